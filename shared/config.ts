@@ -1,0 +1,51 @@
+// Process configuration from the environment, validated once. Every variable is listed in .env.example.
+import { z } from 'zod';
+
+const schema = z.object({
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/nudge'),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('nudge'),
+  SMTP_HOST: z.string().default('127.0.0.1'),
+  SMTP_PORT: z.coerce.number().int().positive().default(1025),
+  SMTP_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASS: z.string().optional(),
+  MAIL_FROM: z.string().default('Nudge <no-reply@nudge.local>'),
+  PORT: z.coerce.number().int().min(0).default(3000),
+  PORTAL_URL: z.string().url().default('http://localhost:3000/portal'),
+  REMINDER_DAY_SECONDS: z.coerce.number().positive().default(86400),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  databaseUrl: string;
+  temporal: { address: string; namespace: string; taskQueue: string };
+  smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string };
+  port: number;
+  portalUrl: string;
+  /** Length of a reminder "day" in seconds: 86400 in production, a few seconds in tests and demos. */
+  reminderDaySeconds: number;
+  workerMaxConcurrentActivities: number;
+  logLevel: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${detail}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    smtp: { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, pass: e.SMTP_PASS, from: e.MAIL_FROM },
+    port: e.PORT,
+    portalUrl: e.PORTAL_URL,
+    reminderDaySeconds: e.REMINDER_DAY_SECONDS,
+    workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    logLevel: e.LOG_LEVEL,
+  };
+}
