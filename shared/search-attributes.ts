@@ -18,3 +18,5 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword'> = {
   NudgeStatus: 'Keyword',
   NudgeStartedBy: 'Keyword',
 };
+
+export const ALL_SEARCH_ATTRIBUTE_KEYS = [FIRM_ID, ACCOUNT_ID, ITEM_KIND, ITEM_ID, STATUS, STARTED_BY];

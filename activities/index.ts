@@ -1,0 +1,8 @@
+// All activities the worker registers, from one set of dependencies.
+import { createReminderActivities, type ReminderActivityDeps } from './reminder-activities';
+
+export type ActivityDeps = ReminderActivityDeps;
+
+export function createActivities(deps: ActivityDeps) {
+  return { ...createReminderActivities(deps) };
+}

@@ -1,0 +1,168 @@
+// Activities of the item reminder workflow, built from injected dependencies.
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Db } from '../prisma/client';
+import type { Mailer } from './mailer';
+import { readItemSnapshot } from './item-snapshot';
+import { loadCandidateEmails } from './recipient-lookup';
+import { renderItemEmail } from './email-content';
+import { sendEmailOnce } from './outbound-email';
+import { selectRecipients, CATEGORY_OF_ITEM } from '../shared/recipients';
+import type { DispatchRequest, DispatchResult, ItemRef } from '../shared/reminder-types';
+
+export interface ReminderActivityDeps {
+  db: Db;
+  mailer: Mailer;
+  portalUrl: string;
+}
+
+const AUDIT_ACTION = { notification: 'item.notification_sent', reminder: 'item.reminder_sent', manual: 'item.manual_resend' } as const;
+
+export function createReminderActivities({ db, mailer, portalUrl }: ReminderActivityDeps) {
+  async function itemTitle(item: ItemRef): Promise<string> {
+    if (item.kind === 'chat') {
+      const t = await db.chatThread.findUniqueOrThrow({ where: { id: item.itemId }, select: { subject: true } });
+      return t.subject;
+    }
+    const req =
+      item.kind === 'signature'
+        ? await db.signatureRequest.findUniqueOrThrow({ where: { id: item.itemId }, select: { document: { select: { name: true } } } })
+        : await db.approvalRequest.findUniqueOrThrow({ where: { id: item.itemId }, select: { document: { select: { name: true } } } });
+    return req.document.name;
+  }
+
+  return {
+    async loadItemSnapshot(item: ItemRef) {
+      return readItemSnapshot(db, item);
+    },
+
+    /**
+     * Sends one notification, reminder or manual resend to every eligible email, unless the item is done
+     * or the cycle moved on. The dispatch row and its audit entry are written once, under the dispatch key;
+     * each email has its own key, so a retry sends only what did not go out.
+     */
+    async dispatchItemEmail(req: DispatchRequest): Promise<DispatchResult> {
+      const { item } = req;
+      const snapshot = await readItemSnapshot(db, item);
+      const existing = await db.reminderDispatch.findUnique({ where: { dispatchKey: req.dispatchKey } });
+      if (!existing) {
+        if (snapshot.doneReason) return { status: 'skipped', reason: snapshot.doneReason };
+        const current = req.kind === 'notification' ? snapshot.subjectKey : snapshot.cycleKey;
+        if (req.kind !== 'manual' && current !== req.cycleKey) return { status: 'skipped', reason: 'stale_cycle' };
+      }
+
+      const decision = selectRecipients(item.kind, await loadCandidateEmails(db, item));
+      const dispatch =
+        existing ??
+        (await db.$transaction(async (tx) => {
+          const row = await tx.reminderDispatch.create({
+            data: {
+              firmId: item.firmId,
+              accountId: item.accountId,
+              itemKind: item.kind,
+              itemId: item.itemId,
+              cycleKey: req.cycleKey,
+              kind: req.kind,
+              seq: req.seq,
+              dispatchKey: req.dispatchKey,
+              recipients: decision.recipients.length,
+            },
+          });
+          await tx.auditEvent.create({
+            data: {
+              firmId: item.firmId,
+              accountId: item.accountId,
+              actorType: req.requestedBy ? 'firm_user' : 'system',
+              actorId: req.requestedBy ?? null,
+              action: AUDIT_ACTION[req.kind],
+              itemKind: item.kind,
+              itemId: item.itemId,
+              data: {
+                dispatchKey: req.dispatchKey,
+                seq: req.seq,
+                recipients: decision.recipients.map((r) => r.contactEmailId),
+                excluded: decision.excluded,
+                ...(req.message ? { message: req.message } : {}),
+              },
+            },
+          });
+          return row;
+        }));
+
+      const title = await itemTitle(item);
+      if (decision.recipients.length) {
+        const [firm, account] = await Promise.all([
+          db.firm.findUniqueOrThrow({ where: { id: item.firmId }, select: { name: true } }),
+          db.account.findUniqueOrThrow({ where: { id: item.accountId }, select: { name: true } }),
+        ]);
+        const addresses = new Map(
+          (
+            await db.contactEmail.findMany({
+              where: { id: { in: decision.recipients.map((r) => r.contactEmailId) } },
+              select: { id: true, address: true },
+            })
+          ).map((e) => [e.id, e.address]),
+        );
+        const link = `${portalUrl}/accounts/${item.accountId}/${item.kind}/${item.itemId}`;
+        for (const r of decision.recipients) {
+          const to = addresses.get(r.contactEmailId);
+          if (!to) continue; // the email was deleted meanwhile
+          const content = renderItemEmail({
+            firmName: firm.name,
+            accountName: account.name,
+            itemKind: item.kind,
+            itemTitle: title,
+            dispatchKind: req.kind,
+            link,
+            activationLink: r.activationBanner ? `${portalUrl}/activate` : undefined,
+            message: req.message,
+          });
+          const outcome = await sendEmailOnce(db, mailer, {
+            firmId: item.firmId,
+            accountId: item.accountId,
+            idempotencyKey: `${req.dispatchKey}:${r.contactEmailId}`,
+            contactEmailId: r.contactEmailId,
+            to,
+            category: CATEGORY_OF_ITEM[item.kind],
+            ...content,
+          });
+          if (outcome === 'in_flight') {
+            throw ApplicationFailure.retryable(`email ${req.dispatchKey}:${r.contactEmailId} is being sent by another attempt`, 'EmailInFlight');
+          }
+        }
+      }
+
+      await upsertPortalTodos(db, item, title, req.kind === 'notification' ? 'create' : req.kind === 'manual' ? 'bump' : 'keep');
+      return { status: 'sent', sentAt: dispatch.createdAt.getTime(), recipients: dispatch.recipients };
+    },
+  };
+}
+
+/**
+ * Portal to-dos exist for every portal user (login pending or active) of the account, or for a signature
+ * request its pending signers. A notification creates them; a manual resend moves them to the top.
+ */
+async function upsertPortalTodos(db: Db, item: ItemRef, title: string, mode: 'create' | 'bump' | 'keep'): Promise<void> {
+  if (mode === 'keep') return;
+  const candidates = (await loadCandidateEmails(db, item)).filter(
+    (e) => e.login !== 'off' && (item.kind !== 'signature' || e.pendingSigner === true),
+  );
+  if (!candidates.length) return;
+  const now = new Date();
+  await db.$transaction(async (tx) => {
+    for (const e of candidates) {
+      await tx.portalTodo.upsert({
+        where: { contactEmailId_itemKind_itemId: { contactEmailId: e.contactEmailId, itemKind: item.kind, itemId: item.itemId } },
+        create: {
+          firmId: item.firmId,
+          accountId: item.accountId,
+          contactEmailId: e.contactEmailId,
+          itemKind: item.kind,
+          itemId: item.itemId,
+          title,
+          bumpedAt: now,
+        },
+        update: mode === 'bump' ? { bumpedAt: now, status: 'open' } : {},
+      });
+    }
+  });
+}

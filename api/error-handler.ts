@@ -1,0 +1,50 @@
+// The one place errors become HTTP responses: problem+json with a stable type, a human title/detail and
+// the offending fields; unexpected errors are logged with the request id and shown without a stack.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import type { Logger } from 'pino';
+import { Problem } from './problem';
+
+const TYPE_BASE = 'https://nudge.dev/problems/';
+
+export function problemBody(p: Problem, instance?: string) {
+  return {
+    type: TYPE_BASE + p.slug,
+    title: p.title,
+    status: p.status,
+    ...(p.detail ? { detail: p.detail } : {}),
+    ...(p.errors ? { errors: p.errors } : {}),
+    ...(instance ? { instance } : {}),
+  };
+}
+
+export function fromZod(err: ZodError, where: 'body' | 'query' | 'params' | 'headers'): Problem {
+  const errors = err.issues.map((i) => ({ field: [where, ...i.path.map(String)].join('.'), message: i.message }));
+  return new Problem(
+    where === 'params' ? 404 : 422,
+    where === 'params' ? 'not-found' : 'validation-error',
+    where === 'params' ? 'Resource not found' : 'The request is not valid',
+    errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+    errors,
+  );
+}
+
+export const notFoundRoute: RequestHandler = (req, _res, next) => {
+  next(new Problem(404, 'no-such-route', 'No such route', `${req.method} ${req.path} is not part of this API; see /openapi.json.`));
+};
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let problem: Problem;
+    if (err instanceof Problem) problem = err;
+    else if (err instanceof ZodError) problem = fromZod(err, 'body');
+    else if (err?.type === 'entity.parse.failed') problem = new Problem(400, 'malformed-json', 'The body is not valid JSON', String(err.message));
+    else if (err?.type === 'entity.too.large') problem = new Problem(413, 'body-too-large', 'The body is too large');
+    else if (err?.type === 'charset.unsupported' || err?.type === 'encoding.unsupported') problem = new Problem(415, 'unsupported-encoding', 'Unsupported body encoding');
+    else {
+      log.error({ err, requestId: req.id }, 'unhandled error');
+      problem = new Problem(500, 'internal-error', 'Internal error', `Something went wrong; quote request id ${req.id} to support.`);
+    }
+    res.status(problem.status).type('application/problem+json').json(problemBody(problem, req.originalUrl));
+  };
+}

@@ -1,0 +1,60 @@
+// The audit trail: append-only, written in the same transaction as the change it records.
+import type { Db } from '../../prisma/client';
+import { Prisma } from '../../prisma/client';
+import type { ItemKind } from '../../shared/reminder-types';
+
+type Tx = Prisma.TransactionClient | Db;
+
+export interface AuditEntry {
+  firmId: string;
+  actorId: string | null;
+  actorType?: 'firm_user' | 'client' | 'system';
+  action: string;
+  accountId?: string | null;
+  itemKind?: ItemKind;
+  itemId?: string;
+  data?: Prisma.InputJsonObject;
+}
+
+export async function audit(tx: Tx, e: AuditEntry): Promise<void> {
+  await tx.auditEvent.create({
+    data: {
+      firmId: e.firmId,
+      accountId: e.accountId ?? null,
+      actorType: e.actorType ?? (e.actorId ? 'firm_user' : 'system'),
+      actorId: e.actorId,
+      action: e.action,
+      itemKind: e.itemKind,
+      itemId: e.itemId,
+      data: e.data ?? {},
+    },
+  });
+}
+
+export interface AuditQuery {
+  accountId?: string;
+  itemId?: string;
+  action?: string;
+  /** Return entries older than this id (cursor pagination, newest first). */
+  before?: string;
+  limit: number;
+}
+
+export async function listAudit(db: Db, firmId: string, q: AuditQuery) {
+  const rows = await db.auditEvent.findMany({
+    where: {
+      firmId,
+      ...(q.accountId ? { accountId: q.accountId } : {}),
+      ...(q.itemId ? { itemId: q.itemId } : {}),
+      ...(q.action ? { action: q.action } : {}),
+      ...(q.before ? { id: { lt: BigInt(q.before) } } : {}),
+    },
+    orderBy: { id: 'desc' },
+    take: q.limit + 1,
+  });
+  const page = rows.slice(0, q.limit);
+  return {
+    items: page.map((r) => ({ ...r, id: r.id.toString(), createdAt: r.createdAt.toISOString() })),
+    nextCursor: rows.length > q.limit ? page[page.length - 1].id.toString() : null,
+  };
+}

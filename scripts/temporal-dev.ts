@@ -1,0 +1,146 @@
+// The Temporal CLI dev server (SQLite file + Web UI) for `npm start`, plus the small child-process helpers
+// that scripts/start.ts shares with it.
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import readline from 'node:readline';
+import { promisify } from 'node:util';
+import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { ensureTemporalCli } from './temporal-cli';
+
+const root = path.resolve(__dirname, '..');
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 10_000;
+const run = promisify(execFile);
+
+export interface TemporalDevServer {
+  address: string;
+  uiUrl: string;
+  stop(): Promise<void>;
+  process: ChildProcess;
+}
+
+export async function startTemporalDevServer(
+  opts: { port?: number; uiPort?: number; dbFile?: string; ip?: string; log?: (line: string) => void } = {},
+): Promise<TemporalDevServer> {
+  const { port = 7233, uiPort = 8233, ip = '127.0.0.1', dbFile = path.join(root, '.data', 'temporal.db') } = opts;
+  const log = opts.log ?? ((line: string) => console.log(`[temporal] ${line}`));
+  const address = `${ip}:${port}`;
+  const bin = ensureTemporalCli();
+  // The health probe below would happily accept a server someone else left running on this port.
+  await assertPortFree(ip, port, `Temporal (set TEMPORAL_ADDRESS=${address} to use the server already there)`);
+  mkdirSync(path.dirname(dbFile), { recursive: true });
+
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--ui-port', String(uiPort),
+    '--db-filename', dbFile, '--namespace', 'default', '--log-level', 'warn'];
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  const child = spawnGroup(bin, args, cliEnv());
+  let stopping = false;
+  // Shutdown makes every internal client log connection-refused warnings; they are noise, not news.
+  const tail = forwardLines(child, (line) => (stopping && /level=WARN/.test(line) ? undefined : log(line)));
+  const stop = () => { stopping = true; return terminate(child, STOP_GRACE_MS); };
+
+  try {
+    await waitUntil(child, READY_TIMEOUT_MS, async () => (await cli(bin, ['operator', 'cluster', 'health', '--address', address])).ok);
+    await registerSearchAttributes(bin, address);
+  } catch (err) {
+    await stop();
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`Temporal dev server did not start: ${why}\n--- last output ---\n${tail.join('\n')}`);
+  }
+  return { address, uiUrl: `http://localhost:${uiPort}`, stop, process: child };
+}
+
+// start-dev only applies --search-attribute when it creates the namespace, i.e. on a fresh --db-filename,
+// so attributes added to SEARCH_ATTRIBUTES later are registered here. Re-creating one with the same type
+// is a no-op; with a different type it fails, which we report.
+async function registerSearchAttributes(bin: string, address: string) {
+  const byType = new Map<string, string[]>();
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) byType.set(type, [...(byType.get(type) ?? []), name]);
+  for (const [type, names] of byType) {
+    const r = await cli(bin, ['operator', 'search-attribute', 'create', '--address', address, '--namespace', 'default',
+      '--type', type, ...names.flatMap((n) => ['--name', n])]);
+    if (!r.ok) throw new Error(`registering search attributes ${names.join(', ')} failed: ${r.output.trim()}`);
+  }
+}
+
+async function cli(bin: string, args: string[]): Promise<{ ok: boolean; output: string }> {
+  try {
+    const { stdout, stderr } = await run(bin, [...args, '--command-timeout', '5s'], { env: cliEnv() });
+    return { ok: true, output: stdout + stderr };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${e.stderr ?? ''}${e.stdout ?? ''}` || e.message };
+  }
+}
+
+// The CLI reads TEMPORAL_* variables (address, namespace, TLS, API key) meant for a real cluster.
+function cliEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TEMPORAL_')));
+}
+
+/**
+ * Spawns in its own process group, so a terminal Ctrl-C reaches only our parent, which stops children in
+ * order (API and worker before Temporal), and so a stop also reaches grandchildren (tsx runs node).
+ */
+export function spawnGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const child = spawn(cmd, args, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const killOnExit = () => signalGroup(child, 'SIGKILL');
+  // Last resort if the parent exits without stopping us: never leave a detached child behind.
+  process.on('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  return child;
+}
+
+/** Sends each stdout/stderr line to `log`; returns a live buffer of the last lines, for error messages. */
+export function forwardLines(child: ChildProcess, log: (line: string) => void, keep = 30): string[] {
+  const tail: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > keep) tail.shift();
+      log(line);
+    });
+  }
+  return tail;
+}
+
+/** SIGTERM to the child's group, SIGKILL after `graceMs`; resolves once the child has exited. */
+export function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    signalGroup(child, 'SIGTERM');
+  });
+}
+
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  if (child.pid === undefined) return;
+  try { process.kill(-child.pid, signal); } catch { /* already gone */ }
+}
+
+/** Polls `probe` until true; fails on timeout or if the child exits first. */
+export async function waitUntil(child: ChildProcess, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`it exited (${child.signalCode ?? `code ${child.exitCode}`})`);
+    if (await probe()) return;
+    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 1000 });
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    socket.once('connect', () => done(true)).once('error', () => done(false)).once('timeout', () => done(false));
+  });
+}
+
+export async function assertPortFree(host: string, port: number, what: string) {
+  if (await canConnect(host, port)) throw new Error(`port ${port} on ${host} is already in use; it is needed for ${what}`);
+}

@@ -1,0 +1,83 @@
+// Types shared by the reminder workflow, its activities and the API. Ids and settings only, no personal data.
+
+export type ItemKind = 'chat' | 'signature' | 'approval';
+export const ITEM_KINDS: readonly ItemKind[] = ['chat', 'signature', 'approval'];
+
+export interface ItemRef {
+  firmId: string;
+  accountId: string;
+  kind: ItemKind;
+  /** Chat thread id, signature request id or approval request id. */
+  itemId: string;
+}
+
+export interface ReminderSettings {
+  enabled: boolean;
+  /** Days until the next reminder, counted from the notification, then from each reminder. */
+  intervalDays: number;
+  /** How many automatic reminders at most. */
+  count: number;
+}
+
+export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = { enabled: false, intervalDays: 3, count: 1 };
+
+/** Why an item no longer needs reminders. */
+export type DoneReason = 'replied' | 'signed' | 'approved' | 'archived' | 'cancelled' | 'deleted' | 'no_firm_message';
+
+/** What the database says about an item's reminder cycle; the workflow re-reads it after every change. */
+export interface ItemSnapshot {
+  /** Null while the item still needs the client to act. */
+  doneReason: DoneReason | null;
+  settings: ReminderSettings;
+  /** The cycle reminders count in: a chat message (and reopen), or the request itself. */
+  cycleKey: string;
+  /** The message or request the notification is about; one notification per subject, ever. */
+  subjectKey: string;
+  notificationSent: boolean;
+  /** Epoch ms the schedule counts from: the notification, the last reminder, or a reopen. */
+  anchorAt: number | null;
+  remindersSent: number;
+}
+
+export type DispatchKind = 'notification' | 'reminder' | 'manual';
+
+export interface DispatchRequest {
+  item: ItemRef;
+  kind: DispatchKind;
+  /** Stable business key of this dispatch, e.g. `reminder-chat-<id>:<cycle>:reminder:2`. */
+  dispatchKey: string;
+  cycleKey: string;
+  seq: number;
+  /** Optional personal message of a manual resend. */
+  message?: string;
+  /** Firm user who asked for a manual resend. */
+  requestedBy?: string;
+}
+
+export type DispatchResult =
+  | { status: 'sent'; sentAt: number; recipients: number }
+  | { status: 'skipped'; reason: DoneReason | 'stale_cycle' };
+
+export interface ManualResend {
+  resendId: string;
+  message?: string;
+  requestedBy?: string;
+}
+
+export type ReminderStatus = 'starting' | 'waiting' | 'completed';
+
+/** The state of an item's reminders as the workflow query returns it. */
+export interface ReminderState {
+  workflowId: string;
+  status: ReminderStatus;
+  doneReason: DoneReason | null;
+  /** Why no further automatic reminder is scheduled, when none is. */
+  stopReason: 'off' | 'count_reached' | DoneReason | null;
+  settings: ReminderSettings;
+  cycleKey: string | null;
+  remindersSent: number;
+  lastSentAt: string | null;
+  nextReminderAt: string | null;
+  manualResendsSent: number;
+  pendingManualResends: number;
+}

@@ -1,0 +1,35 @@
+// Builds a worker for the nudge task queue from its dependencies; worker/main.ts runs it in production,
+// tests and benchmarks build their own with the same function.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+
+export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
+
+export interface NudgeWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebuilt bundle (tests build it once per file); otherwise the worker bundles workflows/ at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: resolveWorkflowsPath() }),
+    activities: createActivities(opts.deps),
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
+  });
+}
+
+/** From source (tsx, tests) the .ts file; from dist/ the compiled .js next to this file. */
+function resolveWorkflowsPath(): string {
+  const compiled = path.join(__dirname, '..', 'workflows', 'index.js');
+  return existsSync(compiled) ? compiled : WORKFLOWS_PATH;
+}

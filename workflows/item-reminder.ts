@@ -1,0 +1,170 @@
+// One durable workflow per pending item (chat thread, signature request, approval request): it sends the
+// notification, sleeps, reminds up to the configured count, and ends when the client acted or reminders stop.
+// The database is the source of truth for the item; signals say "this changed" and the workflow re-reads it.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createReminderActivities } from '../activities/reminder-activities';
+import { nextStep } from '../shared/reminder-policy';
+import { dispatchKey } from '../shared/workflow-ids';
+import { STATUS } from '../shared/search-attributes';
+import * as msg from '../shared/reminder-messages';
+import type {
+  DispatchKind,
+  DispatchResult,
+  ItemRef,
+  ItemSnapshot,
+  ManualResend,
+  ReminderState,
+  ReminderStatus,
+} from '../shared/reminder-types';
+
+export interface ItemReminderInput {
+  item: ItemRef;
+  /** Length of a reminder "day" in seconds (86400 in production). */
+  daySeconds: number;
+  /** Manual resends not yet sent when the previous run continued as new. */
+  pendingManualResends?: ManualResend[];
+  manualResendsSent?: number;
+  /** Test hook: continue as new after this many history events instead of when Temporal suggests it. */
+  continueAsNewAfterEvents?: number;
+}
+
+const { loadItemSnapshot, dispatchItemEmail } = proxyActivities<ReturnType<typeof createReminderActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export async function itemReminderWorkflow(input: ItemReminderInput): Promise<ReminderState> {
+  const { item, daySeconds } = input;
+  const { workflowId } = workflowInfo();
+  let snapshot: ItemSnapshot | null = null;
+  let stale = true; // the snapshot must be re-read before the next decision
+  const manualQueue: ManualResend[] = [...(input.pendingManualResends ?? [])];
+  let manualResendsSent = input.manualResendsSent ?? 0;
+  let status: ReminderStatus = 'starting';
+  let nextReminderAt: number | null = null;
+  let lastSentAt: number | null = null;
+
+  // Handlers only record what changed; stop signals take effect at once, the re-read confirms them.
+  const changed = (done?: NonNullable<ItemSnapshot['doneReason']>) => {
+    if (done && snapshot) snapshot.doneReason ??= done;
+    stale = true;
+  };
+  setHandler(msg.reminderStateQuery, () => view());
+  setHandler(msg.clientRepliedSignal, () => changed('replied'));
+  setHandler(msg.signerSignedSignal, ({ allSigned }) => changed(allSigned ? 'signed' : undefined));
+  setHandler(msg.approvedSignal, () => changed('approved'));
+  setHandler(msg.threadArchivedSignal, () => changed('archived'));
+  setHandler(msg.itemWithdrawnSignal, () => changed('cancelled'));
+  setHandler(msg.threadReopenedSignal, () => changed());
+  setHandler(msg.firmMessagePostedSignal, () => changed());
+  setHandler(msg.settingsChangedSignal, (settings) => {
+    if (snapshot) snapshot.settings = settings;
+    changed();
+  });
+  // A repeated resend id is harmless: its dispatch key makes the second send a no-op.
+  setHandler(msg.manualResendSignal, (resend) => void manualQueue.push(resend));
+
+  function view(): ReminderState {
+    const next = snapshot ? nextStep(snapshot, daySeconds) : null;
+    return {
+      workflowId,
+      status,
+      doneReason: snapshot?.doneReason ?? null,
+      stopReason: next?.step === 'stop' ? next.reason : null,
+      settings: snapshot?.settings ?? { enabled: false, intervalDays: 3, count: 1 },
+      cycleKey: snapshot?.cycleKey ?? null,
+      remindersSent: snapshot?.remindersSent ?? 0,
+      lastSentAt: lastSentAt === null ? null : new Date(lastSentAt).toISOString(),
+      nextReminderAt: status === 'waiting' && nextReminderAt !== null ? new Date(nextReminderAt).toISOString() : null,
+      manualResendsSent,
+      pendingManualResends: manualQueue.length,
+    };
+  }
+
+  function setStatus(next: ReminderStatus) {
+    if (next === status) return;
+    status = next;
+    upsertSearchAttributes([{ key: STATUS, value: next }]);
+  }
+
+  // Dispatch keys are business keys (never the run id), so a retry or a new run cannot send twice.
+  async function dispatch(kind: DispatchKind, cycleKey: string, seq: number, extra?: ManualResend): Promise<DispatchResult> {
+    const key = extra ? dispatchKey(workflowId, 'manual', kind, extra.resendId) : dispatchKey(workflowId, cycleKey, kind, seq);
+    const result = await dispatchItemEmail({
+      item,
+      kind,
+      dispatchKey: key,
+      cycleKey,
+      seq,
+      message: extra?.message,
+      requestedBy: extra?.requestedBy,
+    });
+    if (result.status === 'sent') lastSentAt = result.sentAt;
+    return result;
+  }
+
+  for (;;) {
+    if (stale) {
+      stale = false;
+      snapshot = await loadItemSnapshot(item);
+    }
+    const s = snapshot!;
+
+    // Manual resends go out whenever asked and leave the automatic schedule as it was.
+    const resend = manualQueue.shift();
+    if (resend) {
+      const r = await dispatch('manual', s.cycleKey, 0, resend);
+      if (r.status === 'sent') manualResendsSent++;
+      continue;
+    }
+
+    const next = nextStep(s, daySeconds);
+    if (next.step === 'stop') {
+      // Leave only once every signal that arrived is accounted for.
+      if (!stale && manualQueue.length === 0) break;
+      continue;
+    }
+    if (next.step === 'notify') {
+      const r = await dispatch('notification', s.subjectKey, 0);
+      if (r.status === 'sent') Object.assign(s, { notificationSent: true, anchorAt: r.sentAt });
+      else stale = true;
+      continue;
+    }
+
+    setStatus('waiting');
+    nextReminderAt = next.dueAt;
+    const wait = next.dueAt - Date.now();
+    if (wait > 0 && (await condition(() => stale || manualQueue.length > 0, wait))) continue;
+
+    const r = await dispatch('reminder', s.cycleKey, next.seq);
+    if (r.status === 'sent') Object.assign(s, { remindersSent: next.seq, anchorAt: r.sentAt });
+    else stale = true;
+
+    if (shouldContinueAsNew(input)) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof itemReminderWorkflow>({
+        ...input,
+        pendingManualResends: manualQueue,
+        manualResendsSent,
+      });
+    }
+  }
+
+  nextReminderAt = null;
+  setStatus('completed');
+  return view();
+}
+
+function shouldContinueAsNew(input: ItemReminderInput): boolean {
+  const info = workflowInfo();
+  if (input.continueAsNewAfterEvents !== undefined) return info.historyLength >= input.continueAsNewAfterEvents;
+  return info.continueAsNewSuggested;
+}
