@@ -37,38 +37,48 @@ export async function startTemporalDevServer(
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   const child = spawnGroup(bin, args, cliEnv());
   let stopping = false;
-  // Shutdown makes every internal client log connection-refused warnings; they are noise, not news.
-  const tail = forwardLines(child, (line) => (stopping && /level=WARN/.test(line) ? undefined : log(line)));
+  // Once stopping, the server logs connection-refused warnings and context-canceled errors: noise, not news.
+  const tail = forwardLines(child, (line) => (stopping && /level=(WARN|ERROR)/.test(line) ? undefined : log(line)));
   const stop = () => { stopping = true; return terminate(child, STOP_GRACE_MS); };
 
   try {
     await waitUntil(child, READY_TIMEOUT_MS, async () => (await cli(bin, ['operator', 'cluster', 'health', '--address', address])).ok);
-    await registerSearchAttributes(bin, address);
+    await registerSearchAttributes(bin, address, dbFile);
   } catch (err) {
+    const lastLines = tail.join('\n'); // before stopping adds its own noise
     await stop();
     const why = err instanceof Error ? err.message : String(err);
-    throw new Error(`Temporal dev server did not start: ${why}\n--- last output ---\n${tail.join('\n')}`);
+    throw new Error(`Temporal dev server did not start: ${why}${lastLines && `\n--- last output ---\n${lastLines}`}`);
   }
   return { address, uiUrl: `http://localhost:${uiPort}`, stop, process: child };
 }
 
 // start-dev only applies --search-attribute when it creates the namespace, i.e. on a fresh --db-filename,
-// so attributes added to SEARCH_ATTRIBUTES later are registered here. Re-creating one with the same type
-// is a no-op; with a different type it fails, which we report.
-async function registerSearchAttributes(bin: string, address: string) {
-  const byType = new Map<string, string[]>();
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) byType.set(type, [...(byType.get(type) ?? []), name]);
-  for (const [type, names] of byType) {
-    const r = await cli(bin, ['operator', 'search-attribute', 'create', '--address', address, '--namespace', 'default',
-      '--type', type, ...names.flatMap((n) => ['--name', n])]);
-    if (!r.ok) throw new Error(`registering search attributes ${names.join(', ')} failed: ${r.output.trim()}`);
+// so attributes added to SEARCH_ATTRIBUTES since are created here. (Only the missing ones: re-creating an
+// existing one succeeds, but makes the server log a warning each start.)
+async function registerSearchAttributes(bin: string, address: string, dbFile: string) {
+  const target = ['--address', address, '--namespace', 'default'];
+  const list = await cli(bin, ['operator', 'search-attribute', 'list', ...target, '--output', 'json']);
+  if (!list.ok) throw new Error(`listing search attributes failed: ${list.output.trim()}`);
+  const existing: Record<string, string> = JSON.parse(list.output).customAttributes ?? {};
+  const missing: string[] = [];
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
+    const want = `INDEXED_VALUE_TYPE_${type.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
+    if (!existing[name]) missing.push('--name', name, '--type', type);
+    else if (existing[name] !== want) {
+      throw new Error(`search attribute ${name} exists as ${existing[name]}, not ${type}; delete ${dbFile} to start afresh`);
+    }
   }
+  if (!missing.length) return;
+  // One --type per --name: the CLI pairs them up, and silently drops names beyond the number of types.
+  const created = await cli(bin, ['operator', 'search-attribute', 'create', ...target, ...missing]);
+  if (!created.ok) throw new Error(`creating search attributes failed: ${created.output.trim()}`);
 }
 
 async function cli(bin: string, args: string[]): Promise<{ ok: boolean; output: string }> {
   try {
     const { stdout, stderr } = await run(bin, [...args, '--command-timeout', '5s'], { env: cliEnv() });
-    return { ok: true, output: stdout + stderr };
+    return { ok: true, output: stdout || stderr };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     return { ok: false, output: `${e.stderr ?? ''}${e.stdout ?? ''}` || e.message };
@@ -99,6 +109,7 @@ export function forwardLines(child: ChildProcess, log: (line: string) => void, k
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      if (!line.trim()) return;
       tail.push(line);
       if (tail.length > keep) tail.shift();
       log(line);
@@ -107,13 +118,17 @@ export function forwardLines(child: ChildProcess, log: (line: string) => void, k
   return tail;
 }
 
-/** SIGTERM to the child's group, SIGKILL after `graceMs`; resolves once the child has exited. */
+/**
+ * SIGTERM to the child, SIGKILL to its whole group after `graceMs`; resolves once the child has exited.
+ * SIGTERM goes to the child alone because tsx relays it to the node process it runs, and a second copy
+ * sent to the group can arrive after the Temporal worker has removed its handler, killing it mid-drain.
+ */
 export function terminate(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
     child.once('exit', () => { clearTimeout(timer); resolve(); });
-    signalGroup(child, 'SIGTERM');
+    child.kill('SIGTERM');
   });
 }
 

@@ -7,6 +7,8 @@ export const signerSignedSignal = defineSignal<[{ contactId: string; allSigned: 
 export const approvedSignal = defineSignal('approved');
 export const threadArchivedSignal = defineSignal('threadArchived');
 export const threadReopenedSignal = defineSignal('threadReopened');
+/** A signature or approval request was sent to the client. */
+export const itemRequestedSignal = defineSignal('itemRequested');
 export const firmMessagePostedSignal = defineSignal<[{ messageId: string }]>('firmMessagePosted');
 export const settingsChangedSignal = defineSignal<[ReminderSettings]>('settingsChanged');
 export const manualResendSignal = defineSignal<[ManualResend]>('manualResend');

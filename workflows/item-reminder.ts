@@ -65,6 +65,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
   setHandler(msg.itemWithdrawnSignal, () => changed('cancelled'));
   setHandler(msg.threadReopenedSignal, () => changed());
   setHandler(msg.firmMessagePostedSignal, () => changed());
+  setHandler(msg.itemRequestedSignal, () => changed());
   setHandler(msg.settingsChangedSignal, (settings) => {
     if (snapshot) snapshot.settings = settings;
     changed();

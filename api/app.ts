@@ -1,0 +1,59 @@
+// The Express application: request ids and logging, public routes (health, OpenAPI, docs), then the
+// authenticated v1 API behind idempotency, and the single error handler.
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import swaggerUi from 'swagger-ui-express';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Db } from '../prisma/client';
+import type { Mailer } from '../activities/mailer';
+import { authenticate } from './auth';
+import { idempotency } from './idempotency';
+import { errorHandler, notFoundRoute } from './error-handler';
+import { buildOpenApi } from './openapi';
+import { checkHealth } from './health';
+import { v1Routes } from './routes/v1';
+import { createReminderWorkflows } from './services/reminder-workflows';
+import { createItemsService } from './services/items';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  mailer: Mailer;
+  log: Logger;
+  taskQueue: string;
+  reminderDaySeconds: number;
+}
+
+export function createApp(deps: AppDeps) {
+  const { db, temporal, mailer, log } = deps;
+  const workflows = createReminderWorkflows({ temporal, taskQueue: deps.taskQueue, daySeconds: deps.reminderDaySeconds });
+  const items = createItemsService(db, workflows);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use((req, res, next) => {
+    req.id = req.get('x-request-id')?.slice(0, 100) || randomUUID();
+    res.set('X-Request-Id', req.id);
+    const start = Date.now();
+    res.on('finish', () => log.debug({ requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Date.now() - start }, 'request'));
+    next();
+  });
+
+  app.get('/health', async (_req, res) => {
+    const health = await checkHealth(db, temporal, mailer);
+    res.status(health.status === 'ok' ? 200 : 503).json(health);
+  });
+  const v1 = v1Routes(db, items); // registers the routes the OpenAPI document describes
+  const openapi = buildOpenApi();
+  app.get('/openapi.json', (_req, res) => res.json(openapi));
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Nudge API' }));
+
+  app.use('/v1', express.json({ limit: '1mb', strict: true, type: () => true }));
+  app.use('/v1', authenticate(db), idempotency(db));
+  app.use(v1);
+  app.use(notFoundRoute);
+  app.use(errorHandler(log));
+  return app;
+}

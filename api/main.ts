@@ -1,0 +1,34 @@
+// API process: serves the firm apps' HTTP API.
+import { Client, Connection } from '@temporalio/client';
+import pino from 'pino';
+import { loadConfig } from '../shared/config';
+import { createDb } from '../prisma/client';
+import { createMailer } from '../activities/mailer';
+import { createApp } from './app';
+
+async function main() {
+  const config = loadConfig();
+  const log = pino({ level: config.logLevel });
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const db = createDb(config.databaseUrl);
+  const mailer = createMailer(config.smtp);
+  const app = createApp({ db, temporal, mailer, log, taskQueue: config.temporal.taskQueue, reminderDaySeconds: config.reminderDaySeconds });
+  const server = app.listen(config.port, () => log.info(`API listening on http://localhost:${config.port} (docs at /docs)`));
+
+  const stop = () => {
+    server.close(async () => {
+      await db.$disconnect();
+      mailer.close();
+      await connection.close();
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

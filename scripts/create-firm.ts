@@ -1,0 +1,27 @@
+// `npm run firm:create -- --name "Acme" --owner-email owner@acme.test [--owner-name "Ada Owner"]`:
+// creates a firm with its owner and prints the API key (shown once; only its hash is stored).
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../shared/config';
+import { createDb } from '../prisma/client';
+import { createFirm } from '../api/services/firms';
+
+async function main() {
+  const { values } = parseArgs({ options: { name: { type: 'string' }, 'owner-email': { type: 'string' }, 'owner-name': { type: 'string' } } });
+  if (!values.name || !values['owner-email']) {
+    console.error('usage: npm run firm:create -- --name "Acme" --owner-email owner@acme.test [--owner-name "Ada Owner"]');
+    process.exit(2);
+  }
+  const db = createDb(loadConfig().databaseUrl);
+  const { firm, owner, apiKey } = await createFirm(db, {
+    name: values.name,
+    owner: { email: values['owner-email'], name: values['owner-name'] ?? values['owner-email'] },
+  });
+  console.log(JSON.stringify({ firmId: firm.id, ownerUserId: owner.id, apiKey }, null, 2));
+  console.log(`\ncurl -H "Authorization: Bearer ${apiKey}" -H "X-Acting-User: ${owner.id}" http://localhost:3000/v1/users`);
+  await db.$disconnect();
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

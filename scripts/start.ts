@@ -1,0 +1,134 @@
+// `npm start`: the whole local stack in the foreground (Temporal dev server, mail catcher, worker, API),
+// each line prefixed with its source. Ctrl-C or SIGTERM stops it all; if one part dies, the rest is stopped
+// and we exit non-zero.
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { loadConfig } from '../shared/config';
+import {
+  assertPortFree, canConnect, forwardLines, signalGroup, spawnGroup, startTemporalDevServer, terminate, waitUntil,
+} from './temporal-dev';
+
+const root = path.resolve(__dirname, '..');
+const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
+const GRACE_MS = 10_000;
+const MAIL_WEB_PORT = 1080;
+const APPS = { worker: '/tmp/nudge-stubs/worker.ts', api: '/tmp/nudge-stubs/api.ts' };
+
+// Phase 0 is infrastructure, phase 1 our apps; stopping goes phase 1 first so the worker can finish its
+// tasks and the API its requests while Temporal and the mail catcher are still there.
+interface Service { name: string; phase: 0 | 1; child: ChildProcess; stop(): Promise<void> }
+const services: Service[] = [];
+
+let stopReason: { code: number; message: string } | undefined;
+let signalStop!: () => void;
+const stopRequested = new Promise<void>((resolve) => (signalStop = resolve));
+function requestStop(code: number, message: string) {
+  if (stopReason) return;
+  stopReason = { code, message };
+  signalStop();
+}
+
+const prefixed = (name: string) => (line: string) => console.log(`[${name}] ${line}`);
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+function track(service: Service) {
+  services.push(service);
+  const { child, name } = service;
+  const died = (why: string) => requestStop(1, `${name} ${why}`);
+  if (child.exitCode !== null || child.signalCode !== null) died('exited during startup');
+  child.once('exit', (code, signal) => died(`exited unexpectedly (${signal ?? `code ${code}`})`));
+  child.once('error', (err) => died(`could not be started: ${err.message}`));
+}
+
+function spawnApp(name: keyof typeof APPS, env: NodeJS.ProcessEnv): Service {
+  const child = spawnGroup(bin('tsx'), [APPS[name]], env);
+  forwardLines(child, prefixed(name));
+  const service: Service = { name, phase: 1, child, stop: () => terminate(child, GRACE_MS) };
+  track(service);
+  return service;
+}
+
+async function startMail(smtpPort: number): Promise<Service> {
+  const child = spawnGroup(bin('maildev'), ['--smtp', String(smtpPort), '--web', String(MAIL_WEB_PORT), '--ip', '127.0.0.1']);
+  const tail = forwardLines(child, prefixed('mail'));
+  const stop = () => terminate(child, GRACE_MS);
+  try {
+    await waitUntil(child, 30_000, async () => (await canConnect('127.0.0.1', smtpPort)) && canConnect('127.0.0.1', MAIL_WEB_PORT));
+  } catch (err) {
+    const lastLines = tail.join('\n');
+    await stop();
+    throw new Error(`mail catcher did not start: ${errorMessage(err)}${lastLines && `\n--- last output ---\n${lastLines}`}`);
+  }
+  return { name: 'mail', phase: 0, child, stop };
+}
+
+async function main() {
+  const config = loadConfig();
+  const externalTemporal = process.env.TEMPORAL_ADDRESS;
+  const runMail = ['127.0.0.1', 'localhost'].includes(config.smtp.host);
+  // Fail before starting anything if a port is taken, rather than after Temporal has come up.
+  if (runMail) {
+    await assertPortFree('127.0.0.1', config.smtp.port, 'the mail catcher (SMTP_PORT)');
+    await assertPortFree('127.0.0.1', MAIL_WEB_PORT, 'the mail catcher web UI');
+  }
+  if (config.port) await assertPortFree('127.0.0.1', config.port, 'the API (PORT)');
+
+  // allSettled, not all: whichever of the two did start must be tracked so that it gets stopped.
+  const [temporal, mail] = await Promise.allSettled([
+    externalTemporal ? undefined : startTemporalDevServer({ log: prefixed('temporal') }),
+    runMail ? startMail(config.smtp.port) : undefined,
+  ]);
+  const server = temporal.status === 'fulfilled' ? temporal.value : undefined;
+  if (server) track({ name: 'temporal', phase: 0, child: server.process, stop: server.stop });
+  if (mail.status === 'fulfilled' && mail.value) track(mail.value);
+  for (const r of [temporal, mail]) if (r.status === 'rejected') throw r.reason;
+  if (stopReason) return;
+
+  const temporalAddress = server?.address ?? config.temporal.address;
+  // With our catcher bound to 127.0.0.1, "localhost" could resolve to ::1 and miss it.
+  const env = { ...process.env, TEMPORAL_ADDRESS: temporalAddress, ...(runMail && { SMTP_HOST: '127.0.0.1' }) };
+  spawnApp('worker', env);
+  const api = spawnApp('api', env);
+  if (config.port) {
+    await waitUntil(api.child, 120_000, async () => !!stopReason || canConnect('127.0.0.1', config.port));
+  }
+  if (stopReason) return;
+
+  const temporalLine = server ? `Temporal UI   ${server.uiUrl}` : `Temporal      ${temporalAddress} (external)`;
+  const mailLine = runMail ? `Mail catcher  http://localhost:${MAIL_WEB_PORT}` : `Mail          SMTP ${config.smtp.host}:${config.smtp.port} (external)`;
+  console.log([
+    '',
+    '[start] Nudge is up',
+    `  API           http://localhost:${config.port || '<random port>'}  (docs /docs, OpenAPI /openapi.json, health /health)`,
+    `  ${temporalLine}`,
+    `  ${mailLine}`,
+    '  API key:      npm run firm:create -- --name "Acme" --owner-email owner@acme.test',
+    '  Ctrl-C stops everything.',
+    '',
+  ].join('\n'));
+}
+
+async function shutdown(startup: Promise<void>) {
+  await stopRequested;
+  const { code, message } = stopReason!;
+  if (code === 0) console.log(`[start] ${message}; stopping`);
+  else console.error(`[start] error: ${message}; stopping the rest`);
+  // Startup steps notice the stop request and return soon (at worst once Temporal is ready), and only
+  // then is every started child known.
+  await startup;
+  for (const phase of [1, 0]) await Promise.all(services.filter((s) => s.phase === phase).map((s) => s.stop()));
+  console.log(code === 0 ? '[start] stopped' : '[start] stopped after an error');
+  process.exit(code);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (!stopReason) return requestStop(0, `received ${signal}`);
+    // Asked again while stopping: the user does not want to wait for the grace period.
+    console.error(`[start] ${signal} again; killing everything now`);
+    for (const s of services) signalGroup(s.child, 'SIGKILL');
+    process.exit(1);
+  });
+}
+
+void shutdown(main().catch((err) => requestStop(1, errorMessage(err))));

@@ -1,0 +1,27 @@
+// Builders for a client account with linked contacts, through the public API.
+import { randomUUID } from 'node:crypto';
+import type { FirmHandle } from './stack';
+
+export interface ContactSpec {
+  login?: 'off' | 'pending' | 'active';
+  notify?: boolean;
+  preferences?: Record<string, boolean>;
+}
+
+export async function accountWithContacts(firm: FirmHandle, specs: ContactSpec[] = [{}]) {
+  const account = await firm.call('POST', '/v1/accounts', { name: `Account ${randomUUID().slice(0, 6)}`, type: 'company' });
+  if (account.status !== 201) throw new Error(`account: ${JSON.stringify(account.body)}`);
+  const contacts = [];
+  for (const spec of specs) {
+    const address = `client-${randomUUID()}@client.test`;
+    const c = await firm.call('POST', '/v1/contacts', {
+      firstName: 'Carla',
+      lastName: `Client ${contacts.length}`,
+      emails: [{ address, login: spec.login ?? 'active', notify: spec.notify ?? true, preferences: spec.preferences }],
+      accounts: [{ accountId: account.body.id }],
+    });
+    if (c.status !== 201) throw new Error(`contact: ${JSON.stringify(c.body)}`);
+    contacts.push({ id: c.body.id as string, emailId: c.body.emails[0].id as string, address });
+  }
+  return { accountId: account.body.id as string, contacts };
+}

@@ -1,0 +1,160 @@
+// Per test file: a worker on its own task queue, the API on a random port, a capturing SMTP server and a
+// Prisma client, all over the run's Temporal dev server and database (see global-setup.ts).
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { createDb, type Db } from '../../prisma/client';
+import { createMailer, type Mailer } from '../../activities/mailer';
+import { createNudgeWorker, WORKFLOWS_PATH } from '../../worker/worker';
+import { createApp } from '../../api/app';
+import { createFirm } from '../../api/services/firms';
+import { startSmtpCapture, type SmtpCapture } from './smtp-capture';
+
+export const PORTAL_URL = 'http://portal.test';
+let bundle: Promise<{ code: string }> | undefined;
+/** Built once per test file (each file has its own module registry). */
+export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }));
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+export interface FirmHandle {
+  firmId: string;
+  ownerId: string;
+  apiKey: string;
+  /** Calls the API as this firm's owner (or `as`). */
+  call(method: string, path: string, body?: unknown, opts?: { idempotencyKey?: string; as?: string; headers?: Record<string, string> }): Promise<ApiResponse>;
+}
+
+export interface Stack {
+  db: Db;
+  client: Client;
+  smtp: SmtpCapture;
+  mailer: Mailer;
+  taskQueue: string;
+  daySeconds: number;
+  baseUrl: string;
+  databaseUrl: string;
+  temporalAddress: string;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  newFirm(name?: string): Promise<FirmHandle>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: { daySeconds?: number; worker?: boolean } = {}): Promise<Stack> {
+  const databaseUrl = process.env.NUDGE_TEST_DATABASE_URL!;
+  const temporalAddress = process.env.NUDGE_TEST_TEMPORAL_ADDRESS!;
+  const daySeconds = opts.daySeconds ?? 1;
+  const db = createDb(databaseUrl);
+  const smtp = await startSmtpCapture();
+  const mailer = createMailer({ host: '127.0.0.1', port: smtp.port, secure: false, from: 'Nudge <no-reply@nudge.test>' });
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+  const taskQueue = `test-${randomUUID()}`;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+
+  const app = createApp({ db, temporal: client, mailer, log: pino({ level: 'silent' }), taskQueue, reminderDaySeconds: daySeconds });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+    const res = await fetch(baseUrl + path, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  }
+
+  const stack: Stack = {
+    db,
+    client,
+    smtp,
+    mailer,
+    taskQueue,
+    daySeconds,
+    baseUrl,
+    databaseUrl,
+    temporalAddress,
+    request,
+    async newFirm(name = `Firm ${randomUUID().slice(0, 8)}`) {
+      const { firm, owner, apiKey } = await createFirm(db, { name, owner: { email: `owner-${randomUUID()}@firm.test`, name: 'Olive Owner' } });
+      return {
+        firmId: firm.id,
+        ownerId: owner.id,
+        apiKey,
+        call: (method, path, body, o = {}) =>
+          request(method, path, body, {
+            authorization: `Bearer ${apiKey}`,
+            'x-acting-user': o.as ?? owner.id,
+            ...(o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {}),
+            ...o.headers,
+          }),
+      };
+    },
+    async startWorker() {
+      worker = await createNudgeWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        deps: { db, mailer, portalUrl: PORTAL_URL },
+        workflowBundle: await workflowBundle(),
+      });
+      running = worker.run();
+    },
+    async stopWorker() {
+      worker?.shutdown();
+      await running;
+      worker = undefined;
+    },
+    async stop() {
+      await stack.stopWorker();
+      await new Promise((r) => server.close(r));
+      mailer.close();
+      await smtp.close();
+      await connection.close();
+      await nativeConnection.close();
+      await db.$disconnect();
+    },
+  };
+  if (opts.worker !== false) await stack.startWorker();
+  return stack;
+}
+
+/** Waits until `fn` returns a truthy value (polling the real system), or fails after `timeoutMs`. */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
