@@ -45,3 +45,115 @@ test('a client reply stops reminders', async () => {
   const state = await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`);
   expect(state.body.doneReason).toBe('replied');
 });
+
+test('archiving stops reminders; reopening re-arms them for the latest message', async () => {
+  const t = await thread({ enabled: true, intervalDays: 2, count: 1 });
+  await stack.smtp.waitFor((m) => m.to.includes(t.address));
+  expect((await firm.call('POST', `/v1/chat-threads/${t.threadId}/archive`)).status).toBe(200);
+  await sleep(2500);
+  expect(remindersTo(t.address)).toHaveLength(0);
+  expect((await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.doneReason).toBe('archived');
+
+  const reopenedAt = Date.now();
+  expect((await firm.call('POST', `/v1/chat-threads/${t.threadId}/reopen`)).status).toBe(200);
+  const [reminder] = await stack.smtp.waitFor((m) => m.to.includes(t.address) && /^Reminder/.test(m.subject), 1, 10_000);
+  // Counted from the reopen, as if the message were new: about 2 "days" later.
+  expect(reminder.receivedAt - reopenedAt).toBeGreaterThanOrEqual(1900);
+  await sleep(2500);
+  expect(remindersTo(t.address)).toHaveLength(1);
+  // No second notification for the same message.
+  expect(stack.smtp.to(t.address).filter(subjectIs(/sent you a message/))).toHaveLength(1);
+});
+
+test('a new firm message restarts the cycle for that message', async () => {
+  const t = await thread({ enabled: true, intervalDays: 1, count: 1 });
+  await eventually(async () => remindersTo(t.address).length === 1, 10_000, 'first reminder');
+  await sleep(1500);
+  const second = await firm.call('POST', `/v1/chat-threads/${t.threadId}/messages`, { author: 'firm', body: 'One more thing' });
+  expect(second.status).toBe(201);
+  await eventually(async () => stack.smtp.to(t.address).filter(subjectIs(/sent you a message/)).length === 2, 10_000, 'second notification');
+  await eventually(async () => remindersTo(t.address).length === 2, 10_000, 'reminder for the new message');
+  await sleep(2000);
+  expect(remindersTo(t.address)).toHaveLength(2);
+});
+
+test('settings changed mid-flight: a shorter interval past the due time sends one reminder now, never a backlog', async () => {
+  const t = await thread({ enabled: true, intervalDays: 30, count: 5 });
+  await stack.smtp.waitFor((m) => m.to.includes(t.address));
+  await sleep(3200); // 3 "days" since the notification
+  const changedAt = Date.now();
+  const put = await firm.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, { intervalDays: 1, count: 5 });
+  expect(put.status).toBe(200);
+  expect(put.body).toEqual({ enabled: true, intervalDays: 1, count: 5 });
+  const [first] = await stack.smtp.waitFor((m) => m.to.includes(t.address) && /^Reminder/.test(m.subject), 1, 5000);
+  expect(first.receivedAt - changedAt).toBeLessThan(900);
+  await sleep(600);
+  expect(remindersTo(t.address)).toHaveLength(1); // one now, not three
+  await eventually(async () => remindersTo(t.address).length === 2, 5000, 'next reminder a day later');
+  await firm.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, { enabled: false });
+});
+
+test('reminders off, then on again, resume from the last notification', async () => {
+  const t = await thread({ enabled: true, intervalDays: 2, count: 1 });
+  await stack.smtp.waitFor((m) => m.to.includes(t.address));
+  expect((await firm.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, { enabled: false })).status).toBe(200);
+  await eventually(async () => (await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.workflow?.stopReason === 'off', 5000, 'stop on off');
+  await sleep(2500);
+  expect(remindersTo(t.address)).toHaveLength(0);
+  const onAt = Date.now();
+  expect((await firm.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, { enabled: true })).status).toBe(200);
+  const [r] = await stack.smtp.waitFor((m) => m.to.includes(t.address) && /^Reminder/.test(m.subject), 1, 5000);
+  expect(r.receivedAt - onAt).toBeLessThan(900); // already overdue: one reminder now
+  await sleep(2500);
+  expect(remindersTo(t.address)).toHaveLength(1);
+});
+
+test('manual resend while automatic reminders run: one extra email, to-do on top, audit entry, schedule unchanged', async () => {
+  const t = await thread({ enabled: true, intervalDays: 3, count: 1 });
+  await stack.smtp.waitFor((m) => m.to.includes(t.address));
+  // A second item so that the to-do order is visible.
+  const other = await firm.call('POST', `/v1/accounts/${t.accountId}/chat-threads`, { subject: 'Other', message: { body: 'Hi' } });
+  await eventually(async () => (await firm.call('GET', `/v1/contact-emails/${t.contacts[0].emailId}/todos`)).body.length === 2, 5000, 'two to-dos');
+  expect((await firm.call('GET', `/v1/contact-emails/${t.contacts[0].emailId}/todos`)).body[0].itemId).toBe(other.body.id);
+
+  const before = (await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.workflow.nextReminderAt;
+  const resend = await firm.call('POST', `/v1/chat-threads/${t.threadId}/resend`, { message: 'Friendly nudge' }, { idempotencyKey: `resend-${t.threadId}` });
+  expect(resend.status).toBe(202);
+  await stack.smtp.waitFor((m) => m.to.includes(t.address) && /^Reminder/.test(m.subject) && m.raw.includes('Friendly nudge'), 1, 5000);
+  const again = await firm.call('POST', `/v1/chat-threads/${t.threadId}/resend`, { message: 'Friendly nudge' }, { idempotencyKey: `resend-${t.threadId}` });
+  expect(again.body).toEqual(resend.body);
+
+  const todos = await firm.call('GET', `/v1/contact-emails/${t.contacts[0].emailId}/todos`);
+  expect(todos.body[0].itemId).toBe(t.threadId);
+  const audit = await firm.call('GET', `/v1/audit-events?itemId=${t.threadId}&action=item.manual_resend`);
+  expect(audit.body.items).toHaveLength(1);
+  expect(audit.body.items[0]).toMatchObject({ actorType: 'firm_user', actorId: firm.ownerId });
+  const state = (await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.workflow;
+  expect(state.nextReminderAt).toBe(before);
+  expect(state.remindersSent).toBe(0);
+  // The automatic reminder still comes, once.
+  await eventually(async () => remindersTo(t.address).length === 2, 6000, 'automatic reminder');
+  await sleep(500);
+  expect(remindersTo(t.address)).toHaveLength(2);
+});
+
+test('a retried message with the same Idempotency-Key starts one workflow and sends one email', async () => {
+  const acc = await accountWithContacts(firm);
+  const t = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Q' });
+  const send = () => firm.call('POST', `/v1/chat-threads/${t.body.id}/messages`, { author: 'firm', body: 'Hello' }, { idempotencyKey: 'msg-1' });
+  const [a, b] = [await send(), await send()];
+  expect(a.status).toBe(201);
+  expect(b.body).toEqual(a.body);
+  expect(b.headers.get('idempotent-replayed')).toBe('true');
+  await stack.smtp.waitFor((m) => m.to.includes(acc.contacts[0].address));
+  await sleep(1000);
+  expect(stack.smtp.to(acc.contacts[0].address)).toHaveLength(1);
+  expect(await stack.db.chatMessage.count({ where: { threadId: t.body.id } })).toBe(1);
+  const runs = [];
+  for await (const w of stack.client.workflow.list({ query: `WorkflowId = "reminder-chat-${t.body.id}"` })) runs.push(w);
+  expect(runs).toHaveLength(1);
+  // The same key with a different body is refused.
+  const clash = await firm.call('POST', `/v1/chat-threads/${t.body.id}/messages`, { author: 'firm', body: 'Other' }, { idempotencyKey: 'msg-1' });
+  expect(clash.status).toBe(422);
+  expect(clash.body.type).toMatch(/idempotency-key-reused/);
+});

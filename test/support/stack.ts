@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createDb, type Db } from '../../prisma/client';
 import { createMailer, type Mailer } from '../../activities/mailer';
@@ -14,6 +14,13 @@ import { createFirm } from '../../api/services/firms';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture';
 
 export const PORTAL_URL = 'http://portal.test';
+
+// The SDK's runtime is per process and can be installed once; keep its INFO chatter out of test output.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  /* already installed by an earlier test file in this process */
+}
 let bundle: Promise<{ code: string }> | undefined;
 /** Built once per test file (each file has its own module registry). */
 export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }));
