@@ -121,10 +121,16 @@ async function shutdown(startup: Promise<void>) {
   process.exit(code);
 }
 
+let stopSignalAt = 0;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
-    if (!stopReason) return requestStop(0, `received ${signal}`);
-    // Asked again while stopping: the user does not want to wait for the grace period.
+    if (!stopReason) {
+      stopSignalAt = Date.now();
+      return requestStop(0, `received ${signal}`);
+    }
+    // tsx relays the terminal's Ctrl-C, which we also receive directly, so one Ctrl-C can arrive twice within
+    // milliseconds. A later one is the user asking again: they do not want to wait for the grace period.
+    if (Date.now() - stopSignalAt < 1000) return;
     console.error(`[start] ${signal} again; killing everything now`);
     for (const s of services) signalGroup(s.child, 'SIGKILL');
     process.exit(1);
