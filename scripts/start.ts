@@ -30,6 +30,8 @@ function requestStop(code: number, message: string) {
 
 const prefixed = (name: string) => (line: string) => console.log(`[${name}] ${line}`);
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const stopper = (name: string, child: ChildProcess) => () =>
+  terminate(child, GRACE_MS, () => console.error(`[start] ${name} did not stop within ${GRACE_MS / 1000} s; killing it`));
 
 function track(service: Service) {
   services.push(service);
@@ -43,7 +45,7 @@ function track(service: Service) {
 function spawnApp(name: keyof typeof APPS, env: NodeJS.ProcessEnv): Service {
   const child = spawnGroup(bin('tsx'), [APPS[name]], env);
   forwardLines(child, prefixed(name));
-  const service: Service = { name, phase: 1, child, stop: () => terminate(child, GRACE_MS) };
+  const service: Service = { name, phase: 1, child, stop: stopper(name, child) };
   track(service);
   return service;
 }
@@ -51,7 +53,7 @@ function spawnApp(name: keyof typeof APPS, env: NodeJS.ProcessEnv): Service {
 async function startMail(smtpPort: number): Promise<Service> {
   const child = spawnGroup(bin('maildev'), ['--smtp', String(smtpPort), '--web', String(MAIL_WEB_PORT), '--ip', '127.0.0.1']);
   const tail = forwardLines(child, prefixed('mail'));
-  const stop = () => terminate(child, GRACE_MS);
+  const stop = stopper('mail', child);
   try {
     await waitUntil(child, 30_000, async () => (await canConnect('127.0.0.1', smtpPort)) && canConnect('127.0.0.1', MAIL_WEB_PORT));
   } catch (err) {

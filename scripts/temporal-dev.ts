@@ -39,7 +39,7 @@ export async function startTemporalDevServer(
   let stopping = false;
   // Once stopping, the server logs connection-refused warnings and context-canceled errors: noise, not news.
   const tail = forwardLines(child, (line) => (stopping && /level=(WARN|ERROR)/.test(line) ? undefined : log(line)));
-  const stop = () => { stopping = true; return terminate(child, STOP_GRACE_MS); };
+  const stop = () => { stopping = true; return terminate(child, STOP_GRACE_MS, () => log('did not stop in time; killing it')); };
 
   try {
     await waitUntil(child, READY_TIMEOUT_MS, async () => (await cli(bin, ['operator', 'cluster', 'health', '--address', address])).ok);
@@ -123,10 +123,10 @@ export function forwardLines(child: ChildProcess, log: (line: string) => void, k
  * SIGTERM goes to the child alone because tsx relays it to the node process it runs, and a second copy
  * sent to the group can arrive after the Temporal worker has removed its handler, killing it mid-drain.
  */
-export function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+export function terminate(child: ChildProcess, graceMs: number, onKill?: () => void): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
+    const timer = setTimeout(() => { onKill?.(); signalGroup(child, 'SIGKILL'); }, graceMs);
     child.once('exit', () => { clearTimeout(timer); resolve(); });
     child.kill('SIGTERM');
   });
