@@ -15,7 +15,9 @@ const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
 
 const installed = path.join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(installed) || mtime(path.join(root, 'package-lock.json')) > mtime(installed)) {
-  console.log('[setup] installing npm dependencies (npm ci)');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // `npm install --no-save` installs exactly the lock file's versions without rewriting it. Not `npm ci`:
+  // npm 11 refuses this lock file for lacking other platforms' optional @swc/core binaries.
+  console.log('[setup] installing npm dependencies');
+  run('npm', ['install', '--no-save', '--no-audit', '--no-fund']);
 }
 run(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, 'scripts', 'prepare.ts'), ...process.argv.slice(2)]);

@@ -12,7 +12,7 @@ const root = path.resolve(__dirname, '..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const GRACE_MS = 10_000;
 const MAIL_WEB_PORT = 1080;
-const APPS = { worker: '/tmp/nudge-stubs/worker.ts', api: '/tmp/nudge-stubs/api.ts' };
+const APPS = { worker: 'worker/main.ts', api: 'api/main.ts' };
 
 // Phase 0 is infrastructure, phase 1 our apps; stopping goes phase 1 first so the worker can finish its
 // tasks and the API its requests while Temporal and the mail catcher are still there.
@@ -113,13 +113,13 @@ async function main() {
 async function shutdown(startup: Promise<void>) {
   await stopRequested;
   const { code, message } = stopReason!;
-  if (code === 0) console.log(`[start] ${message}; stopping`);
-  else console.error(`[start] error: ${message}; stopping the rest`);
+  const say = code === 0 ? console.log : console.error;
+  say(code === 0 ? `[start] ${message}; stopping` : `[start] error: ${message}; stopping`);
   // Startup steps notice the stop request and return soon (at worst once Temporal is ready), and only
   // then is every started child known.
   await startup;
   for (const phase of [1, 0]) await Promise.all(services.filter((s) => s.phase === phase).map((s) => s.stop()));
-  console.log(code === 0 ? '[start] stopped' : '[start] stopped after an error');
+  say(code === 0 ? '[start] stopped' : '[start] stopped after an error');
   process.exit(code);
 }
 

@@ -1,0 +1,53 @@
+# syntax=docker/dockerfile:1
+# The Nudge image. The same image runs the API, the Temporal worker and the migration job;
+# docker-compose.yml picks the process with `command`.
+# Debian slim, not Alpine: Temporal's native core bridge and @swc/core (used by the worker's
+# workflow bundler) ship glibc binaries only.
+# No HEALTHCHECK here: only the API serves HTTP, so compose declares the check on the api service.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- build: full dependencies, Prisma client, TypeScript -> dist/ ----
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+
+# Manifests first, so the dependency layer is reused until they change.
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+
+COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
+COPY prisma ./prisma
+COPY shared ./shared
+COPY workflows ./workflows
+COPY activities ./activities
+COPY api ./api
+COPY worker ./worker
+COPY scripts ./scripts
+
+# The schema writes the client to generated/prisma (query compiler, no native engine needed).
+RUN npx prisma generate
+# rootDir is the repo root, so files land at dist/api/main.js, dist/worker/main.js, dist/prisma/migrate.js.
+RUN npx tsc -p tsconfig.build.json
+RUN npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime: production dependencies and compiled code only ----
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Files stay owned by root: the processes (user node) only need to read them.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# dist/prisma/client.js requires '../generated/prisma', which resolves to dist/generated/prisma.
+COPY --from=build /app/generated/prisma ./dist/generated/prisma
+# dist/prisma/migrate.js reads path.join(__dirname, 'migrations').
+COPY --from=build /app/prisma/migrations ./dist/prisma/migrations
+# The worker bundles dist/workflows/index.js with webpack at start; its source maps point back to
+# ../../workflows/*.ts and ../../shared/*.ts, so the sources stay next to dist/.
+COPY --from=build /app/workflows ./workflows
+COPY --from=build /app/shared ./shared
+
+USER node
+EXPOSE 3000
+CMD ["node", "dist/api/main.js"]
