@@ -27,6 +27,10 @@ export function createMailer(smtp: Config['smtp']): Mailer {
     auth: smtp.user ? { user: smtp.user, pass: smtp.pass } : undefined,
     pool: true,
     maxConnections: 5,
+    // Bounded so one stuck SMTP session cannot outlive the email claim lease (outbound-email.ts).
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
   });
   return {
     async send(mail) {

@@ -22,7 +22,7 @@ export type SendOutcome = 'sent' | 'already_sent' | 'in_flight' | 'failed';
  * before), so the email is sent again. Only a crash between SMTP acceptance and the "sent" update can
  * then duplicate an email; everything else is exactly once.
  */
-const CLAIM_LEASE_MS = 2 * 60_000;
+const CLAIM_LEASE_MS = 90_000; // longer than the mailer's connection + socket timeouts
 
 export async function sendEmailOnce(db: Db, mailer: Mailer, email: LogicalEmail, now = new Date()): Promise<SendOutcome> {
   await db.outboundEmail.upsert({

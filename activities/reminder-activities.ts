@@ -1,5 +1,5 @@
 // Activities of the item reminder workflow, built from injected dependencies.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { Db } from '../prisma/client';
 import type { Mailer } from './mailer';
 import { readItemSnapshot } from './item-snapshot';
@@ -42,6 +42,7 @@ export function createReminderActivities({ db, mailer, portalUrl }: ReminderActi
      */
     async dispatchItemEmail(req: DispatchRequest): Promise<DispatchResult> {
       const { item } = req;
+      heartbeat();
       const snapshot = await readItemSnapshot(db, item);
       const existing = await db.reminderDispatch.findUnique({ where: { dispatchKey: req.dispatchKey } });
       if (!existing) {
@@ -116,6 +117,7 @@ export function createReminderActivities({ db, mailer, portalUrl }: ReminderActi
             activationLink: r.activationBanner ? `${portalUrl}/activate` : undefined,
             message: req.message,
           });
+          heartbeat();
           const outcome = await sendEmailOnce(db, mailer, {
             firmId: item.firmId,
             accountId: item.accountId,

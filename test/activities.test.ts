@@ -110,7 +110,7 @@ test('dispatchItemEmail sends nothing once the client acted', async () => {
   await db.approvalRequest.update({ where: { id: item.itemId }, data: { status: 'approved' } });
   const env = new MockActivityEnvironment();
   const key = dispatchKey(reminderWorkflowId('approval', item.itemId), item.itemId, 'reminder', 1);
-  const result = await env.run(acts.dispatchItemEmail, { item, kind: 'reminder', dispatchKey: key, cycleKey: item.itemId, seq: 1 });
+  const result = await env.run(acts.dispatchItemEmail, { item, kind: 'reminder' as const, dispatchKey: key, cycleKey: item.itemId, seq: 1 });
   expect(result).toEqual({ status: 'skipped', reason: 'approved' });
   expect(sent).toHaveLength(0);
   expect(await db.reminderDispatch.count({ where: { itemId: item.itemId } })).toBe(0);
@@ -124,7 +124,7 @@ test('a reminder for a superseded chat cycle is skipped', async () => {
   const { mailer, sent } = fakeMailer();
   const acts = createReminderActivities({ db, mailer, portalUrl: 'http://portal' });
   const env = new MockActivityEnvironment();
-  const result = await env.run(acts.dispatchItemEmail, { item, kind: 'reminder', dispatchKey: `k-${randomUUID()}`, cycleKey: 'an-older-message.r0', seq: 1 });
+  const result = await env.run(acts.dispatchItemEmail, { item, kind: 'reminder' as const, dispatchKey: `k-${randomUUID()}`, cycleKey: 'an-older-message.r0', seq: 1 });
   expect(result).toEqual({ status: 'skipped', reason: 'stale_cycle' });
   expect(sent).toHaveLength(0);
 });

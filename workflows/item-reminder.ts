@@ -36,9 +36,15 @@ export interface ItemReminderInput {
   continueAsNewAfterEvents?: number;
 }
 
-const { loadItemSnapshot, dispatchItemEmail } = proxyActivities<ReturnType<typeof createReminderActivities>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+type ReminderActivities = ReturnType<typeof createReminderActivities>;
+const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+
+const { loadItemSnapshot } = proxyActivities<ReminderActivities>({ startToCloseTimeout: '15 seconds', retry: RETRY });
+// Heartbeats (one per email) let Temporal notice a dead worker within seconds instead of at the timeout.
+const { dispatchItemEmail } = proxyActivities<ReminderActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: RETRY,
 });
 
 export async function itemReminderWorkflow(input: ItemReminderInput): Promise<ReminderState> {

@@ -39,7 +39,9 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
           return callback(err);
         }
         const raw = Buffer.concat(chunks).toString('utf8');
-        const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(raw)?.[1]?.trim() ?? null;
+        // Unfold continuation lines (RFC 5322) so long headers read as one line.
+        const head = raw.split(/\r?\n\r?\n/, 1)[0].replace(/\r?\n[ \t]+/g, ' ');
+        const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(head)?.[1]?.trim() ?? null;
         mails.push({
           to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
           raw,
