@@ -1,0 +1,104 @@
+// What operators rely on: workflows findable by firm, account and item in Temporal; long-lived chats that
+// continue as new instead of growing one history; and recorded histories for the replay test.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { startStack, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
+import { accountWithContacts } from './support/fixtures';
+import { reminderWorkflowId } from '../shared/workflow-ids';
+import { manualResendSignal } from '../shared/reminder-messages';
+import type { ItemReminderInput } from '../workflows/item-reminder';
+
+let stack: Stack;
+let firm: FirmHandle;
+
+beforeAll(async () => {
+  stack = await startStack({ daySeconds: 1 });
+  firm = await stack.newFirm();
+});
+afterAll(() => stack?.stop());
+
+const reminders = (address: string) => stack.smtp.to(address).filter((m) => /^Reminder/.test(m.subject));
+
+async function listIds(query: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const w of stack.client.workflow.list({ query })) ids.push(w.workflowId);
+  return ids;
+}
+
+/** `npm run history:record` sets NUDGE_RECORD_HISTORIES=1 to refresh test/histories/ from these scenarios. */
+async function maybeRecord(name: string, workflowId: string) {
+  if (!process.env.NUDGE_RECORD_HISTORIES) return;
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(path.join(__dirname, 'histories', `${name}.json`), historyToJSON(history));
+}
+
+test('reminder workflows are findable by firm, account, item kind and item id, with a memo', async () => {
+  const acc = await accountWithContacts(firm);
+  const t = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Find me', message: { body: 'hello' }, reminders: { enabled: true, intervalDays: 1, count: 1 } });
+  const id = reminderWorkflowId('chat', t.body.id);
+  await eventually(async () => reminders(acc.contacts[0].address).length === 1, 8000, 'reminder');
+  await eventually(async () => (await listIds(`NudgeFirmId = "${firm.firmId}" AND NudgeAccountId = "${acc.accountId}" AND NudgeItemKind = "chat"`)).includes(id), 10_000, 'visibility');
+  expect(await listIds(`NudgeItemId = "${t.body.id}"`)).toEqual([id]);
+  const description = await stack.client.workflow.getHandle(id).describe();
+  expect(await description.memo).toMatchObject({ firmId: firm.firmId, accountId: acc.accountId, itemKind: 'chat', itemId: t.body.id });
+  // No personal data in what Temporal stores: the client's address appears nowhere in the history.
+  const history = historyToJSON(await stack.client.workflow.getHandle(id).fetchHistory());
+  expect(history).not.toContain(acc.contacts[0].address);
+  await maybeRecord('chat-remind-count-reached', id);
+});
+
+test('a long-lived thread continues as new and still sends each reminder exactly once', async () => {
+  const acc = await accountWithContacts(firm);
+  const [c] = acc.contacts;
+  // The thread is written as the API would, and its workflow started with the test hook that forces
+  // continue-as-new after a few events (production waits for Temporal's suggestion).
+  const thread = await stack.db.chatThread.create({ data: { firmId: firm.firmId, accountId: acc.accountId, subject: 'Long' } });
+  await stack.db.chatMessage.create({ data: { firmId: firm.firmId, threadId: thread.id, author: 'firm', body: 'hi' } });
+  await stack.db.reminderSettings.create({ data: { firmId: firm.firmId, itemKind: 'chat', itemId: thread.id, enabled: true, intervalDays: 1, count: 4 } });
+  const workflowId = reminderWorkflowId('chat', thread.id);
+  const input: ItemReminderInput = { item: { firmId: firm.firmId, accountId: acc.accountId, kind: 'chat', itemId: thread.id }, daySeconds: 1, continueAsNewAfterEvents: 10 };
+  const handle = await stack.client.workflow.start('itemReminderWorkflow', { taskQueue: stack.taskQueue, workflowId, args: [input] });
+  await eventually(async () => reminders(c.address).length === 2, 10_000, 'two reminders');
+  await handle.signal(manualResendSignal, { resendId: 'carried-over' });
+  await eventually(async () => reminders(c.address).length === 5, 10_000, 'four reminders and one resend');
+  await sleep(2000);
+  expect(reminders(c.address)).toHaveLength(5);
+  expect(new Set(reminders(c.address).map((m) => m.key)).size).toBe(5);
+  const runs = await eventually(async () => {
+    const all = [];
+    for await (const w of stack.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) all.push(w);
+    return all.length >= 3 && all;
+  }, 10_000, 'several runs');
+  expect(runs.length).toBeGreaterThanOrEqual(3);
+  const final = await stack.client.workflow.getHandle(workflowId).result();
+  expect(final).toMatchObject({ status: 'completed', stopReason: 'count_reached', remindersSent: 4 });
+  await maybeRecord('chat-continue-as-new-last-run', workflowId);
+});
+
+test('signature lifecycle history (partial signing, settings change, resend, completion)', async () => {
+  const acc = await accountWithContacts(firm, [{}, {}]);
+  const [a, b] = acc.contacts;
+  const doc = await firm.call('POST', `/v1/accounts/${acc.accountId}/documents`, { name: 'Engagement letter' });
+  const req = await firm.call('POST', `/v1/documents/${doc.body.id}/signature-requests`, { signers: [a.id, b.id], reminders: { enabled: true, intervalDays: 1, count: 3 } });
+  await eventually(async () => reminders(b.address).length === 1, 8000, 'first reminder');
+  await firm.call('POST', `/v1/signature-requests/${req.body.id}/signers/${a.id}/sign`, {});
+  await firm.call('PUT', `/v1/signature-requests/${req.body.id}/reminder-settings`, { intervalDays: 2 });
+  await firm.call('POST', `/v1/signature-requests/${req.body.id}/resend`, { message: 'Just one signature left' });
+  await eventually(async () => reminders(b.address).length === 2, 8000, 'resend');
+  await firm.call('POST', `/v1/signature-requests/${req.body.id}/signers/${b.id}/sign`, {});
+  const final = await stack.client.workflow.getHandle(reminderWorkflowId('signature', req.body.id)).result();
+  expect(final).toMatchObject({ status: 'completed', doneReason: 'signed', manualResendsSent: 1 });
+  await maybeRecord('signature-partial-resend-signed', reminderWorkflowId('signature', req.body.id));
+});
+
+test('approval history (reply-like stop by approval while waiting)', async () => {
+  const acc = await accountWithContacts(firm);
+  const doc = await firm.call('POST', `/v1/accounts/${acc.accountId}/documents`, { name: 'Budget' });
+  const req = await firm.call('POST', `/v1/documents/${doc.body.id}/approval-requests`, { reminders: { enabled: true, intervalDays: 5, count: 2 } });
+  await stack.smtp.waitFor((m) => m.to.includes(acc.contacts[0].address));
+  await firm.call('POST', `/v1/approval-requests/${req.body.id}/approve`, { contactId: acc.contacts[0].id });
+  const final = await stack.client.workflow.getHandle(reminderWorkflowId('approval', req.body.id)).result();
+  expect(final).toMatchObject({ status: 'completed', doneReason: 'approved', remindersSent: 0 });
+  await maybeRecord('approval-approved-while-waiting', reminderWorkflowId('approval', req.body.id));
+});
