@@ -27,9 +27,9 @@ async function listIds(query: string): Promise<string[]> {
 }
 
 /** `npm run history:record` sets NUDGE_RECORD_HISTORIES=1 to refresh test/histories/ from these scenarios. */
-async function maybeRecord(name: string, workflowId: string) {
+async function maybeRecord(name: string, workflowId: string, runId?: string) {
   if (!process.env.NUDGE_RECORD_HISTORIES) return;
-  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await stack.client.workflow.getHandle(workflowId, runId).fetchHistory();
   writeFileSync(path.join(__dirname, 'histories', `${name}.json`), historyToJSON(history));
 }
 
@@ -57,7 +57,7 @@ test('a long-lived thread continues as new and still sends each reminder exactly
   await stack.db.chatMessage.create({ data: { firmId: firm.firmId, threadId: thread.id, author: 'firm', body: 'hi' } });
   await stack.db.reminderSettings.create({ data: { firmId: firm.firmId, itemKind: 'chat', itemId: thread.id, enabled: true, intervalDays: 1, count: 4 } });
   const workflowId = reminderWorkflowId('chat', thread.id);
-  const input: ItemReminderInput = { item: { firmId: firm.firmId, accountId: acc.accountId, kind: 'chat', itemId: thread.id }, daySeconds: 1, continueAsNewAfterEvents: 10 };
+  const input: ItemReminderInput = { item: { firmId: firm.firmId, accountId: acc.accountId, kind: 'chat', itemId: thread.id }, daySeconds: 1, continueAsNewAfterEvents: 20 };
   const handle = await stack.client.workflow.start('itemReminderWorkflow', { taskQueue: stack.taskQueue, workflowId, args: [input] });
   await eventually(async () => reminders(c.address).length === 2, 10_000, 'two reminders');
   await handle.signal(manualResendSignal, { resendId: 'carried-over' });
@@ -74,6 +74,7 @@ test('a long-lived thread continues as new and still sends each reminder exactly
   const final = await stack.client.workflow.getHandle(workflowId).result();
   expect(final).toMatchObject({ status: 'completed', stopReason: 'count_reached', remindersSent: 4 });
   await maybeRecord('chat-continue-as-new-last-run', workflowId);
+  await maybeRecord('chat-continue-as-new-first-run', workflowId, handle.firstExecutionRunId);
 });
 
 test('signature lifecycle history (partial signing, settings change, resend, completion)', async () => {

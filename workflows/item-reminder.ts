@@ -57,6 +57,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
   let status: ReminderStatus = 'starting';
   let nextReminderAt: number | null = null;
   let lastSentAt: number | null = null;
+  let dispatchesThisRun = 0; // a new run continues as new only after doing some work of its own
 
   // Handlers only record what changed; stop signals take effect at once, the re-read confirms them.
   const changed = (done?: NonNullable<ItemSnapshot['doneReason']>) => {
@@ -115,6 +116,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
       requestedBy: extra?.requestedBy,
     });
     if (result.status === 'sent') lastSentAt = result.sentAt;
+    dispatchesThisRun++;
     return result;
   }
 
@@ -146,6 +148,12 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
       continue;
     }
 
+    // Before each wait, so a thread that lives for months never grows one history without bound.
+    // State lives in the database; only queued manual resends travel to the next run.
+    if (dispatchesThisRun > 0 && shouldContinueAsNew(input)) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof itemReminderWorkflow>({ ...input, pendingManualResends: manualQueue, manualResendsSent });
+    }
     setStatus('waiting');
     nextReminderAt = next.dueAt;
     const wait = next.dueAt - Date.now();
@@ -154,15 +162,6 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     const r = await dispatch('reminder', s.cycleKey, next.seq);
     if (r.status === 'sent') Object.assign(s, { remindersSent: next.seq, anchorAt: r.sentAt });
     else stale = true;
-
-    if (shouldContinueAsNew(input)) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof itemReminderWorkflow>({
-        ...input,
-        pendingManualResends: manualQueue,
-        manualResendsSent,
-      });
-    }
   }
 
   nextReminderAt = null;
