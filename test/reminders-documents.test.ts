@@ -126,3 +126,16 @@ test('request approval for all pending: one manual reminder per pending approval
   const audit = await firm.call('GET', `/v1/audit-events?accountId=${d.accountId}&action=item.manual_resend`);
   expect(audit.body.items.map((e: any) => e.itemId).sort()).toEqual([r1.body.id, r2.body.id].sort());
 });
+
+test('withdrawing a request stops its reminders and closes its to-dos', async () => {
+  const d = await document([{}]);
+  const [c] = d.contacts;
+  const req = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, { reminders: { enabled: true, intervalDays: 1, count: 3 } });
+  await stack.smtp.waitFor((m) => m.to.includes(c.address));
+  const cancel = await firm.call('POST', `/v1/approval-requests/${req.body.id}/cancel`, {});
+  expect(cancel.body).toEqual({ id: req.body.id, status: 'cancelled' });
+  await sleep(2500);
+  expect(reminders(c.address)).toHaveLength(0);
+  expect((await firm.call('GET', `/v1/contact-emails/${c.emailId}/todos`)).body).toHaveLength(0);
+  expect((await firm.call('GET', `/v1/approval-requests/${req.body.id}/reminders`)).body).toMatchObject({ pending: false, doneReason: 'cancelled', workflow: { status: 'completed' } });
+});

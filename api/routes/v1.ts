@@ -84,6 +84,12 @@ export function v1Routes(db: Db, items: ItemsService): Router {
   route(r, { method: 'post', path: '/v1/approval-requests/:requestId/approve', tag: 'Documents', summary: 'Record that the client approved', params: idParams('requestId'), body: s.approveBody, ...mut }, async (req) =>
     items.approve(req.firmId, req.valid.params.requestId, req.valid.body.contactId),
   );
+  route(r, { method: 'post', path: '/v1/signature-requests/:requestId/cancel', tag: 'Documents', summary: 'Withdraw a pending signature request (stops its reminders)', params: idParams('requestId'), ...mut }, async (req) =>
+    items.cancelRequest(req.firmId, req.actorId, 'signature', req.valid.params.requestId),
+  );
+  route(r, { method: 'post', path: '/v1/approval-requests/:requestId/cancel', tag: 'Documents', summary: 'Withdraw a pending approval request (stops its reminders)', params: idParams('requestId'), ...mut }, async (req) =>
+    items.cancelRequest(req.firmId, req.actorId, 'approval', req.valid.params.requestId),
+  );
   route(r, { method: 'post', path: '/v1/approval-requests/request-pending', tag: 'Reminders', summary: 'Request approval for all pending: a manual reminder for every pending approval of an account or the firm', body: s.requestPendingApprovals, status: 202, ...mut }, async (req) =>
     items.requestPendingApprovals(req.firmId, req.actorId, req.valid.body),
   );

@@ -198,6 +198,24 @@ export function createItemsService(db: Db, workflows: ReminderWorkflows) {
       return presentApproval(updated);
     },
 
+    /** Withdraws a pending signature or approval request; its reminders stop and its to-dos close. */
+    async cancelRequest(firmId: string, actorId: string, kind: 'signature' | 'approval', requestId: string) {
+      const ref = await itemRef(firmId, kind, requestId);
+      const row = kind === 'signature'
+        ? await db.signatureRequest.findUniqueOrThrow({ where: { id: requestId } })
+        : await db.approvalRequest.findUniqueOrThrow({ where: { id: requestId } });
+      if (row.status === 'cancelled') return { id: requestId, status: 'cancelled' };
+      if (row.status !== 'pending') throw conflict('request-closed', `The request is already ${row.status}`);
+      await db.$transaction(async (tx) => {
+        if (kind === 'signature') await tx.signatureRequest.update({ where: { id: requestId }, data: { status: 'cancelled', completedAt: new Date() } });
+        else await tx.approvalRequest.update({ where: { id: requestId }, data: { status: 'cancelled' } });
+        await closeTodos(tx, kind, requestId);
+        await audit(tx, { firmId, actorId, action: `${kind}.cancelled`, accountId: ref.accountId, itemKind: kind, itemId: requestId });
+      });
+      await workflows.notify(ref, sig.itemWithdrawnSignal);
+      return { id: requestId, status: 'cancelled' };
+    },
+
     /** Changes take effect on the running schedule; turning reminders on re-arms a finished one. */
     async updateReminderSettings(firmId: string, actorId: string, kind: ItemKind, itemId: string, input: ReminderInput) {
       const ref = await itemRef(firmId, kind, itemId);
