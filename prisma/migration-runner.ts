@@ -26,34 +26,33 @@ export function listMigrations(dir: string): string[] {
     .sort();
 }
 
-/** Creates the database if missing. */
-export async function ensureDatabase(databaseUrl: string): Promise<void> {
+/** Runs `fn` on a connection to the server's `postgres` database, with the quoted name of the URL's database. */
+async function withServer(databaseUrl: string, fn: (admin: pg.Client, quotedName: string, name: string) => Promise<void>) {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
   const admin = new pg.Client({ connectionString: url.toString() });
   await admin.connect();
   try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
-  } catch (err) {
-    if ((err as { code?: string }).code !== '42P04') throw err; // created concurrently
+    await fn(admin, `"${name.replace(/"/g, '""')}"`, name);
   } finally {
     await admin.end();
   }
 }
 
+/** Creates the database if missing. */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  await withServer(databaseUrl, async (admin, quoted, name) => {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount) return;
+    await admin.query(`CREATE DATABASE ${quoted}`).catch((err) => {
+      if (err.code !== '42P04') throw err; // created concurrently
+    });
+  });
+}
+
 export async function dropDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await withServer(databaseUrl, (admin, quoted) => admin.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`).then(() => undefined));
 }
 
 /** Applies pending migrations; returns the names applied. */

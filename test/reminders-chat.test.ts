@@ -1,15 +1,11 @@
 // Chat reminders end to end: API → Temporal workflow → SMTP, with a 1-second "day".
-import { startStack, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
+import { useStackWithFirm, remindersTo as remindersIn, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 
+const ctx = useStackWithFirm({ daySeconds: 1 });
 let stack: Stack;
 let firm: FirmHandle;
-
-beforeAll(async () => {
-  stack = await startStack({ daySeconds: 1 });
-  firm = await stack.newFirm();
-});
-afterAll(() => stack?.stop());
+beforeAll(() => ({ stack, firm } = ctx));
 
 const subjectIs = (re: RegExp) => (m: { subject: string }) => re.test(m.subject);
 
@@ -20,14 +16,13 @@ async function thread(reminders: Record<string, unknown>, contacts = [{}]) {
   return { ...acc, threadId: t.body.id as string, address: acc.contacts[0].address };
 }
 
-const remindersTo = (address: string) => stack.smtp.to(address).filter((m) => /^Reminder/.test(m.subject));
 
 test('notifies, reminds up to the count, then stops', async () => {
   const t = await thread({ enabled: true, intervalDays: 1, count: 2 });
   await stack.smtp.waitFor((m) => m.to.includes(t.address) && /sent you a message/.test(m.subject));
-  await eventually(async () => remindersTo(t.address).length === 2, 15_000, 'two reminders');
+  await eventually(async () => remindersIn(stack.smtp, t.address).length === 2, 15_000, 'two reminders');
   await sleep(2500);
-  expect(remindersTo(t.address)).toHaveLength(2);
+  expect(remindersIn(stack.smtp, t.address)).toHaveLength(2);
   const state = await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`);
   expect(state.body.workflow).toMatchObject({ status: 'completed', remindersSent: 2, stopReason: 'count_reached' });
   const audit = await firm.call('GET', `/v1/audit-events?itemId=${t.threadId}`);
@@ -41,7 +36,7 @@ test('a client reply stops reminders', async () => {
   expect(reply.status).toBe(201);
   await eventually(async () => (await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.workflow?.status === 'completed', 10_000, 'workflow end');
   await sleep(2500);
-  expect(remindersTo(t.address)).toHaveLength(0);
+  expect(remindersIn(stack.smtp, t.address)).toHaveLength(0);
   const state = await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`);
   expect(state.body.doneReason).toBe('replied');
 });
@@ -51,7 +46,7 @@ test('archiving stops reminders; reopening re-arms them for the latest message',
   await stack.smtp.waitFor((m) => m.to.includes(t.address));
   expect((await firm.call('POST', `/v1/chat-threads/${t.threadId}/archive`)).status).toBe(200);
   await sleep(2500);
-  expect(remindersTo(t.address)).toHaveLength(0);
+  expect(remindersIn(stack.smtp, t.address)).toHaveLength(0);
   expect((await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.doneReason).toBe('archived');
 
   const reopenedAt = Date.now();
@@ -60,21 +55,21 @@ test('archiving stops reminders; reopening re-arms them for the latest message',
   // Counted from the reopen, as if the message were new: about 2 "days" later.
   expect(reminder.receivedAt - reopenedAt).toBeGreaterThanOrEqual(1900);
   await sleep(2500);
-  expect(remindersTo(t.address)).toHaveLength(1);
+  expect(remindersIn(stack.smtp, t.address)).toHaveLength(1);
   // No second notification for the same message.
   expect(stack.smtp.to(t.address).filter(subjectIs(/sent you a message/))).toHaveLength(1);
 });
 
 test('a new firm message restarts the cycle for that message', async () => {
   const t = await thread({ enabled: true, intervalDays: 1, count: 1 });
-  await eventually(async () => remindersTo(t.address).length === 1, 10_000, 'first reminder');
+  await eventually(async () => remindersIn(stack.smtp, t.address).length === 1, 10_000, 'first reminder');
   await sleep(1500);
   const second = await firm.call('POST', `/v1/chat-threads/${t.threadId}/messages`, { author: 'firm', body: 'One more thing' });
   expect(second.status).toBe(201);
   await eventually(async () => stack.smtp.to(t.address).filter(subjectIs(/sent you a message/)).length === 2, 10_000, 'second notification');
-  await eventually(async () => remindersTo(t.address).length === 2, 10_000, 'reminder for the new message');
+  await eventually(async () => remindersIn(stack.smtp, t.address).length === 2, 10_000, 'reminder for the new message');
   await sleep(2000);
-  expect(remindersTo(t.address)).toHaveLength(2);
+  expect(remindersIn(stack.smtp, t.address)).toHaveLength(2);
 });
 
 test('settings changed mid-flight: a shorter interval past the due time sends one reminder now, never a backlog', async () => {
@@ -88,8 +83,8 @@ test('settings changed mid-flight: a shorter interval past the due time sends on
   const [first] = await stack.smtp.waitFor((m) => m.to.includes(t.address) && /^Reminder/.test(m.subject), 1, 5000);
   expect(first.receivedAt - changedAt).toBeLessThan(900);
   await sleep(600);
-  expect(remindersTo(t.address)).toHaveLength(1); // one now, not three
-  await eventually(async () => remindersTo(t.address).length === 2, 5000, 'next reminder a day later');
+  expect(remindersIn(stack.smtp, t.address)).toHaveLength(1); // one now, not three
+  await eventually(async () => remindersIn(stack.smtp, t.address).length === 2, 5000, 'next reminder a day later');
   await firm.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, { enabled: false });
 });
 
@@ -99,13 +94,13 @@ test('reminders off, then on again, resume from the last notification', async ()
   expect((await firm.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, { enabled: false })).status).toBe(200);
   await eventually(async () => (await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.workflow?.stopReason === 'off', 5000, 'stop on off');
   await sleep(2500);
-  expect(remindersTo(t.address)).toHaveLength(0);
+  expect(remindersIn(stack.smtp, t.address)).toHaveLength(0);
   const onAt = Date.now();
   expect((await firm.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, { enabled: true })).status).toBe(200);
   const [r] = await stack.smtp.waitFor((m) => m.to.includes(t.address) && /^Reminder/.test(m.subject), 1, 5000);
   expect(r.receivedAt - onAt).toBeLessThan(900); // already overdue: one reminder now
   await sleep(2500);
-  expect(remindersTo(t.address)).toHaveLength(1);
+  expect(remindersIn(stack.smtp, t.address)).toHaveLength(1);
 });
 
 test('manual resend while automatic reminders run: one extra email, to-do on top, audit entry, schedule unchanged', async () => {
@@ -132,9 +127,9 @@ test('manual resend while automatic reminders run: one extra email, to-do on top
   expect(state.nextReminderAt).toBe(before);
   expect(state.remindersSent).toBe(0);
   // The automatic reminder still comes, once.
-  await eventually(async () => remindersTo(t.address).length === 2, 6000, 'automatic reminder');
+  await eventually(async () => remindersIn(stack.smtp, t.address).length === 2, 6000, 'automatic reminder');
   await sleep(500);
-  expect(remindersTo(t.address)).toHaveLength(2);
+  expect(remindersIn(stack.smtp, t.address)).toHaveLength(2);
 });
 
 test('a retried message with the same Idempotency-Key starts one workflow and sends one email', async () => {

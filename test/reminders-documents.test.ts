@@ -1,17 +1,13 @@
 // Signature and approval reminders, recipient rules and "request approval for all pending", end to end.
-import { startStack, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
+import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts, type ContactSpec } from './support/fixtures';
 
+const ctx = useStackWithFirm({ daySeconds: 1 });
 let stack: Stack;
 let firm: FirmHandle;
+beforeAll(() => ({ stack, firm } = ctx));
 
-beforeAll(async () => {
-  stack = await startStack({ daySeconds: 1 });
-  firm = await stack.newFirm();
-});
-afterAll(() => stack?.stop());
-
-const reminders = (address: string) => stack.smtp.to(address).filter((m) => /^Reminder/.test(m.subject));
+const reminders = (address: string) => remindersTo(stack.smtp, address);
 
 async function document(specs: ContactSpec[] = [{}]) {
   const acc = await accountWithContacts(firm, specs);

@@ -3,22 +3,18 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { startStack, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
+import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import { reminderWorkflowId } from '../shared/workflow-ids';
 import { manualResendSignal } from '../shared/reminder-messages';
 import type { ItemReminderInput } from '../workflows/item-reminder';
 
+const ctx = useStackWithFirm({ daySeconds: 1 });
 let stack: Stack;
 let firm: FirmHandle;
+beforeAll(() => ({ stack, firm } = ctx));
 
-beforeAll(async () => {
-  stack = await startStack({ daySeconds: 1 });
-  firm = await stack.newFirm();
-});
-afterAll(() => stack?.stop());
-
-const reminders = (address: string) => stack.smtp.to(address).filter((m) => /^Reminder/.test(m.subject));
+const reminders = (address: string) => remindersTo(stack.smtp, address);
 
 async function listIds(query: string): Promise<string[]> {
   const ids: string[] = [];

@@ -165,3 +165,17 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A stack and a firm for a test file, stopped after it. */
+export function useStackWithFirm(opts: { daySeconds?: number; worker?: boolean } = {}) {
+  const ctx = {} as { stack: Stack; firm: FirmHandle };
+  beforeAll(async () => {
+    ctx.stack = await startStack(opts);
+    ctx.firm = await ctx.stack.newFirm();
+  });
+  afterAll(() => ctx.stack?.stop());
+  return ctx;
+}
+
+/** Reminder emails (automatic or manual) received by one address. */
+export const remindersTo = (smtp: SmtpCapture, address: string) => smtp.to(address).filter((m) => /^Reminder/.test(m.subject));
