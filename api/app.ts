@@ -12,7 +12,7 @@ import { idempotency } from './idempotency';
 import { errorHandler, notFoundRoute } from './error-handler';
 import { buildOpenApi } from './openapi';
 import { checkHealth } from './health';
-import { v1Routes } from './routes/v1';
+import { v1Routes } from './routes';
 import { createReminderWorkflows } from './services/reminder-workflows';
 import { createItemsService } from './services/items';
 

@@ -33,12 +33,13 @@ export function authenticate(db: Db): RequestHandler {
     if (!actor || !UUID.test(actor)) {
       return next(new Problem(400, 'acting-user-required', 'X-Acting-User header required', 'Name the firm user acting (their id) in the X-Acting-User header.', [{ field: 'headers.x-acting-user', message: 'must be a firm user id' }]));
     }
-    const user = await db.firmUser.findFirst({ where: { id: actor, firmId: key.firmId }, select: { id: true } });
+    const user = await db.firmUser.findFirst({ where: { id: actor, firmId: key.firmId }, select: { id: true, role: true, canViewAllAccounts: true } });
     if (!user) {
       return next(new Problem(403, 'unknown-acting-user', 'Unknown acting user', 'X-Acting-User is not a user of this firm.', [{ field: 'headers.x-acting-user', message: 'not a user of this firm' }]));
     }
     req.firmId = key.firmId;
     req.actorId = user.id;
+    req.actor = user;
     next();
   };
 }

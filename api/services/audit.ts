@@ -11,6 +11,8 @@ export interface AuditEntry {
   actorType?: 'firm_user' | 'client' | 'system';
   action: string;
   accountId?: string | null;
+  /** Events about a contact also form its activity timeline. */
+  contactId?: string | null;
   itemKind?: ItemKind;
   itemId?: string;
   data?: Prisma.InputJsonObject;
@@ -21,6 +23,7 @@ export async function audit(tx: Tx, e: AuditEntry): Promise<void> {
     data: {
       firmId: e.firmId,
       accountId: e.accountId ?? null,
+      contactId: e.contactId ?? null,
       actorType: e.actorType ?? (e.actorId ? 'firm_user' : 'system'),
       actorId: e.actorId,
       action: e.action,

@@ -11,7 +11,8 @@ import { readItemSnapshot, readReminderSettings } from '../../activities/item-sn
 import { loadCandidateEmails } from '../../activities/recipient-lookup';
 import type { ReminderWorkflows } from './reminder-workflows';
 import { audit } from './audit';
-import { closeTodos, requireAccount } from './records';
+import { requireAccount } from './accounts';
+import { closeTodos } from './portal-todos';
 import { conflict, invalid, notFound } from '../problem';
 
 type Tx = Prisma.TransactionClient;

@@ -1,14 +1,11 @@
-// Routes of the v1 API: thin handlers that validate (via route()) and call services.
+// Items the client must act on (chat, signatures, approvals) and their reminders.
 import { Router } from 'express';
-import { z } from 'zod';
 import type { Db } from '../../prisma/client';
 import { route, idParams } from '../route';
 import * as s from '../schemas';
-import * as records from '../services/records';
-import { listAudit } from '../services/audit';
+import { z } from 'zod';
 import type { ItemsService } from '../services/items';
 import type { ItemKind } from '../../shared/reminder-types';
-import { conflict } from '../problem';
 
 const KIND_BY_PATH: Record<z.infer<typeof s.itemKindPath>, ItemKind> = {
   'chat-threads': 'chat',
@@ -16,43 +13,9 @@ const KIND_BY_PATH: Record<z.infer<typeof s.itemKindPath>, ItemKind> = {
   'approval-requests': 'approval',
 };
 
-export function v1Routes(db: Db, items: ItemsService): Router {
+export function itemRoutes(items: ItemsService): Router {
   const r = Router();
   const mut = { idempotent: true } as const;
-
-  // Firm users
-  route(r, { method: 'post', path: '/v1/users', tag: 'Firm users', summary: 'Add a firm user', body: s.newFirmUser, status: 201, ...mut }, async (req) => {
-    return db.firmUser.create({ data: { firmId: req.firmId, ...req.valid.body } }).catch((err) => {
-      if (err?.code === 'P2002') throw conflict('email-taken', 'A firm user with this email already exists');
-      throw err;
-    });
-  });
-  route(r, { method: 'get', path: '/v1/users', tag: 'Firm users', summary: 'List firm users' }, async (req) =>
-    db.firmUser.findMany({ where: { firmId: req.firmId }, orderBy: { name: 'asc' } }),
-  );
-
-  // Accounts and contacts
-  route(r, { method: 'post', path: '/v1/accounts', tag: 'Accounts', summary: 'Create an account', body: s.newAccount, status: 201, ...mut }, async (req) =>
-    records.createAccount(db, req.firmId, req.actorId, req.valid.body),
-  );
-  route(r, { method: 'get', path: '/v1/accounts/:accountId', tag: 'Accounts', summary: 'Get an account with its contacts (alphabetical) and their emails', params: idParams('accountId') }, async (req) =>
-    records.getAccount(db, req.firmId, req.valid.params.accountId),
-  );
-  route(r, { method: 'post', path: '/v1/contacts', tag: 'Contacts', summary: 'Create a contact with its emails, optionally linked to accounts', body: s.newContact, status: 201, ...mut }, async (req) =>
-    records.createContact(db, req.firmId, req.actorId, req.valid.body),
-  );
-  route(r, { method: 'get', path: '/v1/contacts/:contactId', tag: 'Contacts', summary: 'Get a contact', params: idParams('contactId') }, async (req) =>
-    records.getContact(db, req.firmId, req.valid.params.contactId),
-  );
-  route(r, { method: 'put', path: '/v1/accounts/:accountId/contacts/:contactId', tag: 'Contacts', summary: 'Link a contact to an account (or update the link)', params: idParams('accountId', 'contactId'), body: s.accountLink, ...mut }, async (req) =>
-    records.linkContact(db, req.firmId, req.actorId, req.valid.params.accountId, req.valid.params.contactId, req.valid.body),
-  );
-  route(r, { method: 'patch', path: '/v1/contact-emails/:emailId', tag: 'Contacts', summary: 'Switch an email’s login, notify, emailSync toggles and notification preferences', params: idParams('emailId'), body: s.emailPatch, ...mut }, async (req) =>
-    records.updateContactEmail(db, req.firmId, req.actorId, req.valid.params.emailId, req.valid.body),
-  );
-  route(r, { method: 'get', path: '/v1/contact-emails/:emailId/todos', tag: 'Portal', summary: 'A client email’s open portal to-dos, most recent first', params: idParams('emailId') }, async (req) =>
-    records.listTodos(db, req.firmId, req.valid.params.emailId),
-  );
 
   // Chat
   route(r, { method: 'post', path: '/v1/accounts/:accountId/chat-threads', tag: 'Chat', summary: 'Start a chat thread, optionally with a first firm message and its reminders', params: idParams('accountId'), body: s.newThread, status: 201, ...mut }, async (req) =>
@@ -105,12 +68,6 @@ export function v1Routes(db: Db, items: ItemsService): Router {
   route(r, { method: 'get', path: '/v1/:kind/:itemId/reminders', tag: 'Reminders', summary: 'Reminder state: status, reminders sent, next reminder time, and per email whether and why it is excluded', params: itemParams }, async (req) =>
     items.reminderState(req.firmId, KIND_BY_PATH[req.valid.params.kind as keyof typeof KIND_BY_PATH], req.valid.params.itemId),
   );
-
-  // Audit trail
-  route(r, { method: 'get', path: '/v1/audit-events', tag: 'Audit', summary: 'The audit trail, newest first, filtered by account, item or action', query: s.auditQuery }, async (req) => {
-    if (req.valid.query.accountId) await records.requireAccount(db, req.firmId, req.valid.query.accountId);
-    return listAudit(db, req.firmId, req.valid.query);
-  });
 
   return r;
 }

@@ -1,47 +1,11 @@
-// Accounts, contacts, their emails (toggles and preferences) and account–contact links.
+// Contacts, their emails (toggles and notification preferences) and account–contact links.
 // Every query is scoped by firm: another firm's ids are simply "not found".
 import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
-import { PREFERENCE_CATEGORIES, type PreferenceCategory } from '../../shared/recipients';
+import { preferenceColumns, presentEmail, type Preferences } from './contact-email-view';
 import { audit } from './audit';
+import { requireAccount } from './accounts';
 import { conflict, notFound } from '../problem';
-
-export type Preferences = Partial<Record<PreferenceCategory, boolean>>;
-
-const PREF_COLUMN: Record<PreferenceCategory, string> = {
-  documentUploads: 'prefDocumentUploads',
-  signatures: 'prefSignatures',
-  approvals: 'prefApprovals',
-  messages: 'prefMessages',
-  proposals: 'prefProposals',
-  questionnaires: 'prefQuestionnaires',
-  invoices: 'prefInvoices',
-  clientRequests: 'prefClientRequests',
-};
-
-export function preferenceColumns(p: Preferences | undefined): Record<string, boolean> {
-  return Object.fromEntries(Object.entries(p ?? {}).map(([k, v]) => [PREF_COLUMN[k as PreferenceCategory], v]));
-}
-
-type EmailRow = Awaited<ReturnType<Db['contactEmail']['findFirstOrThrow']>>;
-
-export function presentEmail(e: EmailRow) {
-  return {
-    id: e.id,
-    contactId: e.contactId,
-    address: e.address,
-    login: e.login,
-    notify: e.notify,
-    emailSync: e.emailSync,
-    preferences: Object.fromEntries(PREFERENCE_CATEGORIES.map((c) => [c, (e as unknown as Record<string, boolean>)[PREF_COLUMN[c]]])),
-  };
-}
-
-export async function requireAccount(db: Db | Prisma.TransactionClient, firmId: string, accountId: string) {
-  const account = await db.account.findFirst({ where: { id: accountId, firmId } });
-  if (!account) throw notFound('Account', accountId);
-  return account;
-}
 
 export async function requireContact(db: Db | Prisma.TransactionClient, firmId: string, contactId: string) {
   const contact = await db.contact.findFirst({ where: { id: contactId, firmId } });
@@ -50,37 +14,6 @@ export async function requireContact(db: Db | Prisma.TransactionClient, firmId: 
 }
 
 const uniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
-
-export async function createAccount(db: Db, firmId: string, actorId: string, input: { name: string; type: 'individual' | 'company' | 'other'; photoUrl?: string; customFields?: Record<string, unknown> }) {
-  return db.$transaction(async (tx) => {
-    const account = await tx.account.create({
-      data: { firmId, name: input.name, type: input.type, photoUrl: input.photoUrl, customFields: (input.customFields ?? {}) as Prisma.InputJsonObject },
-    });
-    await audit(tx, { firmId, actorId, action: 'account.created', accountId: account.id, data: { name: account.name, type: account.type } });
-    return account;
-  });
-}
-
-export async function getAccount(db: Db, firmId: string, accountId: string) {
-  const account = await db.account.findFirst({
-    where: { id: accountId, firmId },
-    include: { contacts: { include: { contact: { include: { emails: { orderBy: { address: 'asc' } } } } } } },
-  });
-  if (!account) throw notFound('Account', accountId);
-  const contacts = account.contacts
-    .map((l) => ({
-      id: l.contact.id,
-      firstName: l.contact.firstName,
-      lastName: l.contact.lastName,
-      description: l.description,
-      signerPriority: l.signerPriority,
-      signingAuthority: l.signingAuthority,
-      emails: l.contact.emails.map(presentEmail),
-    }))
-    .sort((a, b) => `${a.lastName} ${a.firstName}`.localeCompare(`${b.lastName} ${b.firstName}`));
-  const { contacts: _links, ...rest } = account;
-  return { ...rest, contacts };
-}
 
 export async function createContact(
   db: Db,
@@ -127,11 +60,13 @@ export async function createContact(
   }
 }
 
+
 export async function getContact(db: Db, firmId: string, contactId: string) {
   const contact = await db.contact.findFirst({ where: { id: contactId, firmId }, include: { emails: { orderBy: { address: 'asc' } }, accounts: true } });
   if (!contact) throw notFound('Contact', contactId);
   return { ...contact, emails: contact.emails.map(presentEmail) };
 }
+
 
 export async function linkContact(db: Db, firmId: string, actorId: string, accountId: string, contactId: string, link: { description?: string; signerPriority?: number; signingAuthority?: boolean }) {
   return db.$transaction(async (tx) => {
@@ -146,6 +81,7 @@ export async function linkContact(db: Db, firmId: string, actorId: string, accou
     return row;
   });
 }
+
 
 export async function updateContactEmail(
   db: Db,
@@ -164,13 +100,3 @@ export async function updateContactEmail(
   });
 }
 
-export async function listTodos(db: Db, firmId: string, emailId: string) {
-  const email = await db.contactEmail.findFirst({ where: { id: emailId, firmId }, select: { id: true } });
-  if (!email) throw notFound('Contact email', emailId);
-  const todos = await db.portalTodo.findMany({ where: { contactEmailId: emailId, status: 'open' }, orderBy: [{ bumpedAt: 'desc' }, { createdAt: 'desc' }] });
-  return todos.map((t) => ({ id: t.id, accountId: t.accountId, itemKind: t.itemKind, itemId: t.itemId, title: t.title, status: t.status, bumpedAt: t.bumpedAt.toISOString() }));
-}
-
-export async function closeTodos(tx: Db | Prisma.TransactionClient, itemKind: 'chat' | 'signature' | 'approval', itemId: string) {
-  await tx.portalTodo.updateMany({ where: { itemKind, itemId, status: 'open' }, data: { status: 'done' } });
-}
