@@ -19,27 +19,54 @@ export function newApiKey(): { key: string; prefix: string; hash: string } {
 
 const unauthorized = (detail: string) => new Problem(401, 'unauthorized', 'Authentication required', detail);
 
+type Principal = { firmId: string; revoked: boolean; user: { id: string; role: 'owner' | 'admin' | 'employee'; canViewAllAccounts: boolean } | null };
+
+/**
+ * Key and acting user are resolved in one query and remembered briefly: every API call needs them, and
+ * a revoked key or a changed role takes effect within PRINCIPAL_TTL_MS.
+ */
+const PRINCIPAL_TTL_MS = 5_000;
+const PRINCIPAL_CACHE_MAX = 10_000;
+
 export function authenticate(db: Db): RequestHandler {
+  const cache = new Map<string, { at: number; principal: Principal | null }>();
+
+  async function resolve(hash: string, actorId: string): Promise<Principal | null> {
+    const cacheKey = `${hash}:${actorId}`;
+    const hit = cache.get(cacheKey);
+    if (hit && Date.now() - hit.at < PRINCIPAL_TTL_MS) return hit.principal;
+    const rows = await db.$queryRaw<{ firmId: string; revokedAt: Date | null; id: string | null; role: 'owner' | 'admin' | 'employee'; canViewAllAccounts: boolean | null }[]>`
+      SELECT k."firmId"::text AS "firmId", k."revokedAt", u.id::text AS id, u.role::text AS role, u."canViewAllAccounts"
+      FROM "ApiKey" k LEFT JOIN "FirmUser" u ON u."firmId" = k."firmId" AND u.id = ${actorId}::uuid
+      WHERE k.hash = ${hash}`;
+    const row = rows[0];
+    const principal: Principal | null = row
+      ? { firmId: row.firmId, revoked: row.revokedAt !== null, user: row.id ? { id: row.id, role: row.role, canViewAllAccounts: !!row.canViewAllAccounts } : null }
+      : null;
+    if (cache.size >= PRINCIPAL_CACHE_MAX) cache.clear();
+    cache.set(cacheKey, { at: Date.now(), principal });
+    return principal;
+  }
+
   return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) return next(unauthorized('Send the firm API key as "Authorization: Bearer <key>".'));
-    const key = await db.apiKey.findUnique({ where: { hash: hashApiKey(match[1]) }, select: { firmId: true, revokedAt: true } });
-    if (!key || key.revokedAt) {
+    const actor = req.get('x-acting-user') ?? '';
+    const principal = await resolve(hashApiKey(match[1]), UUID.test(actor) ? actor : '00000000-0000-0000-0000-000000000000');
+    if (!principal || principal.revoked) {
       res.set('WWW-Authenticate', 'Bearer');
       return next(unauthorized('The API key is unknown or revoked.'));
     }
-    const actor = req.get('x-acting-user');
-    if (!actor || !UUID.test(actor)) {
+    if (!UUID.test(actor)) {
       return next(new Problem(400, 'acting-user-required', 'X-Acting-User header required', 'Name the firm user acting (their id) in the X-Acting-User header.', [{ field: 'headers.x-acting-user', message: 'must be a firm user id' }]));
     }
-    const user = await db.firmUser.findFirst({ where: { id: actor, firmId: key.firmId }, select: { id: true, role: true, canViewAllAccounts: true } });
-    if (!user) {
+    if (!principal.user) {
       return next(new Problem(403, 'unknown-acting-user', 'Unknown acting user', 'X-Acting-User is not a user of this firm.', [{ field: 'headers.x-acting-user', message: 'not a user of this firm' }]));
     }
-    req.firmId = key.firmId;
-    req.actorId = user.id;
-    req.actor = user;
+    req.firmId = principal.firmId;
+    req.actorId = principal.user.id;
+    req.actor = principal.user;
     next();
   };
 }
