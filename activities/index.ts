@@ -1,8 +1,10 @@
 // All activities the worker registers, from one set of dependencies.
 import { createReminderActivities, type ReminderActivityDeps } from './reminder-activities';
+import { createInvitationActivities } from './invitation-activities';
+import { createParticipantActivities } from './participant-activities';
 
 export type ActivityDeps = ReminderActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...createReminderActivities(deps) };
+  return { ...createReminderActivities(deps), ...createInvitationActivities(deps), ...createParticipantActivities(deps) };
 }

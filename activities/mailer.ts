@@ -10,6 +10,8 @@ export interface OutgoingMail {
   /** Stable Message-ID derived from the email's idempotency key. */
   messageId: string;
   headers?: Record<string, string>;
+  /** A calendar invitation (text/calendar part), e.g. { method: 'REQUEST', content: <ics text> }. */
+  icalEvent?: { method: string; content: string; filename?: string };
 }
 
 export interface Mailer {

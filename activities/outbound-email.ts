@@ -1,7 +1,7 @@
 // Sends one logical email at most once: the row keyed by its idempotency key is claimed before the SMTP
 // call and marked sent after it, so a retried activity (or a second worker) skips what already went out.
 import type { Db } from '../prisma/client';
-import { isPermanentSmtpError, type Mailer } from './mailer';
+import { isPermanentSmtpError, type Mailer, type OutgoingMail } from './mailer';
 
 export interface LogicalEmail {
   firmId: string;
@@ -13,6 +13,7 @@ export interface LogicalEmail {
   subject: string;
   text: string;
   html: string;
+  icalEvent?: OutgoingMail['icalEvent'];
 }
 
 export type SendOutcome = 'sent' | 'already_sent' | 'in_flight' | 'failed';
@@ -59,6 +60,7 @@ export async function sendEmailOnce(db: Db, mailer: Mailer, email: LogicalEmail,
       html: email.html,
       messageId: `<${email.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@nudge>`,
       headers: { 'X-Nudge-Key': email.idempotencyKey },
+      ...(email.icalEvent ? { icalEvent: email.icalEvent } : {}),
     });
     await db.outboundEmail.update({
       where: { idempotencyKey: email.idempotencyKey },

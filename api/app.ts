@@ -13,7 +13,10 @@ import { errorHandler, notFoundRoute } from './error-handler';
 import { buildOpenApi } from './openapi';
 import { checkHealth } from './health';
 import { v1Routes } from './routes';
+import { clientActionRoutes } from './routes/client-actions';
 import { createReminderWorkflows } from './services/reminder-workflows';
+import { createInvitationWorkflows } from './services/invitations';
+import { publicInvitationRoutes } from './routes/contacts';
 import { createItemsService } from './services/items';
 
 export interface AppDeps {
@@ -29,6 +32,7 @@ export function createApp(deps: AppDeps) {
   const { db, temporal, mailer, log } = deps;
   const workflows = createReminderWorkflows({ temporal, taskQueue: deps.taskQueue, daySeconds: deps.reminderDaySeconds });
   const items = createItemsService(db, workflows);
+  const invitations = createInvitationWorkflows({ temporal, taskQueue: deps.taskQueue, daySeconds: deps.reminderDaySeconds });
 
   const app = express();
   app.disable('x-powered-by');
@@ -45,12 +49,15 @@ export function createApp(deps: AppDeps) {
     const health = await checkHealth(db, temporal, mailer);
     res.status(health.status === 'ok' ? 200 : 503).json(health);
   });
-  const v1 = v1Routes(db, items); // registers the routes the OpenAPI document describes
+  const v1 = v1Routes(db, items, invitations); // registers the routes the OpenAPI document describes
+  const publicV1 = publicInvitationRoutes(db, invitations); // the portal's invitation accept: no API key
+  app.use(clientActionRoutes({ db, temporal, taskQueue: deps.taskQueue })); // before the JSON parser: the CSV import streams its body
   const openapi = buildOpenApi();
   app.get('/openapi.json', (_req, res) => res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Nudge API' }));
 
   app.use('/v1', express.json({ limit: '1mb', strict: true, type: () => true }));
+  app.use(publicV1);
   app.use('/v1', authenticate(db), idempotency(db));
   app.use(v1);
   app.use(notFoundRoute);

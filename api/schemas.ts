@@ -104,3 +104,53 @@ export const auditQuery = z
   .strict();
 
 export const itemKindPath = z.enum(['chat-threads', 'signature-requests', 'approval-requests']);
+
+// Contacts, their emails and portal invitations (issue 3).
+const invitationOptionsShape = {
+  sendAt: z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+    .transform((v) => new Date(v))
+    .refine((d) => d.getTime() > Date.now() - 60_000, 'must not be in the past')
+    .refine((d) => d.getTime() < Date.now() + 365 * 86_400_000, 'must be within a year')
+    .optional(),
+  message: z.string().trim().min(1, 'must not be empty').max(5000, 'at most 5000 characters').optional(),
+  expiresInDays: z.number().int('must be a whole number of days').min(1).max(90).optional(),
+};
+export const invitationRequest = z.object(invitationOptionsShape).strict();
+
+export const contactEmailPatch = z
+  .object({
+    address: z.email({ message: 'must be an email address' }).max(254).optional(),
+    login: loginStatus.optional(),
+    notify: z.boolean().optional(),
+    emailSync: z.boolean().optional(),
+    preferences: preferences.optional(),
+    invitation: invitationRequest.optional(),
+  })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, { message: 'name at least one of address, login, notify, emailSync, preferences' })
+  .refine((p) => !p.invitation || p.login === 'pending', { message: 'only with login "pending"', path: ['invitation'] });
+
+export const contactPatch = z
+  .object({
+    firstName: text(100).optional(),
+    lastName: z.string().trim().max(100).optional(),
+    phone: z.string().trim().max(50).nullable().optional(),
+    address: z
+      .object({
+        line1: z.string().trim().max(200).optional(),
+        line2: z.string().trim().max(200).optional(),
+        city: z.string().trim().max(100).optional(),
+        postalCode: z.string().trim().max(20).optional(),
+        region: z.string().trim().max(100).optional(),
+        country: z.string().trim().length(2, 'must be an ISO 3166 two-letter code').optional(),
+      })
+      .strict()
+      .nullable()
+      .optional(),
+    customFields: z.record(z.string().max(100), z.unknown()).optional(),
+  })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, { message: 'name at least one field to change' });
+
+export const acceptInvitation = z.object({ token: z.string().min(20, 'not an invitation token').max(200, 'not an invitation token') }).strict();

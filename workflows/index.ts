@@ -1,2 +1,4 @@
 // Every workflow the worker runs; the worker bundles this file.
 export { itemReminderWorkflow } from './item-reminder';
+export { invitationWorkflow } from './invitation';
+export { participantNotificationWorkflow } from './participant-notification';

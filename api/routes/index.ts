@@ -1,14 +1,17 @@
-// Every v1 router, in one place; app.ts mounts this behind auth and idempotency.
+// The v1 routers behind auth and idempotency (app.ts mounts them; client actions, which stream CSV and
+// start workflows, are mounted by app.ts itself).
 import { Router } from 'express';
 import type { Db } from '../../prisma/client';
 import type { ItemsService } from '../services/items';
 import { userRoutes } from './users';
-import { recordRoutes } from './records';
 import { itemRoutes } from './items';
 import { auditRoutes } from './audit';
+import { accountRoutes } from './accounts';
+import { contactRoutes } from './contacts';
+import type { InvitationWorkflows } from '../services/invitations';
 
-export function v1Routes(db: Db, items: ItemsService): Router {
+export function v1Routes(db: Db, items: ItemsService, invitations: InvitationWorkflows): Router {
   const r = Router();
-  r.use(userRoutes(db), recordRoutes(db), itemRoutes(items), auditRoutes(db));
+  r.use(userRoutes(db), itemRoutes(items), auditRoutes(db), accountRoutes(db), contactRoutes(db, invitations));
   return r;
 }

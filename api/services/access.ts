@@ -3,7 +3,7 @@
 // "forbidden", so ids of other firms do not leak; a same-firm account the user may not open is 403.
 import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
-import { notFound, Problem } from '../problem';
+import { conflict, notFound, Problem } from '../problem';
 
 export interface Actor {
   id: string;
@@ -29,5 +29,17 @@ export async function requireAccountAccess(db: Tx, firmId: string, actor: Actor,
   if (!member) {
     throw new Problem(403, 'forbidden', 'Not allowed on this account', 'Only the owner, admins, the account’s team and employees with “view all accounts” may open or change it.');
   }
+  return account;
+}
+
+/**
+ * Locks the account row for the rest of the transaction (concurrent PATCHes of custom fields or team
+ * would otherwise overwrite each other's read-merge-write) and refuses archived accounts, which are read-only.
+ */
+export async function requireWritableAccount(tx: Prisma.TransactionClient, firmId: string, accountId: string) {
+  await tx.$executeRaw`SELECT 1 FROM "Account" WHERE id = ${accountId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
+  const account = await tx.account.findFirst({ where: { id: accountId, firmId } });
+  if (!account) throw notFound('Account', accountId);
+  if (account.status === 'archived') throw conflict('account-archived', 'The account is archived', 'Archived accounts are read-only; restore the account first.');
   return account;
 }

@@ -36,6 +36,8 @@ export async function audit(tx: Tx, e: AuditEntry): Promise<void> {
 
 export interface AuditQuery {
   accountId?: string;
+  /** A contact's activity timeline. */
+  contactId?: string;
   itemId?: string;
   action?: string;
   /** Return entries older than this id (cursor pagination, newest first). */
@@ -48,6 +50,7 @@ export async function listAudit(db: Db, firmId: string, q: AuditQuery) {
     where: {
       firmId,
       ...(q.accountId ? { accountId: q.accountId } : {}),
+      ...(q.contactId ? { contactId: q.contactId } : {}),
       ...(q.itemId ? { itemId: q.itemId } : {}),
       ...(q.action ? { action: q.action } : {}),
       ...(q.before ? { id: { lt: BigInt(q.before) } } : {}),

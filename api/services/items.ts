@@ -12,6 +12,7 @@ import { loadCandidateEmails } from '../../activities/recipient-lookup';
 import type { ReminderWorkflows } from './reminder-workflows';
 import { audit } from './audit';
 import { requireAccount } from './accounts';
+import { accountScope, requireAccountAccess, type Actor } from './access';
 import { closeTodos } from './portal-todos';
 import { conflict, invalid, notFound } from '../problem';
 
@@ -56,7 +57,8 @@ export function createItemsService(db: Db, workflows: ReminderWorkflows) {
     } else if (input.contactId) throw invalid('body.contactId', 'only client messages name a contact');
     if (input.author === 'client' && input.reminders) throw invalid('body.reminders', 'only firm messages carry reminder settings');
     const message = await db.$transaction(async (tx) => {
-      if (input.author === 'firm') await saveSettings(tx, firmId, 'chat', threadId, input.reminders);
+      // Settings carry over from the thread's earlier messages unless this one changes them.
+      if (input.author === 'firm' && input.reminders) await saveSettings(tx, firmId, 'chat', threadId, input.reminders);
       const m = await tx.chatMessage.create({
         data: { firmId, threadId, author: input.author, body: input.body, firmUserId: input.author === 'firm' ? actorId : null, contactId: input.contactId ?? null },
       });
@@ -80,8 +82,21 @@ export function createItemsService(db: Db, workflows: ReminderWorkflows) {
     return presentMessage(message);
   }
 
+  /** What a route acts on, checked against the actor's rights on its account: 404 for another firm's id, 403 without the right. */
+  async function requireAccess(firmId: string, actor: Actor, target: { accountId: string } | { documentId: string } | { kind: ItemKind; itemId: string }) {
+    let accountId: string;
+    if ('accountId' in target) accountId = target.accountId;
+    else if ('documentId' in target) {
+      const doc = await db.document.findFirst({ where: { id: target.documentId, firmId }, select: { accountId: true } });
+      if (!doc) throw notFound('Document', target.documentId);
+      accountId = doc.accountId;
+    } else accountId = (await itemRef(firmId, target.kind, target.itemId)).accountId;
+    await requireAccountAccess(db, firmId, actor, accountId);
+  }
+
   return {
     itemRef,
+    requireAccess,
 
     async createThread(firmId: string, actorId: string, accountId: string, input: { subject: string; message?: { body: string }; reminders?: ReminderInput }) {
       await requireAccount(db, firmId, accountId);
@@ -242,10 +257,12 @@ export function createItemsService(db: Db, workflows: ReminderWorkflows) {
     },
 
     /** "Request approval for all pending": a manual resend of every pending approval of an account or the firm. */
-    async requestPendingApprovals(firmId: string, actorId: string, input: { accountId?: string; message?: string }) {
-      if (input.accountId) await requireAccount(db, firmId, input.accountId);
+    async requestPendingApprovals(firmId: string, actorId: string, input: { accountId?: string; message?: string }, actor?: Actor) {
+      if (input.accountId) await (actor ? requireAccountAccess(db, firmId, actor, input.accountId) : requireAccount(db, firmId, input.accountId));
+      // Firm-wide, an employee reaches only the accounts they may see.
+      const scope = actor ? accountScope(firmId, actor) : {};
       const pending = await db.approvalRequest.findMany({
-        where: { firmId, status: 'pending', account: { status: 'active' }, ...(input.accountId ? { accountId: input.accountId } : {}) },
+        where: { firmId, status: 'pending', account: { ...scope, status: 'active' }, ...(input.accountId ? { accountId: input.accountId } : {}) },
         select: { id: true, accountId: true },
         orderBy: { createdAt: 'asc' },
       });

@@ -1,0 +1,277 @@
+// Client actions of SPEC §7 on contacts and accounts: activate/deactivate, status change, assignment to a
+// firm user, move to another company, GDPR consent status and firm-defined custom actions. Each writes an
+// audit entry per contact or account (their timeline) in the transaction of the change; an action with
+// participants opens a note, so participants are emailed about it and about later comments on it.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Db } from '../../prisma/client';
+import { Prisma } from '../../prisma/client';
+import { requireAccountAccess, type Actor } from './access';
+import { audit } from './audit';
+import { requireContactAccess } from './timeline';
+import { insertNote, requireFirmUsers, forbidden, type EmailBatch } from './notes';
+import type { ClientActionEmail } from '../../activities/participant-activities';
+import { conflict, invalid, notFound, Problem } from '../problem';
+
+type Tx = Prisma.TransactionClient;
+
+const uniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+
+/** Firm settings (GDPR statuses, email templates, custom action definitions) are for owners and admins. */
+function requireFirmAdmin(actor: Actor): void {
+  if (actor.role === 'employee') throw forbidden('Only the owner and admins may change the firm’s settings.');
+}
+
+/** Opens a discussion note for an action when participants are named; otherwise nothing to email. */
+async function discussion(tx: Tx, firmId: string, actorId: string, participants: string[] | undefined, about: { contactId?: string; accountId?: string }, body: string) {
+  if (!participants?.length) return { noteId: null, batch: null };
+  const { note, batch } = await insertNote(tx, firmId, actorId, { ...about, body, participants });
+  return { noteId: note.id, batch };
+}
+
+const withDescription = (line: string, description?: string) => (description ? `${line}\n\n${description}` : line);
+
+// --- activate / deactivate -------------------------------------------------------------------------
+
+export async function setContactsActive(db: Db, firmId: string, actor: Actor, input: { contactIds: string[]; active: boolean }) {
+  return db.$transaction(async (tx) => {
+    const contacts = [];
+    for (const contactId of new Set(input.contactIds)) {
+      const contact = await requireContactAccess(tx, firmId, actor, contactId);
+      await tx.contact.update({ where: { id: contactId }, data: { active: input.active } });
+      await audit(tx, { firmId, actorId: actor.id, action: input.active ? 'contact.activated' : 'contact.deactivated', contactId, data: { wasActive: contact.active } });
+      contacts.push({ id: contactId, active: input.active });
+    }
+    return { contacts };
+  });
+}
+
+// --- status change ---------------------------------------------------------------------------------
+
+export async function changeContactStatus(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  input: { contactIds: string[]; status: string; description?: string; participants?: string[] },
+) {
+  const ids = [...new Set(input.contactIds)];
+  return db.$transaction(async (tx) => {
+    const before = [];
+    for (const contactId of ids) before.push(await requireContactAccess(tx, firmId, actor, contactId));
+    // One discussion for the whole action, on the first contact; every contact's entry points to it.
+    const { noteId, batch } = await discussion(tx, firmId, actor.id, input.participants, { contactId: ids[0] }, withDescription(`Status changed to “${input.status}” for ${ids.length} contact(s).`, input.description));
+    for (const contact of before) {
+      await tx.contact.update({ where: { id: contact.id }, data: { status: input.status } });
+      await audit(tx, { firmId, actorId: actor.id, action: 'contact.status_changed', contactId: contact.id, data: { from: contact.status, to: input.status, description: input.description ?? null, noteId, participants: input.participants ?? [] } });
+    }
+    return { result: { contacts: before.map((c) => ({ id: c.id, status: input.status })), noteId }, batch };
+  });
+}
+
+// --- assignment to a firm user ---------------------------------------------------------------------
+
+export async function assignToUser(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  input: { userId: string; accountIds?: string[]; contactIds?: string[]; description?: string; participants?: string[] },
+) {
+  const accountIds = [...new Set(input.accountIds ?? [])];
+  const contactIds = [...new Set(input.contactIds ?? [])];
+  return db.$transaction(async (tx) => {
+    await requireFirmUsers(tx, firmId, [input.userId], 'body.userId');
+    const accounts = [];
+    for (const id of accountIds) accounts.push(await requireAccountAccess(tx, firmId, actor, id));
+    const contacts = [];
+    for (const id of contactIds) contacts.push(await requireContactAccess(tx, firmId, actor, id));
+    const about = contactIds.length ? { contactId: contactIds[0] } : { accountId: accountIds[0] };
+    const { noteId, batch } = await discussion(tx, firmId, actor.id, input.participants, about, withDescription(`Assigned ${accounts.length} account(s) and ${contacts.length} contact(s).`, input.description));
+    const data = (from: string | null) => ({ from, to: input.userId, description: input.description ?? null, noteId, participants: input.participants ?? [] });
+    for (const a of accounts) {
+      await tx.account.update({ where: { id: a.id }, data: { assignedUserId: input.userId } });
+      await audit(tx, { firmId, actorId: actor.id, action: 'account.assigned', accountId: a.id, data: data(a.assignedUserId) });
+    }
+    for (const c of contacts) {
+      await tx.contact.update({ where: { id: c.id }, data: { assignedUserId: input.userId } });
+      await audit(tx, { firmId, actorId: actor.id, action: 'contact.assigned', contactId: c.id, data: data(c.assignedUserId) });
+    }
+    return { result: { userId: input.userId, accountIds, contactIds, noteId }, batch };
+  });
+}
+
+// --- move a contact to another company -------------------------------------------------------------
+
+export async function moveContact(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  contactId: string,
+  input: { toAccountId: string; fromAccountId?: string; description?: string; participants?: string[] },
+) {
+  return db.$transaction(async (tx) => {
+    const contact = await requireContactAccess(tx, firmId, actor, contactId);
+    const target = await requireAccountAccess(tx, firmId, actor, input.toAccountId);
+    if (target.type !== 'company') throw invalid('body.toAccountId', 'must be a company account');
+    const links = await tx.accountContact.findMany({ where: { contactId }, include: { account: { select: { type: true } } } });
+    if (links.some((l) => l.accountId === target.id)) throw conflict('already-linked', 'Contact already linked to this company', 'The contact is already linked to the target account.');
+    let from = input.fromAccountId ? links.find((l) => l.accountId === input.fromAccountId) : undefined;
+    if (input.fromAccountId && !from) throw invalid('body.fromAccountId', 'the contact is not linked to this account');
+    if (!from) {
+      const companies = links.filter((l) => l.account.type === 'company');
+      if (companies.length > 1) throw invalid('body.fromAccountId', 'the contact belongs to several companies: name the one it leaves');
+      from = companies[0];
+    }
+    if (from) {
+      await requireAccountAccess(tx, firmId, actor, from.accountId);
+      await tx.accountContact.delete({ where: { accountId_contactId: { accountId: from.accountId, contactId } } });
+    }
+    // The link's description and signing fields move with the contact.
+    const link = await tx.accountContact.create({
+      data: { accountId: target.id, contactId, description: from?.description ?? '', signerPriority: from?.signerPriority ?? 0, signingAuthority: from?.signingAuthority ?? false },
+    });
+    const { noteId, batch } = await discussion(tx, firmId, actor.id, input.participants, { contactId }, withDescription(`${contact.firstName} ${contact.lastName} moved to ${target.name}.`, input.description));
+    const data = { fromAccountId: from?.accountId ?? null, toAccountId: target.id, description: input.description ?? null, noteId, participants: input.participants ?? [] };
+    if (from) await audit(tx, { firmId, actorId: actor.id, action: 'contact.moved_out', contactId, accountId: from.accountId, data });
+    await audit(tx, { firmId, actorId: actor.id, action: 'contact.moved_in', contactId, accountId: target.id, data });
+    return { result: { contactId, fromAccountId: from?.accountId ?? null, link, noteId }, batch };
+  });
+}
+
+// --- email templates and GDPR consent --------------------------------------------------------------
+
+export async function createEmailTemplate(db: Db, firmId: string, actor: Actor, input: { name: string; subject: string; body: string }) {
+  requireFirmAdmin(actor);
+  try {
+    return await db.$transaction(async (tx) => {
+      const t = await tx.emailTemplate.create({ data: { firmId, ...input } });
+      await audit(tx, { firmId, actorId: actor.id, action: 'email_template.created', data: { emailTemplateId: t.id, name: t.name } });
+      return t;
+    });
+  } catch (err) {
+    if (uniqueViolation(err)) throw conflict('name-taken', 'Name already in use', 'The firm already has an email template with this name.');
+    throw err;
+  }
+}
+
+export const listEmailTemplates = (db: Db, firmId: string) => db.emailTemplate.findMany({ where: { firmId }, orderBy: { name: 'asc' } });
+
+export async function createGdprStatus(db: Db, firmId: string, actor: Actor, input: { name: string; emailTemplateId?: string }) {
+  requireFirmAdmin(actor);
+  try {
+    return await db.$transaction(async (tx) => {
+      if (input.emailTemplateId && !(await tx.emailTemplate.findFirst({ where: { id: input.emailTemplateId, firmId } }))) throw invalid('body.emailTemplateId', 'no such email template in this firm');
+      const s = await tx.gdprStatusDefinition.create({ data: { firmId, name: input.name, emailTemplateId: input.emailTemplateId ?? null } });
+      await audit(tx, { firmId, actorId: actor.id, action: 'gdpr_status.created', data: { gdprStatusId: s.id, name: s.name } });
+      return s;
+    });
+  } catch (err) {
+    if (uniqueViolation(err)) throw conflict('name-taken', 'Name already in use', 'The firm already has a GDPR status with this name.');
+    throw err;
+  }
+}
+
+export const listGdprStatuses = (db: Db, firmId: string) => db.gdprStatusDefinition.findMany({ where: { firmId }, orderBy: { name: 'asc' } });
+
+/** Sets a contact's GDPR consent status; with sendEmail, every email of the contact gets the template. */
+export async function setGdprStatus(db: Db, firmId: string, actor: Actor, contactId: string, input: { statusId: string; sendEmail?: boolean; emailTemplateId?: string }) {
+  return db.$transaction(async (tx) => {
+    const contact = await requireContactAccess(tx, firmId, actor, contactId);
+    const status = await tx.gdprStatusDefinition.findFirst({ where: { id: input.statusId, firmId } });
+    if (!status) throw invalid('body.statusId', 'no such GDPR status in this firm');
+    const templateId = input.sendEmail ? (input.emailTemplateId ?? status.emailTemplateId) : null;
+    if (input.sendEmail && !templateId) throw invalid('body.emailTemplateId', 'name an email template: this status has none');
+    if (templateId && !(await tx.emailTemplate.findFirst({ where: { id: templateId, firmId } }))) throw invalid('body.emailTemplateId', 'no such email template in this firm');
+    const emails = templateId ? await tx.contactEmail.findMany({ where: { contactId, firmId }, select: { id: true } }) : [];
+    if (templateId && emails.length === 0) throw invalid('body.sendEmail', 'the contact has no email address');
+    const changeId = randomUUID();
+    await tx.contact.update({ where: { id: contactId }, data: { gdprStatus: status.name, gdprUpdatedAt: new Date() } });
+    await audit(tx, { firmId, actorId: actor.id, action: 'contact.gdpr_status_set', contactId, data: { changeId, from: contact.gdprStatus, to: status.name, emailTemplateId: templateId, emailed: emails.length } });
+    const jobs: ClientActionEmail[] = templateId ? emails.map((e) => ({ kind: 'gdpr', firmId, changeId, templateId, contactEmailId: e.id })) : [];
+    const batch: EmailBatch | null = jobs.length ? { workflowId: `gdpr-${changeId}:emails`, emails: jobs } : null;
+    return { result: { contactId, gdprStatus: status.name, changeId, emailed: jobs.length }, batch };
+  });
+}
+
+// --- firm-defined custom actions -------------------------------------------------------------------
+
+export const CUSTOM_FIELD_TYPES = ['text', 'number', 'date', 'email', 'select', 'boolean'] as const;
+export interface CustomActionField {
+  key: string;
+  label: string;
+  type: (typeof CUSTOM_FIELD_TYPES)[number];
+  required?: boolean;
+  options?: string[];
+}
+
+export async function createCustomAction(db: Db, firmId: string, actor: Actor, input: { name: string; fields: CustomActionField[] }) {
+  requireFirmAdmin(actor);
+  input.fields.forEach((f, i) => {
+    if (f.type === 'select' && !f.options?.length) throw invalid(`body.fields.${i}.options`, 'a select field needs options');
+  });
+  if (new Set(input.fields.map((f) => f.key)).size !== input.fields.length) throw invalid('body.fields', 'field keys must be distinct');
+  try {
+    return await db.$transaction(async (tx) => {
+      const def = await tx.customActionDefinition.create({ data: { firmId, name: input.name, fields: input.fields as unknown as Prisma.InputJsonArray } });
+      await audit(tx, { firmId, actorId: actor.id, action: 'custom_action.defined', data: { customActionId: def.id, name: def.name } });
+      return def;
+    });
+  } catch (err) {
+    if (uniqueViolation(err)) throw conflict('name-taken', 'Name already in use', 'The firm already has a custom action with this name.');
+    throw err;
+  }
+}
+
+export const listCustomActions = (db: Db, firmId: string) => db.customActionDefinition.findMany({ where: { firmId }, orderBy: { name: 'asc' } });
+
+/** The zod schema of a definition's values: required fields present, types and options respected, nothing else. */
+function valuesSchema(fields: CustomActionField[]) {
+  const one = (f: CustomActionField): z.ZodType => {
+    switch (f.type) {
+      case 'number':
+        return z.number({ message: 'must be a number' });
+      case 'boolean':
+        return z.boolean({ message: 'must be true or false' });
+      case 'date':
+        return z.iso.date({ message: 'must be a date (YYYY-MM-DD)' });
+      case 'email':
+        return z.email({ message: 'must be an email address' });
+      case 'select':
+        return z.enum((f.options ?? []) as [string, ...string[]], { message: `must be one of: ${(f.options ?? []).join(', ')}` });
+      default:
+        return z.string().trim().min(1, 'must not be empty').max(5000);
+    }
+  };
+  return z.object(Object.fromEntries(fields.map((f) => [f.key, f.required ? one(f) : one(f).optional()]))).strict();
+}
+
+export async function runCustomAction(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  definitionId: string,
+  input: { contactId?: string; accountId?: string; values: Record<string, unknown>; description?: string; participants?: string[] },
+) {
+  if (!input.contactId === !input.accountId) throw invalid('body', 'name exactly one of contactId and accountId');
+  const def = await db.customActionDefinition.findFirst({ where: { id: definitionId, firmId } });
+  if (!def) throw notFound('Custom action', definitionId);
+  const parsed = valuesSchema(def.fields as unknown as CustomActionField[]).safeParse(input.values);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((i) => ({ field: ['body', 'values', ...i.path.map(String)].join('.'), message: i.message }));
+    throw new Problem(422, 'validation-error', 'The request is not valid', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+  }
+  return db.$transaction(async (tx) => {
+    if (input.contactId) await requireContactAccess(tx, firmId, actor, input.contactId);
+    if (input.accountId) await requireAccountAccess(tx, firmId, actor, input.accountId);
+    const about = { contactId: input.contactId, accountId: input.accountId };
+    const { noteId, batch } = await discussion(tx, firmId, actor.id, input.participants, about, withDescription(`${def.name}`, input.description));
+    const runId = randomUUID();
+    await audit(tx, {
+      firmId,
+      actorId: actor.id,
+      action: 'custom_action.run',
+      ...about,
+      data: { runId, customActionId: def.id, name: def.name, values: parsed.data as Prisma.InputJsonObject, description: input.description ?? null, noteId, participants: input.participants ?? [] },
+    });
+    return { result: { runId, customActionId: def.id, ...about, values: parsed.data, noteId }, batch };
+  });
+}

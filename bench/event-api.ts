@@ -1,0 +1,399 @@
+// Benchmark 1: firm messages posted through the API (each one signal-with-starts a reminder workflow)
+// versus raw client.workflow.start / signalWithStart against the same Temporal server, at the same
+// concurrency; then a profiled pass that splits an API request into DB round trips, pool wait,
+// Temporal call and the rest.
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import pino from 'pino';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import { PrismaClient } from '../generated/prisma';
+import { createDb, type Db } from '../prisma/client';
+import type { Mailer } from '../activities/mailer';
+import { createApp } from '../api/app';
+import { hashApiKey } from '../api/auth';
+import { createFirm } from '../api/services/firms';
+import { firmMessagePostedSignal } from '../shared/reminder-messages';
+import { ACCOUNT_ID, FIRM_ID, ITEM_ID, ITEM_KIND, STATUS } from '../shared/search-attributes';
+import type { ItemReminderInput } from '../workflows/item-reminder';
+import { fmt, log, percentile, profileCpu, runLoad, seedClients, sleep, type LoadResult, type WorkerProcess } from './support';
+
+export interface EventApiOptions {
+  events: number;
+  concurrency: number;
+  rounds: number;
+  warmup: number;
+  profileEvents: number;
+  withIdempotencyKey: boolean;
+  withWorker: boolean;
+  workerEvents: number;
+  apiPoolSize: number;
+  timeLimitMs: number;
+}
+
+export interface EventApiContext {
+  databaseUrl: string;
+  /** Prisma client used for seeding (not the API's). */
+  seedDb: Db;
+  client: Client;
+  mailer: Mailer;
+  /** Starts a worker process polling `taskQueue` (for the "worker running" row). */
+  startWorker(taskQueue: string): Promise<WorkerProcess>;
+}
+
+export interface ModeResult {
+  name: string;
+  result: LoadResult;
+  note?: string;
+}
+
+export interface ProfileRow {
+  concurrency: number;
+  requests: number;
+  opsPerSec: number;
+  p50: number;
+  meanTotal: number;
+  roundTrips: number;
+  transactions: number;
+  dbMs: number;
+  poolWaitMs: number;
+  temporalMs: number;
+  otherMs: number;
+  cpuMsPerReq: number;
+}
+
+export interface EventApiResult {
+  modes: ModeResult[];
+  ratio: number;
+  profile: ProfileRow[];
+  statements: { sql: string; perRequest: number }[];
+  /** CPU and latency of one statement through Prisma versus plain pg, in this process, sequentially. */
+  statementCost: { what: string; cpuMs: number; p50: number }[];
+  /** Where the bench+API process spends CPU while serving POST /messages at full concurrency. */
+  cpuProfile: { what: string; ms: number; share: number; msPerRequest: number }[];
+  cpuProfileRequests: number;
+  drain?: { notifications: number; seconds: number; complete: boolean };
+}
+
+// ------------------------------------------------------------------------------ instrumented Prisma
+
+interface DbStats {
+  queries: number;
+  queryMs: number;
+  acquires: number;
+  acquireMs: number;
+  begins: number;
+  sql: Map<string, number>;
+}
+
+const newStats = (): DbStats => ({ queries: 0, queryMs: 0, acquires: 0, acquireMs: 0, begins: 0, sql: new Map() });
+
+/**
+ * A Prisma client like createDb's (pg adapter, same pool size) over a pg.Pool whose connection
+ * acquisition and queries are timed. Every statement goes through a pooled client's query(); the pool's
+ * own query() acquires through connect() too, so both paths are counted once.
+ */
+function instrumentedDb(databaseUrl: string, poolSize: number) {
+  const stats = { current: newStats() };
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  const WRAPPED = Symbol('bench-wrapped');
+  const wrapClient = (client: pg.PoolClient) => {
+    const c = client as pg.PoolClient & { [WRAPPED]?: true };
+    if (c[WRAPPED]) return;
+    c[WRAPPED] = true;
+    const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+    (client as unknown as { query: (...a: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const s = stats.current;
+      const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '?');
+      const key = normalizeSql(text);
+      s.queries++;
+      if (/^BEGIN/i.test(text)) s.begins++;
+      s.sql.set(key, (s.sql.get(key) ?? 0) + 1);
+      const t = performance.now();
+      const last = args[args.length - 1];
+      if (typeof last === 'function') {
+        args[args.length - 1] = (...cbArgs: unknown[]) => {
+          s.queryMs += performance.now() - t;
+          return (last as (...x: unknown[]) => unknown)(...cbArgs);
+        };
+        return query(...args);
+      }
+      const r = query(...args) as Promise<unknown> | undefined;
+      return r?.finally(() => (s.queryMs += performance.now() - t));
+    };
+  };
+  const connect = pool.connect.bind(pool) as (...a: unknown[]) => unknown;
+  type ConnectCallback = (err: Error | undefined, client?: pg.PoolClient, done?: unknown) => void;
+  (pool as unknown as { connect: (cb?: ConnectCallback) => unknown }).connect = (cb?: ConnectCallback) => {
+    const s = stats.current;
+    const t = performance.now();
+    if (cb) {
+      return connect((err: Error | undefined, client: pg.PoolClient | undefined, done: unknown) => {
+        s.acquires++;
+        s.acquireMs += performance.now() - t;
+        if (client) wrapClient(client);
+        cb(err, client, done);
+      });
+    }
+    return (connect() as Promise<pg.PoolClient>).then((client) => {
+      s.acquires++;
+      s.acquireMs += performance.now() - t;
+      wrapClient(client);
+      return client;
+    });
+  };
+  const db = new PrismaClient({ adapter: new PrismaPg(pool) }) as Db;
+  return { db, stats, pool };
+}
+
+function normalizeSql(sql: string): string {
+  const s = sql.replace(/\s+/g, ' ').trim();
+  const m = /^(SELECT|INSERT INTO|UPDATE|DELETE FROM)\s.*?(?:"public"\.)?"(\w+)"/i.exec(s);
+  const verb = m?.[1].toUpperCase();
+  // The table: after FROM for a SELECT, else the statement's target.
+  const table = verb === 'SELECT' ? /\bFROM\s+(?:"public"\.)?"(\w+)"/i.exec(s)?.[1] : m?.[2];
+  if (verb && table) return `${verb} ${table}${/ON CONFLICT/i.test(s) ? ' ON CONFLICT' : ''}`;
+  return s.slice(0, 40);
+}
+
+// --------------------------------------------------------------------------------------- the bench
+
+export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions): Promise<EventApiResult> {
+  const { seedDb, client } = ctx;
+  const { firm, owner, apiKey } = await createFirm(seedDb, { name: 'Bench Event Firm', owner: { email: `owner-${randomUUID()}@firm.bench`, name: 'Bench Owner' } });
+  const idleQueue = `bench-idle-${randomUUID()}`;
+  const workerQueue = `bench-event-worker-${randomUUID()}`;
+  const silent = pino({ level: 'silent' });
+
+  // One thread per message, each on its own account with one linked contact.
+  const perRound = Math.ceil(o.events / o.rounds);
+  const apiModes = 1 + (o.withIdempotencyKey ? 1 : 0);
+  const threadCount = o.warmup + perRound * o.rounds * apiModes + (o.withWorker ? o.workerEvents : 0) + 3 * o.profileEvents;
+  const seedStart = performance.now();
+  const clients = await seedClients(seedDb, firm.id, threadCount, 'evt');
+  const threads = clients.map((c) => ({ id: randomUUID(), accountId: c.accountId }));
+  for (let i = 0; i < threads.length; i += 5000) {
+    await seedDb.chatThread.createMany({ data: threads.slice(i, i + 5000).map((t) => ({ id: t.id, firmId: firm.id, accountId: t.accountId, subject: 'Bench thread' })) });
+  }
+  log(`event API: seeded ${threadCount} accounts/contacts/threads in ${fmt((performance.now() - seedStart) / 1000)} s`);
+  let nextThread = 0;
+  const takeThreads = (n: number) => {
+    const part = threads.slice(nextThread, nextThread + n);
+    nextThread += n;
+    if (part.length < n) throw new Error('not enough seeded threads');
+    return part;
+  };
+
+  const apiDb = createDb(ctx.databaseUrl, o.apiPoolSize);
+  const servers: Server[] = [];
+  const listen = async (taskQueue: string, db: Db, temporal: Client) => {
+    const app = createApp({ db, temporal, mailer: ctx.mailer, log: silent, taskQueue, reminderDaySeconds: 86_400 });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    server.keepAliveTimeout = 60_000;
+    servers.push(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const idleUrl = await listen(idleQueue, apiDb, client);
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, 'x-acting-user': owner.id };
+  const post = async (baseUrl: string, threadId: string, idempotencyKey?: string) => {
+    const res = await fetch(`${baseUrl}/v1/chat-threads/${threadId}/messages`, {
+      method: 'POST',
+      headers: idempotencyKey ? { ...headers, 'idempotency-key': idempotencyKey } : headers,
+      body: JSON.stringify({ author: 'firm', body: 'Please upload your bank statements for March.' }),
+    });
+    const text = await res.text();
+    if (res.status !== 201) throw new Error(`POST messages: ${res.status} ${text.slice(0, 200)}`);
+  };
+
+  // The raw calls: the same workflow type, arguments, search attributes and memo as the API's arm().
+  const rawOptions = (taskQueue: string) => {
+    const item = { firmId: firm.id, accountId: randomUUID(), kind: 'chat' as const, itemId: randomUUID() };
+    return {
+      taskQueue,
+      workflowId: `bench-raw-${item.itemId}`,
+      args: [{ item, daySeconds: 86_400 } satisfies ItemReminderInput] as [ItemReminderInput],
+      typedSearchAttributes: [
+        { key: FIRM_ID, value: item.firmId },
+        { key: ACCOUNT_ID, value: item.accountId },
+        { key: ITEM_KIND, value: item.kind },
+        { key: ITEM_ID, value: item.itemId },
+        { key: STATUS, value: 'starting' },
+      ] as SearchAttributePair[],
+      memo: { firmId: item.firmId, accountId: item.accountId, itemKind: item.kind, itemId: item.itemId },
+    };
+  };
+  const rawStart = async () => {
+    await client.workflow.start('itemReminderWorkflow', rawOptions(idleQueue));
+  };
+  const rawSignalWithStart = async () => {
+    await client.workflow.signalWithStart('itemReminderWorkflow', { ...rawOptions(idleQueue), signal: firmMessagePostedSignal, signalArgs: [{ messageId: randomUUID() }] });
+  };
+
+  // Warm-up (JIT, gRPC channel, pool connections); not measured.
+  const warm = takeThreads(o.warmup);
+  await runLoad(o.warmup, o.concurrency, o.timeLimitMs, () => rawStart());
+  await runLoad(o.warmup, o.concurrency, o.timeLimitMs, (i) => post(idleUrl, warm[i].id));
+  log(`event API: warm-up done (${o.warmup} raw starts, ${o.warmup} API posts)`);
+
+  // Measured modes, interleaved in rounds so that a server that slows as it fills affects all alike.
+  const acc = new Map<string, LoadResult[]>();
+  const add = (name: string, r: LoadResult) => {
+    acc.set(name, [...(acc.get(name) ?? []), r]);
+    if (r.errors) log(`  ${name}: ${r.errors} errors, first: ${r.firstError}`);
+  };
+  const API = 'API POST /messages (signal-with-start)';
+  const API_IDEM = 'API POST /messages + Idempotency-Key';
+  const RAW = 'raw client.workflow.start';
+  const RAW_SWS = 'raw client.workflow.signalWithStart';
+  for (let round = 0; round < o.rounds; round++) {
+    add(RAW, await runLoad(perRound, o.concurrency, o.timeLimitMs, () => rawStart()));
+    const ts = takeThreads(perRound);
+    add(API, await runLoad(perRound, o.concurrency, o.timeLimitMs, (i) => post(idleUrl, ts[i].id)));
+    add(RAW_SWS, await runLoad(perRound, o.concurrency, o.timeLimitMs, () => rawSignalWithStart()));
+    if (o.withIdempotencyKey) {
+      const ti = takeThreads(perRound);
+      add(API_IDEM, await runLoad(perRound, o.concurrency, o.timeLimitMs, (i) => post(idleUrl, ti[i].id, `bench-${ti[i].id}`)));
+    }
+    log(`event API: round ${round + 1}/${o.rounds} done`);
+  }
+  const modes: ModeResult[] = [...acc.entries()].map(([name, rs]) => ({ name, result: mergeResults(rs) }));
+  const rate = (name: string) => {
+    const r = modes.find((m) => m.name === name)!.result;
+    return r.ops / (r.elapsedMs / 1000);
+  };
+  const ratio = rate(API) / rate(RAW);
+
+  // Profiled pass: the same route over an instrumented Prisma client and a timed Temporal client.
+  const inst = instrumentedDb(ctx.databaseUrl, o.apiPoolSize);
+  const temporalTime = { ms: 0, calls: 0 };
+  const timing: WorkflowClientInterceptor = {
+    async signalWithStart(input, next) {
+      const t = performance.now();
+      try {
+        return await next(input);
+      } finally {
+        temporalTime.ms += performance.now() - t;
+        temporalTime.calls++;
+      }
+    },
+  };
+  const profClient = new Client({ connection: client.connection, namespace: client.options.namespace, interceptors: { workflow: [timing] } });
+  const profUrl = await listen(idleQueue, inst.db, profClient);
+  const profile: ProfileRow[] = [];
+  let statements: { sql: string; perRequest: number }[] = [];
+  for (const c of [1, o.concurrency]) {
+    const ts = takeThreads(o.profileEvents);
+    await runLoad(Math.min(20, o.profileEvents), c, o.timeLimitMs, (i) => post(profUrl, ts[i].id)); // warm the new pool
+    const rest = ts.slice(Math.min(20, o.profileEvents));
+    inst.stats.current = newStats();
+    temporalTime.ms = 0;
+    temporalTime.calls = 0;
+    const r = await runLoad(rest.length, c, o.timeLimitMs, (i) => post(profUrl, rest[i].id));
+    const s = inst.stats.current;
+    const n = r.ops || 1;
+    const meanTotal = r.latencies.reduce((a, b) => a + b, 0) / n;
+    const dbMs = s.queryMs / n;
+    const poolWaitMs = s.acquireMs / n;
+    const temporalMs = temporalTime.ms / n;
+    profile.push({
+      concurrency: c,
+      requests: r.ops,
+      opsPerSec: r.ops / (r.elapsedMs / 1000),
+      p50: percentile(r.latencies, 50),
+      meanTotal,
+      roundTrips: s.queries / n,
+      transactions: s.begins / n,
+      dbMs,
+      poolWaitMs,
+      temporalMs,
+      otherMs: meanTotal - dbMs - poolWaitMs - temporalMs,
+      cpuMsPerReq: (r.cpuSelf * 1000) / n,
+    });
+    if (c === 1) statements = [...s.sql.entries()].map(([sql, k]) => ({ sql, perRequest: k / n })).sort((a, b) => b.perRequest - a.perRequest);
+  }
+  log(`event API: profiled pass done`);
+
+  // CPU profile of this process (API + load generator) over the plain route at full concurrency.
+  const tc = takeThreads(o.profileEvents);
+  let cpuRequests = 0;
+  const cpu = await profileCpu(async () => {
+    cpuRequests = (await runLoad(tc.length, o.concurrency, o.timeLimitMs, (i) => post(idleUrl, tc[i].id))).ops;
+  });
+  const cpuProfile = cpu.map((c) => ({ ...c, msPerRequest: c.ms / Math.max(1, cpuRequests) }));
+  log(`event API: CPU profile done (${cpuRequests} requests)`);
+
+  // What one statement costs: the same primary-key SELECT through Prisma's model API, Prisma's raw
+  // query API and plain pg, one at a time (so the CPU is the statement's own).
+  const hash = hashApiKey(apiKey);
+  const pgPool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 1 });
+  const micro = async (what: string, fn: () => Promise<unknown>) => {
+    await runLoad(100, 1, 30_000, async () => void (await fn()));
+    const r = await runLoad(1000, 1, 60_000, async () => void (await fn()));
+    return { what, cpuMs: (r.cpuSelf * 1000) / Math.max(1, r.ops), p50: percentile(r.latencies, 50) };
+  };
+  const statementCost = [
+    await micro('Prisma apiKey.findUnique({ where: { hash } })', () => apiDb.apiKey.findUnique({ where: { hash }, select: { firmId: true, revokedAt: true } })),
+    await micro('Prisma $queryRaw (same SELECT)', () => apiDb.$queryRaw`SELECT "firmId", "revokedAt" FROM "ApiKey" WHERE "hash" = ${hash}`),
+    await micro('pg Pool.query (same SELECT)', () => pgPool.query('SELECT "firmId", "revokedAt" FROM "ApiKey" WHERE "hash" = $1', [hash])),
+    await micro('Prisma auditEvent.create', () => apiDb.auditEvent.create({ data: { firmId: firm.id, actorId: owner.id, actorType: 'firm_user', action: 'bench.noop', data: {} }, select: { id: true } })),
+    await micro('pg Pool.query (same INSERT)', () =>
+      pgPool.query('INSERT INTO "AuditEvent" ("firmId", "actorId", "actorType", "action", "data") VALUES ($1, $2, $3, $4, $5) RETURNING "id"', [firm.id, owner.id, 'firm_user', 'bench.noop', '{}']),
+    ),
+  ];
+  await pgPool.end();
+  log(`event API: statement cost measured`);
+
+  // With the worker consuming the queue: the same route while notifications are being sent.
+  let drain: EventApiResult['drain'];
+  if (o.withWorker) {
+    const worker = await ctx.startWorker(workerQueue);
+    try {
+      const workerUrl = await listen(workerQueue, apiDb, client);
+      const tw = takeThreads(o.workerEvents);
+      const t0 = performance.now();
+      const r = await runLoad(o.workerEvents, o.concurrency, o.timeLimitMs, (i) => post(workerUrl, tw[i].id));
+      modes.push({ name: 'API POST /messages, worker running', result: r, note: 'worker sends the notifications meanwhile' });
+      // Wait (bounded) until the worker has sent every notification: its sustained notification rate.
+      const ids = tw.map((t) => t.id);
+      const deadline = performance.now() + Math.max(60_000, o.workerEvents * 200);
+      let sent = 0;
+      for (;;) {
+        sent = await seedDb.reminderDispatch.count({ where: { itemKind: 'chat', kind: 'notification', itemId: { in: ids } } });
+        if (sent >= r.ops || performance.now() > deadline) break;
+        await sleep(250);
+      }
+      drain = { notifications: sent, seconds: (performance.now() - t0) / 1000, complete: sent >= r.ops };
+      log(`event API: worker sent ${sent}/${r.ops} notifications in ${fmt(drain.seconds)} s after the first post`);
+    } finally {
+      await worker.stop();
+    }
+  }
+
+  for (const s of servers) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+  await inst.db.$disconnect();
+  await apiDb.$disconnect();
+  return { modes, ratio, profile, statements, statementCost, cpuProfile, cpuProfileRequests: cpuRequests, drain };
+}
+
+function mergeResults(rs: LoadResult[]): LoadResult {
+  const cpuOthers: Record<string, number> = {};
+  for (const r of rs) for (const [k, v] of Object.entries(r.cpuOthers)) cpuOthers[k] = (cpuOthers[k] ?? 0) + v;
+  return {
+    ops: rs.reduce((a, r) => a + r.ops, 0),
+    errors: rs.reduce((a, r) => a + r.errors, 0),
+    firstError: rs.find((r) => r.firstError)?.firstError,
+    elapsedMs: rs.reduce((a, r) => a + r.elapsedMs, 0),
+    latencies: rs.flatMap((r) => r.latencies),
+    cpuSelf: rs.reduce((a, r) => a + r.cpuSelf, 0),
+    cpuOthers,
+  };
+}

@@ -1,0 +1,358 @@
+// `npm run bench`: assembles a private stack (fresh database, Temporal dev server, SMTP capture, the API
+// in this process, the worker in a child process), runs the event-API and reminder-lateness benchmarks,
+// prints the figures and writes them to bench/results/latest.md. Timings are reported, never asserted.
+//
+// Sizes and tuning (env):
+//   BENCH_EVENTS=2000            messages per measured API mode (and raw starts per raw mode)
+//   BENCH_CONCURRENCY=32         calls in flight, the same for the API and the raw client
+//   BENCH_EVENT_ROUNDS=2         modes interleave in this many rounds
+//   BENCH_EVENT_WARMUP=200       unmeasured calls per side first
+//   BENCH_PROFILE_EVENTS=300     requests in the profiled pass (at concurrency 1 and at BENCH_CONCURRENCY)
+//   BENCH_EVENT_IDEMPOTENCY=1    also measure the route with an Idempotency-Key
+//   BENCH_EVENT_WORKER=1         also measure the route while a worker sends the notifications
+//   BENCH_EVENT_WORKER_EVENTS=500  messages in that mode
+//   BENCH_API_POOL=10            the API's Prisma pool (createDb's default)
+//   BENCH_REMINDERS=1000,3000    N for the lateness benchmark, one run each ("0": skip). N=10000 takes about
+//                                20 minutes on a 2-core machine (creating and notifying 10k items, then
+//                                draining the burst, at ~20 items/s each), so it is not in the default run:
+//                                BENCH_REMINDERS=1000,10000 npm run bench
+//   BENCH_DAY_SECONDS=60         the "day": intervalDays=1 is due this long after the notification
+//   BENCH_DUE_WINDOW_SECONDS=60  the dues spread over this window
+//   BENCH_WORKER_POOL=20         the worker's Prisma pool (worker/main.ts uses 20)
+//   BENCH_WORKER_ACTIVITIES=100  maxConcurrentActivityTaskExecutions (the default)
+//   BENCH_SEED_CONCURRENCY=32    item creations in flight
+//   BENCH_CALIBRATION_SECONDS=20 steady-state calibration of the create+notify rate before each N
+//   BENCH_GRACE_SECONDS=0        how long after the last due time to wait for reminders (0: 120 s + 30 ms·N)
+//   BENCH_HISTORY_SAMPLES=200    workflow histories read to split the lateness into its steps
+//   BENCH_WORKER_PROFILE=1       V8-profile the worker's main thread during the reminder phase
+//   BENCH_TEMPORAL_DC=...        dev-server dynamic config, `;`-separated KEY=JSON ("none" for none)
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createDb, type Db } from '../prisma/client';
+import { dropDatabase } from '../prisma/migration-runner';
+import { createMailer, type Mailer } from '../activities/mailer';
+import { WORKFLOWS_PATH } from '../worker/worker';
+import { ensureTemporalCli } from '../scripts/temporal-cli';
+import { startSmtpCapture, type SmtpCapture } from '../test/support/smtp-capture';
+import { runEventApiBench, type EventApiOptions, type EventApiResult } from './event-api';
+import { runLatenessBench, type LatenessOptions, type LatenessResult } from './reminder-lateness';
+import {
+  ROOT, createBenchDatabase, envBool, envInt, envList, fmt, log, percentile, startTemporal, startWorkerProcess,
+  table, temporalDynamicConfig, temporalServerPid, trackStack, trackWorkerPid, type Cell, type WorkerProcess,
+} from './support';
+
+const config = {
+  events: envInt('BENCH_EVENTS', 2000),
+  concurrency: Math.max(1, envInt('BENCH_CONCURRENCY', 32)),
+  rounds: Math.max(1, envInt('BENCH_EVENT_ROUNDS', 2)),
+  warmup: envInt('BENCH_EVENT_WARMUP', 200),
+  profileEvents: Math.max(40, envInt('BENCH_PROFILE_EVENTS', 300)),
+  withIdempotencyKey: envBool('BENCH_EVENT_IDEMPOTENCY', true),
+  withWorker: envBool('BENCH_EVENT_WORKER', true),
+  workerEvents: envInt('BENCH_EVENT_WORKER_EVENTS', 500),
+  apiPool: Math.max(1, envInt('BENCH_API_POOL', 10)),
+  reminders: process.env.BENCH_REMINDERS?.trim() === '0' ? [] : envList('BENCH_REMINDERS', [1000, 3000]),
+  daySeconds: Math.max(5, envInt('BENCH_DAY_SECONDS', 60)),
+  windowSeconds: Math.max(1, envInt('BENCH_DUE_WINDOW_SECONDS', 60)),
+  workerPool: Math.max(1, envInt('BENCH_WORKER_POOL', 20)),
+  workerActivities: Math.max(1, envInt('BENCH_WORKER_ACTIVITIES', 100)),
+  seedConcurrency: Math.max(1, envInt('BENCH_SEED_CONCURRENCY', 32)),
+  graceSeconds: envInt('BENCH_GRACE_SECONDS', 0),
+  historySamples: envInt('BENCH_HISTORY_SAMPLES', 200),
+  calibrationSeconds: Math.max(5, envInt('BENCH_CALIBRATION_SECONDS', 20)),
+  profileWorker: envBool('BENCH_WORKER_PROFILE', true),
+  temporalDc: temporalDynamicConfig(),
+};
+
+async function main() {
+  const started = performance.now();
+  const startedAt = new Date();
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const cleanup: (() => Promise<unknown> | unknown)[] = [];
+  let exitCode = 0;
+  let eventResult: EventApiResult | undefined;
+  const lateness: LatenessResult[] = [];
+  const runCleanup = async () => {
+    for (const step of cleanup.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        console.error('[bench] cleanup:', err instanceof Error ? err.message : err);
+      }
+    }
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      console.error(`[bench] ${sig}: stopping and cleaning up`);
+      const hard = setTimeout(() => process.exit(130), 20_000);
+      void runCleanup().then(() => {
+        clearTimeout(hard);
+        process.exit(130);
+      });
+    });
+  }
+  try {
+    log(`config: ${JSON.stringify(config)}`);
+    const databaseUrl = await createBenchDatabase();
+    cleanup.push(() => dropDatabase(databaseUrl));
+    log(`database ${new URL(databaseUrl).pathname.slice(1)} created and migrated`);
+
+    const env: TestWorkflowEnvironment = await startTemporal(config.temporalDc);
+    cleanup.push(() => env.teardown());
+    const temporalAddress = env.address;
+    const temporalPid = temporalServerPid(ensureTemporalCli(), temporalAddress.split(':').pop()!);
+    trackStack(temporalPid, new URL(databaseUrl).pathname.slice(1));
+    log(`Temporal dev server at ${temporalAddress} (pid ${temporalPid ?? '?'})`);
+
+    const smtp: SmtpCapture = await startSmtpCapture();
+    cleanup.push(() => smtp.close());
+    const mailer: Mailer = createMailer({ host: '127.0.0.1', port: smtp.port, secure: false, from: 'Nudge <no-reply@nudge.bench>' });
+    cleanup.push(() => mailer.close());
+
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+    const bundlePath = path.join(os.tmpdir(), `nudge-bench-workflows-${process.pid}.js`);
+    writeFileSync(bundlePath, bundle.code);
+    cleanup.push(() => rmSync(bundlePath, { force: true }));
+
+    const connection = await Connection.connect({ address: temporalAddress });
+    cleanup.push(() => connection.close());
+    const client = new Client({ connection, namespace: 'default' });
+    const seedDb: Db = createDb(databaseUrl, 20);
+    cleanup.push(() => seedDb.$disconnect());
+
+    const workers = new Set<WorkerProcess>();
+    cleanup.push(() => Promise.all([...workers].map((w) => w.stop())));
+    const startWorker = async (taskQueue: string) => {
+      const w = await startWorkerProcess({
+        databaseUrl,
+        temporalAddress,
+        taskQueue,
+        smtpPort: smtp.port,
+        poolSize: config.workerPool,
+        maxConcurrentActivities: config.workerActivities,
+        bundlePath,
+      });
+      workers.add(w);
+      trackWorkerPid(w.pid);
+      log(`worker process ${w.pid} polling ${taskQueue}`);
+      const stop = w.stop.bind(w);
+      return {
+        ...w,
+        async stop() {
+          const peak = await stop();
+          workers.delete(w);
+          trackWorkerPid(undefined);
+          return peak;
+        },
+      };
+    };
+
+    // 1. Event API
+    if (config.events > 0) {
+      log(`event API: ${config.events} per mode at concurrency ${config.concurrency}`);
+      const opts: EventApiOptions = {
+        events: config.events,
+        concurrency: config.concurrency,
+        rounds: config.rounds,
+        warmup: config.warmup,
+        profileEvents: config.profileEvents,
+        withIdempotencyKey: config.withIdempotencyKey,
+        withWorker: config.withWorker && config.workerEvents > 0,
+        workerEvents: config.workerEvents,
+        apiPoolSize: config.apiPool,
+        timeLimitMs: 180_000,
+      };
+      eventResult = await runEventApiBench({ databaseUrl, seedDb, client, mailer, startWorker }, opts);
+      log(`event API: ratio API/raw ${fmt(eventResult.ratio, 2)}`);
+    }
+
+    // 2. Reminder lateness, one run per N, each with a fresh worker process (its own peak RSS).
+    for (const n of config.reminders) {
+      log(`reminders N=${n}: starting`);
+      const opts: LatenessOptions = {
+        n,
+        daySeconds: config.daySeconds,
+        windowSeconds: config.windowSeconds,
+        seedConcurrency: config.seedConcurrency,
+        batches: 100,
+        maxOutstanding: Math.max(64, config.seedConcurrency * 2),
+        calibrationSeconds: config.calibrationSeconds,
+        graceSeconds: config.graceSeconds || Math.round(120 + n * 0.03),
+        historySamples: config.historySamples,
+        profileWorker: config.profileWorker,
+      };
+      const r = await runLatenessBench({ seedDb, client, smtp, startWorker, temporalPid }, opts);
+      lateness.push(r);
+      log(`reminders N=${n}: delivered ${r.delivered}/${r.n}, lateness p50 ${fmt(r.latenessP50, 0)} ms, p99 ${fmt(r.latenessP99, 0)} ms, max ${fmt(r.latenessMax, 0)} ms, duplicates ${r.duplicates}`);
+    }
+  } catch (err) {
+    console.error('[bench] failed:', err);
+    exitCode = 1;
+  } finally {
+    // The report, also after a failure (with what was measured).
+    const totalSeconds = (performance.now() - started) / 1000;
+    const report = renderReport(startedAt, totalSeconds, eventResult, lateness, exitCode !== 0);
+    mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(path.join(ROOT, 'bench', 'results', 'latest.md'), report);
+    console.log('\n' + report);
+    log(`${exitCode ? 'failed' : 'done'} after ${fmt(totalSeconds)} s; report written to bench/results/latest.md`);
+    await runCleanup();
+  }
+  process.exit(exitCode);
+}
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+
+// ------------------------------------------------------------------------------------------ output
+
+const perOp = (seconds: number | undefined, ops: number) => fmt(((seconds ?? NaN) * 1000) / Math.max(1, ops), 2);
+
+function eventTables(r: EventApiResult): string {
+  const rows: Cell[][] = r.modes.map((m) => {
+    const x = m.result;
+    return [
+      m.name,
+      x.ops,
+      x.errors,
+      fmt(x.ops / (x.elapsedMs / 1000)),
+      fmt(percentile(x.latencies, 50)),
+      fmt(percentile(x.latencies, 99)),
+      perOp(x.cpuSelf, x.ops),
+      perOp(x.cpuOthers.temporal, x.ops),
+      perOp(x.cpuOthers.postgres, x.ops),
+      perOp(x.cpuOthers.worker, x.ops),
+      perOp(x.cpuOthers.others, x.ops),
+    ];
+  });
+  const out = [
+    `### Event API vs raw Temporal starts (concurrency ${config.concurrency})`,
+    '',
+    table(['mode', 'ok', 'errors', 'ops/s', 'p50 ms', 'p99 ms', 'CPU ms/op bench+API proc', 'CPU ms/op Temporal', 'CPU ms/op PostgreSQL', 'CPU ms/op worker', 'CPU ms/op other processes'], rows),
+    '',
+    `API / raw start throughput ratio: **${fmt(r.ratio, 2)}** (goal ≥ 0.80)`,
+  ];
+  if (r.drain) out.push(`With the worker running: ${r.drain.notifications} notifications sent ${fmt(r.drain.seconds)} s after the first post (${fmt(r.drain.notifications / r.drain.seconds)}/s)${r.drain.complete ? '' : ' — incomplete at the time limit'}`);
+  out.push(
+    '',
+    '### Where an API request spends its time (instrumented pg pool and Temporal client interceptor)',
+    '',
+    table(
+      ['concurrency', 'requests', 'ops/s', 'p50 ms', 'mean ms', 'DB round trips', 'transactions', 'DB query ms', 'pool wait ms', 'Temporal signalWithStart ms', 'other ms (HTTP, Prisma, Express, queueing)', 'API-process CPU ms'],
+      r.profile.map((p) => [p.concurrency, p.requests, fmt(p.opsPerSec), fmt(p.p50), fmt(p.meanTotal), fmt(p.roundTrips), fmt(p.transactions), fmt(p.dbMs), fmt(p.poolWaitMs), fmt(p.temporalMs), fmt(p.otherMs), fmt(p.cpuMsPerReq, 2)]),
+    ),
+    '',
+    `Statements per request (concurrency 1): ${r.statements.map((s) => `${s.sql} ×${fmt(s.perRequest, Number.isInteger(s.perRequest) ? 0 : 2)}`).join(', ')}`,
+    '',
+    '### One statement: Prisma vs plain pg (sequential, in the API process)',
+    '',
+    table(['statement', 'CPU ms', 'p50 ms'], r.statementCost.map((c) => [c.what, fmt(c.cpuMs, 3), fmt(c.p50, 2)])),
+    '',
+    `### CPU of the bench+API process by package (V8 sampling profile, ${r.cpuProfileRequests} API requests at concurrency ${config.concurrency})`,
+    '',
+    table(
+      ['where', 'CPU ms', 'share', 'ms per request'],
+      r.cpuProfile.filter((c) => c.share >= 0.01).map((c) => [c.what, fmt(c.ms, 0), `${fmt(c.share * 100, 1)} %`, fmt(c.msPerRequest, 2)]),
+    ),
+  );
+  return out.join('\n');
+}
+
+function latenessTable(rs: LatenessResult[]): string {
+  const metric = (name: string, f: (r: LatenessResult) => Cell): Cell[] => [name, ...rs.map(f)];
+  const rows: Cell[][] = [
+    metric('items created (errors)', (r) => `${r.created} (${r.createErrors})`),
+    metric('creation mode', (r) => (r.mode === 'paced' ? 'paced over the window' : 'as fast as possible')),
+    metric('creation: s / items/s / p50 ms / p99 ms', (r) => `${fmt(r.seedSeconds)} / ${fmt(r.createPerSec)} / ${fmt(r.createP50)} / ${fmt(r.createP99)}`),
+    metric('day length s (min–max)', (r) => (r.daySecondsMin === r.daySecondsMax ? fmt(r.daySecondsMin) : `${fmt(r.daySecondsMin)}–${fmt(r.daySecondsMax)}`)),
+    metric('due span s', (r) => fmt(r.dueSpanSeconds)),
+    metric('seeding overlaps dues', (r) => (r.seedingOverlapsDues ? 'yes' : 'no')),
+    metric('reminders delivered / missing', (r) => `${r.delivered} / ${r.missing}`),
+    metric('duplicates', (r) => r.duplicates),
+    metric('lateness p50 ms', (r) => fmt(r.latenessP50, 0)),
+    metric('lateness p99 ms', (r) => fmt(r.latenessP99, 0)),
+    metric('lateness max ms', (r) => fmt(r.latenessMax, 0)),
+    metric('due → dispatch row p50 / p99 ms', (r) => `${fmt(r.dispatchLagP50, 0)} / ${fmt(r.dispatchLagP99, 0)}`),
+    metric('dispatch row → SMTP p50 / p99 ms', (r) => `${fmt(r.sendP50, 0)} / ${fmt(r.sendP99, 0)}`),
+    metric('reminders/s (first due → last email)', (r) => fmt(r.sendRatePerSec)),
+    metric('worker peak RSS MiB (VmHWM)', (r) => fmt(r.workerPeakRssMiB, 0)),
+    metric('Temporal dev server RSS MiB (one server for the whole run)', (r) => fmt(r.temporalRssMiB, 0)),
+    metric('CPU s in reminder phase: worker / Temporal / PostgreSQL / bench / other processes', (r) =>
+      `${fmt(r.cpuSeconds.worker)} / ${fmt(r.cpuSeconds.temporal)} / ${fmt(r.cpuSeconds.postgres)} / ${fmt(r.cpuSeconds.bench)} / ${fmt(r.cpuSeconds.others)} (in ${fmt(r.reminderPhaseSeconds)} s)`),
+  ];
+  const steps = rs[0].breakdown.map((b, k) => metric(`  ${b.step} p50 / p99 / max ms`, (r) => `${fmt(r.breakdown[k].p50, 0)} / ${fmt(r.breakdown[k].p99, 0)} / ${fmt(r.breakdown[k].max, 0)}`));
+  rows.push(metric('lateness by step (sampled histories)', (r) => `${r.breakdownSample} workflows, ${r.activityRetries} activity retries`), ...steps);
+  rows.push(
+    metric('worker CPU s: main thread / other threads', (r) => `${fmt(r.workerMainThreadSecs)} / ${fmt(r.workerOtherThreadsSecs)}`),
+    metric('  busiest other threads (name: s)', (r) => r.workerOtherThreads.map((t) => `${t.name}: ${fmt(t.secs)}`).join(', ')),
+  );
+  const cats = [...new Set(rs.flatMap((r) => r.workerProfile.filter((c) => c.share >= 0.03).map((c) => c.what)))];
+  if (cats.length) {
+    rows.push(metric('worker main thread by package (V8 profile), CPU s (share)', () => ''));
+    for (const c of cats) {
+      rows.push(metric(`  ${c}`, (r) => {
+        const x = r.workerProfile.find((p) => p.what === c);
+        return x ? `${fmt(x.ms / 1000, 1)} (${fmt(x.share * 100, 0)} %)` : '—';
+      }));
+    }
+  }
+  return [
+    `### Reminder lateness (intervalDays=1, count=1; worker pool ${config.workerPool}, maxConcurrentActivityTaskExecutions ${config.workerActivities})`,
+    '',
+    table(['metric', ...rs.map((r) => `N=${r.n}`)], rows),
+    '',
+    'Lateness = SMTP receipt of the reminder − (notification ReminderDispatch.createdAt + one day). Goal: p99 ≤ 1000 ms at N=1000.',
+  ].join('\n');
+}
+
+function summaryTable(ev: EventApiResult | undefined, lat: LatenessResult[]): string {
+  const rows: Cell[][] = [];
+  if (ev) {
+    for (const m of ev.modes) {
+      const x = m.result;
+      rows.push([`event: ${m.name}`, `${fmt(x.ops / (x.elapsedMs / 1000))} ops/s · p50 ${fmt(percentile(x.latencies, 50))} ms · p99 ${fmt(percentile(x.latencies, 99))} ms${x.errors ? ` · ${x.errors} errors` : ''}`]);
+    }
+    rows.push(['event: API / raw start ratio (goal ≥ 0.80)', fmt(ev.ratio, 2)]);
+    const c1 = ev.profile.find((p) => p.concurrency === 1);
+    if (c1) rows.push(['event: per API request (c=1)', `${fmt(c1.roundTrips, 0)} DB round trips · ${fmt(c1.cpuMsPerReq, 1)} ms API-process CPU (raw start: ${perOp(ev.modes[0]?.result.cpuSelf, ev.modes[0]?.result.ops ?? 1)} ms)`]);
+  }
+  for (const r of lat) {
+    rows.push([`reminders N=${r.n}: lateness`, `p50 ${fmt(r.latenessP50, 0)} ms · p99 ${fmt(r.latenessP99, 0)} ms · max ${fmt(r.latenessMax, 0)} ms`]);
+    rows.push([`reminders N=${r.n}: delivered / missing / duplicates`, `${r.delivered} / ${r.missing} / ${r.duplicates}`]);
+    rows.push([`reminders N=${r.n}: worker peak RSS`, `${fmt(r.workerPeakRssMiB, 0)} MiB`]);
+    rows.push([`reminders N=${r.n}: sustained reminders/s`, fmt(r.sendRatePerSec)]);
+    rows.push([`reminders N=${r.n}: due span · day length`, `${fmt(r.dueSpanSeconds)} s · ${r.daySecondsMin === r.daySecondsMax ? fmt(r.daySecondsMin) : `${fmt(r.daySecondsMin)}–${fmt(r.daySecondsMax)}`} s`]);
+  }
+  return ['## Summary', '', table(['figure', 'value'], rows)].join('\n');
+}
+
+function renderReport(startedAt: Date, totalSeconds: number, ev: EventApiResult | undefined, lat: LatenessResult[], failed = false): string {
+  const lines = [
+    '# Nudge benchmarks',
+    '',
+    `Run ${startedAt.toISOString()} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}) · ${fmt(os.totalmem() / 2 ** 30, 0)} GiB RAM · Node ${process.version} · total ${fmt(totalSeconds)} s${failed ? ' · **run failed; partial results**' : ''}`,
+    '',
+    summaryTable(ev, lat),
+    '',
+    '## Settings',
+    '',
+    '| setting | value |',
+    '|:--|--:|',
+    `| BENCH_EVENTS / concurrency / rounds / warm-up | ${config.events} / ${config.concurrency} / ${config.rounds} / ${config.warmup} |`,
+    `| API Prisma pool | ${config.apiPool} |`,
+    `| BENCH_REMINDERS | ${config.reminders.join(', ') || '—'} |`,
+    `| day / due window | ${config.daySeconds} s / ${config.windowSeconds} s |`,
+    `| worker Prisma pool / maxConcurrentActivityTaskExecutions | ${config.workerPool} / ${config.workerActivities} |`,
+    `| Temporal dev-server dynamic config | ${config.temporalDc.join('; ') || '(defaults)'} |`,
+    '',
+  ];
+  if (ev) lines.push('## Event API', '', eventTables(ev), '');
+  if (lat.length) lines.push('## Reminder lateness', '', latenessTable(lat), '');
+  return lines.join('\n');
+}
+
+void main();

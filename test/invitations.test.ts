@@ -1,0 +1,216 @@
+// Portal invitations on the real stack: invite now or later, resend, accept once, expiry, address change
+// and login off; the token never reaches Temporal's history and is stored only as a hash.
+import { createHash } from 'node:crypto';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { useStackWithFirm, eventually, sleep } from './support/stack';
+import { accountWithContacts } from './support/fixtures';
+import type { CapturedMail } from './support/smtp-capture';
+
+const ctx = useStackWithFirm({ daySeconds: 1 });
+
+/** The accept token from an invitation email (its MIME body is quoted-printable). */
+function tokenOf(mail: CapturedMail): string {
+  const body = mail.raw.replace(/=\r?\n/g, '').replace(/=3D/gi, '=');
+  const m = /invitations\/accept\?token=([A-Za-z0-9_-]{43})/.exec(body);
+  if (!m) throw new Error(`no invitation link in ${mail.subject}`);
+  return m[1];
+}
+
+const invitationMails = (address: string) => ctx.stack.smtp.to(address).filter((m) => /invites you to its client portal/.test(m.subject));
+const waitInvitations = (address: string, count = 1, timeoutMs = 20_000) =>
+  ctx.stack.smtp.waitFor((m) => m.to.includes(address) && /invites you to its client portal/.test(m.subject), count, timeoutMs);
+const accept = (token: unknown) => ctx.stack.request('POST', '/v1/invitations/accept', { token });
+const emailOf = async (id: string) => ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id } });
+
+async function offContact() {
+  const acc = await accountWithContacts(ctx.firm, [{ login: 'off' }]);
+  return { accountId: acc.accountId, ...acc.contacts[0] };
+}
+
+async function workflowResult(invitationId: string) {
+  return ctx.stack.client.workflow.getHandle(`invitation-${invitationId}`).result();
+}
+
+test('turning login on invites now; accepting makes the login active once', async () => {
+  const c = await offContact();
+  const res = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'pending', invitation: { message: 'Welcome aboard!' } });
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ login: 'pending', invitationId: expect.any(String) });
+  const invitationId = res.body.invitationId as string;
+
+  const [mail] = await waitInvitations(c.address);
+  expect(mail.key).toBe(`invitation-${invitationId}:send`);
+  expect(mail.raw).toContain('Welcome aboard!');
+  const token = tokenOf(mail);
+
+  // Only the hash is stored; the email went through the outbound log; the trail has the contact's timeline.
+  const inv = await ctx.stack.db.invitation.findUniqueOrThrow({ where: { id: invitationId } });
+  expect(inv.tokenHash).toBe(createHash('sha256').update(token).digest('hex'));
+  expect(inv.status).toBe('sent');
+  const outbound = await ctx.stack.db.outboundEmail.findUniqueOrThrow({ where: { idempotencyKey: `invitation-${invitationId}:send` } });
+  expect(outbound).toMatchObject({ status: 'sent', category: 'invitation', contactEmailId: c.emailId });
+  const trail = await ctx.stack.db.auditEvent.findMany({ where: { contactId: c.id }, select: { action: true } });
+  expect(trail.map((t) => t.action)).toEqual(expect.arrayContaining(['invitation.created', 'invitation.sent', 'contact_email.updated']));
+
+  // The workflow is findable by firm and account; its history holds neither the token nor the address.
+  const handle = ctx.stack.client.workflow.getHandle(`invitation-${invitationId}`);
+  const desc = await handle.describe();
+  expect(desc.searchAttributes.NudgeFirmId).toEqual([ctx.firm.firmId]);
+  expect(desc.searchAttributes.NudgeAccountId).toEqual([c.accountId]);
+  const history = historyToJSON(await handle.fetchHistory());
+  const decoded = history.replace(/"data":\s*"([A-Za-z0-9+/=]+)"/g, (_m, b64) => Buffer.from(b64, 'base64').toString('utf8'));
+  expect(decoded).toContain('"expiryDays"'); // payloads really were decoded
+  expect(decoded).not.toContain(token);
+  expect(decoded).not.toContain(c.address);
+
+  // Public: no API key needed.
+  const ok = await accept(token);
+  expect(ok.status).toBe(200);
+  expect(ok.body).toMatchObject({ contactId: c.id, contactEmailId: c.emailId, login: 'active', accounts: [{ id: c.accountId }] });
+  expect((await emailOf(c.emailId)).login).toBe('active');
+  expect(await ctx.stack.db.loginEvent.count({ where: { contactEmailId: c.emailId, accountId: c.accountId } })).toBe(1);
+  expect(await workflowResult(invitationId)).toBe('accepted');
+
+  const again = await accept(token);
+  expect(again.status).toBe(409);
+  expect(again.body.type).toBe('https://nudge.dev/problems/invitation-already-accepted');
+  expect(await ctx.stack.db.loginEvent.count({ where: { contactEmailId: c.emailId } })).toBe(1);
+});
+
+test('an invitation scheduled for later is sent at sendAt, with its message', async () => {
+  const c = await offContact();
+  const sendAt = new Date(Date.now() + 3000);
+  const res = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, { sendAt: sendAt.toISOString(), message: 'See you in the portal' });
+  expect(res.status).toBe(201);
+  expect(res.body).toMatchObject({ status: 'scheduled', sendAt: sendAt.toISOString() });
+  expect((await emailOf(c.emailId)).login).toBe('pending');
+  await sleep(1500);
+  expect(invitationMails(c.address)).toHaveLength(0);
+  const [mail] = await waitInvitations(c.address);
+  expect(mail.receivedAt).toBeGreaterThanOrEqual(sendAt.getTime() - 50);
+  expect(mail.raw).toContain('See you in the portal');
+  const list = await ctx.firm.call('GET', `/v1/contact-emails/${c.emailId}/invitations`);
+  expect(list.body.items).toMatchObject([{ id: res.body.id, status: 'sent' }]);
+});
+
+test('a resend sends a fresh link and the previous link stops working', async () => {
+  const c = await offContact();
+  const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {});
+  const [first] = await waitInvitations(c.address);
+  const r1 = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation/resend`, undefined, { idempotencyKey: `resend-${inv.body.id}` });
+  expect(r1.status).toBe(202);
+  expect(r1.body.resendSeq).toBe(1);
+  // A retried call (same Idempotency-Key) sends nothing more.
+  const replay = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation/resend`, undefined, { idempotencyKey: `resend-${inv.body.id}` });
+  expect(replay.headers.get('idempotent-replayed')).toBe('true');
+  const mails = await waitInvitations(c.address, 2);
+  expect(mails[1].key).toBe(`invitation-${inv.body.id}:resend:1`);
+  expect(mails[1].subject).toMatch(/\(new link\)$/);
+  await sleep(500);
+  expect(invitationMails(c.address)).toHaveLength(2);
+
+  const stale = await accept(tokenOf(first));
+  expect(stale.status).toBe(404);
+  const ok = await accept(tokenOf(mails[1]));
+  expect(ok.status).toBe(200);
+  expect(await workflowResult(inv.body.id)).toBe('accepted');
+});
+
+test('an expired link is refused and the invitation ends expired', async () => {
+  const c = await offContact();
+  const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, { expiresInDays: 1 }); // 1 "day" = 1 s here
+  const [mail] = await waitInvitations(c.address);
+  expect(await workflowResult(inv.body.id)).toBe('expired');
+  expect((await ctx.stack.db.invitation.findUniqueOrThrow({ where: { id: inv.body.id } })).status).toBe('expired');
+  const res = await accept(tokenOf(mail));
+  expect(res.status).toBe(410);
+  expect(res.body.type).toBe('https://nudge.dev/problems/invitation-expired');
+  expect((await emailOf(c.emailId)).login).toBe('pending');
+});
+
+test('changing a pending email’s address kills the old link and invites the new address', async () => {
+  const c = await offContact();
+  const inv = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'pending', invitation: { message: 'Hi there' } });
+  const [old] = await waitInvitations(c.address);
+  const newAddress = `moved-${c.emailId}@client.test`;
+  const res = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { address: newAddress.toUpperCase() });
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ address: newAddress, login: 'pending', invitationId: expect.any(String) });
+  expect(res.body.invitationId).not.toBe(inv.body.invitationId);
+  expect(await workflowResult(inv.body.invitationId)).toBe('revoked');
+
+  const [fresh] = await waitInvitations(newAddress);
+  expect(fresh.raw).toContain('Hi there');
+  const dead = await accept(tokenOf(old));
+  expect(dead.status).toBe(410);
+  expect(dead.body.type).toBe('https://nudge.dev/problems/invitation-revoked');
+  expect((await accept(tokenOf(fresh))).status).toBe(200);
+  expect((await emailOf(c.emailId)).login).toBe('active');
+});
+
+test('turning login off revokes access and pending invitations, and keeps the email', async () => {
+  const c = await offContact();
+  const inv = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'pending' });
+  const [mail] = await waitInvitations(c.address);
+  const off = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'off' });
+  expect(off.status).toBe(200);
+  expect(off.body).toMatchObject({ id: c.emailId, login: 'off', notify: true, address: c.address });
+  expect(await workflowResult(inv.body.invitationId)).toBe('revoked');
+  expect((await accept(tokenOf(mail))).status).toBe(410);
+  expect((await emailOf(c.emailId)).login).toBe('off');
+
+  // An active login turned off loses access too, and may be invited again afterwards.
+  const again = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'pending' });
+  const [second] = await waitInvitations(c.address, 2).then((m) => m.slice(1));
+  expect((await accept(tokenOf(second))).status).toBe(200);
+  expect(await workflowResult(again.body.invitationId)).toBe('accepted');
+  expect((await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'off' })).body.login).toBe('off');
+});
+
+test('an invitation scheduled for later and revoked before then sends nothing', async () => {
+  const c = await offContact();
+  const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, { sendAt: new Date(Date.now() + 2000).toISOString() });
+  expect((await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation/resend`)).status).toBe(409); // not sent yet
+  await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'off' });
+  expect(await workflowResult(inv.body.id)).toBe('revoked');
+  await sleep(2500);
+  expect(invitationMails(c.address)).toHaveLength(0);
+  expect(await ctx.stack.db.outboundEmail.count({ where: { idempotencyKey: { startsWith: `invitation-${inv.body.id}` } } })).toBe(0);
+});
+
+test('inviting again replaces the pending invitation; an Idempotency-Key retry creates nothing', async () => {
+  const c = await offContact();
+  const key = `invite-${c.emailId}`;
+  const a = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, { sendAt: new Date(Date.now() + 60_000).toISOString() }, { idempotencyKey: key });
+  const replay = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, { sendAt: new Date(Date.now() + 60_000).toISOString() }, { idempotencyKey: key });
+  expect(replay.status).toBe(422); // same key, different body (a different sendAt)
+  const same = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {}, { idempotencyKey: `${key}-2` });
+  expect(same.status).toBe(201);
+  expect(await workflowResult(a.body.id)).toBe('revoked');
+  await waitInvitations(c.address);
+  const rows = await ctx.stack.db.invitation.findMany({ where: { contactEmailId: c.emailId }, orderBy: { createdAt: 'asc' } });
+  expect(rows.map((r) => r.status)).toEqual(['revoked', 'sent']);
+  const retry = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {}, { idempotencyKey: `${key}-2` });
+  expect(retry.headers.get('idempotent-replayed')).toBe('true');
+  expect(await ctx.stack.db.invitation.count({ where: { contactEmailId: c.emailId } })).toBe(2);
+});
+
+test('the accept call refuses bad tokens without writing', async () => {
+  const before = await ctx.stack.db.loginEvent.count();
+  const cases: [unknown, number, string][] = [
+    [undefined, 422, 'validation-error'],
+    [42, 422, 'validation-error'],
+    ['short', 422, 'validation-error'],
+    ['x'.repeat(43), 404, 'invitation-invalid'],
+  ];
+  for (const [token, status, type] of cases) {
+    const res = token === undefined ? await ctx.stack.request('POST', '/v1/invitations/accept', {}) : await accept(token);
+    expect([token, res.status, res.body.type]).toEqual([token, status, `https://nudge.dev/problems/${type}`]);
+  }
+  const extra = await ctx.stack.request('POST', '/v1/invitations/accept', { token: 'x'.repeat(43), admin: true });
+  expect(extra.status).toBe(422);
+  expect(await ctx.stack.db.loginEvent.count()).toBe(before);
+  // The route is documented as public.
+  const openapi = await ctx.stack.request('GET', '/openapi.json');
+  expect(openapi.body.paths['/v1/invitations/accept'].post.security).toEqual([]);
+});

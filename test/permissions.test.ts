@@ -1,0 +1,131 @@
+// Who may see and change an account (SPEC §6): owner, admin, the account's team and employees with
+// "view all accounts"; another firm gets 404, a same-firm user without the right 403, and nothing is written.
+import { randomUUID } from 'node:crypto';
+import { startStack, type Stack, type FirmHandle } from './support/stack';
+import { accountWithContacts } from './support/fixtures';
+
+let stack: Stack;
+let firm: FirmHandle;
+let other: FirmHandle;
+const users = {} as Record<'owner' | 'admin' | 'onTeam' | 'offTeam' | 'viewAll', string>;
+let accountId: string;
+let threadId: string;
+let approvalId: string;
+
+async function addUser(role: 'admin' | 'employee', canViewAllAccounts = false) {
+  const res = await firm.call('POST', '/v1/users', { email: `${role}-${randomUUID()}@firm.test`, name: `${role} ${randomUUID().slice(0, 4)}`, role, canViewAllAccounts });
+  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
+  return res.body.id as string;
+}
+
+beforeAll(async () => {
+  // No worker: workflows are signalled but never run, so no reminder email or dispatch lands during the row counts.
+  stack = await startStack({ daySeconds: 1, worker: false });
+  firm = await stack.newFirm();
+  other = await stack.newFirm();
+  users.owner = firm.ownerId;
+  users.admin = await addUser('admin');
+  users.onTeam = await addUser('employee');
+  users.offTeam = await addUser('employee');
+  users.viewAll = await addUser('employee', true);
+  const acc = await accountWithContacts(firm, [{}]);
+  accountId = acc.accountId;
+  expect((await firm.call('POST', `/v1/accounts/${accountId}/team`, { firmUserId: users.onTeam })).status).toBe(200);
+  threadId = (await firm.call('POST', `/v1/accounts/${accountId}/chat-threads`, { subject: 'Receipts' })).body.id;
+  const documentId = (await firm.call('POST', `/v1/accounts/${accountId}/documents`, { name: 'Tax return' })).body.id;
+  approvalId = (await firm.call('POST', `/v1/documents/${documentId}/approval-requests`, {})).body.id;
+});
+afterAll(() => stack?.stop());
+
+const TABLES = ['account', 'accountTeamMember', 'accountTeamChange', 'chatMessage', 'reminderSettings', 'auditEvent', 'reminderDispatch'] as const;
+async function rowCounts() {
+  const counts: Record<string, number> = {};
+  for (const t of TABLES) counts[t] = await (stack.db[t] as unknown as { count(): Promise<number> }).count();
+  return counts;
+}
+
+type Who = keyof typeof users;
+type Send = (as: string, f?: FirmHandle) => Promise<{ status: number; body: any }>;
+const op = (name: string, send: Send, ok = 200): [string, Send, number] => [name, send, ok];
+const operations: [string, Send, number][] = [
+  op('read', (as, f = firm) => f.call('GET', `/v1/accounts/${accountId}`, undefined, { as })),
+  op('update', (as, f = firm) => f.call('PATCH', `/v1/accounts/${accountId}`, { name: `Renamed by ${as.slice(0, 4)}` }, { as })),
+  op('team change', (as, f = firm) => f.call('POST', `/v1/accounts/${accountId}/team`, { firmUserId: users.viewAll }, { as })),
+  op('overview', (as, f = firm) => f.call('GET', `/v1/accounts/${accountId}/overview`, undefined, { as })),
+  op('post a chat message', (as, f = firm) => f.call('POST', `/v1/chat-threads/${threadId}/messages`, { author: 'firm', body: 'Any news?' }, { as }), 201),
+  op('reminder settings', (as, f = firm) => f.call('PUT', `/v1/chat-threads/${threadId}/reminder-settings`, { enabled: false }, { as })),
+  op('audit trail of the account', (as, f = firm) => f.call('GET', `/v1/audit-events?accountId=${accountId}`, undefined, { as })),
+  op('request pending approvals of the account', (as, f = firm) => f.call('POST', '/v1/approval-requests/request-pending', { accountId }, { as }), 202),
+];
+
+const allowed: Record<Who, boolean> = { owner: true, admin: true, onTeam: true, offTeam: false, viewAll: true };
+const matrix = (Object.keys(allowed) as Who[]).flatMap((who) => operations.map(([op, send, ok]) => [who, op, send, allowed[who] ? ok : 403] as const));
+
+describe('permission matrix', () => {
+  test.each(matrix)('%s: %s', async (who, _op, send, expected) => {
+    const before = await rowCounts();
+    const res = await send(users[who]);
+    expect({ status: res.status, body: res.status >= 400 ? res.body.type : 'ok' }).toEqual({ status: expected, body: expected >= 400 ? 'https://nudge.dev/problems/forbidden' : 'ok' });
+    if (expected === 403) expect(await rowCounts()).toEqual(before);
+  });
+
+  test.each(operations)('another firm: %s is 404 and writes nothing', async (_op, send) => {
+    const before = await rowCounts();
+    expect((await send(other.ownerId, other)).status).toBe(404);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  // Reading reminder state queries the workflow, which needs a worker; the refusals are decided before that.
+  test('reminder state: 403 off the team, 404 for another firm', async () => {
+    expect((await firm.call('GET', `/v1/chat-threads/${threadId}/reminders`, undefined, { as: users.offTeam })).status).toBe(403);
+    expect((await other.call('GET', `/v1/chat-threads/${threadId}/reminders`)).status).toBe(404);
+  });
+
+  test.each(Object.keys(allowed) as Who[])('list as %s shows the account only with the right', async (who) => {
+    const res = await firm.call('GET', '/v1/accounts?limit=200', undefined, { as: users[who] });
+    expect(res.status).toBe(200);
+    expect(res.body.items.some((a: { id: string }) => a.id === accountId)).toBe(allowed[who]);
+  });
+
+  test('another firm’s list never shows the account', async () => {
+    const res = await other.call('GET', '/v1/accounts?limit=200');
+    expect(res.body.items.some((a: { id: string }) => a.id === accountId)).toBe(false);
+  });
+});
+
+describe('scoped reach', () => {
+  test('request-pending without an account reaches only the employee’s accounts', async () => {
+    const off = await firm.call('POST', '/v1/approval-requests/request-pending', {}, { as: users.offTeam });
+    expect(off.status).toBe(202);
+    expect(off.body.resends.map((r: { approvalRequestId: string }) => r.approvalRequestId)).not.toContain(approvalId);
+    const on = await firm.call('POST', '/v1/approval-requests/request-pending', {}, { as: users.onTeam });
+    expect(on.body.resends.map((r: { approvalRequestId: string }) => r.approvalRequestId)).toContain(approvalId);
+  });
+
+  test('the firm-wide audit trail is refused to a team-limited employee', async () => {
+    expect((await firm.call('GET', '/v1/audit-events', undefined, { as: users.offTeam })).status).toBe(403);
+    expect((await firm.call('GET', '/v1/audit-events', undefined, { as: users.viewAll })).status).toBe(200);
+  });
+
+  test('an employee who creates an account joins its team and may open it', async () => {
+    const created = await firm.call('POST', '/v1/accounts', { name: 'Made by an employee', type: 'other' }, { as: users.offTeam });
+    expect(created.status).toBe(201);
+    const read = await firm.call('GET', `/v1/accounts/${created.body.id}`, undefined, { as: users.offTeam });
+    expect(read.status).toBe(200);
+    expect(read.body.team.map((m: { id: string }) => m.id)).toEqual([users.offTeam]);
+  });
+
+  test('removing an employee from the team takes their access away', async () => {
+    const acc = await accountWithContacts(firm, [{}]);
+    await firm.call('POST', `/v1/accounts/${acc.accountId}/team`, { firmUserId: users.onTeam });
+    expect((await firm.call('GET', `/v1/accounts/${acc.accountId}`, undefined, { as: users.onTeam })).status).toBe(200);
+    expect((await firm.call('DELETE', `/v1/accounts/${acc.accountId}/team/${users.onTeam}`)).status).toBe(204);
+    expect((await firm.call('GET', `/v1/accounts/${acc.accountId}`, undefined, { as: users.onTeam })).status).toBe(403);
+  });
+
+  test('custom field definitions are managed by the owner and admins only', async () => {
+    const body = { entity: 'account', key: `f${randomUUID().slice(0, 6)}`, label: 'F', type: 'text' };
+    expect((await firm.call('POST', '/v1/custom-fields', body, { as: users.viewAll })).status).toBe(403);
+    expect((await firm.call('POST', '/v1/custom-fields', body, { as: users.admin })).status).toBe(201);
+  });
+});

@@ -1,0 +1,73 @@
+// One durable workflow per portal invitation: it sleeps until the chosen send time, emails the single-use
+// link, sends resends on request, and ends when the client accepts, the firm revokes, or the link expires.
+// Input, signals and history hold ids and times only: the token is made and emailed inside an activity.
+import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { createInvitationActivities } from '../activities/invitation-activities';
+import { STATUS } from '../shared/search-attributes';
+import * as msg from '../shared/invitation-messages';
+import type { InvitationOutcome, InvitationState } from '../shared/invitation-messages';
+
+export interface InvitationInput {
+  invitationId: string;
+  firmId: string;
+  /** Epoch ms of the first send ("now" or the caller's sendAt). */
+  sendAt: number;
+  /** Validity of each link, in days of `daySeconds`. */
+  expiryDays: number;
+  /** Length of a "day" in seconds (REMINDER_DAY_SECONDS: 86400 in production). */
+  daySeconds: number;
+}
+
+type InvitationActivities = ReturnType<typeof createInvitationActivities>;
+const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+const { sendInvitation, expireInvitation } = proxyActivities<InvitationActivities>({ startToCloseTimeout: '2 minutes', retry: RETRY });
+
+export async function invitationWorkflow(input: InvitationInput): Promise<InvitationOutcome> {
+  const { invitationId, expiryDays, daySeconds } = input;
+  let ended = null as InvitationOutcome | null; // set by signals; a cast so TS does not narrow it to null
+  const resends: number[] = [];
+  const state: InvitationState = { status: 'scheduled', resendsSent: 0, expiresAt: null };
+
+  setHandler(msg.invitationStateQuery, () => ({ ...state }));
+  setHandler(msg.invitationAcceptedSignal, () => void (ended ??= 'accepted'));
+  setHandler(msg.invitationRevokedSignal, () => void (ended ??= 'revoked'));
+  // Queued even before the first send finishes (the API may see the row "sent" a moment earlier); a
+  // repeated seq is harmless: its email key makes the second send a no-op.
+  setHandler(msg.invitationResendSignal, ({ seq }) => void (ended === null && resends.push(seq)));
+
+  const finish = (outcome: InvitationOutcome) => {
+    state.status = outcome;
+    upsertSearchAttributes([{ key: STATUS, value: outcome }]);
+    return outcome;
+  };
+
+  // Wait until the send time unless the firm revokes first (condition's timeout is a durable timer).
+  const delay = input.sendAt - Date.now();
+  if (delay > 0) await condition(() => ended !== null, delay);
+  if (ended) return finish(ended);
+
+  const first = await sendInvitation({ invitationId, expiryDays, daySeconds });
+  if (first.status === 'skipped') return finish('revoked');
+  if (first.status === 'failed') return finish('expired'); // permanent SMTP refusal: the link never arrived
+  state.status = 'sent';
+  state.expiresAt = first.expiresAt;
+  upsertSearchAttributes([{ key: STATUS, value: 'sent' }]);
+
+  while (!ended) {
+    const left = state.expiresAt - Date.now();
+    if (left <= 0) break;
+    await condition(() => ended !== null || resends.length > 0, left);
+    while (!ended && resends.length) {
+      const seq = resends.shift()!;
+      const r = await sendInvitation({ invitationId, resendSeq: seq, expiryDays, daySeconds });
+      if (r.status === 'skipped') ended ??= 'revoked';
+      else if (r.status !== 'failed') {
+        if (r.status === 'sent') state.resendsSent++;
+        state.expiresAt = r.expiresAt; // every resend issues a fresh link with a fresh expiry
+      }
+    }
+  }
+  if (ended) return finish(ended);
+  await expireInvitation(invitationId);
+  return finish('expired');
+}
