@@ -1,12 +1,12 @@
 // Activities of the item reminder workflow, built from injected dependencies.
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
-import type { Db } from '../prisma/client';
+import { Prisma, type Db } from '../prisma/client';
 import type { Mailer } from './mailer';
 import { readItemSnapshot } from './item-snapshot';
 import { loadCandidateEmails } from './recipient-lookup';
 import { renderItemEmail } from './email-content';
 import { sendEmailOnce } from './outbound-email';
-import { selectRecipients, CATEGORY_OF_ITEM } from '../shared/recipients';
+import { selectRecipients, CATEGORY_OF_ITEM, type CandidateEmail } from '../shared/recipients';
 import type { DispatchRequest, DispatchResult, ItemRef } from '../shared/reminder-types';
 
 export interface ReminderActivityDeps {
@@ -51,10 +51,17 @@ export function createReminderActivities({ db, mailer, portalUrl }: ReminderActi
         if (req.kind !== 'manual' && current !== req.cycleKey) return { status: 'skipped', reason: 'stale_cycle' };
       }
 
-      const decision = selectRecipients(item.kind, await loadCandidateEmails(db, item));
+      const candidates = await loadCandidateEmails(db, item);
+      const decision = selectRecipients(item.kind, candidates);
+      const title = await itemTitle(item);
       const dispatch =
         existing ??
         (await db.$transaction(async (tx) => {
+          // Lock the item and look again: a reply, signature, approval or withdrawal committing meanwhile
+          // either happened before (nothing is recorded) or waits for this transaction (and closes its to-dos).
+          await lockItem(tx, item);
+          const now = await readItemSnapshot(tx as unknown as Db, item);
+          if (now.doneReason) return null;
           const row = await tx.reminderDispatch.create({
             data: {
               firmId: item.firmId,
@@ -86,10 +93,12 @@ export function createReminderActivities({ db, mailer, portalUrl }: ReminderActi
               },
             },
           });
+          // In the same transaction as the dispatch: a to-do is never created after the item was closed.
+          await upsertPortalTodos(tx, item, candidates, title, req.kind === 'notification' ? 'create' : req.kind === 'manual' ? 'bump' : 'keep');
           return row;
         }));
+      if (!dispatch) return { status: 'skipped', reason: (await readItemSnapshot(db, item)).doneReason ?? 'stale_cycle' };
 
-      const title = await itemTitle(item);
       if (decision.recipients.length) {
         const [firm, account] = await Promise.all([
           db.firm.findUniqueOrThrow({ where: { id: item.firmId }, select: { name: true } }),
@@ -133,7 +142,6 @@ export function createReminderActivities({ db, mailer, portalUrl }: ReminderActi
         }
       }
 
-      await upsertPortalTodos(db, item, title, req.kind === 'notification' ? 'create' : req.kind === 'manual' ? 'bump' : 'keep');
       return { status: 'sent', sentAt: dispatch.createdAt.getTime(), recipients: dispatch.recipients };
     },
   };
@@ -143,28 +151,21 @@ export function createReminderActivities({ db, mailer, portalUrl }: ReminderActi
  * Portal to-dos exist for every portal user (login pending or active) of the account, or for a signature
  * request its pending signers. A notification creates them; a manual resend moves them to the top.
  */
-async function upsertPortalTodos(db: Db, item: ItemRef, title: string, mode: 'create' | 'bump' | 'keep'): Promise<void> {
+async function upsertPortalTodos(tx: Prisma.TransactionClient, item: ItemRef, emails: CandidateEmail[], title: string, mode: 'create' | 'bump' | 'keep'): Promise<void> {
   if (mode === 'keep') return;
-  const candidates = (await loadCandidateEmails(db, item)).filter(
-    (e) => e.login !== 'off' && (item.kind !== 'signature' || e.pendingSigner === true),
-  );
-  if (!candidates.length) return;
+  const portalUsers = emails.filter((e) => e.login !== 'off' && (item.kind !== 'signature' || e.pendingSigner === true));
   const now = new Date();
-  await db.$transaction(async (tx) => {
-    for (const e of candidates) {
-      await tx.portalTodo.upsert({
-        where: { contactEmailId_itemKind_itemId: { contactEmailId: e.contactEmailId, itemKind: item.kind, itemId: item.itemId } },
-        create: {
-          firmId: item.firmId,
-          accountId: item.accountId,
-          contactEmailId: e.contactEmailId,
-          itemKind: item.kind,
-          itemId: item.itemId,
-          title,
-          bumpedAt: now,
-        },
-        update: mode === 'bump' ? { bumpedAt: now, status: 'open' } : {},
-      });
-    }
-  });
+  for (const e of portalUsers) {
+    await tx.portalTodo.upsert({
+      where: { contactEmailId_itemKind_itemId: { contactEmailId: e.contactEmailId, itemKind: item.kind, itemId: item.itemId } },
+      create: { firmId: item.firmId, accountId: item.accountId, contactEmailId: e.contactEmailId, itemKind: item.kind, itemId: item.itemId, title, bumpedAt: now },
+      update: mode === 'bump' ? { bumpedAt: now, status: 'open' } : {},
+    });
+  }
+}
+
+const ITEM_TABLE = { chat: Prisma.sql`"ChatThread"`, signature: Prisma.sql`"SignatureRequest"`, approval: Prisma.sql`"ApprovalRequest"` } as const;
+
+async function lockItem(tx: Prisma.TransactionClient, item: ItemRef): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM ${ITEM_TABLE[item.kind]} WHERE id = ${item.itemId}::uuid FOR UPDATE`;
 }
