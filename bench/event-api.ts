@@ -10,7 +10,6 @@ import pg from 'pg';
 import pino from 'pino';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
 import { PrismaClient } from '../generated/prisma';
 import { createDb, type Db } from '../prisma/client';
 import type { Mailer } from '../activities/mailer';
@@ -18,8 +17,7 @@ import { createApp } from '../api/app';
 import { hashApiKey } from '../api/auth';
 import { createFirm } from '../api/services/firms';
 import { firmMessagePostedSignal } from '../shared/reminder-messages';
-import { ACCOUNT_ID, FIRM_ID, ITEM_ID, ITEM_KIND, STATUS } from '../shared/search-attributes';
-import type { ItemReminderInput } from '../workflows/item-reminder';
+import { reminderStartOptions } from '../api/services/reminder-workflows';
 import { fmt, log, percentile, profileCpu, runLoad, seedClients, sleep, type LoadResult, type WorkerProcess } from './support';
 
 export interface EventApiOptions {
@@ -214,19 +212,7 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
   // The raw calls: the same workflow type, arguments, search attributes and memo as the API's arm().
   const rawOptions = (taskQueue: string) => {
     const item = { firmId: firm.id, accountId: randomUUID(), kind: 'chat' as const, itemId: randomUUID() };
-    return {
-      taskQueue,
-      workflowId: `bench-raw-${item.itemId}`,
-      args: [{ item, daySeconds: 86_400 } satisfies ItemReminderInput] as [ItemReminderInput],
-      typedSearchAttributes: [
-        { key: FIRM_ID, value: item.firmId },
-        { key: ACCOUNT_ID, value: item.accountId },
-        { key: ITEM_KIND, value: item.kind },
-        { key: ITEM_ID, value: item.itemId },
-        { key: STATUS, value: 'starting' },
-      ] as SearchAttributePair[],
-      memo: { firmId: item.firmId, accountId: item.accountId, itemKind: item.kind, itemId: item.itemId },
-    };
+    return { ...reminderStartOptions(item, taskQueue, 86_400), workflowId: `bench-raw-${item.itemId}` };
   };
   const rawStart = async () => {
     await client.workflow.start('itemReminderWorkflow', rawOptions(idleQueue));

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { startStack, type Stack, type FirmHandle } from './support/stack';
 import { validateCustomFields } from '../api/services/custom-fields';
+import { rowCounter, expectRefused, type BadInputCase } from './support/bad-input';
 
 let stack: Stack;
 let firm: FirmHandle;
@@ -321,13 +322,8 @@ describe('bad input on account routes: 4xx problem+json, nothing written', () =>
     other = await stack.newFirm();
   });
   const TABLES = ['account', 'tag', 'accountTag', 'accountTeamMember', 'accountTeamChange', 'customFieldDefinition', 'auditEvent', 'idempotencyRecord'] as const;
-  async function rowCounts() {
-    const counts: Record<string, number> = {};
-    for (const t of TABLES) counts[t] = await (stack.db[t] as unknown as { count(): Promise<number> }).count();
-    return counts;
-  }
-  type Case = [name: string, send: () => Promise<{ status: number; body: any; headers: Headers }>, status: number, type: string, field?: string];
-  const bad: Case[] = [
+  const rowCounts = rowCounter(() => stack.db, TABLES);
+  const bad: BadInputCase[] = [
     ['create with an unknown tag name', () => firm.call('POST', '/v1/accounts', { name: 'x', type: 'company', tags: ['No such tag'] }), 422, 'validation-error', 'body.tags.0'],
     ['create with a team member of another firm', () => firm.call('POST', '/v1/accounts', { name: 'x', type: 'company', team: [other.ownerId] }), 422, 'validation-error', 'body.team'],
     ['create with the same team member twice', () => firm.call('POST', '/v1/accounts', { name: 'x', type: 'company', team: [employee, employee] }), 422, 'validation-error', 'body.team'],
@@ -357,15 +353,7 @@ describe('bad input on account routes: 4xx problem+json, nothing written', () =>
     ['view-all with a forged cursor', () => firm.call('GET', `/v1/accounts/${accountId}/overview/documents?cursor=abc`), 422, 'validation-error', 'query.cursor'],
   ];
 
-  test.each(bad)('%s', async (...[, send, status, type, field]: Case) => {
-    const before = await rowCounts();
-    const res = await send();
-    expect(res.status).toBe(status);
-    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(res.body).toMatchObject({ type: `https://nudge.dev/problems/${type}`, status });
-    if (field) expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
-    expect(await rowCounts()).toEqual(before);
-  });
+  test.each(bad)('%s', async (...c: BadInputCase) => expectRefused(rowCounts, c));
 
   test(`covers at least 12 kinds (${bad.length})`, () => expect(bad.length).toBeGreaterThanOrEqual(12));
 });

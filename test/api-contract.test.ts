@@ -2,6 +2,7 @@
 // touches another's data; health, OpenAPI and docs are served.
 import { startStack, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
+import { rowCounter, expectRefused, type BadInputCase } from './support/bad-input';
 
 let stack: Stack;
 let a: FirmHandle;
@@ -29,15 +30,10 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const TABLES = ['account', 'contact', 'contactEmail', 'accountContact', 'chatThread', 'chatMessage', 'document', 'signatureRequest', 'approvalRequest', 'reminderSettings', 'auditEvent', 'idempotencyRecord', 'outboundEmail', 'reminderDispatch', 'firmUser'] as const;
-async function rowCounts() {
-  const counts: Record<string, number> = {};
-  for (const t of TABLES) counts[t] = await (stack.db[t] as unknown as { count(): Promise<number> }).count();
-  return counts;
-}
+const rowCounts = rowCounter(() => stack.db, TABLES);
 
-type Case = [name: string, send: () => Promise<{ status: number; body: any; headers: Headers }>, status: number, type: string, field?: string];
 
-const bad: Case[] = [
+const bad: BadInputCase[] = [
   ['no API key', () => stack.request('GET', '/v1/users'), 401, 'unauthorized'],
   ['unknown API key', () => stack.request('POST', '/v1/accounts', { name: 'x', type: 'company' }, { authorization: 'Bearer nk_nope', 'x-acting-user': a.ownerId }), 401, 'unauthorized'],
   ['no acting user', () => stack.request('POST', '/v1/accounts', { name: 'x', type: 'company' }, { authorization: `Bearer ${a.apiKey}` }), 400, 'acting-user-required', 'headers.x-acting-user'],
@@ -80,15 +76,7 @@ const bad: Case[] = [
 
 describe('bad input: 4xx problem+json, nothing written', () => {
   // Rest parameters: Jest would pass a `done` callback to a function declaring more parameters than a row has.
-  test.each(bad)('%s', async (...[, send, status, type, field]: Case) => {
-    const before = await rowCounts();
-    const res = await send();
-    expect(res.status).toBe(status);
-    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(res.body).toMatchObject({ type: `https://nudge.dev/problems/${type}`, status, title: expect.any(String) });
-    if (field) expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
-    expect(await rowCounts()).toEqual(before);
-  });
+  test.each(bad)('%s', async (...c: BadInputCase) => expectRefused(rowCounts, c));
 
   test(`covers at least 20 kinds (${bad.length})`, () => expect(bad.length).toBeGreaterThanOrEqual(20));
 });

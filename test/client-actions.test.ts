@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { startStack, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
+import { rowCounter, expectRefused, type BadInputCase } from './support/bad-input';
 
 let stack: Stack;
 let firm: FirmHandle;
@@ -173,11 +174,7 @@ test('an employee without access to the contact’s accounts is refused', async 
 
 describe('bad input: 4xx problem+json and nothing written', () => {
   const TABLES = ['contact', 'accountContact', 'auditEvent', 'note', 'noteParticipant', 'noteComment', 'emailTemplate', 'gdprStatusDefinition', 'customActionDefinition', 'outboundEmail', 'idempotencyRecord'] as const;
-  async function rowCounts() {
-    const counts: Record<string, number> = {};
-    for (const t of TABLES) counts[t] = await (stack.db[t] as unknown as { count(): Promise<number> }).count();
-    return counts;
-  }
+  const rowCounts = rowCounter(() => stack.db, TABLES);
   const c0 = () => acc.contacts[0].id;
   const unknown = randomUUID();
   let statusId: string;
@@ -196,7 +193,7 @@ describe('bad input: 4xx problem+json and nothing written', () => {
   });
 
   type Case = [string, () => Promise<{ status: number; body: any }>, number, string, string?];
-  const cases: Case[] = [
+  const cases: BadInputCase[] = [
     ['activation without contacts', () => firm.call('POST', '/v1/contacts/activation', { contactIds: [], active: false }), 422, 'validation-error', 'body.contactIds'],
     ['activation with active as a string', () => firm.call('POST', '/v1/contacts/activation', { contactIds: [c0()], active: 'no' }), 422, 'validation-error', 'body.active'],
     ['activation of another firm’s contact', () => firm.call('POST', '/v1/contacts/activation', { contactIds: [c0(), otherContactId], active: false }), 404, 'not-found'],
@@ -230,12 +227,5 @@ describe('bad input: 4xx problem+json and nothing written', () => {
     ['timeline with a malformed id', () => firm.call('GET', '/v1/accounts/not-a-uuid/timeline'), 404, 'not-found'],
   ];
   // Rest parameters: a case without a field must not make Jest pass a done callback in its place.
-  test.each(cases)('%s', async (...[, send, status, type, field]: Case) => {
-    const before = await rowCounts();
-    const res = await send();
-    expect(res.status).toBe(status);
-    expect(res.body.type).toBe(`https://nudge.dev/problems/${type}`);
-    if (field) expect(res.body.errors.map((e: any) => e.field)).toContain(field);
-    expect(await rowCounts()).toEqual(before);
-  });
+  test.each(cases)('%s', async (...c: BadInputCase) => expectRefused(rowCounts, c));
 });

@@ -4,15 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { useStackWithFirm, eventually, remindersTo, sleep, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
+import { rowCounter, expectRefused, type BadInputCase } from './support/bad-input';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 
 const TABLES = ['contact', 'contactEmail', 'accountContact', 'invitation', 'portalTodo', 'loginEvent', 'auditEvent', 'outboundEmail', 'idempotencyRecord'] as const;
-async function rowCounts() {
-  const counts: Record<string, number> = {};
-  for (const t of TABLES) counts[t] = await (ctx.stack.db[t] as unknown as { count(): Promise<number> }).count();
-  return counts;
-}
+const rowCounts = rowCounter(() => ctx.stack.db, TABLES);
 const addr = (tag: string) => `${tag}-${randomUUID()}@client.test`;
 
 test('a contact’s name, phone, address and custom fields can be changed', async () => {
@@ -147,9 +144,8 @@ describe('bad input is refused with 4xx and nothing written', () => {
     otherAccount = (await other.call('POST', '/v1/accounts', { name: 'Other', type: 'company' })).body.id;
   });
 
-  type Case = [name: string, send: () => ReturnType<FirmHandle['call']>, status: number, type: string, field?: string];
   const c = () => acc.contacts[0];
-  const cases: Case[] = [
+  const cases: BadInputCase[] = [
     ['contact patch with nothing to change', () => ctx.firm.call('PATCH', `/v1/contacts/${c().id}`, {}), 422, 'validation-error'],
     ['contact patch with an unknown field', () => ctx.firm.call('PATCH', `/v1/contacts/${c().id}`, { nickname: 'x' }), 422, 'validation-error'],
     ['contact patch with a blank first name', () => ctx.firm.call('PATCH', `/v1/contacts/${c().id}`, { firstName: '  ' }), 422, 'validation-error', 'body.firstName'],
@@ -178,15 +174,6 @@ describe('bad input is refused with 4xx and nothing written', () => {
     ['preferences with an unknown category', () => ctx.firm.call('PATCH', `/v1/contact-emails/${offEmail}`, { preferences: { newsletters: true } }), 422, 'validation-error', 'body.preferences'],
   ];
 
-  // Rest parameters: jest would take a fifth declared parameter for a done callback on four-item rows.
-  test.each(cases)('%s', async (...row) => {
-    const [, send, status, type, field] = row as Case;
-    const before = await rowCounts();
-    const res = await send();
-    expect(res.status).toBe(status);
-    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(res.body.type).toBe(`https://nudge.dev/problems/${type}`);
-    if (field) expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
-    expect(await rowCounts()).toEqual(before);
-  });
+  // Rest parameters: Jest would pass a `done` callback to a function declaring more parameters than a row has.
+  test.each(cases)('%s', async (...c: BadInputCase) => expectRefused(rowCounts, c));
 });

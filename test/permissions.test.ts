@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { startStack, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
+import { rowCounter } from './support/bad-input';
 
 let stack: Stack;
 let firm: FirmHandle;
@@ -38,11 +39,7 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const TABLES = ['account', 'accountTeamMember', 'accountTeamChange', 'chatMessage', 'reminderSettings', 'auditEvent', 'reminderDispatch'] as const;
-async function rowCounts() {
-  const counts: Record<string, number> = {};
-  for (const t of TABLES) counts[t] = await (stack.db[t] as unknown as { count(): Promise<number> }).count();
-  return counts;
-}
+const rowCounts = rowCounter(() => stack.db, TABLES);
 
 type Who = keyof typeof users;
 type Send = (as: string, f?: FirmHandle) => Promise<{ status: number; body: any }>;

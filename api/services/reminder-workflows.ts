@@ -11,14 +11,9 @@ import type { ItemRef, ReminderState } from '../../shared/reminder-types';
 
 type SignalWithStartOptions = Parameters<Client['workflow']['signalWithStart']>[1];
 
-export interface ReminderWorkflowsDeps {
-  temporal: Client;
-  taskQueue: string;
-  daySeconds: number;
-}
-
-export function createReminderWorkflows({ temporal, taskQueue, daySeconds }: ReminderWorkflowsDeps) {
-  const startOptions = (item: ItemRef) => ({
+/** Start options of an item's reminder workflow: business id, search attributes and memo (ids only). */
+export function reminderStartOptions(item: ItemRef, taskQueue: string, daySeconds: number) {
+  return {
     taskQueue,
     workflowId: reminderWorkflowId(item.kind, item.itemId),
     args: [{ item, daySeconds } satisfies ItemReminderInput] as [ItemReminderInput],
@@ -30,7 +25,17 @@ export function createReminderWorkflows({ temporal, taskQueue, daySeconds }: Rem
       { key: STATUS, value: 'starting' },
     ] as SearchAttributePair[],
     memo: { firmId: item.firmId, accountId: item.accountId, itemKind: item.kind, itemId: item.itemId },
-  });
+  };
+}
+
+export interface ReminderWorkflowsDeps {
+  temporal: Client;
+  taskQueue: string;
+  daySeconds: number;
+}
+
+export function createReminderWorkflows({ temporal, taskQueue, daySeconds }: ReminderWorkflowsDeps) {
+  const startOptions = (item: ItemRef) => reminderStartOptions(item, taskQueue, daySeconds);
 
   return {
     /** Delivers the signal, starting the item's workflow first if none is running. */
