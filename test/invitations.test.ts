@@ -47,7 +47,11 @@ test('turning login on invites now; accepting makes the login active once', asyn
   const inv = await ctx.stack.db.invitation.findUniqueOrThrow({ where: { id: invitationId } });
   expect(inv.tokenHash).toBe(createHash('sha256').update(token).digest('hex'));
   expect(inv.status).toBe('sent');
-  const outbound = await ctx.stack.db.outboundEmail.findUniqueOrThrow({ where: { idempotencyKey: `invitation-${invitationId}:send` } });
+  // The SMTP server has the mail a moment before the log row is marked sent.
+  const outbound = await eventually(async () => {
+    const row = await ctx.stack.db.outboundEmail.findUniqueOrThrow({ where: { idempotencyKey: `invitation-${invitationId}:send` } });
+    return row.status === 'sent' && row;
+  }, 5000, 'email marked sent');
   expect(outbound).toMatchObject({ status: 'sent', category: 'invitation', contactEmailId: c.emailId });
   const trail = await ctx.stack.db.auditEvent.findMany({ where: { contactId: c.id }, select: { action: true } });
   expect(trail.map((t) => t.action)).toEqual(expect.arrayContaining(['invitation.created', 'invitation.sent', 'contact_email.updated']));
