@@ -25,6 +25,8 @@ beforeAll(async () => {
   documentId = (await a.call('POST', `/v1/accounts/${acc.accountId}/documents`, { name: 'D' })).body.id;
   approvalId = (await a.call('POST', `/v1/documents/${documentId}/approval-requests`, {})).body.id;
   await a.call('POST', `/v1/approval-requests/${approvalId}/approve`, { contactId: acc.contacts[0].id });
+  // Let its workflow finish, so no background write lands while row counts are compared.
+  await stack.client.workflow.getHandle(`reminder-approval-${approvalId}`).result();
   otherFirmAccount = (await b.call('POST', '/v1/accounts', { name: 'B acc', type: 'individual' })).body.id;
 });
 afterAll(() => stack?.stop());
