@@ -41,21 +41,23 @@ async function readCycle(db: Db, item: ItemRef): Promise<ItemCycle> {
         restartedAt: thread.reopenCount > 0 ? thread.reopenedAt : null,
       };
     }
-    case 'signature': {
-      const req = await db.signatureRequest.findFirst({ where, include: { account: { select: { status: true } } } });
-      if (!req) return deleted;
-      const doneReason: DoneReason | null =
-        req.status === 'signed' ? 'signed' : req.status === 'cancelled' ? 'cancelled' : req.account.status === 'archived' ? 'archived' : null;
-      return { doneReason, subjectKey: req.id, cycleKey: req.id, restartedAt: null };
-    }
-    case 'approval': {
-      const req = await db.approvalRequest.findFirst({ where, include: { account: { select: { status: true } } } });
-      if (!req) return deleted;
-      const doneReason: DoneReason | null =
-        req.status === 'approved' ? 'approved' : req.status === 'cancelled' ? 'cancelled' : req.account.status === 'archived' ? 'archived' : null;
-      return { doneReason, subjectKey: req.id, cycleKey: req.id, restartedAt: null };
-    }
+    case 'signature':
+      return requestCycle(await db.signatureRequest.findFirst({ where, include: { account: { select: { status: true } } } }), 'signed', deleted);
+    case 'approval':
+      return requestCycle(await db.approvalRequest.findFirst({ where, include: { account: { select: { status: true } } } }), 'approved', deleted);
   }
+}
+
+/** A signature or approval request: done once completed or withdrawn, or while its account is archived. */
+function requestCycle(
+  req: { id: string; status: string; account: { status: string } } | null,
+  completed: 'signed' | 'approved',
+  deleted: ItemCycle,
+): ItemCycle {
+  if (!req) return deleted;
+  const doneReason: DoneReason | null =
+    req.status === completed ? completed : req.status === 'cancelled' ? 'cancelled' : req.account.status === 'archived' ? 'archived' : null;
+  return { doneReason, subjectKey: req.id, cycleKey: req.id, restartedAt: null };
 }
 
 export async function readReminderSettings(db: Db, item: Pick<ItemRef, 'kind' | 'itemId'>): Promise<ReminderSettings> {

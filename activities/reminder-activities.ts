@@ -37,19 +37,14 @@ export function createReminderActivities({ db, mailer, portalUrl }: ReminderActi
 
     /**
      * Sends one notification, reminder or manual resend to every eligible email, unless the item is done
-     * or the cycle moved on. The dispatch row and its audit entry are written once, under the dispatch key;
+     * or the cycle moved on (checked once, under the item's row lock, as the dispatch is recorded). The dispatch row and its audit entry are written once, under the dispatch key;
      * each email has its own key, so a retry sends only what did not go out.
      */
     async dispatchItemEmail(req: DispatchRequest): Promise<DispatchResult> {
       const { item } = req;
       heartbeat();
-      const snapshot = await readItemSnapshot(db, item);
       const existing = await db.reminderDispatch.findUnique({ where: { dispatchKey: req.dispatchKey } });
-      if (!existing) {
-        if (snapshot.doneReason) return { status: 'skipped', reason: snapshot.doneReason };
-        const current = req.kind === 'notification' ? snapshot.subjectKey : snapshot.cycleKey;
-        if (req.kind !== 'manual' && current !== req.cycleKey) return { status: 'skipped', reason: 'stale_cycle' };
-      }
+      let skipped: DispatchResult | null = null;
 
       const candidates = await loadCandidateEmails(db, item);
       const decision = selectRecipients(item.kind, candidates);
@@ -61,7 +56,10 @@ export function createReminderActivities({ db, mailer, portalUrl }: ReminderActi
           // either happened before (nothing is recorded) or waits for this transaction (and closes its to-dos).
           await lockItem(tx, item);
           const now = await readItemSnapshot(tx as unknown as Db, item);
-          if (now.doneReason) return null;
+          const current = req.kind === 'notification' ? now.subjectKey : now.cycleKey;
+          if (now.doneReason) skipped = { status: 'skipped', reason: now.doneReason };
+          else if (req.kind !== 'manual' && current !== req.cycleKey) skipped = { status: 'skipped', reason: 'stale_cycle' };
+          if (skipped) return null;
           const row = await tx.reminderDispatch.create({
             data: {
               firmId: item.firmId,
@@ -97,7 +95,7 @@ export function createReminderActivities({ db, mailer, portalUrl }: ReminderActi
           await upsertPortalTodos(tx, item, candidates, title, req.kind === 'notification' ? 'create' : req.kind === 'manual' ? 'bump' : 'keep');
           return row;
         }));
-      if (!dispatch) return { status: 'skipped', reason: (await readItemSnapshot(db, item)).doneReason ?? 'stale_cycle' };
+      if (!dispatch) return skipped!;
 
       if (decision.recipients.length) {
         const [firm, account] = await Promise.all([
