@@ -2,9 +2,10 @@
 import { createReminderActivities, type ReminderActivityDeps } from './reminder-activities';
 import { createInvitationActivities } from './invitation-activities';
 import { createParticipantActivities } from './participant-activities';
+import { createBulkActivities } from './bulk-activities';
 
 export type ActivityDeps = ReminderActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...createReminderActivities(deps), ...createInvitationActivities(deps), ...createParticipantActivities(deps) };
+  return { ...createReminderActivities(deps), ...createInvitationActivities(deps), ...createParticipantActivities(deps), ...createBulkActivities(deps) };
 }

@@ -18,6 +18,8 @@ import { createReminderWorkflows } from './services/reminder-workflows';
 import { createInvitationWorkflows } from './services/invitations';
 import { publicInvitationRoutes } from './routes/contacts';
 import { createItemsService } from './services/items';
+import { createBulkActionsService, DEFAULT_BULK_PACING } from './services/bulk-actions';
+import type { BulkPacing } from '../shared/bulk-actions';
 
 export interface AppDeps {
   db: Db;
@@ -26,6 +28,8 @@ export interface AppDeps {
   log: Logger;
   taskQueue: string;
   reminderDaySeconds: number;
+  /** How bulk actions cut their work (BULK_* settings); the defaults suit production. */
+  bulkPacing?: BulkPacing;
 }
 
 export function createApp(deps: AppDeps) {
@@ -33,6 +37,7 @@ export function createApp(deps: AppDeps) {
   const workflows = createReminderWorkflows({ temporal, taskQueue: deps.taskQueue, daySeconds: deps.reminderDaySeconds });
   const items = createItemsService(db, workflows);
   const invitations = createInvitationWorkflows({ temporal, taskQueue: deps.taskQueue, daySeconds: deps.reminderDaySeconds });
+  const bulk = createBulkActionsService({ db, temporal, taskQueue: deps.taskQueue, daySeconds: deps.reminderDaySeconds, pacing: deps.bulkPacing ?? DEFAULT_BULK_PACING });
 
   const app = express();
   app.disable('x-powered-by');
@@ -49,7 +54,7 @@ export function createApp(deps: AppDeps) {
     const health = await checkHealth(db, temporal, mailer);
     res.status(health.status === 'ok' ? 200 : 503).json(health);
   });
-  const v1 = v1Routes(db, items, invitations); // registers the routes the OpenAPI document describes
+  const v1 = v1Routes(db, items, invitations, bulk); // registers the routes the OpenAPI document describes
   const publicV1 = publicInvitationRoutes(db, invitations); // the portal's invitation accept: no API key
   app.use(clientActionRoutes({ db, temporal, taskQueue: deps.taskQueue })); // before the JSON parser: the CSV import streams its body
   const openapi = buildOpenApi();

@@ -2,3 +2,4 @@
 export { itemReminderWorkflow } from './item-reminder';
 export { invitationWorkflow } from './invitation';
 export { participantNotificationWorkflow } from './participant-notification';
+export { bulkActionWorkflow, bulkBatchWorkflow } from './bulk-action';

@@ -13,10 +13,10 @@ export function contactRoutes(db: Db, wf: InvitationWorkflows): Router {
   const mut = { idempotent: true } as const;
 
   route(r, { method: 'post', path: '/v1/contacts', tag: 'Contacts', summary: 'Create a contact with its emails, optionally linked to accounts', body: s.newContact, status: 201, ...mut }, async (req) =>
-    contacts.createContact(db, req.firmId, req.actorId, req.valid.body),
+    contacts.createContact(db, wf, req.firmId, req.actor, req.valid.body),
   );
   route(r, { method: 'get', path: '/v1/contacts/:contactId', tag: 'Contacts', summary: 'Get a contact', params: idParams('contactId') }, async (req) =>
-    contacts.getContact(db, req.firmId, req.valid.params.contactId),
+    contacts.getContact(db, req.firmId, req.actor, req.valid.params.contactId),
   );
   route(r, { method: 'patch', path: '/v1/contacts/:contactId', tag: 'Contacts', summary: 'Change a contact’s name, phone, address or custom fields (null clears a custom field)', params: idParams('contactId'), body: s.contactPatch, ...mut }, async (req) =>
     contacts.updateContact(db, req.firmId, req.actor, req.valid.params.contactId, req.valid.body),
@@ -25,7 +25,7 @@ export function contactRoutes(db: Db, wf: InvitationWorkflows): Router {
     contacts.deleteContact(db, wf, req.firmId, req.actor, req.valid.params.contactId),
   );
   route(r, { method: 'post', path: '/v1/contacts/:contactId/emails', tag: 'Contacts', summary: 'Add an email address to a contact', params: idParams('contactId'), body: s.emailInput, status: 201, ...mut }, async (req) =>
-    contacts.addContactEmail(db, req.firmId, req.actor, req.valid.params.contactId, req.valid.body),
+    contacts.addContactEmail(db, wf, req.firmId, req.actor, req.valid.params.contactId, req.valid.body),
   );
   route(r, { method: 'put', path: '/v1/accounts/:accountId/contacts/:contactId', tag: 'Contacts', summary: 'Link a contact to an account (or update the link’s description, signer priority, signing authority)', params: idParams('accountId', 'contactId'), body: s.accountLink, ...mut }, async (req) =>
     contacts.linkContact(db, req.firmId, req.actor, req.valid.params.accountId, req.valid.params.contactId, req.valid.body),

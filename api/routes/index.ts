@@ -9,9 +9,12 @@ import { auditRoutes } from './audit';
 import { accountRoutes } from './accounts';
 import { contactRoutes } from './contacts';
 import type { InvitationWorkflows } from '../services/invitations';
+import type { BulkActionsService } from '../services/bulk-actions';
+import { bulkActionRoutes } from './bulk-actions';
+import { templateRoutes } from './templates';
 
-export function v1Routes(db: Db, items: ItemsService, invitations: InvitationWorkflows): Router {
+export function v1Routes(db: Db, items: ItemsService, invitations: InvitationWorkflows, bulk: BulkActionsService): Router {
   const r = Router();
-  r.use(userRoutes(db), itemRoutes(items), auditRoutes(db), accountRoutes(db), contactRoutes(db, invitations));
+  r.use(userRoutes(db), itemRoutes(items), auditRoutes(db), accountRoutes(db), contactRoutes(db, invitations), templateRoutes(db), bulkActionRoutes(bulk));
   return r;
 }

@@ -50,8 +50,10 @@ const SORT_EXPR: Record<AccountListQuery['sort'], { expr: Prisma.Sql; cast: (v: 
   updatedAt: { expr: Prisma.sql`a."updatedAt"`, cast: (v) => Prisma.sql`${v}::timestamp(3)` },
 };
 
-/** The page query with its three columns (exported for the benchmark's EXPLAIN). */
-export function accountPageSql(firmId: string, actor: Actor, q: AccountListQuery): Prisma.Sql {
+export type AccountFilter = Pick<AccountListQuery, 'search' | 'tagId' | 'type' | 'status' | 'teamMemberId' | 'loginStatus'>;
+
+/** The list's filters over `"Account" a`, within the firm and the accounts the actor may see (bulk actions select with them too). */
+export function accountFilterConditions(firmId: string, actor: Actor, q: AccountFilter): Prisma.Sql[] {
   const where: Prisma.Sql[] = [Prisma.sql`a."firmId" = ${firmId}::uuid`];
   if (!seesAllAccounts(actor)) where.push(Prisma.sql`EXISTS (SELECT 1 FROM "AccountTeamMember" m WHERE m."accountId" = a.id AND m."firmUserId" = ${actor.id}::uuid)`);
   if (q.status) where.push(Prisma.sql`a.status = ${q.status}::"AccountStatus"`);
@@ -61,6 +63,12 @@ export function accountPageSql(firmId: string, actor: Actor, q: AccountListQuery
   if (q.teamMemberId) where.push(Prisma.sql`EXISTS (SELECT 1 FROM "AccountTeamMember" tm WHERE tm."accountId" = a.id AND tm."firmUserId" = ${q.teamMemberId}::uuid)`);
   if (q.loginStatus === 'active') where.push(LOGIN_ON);
   if (q.loginStatus === 'offline') where.push(Prisma.sql`NOT ${LOGIN_ON}`);
+  return where;
+}
+
+/** The page query with its three columns (exported for the benchmark's EXPLAIN). */
+export function accountPageSql(firmId: string, actor: Actor, q: AccountListQuery): Prisma.Sql {
+  const where = accountFilterConditions(firmId, actor, q);
 
   const { expr, cast } = SORT_EXPR[q.sort];
   const desc = q.order === 'desc';

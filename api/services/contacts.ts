@@ -4,10 +4,9 @@ import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { preferenceColumns, presentEmail, type Preferences } from './contact-email-view';
 import { audit } from './audit';
-import { requireAccount } from './accounts';
-import { requireAccountAccess, type Actor } from './access';
+import { requireAccountAccess, requireWritableAccount, type Actor } from './access';
 import { validateCustomFields } from './custom-fields';
-import { createInvitation, noEffects, revokeOpenInvitations, type InvitationWorkflows, type InviteOptions } from './invitations';
+import { createInvitation, noEffects, revokeOpenInvitations, type InvitationEffects, type InvitationWorkflows, type InviteOptions } from './invitations';
 import { conflict, notFound, Problem } from '../problem';
 
 export async function requireContact(db: Db | Prisma.TransactionClient, firmId: string, contactId: string) {
@@ -41,42 +40,57 @@ async function requireContactAccess(tx: Tx, firmId: string, actor: Actor, contac
   return { contact, links };
 }
 
+type NewEmail = { address: string; login?: 'off' | 'pending' | 'active'; notify?: boolean; emailSync?: boolean; preferences?: Preferences; invitation?: InviteOptions };
+
+/** Creates the email row; login "pending" goes through an invitation (which sets it), so the address gets its link. */
+async function insertEmail(tx: Tx, daySeconds: number, firmId: string, actorId: string, contactId: string, e: NewEmail, effects: InvitationEffects) {
+  const row = await tx.contactEmail.create({
+    data: {
+      firmId,
+      contactId,
+      address: e.address.toLowerCase(),
+      login: e.login === 'active' ? 'active' : 'off',
+      notify: e.notify ?? true,
+      emailSync: e.emailSync ?? false,
+      ...preferenceColumns(e.preferences),
+    },
+  });
+  if (e.login !== 'pending') return row;
+  await createInvitation(tx, daySeconds, firmId, actorId, row, e.invitation ?? {}, effects);
+  return { ...row, login: 'pending' as const };
+}
+
 export async function createContact(
   db: Db,
+  wf: InvitationWorkflows,
   firmId: string,
-  actorId: string,
+  actor: Actor,
   input: {
     firstName: string;
     lastName: string;
     phone?: string;
-    emails: { address: string; login?: 'off' | 'pending' | 'active'; notify?: boolean; emailSync?: boolean; preferences?: Preferences }[];
+    emails: NewEmail[];
     accounts?: { accountId: string; description?: string; signerPriority?: number; signingAuthority?: boolean }[];
   },
 ) {
+  const effects = noEffects();
+  let created;
   try {
-    return await db.$transaction(async (tx) => {
-      for (const link of input.accounts ?? []) await requireAccount(tx, firmId, link.accountId);
-      const contact = await tx.contact.create({ data: { firmId, firstName: input.firstName, lastName: input.lastName, phone: input.phone } });
-      for (const e of input.emails) {
-        await tx.contactEmail.create({
-          data: {
-            firmId,
-            contactId: contact.id,
-            address: e.address.toLowerCase(),
-            login: e.login ?? 'off',
-            notify: e.notify ?? true,
-            emailSync: e.emailSync ?? false,
-            ...preferenceColumns(e.preferences),
-          },
-        });
+    created = await db.$transaction(async (tx) => {
+      for (const link of input.accounts ?? []) {
+        await requireAccountAccess(tx, firmId, actor, link.accountId);
+        await requireWritableAccount(tx, firmId, link.accountId);
       }
+      const contact = await tx.contact.create({ data: { firmId, firstName: input.firstName, lastName: input.lastName, phone: input.phone } });
+      // Links first, so an invitation's audit entry lands on the account's timeline.
       for (const link of input.accounts ?? []) {
         await tx.accountContact.create({
           data: { accountId: link.accountId, contactId: contact.id, description: link.description ?? '', signerPriority: link.signerPriority ?? 0, signingAuthority: link.signingAuthority ?? false },
         });
-        await audit(tx, { firmId, actorId, action: 'contact.linked', accountId: link.accountId, contactId: contact.id, data: { contactId: contact.id } });
+        await audit(tx, { firmId, actorId: actor.id, action: 'contact.linked', accountId: link.accountId, contactId: contact.id, data: { contactId: contact.id } });
       }
-      await audit(tx, { firmId, actorId, action: 'contact.created', contactId: contact.id, data: { contactId: contact.id } });
+      for (const e of input.emails) await insertEmail(tx, wf.daySeconds, firmId, actor.id, contact.id, e, effects);
+      await audit(tx, { firmId, actorId: actor.id, action: 'contact.created', contactId: contact.id, data: { contactId: contact.id } });
       const emails = await tx.contactEmail.findMany({ where: { contactId: contact.id }, orderBy: { address: 'asc' } });
       return { ...contact, emails: emails.map(presentEmail) };
     });
@@ -84,10 +98,12 @@ export async function createContact(
     if (uniqueViolation(err)) throw conflict('email-taken', 'Email address already in use', 'Another contact of this firm already has one of these email addresses.');
     throw err;
   }
+  await wf.apply(effects);
+  return created;
 }
 
-
-export async function getContact(db: Db, firmId: string, contactId: string) {
+export async function getContact(db: Db, firmId: string, actor: Actor, contactId: string) {
+  await db.$transaction((tx) => requireContactAccess(tx, firmId, actor, contactId, 'any'));
   const contact = await db.contact.findFirst({ where: { id: contactId, firmId }, include: { emails: { orderBy: { address: 'asc' } }, accounts: true } });
   if (!contact) throw notFound('Contact', contactId);
   return { ...contact, emails: contact.emails.map(presentEmail) };
@@ -144,15 +160,13 @@ export async function deleteContact(db: Db, wf: InvitationWorkflows, firmId: str
   return summary;
 }
 
-type NewEmail = { address: string; login?: 'off' | 'pending' | 'active'; notify?: boolean; emailSync?: boolean; preferences?: Preferences };
-
-export async function addContactEmail(db: Db, firmId: string, actor: Actor, contactId: string, e: NewEmail) {
+export async function addContactEmail(db: Db, wf: InvitationWorkflows, firmId: string, actor: Actor, contactId: string, e: NewEmail) {
+  const effects = noEffects();
+  let added;
   try {
-    return await db.$transaction(async (tx) => {
+    added = await db.$transaction(async (tx) => {
       await requireContactAccess(tx, firmId, actor, contactId, 'any');
-      const row = await tx.contactEmail.create({
-        data: { firmId, contactId, address: e.address.toLowerCase(), login: e.login ?? 'off', notify: e.notify ?? true, emailSync: e.emailSync ?? false, ...preferenceColumns(e.preferences) },
-      });
+      const row = await insertEmail(tx, wf.daySeconds, firmId, actor.id, contactId, e, effects);
       await audit(tx, { firmId, actorId: actor.id, action: 'contact_email.added', contactId, data: { contactEmailId: row.id } });
       return presentEmail(row);
     });
@@ -160,6 +174,8 @@ export async function addContactEmail(db: Db, firmId: string, actor: Actor, cont
     if (uniqueViolation(err)) throw emailTaken();
     throw err;
   }
+  await wf.apply(effects);
+  return added;
 }
 
 /** Removes one email (its to-dos and invitations go with it); a contact keeps at least one email. */

@@ -1,7 +1,7 @@
 // Portal invitations (SPEC §5): invite an email now or later, resend, accept with a single-use token,
 // revoke. The database holds the invitation and only the SHA-256 hash of its token; one Temporal workflow
 // per invitation (`invitation-<id>`) sleeps until the send time, emails the link and waits for the outcome.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
@@ -51,7 +51,7 @@ export function createInvitationWorkflows({ temporal, taskQueue, daySeconds }: I
       for (const id of effects.revoke) await signal(id, (h) => h.signal(invitationRevokedSignal));
       for (const input of effects.start) {
         const accountId = effects.accountIdOf?.[input.invitationId];
-        await temporal.workflow.start('invitationWorkflow', {
+        await startOnce(temporal, {
           taskQueue,
           workflowId: invitationWorkflowId(input.invitationId),
           args: [input],
@@ -70,6 +70,15 @@ export function createInvitationWorkflows({ temporal, taskQueue, daySeconds }: I
 }
 
 export type InvitationWorkflows = ReturnType<typeof createInvitationWorkflows>;
+
+/** One invitation has one workflow: finding it started (a repeated step after a crash) is success. */
+async function startOnce(temporal: Client, options: Parameters<Client['workflow']['start']>[1]) {
+  try {
+    await temporal.workflow.start('invitationWorkflow', options);
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
 
 export interface InviteOptions {
   sendAt?: Date;

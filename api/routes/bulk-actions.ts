@@ -1,0 +1,45 @@
+// Bulk actions: start (one route, the action typed by `kind`), progress, list, cancel, report, retry.
+import { Router } from 'express';
+import { route, idParams } from '../route';
+import * as s from '../bulk-schemas';
+import type { BulkActionsService } from '../services/bulk-actions';
+
+export function bulkActionRoutes(bulk: BulkActionsService): Router {
+  const r = Router();
+  const mut = { idempotent: true } as const;
+  const bulkId = idParams('bulkActionId');
+
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/v1/bulk-actions',
+      tag: 'Bulk actions',
+      summary:
+        'Start a bulk action over explicit account ids (up to 10,000) or an account-list filter, resolved once into a fixed snapshot. Answers 202 with its progress; the workflow is bulk-<id>. Accounts the user may not change are reported as skipped. dryRun changes nothing and reports what each account would get.',
+      body: s.newBulkAction,
+      status: 202,
+      ...mut,
+    },
+    async (req) => bulk.start(req.firmId, req.actor, req.valid.body, req.get('idempotency-key')),
+  );
+  route(r, { method: 'get', path: '/v1/bulk-actions', tag: 'Bulk actions', summary: 'The firm’s bulk actions, newest first (an employee sees their own)', query: s.bulkListQuery }, async (req) =>
+    bulk.list(req.firmId, req.actor, req.valid.query),
+  );
+  route(r, { method: 'get', path: '/v1/bulk-actions/:bulkActionId', tag: 'Bulk actions', summary: 'Status and progress (total, pending, done, skipped, failed, not reached); the report once finished', params: bulkId }, async (req) =>
+    bulk.get(req.firmId, req.actor, req.valid.params.bulkActionId),
+  );
+  route(r, { method: 'get', path: '/v1/bulk-actions/:bulkActionId/items', tag: 'Bulk actions', summary: 'Per-account outcomes in selection order (cursor: nextCursor → after), optionally of one outcome', params: bulkId, query: s.bulkItemsQuery }, async (req) =>
+    bulk.items(req.firmId, req.actor, req.valid.params.bulkActionId, req.valid.query),
+  );
+  route(r, { method: 'get', path: '/v1/bulk-actions/:bulkActionId/report.csv', tag: 'Bulk actions', summary: 'The report as CSV (text/csv), one line per selected account', params: bulkId }, async (req, res) =>
+    bulk.writeCsv(req.firmId, req.actor, req.valid.params.bulkActionId, res),
+  );
+  route(r, { method: 'post', path: '/v1/bulk-actions/:bulkActionId/cancel', tag: 'Bulk actions', summary: 'Cancel: accounts in flight finish, those done stay done, the rest are reported as not reached', params: bulkId, status: 202, ...mut }, async (req) =>
+    bulk.cancel(req.firmId, req.actor, req.valid.params.bulkActionId),
+  );
+  route(r, { method: 'post', path: '/v1/bulk-actions/:bulkActionId/retry-failed', tag: 'Bulk actions', summary: 'Start a new bulk action, same action, over exactly the accounts that failed in this finished one', params: bulkId, status: 202, ...mut }, async (req) =>
+    bulk.retryFailed(req.firmId, req.actor, req.valid.params.bulkActionId, req.get('idempotency-key')),
+  );
+  return r;
+}

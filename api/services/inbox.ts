@@ -1,0 +1,24 @@
+// The acting firm user's inbox (bulk-action reports and other notifications), newest first.
+import type { Db } from '../../prisma/client';
+import { notFound } from '../problem';
+
+export async function listInbox(db: Db, firmId: string, userId: string, q: { unread?: boolean; limit: number; before?: string }) {
+  const rows = await db.inboxNotification.findMany({
+    where: { firmId, firmUserId: userId, ...(q.unread ? { readAt: null } : {}), ...(q.before ? { createdAt: { lt: new Date(q.before) } } : {}) },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: q.limit + 1,
+  });
+  const page = rows.slice(0, q.limit);
+  return { items: page.map(present), nextCursor: rows.length > q.limit ? page[page.length - 1].createdAt.toISOString() : null };
+}
+
+export async function markRead(db: Db, firmId: string, userId: string, id: string) {
+  const n = await db.inboxNotification.findFirst({ where: { id, firmId, firmUserId: userId } });
+  if (!n) throw notFound('Notification', id);
+  const updated = n.readAt ? n : await db.inboxNotification.update({ where: { id }, data: { readAt: new Date() } });
+  return present(updated);
+}
+
+function present(n: { id: string; kind: string; title: string; body: string; data: unknown; readAt: Date | null; createdAt: Date }) {
+  return { id: n.id, kind: n.kind, title: n.title, body: n.body, data: n.data, readAt: n.readAt?.toISOString() ?? null, createdAt: n.createdAt.toISOString() };
+}

@@ -1,0 +1,130 @@
+// A bulk action (SPEC §4) as one workflow, `bulk-<id>`, over the fixed snapshot of accounts written when
+// it started. The parent cuts the snapshot into batches of positions and runs each as a child workflow
+// (`bulk-<id>-batch-<n>`), a few at a time; a child runs one local activity per account, a few at a
+// time, so one failing account neither blocks nor undoes the others. Histories stay small however many
+// accounts there are: a child holds one batch, and the parent continues as new every so many batches.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  executeChild,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createBulkActivities } from '../activities/bulk-activities';
+import { batchWorkflowId, bulkCancelSignal, type BulkBatchInput, type BulkCounts, type BulkWorkflowInput } from '../shared/bulk-actions';
+import { STATUS } from '../shared/search-attributes';
+
+type BulkActivities = ReturnType<typeof createBulkActivities>;
+
+const { loadBulkBatch, recordBulkFailure, finishBulkAction } = proxyActivities<BulkActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+// A few quick attempts; an account still failing after them is reported as failed, not retried forever.
+const { processBulkAccount } = proxyLocalActivities<BulkActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
+});
+
+/** Batches one run of the parent starts before continuing as new (a few events each). */
+export const BATCHES_PER_RUN = 400;
+
+export async function bulkActionWorkflow(input: BulkWorkflowInput): Promise<BulkCounts> {
+  const { bulkActionId, total, pacing } = input;
+  const batches = Math.ceil(total / pacing.batchSize);
+  let cancelRequested = false;
+  const running = new Set<number>();
+  setHandler(bulkCancelSignal, () => {
+    cancelRequested = true;
+    // Tell the running batches; they finish their accounts in flight and stop. A batch that has just
+    // ended makes the signal fail, which is fine.
+    for (const n of running) void getExternalWorkflowHandle(batchWorkflowId(bulkActionId, n)).signal(bulkCancelSignal).catch(() => undefined);
+  });
+
+  let next = input.nextBatch ?? 0;
+  let startedThisRun = 0;
+  try {
+    while (next < batches && !cancelRequested) {
+      if (startedThisRun >= BATCHES_PER_RUN) {
+        await condition(() => running.size === 0);
+        await continueAsNew<typeof bulkActionWorkflow>({ ...input, nextBatch: next });
+      }
+      await condition(() => running.size < pacing.concurrentBatches || cancelRequested);
+      if (cancelRequested) break;
+      const n = next++;
+      startedThisRun++;
+      running.add(n);
+      void runBatch(input, n).finally(() => running.delete(n));
+    }
+    await condition(() => running.size === 0);
+  } catch (err) {
+    // An operator's cancel in the Temporal UI: close the action the same way as a cancel through the API.
+    if (!isCancellation(err)) throw err;
+    cancelRequested = true;
+  }
+  const counts = await CancellationScope.nonCancellable(() => finishBulkAction({ bulkActionId, cancelled: cancelRequested }));
+  await CancellationScope.nonCancellable(async () => upsertSearchAttributes([{ key: STATUS, value: cancelRequested ? 'cancelled' : 'completed' }]));
+  return counts;
+}
+
+async function runBatch(input: BulkWorkflowInput, n: number): Promise<void> {
+  const { batchSize } = input.pacing;
+  const batch: BulkBatchInput = {
+    bulkActionId: input.bulkActionId,
+    firmId: input.firmId,
+    daySeconds: input.daySeconds,
+    batch: n,
+    fromPosition: n * batchSize,
+    toPosition: Math.min((n + 1) * batchSize, input.total),
+    accountConcurrency: input.pacing.accountConcurrency,
+  };
+  try {
+    await executeChild(bulkBatchWorkflow, {
+      workflowId: batchWorkflowId(input.bulkActionId, n),
+      args: [batch],
+      // The parent's search attributes and memo are inherited by nothing: set them so a batch is findable too.
+      typedSearchAttributes: workflowInfo().typedSearchAttributes,
+      memo: { bulkActionId: input.bulkActionId, batch: n, fromPosition: batch.fromPosition, toPosition: batch.toPosition },
+    });
+  } catch (err) {
+    // A batch cannot fail on an account (those become "failed" outcomes); whatever else went wrong, its
+    // unprocessed accounts are caught by the final step, so the action still ends with a full report.
+    if (isCancellation(err)) throw err;
+  }
+}
+
+export async function bulkBatchWorkflow(input: BulkBatchInput): Promise<{ processed: number }> {
+  let stop = false;
+  setHandler(bulkCancelSignal, () => void (stop = true));
+  const accountIds = await loadBulkBatch({ bulkActionId: input.bulkActionId, fromPosition: input.fromPosition, toPosition: input.toPosition });
+  let cursor = 0;
+  let processed = 0;
+  const lane = async () => {
+    while (!stop && cursor < accountIds.length) {
+      const accountId = accountIds[cursor++];
+      try {
+        await processBulkAccount({ bulkActionId: input.bulkActionId, accountId, daySeconds: input.daySeconds });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        await recordBulkFailure({ bulkActionId: input.bulkActionId, accountId, error: failureMessage(err) });
+      }
+      processed++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, input.accountConcurrency) }, lane));
+  return { processed };
+}
+
+function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  // ActivityFailure wraps the activity's own error as its cause.
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof ApplicationFailure || e instanceof Error ? e.message : String(err);
+}
