@@ -22,6 +22,20 @@ export const preferences = z
 
 export const loginStatus = z.enum(['off', 'pending', 'active']);
 
+// When and how a portal invitation goes out (issue 3).
+const invitationOptionsShape = {
+  sendAt: z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+    .transform((v) => new Date(v))
+    .refine((d) => d.getTime() > Date.now() - 60_000, 'must not be in the past')
+    .refine((d) => d.getTime() < Date.now() + 365 * 86_400_000, 'must be within a year')
+    .optional(),
+  message: z.string().trim().min(1, 'must not be empty').max(5000, 'at most 5000 characters').optional(),
+  expiresInDays: z.number().int('must be a whole number of days').min(1).max(90).optional(),
+};
+export const invitationRequest = z.object(invitationOptionsShape).strict();
+
+/** A new email; login "pending" invites it at once (or at `invitation.sendAt`). */
 export const emailInput = z
   .object({
     address: z.email({ message: 'must be an email address' }).max(254),
@@ -29,8 +43,10 @@ export const emailInput = z
     notify: z.boolean().optional(),
     emailSync: z.boolean().optional(),
     preferences: preferences.optional(),
+    invitation: invitationRequest.optional(),
   })
-  .strict();
+  .strict()
+  .refine((e) => !e.invitation || e.login === 'pending', { message: 'only with login "pending"', path: ['invitation'] });
 
 export const newFirmUser = z
   .object({ email: z.email({ message: 'must be an email address' }), name: text(200), role: z.enum(['owner', 'admin', 'employee']), canViewAllAccounts: z.boolean().optional() })
@@ -105,18 +121,6 @@ export const auditQuery = z
 
 export const itemKindPath = z.enum(['chat-threads', 'signature-requests', 'approval-requests']);
 
-// Contacts, their emails and portal invitations (issue 3).
-const invitationOptionsShape = {
-  sendAt: z.iso
-    .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
-    .transform((v) => new Date(v))
-    .refine((d) => d.getTime() > Date.now() - 60_000, 'must not be in the past')
-    .refine((d) => d.getTime() < Date.now() + 365 * 86_400_000, 'must be within a year')
-    .optional(),
-  message: z.string().trim().min(1, 'must not be empty').max(5000, 'at most 5000 characters').optional(),
-  expiresInDays: z.number().int('must be a whole number of days').min(1).max(90).optional(),
-};
-export const invitationRequest = z.object(invitationOptionsShape).strict();
 
 export const contactEmailPatch = z
   .object({

@@ -62,7 +62,12 @@ export const accountListQuery = z
 
 const sectionQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(100).optional() }).strict();
 const teamMemberBody = z.object({ firmUserId: userId() }).strict();
-const newTagBody = z.object({ name: text(100), color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1e88e5').optional() }).strict();
+const tagColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1e88e5');
+const newTagBody = z.object({ name: text(100), color: tagColor.optional() }).strict();
+const tagPatchBody = z
+  .object({ name: text(100).optional(), color: tagColor.optional() })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, { message: 'name at least one of name, color' });
 const fieldEntity = z.enum(['account', 'contact']);
 const newCustomFieldBody = z
   .object({
@@ -74,6 +79,13 @@ const newCustomFieldBody = z
     required: z.boolean().optional(),
   })
   .strict();
+const customFieldPatchBody = z
+  .object({
+    label: text(200).optional(),
+    options: z.array(text(200)).max(200).optional().describe('Replaces the options of a select field; an option still held by a record cannot be dropped'),
+  })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, { message: 'name at least one of label, options' });
 
 const forbidden = (what: string) => new Problem(403, 'forbidden', 'Not allowed', `Only the owner and admins may ${what}.`);
 const requireManager = (actor: Actor, what: string) => {
@@ -135,6 +147,12 @@ export function accountRoutes(db: Db): Router {
     accounts.createTag(db, req.firmId, req.actorId, req.valid.body),
   );
   route(r, { method: 'get', path: '/v1/tags', tag: 'Tags', summary: 'The firm’s tags, by name' }, async (req) => accounts.listTags(db, req.firmId));
+  route(r, { method: 'patch', path: '/v1/tags/:tagId', tag: 'Tags', summary: 'Rename or recolour a tag (names are unique in the firm)', params: idParams('tagId'), body: tagPatchBody, ...mut }, async (req) =>
+    accounts.updateTag(db, req.firmId, req.actorId, req.valid.params.tagId, req.valid.body),
+  );
+  route(r, { method: 'delete', path: '/v1/tags/:tagId', tag: 'Tags', summary: 'Delete a tag, removing it from every account', params: idParams('tagId'), ...mut }, async (req) => {
+    await accounts.deleteTag(db, req.firmId, req.actorId, req.valid.params.tagId);
+  });
 
   // Custom field definitions
   route(r, { method: 'post', path: '/v1/custom-fields', tag: 'Custom fields', summary: 'Define a custom field of accounts or contacts (owner and admins)', body: newCustomFieldBody, status: 201, ...mut }, async (req) => {
@@ -144,6 +162,10 @@ export function accountRoutes(db: Db): Router {
   route(r, { method: 'get', path: '/v1/custom-fields', tag: 'Custom fields', summary: 'The firm’s custom field definitions', query: z.object({ entity: fieldEntity.optional() }).strict() }, async (req) =>
     customFields.listCustomFields(db, req.firmId, req.valid.query.entity),
   );
+  route(r, { method: 'patch', path: '/v1/custom-fields/:fieldId', tag: 'Custom fields', summary: 'Change a custom field’s label or a select field’s options (owner and admins)', params: idParams('fieldId'), body: customFieldPatchBody, ...mut }, async (req) => {
+    requireManager(req.actor, 'change custom fields');
+    return customFields.updateCustomField(db, req.firmId, req.actorId, req.valid.params.fieldId, req.valid.body);
+  });
   route(r, { method: 'delete', path: '/v1/custom-fields/:fieldId', tag: 'Custom fields', summary: 'Delete a custom field definition (owner and admins)', params: idParams('fieldId'), ...mut }, async (req) => {
     requireManager(req.actor, 'delete custom fields');
     await customFields.deleteCustomField(db, req.firmId, req.actorId, req.valid.params.fieldId);

@@ -52,8 +52,21 @@ const newNote = z
   .strict()
   .refine((n) => n.contactId || n.accountId, { message: 'name a contactId or an accountId', path: ['contactId'] });
 const newComment = z.object({ body: text(20000) }).strict();
+/** A PATCH body: the create schema's fields, each optional, at least one given. */
+const patchOf = <T extends z.ZodRawShape>(create: z.ZodObject<T>) => {
+  const names = Object.keys(create.shape).join(', ');
+  return create
+    .partial()
+    .strict()
+    .refine((p) => Object.keys(p).length > 0, { message: `name at least one of ${names}` });
+};
 const newEmailTemplate = z.object({ name: text(200), subject: text(300), body: text(20000) }).strict();
+const emailTemplatePatch = patchOf(newEmailTemplate);
 const newGdprStatus = z.object({ name: text(100), emailTemplateId: id().optional() }).strict();
+const gdprStatusPatch = z
+  .object({ name: text(100).optional(), emailTemplateId: id().nullable().optional().describe('null: the status sends no email of its own') })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, { message: 'name at least one of name, emailTemplateId' });
 const gdprChange = z.object({ statusId: id(), sendEmail: z.boolean().optional(), emailTemplateId: id().optional() }).strict();
 const fieldKey = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,49}$/, 'letters, digits and _ (starting with a letter)');
 const newCustomAction = z
@@ -64,6 +77,7 @@ const newCustomAction = z
       .max(50),
   })
   .strict();
+const customActionPatch = patchOf(newCustomAction);
 const customActionRun = z
   .object({ contactId: id().optional(), accountId: id().optional(), values: z.record(z.string(), z.unknown()).default({}), description, participants })
   .strict()
@@ -163,10 +177,22 @@ export function clientActionRoutes({ db, temporal, taskQueue }: ClientActionDeps
     actions.createEmailTemplate(db, req.firmId, req.actor, req.valid.body),
   );
   action({ method: 'get', path: '/v1/email-templates', tag: 'Settings', summary: 'The firm’s email templates' }, async (req) => ({ items: await actions.listEmailTemplates(db, req.firmId) }));
+  action({ method: 'patch', path: '/v1/email-templates/:emailTemplateId', tag: 'Settings', summary: 'Change an email template’s name, subject or body', params: idParams('emailTemplateId'), body: emailTemplatePatch, ...mut }, async (req) =>
+    actions.updateEmailTemplate(db, req.firmId, req.actor, req.valid.params.emailTemplateId, req.valid.body),
+  );
+  action({ method: 'delete', path: '/v1/email-templates/:emailTemplateId', tag: 'Settings', summary: 'Delete an email template (refused while a GDPR status uses it)', params: idParams('emailTemplateId'), ...mut }, async (req) => {
+    await actions.deleteEmailTemplate(db, req.firmId, req.actor, req.valid.params.emailTemplateId);
+  });
   action({ method: 'post', path: '/v1/gdpr-statuses', tag: 'Settings', summary: 'Define a GDPR consent status, optionally with its email template', body: newGdprStatus, status: 201, ...mut }, async (req) =>
     actions.createGdprStatus(db, req.firmId, req.actor, req.valid.body),
   );
   action({ method: 'get', path: '/v1/gdpr-statuses', tag: 'Settings', summary: 'The firm’s GDPR consent statuses' }, async (req) => ({ items: await actions.listGdprStatuses(db, req.firmId) }));
+  action({ method: 'patch', path: '/v1/gdpr-statuses/:gdprStatusId', tag: 'Settings', summary: 'Rename a GDPR consent status (contacts holding it follow) or change its email template', params: idParams('gdprStatusId'), body: gdprStatusPatch, ...mut }, async (req) =>
+    actions.updateGdprStatus(db, req.firmId, req.actor, req.valid.params.gdprStatusId, req.valid.body),
+  );
+  action({ method: 'delete', path: '/v1/gdpr-statuses/:gdprStatusId', tag: 'Settings', summary: 'Delete a GDPR consent status (refused while contacts hold it)', params: idParams('gdprStatusId'), ...mut }, async (req) => {
+    await actions.deleteGdprStatus(db, req.firmId, req.actor, req.valid.params.gdprStatusId);
+  });
   action({ method: 'put', path: '/v1/contacts/:contactId/gdpr-status', tag: 'Client actions', summary: 'Set a contact’s GDPR consent status, optionally emailing the contact from a template', params: idParams('contactId'), body: gdprChange, ...mut }, async (req) =>
     respond(actions.setGdprStatus(db, req.firmId, req.actor, req.valid.params.contactId, req.valid.body)),
   );
@@ -176,6 +202,12 @@ export function clientActionRoutes({ db, temporal, taskQueue }: ClientActionDeps
     actions.createCustomAction(db, req.firmId, req.actor, req.valid.body),
   );
   action({ method: 'get', path: '/v1/custom-actions', tag: 'Settings', summary: 'The firm’s custom actions' }, async (req) => ({ items: await actions.listCustomActions(db, req.firmId) }));
+  action({ method: 'patch', path: '/v1/custom-actions/:customActionId', tag: 'Settings', summary: 'Rename a custom action or replace its fields (past runs keep their values and labels)', params: idParams('customActionId'), body: customActionPatch, ...mut }, async (req) =>
+    actions.updateCustomAction(db, req.firmId, req.actor, req.valid.params.customActionId, req.valid.body),
+  );
+  action({ method: 'delete', path: '/v1/custom-actions/:customActionId', tag: 'Settings', summary: 'Delete a custom action (its runs stay on the timelines)', params: idParams('customActionId'), ...mut }, async (req) => {
+    await actions.deleteCustomAction(db, req.firmId, req.actor, req.valid.params.customActionId);
+  });
   action({ method: 'post', path: '/v1/custom-actions/:customActionId/runs', tag: 'Client actions', summary: 'Run a custom action on a contact or account; values are checked against its fields', params: idParams('customActionId'), body: customActionRun, status: 201, ...mut }, async (req) =>
     respond(actions.runCustomAction(db, req.firmId, req.actor, req.valid.params.customActionId, req.valid.body)),
   );

@@ -112,6 +112,41 @@ export function listTags(db: Db, firmId: string) {
   return db.tag.findMany({ where: { firmId }, orderBy: { name: 'asc' } });
 }
 
+/** The firm's tag, locked until the transaction ends so a concurrent change or delete waits for this one. */
+async function requireTag(tx: Tx, firmId: string, tagId: string) {
+  await tx.$executeRaw`SELECT 1 FROM "Tag" WHERE id = ${tagId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
+  const tag = await tx.tag.findFirst({ where: { id: tagId, firmId } });
+  if (!tag) throw notFound('Tag', tagId);
+  return tag;
+}
+
+export async function updateTag(db: Db, firmId: string, actorId: string, tagId: string, patch: { name?: string; color?: string }) {
+  try {
+    return await db.$transaction(async (tx) => {
+      const tag = await requireTag(tx, firmId, tagId);
+      const data: Prisma.TagUpdateInput = {};
+      if (patch.name !== undefined) data.name = patch.name;
+      if (patch.color !== undefined) data.color = patch.color;
+      const updated = await tx.tag.update({ where: { id: tagId }, data });
+      await audit(tx, { firmId, actorId, action: 'tag.updated', data: { tagId, from: { name: tag.name, color: tag.color }, to: { name: updated.name, color: updated.color } } });
+      return updated;
+    });
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw conflict('tag-exists', 'Tag already exists', `The firm already has a tag named "${patch.name}".`);
+    throw err;
+  }
+}
+
+/** Deletes the tag; the database removes it from every account (AccountTag cascades). */
+export async function deleteTag(db: Db, firmId: string, actorId: string, tagId: string) {
+  await db.$transaction(async (tx) => {
+    const tag = await requireTag(tx, firmId, tagId);
+    const accounts = await tx.accountTag.count({ where: { tagId } });
+    await tx.tag.delete({ where: { id: tagId } });
+    await audit(tx, { firmId, actorId, action: 'tag.deleted', data: { tagId, name: tag.name, color: tag.color, removedFromAccounts: accounts } });
+  });
+}
+
 /** The account with its linked contacts in alphabetical order, each with its per-account link and all its emails. */
 export async function getAccount(db: Db, firmId: string, accountId: string) {
   const account = await db.account.findFirst({

@@ -45,6 +45,64 @@ export function listCustomFields(db: Db, firmId: string, entity?: CustomFieldEnt
   return db.customFieldDefinition.findMany({ where: { firmId, ...(entity ? { entity } : {}) }, orderBy: [{ entity: 'asc' }, { key: 'asc' }] });
 }
 
+export interface CustomFieldPatch {
+  label?: string;
+  /** Replaces a select field's options. */
+  options?: string[];
+}
+
+/**
+ * Changes the label or, for a select field, the options. Dropping an option that some account or contact
+ * still holds is refused (409): its value would no longer pass validation, so the record could not be
+ * saved again until someone cleared it. Renaming an option is dropping one and adding another, so the
+ * firm first moves its records to the new option. Key, type and entity stay as created: the stored
+ * values depend on them.
+ */
+export async function updateCustomField(db: Db, firmId: string, actorId: string, fieldId: string, patch: CustomFieldPatch) {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT 1 FROM "CustomFieldDefinition" WHERE id = ${fieldId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
+    const field = await tx.customFieldDefinition.findFirst({ where: { id: fieldId, firmId } });
+    if (!field) throw notFound('Custom field', fieldId);
+    const data: Prisma.CustomFieldDefinitionUpdateInput = {};
+    const changes: Prisma.InputJsonObject[] = [];
+    if (patch.label !== undefined && patch.label !== field.label) {
+      data.label = patch.label;
+      changes.push({ field: 'label', from: field.label, to: patch.label });
+    }
+    if (patch.options !== undefined) {
+      const options = patch.options;
+      if (field.type !== 'select') throw invalid('body.options', 'only select fields have options');
+      if (options.length === 0) throw invalid('body.options', 'a select field needs at least one option');
+      if (new Set(options).size !== options.length) throw invalid('body.options', 'options must be distinct');
+      const before = field.options as string[];
+      const removed = before.filter((o) => !options.includes(o));
+      await refuseOptionsInUse(tx, firmId, field, removed);
+      data.options = options;
+      changes.push({ field: 'options', added: options.filter((o) => !before.includes(o)), removed });
+    }
+    const updated = await tx.customFieldDefinition.update({ where: { id: fieldId }, data });
+    await audit(tx, { firmId, actorId, action: 'custom_field.updated', data: { fieldId, entity: field.entity, key: field.key, changes } });
+    return updated;
+  });
+}
+
+/**
+ * 409 naming each option still held by a record. A record written concurrently with the change is
+ * checked against the definition it read (validateCustomFields takes no lock), so in that narrow window
+ * a record may keep a dropped option; it then shows the value and must pick a valid one on its next save.
+ */
+async function refuseOptionsInUse(tx: Prisma.TransactionClient, firmId: string, field: { entity: CustomFieldEntity; key: string; label: string }, options: string[]) {
+  const inUse: string[] = [];
+  for (const option of options) {
+    const holding = { firmId, customFields: { path: [field.key], equals: option } };
+    const count = field.entity === 'account' ? await tx.account.count({ where: holding }) : await tx.contact.count({ where: holding });
+    if (count > 0) inUse.push(`"${option}" (${count} ${field.entity}${count === 1 ? '' : 's'})`);
+  }
+  if (inUse.length) {
+    throw conflict('option-in-use', 'Option still in use', `Cannot remove ${inUse.join(', ')} from "${field.label}": change the value of those records first.`);
+  }
+}
+
 /** Removes the definition; values already stored under its key stay in the JSON but are no longer shown as a field. */
 export async function deleteCustomField(db: Db, firmId: string, actorId: string, fieldId: string) {
   await db.$transaction(async (tx) => {
