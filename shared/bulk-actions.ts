@@ -46,6 +46,8 @@ export interface BulkPacing {
   batchSize: number;
   concurrentBatches: number;
   accountConcurrency: number;
+  /** Batches one run of the parent starts before it continues as new (default 400; tests lower it). */
+  batchesPerRun?: number;
 }
 
 export interface BulkWorkflowInput {

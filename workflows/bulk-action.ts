@@ -52,8 +52,9 @@ export async function bulkActionWorkflow(input: BulkWorkflowInput): Promise<Bulk
   let startedThisRun = 0;
   try {
     while (next < batches && !cancelRequested) {
-      if (startedThisRun >= BATCHES_PER_RUN) {
+      if (startedThisRun >= (pacing.batchesPerRun ?? BATCHES_PER_RUN)) {
         await condition(() => running.size === 0);
+        if (cancelRequested) break; // a cancel while draining must not be lost to the next run
         await continueAsNew<typeof bulkActionWorkflow>({ ...input, nextBatch: next });
       }
       await condition(() => running.size < pacing.concurrentBatches || cancelRequested);

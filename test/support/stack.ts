@@ -12,6 +12,7 @@ import { createNudgeWorker, WORKFLOWS_PATH } from '../../worker/worker';
 import { createApp } from '../../api/app';
 import { createFirm } from '../../api/services/firms';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture';
+import type { BulkPacing } from '../../shared/bulk-actions';
 
 export const PORTAL_URL = 'http://portal.test';
 
@@ -57,7 +58,13 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: { daySeconds?: number; worker?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  daySeconds?: number;
+  worker?: boolean;
+  bulkPacing?: BulkPacing;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const databaseUrl = process.env.NUDGE_TEST_DATABASE_URL!;
   const temporalAddress = process.env.NUDGE_TEST_TEMPORAL_ADDRESS!;
   const daySeconds = opts.daySeconds ?? 1;
@@ -71,7 +78,7 @@ export async function startStack(opts: { daySeconds?: number; worker?: boolean }
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
 
-  const app = createApp({ db, temporal: client, mailer, log: pino({ level: 'silent' }), taskQueue, reminderDaySeconds: daySeconds });
+  const app = createApp({ db, temporal: client, mailer, log: pino({ level: 'silent' }), taskQueue, reminderDaySeconds: daySeconds, bulkPacing: opts.bulkPacing });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -167,7 +174,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A stack and a firm for a test file, stopped after it. */
-export function useStackWithFirm(opts: { daySeconds?: number; worker?: boolean } = {}) {
+export function useStackWithFirm(opts: StackOptions = {}) {
   const ctx = {} as { stack: Stack; firm: FirmHandle };
   beforeAll(async () => {
     ctx.stack = await startStack(opts);
