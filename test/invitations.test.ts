@@ -218,3 +218,29 @@ test('the accept call refuses bad tokens without writing', async () => {
   const openapi = await ctx.stack.request('GET', '/openapi.json');
   expect(openapi.body.paths['/v1/invitations/accept'].post.security).toEqual([]);
 });
+
+test('a contact created (or an email added) with login "pending" is invited at once, with its message', async () => {
+  const acc = await accountWithContacts(ctx.firm, [{ login: 'off' }]);
+  const address = `new-${Date.now()}@client.test`;
+  const created = await ctx.firm.call('POST', '/v1/contacts', {
+    firstName: 'Nina',
+    emails: [{ address, login: 'pending', invitation: { message: 'Your portal is ready' } }],
+    accounts: [{ accountId: acc.accountId }],
+  });
+  expect(created.status).toBe(201);
+  expect(created.body.emails[0]).toMatchObject({ address, login: 'pending' });
+  const [mail] = await waitInvitations(address);
+  expect(mail.raw).toContain('Your portal is ready');
+  const invitation = await ctx.stack.db.invitation.findFirstOrThrow({ where: { contactEmailId: created.body.emails[0].id } });
+  expect(invitation.status).toBe('sent');
+  // The invitation lands on the account's timeline: the link exists before the invitation is made.
+  expect(await ctx.stack.db.auditEvent.count({ where: { action: 'invitation.created', accountId: acc.accountId, contactId: created.body.id } })).toBe(1);
+
+  const second = `second-${Date.now()}@client.test`;
+  const added = await ctx.firm.call('POST', `/v1/contacts/${created.body.id}/emails`, { address: second, login: 'pending' });
+  expect(added).toMatchObject({ status: 201, body: { login: 'pending' } });
+  await waitInvitations(second);
+
+  const refused = await ctx.firm.call('POST', `/v1/contacts/${created.body.id}/emails`, { address: `x-${Date.now()}@client.test`, invitation: { message: 'hi' } });
+  expect(refused.status).toBe(422);
+});

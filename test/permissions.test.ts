@@ -12,6 +12,7 @@ const users = {} as Record<'owner' | 'admin' | 'onTeam' | 'offTeam' | 'viewAll',
 let accountId: string;
 let threadId: string;
 let approvalId: string;
+let contactId: string;
 
 async function addUser(role: 'admin' | 'employee', canViewAllAccounts = false) {
   const res = await firm.call('POST', '/v1/users', { email: `${role}-${randomUUID()}@firm.test`, name: `${role} ${randomUUID().slice(0, 4)}`, role, canViewAllAccounts });
@@ -31,6 +32,7 @@ beforeAll(async () => {
   users.viewAll = await addUser('employee', true);
   const acc = await accountWithContacts(firm, [{}]);
   accountId = acc.accountId;
+  contactId = acc.contacts[0].id;
   expect((await firm.call('POST', `/v1/accounts/${accountId}/team`, { firmUserId: users.onTeam })).status).toBe(200);
   threadId = (await firm.call('POST', `/v1/accounts/${accountId}/chat-threads`, { subject: 'Receipts' })).body.id;
   const documentId = (await firm.call('POST', `/v1/accounts/${accountId}/documents`, { name: 'Tax return' })).body.id;
@@ -38,7 +40,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const TABLES = ['account', 'accountTeamMember', 'accountTeamChange', 'chatMessage', 'reminderSettings', 'auditEvent', 'reminderDispatch'] as const;
+const TABLES = ['account', 'contact', 'contactEmail', 'accountContact', 'accountTeamMember', 'accountTeamChange', 'chatMessage', 'reminderSettings', 'auditEvent', 'reminderDispatch'] as const;
 const rowCounts = rowCounter(() => stack.db, TABLES);
 
 type Who = keyof typeof users;
@@ -53,6 +55,9 @@ const operations: [string, Send, number][] = [
   op('reminder settings', (as, f = firm) => f.call('PUT', `/v1/chat-threads/${threadId}/reminder-settings`, { enabled: false }, { as })),
   op('audit trail of the account', (as, f = firm) => f.call('GET', `/v1/audit-events?accountId=${accountId}`, undefined, { as })),
   op('request pending approvals of the account', (as, f = firm) => f.call('POST', '/v1/approval-requests/request-pending', { accountId }, { as }), 202),
+  op('read a contact of the account', (as, f = firm) => f.call('GET', `/v1/contacts/${contactId}`, undefined, { as })),
+  op('create a contact linked to the account', (as, f = firm) =>
+    f.call('POST', '/v1/contacts', { firstName: 'New', emails: [{ address: `new-${randomUUID()}@client.test` }], accounts: [{ accountId }] }, { as }), 201),
 ];
 
 const allowed: Record<Who, boolean> = { owner: true, admin: true, onTeam: true, offTeam: false, viewAll: true };
