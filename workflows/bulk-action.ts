@@ -94,10 +94,10 @@ async function runBatch(input: BulkWorkflowInput, n: number): Promise<void> {
       typedSearchAttributes: workflowInfo().typedSearchAttributes,
       memo: { bulkActionId: input.bulkActionId, batch: n, fromPosition: batch.fromPosition, toPosition: batch.toPosition },
     });
-  } catch (err) {
-    // A batch cannot fail on an account (those become "failed" outcomes); whatever else went wrong, its
-    // unprocessed accounts are caught by the final step, so the action still ends with a full report.
-    if (isCancellation(err)) throw err;
+  } catch {
+    // A batch cannot fail on an account (those become "failed" outcomes). Whatever else ended it (a
+    // cancel from the Temporal UI, a terminated child), its unprocessed accounts are caught by the final
+    // step, so the action still ends with a full report; the parent sees its own cancellation itself.
   }
 }
 

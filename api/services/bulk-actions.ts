@@ -144,8 +144,12 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
       // The first attempt committed but its workflow start (or its response) was lost: finish that one.
       const prior = await db.bulkAction.findUnique({ where: { firmId_idempotencyKey: { firmId, idempotencyKey } } });
       if (prior) {
-        await startWorkflow(prior);
-        return present(prior);
+        // One whose workflow could not be started at all is resumed by the retry.
+        const resumed = prior.status === 'failed' && prior.finishedAt && isStartFailure(prior.report)
+          ? await db.bulkAction.update({ where: { id: prior.id }, data: { status: 'running', finishedAt: null, report: Prisma.DbNull } })
+          : prior;
+        await startOrFail(resumed);
+        return present(resumed);
       }
     }
     const row = await db.$transaction(
@@ -170,13 +174,25 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
       },
       { timeout: 120_000 },
     );
-    await startWorkflow(row);
+    await startOrFail(row);
     return present(row);
+  }
+
+  /** Without its workflow the action would stay "running" forever: record the failure, answer 503. */
+  async function startOrFail(row: BulkRow) {
+    try {
+      await startWorkflow(row);
+    } catch (err) {
+      await db.bulkAction.update({ where: { id: row.id }, data: { status: 'failed', finishedAt: new Date(), report: { startError: String((err as Error).message ?? err) } } });
+      throw new Problem(503, 'workflow-unavailable', 'The bulk action could not be started', 'Temporal did not accept its workflow; nothing was changed. Retry with the same Idempotency-Key to resume it.');
+    }
   }
 
   return {
     async start(firmId: string, actor: Actor, body: NewBulkAction, idempotencyKey?: string) {
-      return create(firmId, actor, { kind: body.action.kind, params: normalise(body.action), selection: body.selection, dryRun: body.dryRun }, body.selection, idempotencyKey);
+      // The stored selection says what was asked; the ids themselves are the item rows.
+      const asked = 'accountIds' in body.selection ? { accountIds: body.selection.accountIds.length } : body.selection;
+      return create(firmId, actor, { kind: body.action.kind, params: normalise(body.action), selection: asked, dryRun: body.dryRun }, body.selection, idempotencyKey);
     },
 
     async get(firmId: string, actor: Actor, id: string) {
@@ -304,6 +320,8 @@ function csvField(v: string | number): string {
   const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
+
+const isStartFailure = (report: unknown) => typeof report === 'object' && report !== null && 'startError' in report;
 
 function decodeListCursor(cursor: string): [Date, string] {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
