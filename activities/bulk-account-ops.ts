@@ -26,6 +26,8 @@ export interface AccountPlan {
 const skip = (detail: string, result: Record<string, unknown> = {}): AccountPlan => ({ outcome: 'skipped', detail, result, effects: [] });
 const done = (result: Record<string, unknown>, effects: BulkEffect[] = []): AccountPlan => ({ outcome: 'done', detail: null, result, effects });
 const ARCHIVED = 'archived accounts are read-only; restore it first';
+/** The start of the skip reason for accounts the user may not change (the report hides their names). */
+export const NOT_ALLOWED = 'not allowed';
 
 /** Checks that apply to every kind, then the kind's own step. */
 export async function planAccount(tx: Tx, ctx: BulkContext, accountId: string): Promise<AccountPlan> {
@@ -36,7 +38,7 @@ export async function planAccount(tx: Tx, ctx: BulkContext, accountId: string): 
   if (!ctx.actor) return skip('the user who started the action no longer exists');
   if (!seesAllAccounts(ctx.actor)) {
     const member = await tx.accountTeamMember.findUnique({ where: { accountId_firmUserId: { accountId, firmUserId: ctx.actor.id } } });
-    if (!member) return skip('not allowed: the user who started the action may not change this account');
+    if (!member) return skip(`${NOT_ALLOWED}: the user who started the action may not change this account`);
   }
   return STEPS[ctx.params.kind](tx, ctx, account);
 }
@@ -88,7 +90,8 @@ const sendMessage: Step = async (tx, ctx, account) => {
   const values = { accountName: account.name, firmName: ctx.firmName };
   const subject = personalise(ctx.chatTemplate.name, values);
   const body = personalise(ctx.chatTemplate.body, values);
-  const result = { messagePosted: { subject, body } };
+  // The report keeps a preview, not every account's full copy of the body.
+  const result = { messagePosted: { subject, preview: body.length > 200 ? `${body.slice(0, 200)}…` : body } };
   if (ctx.dryRun) return done(result);
   const thread = await tx.chatThread.create({ data: { firmId: ctx.firmId, accountId: account.id, subject } });
   const reminders = ctx.params.reminders;
@@ -104,6 +107,10 @@ const sendMessage: Step = async (tx, ctx, account) => {
   return done({ ...result, threadId: thread.id, messageId: message.id }, [{ type: 'message-posted', item, messageId: message.id }]);
 };
 
+/**
+ * Archiving makes the account read-only and its reminders stop at their next check (the reminder
+ * workflows read the account's status). Restoring re-arms the reminders of its open items.
+ */
 const setStatus =
   (to: 'active' | 'archived'): Step =>
   async (tx, ctx, account) => {
@@ -112,8 +119,24 @@ const setStatus =
     if (ctx.dryRun) return done(result);
     await tx.account.update({ where: { id: account.id }, data: { status: to } });
     await bulkAudit(tx, ctx, to === 'archived' ? 'account.archived' : 'account.restored', account.id, result);
-    return done(result);
+    return done(result, to === 'active' ? await rearmReminders(tx, ctx, account.id) : []);
   };
+
+async function rearmReminders(tx: Tx, ctx: BulkContext, accountId: string): Promise<BulkEffect[]> {
+  const [threads, signatures, approvals] = await Promise.all([
+    tx.chatThread.findMany({ where: { accountId, status: 'open' }, select: { id: true } }),
+    tx.signatureRequest.findMany({ where: { accountId, status: 'pending' }, select: { id: true } }),
+    tx.approvalRequest.findMany({ where: { accountId, status: 'pending' }, select: { id: true } }),
+  ]);
+  const items = [...threads.map((t) => ['chat', t.id] as const), ...signatures.map((r) => ['signature', r.id] as const), ...approvals.map((r) => ['approval', r.id] as const)];
+  if (!items.length) return [];
+  const enabled = await tx.reminderSettings.findMany({ where: { itemId: { in: items.map(([, id]) => id) }, enabled: true } });
+  return enabled.map((r) => ({
+    type: 'settings-changed' as const,
+    item: { firmId: ctx.firmId, accountId, kind: r.itemKind, itemId: r.itemId },
+    settings: { enabled: r.enabled, intervalDays: r.intervalDays, count: r.count },
+  }));
+}
 
 /**
  * Removes the account with everything it holds. Contacts linked to no other account go too (they are
@@ -122,32 +145,41 @@ const setStatus =
  */
 const deleteAccount: Step = async (tx, ctx, account) => {
   if (account.status !== 'archived') return skip('only archived accounts can be deleted; archive it first');
-  const [threads, signatures, approvals, links] = await Promise.all([
+  const [threads, signatures, approvals] = await Promise.all([
     tx.chatThread.findMany({ where: { accountId: account.id }, select: { id: true } }),
     tx.signatureRequest.findMany({ where: { accountId: account.id }, select: { id: true } }),
     tx.approvalRequest.findMany({ where: { accountId: account.id }, select: { id: true } }),
-    tx.accountContact.findMany({ where: { accountId: account.id }, select: { contactId: true, contact: { select: { _count: { select: { accounts: true } } } } } }),
   ]);
+  // The contacts are locked (in id order) before asking which belong to no other account, so two
+  // accounts sharing a contact and deleted at the same time cannot both leave it behind.
+  const contactIds = (
+    await tx.$queryRaw<{ id: string }[]>`
+      SELECT c.id::text FROM "Contact" c JOIN "AccountContact" ac ON ac."contactId" = c.id
+      WHERE ac."accountId" = ${account.id}::uuid ORDER BY c.id FOR UPDATE OF c`
+  ).map((c) => c.id);
+  const shared = new Set(
+    (await tx.accountContact.findMany({ where: { contactId: { in: contactIds }, accountId: { not: account.id } }, select: { contactId: true } })).map((l) => l.contactId),
+  );
+  const ownContacts = contactIds.filter((id) => !shared.has(id));
   const items: { kind: ItemKind; itemId: string }[] = [
     ...threads.map((t) => ({ kind: 'chat' as const, itemId: t.id })),
-    ...signatures.map((s) => ({ kind: 'signature' as const, itemId: s.id })),
-    ...approvals.map((a) => ({ kind: 'approval' as const, itemId: a.id })),
+    ...signatures.map((r) => ({ kind: 'signature' as const, itemId: r.id })),
+    ...approvals.map((r) => ({ kind: 'approval' as const, itemId: r.id })),
   ];
-  const ownContacts = links.filter((l) => l.contact._count.accounts === 1).map((l) => l.contactId);
-  const result = { deleted: { name: account.name, chatThreads: threads.length, signatureRequests: signatures.length, approvalRequests: approvals.length, contactsDeleted: ownContacts.length, contactsKept: links.length - ownContacts.length } };
+  const result = { deleted: { name: account.name, chatThreads: threads.length, signatureRequests: signatures.length, approvalRequests: approvals.length, contactsDeleted: ownContacts.length, contactsKept: shared.size } };
   if (ctx.dryRun) return done(result);
 
   const invitations = noEffects();
-  const emails = await tx.contactEmail.findMany({ where: { contactId: { in: ownContacts } }, select: { id: true } });
-  for (const e of emails) await revokeOpenInvitations(tx, e.id, invitations);
-  const itemIds = items.map((i) => i.itemId);
-  await tx.reminderSettings.deleteMany({ where: { itemId: { in: itemIds } } });
+  const ownEmails = (await tx.contactEmail.findMany({ where: { contactId: { in: ownContacts } }, select: { id: true } })).map((e) => e.id);
+  for (const id of ownEmails) await revokeOpenInvitations(tx, id, invitations);
+  await tx.reminderSettings.deleteMany({ where: { itemId: { in: items.map((i) => i.itemId) } } });
   await tx.reminderDispatch.deleteMany({ where: { accountId: account.id } });
-  await tx.note.deleteMany({ where: { accountId: account.id } });
-  await tx.loginEvent.deleteMany({ where: { accountId: account.id } });
-  await tx.auditEvent.deleteMany({ where: { accountId: account.id } });
-  await tx.contact.deleteMany({ where: { id: { in: ownContacts } } });
-  await tx.account.delete({ where: { id: account.id } }); // threads, documents, requests, to-dos, tags, team, folders cascade
+  await tx.outboundEmail.deleteMany({ where: { OR: [{ accountId: account.id }, { contactEmailId: { in: ownEmails } }] } });
+  await tx.note.deleteMany({ where: { OR: [{ accountId: account.id }, { contactId: { in: ownContacts } }] } });
+  await tx.loginEvent.deleteMany({ where: { OR: [{ accountId: account.id }, { contactEmailId: { in: ownEmails } }] } });
+  await tx.auditEvent.deleteMany({ where: { OR: [{ accountId: account.id }, { contactId: { in: ownContacts } }] } });
+  await tx.account.delete({ where: { id: account.id } }); // threads, documents, requests, to-dos, tags, team, folders, links cascade
+  await tx.contact.deleteMany({ where: { id: { in: ownContacts } } }); // their emails and invitations cascade
   // The firm's record of the deletion outlives the account's own timeline.
   await bulkAudit(tx, ctx, 'account.deleted', null, { accountId: account.id, ...result.deleted });
   const effects: BulkEffect[] = [];
@@ -160,10 +192,12 @@ const contactToggles: Step = async (tx, ctx, account) => {
   const p = ctx.params;
   if (p.kind !== 'contact_toggles') throw new Error('wrong step');
   if (account.status === 'archived') return skip(ARCHIVED);
-  const emails = await tx.contactEmail.findMany({
-    where: { contact: { accounts: { some: { accountId: account.id } } } },
-    orderBy: { address: 'asc' },
-  });
+  // Locked in id order: a contact shared by two selected accounts is decided once, by whichever step
+  // gets it first; the other then sees it already switched (no second invitation).
+  const locked = await tx.$queryRaw<{ id: string }[]>`
+    SELECT e.id::text FROM "ContactEmail" e JOIN "AccountContact" ac ON ac."contactId" = e."contactId"
+    WHERE ac."accountId" = ${account.id}::uuid ORDER BY e.id FOR UPDATE OF e`;
+  const emails = await tx.contactEmail.findMany({ where: { id: { in: locked.map((e) => e.id) } }, orderBy: { address: 'asc' } });
   if (!emails.length) return skip('the account has no contact email');
   const invitations = noEffects();
   const changed: { address: string; changes: Record<string, unknown> }[] = [];
@@ -183,16 +217,18 @@ const contactToggles: Step = async (tx, ctx, account) => {
     if (p.emailSync === 'disable' && e.emailSync) changes.emailSync = false;
     if (!Object.keys(changes).length) continue;
     changed.push({ address: e.address, changes });
-    if (changes.login === 'pending') invited.push(e.address);
+    const invite = changes.login === 'pending' && p.sendInvitations !== false;
+    if (invite) invited.push(e.address);
     if (ctx.dryRun) continue;
 
     const { login, preferences, ...toggles } = changes as { login?: string; preferences?: Record<string, boolean> } & Record<string, boolean>;
     await tx.contactEmail.update({
       where: { id: e.id },
-      data: { ...toggles, ...(login === 'off' ? { login: 'off' } : {}), ...(preferences ? preferenceColumns(preferences) : {}) },
+      // Pending without an invitation when the caller sends them later; with one, createInvitation sets it.
+      data: { ...toggles, ...(login === 'off' || (login === 'pending' && !invite) ? { login } : {}), ...(preferences ? preferenceColumns(preferences) : {}) },
     });
     if (login === 'off') await revokeOpenInvitations(tx, e.id, invitations);
-    if (login === 'pending') await createInvitation(tx, ctx.daySeconds, ctx.firmId, ctx.actor!.id, e, { message: p.invitationMessage }, invitations);
+    if (invite) await createInvitation(tx, ctx.daySeconds, ctx.firmId, ctx.actor!.id, e, { message: p.invitationMessage }, invitations);
     await bulkAudit(tx, ctx, 'contact_email.toggled', account.id, { contactEmailId: e.id, changes: changes as Prisma.InputJsonObject }, { contactId: e.contactId });
   }
   const result = { emailsChanged: changed, invitationsSent: invited };

@@ -1,14 +1,14 @@
 // Activities of the bulk-action workflows. processBulkAccount runs as a local activity (one per account:
 // short database work, no server round trip per account); the others are ordinary activities.
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { isPermanentError } from './error-kind';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../prisma/client';
-import { Prisma } from '../prisma/client';
 import type { BulkAccountResult, BulkCounts } from '../shared/bulk-actions';
-import { audit } from '../api/services/audit';
 import { bulkContextCache } from './bulk-context';
-import { recordBulkFailure, runBulkAccount } from './bulk-runner';
-import { buildBulkReport } from './bulk-report';
+import { applyAllPendingEffects, recordBulkFailure, runBulkAccount } from './bulk-runner';
+import { closeBulkAction, type BulkEndStatus } from './bulk-close';
+import type { BulkEffectTarget } from './bulk-effects';
 
 export interface BulkActivityDeps {
   db: Db;
@@ -18,10 +18,13 @@ export interface BulkActivityDeps {
 
 export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
   const contextOf = bulkContextCache(db);
+  const target = (daySeconds: number): BulkEffectTarget => ({ temporal: temporal ?? Context.current().client, taskQueue: Context.current().info.taskQueue, daySeconds });
 
   return {
-    /** The batch's accounts that still have no outcome, in snapshot order. */
+    /** The batch's accounts that still have no outcome, in snapshot order; none once a cancel was requested. */
     async loadBulkBatch(req: { bulkActionId: string; fromPosition: number; toPosition: number }): Promise<string[]> {
+      const action = await db.bulkAction.findUniqueOrThrow({ where: { id: req.bulkActionId }, select: { cancelRequestedAt: true } });
+      if (action.cancelRequestedAt) return [];
       const rows = await db.bulkActionItem.findMany({
         where: { bulkActionId: req.bulkActionId, position: { gte: req.fromPosition, lt: req.toPosition }, outcome: null },
         orderBy: { position: 'asc' },
@@ -32,55 +35,23 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
 
     async processBulkAccount(req: { bulkActionId: string; accountId: string; daySeconds: number }): Promise<BulkAccountResult> {
       const ctx = await contextOf(req.bulkActionId, req.daySeconds);
-      const info = Context.current().info;
-      const client = temporal ?? Context.current().client;
-      return runBulkAccount(db, { temporal: client, taskQueue: info.taskQueue, daySeconds: req.daySeconds }, ctx, req.accountId);
+      try {
+        return await runBulkAccount(db, target(req.daySeconds), ctx, req.accountId);
+      } catch (err) {
+        // The account fails at once, without retries that would only fail the same way.
+        if (isPermanentError(err)) throw ApplicationFailure.nonRetryable(err instanceof Error ? err.message : String(err), 'BulkAccountError');
+        throw err;
+      }
     },
 
     async recordBulkFailure(req: { bulkActionId: string; accountId: string; error: string }): Promise<void> {
       await recordBulkFailure(db, req.bulkActionId, req.accountId, req.error);
     },
 
-    /**
-     * Closes the action once: accounts never reached are marked so (cancel) or failed (should not
-     * happen: a safety net so no account is silently left out), the report is stored, and the user
-     * who started it gets an inbox notification.
-     */
-    async finishBulkAction(req: { bulkActionId: string; cancelled: boolean }): Promise<BulkCounts> {
-      return db.$transaction(
-        async (tx) => {
-          const [action] = await tx.$queryRaw<{ status: string; firmId: string; startedBy: string; kind: string; dryRun: boolean }[]>`
-            SELECT status::text, "firmId"::text, "startedBy"::text, kind, "dryRun" FROM "BulkAction" WHERE id = ${req.bulkActionId}::uuid FOR UPDATE`;
-          if (action.status !== 'running') return (await buildBulkReport(tx, req.bulkActionId)).counts;
-          await tx.bulkActionItem.updateMany({
-            where: { bulkActionId: req.bulkActionId, outcome: null },
-            data: req.cancelled
-              ? { outcome: 'not_reached', detail: 'the action was cancelled before this account was reached' }
-              : { outcome: 'failed', detail: 'not processed: the run ended without reaching this account' },
-          });
-          const report = await buildBulkReport(tx, req.bulkActionId);
-          const status = req.cancelled ? 'cancelled' : 'completed';
-          await tx.bulkAction.update({ where: { id: req.bulkActionId }, data: { status, finishedAt: new Date(), report: report as unknown as Prisma.InputJsonObject } });
-          const c = report.counts;
-          const what = `${action.dryRun ? 'Dry run of ' : ''}${action.kind.replace(/_/g, ' ')}`;
-          const user = await tx.firmUser.findFirst({ where: { id: action.startedBy, firmId: action.firmId }, select: { id: true } });
-          if (user) {
-            await tx.inboxNotification.create({
-              data: {
-                firmId: action.firmId,
-                firmUserId: user.id,
-                kind: 'bulk_action.finished',
-                title: `${what} ${status}: ${c.done} done, ${c.skipped} skipped, ${c.failed} failed${c.notReached ? `, ${c.notReached} not reached` : ''}`,
-                body: `${c.total} accounts. The full report, one line per account, is at ${report.csv}.`,
-                data: { bulkActionId: req.bulkActionId, status, counts: { ...c } },
-              },
-            });
-          }
-          await audit(tx, { firmId: action.firmId, actorId: null, action: `bulk_action.${status}`, data: { bulkActionId: req.bulkActionId, kind: action.kind, counts: { ...c } } });
-          return c;
-        },
-        { timeout: 120_000 },
-      );
+    /** Makes any Temporal calls still pending (retried until Temporal answers), then closes the action. */
+    async finishBulkAction(req: { bulkActionId: string; cancelled: boolean; daySeconds: number }): Promise<{ status: BulkEndStatus; counts: BulkCounts }> {
+      await applyAllPendingEffects(db, target(req.daySeconds), req.bulkActionId);
+      return closeBulkAction(db, req.bulkActionId, { cancelled: req.cancelled });
     },
   };
 }

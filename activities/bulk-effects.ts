@@ -3,7 +3,7 @@
 // stop the reminder workflows of a deleted account. The list is stored with the account's outcome, so a
 // retry that finds the account done repeats them; each is idempotent (workflow ids, dispatch keys).
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { ItemRef } from '../shared/reminder-types';
+import type { ItemRef, ReminderSettings } from '../shared/reminder-types';
 import * as sig from '../shared/reminder-messages';
 import { reminderWorkflowId } from '../shared/workflow-ids';
 import { createReminderWorkflows } from '../api/services/reminder-workflows';
@@ -13,6 +13,7 @@ export type BulkEffect =
   | { type: 'message-posted'; item: ItemRef; messageId: string }
   | { type: 'manual-resend'; item: ItemRef; resendId: string; message?: string; requestedBy: string }
   | { type: 'stop-reminders'; items: Pick<ItemRef, 'kind' | 'itemId'>[] }
+  | { type: 'settings-changed'; item: ItemRef; settings: ReminderSettings }
   | { type: 'invitations'; effects: InvitationEffects };
 
 export interface BulkEffectTarget {
@@ -31,6 +32,9 @@ export async function applyBulkEffects(target: BulkEffectTarget, effects: BulkEf
         break;
       case 'manual-resend':
         await reminders.arm(e.item, sig.manualResendSignal, { resendId: e.resendId, message: e.message, requestedBy: e.requestedBy });
+        break;
+      case 'settings-changed':
+        await reminders.arm(e.item, sig.settingsChangedSignal, e.settings);
         break;
       case 'stop-reminders':
         for (const item of e.items) await terminate(target.temporal, reminderWorkflowId(item.kind, item.itemId));

@@ -26,11 +26,11 @@ export interface BulkReport {
   csv: string;
 }
 
-export async function buildBulkReport(tx: Tx, bulkActionId: string): Promise<BulkReport> {
+export async function buildBulkReport(tx: Tx, bulkActionId: string, firmId: string): Promise<BulkReport> {
   const counts = await countBulkOutcomes(tx, bulkActionId);
   const failures = await tx.$queryRaw<{ accountId: string; accountName: string | null; error: string | null }[]>`
     SELECT i."accountId"::text AS "accountId", a.name AS "accountName", i.detail AS error
-    FROM "BulkActionItem" i LEFT JOIN "Account" a ON a.id = i."accountId"
+    FROM "BulkActionItem" i LEFT JOIN "Account" a ON a.id = i."accountId" AND a."firmId" = ${firmId}::uuid
     WHERE i."bulkActionId" = ${bulkActionId}::uuid AND i.outcome = 'failed'
     ORDER BY i.position LIMIT ${REPORT_FAILURE_LIMIT}`;
   const skipReasons = await tx.$queryRaw<{ reason: string | null; accounts: bigint }[]>`

@@ -65,10 +65,13 @@ const contactToggles = z
     login: toggle.default('nothing'),
     notify: toggle.default('nothing'),
     emailSync: toggle.default('nothing'),
+    sendInvitations: z.boolean().optional().describe('With login "enable": false sets login pending and sends the invitations later (default true)'),
     invitationMessage: z.string().trim().min(1, 'must not be empty').max(5000, 'at most 5000 characters').optional(),
     preferences: preferences.optional(),
   })
   .strict()
+  .refine((t) => t.sendInvitations === undefined || t.login === 'enable', { message: 'only with login "enable"', path: ['sendInvitations'] })
+  .refine((t) => !t.invitationMessage || t.sendInvitations !== false, { message: 'no message without invitations', path: ['invitationMessage'] })
   .refine((t) => t.login !== 'nothing' || t.notify !== 'nothing' || t.emailSync !== 'nothing', { message: 'enable or disable at least one of login, notify, emailSync', path: ['login'] })
   .refine((t) => !t.invitationMessage || t.login === 'enable', { message: 'only with login "enable"', path: ['invitationMessage'] })
   .refine((t) => !t.preferences || t.notify === 'enable', { message: 'only with notify "enable"', path: ['preferences'] });
@@ -111,6 +114,10 @@ export const bulkItemsQuery = z
     after: z.coerce.number().int().min(-1).default(-1).describe('nextCursor of the previous page (a position)'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
+  .strict();
+
+export const retryFailedBody = z
+  .object({ confirm: z.literal('DELETE', { message: 'retrying a delete deletes accounts: send confirm "DELETE"' }).optional() })
   .strict();
 
 export const newChatTemplate = z.object({ name: text(200), body: text(20_000) }).strict();

@@ -45,6 +45,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       log.error({ err, requestId: req.id }, 'unhandled error');
       problem = new Problem(500, 'internal-error', 'Internal error', `Something went wrong; quote request id ${req.id} to support.`);
     }
+    // A streamed answer (the CSV report) that fails halfway cannot change its status: cut it off, so the
+    // client sees a broken download rather than a complete-looking one.
+    if (res.headersSent) return void res.destroy(err instanceof Error ? err : undefined);
     res.status(problem.status).type('application/problem+json').json(problemBody(problem, req.originalUrl));
   };
 }

@@ -16,6 +16,8 @@ export type BulkParams =
   | {
       kind: 'contact_toggles';
       login?: Toggle;
+      /** With login "enable": false sets login pending without sending the invitations yet (default true). */
+      sendInvitations?: boolean;
       notify?: Toggle;
       emailSync?: Toggle;
       /** With login "enable": the invitation's personal message. */
@@ -68,6 +70,8 @@ export interface BulkWorkflowInput {
 export interface BulkBatchInput {
   bulkActionId: string;
   firmId: string;
+  kind: BulkKind;
+  startedBy: string;
   daySeconds: number;
   batch: number;
   fromPosition: number;
@@ -75,10 +79,8 @@ export interface BulkBatchInput {
   accountConcurrency: number;
 }
 
-export interface BulkAccountResult {
-  outcome: Exclude<BulkOutcome, 'not_reached'>;
-  detail: string | null;
-}
+/** An account's outcome, or `stopped`: the action was cancelled before this account was started. */
+export type BulkAccountResult = { outcome: Exclude<BulkOutcome, 'not_reached'>; detail: string | null } | { stopped: true };
 
 export interface BulkCounts {
   total: number;

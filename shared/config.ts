@@ -16,7 +16,8 @@ const schema = z.object({
   PORTAL_URL: z.string().url().default('http://localhost:3000/portal'),
   REMINDER_DAY_SECONDS: z.coerce.number().positive().default(86400),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
-  BULK_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().positive().default(16),
+  BULK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
   BULK_CONCURRENT_BATCHES: z.coerce.number().int().min(1).max(50).default(2),
   BULK_ACCOUNT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -31,6 +32,8 @@ export interface Config {
   /** Length of a reminder "day" in seconds: 86400 in production, a few seconds in tests and demos. */
   reminderDaySeconds: number;
   workerMaxConcurrentActivities: number;
+  /** Local activities (bulk-action accounts) one worker runs at once: keep within its database pool. */
+  workerMaxConcurrentLocalActivities: number;
   /** Bulk actions: accounts per child workflow, child workflows at once, accounts at once per child. */
   bulkPacing: { batchSize: number; concurrentBatches: number; accountConcurrency: number };
   logLevel: string;
@@ -51,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     portalUrl: e.PORTAL_URL,
     reminderDaySeconds: e.REMINDER_DAY_SECONDS,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    workerMaxConcurrentLocalActivities: e.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
     bulkPacing: { batchSize: e.BULK_BATCH_SIZE, concurrentBatches: e.BULK_CONCURRENT_BATCHES, accountConcurrency: e.BULK_ACCOUNT_CONCURRENCY },
     logLevel: e.LOG_LEVEL,
   };

@@ -208,6 +208,13 @@ test('contact toggles: enabling login invites each email once (also a contact sh
   await sleep(1000);
   expect(ctx.stack.smtp.to(shared.address).filter((m) => /invites you/.test(m.subject))).toHaveLength(1);
 
+  // Login on without sending the invitations yet: pending, and no email.
+  const later = await accountWithContacts(ctx.firm, [{ login: 'off' }]);
+  const quiet = await finished((await start({ action: { kind: 'contact_toggles', login: 'enable', sendInvitations: false }, selection: { accountIds: [later.accountId] } })).id);
+  expect(quiet.progress).toMatchObject({ done: 1 });
+  expect((await ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id: later.contacts[0].emailId } })).login).toBe('pending');
+  expect(await ctx.stack.db.invitation.count({ where: { contactEmailId: later.contacts[0].emailId } })).toBe(0);
+
   // Login off for all: the pending invitations are revoked.
   const off = await finished((await start({ action: { kind: 'contact_toggles', login: 'disable' }, selection })).id);
   expect(off.progress).toMatchObject({ done: 2 });
@@ -240,8 +247,9 @@ test('a failing account neither blocks nor undoes the others; "retry the failed 
     CREATE OR REPLACE FUNCTION nudge_test_refuse_folder() RETURNS trigger AS $$
     BEGIN IF NEW."accountId" = '${broken}' THEN RAISE EXCEPTION 'disk quota exceeded for this account'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
   await ctx.stack.db.$executeRawUnsafe(`CREATE TRIGGER nudge_test_refuse_folder BEFORE INSERT ON "AccountFolder" FOR EACH ROW EXECUTE FUNCTION nudge_test_refuse_folder()`);
+  let run: any;
   try {
-    const run = await finished((await start({ action: { kind: 'apply_folder_template', folderTemplateId: tpl.body.id }, selection: { accountIds: accounts } })).id);
+    run = await finished((await start({ action: { kind: 'apply_folder_template', folderTemplateId: tpl.body.id }, selection: { accountIds: accounts } })).id);
     expect(run.progress).toMatchObject({ total: 5, done: 4, failed: 1 });
     expect(run.report.failures).toEqual([{ accountId: broken, accountName: expect.any(String), error: expect.stringContaining('disk quota exceeded') }]);
     expect(await ctx.stack.db.accountFolder.count({ where: { accountId: { in: accounts } } })).toBe(4);
@@ -253,13 +261,32 @@ test('a failing account neither blocks nor undoes the others; "retry the failed 
   } finally {
     await ctx.stack.db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS nudge_test_refuse_folder ON "AccountFolder"`);
   }
-  const retry = await ctx.firm.call('POST', `/v1/bulk-actions/${(await ctx.stack.db.bulkAction.findFirstOrThrow({ where: { firmId: ctx.firm.firmId, retryOf: { not: null } }, orderBy: { createdAt: 'desc' } })).retryOf}/retry-failed`);
+  // Once per action: the source cannot be retried again (that would redo accounts); its retry can.
+  const twice = await ctx.firm.call('POST', `/v1/bulk-actions/${run.id}/retry-failed`);
+  expect(twice).toMatchObject({ status: 409, body: { type: 'https://nudge.dev/problems/already-retried' } });
+  const again = (await ctx.stack.db.bulkAction.findFirstOrThrow({ where: { retryOf: run.id } })).id;
+  const retry = await ctx.firm.call('POST', `/v1/bulk-actions/${again}/retry-failed`);
+  expect(retry.status).toBe(202);
   const fixed = await finished(retry.body.id);
-  expect(fixed).toMatchObject({ total: 1, progress: { done: 1, failed: 0 } });
+  expect(fixed).toMatchObject({ total: 1, retryOf: again, progress: { done: 1, failed: 0 } });
   expect([...(await outcomes(fixed.id)).keys()]).toEqual([broken]);
   expect(await ctx.stack.db.accountFolder.count({ where: { accountId: { in: accounts } } })).toBe(5);
   const none = await ctx.firm.call('POST', `/v1/bulk-actions/${fixed.id}/retry-failed`);
   expect(none).toMatchObject({ status: 409, body: { type: 'https://nudge.dev/problems/nothing-to-retry' } });
+});
+
+test('restore re-arms the reminders that archiving stopped', async () => {
+  const acc = await accountWithContacts(ctx.firm, [{}]);
+  const address = acc.contacts[0].address;
+  const thread = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Payslips', message: { body: 'Please send them' }, reminders: { enabled: true, intervalDays: 2, count: 1 } });
+  await ctx.stack.smtp.waitFor((m) => m.to.includes(address), 1, 20_000);
+  await finished((await start({ action: { kind: 'archive' }, selection: { accountIds: [acc.accountId] } })).id);
+  const workflow = ctx.stack.client.workflow.getHandle(`reminder-chat-${thread.body.id}`);
+  await eventually(async () => (await workflow.describe()).status.name === 'COMPLETED', 20_000, 'reminders stopped by the archive');
+  expect(ctx.stack.smtp.to(address).filter((m) => /^Reminder/.test(m.subject))).toHaveLength(0);
+
+  await finished((await start({ action: { kind: 'restore' }, selection: { accountIds: [acc.accountId] } })).id);
+  await ctx.stack.smtp.waitFor((m) => m.to.includes(address) && /^Reminder/.test(m.subject), 1, 20_000);
 });
 
 test('cancel: accounts done stay done, the rest are reported as not reached, and nothing runs after', async () => {
@@ -343,7 +370,7 @@ test('an employee acts only on accounts they may change; the others are reported
 });
 
 describe('bad input: a precise 4xx and nothing written', () => {
-  const counts = rowCounter(() => ctx.stack.db, ['bulkAction', 'bulkActionItem', 'chatTemplate', 'folderTemplate', 'auditEvent']);
+  const counts = rowCounter(() => ctx.stack.db, ['bulkAction', 'bulkActionItem', 'chatTemplate', 'folderTemplate']);
   const id = randomUUID();
   const ids = { accountIds: [id] };
   const post = (body: unknown) => () => ctx.firm.call('POST', '/v1/bulk-actions', body);
@@ -366,6 +393,11 @@ describe('bad input: a precise 4xx and nothing written', () => {
     ['unknown chat template', post({ action: { kind: 'send_message', chatTemplateId: id }, selection: ids }), 422, 'validation-error', 'body.action.chatTemplateId'],
     ['unknown folder template', post({ action: { kind: 'apply_folder_template', folderTemplateId: id }, selection: ids }), 422, 'validation-error', 'body.action.folderTemplateId'],
     ['reminder count out of range', post({ action: { kind: 'send_message', chatTemplateId: id, reminders: { count: 99 } }, selection: ids }), 422, 'validation-error', 'body.action.reminders.count'],
+    ['delete by an employee', async () => {
+      const emp = await ctx.firm.call('POST', '/v1/users', { email: `emp-${randomUUID()}@firm.test`, name: 'Del Employee', role: 'employee' });
+      return ctx.firm.call('POST', '/v1/bulk-actions', { action: { kind: 'delete', confirm: 'DELETE' }, selection: ids }, { as: emp.body.id });
+    }, 403, 'forbidden'],
+    ['toggles: sendInvitations without login enable', post({ action: { kind: 'contact_toggles', notify: 'enable', sendInvitations: false }, selection: ids }), 422, 'validation-error', 'body.action.sendInvitations'],
     ['dryRun not a boolean', post({ action: { kind: 'archive' }, selection: ids, dryRun: 'yes' }), 422, 'validation-error', 'body.dryRun'],
     ['cancel of an unknown action', () => ctx.firm.call('POST', `/v1/bulk-actions/${id}/cancel`), 404, 'not-found'],
     ['report of another firm’s action', async () => {

@@ -16,6 +16,7 @@ async function main() {
     taskQueue: config.temporal.taskQueue,
     deps: { db, mailer, portalUrl: config.portalUrl },
     maxConcurrentActivityTaskExecutions: config.workerMaxConcurrentActivities,
+    maxConcurrentLocalActivityExecutions: config.workerMaxConcurrentLocalActivities,
   });
   console.log(`worker listening on task queue "${config.temporal.taskQueue}" at ${config.temporal.address}`);
   // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done.

@@ -15,6 +15,8 @@ export interface NudgeWorkerOptions {
   /** A prebuilt bundle (tests build it once per file); otherwise the worker bundles workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
+  /** Bulk-action accounts at once on this worker, across all actions (each holds a database connection). */
+  maxConcurrentLocalActivityExecutions?: number;
 }
 
 export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worker> {
@@ -25,6 +27,7 @@ export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worke
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: resolveWorkflowsPath() }),
     activities: createActivities(opts.deps),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
+    maxConcurrentLocalActivityExecutions: opts.maxConcurrentLocalActivityExecutions ?? 16,
   });
 }
 

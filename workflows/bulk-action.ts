@@ -8,18 +8,17 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
-  executeChild,
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { createBulkActivities } from '../activities/bulk-activities';
 import { batchWorkflowId, bulkCancelSignal, type BulkBatchInput, type BulkCounts, type BulkWorkflowInput } from '../shared/bulk-actions';
-import { STATUS } from '../shared/search-attributes';
+import { FIRM_ID, ITEM_ID, ITEM_KIND, STARTED_BY, STATUS } from '../shared/search-attributes';
 
 type BulkActivities = ReturnType<typeof createBulkActivities>;
 
@@ -27,25 +26,27 @@ const { loadBulkBatch, recordBulkFailure, finishBulkAction } = proxyActivities<B
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
-// A few quick attempts; an account still failing after them is reported as failed, not retried forever.
+// Enough attempts to ride out a short database or Temporal outage (about half a minute); an account
+// still failing after them is reported as failed, not retried forever.
 const { processBulkAccount } = proxyLocalActivities<BulkActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 6 },
 });
 
-/** Batches one run of the parent starts before continuing as new (a few events each). */
+/** Batches one run of the parent starts before continuing as new, unless the input says otherwise. */
 export const BATCHES_PER_RUN = 400;
 
 export async function bulkActionWorkflow(input: BulkWorkflowInput): Promise<BulkCounts> {
   const { bulkActionId, total, pacing } = input;
   const batches = Math.ceil(total / pacing.batchSize);
   let cancelRequested = false;
+  const started = new Set<number>(); // batches whose child workflow exists
   const running = new Set<number>();
+  const tellBatch = (n: number) => void getExternalWorkflowHandle(batchWorkflowId(bulkActionId, n)).signal(bulkCancelSignal).catch(() => undefined);
+  // Speeds the stop up; the database flag set by the API is what makes batches stop in any case.
   setHandler(bulkCancelSignal, () => {
     cancelRequested = true;
-    // Tell the running batches; they finish their accounts in flight and stop. A batch that has just
-    // ended makes the signal fail, which is fine.
-    for (const n of running) void getExternalWorkflowHandle(batchWorkflowId(bulkActionId, n)).signal(bulkCancelSignal).catch(() => undefined);
+    for (const n of started) tellBatch(n);
   });
 
   let next = input.nextBatch ?? 0;
@@ -62,7 +63,13 @@ export async function bulkActionWorkflow(input: BulkWorkflowInput): Promise<Bulk
       const n = next++;
       startedThisRun++;
       running.add(n);
-      void runBatch(input, n).finally(() => running.delete(n));
+      void runBatch(input, n, () => {
+        started.add(n);
+        if (cancelRequested) tellBatch(n);
+      }).finally(() => {
+        running.delete(n);
+        started.delete(n);
+      });
     }
     await condition(() => running.size === 0);
   } catch (err) {
@@ -70,16 +77,18 @@ export async function bulkActionWorkflow(input: BulkWorkflowInput): Promise<Bulk
     if (!isCancellation(err)) throw err;
     cancelRequested = true;
   }
-  const counts = await CancellationScope.nonCancellable(() => finishBulkAction({ bulkActionId, cancelled: cancelRequested }));
-  await CancellationScope.nonCancellable(async () => upsertSearchAttributes([{ key: STATUS, value: cancelRequested ? 'cancelled' : 'completed' }]));
-  return counts;
+  const end = await CancellationScope.nonCancellable(() => finishBulkAction({ bulkActionId, cancelled: cancelRequested, daySeconds: input.daySeconds }));
+  await CancellationScope.nonCancellable(async () => upsertSearchAttributes([{ key: STATUS, value: end.status }]));
+  return end.counts;
 }
 
-async function runBatch(input: BulkWorkflowInput, n: number): Promise<void> {
+async function runBatch(input: BulkWorkflowInput, n: number, onStarted: () => void): Promise<void> {
   const { batchSize } = input.pacing;
   const batch: BulkBatchInput = {
     bulkActionId: input.bulkActionId,
     firmId: input.firmId,
+    kind: input.kind,
+    startedBy: input.startedBy,
     daySeconds: input.daySeconds,
     batch: n,
     fromPosition: n * batchSize,
@@ -87,13 +96,20 @@ async function runBatch(input: BulkWorkflowInput, n: number): Promise<void> {
     accountConcurrency: input.pacing.accountConcurrency,
   };
   try {
-    await executeChild(bulkBatchWorkflow, {
+    const child = await startChild(bulkBatchWorkflow, {
       workflowId: batchWorkflowId(input.bulkActionId, n),
       args: [batch],
-      // The parent's search attributes and memo are inherited by nothing: set them so a batch is findable too.
-      typedSearchAttributes: workflowInfo().typedSearchAttributes,
+      // Findable next to its action, but not among running bulk actions (no NudgeStatus).
+      typedSearchAttributes: [
+        { key: FIRM_ID, value: input.firmId },
+        { key: ITEM_KIND, value: `bulk-batch:${input.kind}` },
+        { key: ITEM_ID, value: input.bulkActionId },
+        { key: STARTED_BY, value: input.startedBy },
+      ],
       memo: { bulkActionId: input.bulkActionId, batch: n, fromPosition: batch.fromPosition, toPosition: batch.toPosition },
     });
+    onStarted();
+    await child.result();
   } catch {
     // A batch cannot fail on an account (those become "failed" outcomes). Whatever else ended it (a
     // cancel from the Temporal UI, a terminated child), its unprocessed accounts are caught by the final
@@ -111,12 +127,14 @@ export async function bulkBatchWorkflow(input: BulkBatchInput): Promise<{ proces
     while (!stop && cursor < accountIds.length) {
       const accountId = accountIds[cursor++];
       try {
-        await processBulkAccount({ bulkActionId: input.bulkActionId, accountId, daySeconds: input.daySeconds });
+        const result = await processBulkAccount({ bulkActionId: input.bulkActionId, accountId, daySeconds: input.daySeconds });
+        if ('stopped' in result) stop = true; // cancelled: the account stays unprocessed, "not reached"
+        else processed++;
       } catch (err) {
         if (isCancellation(err)) throw err;
         await recordBulkFailure({ bulkActionId: input.bulkActionId, accountId, error: failureMessage(err) });
+        processed++;
       }
-      processed++;
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, input.accountConcurrency) }, lane));

@@ -38,8 +38,10 @@ export function bulkActionRoutes(bulk: BulkActionsService): Router {
   route(r, { method: 'post', path: '/v1/bulk-actions/:bulkActionId/cancel', tag: 'Bulk actions', summary: 'Cancel: accounts in flight finish, those done stay done, the rest are reported as not reached', params: bulkId, status: 202, ...mut }, async (req) =>
     bulk.cancel(req.firmId, req.actor, req.valid.params.bulkActionId),
   );
-  route(r, { method: 'post', path: '/v1/bulk-actions/:bulkActionId/retry-failed', tag: 'Bulk actions', summary: 'Start a new bulk action, same action, over exactly the accounts that failed in this finished one', params: bulkId, status: 202, ...mut }, async (req) =>
-    bulk.retryFailed(req.firmId, req.actor, req.valid.params.bulkActionId, req.get('idempotency-key')),
+  route(
+    r,
+    { method: 'post', path: '/v1/bulk-actions/:bulkActionId/retry-failed', tag: 'Bulk actions', summary: 'Start a new bulk action, same action, over exactly the accounts that failed in this finished one (once per action; a delete needs confirm "DELETE" again)', params: bulkId, body: s.retryFailedBody, status: 202, ...mut },
+    async (req) => bulk.retryFailed(req.firmId, req.actor, req.valid.params.bulkActionId, req.valid.body, req.get('idempotency-key')),
   );
   return r;
 }

@@ -1,17 +1,20 @@
 // Bulk actions through the API: start (the selection becomes a fixed snapshot of item rows in the same
 // transaction as the action's row, then the workflow `bulk-<id>` starts), progress, list, cancel, the
 // per-account report (JSON pages and CSV) and "retry the failed accounts".
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Response } from 'express';
 import type { z } from 'zod';
 import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
-import { bulkCancelSignal, type BulkPacing, type BulkParams, type BulkWorkflowInput } from '../../shared/bulk-actions';
+import { bulkCancelSignal, type BulkCounts, type BulkPacing, type BulkParams, type BulkWorkflowInput } from '../../shared/bulk-actions';
 import { bulkWorkflowId } from '../../shared/workflow-ids';
 import { validateSettings } from '../../shared/reminder-policy';
 import { FIRM_ID, ITEM_ID, ITEM_KIND, STARTED_BY, STATUS } from '../../shared/search-attributes';
 import { countBulkOutcomes } from '../../activities/bulk-report';
+import { closeBulkAction } from '../../activities/bulk-close';
+import { applyAllPendingEffects } from '../../activities/bulk-runner';
+import { NOT_ALLOWED } from '../../activities/bulk-account-ops';
 import type { newBulkAction, bulkItemsQuery, bulkListQuery } from '../bulk-schemas';
 import { accountFilterConditions } from './account-list';
 import type { Actor } from './access';
@@ -30,7 +33,7 @@ export interface BulkActionsDeps {
   pacing: BulkPacing;
 }
 
-export const DEFAULT_BULK_PACING: BulkPacing = { batchSize: 500, concurrentBatches: 2, accountConcurrency: 8 };
+export const DEFAULT_BULK_PACING: BulkPacing = { batchSize: 500, concurrentBatches: 2, accountConcurrency: 8, batchesPerRun: 400 };
 
 export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, pacing }: BulkActionsDeps) {
   const workflowInput = (row: BulkRow): BulkWorkflowInput => ({
@@ -41,7 +44,8 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
     dryRun: row.dryRun,
     total: row.total,
     daySeconds,
-    pacing,
+    // Fixed in the input, so a later change of the default never alters a running action's replay.
+    pacing: { batchesPerRun: DEFAULT_BULK_PACING.batchesPerRun, ...pacing },
   });
 
   async function startWorkflow(row: BulkRow) {
@@ -49,6 +53,8 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
       await temporal.workflow.start('bulkActionWorkflow', {
         taskQueue,
         workflowId: bulkWorkflowId(row.id),
+        // One run per action, ever: a retried start never runs a finished action again.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         args: [workflowInput(row)],
         typedSearchAttributes: [
           { key: FIRM_ID, value: row.firmId },
@@ -72,7 +78,9 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
   }
 
   async function present(row: BulkRow) {
-    const progress = await countBulkOutcomes(db, row.id);
+    // A finished action's counts are in its report; only a running one is counted live.
+    const stored = (row.report as { counts?: BulkCounts } | null)?.counts;
+    const progress = row.status !== 'running' && stored ? stored : await countBulkOutcomes(db, row.id);
     return {
       id: row.id,
       kind: row.kind,
@@ -145,15 +153,21 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
       const prior = await db.bulkAction.findUnique({ where: { firmId_idempotencyKey: { firmId, idempotencyKey } } });
       if (prior) {
         // One whose workflow could not be started at all is resumed by the retry.
-        const resumed = prior.status === 'failed' && prior.finishedAt && isStartFailure(prior.report)
+        const resumed = prior.status === 'failed' && isStartFailure(prior.report)
           ? await db.bulkAction.update({ where: { id: prior.id }, data: { status: 'running', finishedAt: null, report: Prisma.DbNull } })
           : prior;
-        await startOrFail(resumed);
+        if (resumed.status === 'running') await startOrFail(resumed);
         return present(resumed);
       }
     }
     const row = await db.$transaction(
       async (tx) => {
+        if (fields.retryOf) {
+          // Two retries of one action at once: the second waits here, then finds the first.
+          await tx.$executeRaw`SELECT 1 FROM "BulkAction" WHERE id = ${fields.retryOf}::uuid FOR UPDATE`;
+          const earlier = await tx.bulkAction.findFirst({ where: { firmId, retryOf: fields.retryOf }, select: { id: true } });
+          if (earlier) throw conflict('already-retried', 'Already retried', `Its failed accounts were retried by bulk action ${earlier.id}; retry that one's failures instead.`);
+        }
         await checkParams(tx, firmId, fields.params);
         const action = await tx.bulkAction.create({
           data: {
@@ -178,11 +192,31 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
     return present(row);
   }
 
+  async function workflowExists(id: string): Promise<boolean> {
+    try {
+      await temporal.workflow.getHandle(bulkWorkflowId(id)).describe();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function workflowRunning(id: string): Promise<boolean> {
+    try {
+      return (await temporal.workflow.getHandle(bulkWorkflowId(id)).describe()).status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
   /** Without its workflow the action would stay "running" forever: record the failure, answer 503. */
   async function startOrFail(row: BulkRow) {
     try {
       await startWorkflow(row);
     } catch (err) {
+      // A timeout can hide a start that the server did accept: then the action is running after all.
+      if (await workflowExists(row.id)) return;
       await db.bulkAction.update({ where: { id: row.id }, data: { status: 'failed', finishedAt: new Date(), report: { startError: String((err as Error).message ?? err) } } });
       throw new Problem(503, 'workflow-unavailable', 'The bulk action could not be started', 'Temporal did not accept its workflow; nothing was changed. Retry with the same Idempotency-Key to resume it.');
     }
@@ -190,6 +224,7 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
 
   return {
     async start(firmId: string, actor: Actor, body: NewBulkAction, idempotencyKey?: string) {
+      if (body.action.kind === 'delete') requireDeleteRight(actor);
       // The stored selection says what was asked; the ids themselves are the item rows.
       const asked = 'accountIds' in body.selection ? { accountIds: body.selection.accountIds.length } : body.selection;
       return create(firmId, actor, { kind: body.action.kind, params: normalise(body.action), selection: asked, dryRun: body.dryRun }, body.selection, idempotencyKey);
@@ -233,7 +268,9 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
       res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="bulk-action-${id}.csv"`);
       res.write('position,account_id,account_name,outcome,detail,result\n');
       let after = -1;
-      for (;;) {
+      let gone = false;
+      res.once('close', () => (gone = true)); // the client went away: stop reading
+      while (!gone) {
         const rows = await db.$queryRaw<ItemRow[]>`
           SELECT i.position, i."accountId"::text AS "accountId", a.name AS "accountName", i.outcome, i.detail, i.result
           FROM "BulkActionItem" i LEFT JOIN "Account" a ON a.id = i."accountId" AND a."firmId" = ${firmId}::uuid
@@ -243,7 +280,7 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
           const item = presentItem(r);
           return [item.position, item.accountId, item.accountName ?? '', item.outcome ?? 'pending', item.detail ?? '', item.result ? JSON.stringify(item.result) : ''].map(csvField).join(',');
         });
-        if (!res.write(chunk.join('\n') + '\n')) await new Promise((resolve) => res.once('drain', resolve));
+        if (!res.write(chunk.join('\n') + '\n')) await new Promise((resolve) => (gone ? resolve(null) : (res.once('drain', resolve), res.once('close', resolve))));
         after = rows[rows.length - 1].position;
       }
       res.end();
@@ -251,25 +288,43 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
 
     /** Stops after the accounts in flight; those done stay done, the rest are reported "not reached". */
     async cancel(firmId: string, actor: Actor, id: string) {
+      await requireBulkAction(firmId, actor, id);
       const row = await db.$transaction(async (tx) => {
-        const current = await requireBulkAction(firmId, actor, id);
+        // Guarded: a cancel racing the action's own end either lands first or is refused.
+        const marked = await tx.bulkAction.updateMany({ where: { id, firmId, status: 'running', cancelRequestedAt: null }, data: { cancelRequestedAt: new Date() } });
+        const current = await tx.bulkAction.findUniqueOrThrow({ where: { id } });
         if (current.status !== 'running') throw conflict('bulk-action-finished', 'The bulk action has finished', `It ended as ${current.status}; there is nothing left to cancel.`);
-        if (current.cancelRequestedAt) return current;
-        await audit(tx, { firmId, actorId: actor.id, action: 'bulk_action.cancel_requested', data: { bulkActionId: id } });
-        return tx.bulkAction.update({ where: { id }, data: { cancelRequestedAt: new Date() } });
+        if (marked.count) await audit(tx, { firmId, actorId: actor.id, action: 'bulk_action.cancel_requested', data: { bulkActionId: id } });
+        return current;
       });
-      try {
-        await temporal.workflow.getHandle(bulkWorkflowId(id)).signal(bulkCancelSignal);
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      if (await workflowRunning(id)) {
+        await temporal.workflow.getHandle(bulkWorkflowId(id)).signal(bulkCancelSignal).catch((err) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err; // it ended meanwhile and closed the action itself
+        });
+        return present(row);
       }
-      return present(row);
+      // No workflow to do it (terminated by an operator, or never started): close the action here.
+      await applyAllPendingEffects(db, { temporal, taskQueue, daySeconds }, id);
+      await closeBulkAction(db, id, { cancelled: true });
+      return present(await db.bulkAction.findUniqueOrThrow({ where: { id } }));
     },
 
-    /** A new bulk action, same action and options, over exactly the accounts that failed in a finished one. */
-    async retryFailed(firmId: string, actor: Actor, id: string, idempotencyKey?: string) {
+    /**
+     * A new bulk action, same action and options, over exactly the accounts that failed in a finished
+     * one. Once per action: the retry's own failures are retried from the retry, so no account is done twice.
+     */
+    async retryFailed(firmId: string, actor: Actor, id: string, body: { confirm?: 'DELETE' }, idempotencyKey?: string) {
       const source = await requireBulkAction(firmId, actor, id);
       if (source.status === 'running') throw conflict('bulk-action-running', 'The bulk action is still running', 'Retry its failed accounts once it has finished.');
+      if (source.kind === 'delete') {
+        requireDeleteRight(actor);
+        if (body.confirm !== 'DELETE') throw invalid('body.confirm', 'retrying a delete deletes accounts: send confirm "DELETE"');
+      }
+      if (idempotencyKey && (await db.bulkAction.findUnique({ where: { firmId_idempotencyKey: { firmId, idempotencyKey } } }))) {
+        return create(firmId, actor, { kind: source.kind, params: source.params as unknown as BulkParams, selection: { retryOf: id }, dryRun: source.dryRun, retryOf: id }, { retryOf: id }, idempotencyKey);
+      }
+      const earlier = await db.bulkAction.findFirst({ where: { firmId, retryOf: id }, select: { id: true } });
+      if (earlier) throw conflict('already-retried', 'Already retried', `Its failed accounts were retried by bulk action ${earlier.id}; retry that one's failures instead.`);
       const failed = await db.bulkActionItem.count({ where: { bulkActionId: id, outcome: 'failed' } });
       if (!failed) throw conflict('nothing-to-retry', 'No failed accounts', 'Every account of this bulk action was done, skipped or not reached.');
       return create(
@@ -292,7 +347,7 @@ function normalise(a: NewBulkAction['action']): BulkParams {
       return { kind: a.kind, tags: a.tags.filter((t) => t.action !== 'nothing') as { tagId: string; action: 'assign' | 'remove' }[] };
     case 'contact_toggles': {
       const pick = (t: 'nothing' | 'enable' | 'disable') => (t === 'nothing' ? undefined : t);
-      return JSON.parse(JSON.stringify({ kind: a.kind, login: pick(a.login), notify: pick(a.notify), emailSync: pick(a.emailSync), invitationMessage: a.invitationMessage, preferences: a.preferences }));
+      return JSON.parse(JSON.stringify({ kind: a.kind, login: pick(a.login), notify: pick(a.notify), emailSync: pick(a.emailSync), sendInvitations: a.sendInvitations, invitationMessage: a.invitationMessage, preferences: a.preferences }));
     }
     default:
       return a;
@@ -309,15 +364,21 @@ interface ItemRow {
 }
 
 function presentItem(r: ItemRow) {
+  // An account the user may not change is reported by id only: its name is not theirs to see.
+  if (r.outcome === 'skipped' && r.detail?.startsWith(NOT_ALLOWED)) return { position: r.position, accountId: r.accountId, accountName: null, outcome: r.outcome, detail: r.detail, result: null };
   // The follow-up calls recorded for crash recovery are internal.
   const { effects: _effects, ...result } = r.result ?? {};
   return { position: r.position, accountId: r.accountId, accountName: r.accountName, outcome: r.outcome, detail: r.detail, result: r.result ? result : null };
 }
 
+function requireDeleteRight(actor: Actor) {
+  if (actor.role === 'employee') throw new Problem(403, 'forbidden', 'Not allowed to delete accounts', 'Deleting accounts in bulk is for the owner and admins.');
+}
+
 function csvField(v: string | number): string {
   const s = String(v);
   // Quote when needed; a leading =, +, - or @ is prefixed so a spreadsheet does not run it as a formula.
-  const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

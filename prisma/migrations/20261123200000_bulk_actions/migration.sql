@@ -9,7 +9,8 @@ ADD COLUMN     "retryOf" UUID,
 ADD COLUMN     "selection" JSONB NOT NULL DEFAULT '{}';
 
 -- AlterTable
-ALTER TABLE "BulkActionItem" ADD COLUMN     "result" JSONB;
+ALTER TABLE "BulkActionItem" ADD COLUMN     "effectsPending" BOOLEAN NOT NULL DEFAULT false,
+ADD COLUMN     "result" JSONB;
 
 -- CreateIndex
 CREATE UNIQUE INDEX "BulkAction_firmId_idempotencyKey_key" ON "BulkAction"("firmId", "idempotencyKey");
