@@ -6,7 +6,7 @@
 //   (b) by a plain loop without Temporal orchestration: the same service start on a task queue nobody
 //       polls (its workflow is terminated unrun), then runBulkAccount per account in this process — the same
 //       database work and the same Temporal effects (reminder workflows, hence the same emails) — then the
-//       same finishBulkAction; once sequentially and, unless BENCH_BULK_CONCURRENT_LOOP=0, with as many
+//       same finishBulkAction activity (in a mock activity context); once sequentially and, unless BENCH_BULK_CONCURRENT_LOOP=0, with as many
 //       lanes as the workflow runs accounts at once (concurrentBatches × accountConcurrency).
 // Every way works on its own account set (and its own tag), so none finds another's work already done.
 // For send message it also waits, after each run, until every notification email reached the SMTP capture
@@ -36,7 +36,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDb, type Db } from '../prisma/client';
 import { dropDatabase } from '../prisma/migration-runner';
 import { WORKFLOWS_PATH } from '../worker/worker';
@@ -122,8 +122,15 @@ interface MailStats {
 interface HistoryStats {
   parentRuns: { runId: string; events: number; bytes: number }[];
   batches: number;
-  sampled: { batch: number; events: number; bytes: number }[];
+  sampled: { batch: number; events: number; bytes: number; markers: number }[];
+  /** Workflow tasks that timed out or failed, over the parent runs and the sampled batches. */
+  taskTimeouts: number;
+  taskFailures: number;
 }
+
+type HistoryEvents = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events'];
+const countEvents = (events: HistoryEvents, attr: 'workflowTaskTimedOutEventAttributes' | 'workflowTaskFailedEventAttributes' | 'markerRecordedEventAttributes') =>
+  (events ?? []).filter((e) => e[attr]).length;
 
 interface RunResult {
   action: ActionKind;
@@ -159,6 +166,7 @@ async function main() {
   let big: BigResult | undefined;
   let comparisonWorkerPeak = NaN;
   let exitCode = 0;
+  let interrupted = false;
   const runCleanup = async () => {
     for (const step of cleanup.splice(0).reverse()) {
       try {
@@ -171,6 +179,7 @@ async function main() {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       console.error(`[bench] ${sig}: stopping and cleaning up`);
+      interrupted = true;
       const hard = setTimeout(() => process.exit(130), 20_000);
       void runCleanup().then(() => {
         clearTimeout(hard);
@@ -244,7 +253,9 @@ async function main() {
     const unpolledQueue = `bench-bulk-unpolled-${randomUUID()}`;
     const unpolledService = createBulkActionsService({ db, temporal: client, taskQueue: unpolledQueue, daySeconds: config.daySeconds, pacing: config.pacing });
     const effectTarget: BulkEffectTarget = { temporal: client, taskQueue, daySeconds: config.daySeconds };
+    // The plain loop's closing step is the workflow's own last activity, run here in an activity context.
     const loopActivities = createBulkActivities({ db, temporal: client });
+    const loopActivityEnv = new MockActivityEnvironment({ taskQueue });
 
     const newTag = async (name: string) => (await db.tag.create({ data: { firmId, name } })).id;
     const newTemplate = async (name: string) =>
@@ -336,16 +347,21 @@ async function main() {
 
     const historiesOf = async (bulkActionId: string, total: number): Promise<HistoryStats> => {
       const workflowId = bulkWorkflowId(bulkActionId);
-      const runs: { runId: string; bytes: number; start: number }[] = [];
+      const runs: { runId: string; start: number }[] = [];
       for (let attempt = 0; attempt < 20 && !runs.length; attempt++) {
-        for await (const r of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: r.runId, bytes: r.historySize ?? NaN, start: r.startTime.getTime() });
+        for await (const r of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: r.runId, start: r.startTime.getTime() });
         if (!runs.length) await sleep(250); // visibility is eventually consistent
       }
       runs.sort((a, b) => a.start - b.start);
       const parentRuns = [];
+      let taskTimeouts = 0;
+      let taskFailures = 0;
       for (const r of runs) {
-        const h = await client.workflow.getHandle(workflowId, r.runId).fetchHistory();
-        parentRuns.push({ runId: r.runId, events: h.events?.length ?? 0, bytes: r.bytes });
+        const handle = client.workflow.getHandle(workflowId, r.runId);
+        const [h, d] = await Promise.all([handle.fetchHistory(), handle.describe()]);
+        parentRuns.push({ runId: r.runId, events: h.events?.length ?? 0, bytes: d.historySize ?? NaN });
+        taskTimeouts += countEvents(h.events, 'workflowTaskTimedOutEventAttributes');
+        taskFailures += countEvents(h.events, 'workflowTaskFailedEventAttributes');
       }
       const batches = Math.ceil(total / config.pacing.batchSize);
       let picks: number[];
@@ -355,9 +371,11 @@ async function main() {
       for (const b of picks) {
         const handle = client.workflow.getHandle(batchWorkflowId(bulkActionId, b));
         const [h, d] = await Promise.all([handle.fetchHistory(), handle.describe()]);
-        sampled.push({ batch: b, events: h.events?.length ?? 0, bytes: d.historySize ?? NaN });
+        sampled.push({ batch: b, events: h.events?.length ?? 0, bytes: d.historySize ?? NaN, markers: countEvents(h.events, 'markerRecordedEventAttributes') });
+        taskTimeouts += countEvents(h.events, 'workflowTaskTimedOutEventAttributes');
+        taskFailures += countEvents(h.events, 'workflowTaskFailedEventAttributes');
       }
-      return { parentRuns, batches, sampled };
+      return { parentRuns, batches, sampled, taskTimeouts, taskFailures };
     };
 
     const bodyOf = async (action: ActionKind, setTag: string, label: string): Promise<NewBulkAction> => ({
@@ -437,7 +455,7 @@ async function main() {
       };
       await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, items.length)) }, lane));
       const loopSeconds = (performance.now() - tLoop) / 1000;
-      await loopActivities.finishBulkAction({ bulkActionId: row.id, cancelled: false });
+      await loopActivityEnv.run(loopActivities.finishBulkAction, { bulkActionId: row.id, cancelled: false, daySeconds: config.daySeconds });
       const seconds = (performance.now() - t0) / 1000;
       const finishEpoch = Date.now();
       const cpu = cpuOf(cpu0, cpuSample());
@@ -455,8 +473,8 @@ async function main() {
 
     // 1. Workflow vs plain loop, per action, each way on its own account set.
     const ways: Way[] = ['workflow', 'loop-seq', ...(config.concurrentLoop ? (['loop-conc'] as Way[]) : [])];
-    const runWay = (way: Way, action: ActionKind, setTag: string, n: number, label: string) =>
-      way === 'workflow' ? viaWorkflow(action, setTag, n, label, true) : viaLoop(action, setTag, n, label, way === 'loop-seq' ? 1 : config.lanes);
+    const runWay = (way: Way, action: ActionKind, setTag: string, n: number, label: string, measured = true) =>
+      way === 'workflow' ? viaWorkflow(action, setTag, n, label, measured) : viaLoop(action, setTag, n, label, way === 'loop-seq' ? 1 : config.lanes);
     if (config.accounts > 0 && config.actions.length) {
       const t = performance.now();
       const sets = new Map<Way, string>();
@@ -467,7 +485,7 @@ async function main() {
       await startWorker();
 
       if (warmTag) {
-        for (const action of config.actions) for (const way of ways) await runWay(way, action, warmTag, config.warmup, `warm-up ${action} ${way}`);
+        for (const action of config.actions) for (const way of ways) await runWay(way, action, warmTag, config.warmup, `warm-up ${action} ${way}`, false);
         log('warm-up done');
       }
       for (const action of config.actions) {
@@ -499,7 +517,9 @@ async function main() {
       big = { run, workerPeakRssMiB, seedSeconds };
     }
   } catch (err) {
-    console.error('[bench] failed:', err);
+    // After a signal the stack is being torn down under the running step: its error is only noise.
+    if (interrupted) console.error('[bench] interrupted');
+    else console.error('[bench] failed:', err);
     exitCode = 1;
   } finally {
     const totalSeconds = (performance.now() - started) / 1000;
@@ -523,8 +543,8 @@ function countsText(c: BulkCounts): string {
 
 const cpuText = (c: RunResult['cpu']) => `${fmt(c.worker)} / ${fmt(c.temporal)} / ${fmt(c.postgres)} / ${fmt(c.bench)} / ${fmt(c.others)}`;
 
-function historyText(h: HistoryStats | undefined): { parent: string; batches: string } {
-  if (!h) return { parent: '—', batches: '—' };
+function historyText(h: HistoryStats | undefined): { parent: string; batches: string; tasks: string } {
+  if (!h) return { parent: '—', batches: '—', tasks: '—' };
   const largest = h.parentRuns.reduce((a, r) => (r.events > a.events ? r : a), { runId: '', events: 0, bytes: NaN });
   const ev = h.sampled.map((s) => s.events);
   const bytes = h.sampled.map((s) => s.bytes);
@@ -533,6 +553,7 @@ function historyText(h: HistoryStats | undefined): { parent: string; batches: st
     batches: ev.length
       ? `${h.sampled.length === h.batches ? 'all' : `${h.sampled.length} of`} ${h.batches}: max ${Math.max(...ev)} events / ${fmt(Math.max(...bytes) / 1024, 0)} KiB, median ${percentile(ev, 50)}`
       : '—',
+    tasks: `${h.taskTimeouts} timed out, ${h.taskFailures} failed`,
   };
 }
 
@@ -578,9 +599,9 @@ function mailTable(rs: RunResult[]): string {
 function historyTable(rs: RunResult[]): string {
   const rows: Cell[][] = rs.filter((r) => r.histories).map((r) => {
     const h = historyText(r.histories);
-    return [`${r.action} (${r.accounts} accounts)`, h.parent, h.batches];
+    return [`${r.action} (${r.accounts} accounts)`, h.parent, h.batches, h.tasks];
   });
-  return table(['workflow run', 'parent `bulk-<id>`', 'batch children `bulk-<id>-batch-<n>`'], rows);
+  return table(['workflow run', 'parent `bulk-<id>`', 'batch children `bulk-<id>-batch-<n>`', 'workflow tasks (parent runs + those batches)'], rows);
 }
 
 function bigTable(b: BigResult): string {
@@ -594,7 +615,8 @@ function bigTable(b: BigResult): string {
     ['parent history', h.parent],
     ...(r.histories?.parentRuns.length ? [['parent runs: events each', r.histories.parentRuns.map((p) => p.events).join(', ')] as Cell[]] : []),
     ['batch children', h.batches],
-    ...(r.histories ? [['sampled batches: events', r.histories.sampled.map((s) => `#${s.batch}: ${s.events}`).join(', ')] as Cell[]] : []),
+    ...(r.histories ? [['sampled batches: events (local-activity markers)', r.histories.sampled.map((s) => `#${s.batch}: ${s.events} (${s.markers})`).join(', ')] as Cell[]] : []),
+    ['workflow tasks (parent runs + sampled batches)', h.tasks],
     ['worker peak RSS MiB (VmHWM)', fmt(b.workerPeakRssMiB, 0)],
     ['CPU s worker / Temporal / PostgreSQL / bench / other', cpuText(r.cpu)],
     ['seeding s (not in the figures)', fmt(b.seedSeconds)],
@@ -631,6 +653,8 @@ function renderReport(startedAt: Date, totalSeconds: number, rs: RunResult[], bi
         'Plain loop: the same service start on a task queue nobody polls, `runBulkAccount` per account in the bench process (same database work, same Temporal effects), then the same `finishBulkAction`.',
       '',
       comparisonTable(rs),
+      '',
+      'CPU: the worker process, our Temporal dev server, PostgreSQL (our database\'s backends and the shared writers), this process (the API service and the plain loop) and every other process on the machine (not ours: a high figure means the machine was shared).',
       '',
       ratioTable(rs),
       '',
