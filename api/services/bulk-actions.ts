@@ -33,6 +33,9 @@ export interface BulkActionsDeps {
   pacing: BulkPacing;
 }
 
+/** Snapshots at least this large refresh the item table's planner statistics (autovacuum may be slow or off). */
+const ANALYZE_AFTER_ROWS = 1000;
+
 export const DEFAULT_BULK_PACING: BulkPacing = { batchSize: 500, concurrentBatches: 2, accountConcurrency: 8, batchesPerRun: 400 };
 
 export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, pacing }: BulkActionsDeps) {
@@ -188,6 +191,10 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
       },
       { timeout: 120_000 },
     );
+    // Fresh statistics before the first account: with the table's old ones the planner takes the new
+    // action id for a rare value and looks items up through the position index, scanning every item of
+    // the action for each account (50 ms instead of 0.5 ms at 100,000 accounts, measured).
+    if (row.total >= ANALYZE_AFTER_ROWS) await db.$executeRawUnsafe('ANALYZE "BulkActionItem"');
     await startOrFail(row);
     return present(row);
   }
