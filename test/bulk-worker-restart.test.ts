@@ -53,8 +53,10 @@ test('a worker killed mid-action, then restarted, finishes it with each account 
     expect(threads[0].messages).toHaveLength(1);
   }
   const addresses = accounts.map((a) => a.contacts[0].address);
-  await eventually(async () => addresses.every((addr) => stack.smtp.to(addr).length >= 1), 30_000, 'one email per recipient');
+  // An email whose SMTP send the kill interrupted is claimed for 90 s before another attempt may send it
+  // (a send is never repeated while it might still be under way), so allow for that.
+  await eventually(async () => addresses.every((addr) => stack.smtp.to(addr).length >= 1), 120_000, 'one email per recipient');
   await sleep(2000);
   for (const addr of addresses) expect(stack.smtp.to(addr).filter((m) => /sent you a message/.test(m.subject))).toHaveLength(1);
   expect(await stack.db.auditEvent.count({ where: { action: 'chat.message_posted', accountId: { in: accounts.map((a) => a.accountId) } } })).toBe(30);
-});
+}, 240_000); // the run, the restart, and up to 90 s of an interrupted email's claim

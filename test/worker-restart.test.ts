@@ -27,6 +27,9 @@ test('a worker killed while reminders sleep, then restarted, sends each reminder
   }
   // 3 threads × 2 emails: notifications out, then the worker dies mid-sleep.
   await stack.smtp.waitFor(() => true, 6, 20_000);
+  // Mid-sleep means after the sends are recorded: the SMTP server has a mail a moment before its log row
+  // is marked sent, and a kill in that moment leaves the claim to expire (90 s) before anything resends.
+  await eventually(async () => (await stack.db.outboundEmail.count({ where: { firmId: firm.firmId, status: 'sent' } })) >= 6, 10_000, 'notifications marked sent');
   await killWorker(worker);
   await sleep(3000); // the first reminders fall due with no worker running
   expect(stack.smtp.mails.filter((m) => /^Reminder/.test(m.subject))).toHaveLength(0);
