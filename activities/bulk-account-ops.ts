@@ -97,7 +97,8 @@ const sendMessage: Step = async (tx, ctx, account) => {
   const reminders = ctx.params.reminders;
   if (reminders) {
     const settings = { enabled: false, intervalDays: 3, count: 1, ...reminders };
-    if (validateSettings(settings)) throw new Error(`invalid reminder settings: ${validateSettings(settings)}`);
+    const problem = validateSettings(settings);
+    if (problem) throw new Error(`invalid reminder settings: ${problem}`);
     await tx.reminderSettings.create({ data: { firmId: ctx.firmId, itemKind: 'chat', itemId: thread.id, ...settings } });
   }
   const message = await tx.chatMessage.create({ data: { firmId: ctx.firmId, threadId: thread.id, author: 'firm', body, firmUserId: ctx.actor!.id } });

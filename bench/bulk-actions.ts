@@ -54,6 +54,7 @@ import { batchWorkflowId, type BulkCounts, type BulkPacing } from '../shared/bul
 import { bulkWorkflowId } from '../shared/workflow-ids';
 import { BATCHES_PER_RUN } from '../workflows/bulk-action';
 import {
+  cleanupOnExit,
   ROOT, cpuDiff, cpuSample, createBenchDatabase, envBool, envInt, fmt, log, percentile, sleep, startTemporal, startWorkerProcess,
   table, temporalDynamicConfig, temporalServerPid, trackStack, trackWorkerPid, type Cell, type WorkerProcess,
 } from './support';
@@ -161,32 +162,13 @@ async function main() {
   const started = performance.now();
   const startedAt = new Date();
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const cleanup: (() => Promise<unknown> | unknown)[] = [];
   const results: RunResult[] = [];
   let big: BigResult | undefined;
   let comparisonWorkerPeak = NaN;
   let exitCode = 0;
   let interrupted = false;
-  const runCleanup = async () => {
-    for (const step of cleanup.splice(0).reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        console.error('[bench] cleanup:', err instanceof Error ? err.message : err);
-      }
-    }
-  };
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      console.error(`[bench] ${sig}: stopping and cleaning up`);
-      interrupted = true;
-      const hard = setTimeout(() => process.exit(130), 20_000);
-      void runCleanup().then(() => {
-        clearTimeout(hard);
-        process.exit(130);
-      });
-    });
-  }
+  // Cleanup runs in reverse at the end, or on SIGINT/SIGTERM (then the process exits 130).
+  const { steps: cleanup, run: runCleanup } = cleanupOnExit(() => (interrupted = true));
 
   try {
     log(`config: ${JSON.stringify(config)}`);

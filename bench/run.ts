@@ -42,7 +42,7 @@ import { startSmtpCapture, type SmtpCapture } from '../test/support/smtp-capture
 import { runEventApiBench, type EventApiOptions, type EventApiResult } from './event-api';
 import { runLatenessBench, type LatenessOptions, type LatenessResult } from './reminder-lateness';
 import {
-  ROOT, createBenchDatabase, envBool, envInt, envList, fmt, log, percentile, startTemporal, startWorkerProcess,
+  ROOT, cleanupOnExit, createBenchDatabase, envBool, envInt, envList, fmt, log, percentile, startTemporal, startWorkerProcess,
   table, temporalDynamicConfig, temporalServerPid, trackStack, trackWorkerPid, type Cell, type WorkerProcess,
 } from './support';
 
@@ -73,29 +73,10 @@ async function main() {
   const started = performance.now();
   const startedAt = new Date();
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const cleanup: (() => Promise<unknown> | unknown)[] = [];
   let exitCode = 0;
   let eventResult: EventApiResult | undefined;
   const lateness: LatenessResult[] = [];
-  const runCleanup = async () => {
-    for (const step of cleanup.splice(0).reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        console.error('[bench] cleanup:', err instanceof Error ? err.message : err);
-      }
-    }
-  };
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      console.error(`[bench] ${sig}: stopping and cleaning up`);
-      const hard = setTimeout(() => process.exit(130), 20_000);
-      void runCleanup().then(() => {
-        clearTimeout(hard);
-        process.exit(130);
-      });
-    });
-  }
+  const { steps: cleanup, run: runCleanup } = cleanupOnExit();
   try {
     log(`config: ${JSON.stringify(config)}`);
     const databaseUrl = await createBenchDatabase();

@@ -49,6 +49,35 @@ export function log(msg: string): void {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Cleanup steps (drop the database, stop Temporal and the worker), run in reverse order by `run()` at the
+ * end, or on SIGINT/SIGTERM, after which the process exits 130 (at the latest 20 s later).
+ */
+export function cleanupOnExit(onSignal?: () => void) {
+  const steps: (() => Promise<unknown> | unknown)[] = [];
+  const run = async () => {
+    for (const step of steps.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        console.error('[bench] cleanup:', err instanceof Error ? err.message : err);
+      }
+    }
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      console.error(`[bench] ${sig}: stopping and cleaning up`);
+      onSignal?.();
+      const hard = setTimeout(() => process.exit(130), 20_000);
+      void run().then(() => {
+        clearTimeout(hard);
+        process.exit(130);
+      });
+    });
+  }
+  return { steps, run };
+}
+
 // ----------------------------------------------------------------------------------------- database
 
 /** A fresh database with the migrations applied; the caller drops it (dropDatabase) at the end. */

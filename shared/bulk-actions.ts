@@ -28,16 +28,6 @@ export type BulkParams =
   | { kind: 'request_pending_approvals'; message?: string };
 
 export type BulkKind = BulkParams['kind'];
-export const BULK_KINDS: readonly BulkKind[] = [
-  'manage_tags',
-  'apply_folder_template',
-  'send_message',
-  'archive',
-  'restore',
-  'delete',
-  'contact_toggles',
-  'request_pending_approvals',
-];
 
 /** null until the account is processed; not_reached when the action was cancelled first. */
 export type BulkOutcome = 'done' | 'skipped' | 'failed' | 'not_reached';

@@ -20,6 +20,7 @@ import { accountFilterConditions } from './account-list';
 import type { Actor } from './access';
 import { audit } from './audit';
 import { conflict, invalid, notFound, Problem } from '../problem';
+import { encodeCreatedCursor, olderThanCursor } from '../created-cursor';
 
 type Tx = Prisma.TransactionClient;
 type BulkRow = Awaited<ReturnType<Db['bulkAction']['findUniqueOrThrow']>>;
@@ -199,20 +200,12 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
     return present(row);
   }
 
-  async function workflowExists(id: string): Promise<boolean> {
+  /** The workflow's status (RUNNING, COMPLETED, …), or null when there is none. */
+  async function workflowStatus(id: string): Promise<string | null> {
     try {
-      await temporal.workflow.getHandle(bulkWorkflowId(id)).describe();
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async function workflowRunning(id: string): Promise<boolean> {
-    try {
-      return (await temporal.workflow.getHandle(bulkWorkflowId(id)).describe()).status.name === 'RUNNING';
+      return (await temporal.workflow.getHandle(bulkWorkflowId(id)).describe()).status.name;
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
+      if (err instanceof WorkflowNotFoundError) return null;
       throw err;
     }
   }
@@ -223,7 +216,7 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
       await startWorkflow(row);
     } catch (err) {
       // A timeout can hide a start that the server did accept: then the action is running after all.
-      if (await workflowExists(row.id)) return;
+      if ((await workflowStatus(row.id).catch(() => null)) !== null) return;
       await db.bulkAction.update({ where: { id: row.id }, data: { status: 'failed', finishedAt: new Date(), report: { startError: String((err as Error).message ?? err) } } });
       throw new Problem(503, 'workflow-unavailable', 'The bulk action could not be started', 'Temporal did not accept its workflow; nothing was changed. Retry with the same Idempotency-Key to resume it.');
     }
@@ -243,16 +236,13 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
 
     async list(firmId: string, actor: Actor, q: z.infer<typeof bulkListQuery>) {
       const where: Prisma.BulkActionWhereInput = { firmId, ...(q.status ? { status: q.status } : {}), ...(actor.role === 'employee' ? { startedBy: actor.id } : {}) };
-      if (q.before) {
-        const [at, id] = decodeListCursor(q.before);
-        where.OR = [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: id } }];
-      }
+      if (q.before) Object.assign(where, olderThanCursor(q.before, 'query.before'));
       const rows = await db.bulkAction.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: q.limit + 1 });
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       return {
         items: await Promise.all(page.map(present)),
-        nextCursor: rows.length > q.limit ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url') : null,
+        nextCursor: rows.length > q.limit ? encodeCreatedCursor(last) : null,
       };
     },
 
@@ -304,7 +294,7 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
         if (marked.count) await audit(tx, { firmId, actorId: actor.id, action: 'bulk_action.cancel_requested', data: { bulkActionId: id } });
         return current;
       });
-      if (await workflowRunning(id)) {
+      if ((await workflowStatus(id)) === 'RUNNING') {
         await temporal.workflow.getHandle(bulkWorkflowId(id)).signal(bulkCancelSignal).catch((err) => {
           if (!(err instanceof WorkflowNotFoundError)) throw err; // it ended meanwhile and closed the action itself
         });
@@ -327,11 +317,6 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
         requireDeleteRight(actor);
         if (body.confirm !== 'DELETE') throw invalid('body.confirm', 'retrying a delete deletes accounts: send confirm "DELETE"');
       }
-      if (idempotencyKey && (await db.bulkAction.findUnique({ where: { firmId_idempotencyKey: { firmId, idempotencyKey } } }))) {
-        return create(firmId, actor, { kind: source.kind, params: source.params as unknown as BulkParams, selection: { retryOf: id }, dryRun: source.dryRun, retryOf: id }, { retryOf: id }, idempotencyKey);
-      }
-      const earlier = await db.bulkAction.findFirst({ where: { firmId, retryOf: id }, select: { id: true } });
-      if (earlier) throw conflict('already-retried', 'Already retried', `Its failed accounts were retried by bulk action ${earlier.id}; retry that one's failures instead.`);
       const failed = await db.bulkActionItem.count({ where: { bulkActionId: id, outcome: 'failed' } });
       if (!failed) throw conflict('nothing-to-retry', 'No failed accounts', 'Every account of this bulk action was done, skipped or not reached.');
       return create(
@@ -390,10 +375,3 @@ function csvField(v: string | number): string {
 }
 
 const isStartFailure = (report: unknown) => typeof report === 'object' && report !== null && 'startError' in report;
-
-function decodeListCursor(cursor: string): [Date, string] {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const date = new Date(at);
-  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) throw invalid('query.before', 'must be a nextCursor from an earlier page');
-  return [date, id];
-}

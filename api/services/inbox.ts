@@ -1,24 +1,17 @@
 // The acting firm user's inbox (bulk-action reports and other notifications), newest first.
 import type { Db } from '../../prisma/client';
-import { invalid, notFound } from '../problem';
+import { notFound } from '../problem';
+import { encodeCreatedCursor, olderThanCursor } from '../created-cursor';
 
 export async function listInbox(db: Db, firmId: string, userId: string, q: { unread?: boolean; limit: number; before?: string }) {
   const rows = await db.inboxNotification.findMany({
-    where: { firmId, firmUserId: userId, ...(q.unread ? { readAt: null } : {}), ...(q.before ? before(q.before) : {}) },
+    where: { firmId, firmUserId: userId, ...(q.unread ? { readAt: null } : {}), ...(q.before ? olderThanCursor(q.before, 'query.before') : {}) },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: q.limit + 1,
   });
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
-  return { items: page.map(present), nextCursor: rows.length > q.limit ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url') : null };
-}
-
-/** After the cursor's row in (createdAt, id) order, so rows of the same millisecond are not skipped. */
-function before(cursor: string) {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const date = new Date(at);
-  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) throw invalid('query.before', 'must be a nextCursor from an earlier page');
-  return { OR: [{ createdAt: { lt: date } }, { createdAt: date, id: { lt: id } }] };
+  return { items: page.map(present), nextCursor: rows.length > q.limit ? encodeCreatedCursor(last) : null };
 }
 
 export async function markRead(db: Db, firmId: string, userId: string, id: string) {
