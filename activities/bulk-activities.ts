@@ -1,14 +1,14 @@
 // Activities of the bulk-action workflows. processBulkAccount runs as a local activity (one per account:
 // short database work, no server round trip per account); the others are ordinary activities.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { isPermanentError } from './error-kind';
+import { isPermanentError } from '../prisma/errors';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../prisma/client';
 import type { BulkAccountResult, BulkCounts } from '../shared/bulk-actions';
-import { bulkContextCache } from './bulk-context';
-import { applyAllPendingEffects, recordBulkFailure, runBulkAccount } from './bulk-runner';
-import { closeBulkAction, type BulkEndStatus } from './bulk-close';
-import type { BulkEffectTarget } from './bulk-effects';
+import { bulkContextCache } from '../domain/bulk/context';
+import { applyAllPendingEffects, recordBulkFailure, runBulkAccount } from '../domain/bulk/runner';
+import { closeBulkAction, type BulkEndStatus } from '../domain/bulk/close';
+import type { BulkEffectTarget } from '../domain/bulk/effects';
 
 export interface BulkActivityDeps {
   db: Db;

@@ -3,11 +3,11 @@
 // reaches the workflow's history or the logs; the link exists only in the email.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../prisma/client';
-import type { Mailer } from './mailer';
-import { sendEmailOnce } from './outbound-email';
-import { renderInvitationEmail } from '../shared/invitation-email';
-import { invitationEmailKey, invitationExpiry } from '../shared/invitation-messages';
-import { hashInvitationToken, newInvitationToken } from '../shared/invitation-token';
+import type { Mailer } from '../domain/email/mailer';
+import { sendEmailOnce } from '../domain/email/outbound-email';
+import { renderInvitationEmail } from '../domain/email/invitation-email';
+import { invitationEmailKey, invitationExpiry } from '../shared/contracts/invitation';
+import { hashInvitationToken, newInvitationToken } from '../domain/invitations/token';
 
 export interface InvitationActivityDeps {
   db: Db;

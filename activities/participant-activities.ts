@@ -3,8 +3,8 @@
 // only; names, addresses and texts are read here, and each email has a business key so a retry never
 // sends it twice.
 import type { Db } from '../prisma/client';
-import type { Mailer } from './mailer';
-import { sendEmailOnce, type SendOutcome } from './outbound-email';
+import type { Mailer } from '../domain/email/mailer';
+import { sendEmailOnce, type SendOutcome } from '../domain/email/outbound-email';
 
 export interface ParticipantActivityDeps {
   db: Db;

@@ -1,11 +1,11 @@
 // Activities of the item reminder workflow, built from injected dependencies.
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { Prisma, type Db } from '../prisma/client';
-import type { Mailer } from './mailer';
-import { readItemSnapshot } from './item-snapshot';
-import { loadCandidateEmails } from './recipient-lookup';
-import { renderItemEmail } from './email-content';
-import { sendEmailOnce } from './outbound-email';
+import type { Mailer } from '../domain/email/mailer';
+import { readItemSnapshot } from '../domain/items/snapshot';
+import { loadCandidateEmails } from '../domain/items/recipient-lookup';
+import { renderItemEmail } from '../domain/email/item-email';
+import { sendEmailOnce } from '../domain/email/outbound-email';
 import { selectRecipients, CATEGORY_OF_ITEM, type CandidateEmail } from '../shared/recipients';
 import type { DispatchRequest, DispatchResult, ItemRef } from '../shared/reminder-types';
 

@@ -6,7 +6,7 @@ import swaggerUi from 'swagger-ui-express';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Db } from '../prisma/client';
-import type { Mailer } from '../activities/mailer';
+import type { Mailer } from '../domain/email/mailer';
 import { authenticate } from './auth';
 import { idempotency } from './idempotency';
 import { errorHandler, notFoundRoute } from './error-handler';
@@ -14,11 +14,11 @@ import { buildOpenApi } from './openapi';
 import { checkHealth } from './health';
 import { v1Routes } from './routes';
 import { clientActionRoutes } from './routes/client-actions';
-import { createReminderWorkflows } from './services/reminder-workflows';
-import { createInvitationWorkflows } from './services/invitations';
+import { createReminderWorkflows } from '../domain/items/reminder-workflows';
+import { createInvitationWorkflows } from '../domain/invitations/invitations';
 import { publicInvitationRoutes } from './routes/contacts';
-import { createItemsService } from './services/items';
-import { createBulkActionsService, DEFAULT_BULK_PACING } from './services/bulk-actions';
+import { createItemsService } from '../domain/items/items';
+import { createBulkActionsService, DEFAULT_BULK_PACING } from '../domain/bulk/bulk-actions';
 import type { BulkPacing } from '../shared/bulk-actions';
 
 export interface AppDeps {

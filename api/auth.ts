@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Db } from '../prisma/client';
-import { Problem } from './problem';
+import { Problem } from '../domain/errors';
 
 const KEY_PREFIX = 'nk_';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

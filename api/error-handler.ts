@@ -3,7 +3,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from 'pino';
-import { Problem } from './problem';
+import { Problem } from '../domain/errors';
 
 const TYPE_BASE = 'https://nudge.dev/problems/';
 

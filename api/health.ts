@@ -1,7 +1,7 @@
 // GET /health: whether the database, Temporal and SMTP answer, for operators and load balancers.
 import type { Client } from '@temporalio/client';
 import type { Db } from '../prisma/client';
-import type { Mailer } from '../activities/mailer';
+import type { Mailer } from '../domain/email/mailer';
 
 type Check = { ok: boolean; ms: number; error?: string };
 

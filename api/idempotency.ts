@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Db } from '../prisma/client';
 import { Prisma } from '../prisma/client';
-import { Problem } from './problem';
+import { Problem } from '../domain/errors';
 
 /** A key left "in progress" this long belongs to a crashed request; a retry may take it over. */
 const STALE_AFTER_MS = 60_000;

@@ -1,9 +1,9 @@
 // API process: serves the firm apps' HTTP API.
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
-import { loadConfig } from '../shared/config';
+import { loadConfig } from '../config/config';
 import { createDb } from '../prisma/client';
-import { createMailer } from '../activities/mailer';
+import { createMailer } from '../domain/email/mailer';
 import { createApp } from './app';
 
 async function main() {

@@ -6,10 +6,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createDb, type Db } from '../prisma/client';
 import { dropDatabase, ensureDatabase, migrate } from '../prisma/migration-runner';
-import { createFirm } from '../api/services/firms';
-import { accountPageSql, listAccounts, type AccountListQuery } from '../api/services/account-list';
+import { createFirm } from '../domain/firms/firms';
+import { accountPageSql, listAccounts, type AccountListQuery } from '../domain/accounts/list';
 import { Prisma } from '../prisma/client';
-import type { Actor } from '../api/services/access';
+import type { Actor } from '../domain/access/access';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
 /** Pages walked (following nextCursor) per run of a combination. */

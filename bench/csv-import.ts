@@ -7,8 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { createDb } from '../prisma/client';
 import { ensureDatabase, dropDatabase, migrate } from '../prisma/migration-runner';
-import { createFirm } from '../api/services/firms';
-import { importContacts, TEMPLATE_COLUMNS } from '../api/services/csv-import';
+import { createFirm } from '../domain/firms/firms';
+import { importContacts, TEMPLATE_COLUMNS } from '../domain/contacts/csv-import';
 
 const ROWS = Number(process.env.BENCH_CSV_ROWS ?? 10_000);
 const CHUNK = 64 * 1024;

@@ -12,12 +12,12 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import { PrismaClient } from '../generated/prisma';
 import { createDb, type Db } from '../prisma/client';
-import type { Mailer } from '../activities/mailer';
+import type { Mailer } from '../domain/email/mailer';
 import { createApp } from '../api/app';
 import { hashApiKey } from '../api/auth';
-import { createFirm } from '../api/services/firms';
-import { firmMessagePostedSignal } from '../shared/reminder-messages';
-import { reminderStartOptions } from '../api/services/reminder-workflows';
+import { createFirm } from '../domain/firms/firms';
+import { firmMessagePostedSignal } from '../shared/contracts/item-reminder';
+import { reminderStartOptions } from '../domain/items/reminder-workflows';
 import { fmt, log, percentile, profileCpu, runLoad, seedClients, sleep, type LoadResult, type WorkerProcess } from './support';
 
 export interface EventApiOptions {

@@ -14,9 +14,9 @@ import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import type { Db } from '../prisma/client';
-import { createFirm } from '../api/services/firms';
-import { createItemsService } from '../api/services/items';
-import { createReminderWorkflows } from '../api/services/reminder-workflows';
+import { createFirm } from '../domain/firms/firms';
+import { createItemsService } from '../domain/items/items';
+import { createReminderWorkflows } from '../domain/items/reminder-workflows';
 import type { CapturedMail, SmtpCapture } from '../test/support/smtp-capture';
 import { cpuDiff, cpuSample, threadCpu, type CpuCategory, fmt, log, percentile, readVmHwmMiB, runLoad, seedClients, sleep, type WorkerProcess } from './support';
 

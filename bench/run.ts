@@ -35,7 +35,7 @@ import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDb, type Db } from '../prisma/client';
 import { dropDatabase } from '../prisma/migration-runner';
-import { createMailer, type Mailer } from '../activities/mailer';
+import { createMailer, type Mailer } from '../domain/email/mailer';
 import { WORKFLOWS_PATH } from '../worker/worker';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startSmtpCapture, type SmtpCapture } from '../test/support/smtp-capture';

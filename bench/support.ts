@@ -8,7 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
-import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../shared/search-attributes';
+import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../shared/contracts/search-attributes';
 import { ensureDatabase, migrate } from '../prisma/migration-runner';
 import type { Db } from '../prisma/client';
 

@@ -2,7 +2,7 @@
 // RSS can be read from /proc/<pid>/status. Built with the same createNudgeWorker as worker/main.ts.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createDb } from '../prisma/client';
-import { createMailer } from '../activities/mailer';
+import { createMailer } from '../domain/email/mailer';
 import { createNudgeWorker } from '../worker/worker';
 import { PORTAL_URL, startCpuProfile, type CpuCategory, type WorkerProcessConfig } from './support';
 

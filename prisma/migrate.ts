@@ -1,7 +1,7 @@
 // `npm run db:migrate`: create the database if needed and apply pending migrations.
 import path from 'node:path';
 import { ensureDatabase, migrate } from './migration-runner';
-import { loadConfig } from '../shared/config';
+import { loadConfig } from '../config/config';
 
 async function main() {
   const { databaseUrl } = loadConfig();

@@ -1,9 +1,9 @@
 // `npm run firm:create -- --name "Acme" --owner-email owner@acme.test [--owner-name "Ada Owner"]`:
 // creates a firm with its owner and prints the API key (shown once; only its hash is stored).
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../shared/config';
+import { loadConfig } from '../config/config';
 import { createDb } from '../prisma/client';
-import { createFirm } from '../api/services/firms';
+import { createFirm } from '../domain/firms/firms';
 
 async function main() {
   const { values } = parseArgs({ options: { name: { type: 'string' }, 'owner-email': { type: 'string' }, 'owner-name': { type: 'string' } } });

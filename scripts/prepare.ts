@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ensureTemporalCli } from './temporal-cli';
 import { ensureDatabase, migrate } from '../prisma/migration-runner';
-import { loadConfig } from '../shared/config';
+import { loadConfig } from '../config/config';
 
 const root = path.resolve(__dirname, '..');
 const mtime = (p: string) => (existsSync(p) ? statSync(p).mtimeMs : 0);

@@ -3,7 +3,7 @@
 // and we exit non-zero.
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { loadConfig } from '../shared/config';
+import { loadConfig } from '../config/config';
 import {
   assertPortFree, canConnect, forwardLines, signalGroup, spawnGroup, startTemporalDevServer, terminate, waitUntil,
 } from './temporal-dev';

@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { promisify } from 'node:util';
-import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../shared/contracts/search-attributes';
 import { ensureTemporalCli } from './temporal-cli';
 
 const root = path.resolve(__dirname, '..');

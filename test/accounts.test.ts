@@ -2,7 +2,7 @@
 // (filters, sort, cursor pages, login/notify/email-sync columns), the profile overview, and bad input.
 import { randomUUID } from 'node:crypto';
 import { startStack, type Stack, type FirmHandle } from './support/stack';
-import { validateCustomFields } from '../api/services/custom-fields';
+import { validateCustomFields } from '../domain/settings/custom-fields';
 import { rowCounter, expectRefused, type BadInputCase } from './support/bad-input';
 
 let stack: Stack;

@@ -3,10 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDb, type Db } from '../prisma/client';
-import { createFirm } from '../api/services/firms';
+import { createFirm } from '../domain/firms/firms';
 import { createReminderActivities } from '../activities/reminder-activities';
-import { sendEmailOnce } from '../activities/outbound-email';
-import type { Mailer, OutgoingMail } from '../activities/mailer';
+import { sendEmailOnce } from '../domain/email/outbound-email';
+import type { Mailer, OutgoingMail } from '../domain/email/mailer';
 import { reminderWorkflowId, dispatchKey } from '../shared/workflow-ids';
 import type { ItemRef } from '../shared/reminder-types';
 

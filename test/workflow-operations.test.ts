@@ -6,7 +6,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import { reminderWorkflowId } from '../shared/workflow-ids';
-import { manualResendSignal } from '../shared/reminder-messages';
+import { manualResendSignal } from '../shared/contracts/item-reminder';
 import type { ItemReminderInput } from '../workflows/item-reminder';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });

@@ -1,8 +1,8 @@
 // Worker process: runs the reminder and bulk-action workflows and their activities.
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../shared/config';
+import { loadConfig } from '../config/config';
 import { createDb } from '../prisma/client';
-import { createMailer } from '../activities/mailer';
+import { createMailer } from '../domain/email/mailer';
 import { createNudgeWorker } from './worker';
 
 async function main() {

@@ -18,7 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { createBulkActivities } from '../activities/bulk-activities';
 import { batchWorkflowId, bulkCancelSignal, type BulkBatchInput, type BulkCounts, type BulkWorkflowInput } from '../shared/bulk-actions';
-import { FIRM_ID, ITEM_ID, ITEM_KIND, STARTED_BY, STATUS } from '../shared/search-attributes';
+import { FIRM_ID, ITEM_ID, ITEM_KIND, STARTED_BY, STATUS } from '../shared/contracts/search-attributes';
 
 type BulkActivities = ReturnType<typeof createBulkActivities>;
 

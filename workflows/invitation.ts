@@ -3,9 +3,9 @@
 // Input, signals and history hold ids and times only: the token is made and emailed inside an activity.
 import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createInvitationActivities } from '../activities/invitation-activities';
-import { STATUS } from '../shared/search-attributes';
-import * as msg from '../shared/invitation-messages';
-import type { InvitationOutcome, InvitationState } from '../shared/invitation-messages';
+import { STATUS } from '../shared/contracts/search-attributes';
+import * as msg from '../shared/contracts/invitation';
+import type { InvitationOutcome, InvitationState } from '../shared/contracts/invitation';
 
 export interface InvitationInput {
   invitationId: string;

@@ -13,8 +13,8 @@ import {
 import type { createReminderActivities } from '../activities/reminder-activities';
 import { nextStep } from '../shared/reminder-policy';
 import { dispatchKey } from '../shared/workflow-ids';
-import { STATUS } from '../shared/search-attributes';
-import * as msg from '../shared/reminder-messages';
+import { STATUS } from '../shared/contracts/search-attributes';
+import * as msg from '../shared/contracts/item-reminder';
 import type {
   DispatchKind,
   DispatchResult,

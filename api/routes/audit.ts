@@ -2,10 +2,10 @@
 import { Router } from 'express';
 import type { Db } from '../../prisma/client';
 import { route, idParams } from '../route';
-import * as s from '../schemas';
-import { listAudit } from '../services/audit';
-import { requireAccountAccess, seesAllAccounts } from '../services/access';
-import { Problem } from '../problem';
+import * as s from '../schemas/index';
+import { listAudit } from '../../domain/audit/audit';
+import { requireAccountAccess, seesAllAccounts } from '../../domain/access/access';
+import { Problem } from '../../domain/errors';
 
 export function auditRoutes(db: Db): Router {
   const r = Router();

@@ -1,8 +1,8 @@
 // Bulk actions: start (one route, the action typed by `kind`), progress, list, cancel, report, retry.
 import { Router } from 'express';
 import { route, idParams } from '../route';
-import * as s from '../bulk-schemas';
-import type { BulkActionsService } from '../services/bulk-actions';
+import * as s from '../schemas/bulk-actions';
+import type { BulkActionsService } from '../../domain/bulk/bulk-actions';
 
 export function bulkActionRoutes(bulk: BulkActionsService): Router {
   const r = Router();

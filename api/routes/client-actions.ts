@@ -9,11 +9,11 @@ import type { Db } from '../../prisma/client';
 import { route, idParams, type RouteSpec } from '../route';
 import { authenticate } from '../auth';
 import { idempotency } from '../idempotency';
-import { Problem } from '../problem';
-import * as actions from '../services/client-actions';
-import * as notes from '../services/notes';
-import { accountTimeline, contactTimeline } from '../services/timeline';
-import { csvTemplate, importContacts } from '../services/csv-import';
+import { Problem } from '../../domain/errors';
+import * as actions from '../../domain/timeline/client-actions';
+import * as notes from '../../domain/timeline/notes';
+import { accountTimeline, contactTimeline } from '../../domain/timeline/timeline';
+import { csvTemplate, importContacts } from '../../domain/contacts/csv-import';
 import type { ParticipantNotificationInput } from '../../workflows/participant-notification';
 
 export interface ClientActionDeps {

@@ -2,11 +2,11 @@
 import { Router } from 'express';
 import type { Db } from '../../prisma/client';
 import { route, idParams } from '../route';
-import * as s from '../schemas';
-import * as contacts from '../services/contacts';
-import * as invitations from '../services/invitations';
-import type { InvitationWorkflows } from '../services/invitations';
-import * as todos from '../services/portal-todos';
+import * as s from '../schemas/index';
+import * as contacts from '../../domain/contacts/contacts';
+import * as invitations from '../../domain/invitations/invitations';
+import type { InvitationWorkflows } from '../../domain/invitations/invitations';
+import * as todos from '../../domain/items/portal-todos';
 
 export function contactRoutes(db: Db, wf: InvitationWorkflows): Router {
   const r = Router();

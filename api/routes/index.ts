@@ -2,14 +2,14 @@
 // start workflows, are mounted by app.ts itself).
 import { Router } from 'express';
 import type { Db } from '../../prisma/client';
-import type { ItemsService } from '../services/items';
+import type { ItemsService } from '../../domain/items/items';
 import { userRoutes } from './users';
 import { itemRoutes } from './items';
 import { auditRoutes } from './audit';
 import { accountRoutes } from './accounts';
 import { contactRoutes } from './contacts';
-import type { InvitationWorkflows } from '../services/invitations';
-import type { BulkActionsService } from '../services/bulk-actions';
+import type { InvitationWorkflows } from '../../domain/invitations/invitations';
+import type { BulkActionsService } from '../../domain/bulk/bulk-actions';
 import { bulkActionRoutes } from './bulk-actions';
 import { templateRoutes } from './templates';
 

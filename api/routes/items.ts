@@ -2,9 +2,9 @@
 import { Router } from 'express';
 import type { Db } from '../../prisma/client';
 import { route, idParams } from '../route';
-import * as s from '../schemas';
+import * as s from '../schemas/index';
 import { z } from 'zod';
-import type { ItemsService } from '../services/items';
+import type { ItemsService } from '../../domain/items/items';
 import type { ItemKind } from '../../shared/reminder-types';
 
 const KIND_BY_PATH: Record<z.infer<typeof s.itemKindPath>, ItemKind> = {

@@ -4,10 +4,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../prisma/client';
 import { route, idParams } from '../route';
-import * as s from '../bulk-schemas';
-import * as templates from '../services/templates';
-import * as inbox from '../services/inbox';
-import { requireAccountAccess } from '../services/access';
+import * as s from '../schemas/bulk-actions';
+import * as templates from '../../domain/settings/templates';
+import * as inbox from '../../domain/inbox/inbox';
+import { requireAccountAccess } from '../../domain/access/access';
 
 const inboxQuery = z
   .object({

@@ -2,8 +2,8 @@
 import { Router } from 'express';
 import type { Db } from '../../prisma/client';
 import { route, idParams } from '../route';
-import * as s from '../schemas';
-import { conflict } from '../problem';
+import * as s from '../schemas/index';
+import { conflict } from '../../domain/errors';
 
 export function userRoutes(db: Db): Router {
   const r = Router();

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureTemporalCli } from '../../scripts/temporal-cli';
-import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../shared/search-attributes';
+import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../shared/contracts/search-attributes';
 import { ensureDatabase, migrate } from '../../prisma/migration-runner';
 
 export default async function globalSetup() {

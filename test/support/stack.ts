@@ -7,10 +7,10 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createDb, type Db } from '../../prisma/client';
-import { createMailer, type Mailer } from '../../activities/mailer';
+import { createMailer, type Mailer } from '../../domain/email/mailer';
 import { createNudgeWorker, WORKFLOWS_PATH } from '../../worker/worker';
 import { createApp } from '../../api/app';
-import { createFirm } from '../../api/services/firms';
+import { createFirm } from '../../domain/firms/firms';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture';
 import type { BulkPacing } from '../../shared/bulk-actions';
 

@@ -1,4 +1,4 @@
-import { renderItemEmail } from '../../activities/email-content';
+import { renderItemEmail } from '../../domain/email/item-email';
 
 const input = { firmName: 'Acme CPA', accountName: 'Rossi Family', itemKind: 'approval' as const, itemTitle: 'Tax return', dispatchKind: 'reminder' as const, link: 'http://portal/x' };
 

@@ -1,0 +1,45 @@
+// Who may see and change an account (SPEC §6): owner and admin always; an employee when on the
+// account's team or holding "view all accounts". Another firm's account is "not found" (404), never
+// "forbidden", so ids of other firms do not leak; a same-firm account the user may not open is 403.
+import type { Db } from '../../prisma/client';
+import { Prisma } from '../../prisma/client';
+import { conflict, notFound, Problem } from '../errors';
+
+export interface Actor {
+  id: string;
+  role: 'owner' | 'admin' | 'employee';
+  canViewAllAccounts: boolean;
+}
+
+type Tx = Db | Prisma.TransactionClient;
+
+export const seesAllAccounts = (actor: Actor) => actor.role !== 'employee' || actor.canViewAllAccounts;
+
+/** The account filter a list query adds for this actor. */
+export function accountScope(firmId: string, actor: Actor): Prisma.AccountWhereInput {
+  return seesAllAccounts(actor) ? { firmId } : { firmId, team: { some: { firmUserId: actor.id } } };
+}
+
+/** Loads the account if the actor may open it: 404 for no such account in the firm, 403 for no right to it. */
+export async function requireAccountAccess(db: Tx, firmId: string, actor: Actor, accountId: string) {
+  const account = await db.account.findFirst({ where: { id: accountId, firmId } });
+  if (!account) throw notFound('Account', accountId);
+  if (seesAllAccounts(actor)) return account;
+  const member = await db.accountTeamMember.findUnique({ where: { accountId_firmUserId: { accountId, firmUserId: actor.id } } });
+  if (!member) {
+    throw new Problem(403, 'forbidden', 'Not allowed on this account', 'Only the owner, admins, the account’s team and employees with “view all accounts” may open or change it.');
+  }
+  return account;
+}
+
+/**
+ * Locks the account row for the rest of the transaction (concurrent PATCHes of custom fields or team
+ * would otherwise overwrite each other's read-merge-write) and refuses archived accounts, which are read-only.
+ */
+export async function requireWritableAccount(tx: Prisma.TransactionClient, firmId: string, accountId: string) {
+  await tx.$executeRaw`SELECT 1 FROM "Account" WHERE id = ${accountId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
+  const account = await tx.account.findFirst({ where: { id: accountId, firmId } });
+  if (!account) throw notFound('Account', accountId);
+  if (account.status === 'archived') throw conflict('account-archived', 'The account is archived', 'Archived accounts are read-only; restore the account first.');
+  return account;
+}

@@ -1,0 +1,170 @@
+// Accounts: create, update, the firm-scoped lookup every account route starts from, and the firm's tags.
+import type { Db } from '../../prisma/client';
+import { Prisma } from '../../prisma/client';
+import { audit } from '../audit/audit';
+import { presentEmail } from '../contacts/email-view';
+import { validateCustomFields } from '../settings/custom-fields';
+import { requireFirmUsers, setTeam } from './team';
+import { requireWritableAccount } from '../access/access';
+import { conflict, invalid, notFound } from '../errors';
+
+type Tx = Prisma.TransactionClient;
+export type AccountType = 'individual' | 'company' | 'other';
+
+export async function requireAccount(db: Db | Prisma.TransactionClient, firmId: string, accountId: string) {
+  const account = await db.account.findFirst({ where: { id: accountId, firmId } });
+  if (!account) throw notFound('Account', accountId);
+  return account;
+}
+
+export interface AccountInput {
+  name: string;
+  type: AccountType;
+  photoUrl?: string;
+  customFields?: Record<string, unknown>;
+  /** Tag ids or tag names of this firm. */
+  tags?: string[];
+  /** Firm user ids. */
+  team?: string[];
+}
+
+export async function createAccount(db: Db, firmId: string, actorId: string, input: AccountInput) {
+  return db.$transaction(async (tx) => {
+    const customFields = await validateCustomFields(tx, firmId, 'account', input.customFields ?? {});
+    const tagIds = input.tags ? await resolveTags(tx, firmId, input.tags) : [];
+    if (input.team) await requireFirmUsers(tx, firmId, input.team, 'body.team');
+    const account = await tx.account.create({
+      data: { firmId, name: input.name, type: input.type, photoUrl: input.photoUrl, customFields },
+    });
+    await audit(tx, { firmId, actorId, action: 'account.created', accountId: account.id, data: { name: account.name, type: account.type } });
+    if (tagIds.length) await tx.accountTag.createMany({ data: tagIds.map((tagId) => ({ accountId: account.id, tagId })) });
+    if (input.team) await setTeam(tx, firmId, actorId, account.id, input.team);
+    return account;
+  });
+}
+
+export interface AccountPatch {
+  name?: string;
+  type?: AccountType;
+  photoUrl?: string | null;
+  /** Merged into the stored values; null clears a field. */
+  customFields?: Record<string, unknown>;
+  /** Replaces the account's tags. */
+  tags?: string[];
+  /** Replaces the team; each addition and removal is recorded in the team history. */
+  team?: string[];
+}
+
+export async function updateAccount(db: Db, firmId: string, actorId: string, accountId: string, patch: AccountPatch) {
+  return db.$transaction(async (tx) => {
+    const account = await requireWritableAccount(tx, firmId, accountId);
+    const data: Prisma.AccountUpdateInput = { updatedAt: new Date() };
+    if (patch.name !== undefined) data.name = patch.name;
+    if (patch.type !== undefined) data.type = patch.type;
+    if (patch.photoUrl !== undefined) data.photoUrl = patch.photoUrl;
+    if (patch.customFields !== undefined) {
+      const merged = { ...(account.customFields as Record<string, unknown>), ...patch.customFields };
+      data.customFields = await validateCustomFields(tx, firmId, 'account', merged);
+    }
+    const tagIds = patch.tags ? await resolveTags(tx, firmId, patch.tags) : undefined;
+    if (patch.team) await requireFirmUsers(tx, firmId, patch.team, 'body.team');
+    const updated = await tx.account.update({ where: { id: accountId }, data });
+    if (tagIds) {
+      await tx.accountTag.deleteMany({ where: { accountId, tagId: { notIn: tagIds } } });
+      await tx.accountTag.createMany({ data: tagIds.map((tagId) => ({ accountId, tagId })), skipDuplicates: true });
+    }
+    if (patch.team) await setTeam(tx, firmId, actorId, accountId, patch.team);
+    const { team: _recordedPerChange, ...changes } = patch;
+    await audit(tx, { firmId, actorId, action: 'account.updated', accountId, data: { changes: changes as Prisma.InputJsonObject } });
+    return updated;
+  });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Tag references are ids or names of the firm's tags; an unknown one is a 422 naming it. */
+async function resolveTags(tx: Tx, firmId: string, refs: string[]): Promise<string[]> {
+  const ids = refs.filter((r) => UUID.test(r));
+  const names = refs.filter((r) => !UUID.test(r));
+  const tags = await tx.tag.findMany({ where: { firmId, OR: [{ id: { in: ids } }, { name: { in: names } }] }, select: { id: true, name: true } });
+  const resolved = refs.map((r, i) => {
+    const tag = tags.find((t) => t.id === r || t.name === r);
+    if (!tag) throw invalid(`body.tags.${i}`, `no tag "${r}" in this firm`);
+    return tag.id;
+  });
+  return [...new Set(resolved)];
+}
+
+export async function createTag(db: Db, firmId: string, actorId: string, input: { name: string; color?: string }) {
+  try {
+    return await db.$transaction(async (tx) => {
+      const tag = await tx.tag.create({ data: { firmId, name: input.name, ...(input.color ? { color: input.color } : {}) } });
+      await audit(tx, { firmId, actorId, action: 'tag.created', data: { tagId: tag.id, name: tag.name, color: tag.color } });
+      return tag;
+    });
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw conflict('tag-exists', 'Tag already exists', `The firm already has a tag named "${input.name}".`);
+    throw err;
+  }
+}
+
+export function listTags(db: Db, firmId: string) {
+  return db.tag.findMany({ where: { firmId }, orderBy: { name: 'asc' } });
+}
+
+/** The firm's tag, locked until the transaction ends so a concurrent change or delete waits for this one. */
+async function requireTag(tx: Tx, firmId: string, tagId: string) {
+  await tx.$executeRaw`SELECT 1 FROM "Tag" WHERE id = ${tagId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
+  const tag = await tx.tag.findFirst({ where: { id: tagId, firmId } });
+  if (!tag) throw notFound('Tag', tagId);
+  return tag;
+}
+
+export async function updateTag(db: Db, firmId: string, actorId: string, tagId: string, patch: { name?: string; color?: string }) {
+  try {
+    return await db.$transaction(async (tx) => {
+      const tag = await requireTag(tx, firmId, tagId);
+      const data: Prisma.TagUpdateInput = {};
+      if (patch.name !== undefined) data.name = patch.name;
+      if (patch.color !== undefined) data.color = patch.color;
+      const updated = await tx.tag.update({ where: { id: tagId }, data });
+      await audit(tx, { firmId, actorId, action: 'tag.updated', data: { tagId, from: { name: tag.name, color: tag.color }, to: { name: updated.name, color: updated.color } } });
+      return updated;
+    });
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw conflict('tag-exists', 'Tag already exists', `The firm already has a tag named "${patch.name}".`);
+    throw err;
+  }
+}
+
+/** Deletes the tag; the database removes it from every account (AccountTag cascades). */
+export async function deleteTag(db: Db, firmId: string, actorId: string, tagId: string) {
+  await db.$transaction(async (tx) => {
+    const tag = await requireTag(tx, firmId, tagId);
+    const accounts = await tx.accountTag.count({ where: { tagId } });
+    await tx.tag.delete({ where: { id: tagId } });
+    await audit(tx, { firmId, actorId, action: 'tag.deleted', data: { tagId, name: tag.name, color: tag.color, removedFromAccounts: accounts } });
+  });
+}
+
+/** The account with its linked contacts in alphabetical order, each with its per-account link and all its emails. */
+export async function getAccount(db: Db, firmId: string, accountId: string) {
+  const account = await db.account.findFirst({
+    where: { id: accountId, firmId },
+    include: { contacts: { include: { contact: { include: { emails: { orderBy: { address: 'asc' } } } } } } },
+  });
+  if (!account) throw notFound('Account', accountId);
+  const contacts = account.contacts
+    .map((l) => ({
+      id: l.contact.id,
+      firstName: l.contact.firstName,
+      lastName: l.contact.lastName,
+      description: l.description,
+      signerPriority: l.signerPriority,
+      signingAuthority: l.signingAuthority,
+      emails: l.contact.emails.map(presentEmail),
+    }))
+    .sort((a, b) => `${a.lastName} ${a.firstName}`.localeCompare(`${b.lastName} ${b.firstName}`));
+  const { contacts: _links, ...rest } = account;
+  return { ...rest, contacts };
+}

@@ -1,0 +1,80 @@
+// An account's team: the firm users working on it (who, for employees, decides access), and the history
+// of who added or removed whom and when (AccountTeamChange), written with each change.
+import type { Db } from '../../prisma/client';
+import { Prisma } from '../../prisma/client';
+import { audit } from '../audit/audit';
+import { invalid, notFound } from '../errors';
+import { requireWritableAccount } from '../access/access';
+
+type Tx = Prisma.TransactionClient;
+
+/** Fails with 422 naming the field unless every id is a user of this firm. */
+export async function requireFirmUsers(tx: Tx | Db, firmId: string, userIds: string[], field: string) {
+  const found = await tx.firmUser.findMany({ where: { firmId, id: { in: userIds } }, select: { id: true } });
+  const missing = userIds.find((id) => !found.some((u) => u.id === id));
+  if (missing) throw invalid(field, `${missing} is not a user of this firm`);
+}
+
+/** Adds a member inside the caller's transaction; returns false when already on the team (nothing recorded). */
+export async function addMember(tx: Tx, firmId: string, actorId: string, accountId: string, firmUserId: string): Promise<boolean> {
+  // skipDuplicates makes a concurrent double add record one change, not two.
+  const { count } = await tx.accountTeamMember.createMany({ data: [{ accountId, firmUserId }], skipDuplicates: true });
+  if (count === 0) return false;
+  await tx.accountTeamChange.create({ data: { accountId, firmUserId, added: true, changedBy: actorId } });
+  await audit(tx, { firmId, actorId, action: 'account.team_member_added', accountId, data: { firmUserId } });
+  return true;
+}
+
+/** Removes a member inside the caller's transaction; returns false when not on the team. */
+export async function removeMember(tx: Tx, firmId: string, actorId: string, accountId: string, firmUserId: string): Promise<boolean> {
+  const { count } = await tx.accountTeamMember.deleteMany({ where: { accountId, firmUserId } });
+  if (count === 0) return false;
+  await tx.accountTeamChange.create({ data: { accountId, firmUserId, added: false, changedBy: actorId } });
+  await audit(tx, { firmId, actorId, action: 'account.team_member_removed', accountId, data: { firmUserId } });
+  return true;
+}
+
+/** Makes the team exactly `userIds`, recording each addition and removal. */
+export async function setTeam(tx: Tx, firmId: string, actorId: string, accountId: string, userIds: string[]) {
+  const current = await tx.accountTeamMember.findMany({ where: { accountId }, select: { firmUserId: true } });
+  for (const m of current) if (!userIds.includes(m.firmUserId)) await removeMember(tx, firmId, actorId, accountId, m.firmUserId);
+  for (const id of userIds) await addMember(tx, firmId, actorId, accountId, id);
+}
+
+export async function addTeamMember(db: Db, firmId: string, actorId: string, accountId: string, firmUserId: string) {
+  return db.$transaction(async (tx) => {
+    await requireWritableAccount(tx, firmId, accountId);
+    await requireFirmUsers(tx, firmId, [firmUserId], 'body.firmUserId');
+    const added = await addMember(tx, firmId, actorId, accountId, firmUserId);
+    if (added) await tx.account.update({ where: { id: accountId }, data: { updatedAt: new Date() } });
+    return { added, team: await listTeam(tx, accountId) };
+  });
+}
+
+export async function removeTeamMember(db: Db, firmId: string, actorId: string, accountId: string, firmUserId: string) {
+  await db.$transaction(async (tx) => {
+    await requireWritableAccount(tx, firmId, accountId);
+    if (!(await removeMember(tx, firmId, actorId, accountId, firmUserId))) throw notFound('Team member', firmUserId);
+    await tx.account.update({ where: { id: accountId }, data: { updatedAt: new Date() } });
+  });
+}
+
+export async function listTeam(db: Tx | Db, accountId: string) {
+  const rows = await db.accountTeamMember.findMany({ where: { accountId }, include: { user: { select: { id: true, name: true, email: true, role: true } } }, orderBy: { addedAt: 'asc' } });
+  return rows.map((m) => ({ ...m.user, addedAt: m.addedAt.toISOString() }));
+}
+
+/** Newest first, with the names of the member and of who made the change. */
+export async function teamHistory(db: Tx | Db, firmId: string, accountId: string) {
+  const changes = await db.accountTeamChange.findMany({ where: { accountId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  const ids = [...new Set(changes.flatMap((c) => [c.firmUserId, ...(c.changedBy ? [c.changedBy] : [])]))];
+  const users = new Map((await db.firmUser.findMany({ where: { firmId, id: { in: ids } }, select: { id: true, name: true } })).map((u) => [u.id, u.name]));
+  return changes.map((c) => ({
+    change: c.added ? 'added' : 'removed',
+    firmUserId: c.firmUserId,
+    firmUserName: users.get(c.firmUserId) ?? null,
+    changedBy: c.changedBy,
+    changedByName: c.changedBy ? (users.get(c.changedBy) ?? null) : null,
+    at: c.createdAt.toISOString(),
+  }));
+}

@@ -1,0 +1,266 @@
+// One account's share of a bulk action, per kind. Each step runs inside the caller's transaction with
+// the account row locked, writes its changes and audit entries (or, in a dry run, only says what it
+// would do), and returns the outcome plus the Temporal calls to make after commit. A rule the account
+// does not meet (archived, not allowed, nothing to change) is a skip with a reason, never an error.
+import { Prisma } from '../../prisma/client';
+import type { ItemKind, ItemRef } from '../../shared/reminder-types';
+import { validateSettings } from '../../shared/reminder-policy';
+import { seesAllAccounts } from '../access/access';
+import { audit } from '../audit/audit';
+import { preferenceColumns } from '../contacts/email-view';
+import { createInvitation, noEffects, revokeOpenInvitations } from '../invitations/invitations';
+import type { BulkContext } from './context';
+import type { BulkEffect } from './effects';
+
+type Tx = Prisma.TransactionClient;
+type Account = { id: string; name: string; status: 'active' | 'archived' };
+
+export interface AccountPlan {
+  outcome: 'done' | 'skipped';
+  detail: string | null;
+  /** What was (or would be) done, for the report. */
+  result: Record<string, unknown>;
+  effects: BulkEffect[];
+}
+
+const skip = (detail: string, result: Record<string, unknown> = {}): AccountPlan => ({ outcome: 'skipped', detail, result, effects: [] });
+const done = (result: Record<string, unknown>, effects: BulkEffect[] = []): AccountPlan => ({ outcome: 'done', detail: null, result, effects });
+const ARCHIVED = 'archived accounts are read-only; restore it first';
+/** The start of the skip reason for accounts the user may not change (the report hides their names). */
+export const NOT_ALLOWED = 'not allowed';
+
+/** Checks that apply to every kind, then the kind's own step. */
+export async function planAccount(tx: Tx, ctx: BulkContext, accountId: string): Promise<AccountPlan> {
+  const rows = await tx.$queryRaw<Account[]>`
+    SELECT id::text, name, status::text AS status FROM "Account" WHERE id = ${accountId}::uuid AND "firmId" = ${ctx.firmId}::uuid FOR UPDATE`;
+  const account = rows[0];
+  if (!account) return skip('no such account in this firm (deleted since, or never one of its accounts)');
+  if (!ctx.actor) return skip('the user who started the action no longer exists');
+  if (!seesAllAccounts(ctx.actor)) {
+    const member = await tx.accountTeamMember.findUnique({ where: { accountId_firmUserId: { accountId, firmUserId: ctx.actor.id } } });
+    if (!member) return skip(`${NOT_ALLOWED}: the user who started the action may not change this account`);
+  }
+  return STEPS[ctx.params.kind](tx, ctx, account);
+}
+
+type Step = (tx: Tx, ctx: BulkContext, account: Account) => Promise<AccountPlan>;
+
+const bulkAudit = (tx: Tx, ctx: BulkContext, action: string, accountId: string | null, data: Prisma.InputJsonObject, extra: { contactId?: string } = {}) =>
+  audit(tx, { firmId: ctx.firmId, actorId: ctx.actor!.id, action, accountId, ...extra, data: { ...data, bulkActionId: ctx.bulkActionId } });
+
+const manageTags: Step = async (tx, ctx, account) => {
+  if (ctx.params.kind !== 'manage_tags') throw new Error('wrong step');
+  if (account.status === 'archived') return skip(ARCHIVED);
+  const have = new Set((await tx.accountTag.findMany({ where: { accountId: account.id }, select: { tagId: true } })).map((t) => t.tagId));
+  // A tag deleted since the action started is left out rather than failing every account.
+  const known = ctx.params.tags.filter((t) => ctx.tagNames.has(t.tagId));
+  const add = known.filter((t) => t.action === 'assign' && !have.has(t.tagId)).map((t) => t.tagId);
+  const remove = known.filter((t) => t.action === 'remove' && have.has(t.tagId)).map((t) => t.tagId);
+  const result = { tagsAdded: add.map((id) => ctx.tagNames.get(id)!), tagsRemoved: remove.map((id) => ctx.tagNames.get(id)!) };
+  if (!add.length && !remove.length) return skip('tags already as asked', result);
+  if (ctx.dryRun) return done(result);
+  if (add.length) await tx.accountTag.createMany({ data: add.map((tagId) => ({ accountId: account.id, tagId })), skipDuplicates: true });
+  if (remove.length) await tx.accountTag.deleteMany({ where: { accountId: account.id, tagId: { in: remove } } });
+  await tx.account.update({ where: { id: account.id }, data: { updatedAt: new Date() } });
+  await bulkAudit(tx, ctx, 'account.tags_changed', account.id, result);
+  return done(result);
+};
+
+const applyFolderTemplate: Step = async (tx, ctx, account) => {
+  if (account.status === 'archived') return skip(ARCHIVED);
+  const have = new Set((await tx.accountFolder.findMany({ where: { accountId: account.id }, select: { path: true } })).map((f) => f.path));
+  const missing = ctx.folderPaths.filter((p) => !have.has(p));
+  const result = { foldersCreated: missing };
+  if (!missing.length) return skip('the template’s folders already exist', result);
+  if (ctx.dryRun) return done(result);
+  await tx.accountFolder.createMany({ data: missing.map((path) => ({ accountId: account.id, path })), skipDuplicates: true });
+  await bulkAudit(tx, ctx, 'account.folders_created', account.id, result);
+  return done(result);
+};
+
+/** {{accountName}} and {{firmName}} in a chat template; unknown placeholders stay as written. */
+export function personalise(text: string, values: Record<string, string>): string {
+  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => values[key] ?? whole);
+}
+
+const sendMessage: Step = async (tx, ctx, account) => {
+  if (ctx.params.kind !== 'send_message') throw new Error('wrong step');
+  if (account.status === 'archived') return skip(ARCHIVED);
+  if (!ctx.chatTemplate) return skip('the chat template has been deleted');
+  const values = { accountName: account.name, firmName: ctx.firmName };
+  const subject = personalise(ctx.chatTemplate.name, values);
+  const body = personalise(ctx.chatTemplate.body, values);
+  // The report keeps a preview, not every account's full copy of the body.
+  const result = { messagePosted: { subject, preview: body.length > 200 ? `${body.slice(0, 200)}…` : body } };
+  if (ctx.dryRun) return done(result);
+  const thread = await tx.chatThread.create({ data: { firmId: ctx.firmId, accountId: account.id, subject } });
+  const reminders = ctx.params.reminders;
+  if (reminders) {
+    const settings = { enabled: false, intervalDays: 3, count: 1, ...reminders };
+    const problem = validateSettings(settings);
+    if (problem) throw new Error(`invalid reminder settings: ${problem}`);
+    await tx.reminderSettings.create({ data: { firmId: ctx.firmId, itemKind: 'chat', itemId: thread.id, ...settings } });
+  }
+  const message = await tx.chatMessage.create({ data: { firmId: ctx.firmId, threadId: thread.id, author: 'firm', body, firmUserId: ctx.actor!.id } });
+  const item: ItemRef = { firmId: ctx.firmId, accountId: account.id, kind: 'chat', itemId: thread.id };
+  await audit(tx, { firmId: ctx.firmId, actorId: ctx.actor!.id, action: 'chat.thread_created', accountId: account.id, itemKind: 'chat', itemId: thread.id, data: { subject, bulkActionId: ctx.bulkActionId } });
+  await audit(tx, { firmId: ctx.firmId, actorId: ctx.actor!.id, action: 'chat.message_posted', accountId: account.id, itemKind: 'chat', itemId: thread.id, data: { messageId: message.id, bulkActionId: ctx.bulkActionId } });
+  return done({ ...result, threadId: thread.id, messageId: message.id }, [{ type: 'message-posted', item, messageId: message.id }]);
+};
+
+/**
+ * Archiving makes the account read-only and its reminders stop at their next check (the reminder
+ * workflows read the account's status). Restoring re-arms the reminders of its open items.
+ */
+const setStatus =
+  (to: 'active' | 'archived'): Step =>
+  async (tx, ctx, account) => {
+    if (account.status === to) return skip(`already ${to}`);
+    const result = { status: { from: account.status, to } };
+    if (ctx.dryRun) return done(result);
+    await tx.account.update({ where: { id: account.id }, data: { status: to } });
+    await bulkAudit(tx, ctx, to === 'archived' ? 'account.archived' : 'account.restored', account.id, result);
+    return done(result, to === 'active' ? await rearmReminders(tx, ctx, account.id) : []);
+  };
+
+async function rearmReminders(tx: Tx, ctx: BulkContext, accountId: string): Promise<BulkEffect[]> {
+  const [threads, signatures, approvals] = await Promise.all([
+    tx.chatThread.findMany({ where: { accountId, status: 'open' }, select: { id: true } }),
+    tx.signatureRequest.findMany({ where: { accountId, status: 'pending' }, select: { id: true } }),
+    tx.approvalRequest.findMany({ where: { accountId, status: 'pending' }, select: { id: true } }),
+  ]);
+  const items = [...threads.map((t) => ['chat', t.id] as const), ...signatures.map((r) => ['signature', r.id] as const), ...approvals.map((r) => ['approval', r.id] as const)];
+  if (!items.length) return [];
+  const enabled = await tx.reminderSettings.findMany({ where: { itemId: { in: items.map(([, id]) => id) }, enabled: true } });
+  return enabled.map((r) => ({
+    type: 'settings-changed' as const,
+    item: { firmId: ctx.firmId, accountId, kind: r.itemKind, itemId: r.itemId },
+    settings: { enabled: r.enabled, intervalDays: r.intervalDays, count: r.count },
+  }));
+}
+
+/**
+ * Removes the account with everything it holds. Contacts linked to no other account go too (they are
+ * this account's people); contacts shared with other accounts stay there. The account's reminder
+ * workflows are terminated and its contacts' open invitations revoked once this commits.
+ */
+const deleteAccount: Step = async (tx, ctx, account) => {
+  if (account.status !== 'archived') return skip('only archived accounts can be deleted; archive it first');
+  const [threads, signatures, approvals] = await Promise.all([
+    tx.chatThread.findMany({ where: { accountId: account.id }, select: { id: true } }),
+    tx.signatureRequest.findMany({ where: { accountId: account.id }, select: { id: true } }),
+    tx.approvalRequest.findMany({ where: { accountId: account.id }, select: { id: true } }),
+  ]);
+  // The contacts are locked (in id order) before asking which belong to no other account, so two
+  // accounts sharing a contact and deleted at the same time cannot both leave it behind.
+  const contactIds = (
+    await tx.$queryRaw<{ id: string }[]>`
+      SELECT c.id::text FROM "Contact" c JOIN "AccountContact" ac ON ac."contactId" = c.id
+      WHERE ac."accountId" = ${account.id}::uuid ORDER BY c.id FOR UPDATE OF c`
+  ).map((c) => c.id);
+  const shared = new Set(
+    (await tx.accountContact.findMany({ where: { contactId: { in: contactIds }, accountId: { not: account.id } }, select: { contactId: true } })).map((l) => l.contactId),
+  );
+  const ownContacts = contactIds.filter((id) => !shared.has(id));
+  const items: { kind: ItemKind; itemId: string }[] = [
+    ...threads.map((t) => ({ kind: 'chat' as const, itemId: t.id })),
+    ...signatures.map((r) => ({ kind: 'signature' as const, itemId: r.id })),
+    ...approvals.map((r) => ({ kind: 'approval' as const, itemId: r.id })),
+  ];
+  const result = { deleted: { name: account.name, chatThreads: threads.length, signatureRequests: signatures.length, approvalRequests: approvals.length, contactsDeleted: ownContacts.length, contactsKept: shared.size } };
+  if (ctx.dryRun) return done(result);
+
+  const invitations = noEffects();
+  const ownEmails = (await tx.contactEmail.findMany({ where: { contactId: { in: ownContacts } }, select: { id: true } })).map((e) => e.id);
+  for (const id of ownEmails) await revokeOpenInvitations(tx, id, invitations);
+  await tx.reminderSettings.deleteMany({ where: { itemId: { in: items.map((i) => i.itemId) } } });
+  await tx.reminderDispatch.deleteMany({ where: { accountId: account.id } });
+  await tx.outboundEmail.deleteMany({ where: { OR: [{ accountId: account.id }, { contactEmailId: { in: ownEmails } }] } });
+  await tx.note.deleteMany({ where: { OR: [{ accountId: account.id }, { contactId: { in: ownContacts } }] } });
+  await tx.loginEvent.deleteMany({ where: { OR: [{ accountId: account.id }, { contactEmailId: { in: ownEmails } }] } });
+  await tx.auditEvent.deleteMany({ where: { OR: [{ accountId: account.id }, { contactId: { in: ownContacts } }] } });
+  await tx.account.delete({ where: { id: account.id } }); // threads, documents, requests, to-dos, tags, team, folders, links cascade
+  await tx.contact.deleteMany({ where: { id: { in: ownContacts } } }); // their emails and invitations cascade
+  // The firm's record of the deletion outlives the account's own timeline.
+  await bulkAudit(tx, ctx, 'account.deleted', null, { accountId: account.id, ...result.deleted });
+  const effects: BulkEffect[] = [];
+  if (items.length) effects.push({ type: 'stop-reminders', items });
+  if (invitations.revoke.length) effects.push({ type: 'invitations', effects: invitations });
+  return done(result, effects);
+};
+
+const contactToggles: Step = async (tx, ctx, account) => {
+  const p = ctx.params;
+  if (p.kind !== 'contact_toggles') throw new Error('wrong step');
+  if (account.status === 'archived') return skip(ARCHIVED);
+  // Locked in id order: a contact shared by two selected accounts is decided once, by whichever step
+  // gets it first; the other then sees it already switched (no second invitation).
+  const locked = await tx.$queryRaw<{ id: string }[]>`
+    SELECT e.id::text FROM "ContactEmail" e JOIN "AccountContact" ac ON ac."contactId" = e."contactId"
+    WHERE ac."accountId" = ${account.id}::uuid ORDER BY e.id FOR UPDATE OF e`;
+  const emails = await tx.contactEmail.findMany({ where: { id: { in: locked.map((e) => e.id) } }, orderBy: { address: 'asc' } });
+  if (!emails.length) return skip('the account has no contact email');
+  const invitations = noEffects();
+  const changed: { address: string; changes: Record<string, unknown> }[] = [];
+  const invited: string[] = [];
+  for (const e of emails) {
+    const changes: Record<string, unknown> = {};
+    if (p.login === 'enable' && e.login === 'off') changes.login = 'pending';
+    if (p.login === 'disable' && e.login !== 'off') changes.login = 'off';
+    if (p.notify === 'enable' && !e.notify) changes.notify = true;
+    if (p.notify === 'disable' && e.notify) changes.notify = false;
+    if (p.notify === 'enable' && p.preferences) {
+      const cols = preferenceColumns(p.preferences);
+      const differs = Object.entries(cols).some(([col, v]) => (e as unknown as Record<string, unknown>)[col] !== v);
+      if (differs) changes.preferences = p.preferences;
+    }
+    if (p.emailSync === 'enable' && !e.emailSync) changes.emailSync = true;
+    if (p.emailSync === 'disable' && e.emailSync) changes.emailSync = false;
+    if (!Object.keys(changes).length) continue;
+    changed.push({ address: e.address, changes });
+    const invite = changes.login === 'pending' && p.sendInvitations !== false;
+    if (invite) invited.push(e.address);
+    if (ctx.dryRun) continue;
+
+    const { login, preferences, ...toggles } = changes as { login?: string; preferences?: Record<string, boolean> } & Record<string, boolean>;
+    await tx.contactEmail.update({
+      where: { id: e.id },
+      // Pending without an invitation when the caller sends them later; with one, createInvitation sets it.
+      data: { ...toggles, ...(login === 'off' || (login === 'pending' && !invite) ? { login } : {}), ...(preferences ? preferenceColumns(preferences) : {}) },
+    });
+    if (login === 'off') await revokeOpenInvitations(tx, e.id, invitations);
+    if (invite) await createInvitation(tx, ctx.daySeconds, ctx.firmId, ctx.actor!.id, e, { message: p.invitationMessage }, invitations);
+    await bulkAudit(tx, ctx, 'contact_email.toggled', account.id, { contactEmailId: e.id, changes: changes as Prisma.InputJsonObject }, { contactId: e.contactId });
+  }
+  const result = { emailsChanged: changed, invitationsSent: invited };
+  if (!changed.length) return skip('every contact email already as asked', result);
+  const effects: BulkEffect[] = invitations.start.length || invitations.revoke.length ? [{ type: 'invitations', effects: invitations }] : [];
+  return done(result, effects);
+};
+
+const requestPendingApprovals: Step = async (tx, ctx, account) => {
+  if (ctx.params.kind !== 'request_pending_approvals') throw new Error('wrong step');
+  if (account.status === 'archived') return skip(ARCHIVED);
+  const pending = await tx.approvalRequest.findMany({ where: { accountId: account.id, status: 'pending' }, select: { id: true }, orderBy: { createdAt: 'asc' } });
+  const result = { approvalsRequested: pending.map((a) => a.id) };
+  if (!pending.length) return skip('no pending approval requests', result);
+  if (ctx.dryRun) return done(result);
+  await bulkAudit(tx, ctx, 'approval.bulk_requested', account.id, { approvalRequestIds: pending.map((a) => a.id) });
+  const message = ctx.params.message;
+  return done(
+    result,
+    // One resend id per action and request: a repeated step asks for the same resend, which sends once.
+    pending.map((a) => ({ type: 'manual-resend' as const, item: { firmId: ctx.firmId, accountId: account.id, kind: 'approval' as const, itemId: a.id }, resendId: `bulk-${ctx.bulkActionId}`, message, requestedBy: ctx.actor!.id })),
+  );
+};
+
+const STEPS: Record<BulkContext['params']['kind'], Step> = {
+  manage_tags: manageTags,
+  apply_folder_template: applyFolderTemplate,
+  send_message: sendMessage,
+  archive: setStatus('archived'),
+  restore: setStatus('active'),
+  delete: deleteAccount,
+  contact_toggles: contactToggles,
+  request_pending_approvals: requestPendingApprovals,
+};

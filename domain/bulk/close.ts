@@ -1,0 +1,52 @@
+// Closes a bulk action once: accounts never reached are marked so (cancel) or failed (a safety net, so
+// no selected account is silently left out), the report is stored, and the user who started it gets an
+// inbox notification. Used by the workflow's last step and by the API when a cancel finds no workflow.
+import type { Db } from '../../prisma/client';
+import { Prisma } from '../../prisma/client';
+import type { BulkCounts } from '../../shared/bulk-actions';
+import { audit } from '../audit/audit';
+import { buildBulkReport, countBulkOutcomes } from './report';
+
+export type BulkEndStatus = 'completed' | 'cancelled' | 'failed';
+
+export async function closeBulkAction(db: Db, bulkActionId: string, opts: { cancelled: boolean }): Promise<{ status: BulkEndStatus; counts: BulkCounts }> {
+  return db.$transaction(
+    async (tx) => {
+      const [action] = await tx.$queryRaw<{ status: string; firmId: string; startedBy: string; kind: string; dryRun: boolean; cancelRequestedAt: Date | null; report: unknown }[]>`
+        SELECT status::text, "firmId"::text, "startedBy"::text, kind, "dryRun", "cancelRequestedAt", report
+        FROM "BulkAction" WHERE id = ${bulkActionId}::uuid FOR UPDATE`;
+      // A start reported as failed whose workflow did run after all is closed like any other.
+      const startFailed = action.status === 'failed' && typeof action.report === 'object' && action.report !== null && 'startError' in action.report;
+      if (action.status !== 'running' && !startFailed) return { status: action.status as BulkEndStatus, counts: await countBulkOutcomes(tx, bulkActionId) };
+      // The database flag counts even if the cancel signal never reached the workflow.
+      const cancelled = opts.cancelled || action.cancelRequestedAt !== null;
+      await tx.bulkActionItem.updateMany({
+        where: { bulkActionId, outcome: null },
+        data: cancelled
+          ? { outcome: 'not_reached', detail: 'the action was cancelled before this account was reached' }
+          : { outcome: 'failed', detail: 'not processed: the run ended without reaching this account' },
+      });
+      const report = await buildBulkReport(tx, bulkActionId, action.firmId);
+      const status = cancelled ? 'cancelled' : 'completed';
+      await tx.bulkAction.update({ where: { id: bulkActionId }, data: { status, finishedAt: new Date(), report: report as unknown as Prisma.InputJsonObject } });
+      const c = report.counts;
+      const what = `${action.dryRun ? 'Dry run of ' : ''}${action.kind.replace(/_/g, ' ')}`;
+      const user = await tx.firmUser.findFirst({ where: { id: action.startedBy, firmId: action.firmId }, select: { id: true } });
+      if (user) {
+        await tx.inboxNotification.create({
+          data: {
+            firmId: action.firmId,
+            firmUserId: user.id,
+            kind: 'bulk_action.finished',
+            title: `${what} ${status}: ${c.done} done, ${c.skipped} skipped, ${c.failed} failed${c.notReached ? `, ${c.notReached} not reached` : ''}`,
+            body: `${c.total} accounts. The full report, one line per account, is at ${report.csv}.`,
+            data: { bulkActionId, status, counts: { ...c } },
+          },
+        });
+      }
+      await audit(tx, { firmId: action.firmId, actorId: null, action: `bulk_action.${status}`, data: { bulkActionId, kind: action.kind, counts: { ...c } } });
+      return { status, counts: c };
+    },
+    { timeout: 120_000 },
+  );
+}

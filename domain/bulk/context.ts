@@ -1,0 +1,70 @@
+// What every account step of one bulk action needs to know, read once per action (not per account):
+// the action, the starting user's rights, the firm's name and the tags or template the action names.
+import type { Db } from '../../prisma/client';
+import type { Actor } from '../access/access';
+import type { BulkParams } from '../../shared/bulk-actions';
+
+export interface BulkContext {
+  bulkActionId: string;
+  firmId: string;
+  firmName: string;
+  params: BulkParams;
+  dryRun: boolean;
+  /** null when the user who started it has been removed: every account is then skipped. */
+  actor: Actor | null;
+  tagNames: Map<string, string>;
+  folderPaths: string[];
+  chatTemplate: { name: string; body: string } | null;
+  daySeconds: number;
+}
+
+export async function loadBulkContext(db: Db, bulkActionId: string, daySeconds: number): Promise<BulkContext> {
+  const action = await db.bulkAction.findUniqueOrThrow({ where: { id: bulkActionId } });
+  const params = action.params as unknown as BulkParams;
+  const [firm, user] = await Promise.all([
+    db.firm.findUniqueOrThrow({ where: { id: action.firmId }, select: { name: true } }),
+    db.firmUser.findFirst({ where: { id: action.startedBy, firmId: action.firmId }, select: { id: true, role: true, canViewAllAccounts: true } }),
+  ]);
+  const tagNames = new Map<string, string>();
+  if (params.kind === 'manage_tags') {
+    const tags = await db.tag.findMany({ where: { firmId: action.firmId, id: { in: params.tags.map((t) => t.tagId) } }, select: { id: true, name: true } });
+    for (const t of tags) tagNames.set(t.id, t.name);
+  }
+  let folderPaths: string[] = [];
+  if (params.kind === 'apply_folder_template') {
+    const template = await db.folderTemplate.findFirst({ where: { id: params.folderTemplateId, firmId: action.firmId } });
+    folderPaths = (template?.folders as string[] | undefined) ?? [];
+  }
+  const chatTemplate =
+    params.kind === 'send_message' ? await db.chatTemplate.findFirst({ where: { id: params.chatTemplateId, firmId: action.firmId }, select: { name: true, body: true } }) : null;
+  return {
+    bulkActionId,
+    firmId: action.firmId,
+    firmName: firm.name,
+    params,
+    dryRun: action.dryRun,
+    actor: user,
+    tagNames,
+    folderPaths,
+    chatTemplate,
+    daySeconds,
+  };
+}
+
+/**
+ * A small per-process cache: an action's accounts are processed by the same worker many times a second,
+ * and its params never change. Rights are re-read after `ttlMs` so a demoted user stops quickly.
+ */
+export function bulkContextCache(db: Db, ttlMs = 10_000, max = 50) {
+  const entries = new Map<string, { at: number; ctx: Promise<BulkContext> }>();
+  return (bulkActionId: string, daySeconds: number): Promise<BulkContext> => {
+    const hit = entries.get(bulkActionId);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.ctx;
+    const ctx = loadBulkContext(db, bulkActionId, daySeconds);
+    ctx.catch(() => entries.delete(bulkActionId));
+    entries.delete(bulkActionId);
+    entries.set(bulkActionId, { at: Date.now(), ctx });
+    if (entries.size > max) entries.delete(entries.keys().next().value!);
+    return ctx;
+  };
+}

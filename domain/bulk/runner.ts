@@ -1,0 +1,79 @@
+// Runs one account of a bulk action exactly once: the account's item row is locked, and a row that
+// already has an outcome (a retry after a crash) is not processed again — only its Temporal calls still
+// marked pending are repeated, which are idempotent. An action whose cancel was requested processes no
+// further account. The activity and the benchmark's plain loop both use this.
+import type { Db } from '../../prisma/client';
+import { Prisma } from '../../prisma/client';
+import type { BulkAccountResult } from '../../shared/bulk-actions';
+import type { BulkContext } from './context';
+import { planAccount } from './account-steps';
+import { applyBulkEffects, type BulkEffect, type BulkEffectTarget } from './effects';
+
+interface ItemRow {
+  outcome: string | null;
+  detail: string | null;
+  result: { effects?: BulkEffect[] } | null;
+  effectsPending: boolean;
+  cancelRequestedAt: Date | null;
+}
+
+type Step = { outcome: 'done' | 'skipped' | 'failed'; detail: string | null; effects: BulkEffect[] } | { stopped: true };
+
+export async function runBulkAccount(db: Db, target: BulkEffectTarget, ctx: BulkContext, accountId: string): Promise<BulkAccountResult> {
+  const key = { bulkActionId_accountId: { bulkActionId: ctx.bulkActionId, accountId } };
+  const step = await db.$transaction(
+    async (tx): Promise<Step> => {
+      const rows = await tx.$queryRaw<ItemRow[]>`
+        SELECT i.outcome, i.detail, i.result, i."effectsPending", b."cancelRequestedAt"
+        FROM "BulkActionItem" i JOIN "BulkAction" b ON b.id = i."bulkActionId"
+        WHERE i."bulkActionId" = ${ctx.bulkActionId}::uuid AND i."accountId" = ${accountId}::uuid
+        FOR UPDATE OF i`;
+      if (!rows.length) throw new Error(`account ${accountId} is not part of bulk action ${ctx.bulkActionId}`);
+      const row = rows[0];
+      if (row.outcome) return { outcome: row.outcome as 'done', detail: row.detail, effects: row.effectsPending ? (row.result?.effects ?? []) : [] };
+      if (row.cancelRequestedAt) return { stopped: true };
+      const plan = await planAccount(tx, ctx, accountId);
+      const effects = ctx.dryRun ? [] : plan.effects;
+      await tx.bulkActionItem.update({
+        where: key,
+        data: {
+          outcome: plan.outcome,
+          detail: plan.detail,
+          result: { ...plan.result, ...(effects.length ? { effects } : {}) } as Prisma.InputJsonObject,
+          effectsPending: effects.length > 0,
+        },
+      });
+      return { outcome: plan.outcome, detail: plan.detail, effects };
+    },
+    { maxWait: 10_000, timeout: 60_000 },
+  );
+  if ('stopped' in step) return step;
+  if (step.effects.length) await applyPendingEffects(db, target, ctx.bulkActionId, accountId, step.effects);
+  return { outcome: step.outcome, detail: step.detail };
+}
+
+async function applyPendingEffects(db: Db, target: BulkEffectTarget, bulkActionId: string, accountId: string, effects: BulkEffect[]) {
+  await applyBulkEffects(target, effects);
+  await db.bulkActionItem.update({ where: { bulkActionId_accountId: { bulkActionId, accountId } }, data: { effectsPending: false } });
+}
+
+/**
+ * Makes the Temporal calls of accounts whose step committed but could not make them (Temporal was
+ * unreachable for all its attempts): without this a "done" message would never be delivered.
+ */
+export async function applyAllPendingEffects(db: Db, target: BulkEffectTarget, bulkActionId: string): Promise<number> {
+  let applied = 0;
+  for (;;) {
+    const rows = await db.bulkActionItem.findMany({ where: { bulkActionId, effectsPending: true }, select: { accountId: true, result: true }, take: 200 });
+    if (!rows.length) return applied;
+    for (const r of rows) {
+      await applyPendingEffects(db, target, bulkActionId, r.accountId, (r.result as { effects?: BulkEffect[] } | null)?.effects ?? []);
+      applied++;
+    }
+  }
+}
+
+/** After the retries are spent: the account is failed with the error, unless a late attempt finished it. */
+export async function recordBulkFailure(db: Db, bulkActionId: string, accountId: string, error: string): Promise<void> {
+  await db.bulkActionItem.updateMany({ where: { bulkActionId, accountId, outcome: null }, data: { outcome: 'failed', detail: error.slice(0, 2000) } });
+}

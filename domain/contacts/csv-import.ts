@@ -1,0 +1,260 @@
+// CSV import of contacts (SPEC §7): the template, a small streaming RFC 4180 parser and the import itself.
+// The file is read chunk by chunk and written in batches inside one transaction, so a file that turns out
+// not to be CSV halfway through changes nothing, and memory holds one batch plus the per-row report.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Db } from '../../prisma/client';
+import { Prisma } from '../../prisma/client';
+import { accountScope, type Actor } from '../access/access';
+import { audit } from '../audit/audit';
+import { Problem } from '../errors';
+
+export const TEMPLATE_COLUMNS = ['firstName', 'lastName', 'email', 'phone', 'accountId', 'description'] as const;
+
+/** The downloadable template: the header row only, so no example row is ever imported by mistake. */
+export const csvTemplate = () => `${TEMPLATE_COLUMNS.join(',')}\r\n`;
+
+const BATCH_SIZE = 500;
+const MAX_FIELD_CHARS = 10_000;
+export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
+
+const badFile = (detail: string) => new Problem(422, 'invalid-csv', 'The file is not a valid contacts CSV', detail);
+
+/** Incremental RFC 4180 parser: push text chunks, get back the records completed so far. */
+export class CsvParser {
+  private field = '';
+  private record: string[] = [];
+  private inQuotes = false;
+  private afterQuote = false;
+  private skipLf = false;
+  private started = false;
+  line = 1;
+
+  push(text: string): string[][] {
+    const out: string[][] = [];
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i];
+      if (this.skipLf) {
+        this.skipLf = false;
+        if (ch === '\n') continue;
+      }
+      if (ch === '\0') throw badFile(`line ${this.line}: binary content`);
+      if (this.inQuotes) {
+        if (ch === '"') {
+          this.inQuotes = false;
+          this.afterQuote = true;
+        } else {
+          if (ch === '\n') this.line++;
+          this.append(ch);
+        }
+        continue;
+      }
+      if (this.afterQuote) {
+        this.afterQuote = false;
+        if (ch === '"') {
+          // "" inside a quoted field is one quote
+          this.append('"');
+          this.inQuotes = true;
+          continue;
+        }
+        if (ch !== ',' && ch !== '\n' && ch !== '\r') throw badFile(`line ${this.line}: unexpected character after a closing quote`);
+      }
+      if (ch === ',') {
+        this.record.push(this.field);
+        this.field = '';
+        this.started = true;
+      } else if (ch === '\n' || ch === '\r') {
+        if (ch === '\r') this.skipLf = true;
+        this.endRecord(out);
+        this.line++;
+      } else if (ch === '"') {
+        if (this.field !== '') throw badFile(`line ${this.line}: a quote inside an unquoted field`);
+        this.inQuotes = true;
+        this.started = true;
+      } else {
+        this.append(ch);
+        this.started = true;
+      }
+    }
+    return out;
+  }
+
+  end(): string[][] {
+    if (this.inQuotes) throw badFile(`line ${this.line}: a quoted field is never closed`);
+    const out: string[][] = [];
+    this.endRecord(out);
+    return out;
+  }
+
+  private append(ch: string) {
+    if (this.field.length >= MAX_FIELD_CHARS) throw badFile(`line ${this.line}: a field longer than ${MAX_FIELD_CHARS} characters`);
+    this.field += ch;
+  }
+
+  private endRecord(out: string[][]) {
+    // Blank lines are skipped, as spreadsheets often leave some at the end.
+    if (this.started || this.field !== '') {
+      this.record.push(this.field);
+      out.push(this.record);
+    }
+    this.record = [];
+    this.field = '';
+    this.started = false;
+  }
+}
+
+const optional = (max: number, message: string) => z.string().trim().max(max, message).transform((s) => s || undefined);
+const rowSchema = z.object({
+  firstName: z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters'),
+  lastName: z.string().trim().max(100, 'at most 100 characters'),
+  email: z.string().trim().toLowerCase().pipe(z.email({ message: 'must be an email address' }).max(254)),
+  phone: optional(50, 'at most 50 characters'),
+  accountId: z.string().trim().pipe(z.union([z.literal(''), z.uuid({ message: 'must be an account id (UUID)' })])).transform((s) => s || undefined),
+  description: optional(500, 'at most 500 characters'),
+});
+type Row = z.infer<typeof rowSchema> & { row: number };
+
+export interface RowReport {
+  row: number;
+  email: string | null;
+  status: 'created' | 'updated' | 'rejected';
+  contactId?: string;
+  reason?: string;
+}
+
+export interface ImportReport {
+  importId: string;
+  totals: { rows: number; created: number; updated: number; rejected: number };
+  rows: RowReport[];
+}
+
+/**
+ * Imports contacts from a CSV byte stream: rows are matched on email address (existing → updated, new →
+ * created), invalid rows are rejected with a reason. A wrong header or a file that is not CSV (or UTF-8)
+ * rolls everything back. Re-importing the same file is harmless: its rows come back as "updated".
+ */
+export async function importContacts(db: Db, firmId: string, actor: Actor, source: AsyncIterable<Buffer | string>): Promise<ImportReport> {
+  const importId = randomUUID();
+  const report: RowReport[] = [];
+  const seen = new Map<string, number>(); // email → row that claimed it (only addresses: small next to the file)
+  const totals = { rows: 0, created: 0, updated: 0, rejected: 0 };
+
+  await db.$transaction(
+    async (tx) => {
+      const parser = new CsvParser();
+      const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+      let header: string[] | null = null;
+      let batch: Row[] = [];
+      let recordNo = 0;
+
+      const take = async (records: string[][]) => {
+        for (const rec of records) {
+          recordNo++;
+          if (!header) {
+            header = rec.map((h) => h.trim());
+            const expected = TEMPLATE_COLUMNS.join(',');
+            if (header.join(',').toLowerCase() !== expected.toLowerCase()) throw badFile(`the header must be exactly: ${expected} (download the template)`);
+            continue;
+          }
+          totals.rows++;
+          const row = recordNo;
+          if (rec.length !== TEMPLATE_COLUMNS.length) {
+            report.push({ row, email: null, status: 'rejected', reason: `expected ${TEMPLATE_COLUMNS.length} columns, found ${rec.length}` });
+            continue;
+          }
+          const parsed = rowSchema.safeParse(Object.fromEntries(TEMPLATE_COLUMNS.map((c, i) => [c, rec[i]])));
+          if (!parsed.success) {
+            const email = rec[2]?.trim() || null;
+            report.push({ row, email, status: 'rejected', reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+            continue;
+          }
+          const earlier = seen.get(parsed.data.email);
+          if (earlier !== undefined) {
+            report.push({ row, email: parsed.data.email, status: 'rejected', reason: `email: already in row ${earlier} of this file` });
+            continue;
+          }
+          seen.set(parsed.data.email, row);
+          batch.push({ ...parsed.data, row });
+          if (batch.length >= BATCH_SIZE) {
+            await writeBatch(tx, firmId, actor, importId, batch, report, totals);
+            batch = [];
+          }
+        }
+      };
+
+      let bytes = 0;
+      for await (const chunk of source) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        bytes += buf.length;
+        if (bytes > MAX_IMPORT_BYTES) throw new Problem(413, 'body-too-large', 'The file is too large', `Import at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB at once.`);
+        let text: string;
+        try {
+          text = decoder.decode(buf, { stream: true });
+        } catch {
+          throw badFile('the file is not UTF-8 text');
+        }
+        await take(parser.push(text));
+      }
+      try {
+        await take(parser.push(decoder.decode()));
+      } catch (err) {
+        if (err instanceof Problem) throw err;
+        throw badFile('the file is not UTF-8 text');
+      }
+      await take(parser.end());
+      if (!header) throw badFile('the file is empty: download the template and fill it in');
+      if (batch.length) await writeBatch(tx, firmId, actor, importId, batch, report, totals);
+      for (const r of report) if (r.status === 'rejected') totals.rejected++;
+      await audit(tx, { firmId, actorId: actor.id, action: 'contacts.imported', data: { importId, ...totals } });
+    },
+    { timeout: 300_000, maxWait: 10_000 },
+  );
+  report.sort((a, b) => a.row - b.row);
+  return { importId, totals, rows: report };
+}
+
+/** Writes one batch: a handful of statements whatever its size (createMany, one UPDATE … FROM VALUES). */
+async function writeBatch(tx: Prisma.TransactionClient, firmId: string, actor: Actor, importId: string, rows: Row[], report: RowReport[], totals: ImportReport['totals']) {
+  const accountIds = [...new Set(rows.flatMap((r) => (r.accountId ? [r.accountId] : [])))];
+  const allowed = new Set(
+    accountIds.length ? (await tx.account.findMany({ where: { id: { in: accountIds }, ...accountScope(firmId, actor) }, select: { id: true } })).map((a) => a.id) : [],
+  );
+  const valid: Row[] = [];
+  for (const r of rows) {
+    // Another firm's account and one the actor may not open read the same: no leak of ids.
+    if (r.accountId && !allowed.has(r.accountId)) report.push({ row: r.row, email: r.email, status: 'rejected', reason: 'accountId: no such account you may open' });
+    else valid.push(r);
+  }
+  const existing = new Map(
+    (await tx.contactEmail.findMany({ where: { firmId, address: { in: valid.map((r) => r.email) } }, select: { address: true, contactId: true } })).map((e) => [e.address, e.contactId]),
+  );
+  const created = valid.filter((r) => !existing.has(r.email)).map((r) => ({ ...r, contactId: randomUUID() }));
+  const updated = valid.filter((r) => existing.has(r.email)).map((r) => ({ ...r, contactId: existing.get(r.email)! }));
+
+  if (created.length) {
+    await tx.contact.createMany({ data: created.map((r) => ({ id: r.contactId, firmId, firstName: r.firstName, lastName: r.lastName, phone: r.phone ?? null })) });
+    await tx.contactEmail.createMany({ data: created.map((r) => ({ firmId, contactId: r.contactId, address: r.email })) });
+  }
+  if (updated.length) {
+    // An empty phone cell keeps the phone on file rather than erasing it.
+    const values = Prisma.join(updated.map((r) => Prisma.sql`(${r.contactId}::uuid, ${r.firstName}, ${r.lastName}, ${r.phone ?? null})`));
+    await tx.$executeRaw`UPDATE "Contact" AS c SET "firstName" = v.fn, "lastName" = v.ln, "phone" = COALESCE(v.ph, c."phone"), "updatedAt" = now()
+      FROM (VALUES ${values}) AS v(id, fn, ln, ph) WHERE c."id" = v.id AND c."firmId" = ${firmId}::uuid`;
+  }
+  const links = [...created, ...updated].filter((r) => r.accountId);
+  const newLinks = links.length
+    ? await tx.accountContact.createManyAndReturn({ data: links.map((r) => ({ accountId: r.accountId!, contactId: r.contactId, description: r.description ?? '' })), skipDuplicates: true, select: { accountId: true, contactId: true } })
+    : [];
+  // One timeline entry per contact (its timeline shows the import) and per new link; createMany keeps it one statement.
+  await tx.auditEvent.createMany({
+    data: [
+      ...created.map((r) => ({ firmId, actorType: 'firm_user', actorId: actor.id, action: 'contact.imported', contactId: r.contactId, data: { importId, row: r.row, outcome: 'created' } })),
+      ...updated.map((r) => ({ firmId, actorType: 'firm_user', actorId: actor.id, action: 'contact.imported', contactId: r.contactId, data: { importId, row: r.row, outcome: 'updated' } })),
+      ...newLinks.map((l) => ({ firmId, actorType: 'firm_user', actorId: actor.id, action: 'contact.linked', contactId: l.contactId, accountId: l.accountId, data: { importId } })),
+    ],
+  });
+  for (const r of created) report.push({ row: r.row, email: r.email, status: 'created', contactId: r.contactId });
+  for (const r of updated) report.push({ row: r.row, email: r.email, status: 'updated', contactId: r.contactId });
+  totals.created += created.length;
+  totals.updated += updated.length;
+}

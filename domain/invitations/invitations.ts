@@ -1,0 +1,226 @@
+// Portal invitations (SPEC §5): invite an email now or later, resend, accept with a single-use token,
+// revoke. The database holds the invitation and only the SHA-256 hash of its token; one Temporal workflow
+// per invitation (`invitation-<id>`) sleeps until the send time, emails the link and waits for the outcome.
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import type { Db } from '../../prisma/client';
+import { Prisma } from '../../prisma/client';
+import type { InvitationInput } from '../../workflows/invitation';
+import {
+  INVITATION_EXPIRY_DAYS,
+  invitationAcceptedSignal,
+  invitationResendSignal,
+  invitationRevokedSignal,
+  invitationWorkflowId,
+} from '../../shared/contracts/invitation';
+import { ACCOUNT_ID, FIRM_ID, STATUS } from '../../shared/contracts/search-attributes';
+import { hashInvitationToken, newInvitationToken } from './token';
+import { audit } from '../audit/audit';
+import { conflict, notFound, Problem } from '../errors';
+
+type Tx = Prisma.TransactionClient;
+
+export interface InvitationWorkflowsDeps {
+  temporal: Client;
+  taskQueue: string;
+  /** REMINDER_DAY_SECONDS: invitation expiry is counted in the same "days" as reminders. */
+  daySeconds: number;
+}
+
+/** What a transaction decided for the invitation workflows; applied once it has committed. */
+export interface InvitationEffects {
+  start: InvitationInput[];
+  /** Workflows to stop (the rows are already revoked). */
+  revoke: string[];
+  accountIdOf?: Record<string, string | undefined>;
+}
+
+export const noEffects = (): InvitationEffects => ({ start: [], revoke: [], accountIdOf: {} });
+
+export function createInvitationWorkflows({ temporal, taskQueue, daySeconds }: InvitationWorkflowsDeps) {
+  async function signal(invitationId: string, fn: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<void>) {
+    try {
+      await fn(temporal.workflow.getHandle(invitationWorkflowId(invitationId)));
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err; // already finished: nothing to stop
+    }
+  }
+  return {
+    daySeconds,
+    async apply(effects: InvitationEffects): Promise<void> {
+      for (const id of effects.revoke) await signal(id, (h) => h.signal(invitationRevokedSignal));
+      for (const input of effects.start) {
+        const accountId = effects.accountIdOf?.[input.invitationId];
+        await startOnce(temporal, {
+          taskQueue,
+          workflowId: invitationWorkflowId(input.invitationId),
+          args: [input],
+          typedSearchAttributes: [
+            { key: FIRM_ID, value: input.firmId },
+            ...(accountId ? [{ key: ACCOUNT_ID, value: accountId }] : []),
+            { key: STATUS, value: 'scheduled' },
+          ] as SearchAttributePair[],
+          memo: { firmId: input.firmId, accountId: accountId ?? null, invitationId: input.invitationId, sendAt: new Date(input.sendAt).toISOString() },
+        });
+      }
+    },
+    accepted: (invitationId: string) => signal(invitationId, (h) => h.signal(invitationAcceptedSignal)),
+    resend: (invitationId: string, seq: number) => signal(invitationId, (h) => h.signal(invitationResendSignal, { seq })),
+  };
+}
+
+export type InvitationWorkflows = ReturnType<typeof createInvitationWorkflows>;
+
+/** One invitation has one workflow: finding it started (a repeated step after a crash) is success. */
+async function startOnce(temporal: Client, options: Parameters<Client['workflow']['start']>[1]) {
+  try {
+    await temporal.workflow.start('invitationWorkflow', options);
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+export interface InviteOptions {
+  sendAt?: Date;
+  message?: string;
+  expiresInDays?: number;
+}
+
+const OPEN = ['scheduled', 'sent'] as const;
+
+/** Revokes the email's open invitations (their links die at once: accept checks the status). */
+export async function revokeOpenInvitations(tx: Tx, emailId: string, effects: InvitationEffects): Promise<string[]> {
+  const open = await tx.invitation.findMany({ where: { contactEmailId: emailId, status: { in: [...OPEN] } }, select: { id: true } });
+  if (!open.length) return [];
+  const ids = open.map((i) => i.id);
+  await tx.invitation.updateMany({ where: { id: { in: ids } }, data: { status: 'revoked' } });
+  effects.revoke.push(...ids);
+  return ids;
+}
+
+/**
+ * Creates an invitation for the email (replacing any open one) and sets its login to "pending". The row's
+ * hash is of a throw-away secret: the real token is made when the workflow sends the email.
+ */
+export async function createInvitation(
+  tx: Tx,
+  daySeconds: number,
+  firmId: string,
+  actorId: string | null,
+  email: { id: string; contactId: string; address: string },
+  opts: InviteOptions,
+  effects: InvitationEffects,
+) {
+  const replaced = await revokeOpenInvitations(tx, email.id, effects);
+  const sendAt = opts.sendAt && opts.sendAt.getTime() > Date.now() ? opts.sendAt : new Date();
+  const expiryDays = opts.expiresInDays ?? INVITATION_EXPIRY_DAYS;
+  const inv = await tx.invitation.create({
+    data: {
+      firmId,
+      contactEmailId: email.id,
+      address: email.address,
+      tokenHash: hashInvitationToken(newInvitationToken()), // a placeholder nobody holds
+      message: opts.message ?? null,
+      sendAt,
+      expiresAt: new Date(sendAt.getTime() + expiryDays * daySeconds * 1000),
+    },
+  });
+  await tx.contactEmail.update({ where: { id: email.id }, data: { login: 'pending' } });
+  const link = await tx.accountContact.findFirst({ where: { contactId: email.contactId }, orderBy: { createdAt: 'asc' }, select: { accountId: true } });
+  await audit(tx, {
+    firmId,
+    actorId,
+    action: 'invitation.created',
+    contactId: email.contactId,
+    accountId: link?.accountId,
+    data: { invitationId: inv.id, contactEmailId: email.id, sendAt: sendAt.toISOString(), expiresInDays: expiryDays, replaced, hasMessage: !!opts.message },
+  });
+  effects.start.push({ invitationId: inv.id, firmId, sendAt: sendAt.getTime(), expiryDays, daySeconds });
+  effects.accountIdOf![inv.id] = link?.accountId;
+  return inv;
+}
+
+export function presentInvitation(i: { id: string; contactEmailId: string; status: string; sendAt: Date; expiresAt: Date; acceptedAt: Date | null; createdAt: Date; message: string | null }) {
+  return {
+    id: i.id,
+    contactEmailId: i.contactEmailId,
+    status: i.status,
+    message: i.message,
+    sendAt: i.sendAt.toISOString(),
+    expiresAt: i.expiresAt.toISOString(),
+    acceptedAt: i.acceptedAt?.toISOString() ?? null,
+    createdAt: i.createdAt.toISOString(),
+  };
+}
+
+async function requireEmail(tx: Tx | Db, firmId: string, emailId: string) {
+  const email = await tx.contactEmail.findFirst({ where: { id: emailId, firmId } });
+  if (!email) throw notFound('Contact email', emailId);
+  return email;
+}
+
+/** POST /v1/contact-emails/:id/invitation: (re)invite, now or at `sendAt`. */
+export async function inviteEmail(db: Db, wf: InvitationWorkflows, firmId: string, actorId: string, emailId: string, opts: InviteOptions) {
+  const effects = noEffects();
+  const inv = await db.$transaction(async (tx) => {
+    const email = await requireEmail(tx, firmId, emailId);
+    if (email.login === 'active') throw conflict('login-already-active', 'Login already active', 'This email already has portal access; turn login off first to invite it again.');
+    return createInvitation(tx, wf.daySeconds, firmId, actorId, email, opts, effects);
+  });
+  await wf.apply(effects);
+  return presentInvitation(inv);
+}
+
+/** Sends the current link again (a fresh link: the previous one stops working). */
+export async function resendInvitation(db: Db, wf: InvitationWorkflows, firmId: string, actorId: string, emailId: string) {
+  const { inv, seq } = await db.$transaction(async (tx) => {
+    const email = await requireEmail(tx, firmId, emailId);
+    const inv = await tx.invitation.findFirst({ where: { contactEmailId: email.id, status: { in: [...OPEN] } }, orderBy: { createdAt: 'desc' } });
+    if (!inv) throw conflict('no-open-invitation', 'No invitation to resend', 'This email has no pending invitation; send a new one instead.');
+    if (inv.status === 'scheduled') throw conflict('invitation-not-sent-yet', 'Invitation not sent yet', `The invitation is scheduled for ${inv.sendAt.toISOString()}; it can be resent once it has gone out.`);
+    const seq = (await tx.auditEvent.count({ where: { firmId, action: 'invitation.resend_requested', contactId: email.contactId, data: { path: ['invitationId'], equals: inv.id } } })) + 1;
+    await audit(tx, { firmId, actorId, action: 'invitation.resend_requested', contactId: email.contactId, data: { invitationId: inv.id, contactEmailId: email.id, seq } });
+    return { inv, seq };
+  });
+  await wf.resend(inv.id, seq);
+  return { ...presentInvitation(inv), resendSeq: seq };
+}
+
+export async function listInvitations(db: Db, firmId: string, emailId: string) {
+  await requireEmail(db, firmId, emailId);
+  const rows = await db.invitation.findMany({ where: { contactEmailId: emailId, firmId }, orderBy: { createdAt: 'desc' } });
+  return { items: rows.map(presentInvitation) };
+}
+
+const invalidLink = (slug: string, title: string, detail: string, status = 410) => new Problem(status, slug, title, detail);
+
+/** The public accept call of the portal: the token is the only credential, good once and until it expires. */
+export async function acceptInvitation(db: Db, wf: InvitationWorkflows, token: string) {
+  const tokenHash = hashInvitationToken(token);
+  const result = await db.$transaction(async (tx) => {
+    const inv = await tx.invitation.findUnique({ where: { tokenHash }, include: { email: { include: { contact: { include: { accounts: { include: { account: { select: { id: true, name: true } } } } } } } } } });
+    if (!inv) throw invalidLink('invitation-invalid', 'Invitation link not valid', 'This invitation link is unknown or has been replaced by a newer one.', 404);
+    if (inv.status === 'accepted') throw invalidLink('invitation-already-accepted', 'Invitation already accepted', 'This invitation link has already been used; sign in instead.', 409);
+    if (inv.status === 'revoked') throw invalidLink('invitation-revoked', 'Invitation revoked', 'The firm has withdrawn this invitation.');
+    if (inv.status === 'expired' || inv.expiresAt.getTime() <= Date.now()) throw invalidLink('invitation-expired', 'Invitation expired', 'This invitation link has expired; ask the firm to send a new one.');
+    // Guarded update: of two concurrent accepts of one token only one succeeds.
+    const won = await tx.invitation.updateMany({ where: { id: inv.id, status: 'sent', tokenHash }, data: { status: 'accepted', acceptedAt: new Date() } });
+    if (won.count === 0) throw invalidLink('invitation-already-accepted', 'Invitation already accepted', 'This invitation link has already been used.', 409);
+    await tx.contactEmail.update({ where: { id: inv.contactEmailId }, data: { login: 'active' } });
+    const accounts = inv.email.contact.accounts.map((l) => l.account).sort((a, b) => a.name.localeCompare(b.name));
+    // A contact of several accounts picks one after login (SPEC §5), so the event has an account only when there is one.
+    await tx.loginEvent.create({ data: { firmId: inv.firmId, contactEmailId: inv.contactEmailId, accountId: accounts.length === 1 ? accounts[0].id : null } });
+    await audit(tx, {
+      firmId: inv.firmId,
+      actorId: null,
+      actorType: 'client',
+      action: 'invitation.accepted',
+      contactId: inv.email.contactId,
+      accountId: accounts.length === 1 ? accounts[0].id : null,
+      data: { invitationId: inv.id, contactEmailId: inv.contactEmailId },
+    });
+    return { invitationId: inv.id, contactId: inv.email.contactId, contactEmailId: inv.contactEmailId, login: 'active' as const, accounts };
+  });
+  await wf.accepted(result.invitationId);
+  return result;
+}

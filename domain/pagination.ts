@@ -1,0 +1,13 @@
+// Newest-first cursor pages over (createdAt, id): rows created in the same millisecond are neither
+// skipped nor repeated. The cursor is opaque to clients (base64url of "<ISO time>|<id>").
+import { invalid } from './errors';
+
+export const encodeCreatedCursor = (row: { createdAt: Date; id: string }) => Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
+
+/** The where-clause for rows after the cursor's row; a cursor not made by encodeCreatedCursor is a 422. */
+export function olderThanCursor(cursor: string, field: string) {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const date = new Date(at);
+  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) throw invalid(field, 'must be a nextCursor from an earlier page');
+  return { OR: [{ createdAt: { lt: date } }, { createdAt: date, id: { lt: id } }] };
+}

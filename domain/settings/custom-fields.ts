@@ -1,0 +1,166 @@
+// Firm-defined custom fields of accounts and contacts: their definitions, and the check every write of
+// customFields values goes through (accounts here; contacts call validateCustomFields too).
+import { z } from 'zod';
+import type { Db } from '../../prisma/client';
+import { Prisma } from '../../prisma/client';
+import { audit } from '../audit/audit';
+import { conflict, invalid, notFound, Problem, type ProblemField } from '../errors';
+
+type Tx = Db | Prisma.TransactionClient;
+export type CustomFieldEntity = 'account' | 'contact';
+export type CustomFieldType = 'text' | 'number' | 'date' | 'email' | 'select';
+export type CustomFieldValues = Record<string, unknown>;
+
+export interface NewCustomField {
+  entity: CustomFieldEntity;
+  key: string;
+  label: string;
+  type: CustomFieldType;
+  options?: string[];
+  required?: boolean;
+}
+
+export async function createCustomField(db: Db, firmId: string, actorId: string, input: NewCustomField) {
+  const options = input.options ?? [];
+  if (input.type === 'select' && options.length === 0) throw invalid('body.options', 'a select field needs at least one option');
+  if (input.type !== 'select' && options.length > 0) throw invalid('body.options', 'only select fields have options');
+  if (new Set(options).size !== options.length) throw invalid('body.options', 'options must be distinct');
+  try {
+    return await db.$transaction(async (tx) => {
+      const field = await tx.customFieldDefinition.create({
+        data: { firmId, entity: input.entity, key: input.key, label: input.label, type: input.type, options, required: input.required ?? false },
+      });
+      await audit(tx, { firmId, actorId, action: 'custom_field.created', data: { fieldId: field.id, entity: field.entity, key: field.key, type: field.type } });
+      return field;
+    });
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+      throw conflict('custom-field-exists', 'Custom field already exists', `The firm already has a ${input.entity} field with key "${input.key}".`);
+    }
+    throw err;
+  }
+}
+
+export function listCustomFields(db: Db, firmId: string, entity?: CustomFieldEntity) {
+  return db.customFieldDefinition.findMany({ where: { firmId, ...(entity ? { entity } : {}) }, orderBy: [{ entity: 'asc' }, { key: 'asc' }] });
+}
+
+export interface CustomFieldPatch {
+  label?: string;
+  /** Replaces a select field's options. */
+  options?: string[];
+}
+
+/**
+ * Changes the label or, for a select field, the options. Dropping an option that some account or contact
+ * still holds is refused (409): its value would no longer pass validation, so the record could not be
+ * saved again until someone cleared it. Renaming an option is dropping one and adding another, so the
+ * firm first moves its records to the new option. Key, type and entity stay as created: the stored
+ * values depend on them.
+ */
+export async function updateCustomField(db: Db, firmId: string, actorId: string, fieldId: string, patch: CustomFieldPatch) {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT 1 FROM "CustomFieldDefinition" WHERE id = ${fieldId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
+    const field = await tx.customFieldDefinition.findFirst({ where: { id: fieldId, firmId } });
+    if (!field) throw notFound('Custom field', fieldId);
+    const data: Prisma.CustomFieldDefinitionUpdateInput = {};
+    const changes: Prisma.InputJsonObject[] = [];
+    if (patch.label !== undefined && patch.label !== field.label) {
+      data.label = patch.label;
+      changes.push({ field: 'label', from: field.label, to: patch.label });
+    }
+    if (patch.options !== undefined) {
+      const options = patch.options;
+      if (field.type !== 'select') throw invalid('body.options', 'only select fields have options');
+      if (options.length === 0) throw invalid('body.options', 'a select field needs at least one option');
+      if (new Set(options).size !== options.length) throw invalid('body.options', 'options must be distinct');
+      const before = field.options as string[];
+      const removed = before.filter((o) => !options.includes(o));
+      await refuseOptionsInUse(tx, firmId, field, removed);
+      data.options = options;
+      changes.push({ field: 'options', added: options.filter((o) => !before.includes(o)), removed });
+    }
+    const updated = await tx.customFieldDefinition.update({ where: { id: fieldId }, data });
+    await audit(tx, { firmId, actorId, action: 'custom_field.updated', data: { fieldId, entity: field.entity, key: field.key, changes } });
+    return updated;
+  });
+}
+
+/**
+ * 409 naming each option still held by a record. A record written concurrently with the change is
+ * checked against the definition it read (validateCustomFields takes no lock), so in that narrow window
+ * a record may keep a dropped option; it then shows the value and must pick a valid one on its next save.
+ */
+async function refuseOptionsInUse(tx: Prisma.TransactionClient, firmId: string, field: { entity: CustomFieldEntity; key: string; label: string }, options: string[]) {
+  const inUse: string[] = [];
+  for (const option of options) {
+    const holding = { firmId, customFields: { path: [field.key], equals: option } };
+    const count = field.entity === 'account' ? await tx.account.count({ where: holding }) : await tx.contact.count({ where: holding });
+    if (count > 0) inUse.push(`"${option}" (${count} ${field.entity}${count === 1 ? '' : 's'})`);
+  }
+  if (inUse.length) {
+    throw conflict('option-in-use', 'Option still in use', `Cannot remove ${inUse.join(', ')} from "${field.label}": change the value of those records first.`);
+  }
+}
+
+/** Removes the definition; values already stored under its key stay in the JSON but are no longer shown as a field. */
+export async function deleteCustomField(db: Db, firmId: string, actorId: string, fieldId: string) {
+  await db.$transaction(async (tx) => {
+    const field = await tx.customFieldDefinition.findFirst({ where: { id: fieldId, firmId } });
+    if (!field) throw notFound('Custom field', fieldId);
+    await tx.customFieldDefinition.delete({ where: { id: fieldId } });
+    await audit(tx, { firmId, actorId, action: 'custom_field.deleted', data: { fieldId, entity: field.entity, key: field.key } });
+  });
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const emailCheck = z.email();
+
+/**
+ * Checks the complete set of values an account or contact will hold against the firm's definitions:
+ * an unknown key, a value of the wrong type or a missing required field is a 422 naming the field.
+ * Returns the values to store (null values dropped, so null clears a field).
+ */
+export async function validateCustomFields(db: Tx, firmId: string, entity: CustomFieldEntity, values: CustomFieldValues, fieldPrefix = 'body.customFields'): Promise<Prisma.InputJsonObject> {
+  const defs = await db.customFieldDefinition.findMany({ where: { firmId, entity } });
+  const byKey = new Map(defs.map((d) => [d.key, d]));
+  const errors: ProblemField[] = [];
+  const out: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const field = `${fieldPrefix}.${key}`;
+    const def = byKey.get(key);
+    if (!def) {
+      errors.push({ field, message: `no ${entity} custom field "${key}" is defined` });
+      continue;
+    }
+    if (value === null || value === undefined) continue;
+    const problem = checkValue(def.type, def.options as unknown, value);
+    if (problem) errors.push({ field, message: problem });
+    else out[key] = typeof value === 'string' ? value.trim() : (value as number);
+  }
+  for (const def of defs) {
+    if (def.required && (out[def.key] === undefined || out[def.key] === '')) errors.push({ field: `${fieldPrefix}.${def.key}`, message: `"${def.label}" is required` });
+  }
+  if (errors.length) throw new Problem(422, 'validation-error', 'The request is not valid', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+  return out;
+}
+
+function checkValue(type: string, options: unknown, value: unknown): string | null {
+  switch (type) {
+    case 'text':
+      return typeof value === 'string' && value.length <= 10_000 ? null : 'must be text of at most 10000 characters';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? null : 'must be a number';
+    case 'date': {
+      if (typeof value !== 'string' || !DATE.test(value)) return 'must be a date as YYYY-MM-DD';
+      const d = new Date(`${value}T00:00:00Z`);
+      return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value ? null : 'must be a real calendar date';
+    }
+    case 'email':
+      return typeof value === 'string' && emailCheck.safeParse(value.trim()).success ? null : 'must be an email address';
+    case 'select':
+      return typeof value === 'string' && Array.isArray(options) && options.includes(value) ? null : `must be one of: ${(Array.isArray(options) ? options : []).join(', ')}`;
+    default:
+      return `unsupported field type ${type}`;
+  }
+}

@@ -1,0 +1,104 @@
+// Notes on a contact or an account, their comments and participants (firm users emailed about the note
+// and every later comment). Actions with participants open a note too, so their discussion works the same.
+import type { Db } from '../../prisma/client';
+import { Prisma } from '../../prisma/client';
+import type { Actor } from '../access/access';
+import { requireAccountAccess } from '../access/access';
+import { audit } from '../audit/audit';
+import { requireContactAccess } from './timeline';
+import type { ClientActionEmail } from '../../activities/participant-activities';
+import { invalid, notFound, Problem } from '../errors';
+
+type Tx = Prisma.TransactionClient;
+
+/** Emails to send once the transaction has committed, under one business workflow id. */
+export interface EmailBatch {
+  workflowId: string;
+  emails: ClientActionEmail[];
+}
+
+/** Participants must be users of the firm: an unknown id is bad input (422), not a silent skip. */
+export async function requireFirmUsers(tx: Tx | Db, firmId: string, ids: string[], field: string): Promise<void> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return;
+  const found = await tx.firmUser.findMany({ where: { firmId, id: { in: unique } }, select: { id: true } });
+  const known = new Set(found.map((u) => u.id));
+  const missing = unique.filter((id) => !known.has(id));
+  if (missing.length) throw invalid(field, `not a user of this firm: ${missing.join(', ')}`);
+}
+
+/** Writes a note with its participants and audit entry inside the caller's transaction. */
+export async function insertNote(
+  tx: Tx,
+  firmId: string,
+  actorId: string,
+  input: { accountId?: string | null; contactId?: string | null; body: string; participants?: string[]; action?: string; data?: Prisma.InputJsonObject },
+) {
+  const participants = [...new Set(input.participants ?? [])];
+  await requireFirmUsers(tx, firmId, participants, 'body.participants');
+  const note = await tx.note.create({ data: { firmId, accountId: input.accountId ?? null, contactId: input.contactId ?? null, authorId: actorId, body: input.body } });
+  if (participants.length) await tx.noteParticipant.createMany({ data: participants.map((firmUserId) => ({ noteId: note.id, firmUserId })) });
+  if (input.action !== undefined) {
+    await audit(tx, { firmId, actorId, action: input.action, accountId: note.accountId, contactId: note.contactId, data: { noteId: note.id, participants, ...input.data } });
+  }
+  // The author knows what they wrote; everyone else named is told.
+  const emails: ClientActionEmail[] = participants.filter((u) => u !== actorId).map((userId) => ({ kind: 'note', firmId, noteId: note.id, userId }));
+  return { note: { ...note, participants }, batch: { workflowId: `note-${note.id}:participants`, emails } satisfies EmailBatch };
+}
+
+/** May the actor open the note's contact or account? A note about neither is firm-wide. */
+async function requireNoteAccess(tx: Tx | Db, firmId: string, actor: Actor, noteId: string) {
+  const note = await tx.note.findFirst({ where: { id: noteId, firmId } });
+  if (!note) throw notFound('Note', noteId);
+  if (note.contactId) await requireContactAccess(tx, firmId, actor, note.contactId);
+  else if (note.accountId) await requireAccountAccess(tx, firmId, actor, note.accountId);
+  return note;
+}
+
+export interface CalendarInput {
+  start: string;
+  durationMinutes?: number;
+}
+
+export async function createNote(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  input: { contactId?: string; accountId?: string; body: string; participants?: string[]; calendar?: CalendarInput },
+) {
+  if (!input.contactId && !input.accountId) throw invalid('body', 'name a contactId or an accountId');
+  return db.$transaction(async (tx) => {
+    if (input.contactId) await requireContactAccess(tx, firmId, actor, input.contactId);
+    if (input.accountId) await requireAccountAccess(tx, firmId, actor, input.accountId);
+    const calendar = input.calendar ? { start: new Date(input.calendar.start).toISOString(), durationMinutes: input.calendar.durationMinutes ?? 30 } : undefined;
+    const { note, batch } = await insertNote(tx, firmId, actor.id, { ...input, action: 'note.added', data: calendar ? { calendar } : {} });
+    // "Add to calendar" invites the acting user only (seed 004).
+    if (calendar) batch.emails.push({ kind: 'calendar', firmId, noteId: note.id, userId: actor.id, ...calendar });
+    return { note: { ...note, calendar: calendar ?? null }, batch };
+  });
+}
+
+export async function getNote(db: Db, firmId: string, actor: Actor, noteId: string) {
+  const note = await requireNoteAccess(db, firmId, actor, noteId);
+  const [participants, comments] = await Promise.all([
+    db.noteParticipant.findMany({ where: { noteId }, select: { firmUserId: true } }),
+    db.noteComment.findMany({ where: { noteId }, orderBy: { createdAt: 'asc' } }),
+  ]);
+  return { ...note, participants: participants.map((p) => p.firmUserId), comments };
+}
+
+export async function addComment(db: Db, firmId: string, actor: Actor, noteId: string, body: string) {
+  return db.$transaction(async (tx) => {
+    const note = await requireNoteAccess(tx, firmId, actor, noteId);
+    const comment = await tx.noteComment.create({ data: { noteId, authorId: actor.id, body } });
+    await audit(tx, { firmId, actorId: actor.id, action: 'note.commented', accountId: note.accountId, contactId: note.contactId, data: { noteId, commentId: comment.id } });
+    const participants = await tx.noteParticipant.findMany({ where: { noteId }, select: { firmUserId: true } });
+    // Participants and the note's author hear of new comments; the commenter does not.
+    const recipients = new Set([...participants.map((p) => p.firmUserId), note.authorId]);
+    recipients.delete(actor.id);
+    const emails: ClientActionEmail[] = [...recipients].map((userId) => ({ kind: 'comment', firmId, commentId: comment.id, userId }));
+    return { comment, batch: { workflowId: `note-comment-${comment.id}:participants`, emails } satisfies EmailBatch };
+  });
+}
+
+export const forbidden = (detail: string) => new Problem(403, 'forbidden', 'Not allowed', detail);
