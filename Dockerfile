@@ -18,6 +18,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY shared ./shared
+COPY config ./config
+COPY domain ./domain
 COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api

@@ -9,6 +9,7 @@ import { bulkContextCache } from '../domain/bulk/context';
 import { applyAllPendingEffects, recordBulkFailure, runBulkAccount } from '../domain/bulk/runner';
 import { closeBulkAction, type BulkEndStatus } from '../domain/bulk/close';
 import type { BulkEffectTarget } from '../domain/bulk/effects';
+import { createTemporalGateway } from '../domain/temporal/gateway';
 
 export interface BulkActivityDeps {
   db: Db;
@@ -18,7 +19,10 @@ export interface BulkActivityDeps {
 
 export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
   const contextOf = bulkContextCache(db);
-  const target = (daySeconds: number): BulkEffectTarget => ({ temporal: temporal ?? Context.current().client, taskQueue: Context.current().info.taskQueue, daySeconds });
+  const target = (daySeconds: number): BulkEffectTarget => {
+    const { client, info } = Context.current();
+    return { gateway: createTemporalGateway({ client: temporal ?? client, taskQueue: info.taskQueue }), daySeconds };
+  };
 
   return {
     /** The batch's accounts that still have no outcome, in snapshot order; none once a cancel was requested. */

@@ -5,30 +5,11 @@
 import type { Db } from '../prisma/client';
 import type { Mailer } from '../domain/email/mailer';
 import { sendEmailOnce, type SendOutcome } from '../domain/email/outbound-email';
+import { clientActionEmailKey, type ClientActionEmail } from '../shared/contracts/participant-notification';
 
 export interface ParticipantActivityDeps {
   db: Db;
   mailer: Mailer;
-}
-
-export type ClientActionEmail =
-  | { kind: 'note'; firmId: string; noteId: string; userId: string }
-  | { kind: 'comment'; firmId: string; commentId: string; userId: string }
-  | { kind: 'calendar'; firmId: string; noteId: string; userId: string; start: string; durationMinutes: number }
-  | { kind: 'gdpr'; firmId: string; changeId: string; templateId: string; contactEmailId: string };
-
-/** The business key of one email: the same job always maps to the same OutboundEmail row. */
-export function clientActionEmailKey(job: ClientActionEmail): string {
-  switch (job.kind) {
-    case 'note':
-      return `note-${job.noteId}:participant:${job.userId}`;
-    case 'comment':
-      return `note-comment-${job.commentId}:participant:${job.userId}`;
-    case 'calendar':
-      return `note-${job.noteId}:calendar:${job.userId}`;
-    case 'gdpr':
-      return `gdpr-${job.changeId}:email:${job.contactEmailId}`;
-  }
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

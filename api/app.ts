@@ -15,11 +15,12 @@ import { checkHealth } from './health';
 import { v1Routes } from './routes';
 import { clientActionRoutes } from './routes/client-actions';
 import { createReminderWorkflows } from '../domain/items/reminder-workflows';
+import { createTemporalGateway } from '../domain/temporal/gateway';
 import { createInvitationWorkflows } from '../domain/invitations/invitations';
 import { publicInvitationRoutes } from './routes/contacts';
 import { createItemsService } from '../domain/items/items';
 import { createBulkActionsService, DEFAULT_BULK_PACING } from '../domain/bulk/bulk-actions';
-import type { BulkPacing } from '../shared/bulk-actions';
+import type { BulkPacing } from '../shared/contracts/bulk-action';
 
 export interface AppDeps {
   db: Db;
@@ -34,10 +35,12 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps) {
   const { db, temporal, mailer, log } = deps;
-  const workflows = createReminderWorkflows({ temporal, taskQueue: deps.taskQueue, daySeconds: deps.reminderDaySeconds });
+  const gateway = createTemporalGateway({ client: temporal, taskQueue: deps.taskQueue });
+  const daySeconds = deps.reminderDaySeconds;
+  const workflows = createReminderWorkflows({ gateway, daySeconds });
   const items = createItemsService(db, workflows);
-  const invitations = createInvitationWorkflows({ temporal, taskQueue: deps.taskQueue, daySeconds: deps.reminderDaySeconds });
-  const bulk = createBulkActionsService({ db, temporal, taskQueue: deps.taskQueue, daySeconds: deps.reminderDaySeconds, pacing: deps.bulkPacing ?? DEFAULT_BULK_PACING });
+  const invitations = createInvitationWorkflows({ gateway, daySeconds });
+  const bulk = createBulkActionsService({ db, gateway, daySeconds, pacing: deps.bulkPacing ?? DEFAULT_BULK_PACING });
 
   const app = express();
   app.disable('x-powered-by');
@@ -56,7 +59,7 @@ export function createApp(deps: AppDeps) {
   });
   const v1 = v1Routes(db, items, invitations, bulk); // registers the routes the OpenAPI document describes
   const publicV1 = publicInvitationRoutes(db, invitations); // the portal's invitation accept: no API key
-  app.use(clientActionRoutes({ db, temporal, taskQueue: deps.taskQueue })); // before the JSON parser: the CSV import streams its body
+  app.use(clientActionRoutes({ db, gateway })); // before the JSON parser: the CSV import streams its body
   const openapi = buildOpenApi();
   app.get('/openapi.json', (_req, res) => res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Nudge API' }));

@@ -50,9 +50,9 @@ import { runBulkAccount } from '../domain/bulk/runner';
 import { createBulkActivities } from '../activities/bulk-activities';
 import { countBulkOutcomes } from '../domain/bulk/report';
 import type { BulkEffectTarget } from '../domain/bulk/effects';
-import { batchWorkflowId, type BulkCounts, type BulkPacing } from '../shared/bulk-actions';
-import { bulkWorkflowId } from '../shared/workflow-ids';
-import { BATCHES_PER_RUN } from '../workflows/bulk-action';
+import type { BulkCounts } from '../shared/bulk-actions';
+import { BATCHES_PER_RUN, batchWorkflowId, bulkWorkflowId, type BulkPacing } from '../shared/contracts/bulk-action';
+import { createTemporalGateway } from '../domain/temporal/gateway';
 import {
   cleanupOnExit,
   ROOT, cpuDiff, cpuSample, createBenchDatabase, envBool, envInt, fmt, log, percentile, sleep, startTemporal, startWorkerProcess,
@@ -230,11 +230,13 @@ async function main() {
     const { firm, owner } = await createFirm(db, { name: 'Bench Bulk Firm', owner: { email: `owner-${randomUUID()}@firm.bench`, name: 'Bench Owner' } });
     const actor: Actor = { id: owner.id, role: owner.role, canViewAllAccounts: owner.canViewAllAccounts };
     const firmId = firm.id;
-    const service = createBulkActionsService({ db, temporal: client, taskQueue, daySeconds: config.daySeconds, pacing: config.pacing });
+    const gateway = createTemporalGateway({ client, taskQueue });
+    const service = createBulkActionsService({ db, gateway, daySeconds: config.daySeconds, pacing: config.pacing });
     // Same service, a task queue nobody polls: the plain loop's row and snapshot, its workflow never runs.
     const unpolledQueue = `bench-bulk-unpolled-${randomUUID()}`;
-    const unpolledService = createBulkActionsService({ db, temporal: client, taskQueue: unpolledQueue, daySeconds: config.daySeconds, pacing: config.pacing });
-    const effectTarget: BulkEffectTarget = { temporal: client, taskQueue, daySeconds: config.daySeconds };
+    const unpolledGateway = createTemporalGateway({ client, taskQueue: unpolledQueue });
+    const unpolledService = createBulkActionsService({ db, gateway: unpolledGateway, daySeconds: config.daySeconds, pacing: config.pacing });
+    const effectTarget: BulkEffectTarget = { gateway, daySeconds: config.daySeconds };
     // The plain loop's closing step is the workflow's own last activity, run here in an activity context.
     const loopActivities = createBulkActivities({ db, temporal: client });
     const loopActivityEnv = new MockActivityEnvironment({ taskQueue });

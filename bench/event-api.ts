@@ -17,7 +17,7 @@ import { createApp } from '../api/app';
 import { hashApiKey } from '../api/auth';
 import { createFirm } from '../domain/firms/firms';
 import { firmMessagePostedSignal } from '../shared/contracts/item-reminder';
-import { reminderStartOptions } from '../domain/items/reminder-workflows';
+import { itemReminderStart } from '../shared/contracts/item-reminder';
 import { fmt, log, percentile, profileCpu, runLoad, seedClients, sleep, type LoadResult, type WorkerProcess } from './support';
 
 export interface EventApiOptions {
@@ -212,7 +212,9 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
   // The raw calls: the same workflow type, arguments, search attributes and memo as the API's arm().
   const rawOptions = (taskQueue: string) => {
     const item = { firmId: firm.id, accountId: randomUUID(), kind: 'chat' as const, itemId: randomUUID() };
-    return { ...reminderStartOptions(item, taskQueue, 86_400), workflowId: `bench-raw-${item.itemId}` };
+    const start = itemReminderStart(item, 86_400);
+    const { input, searchAttributes, memo } = start;
+    return { taskQueue, workflowId: `bench-raw-${item.itemId}`, args: [input], typedSearchAttributes: searchAttributes, memo };
   };
   const rawStart = async () => {
     await client.workflow.start('itemReminderWorkflow', rawOptions(idleQueue));

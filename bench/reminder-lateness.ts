@@ -17,6 +17,7 @@ import type { Db } from '../prisma/client';
 import { createFirm } from '../domain/firms/firms';
 import { createItemsService } from '../domain/items/items';
 import { createReminderWorkflows } from '../domain/items/reminder-workflows';
+import { createTemporalGateway } from '../domain/temporal/gateway';
 import type { CapturedMail, SmtpCapture } from '../test/support/smtp-capture';
 import { cpuDiff, cpuSample, threadCpu, type CpuCategory, fmt, log, percentile, readVmHwmMiB, runLoad, seedClients, sleep, type WorkerProcess } from './support';
 
@@ -126,7 +127,7 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     const services = new Map<number, ReturnType<typeof createItemsService>>();
     const serviceFor = (daySeconds: number) => {
       let s = services.get(daySeconds);
-      if (!s) services.set(daySeconds, (s = createItemsService(db, createReminderWorkflows({ temporal: client, taskQueue: queue, daySeconds }))));
+      if (!s) services.set(daySeconds, (s = createItemsService(db, createReminderWorkflows({ gateway: createTemporalGateway({ client, taskQueue: queue }), daySeconds }))));
       return s;
     };
     const notified = () => db.reminderDispatch.count({ where: { firmId: firm.id, kind: 'notification' } });

@@ -1,6 +1,5 @@
 // Bulk actions (SPEC §4): what the caller asks for, what the workflow is given, and what each account
-// ends with. Pure types and constants, imported by the API, the activities and the workflows alike.
-import { defineSignal } from '@temporalio/workflow';
+// ends with. Pure types and constants; the workflows' own contract is shared/contracts/bulk-action.ts.
 import type { PreferenceCategory } from './recipients';
 import type { ReminderSettings } from './reminder-types';
 
@@ -33,42 +32,6 @@ export type BulkKind = BulkParams['kind'];
 export type BulkOutcome = 'done' | 'skipped' | 'failed' | 'not_reached';
 export const BULK_OUTCOMES: readonly BulkOutcome[] = ['done', 'skipped', 'failed', 'not_reached'];
 
-/** How the work is cut: accounts per child workflow, child workflows at once, accounts at once per child. */
-export interface BulkPacing {
-  batchSize: number;
-  concurrentBatches: number;
-  accountConcurrency: number;
-  /** Batches one run of the parent starts before it continues as new (default 400; tests lower it). */
-  batchesPerRun?: number;
-}
-
-export interface BulkWorkflowInput {
-  bulkActionId: string;
-  firmId: string;
-  kind: BulkKind;
-  startedBy: string;
-  dryRun: boolean;
-  /** Accounts in the snapshot; positions run 0..total-1. */
-  total: number;
-  /** Length of a reminder "day" in seconds, for the reminder and invitation workflows an action starts. */
-  daySeconds: number;
-  pacing: BulkPacing;
-  /** Set by continue-as-new: the first batch this run starts. */
-  nextBatch?: number;
-}
-
-export interface BulkBatchInput {
-  bulkActionId: string;
-  firmId: string;
-  kind: BulkKind;
-  startedBy: string;
-  daySeconds: number;
-  batch: number;
-  fromPosition: number;
-  toPosition: number;
-  accountConcurrency: number;
-}
-
 /** An account's outcome, or `stopped`: the action was cancelled before this account was started. */
 export type BulkAccountResult = { outcome: Exclude<BulkOutcome, 'not_reached'>; detail: string | null } | { stopped: true };
 
@@ -79,11 +42,4 @@ export interface BulkCounts {
   skipped: number;
   failed: number;
   notReached: number;
-}
-
-/** Stops a bulk action after the accounts in flight; the parent passes it on to its running batches. */
-export const bulkCancelSignal = defineSignal('bulkCancel');
-
-export function batchWorkflowId(bulkActionId: string, batch: number): string {
-  return `bulk-${bulkActionId}-batch-${batch}`;
 }

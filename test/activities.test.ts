@@ -7,7 +7,7 @@ import { createFirm } from '../domain/firms/firms';
 import { createReminderActivities } from '../activities/reminder-activities';
 import { sendEmailOnce } from '../domain/email/outbound-email';
 import type { Mailer, OutgoingMail } from '../domain/email/mailer';
-import { reminderWorkflowId, dispatchKey } from '../shared/workflow-ids';
+import { reminderWorkflowId, dispatchKey } from '../shared/contracts/item-reminder';
 import type { ItemRef } from '../shared/reminder-types';
 
 let db: Db;

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
-import { reminderWorkflowId } from '../shared/workflow-ids';
+import { reminderWorkflowId } from '../shared/contracts/item-reminder';
 import { manualResendSignal } from '../shared/contracts/item-reminder';
-import type { ItemReminderInput } from '../workflows/item-reminder';
+import type { ItemReminderInput } from '../shared/contracts/item-reminder';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 let stack: Stack;

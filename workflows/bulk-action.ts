@@ -17,24 +17,24 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createBulkActivities } from '../activities/bulk-activities';
-import { batchWorkflowId, bulkCancelSignal, type BulkBatchInput, type BulkCounts, type BulkWorkflowInput } from '../shared/bulk-actions';
+import type { BulkCounts } from '../shared/bulk-actions';
+import {
+  BATCHES_PER_RUN,
+  batchWorkflowId,
+  bulkCancelSignal,
+  type bulkActionWorkflowContract,
+  type bulkBatchWorkflowContract,
+  type BulkBatchInput,
+  type BulkWorkflowInput,
+} from '../shared/contracts/bulk-action';
+import type { WorkflowFunction } from '../shared/contracts/workflow';
+import { BULK_ACCOUNT, BULK_STEP } from './activity-options';
 import { FIRM_ID, ITEM_ID, ITEM_KIND, STARTED_BY, STATUS } from '../shared/contracts/search-attributes';
 
 type BulkActivities = ReturnType<typeof createBulkActivities>;
 
-const { loadBulkBatch, recordBulkFailure, finishBulkAction } = proxyActivities<BulkActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-// Enough attempts to ride out a short database or Temporal outage (about half a minute); an account
-// still failing after them is reported as failed, not retried forever.
-const { processBulkAccount } = proxyLocalActivities<BulkActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 6 },
-});
-
-/** Batches one run of the parent starts before continuing as new, unless the input says otherwise. */
-export const BATCHES_PER_RUN = 400;
+const { loadBulkBatch, recordBulkFailure, finishBulkAction } = proxyActivities<BulkActivities>(BULK_STEP);
+const { processBulkAccount } = proxyLocalActivities<BulkActivities>(BULK_ACCOUNT);
 
 export async function bulkActionWorkflow(input: BulkWorkflowInput): Promise<BulkCounts> {
   const { bulkActionId, total, pacing } = input;
@@ -150,3 +150,7 @@ function failureMessage(err: unknown): string {
   while (e instanceof Error && e.cause instanceof Error) e = e.cause;
   return e instanceof ApplicationFailure || e instanceof Error ? e.message : String(err);
 }
+
+// Each workflow implements its contract (a type error here means they drifted apart).
+bulkActionWorkflow satisfies WorkflowFunction<typeof bulkActionWorkflowContract>;
+bulkBatchWorkflow satisfies WorkflowFunction<typeof bulkBatchWorkflowContract>;

@@ -5,22 +5,17 @@ import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '
 import type { createInvitationActivities } from '../activities/invitation-activities';
 import { STATUS } from '../shared/contracts/search-attributes';
 import * as msg from '../shared/contracts/invitation';
-import type { InvitationOutcome, InvitationState } from '../shared/contracts/invitation';
-
-export interface InvitationInput {
-  invitationId: string;
-  firmId: string;
-  /** Epoch ms of the first send ("now" or the caller's sendAt). */
-  sendAt: number;
-  /** Validity of each link, in days of `daySeconds`. */
-  expiryDays: number;
-  /** Length of a "day" in seconds (REMINDER_DAY_SECONDS: 86400 in production). */
-  daySeconds: number;
-}
+import type {
+  InvitationInput,
+  InvitationOutcome,
+  InvitationState,
+  invitationWorkflowContract,
+} from '../shared/contracts/invitation';
+import type { WorkflowFunction } from '../shared/contracts/workflow';
+import { INVITATION_STEP } from './activity-options';
 
 type InvitationActivities = ReturnType<typeof createInvitationActivities>;
-const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
-const { sendInvitation, expireInvitation } = proxyActivities<InvitationActivities>({ startToCloseTimeout: '2 minutes', retry: RETRY });
+const { sendInvitation, expireInvitation } = proxyActivities<InvitationActivities>(INVITATION_STEP);
 
 export async function invitationWorkflow(input: InvitationInput): Promise<InvitationOutcome> {
   const { invitationId, expiryDays, daySeconds } = input;
@@ -71,3 +66,5 @@ export async function invitationWorkflow(input: InvitationInput): Promise<Invita
   await expireInvitation(invitationId);
   return finish('expired');
 }
+
+invitationWorkflow satisfies WorkflowFunction<typeof invitationWorkflowContract>;

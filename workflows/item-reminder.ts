@@ -12,9 +12,11 @@ import {
 } from '@temporalio/workflow';
 import type { createReminderActivities } from '../activities/reminder-activities';
 import { nextStep } from '../shared/reminder-policy';
-import { dispatchKey } from '../shared/workflow-ids';
 import { STATUS } from '../shared/contracts/search-attributes';
 import * as msg from '../shared/contracts/item-reminder';
+import { dispatchKey, type ItemReminderInput, type itemReminderWorkflowContract } from '../shared/contracts/item-reminder';
+import type { WorkflowFunction } from '../shared/contracts/workflow';
+import { DISPATCH_EMAILS, LOAD_ITEM } from './activity-options';
 import type {
   DispatchKind,
   DispatchResult,
@@ -25,27 +27,9 @@ import type {
   ReminderStatus,
 } from '../shared/reminder-types';
 
-export interface ItemReminderInput {
-  item: ItemRef;
-  /** Length of a reminder "day" in seconds (86400 in production). */
-  daySeconds: number;
-  /** Manual resends not yet sent when the previous run continued as new. */
-  pendingManualResends?: ManualResend[];
-  manualResendsSent?: number;
-  /** Test hook: continue as new after this many history events instead of when Temporal suggests it. */
-  continueAsNewAfterEvents?: number;
-}
-
 type ReminderActivities = ReturnType<typeof createReminderActivities>;
-const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
-
-const { loadItemSnapshot } = proxyActivities<ReminderActivities>({ startToCloseTimeout: '15 seconds', retry: RETRY });
-// Heartbeats (one per email) let Temporal notice a dead worker within seconds instead of at the timeout.
-const { dispatchItemEmail } = proxyActivities<ReminderActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry: RETRY,
-});
+const { loadItemSnapshot } = proxyActivities<ReminderActivities>(LOAD_ITEM);
+const { dispatchItemEmail } = proxyActivities<ReminderActivities>(DISPATCH_EMAILS);
 
 export async function itemReminderWorkflow(input: ItemReminderInput): Promise<ReminderState> {
   const { item, daySeconds } = input;
@@ -174,3 +158,5 @@ function shouldContinueAsNew(input: ItemReminderInput): boolean {
   if (input.continueAsNewAfterEvents !== undefined) return info.historyLength >= input.continueAsNewAfterEvents;
   return info.continueAsNewSuggested;
 }
+
+itemReminderWorkflow satisfies WorkflowFunction<typeof itemReminderWorkflowContract>;

@@ -4,7 +4,6 @@
 // after the transaction commits.
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Db } from '../../prisma/client';
 import { route, idParams, type RouteSpec } from '../route';
 import { authenticate } from '../auth';
@@ -14,12 +13,12 @@ import * as actions from '../../domain/timeline/client-actions';
 import * as notes from '../../domain/timeline/notes';
 import { accountTimeline, contactTimeline } from '../../domain/timeline/timeline';
 import { csvTemplate, importContacts } from '../../domain/contacts/csv-import';
-import type { ParticipantNotificationInput } from '../../workflows/participant-notification';
+import { deliverParticipantEmails, type EmailBatch } from '../../domain/timeline/participant-emails';
+import type { TemporalGateway } from '../../domain/temporal/gateway';
 
 export interface ClientActionDeps {
   db: Db;
-  temporal: Client;
-  taskQueue: string;
+  gateway: TemporalGateway;
 }
 
 const id = () => z.uuid({ message: 'must be a UUID' });
@@ -85,7 +84,7 @@ const customActionRun = z
 
 const CSV_TYPES = ['text/csv', 'application/csv'];
 
-export function clientActionRoutes({ db, temporal, taskQueue }: ClientActionDeps): Router {
+export function clientActionRoutes({ db, gateway }: ClientActionDeps): Router {
   const r = Router();
   const auth = authenticate(db);
   const json: RequestHandler[] = [express.json({ limit: '1mb', strict: true, type: () => true }), auth, idempotency(db)];
@@ -97,22 +96,9 @@ export function clientActionRoutes({ db, temporal, taskQueue }: ClientActionDeps
   }
   const mut = { idempotent: true } as const;
 
-  /** Starts the emails' workflow once the change is committed; its id is the action's business key. */
-  async function deliver(batch: notes.EmailBatch | null): Promise<void> {
-    if (!batch?.emails.length) return;
-    try {
-      await temporal.workflow.start('participantNotificationWorkflow', {
-        taskQueue,
-        workflowId: batch.workflowId,
-        args: [{ emails: batch.emails } satisfies ParticipantNotificationInput],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-  }
-  async function respond<T>(work: Promise<{ result: T; batch: notes.EmailBatch | null }>): Promise<T> {
+  async function respond<T>(work: Promise<{ result: T; batch: EmailBatch | null }>): Promise<T> {
     const { result, batch } = await work;
-    await deliver(batch);
+    await deliverParticipantEmails(gateway, batch);
     return result;
   }
 

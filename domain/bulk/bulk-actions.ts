@@ -1,16 +1,22 @@
 // Bulk actions through the API: start (the selection becomes a fixed snapshot of item rows in the same
 // transaction as the action's row, then the workflow `bulk-<id>` starts), progress, list, cancel, the
 // per-account report (JSON pages and CSV) and "retry the failed accounts".
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
 import type { Response } from 'express';
 import type { z } from 'zod';
 import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
-import { bulkCancelSignal, type BulkCounts, type BulkPacing, type BulkParams, type BulkWorkflowInput } from '../../shared/bulk-actions';
-import { bulkWorkflowId } from '../../shared/workflow-ids';
+import type { BulkCounts, BulkParams } from '../../shared/bulk-actions';
+import {
+  BATCHES_PER_RUN,
+  bulkActionStart,
+  bulkActionWorkflowContract,
+  bulkCancelSignal,
+  bulkWorkflowId,
+  type BulkPacing,
+  type BulkWorkflowInput,
+} from '../../shared/contracts/bulk-action';
+import type { TemporalGateway } from '../temporal/gateway';
 import { validateSettings } from '../../shared/reminder-policy';
-import { FIRM_ID, ITEM_ID, ITEM_KIND, STARTED_BY, STATUS } from '../../shared/contracts/search-attributes';
 import { countBulkOutcomes } from './report';
 import { closeBulkAction } from './close';
 import { applyAllPendingEffects } from './runner';
@@ -28,8 +34,7 @@ export type NewBulkAction = z.infer<typeof newBulkAction>;
 
 export interface BulkActionsDeps {
   db: Db;
-  temporal: Client;
-  taskQueue: string;
+  gateway: TemporalGateway;
   daySeconds: number;
   pacing: BulkPacing;
 }
@@ -37,9 +42,9 @@ export interface BulkActionsDeps {
 /** Snapshots at least this large refresh the item table's planner statistics (autovacuum may be slow or off). */
 const ANALYZE_AFTER_ROWS = 1000;
 
-export const DEFAULT_BULK_PACING: BulkPacing = { batchSize: 500, concurrentBatches: 2, accountConcurrency: 8, batchesPerRun: 400 };
+export const DEFAULT_BULK_PACING: BulkPacing = { batchSize: 500, concurrentBatches: 2, accountConcurrency: 8, batchesPerRun: BATCHES_PER_RUN };
 
-export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, pacing }: BulkActionsDeps) {
+export function createBulkActionsService({ db, gateway, daySeconds, pacing }: BulkActionsDeps) {
   const workflowInput = (row: BulkRow): BulkWorkflowInput => ({
     bulkActionId: row.id,
     firmId: row.firmId,
@@ -52,26 +57,9 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
     pacing: { batchesPerRun: DEFAULT_BULK_PACING.batchesPerRun, ...pacing },
   });
 
+  /** A retried start finds the action's workflow running already: success. */
   async function startWorkflow(row: BulkRow) {
-    try {
-      await temporal.workflow.start('bulkActionWorkflow', {
-        taskQueue,
-        workflowId: bulkWorkflowId(row.id),
-        // One run per action, ever: a retried start never runs a finished action again.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        args: [workflowInput(row)],
-        typedSearchAttributes: [
-          { key: FIRM_ID, value: row.firmId },
-          { key: ITEM_KIND, value: `bulk:${row.kind}` },
-          { key: ITEM_ID, value: row.id },
-          { key: STARTED_BY, value: row.startedBy },
-          { key: STATUS, value: 'running' },
-        ] as SearchAttributePair[],
-        memo: { firmId: row.firmId, bulkActionId: row.id, kind: row.kind, total: row.total, dryRun: row.dryRun, startedBy: row.startedBy, retryOf: row.retryOf },
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // a retried start: it runs already
-    }
+    await gateway.start(bulkActionWorkflowContract, bulkActionStart(row, workflowInput(row)));
   }
 
   /** Owner and admins see every bulk action of the firm; an employee sees the ones they started. */
@@ -201,14 +189,7 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
   }
 
   /** The workflow's status (RUNNING, COMPLETED, …), or null when there is none. */
-  async function workflowStatus(id: string): Promise<string | null> {
-    try {
-      return (await temporal.workflow.getHandle(bulkWorkflowId(id)).describe()).status.name;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null;
-      throw err;
-    }
-  }
+  const workflowStatus = (id: string) => gateway.status(bulkWorkflowId(id));
 
   /** Without its workflow the action would stay "running" forever: record the failure, answer 503. */
   async function startOrFail(row: BulkRow) {
@@ -295,13 +276,11 @@ export function createBulkActionsService({ db, temporal, taskQueue, daySeconds, 
         return current;
       });
       if ((await workflowStatus(id)) === 'RUNNING') {
-        await temporal.workflow.getHandle(bulkWorkflowId(id)).signal(bulkCancelSignal).catch((err) => {
-          if (!(err instanceof WorkflowNotFoundError)) throw err; // it ended meanwhile and closed the action itself
-        });
+        await gateway.signal(bulkWorkflowId(id), bulkCancelSignal); // if it ended meanwhile, it closed the action itself
         return present(row);
       }
       // No workflow to do it (terminated by an operator, or never started): close the action here.
-      await applyAllPendingEffects(db, { temporal, taskQueue, daySeconds }, id);
+      await applyAllPendingEffects(db, { gateway, daySeconds }, id);
       await closeBulkAction(db, id, { cancelled: true });
       return present(await db.bulkAction.findUniqueOrThrow({ where: { id } }));
     },

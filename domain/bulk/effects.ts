@@ -2,10 +2,9 @@
 // reminder workflow of a posted message, request a manual resend, start or revoke invitation workflows,
 // stop the reminder workflows of a deleted account. The list is stored with the account's outcome, so a
 // retry that finds the account done repeats them; each is idempotent (workflow ids, dispatch keys).
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ItemRef, ReminderSettings } from '../../shared/reminder-types';
 import * as sig from '../../shared/contracts/item-reminder';
-import { reminderWorkflowId } from '../../shared/workflow-ids';
+import type { TemporalGateway } from '../temporal/gateway';
 import { createReminderWorkflows } from '../items/reminder-workflows';
 import { createInvitationWorkflows, type InvitationEffects } from '../invitations/invitations';
 
@@ -17,8 +16,7 @@ export type BulkEffect =
   | { type: 'invitations'; effects: InvitationEffects };
 
 export interface BulkEffectTarget {
-  temporal: Client;
-  taskQueue: string;
+  gateway: TemporalGateway;
   daySeconds: number;
 }
 
@@ -37,19 +35,11 @@ export async function applyBulkEffects(target: BulkEffectTarget, effects: BulkEf
         await reminders.arm(e.item, sig.settingsChangedSignal, e.settings);
         break;
       case 'stop-reminders':
-        for (const item of e.items) await terminate(target.temporal, reminderWorkflowId(item.kind, item.itemId));
+        for (const item of e.items) await reminders.stop(item, 'account deleted by a bulk action');
         break;
       case 'invitations':
         await invitations.apply(e.effects);
         break;
     }
-  }
-}
-
-async function terminate(temporal: Client, workflowId: string) {
-  try {
-    await temporal.workflow.getHandle(workflowId).terminate('account deleted by a bulk action');
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err; // never started or already over
   }
 }

@@ -1,19 +1,19 @@
 // Portal invitations (SPEC §5): invite an email now or later, resend, accept with a single-use token,
 // revoke. The database holds the invitation and only the SHA-256 hash of its token; one Temporal workflow
 // per invitation (`invitation-<id>`) sleeps until the send time, emails the link and waits for the outcome.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
 import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
-import type { InvitationInput } from '../../workflows/invitation';
 import {
   INVITATION_EXPIRY_DAYS,
   invitationAcceptedSignal,
   invitationResendSignal,
   invitationRevokedSignal,
+  invitationStart,
+  invitationWorkflowContract,
   invitationWorkflowId,
+  type InvitationInput,
 } from '../../shared/contracts/invitation';
-import { ACCOUNT_ID, FIRM_ID, STATUS } from '../../shared/contracts/search-attributes';
+import type { TemporalGateway } from '../temporal/gateway';
 import { hashInvitationToken, newInvitationToken } from './token';
 import { audit } from '../audit/audit';
 import { conflict, notFound, Problem } from '../errors';
@@ -21,8 +21,7 @@ import { conflict, notFound, Problem } from '../errors';
 type Tx = Prisma.TransactionClient;
 
 export interface InvitationWorkflowsDeps {
-  temporal: Client;
-  taskQueue: string;
+  gateway: TemporalGateway;
   /** REMINDER_DAY_SECONDS: invitation expiry is counted in the same "days" as reminders. */
   daySeconds: number;
 }
@@ -37,48 +36,25 @@ export interface InvitationEffects {
 
 export const noEffects = (): InvitationEffects => ({ start: [], revoke: [], accountIdOf: {} });
 
-export function createInvitationWorkflows({ temporal, taskQueue, daySeconds }: InvitationWorkflowsDeps) {
-  async function signal(invitationId: string, fn: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<void>) {
-    try {
-      await fn(temporal.workflow.getHandle(invitationWorkflowId(invitationId)));
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err; // already finished: nothing to stop
-    }
-  }
+export function createInvitationWorkflows({ gateway, daySeconds }: InvitationWorkflowsDeps) {
   return {
     daySeconds,
     async apply(effects: InvitationEffects): Promise<void> {
-      for (const id of effects.revoke) await signal(id, (h) => h.signal(invitationRevokedSignal));
+      // A workflow already over (accepted, expired) has nothing left to stop.
+      for (const id of effects.revoke) await gateway.signal(invitationWorkflowId(id), invitationRevokedSignal);
+      // One invitation has one workflow: finding it started (a repeated step after a crash) is success.
       for (const input of effects.start) {
-        const accountId = effects.accountIdOf?.[input.invitationId];
-        await startOnce(temporal, {
-          taskQueue,
-          workflowId: invitationWorkflowId(input.invitationId),
-          args: [input],
-          typedSearchAttributes: [
-            { key: FIRM_ID, value: input.firmId },
-            ...(accountId ? [{ key: ACCOUNT_ID, value: accountId }] : []),
-            { key: STATUS, value: 'scheduled' },
-          ] as SearchAttributePair[],
-          memo: { firmId: input.firmId, accountId: accountId ?? null, invitationId: input.invitationId, sendAt: new Date(input.sendAt).toISOString() },
-        });
+        const start = invitationStart(input, effects.accountIdOf?.[input.invitationId]);
+        await gateway.start(invitationWorkflowContract, start);
       }
     },
-    accepted: (invitationId: string) => signal(invitationId, (h) => h.signal(invitationAcceptedSignal)),
-    resend: (invitationId: string, seq: number) => signal(invitationId, (h) => h.signal(invitationResendSignal, { seq })),
+    accepted: (invitationId: string) => gateway.signal(invitationWorkflowId(invitationId), invitationAcceptedSignal),
+    resend: (invitationId: string, seq: number) =>
+      gateway.signal(invitationWorkflowId(invitationId), invitationResendSignal, { seq }),
   };
 }
 
 export type InvitationWorkflows = ReturnType<typeof createInvitationWorkflows>;
-
-/** One invitation has one workflow: finding it started (a repeated step after a crash) is success. */
-async function startOnce(temporal: Client, options: Parameters<Client['workflow']['start']>[1]) {
-  try {
-    await temporal.workflow.start('invitationWorkflow', options);
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
-}
 
 export interface InviteOptions {
   sendAt?: Date;

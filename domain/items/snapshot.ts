@@ -2,7 +2,7 @@
 // and what already went out. The workflow and the send activity both rely on it, so a reminder is never
 // sent for an item that is done, whatever signals were lost or late.
 import type { Db } from '../../prisma/client';
-import { dispatchKey, reminderWorkflowId } from '../../shared/workflow-ids';
+import { dispatchKey, reminderWorkflowId } from '../../shared/contracts/item-reminder';
 import {
   DEFAULT_REMINDER_SETTINGS,
   type DoneReason,

@@ -9,8 +9,9 @@ import { Prisma } from '../../prisma/client';
 import { requireAccountAccess, type Actor } from '../access/access';
 import { audit } from '../audit/audit';
 import { requireContactAccess } from './timeline';
-import { insertNote, requireFirmUsers, forbidden, type EmailBatch } from './notes';
-import type { ClientActionEmail } from '../../activities/participant-activities';
+import { insertNote, requireFirmUsers, forbidden } from './notes';
+import type { EmailBatch } from './participant-emails';
+import { participantWorkflowId, type ClientActionEmail } from '../../shared/contracts/participant-notification';
 import { conflict, invalid, notFound, Problem } from '../errors';
 
 type Tx = Prisma.TransactionClient;
@@ -291,7 +292,7 @@ export async function setGdprStatus(db: Db, firmId: string, actor: Actor, contac
     await tx.contact.update({ where: { id: contactId }, data: { gdprStatus: status.name, gdprUpdatedAt: new Date() } });
     await audit(tx, { firmId, actorId: actor.id, action: 'contact.gdpr_status_set', contactId, data: { changeId, from: contact.gdprStatus, to: status.name, emailTemplateId: templateId, emailed: emails.length } });
     const jobs: ClientActionEmail[] = templateId ? emails.map((e) => ({ kind: 'gdpr', firmId, changeId, templateId, contactEmailId: e.id })) : [];
-    const batch: EmailBatch | null = jobs.length ? { workflowId: `gdpr-${changeId}:emails`, emails: jobs } : null;
+    const batch: EmailBatch | null = jobs.length ? { workflowId: participantWorkflowId.gdpr(changeId), emails: jobs } : null;
     return { result: { contactId, gdprStatus: status.name, changeId, emailed: jobs.length }, batch };
   });
 }

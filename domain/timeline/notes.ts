@@ -6,16 +6,13 @@ import type { Actor } from '../access/access';
 import { requireAccountAccess } from '../access/access';
 import { audit } from '../audit/audit';
 import { requireContactAccess } from './timeline';
-import type { ClientActionEmail } from '../../activities/participant-activities';
+import { participantWorkflowId, type ClientActionEmail } from '../../shared/contracts/participant-notification';
+import type { EmailBatch } from './participant-emails';
 import { invalid, notFound, Problem } from '../errors';
 
 type Tx = Prisma.TransactionClient;
 
 /** Emails to send once the transaction has committed, under one business workflow id. */
-export interface EmailBatch {
-  workflowId: string;
-  emails: ClientActionEmail[];
-}
 
 /** Participants must be users of the firm: an unknown id is bad input (422), not a silent skip. */
 export async function requireFirmUsers(tx: Tx | Db, firmId: string, ids: string[], field: string): Promise<void> {
@@ -43,7 +40,7 @@ export async function insertNote(
   }
   // The author knows what they wrote; everyone else named is told.
   const emails: ClientActionEmail[] = participants.filter((u) => u !== actorId).map((userId) => ({ kind: 'note', firmId, noteId: note.id, userId }));
-  return { note: { ...note, participants }, batch: { workflowId: `note-${note.id}:participants`, emails } satisfies EmailBatch };
+  return { note: { ...note, participants }, batch: { workflowId: participantWorkflowId.note(note.id), emails } satisfies EmailBatch };
 }
 
 /** May the actor open the note's contact or account? A note about neither is firm-wide. */
@@ -97,7 +94,7 @@ export async function addComment(db: Db, firmId: string, actor: Actor, noteId: s
     const recipients = new Set([...participants.map((p) => p.firmUserId), note.authorId]);
     recipients.delete(actor.id);
     const emails: ClientActionEmail[] = [...recipients].map((userId) => ({ kind: 'comment', firmId, commentId: comment.id, userId }));
-    return { comment, batch: { workflowId: `note-comment-${comment.id}:participants`, emails } satisfies EmailBatch };
+    return { comment, batch: { workflowId: participantWorkflowId.comment(comment.id), emails } satisfies EmailBatch };
   });
 }
 

@@ -1,6 +1,20 @@
-// Portal invitations: the workflow id, signals and query shared by the invitation workflow and the API,
-// and the expiry rule. Like the reminder workflow's, they carry ids and numbers only, never the token.
+// The portal invitation workflow's contract (`invitation-<id>`): input, result, signals, query, workflow id,
+// search attributes and memo, and the expiry rule. Like the reminder workflow's, they carry ids and numbers
+// only, never the token.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineWorkflow, type WorkflowStart } from './workflow';
+import { ACCOUNT_ID, FIRM_ID, STATUS } from './search-attributes';
+
+export interface InvitationInput {
+  invitationId: string;
+  firmId: string;
+  /** Epoch ms of the first send ("now" or the caller's sendAt). */
+  sendAt: number;
+  /** Validity of each link, in days of `daySeconds`. */
+  expiryDays: number;
+  /** Length of a "day" in seconds (REMINDER_DAY_SECONDS: 86400 in production). */
+  daySeconds: number;
+}
 
 export function invitationWorkflowId(invitationId: string): string {
   return `invitation-${invitationId}`;
@@ -15,6 +29,8 @@ export const INVITATION_EXPIRY_DAYS = 14;
 export const INVITATION_LIMITS = { minExpiryDays: 1, maxExpiryDays: 90, maxScheduleDays: 365 } as const;
 
 export type InvitationOutcome = 'accepted' | 'revoked' | 'expired';
+
+export const invitationWorkflowContract = defineWorkflow<InvitationInput, InvitationOutcome>('invitationWorkflow');
 
 export interface InvitationState {
   status: 'scheduled' | 'sent' | InvitationOutcome;
@@ -31,3 +47,22 @@ export const invitationStateQuery = defineQuery<InvitationState>('invitationStat
 
 /** Epoch ms at which a link sent at `sentAt` expires. */
 export const invitationExpiry = (sentAt: number, expiryDays: number, daySeconds: number) => sentAt + expiryDays * daySeconds * 1000;
+
+/** Start of an invitation's workflow; the account, when known, makes it findable from the account. */
+export function invitationStart(input: InvitationInput, accountId?: string): WorkflowStart<InvitationInput> {
+  return {
+    workflowId: invitationWorkflowId(input.invitationId),
+    input,
+    searchAttributes: [
+      { key: FIRM_ID, value: input.firmId },
+      ...(accountId ? [{ key: ACCOUNT_ID, value: accountId }] : []),
+      { key: STATUS, value: 'scheduled' },
+    ],
+    memo: {
+      firmId: input.firmId,
+      accountId: accountId ?? null,
+      invitationId: input.invitationId,
+      sendAt: new Date(input.sendAt).toISOString(),
+    },
+  };
+}

@@ -1,6 +1,22 @@
-// Signals and the query of the item reminder workflow, defined once for the workflow and the API.
+// The item reminder workflow's contract (`reminder-<kind>-<itemId>`): input, result, signals, query,
+// workflow id, dispatch keys, search attributes and memo, defined once for the workflow and the domain.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ManualResend, ReminderSettings, ReminderState } from '../reminder-types';
+import type { ItemKind, ItemRef, ManualResend, ReminderSettings, ReminderState } from '../reminder-types';
+import { defineWorkflow, type WorkflowStart } from './workflow';
+import { ACCOUNT_ID, FIRM_ID, ITEM_ID, ITEM_KIND, STATUS } from './search-attributes';
+
+export interface ItemReminderInput {
+  item: ItemRef;
+  /** Length of a reminder "day" in seconds (86400 in production). */
+  daySeconds: number;
+  /** Manual resends not yet sent when the previous run continued as new. */
+  pendingManualResends?: ManualResend[];
+  manualResendsSent?: number;
+  /** Test hook: continue as new after this many history events instead of when Temporal suggests it. */
+  continueAsNewAfterEvents?: number;
+}
+
+export const itemReminderWorkflowContract = defineWorkflow<ItemReminderInput, ReminderState>('itemReminderWorkflow');
 
 export const clientRepliedSignal = defineSignal('clientReplied');
 export const signerSignedSignal = defineSignal<[{ contactId: string; allSigned: boolean }]>('signerSigned');
@@ -16,3 +32,29 @@ export const manualResendSignal = defineSignal<[ManualResend]>('manualResend');
 export const itemWithdrawnSignal = defineSignal('itemWithdrawn');
 
 export const reminderStateQuery = defineQuery<ReminderState>('reminderState');
+
+/** One workflow per item, named after it, so operators can find it and a second start is refused. */
+export function reminderWorkflowId(kind: ItemKind, itemId: string): string {
+  return `reminder-${kind}-${itemId}`;
+}
+
+/** Key of one notification/reminder/manual resend; emails are keyed `<dispatchKey>:<contactEmailId>`. */
+export function dispatchKey(workflowId: string, cycleOrSubject: string, kind: string, seq: number | string): string {
+  return `${workflowId}:${cycleOrSubject}:${kind}:${seq}`;
+}
+
+/** Start of an item's reminder workflow: business id, search attributes and memo (ids only). */
+export function itemReminderStart(item: ItemRef, daySeconds: number): WorkflowStart<ItemReminderInput> {
+  return {
+    workflowId: reminderWorkflowId(item.kind, item.itemId),
+    input: { item, daySeconds },
+    searchAttributes: [
+      { key: FIRM_ID, value: item.firmId },
+      { key: ACCOUNT_ID, value: item.accountId },
+      { key: ITEM_KIND, value: item.kind },
+      { key: ITEM_ID, value: item.itemId },
+      { key: STATUS, value: 'starting' },
+    ],
+    memo: { firmId: item.firmId, accountId: item.accountId, itemKind: item.kind, itemId: item.itemId },
+  };
+}

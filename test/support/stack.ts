@@ -12,7 +12,7 @@ import { createNudgeWorker, WORKFLOWS_PATH } from '../../worker/worker';
 import { createApp } from '../../api/app';
 import { createFirm } from '../../domain/firms/firms';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture';
-import type { BulkPacing } from '../../shared/bulk-actions';
+import type { BulkPacing } from '../../shared/contracts/bulk-action';
 
 export const PORTAL_URL = 'http://portal.test';
 

@@ -1,0 +1,39 @@
+// Timeouts and retry policies of every activity the workflows call, named once. Changing a value here
+// changes new schedules only; histories already recorded replay unchanged.
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+
+/** Retry transient failures for as long as it takes, backing off to one attempt a minute. */
+const RETRY_FOREVER = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+
+/** Re-reading an item's state: a few queries. */
+export const LOAD_ITEM: ActivityOptions = { startToCloseTimeout: '15 seconds', retry: RETRY_FOREVER };
+
+/** One notification or reminder to every recipient; heartbeats (one per email) let Temporal notice a dead
+ * worker within seconds instead of at the timeout. */
+export const DISPATCH_EMAILS: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: RETRY_FOREVER,
+};
+
+/** Sending or expiring one invitation. */
+export const INVITATION_STEP: ActivityOptions = { startToCloseTimeout: '2 minutes', retry: RETRY_FOREVER };
+
+/** One client-action email; gives up after about an hour and a half of failures. */
+export const CLIENT_ACTION_EMAIL: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20 },
+};
+
+/** Bulk-action bookkeeping: loading a batch, recording a failure, closing the action. */
+export const BULK_STEP: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+};
+
+/** One bulk-action account, as a local activity. Enough attempts to ride out a short database or
+ * Temporal outage (about half a minute); an account still failing after them is reported as failed. */
+export const BULK_ACCOUNT: LocalActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 6 },
+};
