@@ -1,169 +1,19 @@
-// Activities of the item reminder workflow, built from injected dependencies.
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
-import { Prisma, type Db } from '../prisma/client';
-import type { Mailer } from '../domain/email/mailer';
+// Activities of the item reminder workflow: thin wrappers over the domain, built from injected dependencies.
+import { heartbeat } from '@temporalio/activity';
 import { readItemSnapshot } from '../domain/items/snapshot';
-import { loadCandidateEmails } from '../domain/items/recipient-lookup';
-import { renderItemEmail } from '../domain/email/item-email';
-import { sendEmailOnce } from '../domain/email/outbound-email';
-import { selectRecipients, CATEGORY_OF_ITEM, type CandidateEmail } from '../shared/recipients';
+import { createItemDispatcher, type DispatchDeps } from '../domain/items/dispatch';
 import type { DispatchRequest, DispatchResult, ItemRef } from '../shared/reminder-types';
+import { retryWhenInFlight } from './failures';
 
-export interface ReminderActivityDeps {
-  db: Db;
-  mailer: Mailer;
-  portalUrl: string;
-}
+export type ReminderActivityDeps = DispatchDeps;
 
-const AUDIT_ACTION = { notification: 'item.notification_sent', reminder: 'item.reminder_sent', manual: 'item.manual_resend' } as const;
-
-export function createReminderActivities({ db, mailer, portalUrl }: ReminderActivityDeps) {
-  async function itemTitle(item: ItemRef): Promise<string> {
-    if (item.kind === 'chat') {
-      const t = await db.chatThread.findUniqueOrThrow({ where: { id: item.itemId }, select: { subject: true } });
-      return t.subject;
-    }
-    const req =
-      item.kind === 'signature'
-        ? await db.signatureRequest.findUniqueOrThrow({ where: { id: item.itemId }, select: { document: { select: { name: true } } } })
-        : await db.approvalRequest.findUniqueOrThrow({ where: { id: item.itemId }, select: { document: { select: { name: true } } } });
-    return req.document.name;
-  }
-
+export function createReminderActivities(deps: ReminderActivityDeps) {
+  const dispatcher = createItemDispatcher(deps);
   return {
-    async loadItemSnapshot(item: ItemRef) {
-      return readItemSnapshot(db, item);
-    },
+    loadItemSnapshot: (item: ItemRef) => readItemSnapshot(deps.db, item),
 
-    /**
-     * Sends one notification, reminder or manual resend to every eligible email, unless the item is done
-     * or the cycle moved on (checked once, under the item's row lock, as the dispatch is recorded). The dispatch row and its audit entry are written once, under the dispatch key;
-     * each email has its own key, so a retry sends only what did not go out.
-     */
-    async dispatchItemEmail(req: DispatchRequest): Promise<DispatchResult> {
-      const { item } = req;
-      heartbeat();
-      const existing = await db.reminderDispatch.findUnique({ where: { dispatchKey: req.dispatchKey } });
-      let skipped: DispatchResult | null = null;
-
-      const candidates = await loadCandidateEmails(db, item);
-      const decision = selectRecipients(item.kind, candidates);
-      const title = await itemTitle(item);
-      const dispatch =
-        existing ??
-        (await db.$transaction(async (tx) => {
-          // Lock the item and look again: a reply, signature, approval or withdrawal committing meanwhile
-          // either happened before (nothing is recorded) or waits for this transaction (and closes its to-dos).
-          await lockItem(tx, item);
-          const now = await readItemSnapshot(tx as unknown as Db, item);
-          const current = req.kind === 'notification' ? now.subjectKey : now.cycleKey;
-          if (now.doneReason) skipped = { status: 'skipped', reason: now.doneReason };
-          else if (req.kind !== 'manual' && current !== req.cycleKey) skipped = { status: 'skipped', reason: 'stale_cycle' };
-          if (skipped) return null;
-          const row = await tx.reminderDispatch.create({
-            data: {
-              firmId: item.firmId,
-              accountId: item.accountId,
-              itemKind: item.kind,
-              itemId: item.itemId,
-              cycleKey: req.cycleKey,
-              kind: req.kind,
-              seq: req.seq,
-              dispatchKey: req.dispatchKey,
-              recipients: decision.recipients.length,
-            },
-          });
-          await tx.auditEvent.create({
-            data: {
-              firmId: item.firmId,
-              accountId: item.accountId,
-              actorType: req.requestedBy ? 'firm_user' : 'system',
-              actorId: req.requestedBy ?? null,
-              action: AUDIT_ACTION[req.kind],
-              itemKind: item.kind,
-              itemId: item.itemId,
-              data: {
-                dispatchKey: req.dispatchKey,
-                seq: req.seq,
-                recipients: decision.recipients.map((r) => r.contactEmailId),
-                excluded: decision.excluded,
-                ...(req.message ? { message: req.message } : {}),
-              },
-            },
-          });
-          // In the same transaction as the dispatch: a to-do is never created after the item was closed.
-          await upsertPortalTodos(tx, item, candidates, title, req.kind === 'notification' ? 'create' : req.kind === 'manual' ? 'bump' : 'keep');
-          return row;
-        }));
-      if (!dispatch) return skipped!;
-
-      if (decision.recipients.length) {
-        const [firm, account] = await Promise.all([
-          db.firm.findUniqueOrThrow({ where: { id: item.firmId }, select: { name: true } }),
-          db.account.findUniqueOrThrow({ where: { id: item.accountId }, select: { name: true } }),
-        ]);
-        const addresses = new Map(
-          (
-            await db.contactEmail.findMany({
-              where: { id: { in: decision.recipients.map((r) => r.contactEmailId) } },
-              select: { id: true, address: true },
-            })
-          ).map((e) => [e.id, e.address]),
-        );
-        const link = `${portalUrl}/accounts/${item.accountId}/${item.kind}/${item.itemId}`;
-        for (const r of decision.recipients) {
-          const to = addresses.get(r.contactEmailId);
-          if (!to) continue; // the email was deleted meanwhile
-          const content = renderItemEmail({
-            firmName: firm.name,
-            accountName: account.name,
-            itemKind: item.kind,
-            itemTitle: title,
-            dispatchKind: req.kind,
-            link,
-            activationLink: r.activationBanner ? `${portalUrl}/activate` : undefined,
-            message: req.message,
-          });
-          heartbeat();
-          const outcome = await sendEmailOnce(db, mailer, {
-            firmId: item.firmId,
-            accountId: item.accountId,
-            idempotencyKey: `${req.dispatchKey}:${r.contactEmailId}`,
-            contactEmailId: r.contactEmailId,
-            to,
-            category: CATEGORY_OF_ITEM[item.kind],
-            ...content,
-          });
-          if (outcome === 'in_flight') {
-            throw ApplicationFailure.retryable(`email ${req.dispatchKey}:${r.contactEmailId} is being sent by another attempt`, 'EmailInFlight');
-          }
-        }
-      }
-
-      return { status: 'sent', sentAt: dispatch.createdAt.getTime(), recipients: dispatch.recipients };
-    },
+    /** Heartbeats once per email, so Temporal notices a dead worker within seconds. */
+    dispatchItemEmail: (req: DispatchRequest): Promise<DispatchResult> =>
+      retryWhenInFlight(() => dispatcher.dispatchItemEmail(req, heartbeat)),
   };
-}
-
-/**
- * Portal to-dos exist for every portal user (login pending or active) of the account, or for a signature
- * request its pending signers. A notification creates them; a manual resend moves them to the top.
- */
-async function upsertPortalTodos(tx: Prisma.TransactionClient, item: ItemRef, emails: CandidateEmail[], title: string, mode: 'create' | 'bump' | 'keep'): Promise<void> {
-  if (mode === 'keep') return;
-  const portalUsers = emails.filter((e) => e.login !== 'off' && (item.kind !== 'signature' || e.pendingSigner === true));
-  const now = new Date();
-  for (const e of portalUsers) {
-    await tx.portalTodo.upsert({
-      where: { contactEmailId_itemKind_itemId: { contactEmailId: e.contactEmailId, itemKind: item.kind, itemId: item.itemId } },
-      create: { firmId: item.firmId, accountId: item.accountId, contactEmailId: e.contactEmailId, itemKind: item.kind, itemId: item.itemId, title, bumpedAt: now },
-      update: mode === 'bump' ? { bumpedAt: now, status: 'open' } : {},
-    });
-  }
-}
-
-const ITEM_TABLE = { chat: Prisma.sql`"ChatThread"`, signature: Prisma.sql`"SignatureRequest"`, approval: Prisma.sql`"ApprovalRequest"` } as const;
-
-async function lockItem(tx: Prisma.TransactionClient, item: ItemRef): Promise<void> {
-  await tx.$queryRaw`SELECT 1 FROM ${ITEM_TABLE[item.kind]} WHERE id = ${item.itemId}::uuid FOR UPDATE`;
 }

@@ -160,7 +160,7 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
       while (calStarted - calNotified > o.maxOutstanding && performance.now() - calBegin < calMs) await sleep(20);
       calStarted++;
       const startedAt = Date.now();
-      const r = await calSvc.requestApproval(firm.id, owner.id, docs[n + i].id, { reminders: { enabled: false, intervalDays: 1, count: 1 } });
+      const r = await calSvc.requestApproval(firm.id, owner, docs[n + i].id, { reminders: { enabled: false, intervalDays: 1, count: 1 } });
       calStarts.set(r.id, startedAt);
     });
     calibrating = false;
@@ -218,7 +218,7 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
         dayOfBatch.set(b, day);
       }
       const t = performance.now();
-      const r = await serviceFor(day).requestApproval(firm.id, owner.id, docs[i].id, { reminders: { enabled: true, intervalDays: 1, count: 1 } });
+      const r = await serviceFor(day).requestApproval(firm.id, owner, docs[i].id, { reminders: { enabled: true, intervalDays: 1, count: 1 } });
       createLatencies.push(performance.now() - t);
       dayOfItem.set(r.id, day);
     });

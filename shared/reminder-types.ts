@@ -48,7 +48,9 @@ export interface DispatchRequest {
   dispatchKey: string;
   cycleKey: string;
   seq: number;
-  /** Optional personal message of a manual resend. */
+  /** A manual resend's id: its message is read from the database. */
+  resendId?: string;
+  /** The message of a manual resend signalled before messages moved to the database (old histories). */
   message?: string;
   /** Firm user who asked for a manual resend. */
   requestedBy?: string;
@@ -58,8 +60,10 @@ export type DispatchResult =
   | { status: 'sent'; sentAt: number; recipients: number }
   | { status: 'skipped'; reason: DoneReason | 'stale_cycle' };
 
+/** A manual resend as the workflow is told of it: ids only (its message is in the database). */
 export interface ManualResend {
   resendId: string;
+  /** Only in signals sent before messages moved to the database; new signals never carry text. */
   message?: string;
   requestedBy?: string;
 }

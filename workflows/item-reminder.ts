@@ -96,6 +96,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
       dispatchKey: key,
       cycleKey,
       seq,
+      resendId: extra?.resendId,
       message: extra?.message,
       requestedBy: extra?.requestedBy,
     });

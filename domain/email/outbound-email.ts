@@ -18,6 +18,14 @@ export interface LogicalEmail {
 
 export type SendOutcome = 'sent' | 'already_sent' | 'in_flight' | 'failed';
 
+/** Another attempt holds the email's claim: try again later (the activity layer makes this a retry). */
+export class EmailInFlightError extends Error {
+  constructor(readonly idempotencyKey: string) {
+    super(`email ${idempotencyKey} is being sent by another attempt`);
+    this.name = 'EmailInFlightError';
+  }
+}
+
 /**
  * A claim older than this is taken to belong to an attempt that died (its activity timed out long
  * before), so the email is sent again. Only a crash between SMTP acceptance and the "sent" update can

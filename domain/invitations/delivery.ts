@@ -1,0 +1,118 @@
+// Sending an invitation: issue a fresh single-use token and email its link; and marking an invitation
+// expired. The invitation workflow's activities call these. The token is born and dies here: only its SHA-256 hash is stored and it never
+// reaches the workflow's history or the logs; the link exists only in the email.
+import type { Db } from '../../prisma/client';
+import type { Mailer } from '../email/mailer';
+import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
+import { renderInvitationEmail } from '../email/invitation-email';
+import { invitationEmailKey, invitationExpiry } from '../../shared/contracts/invitation';
+import { hashInvitationToken, newInvitationToken } from './token';
+
+export interface InvitationDeliveryDeps {
+  db: Db;
+  mailer: Mailer;
+  portalUrl: string;
+}
+
+export interface SendInvitationRequest {
+  invitationId: string;
+  /** Absent for the first send; the n-th resend otherwise. */
+  resendSeq?: number;
+  expiryDays: number;
+  daySeconds: number;
+}
+
+export type SendInvitationResult =
+  | { status: 'sent' | 'already_sent'; expiresAt: number }
+  | { status: 'skipped'; reason: 'not_open' | 'login_off' }
+  | { status: 'failed' };
+
+/** Claims older than this belong to a dead attempt (same lease as sendEmailOnce's). */
+const CLAIM_LEASE_MS = 90_000;
+
+export function createInvitationDelivery({ db, mailer, portalUrl }: InvitationDeliveryDeps) {
+  return {
+    async sendInvitation(req: SendInvitationRequest): Promise<SendInvitationResult> {
+      const key = invitationEmailKey(req.invitationId, req.resendSeq);
+      const inv = await db.invitation.findUnique({
+        where: { id: req.invitationId },
+        include: { email: { include: { contact: { include: { accounts: { select: { accountId: true }, take: 1, orderBy: { createdAt: 'asc' } } } } } } },
+      });
+      if (!inv || (inv.status !== 'scheduled' && inv.status !== 'sent')) return { status: 'skipped', reason: 'not_open' };
+      if (inv.email.login === 'off') return { status: 'skipped', reason: 'login_off' };
+
+      // A new token is issued only while no copy of this email may have gone out: once the email is
+      // sent (or being sent), replacing the hash would kill the link the client holds.
+      const previous = await db.outboundEmail.findUnique({ where: { idempotencyKey: key } });
+      if (previous?.status === 'sent') return { status: 'already_sent', expiresAt: inv.expiresAt.getTime() };
+      if (previous?.status === 'failed') return { status: 'failed' };
+      if (previous?.status === 'sending' && previous.claimedAt && previous.claimedAt.getTime() > Date.now() - CLAIM_LEASE_MS) {
+        throw new EmailInFlightError(key);
+      }
+
+      const token = newInvitationToken();
+      const now = Date.now();
+      const expiresAt = new Date(invitationExpiry(now, req.expiryDays, req.daySeconds));
+      const contact = inv.email.contact;
+      const accountId = contact.accounts[0]?.accountId;
+      const issued = await db.$transaction(async (tx) => {
+        // Guarded by status: a revoke or accept that landed meanwhile wins.
+        const updated = await tx.invitation.updateMany({
+          where: { id: inv.id, status: { in: ['scheduled', 'sent'] } },
+          data: { tokenHash: hashInvitationToken(token), status: 'sent', expiresAt },
+        });
+        if (updated.count === 0) return false;
+        if (!previous) {
+          await tx.auditEvent.create({
+            data: {
+              firmId: inv.firmId,
+              accountId: accountId ?? null,
+              contactId: contact.id,
+              actorType: 'system',
+              action: req.resendSeq === undefined ? 'invitation.sent' : 'invitation.resent',
+              data: { invitationId: inv.id, contactEmailId: inv.contactEmailId, emailKey: key, expiresAt: expiresAt.toISOString() },
+            },
+          });
+        }
+        return true;
+      });
+      if (!issued) return { status: 'skipped', reason: 'not_open' };
+
+      const firm = await db.firm.findUniqueOrThrow({ where: { id: inv.firmId }, select: { name: true } });
+      const content = renderInvitationEmail({
+        firmName: firm.name,
+        contactName: `${contact.firstName} ${contact.lastName}`.trim(),
+        link: `${portalUrl}/invitations/accept?token=${token}`,
+        expiresAt,
+        message: inv.message,
+        resend: req.resendSeq !== undefined,
+      });
+      const outcome = await sendEmailOnce(db, mailer, {
+        firmId: inv.firmId,
+        accountId,
+        idempotencyKey: key,
+        contactEmailId: inv.contactEmailId,
+        to: inv.address,
+        category: 'invitation',
+        ...content,
+      });
+      if (outcome === 'in_flight') throw new EmailInFlightError(key);
+      if (outcome === 'failed') return { status: 'failed' };
+      return { status: outcome, expiresAt: expiresAt.getTime() };
+    },
+
+    /** The link ran out without being accepted; the email stays login "pending" until re-invited or turned off. */
+    async expireInvitation(invitationId: string): Promise<boolean> {
+      const inv = await db.invitation.findUnique({ where: { id: invitationId }, include: { email: { select: { contactId: true } } } });
+      if (!inv) return false;
+      return db.$transaction(async (tx) => {
+        const updated = await tx.invitation.updateMany({ where: { id: invitationId, status: 'sent' }, data: { status: 'expired' } });
+        if (updated.count === 0) return false;
+        await tx.auditEvent.create({
+          data: { firmId: inv.firmId, contactId: inv.email.contactId, actorType: 'system', action: 'invitation.expired', data: { invitationId, contactEmailId: inv.contactEmailId } },
+        });
+        return true;
+      });
+    },
+  };
+}

@@ -1,0 +1,99 @@
+// Approval requests (SPEC §2): request approval of a document, record the client's approval, and
+// "request approval for all pending" (a manual resend of each pending approval).
+import type { Db } from '../../prisma/client';
+import * as sig from '../../shared/contracts/item-reminder';
+import { audit } from '../audit/audit';
+import { accountScope, requireAccountAccess, type Actor } from '../access/access';
+import { conflict, invalid } from '../errors';
+import { requireDocumentAccess, requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
+import { recordManualResend } from './manual-resends';
+import { closeTodos } from './portal-todos';
+import { presentApproval } from './present';
+import type { ReminderWorkflows } from './reminder-workflows';
+
+export function createApprovalService(db: Db, workflows: ReminderWorkflows) {
+  return {
+    async requestApproval(
+      firmId: string,
+      actor: Actor,
+      documentId: string,
+      input: { message?: string; reminders?: ReminderInput },
+    ) {
+      const doc = await requireDocumentAccess(db, firmId, actor, documentId);
+      const request = await db.$transaction(async (tx) => {
+        const r = await tx.approvalRequest.create({
+          data: { firmId, accountId: doc.accountId, documentId, message: input.message },
+        });
+        await saveSettings(tx, firmId, 'approval', r.id, input.reminders);
+        await audit(tx, {
+          firmId,
+          actorId: actor.id,
+          action: 'approval.requested',
+          accountId: doc.accountId,
+          itemKind: 'approval',
+          itemId: r.id,
+          data: { documentId },
+        });
+        return r;
+      });
+      const ref = { firmId, accountId: doc.accountId, kind: 'approval' as const, itemId: request.id };
+      await workflows.arm(ref, sig.itemRequestedSignal);
+      return presentApproval(request);
+    },
+
+    async approve(firmId: string, actor: Actor, requestId: string, contactId: string) {
+      await requireItemAccess(db, firmId, actor, 'approval', requestId);
+      const request = await db.approvalRequest.findFirstOrThrow({ where: { id: requestId, firmId } });
+      if (request.status === 'approved') return presentApproval(request);
+      if (request.status !== 'pending') throw conflict('request-closed', `The approval request is ${request.status}`);
+      const link = await db.accountContact.findFirst({ where: { accountId: request.accountId, contactId } });
+      if (!link) throw invalid('body.contactId', 'the contact is not linked to the request’s account');
+      const updated = await db.$transaction(async (tx) => {
+        const r = await tx.approvalRequest.update({
+          where: { id: requestId },
+          data: { status: 'approved', approvedAt: new Date(), approvedBy: contactId },
+        });
+        await closeTodos(tx, 'approval', requestId);
+        await audit(tx, {
+          firmId,
+          actorId: contactId,
+          actorType: 'client',
+          action: 'approval.approved',
+          accountId: request.accountId,
+          itemKind: 'approval',
+          itemId: requestId,
+        });
+        return r;
+      });
+      await workflows.notify(
+        { firmId, accountId: request.accountId, kind: 'approval', itemId: requestId },
+        sig.approvedSignal,
+      );
+      return presentApproval(updated);
+    },
+
+    /** "Request approval for all pending": a manual resend of every pending approval of an account or the firm. */
+    async requestPendingApprovals(firmId: string, actor: Actor, input: { accountId?: string; message?: string }) {
+      if (input.accountId) await requireAccountAccess(db, firmId, actor, input.accountId);
+      // Firm-wide, an employee reaches only the accounts they may see.
+      const pending = await db.approvalRequest.findMany({
+        where: {
+          firmId,
+          status: 'pending',
+          account: { ...accountScope(firmId, actor), status: 'active' },
+          ...(input.accountId ? { accountId: input.accountId } : {}),
+        },
+        select: { id: true, accountId: true },
+        orderBy: { createdAt: 'asc' },
+      });
+      const resends = [];
+      for (const r of pending) {
+        const ref = { firmId, accountId: r.accountId, kind: 'approval' as const, itemId: r.id };
+        const resend = await recordManualResend(db, ref, actor.id, input.message);
+        await workflows.arm(ref, sig.manualResendSignal, resend);
+        resends.push({ approvalRequestId: r.id, resendId: resend.resendId });
+      }
+      return { requested: resends.length, resends };
+    },
+  };
+}

@@ -1,0 +1,133 @@
+// Chat threads (SPEC §2): start a thread, post firm messages (each starts a reminder cycle) and client
+// replies (which stop it), archive and reopen. Each change is written with its audit entry first, then
+// told to the thread's reminder workflow.
+import type { Db } from '../../prisma/client';
+import * as sig from '../../shared/contracts/item-reminder';
+import type { ItemRef } from '../../shared/reminder-types';
+import { audit } from '../audit/audit';
+import { requireAccountAccess, type Actor } from '../access/access';
+import { conflict, invalid, notFound } from '../errors';
+import { requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
+import { closeTodos } from './portal-todos';
+import { presentMessage, presentThread } from './present';
+import type { ReminderWorkflows } from './reminder-workflows';
+import { readItemSnapshot } from './snapshot';
+
+export interface NewMessage {
+  author: 'firm' | 'client';
+  body: string;
+  contactId?: string;
+  reminders?: ReminderInput;
+}
+
+export function createChatService(db: Db, workflows: ReminderWorkflows) {
+  async function post(firmId: string, actorId: string, threadId: string, input: NewMessage) {
+    const thread = await db.chatThread.findFirst({ where: { id: threadId, firmId } });
+    if (!thread) throw notFound('Chat thread', threadId);
+    if (thread.status === 'archived') {
+      throw conflict('thread-archived', 'The thread is archived', 'Reopen the thread before posting to it.');
+    }
+    if (input.author === 'client') {
+      if (!input.contactId) throw invalid('body.contactId', 'a client message names the contact who wrote it');
+      const link = await db.accountContact.findFirst({
+        where: { accountId: thread.accountId, contactId: input.contactId, contact: { firmId } },
+      });
+      if (!link) throw invalid('body.contactId', 'the contact is not linked to the thread’s account');
+    } else if (input.contactId) throw invalid('body.contactId', 'only client messages name a contact');
+    if (input.author === 'client' && input.reminders) {
+      throw invalid('body.reminders', 'only firm messages carry reminder settings');
+    }
+    const byFirm = input.author === 'firm';
+    const message = await db.$transaction(async (tx) => {
+      // Settings carry over from the thread's earlier messages unless this one changes them.
+      if (byFirm && input.reminders) await saveSettings(tx, firmId, 'chat', threadId, input.reminders);
+      const m = await tx.chatMessage.create({
+        data: {
+          firmId,
+          threadId,
+          author: input.author,
+          body: input.body,
+          firmUserId: byFirm ? actorId : null,
+          contactId: input.contactId ?? null,
+        },
+      });
+      await tx.chatThread.update({ where: { id: threadId }, data: { updatedAt: new Date() } });
+      if (!byFirm) await closeTodos(tx, 'chat', threadId);
+      await audit(tx, {
+        firmId,
+        actorId: byFirm ? actorId : input.contactId!,
+        actorType: byFirm ? 'firm_user' : 'client',
+        action: byFirm ? 'chat.message_posted' : 'chat.client_replied',
+        accountId: thread.accountId,
+        itemKind: 'chat',
+        itemId: threadId,
+        data: { messageId: m.id },
+      });
+      return m;
+    });
+    const ref: ItemRef = { firmId, accountId: thread.accountId, kind: 'chat', itemId: threadId };
+    if (byFirm) await workflows.arm(ref, sig.firmMessagePostedSignal, { messageId: message.id });
+    else await workflows.notify(ref, sig.clientRepliedSignal);
+    return presentMessage(message);
+  }
+
+  return {
+    async createThread(
+      firmId: string,
+      actor: Actor,
+      accountId: string,
+      input: { subject: string; message?: { body: string }; reminders?: ReminderInput },
+    ) {
+      await requireAccountAccess(db, firmId, actor, accountId);
+      if (input.reminders && !input.message) throw invalid('body.reminders', 'reminders need a first message');
+      const thread = await db.$transaction(async (tx) => {
+        const t = await tx.chatThread.create({ data: { firmId, accountId, subject: input.subject } });
+        await audit(tx, {
+          firmId,
+          actorId: actor.id,
+          action: 'chat.thread_created',
+          accountId,
+          itemKind: 'chat',
+          itemId: t.id,
+          data: { subject: t.subject },
+        });
+        return t;
+      });
+      const message = input.message
+        ? await post(firmId, actor.id, thread.id, { author: 'firm', body: input.message.body, reminders: input.reminders })
+        : null;
+      return { ...presentThread(thread), lastMessage: message };
+    },
+
+    async postMessage(firmId: string, actor: Actor, threadId: string, input: NewMessage) {
+      await requireItemAccess(db, firmId, actor, 'chat', threadId);
+      return post(firmId, actor.id, threadId, input);
+    },
+
+    async setThreadStatus(firmId: string, actor: Actor, threadId: string, status: 'archived' | 'open') {
+      await requireItemAccess(db, firmId, actor, 'chat', threadId);
+      const thread = await db.chatThread.findFirstOrThrow({ where: { id: threadId, firmId } });
+      if (thread.status === status) return presentThread(thread); // repeating the call changes nothing
+      const updated = await db.$transaction(async (tx) => {
+        const t = await tx.chatThread.update({
+          where: { id: threadId },
+          data: status === 'open' ? { status, reopenCount: { increment: 1 }, reopenedAt: new Date() } : { status },
+        });
+        if (status === 'archived') await closeTodos(tx, 'chat', threadId);
+        await audit(tx, {
+          firmId,
+          actorId: actor.id,
+          action: status === 'archived' ? 'chat.thread_archived' : 'chat.thread_reopened',
+          accountId: thread.accountId,
+          itemKind: 'chat',
+          itemId: threadId,
+        });
+        return t;
+      });
+      const ref: ItemRef = { firmId, accountId: thread.accountId, kind: 'chat', itemId: threadId };
+      if (status === 'archived') await workflows.notify(ref, sig.threadArchivedSignal);
+      else if (!(await readItemSnapshot(db, ref)).doneReason) await workflows.arm(ref, sig.threadReopenedSignal);
+      return presentThread(updated);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// Finding an item of the firm, checking the actor's right to it (through its account), and saving its
+// reminder settings: the steps every chat, signature, approval and reminder operation shares.
+import type { Db, Tx } from '../../prisma/client';
+import { validateSettings } from '../../shared/reminder-policy';
+import type { ItemKind, ItemRef, ReminderSettings } from '../../shared/reminder-types';
+import { requireAccountAccess, type Actor } from '../access/access';
+import { invalid, notFound } from '../errors';
+import { readReminderSettings } from './snapshot';
+
+export type ReminderInput = Partial<ReminderSettings>;
+
+export const KIND_LABEL: Record<ItemKind, string> = {
+  chat: 'Chat thread',
+  signature: 'Signature request',
+  approval: 'Approval request',
+};
+
+/** The item of this firm, or 404 (another firm's id included). */
+export async function itemRef(db: Db, firmId: string, kind: ItemKind, itemId: string): Promise<ItemRef> {
+  const where = { id: itemId, firmId };
+  const select = { accountId: true };
+  const row =
+    kind === 'chat'
+      ? await db.chatThread.findFirst({ where, select })
+      : kind === 'signature'
+        ? await db.signatureRequest.findFirst({ where, select })
+        : await db.approvalRequest.findFirst({ where, select });
+  if (!row) throw notFound(KIND_LABEL[kind], itemId);
+  return { firmId, accountId: row.accountId, kind, itemId };
+}
+
+/** The item, if the actor may open its account: 404 for no such item in the firm, 403 without the right. */
+export async function requireItemAccess(db: Db, firmId: string, actor: Actor, kind: ItemKind, itemId: string) {
+  const ref = await itemRef(db, firmId, kind, itemId);
+  await requireAccountAccess(db, firmId, actor, ref.accountId);
+  return ref;
+}
+
+/** The document's account id, if the actor may open that account. */
+export async function requireDocumentAccess(db: Db, firmId: string, actor: Actor, documentId: string) {
+  const doc = await db.document.findFirst({ where: { id: documentId, firmId } });
+  if (!doc) throw notFound('Document', documentId);
+  await requireAccountAccess(db, firmId, actor, doc.accountId);
+  return doc;
+}
+
+/** Merges the input into the item's settings, checks them and stores them in the caller's transaction. */
+export async function saveSettings(
+  tx: Tx,
+  firmId: string,
+  kind: ItemKind,
+  itemId: string,
+  input: ReminderInput | undefined,
+): Promise<ReminderSettings> {
+  const current = await readReminderSettings(tx as Db, { kind, itemId });
+  const settings = { ...current, ...input };
+  const problem = validateSettings(settings);
+  if (problem) throw invalid('reminders', problem);
+  await tx.reminderSettings.upsert({
+    where: { itemKind_itemId: { itemKind: kind, itemId } },
+    create: { firmId, itemKind: kind, itemId, ...settings },
+    update: settings,
+  });
+  return settings;
+}

@@ -1,0 +1,33 @@
+// Manual resends (SPEC §3): the firm user's optional message is stored here and the workflow is told
+// only the resend's id, so no client-facing text reaches Temporal's history.
+import { randomUUID } from 'node:crypto';
+import type { Db, Tx } from '../../prisma/client';
+import type { ItemRef, ManualResend } from '../../shared/reminder-types';
+
+/** Records the resend; the answer is the signal's payload (ids only). */
+export async function recordManualResend(
+  db: Db | Tx,
+  item: ItemRef,
+  requestedBy: string,
+  message?: string,
+): Promise<ManualResend> {
+  const resendId = randomUUID();
+  await db.manualResend.create({
+    data: {
+      id: resendId,
+      firmId: item.firmId,
+      accountId: item.accountId,
+      itemKind: item.kind,
+      itemId: item.itemId,
+      requestedBy,
+      message: message ?? null,
+    },
+  });
+  return { resendId, requestedBy };
+}
+
+/** The message of a resend, read when its email is written (null: none, or the resend is gone). */
+export async function manualResendMessage(db: Db, resendId: string): Promise<string | null> {
+  const row = await db.manualResend.findUnique({ where: { id: resendId }, select: { message: true } });
+  return row?.message ?? null;
+}

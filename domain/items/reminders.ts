@@ -1,0 +1,107 @@
+// An item's reminders (SPEC §3), whatever its kind: change the settings on the running schedule, send a
+// manual reminder now, and explain the state ("why did or didn't it send").
+import type { Db } from '../../prisma/client';
+import * as sig from '../../shared/contracts/item-reminder';
+import { selectRecipients } from '../../shared/recipients';
+import type { ItemKind } from '../../shared/reminder-types';
+import { audit } from '../audit/audit';
+import type { Actor } from '../access/access';
+import { conflict } from '../errors';
+import { requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
+import { recordManualResend } from './manual-resends';
+import { loadCandidateEmails } from './recipient-lookup';
+import type { ReminderWorkflows } from './reminder-workflows';
+import { readItemSnapshot } from './snapshot';
+
+export function createReminderService(db: Db, workflows: ReminderWorkflows) {
+  return {
+    /** Changes take effect on the running schedule; turning reminders on re-arms a finished one. */
+    async updateReminderSettings(firmId: string, actor: Actor, kind: ItemKind, itemId: string, input: ReminderInput) {
+      const ref = await requireItemAccess(db, firmId, actor, kind, itemId);
+      const settings = await db.$transaction(async (tx) => {
+        const s = await saveSettings(tx, firmId, kind, itemId, input);
+        await audit(tx, {
+          firmId,
+          actorId: actor.id,
+          action: 'reminders.settings_changed',
+          accountId: ref.accountId,
+          itemKind: kind,
+          itemId,
+          data: { ...s },
+        });
+        return s;
+      });
+      const pending = !(await readItemSnapshot(db, ref)).doneReason;
+      if (pending && settings.enabled) await workflows.arm(ref, sig.settingsChangedSignal, settings);
+      else await workflows.notify(ref, sig.settingsChangedSignal, settings);
+      return settings;
+    },
+
+    /** One more email now, the portal to-do to the top, an audit entry; the automatic schedule is untouched. */
+    async resend(firmId: string, actor: Actor, kind: ItemKind, itemId: string, input: { message?: string }) {
+      const ref = await requireItemAccess(db, firmId, actor, kind, itemId);
+      const snapshot = await readItemSnapshot(db, ref);
+      if (snapshot.doneReason) {
+        throw conflict(
+          'item-not-pending',
+          'Nothing to remind',
+          `The client already acted or the item is closed (${snapshot.doneReason}).`,
+        );
+      }
+      const resend = await recordManualResend(db, ref, actor.id, input.message);
+      await workflows.arm(ref, sig.manualResendSignal, resend);
+      return { resendId: resend.resendId, workflowId: sig.reminderWorkflowId(kind, itemId) };
+    },
+
+    /** The item's reminder state: the workflow's view plus, per email, whether it receives them and why not. */
+    async reminderState(firmId: string, actor: Actor, kind: ItemKind, itemId: string) {
+      const ref = await requireItemAccess(db, firmId, actor, kind, itemId);
+      const [workflow, snapshot, candidates, dispatches] = await Promise.all([
+        workflows.state(ref),
+        readItemSnapshot(db, ref),
+        loadCandidateEmails(db, ref),
+        db.reminderDispatch.findMany({ where: { itemKind: kind, itemId }, orderBy: { createdAt: 'asc' } }),
+      ]);
+      const decision = selectRecipients(kind, candidates);
+      const emails = await db.contactEmail.findMany({
+        where: { id: { in: candidates.map((c) => c.contactEmailId) } },
+        select: { id: true, address: true },
+      });
+      const address = new Map(emails.map((e) => [e.id, e.address]));
+      return {
+        item: { kind, id: itemId, accountId: ref.accountId },
+        pending: !snapshot.doneReason,
+        doneReason: snapshot.doneReason,
+        settings: snapshot.settings,
+        remindersSent: snapshot.remindersSent,
+        workflow,
+        recipients: [
+          ...decision.recipients.map((r) => ({
+            contactEmailId: r.contactEmailId,
+            contactId: r.contactId,
+            address: address.get(r.contactEmailId)!,
+            included: true,
+            activationBanner: r.activationBanner,
+            reason: null,
+          })),
+          ...decision.excluded.map((r) => ({
+            contactEmailId: r.contactEmailId,
+            contactId: r.contactId,
+            address: address.get(r.contactEmailId)!,
+            included: false,
+            activationBanner: false,
+            reason: r.reason,
+          })),
+        ],
+        ...(candidates.length === 0 ? { warning: 'no_linked_email' } : {}),
+        dispatches: dispatches.map((d) => ({
+          kind: d.kind,
+          seq: d.seq,
+          cycleKey: d.cycleKey,
+          recipients: d.recipients,
+          at: d.createdAt.toISOString(),
+        })),
+      };
+    },
+  };
+}
