@@ -1,4 +1,5 @@
 // Renders the portal invitation email: subject, plain text and HTML. Pure, so it is unit-testable.
+import { escapeHtml } from './text';
 export interface InvitationEmailInput {
   firmName: string;
   contactName: string;
@@ -17,15 +18,11 @@ export function renderInvitationEmail(input: InvitationEmailInput): { subject: s
   const until = `This link works once and until ${input.expiresAt.toUTCString()}.`;
   const text = [greeting, '', intro, ...(input.message ? ['', input.message] : []), '', `Activate your account: ${input.link}`, '', until].join('\n');
   const html = [
-    `<p>${esc(greeting)}</p>`,
-    `<p>${esc(intro)}</p>`,
-    input.message ? `<p>${esc(input.message).replace(/\n/g, '<br>')}</p>` : '',
-    `<p><a href="${esc(input.link)}">Activate your account</a></p>`,
-    `<p style="color:#666">${esc(until)}</p>`,
+    `<p>${escapeHtml(greeting)}</p>`,
+    `<p>${escapeHtml(intro)}</p>`,
+    input.message ? `<p>${escapeHtml(input.message).replace(/\n/g, '<br>')}</p>` : '',
+    `<p><a href="${escapeHtml(input.link)}">Activate your account</a></p>`,
+    `<p style="color:#666">${escapeHtml(until)}</p>`,
   ].join('\n');
   return { subject, text, html };
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -1,4 +1,5 @@
 // Renders the notification, reminder and resend emails of an item: subject, plain text and HTML.
+import { escapeHtml } from './text';
 import type { DispatchKind, ItemKind } from '../../shared/reminder-types';
 
 export interface ItemEmailInput {
@@ -39,17 +40,13 @@ export function renderItemEmail(input: ItemEmailInput): { subject: string; text:
     `Open it in your portal: ${input.link}`,
   ];
   const banner = input.activationLink
-    ? `<p style="background:#fff4d6;padding:12px;border-radius:4px"><strong>Activate your account</strong> to respond: <a href="${esc(input.activationLink)}">activate now</a></p>`
+    ? `<p style="background:#fff4d6;padding:12px;border-radius:4px"><strong>Activate your account</strong> to respond: <a href="${escapeHtml(input.activationLink)}">activate now</a></p>`
     : '';
   const html = [
     banner,
-    `<p>${esc(intro)}</p>`,
-    input.message ? `<p>${esc(input.message).replace(/\n/g, '<br>')}</p>` : '',
-    `<p><a href="${esc(input.link)}">Open it in your portal</a></p>`,
+    `<p>${escapeHtml(intro)}</p>`,
+    input.message ? `<p>${escapeHtml(input.message).replace(/\n/g, '<br>')}</p>` : '',
+    `<p><a href="${escapeHtml(input.link)}">Open it in your portal</a></p>`,
   ].join('\n');
   return { subject, text: lines.join('\n'), html };
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -5,6 +5,7 @@
 import type { Db } from '../../prisma/client';
 import type { Mailer } from '../email/mailer';
 import { sendEmailOnce, type SendOutcome } from '../email/outbound-email';
+import { fillPlaceholders, paragraphs } from '../email/text';
 import { clientActionEmailKey, type ClientActionEmail } from '../../shared/contracts/participant-notification';
 
 export interface ClientActionEmailDeps {
@@ -12,13 +13,6 @@ export interface ClientActionEmailDeps {
   mailer: Mailer;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const paragraphs = (s: string) => `<p>${escapeHtml(s).replace(/\n/g, '<br>')}</p>`;
-
-/** Replaces {{firstName}} {{lastName}} {{firmName}}; unknown placeholders are left as written. */
-export function fillTemplate(text: string, values: Record<string, string>): string {
-  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (all, name: string) => (name in values ? values[name] : all));
-}
 
 const icsDate = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 const icsText = (s: string) => s.replace(/[\\;,]/g, (c) => `\\${c}`).replace(/\r?\n/g, '\\n');
@@ -71,14 +65,14 @@ export function createClientActionEmails({ db, mailer }: ClientActionEmailDeps) 
         ]);
         if (!template || !email || !firm) return 'skipped';
         const values = { firstName: email.contact.firstName, lastName: email.contact.lastName, firmName: firm.name };
-        const body = fillTemplate(template.body, values);
+        const body = fillPlaceholders(template.body, values);
         return sendEmailOnce(db, mailer, {
           firmId: job.firmId,
           idempotencyKey,
           contactEmailId: email.id,
           to: email.address,
           category: 'gdpr',
-          subject: fillTemplate(template.subject, values),
+          subject: fillPlaceholders(template.subject, values),
           text: body,
           html: paragraphs(body),
         });
