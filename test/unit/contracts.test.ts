@@ -1,0 +1,23 @@
+// Every workflow contract names a workflow that workflows/index.ts exports, so starting a workflow by
+// its contract can never name a type the worker does not run.
+import * as workflows from '../../workflows';
+import { bulkActionWorkflowContract, bulkBatchWorkflowContract } from '../../shared/contracts/bulk-action';
+import { invitationWorkflowContract } from '../../shared/contracts/invitation';
+import { itemReminderWorkflowContract } from '../../shared/contracts/item-reminder';
+import { participantNotificationWorkflowContract } from '../../shared/contracts/participant-notification';
+
+const contracts = [
+  itemReminderWorkflowContract,
+  invitationWorkflowContract,
+  participantNotificationWorkflowContract,
+  bulkActionWorkflowContract,
+  bulkBatchWorkflowContract,
+];
+
+test.each(contracts.map((c) => c.workflowType))('%s is a workflow the worker registers', (name) => {
+  expect(typeof (workflows as Record<string, unknown>)[name]).toBe('function');
+});
+
+test('each workflow the worker registers has a contract', () => {
+  expect(Object.keys(workflows).sort()).toEqual(contracts.map((c) => c.workflowType).sort());
+});
