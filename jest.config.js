@@ -1,11 +1,34 @@
-/** Tests run against the real stack: a Temporal dev server and a fresh PostgreSQL database per run. */
+// Two projects, both run by a plain `jest --runInBand` (npm test):
+// - real-stack: a Temporal dev server and a fresh PostgreSQL database per run (test/*.test.ts);
+// - fast: pure unit tests (test/unit) and workflow tests with fake activities on a Temporal dev server,
+//   no database (test/workflows). Alone: `jest --runInBand --selectProjects fast`, a few seconds.
+const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
+
+/** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 90_000,
   verbose: true,
+  projects: [
+    {
+      displayName: 'real-stack',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/', '<rootDir>/test/workflows/'],
+      transform,
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
+      displayName: 'fast',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/unit', '<rootDir>/test/workflows'],
+      testMatch: ['**/*.test.ts'],
+      transform,
+      globalSetup: '<rootDir>/test/support/temporal-only-setup.ts',
+      globalTeardown: '<rootDir>/test/support/temporal-only-teardown.ts',
+    },
+  ],
 };

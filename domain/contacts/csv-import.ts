@@ -1,118 +1,20 @@
-// CSV import of contacts (SPEC §7): the template, a small streaming RFC 4180 parser and the import itself.
+// CSV import of contacts (SPEC §7): the import itself; the template, parser and row rules are in csv-row.ts.
 // The file is read chunk by chunk and written in batches inside one transaction, so a file that turns out
 // not to be CSV halfway through changes nothing, and memory holds one batch plus the per-row report.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { accountScope, type Actor } from '../access/access';
 import { audit } from '../audit/audit';
-import { Problem } from '../errors';
+import { DomainError } from '../errors';
+import { badFile, checkHeader, CsvParser, parseRow, type ContactRow } from './csv-row';
 
-export const TEMPLATE_COLUMNS = ['firstName', 'lastName', 'email', 'phone', 'accountId', 'description'] as const;
-
-/** The downloadable template: the header row only, so no example row is ever imported by mistake. */
-export const csvTemplate = () => `${TEMPLATE_COLUMNS.join(',')}\r\n`;
+export { TEMPLATE_COLUMNS, csvTemplate, CsvParser } from './csv-row';
 
 const BATCH_SIZE = 500;
-const MAX_FIELD_CHARS = 10_000;
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 
-const badFile = (detail: string) => new Problem(422, 'invalid-csv', 'The file is not a valid contacts CSV', detail);
-
-/** Incremental RFC 4180 parser: push text chunks, get back the records completed so far. */
-export class CsvParser {
-  private field = '';
-  private record: string[] = [];
-  private inQuotes = false;
-  private afterQuote = false;
-  private skipLf = false;
-  private started = false;
-  line = 1;
-
-  push(text: string): string[][] {
-    const out: string[][] = [];
-    for (let i = 0; i < text.length; i++) {
-      const ch = text[i];
-      if (this.skipLf) {
-        this.skipLf = false;
-        if (ch === '\n') continue;
-      }
-      if (ch === '\0') throw badFile(`line ${this.line}: binary content`);
-      if (this.inQuotes) {
-        if (ch === '"') {
-          this.inQuotes = false;
-          this.afterQuote = true;
-        } else {
-          if (ch === '\n') this.line++;
-          this.append(ch);
-        }
-        continue;
-      }
-      if (this.afterQuote) {
-        this.afterQuote = false;
-        if (ch === '"') {
-          // "" inside a quoted field is one quote
-          this.append('"');
-          this.inQuotes = true;
-          continue;
-        }
-        if (ch !== ',' && ch !== '\n' && ch !== '\r') throw badFile(`line ${this.line}: unexpected character after a closing quote`);
-      }
-      if (ch === ',') {
-        this.record.push(this.field);
-        this.field = '';
-        this.started = true;
-      } else if (ch === '\n' || ch === '\r') {
-        if (ch === '\r') this.skipLf = true;
-        this.endRecord(out);
-        this.line++;
-      } else if (ch === '"') {
-        if (this.field !== '') throw badFile(`line ${this.line}: a quote inside an unquoted field`);
-        this.inQuotes = true;
-        this.started = true;
-      } else {
-        this.append(ch);
-        this.started = true;
-      }
-    }
-    return out;
-  }
-
-  end(): string[][] {
-    if (this.inQuotes) throw badFile(`line ${this.line}: a quoted field is never closed`);
-    const out: string[][] = [];
-    this.endRecord(out);
-    return out;
-  }
-
-  private append(ch: string) {
-    if (this.field.length >= MAX_FIELD_CHARS) throw badFile(`line ${this.line}: a field longer than ${MAX_FIELD_CHARS} characters`);
-    this.field += ch;
-  }
-
-  private endRecord(out: string[][]) {
-    // Blank lines are skipped, as spreadsheets often leave some at the end.
-    if (this.started || this.field !== '') {
-      this.record.push(this.field);
-      out.push(this.record);
-    }
-    this.record = [];
-    this.field = '';
-    this.started = false;
-  }
-}
-
-const optional = (max: number, message: string) => z.string().trim().max(max, message).transform((s) => s || undefined);
-const rowSchema = z.object({
-  firstName: z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters'),
-  lastName: z.string().trim().max(100, 'at most 100 characters'),
-  email: z.string().trim().toLowerCase().pipe(z.email({ message: 'must be an email address' }).max(254)),
-  phone: optional(50, 'at most 50 characters'),
-  accountId: z.string().trim().pipe(z.union([z.literal(''), z.uuid({ message: 'must be an account id (UUID)' })])).transform((s) => s || undefined),
-  description: optional(500, 'at most 500 characters'),
-});
-type Row = z.infer<typeof rowSchema> & { row: number };
+type Row = ContactRow & { row: number };
 
 export interface RowReport {
   row: number;
@@ -151,30 +53,23 @@ export async function importContacts(db: Db, firmId: string, actor: Actor, sourc
         for (const rec of records) {
           recordNo++;
           if (!header) {
-            header = rec.map((h) => h.trim());
-            const expected = TEMPLATE_COLUMNS.join(',');
-            if (header.join(',').toLowerCase() !== expected.toLowerCase()) throw badFile(`the header must be exactly: ${expected} (download the template)`);
+            header = checkHeader(rec);
             continue;
           }
           totals.rows++;
           const row = recordNo;
-          if (rec.length !== TEMPLATE_COLUMNS.length) {
-            report.push({ row, email: null, status: 'rejected', reason: `expected ${TEMPLATE_COLUMNS.length} columns, found ${rec.length}` });
+          const parsed = parseRow(rec);
+          if (!parsed.ok) {
+            report.push({ row, email: parsed.email, status: 'rejected', reason: parsed.reason });
             continue;
           }
-          const parsed = rowSchema.safeParse(Object.fromEntries(TEMPLATE_COLUMNS.map((c, i) => [c, rec[i]])));
-          if (!parsed.success) {
-            const email = rec[2]?.trim() || null;
-            report.push({ row, email, status: 'rejected', reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
-            continue;
-          }
-          const earlier = seen.get(parsed.data.email);
+          const earlier = seen.get(parsed.row.email);
           if (earlier !== undefined) {
-            report.push({ row, email: parsed.data.email, status: 'rejected', reason: `email: already in row ${earlier} of this file` });
+            report.push({ row, email: parsed.row.email, status: 'rejected', reason: `email: already in row ${earlier} of this file` });
             continue;
           }
-          seen.set(parsed.data.email, row);
-          batch.push({ ...parsed.data, row });
+          seen.set(parsed.row.email, row);
+          batch.push({ ...parsed.row, row });
           if (batch.length >= BATCH_SIZE) {
             await writeBatch(tx, firmId, actor, importId, batch, report, totals);
             batch = [];
@@ -186,7 +81,7 @@ export async function importContacts(db: Db, firmId: string, actor: Actor, sourc
       for await (const chunk of source) {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         bytes += buf.length;
-        if (bytes > MAX_IMPORT_BYTES) throw new Problem(413, 'body-too-large', 'The file is too large', `Import at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB at once.`);
+        if (bytes > MAX_IMPORT_BYTES) throw new DomainError('payload-too-large', 'body-too-large', 'The file is too large', `Import at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB at once.`);
         let text: string;
         try {
           text = decoder.decode(buf, { stream: true });
@@ -198,7 +93,7 @@ export async function importContacts(db: Db, firmId: string, actor: Actor, sourc
       try {
         await take(parser.push(decoder.decode()));
       } catch (err) {
-        if (err instanceof Problem) throw err;
+        if (err instanceof DomainError) throw err;
         throw badFile('the file is not UTF-8 text');
       }
       await take(parser.end());
