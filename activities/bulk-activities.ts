@@ -29,7 +29,7 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
     async loadBulkBatch(req: { bulkActionId: string; fromPosition: number; toPosition: number }): Promise<string[]> {
       const action = await db.bulkAction.findUniqueOrThrow({ where: { id: req.bulkActionId }, select: { cancelRequestedAt: true } });
       if (action.cancelRequestedAt) return [];
-      const rows = await db.bulkActionItem.findMany({
+      const rows = await db.bulkActionOutcome.findMany({
         where: { bulkActionId: req.bulkActionId, position: { gte: req.fromPosition, lt: req.toPosition }, outcome: null },
         orderBy: { position: 'asc' },
         select: { accountId: true },

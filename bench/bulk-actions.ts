@@ -1,7 +1,7 @@
 // Bulk actions (`npx tsx bench/bulk-actions.ts`): "manage tags" (assign one tag) and "send message" (a chat
 // template; every account has one contact with one email, notify on, so each message leads to exactly one
 // notification email sent by the thread's reminder workflow) over BENCH_BULK_ACCOUNTS accounts, each done
-//   (a) by the workflow: the service's start (row + item snapshot + `bulk-<id>`), run by a worker in a
+//   (a) by the workflow: the service's start (row + outcome-row snapshot + `bulk-<id>`), run by a worker in a
 //       child process; timed from the start call until the BulkAction row is no longer 'running';
 //   (b) by a plain loop without Temporal orchestration: the same service start on a task queue nobody
 //       polls (its workflow is terminated unrun), then runBulkAccount per account in this process — the same
@@ -292,7 +292,7 @@ async function main() {
 
     const waitForMails = async (bulkActionId: string, startEpoch: number, finishEpoch: number, n: number): Promise<MailStats> => {
       const rows = await db.$queryRaw<{ threadId: string }[]>`
-        SELECT result->>'threadId' AS "threadId" FROM "BulkActionItem"
+        SELECT result->>'threadId' AS "threadId" FROM "BulkActionOutcome"
         WHERE "bulkActionId" = ${bulkActionId}::uuid AND outcome = 'done' AND result ? 'threadId'`;
       const threads = rows.map((r) => r.threadId);
       const deadline = Date.now() + mailTimeoutMs(n);
@@ -420,14 +420,14 @@ async function main() {
       const t0 = performance.now();
       const row = await unpolledService.start(firmId, actor, body);
       const contextOf = bulkContextCache(db); // as the activity does: read once, refreshed every 10 s
-      const items = await db.bulkActionItem.findMany({ where: { bulkActionId: row.id, outcome: null }, orderBy: { position: 'asc' }, select: { accountId: true } });
+      const pending = await db.bulkActionOutcome.findMany({ where: { bulkActionId: row.id, outcome: null }, orderBy: { position: 'asc' }, select: { accountId: true } });
       const tLoop = performance.now();
       let next = 0;
       let failed = 0;
       let firstError: string | undefined;
       const lane = async () => {
-        while (next < items.length) {
-          const accountId = items[next++].accountId;
+        while (next < pending.length) {
+          const accountId = pending[next++].accountId;
           try {
             await runBulkAccount(db, effectTarget, await contextOf(row.id, config.daySeconds), accountId);
           } catch (err) {
@@ -437,7 +437,7 @@ async function main() {
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, items.length)) }, lane));
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, pending.length)) }, lane));
       const loopSeconds = (performance.now() - tLoop) / 1000;
       await loopActivityEnv.run(loopActivities.finishBulkAction, { bulkActionId: row.id, cancelled: false, daySeconds: config.daySeconds });
       const seconds = (performance.now() - t0) / 1000;

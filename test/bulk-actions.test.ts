@@ -42,7 +42,7 @@ async function finished(id: string, firm: FirmHandle = ctx.firm, as?: string) {
 }
 
 async function outcomes(id: string) {
-  const res = await ctx.firm.call('GET', `/v1/bulk-actions/${id}/items?limit=1000`);
+  const res = await ctx.firm.call('GET', `/v1/bulk-actions/${id}/outcomes?limit=1000`);
   expect(res.status).toBe(200);
   return new Map<string, { outcome: string; detail: string | null; result: any }>(res.body.items.map((i: any) => [i.accountId, i]));
 }
@@ -75,6 +75,11 @@ test('manage tags: per tag assign / remove / nothing, one outcome per account, r
   const items = await outcomes(started.id);
   expect(items.get(accounts[1])).toMatchObject({ outcome: 'done', result: { tagsAdded: [expect.stringMatching(/^A /)], tagsRemoved: [expect.stringMatching(/^B /)] } });
   expect(items.get(accounts[0])).toMatchObject({ outcome: 'skipped', detail: 'tags already as asked' });
+  // The outcomes' former address still answers, the same.
+  expect(done.links).toEqual({ outcomes: `/v1/bulk-actions/${started.id}/outcomes`, items: `/v1/bulk-actions/${started.id}/items`, csv: `/v1/bulk-actions/${started.id}/report.csv` });
+  const alias = await ctx.firm.call('GET', `/v1/bulk-actions/${started.id}/items?limit=1000`);
+  expect(alias.status).toBe(200);
+  expect(alias.body).toEqual((await ctx.firm.call('GET', `/v1/bulk-actions/${started.id}/outcomes?limit=1000`)).body);
 
   // The account's timeline shows the change, with the bulk action it came from.
   const timeline = await ctx.firm.call('GET', `/v1/accounts/${accounts[1]}/timeline`);
@@ -370,7 +375,7 @@ test('an employee acts only on accounts they may change; the others are reported
 });
 
 describe('bad input: a precise 4xx and nothing written', () => {
-  const counts = rowCounter(() => ctx.stack.db, ['bulkAction', 'bulkActionItem', 'chatTemplate', 'folderTemplate']);
+  const counts = rowCounter(() => ctx.stack.db, ['bulkAction', 'bulkActionOutcome', 'chatTemplate', 'folderTemplate']);
   const id = randomUUID();
   const ids = { accountIds: [id] };
   const post = (body: unknown) => () => ctx.firm.call('POST', '/v1/bulk-actions', body);

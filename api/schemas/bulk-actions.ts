@@ -1,5 +1,9 @@
-// Request schemas of the bulk-action API (validation and OpenAPI come from these).
+// Request schemas of the bulk-action API (validation and OpenAPI come from these). Each is checked
+// against the domain's input type (domain/bulk/inputs.ts): what a schema lets through is what the
+// service accepts.
 import { z } from 'zod';
+import type { BulkListQuery, BulkOutcomeQuery, BulkSelection, NewBulkAction, RetryFailedRequest } from '../../domain/bulk/inputs';
+import type { AccountFilter } from '../../domain/accounts/list';
 import { PREFERENCE_CATEGORIES } from '../../shared/recipients';
 import { REMINDER_LIMITS } from '../../shared/reminder-policy';
 import { BULK_OUTCOMES } from '../../shared/bulk-actions';
@@ -20,7 +24,7 @@ export const accountFilter = z
     teamMemberId: id('firm user id').optional(),
     loginStatus: z.enum(['active', 'offline']).optional(),
   })
-  .strict();
+  .strict() satisfies z.ZodType<AccountFilter>;
 
 export const selection = z.union([
   z
@@ -33,7 +37,7 @@ export const selection = z.union([
     })
     .strict(),
   z.object({ filter: accountFilter }).strict(),
-]);
+]) satisfies z.ZodType<BulkSelection>;
 
 const reminders = z
   .object({
@@ -98,7 +102,7 @@ export const newBulkAction = z
     selection,
     dryRun: z.boolean().default(false).describe('Change nothing; the report says, per account, what would be done'),
   })
-  .strict();
+  .strict() satisfies z.ZodType<NewBulkAction>;
 
 export const bulkListQuery = z
   .object({
@@ -106,19 +110,19 @@ export const bulkListQuery = z
     before: z.string().max(200).optional().describe('nextCursor of the previous page'),
     limit: z.coerce.number().int().min(1).max(100).default(20),
   })
-  .strict();
+  .strict() satisfies z.ZodType<BulkListQuery>;
 
-export const bulkItemsQuery = z
+export const bulkOutcomeQuery = z
   .object({
     outcome: z.enum(['pending', ...BULK_OUTCOMES]).optional(),
     after: z.coerce.number().int().min(-1).default(-1).describe('nextCursor of the previous page (a position)'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
-  .strict();
+  .strict() satisfies z.ZodType<BulkOutcomeQuery>;
 
 export const retryFailedBody = z
   .object({ confirm: z.literal('DELETE', { message: 'retrying a delete deletes accounts: send confirm "DELETE"' }).optional() })
-  .strict();
+  .strict() satisfies z.ZodType<RetryFailedRequest>;
 
 export const newChatTemplate = z.object({ name: text(200), body: text(20_000) }).strict();
 

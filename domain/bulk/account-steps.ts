@@ -1,8 +1,9 @@
 // One account's share of a bulk action, per kind. Each step runs inside the caller's transaction with
 // the account row locked, writes its changes and audit entries (or, in a dry run, only says what it
 // would do), and returns the outcome plus the Temporal calls to make after commit. A rule the account
-// does not meet (archived, not allowed, nothing to change) is a skip with a reason, never an error.
-import { Prisma } from '../../prisma/client';
+// does not meet (archived, not allowed, nothing to change) is a skip with a reason, never an error; the
+// rules themselves, which need no database, are in decisions.ts.
+import type { Prisma, Tx } from '../../prisma/client';
 import type { ItemKind, ItemRef } from '../../shared/reminder-types';
 import { validateSettings } from '../../shared/reminder-policy';
 import { seesAllAccounts } from '../access/access';
@@ -11,9 +12,26 @@ import { preferenceColumns } from '../contacts/email-view';
 import { createInvitation, noEffects, revokeOpenInvitations } from '../invitations/invitations';
 import type { BulkContext } from './context';
 import type { BulkEffect } from './effects';
+import {
+  accountSkip,
+  deleteSkip,
+  emailChanges,
+  messagePreview,
+  missingFolders,
+  personalise,
+  readOnlySkip,
+  sendsInvitation,
+  SKIP,
+  statusSkip,
+  tagChanges,
+  type AccountStatus,
+  type EmailChanges,
+} from './decisions';
 
-type Tx = Prisma.TransactionClient;
-type Account = { id: string; name: string; status: 'active' | 'archived' };
+/** Kept here for its callers: the placeholder rule lives in decisions.ts. */
+export { personalise } from './decisions';
+
+type Account = { id: string; name: string; status: AccountStatus };
 
 export interface AccountPlan {
   outcome: 'done' | 'skipped';
@@ -25,21 +43,17 @@ export interface AccountPlan {
 
 const skip = (detail: string, result: Record<string, unknown> = {}): AccountPlan => ({ outcome: 'skipped', detail, result, effects: [] });
 const done = (result: Record<string, unknown>, effects: BulkEffect[] = []): AccountPlan => ({ outcome: 'done', detail: null, result, effects });
-const ARCHIVED = 'archived accounts are read-only; restore it first';
-/** The start of the skip reason for accounts the user may not change (the report hides their names). */
-export const NOT_ALLOWED = 'not allowed';
 
 /** Checks that apply to every kind, then the kind's own step. */
 export async function planAccount(tx: Tx, ctx: BulkContext, accountId: string): Promise<AccountPlan> {
   const rows = await tx.$queryRaw<Account[]>`
     SELECT id::text, name, status::text AS status FROM "Account" WHERE id = ${accountId}::uuid AND "firmId" = ${ctx.firmId}::uuid FOR UPDATE`;
   const account = rows[0];
-  if (!account) return skip('no such account in this firm (deleted since, or never one of its accounts)');
-  if (!ctx.actor) return skip('the user who started the action no longer exists');
-  if (!seesAllAccounts(ctx.actor)) {
-    const member = await tx.accountTeamMember.findUnique({ where: { accountId_firmUserId: { accountId, firmUserId: ctx.actor.id } } });
-    if (!member) return skip(`${NOT_ALLOWED}: the user who started the action may not change this account`);
-  }
+  const { actor } = ctx;
+  // The team is looked up only where it decides: an existing account, a user who does not see every account.
+  const onTeam = !!account && !!actor && !seesAllAccounts(actor) && !!(await tx.accountTeamMember.findUnique({ where: { accountId_firmUserId: { accountId, firmUserId: actor.id } } }));
+  const reason = accountSkip({ accountFound: !!account, actor, onTeam });
+  if (reason) return skip(reason);
   return STEPS[ctx.params.kind](tx, ctx, account);
 }
 
@@ -50,14 +64,13 @@ const bulkAudit = (tx: Tx, ctx: BulkContext, action: string, accountId: string |
 
 const manageTags: Step = async (tx, ctx, account) => {
   if (ctx.params.kind !== 'manage_tags') throw new Error('wrong step');
-  if (account.status === 'archived') return skip(ARCHIVED);
+  const readOnly = readOnlySkip(account.status);
+  if (readOnly) return skip(readOnly);
   const have = new Set((await tx.accountTag.findMany({ where: { accountId: account.id }, select: { tagId: true } })).map((t) => t.tagId));
   // A tag deleted since the action started is left out rather than failing every account.
-  const known = ctx.params.tags.filter((t) => ctx.tagNames.has(t.tagId));
-  const add = known.filter((t) => t.action === 'assign' && !have.has(t.tagId)).map((t) => t.tagId);
-  const remove = known.filter((t) => t.action === 'remove' && have.has(t.tagId)).map((t) => t.tagId);
+  const { add, remove } = tagChanges(ctx.params.tags, ctx.tagNames, have);
   const result = { tagsAdded: add.map((id) => ctx.tagNames.get(id)!), tagsRemoved: remove.map((id) => ctx.tagNames.get(id)!) };
-  if (!add.length && !remove.length) return skip('tags already as asked', result);
+  if (!add.length && !remove.length) return skip(SKIP.tagsAsAsked, result);
   if (ctx.dryRun) return done(result);
   if (add.length) await tx.accountTag.createMany({ data: add.map((tagId) => ({ accountId: account.id, tagId })), skipDuplicates: true });
   if (remove.length) await tx.accountTag.deleteMany({ where: { accountId: account.id, tagId: { in: remove } } });
@@ -67,31 +80,27 @@ const manageTags: Step = async (tx, ctx, account) => {
 };
 
 const applyFolderTemplate: Step = async (tx, ctx, account) => {
-  if (account.status === 'archived') return skip(ARCHIVED);
+  const readOnly = readOnlySkip(account.status);
+  if (readOnly) return skip(readOnly);
   const have = new Set((await tx.accountFolder.findMany({ where: { accountId: account.id }, select: { path: true } })).map((f) => f.path));
-  const missing = ctx.folderPaths.filter((p) => !have.has(p));
+  const missing = missingFolders(ctx.folderPaths, have);
   const result = { foldersCreated: missing };
-  if (!missing.length) return skip('the template’s folders already exist', result);
+  if (!missing.length) return skip(SKIP.foldersExist, result);
   if (ctx.dryRun) return done(result);
   await tx.accountFolder.createMany({ data: missing.map((path) => ({ accountId: account.id, path })), skipDuplicates: true });
   await bulkAudit(tx, ctx, 'account.folders_created', account.id, result);
   return done(result);
 };
 
-/** {{accountName}} and {{firmName}} in a chat template; unknown placeholders stay as written. */
-export function personalise(text: string, values: Record<string, string>): string {
-  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => values[key] ?? whole);
-}
-
 const sendMessage: Step = async (tx, ctx, account) => {
   if (ctx.params.kind !== 'send_message') throw new Error('wrong step');
-  if (account.status === 'archived') return skip(ARCHIVED);
-  if (!ctx.chatTemplate) return skip('the chat template has been deleted');
+  const readOnly = readOnlySkip(account.status);
+  if (readOnly) return skip(readOnly);
+  if (!ctx.chatTemplate) return skip(SKIP.chatTemplateDeleted);
   const values = { accountName: account.name, firmName: ctx.firmName };
   const subject = personalise(ctx.chatTemplate.name, values);
   const body = personalise(ctx.chatTemplate.body, values);
-  // The report keeps a preview, not every account's full copy of the body.
-  const result = { messagePosted: { subject, preview: body.length > 200 ? `${body.slice(0, 200)}…` : body } };
+  const result = { messagePosted: { subject, preview: messagePreview(body) } };
   if (ctx.dryRun) return done(result);
   const thread = await tx.chatThread.create({ data: { firmId: ctx.firmId, accountId: account.id, subject } });
   const reminders = ctx.params.reminders;
@@ -115,7 +124,8 @@ const sendMessage: Step = async (tx, ctx, account) => {
 const setStatus =
   (to: 'active' | 'archived'): Step =>
   async (tx, ctx, account) => {
-    if (account.status === to) return skip(`already ${to}`);
+    const same = statusSkip(account.status, to);
+    if (same) return skip(same);
     const result = { status: { from: account.status, to } };
     if (ctx.dryRun) return done(result);
     await tx.account.update({ where: { id: account.id }, data: { status: to } });
@@ -145,7 +155,8 @@ async function rearmReminders(tx: Tx, ctx: BulkContext, accountId: string): Prom
  * workflows are terminated and its contacts' open invitations revoked once this commits.
  */
 const deleteAccount: Step = async (tx, ctx, account) => {
-  if (account.status !== 'archived') return skip('only archived accounts can be deleted; archive it first');
+  const notArchived = deleteSkip(account.status);
+  if (notArchived) return skip(notArchived);
   const [threads, signatures, approvals] = await Promise.all([
     tx.chatThread.findMany({ where: { accountId: account.id }, select: { id: true } }),
     tx.signatureRequest.findMany({ where: { accountId: account.id }, select: { id: true } }),
@@ -192,37 +203,27 @@ const deleteAccount: Step = async (tx, ctx, account) => {
 const contactToggles: Step = async (tx, ctx, account) => {
   const p = ctx.params;
   if (p.kind !== 'contact_toggles') throw new Error('wrong step');
-  if (account.status === 'archived') return skip(ARCHIVED);
+  const readOnly = readOnlySkip(account.status);
+  if (readOnly) return skip(readOnly);
   // Locked in id order: a contact shared by two selected accounts is decided once, by whichever step
   // gets it first; the other then sees it already switched (no second invitation).
   const locked = await tx.$queryRaw<{ id: string }[]>`
     SELECT e.id::text FROM "ContactEmail" e JOIN "AccountContact" ac ON ac."contactId" = e."contactId"
     WHERE ac."accountId" = ${account.id}::uuid ORDER BY e.id FOR UPDATE OF e`;
   const emails = await tx.contactEmail.findMany({ where: { id: { in: locked.map((e) => e.id) } }, orderBy: { address: 'asc' } });
-  if (!emails.length) return skip('the account has no contact email');
+  if (!emails.length) return skip(SKIP.noContactEmail);
   const invitations = noEffects();
-  const changed: { address: string; changes: Record<string, unknown> }[] = [];
+  const changed: { address: string; changes: EmailChanges }[] = [];
   const invited: string[] = [];
   for (const e of emails) {
-    const changes: Record<string, unknown> = {};
-    if (p.login === 'enable' && e.login === 'off') changes.login = 'pending';
-    if (p.login === 'disable' && e.login !== 'off') changes.login = 'off';
-    if (p.notify === 'enable' && !e.notify) changes.notify = true;
-    if (p.notify === 'disable' && e.notify) changes.notify = false;
-    if (p.notify === 'enable' && p.preferences) {
-      const cols = preferenceColumns(p.preferences);
-      const differs = Object.entries(cols).some(([col, v]) => (e as unknown as Record<string, unknown>)[col] !== v);
-      if (differs) changes.preferences = p.preferences;
-    }
-    if (p.emailSync === 'enable' && !e.emailSync) changes.emailSync = true;
-    if (p.emailSync === 'disable' && e.emailSync) changes.emailSync = false;
+    const changes = emailChanges(p, e);
     if (!Object.keys(changes).length) continue;
     changed.push({ address: e.address, changes });
-    const invite = changes.login === 'pending' && p.sendInvitations !== false;
+    const invite = sendsInvitation(changes, p.sendInvitations);
     if (invite) invited.push(e.address);
     if (ctx.dryRun) continue;
 
-    const { login, preferences, ...toggles } = changes as { login?: string; preferences?: Record<string, boolean> } & Record<string, boolean>;
+    const { login, preferences, ...toggles } = changes;
     await tx.contactEmail.update({
       where: { id: e.id },
       // Pending without an invitation when the caller sends them later; with one, createInvitation sets it.
@@ -233,17 +234,18 @@ const contactToggles: Step = async (tx, ctx, account) => {
     await bulkAudit(tx, ctx, 'contact_email.toggled', account.id, { contactEmailId: e.id, changes: changes as Prisma.InputJsonObject }, { contactId: e.contactId });
   }
   const result = { emailsChanged: changed, invitationsSent: invited };
-  if (!changed.length) return skip('every contact email already as asked', result);
+  if (!changed.length) return skip(SKIP.emailsAsAsked, result);
   const effects: BulkEffect[] = invitations.start.length || invitations.revoke.length ? [{ type: 'invitations', effects: invitations }] : [];
   return done(result, effects);
 };
 
 const requestPendingApprovals: Step = async (tx, ctx, account) => {
   if (ctx.params.kind !== 'request_pending_approvals') throw new Error('wrong step');
-  if (account.status === 'archived') return skip(ARCHIVED);
+  const readOnly = readOnlySkip(account.status);
+  if (readOnly) return skip(readOnly);
   const pending = await tx.approvalRequest.findMany({ where: { accountId: account.id, status: 'pending' }, select: { id: true }, orderBy: { createdAt: 'asc' } });
   const result = { approvalsRequested: pending.map((a) => a.id) };
-  if (!pending.length) return skip('no pending approval requests', result);
+  if (!pending.length) return skip(SKIP.noPendingApprovals, result);
   if (ctx.dryRun) return done(result);
   await bulkAudit(tx, ctx, 'approval.bulk_requested', account.id, { approvalRequestIds: pending.map((a) => a.id) });
   const message = ctx.params.message;

@@ -1,9 +1,8 @@
-// Bulk actions through the API: start (the selection becomes a fixed snapshot of item rows in the same
-// transaction as the action's row, then the workflow `bulk-<id>` starts), progress, list, cancel, the
-// per-account report (JSON pages and CSV) and "retry the failed accounts".
-import type { Response } from 'express';
-import type { z } from 'zod';
-import type { Db } from '../../prisma/client';
+// Bulk actions through the API: start (the selection becomes a fixed snapshot of outcome rows, one per
+// account, in the same transaction as the action's row, then the workflow `bulk-<id>` starts), progress,
+// list, cancel, the per-account outcomes (JSON pages and CSV text) and "retry the failed accounts".
+// Knows nothing of HTTP: its inputs are the types of ./inputs, the CSV is yielded as text.
+import type { Db, Tx } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import type { BulkCounts, BulkParams } from '../../shared/bulk-actions';
 import {
@@ -20,17 +19,17 @@ import { validateSettings } from '../../shared/reminder-policy';
 import { countBulkOutcomes } from './report';
 import { closeBulkAction } from './close';
 import { applyAllPendingEffects } from './runner';
-import { NOT_ALLOWED } from './account-steps';
-import type { newBulkAction, bulkItemsQuery, bulkListQuery } from '../../api/schemas/bulk-actions';
+import { isNotAllowed } from './decisions';
+import type { BulkListQuery, BulkOutcomeQuery, BulkSelection, NewBulkAction, RetryFailedRequest } from './inputs';
 import { accountFilterConditions } from '../accounts/list';
 import type { Actor } from '../access/access';
 import { audit } from '../audit/audit';
 import { conflict, invalid, notFound, Problem } from '../errors';
 import { encodeCreatedCursor, olderThanCursor } from '../pagination';
 
-type Tx = Prisma.TransactionClient;
+export type { BulkListQuery, BulkOutcomeQuery, NewBulkAction, RetryFailedRequest } from './inputs';
+
 type BulkRow = Awaited<ReturnType<Db['bulkAction']['findUniqueOrThrow']>>;
-export type NewBulkAction = z.infer<typeof newBulkAction>;
 
 export interface BulkActionsDeps {
   db: Db;
@@ -39,7 +38,7 @@ export interface BulkActionsDeps {
   pacing: BulkPacing;
 }
 
-/** Snapshots at least this large refresh the item table's planner statistics (autovacuum may be slow or off). */
+/** Snapshots at least this large refresh the outcome table's planner statistics (autovacuum may be slow or off). */
 const ANALYZE_AFTER_ROWS = 1000;
 
 export const DEFAULT_BULK_PACING: BulkPacing = { batchSize: 500, concurrentBatches: 2, accountConcurrency: 8, batchesPerRun: BATCHES_PER_RUN };
@@ -89,7 +88,8 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
       finishedAt: row.finishedAt?.toISOString() ?? null,
       report: row.report,
       workflowId: bulkWorkflowId(row.id),
-      links: { items: `/v1/bulk-actions/${row.id}/items`, csv: `/v1/bulk-actions/${row.id}/report.csv` },
+      // `items` is the outcomes' former address, kept for existing callers.
+      links: { outcomes: `/v1/bulk-actions/${row.id}/outcomes`, items: `/v1/bulk-actions/${row.id}/items`, csv: `/v1/bulk-actions/${row.id}/report.csv` },
     };
   }
 
@@ -111,24 +111,24 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
     }
   }
 
-  /** Writes the snapshot: one item row per selected account, positions in a fixed order. Returns how many. */
-  async function snapshot(tx: Tx, bulkActionId: string, firmId: string, actor: Actor, selection: NewBulkAction['selection'] | { retryOf: string }): Promise<number> {
+  /** Writes the snapshot: one outcome row per selected account, positions in a fixed order. Returns how many. */
+  async function snapshot(tx: Tx, bulkActionId: string, firmId: string, actor: Actor, selection: BulkSelection | { retryOf: string }): Promise<number> {
     if ('accountIds' in selection) {
       // Every id is kept, also ones of no account of the firm: the report then says "skipped: no such account".
       return tx.$executeRaw`
-        INSERT INTO "BulkActionItem" ("bulkActionId", "accountId", position, "updatedAt")
+        INSERT INTO "BulkActionOutcome" ("bulkActionId", "accountId", position, "updatedAt")
         SELECT ${bulkActionId}::uuid, t.id, (t.ord - 1)::int, now()
         FROM unnest(${selection.accountIds.map((i) => i.toLowerCase())}::uuid[]) WITH ORDINALITY AS t(id, ord)`;
     }
     if ('retryOf' in selection) {
       return tx.$executeRaw`
-        INSERT INTO "BulkActionItem" ("bulkActionId", "accountId", position, "updatedAt")
-        SELECT ${bulkActionId}::uuid, i."accountId", (row_number() OVER (ORDER BY i.position) - 1)::int, now()
-        FROM "BulkActionItem" i WHERE i."bulkActionId" = ${selection.retryOf}::uuid AND i.outcome = 'failed'`;
+        INSERT INTO "BulkActionOutcome" ("bulkActionId", "accountId", position, "updatedAt")
+        SELECT ${bulkActionId}::uuid, o."accountId", (row_number() OVER (ORDER BY o.position) - 1)::int, now()
+        FROM "BulkActionOutcome" o WHERE o."bulkActionId" = ${selection.retryOf}::uuid AND o.outcome = 'failed'`;
     }
     const where = accountFilterConditions(firmId, actor, selection.filter);
     return tx.$executeRaw`
-      INSERT INTO "BulkActionItem" ("bulkActionId", "accountId", position, "updatedAt")
+      INSERT INTO "BulkActionOutcome" ("bulkActionId", "accountId", position, "updatedAt")
       SELECT ${bulkActionId}::uuid, a.id, (row_number() OVER (ORDER BY lower(a.name), a.id) - 1)::int, now()
       FROM "Account" a WHERE ${Prisma.join(where, ' AND ')}`;
   }
@@ -137,7 +137,7 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
     firmId: string,
     actor: Actor,
     fields: { kind: string; params: BulkParams; selection: object; dryRun: boolean; retryOf?: string },
-    select: NewBulkAction['selection'] | { retryOf: string },
+    select: BulkSelection | { retryOf: string },
     idempotencyKey: string | undefined,
   ) {
     if (idempotencyKey) {
@@ -181,11 +181,26 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
       { timeout: 120_000 },
     );
     // Fresh statistics before the first account: with the table's old ones the planner takes the new
-    // action id for a rare value and looks items up through the position index, scanning every item of
-    // the action for each account (50 ms instead of 0.5 ms at 100,000 accounts, measured).
-    if (row.total >= ANALYZE_AFTER_ROWS) await db.$executeRawUnsafe('ANALYZE "BulkActionItem"');
+    // action id for a rare value and looks outcome rows up through the position index, scanning every row
+    // of the action for each account (50 ms instead of 0.5 ms at 100,000 accounts, measured).
+    if (row.total >= ANALYZE_AFTER_ROWS) await db.$executeRawUnsafe('ANALYZE "BulkActionOutcome"');
     await startOrFail(row);
     return present(row);
+  }
+
+  /** The report's CSV text: the header, then one chunk of lines per page of 2,000 accounts. */
+  async function* csvChunks(id: string, firmId: string): AsyncGenerator<string, void, undefined> {
+    yield `${CSV_HEADER}\n`;
+    let after = -1;
+    for (;;) {
+      const rows = await db.$queryRaw<OutcomeRow[]>`
+        SELECT o.position, o."accountId"::text AS "accountId", a.name AS "accountName", o.outcome, o.detail, o.result
+        FROM "BulkActionOutcome" o LEFT JOIN "Account" a ON a.id = o."accountId" AND a."firmId" = ${firmId}::uuid
+        WHERE o."bulkActionId" = ${id}::uuid AND o.position > ${after} ORDER BY o.position LIMIT 2000`;
+      if (!rows.length) return;
+      yield rows.map((r) => csvLine(presentOutcome(r))).join('\n') + '\n';
+      after = rows[rows.length - 1].position;
+    }
   }
 
   /** The workflow's status (RUNNING, COMPLETED, …), or null when there is none. */
@@ -206,7 +221,7 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
   return {
     async start(firmId: string, actor: Actor, body: NewBulkAction, idempotencyKey?: string) {
       if (body.action.kind === 'delete') requireDeleteRight(actor);
-      // The stored selection says what was asked; the ids themselves are the item rows.
+      // The stored selection says what was asked; the ids themselves are the outcome rows.
       const asked = 'accountIds' in body.selection ? { accountIds: body.selection.accountIds.length } : body.selection;
       return create(firmId, actor, { kind: body.action.kind, params: normalise(body.action), selection: asked, dryRun: body.dryRun }, body.selection, idempotencyKey);
     },
@@ -215,7 +230,7 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
       return present(await requireBulkAction(firmId, actor, id));
     },
 
-    async list(firmId: string, actor: Actor, q: z.infer<typeof bulkListQuery>) {
+    async list(firmId: string, actor: Actor, q: BulkListQuery) {
       const where: Prisma.BulkActionWhereInput = { firmId, ...(q.status ? { status: q.status } : {}), ...(actor.role === 'employee' ? { startedBy: actor.id } : {}) };
       if (q.before) Object.assign(where, olderThanCursor(q.before, 'query.before'));
       const rows = await db.bulkAction.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: q.limit + 1 });
@@ -228,40 +243,27 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
     },
 
     /** Per-account outcomes in snapshot order, optionally of one outcome. */
-    async items(firmId: string, actor: Actor, id: string, q: z.infer<typeof bulkItemsQuery>) {
+    async outcomes(firmId: string, actor: Actor, id: string, q: BulkOutcomeQuery) {
       await requireBulkAction(firmId, actor, id);
-      const rows = await db.$queryRaw<ItemRow[]>`
-        SELECT i.position, i."accountId"::text AS "accountId", a.name AS "accountName", i.outcome, i.detail, i.result
-        FROM "BulkActionItem" i LEFT JOIN "Account" a ON a.id = i."accountId" AND a."firmId" = ${firmId}::uuid
-        WHERE i."bulkActionId" = ${id}::uuid AND i.position > ${q.after}
-          ${q.outcome === 'pending' ? Prisma.sql`AND i.outcome IS NULL` : q.outcome ? Prisma.sql`AND i.outcome = ${q.outcome}` : Prisma.empty}
-        ORDER BY i.position LIMIT ${q.limit + 1}`;
+      const rows = await db.$queryRaw<OutcomeRow[]>`
+        SELECT o.position, o."accountId"::text AS "accountId", a.name AS "accountName", o.outcome, o.detail, o.result
+        FROM "BulkActionOutcome" o LEFT JOIN "Account" a ON a.id = o."accountId" AND a."firmId" = ${firmId}::uuid
+        WHERE o."bulkActionId" = ${id}::uuid AND o.position > ${q.after}
+          ${q.outcome === 'pending' ? Prisma.sql`AND o.outcome IS NULL` : q.outcome ? Prisma.sql`AND o.outcome = ${q.outcome}` : Prisma.empty}
+        ORDER BY o.position LIMIT ${q.limit + 1}`;
       const page = rows.slice(0, q.limit);
-      return { items: page.map(presentItem), nextCursor: rows.length > q.limit ? page[page.length - 1].position : null };
+      return { items: page.map(presentOutcome), nextCursor: rows.length > q.limit ? page[page.length - 1].position : null };
     },
 
-    /** The whole report as CSV, one line per selected account, read in pages so a large action streams. */
-    async writeCsv(firmId: string, actor: Actor, id: string, res: Response) {
+    /**
+     * The whole report as CSV, one line per selected account. The access check runs first (it throws,
+     * and nothing is read); then the text comes in chunks — the header, then one chunk per page of
+     * accounts, read only as the consumer asks for it, so a large action streams and a consumer that
+     * stops (the client went away) stops the reading.
+     */
+    async csvReport(firmId: string, actor: Actor, id: string): Promise<AsyncGenerator<string, void, undefined>> {
       await requireBulkAction(firmId, actor, id);
-      res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="bulk-action-${id}.csv"`);
-      res.write('position,account_id,account_name,outcome,detail,result\n');
-      let after = -1;
-      let gone = false;
-      res.once('close', () => (gone = true)); // the client went away: stop reading
-      while (!gone) {
-        const rows = await db.$queryRaw<ItemRow[]>`
-          SELECT i.position, i."accountId"::text AS "accountId", a.name AS "accountName", i.outcome, i.detail, i.result
-          FROM "BulkActionItem" i LEFT JOIN "Account" a ON a.id = i."accountId" AND a."firmId" = ${firmId}::uuid
-          WHERE i."bulkActionId" = ${id}::uuid AND i.position > ${after} ORDER BY i.position LIMIT 2000`;
-        if (!rows.length) break;
-        const chunk = rows.map((r) => {
-          const item = presentItem(r);
-          return [item.position, item.accountId, item.accountName ?? '', item.outcome ?? 'pending', item.detail ?? '', item.result ? JSON.stringify(item.result) : ''].map(csvField).join(',');
-        });
-        if (!res.write(chunk.join('\n') + '\n')) await new Promise((resolve) => (gone ? resolve(null) : (res.once('drain', resolve), res.once('close', resolve))));
-        after = rows[rows.length - 1].position;
-      }
-      res.end();
+      return csvChunks(id, firmId);
     },
 
     /** Stops after the accounts in flight; those done stay done, the rest are reported "not reached". */
@@ -289,14 +291,14 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
      * A new bulk action, same action and options, over exactly the accounts that failed in a finished
      * one. Once per action: the retry's own failures are retried from the retry, so no account is done twice.
      */
-    async retryFailed(firmId: string, actor: Actor, id: string, body: { confirm?: 'DELETE' }, idempotencyKey?: string) {
+    async retryFailed(firmId: string, actor: Actor, id: string, body: RetryFailedRequest, idempotencyKey?: string) {
       const source = await requireBulkAction(firmId, actor, id);
       if (source.status === 'running') throw conflict('bulk-action-running', 'The bulk action is still running', 'Retry its failed accounts once it has finished.');
       if (source.kind === 'delete') {
         requireDeleteRight(actor);
         if (body.confirm !== 'DELETE') throw invalid('body.confirm', 'retrying a delete deletes accounts: send confirm "DELETE"');
       }
-      const failed = await db.bulkActionItem.count({ where: { bulkActionId: id, outcome: 'failed' } });
+      const failed = await db.bulkActionOutcome.count({ where: { bulkActionId: id, outcome: 'failed' } });
       if (!failed) throw conflict('nothing-to-retry', 'No failed accounts', 'Every account of this bulk action was done, skipped or not reached.');
       return create(
         firmId,
@@ -325,7 +327,8 @@ function normalise(a: NewBulkAction['action']): BulkParams {
   }
 }
 
-interface ItemRow {
+/** An account's outcome row as the pages and the CSV read it, with the account's name. */
+interface OutcomeRow {
   position: number;
   accountId: string;
   accountName: string | null;
@@ -334,9 +337,9 @@ interface ItemRow {
   result: Record<string, unknown> | null;
 }
 
-function presentItem(r: ItemRow) {
+function presentOutcome(r: OutcomeRow) {
   // An account the user may not change is reported by id only: its name is not theirs to see.
-  if (r.outcome === 'skipped' && r.detail?.startsWith(NOT_ALLOWED)) return { position: r.position, accountId: r.accountId, accountName: null, outcome: r.outcome, detail: r.detail, result: null };
+  if (r.outcome === 'skipped' && isNotAllowed(r.detail)) return { position: r.position, accountId: r.accountId, accountName: null, outcome: r.outcome, detail: r.detail, result: null };
   // The follow-up calls recorded for crash recovery are internal.
   const { effects: _effects, ...result } = r.result ?? {};
   return { position: r.position, accountId: r.accountId, accountName: r.accountName, outcome: r.outcome, detail: r.detail, result: r.result ? result : null };
@@ -344,6 +347,12 @@ function presentItem(r: ItemRow) {
 
 function requireDeleteRight(actor: Actor) {
   if (actor.role === 'employee') throw new Problem(403, 'forbidden', 'Not allowed to delete accounts', 'Deleting accounts in bulk is for the owner and admins.');
+}
+
+const CSV_HEADER = 'position,account_id,account_name,outcome,detail,result';
+
+function csvLine(o: ReturnType<typeof presentOutcome>): string {
+  return [o.position, o.accountId, o.accountName ?? '', o.outcome ?? 'pending', o.detail ?? '', o.result ? JSON.stringify(o.result) : ''].map(csvField).join(',');
 }
 
 function csvField(v: string | number): string {

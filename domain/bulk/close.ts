@@ -20,7 +20,7 @@ export async function closeBulkAction(db: Db, bulkActionId: string, opts: { canc
       if (action.status !== 'running' && !startFailed) return { status: action.status as BulkEndStatus, counts: await countBulkOutcomes(tx, bulkActionId) };
       // The database flag counts even if the cancel signal never reached the workflow.
       const cancelled = opts.cancelled || action.cancelRequestedAt !== null;
-      await tx.bulkActionItem.updateMany({
+      await tx.bulkActionOutcome.updateMany({
         where: { bulkActionId, outcome: null },
         data: cancelled
           ? { outcome: 'not_reached', detail: 'the action was cancelled before this account was reached' }

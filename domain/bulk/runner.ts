@@ -1,4 +1,4 @@
-// Runs one account of a bulk action exactly once: the account's item row is locked, and a row that
+// Runs one account of a bulk action exactly once: the account's outcome row is locked, and a row that
 // already has an outcome (a retry after a crash) is not processed again — only its Temporal calls still
 // marked pending are repeated, which are idempotent. An action whose cancel was requested processes no
 // further account. The activity and the benchmark's plain loop both use this.
@@ -9,7 +9,8 @@ import type { BulkContext } from './context';
 import { planAccount } from './account-steps';
 import { applyBulkEffects, type BulkEffect, type BulkEffectTarget } from './effects';
 
-interface ItemRow {
+/** An account's outcome row, locked, with its action's cancel flag. */
+interface LockedOutcomeRow {
   outcome: string | null;
   detail: string | null;
   result: { effects?: BulkEffect[] } | null;
@@ -23,18 +24,18 @@ export async function runBulkAccount(db: Db, target: BulkEffectTarget, ctx: Bulk
   const key = { bulkActionId_accountId: { bulkActionId: ctx.bulkActionId, accountId } };
   const step = await db.$transaction(
     async (tx): Promise<Step> => {
-      const rows = await tx.$queryRaw<ItemRow[]>`
-        SELECT i.outcome, i.detail, i.result, i."effectsPending", b."cancelRequestedAt"
-        FROM "BulkActionItem" i JOIN "BulkAction" b ON b.id = i."bulkActionId"
-        WHERE i."bulkActionId" = ${ctx.bulkActionId}::uuid AND i."accountId" = ${accountId}::uuid
-        FOR UPDATE OF i`;
+      const rows = await tx.$queryRaw<LockedOutcomeRow[]>`
+        SELECT o.outcome, o.detail, o.result, o."effectsPending", b."cancelRequestedAt"
+        FROM "BulkActionOutcome" o JOIN "BulkAction" b ON b.id = o."bulkActionId"
+        WHERE o."bulkActionId" = ${ctx.bulkActionId}::uuid AND o."accountId" = ${accountId}::uuid
+        FOR UPDATE OF o`;
       if (!rows.length) throw new Error(`account ${accountId} is not part of bulk action ${ctx.bulkActionId}`);
       const row = rows[0];
       if (row.outcome) return { outcome: row.outcome as 'done', detail: row.detail, effects: row.effectsPending ? (row.result?.effects ?? []) : [] };
       if (row.cancelRequestedAt) return { stopped: true };
       const plan = await planAccount(tx, ctx, accountId);
       const effects = ctx.dryRun ? [] : plan.effects;
-      await tx.bulkActionItem.update({
+      await tx.bulkActionOutcome.update({
         where: key,
         data: {
           outcome: plan.outcome,
@@ -54,7 +55,7 @@ export async function runBulkAccount(db: Db, target: BulkEffectTarget, ctx: Bulk
 
 async function applyPendingEffects(db: Db, target: BulkEffectTarget, bulkActionId: string, accountId: string, effects: BulkEffect[]) {
   await applyBulkEffects(target, effects);
-  await db.bulkActionItem.update({ where: { bulkActionId_accountId: { bulkActionId, accountId } }, data: { effectsPending: false } });
+  await db.bulkActionOutcome.update({ where: { bulkActionId_accountId: { bulkActionId, accountId } }, data: { effectsPending: false } });
 }
 
 /**
@@ -64,7 +65,7 @@ async function applyPendingEffects(db: Db, target: BulkEffectTarget, bulkActionI
 export async function applyAllPendingEffects(db: Db, target: BulkEffectTarget, bulkActionId: string): Promise<number> {
   let applied = 0;
   for (;;) {
-    const rows = await db.bulkActionItem.findMany({ where: { bulkActionId, effectsPending: true }, select: { accountId: true, result: true }, take: 200 });
+    const rows = await db.bulkActionOutcome.findMany({ where: { bulkActionId, effectsPending: true }, select: { accountId: true, result: true }, take: 200 });
     if (!rows.length) return applied;
     for (const r of rows) {
       await applyPendingEffects(db, target, bulkActionId, r.accountId, (r.result as { effects?: BulkEffect[] } | null)?.effects ?? []);
@@ -75,5 +76,5 @@ export async function applyAllPendingEffects(db: Db, target: BulkEffectTarget, b
 
 /** After the retries are spent: the account is failed with the error, unless a late attempt finished it. */
 export async function recordBulkFailure(db: Db, bulkActionId: string, accountId: string, error: string): Promise<void> {
-  await db.bulkActionItem.updateMany({ where: { bulkActionId, accountId, outcome: null }, data: { outcome: 'failed', detail: error.slice(0, 2000) } });
+  await db.bulkActionOutcome.updateMany({ where: { bulkActionId, accountId, outcome: null }, data: { outcome: 'failed', detail: error.slice(0, 2000) } });
 }
