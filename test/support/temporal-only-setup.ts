@@ -18,8 +18,10 @@ export default async function temporalOnlySetup() {
       // a timer may fire after "now" (timers still never fire early), and the shortest life of a run before
       // its continue-as-new run starts (the guard against tight continue-as-new loops).
       extraArgs: [
-        '--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"',
-        '--dynamic-config-value', 'history.workflowIdReuseMinimalInterval="10ms"',
+        '--dynamic-config-value',
+        'history.timerProcessorMaxTimeShift="10ms"',
+        '--dynamic-config-value',
+        'history.workflowIdReuseMinimalInterval="10ms"',
       ],
     },
   });

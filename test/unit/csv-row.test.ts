@@ -1,6 +1,13 @@
 // The pure half of the contacts CSV import: the RFC 4180 parser, the header check and one row's rules.
 import { randomUUID } from 'node:crypto';
-import { CsvParser, checkHeader, csvTemplate, parseRow, TEMPLATE_COLUMNS, MAX_FIELD_CHARS } from '../../domain/contacts/csv-row';
+import {
+  CsvParser,
+  checkHeader,
+  csvTemplate,
+  parseRow,
+  TEMPLATE_COLUMNS,
+  MAX_FIELD_CHARS,
+} from '../../domain/contacts/csv-row';
 import { DomainError } from '../../domain/errors';
 
 const parse = (...chunks: string[]) => {
@@ -21,13 +28,26 @@ const failure = (fn: () => unknown): DomainError => {
   throw new Error('expected a DomainError');
 };
 const row = (over: Partial<Record<(typeof TEMPLATE_COLUMNS)[number], string>> = {}) => {
-  const cells = { firstName: 'Nina', lastName: 'Nuova', email: 'nina@client.test', phone: '', accountId: '', description: '', ...over };
+  const cells = {
+    firstName: 'Nina',
+    lastName: 'Nuova',
+    email: 'nina@client.test',
+    phone: '',
+    accountId: '',
+    description: '',
+    ...over,
+  };
   return TEMPLATE_COLUMNS.map((c) => cells[c]);
 };
 
 describe('CsvParser', () => {
   test('plain records, with LF, CRLF and lone CR line ends', () => {
-    expect(parse('a,b\nc,d\r\ne,f\rg,h')).toEqual([['a', 'b'], ['c', 'd'], ['e', 'f'], ['g', 'h']]);
+    expect(parse('a,b\nc,d\r\ne,f\rg,h')).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+      ['e', 'f'],
+      ['g', 'h'],
+    ]);
   });
 
   test('quoted fields keep commas, line breaks and doubled quotes', () => {
@@ -35,7 +55,10 @@ describe('CsvParser', () => {
   });
 
   test('empty cells are kept, blank lines are skipped, a line of commas is a record', () => {
-    expect(parse('a,,c\n\n\r\n,,\n')).toEqual([['a', '', 'c'], ['', '', '']]);
+    expect(parse('a,,c\n\n\r\n,,\n')).toEqual([
+      ['a', '', 'c'],
+      ['', '', ''],
+    ]);
   });
 
   test('a record split across chunks anywhere, even between CR and LF or inside a doubled quote', () => {
@@ -82,7 +105,14 @@ describe('the template and its header', () => {
   });
 
   test('the header matches in any letter case, cells trimmed', () => {
-    expect(checkHeader([' FirstName', 'LASTNAME ', 'email', 'Phone', 'accountid', 'Description'])).toEqual(['FirstName', 'LASTNAME', 'email', 'Phone', 'accountid', 'Description']);
+    expect(checkHeader([' FirstName', 'LASTNAME ', 'email', 'Phone', 'accountid', 'Description'])).toEqual([
+      'FirstName',
+      'LASTNAME',
+      'email',
+      'Phone',
+      'accountid',
+      'Description',
+    ]);
   });
 
   test.each([
@@ -91,23 +121,57 @@ describe('the template and its header', () => {
     [['firstName', 'lastName', 'email', 'phone', 'accountId', 'description', 'extra']],
     [['first name', 'lastName', 'email', 'phone', 'accountId', 'description']],
   ])('refuses the header %j', (header) => {
-    expect(failure(() => checkHeader(header)).detail).toBe('the header must be exactly: firstName,lastName,email,phone,accountId,description (download the template)');
+    expect(failure(() => checkHeader(header)).detail).toBe(
+      'the header must be exactly: firstName,lastName,email,phone,accountId,description (download the template)',
+    );
   });
 });
 
 describe('parseRow', () => {
   test('normalises: cells trimmed, the email lower-cased, empty optional cells absent', () => {
     const accountId = randomUUID();
-    expect(parseRow(row({ firstName: '  Nina ', lastName: ' Nuova ', email: '  Nina.Nuova@Client.TEST ', phone: ' +39 055 1 ', accountId: ` ${accountId} `, description: ' Director ' }))).toEqual({
+    expect(
+      parseRow(
+        row({
+          firstName: '  Nina ',
+          lastName: ' Nuova ',
+          email: '  Nina.Nuova@Client.TEST ',
+          phone: ' +39 055 1 ',
+          accountId: ` ${accountId} `,
+          description: ' Director ',
+        }),
+      ),
+    ).toEqual({
       ok: true,
-      row: { firstName: 'Nina', lastName: 'Nuova', email: 'nina.nuova@client.test', phone: '+39 055 1', accountId, description: 'Director' },
+      row: {
+        firstName: 'Nina',
+        lastName: 'Nuova',
+        email: 'nina.nuova@client.test',
+        phone: '+39 055 1',
+        accountId,
+        description: 'Director',
+      },
     });
     const minimal = parseRow(row({ lastName: '', phone: '   ', accountId: ' ', description: '' }));
-    expect(minimal).toEqual({ ok: true, row: { firstName: 'Nina', lastName: '', email: 'nina@client.test', phone: undefined, accountId: undefined, description: undefined } });
+    expect(minimal).toEqual({
+      ok: true,
+      row: {
+        firstName: 'Nina',
+        lastName: '',
+        email: 'nina@client.test',
+        phone: undefined,
+        accountId: undefined,
+        description: undefined,
+      },
+    });
   });
 
   test('a wrong number of cells is refused before anything else, without an email', () => {
-    expect(parseRow(['Few', 'Columns', 'few@client.test'])).toEqual({ ok: false, email: null, reason: 'expected 6 columns, found 3' });
+    expect(parseRow(['Few', 'Columns', 'few@client.test'])).toEqual({
+      ok: false,
+      email: null,
+      reason: 'expected 6 columns, found 3',
+    });
     expect(parseRow([...row(), 'extra'])).toEqual({ ok: false, email: null, reason: 'expected 6 columns, found 7' });
   });
 
@@ -137,7 +201,11 @@ describe('parseRow', () => {
 
   test('every problem of a row is reported, and the (trimmed, as written) email with them', () => {
     const r = parseRow(row({ firstName: '', email: '  Bad@Email  ', accountId: 'nope' }));
-    expect(r).toEqual({ ok: false, email: 'Bad@Email', reason: 'firstName: must not be empty; email: must be an email address; accountId: must be an account id (UUID)' });
+    expect(r).toEqual({
+      ok: false,
+      email: 'Bad@Email',
+      reason: 'firstName: must not be empty; email: must be an email address; accountId: must be an account id (UUID)',
+    });
     expect(parseRow(row({ firstName: '', email: '   ' }))).toMatchObject({ ok: false, email: null });
   });
 });

@@ -1,14 +1,28 @@
 // The portal invitation email and the invitation expiry rule.
 import { renderInvitationEmail, type InvitationEmailInput } from '../../domain/email/invitation-email';
-import { INVITATION_EXPIRY_DAYS, INVITATION_LIMITS, invitationEmailKey, invitationExpiry, invitationWorkflowId } from '../../shared/contracts/invitation';
+import {
+  INVITATION_EXPIRY_DAYS,
+  INVITATION_LIMITS,
+  invitationEmailKey,
+  invitationExpiry,
+  invitationWorkflowId,
+} from '../../shared/contracts/invitation';
 
 const expiresAt = new Date(Date.UTC(2025, 2, 14, 17, 30, 0));
-const input: InvitationEmailInput = { firmName: 'Acme CPA', contactName: 'Carla Rossi', link: 'http://portal.test/invite/tok123', expiresAt, resend: false };
+const input: InvitationEmailInput = {
+  firmName: 'Acme CPA',
+  contactName: 'Carla Rossi',
+  link: 'http://portal.test/invite/tok123',
+  expiresAt,
+  resend: false,
+};
 
 describe('renderInvitationEmail', () => {
   test('subject names the firm; a resend says it is a new link; never "Reminder"', () => {
     expect(renderInvitationEmail(input).subject).toBe('Acme CPA invites you to its client portal');
-    expect(renderInvitationEmail({ ...input, resend: true }).subject).toBe('Acme CPA invites you to its client portal (new link)');
+    expect(renderInvitationEmail({ ...input, resend: true }).subject).toBe(
+      'Acme CPA invites you to its client portal (new link)',
+    );
     expect(renderInvitationEmail({ ...input, resend: true }).subject).not.toMatch(/reminder/i);
   });
 

@@ -4,27 +4,36 @@ import { personalise } from '../../domain/bulk/account-steps';
 const values = { accountName: 'Rossi Family', firmName: 'Acme CPA' };
 
 test('replaces {{accountName}} and {{firmName}}, every occurrence', () => {
-  expect(personalise('Dear {{accountName}}, from {{firmName}}. Again: {{accountName}}.', values)).toBe('Dear Rossi Family, from Acme CPA. Again: Rossi Family.');
+  expect(personalise('Dear {{accountName}}, from {{firmName}}. Again: {{accountName}}.', values)).toBe(
+    'Dear Rossi Family, from Acme CPA. Again: Rossi Family.',
+  );
 });
 
 test('spaces inside the braces are allowed', () => {
-  expect(personalise('{{ accountName }}|{{firmName   }}|{{  firmName}}', values)).toBe('Rossi Family|Acme CPA|Acme CPA');
+  expect(personalise('{{ accountName }}|{{firmName   }}|{{  firmName}}', values)).toBe(
+    'Rossi Family|Acme CPA|Acme CPA',
+  );
 });
 
 test('unknown placeholders stay as written', () => {
   expect(personalise('Hi {{clientName}} / {{ accountname }}', values)).toBe('Hi {{clientName}} / {{ accountname }}');
 });
 
-test.each(['{accountName}', '{{account-name}}', '{{account name}}', '{{}}', '{{ }}', '{{accountName', 'accountName}}'])('%j is not a placeholder', (t) => {
-  expect(personalise(t, values)).toBe(t);
-});
+test.each(['{accountName}', '{{account-name}}', '{{account name}}', '{{}}', '{{ }}', '{{accountName', 'accountName}}'])(
+  '%j is not a placeholder',
+  (t) => {
+    expect(personalise(t, values)).toBe(t);
+  },
+);
 
 test('triple braces: the inner placeholder is replaced, the outer braces stay', () => {
   expect(personalise('{{{accountName}}}', values)).toBe('{Rossi Family}');
 });
 
 test('values are inserted literally: no $-patterns, no re-expansion', () => {
-  expect(personalise('{{accountName}}', { accountName: '$& $1 $$ {{firmName}}', firmName: 'X' })).toBe('$& $1 $$ {{firmName}}');
+  expect(personalise('{{accountName}}', { accountName: '$& $1 $$ {{firmName}}', firmName: 'X' })).toBe(
+    '$& $1 $$ {{firmName}}',
+  );
 });
 
 test('an empty value replaces the placeholder with nothing', () => {

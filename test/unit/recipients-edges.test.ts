@@ -1,10 +1,23 @@
 // selectRecipients beyond recipients.test.ts: precedence of the exclusion reasons, order, and the tables.
-import { CATEGORY_OF_ITEM, PREFERENCE_CATEGORIES, selectRecipients, type CandidateEmail, type PreferenceCategory } from '../../shared/recipients';
+import {
+  CATEGORY_OF_ITEM,
+  PREFERENCE_CATEGORIES,
+  selectRecipients,
+  type CandidateEmail,
+  type PreferenceCategory,
+} from '../../shared/recipients';
 import { ITEM_KINDS } from '../../shared/reminder-types';
 
 const allOn = Object.fromEntries(PREFERENCE_CATEGORIES.map((c) => [c, true])) as Record<PreferenceCategory, boolean>;
 const allOff = Object.fromEntries(PREFERENCE_CATEGORIES.map((c) => [c, false])) as Record<PreferenceCategory, boolean>;
-const email = (id: string, over: Partial<CandidateEmail> = {}): CandidateEmail => ({ contactEmailId: id, contactId: `c-${id}`, login: 'active', notify: true, preferences: allOn, ...over });
+const email = (id: string, over: Partial<CandidateEmail> = {}): CandidateEmail => ({
+  contactEmailId: id,
+  contactId: `c-${id}`,
+  login: 'active',
+  notify: true,
+  preferences: allOn,
+  ...over,
+});
 
 test('every item kind maps to a preference category', () => {
   expect(new Set(PREFERENCE_CATEGORIES).size).toBe(PREFERENCE_CATEGORIES.length);
@@ -32,11 +45,17 @@ test('for signatures, the signer checks come before notify and preferences', () 
 });
 
 test('notify off is reported before the category', () => {
-  expect(selectRecipients('approval', [email('a', { notify: false, preferences: allOff })]).excluded[0].reason).toBe('notify_off');
+  expect(selectRecipients('approval', [email('a', { notify: false, preferences: allOff })]).excluded[0].reason).toBe(
+    'notify_off',
+  );
 });
 
 test.each(['chat', 'approval'] as const)('%s ignores signer status', (kind) => {
-  const d = selectRecipients(kind, [email('a', { pendingSigner: false }), email('b', { pendingSigner: true }), email('c')]);
+  const d = selectRecipients(kind, [
+    email('a', { pendingSigner: false }),
+    email('b', { pendingSigner: true }),
+    email('c'),
+  ]);
   expect(d.recipients.map((r) => r.contactEmailId)).toEqual(['a', 'b', 'c']);
 });
 
@@ -59,7 +78,7 @@ test('input order is kept in both lists; several emails of one contact are decid
   ]);
 });
 
-test('only the item\'s own category matters: everything else off still receives', () => {
+test("only the item's own category matters: everything else off still receives", () => {
   for (const kind of ITEM_KINDS) {
     const only = { ...allOff, [CATEGORY_OF_ITEM[kind]]: true };
     expect(selectRecipients(kind, [email('a', { preferences: only, pendingSigner: true })]).recipients).toHaveLength(1);

@@ -20,7 +20,11 @@ const sent: ItemSnapshot = {
  * Plays the workflow's loop with a clock: notify, wait until due, remind (moving the anchor to the send
  * time), until nextStep says stop. Returns the send times and the stop.
  */
-function play(start: ItemSnapshot, now: number, daySeconds = DAY): { sends: { kind: string; at: number; seq?: number }[]; stop: NextStep } {
+function play(
+  start: ItemSnapshot,
+  now: number,
+  daySeconds = DAY,
+): { sends: { kind: string; at: number; seq?: number }[]; stop: NextStep } {
   const s = { ...start };
   const sends: { kind: string; at: number; seq?: number }[] = [];
   for (let i = 0; i < 100; i++) {
@@ -51,7 +55,10 @@ describe('the schedule over time', () => {
   });
 
   test('with reminders off, the notification still goes out and then it stops as "off"', () => {
-    const { sends, stop } = play({ ...sent, notificationSent: false, anchorAt: null, settings: { enabled: false, intervalDays: 3, count: 3 } }, T0);
+    const { sends, stop } = play(
+      { ...sent, notificationSent: false, anchorAt: null, settings: { enabled: false, intervalDays: 3, count: 3 } },
+      T0,
+    );
     expect(sends.map((s) => s.kind)).toEqual(['notification']);
     expect(stop).toEqual({ step: 'stop', reason: 'off' });
   });
@@ -77,27 +84,44 @@ describe('settings changed mid-cycle', () => {
 
   test('a lengthened interval moves the due time out from the same anchor', () => {
     const s = { ...sent, remindersSent: 1, anchorAt: T0 };
-    expect(nextStep({ ...s, settings: { ...s.settings, intervalDays: 10 } }, DAY)).toEqual({ step: 'remind', seq: 2, dueAt: T0 + 10 * DAY_MS });
+    expect(nextStep({ ...s, settings: { ...s.settings, intervalDays: 10 } }, DAY)).toEqual({
+      step: 'remind',
+      seq: 2,
+      dueAt: T0 + 10 * DAY_MS,
+    });
   });
 
   test('a count lowered below what was already sent stops it (count_reached, never negative)', () => {
-    expect(nextStep({ ...sent, remindersSent: 3, settings: { ...sent.settings, count: 1 } }, DAY)).toEqual({ step: 'stop', reason: 'count_reached' });
+    expect(nextStep({ ...sent, remindersSent: 3, settings: { ...sent.settings, count: 1 } }, DAY)).toEqual({
+      step: 'stop',
+      reason: 'count_reached',
+    });
   });
 
   test('a count raised after it was reached resumes with the next sequence number, from the last reminder', () => {
     const s = { ...sent, remindersSent: 3, anchorAt: T0 + 9 * DAY_MS };
     expect(nextStep(s, DAY)).toEqual({ step: 'stop', reason: 'count_reached' });
-    expect(nextStep({ ...s, settings: { ...s.settings, count: 4 } }, DAY)).toEqual({ step: 'remind', seq: 4, dueAt: T0 + 12 * DAY_MS });
+    expect(nextStep({ ...s, settings: { ...s.settings, count: 4 } }, DAY)).toEqual({
+      step: 'remind',
+      seq: 4,
+      dueAt: T0 + 12 * DAY_MS,
+    });
   });
 
   test('switched off mid-cycle stops it; switched on again it resumes where it was', () => {
     const s = { ...sent, remindersSent: 1, anchorAt: T0 + 3 * DAY_MS };
-    expect(nextStep({ ...s, settings: { ...s.settings, enabled: false } }, DAY)).toEqual({ step: 'stop', reason: 'off' });
+    expect(nextStep({ ...s, settings: { ...s.settings, enabled: false } }, DAY)).toEqual({
+      step: 'stop',
+      reason: 'off',
+    });
     expect(nextStep(s, DAY)).toEqual({ step: 'remind', seq: 2, dueAt: T0 + 6 * DAY_MS });
   });
 
   test('"off" is reported before "count_reached"', () => {
-    expect(nextStep({ ...sent, remindersSent: 3, settings: { ...sent.settings, enabled: false } }, DAY)).toEqual({ step: 'stop', reason: 'off' });
+    expect(nextStep({ ...sent, remindersSent: 3, settings: { ...sent.settings, enabled: false } }, DAY)).toEqual({
+      step: 'stop',
+      reason: 'off',
+    });
   });
 });
 
@@ -105,11 +129,17 @@ describe('cycles', () => {
   test('a new cycle (a new firm message, or a reopen) starts from zero at its own anchor', () => {
     // The snapshot of the new cycle: reminders of the old one do not count, the anchor is the reopen.
     const reopenedAt = T0 + 20 * DAY_MS;
-    expect(nextStep({ ...sent, cycleKey: 'msg-1.r1', remindersSent: 0, anchorAt: reopenedAt }, DAY)).toEqual({ step: 'remind', seq: 1, dueAt: reopenedAt + 3 * DAY_MS });
+    expect(nextStep({ ...sent, cycleKey: 'msg-1.r1', remindersSent: 0, anchorAt: reopenedAt }, DAY)).toEqual({
+      step: 'remind',
+      seq: 1,
+      dueAt: reopenedAt + 3 * DAY_MS,
+    });
   });
 
   test('a new subject whose notification has not gone out yet: notify first, even mid-schedule', () => {
-    expect(nextStep({ ...sent, subjectKey: 'msg-2', cycleKey: 'msg-2.r0', notificationSent: false, remindersSent: 2 }, DAY)).toEqual({ step: 'notify' });
+    expect(
+      nextStep({ ...sent, subjectKey: 'msg-2', cycleKey: 'msg-2.r0', notificationSent: false, remindersSent: 2 }, DAY),
+    ).toEqual({ step: 'notify' });
   });
 
   test('notified but no anchor known: due at once (epoch 0 + interval)', () => {
@@ -119,7 +149,12 @@ describe('cycles', () => {
   test.each(['replied', 'signed', 'approved', 'archived', 'cancelled', 'deleted', 'no_firm_message'] as const)(
     'done (%s) wins over off and count_reached',
     (reason) => {
-      expect(nextStep({ ...sent, doneReason: reason, remindersSent: 9, settings: { ...sent.settings, enabled: false } }, DAY)).toEqual({ step: 'stop', reason });
+      expect(
+        nextStep(
+          { ...sent, doneReason: reason, remindersSent: 9, settings: { ...sent.settings, enabled: false } },
+          DAY,
+        ),
+      ).toEqual({ step: 'stop', reason });
     },
   );
 });

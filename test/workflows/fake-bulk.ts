@@ -28,7 +28,14 @@ export class FakeBulk {
 
   add(bulkActionId: string, total: number, opts: { stepMs?: number } = {}): string[] {
     const accounts = Array.from({ length: total }, (_, i) => `${bulkActionId}-acc-${i}`);
-    this.actions.set(bulkActionId, { accounts, stepMs: opts.stepMs ?? 0, inFlight: 0, maxInFlight: 0, outcomes: new Map(), cancelRequested: false });
+    this.actions.set(bulkActionId, {
+      accounts,
+      stepMs: opts.stepMs ?? 0,
+      inFlight: 0,
+      maxInFlight: 0,
+      outcomes: new Map(),
+      cancelRequested: false,
+    });
     return accounts;
   }
 
@@ -49,19 +56,35 @@ export class FakeBulk {
   counts(bulkActionId: string): BulkCounts {
     const a = this.get(bulkActionId);
     const of = (o: BulkOutcome) => [...a.outcomes.values()].filter((x) => x.outcome === o).length;
-    const counts = { pending: a.accounts.length - a.outcomes.size, done: of('done'), skipped: of('skipped'), failed: of('failed'), notReached: of('not_reached') };
+    const counts = {
+      pending: a.accounts.length - a.outcomes.size,
+      done: of('done'),
+      skipped: of('skipped'),
+      failed: of('failed'),
+      notReached: of('not_reached'),
+    };
     return { total: a.accounts.length, ...counts };
   }
 
   activities() {
     return {
-      loadBulkBatch: async (req: { bulkActionId: string; fromPosition: number; toPosition: number }): Promise<string[]> => {
+      loadBulkBatch: async (req: {
+        bulkActionId: string;
+        fromPosition: number;
+        toPosition: number;
+      }): Promise<string[]> => {
         const a = this.get(req.bulkActionId);
-        const ids = a.cancelRequested ? [] : a.accounts.slice(req.fromPosition, req.toPosition).filter((id) => !a.outcomes.has(id));
+        const ids = a.cancelRequested
+          ? []
+          : a.accounts.slice(req.fromPosition, req.toPosition).filter((id) => !a.outcomes.has(id));
         this.loads.push({ ...req, accounts: ids.length });
         return ids;
       },
-      processBulkAccount: async (req: { bulkActionId: string; accountId: string; daySeconds: number }): Promise<BulkAccountResult> => {
+      processBulkAccount: async (req: {
+        bulkActionId: string;
+        accountId: string;
+        daySeconds: number;
+      }): Promise<BulkAccountResult> => {
         const a = this.get(req.bulkActionId);
         if (a.cancelRequested) return { stopped: true };
         this.attempts.push(req.accountId);
@@ -74,8 +97,11 @@ export class FakeBulk {
             this.flaky.set(req.accountId, left - 1);
             throw new Error('connection reset'); // retryable
           }
-          if (this.failing.has(req.accountId)) throw ApplicationFailure.nonRetryable(`no such folder template (${req.accountId})`, 'BulkAccountError');
-          const result = this.skipping.has(req.accountId) ? { outcome: 'skipped' as const, detail: 'archived' } : { outcome: 'done' as const, detail: null };
+          if (this.failing.has(req.accountId))
+            throw ApplicationFailure.nonRetryable(`no such folder template (${req.accountId})`, 'BulkAccountError');
+          const result = this.skipping.has(req.accountId)
+            ? { outcome: 'skipped' as const, detail: 'archived' }
+            : { outcome: 'done' as const, detail: null };
           a.outcomes.set(req.accountId, result);
           return result;
         } finally {
@@ -85,12 +111,22 @@ export class FakeBulk {
       recordBulkFailure: async (req: { bulkActionId: string; accountId: string; error: string }): Promise<void> => {
         this.get(req.bulkActionId).outcomes.set(req.accountId, { outcome: 'failed', detail: req.error });
       },
-      finishBulkAction: async (req: { bulkActionId: string; cancelled: boolean; daySeconds: number }): Promise<{ status: 'completed' | 'cancelled'; counts: BulkCounts }> => {
+      finishBulkAction: async (req: {
+        bulkActionId: string;
+        cancelled: boolean;
+        daySeconds: number;
+      }): Promise<{ status: 'completed' | 'cancelled'; counts: BulkCounts }> => {
         this.finishes.push({ bulkActionId: req.bulkActionId, cancelled: req.cancelled });
         const a = this.get(req.bulkActionId);
         const cancelled = req.cancelled || a.cancelRequested;
         for (const id of a.accounts) {
-          if (!a.outcomes.has(id)) a.outcomes.set(id, cancelled ? { outcome: 'not_reached', detail: 'cancelled' } : { outcome: 'failed', detail: 'not processed' });
+          if (!a.outcomes.has(id))
+            a.outcomes.set(
+              id,
+              cancelled
+                ? { outcome: 'not_reached', detail: 'cancelled' }
+                : { outcome: 'failed', detail: 'not processed' },
+            );
         }
         return { status: cancelled ? 'cancelled' : 'completed', counts: this.counts(req.bulkActionId) };
       },

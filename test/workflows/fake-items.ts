@@ -3,7 +3,14 @@
 // derived from the recorded dispatches (domain/items/snapshot.ts), and a dispatch is recorded once per
 // key and refused when the item is done or its cycle moved on.
 import { Context } from '@temporalio/activity';
-import type { DispatchRequest, DispatchResult, DoneReason, ItemRef, ItemSnapshot, ReminderSettings } from '../../shared/reminder-types';
+import type {
+  DispatchRequest,
+  DispatchResult,
+  DoneReason,
+  ItemRef,
+  ItemSnapshot,
+  ReminderSettings,
+} from '../../shared/reminder-types';
 
 /** The run of the workflow that called the activity. */
 const runId = () => Context.current().info.workflowExecution?.runId ?? '';
@@ -63,7 +70,9 @@ export class FakeItems {
     const mine = this.sent(itemId);
     const notification = mine.find((d) => d.kind === 'notification' && d.cycleKey === item.subjectKey);
     const reminders = mine.filter((d) => d.kind === 'reminder' && d.cycleKey === item.cycleKey);
-    const anchors = [notification?.at, reminders.at(-1)?.at, item.restartedAt ?? undefined].filter((t): t is number => t !== undefined);
+    const anchors = [notification?.at, reminders.at(-1)?.at, item.restartedAt ?? undefined].filter(
+      (t): t is number => t !== undefined,
+    );
     return {
       doneReason: item.doneReason,
       settings: { ...item.settings },

@@ -24,7 +24,10 @@ async function loadOrBuildBundle(): Promise<{ code: string }> {
   const runDir = process.env.NUDGE_FAST_RUN_DIR;
   const file = runDir && path.join(runDir, 'workflow-bundle.js');
   if (file && existsSync(file)) return { code: readFileSync(file, 'utf8') };
-  const built = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'), logger: quietLogger });
+  const built = await bundleWorkflowCode({
+    workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'),
+    logger: quietLogger,
+  });
   if (file) {
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, built.code);
@@ -43,7 +46,10 @@ export interface Harness {
 
 export async function startHarness(activities: object, name: string): Promise<Harness> {
   const address = process.env.NUDGE_FAST_TEMPORAL_ADDRESS;
-  if (!address) throw new Error('NUDGE_FAST_TEMPORAL_ADDRESS is not set: run these tests through the "fast" Jest project (test/support/temporal-only-setup.ts)');
+  if (!address)
+    throw new Error(
+      'NUDGE_FAST_TEMPORAL_ADDRESS is not set: run these tests through the "fast" Jest project (test/support/temporal-only-setup.ts)',
+    );
   const [connection, nativeConnection, workflowBundleCode] = await Promise.all([
     Connection.connect({ address }),
     NativeConnection.connect({ address }),
@@ -51,7 +57,13 @@ export async function startHarness(activities: object, name: string): Promise<Ha
   ]);
   const client = new Client({ connection });
   const taskQueue = `fast-${name}-${randomUUID()}`;
-  const worker = await Worker.create({ connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle: workflowBundleCode, activities });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: workflowBundleCode,
+    activities,
+  });
   const running = worker.run();
   return {
     client,
@@ -67,7 +79,10 @@ export async function startHarness(activities: object, name: string): Promise<Ha
 }
 
 /** Polls until `check` returns a truthy value (or stops throwing), and returns it. */
-export async function eventually<T>(check: () => T | Promise<T>, { timeoutMs = 10_000, everyMs = 25 } = {}): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  { timeoutMs = 10_000, everyMs = 25 } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

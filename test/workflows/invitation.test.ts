@@ -13,14 +13,20 @@ import { eventually, sleep, startHarness, type Harness } from './harness';
 
 type InvitationInput = Parameters<typeof invitationWorkflow>[0];
 type SendRequest = { invitationId: string; resendSeq?: number; expiryDays: number; daySeconds: number };
-type SendResult = { status: 'sent' | 'already_sent'; expiresAt: number } | { status: 'skipped'; reason: 'not_open' | 'login_off' } | { status: 'failed' };
+type SendResult =
+  | { status: 'sent' | 'already_sent'; expiresAt: number }
+  | { status: 'skipped'; reason: 'not_open' | 'login_off' }
+  | { status: 'failed' };
 
 const DAY_SECONDS = 0.25;
 const DAY_MS = DAY_SECONDS * 1000;
 const SLACK_MS = 15;
 
 /** The invitation rows: open until accepted, revoked or expired; one email per send key. */
-const invitations = new Map<string, { status: 'scheduled' | 'sent' | 'accepted' | 'revoked' | 'expired'; refuse?: 'failed'; expiresAt: number | null }>();
+const invitations = new Map<
+  string,
+  { status: 'scheduled' | 'sent' | 'accepted' | 'revoked' | 'expired'; refuse?: 'failed'; expiresAt: number | null }
+>();
 const sends: { invitationId: string; resendSeq?: number; at: number; expiresAt: number }[] = [];
 const expired: { invitationId: string; at: number }[] = [];
 
@@ -29,7 +35,8 @@ const activities = {
     const inv = invitations.get(req.invitationId)!;
     if (inv.status !== 'scheduled' && inv.status !== 'sent') return { status: 'skipped', reason: 'not_open' };
     if (inv.refuse) return { status: inv.refuse };
-    if (sends.some((s) => s.invitationId === req.invitationId && s.resendSeq === req.resendSeq)) return { status: 'already_sent', expiresAt: inv.expiresAt! };
+    if (sends.some((s) => s.invitationId === req.invitationId && s.resendSeq === req.resendSeq))
+      return { status: 'already_sent', expiresAt: inv.expiresAt! };
     const at = Date.now();
     const expiresAt = invitationExpiry(at, req.expiryDays, req.daySeconds);
     Object.assign(inv, { status: 'sent', expiresAt });
@@ -51,8 +58,17 @@ afterAll(() => h?.stop());
 async function start(over: Partial<InvitationInput> = {}, row: { refuse?: 'failed' } = {}) {
   const invitationId = h.uniqueId('inv');
   invitations.set(invitationId, { status: 'scheduled', expiresAt: null, ...row });
-  const input: InvitationInput = { invitationId, firmId: 'firm-1', sendAt: Date.now(), expiryDays: 2, daySeconds: DAY_SECONDS, ...over };
-  const handle: WorkflowHandleWithFirstExecutionRunId<typeof invitationWorkflow> = await h.client.workflow.start<typeof invitationWorkflow>('invitationWorkflow', {
+  const input: InvitationInput = {
+    invitationId,
+    firmId: 'firm-1',
+    sendAt: Date.now(),
+    expiryDays: 2,
+    daySeconds: DAY_SECONDS,
+    ...over,
+  };
+  const handle: WorkflowHandleWithFirstExecutionRunId<typeof invitationWorkflow> = await h.client.workflow.start<
+    typeof invitationWorkflow
+  >('invitationWorkflow', {
     taskQueue: h.taskQueue,
     workflowId: `invitation-${invitationId}`,
     args: [input],
@@ -66,7 +82,11 @@ test.concurrent('sends at once, then expires `expiryDays` after the send', async
   const { invitationId, handle } = await start({ expiryDays: 8 }); // valid 2 s
   await eventually(() => sendsOf(invitationId).length === 1);
   const sent = sendsOf(invitationId)[0];
-  expect(await handle.query(invitationStateQuery)).toEqual({ status: 'sent', resendsSent: 0, expiresAt: sent.expiresAt });
+  expect(await handle.query(invitationStateQuery)).toEqual({
+    status: 'sent',
+    resendsSent: 0,
+    expiresAt: sent.expiresAt,
+  });
   expect(sent.expiresAt - sent.at).toBe(8 * DAY_MS);
   expect(await handle.result()).toBe('expired');
   const [exp] = expiredOf(invitationId);
@@ -93,7 +113,11 @@ test.concurrent('a resend issues a fresh link: the expiry moves to the resend ti
   await eventually(() => sendsOf(invitationId).length === 2);
   const [first, resend] = sendsOf(invitationId);
   expect(resend.resendSeq).toBe(1);
-  expect(await handle.query(invitationStateQuery)).toEqual({ status: 'sent', resendsSent: 1, expiresAt: resend.expiresAt });
+  expect(await handle.query(invitationStateQuery)).toEqual({
+    status: 'sent',
+    resendsSent: 1,
+    expiresAt: resend.expiresAt,
+  });
   expect(await handle.result()).toBe('expired');
   // It outlived the first link: it expired with the resent one.
   const [exp] = expiredOf(invitationId);
@@ -106,7 +130,9 @@ test.concurrent('a repeated resend number sends nothing more and counts once', a
   await eventually(() => sendsOf(invitationId).length === 1);
   await handle.signal(invitationResendSignal, { seq: 1 });
   await handle.signal(invitationResendSignal, { seq: 1 });
-  await eventually(async () => sendsOf(invitationId).length === 2 && (await handle.query(invitationStateQuery)).resendsSent === 1);
+  await eventually(
+    async () => sendsOf(invitationId).length === 2 && (await handle.query(invitationStateQuery)).resendsSent === 1,
+  );
   await sleep(200); // the repeat is answered "already sent"
   await handle.signal(invitationAcceptedSignal);
   expect(await handle.result()).toBe('accepted');
@@ -151,12 +177,15 @@ test.concurrent('a resend after accept is ignored', async () => {
   expect(sendsOf(invitationId)).toHaveLength(1);
 });
 
-test.concurrent('the row no longer open at send time (revoked meanwhile): "revoked"; a permanent SMTP refusal: "expired" without expiring', async () => {
-  const gone = await start();
-  invitations.get(gone.invitationId)!.status = 'revoked';
-  expect(await gone.handle.result()).toBe('revoked');
+test.concurrent(
+  'the row no longer open at send time (revoked meanwhile): "revoked"; a permanent SMTP refusal: "expired" without expiring',
+  async () => {
+    const gone = await start();
+    invitations.get(gone.invitationId)!.status = 'revoked';
+    expect(await gone.handle.result()).toBe('revoked');
 
-  const refused = await start({}, { refuse: 'failed' });
-  expect(await refused.handle.result()).toBe('expired');
-  expect(expiredOf(refused.invitationId)).toEqual([]);
-});
+    const refused = await start({}, { refuse: 'failed' });
+    expect(await refused.handle.result()).toBe('expired');
+    expect(expiredOf(refused.invitationId)).toEqual([]);
+  },
+);

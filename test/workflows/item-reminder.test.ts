@@ -39,10 +39,17 @@ async function start(item: Partial<FakeItem> = {}, input: { continueAsNewAfterEv
   });
   return { itemId, handle };
 }
-const settings = (over: Partial<ReminderSettings>): ReminderSettings => ({ enabled: true, intervalDays: 1, count: 2, ...over });
+const settings = (over: Partial<ReminderSettings>): ReminderSettings => ({
+  enabled: true,
+  intervalDays: 1,
+  count: 2,
+  ...over,
+});
 /** Waits until the workflow is waiting for a reminder after `n` dispatches of the item. */
 const waiting = (handle: Handle, itemId: string, n = 1) =>
-  eventually(async () => fake.sent(itemId).length === n && (await handle.query(reminderStateQuery)).status === 'waiting');
+  eventually(
+    async () => fake.sent(itemId).length === n && (await handle.query(reminderStateQuery)).status === 'waiting',
+  );
 const kinds = (itemId: string) => fake.sent(itemId).map((d) => (d.kind === 'reminder' ? `reminder ${d.seq}` : d.kind));
 
 test.concurrent('notifies, reminds `count` times `intervalDays` apart, then completes', async () => {
@@ -51,7 +58,14 @@ test.concurrent('notifies, reminds `count` times `intervalDays` apart, then comp
   expect(kinds(itemId)).toEqual(['notification', 'reminder 1', 'reminder 2', 'reminder 3']);
   const at = fake.sent(itemId).map((d) => d.at);
   for (let i = 1; i < at.length; i++) expect(at[i] - at[i - 1]).toBeGreaterThanOrEqual(DAY_MS - SLACK_MS);
-  expect(result).toMatchObject({ status: 'completed', doneReason: null, stopReason: 'count_reached', remindersSent: 3, nextReminderAt: null, manualResendsSent: 0 });
+  expect(result).toMatchObject({
+    status: 'completed',
+    doneReason: null,
+    stopReason: 'count_reached',
+    remindersSent: 3,
+    nextReminderAt: null,
+    manualResendsSent: 0,
+  });
   expect(result.lastSentAt).toBe(new Date(at[3]).toISOString());
 });
 
@@ -93,7 +107,12 @@ test.concurrent('clientReplied while waiting stops it at once; nothing more is s
   const t0 = Date.now();
   fake.update(itemId, { doneReason: 'replied' }); // the API commits the reply, then signals
   await handle.signal(clientRepliedSignal);
-  expect(await handle.result()).toMatchObject({ status: 'completed', doneReason: 'replied', stopReason: 'replied', remindersSent: 0 });
+  expect(await handle.result()).toMatchObject({
+    status: 'completed',
+    doneReason: 'replied',
+    stopReason: 'replied',
+    remindersSent: 0,
+  });
   expect(Date.now() - t0).toBeLessThan(50 * DAY_MS - 1000); // well before the reminder was due
   expect(kinds(itemId)).toEqual(['notification']);
 });
@@ -103,29 +122,41 @@ test.concurrent('a stop signal the database does not confirm is only a re-read: 
   await waiting(handle, itemId);
   await handle.signal(clientRepliedSignal); // e.g. a late signal for a reply on an older message
   await sleep(300);
-  expect(await handle.query(reminderStateQuery)).toMatchObject({ status: 'waiting', doneReason: null, stopReason: null });
+  expect(await handle.query(reminderStateQuery)).toMatchObject({
+    status: 'waiting',
+    doneReason: null,
+    stopReason: null,
+  });
   fake.update(itemId, { doneReason: 'cancelled' });
   await handle.signal(itemWithdrawnSignal);
   expect(await handle.result()).toMatchObject({ doneReason: 'cancelled', stopReason: 'cancelled' });
   expect(kinds(itemId)).toEqual(['notification']);
 });
 
-test.concurrent('settingsChanged mid-wait: a shortened interval sends the overdue reminder now, then keeps the new pace', async () => {
-  const { itemId, handle } = await start({ settings: settings({ intervalDays: 50, count: 2 }) }); // a 10 s wait
-  await waiting(handle, itemId);
-  await sleep(2 * DAY_MS); // the new 1-day interval is already over
-  const changed = settings({ intervalDays: 1, count: 2 });
-  fake.update(itemId, { settings: changed });
-  const t0 = Date.now();
-  await handle.signal(settingsChangedSignal, changed);
-  const result = await handle.result();
-  expect(result).toMatchObject({ status: 'completed', stopReason: 'count_reached', remindersSent: 2, settings: changed });
-  const [, first, second] = fake.sent(itemId);
-  expect(kinds(itemId)).toEqual(['notification', 'reminder 1', 'reminder 2']);
-  expect(first.at - t0).toBeLessThan(50 * DAY_MS / 2); // at once, not at the old interval
-  expect(second.at - t0).toBeGreaterThanOrEqual(DAY_MS - SLACK_MS); // one overdue reminder, not a backlog
-  expect(second.at - first.at).toBeGreaterThanOrEqual(DAY_MS - SLACK_MS);
-});
+test.concurrent(
+  'settingsChanged mid-wait: a shortened interval sends the overdue reminder now, then keeps the new pace',
+  async () => {
+    const { itemId, handle } = await start({ settings: settings({ intervalDays: 50, count: 2 }) }); // a 10 s wait
+    await waiting(handle, itemId);
+    await sleep(2 * DAY_MS); // the new 1-day interval is already over
+    const changed = settings({ intervalDays: 1, count: 2 });
+    fake.update(itemId, { settings: changed });
+    const t0 = Date.now();
+    await handle.signal(settingsChangedSignal, changed);
+    const result = await handle.result();
+    expect(result).toMatchObject({
+      status: 'completed',
+      stopReason: 'count_reached',
+      remindersSent: 2,
+      settings: changed,
+    });
+    const [, first, second] = fake.sent(itemId);
+    expect(kinds(itemId)).toEqual(['notification', 'reminder 1', 'reminder 2']);
+    expect(first.at - t0).toBeLessThan((50 * DAY_MS) / 2); // at once, not at the old interval
+    expect(second.at - t0).toBeGreaterThanOrEqual(DAY_MS - SLACK_MS); // one overdue reminder, not a backlog
+    expect(second.at - first.at).toBeGreaterThanOrEqual(DAY_MS - SLACK_MS);
+  },
+);
 
 test.concurrent('settingsChanged mid-wait: switched off, it completes as "off"', async () => {
   const { itemId, handle } = await start({ settings: settings({ intervalDays: 50 }) });
@@ -137,26 +168,46 @@ test.concurrent('settingsChanged mid-wait: switched off, it completes as "off"',
   expect(kinds(itemId)).toEqual(['notification']);
 });
 
-test.concurrent('a manual resend while waiting goes out at once, and the automatic schedule stays as it was', async () => {
-  const INTERVAL_DAYS = 20; // 4 s
-  const { itemId, handle } = await start({ settings: settings({ intervalDays: INTERVAL_DAYS, count: 1 }) });
-  await waiting(handle, itemId);
-  await sleep(INTERVAL_DAYS * DAY_MS / 2);
-  await handle.signal(manualResendSignal, { resendId: 'resend-1', requestedBy: 'user-7' }); // ids only: the message is in the database
-  await eventually(() => fake.sent(itemId, 'manual').length === 1);
-  expect(await handle.query(reminderStateQuery)).toMatchObject({ status: 'waiting', manualResendsSent: 1, remindersSent: 0, pendingManualResends: 0 });
-  const result = await handle.result();
-  const [notification, manual, reminder] = fake.sent(itemId);
-  expect(kinds(itemId)).toEqual(['notification', 'manual', 'reminder 1']);
-  expect(manual.request).toMatchObject({ kind: 'manual', resendId: 'resend-1', requestedBy: 'user-7', cycleKey: 'msg-1.r0', seq: 0 });
-  expect(manual.key).toBe(`${handle.workflowId}:manual:manual:resend-1`);
-  // The reminder still counts from the notification: had the resend moved the anchor, it would come a
-  // whole interval after the resend.
-  expect(reminder.at - notification.at).toBeGreaterThanOrEqual(INTERVAL_DAYS * DAY_MS - SLACK_MS);
-  expect(reminder.at).toBeLessThan(manual.at + INTERVAL_DAYS * DAY_MS);
-  expect(result).toMatchObject({ status: 'completed', stopReason: 'count_reached', remindersSent: 1, manualResendsSent: 1, pendingManualResends: 0 });
-  expect(result.lastSentAt).toBe(new Date(reminder.at).toISOString());
-});
+test.concurrent(
+  'a manual resend while waiting goes out at once, and the automatic schedule stays as it was',
+  async () => {
+    const INTERVAL_DAYS = 20; // 4 s
+    const { itemId, handle } = await start({ settings: settings({ intervalDays: INTERVAL_DAYS, count: 1 }) });
+    await waiting(handle, itemId);
+    await sleep((INTERVAL_DAYS * DAY_MS) / 2);
+    await handle.signal(manualResendSignal, { resendId: 'resend-1', requestedBy: 'user-7' }); // ids only: the message is in the database
+    await eventually(() => fake.sent(itemId, 'manual').length === 1);
+    expect(await handle.query(reminderStateQuery)).toMatchObject({
+      status: 'waiting',
+      manualResendsSent: 1,
+      remindersSent: 0,
+      pendingManualResends: 0,
+    });
+    const result = await handle.result();
+    const [notification, manual, reminder] = fake.sent(itemId);
+    expect(kinds(itemId)).toEqual(['notification', 'manual', 'reminder 1']);
+    expect(manual.request).toMatchObject({
+      kind: 'manual',
+      resendId: 'resend-1',
+      requestedBy: 'user-7',
+      cycleKey: 'msg-1.r0',
+      seq: 0,
+    });
+    expect(manual.key).toBe(`${handle.workflowId}:manual:manual:resend-1`);
+    // The reminder still counts from the notification: had the resend moved the anchor, it would come a
+    // whole interval after the resend.
+    expect(reminder.at - notification.at).toBeGreaterThanOrEqual(INTERVAL_DAYS * DAY_MS - SLACK_MS);
+    expect(reminder.at).toBeLessThan(manual.at + INTERVAL_DAYS * DAY_MS);
+    expect(result).toMatchObject({
+      status: 'completed',
+      stopReason: 'count_reached',
+      remindersSent: 1,
+      manualResendsSent: 1,
+      pendingManualResends: 0,
+    });
+    expect(result.lastSentAt).toBe(new Date(reminder.at).toISOString());
+  },
+);
 
 test.concurrent('a manual resend repeated with the same id sends one email', async () => {
   const { itemId, handle } = await start({ settings: settings({ intervalDays: 10, count: 1 }) });
@@ -168,45 +219,64 @@ test.concurrent('a manual resend repeated with the same id sends one email', asy
   expect(fake.calls.filter((c) => c.req.item.itemId === itemId && c.req.kind === 'manual')).toHaveLength(2);
 });
 
-test.concurrent('a new firm message mid-wait: a notification about it, and reminders count again from zero', async () => {
-  const { itemId, handle } = await start({ settings: settings({ intervalDays: 5, count: 2 }) });
-  await waiting(handle, itemId, 2); // notified and reminded once in the first cycle
-  fake.update(itemId, { subjectKey: 'msg-2', cycleKey: 'msg-2.r0' });
-  await handle.signal(firmMessagePostedSignal, { messageId: 'msg-2' });
-  const result = await handle.result();
-  expect(kinds(itemId)).toEqual(['notification', 'reminder 1', 'notification', 'reminder 1', 'reminder 2']);
-  expect(fake.sent(itemId).map((d) => d.cycleKey)).toEqual(['msg-1', 'msg-1.r0', 'msg-2', 'msg-2.r0', 'msg-2.r0']);
-  expect(result).toMatchObject({ cycleKey: 'msg-2.r0', remindersSent: 2, stopReason: 'count_reached' });
-});
+test.concurrent(
+  'a new firm message mid-wait: a notification about it, and reminders count again from zero',
+  async () => {
+    const { itemId, handle } = await start({ settings: settings({ intervalDays: 5, count: 2 }) });
+    await waiting(handle, itemId, 2); // notified and reminded once in the first cycle
+    fake.update(itemId, { subjectKey: 'msg-2', cycleKey: 'msg-2.r0' });
+    await handle.signal(firmMessagePostedSignal, { messageId: 'msg-2' });
+    const result = await handle.result();
+    expect(kinds(itemId)).toEqual(['notification', 'reminder 1', 'notification', 'reminder 1', 'reminder 2']);
+    expect(fake.sent(itemId).map((d) => d.cycleKey)).toEqual(['msg-1', 'msg-1.r0', 'msg-2', 'msg-2.r0', 'msg-2.r0']);
+    expect(result).toMatchObject({ cycleKey: 'msg-2.r0', remindersSent: 2, stopReason: 'count_reached' });
+  },
+);
 
-test.concurrent('a lost signal is caught by the send: a stale reminder is skipped and the new cycle starts with its notification', async () => {
-  const { itemId, handle } = await start({ settings: settings({ intervalDays: 5, count: 1 }) });
-  await waiting(handle, itemId);
-  fake.update(itemId, { subjectKey: 'msg-2', cycleKey: 'msg-2.r0' }); // no signal
-  await handle.result();
-  const own = fake.calls.filter((c) => c.req.item.itemId === itemId);
-  expect(own.map((c) => [c.req.kind, c.result.status])).toEqual([
-    ['notification', 'sent'],
-    ['reminder', 'skipped'],
-    ['notification', 'sent'],
-    ['reminder', 'sent'],
-  ]);
-  expect(own[1].result).toEqual({ status: 'skipped', reason: 'stale_cycle' });
-});
+test.concurrent(
+  'a lost signal is caught by the send: a stale reminder is skipped and the new cycle starts with its notification',
+  async () => {
+    const { itemId, handle } = await start({ settings: settings({ intervalDays: 5, count: 1 }) });
+    await waiting(handle, itemId);
+    fake.update(itemId, { subjectKey: 'msg-2', cycleKey: 'msg-2.r0' }); // no signal
+    await handle.result();
+    const own = fake.calls.filter((c) => c.req.item.itemId === itemId);
+    expect(own.map((c) => [c.req.kind, c.result.status])).toEqual([
+      ['notification', 'sent'],
+      ['reminder', 'skipped'],
+      ['notification', 'sent'],
+      ['reminder', 'sent'],
+    ]);
+    expect(own[1].result).toEqual({ status: 'skipped', reason: 'stale_cycle' });
+  },
+);
 
-test.concurrent('continue-as-new (test hook) keeps the schedule and the counters, and sends nothing twice', async () => {
-  const { itemId, handle } = await start({ settings: settings({ intervalDays: 2, count: 3 }) }, { continueAsNewAfterEvents: 10 });
-  await eventually(() => fake.sent(itemId).length >= 1);
-  await handle.signal(manualResendSignal, { resendId: 'before-or-after' });
-  const result = await handle.result(); // follows the runs
-  expect(result).toMatchObject({ status: 'completed', stopReason: 'count_reached', remindersSent: 3, manualResendsSent: 1, pendingManualResends: 0 });
-  const sent = fake.sent(itemId);
-  expect(sent.filter((d) => d.kind === 'reminder').map((d) => d.seq)).toEqual([1, 2, 3]);
-  expect(sent.filter((d) => d.kind === 'manual')).toHaveLength(1);
-  expect(new Set(sent.map((d) => d.key)).size).toBe(sent.length);
-  // Several runs did the work; reminders stayed at least a (test) day apart across them.
-  expect(new Set(sent.map((d) => d.runId)).size).toBeGreaterThanOrEqual(3);
-  const reminders = sent.filter((d) => d.kind !== 'manual').map((d) => d.at);
-  for (let i = 1; i < reminders.length; i++) expect(reminders[i] - reminders[i - 1]).toBeGreaterThanOrEqual(2 * DAY_MS - SLACK_MS);
-  expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
-});
+test.concurrent(
+  'continue-as-new (test hook) keeps the schedule and the counters, and sends nothing twice',
+  async () => {
+    const { itemId, handle } = await start(
+      { settings: settings({ intervalDays: 2, count: 3 }) },
+      { continueAsNewAfterEvents: 10 },
+    );
+    await eventually(() => fake.sent(itemId).length >= 1);
+    await handle.signal(manualResendSignal, { resendId: 'before-or-after' });
+    const result = await handle.result(); // follows the runs
+    expect(result).toMatchObject({
+      status: 'completed',
+      stopReason: 'count_reached',
+      remindersSent: 3,
+      manualResendsSent: 1,
+      pendingManualResends: 0,
+    });
+    const sent = fake.sent(itemId);
+    expect(sent.filter((d) => d.kind === 'reminder').map((d) => d.seq)).toEqual([1, 2, 3]);
+    expect(sent.filter((d) => d.kind === 'manual')).toHaveLength(1);
+    expect(new Set(sent.map((d) => d.key)).size).toBe(sent.length);
+    // Several runs did the work; reminders stayed at least a (test) day apart across them.
+    expect(new Set(sent.map((d) => d.runId)).size).toBeGreaterThanOrEqual(3);
+    const reminders = sent.filter((d) => d.kind !== 'manual').map((d) => d.at);
+    for (let i = 1; i < reminders.length; i++)
+      expect(reminders[i] - reminders[i - 1]).toBeGreaterThanOrEqual(2 * DAY_MS - SLACK_MS);
+    expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
+  },
+);
