@@ -1,0 +1,8 @@
+// Shared pieces of the benchmarks, one module per concern; this index keeps one import path for them.
+export * from './env';
+export * from './stack';
+export * from './worker';
+export * from './load';
+export * from './cpu';
+export * from './seed';
+export * from './table';
