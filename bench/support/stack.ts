@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureTemporalCli } from '../../scripts/temporal-cli';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../shared/contracts/search-attributes';
 import { ensureDatabase, migrate } from '../../prisma/migration-runner';
-import { ROOT, log } from './env';
+import { ROOT } from './env';
 
 /** A fresh database with the migrations applied; the caller drops it (dropDatabase) at the end. */
 export async function createBenchDatabase(): Promise<string> {
