@@ -12,6 +12,7 @@ import { preferenceColumns } from '../contacts/email-view';
 import { createInvitation, noEffects, revokeOpenInvitations } from '../invitations/invitations';
 import type { BulkContext } from './context';
 import type { BulkEffect } from './effects';
+import { recordManualResend } from '../items/manual-resends';
 import {
   accountSkip,
   deleteSkip,
@@ -248,12 +249,15 @@ const requestPendingApprovals: Step = async (tx, ctx, account) => {
   if (!pending.length) return skip(SKIP.noPendingApprovals, result);
   if (ctx.dryRun) return done(result);
   await bulkAudit(tx, ctx, 'approval.bulk_requested', account.id, { approvalRequestIds: pending.map((a) => a.id) });
-  const message = ctx.params.message;
-  return done(
-    result,
-    // One resend id per action and request: a repeated step asks for the same resend, which sends once.
-    pending.map((a) => ({ type: 'manual-resend' as const, item: { firmId: ctx.firmId, accountId: account.id, kind: 'approval' as const, itemId: a.id }, resendId: `bulk-${ctx.bulkActionId}`, message, requestedBy: ctx.actor!.id })),
-  );
+  // The messages are stored with the step (it runs once per account); the signals carry only their ids,
+  // so a repeated effect asks for the same resend, which sends once.
+  const effects: BulkEffect[] = [];
+  for (const a of pending) {
+    const item = { firmId: ctx.firmId, accountId: account.id, kind: 'approval' as const, itemId: a.id };
+    const resend = await recordManualResend(tx, item, ctx.actor!.id, ctx.params.message);
+    effects.push({ type: 'manual-resend', item, resendId: resend.resendId, requestedBy: ctx.actor!.id });
+  }
+  return done(result, effects);
 };
 
 const STEPS: Record<BulkContext['params']['kind'], Step> = {

@@ -10,6 +10,7 @@ import { createInvitationWorkflows, type InvitationEffects } from '../invitation
 
 export type BulkEffect =
   | { type: 'message-posted'; item: ItemRef; messageId: string }
+  /** `message`: only in effects stored before resend messages moved to the database. */
   | { type: 'manual-resend'; item: ItemRef; resendId: string; message?: string; requestedBy: string }
   | { type: 'stop-reminders'; items: Pick<ItemRef, 'kind' | 'itemId'>[] }
   | { type: 'settings-changed'; item: ItemRef; settings: ReminderSettings }
