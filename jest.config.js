@@ -8,6 +8,8 @@ const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 module.exports = {
   testTimeout: 90_000,
   verbose: true,
+  // The workflow tests (test.concurrent) mostly wait on timers: let a whole file's tests wait together.
+  maxConcurrency: 16,
   projects: [
     {
       displayName: 'real-stack',

@@ -43,6 +43,8 @@ export class FakeItems {
   /** Every dispatchItemEmail call, including repeated keys and skipped ones. */
   readonly calls: { req: DispatchRequest; result: DispatchResult }[] = [];
   readonly runIds = new Set<string>();
+  /** loadItemSnapshot calls per item: each one is a re-read. */
+  readonly loads = new Map<string, number>();
 
   add(itemId: string, over: Partial<FakeItem> = {}): FakeItem {
     const item: FakeItem = {
@@ -89,6 +91,7 @@ export class FakeItems {
     return {
       loadItemSnapshot: async (item: ItemRef): Promise<ItemSnapshot> => {
         this.runIds.add(runId());
+        this.loads.set(item.itemId, (this.loads.get(item.itemId) ?? 0) + 1);
         return this.snapshot(item.itemId);
       },
       dispatchItemEmail: async (req: DispatchRequest): Promise<DispatchResult> => {

@@ -98,4 +98,11 @@ export async function eventually<T>(
   }
 }
 
+/** Retries `assertions` (expect calls) until they pass; the last failure is the one reported. */
+export const eventuallyExpect = (assertions: () => unknown, opts?: { timeoutMs?: number }) =>
+  eventually(async () => {
+    await assertions();
+    return true;
+  }, opts);
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

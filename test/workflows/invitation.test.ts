@@ -9,7 +9,7 @@ import {
   invitationRevokedSignal,
   invitationStateQuery,
 } from '../../shared/contracts/invitation';
-import { eventually, sleep, startHarness, type Harness } from './harness';
+import { eventually, eventuallyExpect, sleep, startHarness, type Harness } from './harness';
 
 type InvitationInput = Parameters<typeof invitationWorkflow>[0];
 type SendRequest = { invitationId: string; resendSeq?: number; expiryDays: number; daySeconds: number };
@@ -82,11 +82,13 @@ test.concurrent('sends at once, then expires `expiryDays` after the send', async
   const { invitationId, handle } = await start({ expiryDays: 8 }); // valid 2 s
   await eventually(() => sendsOf(invitationId).length === 1);
   const sent = sendsOf(invitationId)[0];
-  expect(await handle.query(invitationStateQuery)).toEqual({
-    status: 'sent',
-    resendsSent: 0,
-    expiresAt: sent.expiresAt,
-  });
+  await eventuallyExpect(async () =>
+    expect(await handle.query(invitationStateQuery)).toEqual({
+      status: 'sent',
+      resendsSent: 0,
+      expiresAt: sent.expiresAt,
+    }),
+  );
   expect(sent.expiresAt - sent.at).toBe(8 * DAY_MS);
   expect(await handle.result()).toBe('expired');
   const [exp] = expiredOf(invitationId);
@@ -113,11 +115,13 @@ test.concurrent('a resend issues a fresh link: the expiry moves to the resend ti
   await eventually(() => sendsOf(invitationId).length === 2);
   const [first, resend] = sendsOf(invitationId);
   expect(resend.resendSeq).toBe(1);
-  expect(await handle.query(invitationStateQuery)).toEqual({
-    status: 'sent',
-    resendsSent: 1,
-    expiresAt: resend.expiresAt,
-  });
+  await eventuallyExpect(async () =>
+    expect(await handle.query(invitationStateQuery)).toEqual({
+      status: 'sent',
+      resendsSent: 1,
+      expiresAt: resend.expiresAt,
+    }),
+  );
   expect(await handle.result()).toBe('expired');
   // It outlived the first link: it expired with the resent one.
   const [exp] = expiredOf(invitationId);

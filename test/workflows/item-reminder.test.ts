@@ -12,7 +12,7 @@ import {
 } from '../../shared/contracts/item-reminder';
 import type { ItemRef, ReminderSettings } from '../../shared/reminder-types';
 import { FakeItems, type FakeItem } from './fake-items';
-import { eventually, sleep, startHarness, type Harness } from './harness';
+import { eventually, eventuallyExpect, sleep, startHarness, type Harness } from './harness';
 
 const DAY_SECONDS = 0.2;
 const DAY_MS = DAY_SECONDS * 1000;
@@ -120,13 +120,15 @@ test.concurrent('clientReplied while waiting stops it at once; nothing more is s
 test.concurrent('a stop signal the database does not confirm is only a re-read: it keeps waiting', async () => {
   const { itemId, handle } = await start({ settings: settings({ intervalDays: 50 }) });
   await waiting(handle, itemId);
+  const reads = fake.loads.get(itemId)!;
   await handle.signal(clientRepliedSignal); // e.g. a late signal for a reply on an older message
-  await sleep(300);
-  expect(await handle.query(reminderStateQuery)).toMatchObject({
-    status: 'waiting',
-    doneReason: null,
-    stopReason: null,
+  // The handler marks it replied at once; the re-read that follows finds it is not, and it waits on.
+  await eventually(() => fake.loads.get(itemId)! > reads);
+  const state = await eventually(async () => {
+    const q = await handle.query(reminderStateQuery);
+    return q.doneReason === null && q;
   });
+  expect(state).toMatchObject({ status: 'waiting', doneReason: null, stopReason: null, remindersSent: 0 });
   fake.update(itemId, { doneReason: 'cancelled' });
   await handle.signal(itemWithdrawnSignal);
   expect(await handle.result()).toMatchObject({ doneReason: 'cancelled', stopReason: 'cancelled' });
@@ -177,12 +179,14 @@ test.concurrent(
     await sleep((INTERVAL_DAYS * DAY_MS) / 2);
     await handle.signal(manualResendSignal, { resendId: 'resend-1', requestedBy: 'user-7' }); // ids only: the message is in the database
     await eventually(() => fake.sent(itemId, 'manual').length === 1);
-    expect(await handle.query(reminderStateQuery)).toMatchObject({
-      status: 'waiting',
-      manualResendsSent: 1,
-      remindersSent: 0,
-      pendingManualResends: 0,
-    });
+    await eventuallyExpect(async () =>
+      expect(await handle.query(reminderStateQuery)).toMatchObject({
+        status: 'waiting',
+        manualResendsSent: 1,
+        remindersSent: 0,
+        pendingManualResends: 0,
+      }),
+    );
     const result = await handle.result();
     const [notification, manual, reminder] = fake.sent(itemId);
     expect(kinds(itemId)).toEqual(['notification', 'manual', 'reminder 1']);
