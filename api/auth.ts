@@ -1,21 +1,11 @@
 // Authorization: Bearer <firm API key> selects the firm; X-Acting-User names the firm user acting, who
 // must belong to that firm. Keys are stored as SHA-256 hashes only.
-import { createHash, randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Db } from '../prisma/client';
-import { Problem } from '../domain/errors';
+import { hashApiKey } from '../domain/firms/api-keys';
+import { Problem } from './problem';
 
-const KEY_PREFIX = 'nk_';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
-}
-
-export function newApiKey(): { key: string; prefix: string; hash: string } {
-  const key = KEY_PREFIX + randomBytes(24).toString('base64url');
-  return { key, prefix: key.slice(0, 10), hash: hashApiKey(key) };
-}
 
 const unauthorized = (detail: string) => new Problem(401, 'unauthorized', 'Authentication required', detail);
 

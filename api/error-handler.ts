@@ -3,7 +3,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from 'pino';
-import { Problem } from '../domain/errors';
+import { DomainError } from '../domain/errors';
+import { Problem, STATUS_OF_KIND } from './problem';
 
 const TYPE_BASE = 'https://nudge.dev/problems/';
 
@@ -17,6 +18,9 @@ export function problemBody(p: Problem, instance?: string) {
     ...(instance ? { instance } : {}),
   };
 }
+
+/** A domain error as the HTTP problem of its kind. */
+export const fromDomain = (err: DomainError): Problem => new Problem(STATUS_OF_KIND[err.kind], err.slug, err.title, err.detail, err.errors);
 
 export function fromZod(err: ZodError, where: 'body' | 'query' | 'params' | 'headers'): Problem {
   const errors = err.issues.map((i) => ({ field: [where, ...i.path.map(String)].join('.'), message: i.message }));
@@ -33,14 +37,20 @@ export const notFoundRoute: RequestHandler = (req, _res, next) => {
   next(new Problem(404, 'no-such-route', 'No such route', `${req.method} ${req.path} is not part of this API; see /openapi.json.`));
 };
 
+/** What body-parser reports for a body it cannot read. */
+const parserError = (err: unknown): { type?: unknown; message?: unknown } | undefined =>
+  typeof err === 'object' && err !== null ? (err as { type?: unknown; message?: unknown }) : undefined;
+
 export function errorHandler(log: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+  return (err: unknown, req, res, _next) => {
+    const parser = parserError(err);
     let problem: Problem;
     if (err instanceof Problem) problem = err;
+    else if (err instanceof DomainError) problem = fromDomain(err);
     else if (err instanceof ZodError) problem = fromZod(err, 'body');
-    else if (err?.type === 'entity.parse.failed') problem = new Problem(400, 'malformed-json', 'The body is not valid JSON', String(err.message));
-    else if (err?.type === 'entity.too.large') problem = new Problem(413, 'body-too-large', 'The body is too large');
-    else if (err?.type === 'charset.unsupported' || err?.type === 'encoding.unsupported') problem = new Problem(415, 'unsupported-encoding', 'Unsupported body encoding');
+    else if (parser?.type === 'entity.parse.failed') problem = new Problem(400, 'malformed-json', 'The body is not valid JSON', String(parser.message));
+    else if (parser?.type === 'entity.too.large') problem = new Problem(413, 'body-too-large', 'The body is too large');
+    else if (parser?.type === 'charset.unsupported' || parser?.type === 'encoding.unsupported') problem = new Problem(415, 'unsupported-encoding', 'Unsupported body encoding');
     else {
       log.error({ err, requestId: req.id }, 'unhandled error');
       problem = new Problem(500, 'internal-error', 'Internal error', `Something went wrong; quote request id ${req.id} to support.`);

@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Db } from '../prisma/client';
-import { Prisma } from '../prisma/client';
-import { Problem } from '../domain/errors';
+import { isUniqueViolation, Prisma } from '../prisma/client';
+import { Problem } from './problem';
 
 /** A key left "in progress" this long belongs to a crashed request; a retry may take it over. */
 const STALE_AFTER_MS = 60_000;
@@ -21,7 +21,7 @@ export function idempotency(db: Db): RequestHandler {
     try {
       await db.idempotencyRecord.create({ data: { ...id, method: req.method, path: req.path, requestHash } });
     } catch (err) {
-      if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) return next(err);
+      if (!isUniqueViolation(err)) return next(err);
       const prior = await db.idempotencyRecord.findUnique({ where: { firmId_key: id } });
       if (!prior) return next(new Problem(409, 'idempotency-key-in-use', 'Request in progress', 'Retry shortly.'));
       if (prior.requestHash !== requestHash) {

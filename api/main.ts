@@ -16,13 +16,14 @@ async function main() {
   const app = createApp({ db, temporal, mailer, log, taskQueue: config.temporal.taskQueue, reminderDaySeconds: config.reminderDaySeconds, bulkPacing: config.bulkPacing });
   const server = app.listen(config.port, () => log.info(`API listening on http://localhost:${config.port} (docs at /docs)`));
 
+  const shutdown = async () => {
+    await db.$disconnect();
+    mailer.close();
+    await connection.close();
+    process.exit(0);
+  };
   const stop = () => {
-    server.close(async () => {
-      await db.$disconnect();
-      mailer.close();
-      await connection.close();
-      process.exit(0);
-    });
+    server.close(() => void shutdown());
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

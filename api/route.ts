@@ -1,20 +1,21 @@
 // Declares a route once: its zod schemas validate the request and the same schemas document it in
-// the OpenAPI description, so the contract and the checks cannot drift apart.
+// the OpenAPI description, so the contract and the checks cannot drift apart. The handler receives the
+// parsed parts typed from those schemas.
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { fromZod } from './error-handler';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export interface RouteSpec {
+export interface RouteSpec<P extends z.ZodObject = z.ZodObject, Q extends z.ZodObject = z.ZodObject, B extends z.ZodType = z.ZodType> {
   method: Method;
   /** Express path, e.g. /v1/chat-threads/:threadId/messages. */
   path: string;
   summary: string;
   tag: string;
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
+  params?: P;
+  query?: Q;
+  body?: B;
   /** Success status and schema of its body. */
   status?: number;
   response?: z.ZodType;
@@ -24,24 +25,42 @@ export interface RouteSpec {
   public?: boolean;
 }
 
+/** The parsed value of a part of the request, or undefined when the route declares no schema for it. */
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** The request parts validated by the route's schemas, as their parsed (output) types. */
+export interface Valid<P = undefined, Q = undefined, B = undefined> {
+  params: Parsed<P>;
+  query: Parsed<Q>;
+  body: Parsed<B>;
+}
+
+/** The request a handler gets: Express's, plus the validated parts. */
+export type ValidRequest<P = undefined, Q = undefined, B = undefined> = Request & { valid: Valid<P, Q, B> };
+
+export type Handler<P = undefined, Q = undefined, B = undefined> = (req: ValidRequest<P, Q, B>, res: Response) => Promise<unknown>;
+
 export const registeredRoutes: RouteSpec[] = [];
 
-type Handler = (req: Request, res: Response) => Promise<unknown>;
-
-export function route(router: Router, spec: RouteSpec, handler: Handler): void {
+export function route<P extends z.ZodObject | undefined = undefined, Q extends z.ZodObject | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+  router: Router,
+  spec: RouteSpec & { params?: P; query?: Q; body?: B },
+  handler: Handler<P, Q, B>,
+): void {
   if (!registeredRoutes.some((r) => r.method === spec.method && r.path === spec.path)) registeredRoutes.push(spec);
   router[spec.method](spec.path, async (req: Request, res: Response, next: NextFunction) => {
     try {
-      req.valid = {};
+      const valid: Record<'params' | 'query' | 'body', unknown> = { params: undefined, query: undefined, body: undefined };
       for (const part of ['params', 'query', 'body'] as const) {
-        const schema = spec[part];
+        const schema: z.ZodType | undefined = spec[part];
         if (!schema) continue;
-        const input = part === 'body' ? (req.body ?? {}) : req[part];
+        const input: unknown = part === 'body' ? (req.body ?? {}) : req[part];
         const parsed = schema.safeParse(input);
         if (!parsed.success) throw fromZod(parsed.error, part);
-        req.valid[part] = parsed.data;
+        valid[part] = parsed.data;
       }
-      const result = await handler(req, res);
+      // Each part was parsed by the schema the types are inferred from.
+      const result = await handler(Object.assign(req, { valid: valid as Valid<P, Q, B> }), res);
       if (!res.headersSent) {
         if (result === undefined) res.status(spec.status ?? 204).send();
         else res.status(spec.status ?? 200).json(result);

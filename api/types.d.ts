@@ -1,4 +1,5 @@
-// What the auth middleware attaches to each request.
+// What the auth middleware attaches to each request. The validated parts of a request are typed per
+// route: see ValidRequest in api/route.ts.
 import 'express';
 
 declare global {
@@ -8,10 +9,8 @@ declare global {
       firmId: string;
       /** The firm user acting, from X-Acting-User. */
       actorId: string;
-      /** Role and rights of the acting firm user, for permission checks (api/services/access.ts). */
+      /** Role and rights of the acting firm user, for permission checks (domain/access/access.ts). */
       actor: { id: string; role: 'owner' | 'admin' | 'employee'; canViewAllAccounts: boolean };
-      /** Validated and parsed parts of the request, set by api/route.ts. */
-      valid: { body?: any; query?: any; params?: any };
     }
   }
 }

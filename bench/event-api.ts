@@ -14,7 +14,7 @@ import { PrismaClient } from '../generated/prisma';
 import { createDb, type Db } from '../prisma/client';
 import type { Mailer } from '../domain/email/mailer';
 import { createApp } from '../api/app';
-import { hashApiKey } from '../api/auth';
+import { hashApiKey } from '../domain/firms/api-keys';
 import { createFirm } from '../domain/firms/firms';
 import { firmMessagePostedSignal } from '../shared/contracts/item-reminder';
 import { itemReminderStart } from '../shared/contracts/item-reminder';

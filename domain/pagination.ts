@@ -4,7 +4,7 @@ import { invalid } from './errors';
 
 export const encodeCreatedCursor = (row: { createdAt: Date; id: string }) => Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
 
-/** The where-clause for rows after the cursor's row; a cursor not made by encodeCreatedCursor is a 422. */
+/** The where-clause for rows after the cursor's row; a cursor not made by encodeCreatedCursor is invalid. */
 export function olderThanCursor(cursor: string, field: string) {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const date = new Date(at);

@@ -1,6 +1,6 @@
 // Contacts, their emails (toggles, preferences, portal invitations), account links and portal to-dos.
 import { Router } from 'express';
-import type { Db } from '../../prisma/client';
+import type { Db } from '../../domain/db';
 import { route, idParams } from '../route';
 import * as s from '../schemas/index';
 import * as contacts from '../../domain/contacts/contacts';

@@ -1,7 +1,7 @@
 // The v1 routers behind auth and idempotency (app.ts mounts them; client actions, which stream CSV and
 // start workflows, are mounted by app.ts itself).
 import { Router } from 'express';
-import type { Db } from '../../prisma/client';
+import type { Db } from '../../domain/db';
 import type { ItemsService } from '../../domain/items/items';
 import { userRoutes } from './users';
 import { itemRoutes } from './items';

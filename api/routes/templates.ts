@@ -1,21 +1,12 @@
 // Chat and folder templates (used by the bulk actions "send message" and "apply folder template"),
 // an account's folders, and the acting user's inbox.
 import { Router } from 'express';
-import { z } from 'zod';
-import type { Db } from '../../prisma/client';
+import type { Db } from '../../domain/db';
 import { route, idParams } from '../route';
 import * as s from '../schemas/bulk-actions';
+import { inboxQuery } from '../schemas/inbox';
 import * as templates from '../../domain/settings/templates';
 import * as inbox from '../../domain/inbox/inbox';
-import { requireAccountAccess } from '../../domain/access/access';
-
-const inboxQuery = z
-  .object({
-    unread: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-    before: z.string().max(200).optional().describe('nextCursor of the previous page'),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-  })
-  .strict();
 
 export function templateRoutes(db: Db): Router {
   const r = Router();
@@ -29,10 +20,9 @@ export function templateRoutes(db: Db): Router {
     templates.createFolderTemplate(db, req.firmId, req.actorId, req.valid.body),
   );
   route(r, { method: 'get', path: '/v1/folder-templates', tag: 'Templates', summary: 'The firm’s folder templates' }, async (req) => ({ items: await templates.listFolderTemplates(db, req.firmId) }));
-  route(r, { method: 'get', path: '/v1/accounts/:accountId/folders', tag: 'Accounts', summary: 'An account’s folders', params: idParams('accountId') }, async (req) => {
-    await requireAccountAccess(db, req.firmId, req.actor, req.valid.params.accountId);
-    return { items: await templates.listAccountFolders(db, req.valid.params.accountId) };
-  });
+  route(r, { method: 'get', path: '/v1/accounts/:accountId/folders', tag: 'Accounts', summary: 'An account’s folders', params: idParams('accountId') }, async (req) => ({
+    items: await templates.listAccountFolders(db, req.firmId, req.actor, req.valid.params.accountId),
+  }));
   route(r, { method: 'get', path: '/v1/inbox', tag: 'Inbox', summary: 'The acting user’s notifications, newest first (bulk-action reports among them)', query: inboxQuery }, async (req) =>
     inbox.listInbox(db, req.firmId, req.actorId, req.valid.query),
   );

@@ -2,9 +2,7 @@
 import { z } from 'zod';
 import { PREFERENCE_CATEGORIES } from '../../shared/recipients';
 import { REMINDER_LIMITS } from '../../shared/reminder-policy';
-
-const id = () => z.uuid({ message: 'must be a UUID' });
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
+import { cursorBefore, id, text } from './common';
 
 export const reminderSettingsInput = z
   .object({
@@ -52,15 +50,6 @@ export const newFirmUser = z
   .object({ email: z.email({ message: 'must be an email address' }), name: text(200), role: z.enum(['owner', 'admin', 'employee']), canViewAllAccounts: z.boolean().optional() })
   .strict();
 
-export const newAccount = z
-  .object({
-    name: text(200),
-    type: z.enum(['individual', 'company', 'other']),
-    photoUrl: z.url({ message: 'must be a URL' }).optional(),
-    customFields: z.record(z.string().max(100), z.unknown()).optional(),
-  })
-  .strict();
-
 export const accountLink = z
   .object({
     description: z.string().max(500).optional(),
@@ -79,11 +68,6 @@ export const newContact = z
   })
   .strict()
   .refine((c) => new Set(c.emails.map((e) => e.address.toLowerCase())).size === c.emails.length, { message: 'email addresses must be distinct', path: ['emails'] });
-
-export const emailPatch = z
-  .object({ login: loginStatus.optional(), notify: z.boolean().optional(), emailSync: z.boolean().optional(), preferences: preferences.optional() })
-  .strict()
-  .refine((p) => Object.keys(p).length > 0, { message: 'name at least one of login, notify, emailSync, preferences' });
 
 export const newThread = z
   .object({ subject: text(300), message: z.object({ body: text(20000) }).strict().optional(), reminders: reminderSettingsInput.optional() })
@@ -114,7 +98,7 @@ export const auditQuery = z
     accountId: id().optional(),
     itemId: id().optional(),
     action: z.string().max(100).optional(),
-    before: z.string().regex(/^\d+$/, 'must be a cursor from nextCursor').optional(),
+    before: cursorBefore().optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();

@@ -1,9 +1,9 @@
 // Who may see and change an account (SPEC §6): owner and admin always; an employee when on the
-// account's team or holding "view all accounts". Another firm's account is "not found" (404), never
-// "forbidden", so ids of other firms do not leak; a same-firm account the user may not open is 403.
+// account's team or holding "view all accounts". Another firm's account is "not found", never
+// "forbidden", so ids of other firms do not leak; a same-firm account the user may not open is "forbidden".
 import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
-import { conflict, notFound, Problem } from '../errors';
+import { conflict, forbidden, notFound } from '../errors';
 
 export interface Actor {
   id: string;
@@ -20,14 +20,14 @@ export function accountScope(firmId: string, actor: Actor): Prisma.AccountWhereI
   return seesAllAccounts(actor) ? { firmId } : { firmId, team: { some: { firmUserId: actor.id } } };
 }
 
-/** Loads the account if the actor may open it: 404 for no such account in the firm, 403 for no right to it. */
+/** Loads the account if the actor may open it: not found for no such account in the firm, forbidden for no right to it. */
 export async function requireAccountAccess(db: Tx, firmId: string, actor: Actor, accountId: string) {
   const account = await db.account.findFirst({ where: { id: accountId, firmId } });
   if (!account) throw notFound('Account', accountId);
   if (seesAllAccounts(actor)) return account;
   const member = await db.accountTeamMember.findUnique({ where: { accountId_firmUserId: { accountId, firmUserId: actor.id } } });
   if (!member) {
-    throw new Problem(403, 'forbidden', 'Not allowed on this account', 'Only the owner, admins, the account’s team and employees with “view all accounts” may open or change it.');
+    throw forbidden('Only the owner, admins, the account’s team and employees with “view all accounts” may open or change it.', 'Not allowed on this account');
   }
   return account;
 }

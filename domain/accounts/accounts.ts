@@ -5,7 +5,7 @@ import { audit } from '../audit/audit';
 import { presentEmail } from '../contacts/email-view';
 import { validateCustomFields } from '../settings/custom-fields';
 import { requireFirmUsers, setTeam } from './team';
-import { requireWritableAccount } from '../access/access';
+import { requireAccountAccess, requireWritableAccount, seesAllAccounts, type Actor } from '../access/access';
 import { conflict, invalid, notFound } from '../errors';
 
 type Tx = Prisma.TransactionClient;
@@ -28,7 +28,12 @@ export interface AccountInput {
   team?: string[];
 }
 
-export async function createAccount(db: Db, firmId: string, actorId: string, input: AccountInput) {
+/** Creates an account; an employee without "view all" who creates it joins its team. */
+export async function createAccount(db: Db, firmId: string, actor: Actor, account: AccountInput) {
+  const actorId = actor.id;
+  // Otherwise an employee limited to their own accounts could not open the account they just made.
+  const team = seesAllAccounts(actor) || account.team?.includes(actorId) ? account.team : [...(account.team ?? []), actorId];
+  const input: AccountInput = { ...account, team };
   return db.$transaction(async (tx) => {
     const customFields = await validateCustomFields(tx, firmId, 'account', input.customFields ?? {});
     const tagIds = input.tags ? await resolveTags(tx, firmId, input.tags) : [];
@@ -55,7 +60,9 @@ export interface AccountPatch {
   team?: string[];
 }
 
-export async function updateAccount(db: Db, firmId: string, actorId: string, accountId: string, patch: AccountPatch) {
+export async function updateAccount(db: Db, firmId: string, actor: Actor, accountId: string, patch: AccountPatch) {
+  await requireAccountAccess(db, firmId, actor, accountId);
+  const actorId = actor.id;
   return db.$transaction(async (tx) => {
     const account = await requireWritableAccount(tx, firmId, accountId);
     const data: Prisma.AccountUpdateInput = { updatedAt: new Date() };
@@ -82,7 +89,7 @@ export async function updateAccount(db: Db, firmId: string, actorId: string, acc
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Tag references are ids or names of the firm's tags; an unknown one is a 422 naming it. */
+/** Tag references are ids or names of the firm's tags; an unknown one is invalid, naming it. */
 async function resolveTags(tx: Tx, firmId: string, refs: string[]): Promise<string[]> {
   const ids = refs.filter((r) => UUID.test(r));
   const names = refs.filter((r) => !UUID.test(r));

@@ -1,7 +1,7 @@
 // The account profile (SPEC §6): details (tags, team and its history, custom fields, related accounts,
 // contacts) and the overview — the latest five of each kind Nudge holds, each with its "view all" page.
 import type { Db } from '../../prisma/client';
-import { accountScope, type Actor } from '../access/access';
+import { accountScope, requireAccountAccess, type Actor } from '../access/access';
 import { getAccount } from './accounts';
 import { listTeam, teamHistory } from './team';
 import { invalid } from '../errors';
@@ -91,8 +91,15 @@ function parseBigInt(cursor: string): bigint {
   return BigInt(cursor);
 }
 
-/** The latest five of every kind, each with its total and where to fetch all of them. */
-export async function accountOverview(db: Db, firmId: string, accountId: string) {
+/** "View all" of one section, if the actor may open the account. */
+export async function accountSection(db: Db, firmId: string, actor: Actor, accountId: string, section: OverviewSection, limit: number, cursor?: string) {
+  await requireAccountAccess(db, firmId, actor, accountId);
+  return listSection(db, firmId, accountId, section, limit, cursor);
+}
+
+/** The latest five of every kind, each with its total and where to fetch all of them, if the actor may open the account. */
+export async function accountOverview(db: Db, firmId: string, actor: Actor, accountId: string) {
+  await requireAccountAccess(db, firmId, actor, accountId);
   const sections = await Promise.all(OVERVIEW_SECTIONS.map((s) => listSection(db, firmId, accountId, s, 5)));
   return Object.fromEntries(
     OVERVIEW_SECTIONS.map((s, i) => [
@@ -103,6 +110,12 @@ export async function accountOverview(db: Db, firmId: string, accountId: string)
 }
 
 const camel = (s: string) => s.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+
+/** The related accounts of an account the actor may open. */
+export async function accountRelated(db: Db, firmId: string, actor: Actor, accountId: string) {
+  await requireAccountAccess(db, firmId, actor, accountId);
+  return relatedAccounts(db, firmId, actor, accountId);
+}
 
 /** Accounts sharing at least one contact with this one, limited to those the actor may open. */
 export async function relatedAccounts(db: Db, firmId: string, actor: Actor, accountId: string) {
@@ -115,8 +128,9 @@ export async function relatedAccounts(db: Db, firmId: string, actor: Actor, acco
   return rows.map((r) => ({ id: r.id, name: r.name, type: r.type, status: r.status, sharedContactIds: r.contacts.map((c) => c.contactId) }));
 }
 
-/** The details section with the contacts section: everything the profile's Info tab shows. */
+/** The details section with the contacts section: everything the profile's Info tab shows, if the actor may open the account. */
 export async function accountDetails(db: Db, firmId: string, actor: Actor, accountId: string) {
+  await requireAccountAccess(db, firmId, actor, accountId);
   const [account, tags, team, history, related, definitions] = await Promise.all([
     getAccount(db, firmId, accountId),
     db.accountTag.findMany({ where: { accountId }, include: { tag: true } }),

@@ -4,11 +4,11 @@ import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { audit } from '../audit/audit';
 import { invalid, notFound } from '../errors';
-import { requireWritableAccount } from '../access/access';
+import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 
 type Tx = Prisma.TransactionClient;
 
-/** Fails with 422 naming the field unless every id is a user of this firm. */
+/** Fails as invalid, naming the field, unless every id is a user of this firm. */
 export async function requireFirmUsers(tx: Tx | Db, firmId: string, userIds: string[], field: string) {
   const found = await tx.firmUser.findMany({ where: { firmId, id: { in: userIds } }, select: { id: true } });
   const missing = userIds.find((id) => !found.some((u) => u.id === id));
@@ -41,7 +41,9 @@ export async function setTeam(tx: Tx, firmId: string, actorId: string, accountId
   for (const id of userIds) await addMember(tx, firmId, actorId, accountId, id);
 }
 
-export async function addTeamMember(db: Db, firmId: string, actorId: string, accountId: string, firmUserId: string) {
+export async function addTeamMember(db: Db, firmId: string, actor: Actor, accountId: string, firmUserId: string) {
+  await requireAccountAccess(db, firmId, actor, accountId);
+  const actorId = actor.id;
   return db.$transaction(async (tx) => {
     await requireWritableAccount(tx, firmId, accountId);
     await requireFirmUsers(tx, firmId, [firmUserId], 'body.firmUserId');
@@ -51,12 +53,21 @@ export async function addTeamMember(db: Db, firmId: string, actorId: string, acc
   });
 }
 
-export async function removeTeamMember(db: Db, firmId: string, actorId: string, accountId: string, firmUserId: string) {
+export async function removeTeamMember(db: Db, firmId: string, actor: Actor, accountId: string, firmUserId: string) {
+  await requireAccountAccess(db, firmId, actor, accountId);
+  const actorId = actor.id;
   await db.$transaction(async (tx) => {
     await requireWritableAccount(tx, firmId, accountId);
     if (!(await removeMember(tx, firmId, actorId, accountId, firmUserId))) throw notFound('Team member', firmUserId);
     await tx.account.update({ where: { id: accountId }, data: { updatedAt: new Date() } });
   });
+}
+
+/** The team of an account the actor may open, and its change history. */
+export async function accountTeam(db: Db, firmId: string, actor: Actor, accountId: string) {
+  await requireAccountAccess(db, firmId, actor, accountId);
+  const [members, history] = await Promise.all([listTeam(db, accountId), teamHistory(db, firmId, accountId)]);
+  return { members, history };
 }
 
 export async function listTeam(db: Tx | Db, accountId: string) {

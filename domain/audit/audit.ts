@@ -2,6 +2,8 @@
 import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import type { ItemKind } from '../../shared/reminder-types';
+import { requireAccountAccess, seesAllAccounts, type Actor } from '../access/access';
+import { forbidden } from '../errors';
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -43,6 +45,14 @@ export interface AuditQuery {
   /** Return entries older than this id (cursor pagination, newest first). */
   before?: string;
   limit: number;
+}
+
+/** The firm's audit trail as the actor may read it: of one account they may open, or firm-wide when they see all accounts. */
+export async function listAuditTrail(db: Db, firmId: string, actor: Actor, q: AuditQuery) {
+  if (q.accountId) await requireAccountAccess(db, firmId, actor, q.accountId);
+  // The firm-wide trail spans every account; an employee limited to their team's accounts asks per account.
+  else if (!seesAllAccounts(actor)) throw forbidden('Filter the audit trail by an account you work on (accountId).');
+  return listAudit(db, firmId, q);
 }
 
 export async function listAudit(db: Db, firmId: string, q: AuditQuery) {

@@ -24,7 +24,7 @@ import type { BulkListQuery, BulkOutcomeQuery, BulkSelection, NewBulkAction, Ret
 import { accountFilterConditions } from '../accounts/list';
 import type { Actor } from '../access/access';
 import { audit } from '../audit/audit';
-import { conflict, invalid, notFound, Problem } from '../errors';
+import { conflict, DomainError, forbidden, invalid, notFound, unavailable } from '../errors';
 import { encodeCreatedCursor, olderThanCursor } from '../pagination';
 
 export type { BulkListQuery, BulkOutcomeQuery, NewBulkAction, RetryFailedRequest } from './inputs';
@@ -174,7 +174,7 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
           },
         });
         const total = await snapshot(tx, action.id, firmId, actor, select);
-        if (total === 0) throw new Problem(422, 'empty-selection', 'No accounts selected', 'The filter matches none of the accounts you can see; nothing was started.');
+        if (total === 0) throw new DomainError('invalid', 'empty-selection', 'No accounts selected', 'The filter matches none of the accounts you can see; nothing was started.');
         await audit(tx, { firmId, actorId: actor.id, action: 'bulk_action.started', data: { bulkActionId: action.id, kind: fields.kind, total, dryRun: fields.dryRun } });
         return tx.bulkAction.update({ where: { id: action.id }, data: { total } });
       },
@@ -206,7 +206,7 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
   /** The workflow's status (RUNNING, COMPLETED, …), or null when there is none. */
   const workflowStatus = (id: string) => gateway.status(bulkWorkflowId(id));
 
-  /** Without its workflow the action would stay "running" forever: record the failure, answer 503. */
+  /** Without its workflow the action would stay "running" forever: record the failure and report the service unavailable. */
   async function startOrFail(row: BulkRow) {
     try {
       await startWorkflow(row);
@@ -214,7 +214,7 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
       // A timeout can hide a start that the server did accept: then the action is running after all.
       if ((await workflowStatus(row.id).catch(() => null)) !== null) return;
       await db.bulkAction.update({ where: { id: row.id }, data: { status: 'failed', finishedAt: new Date(), report: { startError: String((err as Error).message ?? err) } } });
-      throw new Problem(503, 'workflow-unavailable', 'The bulk action could not be started', 'Temporal did not accept its workflow; nothing was changed. Retry with the same Idempotency-Key to resume it.');
+      throw unavailable('workflow-unavailable', 'The bulk action could not be started', 'Temporal did not accept its workflow; nothing was changed. Retry with the same Idempotency-Key to resume it.');
     }
   }
 
@@ -346,7 +346,7 @@ function presentOutcome(r: OutcomeRow) {
 }
 
 function requireDeleteRight(actor: Actor) {
-  if (actor.role === 'employee') throw new Problem(403, 'forbidden', 'Not allowed to delete accounts', 'Deleting accounts in bulk is for the owner and admins.');
+  if (actor.role === 'employee') throw forbidden('Deleting accounts in bulk is for the owner and admins.', 'Not allowed to delete accounts');
 }
 
 const CSV_HEADER = 'position,account_id,account_name,outcome,detail,result';

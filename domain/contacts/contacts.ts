@@ -7,7 +7,7 @@ import { audit } from '../audit/audit';
 import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 import { validateCustomFields } from '../settings/custom-fields';
 import { createInvitation, noEffects, revokeOpenInvitations, type InvitationEffects, type InvitationWorkflows, type InviteOptions } from '../invitations/invitations';
-import { conflict, notFound, Problem } from '../errors';
+import { conflict, DomainError, invalid, notFound } from '../errors';
 
 export async function requireContact(db: Db | Prisma.TransactionClient, firmId: string, contactId: string) {
   const contact = await db.contact.findFirst({ where: { id: contactId, firmId } });
@@ -216,7 +216,7 @@ export async function unlinkContact(db: Db, firmId: string, actor: Actor, accoun
     await requireAccountAccess(tx, firmId, actor, accountId);
     await requireContact(tx, firmId, contactId);
     const link = await tx.accountContact.findUnique({ where: { accountId_contactId: { accountId, contactId } } });
-    if (!link) throw new Problem(404, 'not-found', 'Link not found', `Contact ${contactId} is not linked to account ${accountId}.`);
+    if (!link) throw new DomainError('not-found', 'not-found', 'Link not found', `Contact ${contactId} is not linked to account ${accountId}.`);
     if ((await tx.accountContact.count({ where: { accountId } })) === 1) {
       throw conflict('last-contact', 'Cannot unlink the last contact', 'An account must keep at least one contact: link another contact first, or delete the contact.');
     }
@@ -250,7 +250,7 @@ export async function updateContactEmail(db: Db, wf: InvitationWorkflows, firmId
       if (!email) throw notFound('Contact email', emailId);
       await requireContactAccess(tx, firmId, actor, email.contactId, 'any');
       const { preferences, invitation, address, login, ...toggles } = patch;
-      if (invitation && login !== 'pending') throw new Problem(422, 'validation-error', 'The request is not valid', 'body.invitation: only with login "pending"', [{ field: 'body.invitation', message: 'only with login "pending"' }]);
+      if (invitation && login !== 'pending') throw invalid('body.invitation', 'only with login "pending"');
       if (login === 'pending' && email.login === 'active') {
         throw conflict('login-already-active', 'Login already active', 'This email already has portal access; turn login off first to invite it again.');
       }

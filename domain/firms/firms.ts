@@ -1,6 +1,6 @@
 // Firms, their users and API keys.
 import type { Db } from '../../prisma/client';
-import { newApiKey } from '../../api/auth';
+import { newApiKey } from './api-keys';
 import { audit } from '../audit/audit';
 
 export interface NewFirm {

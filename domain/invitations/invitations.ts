@@ -16,7 +16,7 @@ import {
 import type { TemporalGateway } from '../temporal/gateway';
 import { hashInvitationToken, newInvitationToken } from './token';
 import { audit } from '../audit/audit';
-import { conflict, notFound, Problem } from '../errors';
+import { conflict, DomainError, notFound, type ErrorKind } from '../errors';
 
 type Tx = Prisma.TransactionClient;
 
@@ -168,20 +168,20 @@ export async function listInvitations(db: Db, firmId: string, emailId: string) {
   return { items: rows.map(presentInvitation) };
 }
 
-const invalidLink = (slug: string, title: string, detail: string, status = 410) => new Problem(status, slug, title, detail);
+const invalidLink = (slug: string, title: string, detail: string, kind: ErrorKind = 'gone') => new DomainError(kind, slug, title, detail);
 
 /** The public accept call of the portal: the token is the only credential, good once and until it expires. */
 export async function acceptInvitation(db: Db, wf: InvitationWorkflows, token: string) {
   const tokenHash = hashInvitationToken(token);
   const result = await db.$transaction(async (tx) => {
     const inv = await tx.invitation.findUnique({ where: { tokenHash }, include: { email: { include: { contact: { include: { accounts: { include: { account: { select: { id: true, name: true } } } } } } } } } });
-    if (!inv) throw invalidLink('invitation-invalid', 'Invitation link not valid', 'This invitation link is unknown or has been replaced by a newer one.', 404);
-    if (inv.status === 'accepted') throw invalidLink('invitation-already-accepted', 'Invitation already accepted', 'This invitation link has already been used; sign in instead.', 409);
+    if (!inv) throw invalidLink('invitation-invalid', 'Invitation link not valid', 'This invitation link is unknown or has been replaced by a newer one.', 'not-found');
+    if (inv.status === 'accepted') throw invalidLink('invitation-already-accepted', 'Invitation already accepted', 'This invitation link has already been used; sign in instead.', 'conflict');
     if (inv.status === 'revoked') throw invalidLink('invitation-revoked', 'Invitation revoked', 'The firm has withdrawn this invitation.');
     if (inv.status === 'expired' || inv.expiresAt.getTime() <= Date.now()) throw invalidLink('invitation-expired', 'Invitation expired', 'This invitation link has expired; ask the firm to send a new one.');
     // Guarded update: of two concurrent accepts of one token only one succeeds.
     const won = await tx.invitation.updateMany({ where: { id: inv.id, status: 'sent', tokenHash }, data: { status: 'accepted', acceptedAt: new Date() } });
-    if (won.count === 0) throw invalidLink('invitation-already-accepted', 'Invitation already accepted', 'This invitation link has already been used.', 409);
+    if (won.count === 0) throw invalidLink('invitation-already-accepted', 'Invitation already accepted', 'This invitation link has already been used.', 'conflict');
     await tx.contactEmail.update({ where: { id: inv.contactEmailId }, data: { login: 'active' } });
     const accounts = inv.email.contact.accounts.map((l) => l.account).sort((a, b) => a.name.localeCompare(b.name));
     // A contact of several accounts picks one after login (SPEC §5), so the event has an account only when there is one.

@@ -15,7 +15,7 @@ export const KIND_LABEL: Record<ItemKind, string> = {
   approval: 'Approval request',
 };
 
-/** The item of this firm, or 404 (another firm's id included). */
+/** The item of this firm, or not found (another firm's id included). */
 export async function itemRef(db: Db, firmId: string, kind: ItemKind, itemId: string): Promise<ItemRef> {
   const where = { id: itemId, firmId };
   const select = { accountId: true };
@@ -29,7 +29,7 @@ export async function itemRef(db: Db, firmId: string, kind: ItemKind, itemId: st
   return { firmId, accountId: row.accountId, kind, itemId };
 }
 
-/** The item, if the actor may open its account: 404 for no such item in the firm, 403 without the right. */
+/** The item, if the actor may open its account: not found for no such item in the firm, forbidden without the right. */
 export async function requireItemAccess(db: Db, firmId: string, actor: Actor, kind: ItemKind, itemId: string) {
   const ref = await itemRef(db, firmId, kind, itemId);
   await requireAccountAccess(db, firmId, actor, ref.accountId);

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { audit } from '../audit/audit';
-import { conflict, invalid, notFound, Problem, type ProblemField } from '../errors';
+import { conflict, forbidden, invalid, invalidFields, notFound, type FieldError } from '../errors';
+import type { Actor } from '../access/access';
 
 type Tx = Db | Prisma.TransactionClient;
 export type CustomFieldEntity = 'account' | 'contact';
@@ -20,7 +21,14 @@ export interface NewCustomField {
   required?: boolean;
 }
 
-export async function createCustomField(db: Db, firmId: string, actorId: string, input: NewCustomField) {
+/** Defining custom fields is for the owner and admins. */
+const requireManager = (actor: Actor, what: string) => {
+  if (actor.role === 'employee') throw forbidden(`Only the owner and admins may ${what}.`);
+};
+
+export async function createCustomField(db: Db, firmId: string, actor: Actor, input: NewCustomField) {
+  requireManager(actor, 'define custom fields');
+  const actorId = actor.id;
   const options = input.options ?? [];
   if (input.type === 'select' && options.length === 0) throw invalid('body.options', 'a select field needs at least one option');
   if (input.type !== 'select' && options.length > 0) throw invalid('body.options', 'only select fields have options');
@@ -53,12 +61,14 @@ export interface CustomFieldPatch {
 
 /**
  * Changes the label or, for a select field, the options. Dropping an option that some account or contact
- * still holds is refused (409): its value would no longer pass validation, so the record could not be
+ * still holds is refused (a conflict): its value would no longer pass validation, so the record could not be
  * saved again until someone cleared it. Renaming an option is dropping one and adding another, so the
  * firm first moves its records to the new option. Key, type and entity stay as created: the stored
  * values depend on them.
  */
-export async function updateCustomField(db: Db, firmId: string, actorId: string, fieldId: string, patch: CustomFieldPatch) {
+export async function updateCustomField(db: Db, firmId: string, actor: Actor, fieldId: string, patch: CustomFieldPatch) {
+  requireManager(actor, 'change custom fields');
+  const actorId = actor.id;
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT 1 FROM "CustomFieldDefinition" WHERE id = ${fieldId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
     const field = await tx.customFieldDefinition.findFirst({ where: { id: fieldId, firmId } });
@@ -87,7 +97,7 @@ export async function updateCustomField(db: Db, firmId: string, actorId: string,
 }
 
 /**
- * 409 naming each option still held by a record. A record written concurrently with the change is
+ * A conflict naming each option still held by a record. A record written concurrently with the change is
  * checked against the definition it read (validateCustomFields takes no lock), so in that narrow window
  * a record may keep a dropped option; it then shows the value and must pick a valid one on its next save.
  */
@@ -104,7 +114,9 @@ async function refuseOptionsInUse(tx: Prisma.TransactionClient, firmId: string, 
 }
 
 /** Removes the definition; values already stored under its key stay in the JSON but are no longer shown as a field. */
-export async function deleteCustomField(db: Db, firmId: string, actorId: string, fieldId: string) {
+export async function deleteCustomField(db: Db, firmId: string, actor: Actor, fieldId: string) {
+  requireManager(actor, 'delete custom fields');
+  const actorId = actor.id;
   await db.$transaction(async (tx) => {
     const field = await tx.customFieldDefinition.findFirst({ where: { id: fieldId, firmId } });
     if (!field) throw notFound('Custom field', fieldId);
@@ -118,13 +130,13 @@ const emailCheck = z.email();
 
 /**
  * Checks the complete set of values an account or contact will hold against the firm's definitions:
- * an unknown key, a value of the wrong type or a missing required field is a 422 naming the field.
+ * an unknown key, a value of the wrong type or a missing required field is invalid, naming the field.
  * Returns the values to store (null values dropped, so null clears a field).
  */
 export async function validateCustomFields(db: Tx, firmId: string, entity: CustomFieldEntity, values: CustomFieldValues, fieldPrefix = 'body.customFields'): Promise<Prisma.InputJsonObject> {
   const defs = await db.customFieldDefinition.findMany({ where: { firmId, entity } });
   const byKey = new Map(defs.map((d) => [d.key, d]));
-  const errors: ProblemField[] = [];
+  const errors: FieldError[] = [];
   const out: Record<string, string | number> = {};
   for (const [key, value] of Object.entries(values)) {
     const field = `${fieldPrefix}.${key}`;
@@ -141,7 +153,7 @@ export async function validateCustomFields(db: Tx, firmId: string, entity: Custo
   for (const def of defs) {
     if (def.required && (out[def.key] === undefined || out[def.key] === '')) errors.push({ field: `${fieldPrefix}.${def.key}`, message: `"${def.label}" is required` });
   }
-  if (errors.length) throw new Problem(422, 'validation-error', 'The request is not valid', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+  if (errors.length) throw invalidFields(errors);
   return out;
 }
 

@@ -4,6 +4,7 @@ import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { audit } from '../audit/audit';
 import { conflict } from '../errors';
+import { requireAccountAccess, type Actor } from '../access/access';
 
 const nameTaken = (what: string, name: string) => conflict('template-exists', `${what} already exists`, `The firm already has a ${what.toLowerCase()} named "${name}".`);
 const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
@@ -42,8 +43,9 @@ export async function listFolderTemplates(db: Db, firmId: string) {
   return (await db.folderTemplate.findMany({ where: { firmId }, orderBy: { name: 'asc' } })).map(presentFolder);
 }
 
-/** An account's folders (what folder templates created), by path. */
-export async function listAccountFolders(db: Db, accountId: string) {
+/** An account's folders (what folder templates created), by path, if the actor may open the account. */
+export async function listAccountFolders(db: Db, firmId: string, actor: Actor, accountId: string) {
+  await requireAccountAccess(db, firmId, actor, accountId);
   return (await db.accountFolder.findMany({ where: { accountId }, orderBy: { path: 'asc' } })).map((f) => ({ path: f.path, createdAt: f.createdAt.toISOString() }));
 }
 

@@ -9,10 +9,10 @@ import { Prisma } from '../../prisma/client';
 import { requireAccountAccess, type Actor } from '../access/access';
 import { audit } from '../audit/audit';
 import { requireContactAccess } from './timeline';
-import { insertNote, requireFirmUsers, forbidden } from './notes';
+import { insertNote, requireFirmUsers } from './notes';
 import type { EmailBatch } from './participant-emails';
 import { participantWorkflowId, type ClientActionEmail } from '../../shared/contracts/participant-notification';
-import { conflict, invalid, notFound, Problem } from '../errors';
+import { conflict, forbidden, invalid, invalidFields, notFound } from '../errors';
 
 type Tx = Prisma.TransactionClient;
 
@@ -36,7 +36,7 @@ async function lockSetting(tx: Tx, table: keyof typeof SETTINGS_TABLES, firmId: 
   await tx.$executeRaw`SELECT 1 FROM ${SETTINGS_TABLES[table]} WHERE id = ${id}::uuid AND "firmId" = ${firmId}::uuid ${lock}`;
 }
 
-/** An email template of the firm that a GDPR status or email is about to refer to; 422 on the field otherwise. */
+/** An email template of the firm that a GDPR status or email is about to refer to; invalid on the field otherwise. */
 async function requireTemplateRef(tx: Tx, firmId: string, templateId: string, field: string) {
   await lockSetting(tx, 'emailTemplate', firmId, templateId, 'share');
   if (!(await tx.emailTemplate.findFirst({ where: { id: templateId, firmId } }))) throw invalid(field, 'no such email template in this firm');
@@ -405,7 +405,7 @@ export async function runCustomAction(
   const parsed = valuesSchema(fields).safeParse(input.values);
   if (!parsed.success) {
     const errors = parsed.error.issues.map((i) => ({ field: ['body', 'values', ...i.path.map(String)].join('.'), message: i.message }));
-    throw new Problem(422, 'validation-error', 'The request is not valid', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+    throw invalidFields(errors);
   }
   return db.$transaction(async (tx) => {
     if (input.contactId) await requireContactAccess(tx, firmId, actor, input.contactId);

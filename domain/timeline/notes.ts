@@ -8,13 +8,13 @@ import { audit } from '../audit/audit';
 import { requireContactAccess } from './timeline';
 import { participantWorkflowId, type ClientActionEmail } from '../../shared/contracts/participant-notification';
 import type { EmailBatch } from './participant-emails';
-import { invalid, notFound, Problem } from '../errors';
+import { invalid, notFound } from '../errors';
 
 type Tx = Prisma.TransactionClient;
 
 /** Emails to send once the transaction has committed, under one business workflow id. */
 
-/** Participants must be users of the firm: an unknown id is bad input (422), not a silent skip. */
+/** Participants must be users of the firm: an unknown id is invalid input, not a silent skip. */
 export async function requireFirmUsers(tx: Tx | Db, firmId: string, ids: string[], field: string): Promise<void> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return;
@@ -71,7 +71,7 @@ export async function createNote(
     const { note, batch } = await insertNote(tx, firmId, actor.id, { ...input, action: 'note.added', data: calendar ? { calendar } : {} });
     // "Add to calendar" invites the acting user only (seed 004).
     if (calendar) batch.emails.push({ kind: 'calendar', firmId, noteId: note.id, userId: actor.id, ...calendar });
-    return { note: { ...note, calendar: calendar ?? null }, batch };
+    return { result: { ...note, calendar: calendar ?? null }, batch };
   });
 }
 
@@ -94,8 +94,6 @@ export async function addComment(db: Db, firmId: string, actor: Actor, noteId: s
     const recipients = new Set([...participants.map((p) => p.firmUserId), note.authorId]);
     recipients.delete(actor.id);
     const emails: ClientActionEmail[] = [...recipients].map((userId) => ({ kind: 'comment', firmId, commentId: comment.id, userId }));
-    return { comment, batch: { workflowId: participantWorkflowId.comment(comment.id), emails } satisfies EmailBatch };
+    return { result: comment, batch: { workflowId: participantWorkflowId.comment(comment.id), emails } satisfies EmailBatch };
   });
 }
-
-export const forbidden = (detail: string) => new Problem(403, 'forbidden', 'Not allowed', detail);

@@ -16,3 +16,10 @@ export async function deliverParticipantEmails(gateway: TemporalGateway, batch: 
   if (!batch?.emails.length) return;
   await gateway.start(participantNotificationWorkflowContract, participantNotificationStart(batch.workflowId, batch.emails));
 }
+
+/** Waits for a client action to commit, hands its emails to their workflow, then answers its result. */
+export async function resultAfterDelivery<T>(gateway: TemporalGateway, action: Promise<{ result: T; batch: EmailBatch | null }>): Promise<T> {
+  const { result, batch } = await action;
+  await deliverParticipantEmails(gateway, batch);
+  return result;
+}

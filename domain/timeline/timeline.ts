@@ -4,13 +4,13 @@ import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { requireAccountAccess, seesAllAccounts, type Actor } from '../access/access';
 import { listAudit } from '../audit/audit';
-import { notFound, Problem } from '../errors';
+import { forbidden, notFound } from '../errors';
 
 type Tx = Db | Prisma.TransactionClient;
 
 /**
  * A contact is open to the actor when they see all accounts or are on the team of at least one account
- * the contact is linked to: 404 for no such contact in the firm, 403 for no right to it.
+ * the contact is linked to: not found for no such contact in the firm, forbidden for no right to it.
  */
 export async function requireContactAccess(db: Tx, firmId: string, actor: Actor, contactId: string) {
   const contact = await db.contact.findFirst({ where: { id: contactId, firmId }, include: { accounts: { select: { accountId: true } } } });
@@ -18,7 +18,7 @@ export async function requireContactAccess(db: Tx, firmId: string, actor: Actor,
   if (seesAllAccounts(actor)) return contact;
   const member = await db.accountTeamMember.findFirst({ where: { firmUserId: actor.id, accountId: { in: contact.accounts.map((a) => a.accountId) } } });
   if (!member) {
-    throw new Problem(403, 'forbidden', 'Not allowed on this contact', 'Only users who may open at least one of the contact’s accounts may see or change the contact.');
+    throw forbidden('Only users who may open at least one of the contact’s accounts may see or change the contact.', 'Not allowed on this contact');
   }
   return contact;
 }
