@@ -159,7 +159,7 @@ async function main(): Promise<number> {
   return 1;
 }
 
-main()
+void main()
   .catch((err) => {
     console.error(err instanceof Error ? err.message : err);
     return 1;

@@ -192,7 +192,6 @@ describe('bad input: 4xx problem+json and nothing written', () => {
     otherContactId = (await other.call('POST', '/v1/contacts', { firstName: 'O', emails: [{ address: `o-${randomUUID()}@x.test` }] })).body.id;
   });
 
-  type Case = [string, () => Promise<{ status: number; body: any }>, number, string, string?];
   const cases: BadInputCase[] = [
     ['activation without contacts', () => firm.call('POST', '/v1/contacts/activation', { contactIds: [], active: false }), 422, 'validation-error', 'body.contactIds'],
     ['activation with active as a string', () => firm.call('POST', '/v1/contacts/activation', { contactIds: [c0()], active: 'no' }), 422, 'validation-error', 'body.active'],

@@ -20,7 +20,6 @@ import { DISPATCH_EMAILS, LOAD_ITEM } from './activity-options';
 import type {
   DispatchKind,
   DispatchResult,
-  ItemRef,
   ItemSnapshot,
   ManualResend,
   ReminderState,
