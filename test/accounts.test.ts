@@ -165,7 +165,7 @@ describe('custom field validation', () => {
   test('contacts are checked against contact definitions through validateCustomFields', async () => {
     expect((await firm.call('POST', '/v1/custom-fields', { entity: 'contact', key: 'birthday', label: 'Birthday', type: 'date' })).status).toBe(201);
     await expect(validateCustomFields(stack.db, firm.firmId, 'contact', { birthday: '1980-05-04' })).resolves.toEqual({ birthday: '1980-05-04' });
-    await expect(validateCustomFields(stack.db, firm.firmId, 'contact', { vatNumber: 'IT1' })).rejects.toMatchObject({ status: 422, errors: [{ field: 'body.customFields.vatNumber' }] });
+    await expect(validateCustomFields(stack.db, firm.firmId, 'contact', { vatNumber: 'IT1' })).rejects.toMatchObject({ kind: 'invalid', errors: [{ field: 'body.customFields.vatNumber' }] });
   });
 
   test('definitions: list by entity, duplicate key 409, delete', async () => {
