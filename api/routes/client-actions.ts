@@ -11,6 +11,9 @@ import { idempotency } from '../idempotency';
 import { Problem } from '../problem';
 import * as s from '../schemas/client-actions';
 import * as actions from '../../domain/timeline/client-actions';
+import * as emailTemplates from '../../domain/settings/email-templates';
+import * as gdprStatuses from '../../domain/settings/gdpr-statuses';
+import * as customActions from '../../domain/settings/custom-actions';
 import * as notes from '../../domain/timeline/notes';
 import { accountTimeline, contactTimeline } from '../../domain/timeline/timeline';
 import { csvTemplate, importContacts } from '../../domain/contacts/csv-import';
@@ -97,24 +100,24 @@ export function clientActionRoutes({ db, gateway }: ClientActionDeps): Router {
 
   // --- GDPR consent and email templates ---
   action({ method: 'post', path: '/v1/email-templates', tag: 'Settings', summary: 'Create an email template ({{firstName}} {{lastName}} {{firmName}})', body: s.newEmailTemplate, status: 201, ...mut }, async (req) =>
-    actions.createEmailTemplate(db, req.firmId, req.actor, req.valid.body),
+    emailTemplates.createEmailTemplate(db, req.firmId, req.actor, req.valid.body),
   );
-  action({ method: 'get', path: '/v1/email-templates', tag: 'Settings', summary: 'The firm’s email templates' }, async (req) => ({ items: await actions.listEmailTemplates(db, req.firmId) }));
+  action({ method: 'get', path: '/v1/email-templates', tag: 'Settings', summary: 'The firm’s email templates' }, async (req) => ({ items: await emailTemplates.listEmailTemplates(db, req.firmId) }));
   action({ method: 'patch', path: '/v1/email-templates/:emailTemplateId', tag: 'Settings', summary: 'Change an email template’s name, subject or body', params: idParams('emailTemplateId'), body: s.emailTemplatePatch, ...mut }, async (req) =>
-    actions.updateEmailTemplate(db, req.firmId, req.actor, req.valid.params.emailTemplateId, req.valid.body),
+    emailTemplates.updateEmailTemplate(db, req.firmId, req.actor, req.valid.params.emailTemplateId, req.valid.body),
   );
   action({ method: 'delete', path: '/v1/email-templates/:emailTemplateId', tag: 'Settings', summary: 'Delete an email template (refused while a GDPR status uses it)', params: idParams('emailTemplateId'), ...mut }, async (req) => {
-    await actions.deleteEmailTemplate(db, req.firmId, req.actor, req.valid.params.emailTemplateId);
+    await emailTemplates.deleteEmailTemplate(db, req.firmId, req.actor, req.valid.params.emailTemplateId);
   });
   action({ method: 'post', path: '/v1/gdpr-statuses', tag: 'Settings', summary: 'Define a GDPR consent status, optionally with its email template', body: s.newGdprStatus, status: 201, ...mut }, async (req) =>
-    actions.createGdprStatus(db, req.firmId, req.actor, req.valid.body),
+    gdprStatuses.createGdprStatus(db, req.firmId, req.actor, req.valid.body),
   );
-  action({ method: 'get', path: '/v1/gdpr-statuses', tag: 'Settings', summary: 'The firm’s GDPR consent statuses' }, async (req) => ({ items: await actions.listGdprStatuses(db, req.firmId) }));
+  action({ method: 'get', path: '/v1/gdpr-statuses', tag: 'Settings', summary: 'The firm’s GDPR consent statuses' }, async (req) => ({ items: await gdprStatuses.listGdprStatuses(db, req.firmId) }));
   action({ method: 'patch', path: '/v1/gdpr-statuses/:gdprStatusId', tag: 'Settings', summary: 'Rename a GDPR consent status (contacts holding it follow) or change its email template', params: idParams('gdprStatusId'), body: s.gdprStatusPatch, ...mut }, async (req) =>
-    actions.updateGdprStatus(db, req.firmId, req.actor, req.valid.params.gdprStatusId, req.valid.body),
+    gdprStatuses.updateGdprStatus(db, req.firmId, req.actor, req.valid.params.gdprStatusId, req.valid.body),
   );
   action({ method: 'delete', path: '/v1/gdpr-statuses/:gdprStatusId', tag: 'Settings', summary: 'Delete a GDPR consent status (refused while contacts hold it)', params: idParams('gdprStatusId'), ...mut }, async (req) => {
-    await actions.deleteGdprStatus(db, req.firmId, req.actor, req.valid.params.gdprStatusId);
+    await gdprStatuses.deleteGdprStatus(db, req.firmId, req.actor, req.valid.params.gdprStatusId);
   });
   action({ method: 'put', path: '/v1/contacts/:contactId/gdpr-status', tag: 'Client actions', summary: 'Set a contact’s GDPR consent status, optionally emailing the contact from a template', params: idParams('contactId'), body: s.gdprChange, ...mut }, async (req) =>
     resultAfterDelivery(gateway, actions.setGdprStatus(db, req.firmId, req.actor, req.valid.params.contactId, req.valid.body)),
@@ -122,14 +125,14 @@ export function clientActionRoutes({ db, gateway }: ClientActionDeps): Router {
 
   // --- custom actions ---
   action({ method: 'post', path: '/v1/custom-actions', tag: 'Settings', summary: 'Define a custom action and its fields', body: s.newCustomAction, status: 201, ...mut }, async (req) =>
-    actions.createCustomAction(db, req.firmId, req.actor, req.valid.body),
+    customActions.createCustomAction(db, req.firmId, req.actor, req.valid.body),
   );
-  action({ method: 'get', path: '/v1/custom-actions', tag: 'Settings', summary: 'The firm’s custom actions' }, async (req) => ({ items: await actions.listCustomActions(db, req.firmId) }));
+  action({ method: 'get', path: '/v1/custom-actions', tag: 'Settings', summary: 'The firm’s custom actions' }, async (req) => ({ items: await customActions.listCustomActions(db, req.firmId) }));
   action({ method: 'patch', path: '/v1/custom-actions/:customActionId', tag: 'Settings', summary: 'Rename a custom action or replace its fields (past runs keep their values and labels)', params: idParams('customActionId'), body: s.customActionPatch, ...mut }, async (req) =>
-    actions.updateCustomAction(db, req.firmId, req.actor, req.valid.params.customActionId, req.valid.body),
+    customActions.updateCustomAction(db, req.firmId, req.actor, req.valid.params.customActionId, req.valid.body),
   );
   action({ method: 'delete', path: '/v1/custom-actions/:customActionId', tag: 'Settings', summary: 'Delete a custom action (its runs stay on the timelines)', params: idParams('customActionId'), ...mut }, async (req) => {
-    await actions.deleteCustomAction(db, req.firmId, req.actor, req.valid.params.customActionId);
+    await customActions.deleteCustomAction(db, req.firmId, req.actor, req.valid.params.customActionId);
   });
   action({ method: 'post', path: '/v1/custom-actions/:customActionId/runs', tag: 'Client actions', summary: 'Run a custom action on a contact or account; values are checked against its fields', params: idParams('customActionId'), body: s.customActionRun, status: 201, ...mut }, async (req) =>
     resultAfterDelivery(gateway, actions.runCustomAction(db, req.firmId, req.actor, req.valid.params.customActionId, req.valid.body)),

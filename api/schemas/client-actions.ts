@@ -1,7 +1,7 @@
 // Request schemas of client actions, notes, timelines and the firm settings they use (email templates,
 // GDPR consent statuses, custom actions).
 import { z } from 'zod';
-import { CUSTOM_FIELD_TYPES } from '../../domain/timeline/client-actions';
+import { CUSTOM_FIELD_TYPES } from '../../domain/settings/custom-actions';
 import { cursorBefore, id, patchOf, text } from './common';
 
 const ids = (what: string) => z.array(id()).min(1, `name at least one ${what}`).max(1000);

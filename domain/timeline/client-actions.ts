@@ -1,10 +1,11 @@
 // Client actions of SPEC §7 on contacts and accounts: activate/deactivate, status change, assignment to a
-// firm user, move to another company, GDPR consent status and firm-defined custom actions. Each writes an
+// firm user, move to another company, setting a GDPR consent status and running a custom action (their
+// definitions are firm settings, in domain/settings/). Each writes an
 // audit entry per contact or account (their timeline) in the transaction of the change; an action with
 // participants opens a note, so participants are emailed about it and about later comments on it.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Db } from '../../prisma/client';
+import type { Db, Tx } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { requireAccountAccess, type Actor } from '../access/access';
 import { audit } from '../audit/audit';
@@ -12,37 +13,16 @@ import { requireContactAccess } from './timeline';
 import { insertNote, requireFirmUsers } from './notes';
 import type { EmailBatch } from './participant-emails';
 import { participantWorkflowId, type ClientActionEmail } from '../../shared/contracts/participant-notification';
-import { conflict, forbidden, invalid, invalidFields, notFound } from '../errors';
+import { conflict, invalid, invalidFields, notFound } from '../errors';
+import { lockSetting, requireTemplateRef } from '../settings/admin';
+import type { CustomActionField } from '../settings/custom-actions';
 
-type Tx = Prisma.TransactionClient;
 
-const uniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 
-/** Firm settings (GDPR statuses, email templates, custom action definitions) are for owners and admins. */
-function requireFirmAdmin(actor: Actor): void {
-  if (actor.role === 'employee') throw forbidden('Only the owner and admins may change the firm’s settings.');
-}
 
-const SETTINGS_TABLES = { emailTemplate: Prisma.sql`"EmailTemplate"`, gdprStatus: Prisma.sql`"GdprStatusDefinition"`, customAction: Prisma.sql`"CustomActionDefinition"` } as const;
 
-/**
- * Definitions refer to each other by id (a GDPR status to its template) and contacts hold a GDPR status
- * by name, with no foreign keys. So a change or delete locks its definition FOR UPDATE before checking
- * what refers to it, and a write that refers to a definition locks it FOR SHARE: either the reference
- * commits first and the check sees it, or the delete does and the reference finds nothing.
- */
-async function lockSetting(tx: Tx, table: keyof typeof SETTINGS_TABLES, firmId: string, id: string, mode: 'update' | 'share') {
-  const lock = mode === 'update' ? Prisma.sql`FOR UPDATE` : Prisma.sql`FOR SHARE`;
-  await tx.$executeRaw`SELECT 1 FROM ${SETTINGS_TABLES[table]} WHERE id = ${id}::uuid AND "firmId" = ${firmId}::uuid ${lock}`;
-}
 
-/** An email template of the firm that a GDPR status or email is about to refer to; invalid on the field otherwise. */
-async function requireTemplateRef(tx: Tx, firmId: string, templateId: string, field: string) {
-  await lockSetting(tx, 'emailTemplate', firmId, templateId, 'share');
-  if (!(await tx.emailTemplate.findFirst({ where: { id: templateId, firmId } }))) throw invalid(field, 'no such email template in this firm');
-}
 
-const changedKeys = (patch: object) => Object.entries(patch).filter(([, v]) => v !== undefined).map(([k]) => k);
 
 /** Opens a discussion note for an action when participants are named; otherwise nothing to email. */
 async function discussion(tx: Tx, firmId: string, actorId: string, participants: string[] | undefined, about: { contactId?: string; accountId?: string }, body: string) {
@@ -159,122 +139,7 @@ export async function moveContact(
   });
 }
 
-// --- email templates and GDPR consent --------------------------------------------------------------
-
-export async function createEmailTemplate(db: Db, firmId: string, actor: Actor, input: { name: string; subject: string; body: string }) {
-  requireFirmAdmin(actor);
-  try {
-    return await db.$transaction(async (tx) => {
-      const t = await tx.emailTemplate.create({ data: { firmId, ...input } });
-      await audit(tx, { firmId, actorId: actor.id, action: 'email_template.created', data: { emailTemplateId: t.id, name: t.name } });
-      return t;
-    });
-  } catch (err) {
-    if (uniqueViolation(err)) throw conflict('name-taken', 'Name already in use', 'The firm already has an email template with this name.');
-    throw err;
-  }
-}
-
-export const listEmailTemplates = (db: Db, firmId: string) => db.emailTemplate.findMany({ where: { firmId }, orderBy: { name: 'asc' } });
-
-export async function updateEmailTemplate(db: Db, firmId: string, actor: Actor, templateId: string, patch: { name?: string; subject?: string; body?: string }) {
-  requireFirmAdmin(actor);
-  try {
-    return await db.$transaction(async (tx) => {
-      await lockSetting(tx, 'emailTemplate', firmId, templateId, 'update');
-      const before = await tx.emailTemplate.findFirst({ where: { id: templateId, firmId } });
-      if (!before) throw notFound('Email template', templateId);
-      const t = await tx.emailTemplate.update({ where: { id: templateId }, data: patch });
-      await audit(tx, { firmId, actorId: actor.id, action: 'email_template.updated', data: { emailTemplateId: t.id, from: before.name, name: t.name, changed: changedKeys(patch) } });
-      return t;
-    });
-  } catch (err) {
-    if (uniqueViolation(err)) throw conflict('name-taken', 'Name already in use', 'The firm already has an email template with this name.');
-    throw err;
-  }
-}
-
-/**
- * Refused while a GDPR status names the template as its email: that status could no longer email
- * contacts. GDPR emails already queued with the template are skipped by the send activity if it is gone.
- */
-export async function deleteEmailTemplate(db: Db, firmId: string, actor: Actor, templateId: string) {
-  requireFirmAdmin(actor);
-  await db.$transaction(async (tx) => {
-    await lockSetting(tx, 'emailTemplate', firmId, templateId, 'update');
-    const t = await tx.emailTemplate.findFirst({ where: { id: templateId, firmId } });
-    if (!t) throw notFound('Email template', templateId);
-    const users = await tx.gdprStatusDefinition.findMany({ where: { firmId, emailTemplateId: templateId }, select: { name: true }, orderBy: { name: 'asc' } });
-    if (users.length) {
-      const names = users.map((s) => `"${s.name}"`).join(', ');
-      throw conflict('email-template-in-use', 'Email template in use', `The GDPR status(es) ${names} email with this template; give them another template or none first.`);
-    }
-    await tx.emailTemplate.delete({ where: { id: templateId } });
-    await audit(tx, { firmId, actorId: actor.id, action: 'email_template.deleted', data: { emailTemplateId: templateId, name: t.name } });
-  });
-}
-
-export async function createGdprStatus(db: Db, firmId: string, actor: Actor, input: { name: string; emailTemplateId?: string }) {
-  requireFirmAdmin(actor);
-  try {
-    return await db.$transaction(async (tx) => {
-      if (input.emailTemplateId) await requireTemplateRef(tx, firmId, input.emailTemplateId, 'body.emailTemplateId');
-      const s = await tx.gdprStatusDefinition.create({ data: { firmId, name: input.name, emailTemplateId: input.emailTemplateId ?? null } });
-      await audit(tx, { firmId, actorId: actor.id, action: 'gdpr_status.created', data: { gdprStatusId: s.id, name: s.name } });
-      return s;
-    });
-  } catch (err) {
-    if (uniqueViolation(err)) throw conflict('name-taken', 'Name already in use', 'The firm already has a GDPR status with this name.');
-    throw err;
-  }
-}
-
-export const listGdprStatuses = (db: Db, firmId: string) => db.gdprStatusDefinition.findMany({ where: { firmId }, orderBy: { name: 'asc' } });
-
-/**
- * Renames a status or changes its template (null: no template). Contacts hold their status by name, so a
- * rename carries over to every contact holding the old name, in the same transaction; their timelines
- * keep the name as it was when it was set.
- */
-export async function updateGdprStatus(db: Db, firmId: string, actor: Actor, statusId: string, patch: { name?: string; emailTemplateId?: string | null }) {
-  requireFirmAdmin(actor);
-  try {
-    return await db.$transaction(async (tx) => {
-      await lockSetting(tx, 'gdprStatus', firmId, statusId, 'update');
-      const before = await tx.gdprStatusDefinition.findFirst({ where: { id: statusId, firmId } });
-      if (!before) throw notFound('GDPR status', statusId);
-      if (patch.emailTemplateId) await requireTemplateRef(tx, firmId, patch.emailTemplateId, 'body.emailTemplateId');
-      const s = await tx.gdprStatusDefinition.update({ where: { id: statusId }, data: patch });
-      const renamed = s.name !== before.name ? await tx.contact.updateMany({ where: { firmId, gdprStatus: before.name }, data: { gdprStatus: s.name } }) : { count: 0 };
-      await audit(tx, {
-        firmId,
-        actorId: actor.id,
-        action: 'gdpr_status.updated',
-        data: { gdprStatusId: s.id, from: { name: before.name, emailTemplateId: before.emailTemplateId }, to: { name: s.name, emailTemplateId: s.emailTemplateId }, contactsRenamed: renamed.count },
-      });
-      return s;
-    });
-  } catch (err) {
-    if (uniqueViolation(err)) throw conflict('name-taken', 'Name already in use', 'The firm already has a GDPR status with this name.');
-    throw err;
-  }
-}
-
-/** Refused while contacts hold the status: their consent record would name a status the firm no longer has. */
-export async function deleteGdprStatus(db: Db, firmId: string, actor: Actor, statusId: string) {
-  requireFirmAdmin(actor);
-  await db.$transaction(async (tx) => {
-    await lockSetting(tx, 'gdprStatus', firmId, statusId, 'update');
-    const s = await tx.gdprStatusDefinition.findFirst({ where: { id: statusId, firmId } });
-    if (!s) throw notFound('GDPR status', statusId);
-    const holders = await tx.contact.count({ where: { firmId, gdprStatus: s.name } });
-    if (holders > 0) {
-      throw conflict('gdpr-status-in-use', 'GDPR status in use', `${holders} contact(s) currently have the GDPR status "${s.name}"; set them to another status first.`);
-    }
-    await tx.gdprStatusDefinition.delete({ where: { id: statusId } });
-    await audit(tx, { firmId, actorId: actor.id, action: 'gdpr_status.deleted', data: { gdprStatusId: statusId, name: s.name } });
-  });
-}
+// --- GDPR consent status ---------------------------------------------------------------------------
 
 /** Sets a contact's GDPR consent status; with sendEmail, every email of the contact gets the template. */
 export async function setGdprStatus(db: Db, firmId: string, actor: Actor, contactId: string, input: { statusId: string; sendEmail?: boolean; emailTemplateId?: string }) {
@@ -297,78 +162,7 @@ export async function setGdprStatus(db: Db, firmId: string, actor: Actor, contac
   });
 }
 
-// --- firm-defined custom actions -------------------------------------------------------------------
-
-export const CUSTOM_FIELD_TYPES = ['text', 'number', 'date', 'email', 'select', 'boolean'] as const;
-export interface CustomActionField {
-  key: string;
-  label: string;
-  type: (typeof CUSTOM_FIELD_TYPES)[number];
-  required?: boolean;
-  options?: string[];
-}
-
-/** What zod cannot say about a definition's fields: a select has options, keys are distinct. */
-function checkCustomActionFields(fields: CustomActionField[]): void {
-  fields.forEach((f, i) => {
-    if (f.type === 'select' && !f.options?.length) throw invalid(`body.fields.${i}.options`, 'a select field needs options');
-  });
-  if (new Set(fields.map((f) => f.key)).size !== fields.length) throw invalid('body.fields', 'field keys must be distinct');
-}
-
-export async function createCustomAction(db: Db, firmId: string, actor: Actor, input: { name: string; fields: CustomActionField[] }) {
-  requireFirmAdmin(actor);
-  checkCustomActionFields(input.fields);
-  try {
-    return await db.$transaction(async (tx) => {
-      const def = await tx.customActionDefinition.create({ data: { firmId, name: input.name, fields: input.fields as unknown as Prisma.InputJsonArray } });
-      await audit(tx, { firmId, actorId: actor.id, action: 'custom_action.defined', data: { customActionId: def.id, name: def.name } });
-      return def;
-    });
-  } catch (err) {
-    if (uniqueViolation(err)) throw conflict('name-taken', 'Name already in use', 'The firm already has a custom action with this name.');
-    throw err;
-  }
-}
-
-export const listCustomActions = (db: Db, firmId: string) => db.customActionDefinition.findMany({ where: { firmId }, orderBy: { name: 'asc' } });
-
-/**
- * Renames a custom action or replaces its fields. Runs are audit entries that carry the action's name,
- * values and field labels as they were, so changing (or deleting) the definition leaves them readable.
- */
-export async function updateCustomAction(db: Db, firmId: string, actor: Actor, definitionId: string, patch: { name?: string; fields?: CustomActionField[] }) {
-  requireFirmAdmin(actor);
-  if (patch.fields) checkCustomActionFields(patch.fields);
-  try {
-    return await db.$transaction(async (tx) => {
-      await lockSetting(tx, 'customAction', firmId, definitionId, 'update');
-      const before = await tx.customActionDefinition.findFirst({ where: { id: definitionId, firmId } });
-      if (!before) throw notFound('Custom action', definitionId);
-      const data: Prisma.CustomActionDefinitionUpdateInput = {};
-      if (patch.name !== undefined) data.name = patch.name;
-      if (patch.fields !== undefined) data.fields = patch.fields as unknown as Prisma.InputJsonArray;
-      const def = await tx.customActionDefinition.update({ where: { id: definitionId }, data });
-      await audit(tx, { firmId, actorId: actor.id, action: 'custom_action.updated', data: { customActionId: def.id, from: before.name, name: def.name, changed: changedKeys(patch) } });
-      return def;
-    });
-  } catch (err) {
-    if (uniqueViolation(err)) throw conflict('name-taken', 'Name already in use', 'The firm already has a custom action with this name.');
-    throw err;
-  }
-}
-
-/** Deletes the definition only: its runs stay on the timelines (audit entries with their own copy of name, labels and values). */
-export async function deleteCustomAction(db: Db, firmId: string, actor: Actor, definitionId: string) {
-  requireFirmAdmin(actor);
-  await db.$transaction(async (tx) => {
-    await lockSetting(tx, 'customAction', firmId, definitionId, 'update');
-    const def = await tx.customActionDefinition.findFirst({ where: { id: definitionId, firmId } });
-    if (!def) throw notFound('Custom action', definitionId);
-    await tx.customActionDefinition.delete({ where: { id: definitionId } });
-    await audit(tx, { firmId, actorId: actor.id, action: 'custom_action.deleted', data: { customActionId: definitionId, name: def.name } });
-  });
-}
+// --- running a custom action ------------------------------------------------------------------------
 
 /** The zod schema of a definition's values: required fields present, types and options respected, nothing else. */
 function valuesSchema(fields: CustomActionField[]) {
