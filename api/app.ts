@@ -16,6 +16,7 @@ import { v1Routes } from './routes';
 import { clientActionRoutes } from './routes/client-actions';
 import { createReminderWorkflows } from '../domain/items/reminder-workflows';
 import { createTemporalGateway } from '../domain/temporal/gateway';
+import { createDomainServices } from '../domain/services';
 import { createInvitationWorkflows } from '../domain/invitations/invitations';
 import { publicInvitationRoutes } from './routes/contacts';
 import { createItemsService } from '../domain/items/items';
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps) {
   const workflows = createReminderWorkflows({ gateway, daySeconds });
   const items = createItemsService(db, workflows);
   const invitations = createInvitationWorkflows({ gateway, daySeconds });
+  const domain = createDomainServices(db);
   const bulk = createBulkActionsService({ db, gateway, daySeconds, pacing: deps.bulkPacing ?? DEFAULT_BULK_PACING });
 
   const app = express();
@@ -57,16 +59,19 @@ export function createApp(deps: AppDeps) {
     const health = await checkHealth(db, temporal, mailer);
     res.status(health.status === 'ok' ? 200 : 503).json(health);
   });
-  const v1 = v1Routes(db, items, invitations, bulk); // registers the routes the OpenAPI document describes
-  const publicV1 = publicInvitationRoutes(db, invitations); // the portal's invitation accept: no API key
-  app.use(clientActionRoutes({ db, gateway })); // before the JSON parser: the CSV import streams its body
+  const auth = authenticate(db);
+  const idempotent = idempotency(db);
+  const v1 = v1Routes(domain, items, invitations, bulk); // registers the routes the OpenAPI document describes
+  const publicV1 = publicInvitationRoutes(domain, invitations); // the portal's invitation accept: no API key
+  // Before the JSON parser: the CSV import streams its body.
+  app.use(clientActionRoutes({ domain, gateway, authenticate: auth, idempotency: idempotent }));
   const openapi = buildOpenApi();
   app.get('/openapi.json', (_req, res) => res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Nudge API' }));
 
   app.use('/v1', express.json({ limit: '1mb', strict: true, type: () => true }));
   app.use(publicV1);
-  app.use('/v1', authenticate(db), idempotency(db));
+  app.use('/v1', auth, idempotent);
   app.use(v1);
   app.use(notFoundRoute);
   app.use(errorHandler(log));

@@ -4,33 +4,27 @@
 // after the transaction commits.
 import express, { Router, type RequestHandler } from 'express';
 import type { z } from 'zod';
-import type { Db } from '../../domain/db';
+import type { DomainServices } from '../../domain/services';
 import { route, idParams, type Handler, type RouteSpec } from '../route';
-import { authenticate } from '../auth';
-import { idempotency } from '../idempotency';
 import { Problem } from '../problem';
 import * as s from '../schemas/client-actions';
-import * as actions from '../../domain/timeline/client-actions';
-import * as emailTemplates from '../../domain/settings/email-templates';
-import * as gdprStatuses from '../../domain/settings/gdpr-statuses';
-import * as customActions from '../../domain/settings/custom-actions';
-import * as notes from '../../domain/timeline/notes';
-import { accountTimeline, contactTimeline } from '../../domain/timeline/timeline';
-import { csvTemplate, importContacts } from '../../domain/contacts/csv-import';
+import { csvTemplate } from '../../domain/contacts/csv-import';
 import { resultAfterDelivery } from '../../domain/timeline/participant-emails';
 import type { TemporalGateway } from '../../domain/temporal/gateway';
 
 export interface ClientActionDeps {
-  db: Db;
+  domain: DomainServices;
   gateway: TemporalGateway;
+  /** The /v1 authentication and idempotency middleware, applied here per route (see above). */
+  authenticate: RequestHandler;
+  idempotency: RequestHandler;
 }
 
 const CSV_TYPES = ['text/csv', 'application/csv'];
 
-export function clientActionRoutes({ db, gateway }: ClientActionDeps): Router {
+export function clientActionRoutes({ domain, gateway, authenticate: auth, idempotency }: ClientActionDeps): Router {
   const r = Router();
-  const auth = authenticate(db);
-  const json: RequestHandler[] = [express.json({ limit: '1mb', strict: true, type: () => true }), auth, idempotency(db)];
+  const json: RequestHandler[] = [express.json({ limit: '1mb', strict: true, type: () => true }), auth, idempotency];
 
   /** Declares a JSON route of this router, behind the same middleware as the rest of /v1. */
   function action<P extends z.ZodObject | undefined = undefined, Q extends z.ZodObject | undefined = undefined, B extends z.ZodType | undefined = undefined>(
@@ -44,10 +38,10 @@ export function clientActionRoutes({ db, gateway }: ClientActionDeps): Router {
 
   // --- timelines ---
   action({ method: 'get', path: '/v1/contacts/:contactId/timeline', tag: 'Timeline', summary: 'A contact’s activity timeline, newest first (cursor: nextCursor → before)', params: idParams('contactId'), query: s.timelineQuery }, async (req) =>
-    contactTimeline(db, req.firmId, req.actor, req.valid.params.contactId, req.valid.query),
+    domain.timeline.contactTimeline(req.firmId, req.actor, req.valid.params.contactId, req.valid.query),
   );
   action({ method: 'get', path: '/v1/accounts/:accountId/timeline', tag: 'Timeline', summary: 'An account’s activity timeline, newest first (cursor: nextCursor → before)', params: idParams('accountId'), query: s.timelineQuery }, async (req) =>
-    accountTimeline(db, req.firmId, req.actor, req.valid.params.accountId, req.valid.query),
+    domain.timeline.accountTimeline(req.firmId, req.actor, req.valid.params.accountId, req.valid.query),
   );
 
   // --- CSV import: the body is streamed, never parsed as JSON nor buffered whole ---
@@ -65,7 +59,7 @@ export function clientActionRoutes({ db, gateway }: ClientActionDeps): Router {
         throw new Problem(415, 'unsupported-media-type', 'Send the file as text/csv', 'Set Content-Type: text/csv and send the filled-in template as the body.');
       }
       try {
-        return await importContacts(db, req.firmId, req.actor, req);
+        return await domain.csvImport.importContacts(req.firmId, req.actor, req);
       } catch (err) {
         req.resume(); // drain what is left so the error response reaches the client
         throw err;
@@ -75,67 +69,67 @@ export function clientActionRoutes({ db, gateway }: ClientActionDeps): Router {
 
   // --- contact actions ---
   action({ method: 'post', path: '/v1/contacts/activation', tag: 'Client actions', summary: 'Activate or deactivate contacts', body: s.activation, ...mut }, async (req) =>
-    actions.setContactsActive(db, req.firmId, req.actor, req.valid.body),
+    domain.clientActions.setContactsActive(req.firmId, req.actor, req.valid.body),
   );
   action({ method: 'post', path: '/v1/contacts/status', tag: 'Client actions', summary: 'Change the status of one or several contacts (participants are emailed)', body: s.statusChange, ...mut }, async (req) =>
-    resultAfterDelivery(gateway, actions.changeContactStatus(db, req.firmId, req.actor, req.valid.body)),
+    resultAfterDelivery(gateway, domain.clientActions.changeContactStatus(req.firmId, req.actor, req.valid.body)),
   );
   action({ method: 'post', path: '/v1/assignments', tag: 'Client actions', summary: 'Assign accounts and contacts to a firm user (participants are emailed)', body: s.assignment, ...mut }, async (req) =>
-    resultAfterDelivery(gateway, actions.assignToUser(db, req.firmId, req.actor, req.valid.body)),
+    resultAfterDelivery(gateway, domain.clientActions.assignToUser(req.firmId, req.actor, req.valid.body)),
   );
   action({ method: 'post', path: '/v1/contacts/:contactId/move', tag: 'Client actions', summary: 'Move a contact to another company account, keeping its link description and signing fields', params: idParams('contactId'), body: s.move, ...mut }, async (req) =>
-    resultAfterDelivery(gateway, actions.moveContact(db, req.firmId, req.actor, req.valid.params.contactId, req.valid.body)),
+    resultAfterDelivery(gateway, domain.clientActions.moveContact(req.firmId, req.actor, req.valid.params.contactId, req.valid.body)),
   );
 
   // --- notes and comments ---
   action({ method: 'post', path: '/v1/notes', tag: 'Notes', summary: 'Add a note to a contact or account; participants are emailed, an optional calendar invitation goes to the acting user', body: s.newNote, status: 201, ...mut }, async (req) =>
-    resultAfterDelivery(gateway, notes.createNote(db, req.firmId, req.actor, req.valid.body)),
+    resultAfterDelivery(gateway, domain.notes.createNote(req.firmId, req.actor, req.valid.body)),
   );
   action({ method: 'get', path: '/v1/notes/:noteId', tag: 'Notes', summary: 'A note with its participants and comments', params: idParams('noteId') }, async (req) =>
-    notes.getNote(db, req.firmId, req.actor, req.valid.params.noteId),
+    domain.notes.getNote(req.firmId, req.actor, req.valid.params.noteId),
   );
   action({ method: 'post', path: '/v1/notes/:noteId/comments', tag: 'Notes', summary: 'Comment on a note; its participants and author are emailed', params: idParams('noteId'), body: s.newComment, status: 201, ...mut }, async (req) =>
-    resultAfterDelivery(gateway, notes.addComment(db, req.firmId, req.actor, req.valid.params.noteId, req.valid.body.body)),
+    resultAfterDelivery(gateway, domain.notes.addComment(req.firmId, req.actor, req.valid.params.noteId, req.valid.body.body)),
   );
 
   // --- GDPR consent and email templates ---
   action({ method: 'post', path: '/v1/email-templates', tag: 'Settings', summary: 'Create an email template ({{firstName}} {{lastName}} {{firmName}})', body: s.newEmailTemplate, status: 201, ...mut }, async (req) =>
-    emailTemplates.createEmailTemplate(db, req.firmId, req.actor, req.valid.body),
+    domain.emailTemplates.createEmailTemplate(req.firmId, req.actor, req.valid.body),
   );
-  action({ method: 'get', path: '/v1/email-templates', tag: 'Settings', summary: 'The firm’s email templates' }, async (req) => ({ items: await emailTemplates.listEmailTemplates(db, req.firmId) }));
+  action({ method: 'get', path: '/v1/email-templates', tag: 'Settings', summary: 'The firm’s email templates' }, async (req) => ({ items: await domain.emailTemplates.listEmailTemplates(req.firmId) }));
   action({ method: 'patch', path: '/v1/email-templates/:emailTemplateId', tag: 'Settings', summary: 'Change an email template’s name, subject or body', params: idParams('emailTemplateId'), body: s.emailTemplatePatch, ...mut }, async (req) =>
-    emailTemplates.updateEmailTemplate(db, req.firmId, req.actor, req.valid.params.emailTemplateId, req.valid.body),
+    domain.emailTemplates.updateEmailTemplate(req.firmId, req.actor, req.valid.params.emailTemplateId, req.valid.body),
   );
   action({ method: 'delete', path: '/v1/email-templates/:emailTemplateId', tag: 'Settings', summary: 'Delete an email template (refused while a GDPR status uses it)', params: idParams('emailTemplateId'), ...mut }, async (req) => {
-    await emailTemplates.deleteEmailTemplate(db, req.firmId, req.actor, req.valid.params.emailTemplateId);
+    await domain.emailTemplates.deleteEmailTemplate(req.firmId, req.actor, req.valid.params.emailTemplateId);
   });
   action({ method: 'post', path: '/v1/gdpr-statuses', tag: 'Settings', summary: 'Define a GDPR consent status, optionally with its email template', body: s.newGdprStatus, status: 201, ...mut }, async (req) =>
-    gdprStatuses.createGdprStatus(db, req.firmId, req.actor, req.valid.body),
+    domain.gdprStatuses.createGdprStatus(req.firmId, req.actor, req.valid.body),
   );
-  action({ method: 'get', path: '/v1/gdpr-statuses', tag: 'Settings', summary: 'The firm’s GDPR consent statuses' }, async (req) => ({ items: await gdprStatuses.listGdprStatuses(db, req.firmId) }));
+  action({ method: 'get', path: '/v1/gdpr-statuses', tag: 'Settings', summary: 'The firm’s GDPR consent statuses' }, async (req) => ({ items: await domain.gdprStatuses.listGdprStatuses(req.firmId) }));
   action({ method: 'patch', path: '/v1/gdpr-statuses/:gdprStatusId', tag: 'Settings', summary: 'Rename a GDPR consent status (contacts holding it follow) or change its email template', params: idParams('gdprStatusId'), body: s.gdprStatusPatch, ...mut }, async (req) =>
-    gdprStatuses.updateGdprStatus(db, req.firmId, req.actor, req.valid.params.gdprStatusId, req.valid.body),
+    domain.gdprStatuses.updateGdprStatus(req.firmId, req.actor, req.valid.params.gdprStatusId, req.valid.body),
   );
   action({ method: 'delete', path: '/v1/gdpr-statuses/:gdprStatusId', tag: 'Settings', summary: 'Delete a GDPR consent status (refused while contacts hold it)', params: idParams('gdprStatusId'), ...mut }, async (req) => {
-    await gdprStatuses.deleteGdprStatus(db, req.firmId, req.actor, req.valid.params.gdprStatusId);
+    await domain.gdprStatuses.deleteGdprStatus(req.firmId, req.actor, req.valid.params.gdprStatusId);
   });
   action({ method: 'put', path: '/v1/contacts/:contactId/gdpr-status', tag: 'Client actions', summary: 'Set a contact’s GDPR consent status, optionally emailing the contact from a template', params: idParams('contactId'), body: s.gdprChange, ...mut }, async (req) =>
-    resultAfterDelivery(gateway, actions.setGdprStatus(db, req.firmId, req.actor, req.valid.params.contactId, req.valid.body)),
+    resultAfterDelivery(gateway, domain.clientActions.setGdprStatus(req.firmId, req.actor, req.valid.params.contactId, req.valid.body)),
   );
 
   // --- custom actions ---
   action({ method: 'post', path: '/v1/custom-actions', tag: 'Settings', summary: 'Define a custom action and its fields', body: s.newCustomAction, status: 201, ...mut }, async (req) =>
-    customActions.createCustomAction(db, req.firmId, req.actor, req.valid.body),
+    domain.customActions.createCustomAction(req.firmId, req.actor, req.valid.body),
   );
-  action({ method: 'get', path: '/v1/custom-actions', tag: 'Settings', summary: 'The firm’s custom actions' }, async (req) => ({ items: await customActions.listCustomActions(db, req.firmId) }));
+  action({ method: 'get', path: '/v1/custom-actions', tag: 'Settings', summary: 'The firm’s custom actions' }, async (req) => ({ items: await domain.customActions.listCustomActions(req.firmId) }));
   action({ method: 'patch', path: '/v1/custom-actions/:customActionId', tag: 'Settings', summary: 'Rename a custom action or replace its fields (past runs keep their values and labels)', params: idParams('customActionId'), body: s.customActionPatch, ...mut }, async (req) =>
-    customActions.updateCustomAction(db, req.firmId, req.actor, req.valid.params.customActionId, req.valid.body),
+    domain.customActions.updateCustomAction(req.firmId, req.actor, req.valid.params.customActionId, req.valid.body),
   );
   action({ method: 'delete', path: '/v1/custom-actions/:customActionId', tag: 'Settings', summary: 'Delete a custom action (its runs stay on the timelines)', params: idParams('customActionId'), ...mut }, async (req) => {
-    await customActions.deleteCustomAction(db, req.firmId, req.actor, req.valid.params.customActionId);
+    await domain.customActions.deleteCustomAction(req.firmId, req.actor, req.valid.params.customActionId);
   });
   action({ method: 'post', path: '/v1/custom-actions/:customActionId/runs', tag: 'Client actions', summary: 'Run a custom action on a contact or account; values are checked against its fields', params: idParams('customActionId'), body: s.customActionRun, status: 201, ...mut }, async (req) =>
-    resultAfterDelivery(gateway, actions.runCustomAction(db, req.firmId, req.actor, req.valid.params.customActionId, req.valid.body)),
+    resultAfterDelivery(gateway, domain.clientActions.runCustomAction(req.firmId, req.actor, req.valid.params.customActionId, req.valid.body)),
   );
 
   return r;

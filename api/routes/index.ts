@@ -1,7 +1,7 @@
 // The v1 routers behind auth and idempotency (app.ts mounts them; client actions, which stream CSV and
 // start workflows, are mounted by app.ts itself).
 import { Router } from 'express';
-import type { Db } from '../../domain/db';
+import type { DomainServices } from '../../domain/services';
 import type { ItemsService } from '../../domain/items/items';
 import { userRoutes } from './users';
 import { itemRoutes } from './items';
@@ -13,8 +13,16 @@ import type { BulkActionsService } from '../../domain/bulk/bulk-actions';
 import { bulkActionRoutes } from './bulk-actions';
 import { templateRoutes } from './templates';
 
-export function v1Routes(db: Db, items: ItemsService, invitations: InvitationWorkflows, bulk: BulkActionsService): Router {
+export function v1Routes(domain: DomainServices, items: ItemsService, invitations: InvitationWorkflows, bulk: BulkActionsService): Router {
   const r = Router();
-  r.use(userRoutes(db), itemRoutes(items), auditRoutes(db), accountRoutes(db), contactRoutes(db, invitations), templateRoutes(db), bulkActionRoutes(bulk));
+  r.use(
+    userRoutes(domain),
+    itemRoutes(items),
+    auditRoutes(domain),
+    accountRoutes(domain),
+    contactRoutes(domain, invitations),
+    templateRoutes(domain),
+    bulkActionRoutes(bulk),
+  );
   return r;
 }

@@ -25,65 +25,64 @@ export async function listSection(db: Db, firmId: string, accountId: string, sec
   const after = (id?: string): { cursor?: { id: string }; skip?: number } => (id ? { cursor: { id }, skip: 1 } : {});
   const byAccount = { firmId, accountId };
   const desc = 'desc' as const;
-  let rows: { id: string | bigint }[];
-  let total: number;
-  let present: (r: any) => unknown;
+  const finish = <T extends { id: string | bigint }>([rows, total]: [T[], number], present: (r: T) => unknown): Page<unknown> => {
+    const page = rows.slice(0, limit);
+    return { items: page.map(present), total, nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null };
+  };
   switch (section) {
     case 'documents':
-      [rows, total] = await Promise.all([db.document.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }), db.document.count({ where: byAccount })]);
-      present = (d) => ({ id: d.id, name: d.name, createdAt: iso(d.createdAt) });
-      break;
+      return finish(
+        await Promise.all([db.document.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }), db.document.count({ where: byAccount })]),
+      (d) => ({ id: d.id, name: d.name, createdAt: iso(d.createdAt) }));
     case 'chat-threads': {
       const include = { messages: { orderBy: { createdAt: desc }, take: 1 } };
-      [rows, total] = await Promise.all([db.chatThread.findMany({ where: byAccount, include, orderBy: [{ updatedAt: desc }, { id: desc }], take, ...after(cursor) }), db.chatThread.count({ where: byAccount })]);
-      present = (t) => {
+      return finish(
+        await Promise.all([db.chatThread.findMany({ where: byAccount, include, orderBy: [{ updatedAt: desc }, { id: desc }], take, ...after(cursor) }), db.chatThread.count({ where: byAccount })]),
+      (t) => {
         const m = t.messages[0];
         return { id: t.id, subject: t.subject, status: t.status, updatedAt: iso(t.updatedAt), lastMessage: m ? { author: m.author, body: m.body.slice(0, 200), at: iso(m.createdAt) } : null };
-      };
-      break;
+      });
     }
     case 'signature-requests': {
       const where = { ...byAccount, status: 'pending' as const };
-      [rows, total] = await Promise.all([
+      return finish(
+        await Promise.all([
         db.signatureRequest.findMany({ where, include: { document: { select: { name: true } }, signers: true }, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }),
         db.signatureRequest.count({ where }),
-      ]);
-      present = (r) => ({ id: r.id, documentId: r.documentId, documentName: r.document.name, status: r.status, signers: r.signers.length, signed: r.signers.filter((s: { signedAt: Date | null }) => s.signedAt).length, createdAt: iso(r.createdAt) });
-      break;
+      ]),
+      (r) => ({ id: r.id, documentId: r.documentId, documentName: r.document.name, status: r.status, signers: r.signers.length, signed: r.signers.filter((s: { signedAt: Date | null }) => s.signedAt).length, createdAt: iso(r.createdAt) }));
     }
     case 'approval-requests': {
       const where = { ...byAccount, status: 'pending' as const };
-      [rows, total] = await Promise.all([
+      return finish(
+        await Promise.all([
         db.approvalRequest.findMany({ where, include: { document: { select: { name: true } } }, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }),
         db.approvalRequest.count({ where }),
-      ]);
-      present = (r) => ({ id: r.id, documentId: r.documentId, documentName: r.document.name, status: r.status, createdAt: iso(r.createdAt) });
-      break;
+      ]),
+      (r) => ({ id: r.id, documentId: r.documentId, documentName: r.document.name, status: r.status, createdAt: iso(r.createdAt) }));
     }
     case 'emails':
-      [rows, total] = await Promise.all([db.outboundEmail.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }), db.outboundEmail.count({ where: byAccount })]);
-      present = (e) => ({ id: e.id, to: e.toAddress, subject: e.subject, category: e.category, status: e.status, sentAt: iso(e.sentAt), createdAt: iso(e.createdAt) });
-      break;
+      return finish(
+        await Promise.all([db.outboundEmail.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }), db.outboundEmail.count({ where: byAccount })]),
+      (e) => ({ id: e.id, to: e.toAddress, subject: e.subject, category: e.category, status: e.status, sentAt: iso(e.sentAt), createdAt: iso(e.createdAt) }));
     case 'notes':
-      [rows, total] = await Promise.all([db.note.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }), db.note.count({ where: byAccount })]);
-      present = (n) => ({ id: n.id, authorId: n.authorId, contactId: n.contactId, body: n.body.slice(0, 500), createdAt: iso(n.createdAt) });
-      break;
+      return finish(
+        await Promise.all([db.note.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }), db.note.count({ where: byAccount })]),
+      (n) => ({ id: n.id, authorId: n.authorId, contactId: n.contactId, body: n.body.slice(0, 500), createdAt: iso(n.createdAt) }));
     case 'logins':
-      [rows, total] = await Promise.all([db.loginEvent.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }), db.loginEvent.count({ where: byAccount })]);
-      present = (l) => ({ id: l.id, contactEmailId: l.contactEmailId, at: iso(l.createdAt) });
-      break;
+      return finish(
+        await Promise.all([db.loginEvent.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }), db.loginEvent.count({ where: byAccount })]),
+      (l) => ({ id: l.id, contactEmailId: l.contactEmailId, at: iso(l.createdAt) }));
     case 'audit-events': {
       const before = cursor ? parseBigInt(cursor) : undefined;
-      [rows, total] = await Promise.all([
+      return finish(
+        await Promise.all([
         db.auditEvent.findMany({ where: { ...byAccount, ...(before !== undefined ? { id: { lt: before } } : {}) }, orderBy: { id: desc }, take }),
         db.auditEvent.count({ where: byAccount }),
-      ]);
-      present = (e) => ({ id: e.id.toString(), action: e.action, actorType: e.actorType, actorId: e.actorId, itemKind: e.itemKind, itemId: e.itemId, at: iso(e.createdAt) });
-      break;
+      ]),
+      (e) => ({ id: e.id.toString(), action: e.action, actorType: e.actorType, actorId: e.actorId, itemKind: e.itemKind, itemId: e.itemId, at: iso(e.createdAt) }));
     }
   }
-  const page = rows.slice(0, limit);
-  return { items: page.map(present), total, nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null };
 }
 
 function parseBigInt(cursor: string): bigint {
