@@ -5,6 +5,8 @@ import { Prisma, PrismaClient } from '../generated/prisma';
 export type Db = PrismaClient;
 /** The client inside an interactive transaction. */
 export type Tx = Prisma.TransactionClient;
+/** Either: for reads and writes that work inside or outside a transaction. */
+export type Queryable = Db | Tx;
 export { Prisma } from '../generated/prisma';
 
 export function createDb(databaseUrl: string, poolSize = 10): Db {

@@ -1,7 +1,7 @@
 // Who may see and change an account (SPEC §6): owner and admin always; an employee when on the
 // account's team or holding "view all accounts". Another firm's account is "not found", never
 // "forbidden", so ids of other firms do not leak; a same-firm account the user may not open is "forbidden".
-import type { Db } from '../../prisma/client';
+import type { Tx, Queryable } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { conflict, forbidden, notFound } from '../errors';
 
@@ -11,7 +11,6 @@ export interface Actor {
   canViewAllAccounts: boolean;
 }
 
-type Tx = Db | Prisma.TransactionClient;
 
 export const seesAllAccounts = (actor: Actor) => actor.role !== 'employee' || actor.canViewAllAccounts;
 
@@ -21,7 +20,7 @@ export function accountScope(firmId: string, actor: Actor): Prisma.AccountWhereI
 }
 
 /** Loads the account if the actor may open it: not found for no such account in the firm, forbidden for no right to it. */
-export async function requireAccountAccess(db: Tx, firmId: string, actor: Actor, accountId: string) {
+export async function requireAccountAccess(db: Queryable, firmId: string, actor: Actor, accountId: string) {
   const account = await db.account.findFirst({ where: { id: accountId, firmId } });
   if (!account) throw notFound('Account', accountId);
   if (seesAllAccounts(actor)) return account;
@@ -36,7 +35,7 @@ export async function requireAccountAccess(db: Tx, firmId: string, actor: Actor,
  * Locks the account row for the rest of the transaction (concurrent PATCHes of custom fields or team
  * would otherwise overwrite each other's read-merge-write) and refuses archived accounts, which are read-only.
  */
-export async function requireWritableAccount(tx: Prisma.TransactionClient, firmId: string, accountId: string) {
+export async function requireWritableAccount(tx: Tx, firmId: string, accountId: string) {
   await tx.$executeRaw`SELECT 1 FROM "Account" WHERE id = ${accountId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
   const account = await tx.account.findFirst({ where: { id: accountId, firmId } });
   if (!account) throw notFound('Account', accountId);

@@ -1,5 +1,6 @@
 // Accounts: create, update, the firm-scoped lookup every account route starts from, and the firm's tags.
-import type { Db } from '../../prisma/client';
+import type { Db, Tx, Queryable } from '../../prisma/client';
+import { isUniqueViolation } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { audit } from '../audit/audit';
 import { presentEmail } from '../contacts/email-view';
@@ -8,10 +9,9 @@ import { requireFirmUsers, setTeam } from './team';
 import { requireAccountAccess, requireWritableAccount, seesAllAccounts, type Actor } from '../access/access';
 import { conflict, invalid, notFound } from '../errors';
 
-type Tx = Prisma.TransactionClient;
 export type AccountType = 'individual' | 'company' | 'other';
 
-export async function requireAccount(db: Db | Prisma.TransactionClient, firmId: string, accountId: string) {
+export async function requireAccount(db: Queryable, firmId: string, accountId: string) {
   const account = await db.account.findFirst({ where: { id: accountId, firmId } });
   if (!account) throw notFound('Account', accountId);
   return account;
@@ -110,7 +110,7 @@ export async function createTag(db: Db, firmId: string, actorId: string, input: 
       return tag;
     });
   } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw conflict('tag-exists', 'Tag already exists', `The firm already has a tag named "${input.name}".`);
+    if (isUniqueViolation(err)) throw conflict('tag-exists', 'Tag already exists', `The firm already has a tag named "${input.name}".`);
     throw err;
   }
 }
@@ -139,7 +139,7 @@ export async function updateTag(db: Db, firmId: string, actorId: string, tagId: 
       return updated;
     });
   } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw conflict('tag-exists', 'Tag already exists', `The firm already has a tag named "${patch.name}".`);
+    if (isUniqueViolation(err)) throw conflict('tag-exists', 'Tag already exists', `The firm already has a tag named "${patch.name}".`);
     throw err;
   }
 }

@@ -1,12 +1,10 @@
 // An account's team: the firm users working on it (who, for employees, decides access), and the history
 // of who added or removed whom and when (AccountTeamChange), written with each change.
-import type { Db } from '../../prisma/client';
-import { Prisma } from '../../prisma/client';
+import type { Db, Tx } from '../../prisma/client';
 import { audit } from '../audit/audit';
 import { invalid, notFound } from '../errors';
 import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 
-type Tx = Prisma.TransactionClient;
 
 /** Fails as invalid, naming the field, unless every id is a user of this firm. */
 export async function requireFirmUsers(tx: Tx | Db, firmId: string, userIds: string[], field: string) {

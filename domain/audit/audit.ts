@@ -1,11 +1,10 @@
 // The audit trail: append-only, written in the same transaction as the change it records.
-import type { Db } from '../../prisma/client';
+import type { Db, Queryable } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import type { ItemKind } from '../../shared/reminder-types';
 import { requireAccountAccess, seesAllAccounts, type Actor } from '../access/access';
 import { forbidden } from '../errors';
 
-type Tx = Prisma.TransactionClient | Db;
 
 export interface AuditEntry {
   firmId: string;
@@ -20,7 +19,7 @@ export interface AuditEntry {
   data?: Prisma.InputJsonObject;
 }
 
-export async function audit(tx: Tx, e: AuditEntry): Promise<void> {
+export async function audit(tx: Queryable, e: AuditEntry): Promise<void> {
   await tx.auditEvent.create({
     data: {
       firmId: e.firmId,

@@ -1,6 +1,7 @@
 // Contacts, their emails (toggles and notification preferences) and account–contact links.
 // Every query is scoped by firm: another firm's ids are simply "not found".
-import type { Db } from '../../prisma/client';
+import type { Db, Tx, Queryable } from '../../prisma/client';
+import { isUniqueViolation } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { preferenceColumns, presentEmail, type Preferences } from './email-view';
 import { audit } from '../audit/audit';
@@ -9,15 +10,13 @@ import { validateCustomFields } from '../settings/custom-fields';
 import { createInvitation, noEffects, revokeOpenInvitations, type InvitationEffects, type InvitationWorkflows, type InviteOptions } from '../invitations/invitations';
 import { conflict, DomainError, invalid, notFound } from '../errors';
 
-export async function requireContact(db: Db | Prisma.TransactionClient, firmId: string, contactId: string) {
+export async function requireContact(db: Queryable, firmId: string, contactId: string) {
   const contact = await db.contact.findFirst({ where: { id: contactId, firmId } });
   if (!contact) throw notFound('Contact', contactId);
   return contact;
 }
 
-const uniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 const emailTaken = () => conflict('email-taken', 'Email address already in use', 'Another contact of this firm already has this email address.');
-type Tx = Prisma.TransactionClient;
 
 /**
  * A contact belongs to the accounts it is linked to: changing it needs access to one of them (or it is
@@ -95,7 +94,7 @@ export async function createContact(
       return { ...contact, emails: emails.map(presentEmail) };
     });
   } catch (err) {
-    if (uniqueViolation(err)) throw conflict('email-taken', 'Email address already in use', 'Another contact of this firm already has one of these email addresses.');
+    if (isUniqueViolation(err)) throw conflict('email-taken', 'Email address already in use', 'Another contact of this firm already has one of these email addresses.');
     throw err;
   }
   await wf.apply(effects);
@@ -171,7 +170,7 @@ export async function addContactEmail(db: Db, wf: InvitationWorkflows, firmId: s
       return presentEmail(row);
     });
   } catch (err) {
-    if (uniqueViolation(err)) throw emailTaken();
+    if (isUniqueViolation(err)) throw emailTaken();
     throw err;
   }
   await wf.apply(effects);
@@ -288,7 +287,7 @@ export async function updateContactEmail(db: Db, wf: InvitationWorkflows, firmId
     await wf.apply(effects);
     return result;
   } catch (err) {
-    if (uniqueViolation(err)) throw emailTaken();
+    if (isUniqueViolation(err)) throw emailTaken();
     throw err;
   }
 }

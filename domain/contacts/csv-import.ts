@@ -2,7 +2,7 @@
 // The file is read chunk by chunk and written in batches inside one transaction, so a file that turns out
 // not to be CSV halfway through changes nothing, and memory holds one batch plus the per-row report.
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../prisma/client';
+import type { Db, Tx } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { accountScope, type Actor } from '../access/access';
 import { audit } from '../audit/audit';
@@ -109,7 +109,7 @@ export async function importContacts(db: Db, firmId: string, actor: Actor, sourc
 }
 
 /** Writes one batch: a handful of statements whatever its size (createMany, one UPDATE … FROM VALUES). */
-async function writeBatch(tx: Prisma.TransactionClient, firmId: string, actor: Actor, importId: string, rows: Row[], report: RowReport[], totals: ImportReport['totals']) {
+async function writeBatch(tx: Tx, firmId: string, actor: Actor, importId: string, rows: Row[], report: RowReport[], totals: ImportReport['totals']) {
   const accountIds = [...new Set(rows.flatMap((r) => (r.accountId ? [r.accountId] : [])))];
   const allowed = new Set(
     accountIds.length ? (await tx.account.findMany({ where: { id: { in: accountIds }, ...accountScope(firmId, actor) }, select: { id: true } })).map((a) => a.id) : [],

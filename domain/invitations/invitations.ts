@@ -1,8 +1,7 @@
 // Portal invitations (SPEC §5): invite an email now or later, resend, accept with a single-use token,
 // revoke. The database holds the invitation and only the SHA-256 hash of its token; one Temporal workflow
 // per invitation (`invitation-<id>`) sleeps until the send time, emails the link and waits for the outcome.
-import type { Db } from '../../prisma/client';
-import { Prisma } from '../../prisma/client';
+import type { Db, Tx } from '../../prisma/client';
 import {
   INVITATION_EXPIRY_DAYS,
   invitationAcceptedSignal,
@@ -18,7 +17,6 @@ import { hashInvitationToken, newInvitationToken } from './token';
 import { audit } from '../audit/audit';
 import { conflict, DomainError, notFound, type ErrorKind } from '../errors';
 
-type Tx = Prisma.TransactionClient;
 
 export interface InvitationWorkflowsDeps {
   gateway: TemporalGateway;

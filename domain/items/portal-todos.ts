@@ -1,6 +1,5 @@
 // Portal to-dos: the client's list of pending items, newest (or most recently resent) first.
-import type { Db } from '../../prisma/client';
-import { Prisma } from '../../prisma/client';
+import type { Db, Queryable } from '../../prisma/client';
 import { notFound } from '../errors';
 
 export async function listTodos(db: Db, firmId: string, emailId: string) {
@@ -10,7 +9,7 @@ export async function listTodos(db: Db, firmId: string, emailId: string) {
   return todos.map((t) => ({ id: t.id, accountId: t.accountId, itemKind: t.itemKind, itemId: t.itemId, title: t.title, status: t.status, bumpedAt: t.bumpedAt.toISOString() }));
 }
 
-export async function closeTodos(tx: Db | Prisma.TransactionClient, itemKind: 'chat' | 'signature' | 'approval', itemId: string) {
+export async function closeTodos(tx: Queryable, itemKind: 'chat' | 'signature' | 'approval', itemId: string) {
   await tx.portalTodo.updateMany({ where: { itemKind, itemId, status: 'open' }, data: { status: 'done' } });
 }
 

@@ -1,13 +1,13 @@
 // Firm-defined custom fields of accounts and contacts: their definitions, and the check every write of
 // customFields values goes through (accounts here; contacts call validateCustomFields too).
 import { z } from 'zod';
-import type { Db } from '../../prisma/client';
+import type { Db, Tx, Queryable } from '../../prisma/client';
+import { isUniqueViolation } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { audit } from '../audit/audit';
 import { conflict, forbidden, invalid, invalidFields, notFound, type FieldError } from '../errors';
 import type { Actor } from '../access/access';
 
-type Tx = Db | Prisma.TransactionClient;
 export type CustomFieldEntity = 'account' | 'contact';
 export type CustomFieldType = 'text' | 'number' | 'date' | 'email' | 'select';
 export type CustomFieldValues = Record<string, unknown>;
@@ -42,7 +42,7 @@ export async function createCustomField(db: Db, firmId: string, actor: Actor, in
       return field;
     });
   } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+    if (isUniqueViolation(err)) {
       throw conflict('custom-field-exists', 'Custom field already exists', `The firm already has a ${input.entity} field with key "${input.key}".`);
     }
     throw err;
@@ -101,7 +101,7 @@ export async function updateCustomField(db: Db, firmId: string, actor: Actor, fi
  * checked against the definition it read (validateCustomFields takes no lock), so in that narrow window
  * a record may keep a dropped option; it then shows the value and must pick a valid one on its next save.
  */
-async function refuseOptionsInUse(tx: Prisma.TransactionClient, firmId: string, field: { entity: CustomFieldEntity; key: string; label: string }, options: string[]) {
+async function refuseOptionsInUse(tx: Tx, firmId: string, field: { entity: CustomFieldEntity; key: string; label: string }, options: string[]) {
   const inUse: string[] = [];
   for (const option of options) {
     const holding = { firmId, customFields: { path: [field.key], equals: option } };
@@ -133,7 +133,7 @@ const emailCheck = z.email();
  * an unknown key, a value of the wrong type or a missing required field is invalid, naming the field.
  * Returns the values to store (null values dropped, so null clears a field).
  */
-export async function validateCustomFields(db: Tx, firmId: string, entity: CustomFieldEntity, values: CustomFieldValues, fieldPrefix = 'body.customFields'): Promise<Prisma.InputJsonObject> {
+export async function validateCustomFields(db: Queryable, firmId: string, entity: CustomFieldEntity, values: CustomFieldValues, fieldPrefix = 'body.customFields'): Promise<Prisma.InputJsonObject> {
   const defs = await db.customFieldDefinition.findMany({ where: { firmId, entity } });
   const byKey = new Map(defs.map((d) => [d.key, d]));
   const errors: FieldError[] = [];

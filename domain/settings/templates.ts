@@ -1,14 +1,12 @@
 // Chat templates (the body of a bulk "send message") and folder templates (the folders a bulk "apply
 // folder template" creates). Names are unique per firm.
 import type { Db } from '../../prisma/client';
-import { Prisma } from '../../prisma/client';
+import { isUniqueViolation } from '../../prisma/client';
 import { audit } from '../audit/audit';
 import { conflict } from '../errors';
 import { requireAccountAccess, type Actor } from '../access/access';
 
 const nameTaken = (what: string, name: string) => conflict('template-exists', `${what} already exists`, `The firm already has a ${what.toLowerCase()} named "${name}".`);
-const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
-
 export async function createChatTemplate(db: Db, firmId: string, actorId: string, input: { name: string; body: string }) {
   try {
     return await db.$transaction(async (tx) => {

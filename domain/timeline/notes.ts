@@ -1,6 +1,6 @@
 // Notes on a contact or an account, their comments and participants (firm users emailed about the note
 // and every later comment). Actions with participants open a note too, so their discussion works the same.
-import type { Db } from '../../prisma/client';
+import type { Db, Tx } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import { requireAccountAccess } from '../access/access';
@@ -10,7 +10,6 @@ import { participantWorkflowId, type ClientActionEmail } from '../../shared/cont
 import type { EmailBatch } from './participant-emails';
 import { invalid, notFound } from '../errors';
 
-type Tx = Prisma.TransactionClient;
 
 /** Emails to send once the transaction has committed, under one business workflow id. */
 

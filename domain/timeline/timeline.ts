@@ -1,18 +1,16 @@
 // The activity timeline of a contact or an account (SPEC §7): its audit entries, newest first, with the
 // contact access rule that the timeline and every contact-scoped client action share.
-import type { Db } from '../../prisma/client';
-import { Prisma } from '../../prisma/client';
+import type { Db, Queryable } from '../../prisma/client';
 import { requireAccountAccess, seesAllAccounts, type Actor } from '../access/access';
 import { listAudit } from '../audit/audit';
 import { forbidden, notFound } from '../errors';
 
-type Tx = Db | Prisma.TransactionClient;
 
 /**
  * A contact is open to the actor when they see all accounts or are on the team of at least one account
  * the contact is linked to: not found for no such contact in the firm, forbidden for no right to it.
  */
-export async function requireContactAccess(db: Tx, firmId: string, actor: Actor, contactId: string) {
+export async function requireContactAccess(db: Queryable, firmId: string, actor: Actor, contactId: string) {
   const contact = await db.contact.findFirst({ where: { id: contactId, firmId }, include: { accounts: { select: { accountId: true } } } });
   if (!contact) throw notFound('Contact', contactId);
   if (seesAllAccounts(actor)) return contact;
