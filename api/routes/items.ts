@@ -2,15 +2,7 @@
 import { Router } from 'express';
 import { route, idParams } from '../route';
 import * as s from '../schemas/index';
-import { z } from 'zod';
 import type { ItemsService } from '../../domain/items/items';
-import type { ItemKind } from '../../shared/reminder-types';
-
-const KIND_BY_PATH: Record<z.infer<typeof s.itemKindPath>, ItemKind> = {
-  'chat-threads': 'chat',
-  'signature-requests': 'signature',
-  'approval-requests': 'approval',
-};
 
 
 // The domain checks the actor's rights on the account each item belongs to.
@@ -59,15 +51,14 @@ export function itemRoutes(items: ItemsService): Router {
   );
 
   // Reminders of any item kind
-  const itemParams = z.object({ kind: s.itemKindPath, itemId: z.uuid() });
-  route(r, { method: 'put', path: '/v1/:kind/:itemId/reminder-settings', tag: 'Reminders', summary: 'Change automatic reminders (on/off, days, count); applies to the running schedule', params: itemParams, body: s.reminderSettingsInput, response: s.reminderSettings, ...mut }, async (req) => {
-    return items.updateReminderSettings(req.firmId, req.actor, KIND_BY_PATH[req.valid.params.kind], req.valid.params.itemId, req.valid.body);
+  route(r, { method: 'put', path: '/v1/:kind/:itemId/reminder-settings', tag: 'Reminders', summary: 'Change automatic reminders (on/off, days, count); applies to the running schedule', params: s.itemParams, body: s.reminderSettingsInput, response: s.reminderSettings, ...mut }, async (req) => {
+    return items.updateReminderSettings(req.firmId, req.actor, s.KIND_BY_PATH[req.valid.params.kind], req.valid.params.itemId, req.valid.body);
   });
-  route(r, { method: 'post', path: '/v1/:kind/:itemId/resend', tag: 'Reminders', summary: 'Manual reminder: one more email, portal to-do to the top, audit entry', params: itemParams, body: s.resendBody, status: 202, ...mut }, async (req) => {
-    return items.resend(req.firmId, req.actor, KIND_BY_PATH[req.valid.params.kind], req.valid.params.itemId, req.valid.body);
+  route(r, { method: 'post', path: '/v1/:kind/:itemId/resend', tag: 'Reminders', summary: 'Manual reminder: one more email, portal to-do to the top, audit entry', params: s.itemParams, body: s.resendBody, status: 202, ...mut }, async (req) => {
+    return items.resend(req.firmId, req.actor, s.KIND_BY_PATH[req.valid.params.kind], req.valid.params.itemId, req.valid.body);
   });
-  route(r, { method: 'get', path: '/v1/:kind/:itemId/reminders', tag: 'Reminders', summary: 'Reminder state: status, reminders sent, next reminder time, and per email whether and why it is excluded', params: itemParams }, async (req) => {
-    return items.reminderState(req.firmId, req.actor, KIND_BY_PATH[req.valid.params.kind], req.valid.params.itemId);
+  route(r, { method: 'get', path: '/v1/:kind/:itemId/reminders', tag: 'Reminders', summary: 'Reminder state: status, reminders sent, next reminder time, and per email whether and why it is excluded', params: s.itemParams }, async (req) => {
+    return items.reminderState(req.firmId, req.actor, s.KIND_BY_PATH[req.valid.params.kind], req.valid.params.itemId);
   });
 
   return r;

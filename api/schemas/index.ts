@@ -1,5 +1,6 @@
 // Request and response schemas of the public API (validation and OpenAPI come from these).
 import { z } from 'zod';
+import type { ItemKind } from '../../shared/reminder-types';
 import { PREFERENCE_CATEGORIES } from '../../shared/recipients';
 import { REMINDER_LIMITS } from '../../shared/reminder-policy';
 import { cursorBefore, id, text } from './common';
@@ -104,6 +105,16 @@ export const auditQuery = z
   .strict();
 
 export const itemKindPath = z.enum(['chat-threads', 'signature-requests', 'approval-requests']);
+
+/** The item kind a path segment names. */
+export const KIND_BY_PATH: Record<z.infer<typeof itemKindPath>, ItemKind> = {
+  'chat-threads': 'chat',
+  'signature-requests': 'signature',
+  'approval-requests': 'approval',
+};
+
+/** `/v1/:kind/:itemId/...`: an item of any kind. */
+export const itemParams = z.object({ kind: itemKindPath, itemId: z.uuid() });
 
 
 export const contactEmailPatch = z
