@@ -16,6 +16,12 @@ beforeAll(() => ({ stack, firm } = ctx));
 
 const reminders = (address: string) => remindersTo(stack.smtp, address);
 
+/** A workflow's history as JSON with every payload decoded: what Temporal stores, not its base64. */
+async function decodedHistory(workflowId: string): Promise<string> {
+  const json = historyToJSON(await stack.client.workflow.getHandle(workflowId).fetchHistory());
+  return JSON.stringify(JSON.parse(json), (key, v) => (key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v));
+}
+
 async function listIds(query: string): Promise<string[]> {
   const ids: string[] = [];
   for await (const w of stack.client.workflow.list({ query })) ids.push(w.workflowId);
@@ -39,9 +45,25 @@ test('reminder workflows are findable by firm, account, item kind and item id, w
   const description = await stack.client.workflow.getHandle(id).describe();
   expect(await description.memo).toMatchObject({ firmId: firm.firmId, accountId: acc.accountId, itemKind: 'chat', itemId: t.body.id });
   // No personal data in what Temporal stores: the client's address appears nowhere in the history.
-  const history = historyToJSON(await stack.client.workflow.getHandle(id).fetchHistory());
+  const history = await decodedHistory(id);
   expect(history).not.toContain(acc.contacts[0].address);
   await maybeRecord('chat-remind-count-reached', id);
+});
+
+test('a manual resend message reaches the email and the database, never the workflow history', async () => {
+  const acc = await accountWithContacts(firm);
+  const [c] = acc.contacts;
+  const t = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Resend text', message: { body: 'hello' } });
+  const ref = `ref${Date.now()}`;
+  const message = `Please call us back, ${ref}`;
+  const r = await firm.call('POST', `/v1/chat-threads/${t.body.id}/resend`, { message });
+  expect(r.status).toBe(202);
+  const mail = await eventually(async () => reminders(c.address).find((m) => m.raw.includes(ref)), 10_000, 'resend email');
+  expect(mail).toBeTruthy();
+  expect(await stack.db.manualResend.findUnique({ where: { id: r.body.resendId } })).toMatchObject({ message });
+  const history = await decodedHistory(reminderWorkflowId('chat', t.body.id));
+  expect(history).toContain(r.body.resendId);
+  expect(history).not.toContain(ref);
 });
 
 test('a long-lived thread continues as new and still sends each reminder exactly once', async () => {
