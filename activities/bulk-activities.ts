@@ -27,23 +27,35 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
   return {
     /** The batch's accounts that still have no outcome, in snapshot order; none once a cancel was requested. */
     async loadBulkBatch(req: { bulkActionId: string; fromPosition: number; toPosition: number }): Promise<string[]> {
-      const action = await db.bulkAction.findUniqueOrThrow({ where: { id: req.bulkActionId }, select: { cancelRequestedAt: true } });
+      const action = await db.bulkAction.findUniqueOrThrow({
+        where: { id: req.bulkActionId },
+        select: { cancelRequestedAt: true },
+      });
       if (action.cancelRequestedAt) return [];
       const rows = await db.bulkActionOutcome.findMany({
-        where: { bulkActionId: req.bulkActionId, position: { gte: req.fromPosition, lt: req.toPosition }, outcome: null },
+        where: {
+          bulkActionId: req.bulkActionId,
+          position: { gte: req.fromPosition, lt: req.toPosition },
+          outcome: null,
+        },
         orderBy: { position: 'asc' },
         select: { accountId: true },
       });
       return rows.map((r) => r.accountId);
     },
 
-    async processBulkAccount(req: { bulkActionId: string; accountId: string; daySeconds: number }): Promise<BulkAccountResult> {
+    async processBulkAccount(req: {
+      bulkActionId: string;
+      accountId: string;
+      daySeconds: number;
+    }): Promise<BulkAccountResult> {
       const ctx = await contextOf(req.bulkActionId, req.daySeconds);
       try {
         return await runBulkAccount(db, target(req.daySeconds), ctx, req.accountId);
       } catch (err) {
         // The account fails at once, without retries that would only fail the same way.
-        if (isPermanentError(err)) throw ApplicationFailure.nonRetryable(err instanceof Error ? err.message : String(err), 'BulkAccountError');
+        if (isPermanentError(err))
+          throw ApplicationFailure.nonRetryable(err instanceof Error ? err.message : String(err), 'BulkAccountError');
         throw err;
       }
     },
@@ -53,7 +65,11 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
     },
 
     /** Makes any Temporal calls still pending (retried until Temporal answers), then closes the action. */
-    async finishBulkAction(req: { bulkActionId: string; cancelled: boolean; daySeconds: number }): Promise<{ status: BulkEndStatus; counts: BulkCounts }> {
+    async finishBulkAction(req: {
+      bulkActionId: string;
+      cancelled: boolean;
+      daySeconds: number;
+    }): Promise<{ status: BulkEndStatus; counts: BulkCounts }> {
       await applyAllPendingEffects(db, target(req.daySeconds), req.bulkActionId);
       return closeBulkAction(db, req.bulkActionId, { cancelled: req.cancelled });
     },

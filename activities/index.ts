@@ -7,5 +7,10 @@ import { createBulkActivities } from './bulk-activities';
 export type ActivityDeps = ReminderActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...createReminderActivities(deps), ...createInvitationActivities(deps), ...createParticipantActivities(deps), ...createBulkActivities(deps) };
+  return {
+    ...createReminderActivities(deps),
+    ...createInvitationActivities(deps),
+    ...createParticipantActivities(deps),
+    ...createBulkActivities(deps),
+  };
 }

@@ -51,7 +51,12 @@ export function createApp(deps: AppDeps) {
     req.id = req.get('x-request-id')?.slice(0, 100) || randomUUID();
     res.set('X-Request-Id', req.id);
     const start = Date.now();
-    res.on('finish', () => log.debug({ requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Date.now() - start }, 'request'));
+    res.on('finish', () =>
+      log.debug(
+        { requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Date.now() - start },
+        'request',
+      ),
+    );
     next();
   });
 

@@ -9,7 +9,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const unauthorized = (detail: string) => new Problem(401, 'unauthorized', 'Authentication required', detail);
 
-type Principal = { firmId: string; revoked: boolean; user: { id: string; role: 'owner' | 'admin' | 'employee'; canViewAllAccounts: boolean } | null };
+type Principal = {
+  firmId: string;
+  revoked: boolean;
+  user: { id: string; role: 'owner' | 'admin' | 'employee'; canViewAllAccounts: boolean } | null;
+};
 
 /**
  * Key and acting user are resolved in one query and remembered briefly: every API call needs them, and
@@ -25,13 +29,25 @@ export function authenticate(db: Db): RequestHandler {
     const cacheKey = `${hash}:${actorId}`;
     const hit = cache.get(cacheKey);
     if (hit && Date.now() - hit.at < PRINCIPAL_TTL_MS) return hit.principal;
-    const rows = await db.$queryRaw<{ firmId: string; revokedAt: Date | null; id: string | null; role: 'owner' | 'admin' | 'employee'; canViewAllAccounts: boolean | null }[]>`
+    const rows = await db.$queryRaw<
+      {
+        firmId: string;
+        revokedAt: Date | null;
+        id: string | null;
+        role: 'owner' | 'admin' | 'employee';
+        canViewAllAccounts: boolean | null;
+      }[]
+    >`
       SELECT k."firmId"::text AS "firmId", k."revokedAt", u.id::text AS id, u.role::text AS role, u."canViewAllAccounts"
       FROM "ApiKey" k LEFT JOIN "FirmUser" u ON u."firmId" = k."firmId" AND u.id = ${actorId}::uuid
       WHERE k.hash = ${hash}`;
     const row = rows[0];
     const principal: Principal | null = row
-      ? { firmId: row.firmId, revoked: row.revokedAt !== null, user: row.id ? { id: row.id, role: row.role, canViewAllAccounts: !!row.canViewAllAccounts } : null }
+      ? {
+          firmId: row.firmId,
+          revoked: row.revokedAt !== null,
+          user: row.id ? { id: row.id, role: row.role, canViewAllAccounts: !!row.canViewAllAccounts } : null,
+        }
       : null;
     if (cache.size >= PRINCIPAL_CACHE_MAX) cache.clear();
     cache.set(cacheKey, { at: Date.now(), principal });
@@ -43,16 +59,31 @@ export function authenticate(db: Db): RequestHandler {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) return next(unauthorized('Send the firm API key as "Authorization: Bearer <key>".'));
     const actor = req.get('x-acting-user') ?? '';
-    const principal = await resolve(hashApiKey(match[1]), UUID.test(actor) ? actor : '00000000-0000-0000-0000-000000000000');
+    const principal = await resolve(
+      hashApiKey(match[1]),
+      UUID.test(actor) ? actor : '00000000-0000-0000-0000-000000000000',
+    );
     if (!principal || principal.revoked) {
       res.set('WWW-Authenticate', 'Bearer');
       return next(unauthorized('The API key is unknown or revoked.'));
     }
     if (!UUID.test(actor)) {
-      return next(new Problem(400, 'acting-user-required', 'X-Acting-User header required', 'Name the firm user acting (their id) in the X-Acting-User header.', [{ field: 'headers.x-acting-user', message: 'must be a firm user id' }]));
+      return next(
+        new Problem(
+          400,
+          'acting-user-required',
+          'X-Acting-User header required',
+          'Name the firm user acting (their id) in the X-Acting-User header.',
+          [{ field: 'headers.x-acting-user', message: 'must be a firm user id' }],
+        ),
+      );
     }
     if (!principal.user) {
-      return next(new Problem(403, 'unknown-acting-user', 'Unknown acting user', 'X-Acting-User is not a user of this firm.', [{ field: 'headers.x-acting-user', message: 'not a user of this firm' }]));
+      return next(
+        new Problem(403, 'unknown-acting-user', 'Unknown acting user', 'X-Acting-User is not a user of this firm.', [
+          { field: 'headers.x-acting-user', message: 'not a user of this firm' },
+        ]),
+      );
     }
     req.firmId = principal.firmId;
     req.actorId = principal.user.id;

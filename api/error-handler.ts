@@ -20,7 +20,8 @@ export function problemBody(p: Problem, instance?: string) {
 }
 
 /** A domain error as the HTTP problem of its kind. */
-export const fromDomain = (err: DomainError): Problem => new Problem(STATUS_OF_KIND[err.kind], err.slug, err.title, err.detail, err.errors);
+export const fromDomain = (err: DomainError): Problem =>
+  new Problem(STATUS_OF_KIND[err.kind], err.slug, err.title, err.detail, err.errors);
 
 export function fromZod(err: ZodError, where: 'body' | 'query' | 'params' | 'headers'): Problem {
   const errors = err.issues.map((i) => ({ field: [where, ...i.path.map(String)].join('.'), message: i.message }));
@@ -34,7 +35,14 @@ export function fromZod(err: ZodError, where: 'body' | 'query' | 'params' | 'hea
 }
 
 export const notFoundRoute: RequestHandler = (req, _res, next) => {
-  next(new Problem(404, 'no-such-route', 'No such route', `${req.method} ${req.path} is not part of this API; see /openapi.json.`));
+  next(
+    new Problem(
+      404,
+      'no-such-route',
+      'No such route',
+      `${req.method} ${req.path} is not part of this API; see /openapi.json.`,
+    ),
+  );
 };
 
 /** What body-parser reports for a body it cannot read. */
@@ -48,12 +56,19 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (err instanceof Problem) problem = err;
     else if (err instanceof DomainError) problem = fromDomain(err);
     else if (err instanceof ZodError) problem = fromZod(err, 'body');
-    else if (parser?.type === 'entity.parse.failed') problem = new Problem(400, 'malformed-json', 'The body is not valid JSON', String(parser.message));
+    else if (parser?.type === 'entity.parse.failed')
+      problem = new Problem(400, 'malformed-json', 'The body is not valid JSON', String(parser.message));
     else if (parser?.type === 'entity.too.large') problem = new Problem(413, 'body-too-large', 'The body is too large');
-    else if (parser?.type === 'charset.unsupported' || parser?.type === 'encoding.unsupported') problem = new Problem(415, 'unsupported-encoding', 'Unsupported body encoding');
+    else if (parser?.type === 'charset.unsupported' || parser?.type === 'encoding.unsupported')
+      problem = new Problem(415, 'unsupported-encoding', 'Unsupported body encoding');
     else {
       log.error({ err, requestId: req.id }, 'unhandled error');
-      problem = new Problem(500, 'internal-error', 'Internal error', `Something went wrong; quote request id ${req.id} to support.`);
+      problem = new Problem(
+        500,
+        'internal-error',
+        'Internal error',
+        `Something went wrong; quote request id ${req.id} to support.`,
+      );
     }
     // A streamed answer (the CSV report) that fails halfway cannot change its status: cut it off, so the
     // client sees a broken download rather than a complete-looking one.

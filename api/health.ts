@@ -8,7 +8,12 @@ type Check = { ok: boolean; ms: number; error?: string };
 async function timed(fn: () => Promise<unknown>, timeoutMs = 3000): Promise<Check> {
   const start = Date.now();
   try {
-    await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs).unref())]);
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs).unref(),
+      ),
+    ]);
     return { ok: true, ms: Date.now() - start };
   } catch (err) {
     return { ok: false, ms: Date.now() - start, error: (err as Error).message };

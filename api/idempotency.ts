@@ -14,9 +14,15 @@ export function idempotency(db: Db): RequestHandler {
     const key = req.get('idempotency-key');
     if (!key || req.method === 'GET' || req.method === 'HEAD') return next();
     if (key.length > 200) {
-      return next(new Problem(400, 'invalid-idempotency-key', 'Idempotency-Key too long', 'Use at most 200 characters.', [{ field: 'headers.idempotency-key', message: 'at most 200 characters' }]));
+      return next(
+        new Problem(400, 'invalid-idempotency-key', 'Idempotency-Key too long', 'Use at most 200 characters.', [
+          { field: 'headers.idempotency-key', message: 'at most 200 characters' },
+        ]),
+      );
     }
-    const requestHash = createHash('sha256').update(JSON.stringify([req.method, req.path, req.body ?? null])).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify([req.method, req.path, req.body ?? null]))
+      .digest('hex');
     const id = { firmId: req.firmId, key };
     try {
       await db.idempotencyRecord.create({ data: { ...id, method: req.method, path: req.path, requestHash } });
@@ -25,15 +31,32 @@ export function idempotency(db: Db): RequestHandler {
       const prior = await db.idempotencyRecord.findUnique({ where: { firmId_key: id } });
       if (!prior) return next(new Problem(409, 'idempotency-key-in-use', 'Request in progress', 'Retry shortly.'));
       if (prior.requestHash !== requestHash) {
-        return next(new Problem(422, 'idempotency-key-reused', 'Idempotency-Key reused', 'This key was used for a different request; use a new key.'));
+        return next(
+          new Problem(
+            422,
+            'idempotency-key-reused',
+            'Idempotency-Key reused',
+            'This key was used for a different request; use a new key.',
+          ),
+        );
       }
       if (prior.status !== null) {
         res.set('Idempotent-Replayed', 'true');
         if (prior.body === null) return res.status(prior.status).end();
-        return res.status(prior.status).type(prior.status >= 400 ? 'application/problem+json' : 'application/json').send(JSON.stringify(prior.body));
+        return res
+          .status(prior.status)
+          .type(prior.status >= 400 ? 'application/problem+json' : 'application/json')
+          .send(JSON.stringify(prior.body));
       }
       if (Date.now() - prior.createdAt.getTime() < STALE_AFTER_MS) {
-        return next(new Problem(409, 'idempotency-key-in-use', 'A request with this Idempotency-Key is still in progress', 'Retry after it finishes.'));
+        return next(
+          new Problem(
+            409,
+            'idempotency-key-in-use',
+            'A request with this Idempotency-Key is still in progress',
+            'Retry after it finishes.',
+          ),
+        );
       }
       await db.idempotencyRecord.update({ where: { firmId_key: id }, data: { createdAt: new Date() } });
     }
@@ -45,7 +68,10 @@ export function idempotency(db: Db): RequestHandler {
       const done =
         status >= 400
           ? db.idempotencyRecord.delete({ where: { firmId_key: id } })
-          : db.idempotencyRecord.update({ where: { firmId_key: id }, data: { status, body: parseJson(body) ?? Prisma.DbNull } });
+          : db.idempotencyRecord.update({
+              where: { firmId_key: id },
+              data: { status, body: parseJson(body) ?? Prisma.DbNull },
+            });
       done.catch(() => undefined).finally(() => send(body));
       return res;
     };

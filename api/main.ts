@@ -13,8 +13,18 @@ async function main() {
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const db = createDb(config.databaseUrl);
   const mailer = createMailer(config.smtp);
-  const app = createApp({ db, temporal, mailer, log, taskQueue: config.temporal.taskQueue, reminderDaySeconds: config.reminderDaySeconds, bulkPacing: config.bulkPacing });
-  const server = app.listen(config.port, () => log.info(`API listening on http://localhost:${config.port} (docs at /docs)`));
+  const app = createApp({
+    db,
+    temporal,
+    mailer,
+    log,
+    taskQueue: config.temporal.taskQueue,
+    reminderDaySeconds: config.reminderDaySeconds,
+    bulkPacing: config.bulkPacing,
+  });
+  const server = app.listen(config.port, () =>
+    log.info(`API listening on http://localhost:${config.port} (docs at /docs)`),
+  );
 
   const shutdown = async () => {
     await db.$disconnect();

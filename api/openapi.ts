@@ -11,7 +11,10 @@ const problemSchema = {
     status: { type: 'integer' },
     detail: { type: 'string' },
     instance: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
 };
 
@@ -29,10 +32,29 @@ export function buildOpenApi(): Record<string, unknown> {
       parameters.push({ name, in: 'path', required: true, schema: jsonSchema(schema as z.ZodType, 'input') });
     }
     for (const [name, schema] of Object.entries(r.query?.shape ?? {})) {
-      parameters.push({ name, in: 'query', required: !(schema as z.ZodType).safeParse(undefined).success, schema: jsonSchema(schema as z.ZodType, 'input') });
+      parameters.push({
+        name,
+        in: 'query',
+        required: !(schema as z.ZodType).safeParse(undefined).success,
+        schema: jsonSchema(schema as z.ZodType, 'input'),
+      });
     }
-    if (!r.public) parameters.push({ name: 'X-Acting-User', in: 'header', required: true, schema: { type: 'string', format: 'uuid' }, description: 'Id of the firm user acting; recorded in the audit trail.' });
-    if (r.idempotent) parameters.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 }, description: 'A retried call with the same key returns the first result and does nothing again.' });
+    if (!r.public)
+      parameters.push({
+        name: 'X-Acting-User',
+        in: 'header',
+        required: true,
+        schema: { type: 'string', format: 'uuid' },
+        description: 'Id of the firm user acting; recorded in the audit trail.',
+      });
+    if (r.idempotent)
+      parameters.push({
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', maxLength: 200 },
+        description: 'A retried call with the same key returns the first result and does nothing again.',
+      });
     const status = String(r.status ?? (r.response ? 200 : 204));
     paths[path] ??= {};
     paths[path][r.method] = {
@@ -40,10 +62,17 @@ export function buildOpenApi(): Record<string, unknown> {
       tags: [r.tag],
       ...(r.public ? { security: [] } : {}),
       parameters,
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } } : {}),
+      ...(r.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } }
+        : {}),
       responses: {
-        [status]: r.response ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } } : { description: 'OK' },
-        default: { description: 'Error', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+        [status]: r.response
+          ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } }
+          : { description: 'OK' },
+        default: {
+          description: 'Error',
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        },
       },
     };
   }
@@ -52,12 +81,15 @@ export function buildOpenApi(): Record<string, unknown> {
     info: {
       title: 'Nudge API',
       version: '1.0.0',
-      description: 'Client records, durable reminders and bulk actions for accounting firms. Errors are application/problem+json.',
+      description:
+        'Client records, durable reminders and bulk actions for accounting firms. Errors are application/problem+json.',
     },
     servers: [{ url: '/' }],
     security: [{ firmApiKey: [] }],
     components: {
-      securitySchemes: { firmApiKey: { type: 'http', scheme: 'bearer', description: 'The firm API key (npm run firm:create).' } },
+      securitySchemes: {
+        firmApiKey: { type: 'http', scheme: 'bearer', description: 'The firm API key (npm run firm:create).' },
+      },
       schemas: { Problem: problemSchema },
     },
     paths,

@@ -7,7 +7,11 @@ import { fromZod } from './error-handler';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export interface RouteSpec<P extends z.ZodObject = z.ZodObject, Q extends z.ZodObject = z.ZodObject, B extends z.ZodType = z.ZodType> {
+export interface RouteSpec<
+  P extends z.ZodObject = z.ZodObject,
+  Q extends z.ZodObject = z.ZodObject,
+  B extends z.ZodType = z.ZodType,
+> {
   method: Method;
   /** Express path, e.g. /v1/chat-threads/:threadId/messages. */
   path: string;
@@ -38,19 +42,26 @@ export interface Valid<P = undefined, Q = undefined, B = undefined> {
 /** The request a handler gets: Express's, plus the validated parts. */
 export type ValidRequest<P = undefined, Q = undefined, B = undefined> = Request & { valid: Valid<P, Q, B> };
 
-export type Handler<P = undefined, Q = undefined, B = undefined> = (req: ValidRequest<P, Q, B>, res: Response) => Promise<unknown>;
+export type Handler<P = undefined, Q = undefined, B = undefined> = (
+  req: ValidRequest<P, Q, B>,
+  res: Response,
+) => Promise<unknown>;
 
 export const registeredRoutes: RouteSpec[] = [];
 
-export function route<P extends z.ZodObject | undefined = undefined, Q extends z.ZodObject | undefined = undefined, B extends z.ZodType | undefined = undefined>(
-  router: Router,
-  spec: RouteSpec & { params?: P; query?: Q; body?: B },
-  handler: Handler<P, Q, B>,
-): void {
+export function route<
+  P extends z.ZodObject | undefined = undefined,
+  Q extends z.ZodObject | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(router: Router, spec: RouteSpec & { params?: P; query?: Q; body?: B }, handler: Handler<P, Q, B>): void {
   if (!registeredRoutes.some((r) => r.method === spec.method && r.path === spec.path)) registeredRoutes.push(spec);
   router[spec.method](spec.path, async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const valid: Record<'params' | 'query' | 'body', unknown> = { params: undefined, query: undefined, body: undefined };
+      const valid: Record<'params' | 'query' | 'body', unknown> = {
+        params: undefined,
+        query: undefined,
+        body: undefined,
+      };
       for (const part of ['params', 'query', 'body'] as const) {
         const schema: z.ZodType | undefined = spec[part];
         if (!schema) continue;

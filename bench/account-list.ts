@@ -19,11 +19,22 @@ const USERS = 20;
 const TAGS = 30;
 
 const t0 = performance.now();
-const log = (msg: string) => console.log(`[account-list ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
+const log = (msg: string) =>
+  console.log(`[account-list ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
 
 async function seed(db: Db) {
-  const { firm, owner } = await createFirm(db, { name: 'Bench firm', owner: { email: 'owner@bench.test', name: 'Owner' } });
-  await db.firmUser.createMany({ data: Array.from({ length: USERS }, (_, i) => ({ firmId: firm.id, email: `emp${i}@bench.test`, name: `Employee ${i}`, role: 'employee' as const })) });
+  const { firm, owner } = await createFirm(db, {
+    name: 'Bench firm',
+    owner: { email: 'owner@bench.test', name: 'Owner' },
+  });
+  await db.firmUser.createMany({
+    data: Array.from({ length: USERS }, (_, i) => ({
+      firmId: firm.id,
+      email: `emp${i}@bench.test`,
+      name: `Employee ${i}`,
+      role: 'employee' as const,
+    })),
+  });
   await db.tag.createMany({ data: Array.from({ length: TAGS }, (_, i) => ({ firmId: firm.id, name: `Tag ${i}` })) });
   const users = await db.firmUser.findMany({ where: { firmId: firm.id, role: 'employee' }, orderBy: { email: 'asc' } });
   const tags = await db.tag.findMany({ where: { firmId: firm.id }, orderBy: { name: 'asc' } });
@@ -60,14 +71,22 @@ async function seed(db: Db) {
     FROM "Contact" c WHERE c."firmId" = ${f}::uuid`;
   await db.$executeRawUnsafe('ANALYZE');
   log('tags, team members, contacts and emails; analyzed');
-  return { firmId: f, owner: { id: owner.id, role: 'owner', canViewAllAccounts: false } as Actor, employee: { id: users[3].id, role: 'employee', canViewAllAccounts: false } as Actor, tagId: tags[7].id, memberId: users[5].id };
+  return {
+    firmId: f,
+    owner: { id: owner.id, role: 'owner', canViewAllAccounts: false } as Actor,
+    employee: { id: users[3].id, role: 'employee', canViewAllAccounts: false } as Actor,
+    tagId: tags[7].id,
+    memberId: users[5].id,
+  };
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function main() {
   const base = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname)) throw new Error(`the bench only talks to a local PostgreSQL, not ${base.hostname}`);
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname))
+    throw new Error(`the bench only talks to a local PostgreSQL, not ${base.hostname}`);
   base.pathname = `/nudge_bench_accounts_${Date.now()}_${process.pid}`;
   const url = base.toString();
   let db: Db | undefined;
@@ -75,7 +94,8 @@ async function main() {
     await db?.$disconnect().catch(() => undefined);
     await dropDatabase(url);
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   try {
     await ensureDatabase(url);
     await migrate(url, path.join(__dirname, '..', 'prisma', 'migrations'));
@@ -94,11 +114,17 @@ async function main() {
       ['owner, login=active', s.owner, { loginStatus: 'active' }],
       ['owner, login=offline, createdAt desc', s.owner, { loginStatus: 'offline', sort: 'createdAt', order: 'desc' }],
       ['owner, updatedAt desc', s.owner, { sort: 'updatedAt', order: 'desc' }],
-      ['owner, tag+company+login=active+search', s.owner, { tagId: s.tagId, type: 'company', loginStatus: 'active', search: 'a' }],
+      [
+        'owner, tag+company+login=active+search',
+        s.owner,
+        { tagId: s.tagId, type: 'company', loginStatus: 'active', search: 'a' },
+      ],
       [`employee (team scope, ${Math.round(ACCOUNTS / USERS)} accounts)`, s.employee, {}],
     ];
     console.log(`\n${ACCOUNTS} accounts; ${RUNS} runs × ${PAGES} pages of 50 per combination (ms per page)\n`);
-    console.log(`${'combination'.padEnd(44)} ${'rows'.padStart(6)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'first'.padStart(7)}`);
+    console.log(
+      `${'combination'.padEnd(44)} ${'rows'.padStart(6)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'first'.padStart(7)}`,
+    );
     for (const [name, actor, q] of combos) {
       const times: number[] = [];
       const firsts: number[] = [];
@@ -118,12 +144,16 @@ async function main() {
         }
       }
       if (process.env.BENCH_EXPLAIN) {
-        const plan = await db.$queryRaw<{ 'QUERY PLAN': string }[]>(Prisma.sql`EXPLAIN (ANALYZE, BUFFERS) ${accountPageSql(s.firmId, actor, { ...base50, ...q } as AccountListQuery)}`);
+        const plan = await db.$queryRaw<{ 'QUERY PLAN': string }[]>(
+          Prisma.sql`EXPLAIN (ANALYZE, BUFFERS) ${accountPageSql(s.firmId, actor, { ...base50, ...q } as AccountListQuery)}`,
+        );
         console.log(plan.map((r) => r['QUERY PLAN']).join('\n'));
       }
       times.sort((a, b) => a - b);
       firsts.sort((a, b) => a - b);
-      console.log(`${name.padEnd(44)} ${String(rows).padStart(6)} ${pct(times, 50).toFixed(1).padStart(7)} ${pct(times, 99).toFixed(1).padStart(7)} ${pct(firsts, 50).toFixed(1).padStart(7)}`);
+      console.log(
+        `${name.padEnd(44)} ${String(rows).padStart(6)} ${pct(times, 50).toFixed(1).padStart(7)} ${pct(times, 99).toFixed(1).padStart(7)} ${pct(firsts, 50).toFixed(1).padStart(7)}`,
+      );
     }
     console.log('');
   } finally {

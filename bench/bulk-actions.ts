@@ -55,8 +55,25 @@ import { BATCHES_PER_RUN, batchWorkflowId, bulkWorkflowId, type BulkPacing } fro
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import {
   cleanupOnExit,
-  ROOT, cpuDiff, cpuSample, createBenchDatabase, envBool, envInt, fmt, log, percentile, sleep, startTemporal, startWorkerProcess,
-  table, temporalDynamicConfig, temporalServerPid, trackStack, trackWorkerPid, type Cell, type WorkerProcess,
+  ROOT,
+  cpuDiff,
+  cpuSample,
+  createBenchDatabase,
+  envBool,
+  envInt,
+  fmt,
+  log,
+  percentile,
+  sleep,
+  startTemporal,
+  startWorkerProcess,
+  table,
+  temporalDynamicConfig,
+  temporalServerPid,
+  trackStack,
+  trackWorkerPid,
+  type Cell,
+  type WorkerProcess,
 } from './support';
 import { nudgeKey } from './reminder-lateness';
 
@@ -66,9 +83,13 @@ const ACTION_KINDS: ActionKind[] = ['manage_tags', 'send_message'];
 function envActions(): ActionKind[] {
   const raw = process.env.BENCH_BULK_ACTIONS;
   if (raw === undefined || raw.trim() === '') return ACTION_KINDS;
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = list.find((a) => !ACTION_KINDS.includes(a as ActionKind));
-  if (bad) throw new Error(`BENCH_BULK_ACTIONS: unknown action ${JSON.stringify(bad)} (known: ${ACTION_KINDS.join(', ')})`);
+  if (bad)
+    throw new Error(`BENCH_BULK_ACTIONS: unknown action ${JSON.stringify(bad)} (known: ${ACTION_KINDS.join(', ')})`);
   return list as ActionKind[];
 }
 
@@ -76,7 +97,10 @@ const pacing: BulkPacing = {
   batchSize: Math.max(1, envInt('BENCH_BULK_BATCH', DEFAULT_BULK_PACING.batchSize)),
   concurrentBatches: Math.max(1, envInt('BENCH_BULK_CONCURRENT_BATCHES', DEFAULT_BULK_PACING.concurrentBatches)),
   accountConcurrency: Math.max(1, envInt('BENCH_BULK_ACCOUNT_CONCURRENCY', DEFAULT_BULK_PACING.accountConcurrency)),
-  batchesPerRun: Math.max(1, envInt('BENCH_BULK_BATCHES_PER_RUN', DEFAULT_BULK_PACING.batchesPerRun ?? BATCHES_PER_RUN)),
+  batchesPerRun: Math.max(
+    1,
+    envInt('BENCH_BULK_BATCHES_PER_RUN', DEFAULT_BULK_PACING.batchesPerRun ?? BATCHES_PER_RUN),
+  ),
 };
 
 const config = {
@@ -130,8 +154,10 @@ interface HistoryStats {
 }
 
 type HistoryEvents = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events'];
-const countEvents = (events: HistoryEvents, attr: 'workflowTaskTimedOutEventAttributes' | 'workflowTaskFailedEventAttributes' | 'markerRecordedEventAttributes') =>
-  (events ?? []).filter((e) => e[attr]).length;
+const countEvents = (
+  events: HistoryEvents,
+  attr: 'workflowTaskTimedOutEventAttributes' | 'workflowTaskFailedEventAttributes' | 'markerRecordedEventAttributes',
+) => (events ?? []).filter((e) => e[attr]).length;
 
 interface RunResult {
   action: ActionKind;
@@ -227,7 +253,10 @@ async function main() {
     };
 
     // The firm, its owner (sees every account), a chat template per message run, a tag per set and per run.
-    const { firm, owner } = await createFirm(db, { name: 'Bench Bulk Firm', owner: { email: `owner-${randomUUID()}@firm.bench`, name: 'Bench Owner' } });
+    const { firm, owner } = await createFirm(db, {
+      name: 'Bench Bulk Firm',
+      owner: { email: `owner-${randomUUID()}@firm.bench`, name: 'Bench Owner' },
+    });
     const actor: Actor = { id: owner.id, role: owner.role, canViewAllAccounts: owner.canViewAllAccounts };
     const firmId = firm.id;
     const gateway = createTemporalGateway({ client, taskQueue });
@@ -235,7 +264,12 @@ async function main() {
     // Same service, a task queue nobody polls: the plain loop's row and snapshot, its workflow never runs.
     const unpolledQueue = `bench-bulk-unpolled-${randomUUID()}`;
     const unpolledGateway = createTemporalGateway({ client, taskQueue: unpolledQueue });
-    const unpolledService = createBulkActionsService({ db, gateway: unpolledGateway, daySeconds: config.daySeconds, pacing: config.pacing });
+    const unpolledService = createBulkActionsService({
+      db,
+      gateway: unpolledGateway,
+      daySeconds: config.daySeconds,
+      pacing: config.pacing,
+    });
     const effectTarget: BulkEffectTarget = { gateway, daySeconds: config.daySeconds };
     // The plain loop's closing step is the workflow's own last activity, run here in an activity context.
     const loopActivities = createBulkActivities({ db, temporal: client });
@@ -243,7 +277,15 @@ async function main() {
 
     const newTag = async (name: string) => (await db.tag.create({ data: { firmId, name } })).id;
     const newTemplate = async (name: string) =>
-      (await db.chatTemplate.create({ data: { firmId, name: `${name}: news for {{accountName}}`, body: 'Dear {{accountName}}, {{firmName}} has news for you. Please read it in the portal.' } })).id;
+      (
+        await db.chatTemplate.create({
+          data: {
+            firmId,
+            name: `${name}: news for {{accountName}}`,
+            body: 'Dear {{accountName}}, {{firmName}} has news for you. Please read it in the portal.',
+          },
+        })
+      ).id;
 
     /** `n` accounts named `<label> 0000001…`, each with one contact, one email (login active, notify on) and the set's tag. */
     const seedSet = async (label: string, n: number): Promise<string> => {
@@ -290,7 +332,12 @@ async function main() {
       }
     };
 
-    const waitForMails = async (bulkActionId: string, startEpoch: number, finishEpoch: number, n: number): Promise<MailStats> => {
+    const waitForMails = async (
+      bulkActionId: string,
+      startEpoch: number,
+      finishEpoch: number,
+      n: number,
+    ): Promise<MailStats> => {
       const rows = await db.$queryRaw<{ threadId: string }[]>`
         SELECT result->>'threadId' AS "threadId" FROM "BulkActionOutcome"
         WHERE "bulkActionId" = ${bulkActionId}::uuid AND outcome = 'done' AND result ? 'threadId'`;
@@ -333,7 +380,8 @@ async function main() {
       const workflowId = bulkWorkflowId(bulkActionId);
       const runs: { runId: string; start: number }[] = [];
       for (let attempt = 0; attempt < 20 && !runs.length; attempt++) {
-        for await (const r of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: r.runId, start: r.startTime.getTime() });
+        for await (const r of client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+          runs.push({ runId: r.runId, start: r.startTime.getTime() });
         if (!runs.length) await sleep(250); // visibility is eventually consistent
       }
       runs.sort((a, b) => a.start - b.start);
@@ -350,12 +398,28 @@ async function main() {
       const batches = Math.ceil(total / config.pacing.batchSize);
       let picks: number[];
       if (batches <= config.historyAll) picks = Array.from({ length: batches }, (_, i) => i);
-      else picks = [...new Set([0, 1, Math.floor(batches / 4), Math.floor(batches / 2), Math.floor((3 * batches) / 4), batches - 2, batches - 1])].filter((b) => b >= 0 && b < batches);
+      else
+        picks = [
+          ...new Set([
+            0,
+            1,
+            Math.floor(batches / 4),
+            Math.floor(batches / 2),
+            Math.floor((3 * batches) / 4),
+            batches - 2,
+            batches - 1,
+          ]),
+        ].filter((b) => b >= 0 && b < batches);
       const sampled = [];
       for (const b of picks) {
         const handle = client.workflow.getHandle(batchWorkflowId(bulkActionId, b));
         const [h, d] = await Promise.all([handle.fetchHistory(), handle.describe()]);
-        sampled.push({ batch: b, events: h.events?.length ?? 0, bytes: d.historySize ?? NaN, markers: countEvents(h.events, 'markerRecordedEventAttributes') });
+        sampled.push({
+          batch: b,
+          events: h.events?.length ?? 0,
+          bytes: d.historySize ?? NaN,
+          markers: countEvents(h.events, 'markerRecordedEventAttributes'),
+        });
         taskTimeouts += countEvents(h.events, 'workflowTaskTimedOutEventAttributes');
         taskFailures += countEvents(h.events, 'workflowTaskFailedEventAttributes');
       }
@@ -377,7 +441,13 @@ async function main() {
     };
 
     // (a) The workflow: start through the service, poll the row every 250 ms until it is no longer running.
-    const viaWorkflow = async (action: ActionKind, setTag: string, n: number, label: string, withHistories: boolean): Promise<RunResult> => {
+    const viaWorkflow = async (
+      action: ActionKind,
+      setTag: string,
+      n: number,
+      label: string,
+      withHistories: boolean,
+    ): Promise<RunResult> => {
       const body = await bodyOf(action, setTag, label);
       const cpu0 = cpuSample();
       const startEpoch = Date.now();
@@ -397,7 +467,9 @@ async function main() {
           lastLog = performance.now();
           const c = await countBulkOutcomes(db, row.id);
           const s = (performance.now() - t0) / 1000;
-          log(`  ${label}: ${c.total - c.pending}/${c.total} accounts after ${fmt(s)} s (${fmt((c.total - c.pending) / s)}/s)`);
+          log(
+            `  ${label}: ${c.total - c.pending}/${c.total} accounts after ${fmt(s)} s (${fmt((c.total - c.pending) / s)}/s)`,
+          );
         }
         await sleep(250);
       }
@@ -405,22 +477,44 @@ async function main() {
       const finishEpoch = Date.now();
       const cpu = cpuOf(cpu0, cpuSample());
       const counts = await countBulkOutcomes(db, row.id);
-      const result: RunResult = { action, way: 'workflow', bulkActionId: row.id, accounts: row.total, seconds, counts, status, timedOut, cpu };
-      log(`${label}: ${status} in ${fmt(seconds, 2)} s = ${fmt(row.total / seconds)} accounts/s (${countsText(counts)})`);
+      const result: RunResult = {
+        action,
+        way: 'workflow',
+        bulkActionId: row.id,
+        accounts: row.total,
+        seconds,
+        counts,
+        status,
+        timedOut,
+        cpu,
+      };
+      log(
+        `${label}: ${status} in ${fmt(seconds, 2)} s = ${fmt(row.total / seconds)} accounts/s (${countsText(counts)})`,
+      );
       if (action === 'send_message') result.mails = await waitForMails(row.id, startEpoch, finishEpoch, n);
       if (withHistories && !timedOut) result.histories = await historiesOf(row.id, row.total);
       return result;
     };
 
     // (b) The plain loop: the same start on an unpolled queue, then runBulkAccount per account in this process.
-    const viaLoop = async (action: ActionKind, setTag: string, n: number, label: string, lanes: number): Promise<RunResult> => {
+    const viaLoop = async (
+      action: ActionKind,
+      setTag: string,
+      n: number,
+      label: string,
+      lanes: number,
+    ): Promise<RunResult> => {
       const body = await bodyOf(action, setTag, label);
       const cpu0 = cpuSample();
       const startEpoch = Date.now();
       const t0 = performance.now();
       const row = await unpolledService.start(firmId, actor, body);
       const contextOf = bulkContextCache(db); // as the activity does: read once, refreshed every 10 s
-      const pending = await db.bulkActionOutcome.findMany({ where: { bulkActionId: row.id, outcome: null }, orderBy: { position: 'asc' }, select: { accountId: true } });
+      const pending = await db.bulkActionOutcome.findMany({
+        where: { bulkActionId: row.id, outcome: null },
+        orderBy: { position: 'asc' },
+        select: { accountId: true },
+      });
       const tLoop = performance.now();
       let next = 0;
       let failed = 0;
@@ -439,18 +533,39 @@ async function main() {
       };
       await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, pending.length)) }, lane));
       const loopSeconds = (performance.now() - tLoop) / 1000;
-      await loopActivityEnv.run(loopActivities.finishBulkAction, { bulkActionId: row.id, cancelled: false, daySeconds: config.daySeconds });
+      await loopActivityEnv.run(loopActivities.finishBulkAction, {
+        bulkActionId: row.id,
+        cancelled: false,
+        daySeconds: config.daySeconds,
+      });
       const seconds = (performance.now() - t0) / 1000;
       const finishEpoch = Date.now();
       const cpu = cpuOf(cpu0, cpuSample());
       // Its workflow never ran (nobody polls that queue); end it so nothing can ever pick it up.
-      await client.workflow.getHandle(bulkWorkflowId(row.id)).terminate('benchmark plain loop: processed without the workflow').catch(() => undefined);
-      const status = (await db.bulkAction.findUniqueOrThrow({ where: { id: row.id }, select: { status: true } })).status;
+      await client.workflow
+        .getHandle(bulkWorkflowId(row.id))
+        .terminate('benchmark plain loop: processed without the workflow')
+        .catch(() => undefined);
+      const status = (await db.bulkAction.findUniqueOrThrow({ where: { id: row.id }, select: { status: true } }))
+        .status;
       const counts = await countBulkOutcomes(db, row.id);
       if (failed) log(`${label}: ${failed} accounts failed, first: ${firstError}`);
       const way: Way = lanes > 1 ? 'loop-conc' : 'loop-seq';
-      const result: RunResult = { action, way, bulkActionId: row.id, accounts: row.total, seconds, loopSeconds, counts, status, timedOut: false, cpu };
-      log(`${label}: ${status} in ${fmt(seconds, 2)} s = ${fmt(row.total / seconds)} accounts/s; the loop alone ${fmt(loopSeconds, 2)} s (${countsText(counts)})`);
+      const result: RunResult = {
+        action,
+        way,
+        bulkActionId: row.id,
+        accounts: row.total,
+        seconds,
+        loopSeconds,
+        counts,
+        status,
+        timedOut: false,
+        cpu,
+      };
+      log(
+        `${label}: ${status} in ${fmt(seconds, 2)} s = ${fmt(row.total / seconds)} accounts/s; the loop alone ${fmt(loopSeconds, 2)} s (${countsText(counts)})`,
+      );
       if (action === 'send_message') result.mails = await waitForMails(row.id, startEpoch, finishEpoch, n);
       return result;
     };
@@ -458,18 +573,23 @@ async function main() {
     // 1. Workflow vs plain loop, per action, each way on its own account set.
     const ways: Way[] = ['workflow', 'loop-seq', ...(config.concurrentLoop ? (['loop-conc'] as Way[]) : [])];
     const runWay = (way: Way, action: ActionKind, setTag: string, n: number, label: string, measured = true) =>
-      way === 'workflow' ? viaWorkflow(action, setTag, n, label, measured) : viaLoop(action, setTag, n, label, way === 'loop-seq' ? 1 : config.lanes);
+      way === 'workflow'
+        ? viaWorkflow(action, setTag, n, label, measured)
+        : viaLoop(action, setTag, n, label, way === 'loop-seq' ? 1 : config.lanes);
     if (config.accounts > 0 && config.actions.length) {
       const t = performance.now();
       const sets = new Map<Way, string>();
       for (const way of ways) sets.set(way, await seedSet(`bench ${way}`, config.accounts));
       const warmTag = config.warmup > 0 ? await seedSet('bench warmup', config.warmup) : undefined;
       await db.$executeRawUnsafe('ANALYZE');
-      log(`seeded ${ways.length} × ${config.accounts}${warmTag ? ` + ${config.warmup} warm-up` : ''} accounts in ${fmt((performance.now() - t) / 1000)} s`);
+      log(
+        `seeded ${ways.length} × ${config.accounts}${warmTag ? ` + ${config.warmup} warm-up` : ''} accounts in ${fmt((performance.now() - t) / 1000)} s`,
+      );
       await startWorker();
 
       if (warmTag) {
-        for (const action of config.actions) for (const way of ways) await runWay(way, action, warmTag, config.warmup, `warm-up ${action} ${way}`, false);
+        for (const action of config.actions)
+          for (const way of ways) await runWay(way, action, warmTag, config.warmup, `warm-up ${action} ${way}`, false);
         log('warm-up done');
       }
       for (const action of config.actions) {
@@ -478,11 +598,15 @@ async function main() {
           log(`${label}: ${config.accounts} accounts`);
           const r = await runWay(way, action, sets.get(way)!, config.accounts, label);
           results.push(r);
-          if (r.mails) log(`${label}: notification emails ${r.mails.received}/${r.mails.expected}, duplicates ${r.mails.duplicates}, last one ${fmt(r.mails.lastAfterStartS)} s after the start (${fmt(r.mails.lastAfterFinishS)} s after processing ended)`);
+          if (r.mails)
+            log(
+              `${label}: notification emails ${r.mails.received}/${r.mails.expected}, duplicates ${r.mails.duplicates}, last one ${fmt(r.mails.lastAfterStartS)} s after the start (${fmt(r.mails.lastAfterFinishS)} s after processing ended)`,
+            );
         }
         const wf = results.find((r) => r.action === action && r.way === 'workflow');
         const seq = results.find((r) => r.action === action && r.way === 'loop-seq');
-        if (wf && seq) log(`${action}: workflow / sequential plain loop = ${fmt(wf.seconds / seq.seconds, 2)} (goal ≤ 1.5)`);
+        if (wf && seq)
+          log(`${action}: workflow / sequential plain loop = ${fmt(wf.seconds / seq.seconds, 2)} (goal ≤ 1.5)`);
       }
       comparisonWorkerPeak = await stopWorker();
     }
@@ -511,7 +635,9 @@ async function main() {
     mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench', 'results', 'bulk-actions.md'), report);
     console.log('\n' + report);
-    log(`${exitCode ? 'failed' : 'done'} after ${fmt(totalSeconds)} s; report written to bench/results/bulk-actions.md`);
+    log(
+      `${exitCode ? 'failed' : 'done'} after ${fmt(totalSeconds)} s; report written to bench/results/bulk-actions.md`,
+    );
     await runCleanup();
   }
   process.exit(exitCode);
@@ -525,7 +651,8 @@ function countsText(c: BulkCounts): string {
   return `${c.done} done, ${c.skipped} skipped, ${c.failed} failed${c.notReached ? `, ${c.notReached} not reached` : ''}${c.pending ? `, ${c.pending} pending` : ''}`;
 }
 
-const cpuText = (c: RunResult['cpu']) => `${fmt(c.worker)} / ${fmt(c.temporal)} / ${fmt(c.postgres)} / ${fmt(c.bench)} / ${fmt(c.others)}`;
+const cpuText = (c: RunResult['cpu']) =>
+  `${fmt(c.worker)} / ${fmt(c.temporal)} / ${fmt(c.postgres)} / ${fmt(c.bench)} / ${fmt(c.others)}`;
 
 function historyText(h: HistoryStats | undefined): { parent: string; batches: string; tasks: string } {
   if (!h) return { parent: '—', batches: '—', tasks: '—' };
@@ -552,7 +679,19 @@ function comparisonTable(rs: RunResult[]): string {
     `${r.status}: ${countsText(r.counts)}`,
     cpuText(r.cpu),
   ]);
-  return table(['action', 'way', 'accounts', 's start → finished', 'accounts/s', 'plain loop alone s (accounts/s)', 'outcome', 'CPU s worker / Temporal / PostgreSQL / bench / other'], rows);
+  return table(
+    [
+      'action',
+      'way',
+      'accounts',
+      's start → finished',
+      'accounts/s',
+      'plain loop alone s (accounts/s)',
+      'outcome',
+      'CPU s worker / Temporal / PostgreSQL / bench / other',
+    ],
+    rows,
+  );
 }
 
 function ratioTable(rs: RunResult[]): string {
@@ -564,7 +703,12 @@ function ratioTable(rs: RunResult[]): string {
       const loop = rs.find((r) => r.action === action && r.way === way);
       if (!loop) continue;
       const ratio = wf.seconds / loop.seconds;
-      rows.push([action, `workflow / ${wayLabel(way)}`, fmt(ratio, 2), way === 'loop-seq' ? (ratio <= 1.5 ? 'met (≤ 1.5)' : 'NOT met (≤ 1.5)') : '(for reference)']);
+      rows.push([
+        action,
+        `workflow / ${wayLabel(way)}`,
+        fmt(ratio, 2),
+        way === 'loop-seq' ? (ratio <= 1.5 ? 'met (≤ 1.5)' : 'NOT met (≤ 1.5)') : '(for reference)',
+      ]);
     }
   }
   return table(['action', 'time ratio', 'value', 'goal'], rows);
@@ -575,17 +719,46 @@ function mailTable(rs: RunResult[]): string {
     .filter((r) => r.mails)
     .map((r) => {
       const m = r.mails!;
-      return [wayLabel(r.way), m.expected, `${m.received}${m.complete ? '' : ' (incomplete)'}`, m.duplicates, fmt(m.lastAfterStartS), fmt(m.lastAfterFinishS), fmt(m.received / m.lastAfterStartS)];
+      return [
+        wayLabel(r.way),
+        m.expected,
+        `${m.received}${m.complete ? '' : ' (incomplete)'}`,
+        m.duplicates,
+        fmt(m.lastAfterStartS),
+        fmt(m.lastAfterFinishS),
+        fmt(m.received / m.lastAfterStartS),
+      ];
     });
-  return table(['send message: way', 'expected', 'received', 'duplicates', 'last email s after start', 's after processing ended', 'emails/s overall'], rows);
+  return table(
+    [
+      'send message: way',
+      'expected',
+      'received',
+      'duplicates',
+      'last email s after start',
+      's after processing ended',
+      'emails/s overall',
+    ],
+    rows,
+  );
 }
 
 function historyTable(rs: RunResult[]): string {
-  const rows: Cell[][] = rs.filter((r) => r.histories).map((r) => {
-    const h = historyText(r.histories);
-    return [`${r.action} (${r.accounts} accounts)`, h.parent, h.batches, h.tasks];
-  });
-  return table(['workflow run', 'parent `bulk-<id>`', 'batch children `bulk-<id>-batch-<n>`', 'workflow tasks (parent runs + those batches)'], rows);
+  const rows: Cell[][] = rs
+    .filter((r) => r.histories)
+    .map((r) => {
+      const h = historyText(r.histories);
+      return [`${r.action} (${r.accounts} accounts)`, h.parent, h.batches, h.tasks];
+    });
+  return table(
+    [
+      'workflow run',
+      'parent `bulk-<id>`',
+      'batch children `bulk-<id>-batch-<n>`',
+      'workflow tasks (parent runs + those batches)',
+    ],
+    rows,
+  );
 }
 
 function bigTable(b: BigResult): string {
@@ -597,9 +770,18 @@ function bigTable(b: BigResult): string {
     ['total s (start → finished)', fmt(r.seconds, 1)],
     ['accounts/s', fmt(r.accounts / r.seconds)],
     ['parent history', h.parent],
-    ...(r.histories?.parentRuns.length ? [['parent runs: events each', r.histories.parentRuns.map((p) => p.events).join(', ')] as Cell[]] : []),
+    ...(r.histories?.parentRuns.length
+      ? [['parent runs: events each', r.histories.parentRuns.map((p) => p.events).join(', ')] as Cell[]]
+      : []),
     ['batch children', h.batches],
-    ...(r.histories ? [['sampled batches: events (local-activity markers)', r.histories.sampled.map((s) => `#${s.batch}: ${s.events} (${s.markers})`).join(', ')] as Cell[]] : []),
+    ...(r.histories
+      ? [
+          [
+            'sampled batches: events (local-activity markers)',
+            r.histories.sampled.map((s) => `#${s.batch}: ${s.events} (${s.markers})`).join(', '),
+          ] as Cell[],
+        ]
+      : []),
     ['workflow tasks (parent runs + sampled batches)', h.tasks],
     ['worker peak RSS MiB (VmHWM)', fmt(b.workerPeakRssMiB, 0)],
     ['CPU s worker / Temporal / PostgreSQL / bench / other', cpuText(r.cpu)],
@@ -608,7 +790,14 @@ function bigTable(b: BigResult): string {
   return table(['big manage tags (workflow only)', 'value'], rows);
 }
 
-function renderReport(startedAt: Date, totalSeconds: number, rs: RunResult[], big: BigResult | undefined, comparisonWorkerPeak: number, failed: boolean): string {
+function renderReport(
+  startedAt: Date,
+  totalSeconds: number,
+  rs: RunResult[],
+  big: BigResult | undefined,
+  comparisonWorkerPeak: number,
+  failed: boolean,
+): string {
   const p = config.pacing;
   const lines = [
     '# Bulk actions benchmark',
@@ -617,16 +806,25 @@ function renderReport(startedAt: Date, totalSeconds: number, rs: RunResult[], bi
     '',
     '## Settings',
     '',
-    table(['setting', 'value'], [
-      ['BENCH_BULK_ACCOUNTS (per way and action)', config.accounts],
-      ['BENCH_BULK_BIG', config.big || '— (skipped)'],
-      ['actions', config.actions.join(', ')],
-      ['pacing: batch size / concurrent batches / accounts at once per batch / batches per run', `${p.batchSize} / ${p.concurrentBatches} / ${p.accountConcurrency} / ${p.batchesPerRun ?? BATCHES_PER_RUN}`],
-      ['plain loop lanes (concurrent variant)', config.concurrentLoop ? config.lanes : '— (off)'],
-      ['warm-up accounts (unmeasured)', config.warmup],
-      ['worker Prisma pool / maxConcurrentActivityTaskExecutions', `${config.workerPool} / ${config.workerActivities}`],
-      ['Temporal dev-server dynamic config', config.temporalDc.join('; ') || '(defaults)'],
-    ]),
+    table(
+      ['setting', 'value'],
+      [
+        ['BENCH_BULK_ACCOUNTS (per way and action)', config.accounts],
+        ['BENCH_BULK_BIG', config.big || '— (skipped)'],
+        ['actions', config.actions.join(', ')],
+        [
+          'pacing: batch size / concurrent batches / accounts at once per batch / batches per run',
+          `${p.batchSize} / ${p.concurrentBatches} / ${p.accountConcurrency} / ${p.batchesPerRun ?? BATCHES_PER_RUN}`,
+        ],
+        ['plain loop lanes (concurrent variant)', config.concurrentLoop ? config.lanes : '— (off)'],
+        ['warm-up accounts (unmeasured)', config.warmup],
+        [
+          'worker Prisma pool / maxConcurrentActivityTaskExecutions',
+          `${config.workerPool} / ${config.workerActivities}`,
+        ],
+        ['Temporal dev-server dynamic config', config.temporalDc.join('; ') || '(defaults)'],
+      ],
+    ),
     '',
   ];
   if (rs.length) {
@@ -638,12 +836,13 @@ function renderReport(startedAt: Date, totalSeconds: number, rs: RunResult[], bi
       '',
       comparisonTable(rs),
       '',
-      'CPU: the worker process, our Temporal dev server, PostgreSQL (our database\'s backends and the shared writers), this process (the API service and the plain loop) and every other process on the machine (not ours: a high figure means the machine was shared).',
+      "CPU: the worker process, our Temporal dev server, PostgreSQL (our database's backends and the shared writers), this process (the API service and the plain loop) and every other process on the machine (not ours: a high figure means the machine was shared).",
       '',
       ratioTable(rs),
       '',
     );
-    if (rs.some((r) => r.mails)) lines.push('### Send message: notification emails (one per account expected)', '', mailTable(rs), '');
+    if (rs.some((r) => r.mails))
+      lines.push('### Send message: notification emails (one per account expected)', '', mailTable(rs), '');
     if (rs.some((r) => r.histories)) lines.push('### Workflow histories', '', historyTable(rs), '');
     lines.push(`Worker peak RSS during the comparison runs: ${fmt(comparisonWorkerPeak, 0)} MiB.`, '');
   }

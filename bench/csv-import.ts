@@ -34,14 +34,18 @@ async function* csv(rows: number, accountId: string, tag: string): AsyncGenerato
 
 async function main() {
   const base = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname)) throw new Error(`the bench only talks to a local PostgreSQL, not ${base.hostname}`);
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname))
+    throw new Error(`the bench only talks to a local PostgreSQL, not ${base.hostname}`);
   base.pathname = `/nudge_bench_csv_${Date.now()}_${process.pid}`;
   const url = base.toString();
   await ensureDatabase(url);
   const db = createDb(url);
   try {
     await migrate(url, path.join(__dirname, '..', 'prisma', 'migrations'));
-    const { firm, owner } = await createFirm(db, { name: 'Bench firm', owner: { email: `owner-${randomUUID()}@bench.test`, name: 'Bench Owner' } });
+    const { firm, owner } = await createFirm(db, {
+      name: 'Bench firm',
+      owner: { email: `owner-${randomUUID()}@bench.test`, name: 'Bench Owner' },
+    });
     const account = await db.account.create({ data: { firmId: firm.id, name: 'Bench Co', type: 'company' } });
     const actor = { id: owner.id, role: owner.role, canViewAllAccounts: owner.canViewAllAccounts };
     const before = peakRssMiB();

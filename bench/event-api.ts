@@ -18,7 +18,17 @@ import { hashApiKey } from '../domain/firms/api-keys';
 import { createFirm } from '../domain/firms/firms';
 import { firmMessagePostedSignal } from '../shared/contracts/item-reminder';
 import { itemReminderStart } from '../shared/contracts/item-reminder';
-import { fmt, log, percentile, profileCpu, runLoad, seedClients, sleep, type LoadResult, type WorkerProcess } from './support';
+import {
+  fmt,
+  log,
+  percentile,
+  profileCpu,
+  runLoad,
+  seedClients,
+  sleep,
+  type LoadResult,
+  type WorkerProcess,
+} from './support';
 
 export interface EventApiOptions {
   events: number;
@@ -162,7 +172,10 @@ function normalizeSql(sql: string): string {
 
 export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions): Promise<EventApiResult> {
   const { seedDb, client } = ctx;
-  const { firm, owner, apiKey } = await createFirm(seedDb, { name: 'Bench Event Firm', owner: { email: `owner-${randomUUID()}@firm.bench`, name: 'Bench Owner' } });
+  const { firm, owner, apiKey } = await createFirm(seedDb, {
+    name: 'Bench Event Firm',
+    owner: { email: `owner-${randomUUID()}@firm.bench`, name: 'Bench Owner' },
+  });
   const idleQueue = `bench-idle-${randomUUID()}`;
   const workerQueue = `bench-event-worker-${randomUUID()}`;
   const silent = pino({ level: 'silent' });
@@ -170,12 +183,17 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
   // One thread per message, each on its own account with one linked contact.
   const perRound = Math.ceil(o.events / o.rounds);
   const apiModes = 1 + (o.withIdempotencyKey ? 1 : 0);
-  const threadCount = o.warmup + perRound * o.rounds * apiModes + (o.withWorker ? o.workerEvents : 0) + 3 * o.profileEvents;
+  const threadCount =
+    o.warmup + perRound * o.rounds * apiModes + (o.withWorker ? o.workerEvents : 0) + 3 * o.profileEvents;
   const seedStart = performance.now();
   const clients = await seedClients(seedDb, firm.id, threadCount, 'evt');
   const threads = clients.map((c) => ({ id: randomUUID(), accountId: c.accountId }));
   for (let i = 0; i < threads.length; i += 5000) {
-    await seedDb.chatThread.createMany({ data: threads.slice(i, i + 5000).map((t) => ({ id: t.id, firmId: firm.id, accountId: t.accountId, subject: 'Bench thread' })) });
+    await seedDb.chatThread.createMany({
+      data: threads
+        .slice(i, i + 5000)
+        .map((t) => ({ id: t.id, firmId: firm.id, accountId: t.accountId, subject: 'Bench thread' })),
+    });
   }
   log(`event API: seeded ${threadCount} accounts/contacts/threads in ${fmt((performance.now() - seedStart) / 1000)} s`);
   let nextThread = 0;
@@ -214,13 +232,23 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
     const item = { firmId: firm.id, accountId: randomUUID(), kind: 'chat' as const, itemId: randomUUID() };
     const start = itemReminderStart(item, 86_400);
     const { input, searchAttributes, memo } = start;
-    return { taskQueue, workflowId: `bench-raw-${item.itemId}`, args: [input], typedSearchAttributes: searchAttributes, memo };
+    return {
+      taskQueue,
+      workflowId: `bench-raw-${item.itemId}`,
+      args: [input],
+      typedSearchAttributes: searchAttributes,
+      memo,
+    };
   };
   const rawStart = async () => {
     await client.workflow.start('itemReminderWorkflow', rawOptions(idleQueue));
   };
   const rawSignalWithStart = async () => {
-    await client.workflow.signalWithStart('itemReminderWorkflow', { ...rawOptions(idleQueue), signal: firmMessagePostedSignal, signalArgs: [{ messageId: randomUUID() }] });
+    await client.workflow.signalWithStart('itemReminderWorkflow', {
+      ...rawOptions(idleQueue),
+      signal: firmMessagePostedSignal,
+      signalArgs: [{ messageId: randomUUID() }],
+    });
   };
 
   // Warm-up (JIT, gRPC channel, pool connections); not measured.
@@ -246,7 +274,10 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
     add(RAW_SWS, await runLoad(perRound, o.concurrency, o.timeLimitMs, () => rawSignalWithStart()));
     if (o.withIdempotencyKey) {
       const ti = takeThreads(perRound);
-      add(API_IDEM, await runLoad(perRound, o.concurrency, o.timeLimitMs, (i) => post(idleUrl, ti[i].id, `bench-${ti[i].id}`)));
+      add(
+        API_IDEM,
+        await runLoad(perRound, o.concurrency, o.timeLimitMs, (i) => post(idleUrl, ti[i].id, `bench-${ti[i].id}`)),
+      );
     }
     log(`event API: round ${round + 1}/${o.rounds} done`);
   }
@@ -271,7 +302,11 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
       }
     },
   };
-  const profClient = new Client({ connection: client.connection, namespace: client.options.namespace, interceptors: { workflow: [timing] } });
+  const profClient = new Client({
+    connection: client.connection,
+    namespace: client.options.namespace,
+    interceptors: { workflow: [timing] },
+  });
   const profUrl = await listen(idleQueue, inst.db, profClient);
   const profile: ProfileRow[] = [];
   let statements: { sql: string; perRequest: number }[] = [];
@@ -303,7 +338,10 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
       otherMs: meanTotal - dbMs - poolWaitMs - temporalMs,
       cpuMsPerReq: (r.cpuSelf * 1000) / n,
     });
-    if (c === 1) statements = [...s.sql.entries()].map(([sql, k]) => ({ sql, perRequest: k / n })).sort((a, b) => b.perRequest - a.perRequest);
+    if (c === 1)
+      statements = [...s.sql.entries()]
+        .map(([sql, k]) => ({ sql, perRequest: k / n }))
+        .sort((a, b) => b.perRequest - a.perRequest);
   }
   log(`event API: profiled pass done`);
 
@@ -326,12 +364,27 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
     return { what, cpuMs: (r.cpuSelf * 1000) / Math.max(1, r.ops), p50: percentile(r.latencies, 50) };
   };
   const statementCost = [
-    await micro('Prisma apiKey.findUnique({ where: { hash } })', () => apiDb.apiKey.findUnique({ where: { hash }, select: { firmId: true, revokedAt: true } })),
-    await micro('Prisma $queryRaw (same SELECT)', () => apiDb.$queryRaw`SELECT "firmId", "revokedAt" FROM "ApiKey" WHERE "hash" = ${hash}`),
-    await micro('pg Pool.query (same SELECT)', () => pgPool.query('SELECT "firmId", "revokedAt" FROM "ApiKey" WHERE "hash" = $1', [hash])),
-    await micro('Prisma auditEvent.create', () => apiDb.auditEvent.create({ data: { firmId: firm.id, actorId: owner.id, actorType: 'firm_user', action: 'bench.noop', data: {} }, select: { id: true } })),
+    await micro('Prisma apiKey.findUnique({ where: { hash } })', () =>
+      apiDb.apiKey.findUnique({ where: { hash }, select: { firmId: true, revokedAt: true } }),
+    ),
+    await micro(
+      'Prisma $queryRaw (same SELECT)',
+      () => apiDb.$queryRaw`SELECT "firmId", "revokedAt" FROM "ApiKey" WHERE "hash" = ${hash}`,
+    ),
+    await micro('pg Pool.query (same SELECT)', () =>
+      pgPool.query('SELECT "firmId", "revokedAt" FROM "ApiKey" WHERE "hash" = $1', [hash]),
+    ),
+    await micro('Prisma auditEvent.create', () =>
+      apiDb.auditEvent.create({
+        data: { firmId: firm.id, actorId: owner.id, actorType: 'firm_user', action: 'bench.noop', data: {} },
+        select: { id: true },
+      }),
+    ),
     await micro('pg Pool.query (same INSERT)', () =>
-      pgPool.query('INSERT INTO "AuditEvent" ("firmId", "actorId", "actorType", "action", "data") VALUES ($1, $2, $3, $4, $5) RETURNING "id"', [firm.id, owner.id, 'firm_user', 'bench.noop', '{}']),
+      pgPool.query(
+        'INSERT INTO "AuditEvent" ("firmId", "actorId", "actorType", "action", "data") VALUES ($1, $2, $3, $4, $5) RETURNING "id"',
+        [firm.id, owner.id, 'firm_user', 'bench.noop', '{}'],
+      ),
     ),
   ];
   await pgPool.end();
@@ -346,13 +399,19 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
       const tw = takeThreads(o.workerEvents);
       const t0 = performance.now();
       const r = await runLoad(o.workerEvents, o.concurrency, o.timeLimitMs, (i) => post(workerUrl, tw[i].id));
-      modes.push({ name: 'API POST /messages, worker running', result: r, note: 'worker sends the notifications meanwhile' });
+      modes.push({
+        name: 'API POST /messages, worker running',
+        result: r,
+        note: 'worker sends the notifications meanwhile',
+      });
       // Wait (bounded) until the worker has sent every notification: its sustained notification rate.
       const ids = tw.map((t) => t.id);
       const deadline = performance.now() + Math.max(60_000, o.workerEvents * 200);
       let sent = 0;
       for (;;) {
-        sent = await seedDb.reminderDispatch.count({ where: { itemKind: 'chat', kind: 'notification', itemId: { in: ids } } });
+        sent = await seedDb.reminderDispatch.count({
+          where: { itemKind: 'chat', kind: 'notification', itemId: { in: ids } },
+        });
         if (sent >= r.ops || performance.now() > deadline) break;
         await sleep(250);
       }

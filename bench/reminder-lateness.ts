@@ -19,7 +19,20 @@ import { createItemsService } from '../domain/items/items';
 import { createReminderWorkflows } from '../domain/items/reminder-workflows';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import type { CapturedMail, SmtpCapture } from '../test/support/smtp-capture';
-import { cpuDiff, cpuSample, threadCpu, type CpuCategory, fmt, log, percentile, readVmHwmMiB, runLoad, seedClients, sleep, type WorkerProcess } from './support';
+import {
+  cpuDiff,
+  cpuSample,
+  threadCpu,
+  type CpuCategory,
+  fmt,
+  log,
+  percentile,
+  readVmHwmMiB,
+  runLoad,
+  seedClients,
+  sleep,
+  type WorkerProcess,
+} from './support';
 
 export interface LatenessOptions {
   n: number;
@@ -85,7 +98,8 @@ export interface LatenessResult {
   activityRetries: number;
 }
 
-const KEY_RE = /^reminder-(chat|signature|approval)-([0-9a-f-]{36}):(.*):(notification|reminder|manual):(\d+|[0-9a-f-]{36}):([0-9a-f-]{36})$/;
+const KEY_RE =
+  /^reminder-(chat|signature|approval)-([0-9a-f-]{36}):(.*):(notification|reminder|manual):(\d+|[0-9a-f-]{36}):([0-9a-f-]{36})$/;
 
 /** X-Nudge-Key from the raw message, unfolding continuation lines (the capture's own parse does not). */
 export function nudgeKey(m: CapturedMail): string | null {
@@ -116,18 +130,35 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
   }
 
   async function measure(): Promise<LatenessResult> {
-    const { firm, owner } = await createFirm(db, { name: `Bench Reminder Firm ${n}`, owner: { email: `owner-${randomUUID()}@firm.bench`, name: 'Bench Owner' } });
+    const { firm, owner } = await createFirm(db, {
+      name: `Bench Reminder Firm ${n}`,
+      owner: { email: `owner-${randomUUID()}@firm.bench`, name: 'Bench Owner' },
+    });
     const CAL_MAX = 3000; // calibration items at most (they are time-bounded)
     const t = performance.now();
     const clients = await seedClients(db, firm.id, n + CAL_MAX, `rem${n}`);
-    const docs = clients.map((c, i) => ({ id: randomUUID(), firmId: firm.id, accountId: c.accountId, name: `Engagement letter ${i}` }));
+    const docs = clients.map((c, i) => ({
+      id: randomUUID(),
+      firmId: firm.id,
+      accountId: c.accountId,
+      name: `Engagement letter ${i}`,
+    }));
     for (let i = 0; i < docs.length; i += 5000) await db.document.createMany({ data: docs.slice(i, i + 5000) });
-    log(`reminders N=${n}: seeded ${n + CAL_MAX} accounts/contacts/documents in ${fmt((performance.now() - t) / 1000)} s`);
+    log(
+      `reminders N=${n}: seeded ${n + CAL_MAX} accounts/contacts/documents in ${fmt((performance.now() - t) / 1000)} s`,
+    );
 
     const services = new Map<number, ReturnType<typeof createItemsService>>();
     const serviceFor = (daySeconds: number) => {
       let s = services.get(daySeconds);
-      if (!s) services.set(daySeconds, (s = createItemsService(db, createReminderWorkflows({ gateway: createTemporalGateway({ client, taskQueue: queue }), daySeconds }))));
+      if (!s)
+        services.set(
+          daySeconds,
+          (s = createItemsService(
+            db,
+            createReminderWorkflows({ gateway: createTemporalGateway({ client, taskQueue: queue }), daySeconds }),
+          )),
+        );
       return s;
     };
     const notified = () => db.reminderDispatch.count({ where: { firmId: firm.id, kind: 'notification' } });
@@ -160,7 +191,9 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
       while (calStarted - calNotified > o.maxOutstanding && performance.now() - calBegin < calMs) await sleep(20);
       calStarted++;
       const startedAt = Date.now();
-      const r = await calSvc.requestApproval(firm.id, owner, docs[n + i].id, { reminders: { enabled: false, intervalDays: 1, count: 1 } });
+      const r = await calSvc.requestApproval(firm.id, owner, docs[n + i].id, {
+        reminders: { enabled: false, intervalDays: 1, count: 1 },
+      });
       calStarts.set(r.id, startedAt);
     });
     calibrating = false;
@@ -169,16 +202,23 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     const to = samples[samples.length - 1];
     const calRate = to && from && to.t > from.t ? (to.k - from.k) / ((to.t - from.t) / 1000) : cal.ops / (calMs / 1000);
     await waitNotified(cal.ops, 120_000);
-    const calRows = await db.reminderDispatch.findMany({ where: { firmId: firm.id, kind: 'notification' }, select: { itemId: true, createdAt: true } });
+    const calRows = await db.reminderDispatch.findMany({
+      where: { firmId: firm.id, kind: 'notification' },
+      select: { itemId: true, createdAt: true },
+    });
     const steadyFrom = Date.now() - (performance.now() - (calBegin + calMs / 3));
     const lagMs = percentile(
-      calRows.filter((r) => (calStarts.get(r.itemId) ?? 0) >= steadyFrom).map((r) => r.createdAt.getTime() - calStarts.get(r.itemId)!),
+      calRows
+        .filter((r) => (calStarts.get(r.itemId) ?? 0) >= steadyFrom)
+        .map((r) => r.createdAt.getTime() - calStarts.get(r.itemId)!),
       50,
     );
     const estSeedS = n / Math.max(0.1, calRate);
     const L = o.windowSeconds * 1000;
     const paced = estSeedS * 1.15 <= o.windowSeconds;
-    log(`reminders N=${n}: calibration ${cal.ops} items, steady ${fmt(calRate)}/s (request→notification p50 ${fmt(lagMs, 0)} ms); ${paced ? 'pacing creation over the window' : `creating as fast as possible (~${fmt(estSeedS, 0)} s)`}`);
+    log(
+      `reminders N=${n}: calibration ${cal.ops} items, steady ${fmt(calRate)}/s (request→notification p50 ${fmt(lagMs, 0)} ms); ${paced ? 'pacing creation over the window' : `creating as fast as possible (~${fmt(estSeedS, 0)} s)`}`,
+    );
 
     // The due window [W, W + L]; item i is due at W + L·i/n.
     const now0 = Date.now();
@@ -209,7 +249,8 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
         const at = now0 + (L * b * batchSize) / n; // item i is created a day before it is due
         if (at > Date.now()) await sleep(at - Date.now());
       }
-      while (started - notifiedCount > o.maxOutstanding && performance.now() - seedStart < seedDeadlineMs) await sleep(50);
+      while (started - notifiedCount > o.maxOutstanding && performance.now() - seedStart < seedDeadlineMs)
+        await sleep(50);
       started++;
       let day = dayOfBatch.get(b);
       if (day === undefined) {
@@ -218,7 +259,9 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
         dayOfBatch.set(b, day);
       }
       const t = performance.now();
-      const r = await serviceFor(day).requestApproval(firm.id, owner, docs[i].id, { reminders: { enabled: true, intervalDays: 1, count: 1 } });
+      const r = await serviceFor(day).requestApproval(firm.id, owner, docs[i].id, {
+        reminders: { enabled: true, intervalDays: 1, count: 1 },
+      });
       createLatencies.push(performance.now() - t);
       dayOfItem.set(r.id, day);
     });
@@ -228,10 +271,15 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     if (seed.errors) log(`reminders N=${n}: ${seed.errors} creations failed, first: ${seed.firstError}`);
     const all = await waitNotified(cal.ops + seed.ops, Math.max(120_000, n * 30));
     const seedEnd = Date.now();
-    log(`reminders N=${n}: created ${seed.ops} items in ${fmt(seedSeconds)} s (${fmt(seed.ops / seedSeconds)}/s), ${all - cal.ops} notified`);
+    log(
+      `reminders N=${n}: created ${seed.ops} items in ${fmt(seedSeconds)} s (${fmt(seed.ops / seedSeconds)}/s), ${all - cal.ops} notified`,
+    );
 
     // Due times from the notification dispatch rows.
-    const notes = await db.reminderDispatch.findMany({ where: { firmId: firm.id, kind: 'notification' }, select: { itemId: true, createdAt: true } });
+    const notes = await db.reminderDispatch.findMany({
+      where: { firmId: firm.id, kind: 'notification' },
+      select: { itemId: true, createdAt: true },
+    });
     const due = new Map<string, number>();
     for (const r of notes) {
       const day = dayOfItem.get(r.itemId);
@@ -240,7 +288,9 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     const dues = [...due.values()];
     const firstDue = Math.min(...dues);
     const lastDue = Math.max(...dues);
-    log(`reminders N=${n}: ${due.size} reminders due between +${fmt((firstDue - seedEnd) / 1000)} s and +${fmt((lastDue - seedEnd) / 1000)} s from now`);
+    log(
+      `reminders N=${n}: ${due.size} reminders due between +${fmt((firstDue - seedEnd) / 1000)} s and +${fmt((lastDue - seedEnd) / 1000)} s from now`,
+    );
 
     // Collect reminder emails until all arrived or the grace period after the last due time ran out.
     const received = new Map<string, { at: number; copies: number; itemId: string }>();
@@ -275,7 +325,11 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     const cpu1 = cpuSample();
     const threads1 = threadCpu(worker.pid);
     const workerProfile = o.profileWorker ? await worker.profileStop() : [];
-    const threadSecs = [...threads1].map(([tid, x]) => ({ tid, name: x.name, secs: x.secs - (threads0.get(tid)?.secs ?? 0) }));
+    const threadSecs = [...threads1].map(([tid, x]) => ({
+      tid,
+      name: x.name,
+      secs: x.secs - (threads0.get(tid)?.secs ?? 0),
+    }));
     const mainThread = threadSecs.find((x) => x.tid === worker.pid)?.secs ?? NaN;
     const otherThreads = threadSecs.filter((x) => x.tid !== worker.pid).sort((a, b) => b.secs - a.secs);
     const self1 = process.cpuUsage(self0);
@@ -291,7 +345,10 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     }
     const duplicateCopies = [...received.values()].reduce((a, r) => a + r.copies - 1, 0);
     const duplicateDispatches = [...byItem.values()].reduce((a, s) => a + s.size - 1, 0);
-    const reminderRows = await db.reminderDispatch.findMany({ where: { firmId: firm.id, kind: 'reminder' }, select: { itemId: true, createdAt: true } });
+    const reminderRows = await db.reminderDispatch.findMany({
+      where: { firmId: firm.id, kind: 'reminder' },
+      select: { itemId: true, createdAt: true },
+    });
     const rowAt = new Map(reminderRows.map((r) => [r.itemId, r.createdAt.getTime()]));
     const dispatchLag: number[] = [];
     const send: number[] = [];
@@ -303,8 +360,14 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     }
     const sample = [...received.values()].filter((r) => rowAt.has(r.itemId));
     const step = Math.max(1, sample.length / Math.max(1, o.historySamples));
-    const picked = Array.from({ length: Math.min(sample.length, o.historySamples) }, (_, k) => sample[Math.floor(k * step)]);
-    const hist = await historyBreakdown(client, picked.map((r) => ({ itemId: r.itemId, due: due.get(r.itemId)!, row: rowAt.get(r.itemId)!, received: r.at })));
+    const picked = Array.from(
+      { length: Math.min(sample.length, o.historySamples) },
+      (_, k) => sample[Math.floor(k * step)],
+    );
+    const hist = await historyBreakdown(
+      client,
+      picked.map((r) => ({ itemId: r.itemId, due: due.get(r.itemId)!, row: rowAt.get(r.itemId)!, received: r.at })),
+    );
     const days = [...dayOfBatch.values()];
     const cpuSeconds: Record<string, number> = { bench: (self1.user + self1.system) / 1e6, ...cpuDiff(cpu0, cpu1) };
     return {
@@ -351,8 +414,19 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
  * From each sampled workflow's history: due → timer fired → workflow task started → completed (activity
  * scheduled) → activity started → dispatch row written → email received.
  */
-async function historyBreakdown(client: Client, items: { itemId: string; due: number; row: number; received: number }[]) {
-  const names = ['due → fire time of the timer as armed', 'armed fire time → timer fired', 'timer fired → workflow task started', 'workflow task started → completed', 'activity scheduled → started', 'activity started → dispatch row', 'dispatch row → SMTP receipt'];
+async function historyBreakdown(
+  client: Client,
+  items: { itemId: string; due: number; row: number; received: number }[],
+) {
+  const names = [
+    'due → fire time of the timer as armed',
+    'armed fire time → timer fired',
+    'timer fired → workflow task started',
+    'workflow task started → completed',
+    'activity scheduled → started',
+    'activity started → dispatch row',
+    'dispatch row → SMTP receipt',
+  ];
   const values: number[][] = names.map(() => []);
   let retries = 0;
   let next = 0;
@@ -367,15 +441,33 @@ async function historyBreakdown(client: Client, items: { itemId: string; due: nu
         const startedId = Number(events[fired].timerFiredEventAttributes!.startedEventId);
         const timerStarted = events.find((e) => Number(e.eventId) === startedId);
         if (!timerStarted?.timerStartedEventAttributes) continue;
-        const armedFireAt = tsToMs(timerStarted.eventTime) + tsToMs(timerStarted.timerStartedEventAttributes.startToFireTimeout);
+        const armedFireAt =
+          tsToMs(timerStarted.eventTime) + tsToMs(timerStarted.timerStartedEventAttributes.startToFireTimeout);
         const after = events.slice(fired);
         const wftStarted = after.find((e) => e.workflowTaskStartedEventAttributes);
         const wftCompleted = after.find((e) => e.workflowTaskCompletedEventAttributes);
-        const scheduled = after.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'dispatchItemEmail');
-        const started = scheduled && after.find((e) => e.activityTaskStartedEventAttributes && Number(e.activityTaskStartedEventAttributes.scheduledEventId) === Number(scheduled.eventId));
+        const scheduled = after.find(
+          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'dispatchItemEmail',
+        );
+        const started =
+          scheduled &&
+          after.find(
+            (e) =>
+              e.activityTaskStartedEventAttributes &&
+              Number(e.activityTaskStartedEventAttributes.scheduledEventId) === Number(scheduled.eventId),
+          );
         if (!wftStarted || !wftCompleted || !scheduled || !started) continue;
         const t = (e: { eventTime?: Parameters<typeof tsToMs>[0] }) => tsToMs(e.eventTime);
-        const marks = [it.due, armedFireAt, t(events[fired]), t(wftStarted), t(wftCompleted), t(started), it.row, it.received];
+        const marks = [
+          it.due,
+          armedFireAt,
+          t(events[fired]),
+          t(wftStarted),
+          t(wftCompleted),
+          t(started),
+          it.row,
+          it.received,
+        ];
         marks.slice(1).forEach((m, k) => values[k].push(m - marks[k]));
         if ((started.activityTaskStartedEventAttributes?.attempt ?? 1) > 1) retries++;
       } catch {
@@ -385,7 +477,12 @@ async function historyBreakdown(client: Client, items: { itemId: string; due: nu
   };
   await Promise.all(Array.from({ length: 8 }, lane));
   return {
-    steps: names.map((step, k) => ({ step, p50: percentile(values[k], 50), p99: percentile(values[k], 99), max: values[k].length ? Math.max(...values[k]) : NaN })),
+    steps: names.map((step, k) => ({
+      step,
+      p50: percentile(values[k], 50),
+      p99: percentile(values[k], 99),
+      max: values[k].length ? Math.max(...values[k]) : NaN,
+    })),
     retries,
   };
 }

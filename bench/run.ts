@@ -42,8 +42,24 @@ import { startSmtpCapture, type SmtpCapture } from '../test/support/smtp-capture
 import { runEventApiBench, type EventApiOptions, type EventApiResult } from './event-api';
 import { runLatenessBench, type LatenessOptions, type LatenessResult } from './reminder-lateness';
 import {
-  ROOT, cleanupOnExit, createBenchDatabase, envBool, envInt, envList, fmt, log, percentile, startTemporal, startWorkerProcess,
-  table, temporalDynamicConfig, temporalServerPid, trackStack, trackWorkerPid, type Cell, type WorkerProcess,
+  ROOT,
+  cleanupOnExit,
+  createBenchDatabase,
+  envBool,
+  envInt,
+  envList,
+  fmt,
+  log,
+  percentile,
+  startTemporal,
+  startWorkerProcess,
+  table,
+  temporalDynamicConfig,
+  temporalServerPid,
+  trackStack,
+  trackWorkerPid,
+  type Cell,
+  type WorkerProcess,
 } from './support';
 
 const config = {
@@ -92,7 +108,12 @@ async function main() {
 
     const smtp: SmtpCapture = await startSmtpCapture();
     cleanup.push(() => smtp.close());
-    const mailer: Mailer = createMailer({ host: '127.0.0.1', port: smtp.port, secure: false, from: 'Nudge <no-reply@nudge.bench>' });
+    const mailer: Mailer = createMailer({
+      host: '127.0.0.1',
+      port: smtp.port,
+      secure: false,
+      from: 'Nudge <no-reply@nudge.bench>',
+    });
     cleanup.push(() => mailer.close());
 
     const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
@@ -169,7 +190,9 @@ async function main() {
       };
       const r = await runLatenessBench({ seedDb, client, smtp, startWorker, temporalPid }, opts);
       lateness.push(r);
-      log(`reminders N=${n}: delivered ${r.delivered}/${r.n}, lateness p50 ${fmt(r.latenessP50, 0)} ms, p99 ${fmt(r.latenessP99, 0)} ms, max ${fmt(r.latenessMax, 0)} ms, duplicates ${r.duplicates}`);
+      log(
+        `reminders N=${n}: delivered ${r.delivered}/${r.n}, lateness p50 ${fmt(r.latenessP50, 0)} ms, p99 ${fmt(r.latenessP99, 0)} ms, max ${fmt(r.latenessMax, 0)} ms, duplicates ${r.duplicates}`,
+      );
     }
   } catch (err) {
     console.error('[bench] failed:', err);
@@ -213,31 +236,80 @@ function eventTables(r: EventApiResult): string {
   const out = [
     `### Event API vs raw Temporal starts (concurrency ${config.concurrency})`,
     '',
-    table(['mode', 'ok', 'errors', 'ops/s', 'p50 ms', 'p99 ms', 'CPU ms/op bench+API proc', 'CPU ms/op Temporal', 'CPU ms/op PostgreSQL', 'CPU ms/op worker', 'CPU ms/op other processes'], rows),
+    table(
+      [
+        'mode',
+        'ok',
+        'errors',
+        'ops/s',
+        'p50 ms',
+        'p99 ms',
+        'CPU ms/op bench+API proc',
+        'CPU ms/op Temporal',
+        'CPU ms/op PostgreSQL',
+        'CPU ms/op worker',
+        'CPU ms/op other processes',
+      ],
+      rows,
+    ),
     '',
     `API / raw start throughput ratio: **${fmt(r.ratio, 2)}** (goal ≥ 0.80)`,
   ];
-  if (r.drain) out.push(`With the worker running: ${r.drain.notifications} notifications sent ${fmt(r.drain.seconds)} s after the first post (${fmt(r.drain.notifications / r.drain.seconds)}/s)${r.drain.complete ? '' : ' — incomplete at the time limit'}`);
+  if (r.drain)
+    out.push(
+      `With the worker running: ${r.drain.notifications} notifications sent ${fmt(r.drain.seconds)} s after the first post (${fmt(r.drain.notifications / r.drain.seconds)}/s)${r.drain.complete ? '' : ' — incomplete at the time limit'}`,
+    );
   out.push(
     '',
     '### Where an API request spends its time (instrumented pg pool and Temporal client interceptor)',
     '',
     table(
-      ['concurrency', 'requests', 'ops/s', 'p50 ms', 'mean ms', 'DB round trips', 'transactions', 'DB query ms', 'pool wait ms', 'Temporal signalWithStart ms', 'other ms (HTTP, Prisma, Express, queueing)', 'API-process CPU ms'],
-      r.profile.map((p) => [p.concurrency, p.requests, fmt(p.opsPerSec), fmt(p.p50), fmt(p.meanTotal), fmt(p.roundTrips), fmt(p.transactions), fmt(p.dbMs), fmt(p.poolWaitMs), fmt(p.temporalMs), fmt(p.otherMs), fmt(p.cpuMsPerReq, 2)]),
+      [
+        'concurrency',
+        'requests',
+        'ops/s',
+        'p50 ms',
+        'mean ms',
+        'DB round trips',
+        'transactions',
+        'DB query ms',
+        'pool wait ms',
+        'Temporal signalWithStart ms',
+        'other ms (HTTP, Prisma, Express, queueing)',
+        'API-process CPU ms',
+      ],
+      r.profile.map((p) => [
+        p.concurrency,
+        p.requests,
+        fmt(p.opsPerSec),
+        fmt(p.p50),
+        fmt(p.meanTotal),
+        fmt(p.roundTrips),
+        fmt(p.transactions),
+        fmt(p.dbMs),
+        fmt(p.poolWaitMs),
+        fmt(p.temporalMs),
+        fmt(p.otherMs),
+        fmt(p.cpuMsPerReq, 2),
+      ]),
     ),
     '',
     `Statements per request (concurrency 1): ${r.statements.map((s) => `${s.sql} ×${fmt(s.perRequest, Number.isInteger(s.perRequest) ? 0 : 2)}`).join(', ')}`,
     '',
     '### One statement: Prisma vs plain pg (sequential, in the API process)',
     '',
-    table(['statement', 'CPU ms', 'p50 ms'], r.statementCost.map((c) => [c.what, fmt(c.cpuMs, 3), fmt(c.p50, 2)])),
+    table(
+      ['statement', 'CPU ms', 'p50 ms'],
+      r.statementCost.map((c) => [c.what, fmt(c.cpuMs, 3), fmt(c.p50, 2)]),
+    ),
     '',
     `### CPU of the bench+API process by package (V8 sampling profile, ${r.cpuProfileRequests} API requests at concurrency ${config.concurrency})`,
     '',
     table(
       ['where', 'CPU ms', 'share', 'ms per request'],
-      r.cpuProfile.filter((c) => c.share >= 0.01).map((c) => [c.what, fmt(c.ms, 0), `${fmt(c.share * 100, 1)} %`, fmt(c.msPerRequest, 2)]),
+      r.cpuProfile
+        .filter((c) => c.share >= 0.01)
+        .map((c) => [c.what, fmt(c.ms, 0), `${fmt(c.share * 100, 1)} %`, fmt(c.msPerRequest, 2)]),
     ),
   );
   return out.join('\n');
@@ -248,8 +320,13 @@ function latenessTable(rs: LatenessResult[]): string {
   const rows: Cell[][] = [
     metric('items created (errors)', (r) => `${r.created} (${r.createErrors})`),
     metric('creation mode', (r) => (r.mode === 'paced' ? 'paced over the window' : 'as fast as possible')),
-    metric('creation: s / items/s / p50 ms / p99 ms', (r) => `${fmt(r.seedSeconds)} / ${fmt(r.createPerSec)} / ${fmt(r.createP50)} / ${fmt(r.createP99)}`),
-    metric('day length s (min–max)', (r) => (r.daySecondsMin === r.daySecondsMax ? fmt(r.daySecondsMin) : `${fmt(r.daySecondsMin)}–${fmt(r.daySecondsMax)}`)),
+    metric(
+      'creation: s / items/s / p50 ms / p99 ms',
+      (r) => `${fmt(r.seedSeconds)} / ${fmt(r.createPerSec)} / ${fmt(r.createP50)} / ${fmt(r.createP99)}`,
+    ),
+    metric('day length s (min–max)', (r) =>
+      r.daySecondsMin === r.daySecondsMax ? fmt(r.daySecondsMin) : `${fmt(r.daySecondsMin)}–${fmt(r.daySecondsMax)}`,
+    ),
     metric('due span s', (r) => fmt(r.dueSpanSeconds)),
     metric('seeding overlaps dues', (r) => (r.seedingOverlapsDues ? 'yes' : 'no')),
     metric('reminders delivered / missing', (r) => `${r.delivered} / ${r.missing}`),
@@ -262,23 +339,44 @@ function latenessTable(rs: LatenessResult[]): string {
     metric('reminders/s (first due → last email)', (r) => fmt(r.sendRatePerSec)),
     metric('worker peak RSS MiB (VmHWM)', (r) => fmt(r.workerPeakRssMiB, 0)),
     metric('Temporal dev server RSS MiB (one server for the whole run)', (r) => fmt(r.temporalRssMiB, 0)),
-    metric('CPU s in reminder phase: worker / Temporal / PostgreSQL / bench / other processes', (r) =>
-      `${fmt(r.cpuSeconds.worker)} / ${fmt(r.cpuSeconds.temporal)} / ${fmt(r.cpuSeconds.postgres)} / ${fmt(r.cpuSeconds.bench)} / ${fmt(r.cpuSeconds.others)} (in ${fmt(r.reminderPhaseSeconds)} s)`),
+    metric(
+      'CPU s in reminder phase: worker / Temporal / PostgreSQL / bench / other processes',
+      (r) =>
+        `${fmt(r.cpuSeconds.worker)} / ${fmt(r.cpuSeconds.temporal)} / ${fmt(r.cpuSeconds.postgres)} / ${fmt(r.cpuSeconds.bench)} / ${fmt(r.cpuSeconds.others)} (in ${fmt(r.reminderPhaseSeconds)} s)`,
+    ),
   ];
-  const steps = rs[0].breakdown.map((b, k) => metric(`  ${b.step} p50 / p99 / max ms`, (r) => `${fmt(r.breakdown[k].p50, 0)} / ${fmt(r.breakdown[k].p99, 0)} / ${fmt(r.breakdown[k].max, 0)}`));
-  rows.push(metric('lateness by step (sampled histories)', (r) => `${r.breakdownSample} workflows, ${r.activityRetries} activity retries`), ...steps);
+  const steps = rs[0].breakdown.map((b, k) =>
+    metric(
+      `  ${b.step} p50 / p99 / max ms`,
+      (r) => `${fmt(r.breakdown[k].p50, 0)} / ${fmt(r.breakdown[k].p99, 0)} / ${fmt(r.breakdown[k].max, 0)}`,
+    ),
+  );
   rows.push(
-    metric('worker CPU s: main thread / other threads', (r) => `${fmt(r.workerMainThreadSecs)} / ${fmt(r.workerOtherThreadsSecs)}`),
-    metric('  busiest other threads (name: s)', (r) => r.workerOtherThreads.map((t) => `${t.name}: ${fmt(t.secs)}`).join(', ')),
+    metric(
+      'lateness by step (sampled histories)',
+      (r) => `${r.breakdownSample} workflows, ${r.activityRetries} activity retries`,
+    ),
+    ...steps,
+  );
+  rows.push(
+    metric(
+      'worker CPU s: main thread / other threads',
+      (r) => `${fmt(r.workerMainThreadSecs)} / ${fmt(r.workerOtherThreadsSecs)}`,
+    ),
+    metric('  busiest other threads (name: s)', (r) =>
+      r.workerOtherThreads.map((t) => `${t.name}: ${fmt(t.secs)}`).join(', '),
+    ),
   );
   const cats = [...new Set(rs.flatMap((r) => r.workerProfile.filter((c) => c.share >= 0.03).map((c) => c.what)))];
   if (cats.length) {
     rows.push(metric('worker main thread by package (V8 profile), CPU s (share)', () => ''));
     for (const c of cats) {
-      rows.push(metric(`  ${c}`, (r) => {
-        const x = r.workerProfile.find((p) => p.what === c);
-        return x ? `${fmt(x.ms / 1000, 1)} (${fmt(x.share * 100, 0)} %)` : '—';
-      }));
+      rows.push(
+        metric(`  ${c}`, (r) => {
+          const x = r.workerProfile.find((p) => p.what === c);
+          return x ? `${fmt(x.ms / 1000, 1)} (${fmt(x.share * 100, 0)} %)` : '—';
+        }),
+      );
     }
   }
   return [
@@ -295,23 +393,45 @@ function summaryTable(ev: EventApiResult | undefined, lat: LatenessResult[]): st
   if (ev) {
     for (const m of ev.modes) {
       const x = m.result;
-      rows.push([`event: ${m.name}`, `${fmt(x.ops / (x.elapsedMs / 1000))} ops/s · p50 ${fmt(percentile(x.latencies, 50))} ms · p99 ${fmt(percentile(x.latencies, 99))} ms${x.errors ? ` · ${x.errors} errors` : ''}`]);
+      rows.push([
+        `event: ${m.name}`,
+        `${fmt(x.ops / (x.elapsedMs / 1000))} ops/s · p50 ${fmt(percentile(x.latencies, 50))} ms · p99 ${fmt(percentile(x.latencies, 99))} ms${x.errors ? ` · ${x.errors} errors` : ''}`,
+      ]);
     }
     rows.push(['event: API / raw start ratio (goal ≥ 0.80)', fmt(ev.ratio, 2)]);
     const c1 = ev.profile.find((p) => p.concurrency === 1);
-    if (c1) rows.push(['event: per API request (c=1)', `${fmt(c1.roundTrips, 0)} DB round trips · ${fmt(c1.cpuMsPerReq, 1)} ms API-process CPU (raw start: ${perOp(ev.modes[0]?.result.cpuSelf, ev.modes[0]?.result.ops ?? 1)} ms)`]);
+    if (c1)
+      rows.push([
+        'event: per API request (c=1)',
+        `${fmt(c1.roundTrips, 0)} DB round trips · ${fmt(c1.cpuMsPerReq, 1)} ms API-process CPU (raw start: ${perOp(ev.modes[0]?.result.cpuSelf, ev.modes[0]?.result.ops ?? 1)} ms)`,
+      ]);
   }
   for (const r of lat) {
-    rows.push([`reminders N=${r.n}: lateness`, `p50 ${fmt(r.latenessP50, 0)} ms · p99 ${fmt(r.latenessP99, 0)} ms · max ${fmt(r.latenessMax, 0)} ms`]);
-    rows.push([`reminders N=${r.n}: delivered / missing / duplicates`, `${r.delivered} / ${r.missing} / ${r.duplicates}`]);
+    rows.push([
+      `reminders N=${r.n}: lateness`,
+      `p50 ${fmt(r.latenessP50, 0)} ms · p99 ${fmt(r.latenessP99, 0)} ms · max ${fmt(r.latenessMax, 0)} ms`,
+    ]);
+    rows.push([
+      `reminders N=${r.n}: delivered / missing / duplicates`,
+      `${r.delivered} / ${r.missing} / ${r.duplicates}`,
+    ]);
     rows.push([`reminders N=${r.n}: worker peak RSS`, `${fmt(r.workerPeakRssMiB, 0)} MiB`]);
     rows.push([`reminders N=${r.n}: sustained reminders/s`, fmt(r.sendRatePerSec)]);
-    rows.push([`reminders N=${r.n}: due span · day length`, `${fmt(r.dueSpanSeconds)} s · ${r.daySecondsMin === r.daySecondsMax ? fmt(r.daySecondsMin) : `${fmt(r.daySecondsMin)}–${fmt(r.daySecondsMax)}`} s`]);
+    rows.push([
+      `reminders N=${r.n}: due span · day length`,
+      `${fmt(r.dueSpanSeconds)} s · ${r.daySecondsMin === r.daySecondsMax ? fmt(r.daySecondsMin) : `${fmt(r.daySecondsMin)}–${fmt(r.daySecondsMax)}`} s`,
+    ]);
   }
   return ['## Summary', '', table(['figure', 'value'], rows)].join('\n');
 }
 
-function renderReport(startedAt: Date, totalSeconds: number, ev: EventApiResult | undefined, lat: LatenessResult[], failed = false): string {
+function renderReport(
+  startedAt: Date,
+  totalSeconds: number,
+  ev: EventApiResult | undefined,
+  lat: LatenessResult[],
+  failed = false,
+): string {
   const lines = [
     '# Nudge benchmarks',
     '',

@@ -12,7 +12,12 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const db = createDb(config.databaseUrl, config.poolSize);
-  const mailer = createMailer({ host: '127.0.0.1', port: config.smtpPort, secure: false, from: 'Nudge <no-reply@nudge.bench>' });
+  const mailer = createMailer({
+    host: '127.0.0.1',
+    port: config.smtpPort,
+    secure: false,
+    from: 'Nudge <no-reply@nudge.bench>',
+  });
   const worker = await createNudgeWorker({
     connection,
     namespace: 'default',

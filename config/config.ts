@@ -8,7 +8,10 @@ const schema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('nudge'),
   SMTP_HOST: z.string().default('127.0.0.1'),
   SMTP_PORT: z.coerce.number().int().positive().default(1025),
-  SMTP_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  SMTP_SECURE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   SMTP_USER: z.string().optional(),
   SMTP_PASS: z.string().optional(),
   MAIL_FROM: z.string().default('Nudge <no-reply@nudge.local>'),
@@ -49,13 +52,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: e.DATABASE_URL,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
-    smtp: { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, pass: e.SMTP_PASS, from: e.MAIL_FROM },
+    smtp: {
+      host: e.SMTP_HOST,
+      port: e.SMTP_PORT,
+      secure: e.SMTP_SECURE,
+      user: e.SMTP_USER,
+      pass: e.SMTP_PASS,
+      from: e.MAIL_FROM,
+    },
     port: e.PORT,
     portalUrl: e.PORTAL_URL,
     reminderDaySeconds: e.REMINDER_DAY_SECONDS,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     workerMaxConcurrentLocalActivities: e.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
-    bulkPacing: { batchSize: e.BULK_BATCH_SIZE, concurrentBatches: e.BULK_CONCURRENT_BATCHES, accountConcurrency: e.BULK_ACCOUNT_CONCURRENCY },
+    bulkPacing: {
+      batchSize: e.BULK_BATCH_SIZE,
+      concurrentBatches: e.BULK_CONCURRENT_BATCHES,
+      accountConcurrency: e.BULK_ACCOUNT_CONCURRENCY,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -34,19 +34,33 @@ export class DomainError extends Error {
 }
 
 export const notFound = (what: string, id?: string) =>
-  new DomainError('not-found', 'not-found', `${what} not found`, id ? `No ${what.toLowerCase()} with id ${id} in this firm.` : undefined);
+  new DomainError(
+    'not-found',
+    'not-found',
+    `${what} not found`,
+    id ? `No ${what.toLowerCase()} with id ${id} in this firm.` : undefined,
+  );
 
-export const conflict = (slug: string, title: string, detail?: string) => new DomainError('conflict', slug, title, detail);
+export const conflict = (slug: string, title: string, detail?: string) =>
+  new DomainError('conflict', slug, title, detail);
 
 /** One invalid field. */
 export const invalid = (field: string, message: string) => invalidFields([{ field, message }]);
 
 /** Several invalid fields at once, each named. */
 export const invalidFields = (errors: FieldError[]) =>
-  new DomainError('invalid', 'validation-error', 'The request is not valid', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+  new DomainError(
+    'invalid',
+    'validation-error',
+    'The request is not valid',
+    errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+    errors,
+  );
 
 /** The actor may not do this. */
-export const forbidden = (detail: string, title = 'Not allowed') => new DomainError('forbidden', 'forbidden', title, detail);
+export const forbidden = (detail: string, title = 'Not allowed') =>
+  new DomainError('forbidden', 'forbidden', title, detail);
 
 /** A service the operation depends on (Temporal, …) did not answer; retrying may help. */
-export const unavailable = (slug: string, title: string, detail?: string) => new DomainError('unavailable', slug, title, detail);
+export const unavailable = (slug: string, title: string, detail?: string) =>
+  new DomainError('unavailable', slug, title, detail);

@@ -2,12 +2,14 @@
 // skipped nor repeated. The cursor is opaque to clients (base64url of "<ISO time>|<id>").
 import { invalid } from './errors';
 
-export const encodeCreatedCursor = (row: { createdAt: Date; id: string }) => Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
+export const encodeCreatedCursor = (row: { createdAt: Date; id: string }) =>
+  Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
 
 /** The where-clause for rows after the cursor's row; a cursor not made by encodeCreatedCursor is invalid. */
 export function olderThanCursor(cursor: string, field: string) {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const date = new Date(at);
-  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) throw invalid(field, 'must be a nextCursor from an earlier page');
+  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id))
+    throw invalid(field, 'must be a nextCursor from an earlier page');
   return { OR: [{ createdAt: { lt: date } }, { createdAt: date, id: { lt: id } }] };
 }

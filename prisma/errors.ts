@@ -10,7 +10,11 @@ const TRANSIENT_SQLSTATE = /^(08|40|53|57|58)|^55P03$/;
 const TRANSIENT_PRISMA = new Set(['P2024', 'P2028', 'P2034']);
 
 export function isPermanentError(err: unknown): boolean {
-  for (let e = err as { code?: unknown; kind?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { code?: unknown; kind?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e instanceof Prisma.PrismaClientKnownRequestError) return !TRANSIENT_PRISMA.has(e.code);
     if (e instanceof Prisma.PrismaClientValidationError) return true;
     if (e.kind === 'postgres' && typeof e.code === 'string') return !TRANSIENT_SQLSTATE.test(e.code);

@@ -27,7 +27,10 @@ export function listMigrations(dir: string): string[] {
 }
 
 /** Runs `fn` on a connection to the server's `postgres` database, with the quoted name of the URL's database. */
-async function withServer(databaseUrl: string, fn: (admin: pg.Client, quotedName: string, name: string) => Promise<void>) {
+async function withServer(
+  databaseUrl: string,
+  fn: (admin: pg.Client, quotedName: string, name: string) => Promise<void>,
+) {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
@@ -52,7 +55,9 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 }
 
 export async function dropDatabase(databaseUrl: string): Promise<void> {
-  await withServer(databaseUrl, (admin, quoted) => admin.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`).then(() => undefined));
+  await withServer(databaseUrl, (admin, quoted) =>
+    admin.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`).then(() => undefined),
+  );
 }
 
 /** Applies pending migrations; returns the names applied. */
@@ -72,7 +77,9 @@ export async function migrate(databaseUrl: string, migrationsDir: string): Promi
       const checksum = createHash('sha256').update(sql).digest('hex');
       if (done.has(name)) {
         if (done.get(name) !== checksum) {
-          throw new Error(`Migration ${name} was edited after it was applied (checksum differs). Add a new migration instead.`);
+          throw new Error(
+            `Migration ${name} was edited after it was applied (checksum differs). Add a new migration instead.`,
+          );
         }
         continue;
       }
@@ -90,10 +97,9 @@ export async function migrate(databaseUrl: string, migrationsDir: string): Promi
         await client.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, String(err)]);
         throw new Error(`Migration ${name} failed: ${(err as Error).message}`);
       }
-      await client.query(
-        'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
-        [id],
-      );
+      await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [
+        id,
+      ]);
       applied.push(name);
     }
   } finally {

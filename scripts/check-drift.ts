@@ -34,7 +34,9 @@ const dbName = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1
 
 let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
-  cleaning ??= Promise.all([dbA, dbB].map((u) => dropDatabase(u).catch((e) => console.error(`could not drop ${dbName(u)}: ${e.message}`)))).then(() => {});
+  cleaning ??= Promise.all(
+    [dbA, dbB].map((u) => dropDatabase(u).catch((e) => console.error(`could not drop ${dbName(u)}: ${e.message}`))),
+  ).then(() => {});
   return cleaning;
 }
 // Ctrl-C / kill: still drop the scratch databases (DROP ... WITH (FORCE) ends our open sessions).
@@ -55,7 +57,9 @@ function schemaSql(): Promise<string> {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`prisma migrate diff failed (exit ${code}):\n${err}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`prisma migrate diff failed (exit ${code}):\n${err}`)),
+    );
   });
 }
 
@@ -74,8 +78,19 @@ async function dump(url: string): Promise<string[]> {
   const u = new URL(url);
   const r = spawnSync(
     'pg_dump',
-    ['--schema-only', '--no-owner', '--no-privileges', '--exclude-table=public._prisma_migrations',
-     '-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'postgres'), dbName(url)],
+    [
+      '--schema-only',
+      '--no-owner',
+      '--no-privileges',
+      '--exclude-table=public._prisma_migrations',
+      '-h',
+      u.hostname,
+      '-p',
+      u.port || '5432',
+      '-U',
+      decodeURIComponent(u.username || 'postgres'),
+      dbName(url),
+    ],
     { encoding: 'utf8', env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) || process.env.PGPASSWORD } },
   );
   if (r.status !== 0) return catalog(url, r.error?.message ?? r.stderr); // e.g. pg_dump older than the server
@@ -137,7 +152,10 @@ function unifiedDiff(a: string[], b: string[]): string {
   try {
     writeFileSync(path.join(dir, 'a'), a.join('\n') + '\n');
     writeFileSync(path.join(dir, 'b'), b.join('\n') + '\n');
-    const r = spawnSync('diff', ['-u', '--label', 'migrations', '--label', 'schema', 'a', 'b'], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync('diff', ['-u', '--label', 'migrations', '--label', 'schema', 'a', 'b'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     return r.stdout;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -154,7 +172,9 @@ async function main(): Promise<number> {
     return 0;
   }
   console.error('Drift: the migrations (-) and the schema (+) produce different databases.');
-  console.error('Add a migration (prisma migrate diff --from-empty ... prints the schema\'s full SQL) or fix the schema.\n');
+  console.error(
+    "Add a migration (prisma migrate diff --from-empty ... prints the schema's full SQL) or fix the schema.\n",
+  );
   console.error(unifiedDiff(a, b));
   return 1;
 }

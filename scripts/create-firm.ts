@@ -6,9 +6,13 @@ import { createDb } from '../prisma/client';
 import { createFirm } from '../domain/firms/firms';
 
 async function main() {
-  const { values } = parseArgs({ options: { name: { type: 'string' }, 'owner-email': { type: 'string' }, 'owner-name': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { name: { type: 'string' }, 'owner-email': { type: 'string' }, 'owner-name': { type: 'string' } },
+  });
   if (!values.name || !values['owner-email']) {
-    console.error('usage: npm run firm:create -- --name "Acme" --owner-email owner@acme.test [--owner-name "Ada Owner"]');
+    console.error(
+      'usage: npm run firm:create -- --name "Acme" --owner-email owner@acme.test [--owner-name "Ada Owner"]',
+    );
     process.exit(2);
   }
   const db = createDb(loadConfig().databaseUrl);
@@ -17,7 +21,9 @@ async function main() {
     owner: { email: values['owner-email'], name: values['owner-name'] ?? values['owner-email'] },
   });
   console.log(JSON.stringify({ firmId: firm.id, ownerUserId: owner.id, apiKey }, null, 2));
-  console.log(`\ncurl -H "Authorization: Bearer ${apiKey}" -H "X-Acting-User: ${owner.id}" http://localhost:3000/v1/users`);
+  console.log(
+    `\ncurl -H "Authorization: Bearer ${apiKey}" -H "X-Acting-User: ${owner.id}" http://localhost:3000/v1/users`,
+  );
   await db.$disconnect();
 }
 

@@ -20,4 +20,7 @@ if (!existsSync(installed) || mtime(path.join(root, 'package-lock.json')) > mtim
   console.log('[setup] installing npm dependencies');
   run('npm', ['install', '--no-save', '--no-audit', '--no-fund']);
 }
-run(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, 'scripts', 'prepare.ts'), ...process.argv.slice(2)]);
+run(path.join(root, 'node_modules', '.bin', 'tsx'), [
+  path.join(root, 'scripts', 'prepare.ts'),
+  ...process.argv.slice(2),
+]);

@@ -5,7 +5,14 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../config/config';
 import {
-  assertPortFree, canConnect, forwardLines, signalGroup, spawnGroup, startTemporalDevServer, terminate, waitUntil,
+  assertPortFree,
+  canConnect,
+  forwardLines,
+  signalGroup,
+  spawnGroup,
+  startTemporalDevServer,
+  terminate,
+  waitUntil,
 } from './temporal-dev';
 
 const root = path.resolve(__dirname, '..');
@@ -16,7 +23,12 @@ const APPS = { worker: 'worker/main.ts', api: 'api/main.ts' };
 
 // Phase 0 is infrastructure, phase 1 our apps; stopping goes phase 1 first so the worker can finish its
 // tasks and the API its requests while Temporal and the mail catcher are still there.
-interface Service { name: string; phase: 0 | 1; child: ChildProcess; stop(): Promise<void> }
+interface Service {
+  name: string;
+  phase: 0 | 1;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
 const services: Service[] = [];
 
 let stopReason: { code: number; message: string } | undefined;
@@ -31,7 +43,9 @@ function requestStop(code: number, message: string) {
 const prefixed = (name: string) => (line: string) => console.log(`[${name}] ${line}`);
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const stopper = (name: string, child: ChildProcess) => () =>
-  terminate(child, GRACE_MS, () => console.error(`[start] ${name} did not stop within ${GRACE_MS / 1000} s; killing it`));
+  terminate(child, GRACE_MS, () =>
+    console.error(`[start] ${name} did not stop within ${GRACE_MS / 1000} s; killing it`),
+  );
 
 function track(service: Service) {
   services.push(service);
@@ -51,15 +65,28 @@ function spawnApp(name: keyof typeof APPS, env: NodeJS.ProcessEnv): Service {
 }
 
 async function startMail(smtpPort: number): Promise<Service> {
-  const child = spawnGroup(bin('maildev'), ['--smtp', String(smtpPort), '--web', String(MAIL_WEB_PORT), '--ip', '127.0.0.1']);
+  const child = spawnGroup(bin('maildev'), [
+    '--smtp',
+    String(smtpPort),
+    '--web',
+    String(MAIL_WEB_PORT),
+    '--ip',
+    '127.0.0.1',
+  ]);
   const tail = forwardLines(child, prefixed('mail'));
   const stop = stopper('mail', child);
   try {
-    await waitUntil(child, 30_000, async () => (await canConnect('127.0.0.1', smtpPort)) && canConnect('127.0.0.1', MAIL_WEB_PORT));
+    await waitUntil(
+      child,
+      30_000,
+      async () => (await canConnect('127.0.0.1', smtpPort)) && canConnect('127.0.0.1', MAIL_WEB_PORT),
+    );
   } catch (err) {
     const lastLines = tail.join('\n');
     await stop();
-    throw new Error(`mail catcher did not start: ${errorMessage(err)}${lastLines && `\n--- last output ---\n${lastLines}`}`);
+    throw new Error(
+      `mail catcher did not start: ${errorMessage(err)}${lastLines && `\n--- last output ---\n${lastLines}`}`,
+    );
   }
   return { name: 'mail', phase: 0, child, stop };
 }
@@ -97,17 +124,21 @@ async function main() {
   if (stopReason) return;
 
   const temporalLine = server ? `Temporal UI   ${server.uiUrl}` : `Temporal      ${temporalAddress} (external)`;
-  const mailLine = runMail ? `Mail catcher  http://localhost:${MAIL_WEB_PORT}` : `Mail          SMTP ${config.smtp.host}:${config.smtp.port} (external)`;
-  console.log([
-    '',
-    '[start] Nudge is up',
-    `  API           http://localhost:${config.port || '<random port>'}  (docs /docs, OpenAPI /openapi.json, health /health)`,
-    `  ${temporalLine}`,
-    `  ${mailLine}`,
-    '  API key:      npm run firm:create -- --name "Acme" --owner-email owner@acme.test',
-    '  Ctrl-C stops everything.',
-    '',
-  ].join('\n'));
+  const mailLine = runMail
+    ? `Mail catcher  http://localhost:${MAIL_WEB_PORT}`
+    : `Mail          SMTP ${config.smtp.host}:${config.smtp.port} (external)`;
+  console.log(
+    [
+      '',
+      '[start] Nudge is up',
+      `  API           http://localhost:${config.port || '<random port>'}  (docs /docs, OpenAPI /openapi.json, health /health)`,
+      `  ${temporalLine}`,
+      `  ${mailLine}`,
+      '  API key:      npm run firm:create -- --name "Acme" --owner-email owner@acme.test',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
 }
 
 async function shutdown(startup: Promise<void>) {

@@ -21,10 +21,14 @@ export function ensureTemporalCli(): string {
   if (process.env.TEMPORAL_CLI_PATH) throw new Error(`TEMPORAL_CLI_PATH=${bin} does not exist`);
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (go.status !== 0) {
-    throw new Error('The Temporal dev server is built with Go, which was not found on PATH. Install Go ≥ 1.25, or set TEMPORAL_ADDRESS to an existing Temporal server.');
+    throw new Error(
+      'The Temporal dev server is built with Go, which was not found on PATH. Install Go ≥ 1.25, or set TEMPORAL_ADDRESS to an existing Temporal server.',
+    );
   }
   mkdirSync(path.dirname(bin), { recursive: true });
-  console.log(`[setup] building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (a few minutes, once) into ${path.dirname(bin)}`);
+  console.log(
+    `[setup] building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (a few minutes, once) into ${path.dirname(bin)}`,
+  );
   const r = spawnSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
     stdio: 'inherit',
     env: { ...process.env, GOBIN: path.dirname(bin) },

@@ -32,17 +32,38 @@ export async function startTemporalDevServer(
   await assertPortFree(ip, port, `Temporal (set TEMPORAL_ADDRESS=${address} to use the server already there)`);
   mkdirSync(path.dirname(dbFile), { recursive: true });
 
-  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--ui-port', String(uiPort),
-    '--db-filename', dbFile, '--namespace', 'default', '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--db-filename',
+    dbFile,
+    '--namespace',
+    'default',
+    '--log-level',
+    'warn',
+  ];
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   const child = spawnGroup(bin, args, cliEnv());
   let stopping = false;
   // Once stopping, the server logs connection-refused warnings and context-canceled errors: noise, not news.
   const tail = forwardLines(child, (line) => (stopping && /level=(WARN|ERROR)/.test(line) ? undefined : log(line)));
-  const stop = () => { stopping = true; return terminate(child, STOP_GRACE_MS, () => log('did not stop in time; killing it')); };
+  const stop = () => {
+    stopping = true;
+    return terminate(child, STOP_GRACE_MS, () => log('did not stop in time; killing it'));
+  };
 
   try {
-    await waitUntil(child, READY_TIMEOUT_MS, async () => (await cli(bin, ['operator', 'cluster', 'health', '--address', address])).ok);
+    await waitUntil(
+      child,
+      READY_TIMEOUT_MS,
+      async () => (await cli(bin, ['operator', 'cluster', 'health', '--address', address])).ok,
+    );
     await registerSearchAttributes(bin, address, dbFile);
   } catch (err) {
     const lastLines = tail.join('\n'); // before stopping adds its own noise
@@ -66,7 +87,9 @@ async function registerSearchAttributes(bin: string, address: string, dbFile: st
     const want = `INDEXED_VALUE_TYPE_${type.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
     if (!existing[name]) missing.push('--name', name, '--type', type);
     else if (existing[name] !== want) {
-      throw new Error(`search attribute ${name} exists as ${existing[name]}, not ${type}; delete ${dbFile} to start afresh`);
+      throw new Error(
+        `search attribute ${name} exists as ${existing[name]}, not ${type}; delete ${dbFile} to start afresh`,
+      );
     }
   }
   if (!missing.length) return;
@@ -126,22 +149,33 @@ export function forwardLines(child: ChildProcess, log: (line: string) => void, k
 export function terminate(child: ChildProcess, graceMs: number, onKill?: () => void): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => { onKill?.(); signalGroup(child, 'SIGKILL'); }, graceMs);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    const timer = setTimeout(() => {
+      onKill?.();
+      signalGroup(child, 'SIGKILL');
+    }, graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     child.kill('SIGTERM');
   });
 }
 
 export function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
   if (child.pid === undefined) return;
-  try { process.kill(-child.pid, signal); } catch { /* already gone */ }
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** Polls `probe` until true; fails on timeout or if the child exits first. */
 export async function waitUntil(child: ChildProcess, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`it exited (${child.signalCode ?? `code ${child.exitCode}`})`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`it exited (${child.signalCode ?? `code ${child.exitCode}`})`);
     if (await probe()) return;
     if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 250));
@@ -151,11 +185,18 @@ export async function waitUntil(child: ChildProcess, timeoutMs: number, probe: (
 export function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, timeout: 1000 });
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
-    socket.once('connect', () => done(true)).once('error', () => done(false)).once('timeout', () => done(false));
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket
+      .once('connect', () => done(true))
+      .once('error', () => done(false))
+      .once('timeout', () => done(false));
   });
 }
 
 export async function assertPortFree(host: string, port: number, what: string) {
-  if (await canConnect(host, port)) throw new Error(`port ${port} on ${host} is already in use; it is needed for ${what}`);
+  if (await canConnect(host, port))
+    throw new Error(`port ${port} on ${host} is already in use; it is needed for ${what}`);
 }

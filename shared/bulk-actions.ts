@@ -33,7 +33,8 @@ export type BulkOutcome = 'done' | 'skipped' | 'failed' | 'not_reached';
 export const BULK_OUTCOMES: readonly BulkOutcome[] = ['done', 'skipped', 'failed', 'not_reached'];
 
 /** An account's outcome, or `stopped`: the action was cancelled before this account was started. */
-export type BulkAccountResult = { outcome: Exclude<BulkOutcome, 'not_reached'>; detail: string | null } | { stopped: true };
+export type BulkAccountResult =
+  { outcome: Exclude<BulkOutcome, 'not_reached'>; detail: string | null } | { stopped: true };
 
 export interface BulkCounts {
   total: number;

@@ -14,7 +14,14 @@ export type PreferenceCategory =
   | 'clientRequests';
 
 export const PREFERENCE_CATEGORIES: readonly PreferenceCategory[] = [
-  'documentUploads', 'signatures', 'approvals', 'messages', 'proposals', 'questionnaires', 'invoices', 'clientRequests',
+  'documentUploads',
+  'signatures',
+  'approvals',
+  'messages',
+  'proposals',
+  'questionnaires',
+  'invoices',
+  'clientRequests',
 ];
 
 export const CATEGORY_OF_ITEM: Record<ItemKind, PreferenceCategory> = {
@@ -46,7 +53,12 @@ export function selectRecipients(kind: ItemKind, emails: CandidateEmail[]): Reci
   for (const e of emails) {
     const reason = exclusionReason(kind, category, e);
     if (reason) decision.excluded.push({ contactEmailId: e.contactEmailId, contactId: e.contactId, reason });
-    else decision.recipients.push({ contactEmailId: e.contactEmailId, contactId: e.contactId, activationBanner: e.login === 'pending' });
+    else
+      decision.recipients.push({
+        contactEmailId: e.contactEmailId,
+        contactId: e.contactId,
+        activationBanner: e.login === 'pending',
+      });
   }
   return decision;
 }

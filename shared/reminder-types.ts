@@ -57,8 +57,7 @@ export interface DispatchRequest {
 }
 
 export type DispatchResult =
-  | { status: 'sent'; sentAt: number; recipients: number }
-  | { status: 'skipped'; reason: DoneReason | 'stale_cycle' };
+  { status: 'sent'; sentAt: number; recipients: number } | { status: 'skipped'; reason: DoneReason | 'stale_cycle' };
 
 /** A manual resend as the workflow is told of it: ids only (its message is in the database). */
 export interface ManualResend {

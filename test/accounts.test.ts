@@ -14,8 +14,16 @@ beforeAll(async () => {
   // No worker: nothing here needs a reminder to run, and row counts stay still.
   stack = await startStack({ daySeconds: 1, worker: false });
   firm = await stack.newFirm();
-  employee = (await firm.call('POST', '/v1/users', { email: `emp-${randomUUID()}@firm.test`, name: 'Eve Employee', role: 'employee' })).body.id;
-  admin = (await firm.call('POST', '/v1/users', { email: `adm-${randomUUID()}@firm.test`, name: 'Adam Admin', role: 'admin' })).body.id;
+  employee = (
+    await firm.call('POST', '/v1/users', {
+      email: `emp-${randomUUID()}@firm.test`,
+      name: 'Eve Employee',
+      role: 'employee',
+    })
+  ).body.id;
+  admin = (
+    await firm.call('POST', '/v1/users', { email: `adm-${randomUUID()}@firm.test`, name: 'Adam Admin', role: 'admin' })
+  ).body.id;
   for (const [key, type, extra] of [
     ['vatNumber', 'text', {}],
     ['employees', 'number', {}],
@@ -42,7 +50,8 @@ async function contact(accountIds: string[], email: { login?: string; notify?: b
 
 describe('create and update', () => {
   test('create with tags by name and id, team and custom fields; the profile shows them all', async () => {
-    const vip = (await firm.call('POST', '/v1/tags', { name: `VIP ${randomUUID().slice(0, 4)}`, color: '#ff0000' })).body;
+    const vip = (await firm.call('POST', '/v1/tags', { name: `VIP ${randomUUID().slice(0, 4)}`, color: '#ff0000' }))
+      .body;
     const tax = (await firm.call('POST', '/v1/tags', { name: `Tax ${randomUUID().slice(0, 4)}` })).body;
     const res = await firm.call('POST', '/v1/accounts', {
       name: 'Rossi SRL',
@@ -50,48 +59,124 @@ describe('create and update', () => {
       photoUrl: 'https://cdn.test/rossi.png',
       tags: [vip.name, tax.id],
       team: [employee],
-      customFields: { vatNumber: 'IT123', employees: 12, yearEnd: '2026-12-31', billingEmail: 'pay@rossi.test', plan: 'premium' },
+      customFields: {
+        vatNumber: 'IT123',
+        employees: 12,
+        yearEnd: '2026-12-31',
+        billingEmail: 'pay@rossi.test',
+        plan: 'premium',
+      },
     });
     expect(res.status).toBe(201);
     const profile = await firm.call('GET', `/v1/accounts/${res.body.id}`);
     expect(profile.status).toBe(200);
-    expect(profile.body).toMatchObject({ name: 'Rossi SRL', type: 'company', status: 'active', photoUrl: 'https://cdn.test/rossi.png', contacts: [], relatedAccounts: [] });
+    expect(profile.body).toMatchObject({
+      name: 'Rossi SRL',
+      type: 'company',
+      status: 'active',
+      photoUrl: 'https://cdn.test/rossi.png',
+      contacts: [],
+      relatedAccounts: [],
+    });
     expect(profile.body.tags.map((t: { id: string }) => t.id).sort()).toEqual([vip.id, tax.id].sort());
     expect(profile.body.team).toEqual([expect.objectContaining({ id: employee, name: 'Eve Employee' })]);
-    expect(profile.body.teamHistory).toEqual([expect.objectContaining({ change: 'added', firmUserId: employee, changedBy: firm.ownerId, changedByName: 'Olive Owner' })]);
-    expect(profile.body.customFields).toEqual({ vatNumber: 'IT123', employees: 12, yearEnd: '2026-12-31', billingEmail: 'pay@rossi.test', plan: 'premium' });
-    expect(profile.body.customFieldValues).toContainEqual({ key: 'plan', label: 'plan', type: 'select', required: false, value: 'premium' });
+    expect(profile.body.teamHistory).toEqual([
+      expect.objectContaining({
+        change: 'added',
+        firmUserId: employee,
+        changedBy: firm.ownerId,
+        changedByName: 'Olive Owner',
+      }),
+    ]);
+    expect(profile.body.customFields).toEqual({
+      vatNumber: 'IT123',
+      employees: 12,
+      yearEnd: '2026-12-31',
+      billingEmail: 'pay@rossi.test',
+      plan: 'premium',
+    });
+    expect(profile.body.customFieldValues).toContainEqual({
+      key: 'plan',
+      label: 'plan',
+      type: 'select',
+      required: false,
+      value: 'premium',
+    });
   });
 
   test('PATCH changes name, type, photo, tags (replaced), team (history) and custom fields (merged, null clears)', async () => {
     const t1 = (await firm.call('POST', '/v1/tags', { name: `T1 ${randomUUID().slice(0, 4)}` })).body;
     const t2 = (await firm.call('POST', '/v1/tags', { name: `T2 ${randomUUID().slice(0, 4)}` })).body;
-    const id = (await firm.call('POST', '/v1/accounts', { name: 'Bianchi', type: 'individual', photoUrl: 'https://cdn.test/b.png', tags: [t1.id], team: [employee], customFields: { vatNumber: 'X', employees: 1 } })).body.id;
-    const res = await firm.call('PATCH', `/v1/accounts/${id}`, { name: 'Bianchi family', type: 'other', photoUrl: null, tags: [t2.name], team: [admin], customFields: { employees: null, plan: 'basic' } });
+    const id = (
+      await firm.call('POST', '/v1/accounts', {
+        name: 'Bianchi',
+        type: 'individual',
+        photoUrl: 'https://cdn.test/b.png',
+        tags: [t1.id],
+        team: [employee],
+        customFields: { vatNumber: 'X', employees: 1 },
+      })
+    ).body.id;
+    const res = await firm.call('PATCH', `/v1/accounts/${id}`, {
+      name: 'Bianchi family',
+      type: 'other',
+      photoUrl: null,
+      tags: [t2.name],
+      team: [admin],
+      customFields: { employees: null, plan: 'basic' },
+    });
     expect(res.status).toBe(200);
     const p = (await firm.call('GET', `/v1/accounts/${id}`)).body;
-    expect(p).toMatchObject({ name: 'Bianchi family', type: 'other', photoUrl: null, customFields: { vatNumber: 'X', plan: 'basic' } });
+    expect(p).toMatchObject({
+      name: 'Bianchi family',
+      type: 'other',
+      photoUrl: null,
+      customFields: { vatNumber: 'X', plan: 'basic' },
+    });
     expect(p.customFields).not.toHaveProperty('employees');
     expect(p.tags.map((t: { id: string }) => t.id)).toEqual([t2.id]);
     expect(p.team.map((m: { id: string }) => m.id)).toEqual([admin]);
-    expect(p.teamHistory.map((h: any) => [h.change, h.firmUserId]).sort()).toEqual([['added', admin], ['added', employee], ['removed', employee]].sort());
+    expect(p.teamHistory.map((h: any) => [h.change, h.firmUserId]).sort()).toEqual(
+      [
+        ['added', admin],
+        ['added', employee],
+        ['removed', employee],
+      ].sort(),
+    );
     const audit = await firm.call('GET', `/v1/audit-events?accountId=${id}`);
-    expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['account.created', 'account.updated', 'account.team_member_added', 'account.team_member_removed']));
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(
+      expect.arrayContaining([
+        'account.created',
+        'account.updated',
+        'account.team_member_added',
+        'account.team_member_removed',
+      ]),
+    );
   });
 });
 
 describe('concurrency and read-only archives', () => {
   test('concurrent PATCHes of different custom fields all stick (the row is locked for the merge)', async () => {
     const id = (await firm.call('POST', '/v1/accounts', { name: 'Busy', type: 'company' })).body.id;
-    const patches = [{ vatNumber: 'IT9' }, { employees: 3 }, { yearEnd: '2026-06-30' }, { billingEmail: 'b@busy.test' }, { plan: 'basic' }];
-    const results = await Promise.all(patches.map((customFields) => firm.call('PATCH', `/v1/accounts/${id}`, { customFields })));
+    const patches = [
+      { vatNumber: 'IT9' },
+      { employees: 3 },
+      { yearEnd: '2026-06-30' },
+      { billingEmail: 'b@busy.test' },
+      { plan: 'basic' },
+    ];
+    const results = await Promise.all(
+      patches.map((customFields) => firm.call('PATCH', `/v1/accounts/${id}`, { customFields })),
+    );
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect((await firm.call('GET', `/v1/accounts/${id}`)).body.customFields).toEqual(Object.assign({}, ...patches));
   });
 
   test('concurrent adds of the same member record one change', async () => {
     const id = (await firm.call('POST', '/v1/accounts', { name: 'Race', type: 'company' })).body.id;
-    await Promise.all(Array.from({ length: 5 }, () => firm.call('POST', `/v1/accounts/${id}/team`, { firmUserId: employee })));
+    await Promise.all(
+      Array.from({ length: 5 }, () => firm.call('POST', `/v1/accounts/${id}/team`, { firmUserId: employee })),
+    );
     expect((await firm.call('GET', `/v1/accounts/${id}/team`)).body.history).toHaveLength(1);
   });
 });
@@ -110,8 +195,19 @@ describe('team', () => {
     expect(team.body.members).toEqual([]);
     // Newest first; the repeated add recorded nothing.
     expect(team.body.history).toEqual([
-      expect.objectContaining({ change: 'removed', firmUserId: employee, firmUserName: 'Eve Employee', changedBy: firm.ownerId }),
-      expect.objectContaining({ change: 'added', firmUserId: employee, changedBy: admin, changedByName: 'Adam Admin', at: expect.any(String) }),
+      expect.objectContaining({
+        change: 'removed',
+        firmUserId: employee,
+        firmUserName: 'Eve Employee',
+        changedBy: firm.ownerId,
+      }),
+      expect.objectContaining({
+        change: 'added',
+        firmUserId: employee,
+        changedBy: admin,
+        changedByName: 'Adam Admin',
+        at: expect.any(String),
+      }),
     ]);
     expect((await firm.call('GET', `/v1/accounts/${id}`)).body.teamHistory).toHaveLength(2);
   });
@@ -119,13 +215,16 @@ describe('team', () => {
 
 describe('related accounts', () => {
   test('accounts sharing a contact, not the account itself nor unrelated ones', async () => {
-    const mk = async (name: string) => (await firm.call('POST', '/v1/accounts', { name, type: 'individual' })).body.id as string;
+    const mk = async (name: string) =>
+      (await firm.call('POST', '/v1/accounts', { name, type: 'individual' })).body.id as string;
     const [family, company, unrelated] = [await mk('Family'), await mk('Company'), await mk('Unrelated')];
     const shared = await contact([family, company]);
     await contact([family]);
     await contact([unrelated]);
     const res = await firm.call('GET', `/v1/accounts/${family}/related`);
-    expect(res.body).toEqual([{ id: company, name: 'Company', type: 'individual', status: 'active', sharedContactIds: [shared] }]);
+    expect(res.body).toEqual([
+      { id: company, name: 'Company', type: 'individual', status: 'active', sharedContactIds: [shared] },
+    ]);
     const details = await firm.call('GET', `/v1/accounts/${company}`);
     expect(details.body.relatedAccounts.map((a: { id: string }) => a.id)).toEqual([family]);
     expect((await firm.call('GET', `/v1/accounts/${unrelated}/related`)).body).toEqual([]);
@@ -152,27 +251,73 @@ describe('custom field validation', () => {
 
   test('a required field must be present on create and cannot be cleared', async () => {
     const f2 = await stack.newFirm();
-    expect((await f2.call('POST', '/v1/custom-fields', { entity: 'account', key: 'fiscalCode', label: 'Fiscal code', type: 'text', required: true })).status).toBe(201);
+    expect(
+      (
+        await f2.call('POST', '/v1/custom-fields', {
+          entity: 'account',
+          key: 'fiscalCode',
+          label: 'Fiscal code',
+          type: 'text',
+          required: true,
+        })
+      ).status,
+    ).toBe(201);
     const missing = await f2.call('POST', '/v1/accounts', { name: 'R', type: 'company' });
     expect(missing.status).toBe(422);
-    expect(missing.body.errors).toEqual([{ field: 'body.customFields.fiscalCode', message: '"Fiscal code" is required' }]);
-    const ok = await f2.call('POST', '/v1/accounts', { name: 'R', type: 'company', customFields: { fiscalCode: 'RSS' } });
+    expect(missing.body.errors).toEqual([
+      { field: 'body.customFields.fiscalCode', message: '"Fiscal code" is required' },
+    ]);
+    const ok = await f2.call('POST', '/v1/accounts', {
+      name: 'R',
+      type: 'company',
+      customFields: { fiscalCode: 'RSS' },
+    });
     expect(ok.status).toBe(201);
-    expect((await f2.call('PATCH', `/v1/accounts/${ok.body.id}`, { customFields: { fiscalCode: null } })).status).toBe(422);
+    expect((await f2.call('PATCH', `/v1/accounts/${ok.body.id}`, { customFields: { fiscalCode: null } })).status).toBe(
+      422,
+    );
     expect((await f2.call('PATCH', `/v1/accounts/${ok.body.id}`, { name: 'R2' })).status).toBe(200);
   });
 
   test('contacts are checked against contact definitions through validateCustomFields', async () => {
-    expect((await firm.call('POST', '/v1/custom-fields', { entity: 'contact', key: 'birthday', label: 'Birthday', type: 'date' })).status).toBe(201);
-    await expect(validateCustomFields(stack.db, firm.firmId, 'contact', { birthday: '1980-05-04' })).resolves.toEqual({ birthday: '1980-05-04' });
-    await expect(validateCustomFields(stack.db, firm.firmId, 'contact', { vatNumber: 'IT1' })).rejects.toMatchObject({ kind: 'invalid', errors: [{ field: 'body.customFields.vatNumber' }] });
+    expect(
+      (
+        await firm.call('POST', '/v1/custom-fields', {
+          entity: 'contact',
+          key: 'birthday',
+          label: 'Birthday',
+          type: 'date',
+        })
+      ).status,
+    ).toBe(201);
+    await expect(validateCustomFields(stack.db, firm.firmId, 'contact', { birthday: '1980-05-04' })).resolves.toEqual({
+      birthday: '1980-05-04',
+    });
+    await expect(validateCustomFields(stack.db, firm.firmId, 'contact', { vatNumber: 'IT1' })).rejects.toMatchObject({
+      kind: 'invalid',
+      errors: [{ field: 'body.customFields.vatNumber' }],
+    });
   });
 
   test('definitions: list by entity, duplicate key 409, delete', async () => {
     const list = await firm.call('GET', '/v1/custom-fields?entity=account');
-    expect(list.body.map((d: { key: string }) => d.key)).toEqual(['billingEmail', 'employees', 'plan', 'vatNumber', 'yearEnd']);
-    expect((await firm.call('POST', '/v1/custom-fields', { entity: 'account', key: 'plan', label: 'Again', type: 'text' })).status).toBe(409);
-    const temp = await firm.call('POST', '/v1/custom-fields', { entity: 'contact', key: 'temp', label: 'Temp', type: 'number' });
+    expect(list.body.map((d: { key: string }) => d.key)).toEqual([
+      'billingEmail',
+      'employees',
+      'plan',
+      'vatNumber',
+      'yearEnd',
+    ]);
+    expect(
+      (await firm.call('POST', '/v1/custom-fields', { entity: 'account', key: 'plan', label: 'Again', type: 'text' }))
+        .status,
+    ).toBe(409);
+    const temp = await firm.call('POST', '/v1/custom-fields', {
+      entity: 'contact',
+      key: 'temp',
+      label: 'Temp',
+      type: 'number',
+    });
     expect((await firm.call('DELETE', `/v1/custom-fields/${temp.body.id}`)).status).toBe(204);
     expect((await firm.call('DELETE', `/v1/custom-fields/${temp.body.id}`)).status).toBe(404);
   });
@@ -187,7 +332,9 @@ describe('account list', () => {
   beforeAll(async () => {
     // A firm of its own, so the list holds exactly these accounts.
     f = await stack.newFirm();
-    member = (await f.call('POST', '/v1/users', { email: `m-${randomUUID()}@firm.test`, name: 'Mia', role: 'employee' })).body.id;
+    member = (
+      await f.call('POST', '/v1/users', { email: `m-${randomUUID()}@firm.test`, name: 'Mia', role: 'employee' })
+    ).body.id;
     tagId = (await f.call('POST', '/v1/tags', { name: 'Payroll' })).body.id;
     const specs: [string, string][] = [
       ['alpha Srl', 'company'],
@@ -204,7 +351,11 @@ describe('account list', () => {
     await f.call('PATCH', `/v1/accounts/${ids['alpha Srl']}`, { tags: ['Payroll'] });
     await stack.db.account.update({ where: { id: ids['delta_trust'] }, data: { status: 'archived' } });
     const mkContact = async (accountId: string, email: object) =>
-      f.call('POST', '/v1/contacts', { firstName: 'K', emails: [{ address: `k-${randomUUID()}@client.test`, login: 'off', notify: false, ...email }], accounts: [{ accountId }] });
+      f.call('POST', '/v1/contacts', {
+        firstName: 'K',
+        emails: [{ address: `k-${randomUUID()}@client.test`, login: 'off', notify: false, ...email }],
+        accounts: [{ accountId }],
+      });
     await mkContact(ids['alpha Srl'], { login: 'active' });
     await mkContact(ids['Beta 100% Ltd'], { login: 'pending', notify: true });
     await mkContact(ids['Charlie Rossi'], { emailSync: true });
@@ -255,22 +406,28 @@ describe('account list', () => {
     expect(names(res)).toEqual(['Beta 100% Ltd']);
   });
 
-  test.each(['name', 'createdAt', 'updatedAt'])('cursor pages (sort=%s) visit every account once, in order, both ways', async (sort) => {
-    for (const order of ['asc', 'desc']) {
-      const all = names(await f.call('GET', `/v1/accounts?sort=${sort}&order=${order}&limit=200`));
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const res: any = await f.call('GET', `/v1/accounts?sort=${sort}&order=${order}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
-        expect(res.status).toBe(200);
-        expect(res.body.items.length).toBeLessThanOrEqual(2);
-        seen.push(...names(res));
-        cursor = res.body.nextCursor;
-      } while (cursor);
-      expect(seen).toEqual(all);
-      expect(seen).toHaveLength(5);
-    }
-  });
+  test.each(['name', 'createdAt', 'updatedAt'])(
+    'cursor pages (sort=%s) visit every account once, in order, both ways',
+    async (sort) => {
+      for (const order of ['asc', 'desc']) {
+        const all = names(await f.call('GET', `/v1/accounts?sort=${sort}&order=${order}&limit=200`));
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const res: any = await f.call(
+            'GET',
+            `/v1/accounts?sort=${sort}&order=${order}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+          );
+          expect(res.status).toBe(200);
+          expect(res.body.items.length).toBeLessThanOrEqual(2);
+          seen.push(...names(res));
+          cursor = res.body.nextCursor;
+        } while (cursor);
+        expect(seen).toEqual(all);
+        expect(seen).toHaveLength(5);
+      }
+    },
+  );
 
   test('a cursor of another sort is refused', async () => {
     const page = await f.call('GET', '/v1/accounts?sort=name&limit=1');
@@ -285,13 +442,41 @@ describe('overview', () => {
     const id = (await firm.call('POST', '/v1/accounts', { name: 'Overview', type: 'company' })).body.id;
     for (let i = 0; i < 7; i++) await firm.call('POST', `/v1/accounts/${id}/chat-threads`, { subject: `Thread ${i}` });
     const doc = (await firm.call('POST', `/v1/accounts/${id}/documents`, { name: 'Balance sheet' })).body.id;
-    await stack.db.note.create({ data: { firmId: firm.firmId, accountId: id, authorId: firm.ownerId, body: 'Called the client' } });
+    await stack.db.note.create({
+      data: { firmId: firm.firmId, accountId: id, authorId: firm.ownerId, body: 'Called the client' },
+    });
     await stack.db.loginEvent.create({ data: { firmId: firm.firmId, accountId: id, contactEmailId: randomUUID() } });
-    await stack.db.outboundEmail.create({ data: { firmId: firm.firmId, accountId: id, idempotencyKey: randomUUID(), toAddress: 'c@client.test', category: 'messages', subject: 'Hello', status: 'sent', sentAt: new Date() } });
+    await stack.db.outboundEmail.create({
+      data: {
+        firmId: firm.firmId,
+        accountId: id,
+        idempotencyKey: randomUUID(),
+        toAddress: 'c@client.test',
+        category: 'messages',
+        subject: 'Hello',
+        status: 'sent',
+        sentAt: new Date(),
+      },
+    });
     const res = await firm.call('GET', `/v1/accounts/${id}/overview`);
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body).sort()).toEqual(['approvalRequests', 'auditEvents', 'chatThreads', 'documents', 'emails', 'logins', 'notes', 'signatureRequests']);
-    expect(res.body.chatThreads.latest.map((t: { subject: string }) => t.subject)).toEqual(['Thread 6', 'Thread 5', 'Thread 4', 'Thread 3', 'Thread 2']);
+    expect(Object.keys(res.body).sort()).toEqual([
+      'approvalRequests',
+      'auditEvents',
+      'chatThreads',
+      'documents',
+      'emails',
+      'logins',
+      'notes',
+      'signatureRequests',
+    ]);
+    expect(res.body.chatThreads.latest.map((t: { subject: string }) => t.subject)).toEqual([
+      'Thread 6',
+      'Thread 5',
+      'Thread 4',
+      'Thread 3',
+      'Thread 2',
+    ]);
     expect(res.body.chatThreads.total).toBe(7);
     expect(res.body.chatThreads.viewAll.href).toBe(`/v1/accounts/${id}/overview/chat-threads?limit=50`);
     expect(res.body.documents.latest).toEqual([expect.objectContaining({ id: doc, name: 'Balance sheet' })]);
@@ -303,7 +488,15 @@ describe('overview', () => {
 
     const p1 = await firm.call('GET', `/v1/accounts/${id}/overview/chat-threads?limit=4`);
     const p2 = await firm.call('GET', `/v1/accounts/${id}/overview/chat-threads?limit=4&cursor=${p1.body.nextCursor}`);
-    expect([...p1.body.items, ...p2.body.items].map((t: { subject: string }) => t.subject)).toEqual(['Thread 6', 'Thread 5', 'Thread 4', 'Thread 3', 'Thread 2', 'Thread 1', 'Thread 0']);
+    expect([...p1.body.items, ...p2.body.items].map((t: { subject: string }) => t.subject)).toEqual([
+      'Thread 6',
+      'Thread 5',
+      'Thread 4',
+      'Thread 3',
+      'Thread 2',
+      'Thread 1',
+      'Thread 0',
+    ]);
     expect(p2.body.nextCursor).toBeNull();
     const a1 = await firm.call('GET', `/v1/accounts/${id}/overview/audit-events?limit=3`);
     const a2 = await firm.call('GET', `/v1/accounts/${id}/overview/audit-events?limit=3&cursor=${a1.body.nextCursor}`);
@@ -321,36 +514,194 @@ describe('bad input on account routes: 4xx problem+json, nothing written', () =>
     await stack.db.account.update({ where: { id: archivedId }, data: { status: 'archived' } });
     other = await stack.newFirm();
   });
-  const TABLES = ['account', 'tag', 'accountTag', 'accountTeamMember', 'accountTeamChange', 'customFieldDefinition', 'auditEvent', 'idempotencyRecord'] as const;
+  const TABLES = [
+    'account',
+    'tag',
+    'accountTag',
+    'accountTeamMember',
+    'accountTeamChange',
+    'customFieldDefinition',
+    'auditEvent',
+    'idempotencyRecord',
+  ] as const;
   const rowCounts = rowCounter(() => stack.db, TABLES);
   const bad: BadInputCase[] = [
-    ['create with an unknown tag name', () => firm.call('POST', '/v1/accounts', { name: 'x', type: 'company', tags: ['No such tag'] }), 422, 'validation-error', 'body.tags.0'],
-    ['create with a team member of another firm', () => firm.call('POST', '/v1/accounts', { name: 'x', type: 'company', team: [other.ownerId] }), 422, 'validation-error', 'body.team'],
-    ['create with the same team member twice', () => firm.call('POST', '/v1/accounts', { name: 'x', type: 'company', team: [employee, employee] }), 422, 'validation-error', 'body.team'],
-    ['create with custom fields not an object', () => firm.call('POST', '/v1/accounts', { name: 'x', type: 'company', customFields: ['a'] }), 422, 'validation-error', 'body.customFields'],
-    ['create with an unknown custom field', () => firm.call('POST', '/v1/accounts', { name: 'x', type: 'company', customFields: { nope: 1 } }), 422, 'validation-error', 'body.customFields.nope'],
-    ['PATCH with nothing to change', () => firm.call('PATCH', `/v1/accounts/${accountId}`, {}), 422, 'validation-error'],
-    ['PATCH to an unknown type', () => firm.call('PATCH', `/v1/accounts/${accountId}`, { type: 'trust' }), 422, 'validation-error', 'body.type'],
-    ['PATCH with a blank name', () => firm.call('PATCH', `/v1/accounts/${accountId}`, { name: '  ' }), 422, 'validation-error', 'body.name'],
-    ['PATCH status (not editable here)', () => firm.call('PATCH', `/v1/accounts/${accountId}`, { status: 'archived' }), 422, 'validation-error'],
-    ['PATCH with a wrongly typed custom field', () => firm.call('PATCH', `/v1/accounts/${accountId}`, { customFields: { employees: 'many' } }), 422, 'validation-error', 'body.customFields.employees'],
-    ['PATCH an account of another firm', () => other.call('PATCH', `/v1/accounts/${accountId}`, { name: 'Mine' }), 404, 'not-found'],
-    ['PATCH an archived account', () => firm.call('PATCH', `/v1/accounts/${archivedId}`, { name: 'Back' }), 409, 'account-archived'],
-    ['team add on an archived account', () => firm.call('POST', `/v1/accounts/${archivedId}/team`, { firmUserId: employee }), 409, 'account-archived'],
-    ['team add without a user', () => firm.call('POST', `/v1/accounts/${accountId}/team`, {}), 422, 'validation-error', 'body.firmUserId'],
-    ['team add of an unknown user', () => firm.call('POST', `/v1/accounts/${accountId}/team`, { firmUserId: randomUUID() }), 422, 'validation-error', 'body.firmUserId'],
-    ['team removal of a non-member', () => firm.call('DELETE', `/v1/accounts/${accountId}/team/${admin}`), 404, 'not-found'],
-    ['tag with a bad colour', () => firm.call('POST', '/v1/tags', { name: 'Red', color: 'red' }), 422, 'validation-error', 'body.color'],
-    ['tag without a name', () => firm.call('POST', '/v1/tags', { color: '#ff0000' }), 422, 'validation-error', 'body.name'],
-    ['custom field of an unknown type', () => firm.call('POST', '/v1/custom-fields', { entity: 'account', key: 'k1', label: 'K', type: 'color' }), 422, 'validation-error', 'body.type'],
-    ['select field without options', () => firm.call('POST', '/v1/custom-fields', { entity: 'account', key: 'k2', label: 'K', type: 'select' }), 422, 'validation-error', 'body.options'],
-    ['custom field key with spaces', () => firm.call('POST', '/v1/custom-fields', { entity: 'account', key: 'my key', label: 'K', type: 'text' }), 422, 'validation-error', 'body.key'],
+    [
+      'create with an unknown tag name',
+      () => firm.call('POST', '/v1/accounts', { name: 'x', type: 'company', tags: ['No such tag'] }),
+      422,
+      'validation-error',
+      'body.tags.0',
+    ],
+    [
+      'create with a team member of another firm',
+      () => firm.call('POST', '/v1/accounts', { name: 'x', type: 'company', team: [other.ownerId] }),
+      422,
+      'validation-error',
+      'body.team',
+    ],
+    [
+      'create with the same team member twice',
+      () => firm.call('POST', '/v1/accounts', { name: 'x', type: 'company', team: [employee, employee] }),
+      422,
+      'validation-error',
+      'body.team',
+    ],
+    [
+      'create with custom fields not an object',
+      () => firm.call('POST', '/v1/accounts', { name: 'x', type: 'company', customFields: ['a'] }),
+      422,
+      'validation-error',
+      'body.customFields',
+    ],
+    [
+      'create with an unknown custom field',
+      () => firm.call('POST', '/v1/accounts', { name: 'x', type: 'company', customFields: { nope: 1 } }),
+      422,
+      'validation-error',
+      'body.customFields.nope',
+    ],
+    [
+      'PATCH with nothing to change',
+      () => firm.call('PATCH', `/v1/accounts/${accountId}`, {}),
+      422,
+      'validation-error',
+    ],
+    [
+      'PATCH to an unknown type',
+      () => firm.call('PATCH', `/v1/accounts/${accountId}`, { type: 'trust' }),
+      422,
+      'validation-error',
+      'body.type',
+    ],
+    [
+      'PATCH with a blank name',
+      () => firm.call('PATCH', `/v1/accounts/${accountId}`, { name: '  ' }),
+      422,
+      'validation-error',
+      'body.name',
+    ],
+    [
+      'PATCH status (not editable here)',
+      () => firm.call('PATCH', `/v1/accounts/${accountId}`, { status: 'archived' }),
+      422,
+      'validation-error',
+    ],
+    [
+      'PATCH with a wrongly typed custom field',
+      () => firm.call('PATCH', `/v1/accounts/${accountId}`, { customFields: { employees: 'many' } }),
+      422,
+      'validation-error',
+      'body.customFields.employees',
+    ],
+    [
+      'PATCH an account of another firm',
+      () => other.call('PATCH', `/v1/accounts/${accountId}`, { name: 'Mine' }),
+      404,
+      'not-found',
+    ],
+    [
+      'PATCH an archived account',
+      () => firm.call('PATCH', `/v1/accounts/${archivedId}`, { name: 'Back' }),
+      409,
+      'account-archived',
+    ],
+    [
+      'team add on an archived account',
+      () => firm.call('POST', `/v1/accounts/${archivedId}/team`, { firmUserId: employee }),
+      409,
+      'account-archived',
+    ],
+    [
+      'team add without a user',
+      () => firm.call('POST', `/v1/accounts/${accountId}/team`, {}),
+      422,
+      'validation-error',
+      'body.firmUserId',
+    ],
+    [
+      'team add of an unknown user',
+      () => firm.call('POST', `/v1/accounts/${accountId}/team`, { firmUserId: randomUUID() }),
+      422,
+      'validation-error',
+      'body.firmUserId',
+    ],
+    [
+      'team removal of a non-member',
+      () => firm.call('DELETE', `/v1/accounts/${accountId}/team/${admin}`),
+      404,
+      'not-found',
+    ],
+    [
+      'tag with a bad colour',
+      () => firm.call('POST', '/v1/tags', { name: 'Red', color: 'red' }),
+      422,
+      'validation-error',
+      'body.color',
+    ],
+    [
+      'tag without a name',
+      () => firm.call('POST', '/v1/tags', { color: '#ff0000' }),
+      422,
+      'validation-error',
+      'body.name',
+    ],
+    [
+      'custom field of an unknown type',
+      () => firm.call('POST', '/v1/custom-fields', { entity: 'account', key: 'k1', label: 'K', type: 'color' }),
+      422,
+      'validation-error',
+      'body.type',
+    ],
+    [
+      'select field without options',
+      () => firm.call('POST', '/v1/custom-fields', { entity: 'account', key: 'k2', label: 'K', type: 'select' }),
+      422,
+      'validation-error',
+      'body.options',
+    ],
+    [
+      'custom field key with spaces',
+      () => firm.call('POST', '/v1/custom-fields', { entity: 'account', key: 'my key', label: 'K', type: 'text' }),
+      422,
+      'validation-error',
+      'body.key',
+    ],
     ['list page of 1000', () => firm.call('GET', '/v1/accounts?limit=1000'), 422, 'validation-error', 'query.limit'],
-    ['list sorted by an unknown column', () => firm.call('GET', '/v1/accounts?sort=revenue'), 422, 'validation-error', 'query.sort'],
-    ['list with a forged cursor', () => firm.call('GET', '/v1/accounts?cursor=bm9wZQ'), 422, 'validation-error', 'query.cursor'],
-    ['list filtered by a malformed tag id', () => firm.call('GET', '/v1/accounts?tagId=vip'), 422, 'validation-error', 'query.tagId'],
-    ['overview of an unknown section', () => firm.call('GET', `/v1/accounts/${accountId}/overview/invoices`), 404, 'not-found'],
-    ['view-all with a forged cursor', () => firm.call('GET', `/v1/accounts/${accountId}/overview/documents?cursor=abc`), 422, 'validation-error', 'query.cursor'],
+    [
+      'list sorted by an unknown column',
+      () => firm.call('GET', '/v1/accounts?sort=revenue'),
+      422,
+      'validation-error',
+      'query.sort',
+    ],
+    [
+      'list with a forged cursor',
+      () => firm.call('GET', '/v1/accounts?cursor=bm9wZQ'),
+      422,
+      'validation-error',
+      'query.cursor',
+    ],
+    [
+      'list filtered by a malformed tag id',
+      () => firm.call('GET', '/v1/accounts?tagId=vip'),
+      422,
+      'validation-error',
+      'query.tagId',
+    ],
+    [
+      'overview of an unknown section',
+      () => firm.call('GET', `/v1/accounts/${accountId}/overview/invoices`),
+      404,
+      'not-found',
+    ],
+    [
+      'view-all with a forged cursor',
+      () => firm.call('GET', `/v1/accounts/${accountId}/overview/documents?cursor=abc`),
+      422,
+      'validation-error',
+      'query.cursor',
+    ],
   ];
 
   test.each(bad)('%s', async (...c: BadInputCase) => expectRefused(rowCounts, c));

@@ -37,7 +37,13 @@ async function approvalWithContacts(n: number) {
   const { firm } = await createFirm(db, { name: 'Units', owner: { email: `o-${randomUUID()}@t.test`, name: 'O' } });
   const account = await db.account.create({ data: { firmId: firm.id, name: 'Acc', type: 'company' } });
   for (let i = 0; i < n; i++) {
-    const contact = await db.contact.create({ data: { firmId: firm.id, firstName: `C${i}`, emails: { create: { firmId: firm.id, address: `c${i}-${randomUUID()}@t.test` } } } });
+    const contact = await db.contact.create({
+      data: {
+        firmId: firm.id,
+        firstName: `C${i}`,
+        emails: { create: { firmId: firm.id, address: `c${i}-${randomUUID()}@t.test` } },
+      },
+    });
     await db.accountContact.create({ data: { accountId: account.id, contactId: contact.id } });
   }
   const doc = await db.document.create({ data: { firmId: firm.id, accountId: account.id, name: 'Doc' } });
@@ -46,7 +52,15 @@ async function approvalWithContacts(n: number) {
   return { item, firmId: firm.id };
 }
 
-const email = (firmId: string, key: string) => ({ firmId, idempotencyKey: key, to: 'x@t.test', category: 'approvals', subject: 'S', text: 'T', html: '<p>T</p>' });
+const email = (firmId: string, key: string) => ({
+  firmId,
+  idempotencyKey: key,
+  to: 'x@t.test',
+  category: 'approvals',
+  subject: 'S',
+  text: 'T',
+  html: '<p>T</p>',
+});
 
 test('sendEmailOnce sends a key once, however often it is called', async () => {
   const { firmId } = await approvalWithContacts(0);
@@ -64,7 +78,10 @@ test('a transient SMTP failure throws (so the activity retries) and the retry se
   await expect(sendEmailOnce(db, mailer, email(firmId, key))).rejects.toThrow(/451/);
   expect(await sendEmailOnce(db, mailer, email(firmId, key))).toBe('sent');
   expect(sent).toHaveLength(1);
-  expect(await db.outboundEmail.findUnique({ where: { idempotencyKey: key } })).toMatchObject({ status: 'sent', attempts: 2 });
+  expect(await db.outboundEmail.findUnique({ where: { idempotencyKey: key } })).toMatchObject({
+    status: 'sent',
+    attempts: 2,
+  });
 });
 
 test('a permanent SMTP failure is recorded, not retried', async () => {
@@ -72,7 +89,10 @@ test('a permanent SMTP failure is recorded, not retried', async () => {
   const { mailer } = fakeMailer({ code: 550, times: 5 });
   const key = `unit:${randomUUID()}`;
   expect(await sendEmailOnce(db, mailer, email(firmId, key))).toBe('failed');
-  expect(await db.outboundEmail.findUnique({ where: { idempotencyKey: key } })).toMatchObject({ status: 'failed', lastError: 'smtp 550' });
+  expect(await db.outboundEmail.findUnique({ where: { idempotencyKey: key } })).toMatchObject({
+    status: 'failed',
+    lastError: 'smtp 550',
+  });
 });
 
 test('dispatchItemEmail retried after a partial failure sends only what did not go out, and audits once', async () => {
@@ -110,7 +130,13 @@ test('dispatchItemEmail sends nothing once the client acted', async () => {
   await db.approvalRequest.update({ where: { id: item.itemId }, data: { status: 'approved' } });
   const env = new MockActivityEnvironment();
   const key = dispatchKey(reminderWorkflowId('approval', item.itemId), item.itemId, 'reminder', 1);
-  const result = await env.run(acts.dispatchItemEmail, { item, kind: 'reminder' as const, dispatchKey: key, cycleKey: item.itemId, seq: 1 });
+  const result = await env.run(acts.dispatchItemEmail, {
+    item,
+    kind: 'reminder' as const,
+    dispatchKey: key,
+    cycleKey: item.itemId,
+    seq: 1,
+  });
   expect(result).toEqual({ status: 'skipped', reason: 'approved' });
   expect(sent).toHaveLength(0);
   expect(await db.reminderDispatch.count({ where: { itemId: item.itemId } })).toBe(0);
@@ -124,7 +150,13 @@ test('a reminder for a superseded chat cycle is skipped', async () => {
   const { mailer, sent } = fakeMailer();
   const acts = createReminderActivities({ db, mailer, portalUrl: 'http://portal' });
   const env = new MockActivityEnvironment();
-  const result = await env.run(acts.dispatchItemEmail, { item, kind: 'reminder' as const, dispatchKey: `k-${randomUUID()}`, cycleKey: 'an-older-message.r0', seq: 1 });
+  const result = await env.run(acts.dispatchItemEmail, {
+    item,
+    kind: 'reminder' as const,
+    dispatchKey: `k-${randomUUID()}`,
+    cycleKey: 'an-older-message.r0',
+    seq: 1,
+  });
   expect(result).toEqual({ status: 'skipped', reason: 'stale_cycle' });
   expect(sent).toHaveLength(0);
 });

@@ -31,48 +31,285 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const TABLES = ['account', 'contact', 'contactEmail', 'accountContact', 'chatThread', 'chatMessage', 'document', 'signatureRequest', 'approvalRequest', 'reminderSettings', 'auditEvent', 'idempotencyRecord', 'outboundEmail', 'reminderDispatch', 'firmUser'] as const;
+const TABLES = [
+  'account',
+  'contact',
+  'contactEmail',
+  'accountContact',
+  'chatThread',
+  'chatMessage',
+  'document',
+  'signatureRequest',
+  'approvalRequest',
+  'reminderSettings',
+  'auditEvent',
+  'idempotencyRecord',
+  'outboundEmail',
+  'reminderDispatch',
+  'firmUser',
+] as const;
 const rowCounts = rowCounter(() => stack.db, TABLES);
-
 
 const bad: BadInputCase[] = [
   ['no API key', () => stack.request('GET', '/v1/users'), 401, 'unauthorized'],
-  ['unknown API key', () => stack.request('POST', '/v1/accounts', { name: 'x', type: 'company' }, { authorization: 'Bearer nk_nope', 'x-acting-user': a.ownerId }), 401, 'unauthorized'],
-  ['no acting user', () => stack.request('POST', '/v1/accounts', { name: 'x', type: 'company' }, { authorization: `Bearer ${a.apiKey}` }), 400, 'acting-user-required', 'headers.x-acting-user'],
-  ['acting user of another firm', () => a.call('POST', '/v1/accounts', { name: 'x', type: 'company' }, { as: b.ownerId }), 403, 'unknown-acting-user'],
+  [
+    'unknown API key',
+    () =>
+      stack.request(
+        'POST',
+        '/v1/accounts',
+        { name: 'x', type: 'company' },
+        { authorization: 'Bearer nk_nope', 'x-acting-user': a.ownerId },
+      ),
+    401,
+    'unauthorized',
+  ],
+  [
+    'no acting user',
+    () =>
+      stack.request('POST', '/v1/accounts', { name: 'x', type: 'company' }, { authorization: `Bearer ${a.apiKey}` }),
+    400,
+    'acting-user-required',
+    'headers.x-acting-user',
+  ],
+  [
+    'acting user of another firm',
+    () => a.call('POST', '/v1/accounts', { name: 'x', type: 'company' }, { as: b.ownerId }),
+    403,
+    'unknown-acting-user',
+  ],
   ['malformed JSON', () => a.call('POST', '/v1/accounts', '{"name": '), 400, 'malformed-json'],
-  ['account without name', () => a.call('POST', '/v1/accounts', { type: 'company' }), 422, 'validation-error', 'body.name'],
-  ['account with blank name', () => a.call('POST', '/v1/accounts', { name: '   ', type: 'company' }), 422, 'validation-error', 'body.name'],
-  ['account of unknown type', () => a.call('POST', '/v1/accounts', { name: 'x', type: 'partnership' }), 422, 'validation-error', 'body.type'],
-  ['account with an unknown field', () => a.call('POST', '/v1/accounts', { name: 'x', type: 'company', color: 'red' }), 422, 'validation-error'],
-  ['account photo that is not a URL', () => a.call('POST', '/v1/accounts', { name: 'x', type: 'company', photoUrl: 'me.png' }), 422, 'validation-error', 'body.photoUrl'],
-  ['contact without emails', () => a.call('POST', '/v1/contacts', { firstName: 'N', emails: [] }), 422, 'validation-error', 'body.emails'],
-  ['contact with an invalid email', () => a.call('POST', '/v1/contacts', { firstName: 'N', emails: [{ address: 'not-an-email' }] }), 422, 'validation-error', 'body.emails.0.address'],
-  ['contact with the same email twice', () => a.call('POST', '/v1/contacts', { firstName: 'N', emails: [{ address: 'x@y.test' }, { address: 'X@y.test' }] }), 422, 'validation-error', 'body.emails'],
-  ['contact linked to another firm’s account', () => a.call('POST', '/v1/contacts', { firstName: 'N', emails: [{ address: 'new@y.test' }], accounts: [{ accountId: otherFirmAccount }] }), 404, 'not-found'],
-  ['contact with an email already in use', () => a.call('POST', '/v1/contacts', { firstName: 'N', emails: [{ address: acc.contacts[0].address }] }), 409, 'email-taken'],
-  ['email patch with nothing to change', () => a.call('PATCH', `/v1/contact-emails/${acc.contacts[0].emailId}`, {}), 422, 'validation-error'],
-  ['email patch with an unknown login state', () => a.call('PATCH', `/v1/contact-emails/${acc.contacts[0].emailId}`, { login: 'maybe' }), 422, 'validation-error', 'body.login'],
-  ['email patch with an unknown preference', () => a.call('PATCH', `/v1/contact-emails/${acc.contacts[0].emailId}`, { preferences: { newsletters: true } }), 422, 'validation-error', 'body.preferences'],
-  ['notify given as a string', () => a.call('PATCH', `/v1/contact-emails/${acc.contacts[0].emailId}`, { notify: 'yes' }), 422, 'validation-error', 'body.notify'],
-  ['thread with reminders but no message', () => a.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'S', reminders: { enabled: true } }), 422, 'validation-error', 'body.reminders'],
-  ['reminders every 0 days', () => a.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'S', message: { body: 'b' }, reminders: { intervalDays: 0 } }), 422, 'validation-error', 'body.reminders.intervalDays'],
-  ['reminders every 1.5 days', () => a.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'S', message: { body: 'b' }, reminders: { intervalDays: 1.5 } }), 422, 'validation-error', 'body.reminders.intervalDays'],
-  ['51 reminders', () => a.call('PUT', `/v1/chat-threads/${threadId}/reminder-settings`, { count: 51 }), 422, 'validation-error', 'body.count'],
-  ['client message without its contact', () => a.call('POST', `/v1/chat-threads/${threadId}/messages`, { author: 'client', body: 'hi' }), 422, 'validation-error', 'body.contactId'],
-  ['client message from a contact not on the account', () => a.call('POST', `/v1/chat-threads/${threadId}/messages`, { author: 'client', body: 'hi', contactId: '00000000-0000-4000-8000-000000000000' }), 422, 'validation-error', 'body.contactId'],
-  ['message with an empty body', () => a.call('POST', `/v1/chat-threads/${threadId}/messages`, { author: 'firm', body: '' }), 422, 'validation-error', 'body.body'],
-  ['message by an unknown author', () => a.call('POST', `/v1/chat-threads/${threadId}/messages`, { author: 'robot', body: 'x' }), 422, 'validation-error', 'body.author'],
-  ['message to an archived thread', () => a.call('POST', `/v1/chat-threads/${archivedThreadId}/messages`, { author: 'firm', body: 'x' }), 409, 'thread-archived'],
-  ['signature from a contact not on the account', () => a.call('POST', `/v1/documents/${documentId}/signature-requests`, { signers: ['00000000-0000-4000-8000-000000000000'] }), 422, 'validation-error', 'body.signers'],
-  ['signature with the same signer twice', () => a.call('POST', `/v1/documents/${documentId}/signature-requests`, { signers: [acc.contacts[0].id, acc.contacts[0].id] }), 422, 'validation-error', 'body.signers'],
-  ['signature with no signers', () => a.call('POST', `/v1/documents/${documentId}/signature-requests`, { signers: [] }), 422, 'validation-error', 'body.signers'],
-  ['signer id that is not a UUID', () => a.call('POST', `/v1/documents/${documentId}/signature-requests`, { signers: ['bob'] }), 422, 'validation-error', 'body.signers.0'],
+  [
+    'account without name',
+    () => a.call('POST', '/v1/accounts', { type: 'company' }),
+    422,
+    'validation-error',
+    'body.name',
+  ],
+  [
+    'account with blank name',
+    () => a.call('POST', '/v1/accounts', { name: '   ', type: 'company' }),
+    422,
+    'validation-error',
+    'body.name',
+  ],
+  [
+    'account of unknown type',
+    () => a.call('POST', '/v1/accounts', { name: 'x', type: 'partnership' }),
+    422,
+    'validation-error',
+    'body.type',
+  ],
+  [
+    'account with an unknown field',
+    () => a.call('POST', '/v1/accounts', { name: 'x', type: 'company', color: 'red' }),
+    422,
+    'validation-error',
+  ],
+  [
+    'account photo that is not a URL',
+    () => a.call('POST', '/v1/accounts', { name: 'x', type: 'company', photoUrl: 'me.png' }),
+    422,
+    'validation-error',
+    'body.photoUrl',
+  ],
+  [
+    'contact without emails',
+    () => a.call('POST', '/v1/contacts', { firstName: 'N', emails: [] }),
+    422,
+    'validation-error',
+    'body.emails',
+  ],
+  [
+    'contact with an invalid email',
+    () => a.call('POST', '/v1/contacts', { firstName: 'N', emails: [{ address: 'not-an-email' }] }),
+    422,
+    'validation-error',
+    'body.emails.0.address',
+  ],
+  [
+    'contact with the same email twice',
+    () =>
+      a.call('POST', '/v1/contacts', { firstName: 'N', emails: [{ address: 'x@y.test' }, { address: 'X@y.test' }] }),
+    422,
+    'validation-error',
+    'body.emails',
+  ],
+  [
+    'contact linked to another firm’s account',
+    () =>
+      a.call('POST', '/v1/contacts', {
+        firstName: 'N',
+        emails: [{ address: 'new@y.test' }],
+        accounts: [{ accountId: otherFirmAccount }],
+      }),
+    404,
+    'not-found',
+  ],
+  [
+    'contact with an email already in use',
+    () => a.call('POST', '/v1/contacts', { firstName: 'N', emails: [{ address: acc.contacts[0].address }] }),
+    409,
+    'email-taken',
+  ],
+  [
+    'email patch with nothing to change',
+    () => a.call('PATCH', `/v1/contact-emails/${acc.contacts[0].emailId}`, {}),
+    422,
+    'validation-error',
+  ],
+  [
+    'email patch with an unknown login state',
+    () => a.call('PATCH', `/v1/contact-emails/${acc.contacts[0].emailId}`, { login: 'maybe' }),
+    422,
+    'validation-error',
+    'body.login',
+  ],
+  [
+    'email patch with an unknown preference',
+    () => a.call('PATCH', `/v1/contact-emails/${acc.contacts[0].emailId}`, { preferences: { newsletters: true } }),
+    422,
+    'validation-error',
+    'body.preferences',
+  ],
+  [
+    'notify given as a string',
+    () => a.call('PATCH', `/v1/contact-emails/${acc.contacts[0].emailId}`, { notify: 'yes' }),
+    422,
+    'validation-error',
+    'body.notify',
+  ],
+  [
+    'thread with reminders but no message',
+    () => a.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'S', reminders: { enabled: true } }),
+    422,
+    'validation-error',
+    'body.reminders',
+  ],
+  [
+    'reminders every 0 days',
+    () =>
+      a.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+        subject: 'S',
+        message: { body: 'b' },
+        reminders: { intervalDays: 0 },
+      }),
+    422,
+    'validation-error',
+    'body.reminders.intervalDays',
+  ],
+  [
+    'reminders every 1.5 days',
+    () =>
+      a.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+        subject: 'S',
+        message: { body: 'b' },
+        reminders: { intervalDays: 1.5 },
+      }),
+    422,
+    'validation-error',
+    'body.reminders.intervalDays',
+  ],
+  [
+    '51 reminders',
+    () => a.call('PUT', `/v1/chat-threads/${threadId}/reminder-settings`, { count: 51 }),
+    422,
+    'validation-error',
+    'body.count',
+  ],
+  [
+    'client message without its contact',
+    () => a.call('POST', `/v1/chat-threads/${threadId}/messages`, { author: 'client', body: 'hi' }),
+    422,
+    'validation-error',
+    'body.contactId',
+  ],
+  [
+    'client message from a contact not on the account',
+    () =>
+      a.call('POST', `/v1/chat-threads/${threadId}/messages`, {
+        author: 'client',
+        body: 'hi',
+        contactId: '00000000-0000-4000-8000-000000000000',
+      }),
+    422,
+    'validation-error',
+    'body.contactId',
+  ],
+  [
+    'message with an empty body',
+    () => a.call('POST', `/v1/chat-threads/${threadId}/messages`, { author: 'firm', body: '' }),
+    422,
+    'validation-error',
+    'body.body',
+  ],
+  [
+    'message by an unknown author',
+    () => a.call('POST', `/v1/chat-threads/${threadId}/messages`, { author: 'robot', body: 'x' }),
+    422,
+    'validation-error',
+    'body.author',
+  ],
+  [
+    'message to an archived thread',
+    () => a.call('POST', `/v1/chat-threads/${archivedThreadId}/messages`, { author: 'firm', body: 'x' }),
+    409,
+    'thread-archived',
+  ],
+  [
+    'signature from a contact not on the account',
+    () =>
+      a.call('POST', `/v1/documents/${documentId}/signature-requests`, {
+        signers: ['00000000-0000-4000-8000-000000000000'],
+      }),
+    422,
+    'validation-error',
+    'body.signers',
+  ],
+  [
+    'signature with the same signer twice',
+    () =>
+      a.call('POST', `/v1/documents/${documentId}/signature-requests`, {
+        signers: [acc.contacts[0].id, acc.contacts[0].id],
+      }),
+    422,
+    'validation-error',
+    'body.signers',
+  ],
+  [
+    'signature with no signers',
+    () => a.call('POST', `/v1/documents/${documentId}/signature-requests`, { signers: [] }),
+    422,
+    'validation-error',
+    'body.signers',
+  ],
+  [
+    'signer id that is not a UUID',
+    () => a.call('POST', `/v1/documents/${documentId}/signature-requests`, { signers: ['bob'] }),
+    422,
+    'validation-error',
+    'body.signers.0',
+  ],
   ['malformed id in the path', () => a.call('GET', '/v1/accounts/not-a-uuid'), 404, 'not-found'],
-  ['unknown item kind in the path', () => a.call('PUT', `/v1/invoices/${threadId}/reminder-settings`, { enabled: true }), 404, 'not-found'],
-  ['resend of an approved request', () => a.call('POST', `/v1/approval-requests/${approvalId}/resend`, {}), 409, 'item-not-pending'],
+  [
+    'unknown item kind in the path',
+    () => a.call('PUT', `/v1/invoices/${threadId}/reminder-settings`, { enabled: true }),
+    404,
+    'not-found',
+  ],
+  [
+    'resend of an approved request',
+    () => a.call('POST', `/v1/approval-requests/${approvalId}/resend`, {}),
+    409,
+    'item-not-pending',
+  ],
   ['audit page of size 0', () => a.call('GET', '/v1/audit-events?limit=0'), 422, 'validation-error', 'query.limit'],
-  ['Idempotency-Key over 200 characters', () => a.call('POST', '/v1/accounts', { name: 'x', type: 'company' }, { idempotencyKey: 'k'.repeat(201) }), 400, 'invalid-idempotency-key'],
+  [
+    'Idempotency-Key over 200 characters',
+    () => a.call('POST', '/v1/accounts', { name: 'x', type: 'company' }, { idempotencyKey: 'k'.repeat(201) }),
+    400,
+    'invalid-idempotency-key',
+  ],
   ['unknown route', () => a.call('POST', '/v1/unicorns', {}), 404, 'no-such-route'],
 ];
 
@@ -91,13 +328,25 @@ describe('tenancy: another firm’s ids answer 404 and change nothing', () => {
     ['read portal to-dos', () => b.call('GET', `/v1/contact-emails/${acc.contacts[0].emailId}/todos`)],
     ['post to a thread', () => b.call('POST', `/v1/chat-threads/${threadId}/messages`, { author: 'firm', body: 'hi' })],
     ['archive a thread', () => b.call('POST', `/v1/chat-threads/${threadId}/archive`)],
-    ['change reminder settings', () => b.call('PUT', `/v1/chat-threads/${threadId}/reminder-settings`, { enabled: true })],
+    [
+      'change reminder settings',
+      () => b.call('PUT', `/v1/chat-threads/${threadId}/reminder-settings`, { enabled: true }),
+    ],
     ['resend', () => b.call('POST', `/v1/chat-threads/${threadId}/resend`, {})],
-    ['switch an email’s toggles', () => b.call('PATCH', `/v1/contact-emails/${acc.contacts[0].emailId}`, { notify: false })],
+    [
+      'switch an email’s toggles',
+      () => b.call('PATCH', `/v1/contact-emails/${acc.contacts[0].emailId}`, { notify: false }),
+    ],
     ['link a contact', () => b.call('PUT', `/v1/accounts/${otherFirmAccount}/contacts/${acc.contacts[0].id}`, {})],
-    ['request a signature', () => b.call('POST', `/v1/documents/${documentId}/signature-requests`, { signers: [acc.contacts[0].id] })],
+    [
+      'request a signature',
+      () => b.call('POST', `/v1/documents/${documentId}/signature-requests`, { signers: [acc.contacts[0].id] }),
+    ],
     ['approve', () => b.call('POST', `/v1/approval-requests/${approvalId}/approve`, { contactId: acc.contacts[0].id })],
-    ['request pending approvals of an account', () => b.call('POST', '/v1/approval-requests/request-pending', { accountId: acc.accountId })],
+    [
+      'request pending approvals of an account',
+      () => b.call('POST', '/v1/approval-requests/request-pending', { accountId: acc.accountId }),
+    ],
     ['filter the audit trail by an account', () => b.call('GET', `/v1/audit-events?accountId=${acc.accountId}`)],
   ];
   test.each(cases)('%s', async (_name, send) => {
@@ -116,7 +365,10 @@ describe('tenancy: another firm’s ids answer 404 and change nothing', () => {
 test('GET /health reports the database, Temporal and SMTP', async () => {
   const res = await stack.request('GET', '/health');
   expect(res.status).toBe(200);
-  expect(res.body).toMatchObject({ status: 'ok', checks: { database: { ok: true }, temporal: { ok: true }, smtp: { ok: true } } });
+  expect(res.body).toMatchObject({
+    status: 'ok',
+    checks: { database: { ok: true }, temporal: { ok: true }, smtp: { ok: true } },
+  });
 });
 
 test('OpenAPI 3.1 is served from the same schemas, with a docs page', async () => {
@@ -124,7 +376,9 @@ test('OpenAPI 3.1 is served from the same schemas, with a docs page', async () =
   expect(spec.body.openapi).toBe('3.1.0');
   const post = spec.body.paths['/v1/chat-threads/{threadId}/messages'].post;
   expect(post.requestBody.content['application/json'].schema.properties.author.enum).toEqual(['firm', 'client']);
-  expect(post.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['threadId', 'X-Acting-User', 'Idempotency-Key']));
+  expect(post.parameters.map((p: { name: string }) => p.name)).toEqual(
+    expect.arrayContaining(['threadId', 'X-Acting-User', 'Idempotency-Key']),
+  );
   const docs = await stack.request('GET', '/docs/');
   expect(docs.status).toBe(200);
   expect(String(docs.body)).toMatch(/swagger/i);

@@ -9,7 +9,10 @@ import { useStackWithFirm, eventually, sleep, type FirmHandle } from './support/
 import { accountWithContacts } from './support/fixtures';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
 
-const ctx = useStackWithFirm({ daySeconds: 1, bulkPacing: { batchSize: 3, concurrentBatches: 2, accountConcurrency: 2, batchesPerRun: 2 } });
+const ctx = useStackWithFirm({
+  daySeconds: 1,
+  bulkPacing: { batchSize: 3, concurrentBatches: 2, accountConcurrency: 2, batchesPerRun: 2 },
+});
 
 /** `npm run history:record` sets NUDGE_RECORD_HISTORIES=1 to refresh test/histories/ (replayed by replay.test.ts). */
 async function maybeRecord(name: string, workflowId: string, runId?: string) {
@@ -21,7 +24,10 @@ async function maybeRecord(name: string, workflowId: string, runId?: string) {
 async function newAccounts(firm: FirmHandle, n: number, prefix = 'Acct') {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const res = await firm.call('POST', '/v1/accounts', { name: `${prefix} ${i} ${randomUUID().slice(0, 4)}`, type: 'company' });
+    const res = await firm.call('POST', '/v1/accounts', {
+      name: `${prefix} ${i} ${randomUUID().slice(0, 4)}`,
+      type: 'company',
+    });
     expect(res.status).toBe(201);
     ids.push(res.body.id);
   }
@@ -35,16 +41,22 @@ async function start(body: unknown, opts: { idempotencyKey?: string; as?: string
 }
 
 async function finished(id: string, firm: FirmHandle = ctx.firm, as?: string) {
-  return eventually(async () => {
-    const res = await firm.call('GET', `/v1/bulk-actions/${id}`, undefined, { as });
-    return res.body.status !== 'running' && res.body;
-  }, 60_000, `bulk action ${id} to finish`);
+  return eventually(
+    async () => {
+      const res = await firm.call('GET', `/v1/bulk-actions/${id}`, undefined, { as });
+      return res.body.status !== 'running' && res.body;
+    },
+    60_000,
+    `bulk action ${id} to finish`,
+  );
 }
 
 async function outcomes(id: string) {
   const res = await ctx.firm.call('GET', `/v1/bulk-actions/${id}/outcomes?limit=1000`);
   expect(res.status).toBe(200);
-  return new Map<string, { outcome: string; detail: string | null; result: any }>(res.body.items.map((i: any) => [i.accountId, i]));
+  return new Map<string, { outcome: string; detail: string | null; result: any }>(
+    res.body.items.map((i: any) => [i.accountId, i]),
+  );
 }
 
 async function tag(name: string) {
@@ -53,7 +65,8 @@ async function tag(name: string) {
   return res.body.id as string;
 }
 
-const tagsOf = async (accountId: string) => (await ctx.stack.db.accountTag.findMany({ where: { accountId } })).map((t) => t.tagId).sort();
+const tagsOf = async (accountId: string) =>
+  (await ctx.stack.db.accountTag.findMany({ where: { accountId } })).map((t) => t.tagId).sort();
 
 test('manage tags: per tag assign / remove / nothing, one outcome per account, report, CSV, inbox and timeline', async () => {
   const [a, b, keep] = [await tag('A'), await tag('B'), await tag('Keep')];
@@ -62,10 +75,23 @@ test('manage tags: per tag assign / remove / nothing, one outcome per account, r
   await ctx.firm.call('PATCH', `/v1/accounts/${accounts[0]}`, { tags: [a, keep] });
   await ctx.firm.call('PATCH', `/v1/accounts/${accounts[1]}`, { tags: [b, keep] });
 
-  const started = await start({ action: { kind: 'manage_tags', tags: [{ tagId: a, action: 'assign' }, { tagId: b, action: 'remove' }, { tagId: keep, action: 'nothing' }] }, selection: { accountIds: accounts } });
+  const started = await start({
+    action: {
+      kind: 'manage_tags',
+      tags: [
+        { tagId: a, action: 'assign' },
+        { tagId: b, action: 'remove' },
+        { tagId: keep, action: 'nothing' },
+      ],
+    },
+    selection: { accountIds: accounts },
+  });
   expect(started).toMatchObject({ kind: 'manage_tags', status: 'running', total: 7, workflowId: `bulk-${started.id}` });
   const done = await finished(started.id);
-  expect(done).toMatchObject({ status: 'completed', progress: { total: 7, pending: 0, done: 6, skipped: 1, failed: 0, notReached: 0 } });
+  expect(done).toMatchObject({
+    status: 'completed',
+    progress: { total: 7, pending: 0, done: 6, skipped: 1, failed: 0, notReached: 0 },
+  });
   expect(done.report.counts).toEqual(done.progress);
   expect(done.report.skipReasons).toEqual([{ reason: 'tags already as asked', accounts: 1 }]);
 
@@ -73,17 +99,26 @@ test('manage tags: per tag assign / remove / nothing, one outcome per account, r
   expect(await tagsOf(accounts[1])).toEqual([a, keep].sort());
   for (const id of accounts.slice(2)) expect(await tagsOf(id)).toEqual([a]);
   const items = await outcomes(started.id);
-  expect(items.get(accounts[1])).toMatchObject({ outcome: 'done', result: { tagsAdded: [expect.stringMatching(/^A /)], tagsRemoved: [expect.stringMatching(/^B /)] } });
+  expect(items.get(accounts[1])).toMatchObject({
+    outcome: 'done',
+    result: { tagsAdded: [expect.stringMatching(/^A /)], tagsRemoved: [expect.stringMatching(/^B /)] },
+  });
   expect(items.get(accounts[0])).toMatchObject({ outcome: 'skipped', detail: 'tags already as asked' });
   // The outcomes' former address still answers, the same.
-  expect(done.links).toEqual({ outcomes: `/v1/bulk-actions/${started.id}/outcomes`, items: `/v1/bulk-actions/${started.id}/items`, csv: `/v1/bulk-actions/${started.id}/report.csv` });
+  expect(done.links).toEqual({
+    outcomes: `/v1/bulk-actions/${started.id}/outcomes`,
+    items: `/v1/bulk-actions/${started.id}/items`,
+    csv: `/v1/bulk-actions/${started.id}/report.csv`,
+  });
   const alias = await ctx.firm.call('GET', `/v1/bulk-actions/${started.id}/items?limit=1000`);
   expect(alias.status).toBe(200);
   expect(alias.body).toEqual((await ctx.firm.call('GET', `/v1/bulk-actions/${started.id}/outcomes?limit=1000`)).body);
 
   // The account's timeline shows the change, with the bulk action it came from.
   const timeline = await ctx.firm.call('GET', `/v1/accounts/${accounts[1]}/timeline`);
-  expect(timeline.body.items.find((e: any) => e.action === 'account.tags_changed')).toMatchObject({ data: { bulkActionId: started.id } });
+  expect(timeline.body.items.find((e: any) => e.action === 'account.tags_changed')).toMatchObject({
+    data: { bulkActionId: started.id },
+  });
 
   const csv = await ctx.firm.call('GET', `/v1/bulk-actions/${started.id}/report.csv`);
   expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
@@ -92,7 +127,10 @@ test('manage tags: per tag assign / remove / nothing, one outcome per account, r
   expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(accounts);
 
   const inbox = await ctx.firm.call('GET', '/v1/inbox');
-  expect(inbox.body.items.find((n: any) => n.data.bulkActionId === started.id)).toMatchObject({ kind: 'bulk_action.finished', title: expect.stringContaining('6 done, 1 skipped, 0 failed') });
+  expect(inbox.body.items.find((n: any) => n.data.bulkActionId === started.id)).toMatchObject({
+    kind: 'bulk_action.finished',
+    title: expect.stringContaining('6 done, 1 skipped, 0 failed'),
+  });
 
   // Seven accounts in batches of three, two batches per run: the parent continued as new.
   const handle = ctx.stack.client.workflow.getHandle(`bulk-${started.id}`);
@@ -110,11 +148,17 @@ test('manage tags: per tag assign / remove / nothing, one outcome per account, r
 });
 
 test('apply folder template is idempotent: a second run creates nothing and says so', async () => {
-  const tpl = await ctx.firm.call('POST', '/v1/folder-templates', { name: `Tax ${randomUUID().slice(0, 4)}`, folders: ['Tax/2026', '/Payroll/', 'Tax/2026/Receipts'] });
+  const tpl = await ctx.firm.call('POST', '/v1/folder-templates', {
+    name: `Tax ${randomUUID().slice(0, 4)}`,
+    folders: ['Tax/2026', '/Payroll/', 'Tax/2026/Receipts'],
+  });
   expect(tpl.status).toBe(201);
   expect(tpl.body.folders).toEqual(['Tax/2026', 'Payroll', 'Tax/2026/Receipts']);
   const accounts = await newAccounts(ctx.firm, 4);
-  const body = { action: { kind: 'apply_folder_template', folderTemplateId: tpl.body.id }, selection: { accountIds: accounts } };
+  const body = {
+    action: { kind: 'apply_folder_template', folderTemplateId: tpl.body.id },
+    selection: { accountIds: accounts },
+  };
   const first = await finished((await start(body)).id);
   expect(first.progress).toMatchObject({ done: 4, skipped: 0 });
   const second = await finished((await start(body)).id);
@@ -126,22 +170,41 @@ test('apply folder template is idempotent: a second run creates nothing and says
 });
 
 test('send message: a personalised chat message per account, each starting its reminders; one email per recipient', async () => {
-  const tpl = await ctx.firm.call('POST', '/v1/chat-templates', { name: 'Year end for {{accountName}}', body: 'Dear {{accountName}}, {{firmName}} needs your documents. {{unknown}} stays.' });
+  const tpl = await ctx.firm.call('POST', '/v1/chat-templates', {
+    name: 'Year end for {{accountName}}',
+    body: 'Dear {{accountName}}, {{firmName}} needs your documents. {{unknown}} stays.',
+  });
   expect(tpl.status).toBe(201);
   const accs = [await accountWithContacts(ctx.firm, [{}, {}]), await accountWithContacts(ctx.firm, [{}])];
-  const started = await start({ action: { kind: 'send_message', chatTemplateId: tpl.body.id, reminders: { enabled: true, intervalDays: 1, count: 1 } }, selection: { accountIds: accs.map((a) => a.accountId) } });
+  const started = await start({
+    action: {
+      kind: 'send_message',
+      chatTemplateId: tpl.body.id,
+      reminders: { enabled: true, intervalDays: 1, count: 1 },
+    },
+    selection: { accountIds: accs.map((a) => a.accountId) },
+  });
   const done = await finished(started.id);
   expect(done.progress).toMatchObject({ done: 2, failed: 0 });
   const firm = await ctx.stack.db.firm.findUniqueOrThrow({ where: { id: ctx.firm.firmId } });
   for (const acc of accs) {
     const account = await ctx.stack.db.account.findUniqueOrThrow({ where: { id: acc.accountId } });
-    const threads = await ctx.stack.db.chatThread.findMany({ where: { accountId: acc.accountId }, include: { messages: true } });
+    const threads = await ctx.stack.db.chatThread.findMany({
+      where: { accountId: acc.accountId },
+      include: { messages: true },
+    });
     expect(threads).toHaveLength(1);
     expect(threads[0].subject).toBe(`Year end for ${account.name}`);
-    expect(threads[0].messages.map((m) => m.body)).toEqual([`Dear ${account.name}, ${firm.name} needs your documents. {{unknown}} stays.`]);
+    expect(threads[0].messages.map((m) => m.body)).toEqual([
+      `Dear ${account.name}, ${firm.name} needs your documents. {{unknown}} stays.`,
+    ]);
     for (const c of acc.contacts) {
       // The notification, then the one reminder a day later: the reminders started with the message.
-      await eventually(async () => ctx.stack.smtp.to(c.address).length >= 2, 20_000, `notification and reminder to ${c.address}`);
+      await eventually(
+        async () => ctx.stack.smtp.to(c.address).length >= 2,
+        20_000,
+        `notification and reminder to ${c.address}`,
+      );
     }
   }
   await sleep(1500);
@@ -157,33 +220,57 @@ test('archive, restore, and delete: only archived accounts, only with confirmati
   const doomed = await accountWithContacts(ctx.firm, [{}, {}]);
   // The first contact of `doomed` is shared with `shared`, so it survives the deletion.
   const sharedContact = doomed.contacts[0];
-  expect((await ctx.firm.call('PUT', `/v1/accounts/${shared.accountId}/contacts/${sharedContact.id}`, {})).status).toBe(200);
-  const thread = await ctx.firm.call('POST', `/v1/accounts/${doomed.accountId}/chat-threads`, { subject: 'Docs', message: { body: 'Please' }, reminders: { enabled: true, intervalDays: 5, count: 3 } });
+  expect((await ctx.firm.call('PUT', `/v1/accounts/${shared.accountId}/contacts/${sharedContact.id}`, {})).status).toBe(
+    200,
+  );
+  const thread = await ctx.firm.call('POST', `/v1/accounts/${doomed.accountId}/chat-threads`, {
+    subject: 'Docs',
+    message: { body: 'Please' },
+    reminders: { enabled: true, intervalDays: 5, count: 3 },
+  });
   expect(thread.status).toBe(201);
   const reminderWorkflow = ctx.stack.client.workflow.getHandle(`reminder-chat-${thread.body.id}`);
-  await eventually(async () => (await reminderWorkflow.describe()).status.name === 'RUNNING', 10_000, 'reminder workflow');
+  await eventually(
+    async () => (await reminderWorkflow.describe()).status.name === 'RUNNING',
+    10_000,
+    'reminder workflow',
+  );
 
   // Delete while active: skipped, nothing removed.
-  const early = await finished((await start({ action: { kind: 'delete', confirm: 'DELETE' }, selection: { accountIds: [doomed.accountId] } })).id);
+  const early = await finished(
+    (await start({ action: { kind: 'delete', confirm: 'DELETE' }, selection: { accountIds: [doomed.accountId] } })).id,
+  );
   expect(early.progress).toMatchObject({ skipped: 1, done: 0 });
   expect((await outcomes(early.id)).get(doomed.accountId)!.detail).toMatch(/only archived accounts/);
 
-  const archived = await finished((await start({ action: { kind: 'archive' }, selection: { accountIds: [doomed.accountId, shared.accountId] } })).id);
+  const archived = await finished(
+    (await start({ action: { kind: 'archive' }, selection: { accountIds: [doomed.accountId, shared.accountId] } })).id,
+  );
   expect(archived.progress).toMatchObject({ done: 2 });
   expect((await ctx.firm.call('GET', `/v1/accounts/${doomed.accountId}`)).body.status).toBe('archived');
-  const restored = await finished((await start({ action: { kind: 'restore' }, selection: { accountIds: [shared.accountId] } })).id);
+  const restored = await finished(
+    (await start({ action: { kind: 'restore' }, selection: { accountIds: [shared.accountId] } })).id,
+  );
   expect(restored.progress).toMatchObject({ done: 1 });
   expect((await ctx.firm.call('GET', `/v1/accounts/${shared.accountId}`)).body.status).toBe('active');
 
-  const deleted = await finished((await start({ action: { kind: 'delete', confirm: 'DELETE' }, selection: { accountIds: [doomed.accountId] } })).id);
+  const deleted = await finished(
+    (await start({ action: { kind: 'delete', confirm: 'DELETE' }, selection: { accountIds: [doomed.accountId] } })).id,
+  );
   expect(deleted.progress).toMatchObject({ done: 1 });
-  expect((await outcomes(deleted.id)).get(doomed.accountId)!.result).toMatchObject({ deleted: { chatThreads: 1, contactsDeleted: 1, contactsKept: 1 } });
+  expect((await outcomes(deleted.id)).get(doomed.accountId)!.result).toMatchObject({
+    deleted: { chatThreads: 1, contactsDeleted: 1, contactsKept: 1 },
+  });
   expect((await ctx.firm.call('GET', `/v1/accounts/${doomed.accountId}`)).status).toBe(404);
   expect(await ctx.stack.db.chatThread.count({ where: { accountId: doomed.accountId } })).toBe(0);
   expect(await ctx.stack.db.auditEvent.count({ where: { accountId: doomed.accountId } })).toBe(0);
   expect(await ctx.stack.db.contact.count({ where: { id: doomed.contacts[1].id } })).toBe(0);
   expect(await ctx.stack.db.contact.count({ where: { id: sharedContact.id } })).toBe(1);
-  await eventually(async () => (await reminderWorkflow.describe()).status.name === 'TERMINATED', 10_000, 'reminder workflow terminated');
+  await eventually(
+    async () => (await reminderWorkflow.describe()).status.name === 'TERMINATED',
+    10_000,
+    'reminder workflow terminated',
+  );
 });
 
 test('contact toggles: enabling login invites each email once (also a contact shared by two selected accounts), with the message', async () => {
@@ -192,20 +279,36 @@ test('contact toggles: enabling login invites each email once (also a contact sh
   const shared = first.contacts[0];
   await ctx.firm.call('PUT', `/v1/accounts/${second.accountId}/contacts/${shared.id}`, {});
   const selection = { accountIds: [first.accountId, second.accountId] };
-  const action = { kind: 'contact_toggles', login: 'enable', notify: 'disable', emailSync: 'enable', invitationMessage: 'Welcome aboard' };
+  const action = {
+    kind: 'contact_toggles',
+    login: 'enable',
+    notify: 'disable',
+    emailSync: 'enable',
+    invitationMessage: 'Welcome aboard',
+  };
 
   // Dry run first: the plan, and nothing changed.
   const dry = await finished((await start({ action, selection, dryRun: true })).id);
   expect(dry).toMatchObject({ dryRun: true, status: 'completed', progress: { done: 2 } });
   const plan = await outcomes(dry.id);
-  expect(plan.get(first.accountId)!.result.invitationsSent.sort()).toEqual([first.contacts[0].address, first.contacts[1].address].sort());
+  expect(plan.get(first.accountId)!.result.invitationsSent.sort()).toEqual(
+    [first.contacts[0].address, first.contacts[1].address].sort(),
+  );
   expect(await ctx.stack.db.contactEmail.count({ where: { id: first.contacts[0].emailId, login: 'off' } })).toBe(1);
-  expect(await ctx.stack.db.invitation.count({ where: { contactEmailId: { in: [...first.contacts, ...second.contacts].map((c) => c.emailId) } } })).toBe(0);
+  expect(
+    await ctx.stack.db.invitation.count({
+      where: { contactEmailId: { in: [...first.contacts, ...second.contacts].map((c) => c.emailId) } },
+    }),
+  ).toBe(0);
 
   const real = await finished((await start({ action, selection })).id);
   expect(real.progress).toMatchObject({ done: 2, failed: 0 });
   for (const c of [...first.contacts, ...second.contacts]) {
-    const mails = await ctx.stack.smtp.waitFor((m) => m.to.includes(c.address) && /invites you/.test(m.subject), 1, 20_000);
+    const mails = await ctx.stack.smtp.waitFor(
+      (m) => m.to.includes(c.address) && /invites you/.test(m.subject),
+      1,
+      20_000,
+    );
     expect(mails[0].raw).toContain('Welcome aboard');
     const email = await ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id: c.emailId } });
     expect(email).toMatchObject({ login: 'pending', notify: false, emailSync: true });
@@ -215,15 +318,28 @@ test('contact toggles: enabling login invites each email once (also a contact sh
 
   // Login on without sending the invitations yet: pending, and no email.
   const later = await accountWithContacts(ctx.firm, [{ login: 'off' }]);
-  const quiet = await finished((await start({ action: { kind: 'contact_toggles', login: 'enable', sendInvitations: false }, selection: { accountIds: [later.accountId] } })).id);
+  const quiet = await finished(
+    (
+      await start({
+        action: { kind: 'contact_toggles', login: 'enable', sendInvitations: false },
+        selection: { accountIds: [later.accountId] },
+      })
+    ).id,
+  );
   expect(quiet.progress).toMatchObject({ done: 1 });
-  expect((await ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id: later.contacts[0].emailId } })).login).toBe('pending');
+  expect((await ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id: later.contacts[0].emailId } })).login).toBe(
+    'pending',
+  );
   expect(await ctx.stack.db.invitation.count({ where: { contactEmailId: later.contacts[0].emailId } })).toBe(0);
 
   // Login off for all: the pending invitations are revoked.
   const off = await finished((await start({ action: { kind: 'contact_toggles', login: 'disable' }, selection })).id);
   expect(off.progress).toMatchObject({ done: 2 });
-  expect(await ctx.stack.db.invitation.count({ where: { contactEmailId: shared.emailId, status: { in: ['scheduled', 'sent'] } } })).toBe(0);
+  expect(
+    await ctx.stack.db.invitation.count({
+      where: { contactEmailId: shared.emailId, status: { in: ['scheduled', 'sent'] } },
+    }),
+  ).toBe(0);
 });
 
 test('request pending approvals: one manual reminder per pending approval; accounts without any are skipped', async () => {
@@ -235,7 +351,14 @@ test('request pending approvals: one manual reminder per pending approval; accou
   const address = withApproval.contacts[0].address;
   await ctx.stack.smtp.waitFor((m) => m.to.includes(address), 1, 20_000); // the request's notification
 
-  const done = await finished((await start({ action: { kind: 'request_pending_approvals', message: 'Please approve today' }, selection: { accountIds: [withApproval.accountId, without.accountId] } })).id);
+  const done = await finished(
+    (
+      await start({
+        action: { kind: 'request_pending_approvals', message: 'Please approve today' },
+        selection: { accountIds: [withApproval.accountId, without.accountId] },
+      })
+    ).id,
+  );
   expect(done.progress).toMatchObject({ done: 1, skipped: 1 });
   const resend = await ctx.stack.smtp.waitFor((m) => m.to.includes(address) && /^Reminder/.test(m.subject), 1, 20_000);
   expect(resend[0].raw).toContain('Please approve today');
@@ -244,19 +367,33 @@ test('request pending approvals: one manual reminder per pending approval; accou
 });
 
 test('a failing account neither blocks nor undoes the others; "retry the failed accounts" runs exactly those', async () => {
-  const tpl = await ctx.firm.call('POST', '/v1/folder-templates', { name: `Fail ${randomUUID().slice(0, 4)}`, folders: ['Inbox'] });
+  const tpl = await ctx.firm.call('POST', '/v1/folder-templates', {
+    name: `Fail ${randomUUID().slice(0, 4)}`,
+    folders: ['Inbox'],
+  });
   const accounts = await newAccounts(ctx.firm, 5);
   const broken = accounts[2];
   // A real database error for one account: a trigger refusing its folders.
   await ctx.stack.db.$executeRawUnsafe(`
     CREATE OR REPLACE FUNCTION nudge_test_refuse_folder() RETURNS trigger AS $$
     BEGIN IF NEW."accountId" = '${broken}' THEN RAISE EXCEPTION 'disk quota exceeded for this account'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
-  await ctx.stack.db.$executeRawUnsafe(`CREATE TRIGGER nudge_test_refuse_folder BEFORE INSERT ON "AccountFolder" FOR EACH ROW EXECUTE FUNCTION nudge_test_refuse_folder()`);
+  await ctx.stack.db.$executeRawUnsafe(
+    `CREATE TRIGGER nudge_test_refuse_folder BEFORE INSERT ON "AccountFolder" FOR EACH ROW EXECUTE FUNCTION nudge_test_refuse_folder()`,
+  );
   let run: any;
   try {
-    run = await finished((await start({ action: { kind: 'apply_folder_template', folderTemplateId: tpl.body.id }, selection: { accountIds: accounts } })).id);
+    run = await finished(
+      (
+        await start({
+          action: { kind: 'apply_folder_template', folderTemplateId: tpl.body.id },
+          selection: { accountIds: accounts },
+        })
+      ).id,
+    );
     expect(run.progress).toMatchObject({ total: 5, done: 4, failed: 1 });
-    expect(run.report.failures).toEqual([{ accountId: broken, accountName: expect.any(String), error: expect.stringContaining('disk quota exceeded') }]);
+    expect(run.report.failures).toEqual([
+      { accountId: broken, accountName: expect.any(String), error: expect.stringContaining('disk quota exceeded') },
+    ]);
     expect(await ctx.stack.db.accountFolder.count({ where: { accountId: { in: accounts } } })).toBe(4);
 
     const early = await ctx.firm.call('POST', `/v1/bulk-actions/${run.id}/retry-failed`);
@@ -283,11 +420,19 @@ test('a failing account neither blocks nor undoes the others; "retry the failed 
 test('restore re-arms the reminders that archiving stopped', async () => {
   const acc = await accountWithContacts(ctx.firm, [{}]);
   const address = acc.contacts[0].address;
-  const thread = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Payslips', message: { body: 'Please send them' }, reminders: { enabled: true, intervalDays: 2, count: 1 } });
+  const thread = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Payslips',
+    message: { body: 'Please send them' },
+    reminders: { enabled: true, intervalDays: 2, count: 1 },
+  });
   await ctx.stack.smtp.waitFor((m) => m.to.includes(address), 1, 20_000);
   await finished((await start({ action: { kind: 'archive' }, selection: { accountIds: [acc.accountId] } })).id);
   const workflow = ctx.stack.client.workflow.getHandle(`reminder-chat-${thread.body.id}`);
-  await eventually(async () => (await workflow.describe()).status.name === 'COMPLETED', 20_000, 'reminders stopped by the archive');
+  await eventually(
+    async () => (await workflow.describe()).status.name === 'COMPLETED',
+    20_000,
+    'reminders stopped by the archive',
+  );
   expect(ctx.stack.smtp.to(address).filter((m) => /^Reminder/.test(m.subject))).toHaveLength(0);
 
   await finished((await start({ action: { kind: 'restore' }, selection: { accountIds: [acc.accountId] } })).id);
@@ -298,11 +443,22 @@ test('cancel: accounts done stay done, the rest are reported as not reached, and
   const t = await tag('Slow');
   const accounts = await newAccounts(ctx.firm, 24, 'Slow');
   // Each tag write takes 300 ms, so the action is still running when the cancel arrives.
-  await ctx.stack.db.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION nudge_test_slow_tag() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$ LANGUAGE plpgsql`);
-  await ctx.stack.db.$executeRawUnsafe(`CREATE TRIGGER nudge_test_slow_tag BEFORE INSERT ON "AccountTag" FOR EACH ROW EXECUTE FUNCTION nudge_test_slow_tag()`);
+  await ctx.stack.db.$executeRawUnsafe(
+    `CREATE OR REPLACE FUNCTION nudge_test_slow_tag() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$ LANGUAGE plpgsql`,
+  );
+  await ctx.stack.db.$executeRawUnsafe(
+    `CREATE TRIGGER nudge_test_slow_tag BEFORE INSERT ON "AccountTag" FOR EACH ROW EXECUTE FUNCTION nudge_test_slow_tag()`,
+  );
   try {
-    const started = await start({ action: { kind: 'manage_tags', tags: [{ tagId: t, action: 'assign' }] }, selection: { accountIds: accounts } });
-    await eventually(async () => (await ctx.firm.call('GET', `/v1/bulk-actions/${started.id}`)).body.progress.done >= 2, 20_000, 'some progress');
+    const started = await start({
+      action: { kind: 'manage_tags', tags: [{ tagId: t, action: 'assign' }] },
+      selection: { accountIds: accounts },
+    });
+    await eventually(
+      async () => (await ctx.firm.call('GET', `/v1/bulk-actions/${started.id}`)).body.progress.done >= 2,
+      20_000,
+      'some progress',
+    );
     const cancel = await ctx.firm.call('POST', `/v1/bulk-actions/${started.id}/cancel`);
     expect(cancel.status).toBe(202);
     expect(cancel.body.cancelRequestedAt).toEqual(expect.any(String));
@@ -317,7 +473,9 @@ test('cancel: accounts done stay done, the rest are reported as not reached, and
     expect(await ctx.stack.db.accountTag.count({ where: { tagId: t } })).toBe(p.done);
     expect((await ctx.firm.call('POST', `/v1/bulk-actions/${started.id}/cancel`)).status).toBe(409);
     const inbox = await ctx.firm.call('GET', '/v1/inbox');
-    expect(inbox.body.items.find((n: any) => n.data.bulkActionId === started.id).title).toMatch(/cancelled: .* not reached/);
+    expect(inbox.body.items.find((n: any) => n.data.bulkActionId === started.id).title).toMatch(
+      /cancelled: .* not reached/,
+    );
   } finally {
     await ctx.stack.db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS nudge_test_slow_tag ON "AccountTag"`);
   }
@@ -326,7 +484,10 @@ test('cancel: accounts done stay done, the rest are reported as not reached, and
 test('a retried start with the same Idempotency-Key starts nothing new', async () => {
   const t = await tag('Idem');
   const accounts = await newAccounts(ctx.firm, 2);
-  const body = { action: { kind: 'manage_tags', tags: [{ tagId: t, action: 'assign' }] }, selection: { accountIds: accounts } };
+  const body = {
+    action: { kind: 'manage_tags', tags: [{ tagId: t, action: 'assign' }] },
+    selection: { accountIds: accounts },
+  };
   const key = randomUUID();
   const first = await start(body, { idempotencyKey: key });
   const second = await ctx.firm.call('POST', '/v1/bulk-actions', body, { idempotencyKey: key });
@@ -334,7 +495,9 @@ test('a retried start with the same Idempotency-Key starts nothing new', async (
   expect(second.body.id).toBe(first.id);
   await finished(first.id);
   expect(await ctx.stack.db.bulkAction.count({ where: { idempotencyKey: key } })).toBe(1);
-  expect(await ctx.stack.db.auditEvent.count({ where: { action: 'account.tags_changed', accountId: { in: accounts } } })).toBe(2);
+  expect(
+    await ctx.stack.db.auditEvent.count({ where: { action: 'account.tags_changed', accountId: { in: accounts } } }),
+  ).toBe(2);
 });
 
 test('a filter selection is a snapshot: accounts created after the start are not part of it', async () => {
@@ -352,12 +515,22 @@ test('a filter selection is a snapshot: accounts created after the start are not
 });
 
 test('an employee acts only on accounts they may change; the others are reported as skipped, and others’ actions stay hidden', async () => {
-  const employee = await ctx.firm.call('POST', '/v1/users', { email: `emp-${randomUUID()}@firm.test`, name: 'Eve Employee', role: 'employee' });
+  const employee = await ctx.firm.call('POST', '/v1/users', {
+    email: `emp-${randomUUID()}@firm.test`,
+    name: 'Eve Employee',
+    role: 'employee',
+  });
   expect(employee.status).toBe(201);
   const [mine, notMine] = await newAccounts(ctx.firm, 2, 'Perm');
   await ctx.firm.call('POST', `/v1/accounts/${mine}/team`, { firmUserId: employee.body.id });
   const t = await tag('Perm');
-  const started = await start({ action: { kind: 'manage_tags', tags: [{ tagId: t, action: 'assign' }] }, selection: { accountIds: [mine, notMine, randomUUID()] } }, { as: employee.body.id });
+  const started = await start(
+    {
+      action: { kind: 'manage_tags', tags: [{ tagId: t, action: 'assign' }] },
+      selection: { accountIds: [mine, notMine, randomUUID()] },
+    },
+    { as: employee.body.id },
+  );
   const end = await finished(started.id, ctx.firm, employee.body.id);
   expect(end.progress).toMatchObject({ total: 3, done: 1, skipped: 2 });
   const items = await outcomes(started.id);
@@ -368,8 +541,12 @@ test('an employee acts only on accounts they may change; the others are reported
   // The owner's actions are not the employee's to see.
   const ownerAction = (await ctx.firm.call('GET', '/v1/bulk-actions?limit=1')).body.items[0];
   expect(ownerAction.startedBy).toBe(employee.body.id); // the owner sees the employee's action
-  const ownersOwn = await ctx.stack.db.bulkAction.findFirstOrThrow({ where: { firmId: ctx.firm.firmId, startedBy: ctx.firm.ownerId } });
-  expect((await ctx.firm.call('GET', `/v1/bulk-actions/${ownersOwn.id}`, undefined, { as: employee.body.id })).status).toBe(404);
+  const ownersOwn = await ctx.stack.db.bulkAction.findFirstOrThrow({
+    where: { firmId: ctx.firm.firmId, startedBy: ctx.firm.ownerId },
+  });
+  expect(
+    (await ctx.firm.call('GET', `/v1/bulk-actions/${ownersOwn.id}`, undefined, { as: employee.body.id })).status,
+  ).toBe(404);
   const list = await ctx.firm.call('GET', '/v1/bulk-actions', undefined, { as: employee.body.id });
   expect(list.body.items.map((a: any) => a.id)).toEqual([started.id]);
 });
@@ -380,41 +557,197 @@ describe('bad input: a precise 4xx and nothing written', () => {
   const ids = { accountIds: [id] };
   const post = (body: unknown) => () => ctx.firm.call('POST', '/v1/bulk-actions', body);
   const cases: BadInputCase[] = [
-    ['unknown action kind', post({ action: { kind: 'explode' }, selection: ids }), 422, 'validation-error', 'body.action'],
+    [
+      'unknown action kind',
+      post({ action: { kind: 'explode' }, selection: ids }),
+      422,
+      'validation-error',
+      'body.action',
+    ],
     ['no selection', post({ action: { kind: 'archive' } }), 422, 'validation-error', 'body.selection'],
-    ['ids and a filter at once', post({ action: { kind: 'archive' }, selection: { accountIds: [id], filter: {} } }), 422, 'validation-error', 'body.selection'],
-    ['empty id list', post({ action: { kind: 'archive' }, selection: { accountIds: [] } }), 422, 'validation-error', 'body.selection.accountIds'],
-    ['an id twice', post({ action: { kind: 'archive' }, selection: { accountIds: [id, id] } }), 422, 'validation-error', 'body.selection.accountIds'],
-    ['not a uuid', post({ action: { kind: 'archive' }, selection: { accountIds: ['nope'] } }), 422, 'validation-error', 'body.selection.accountIds.0'],
-    ['unknown filter key', post({ action: { kind: 'archive' }, selection: { filter: { colour: 'red' } } }), 422, 'validation-error', 'body.selection.filter'],
-    ['filter matching nothing', post({ action: { kind: 'archive' }, selection: { filter: { search: 'no account is called this' } } }), 422, 'empty-selection'],
-    ['delete without confirmation', post({ action: { kind: 'delete' }, selection: ids }), 422, 'validation-error', 'body.action'],
-    ['delete with a wrong confirmation', post({ action: { kind: 'delete', confirm: 'yes' }, selection: ids }), 422, 'validation-error', 'body.action'],
-    ['tags: all "nothing"', post({ action: { kind: 'manage_tags', tags: [{ tagId: id, action: 'nothing' }] }, selection: ids }), 422, 'validation-error', 'body.action.tags'],
-    ['tags: unknown tag', post({ action: { kind: 'manage_tags', tags: [{ tagId: id, action: 'assign' }] }, selection: ids }), 422, 'validation-error', 'body.action.tags'],
-    ['toggles: nothing to change', post({ action: { kind: 'contact_toggles' }, selection: ids }), 422, 'validation-error', 'body.action.login'],
-    ['toggles: message without login enable', post({ action: { kind: 'contact_toggles', notify: 'enable', invitationMessage: 'hi' }, selection: ids }), 422, 'validation-error', 'body.action.invitationMessage'],
-    ['toggles: preferences without notify enable', post({ action: { kind: 'contact_toggles', login: 'enable', preferences: { messages: false } }, selection: ids }), 422, 'validation-error', 'body.action.preferences'],
-    ['unknown chat template', post({ action: { kind: 'send_message', chatTemplateId: id }, selection: ids }), 422, 'validation-error', 'body.action.chatTemplateId'],
-    ['unknown folder template', post({ action: { kind: 'apply_folder_template', folderTemplateId: id }, selection: ids }), 422, 'validation-error', 'body.action.folderTemplateId'],
-    ['reminder count out of range', post({ action: { kind: 'send_message', chatTemplateId: id, reminders: { count: 99 } }, selection: ids }), 422, 'validation-error', 'body.action.reminders.count'],
-    ['delete by an employee', async () => {
-      const emp = await ctx.firm.call('POST', '/v1/users', { email: `emp-${randomUUID()}@firm.test`, name: 'Del Employee', role: 'employee' });
-      return ctx.firm.call('POST', '/v1/bulk-actions', { action: { kind: 'delete', confirm: 'DELETE' }, selection: ids }, { as: emp.body.id });
-    }, 403, 'forbidden'],
-    ['toggles: sendInvitations without login enable', post({ action: { kind: 'contact_toggles', notify: 'enable', sendInvitations: false }, selection: ids }), 422, 'validation-error', 'body.action.sendInvitations'],
-    ['dryRun not a boolean', post({ action: { kind: 'archive' }, selection: ids, dryRun: 'yes' }), 422, 'validation-error', 'body.dryRun'],
+    [
+      'ids and a filter at once',
+      post({ action: { kind: 'archive' }, selection: { accountIds: [id], filter: {} } }),
+      422,
+      'validation-error',
+      'body.selection',
+    ],
+    [
+      'empty id list',
+      post({ action: { kind: 'archive' }, selection: { accountIds: [] } }),
+      422,
+      'validation-error',
+      'body.selection.accountIds',
+    ],
+    [
+      'an id twice',
+      post({ action: { kind: 'archive' }, selection: { accountIds: [id, id] } }),
+      422,
+      'validation-error',
+      'body.selection.accountIds',
+    ],
+    [
+      'not a uuid',
+      post({ action: { kind: 'archive' }, selection: { accountIds: ['nope'] } }),
+      422,
+      'validation-error',
+      'body.selection.accountIds.0',
+    ],
+    [
+      'unknown filter key',
+      post({ action: { kind: 'archive' }, selection: { filter: { colour: 'red' } } }),
+      422,
+      'validation-error',
+      'body.selection.filter',
+    ],
+    [
+      'filter matching nothing',
+      post({ action: { kind: 'archive' }, selection: { filter: { search: 'no account is called this' } } }),
+      422,
+      'empty-selection',
+    ],
+    [
+      'delete without confirmation',
+      post({ action: { kind: 'delete' }, selection: ids }),
+      422,
+      'validation-error',
+      'body.action',
+    ],
+    [
+      'delete with a wrong confirmation',
+      post({ action: { kind: 'delete', confirm: 'yes' }, selection: ids }),
+      422,
+      'validation-error',
+      'body.action',
+    ],
+    [
+      'tags: all "nothing"',
+      post({ action: { kind: 'manage_tags', tags: [{ tagId: id, action: 'nothing' }] }, selection: ids }),
+      422,
+      'validation-error',
+      'body.action.tags',
+    ],
+    [
+      'tags: unknown tag',
+      post({ action: { kind: 'manage_tags', tags: [{ tagId: id, action: 'assign' }] }, selection: ids }),
+      422,
+      'validation-error',
+      'body.action.tags',
+    ],
+    [
+      'toggles: nothing to change',
+      post({ action: { kind: 'contact_toggles' }, selection: ids }),
+      422,
+      'validation-error',
+      'body.action.login',
+    ],
+    [
+      'toggles: message without login enable',
+      post({ action: { kind: 'contact_toggles', notify: 'enable', invitationMessage: 'hi' }, selection: ids }),
+      422,
+      'validation-error',
+      'body.action.invitationMessage',
+    ],
+    [
+      'toggles: preferences without notify enable',
+      post({ action: { kind: 'contact_toggles', login: 'enable', preferences: { messages: false } }, selection: ids }),
+      422,
+      'validation-error',
+      'body.action.preferences',
+    ],
+    [
+      'unknown chat template',
+      post({ action: { kind: 'send_message', chatTemplateId: id }, selection: ids }),
+      422,
+      'validation-error',
+      'body.action.chatTemplateId',
+    ],
+    [
+      'unknown folder template',
+      post({ action: { kind: 'apply_folder_template', folderTemplateId: id }, selection: ids }),
+      422,
+      'validation-error',
+      'body.action.folderTemplateId',
+    ],
+    [
+      'reminder count out of range',
+      post({ action: { kind: 'send_message', chatTemplateId: id, reminders: { count: 99 } }, selection: ids }),
+      422,
+      'validation-error',
+      'body.action.reminders.count',
+    ],
+    [
+      'delete by an employee',
+      async () => {
+        const emp = await ctx.firm.call('POST', '/v1/users', {
+          email: `emp-${randomUUID()}@firm.test`,
+          name: 'Del Employee',
+          role: 'employee',
+        });
+        return ctx.firm.call(
+          'POST',
+          '/v1/bulk-actions',
+          { action: { kind: 'delete', confirm: 'DELETE' }, selection: ids },
+          { as: emp.body.id },
+        );
+      },
+      403,
+      'forbidden',
+    ],
+    [
+      'toggles: sendInvitations without login enable',
+      post({ action: { kind: 'contact_toggles', notify: 'enable', sendInvitations: false }, selection: ids }),
+      422,
+      'validation-error',
+      'body.action.sendInvitations',
+    ],
+    [
+      'dryRun not a boolean',
+      post({ action: { kind: 'archive' }, selection: ids, dryRun: 'yes' }),
+      422,
+      'validation-error',
+      'body.dryRun',
+    ],
     ['cancel of an unknown action', () => ctx.firm.call('POST', `/v1/bulk-actions/${id}/cancel`), 404, 'not-found'],
-    ['report of another firm’s action', async () => {
-      const other = await ctx.stack.newFirm();
-      const [acc] = await newAccounts(other, 1);
-      const theirs = await start({ action: { kind: 'archive' }, selection: { accountIds: [acc] } }, { firm: other });
-      return ctx.firm.call('GET', `/v1/bulk-actions/${theirs.id}/report.csv`);
-    }, 404, 'not-found'],
-    ['items with a bad outcome filter', () => ctx.firm.call('GET', `/v1/bulk-actions/${id}/items?outcome=great`), 422, 'validation-error', 'query.outcome'],
-    ['folder template with ".." in a path', () => ctx.firm.call('POST', '/v1/folder-templates', { name: 'Bad', folders: ['Tax/../etc'] }), 422, 'validation-error', 'body.folders.0'],
-    ['folder template with a folder twice', () => ctx.firm.call('POST', '/v1/folder-templates', { name: 'Twice', folders: ['A', '/A/'] }), 422, 'validation-error', 'body.folders'],
-    ['chat template without a body', () => ctx.firm.call('POST', '/v1/chat-templates', { name: 'Empty', body: '  ' }), 422, 'validation-error', 'body.body'],
+    [
+      'report of another firm’s action',
+      async () => {
+        const other = await ctx.stack.newFirm();
+        const [acc] = await newAccounts(other, 1);
+        const theirs = await start({ action: { kind: 'archive' }, selection: { accountIds: [acc] } }, { firm: other });
+        return ctx.firm.call('GET', `/v1/bulk-actions/${theirs.id}/report.csv`);
+      },
+      404,
+      'not-found',
+    ],
+    [
+      'items with a bad outcome filter',
+      () => ctx.firm.call('GET', `/v1/bulk-actions/${id}/items?outcome=great`),
+      422,
+      'validation-error',
+      'query.outcome',
+    ],
+    [
+      'folder template with ".." in a path',
+      () => ctx.firm.call('POST', '/v1/folder-templates', { name: 'Bad', folders: ['Tax/../etc'] }),
+      422,
+      'validation-error',
+      'body.folders.0',
+    ],
+    [
+      'folder template with a folder twice',
+      () => ctx.firm.call('POST', '/v1/folder-templates', { name: 'Twice', folders: ['A', '/A/'] }),
+      422,
+      'validation-error',
+      'body.folders',
+    ],
+    [
+      'chat template without a body',
+      () => ctx.firm.call('POST', '/v1/chat-templates', { name: 'Empty', body: '  ' }),
+      422,
+      'validation-error',
+      'body.body',
+    ],
   ];
   test.each(cases)('%s', async (...c) => {
     if (c[0] === 'report of another firm’s action') {

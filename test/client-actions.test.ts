@@ -30,14 +30,29 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const timeline = async (kind: 'contacts' | 'accounts', id: string) => (await firm.call('GET', `/v1/${kind}/${id}/timeline`)).body.items as any[];
+const timeline = async (kind: 'contacts' | 'accounts', id: string) =>
+  (await firm.call('GET', `/v1/${kind}/${id}/timeline`)).body.items as any[];
 const owner = () => stack.db.firmUser.findUniqueOrThrow({ where: { id: firm.ownerId } });
 
 test('a note emails its participants, invites the acting user to a calendar entry, and comments reach the others', async () => {
   const contactId = acc.contacts[0].id;
-  const note = await firm.call('POST', '/v1/notes', { contactId, body: 'Call about the 2025 return', participants: [colleague.id], calendar: { start: '2026-12-01T09:00:00Z', durationMinutes: 45 } }, { idempotencyKey: randomUUID() });
+  const note = await firm.call(
+    'POST',
+    '/v1/notes',
+    {
+      contactId,
+      body: 'Call about the 2025 return',
+      participants: [colleague.id],
+      calendar: { start: '2026-12-01T09:00:00Z', durationMinutes: 45 },
+    },
+    { idempotencyKey: randomUUID() },
+  );
   expect(note.status).toBe(201);
-  expect(note.body).toMatchObject({ contactId, participants: [colleague.id], calendar: { start: '2026-12-01T09:00:00.000Z', durationMinutes: 45 } });
+  expect(note.body).toMatchObject({
+    contactId,
+    participants: [colleague.id],
+    calendar: { start: '2026-12-01T09:00:00.000Z', durationMinutes: 45 },
+  });
 
   const [toColleague] = await stack.smtp.waitFor((m) => m.key === `note-${note.body.id}:participant:${colleague.id}`);
   expect(toColleague.to).toEqual([colleague.email]);
@@ -48,12 +63,19 @@ test('a note emails its participants, invites the acting user to a calendar entr
   expect(invite.raw).toContain('DTSTART:20261201T090000Z');
   expect(invite.raw).toContain('DTEND:20261201T094500Z');
 
-  const comment = await firm.call('POST', `/v1/notes/${note.body.id}/comments`, { body: 'Booked the room' }, { as: colleague.id });
+  const comment = await firm.call(
+    'POST',
+    `/v1/notes/${note.body.id}/comments`,
+    { body: 'Booked the room' },
+    { as: colleague.id },
+  );
   expect(comment.status).toBe(201);
   // The note's author hears of it; the commenter does not.
   await stack.smtp.waitFor((m) => m.key === `note-comment-${comment.body.id}:participant:${firm.ownerId}`);
   await new Promise((r) => setTimeout(r, 300));
-  expect(stack.smtp.mails.filter((m) => m.key === `note-comment-${comment.body.id}:participant:${colleague.id}`)).toHaveLength(0);
+  expect(
+    stack.smtp.mails.filter((m) => m.key === `note-comment-${comment.body.id}:participant:${colleague.id}`),
+  ).toHaveLength(0);
 
   const got = await firm.call('GET', `/v1/notes/${note.body.id}`);
   expect(got.body.comments).toEqual([expect.objectContaining({ body: 'Booked the room', authorId: colleague.id })]);
@@ -68,59 +90,111 @@ test('activate and deactivate contacts', async () => {
   expect(await stack.db.contact.count({ where: { id: { in: ids }, active: false } })).toBe(2);
   const on = await firm.call('POST', '/v1/contacts/activation', { contactIds: [ids[1]], active: true });
   expect(on.body.contacts).toEqual([{ id: ids[1], active: true }]);
-  expect((await timeline('contacts', ids[1])).slice(0, 2).map((e) => e.action)).toEqual(['contact.activated', 'contact.deactivated']);
+  expect((await timeline('contacts', ids[1])).slice(0, 2).map((e) => e.action)).toEqual([
+    'contact.activated',
+    'contact.deactivated',
+  ]);
 });
 
 test('status change for several contacts, with a description and participants', async () => {
   const ids = acc.contacts.map((c) => c.id);
-  const res = await firm.call('POST', '/v1/contacts/status', { contactIds: ids, status: 'onboarding', description: 'Signed the engagement letter', participants: [colleague.id] });
+  const res = await firm.call('POST', '/v1/contacts/status', {
+    contactIds: ids,
+    status: 'onboarding',
+    description: 'Signed the engagement letter',
+    participants: [colleague.id],
+  });
   expect(res.status).toBe(200);
   expect(await stack.db.contact.count({ where: { id: { in: ids }, status: 'onboarding' } })).toBe(2);
   for (const id of ids) {
     const [entry] = await timeline('contacts', id);
-    expect(entry).toMatchObject({ action: 'contact.status_changed', actorId: firm.ownerId, data: { to: 'onboarding', description: 'Signed the engagement letter', noteId: res.body.noteId } });
+    expect(entry).toMatchObject({
+      action: 'contact.status_changed',
+      actorId: firm.ownerId,
+      data: { to: 'onboarding', description: 'Signed the engagement letter', noteId: res.body.noteId },
+    });
   }
   const [mail] = await stack.smtp.waitFor((m) => m.key === `note-${res.body.noteId}:participant:${colleague.id}`);
   expect(mail.raw).toContain('onboarding');
 });
 
 test('assign an account and a contact to a firm user', async () => {
-  const res = await firm.call('POST', '/v1/assignments', { userId: employee.id, accountIds: [acc.accountId], contactIds: [acc.contacts[0].id], description: 'Takes over' });
+  const res = await firm.call('POST', '/v1/assignments', {
+    userId: employee.id,
+    accountIds: [acc.accountId],
+    contactIds: [acc.contacts[0].id],
+    description: 'Takes over',
+  });
   expect(res.status).toBe(200);
   expect((await stack.db.account.findUniqueOrThrow({ where: { id: acc.accountId } })).assignedUserId).toBe(employee.id);
-  expect((await stack.db.contact.findUniqueOrThrow({ where: { id: acc.contacts[0].id } })).assignedUserId).toBe(employee.id);
-  expect((await timeline('accounts', acc.accountId))[0]).toMatchObject({ action: 'account.assigned', data: { to: employee.id, description: 'Takes over' } });
-  expect((await timeline('contacts', acc.contacts[0].id))[0]).toMatchObject({ action: 'contact.assigned', data: { to: employee.id } });
+  expect((await stack.db.contact.findUniqueOrThrow({ where: { id: acc.contacts[0].id } })).assignedUserId).toBe(
+    employee.id,
+  );
+  expect((await timeline('accounts', acc.accountId))[0]).toMatchObject({
+    action: 'account.assigned',
+    data: { to: employee.id, description: 'Takes over' },
+  });
+  expect((await timeline('contacts', acc.contacts[0].id))[0]).toMatchObject({
+    action: 'contact.assigned',
+    data: { to: employee.id },
+  });
 });
 
 test('move a contact to another company, keeping its link description and signing fields', async () => {
   const from = await accountWithContacts(firm, [{}]);
   const contactId = from.contacts[0].id;
-  await firm.call('PUT', `/v1/accounts/${from.accountId}/contacts/${contactId}`, { description: 'CFO', signerPriority: 2, signingAuthority: true });
+  await firm.call('PUT', `/v1/accounts/${from.accountId}/contacts/${contactId}`, {
+    description: 'CFO',
+    signerPriority: 2,
+    signingAuthority: true,
+  });
   const to = (await firm.call('POST', '/v1/accounts', { name: 'New Co', type: 'company' })).body.id;
-  const res = await firm.call('POST', `/v1/contacts/${contactId}/move`, { toAccountId: to, description: 'Changed jobs' });
+  const res = await firm.call('POST', `/v1/contacts/${contactId}/move`, {
+    toAccountId: to,
+    description: 'Changed jobs',
+  });
   expect(res.status).toBe(200);
   const links = await stack.db.accountContact.findMany({ where: { contactId } });
-  expect(links).toEqual([expect.objectContaining({ accountId: to, description: 'CFO', signerPriority: 2, signingAuthority: true })]);
+  expect(links).toEqual([
+    expect.objectContaining({ accountId: to, description: 'CFO', signerPriority: 2, signingAuthority: true }),
+  ]);
   expect((await timeline('accounts', from.accountId))[0]).toMatchObject({ action: 'contact.moved_out', contactId });
   expect((await timeline('accounts', to))[0]).toMatchObject({ action: 'contact.moved_in', contactId });
-  expect((await timeline('contacts', contactId)).slice(0, 2).map((e) => e.action).sort()).toEqual(['contact.moved_in', 'contact.moved_out']);
+  expect(
+    (await timeline('contacts', contactId))
+      .slice(0, 2)
+      .map((e) => e.action)
+      .sort(),
+  ).toEqual(['contact.moved_in', 'contact.moved_out']);
 });
 
 test('GDPR consent status emails the contact from the firm’s template', async () => {
-  const template = await firm.call('POST', '/v1/email-templates', { name: 'Consent given', subject: 'Thank you {{firstName}}', body: 'Dear {{firstName}} {{lastName}}, {{firmName}} has recorded your consent.' });
+  const template = await firm.call('POST', '/v1/email-templates', {
+    name: 'Consent given',
+    subject: 'Thank you {{firstName}}',
+    body: 'Dear {{firstName}} {{lastName}}, {{firmName}} has recorded your consent.',
+  });
   expect(template.status).toBe(201);
-  const status = await firm.call('POST', '/v1/gdpr-statuses', { name: 'Consent given', emailTemplateId: template.body.id });
+  const status = await firm.call('POST', '/v1/gdpr-statuses', {
+    name: 'Consent given',
+    emailTemplateId: template.body.id,
+  });
   expect(status.status).toBe(201);
   const contact = acc.contacts[1];
-  const res = await firm.call('PUT', `/v1/contacts/${contact.id}/gdpr-status`, { statusId: status.body.id, sendEmail: true });
+  const res = await firm.call('PUT', `/v1/contacts/${contact.id}/gdpr-status`, {
+    statusId: status.body.id,
+    sendEmail: true,
+  });
   expect(res.status).toBe(200);
   expect(res.body).toMatchObject({ gdprStatus: 'Consent given', emailed: 1 });
   const [mail] = await stack.smtp.waitFor((m) => m.key === `gdpr-${res.body.changeId}:email:${contact.emailId}`);
   expect(mail.to).toEqual([contact.address]);
   expect(mail.subject).toBe('Thank you Carla');
   expect(mail.raw).toContain('Dear Carla Client 1, Rossi & Co has recorded your consent.');
-  expect((await timeline('contacts', contact.id))[0]).toMatchObject({ action: 'contact.gdpr_status_set', data: { to: 'Consent given', emailed: 1 } });
+  expect((await timeline('contacts', contact.id))[0]).toMatchObject({
+    action: 'contact.gdpr_status_set',
+    data: { to: 'Consent given', emailed: 1 },
+  });
   const row = await stack.db.contact.findUniqueOrThrow({ where: { id: contact.id } });
   expect(row.gdprStatus).toBe('Consent given');
   expect(row.gdprUpdatedAt).not.toBeNull();
@@ -136,16 +210,33 @@ test('custom actions check their values and land on the timeline', async () => {
     ],
   });
   expect(def.status).toBe(201);
-  const run = await firm.call('POST', `/v1/custom-actions/${def.body.id}/runs`, { accountId: acc.accountId, values: { date: '2026-11-30', outcome: 'qualified', fee: 1200 }, participants: [colleague.id] });
+  const run = await firm.call('POST', `/v1/custom-actions/${def.body.id}/runs`, {
+    accountId: acc.accountId,
+    values: { date: '2026-11-30', outcome: 'qualified', fee: 1200 },
+    participants: [colleague.id],
+  });
   expect(run.status).toBe(201);
-  expect((await timeline('accounts', acc.accountId))[0]).toMatchObject({ action: 'custom_action.run', data: { name: 'Qualification meeting', values: { date: '2026-11-30', outcome: 'qualified', fee: 1200 } } });
+  expect((await timeline('accounts', acc.accountId))[0]).toMatchObject({
+    action: 'custom_action.run',
+    data: { name: 'Qualification meeting', values: { date: '2026-11-30', outcome: 'qualified', fee: 1200 } },
+  });
   await stack.smtp.waitFor((m) => m.key === `note-${run.body.noteId}:participant:${colleague.id}`);
 
   const before = await stack.db.auditEvent.count();
-  const bad = await firm.call('POST', `/v1/custom-actions/${def.body.id}/runs`, { contactId: acc.contacts[0].id, values: { date: '30/11/2026', outcome: 'maybe', extra: 1 } });
+  const bad = await firm.call('POST', `/v1/custom-actions/${def.body.id}/runs`, {
+    contactId: acc.contacts[0].id,
+    values: { date: '30/11/2026', outcome: 'maybe', extra: 1 },
+  });
   expect(bad.status).toBe(422);
-  expect(bad.body.errors.map((e: any) => e.field).sort()).toEqual(['body.values', 'body.values.date', 'body.values.outcome']);
-  const missing = await firm.call('POST', `/v1/custom-actions/${def.body.id}/runs`, { contactId: acc.contacts[0].id, values: { fee: 3 } });
+  expect(bad.body.errors.map((e: any) => e.field).sort()).toEqual([
+    'body.values',
+    'body.values.date',
+    'body.values.outcome',
+  ]);
+  const missing = await firm.call('POST', `/v1/custom-actions/${def.body.id}/runs`, {
+    contactId: acc.contacts[0].id,
+    values: { fee: 3 },
+  });
   expect(missing.status).toBe(422);
   expect(missing.body.errors.map((e: any) => e.field).sort()).toEqual(['body.values.date', 'body.values.outcome']);
   expect(await stack.db.auditEvent.count()).toBe(before);
@@ -166,14 +257,36 @@ test('an employee without access to the contact’s accounts is refused', async 
   const contactId = acc.contacts[0].id;
   const read = await firm.call('GET', `/v1/contacts/${contactId}/timeline`, undefined, { as: employee.id });
   expect(read.status).toBe(403);
-  const write = await firm.call('POST', '/v1/contacts/status', { contactIds: [contactId], status: 'x' }, { as: employee.id });
+  const write = await firm.call(
+    'POST',
+    '/v1/contacts/status',
+    { contactIds: [contactId], status: 'x' },
+    { as: employee.id },
+  );
   expect(write.status).toBe(403);
-  const settings = await firm.call('POST', '/v1/email-templates', { name: 'Nope', subject: 's', body: 'b' }, { as: employee.id });
+  const settings = await firm.call(
+    'POST',
+    '/v1/email-templates',
+    { name: 'Nope', subject: 's', body: 'b' },
+    { as: employee.id },
+  );
   expect(settings.status).toBe(403);
 });
 
 describe('bad input: 4xx problem+json and nothing written', () => {
-  const TABLES = ['contact', 'accountContact', 'auditEvent', 'note', 'noteParticipant', 'noteComment', 'emailTemplate', 'gdprStatusDefinition', 'customActionDefinition', 'outboundEmail', 'idempotencyRecord'] as const;
+  const TABLES = [
+    'contact',
+    'accountContact',
+    'auditEvent',
+    'note',
+    'noteParticipant',
+    'noteComment',
+    'emailTemplate',
+    'gdprStatusDefinition',
+    'customActionDefinition',
+    'outboundEmail',
+    'idempotencyRecord',
+  ] as const;
   const rowCounts = rowCounter(() => stack.db, TABLES);
   const c0 = () => acc.contacts[0].id;
   const unknown = randomUUID();
@@ -186,43 +299,222 @@ describe('bad input: 4xx problem+json and nothing written', () => {
   beforeAll(async () => {
     statusId = (await firm.call('POST', '/v1/gdpr-statuses', { name: `S ${randomUUID()}` })).body.id;
     noTemplateStatusId = statusId;
-    actionId = (await firm.call('POST', '/v1/custom-actions', { name: `A ${randomUUID()}`, fields: [{ key: 'n', label: 'N', type: 'number', required: true }] })).body.id;
+    actionId = (
+      await firm.call('POST', '/v1/custom-actions', {
+        name: `A ${randomUUID()}`,
+        fields: [{ key: 'n', label: 'N', type: 'number', required: true }],
+      })
+    ).body.id;
     noteId = (await firm.call('POST', '/v1/notes', { contactId: c0(), body: 'n' })).body.id;
     individualId = (await firm.call('POST', '/v1/accounts', { name: 'Family', type: 'individual' })).body.id;
-    otherContactId = (await other.call('POST', '/v1/contacts', { firstName: 'O', emails: [{ address: `o-${randomUUID()}@x.test` }] })).body.id;
+    otherContactId = (
+      await other.call('POST', '/v1/contacts', { firstName: 'O', emails: [{ address: `o-${randomUUID()}@x.test` }] })
+    ).body.id;
   });
 
   const cases: BadInputCase[] = [
-    ['activation without contacts', () => firm.call('POST', '/v1/contacts/activation', { contactIds: [], active: false }), 422, 'validation-error', 'body.contactIds'],
-    ['activation with active as a string', () => firm.call('POST', '/v1/contacts/activation', { contactIds: [c0()], active: 'no' }), 422, 'validation-error', 'body.active'],
-    ['activation of another firm’s contact', () => firm.call('POST', '/v1/contacts/activation', { contactIds: [c0(), otherContactId], active: false }), 404, 'not-found'],
-    ['status blank', () => firm.call('POST', '/v1/contacts/status', { contactIds: [c0()], status: '  ' }), 422, 'validation-error', 'body.status'],
-    ['status with an unknown participant', () => firm.call('POST', '/v1/contacts/status', { contactIds: [c0()], status: 'lead', participants: [unknown] }), 422, 'validation-error', 'body.participants'],
-    ['status with a participant of another firm', () => firm.call('POST', '/v1/contacts/status', { contactIds: [c0()], status: 'lead', participants: [other.ownerId] }), 422, 'validation-error', 'body.participants'],
-    ['assignment to nobody in the firm', () => firm.call('POST', '/v1/assignments', { userId: other.ownerId, contactIds: [c0()] }), 422, 'validation-error', 'body.userId'],
-    ['assignment of nothing', () => firm.call('POST', '/v1/assignments', { userId: colleague.id }), 422, 'validation-error', 'body.accountIds'],
-    ['move to the company it is already in', () => firm.call('POST', `/v1/contacts/${c0()}/move`, { toAccountId: acc.accountId }), 409, 'already-linked'],
-    ['move to an individual account', () => firm.call('POST', `/v1/contacts/${c0()}/move`, { toAccountId: individualId }), 422, 'validation-error', 'body.toAccountId'],
-    ['move to an unknown account', () => firm.call('POST', `/v1/contacts/${c0()}/move`, { toAccountId: unknown }), 404, 'not-found'],
-    ['move a contact of another firm', () => firm.call('POST', `/v1/contacts/${otherContactId}/move`, { toAccountId: acc.accountId }), 404, 'not-found'],
-    ['note about nothing', () => firm.call('POST', '/v1/notes', { body: 'floating' }), 422, 'validation-error', 'body.contactId'],
-    ['note with an empty body', () => firm.call('POST', '/v1/notes', { contactId: c0(), body: '' }), 422, 'validation-error', 'body.body'],
-    ['note with a calendar date that is not a date', () => firm.call('POST', '/v1/notes', { contactId: c0(), body: 'b', calendar: { start: 'tomorrow' } }), 422, 'validation-error', 'body.calendar.start'],
-    ['note with an unknown field', () => firm.call('POST', '/v1/notes', { contactId: c0(), body: 'b', color: 'red' }), 422, 'validation-error'],
-    ['comment on an unknown note', () => firm.call('POST', `/v1/notes/${unknown}/comments`, { body: 'c' }), 404, 'not-found'],
-    ['comment without a body', () => firm.call('POST', `/v1/notes/${noteId}/comments`, {}), 422, 'validation-error', 'body.body'],
+    [
+      'activation without contacts',
+      () => firm.call('POST', '/v1/contacts/activation', { contactIds: [], active: false }),
+      422,
+      'validation-error',
+      'body.contactIds',
+    ],
+    [
+      'activation with active as a string',
+      () => firm.call('POST', '/v1/contacts/activation', { contactIds: [c0()], active: 'no' }),
+      422,
+      'validation-error',
+      'body.active',
+    ],
+    [
+      'activation of another firm’s contact',
+      () => firm.call('POST', '/v1/contacts/activation', { contactIds: [c0(), otherContactId], active: false }),
+      404,
+      'not-found',
+    ],
+    [
+      'status blank',
+      () => firm.call('POST', '/v1/contacts/status', { contactIds: [c0()], status: '  ' }),
+      422,
+      'validation-error',
+      'body.status',
+    ],
+    [
+      'status with an unknown participant',
+      () => firm.call('POST', '/v1/contacts/status', { contactIds: [c0()], status: 'lead', participants: [unknown] }),
+      422,
+      'validation-error',
+      'body.participants',
+    ],
+    [
+      'status with a participant of another firm',
+      () =>
+        firm.call('POST', '/v1/contacts/status', { contactIds: [c0()], status: 'lead', participants: [other.ownerId] }),
+      422,
+      'validation-error',
+      'body.participants',
+    ],
+    [
+      'assignment to nobody in the firm',
+      () => firm.call('POST', '/v1/assignments', { userId: other.ownerId, contactIds: [c0()] }),
+      422,
+      'validation-error',
+      'body.userId',
+    ],
+    [
+      'assignment of nothing',
+      () => firm.call('POST', '/v1/assignments', { userId: colleague.id }),
+      422,
+      'validation-error',
+      'body.accountIds',
+    ],
+    [
+      'move to the company it is already in',
+      () => firm.call('POST', `/v1/contacts/${c0()}/move`, { toAccountId: acc.accountId }),
+      409,
+      'already-linked',
+    ],
+    [
+      'move to an individual account',
+      () => firm.call('POST', `/v1/contacts/${c0()}/move`, { toAccountId: individualId }),
+      422,
+      'validation-error',
+      'body.toAccountId',
+    ],
+    [
+      'move to an unknown account',
+      () => firm.call('POST', `/v1/contacts/${c0()}/move`, { toAccountId: unknown }),
+      404,
+      'not-found',
+    ],
+    [
+      'move a contact of another firm',
+      () => firm.call('POST', `/v1/contacts/${otherContactId}/move`, { toAccountId: acc.accountId }),
+      404,
+      'not-found',
+    ],
+    [
+      'note about nothing',
+      () => firm.call('POST', '/v1/notes', { body: 'floating' }),
+      422,
+      'validation-error',
+      'body.contactId',
+    ],
+    [
+      'note with an empty body',
+      () => firm.call('POST', '/v1/notes', { contactId: c0(), body: '' }),
+      422,
+      'validation-error',
+      'body.body',
+    ],
+    [
+      'note with a calendar date that is not a date',
+      () => firm.call('POST', '/v1/notes', { contactId: c0(), body: 'b', calendar: { start: 'tomorrow' } }),
+      422,
+      'validation-error',
+      'body.calendar.start',
+    ],
+    [
+      'note with an unknown field',
+      () => firm.call('POST', '/v1/notes', { contactId: c0(), body: 'b', color: 'red' }),
+      422,
+      'validation-error',
+    ],
+    [
+      'comment on an unknown note',
+      () => firm.call('POST', `/v1/notes/${unknown}/comments`, { body: 'c' }),
+      404,
+      'not-found',
+    ],
+    [
+      'comment without a body',
+      () => firm.call('POST', `/v1/notes/${noteId}/comments`, {}),
+      422,
+      'validation-error',
+      'body.body',
+    ],
     ['malformed JSON', () => firm.call('POST', '/v1/notes', '{"body": '), 400, 'malformed-json'],
-    ['GDPR status of another firm’s definition', () => firm.call('PUT', `/v1/contacts/${c0()}/gdpr-status`, { statusId: unknown }), 422, 'validation-error', 'body.statusId'],
-    ['GDPR email asked without any template', () => firm.call('PUT', `/v1/contacts/${c0()}/gdpr-status`, { statusId: noTemplateStatusId, sendEmail: true }), 422, 'validation-error', 'body.emailTemplateId'],
-    ['GDPR status with an unknown template', () => firm.call('POST', '/v1/gdpr-statuses', { name: 'X', emailTemplateId: unknown }), 422, 'validation-error', 'body.emailTemplateId'],
-    ['template without a subject', () => firm.call('POST', '/v1/email-templates', { name: 'T', body: 'b' }), 422, 'validation-error', 'body.subject'],
-    ['custom action with a select without options', () => firm.call('POST', '/v1/custom-actions', { name: 'S', fields: [{ key: 'k', label: 'K', type: 'select' }] }), 422, 'validation-error', 'body.fields.0.options'],
-    ['custom action with an unknown field type', () => firm.call('POST', '/v1/custom-actions', { name: 'S', fields: [{ key: 'k', label: 'K', type: 'colour' }] }), 422, 'validation-error', 'body.fields.0.type'],
-    ['custom action run on both a contact and an account', () => firm.call('POST', `/v1/custom-actions/${actionId}/runs`, { contactId: c0(), accountId: acc.accountId, values: { n: 1 } }), 422, 'validation-error', 'body.contactId'],
-    ['custom action run with a wrong value type', () => firm.call('POST', `/v1/custom-actions/${actionId}/runs`, { contactId: c0(), values: { n: 'one' } }), 422, 'validation-error', 'body.values.n'],
-    ['custom action unknown', () => firm.call('POST', `/v1/custom-actions/${unknown}/runs`, { contactId: c0(), values: {} }), 404, 'not-found'],
-    ['timeline of another firm’s contact', () => firm.call('GET', `/v1/contacts/${otherContactId}/timeline`), 404, 'not-found'],
-    ['timeline with a bad cursor', () => firm.call('GET', `/v1/contacts/${c0()}/timeline?before=abc`), 422, 'validation-error', 'query.before'],
+    [
+      'GDPR status of another firm’s definition',
+      () => firm.call('PUT', `/v1/contacts/${c0()}/gdpr-status`, { statusId: unknown }),
+      422,
+      'validation-error',
+      'body.statusId',
+    ],
+    [
+      'GDPR email asked without any template',
+      () => firm.call('PUT', `/v1/contacts/${c0()}/gdpr-status`, { statusId: noTemplateStatusId, sendEmail: true }),
+      422,
+      'validation-error',
+      'body.emailTemplateId',
+    ],
+    [
+      'GDPR status with an unknown template',
+      () => firm.call('POST', '/v1/gdpr-statuses', { name: 'X', emailTemplateId: unknown }),
+      422,
+      'validation-error',
+      'body.emailTemplateId',
+    ],
+    [
+      'template without a subject',
+      () => firm.call('POST', '/v1/email-templates', { name: 'T', body: 'b' }),
+      422,
+      'validation-error',
+      'body.subject',
+    ],
+    [
+      'custom action with a select without options',
+      () => firm.call('POST', '/v1/custom-actions', { name: 'S', fields: [{ key: 'k', label: 'K', type: 'select' }] }),
+      422,
+      'validation-error',
+      'body.fields.0.options',
+    ],
+    [
+      'custom action with an unknown field type',
+      () => firm.call('POST', '/v1/custom-actions', { name: 'S', fields: [{ key: 'k', label: 'K', type: 'colour' }] }),
+      422,
+      'validation-error',
+      'body.fields.0.type',
+    ],
+    [
+      'custom action run on both a contact and an account',
+      () =>
+        firm.call('POST', `/v1/custom-actions/${actionId}/runs`, {
+          contactId: c0(),
+          accountId: acc.accountId,
+          values: { n: 1 },
+        }),
+      422,
+      'validation-error',
+      'body.contactId',
+    ],
+    [
+      'custom action run with a wrong value type',
+      () => firm.call('POST', `/v1/custom-actions/${actionId}/runs`, { contactId: c0(), values: { n: 'one' } }),
+      422,
+      'validation-error',
+      'body.values.n',
+    ],
+    [
+      'custom action unknown',
+      () => firm.call('POST', `/v1/custom-actions/${unknown}/runs`, { contactId: c0(), values: {} }),
+      404,
+      'not-found',
+    ],
+    [
+      'timeline of another firm’s contact',
+      () => firm.call('GET', `/v1/contacts/${otherContactId}/timeline`),
+      404,
+      'not-found',
+    ],
+    [
+      'timeline with a bad cursor',
+      () => firm.call('GET', `/v1/contacts/${c0()}/timeline?before=abc`),
+      422,
+      'validation-error',
+      'query.before',
+    ],
     ['timeline with a malformed id', () => firm.call('GET', '/v1/accounts/not-a-uuid/timeline'), 404, 'not-found'],
   ];
   // Rest parameters: a case without a field must not make Jest pass a done callback in its place.

@@ -8,13 +8,31 @@ import { rowCounter, expectRefused, type BadInputCase } from './support/bad-inpu
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 
-const TABLES = ['contact', 'contactEmail', 'accountContact', 'invitation', 'portalTodo', 'loginEvent', 'auditEvent', 'outboundEmail', 'idempotencyRecord'] as const;
+const TABLES = [
+  'contact',
+  'contactEmail',
+  'accountContact',
+  'invitation',
+  'portalTodo',
+  'loginEvent',
+  'auditEvent',
+  'outboundEmail',
+  'idempotencyRecord',
+] as const;
 const rowCounts = rowCounter(() => ctx.stack.db, TABLES);
 const addr = (tag: string) => `${tag}-${randomUUID()}@client.test`;
 
 test('a contact’s name, phone, address and custom fields can be changed', async () => {
   const { contacts } = await accountWithContacts(ctx.firm);
-  await ctx.stack.db.customFieldDefinition.create({ data: { firmId: ctx.firm.firmId, entity: 'contact', key: `taxCode${contacts[0].id.slice(0, 4)}`, label: 'Tax code', type: 'text' } });
+  await ctx.stack.db.customFieldDefinition.create({
+    data: {
+      firmId: ctx.firm.firmId,
+      entity: 'contact',
+      key: `taxCode${contacts[0].id.slice(0, 4)}`,
+      label: 'Tax code',
+      type: 'text',
+    },
+  });
   const key = `taxCode${contacts[0].id.slice(0, 4)}`;
   const res = await ctx.firm.call('PATCH', `/v1/contacts/${contacts[0].id}`, {
     firstName: 'Carlotta',
@@ -23,26 +41,52 @@ test('a contact’s name, phone, address and custom fields can be changed', asyn
     customFields: { [key]: 'RSSMRA80A01F205X' },
   });
   expect(res.status).toBe(200);
-  expect(res.body).toMatchObject({ firstName: 'Carlotta', lastName: 'Client 0', phone: '+39 02 1234', address: { city: 'Milano' }, customFields: { [key]: 'RSSMRA80A01F205X' } });
-  const cleared = await ctx.firm.call('PATCH', `/v1/contacts/${contacts[0].id}`, { phone: null, address: null, customFields: { [key]: null } });
+  expect(res.body).toMatchObject({
+    firstName: 'Carlotta',
+    lastName: 'Client 0',
+    phone: '+39 02 1234',
+    address: { city: 'Milano' },
+    customFields: { [key]: 'RSSMRA80A01F205X' },
+  });
+  const cleared = await ctx.firm.call('PATCH', `/v1/contacts/${contacts[0].id}`, {
+    phone: null,
+    address: null,
+    customFields: { [key]: null },
+  });
   expect(cleared.body).toMatchObject({ phone: null, address: null, customFields: {} });
-  const trail = await ctx.stack.db.auditEvent.count({ where: { contactId: contacts[0].id, action: 'contact.updated' } });
+  const trail = await ctx.stack.db.auditEvent.count({
+    where: { contactId: contacts[0].id, action: 'contact.updated' },
+  });
   expect(trail).toBe(2);
 });
 
 test('emails are added, toggled one by one, changed and removed; the last one stays', async () => {
   const { contacts } = await accountWithContacts(ctx.firm, [{ login: 'off' }]);
   const c = contacts[0];
-  const second = await ctx.firm.call('POST', `/v1/contacts/${c.id}/emails`, { address: addr('Second').toUpperCase(), notify: false });
+  const second = await ctx.firm.call('POST', `/v1/contacts/${c.id}/emails`, {
+    address: addr('Second').toUpperCase(),
+    notify: false,
+  });
   expect(second.status).toBe(201);
   expect(second.body).toMatchObject({ contactId: c.id, login: 'off', notify: false, emailSync: false });
   expect(second.body.address).toBe(second.body.address.toLowerCase());
 
-  const toggled = await ctx.firm.call('PATCH', `/v1/contact-emails/${second.body.id}`, { notify: true, emailSync: true, preferences: { signatures: false, invoices: false } });
+  const toggled = await ctx.firm.call('PATCH', `/v1/contact-emails/${second.body.id}`, {
+    notify: true,
+    emailSync: true,
+    preferences: { signatures: false, invoices: false },
+  });
   expect(toggled.status).toBe(200);
   expect(toggled.body).toMatchObject({ notify: true, emailSync: true });
   expect(toggled.body.preferences).toEqual({
-    documentUploads: true, signatures: false, approvals: true, messages: true, proposals: true, questionnaires: true, invoices: false, clientRequests: true,
+    documentUploads: true,
+    signatures: false,
+    approvals: true,
+    messages: true,
+    proposals: true,
+    questionnaires: true,
+    invoices: false,
+    clientRequests: true,
   });
   // The other email keeps its own toggles.
   const contact = await ctx.firm.call('GET', `/v1/contacts/${c.id}`);
@@ -58,29 +102,46 @@ test('emails are added, toggled one by one, changed and removed; the last one st
   const last = await ctx.firm.call('DELETE', `/v1/contact-emails/${second.body.id}`);
   expect(last.status).toBe(409);
   expect(last.body.type).toBe('https://nudge.dev/problems/last-email');
-  expect((await ctx.firm.call('GET', `/v1/contacts/${c.id}`)).body.emails.map((e: { id: string }) => e.id)).toEqual([second.body.id]);
+  expect((await ctx.firm.call('GET', `/v1/contacts/${c.id}`)).body.emails.map((e: { id: string }) => e.id)).toEqual([
+    second.body.id,
+  ]);
 });
 
 test('one contact links to several accounts with per-account description, priority and signing authority', async () => {
   const a = await accountWithContacts(ctx.firm);
   const b = await accountWithContacts(ctx.firm);
   const c = a.contacts[0];
-  const link = await ctx.firm.call('PUT', `/v1/accounts/${b.accountId}/contacts/${c.id}`, { description: 'Director', signerPriority: 1, signingAuthority: true });
+  const link = await ctx.firm.call('PUT', `/v1/accounts/${b.accountId}/contacts/${c.id}`, {
+    description: 'Director',
+    signerPriority: 1,
+    signingAuthority: true,
+  });
   expect(link.status).toBe(200);
-  const updated = await ctx.firm.call('PUT', `/v1/accounts/${b.accountId}/contacts/${c.id}`, { description: 'Managing director' });
+  const updated = await ctx.firm.call('PUT', `/v1/accounts/${b.accountId}/contacts/${c.id}`, {
+    description: 'Managing director',
+  });
   expect(updated.body).toMatchObject({ description: 'Managing director', signerPriority: 1, signingAuthority: true });
   const contact = await ctx.firm.call('GET', `/v1/contacts/${c.id}`);
-  expect(contact.body.accounts.map((l: { accountId: string }) => l.accountId).sort()).toEqual([a.accountId, b.accountId].sort());
+  expect(contact.body.accounts.map((l: { accountId: string }) => l.accountId).sort()).toEqual(
+    [a.accountId, b.accountId].sort(),
+  );
 
   // Unlink from b works (b keeps its own contact); a's only contact cannot be unlinked.
   expect((await ctx.firm.call('DELETE', `/v1/accounts/${b.accountId}/contacts/${c.id}`)).status).toBe(204);
   const before = await rowCounts();
   const refused = await ctx.firm.call('DELETE', `/v1/accounts/${a.accountId}/contacts/${c.id}`);
   expect(refused.status).toBe(409);
-  expect(refused.body).toMatchObject({ type: 'https://nudge.dev/problems/last-contact', title: 'Cannot unlink the last contact' });
+  expect(refused.body).toMatchObject({
+    type: 'https://nudge.dev/problems/last-contact',
+    title: 'Cannot unlink the last contact',
+  });
   expect(refused.body.detail).toMatch(/at least one contact/);
   expect(await rowCounts()).toEqual(before);
-  expect(await ctx.stack.db.auditEvent.count({ where: { accountId: b.accountId, contactId: c.id, action: 'contact.unlinked' } })).toBe(1);
+  expect(
+    await ctx.stack.db.auditEvent.count({
+      where: { accountId: b.accountId, contactId: c.id, action: 'contact.unlinked' },
+    }),
+  ).toBe(1);
 });
 
 test('deleting a contact removes its links, emails, to-dos and invitations, and its reminders stop', async () => {
@@ -89,12 +150,22 @@ test('deleting a contact removes its links, emails, to-dos and invitations, and 
   const other = await accountWithContacts(ctx.firm);
   await ctx.firm.call('PUT', `/v1/accounts/${other.accountId}/contacts/${gone.id}`, {});
   const extra = await ctx.firm.call('POST', `/v1/contacts/${gone.id}/emails`, { address: addr('extra'), login: 'off' });
-  const invite = await ctx.firm.call('POST', `/v1/contact-emails/${extra.body.id}/invitation`, { sendAt: new Date(Date.now() + 60_000).toISOString() });
+  const invite = await ctx.firm.call('POST', `/v1/contact-emails/${extra.body.id}/invitation`, {
+    sendAt: new Date(Date.now() + 60_000).toISOString(),
+  });
 
-  const thread = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Receipts', message: { body: 'Please upload' }, reminders: { enabled: true, intervalDays: 3, count: 2 } });
+  const thread = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Receipts',
+    message: { body: 'Please upload' },
+    reminders: { enabled: true, intervalDays: 3, count: 2 },
+  });
   expect(thread.status).toBe(201);
   await ctx.stack.smtp.waitFor((m) => m.to.includes(gone.address) && /sent you/.test(m.subject));
-  await eventually(async () => (await ctx.stack.db.portalTodo.count({ where: { contactEmailId: gone.emailId } })) === 1, 10_000, 'to-do');
+  await eventually(
+    async () => (await ctx.stack.db.portalTodo.count({ where: { contactEmailId: gone.emailId } })) === 1,
+    10_000,
+    'to-do',
+  );
 
   const del = await ctx.firm.call('DELETE', `/v1/contacts/${gone.id}`);
   expect(del.status).toBe(200);
@@ -111,19 +182,37 @@ test('deleting a contact removes its links, emails, to-dos and invitations, and 
   expect((await ctx.firm.call('GET', `/v1/contacts/${gone.id}`)).status).toBe(404);
 
   // The remaining contact gets its reminders; the deleted one gets none.
-  await eventually(async () => remindersTo(ctx.stack.smtp, keep.address).length >= 1, 15_000, 'reminder to the remaining contact');
+  await eventually(
+    async () => remindersTo(ctx.stack.smtp, keep.address).length >= 1,
+    15_000,
+    'reminder to the remaining contact',
+  );
   await sleep(300);
   expect(remindersTo(ctx.stack.smtp, gone.address)).toHaveLength(0);
 });
 
 test('linking and unlinking need access to the account', async () => {
   const acc = await accountWithContacts(ctx.firm, [{}, {}]);
-  const employee = await ctx.firm.call('POST', '/v1/users', { email: `emp-${randomUUID()}@firm.test`, name: 'Eve Employee', role: 'employee' });
+  const employee = await ctx.firm.call('POST', '/v1/users', {
+    email: `emp-${randomUUID()}@firm.test`,
+    name: 'Eve Employee',
+    role: 'employee',
+  });
   const as = { as: employee.body.id as string };
   const before = await rowCounts();
-  const link = await ctx.firm.call('PUT', `/v1/accounts/${acc.accountId}/contacts/${acc.contacts[0].id}`, { description: 'x' }, as);
+  const link = await ctx.firm.call(
+    'PUT',
+    `/v1/accounts/${acc.accountId}/contacts/${acc.contacts[0].id}`,
+    { description: 'x' },
+    as,
+  );
   expect(link.status).toBe(403);
-  const unlink = await ctx.firm.call('DELETE', `/v1/accounts/${acc.accountId}/contacts/${acc.contacts[0].id}`, undefined, as);
+  const unlink = await ctx.firm.call(
+    'DELETE',
+    `/v1/accounts/${acc.accountId}/contacts/${acc.contacts[0].id}`,
+    undefined,
+    as,
+  );
   expect(unlink.status).toBe(403);
   const del = await ctx.firm.call('DELETE', `/v1/contacts/${acc.contacts[0].id}`, undefined, as);
   expect(del.status).toBe(403);
@@ -146,32 +235,164 @@ describe('bad input is refused with 4xx and nothing written', () => {
 
   const c = () => acc.contacts[0];
   const cases: BadInputCase[] = [
-    ['contact patch with nothing to change', () => ctx.firm.call('PATCH', `/v1/contacts/${c().id}`, {}), 422, 'validation-error'],
-    ['contact patch with an unknown field', () => ctx.firm.call('PATCH', `/v1/contacts/${c().id}`, { nickname: 'x' }), 422, 'validation-error'],
-    ['contact patch with a blank first name', () => ctx.firm.call('PATCH', `/v1/contacts/${c().id}`, { firstName: '  ' }), 422, 'validation-error', 'body.firstName'],
-    ['address with a three-letter country', () => ctx.firm.call('PATCH', `/v1/contacts/${c().id}`, { address: { country: 'ITA' } }), 422, 'validation-error', 'body.address.country'],
-    ['undefined custom field', () => ctx.firm.call('PATCH', `/v1/contacts/${c().id}`, { customFields: { shoeSize: 42 } }), 422, 'validation-error', 'body.customFields.shoeSize'],
-    ['patch of another firm’s contact', () => other.call('PATCH', `/v1/contacts/${c().id}`, { firstName: 'X' }), 404, 'not-found'],
+    [
+      'contact patch with nothing to change',
+      () => ctx.firm.call('PATCH', `/v1/contacts/${c().id}`, {}),
+      422,
+      'validation-error',
+    ],
+    [
+      'contact patch with an unknown field',
+      () => ctx.firm.call('PATCH', `/v1/contacts/${c().id}`, { nickname: 'x' }),
+      422,
+      'validation-error',
+    ],
+    [
+      'contact patch with a blank first name',
+      () => ctx.firm.call('PATCH', `/v1/contacts/${c().id}`, { firstName: '  ' }),
+      422,
+      'validation-error',
+      'body.firstName',
+    ],
+    [
+      'address with a three-letter country',
+      () => ctx.firm.call('PATCH', `/v1/contacts/${c().id}`, { address: { country: 'ITA' } }),
+      422,
+      'validation-error',
+      'body.address.country',
+    ],
+    [
+      'undefined custom field',
+      () => ctx.firm.call('PATCH', `/v1/contacts/${c().id}`, { customFields: { shoeSize: 42 } }),
+      422,
+      'validation-error',
+      'body.customFields.shoeSize',
+    ],
+    [
+      'patch of another firm’s contact',
+      () => other.call('PATCH', `/v1/contacts/${c().id}`, { firstName: 'X' }),
+      404,
+      'not-found',
+    ],
     ['delete with a malformed id', () => ctx.firm.call('DELETE', '/v1/contacts/not-a-uuid'), 404, 'not-found'],
     ['delete of another firm’s contact', () => other.call('DELETE', `/v1/contacts/${c().id}`), 404, 'not-found'],
-    ['new email that is not an address', () => ctx.firm.call('POST', `/v1/contacts/${c().id}/emails`, { address: 'nope' }), 422, 'validation-error', 'body.address'],
-    ['new email already in use', () => ctx.firm.call('POST', `/v1/contacts/${c().id}/emails`, { address: acc.contacts[1].address }), 409, 'email-taken'],
-    ['address change to one in use', () => ctx.firm.call('PATCH', `/v1/contact-emails/${activeEmail}`, { address: acc.contacts[1].address }), 409, 'email-taken'],
-    ['invitation options without login pending', () => ctx.firm.call('PATCH', `/v1/contact-emails/${offEmail}`, { notify: false, invitation: { message: 'hi' } }), 422, 'validation-error', 'body.invitation'],
-    ['login pending on an active email', () => ctx.firm.call('PATCH', `/v1/contact-emails/${activeEmail}`, { login: 'pending' }), 409, 'login-already-active'],
-    ['invitation to an active email', () => ctx.firm.call('POST', `/v1/contact-emails/${activeEmail}/invitation`, {}), 409, 'login-already-active'],
-    ['invitation sendAt in the past', () => ctx.firm.call('POST', `/v1/contact-emails/${offEmail}/invitation`, { sendAt: '2020-01-01T00:00:00Z' }), 422, 'validation-error', 'body.sendAt'],
-    ['invitation sendAt that is not a date', () => ctx.firm.call('POST', `/v1/contact-emails/${offEmail}/invitation`, { sendAt: 'tomorrow' }), 422, 'validation-error', 'body.sendAt'],
-    ['invitation expiring in 0 days', () => ctx.firm.call('POST', `/v1/contact-emails/${offEmail}/invitation`, { expiresInDays: 0 }), 422, 'validation-error', 'body.expiresInDays'],
-    ['invitation message too long', () => ctx.firm.call('POST', `/v1/contact-emails/${offEmail}/invitation`, { message: 'x'.repeat(5001) }), 422, 'validation-error', 'body.message'],
-    ['invitation for another firm’s email', () => other.call('POST', `/v1/contact-emails/${offEmail}/invitation`, {}), 404, 'not-found'],
-    ['resend with no invitation', () => ctx.firm.call('POST', `/v1/contact-emails/${offEmail}/invitation/resend`), 409, 'no-open-invitation'],
-    ['removing a contact’s only email', () => ctx.firm.call('DELETE', `/v1/contact-emails/${offEmail}`), 409, 'last-email'],
-    ['unlinking a contact that is not linked', () => ctx.firm.call('DELETE', `/v1/accounts/${acc.accountId}/contacts/${randomUUID()}`), 404, 'not-found'],
-    ['linking to another firm’s account', () => ctx.firm.call('PUT', `/v1/accounts/${otherAccount}/contacts/${c().id}`, {}), 404, 'not-found'],
-    ['link with a negative signer priority', () => ctx.firm.call('PUT', `/v1/accounts/${acc.accountId}/contacts/${c().id}`, { signerPriority: -1 }), 422, 'validation-error', 'body.signerPriority'],
-    ['link with signing authority as text', () => ctx.firm.call('PUT', `/v1/accounts/${acc.accountId}/contacts/${c().id}`, { signingAuthority: 'yes' }), 422, 'validation-error', 'body.signingAuthority'],
-    ['preferences with an unknown category', () => ctx.firm.call('PATCH', `/v1/contact-emails/${offEmail}`, { preferences: { newsletters: true } }), 422, 'validation-error', 'body.preferences'],
+    [
+      'new email that is not an address',
+      () => ctx.firm.call('POST', `/v1/contacts/${c().id}/emails`, { address: 'nope' }),
+      422,
+      'validation-error',
+      'body.address',
+    ],
+    [
+      'new email already in use',
+      () => ctx.firm.call('POST', `/v1/contacts/${c().id}/emails`, { address: acc.contacts[1].address }),
+      409,
+      'email-taken',
+    ],
+    [
+      'address change to one in use',
+      () => ctx.firm.call('PATCH', `/v1/contact-emails/${activeEmail}`, { address: acc.contacts[1].address }),
+      409,
+      'email-taken',
+    ],
+    [
+      'invitation options without login pending',
+      () => ctx.firm.call('PATCH', `/v1/contact-emails/${offEmail}`, { notify: false, invitation: { message: 'hi' } }),
+      422,
+      'validation-error',
+      'body.invitation',
+    ],
+    [
+      'login pending on an active email',
+      () => ctx.firm.call('PATCH', `/v1/contact-emails/${activeEmail}`, { login: 'pending' }),
+      409,
+      'login-already-active',
+    ],
+    [
+      'invitation to an active email',
+      () => ctx.firm.call('POST', `/v1/contact-emails/${activeEmail}/invitation`, {}),
+      409,
+      'login-already-active',
+    ],
+    [
+      'invitation sendAt in the past',
+      () => ctx.firm.call('POST', `/v1/contact-emails/${offEmail}/invitation`, { sendAt: '2020-01-01T00:00:00Z' }),
+      422,
+      'validation-error',
+      'body.sendAt',
+    ],
+    [
+      'invitation sendAt that is not a date',
+      () => ctx.firm.call('POST', `/v1/contact-emails/${offEmail}/invitation`, { sendAt: 'tomorrow' }),
+      422,
+      'validation-error',
+      'body.sendAt',
+    ],
+    [
+      'invitation expiring in 0 days',
+      () => ctx.firm.call('POST', `/v1/contact-emails/${offEmail}/invitation`, { expiresInDays: 0 }),
+      422,
+      'validation-error',
+      'body.expiresInDays',
+    ],
+    [
+      'invitation message too long',
+      () => ctx.firm.call('POST', `/v1/contact-emails/${offEmail}/invitation`, { message: 'x'.repeat(5001) }),
+      422,
+      'validation-error',
+      'body.message',
+    ],
+    [
+      'invitation for another firm’s email',
+      () => other.call('POST', `/v1/contact-emails/${offEmail}/invitation`, {}),
+      404,
+      'not-found',
+    ],
+    [
+      'resend with no invitation',
+      () => ctx.firm.call('POST', `/v1/contact-emails/${offEmail}/invitation/resend`),
+      409,
+      'no-open-invitation',
+    ],
+    [
+      'removing a contact’s only email',
+      () => ctx.firm.call('DELETE', `/v1/contact-emails/${offEmail}`),
+      409,
+      'last-email',
+    ],
+    [
+      'unlinking a contact that is not linked',
+      () => ctx.firm.call('DELETE', `/v1/accounts/${acc.accountId}/contacts/${randomUUID()}`),
+      404,
+      'not-found',
+    ],
+    [
+      'linking to another firm’s account',
+      () => ctx.firm.call('PUT', `/v1/accounts/${otherAccount}/contacts/${c().id}`, {}),
+      404,
+      'not-found',
+    ],
+    [
+      'link with a negative signer priority',
+      () => ctx.firm.call('PUT', `/v1/accounts/${acc.accountId}/contacts/${c().id}`, { signerPriority: -1 }),
+      422,
+      'validation-error',
+      'body.signerPriority',
+    ],
+    [
+      'link with signing authority as text',
+      () => ctx.firm.call('PUT', `/v1/accounts/${acc.accountId}/contacts/${c().id}`, { signingAuthority: 'yes' }),
+      422,
+      'validation-error',
+      'body.signingAuthority',
+    ],
+    [
+      'preferences with an unknown category',
+      () => ctx.firm.call('PATCH', `/v1/contact-emails/${offEmail}`, { preferences: { newsletters: true } }),
+      422,
+      'validation-error',
+      'body.preferences',
+    ],
   ];
 
   // Rest parameters: Jest would pass a `done` callback to a function declaring more parameters than a row has.

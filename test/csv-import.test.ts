@@ -28,11 +28,18 @@ const upload = (body: string | Buffer, contentType = 'text/csv') =>
   }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
 
 async function counts() {
-  return { contacts: await stack.db.contact.count(), emails: await stack.db.contactEmail.count(), links: await stack.db.accountContact.count(), audit: await stack.db.auditEvent.count() };
+  return {
+    contacts: await stack.db.contact.count(),
+    emails: await stack.db.contactEmail.count(),
+    links: await stack.db.accountContact.count(),
+    audit: await stack.db.auditEvent.count(),
+  };
 }
 
 test('the template downloads as text/csv with the header row', async () => {
-  const res = await fetch(`${stack.baseUrl}/v1/contacts/import-template`, { headers: { authorization: `Bearer ${firm.apiKey}`, 'x-acting-user': firm.ownerId } });
+  const res = await fetch(`${stack.baseUrl}/v1/contacts/import-template`, {
+    headers: { authorization: `Bearer ${firm.apiKey}`, 'x-acting-user': firm.ownerId },
+  });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
   expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="?contacts-template.csv"?/);
@@ -68,18 +75,27 @@ test('answers a per-row report: created, updated on a matching email, rejected w
   expect(byRow[8]).toMatchObject({ status: 'rejected', reason: expect.stringContaining('accountId') });
   expect(byRow[9]).toMatchObject({ status: 'created', email: quoted });
 
-  const nina = await stack.db.contact.findUniqueOrThrow({ where: { id: byRow[2].contactId }, include: { accounts: true, emails: true } });
+  const nina = await stack.db.contact.findUniqueOrThrow({
+    where: { id: byRow[2].contactId },
+    include: { accounts: true, emails: true },
+  });
   expect(nina).toMatchObject({ firstName: 'Nina', lastName: 'Nuova', phone: '+39 055 1', firmId: firm.firmId });
-  expect(nina.accounts).toEqual([expect.objectContaining({ accountId: acc.accountId, description: 'Director, finance' })]);
+  expect(nina.accounts).toEqual([
+    expect.objectContaining({ accountId: acc.accountId, description: 'Director, finance' }),
+  ]);
   const quotedContact = await stack.db.contact.findUniqueOrThrow({ where: { id: byRow[9].contactId } });
   expect(quotedContact).toMatchObject({ firstName: 'Quo"ted', lastName: 'Multi\r\nline' });
   expect((await stack.db.contact.findUniqueOrThrow({ where: { id: acc.contacts[0].id } })).lastName).toBe('Renamed');
 
   // Each imported contact's timeline shows the import; the account's shows the new link.
   const timeline = await firm.call('GET', `/v1/contacts/${byRow[2].contactId}/timeline`);
-  expect(timeline.body.items.map((e: any) => e.action)).toEqual(expect.arrayContaining(['contact.imported', 'contact.linked']));
+  expect(timeline.body.items.map((e: any) => e.action)).toEqual(
+    expect.arrayContaining(['contact.imported', 'contact.linked']),
+  );
   const accountTimeline = await firm.call('GET', `/v1/accounts/${acc.accountId}/timeline`);
-  expect(accountTimeline.body.items).toContainEqual(expect.objectContaining({ action: 'contact.linked', contactId: byRow[2].contactId }));
+  expect(accountTimeline.body.items).toContainEqual(
+    expect.objectContaining({ action: 'contact.linked', contactId: byRow[2].contactId }),
+  );
 
   // Importing the same file again is safe: what was created is now updated, nothing is duplicated.
   const before = await counts();
@@ -102,9 +118,37 @@ describe('a bad file changes nothing', () => {
   const cases: [string, () => Promise<{ status: number; body: any }>, number, string][] = [
     ['wrong header', () => upload(`name,email\n${valid()}`), 422, 'invalid-csv'],
     ['empty file', () => upload(''), 422, 'invalid-csv'],
-    ['not text (binary)', () => upload(Buffer.concat([Buffer.from(`${HEADER}\n${valid()}\n`), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe])])), 422, 'invalid-csv'],
-    ['not UTF-8', () => upload(Buffer.concat([Buffer.from(`${HEADER}\n${valid()}\nCaf`), Buffer.from([0xe9, 0xff]), Buffer.from(',x,y@z.test,,,\n')])), 422, 'invalid-csv'],
-    ['a quote never closed (after valid rows)', () => upload(`${HEADER}\n${valid()}\n"Open,Quote,x@y.test,,,\n`), 422, 'invalid-csv'],
+    [
+      'not text (binary)',
+      () =>
+        upload(
+          Buffer.concat([
+            Buffer.from(`${HEADER}\n${valid()}\n`),
+            Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe]),
+          ]),
+        ),
+      422,
+      'invalid-csv',
+    ],
+    [
+      'not UTF-8',
+      () =>
+        upload(
+          Buffer.concat([
+            Buffer.from(`${HEADER}\n${valid()}\nCaf`),
+            Buffer.from([0xe9, 0xff]),
+            Buffer.from(',x,y@z.test,,,\n'),
+          ]),
+        ),
+      422,
+      'invalid-csv',
+    ],
+    [
+      'a quote never closed (after valid rows)',
+      () => upload(`${HEADER}\n${valid()}\n"Open,Quote,x@y.test,,,\n`),
+      422,
+      'invalid-csv',
+    ],
     ['a stray quote inside a field', () => upload(`${HEADER}\n${valid()}\nSt"ray,Q,s@y.test,,,\n`), 422, 'invalid-csv'],
     ['JSON sent instead of CSV', () => upload('{"firstName":"x"}', 'application/json'), 415, 'unsupported-media-type'],
     ['no content type', () => upload(`${HEADER}\n${valid()}`, ''), 415, 'unsupported-media-type'],
@@ -126,7 +170,11 @@ describe('a bad file changes nothing', () => {
   });
 
   test('without an API key', async () => {
-    const res = await fetch(`${stack.baseUrl}/v1/contacts/import`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: HEADER });
+    const res = await fetch(`${stack.baseUrl}/v1/contacts/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: HEADER,
+    });
     expect(res.status).toBe(401);
   });
 });

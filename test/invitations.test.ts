@@ -16,9 +16,14 @@ function tokenOf(mail: CapturedMail): string {
   return m[1];
 }
 
-const invitationMails = (address: string) => ctx.stack.smtp.to(address).filter((m) => /invites you to its client portal/.test(m.subject));
+const invitationMails = (address: string) =>
+  ctx.stack.smtp.to(address).filter((m) => /invites you to its client portal/.test(m.subject));
 const waitInvitations = (address: string, count = 1, timeoutMs = 20_000) =>
-  ctx.stack.smtp.waitFor((m) => m.to.includes(address) && /invites you to its client portal/.test(m.subject), count, timeoutMs);
+  ctx.stack.smtp.waitFor(
+    (m) => m.to.includes(address) && /invites you to its client portal/.test(m.subject),
+    count,
+    timeoutMs,
+  );
 const accept = (token: unknown) => ctx.stack.request('POST', '/v1/invitations/accept', { token });
 const emailOf = async (id: string) => ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id } });
 
@@ -33,7 +38,10 @@ async function workflowResult(invitationId: string) {
 
 test('turning login on invites now; accepting makes the login active once', async () => {
   const c = await offContact();
-  const res = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'pending', invitation: { message: 'Welcome aboard!' } });
+  const res = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, {
+    login: 'pending',
+    invitation: { message: 'Welcome aboard!' },
+  });
   expect(res.status).toBe(200);
   expect(res.body).toMatchObject({ login: 'pending', invitationId: expect.any(String) });
   const invitationId = res.body.invitationId as string;
@@ -48,13 +56,21 @@ test('turning login on invites now; accepting makes the login active once', asyn
   expect(inv.tokenHash).toBe(createHash('sha256').update(token).digest('hex'));
   expect(inv.status).toBe('sent');
   // The SMTP server has the mail a moment before the log row is marked sent.
-  const outbound = await eventually(async () => {
-    const row = await ctx.stack.db.outboundEmail.findUniqueOrThrow({ where: { idempotencyKey: `invitation-${invitationId}:send` } });
-    return row.status === 'sent' && row;
-  }, 5000, 'email marked sent');
+  const outbound = await eventually(
+    async () => {
+      const row = await ctx.stack.db.outboundEmail.findUniqueOrThrow({
+        where: { idempotencyKey: `invitation-${invitationId}:send` },
+      });
+      return row.status === 'sent' && row;
+    },
+    5000,
+    'email marked sent',
+  );
   expect(outbound).toMatchObject({ status: 'sent', category: 'invitation', contactEmailId: c.emailId });
   const trail = await ctx.stack.db.auditEvent.findMany({ where: { contactId: c.id }, select: { action: true } });
-  expect(trail.map((t) => t.action)).toEqual(expect.arrayContaining(['invitation.created', 'invitation.sent', 'contact_email.updated']));
+  expect(trail.map((t) => t.action)).toEqual(
+    expect.arrayContaining(['invitation.created', 'invitation.sent', 'contact_email.updated']),
+  );
 
   // The workflow is findable by firm and account; its history holds neither the token nor the address.
   const handle = ctx.stack.client.workflow.getHandle(`invitation-${invitationId}`);
@@ -62,7 +78,9 @@ test('turning login on invites now; accepting makes the login active once', asyn
   expect(desc.searchAttributes.NudgeFirmId).toEqual([ctx.firm.firmId]);
   expect(desc.searchAttributes.NudgeAccountId).toEqual([c.accountId]);
   const history = historyToJSON(await handle.fetchHistory());
-  const decoded = history.replace(/"data":\s*"([A-Za-z0-9+/=]+)"/g, (_m, b64) => Buffer.from(b64, 'base64').toString('utf8'));
+  const decoded = history.replace(/"data":\s*"([A-Za-z0-9+/=]+)"/g, (_m, b64) =>
+    Buffer.from(b64, 'base64').toString('utf8'),
+  );
   expect(decoded).toContain('"expiryDays"'); // payloads really were decoded
   expect(decoded).not.toContain(token);
   expect(decoded).not.toContain(c.address);
@@ -70,7 +88,12 @@ test('turning login on invites now; accepting makes the login active once', asyn
   // Public: no API key needed.
   const ok = await accept(token);
   expect(ok.status).toBe(200);
-  expect(ok.body).toMatchObject({ contactId: c.id, contactEmailId: c.emailId, login: 'active', accounts: [{ id: c.accountId }] });
+  expect(ok.body).toMatchObject({
+    contactId: c.id,
+    contactEmailId: c.emailId,
+    login: 'active',
+    accounts: [{ id: c.accountId }],
+  });
   expect((await emailOf(c.emailId)).login).toBe('active');
   expect(await ctx.stack.db.loginEvent.count({ where: { contactEmailId: c.emailId, accountId: c.accountId } })).toBe(1);
   expect(await workflowResult(invitationId)).toBe('accepted');
@@ -84,7 +107,10 @@ test('turning login on invites now; accepting makes the login active once', asyn
 test('an invitation scheduled for later is sent at sendAt, with its message', async () => {
   const c = await offContact();
   const sendAt = new Date(Date.now() + 3000);
-  const res = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, { sendAt: sendAt.toISOString(), message: 'See you in the portal' });
+  const res = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {
+    sendAt: sendAt.toISOString(),
+    message: 'See you in the portal',
+  });
   expect(res.status).toBe(201);
   expect(res.body).toMatchObject({ status: 'scheduled', sendAt: sendAt.toISOString() });
   expect((await emailOf(c.emailId)).login).toBe('pending');
@@ -101,11 +127,15 @@ test('a resend sends a fresh link and the previous link stops working', async ()
   const c = await offContact();
   const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {});
   const [first] = await waitInvitations(c.address);
-  const r1 = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation/resend`, undefined, { idempotencyKey: `resend-${inv.body.id}` });
+  const r1 = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation/resend`, undefined, {
+    idempotencyKey: `resend-${inv.body.id}`,
+  });
   expect(r1.status).toBe(202);
   expect(r1.body.resendSeq).toBe(1);
   // A retried call (same Idempotency-Key) sends nothing more.
-  const replay = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation/resend`, undefined, { idempotencyKey: `resend-${inv.body.id}` });
+  const replay = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation/resend`, undefined, {
+    idempotencyKey: `resend-${inv.body.id}`,
+  });
   expect(replay.headers.get('idempotent-replayed')).toBe('true');
   const mails = await waitInvitations(c.address, 2);
   expect(mails[1].key).toBe(`invitation-${inv.body.id}:resend:1`);
@@ -134,7 +164,10 @@ test('an expired link is refused and the invitation ends expired', async () => {
 
 test('changing a pending email’s address kills the old link and invites the new address', async () => {
   const c = await offContact();
-  const inv = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'pending', invitation: { message: 'Hi there' } });
+  const inv = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, {
+    login: 'pending',
+    invitation: { message: 'Hi there' },
+  });
   const [old] = await waitInvitations(c.address);
   const newAddress = `moved-${c.emailId}@client.test`;
   const res = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { address: newAddress.toUpperCase() });
@@ -173,28 +206,55 @@ test('turning login off revokes access and pending invitations, and keeps the em
 
 test('an invitation scheduled for later and revoked before then sends nothing', async () => {
   const c = await offContact();
-  const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, { sendAt: new Date(Date.now() + 2000).toISOString() });
+  const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {
+    sendAt: new Date(Date.now() + 2000).toISOString(),
+  });
   expect((await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation/resend`)).status).toBe(409); // not sent yet
   await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'off' });
   expect(await workflowResult(inv.body.id)).toBe('revoked');
   await sleep(2500);
   expect(invitationMails(c.address)).toHaveLength(0);
-  expect(await ctx.stack.db.outboundEmail.count({ where: { idempotencyKey: { startsWith: `invitation-${inv.body.id}` } } })).toBe(0);
+  expect(
+    await ctx.stack.db.outboundEmail.count({ where: { idempotencyKey: { startsWith: `invitation-${inv.body.id}` } } }),
+  ).toBe(0);
 });
 
 test('inviting again replaces the pending invitation; an Idempotency-Key retry creates nothing', async () => {
   const c = await offContact();
   const key = `invite-${c.emailId}`;
-  const a = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, { sendAt: new Date(Date.now() + 60_000).toISOString() }, { idempotencyKey: key });
-  const replay = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, { sendAt: new Date(Date.now() + 60_000).toISOString() }, { idempotencyKey: key });
+  const a = await ctx.firm.call(
+    'POST',
+    `/v1/contact-emails/${c.emailId}/invitation`,
+    { sendAt: new Date(Date.now() + 60_000).toISOString() },
+    { idempotencyKey: key },
+  );
+  const replay = await ctx.firm.call(
+    'POST',
+    `/v1/contact-emails/${c.emailId}/invitation`,
+    { sendAt: new Date(Date.now() + 60_000).toISOString() },
+    { idempotencyKey: key },
+  );
   expect(replay.status).toBe(422); // same key, different body (a different sendAt)
-  const same = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {}, { idempotencyKey: `${key}-2` });
+  const same = await ctx.firm.call(
+    'POST',
+    `/v1/contact-emails/${c.emailId}/invitation`,
+    {},
+    { idempotencyKey: `${key}-2` },
+  );
   expect(same.status).toBe(201);
   expect(await workflowResult(a.body.id)).toBe('revoked');
   await waitInvitations(c.address);
-  const rows = await ctx.stack.db.invitation.findMany({ where: { contactEmailId: c.emailId }, orderBy: { createdAt: 'asc' } });
+  const rows = await ctx.stack.db.invitation.findMany({
+    where: { contactEmailId: c.emailId },
+    orderBy: { createdAt: 'asc' },
+  });
   expect(rows.map((r) => r.status)).toEqual(['revoked', 'sent']);
-  const retry = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {}, { idempotencyKey: `${key}-2` });
+  const retry = await ctx.firm.call(
+    'POST',
+    `/v1/contact-emails/${c.emailId}/invitation`,
+    {},
+    { idempotencyKey: `${key}-2` },
+  );
   expect(retry.headers.get('idempotent-replayed')).toBe('true');
   expect(await ctx.stack.db.invitation.count({ where: { contactEmailId: c.emailId } })).toBe(2);
 });
@@ -208,7 +268,8 @@ test('the accept call refuses bad tokens without writing', async () => {
     ['x'.repeat(43), 404, 'invitation-invalid'],
   ];
   for (const [token, status, type] of cases) {
-    const res = token === undefined ? await ctx.stack.request('POST', '/v1/invitations/accept', {}) : await accept(token);
+    const res =
+      token === undefined ? await ctx.stack.request('POST', '/v1/invitations/accept', {}) : await accept(token);
     expect([token, res.status, res.body.type]).toEqual([token, status, `https://nudge.dev/problems/${type}`]);
   }
   const extra = await ctx.stack.request('POST', '/v1/invitations/accept', { token: 'x'.repeat(43), admin: true });
@@ -231,16 +292,28 @@ test('a contact created (or an email added) with login "pending" is invited at o
   expect(created.body.emails[0]).toMatchObject({ address, login: 'pending' });
   const [mail] = await waitInvitations(address);
   expect(mail.raw).toContain('Your portal is ready');
-  const invitation = await ctx.stack.db.invitation.findFirstOrThrow({ where: { contactEmailId: created.body.emails[0].id } });
+  const invitation = await ctx.stack.db.invitation.findFirstOrThrow({
+    where: { contactEmailId: created.body.emails[0].id },
+  });
   expect(invitation.status).toBe('sent');
   // The invitation lands on the account's timeline: the link exists before the invitation is made.
-  expect(await ctx.stack.db.auditEvent.count({ where: { action: 'invitation.created', accountId: acc.accountId, contactId: created.body.id } })).toBe(1);
+  expect(
+    await ctx.stack.db.auditEvent.count({
+      where: { action: 'invitation.created', accountId: acc.accountId, contactId: created.body.id },
+    }),
+  ).toBe(1);
 
   const second = `second-${Date.now()}@client.test`;
-  const added = await ctx.firm.call('POST', `/v1/contacts/${created.body.id}/emails`, { address: second, login: 'pending' });
+  const added = await ctx.firm.call('POST', `/v1/contacts/${created.body.id}/emails`, {
+    address: second,
+    login: 'pending',
+  });
   expect(added).toMatchObject({ status: 201, body: { login: 'pending' } });
   await waitInvitations(second);
 
-  const refused = await ctx.firm.call('POST', `/v1/contacts/${created.body.id}/emails`, { address: `x-${Date.now()}@client.test`, invitation: { message: 'hi' } });
+  const refused = await ctx.firm.call('POST', `/v1/contacts/${created.body.id}/emails`, {
+    address: `x-${Date.now()}@client.test`,
+    invitation: { message: 'hi' },
+  });
   expect(refused.status).toBe(422);
 });

@@ -15,7 +15,12 @@ let approvalId: string;
 let contactId: string;
 
 async function addUser(role: 'admin' | 'employee', canViewAllAccounts = false) {
-  const res = await firm.call('POST', '/v1/users', { email: `${role}-${randomUUID()}@firm.test`, name: `${role} ${randomUUID().slice(0, 4)}`, role, canViewAllAccounts });
+  const res = await firm.call('POST', '/v1/users', {
+    email: `${role}-${randomUUID()}@firm.test`,
+    name: `${role} ${randomUUID().slice(0, 4)}`,
+    role,
+    canViewAllAccounts,
+  });
   if (res.status !== 201) throw new Error(JSON.stringify(res.body));
   return res.body.id as string;
 }
@@ -40,7 +45,18 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const TABLES = ['account', 'contact', 'contactEmail', 'accountContact', 'accountTeamMember', 'accountTeamChange', 'chatMessage', 'reminderSettings', 'auditEvent', 'reminderDispatch'] as const;
+const TABLES = [
+  'account',
+  'contact',
+  'contactEmail',
+  'accountContact',
+  'accountTeamMember',
+  'accountTeamChange',
+  'chatMessage',
+  'reminderSettings',
+  'auditEvent',
+  'reminderDispatch',
+] as const;
 const rowCounts = rowCounter(() => stack.db, TABLES);
 
 type Who = keyof typeof users;
@@ -48,26 +64,57 @@ type Send = (as: string, f?: FirmHandle) => Promise<{ status: number; body: any 
 const op = (name: string, send: Send, ok = 200): [string, Send, number] => [name, send, ok];
 const operations: [string, Send, number][] = [
   op('read', (as, f = firm) => f.call('GET', `/v1/accounts/${accountId}`, undefined, { as })),
-  op('update', (as, f = firm) => f.call('PATCH', `/v1/accounts/${accountId}`, { name: `Renamed by ${as.slice(0, 4)}` }, { as })),
-  op('team change', (as, f = firm) => f.call('POST', `/v1/accounts/${accountId}/team`, { firmUserId: users.viewAll }, { as })),
+  op('update', (as, f = firm) =>
+    f.call('PATCH', `/v1/accounts/${accountId}`, { name: `Renamed by ${as.slice(0, 4)}` }, { as }),
+  ),
+  op('team change', (as, f = firm) =>
+    f.call('POST', `/v1/accounts/${accountId}/team`, { firmUserId: users.viewAll }, { as }),
+  ),
   op('overview', (as, f = firm) => f.call('GET', `/v1/accounts/${accountId}/overview`, undefined, { as })),
-  op('post a chat message', (as, f = firm) => f.call('POST', `/v1/chat-threads/${threadId}/messages`, { author: 'firm', body: 'Any news?' }, { as }), 201),
-  op('reminder settings', (as, f = firm) => f.call('PUT', `/v1/chat-threads/${threadId}/reminder-settings`, { enabled: false }, { as })),
-  op('audit trail of the account', (as, f = firm) => f.call('GET', `/v1/audit-events?accountId=${accountId}`, undefined, { as })),
-  op('request pending approvals of the account', (as, f = firm) => f.call('POST', '/v1/approval-requests/request-pending', { accountId }, { as }), 202),
+  op(
+    'post a chat message',
+    (as, f = firm) =>
+      f.call('POST', `/v1/chat-threads/${threadId}/messages`, { author: 'firm', body: 'Any news?' }, { as }),
+    201,
+  ),
+  op('reminder settings', (as, f = firm) =>
+    f.call('PUT', `/v1/chat-threads/${threadId}/reminder-settings`, { enabled: false }, { as }),
+  ),
+  op('audit trail of the account', (as, f = firm) =>
+    f.call('GET', `/v1/audit-events?accountId=${accountId}`, undefined, { as }),
+  ),
+  op(
+    'request pending approvals of the account',
+    (as, f = firm) => f.call('POST', '/v1/approval-requests/request-pending', { accountId }, { as }),
+    202,
+  ),
   op('read a contact of the account', (as, f = firm) => f.call('GET', `/v1/contacts/${contactId}`, undefined, { as })),
-  op('create a contact linked to the account', (as, f = firm) =>
-    f.call('POST', '/v1/contacts', { firstName: 'New', emails: [{ address: `new-${randomUUID()}@client.test` }], accounts: [{ accountId }] }, { as }), 201),
+  op(
+    'create a contact linked to the account',
+    (as, f = firm) =>
+      f.call(
+        'POST',
+        '/v1/contacts',
+        { firstName: 'New', emails: [{ address: `new-${randomUUID()}@client.test` }], accounts: [{ accountId }] },
+        { as },
+      ),
+    201,
+  ),
 ];
 
 const allowed: Record<Who, boolean> = { owner: true, admin: true, onTeam: true, offTeam: false, viewAll: true };
-const matrix = (Object.keys(allowed) as Who[]).flatMap((who) => operations.map(([op, send, ok]) => [who, op, send, allowed[who] ? ok : 403] as const));
+const matrix = (Object.keys(allowed) as Who[]).flatMap((who) =>
+  operations.map(([op, send, ok]) => [who, op, send, allowed[who] ? ok : 403] as const),
+);
 
 describe('permission matrix', () => {
   test.each(matrix)('%s: %s', async (who, _op, send, expected) => {
     const before = await rowCounts();
     const res = await send(users[who]);
-    expect({ status: res.status, body: res.status >= 400 ? res.body.type : 'ok' }).toEqual({ status: expected, body: expected >= 400 ? 'https://nudge.dev/problems/forbidden' : 'ok' });
+    expect({ status: res.status, body: res.status >= 400 ? res.body.type : 'ok' }).toEqual({
+      status: expected,
+      body: expected >= 400 ? 'https://nudge.dev/problems/forbidden' : 'ok',
+    });
     if (expected === 403) expect(await rowCounts()).toEqual(before);
   });
 
@@ -79,7 +126,9 @@ describe('permission matrix', () => {
 
   // Reading reminder state queries the workflow, which needs a worker; the refusals are decided before that.
   test('reminder state: 403 off the team, 404 for another firm', async () => {
-    expect((await firm.call('GET', `/v1/chat-threads/${threadId}/reminders`, undefined, { as: users.offTeam })).status).toBe(403);
+    expect(
+      (await firm.call('GET', `/v1/chat-threads/${threadId}/reminders`, undefined, { as: users.offTeam })).status,
+    ).toBe(403);
     expect((await other.call('GET', `/v1/chat-threads/${threadId}/reminders`)).status).toBe(404);
   });
 
@@ -110,7 +159,12 @@ describe('scoped reach', () => {
   });
 
   test('an employee who creates an account joins its team and may open it', async () => {
-    const created = await firm.call('POST', '/v1/accounts', { name: 'Made by an employee', type: 'other' }, { as: users.offTeam });
+    const created = await firm.call(
+      'POST',
+      '/v1/accounts',
+      { name: 'Made by an employee', type: 'other' },
+      { as: users.offTeam },
+    );
     expect(created.status).toBe(201);
     const read = await firm.call('GET', `/v1/accounts/${created.body.id}`, undefined, { as: users.offTeam });
     expect(read.status).toBe(200);

@@ -1,5 +1,12 @@
 // Chat reminders end to end: API → Temporal workflow → SMTP, with a 1-second "day".
-import { useStackWithFirm, remindersTo as remindersIn, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
+import {
+  useStackWithFirm,
+  remindersTo as remindersIn,
+  eventually,
+  sleep,
+  type Stack,
+  type FirmHandle,
+} from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
@@ -11,11 +18,14 @@ const subjectIs = (re: RegExp) => (m: { subject: string }) => re.test(m.subject)
 
 async function thread(reminders: Record<string, unknown>, contacts = [{}]) {
   const acc = await accountWithContacts(firm, contacts);
-  const t = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Missing receipts', message: { body: 'Please upload your receipts' }, reminders });
+  const t = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Missing receipts',
+    message: { body: 'Please upload your receipts' },
+    reminders,
+  });
   expect(t.status).toBe(201);
   return { ...acc, threadId: t.body.id as string, address: acc.contacts[0].address };
 }
-
 
 test('notifies, reminds up to the count, then stops', async () => {
   const t = await thread({ enabled: true, intervalDays: 1, count: 2 });
@@ -32,9 +42,18 @@ test('notifies, reminds up to the count, then stops', async () => {
 test('a client reply stops reminders', async () => {
   const t = await thread({ enabled: true, intervalDays: 2, count: 3 });
   await stack.smtp.waitFor((m) => m.to.includes(t.address));
-  const reply = await firm.call('POST', `/v1/chat-threads/${t.threadId}/messages`, { author: 'client', body: 'Done!', contactId: t.contacts[0].id });
+  const reply = await firm.call('POST', `/v1/chat-threads/${t.threadId}/messages`, {
+    author: 'client',
+    body: 'Done!',
+    contactId: t.contacts[0].id,
+  });
   expect(reply.status).toBe(201);
-  await eventually(async () => (await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.workflow?.status === 'completed', 10_000, 'workflow end');
+  await eventually(
+    async () =>
+      (await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.workflow?.status === 'completed',
+    10_000,
+    'workflow end',
+  );
   await sleep(2500);
   expect(remindersIn(stack.smtp, t.address)).toHaveLength(0);
   const state = await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`);
@@ -51,7 +70,11 @@ test('archiving stops reminders; reopening re-arms them for the latest message',
 
   const reopenedAt = Date.now();
   expect((await firm.call('POST', `/v1/chat-threads/${t.threadId}/reopen`)).status).toBe(200);
-  const [reminder] = await stack.smtp.waitFor((m) => m.to.includes(t.address) && /^Reminder/.test(m.subject), 1, 10_000);
+  const [reminder] = await stack.smtp.waitFor(
+    (m) => m.to.includes(t.address) && /^Reminder/.test(m.subject),
+    1,
+    10_000,
+  );
   // Counted from the reopen, as if the message were new: about 2 "days" later.
   expect(reminder.receivedAt - reopenedAt).toBeGreaterThanOrEqual(1900);
   await sleep(2500);
@@ -64,9 +87,16 @@ test('a new firm message restarts the cycle for that message', async () => {
   const t = await thread({ enabled: true, intervalDays: 1, count: 1 });
   await eventually(async () => remindersIn(stack.smtp, t.address).length === 1, 10_000, 'first reminder');
   await sleep(1500);
-  const second = await firm.call('POST', `/v1/chat-threads/${t.threadId}/messages`, { author: 'firm', body: 'One more thing' });
+  const second = await firm.call('POST', `/v1/chat-threads/${t.threadId}/messages`, {
+    author: 'firm',
+    body: 'One more thing',
+  });
   expect(second.status).toBe(201);
-  await eventually(async () => stack.smtp.to(t.address).filter(subjectIs(/sent you a message/)).length === 2, 10_000, 'second notification');
+  await eventually(
+    async () => stack.smtp.to(t.address).filter(subjectIs(/sent you a message/)).length === 2,
+    10_000,
+    'second notification',
+  );
   await eventually(async () => remindersIn(stack.smtp, t.address).length === 2, 10_000, 'reminder for the new message');
   await sleep(2000);
   expect(remindersIn(stack.smtp, t.address)).toHaveLength(2);
@@ -91,12 +121,21 @@ test('settings changed mid-flight: a shorter interval past the due time sends on
 test('reminders off, then on again, resume from the last notification', async () => {
   const t = await thread({ enabled: true, intervalDays: 2, count: 1 });
   await stack.smtp.waitFor((m) => m.to.includes(t.address));
-  expect((await firm.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, { enabled: false })).status).toBe(200);
-  await eventually(async () => (await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.workflow?.stopReason === 'off', 5000, 'stop on off');
+  expect((await firm.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, { enabled: false })).status).toBe(
+    200,
+  );
+  await eventually(
+    async () =>
+      (await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.workflow?.stopReason === 'off',
+    5000,
+    'stop on off',
+  );
   await sleep(2500);
   expect(remindersIn(stack.smtp, t.address)).toHaveLength(0);
   const onAt = Date.now();
-  expect((await firm.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, { enabled: true })).status).toBe(200);
+  expect((await firm.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, { enabled: true })).status).toBe(
+    200,
+  );
   const [r] = await stack.smtp.waitFor((m) => m.to.includes(t.address) && /^Reminder/.test(m.subject), 1, 5000);
   expect(r.receivedAt - onAt).toBeLessThan(900); // already overdue: one reminder now
   await sleep(2500);
@@ -107,15 +146,38 @@ test('manual resend while automatic reminders run: one extra email, to-do on top
   const t = await thread({ enabled: true, intervalDays: 3, count: 1 });
   await stack.smtp.waitFor((m) => m.to.includes(t.address));
   // A second item so that the to-do order is visible.
-  const other = await firm.call('POST', `/v1/accounts/${t.accountId}/chat-threads`, { subject: 'Other', message: { body: 'Hi' } });
-  await eventually(async () => (await firm.call('GET', `/v1/contact-emails/${t.contacts[0].emailId}/todos`)).body.length === 2, 5000, 'two to-dos');
-  expect((await firm.call('GET', `/v1/contact-emails/${t.contacts[0].emailId}/todos`)).body[0].itemId).toBe(other.body.id);
+  const other = await firm.call('POST', `/v1/accounts/${t.accountId}/chat-threads`, {
+    subject: 'Other',
+    message: { body: 'Hi' },
+  });
+  await eventually(
+    async () => (await firm.call('GET', `/v1/contact-emails/${t.contacts[0].emailId}/todos`)).body.length === 2,
+    5000,
+    'two to-dos',
+  );
+  expect((await firm.call('GET', `/v1/contact-emails/${t.contacts[0].emailId}/todos`)).body[0].itemId).toBe(
+    other.body.id,
+  );
 
   const before = (await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.workflow.nextReminderAt;
-  const resend = await firm.call('POST', `/v1/chat-threads/${t.threadId}/resend`, { message: 'Friendly nudge' }, { idempotencyKey: `resend-${t.threadId}` });
+  const resend = await firm.call(
+    'POST',
+    `/v1/chat-threads/${t.threadId}/resend`,
+    { message: 'Friendly nudge' },
+    { idempotencyKey: `resend-${t.threadId}` },
+  );
   expect(resend.status).toBe(202);
-  await stack.smtp.waitFor((m) => m.to.includes(t.address) && /^Reminder/.test(m.subject) && m.raw.includes('Friendly nudge'), 1, 5000);
-  const again = await firm.call('POST', `/v1/chat-threads/${t.threadId}/resend`, { message: 'Friendly nudge' }, { idempotencyKey: `resend-${t.threadId}` });
+  await stack.smtp.waitFor(
+    (m) => m.to.includes(t.address) && /^Reminder/.test(m.subject) && m.raw.includes('Friendly nudge'),
+    1,
+    5000,
+  );
+  const again = await firm.call(
+    'POST',
+    `/v1/chat-threads/${t.threadId}/resend`,
+    { message: 'Friendly nudge' },
+    { idempotencyKey: `resend-${t.threadId}` },
+  );
   expect(again.body).toEqual(resend.body);
 
   const todos = await firm.call('GET', `/v1/contact-emails/${t.contacts[0].emailId}/todos`);
@@ -135,7 +197,13 @@ test('manual resend while automatic reminders run: one extra email, to-do on top
 test('a retried message with the same Idempotency-Key starts one workflow and sends one email', async () => {
   const acc = await accountWithContacts(firm);
   const t = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Q' });
-  const send = () => firm.call('POST', `/v1/chat-threads/${t.body.id}/messages`, { author: 'firm', body: 'Hello' }, { idempotencyKey: 'msg-1' });
+  const send = () =>
+    firm.call(
+      'POST',
+      `/v1/chat-threads/${t.body.id}/messages`,
+      { author: 'firm', body: 'Hello' },
+      { idempotencyKey: 'msg-1' },
+    );
   const [a, b] = [await send(), await send()];
   expect(a.status).toBe(201);
   expect(b.body).toEqual(a.body);
@@ -145,10 +213,16 @@ test('a retried message with the same Idempotency-Key starts one workflow and se
   expect(stack.smtp.to(acc.contacts[0].address)).toHaveLength(1);
   expect(await stack.db.chatMessage.count({ where: { threadId: t.body.id } })).toBe(1);
   const runs = [];
-  for await (const w of stack.client.workflow.list({ query: `WorkflowId = "reminder-chat-${t.body.id}"` })) runs.push(w);
+  for await (const w of stack.client.workflow.list({ query: `WorkflowId = "reminder-chat-${t.body.id}"` }))
+    runs.push(w);
   expect(runs).toHaveLength(1);
   // The same key with a different body is refused.
-  const clash = await firm.call('POST', `/v1/chat-threads/${t.body.id}/messages`, { author: 'firm', body: 'Other' }, { idempotencyKey: 'msg-1' });
+  const clash = await firm.call(
+    'POST',
+    `/v1/chat-threads/${t.body.id}/messages`,
+    { author: 'firm', body: 'Other' },
+    { idempotencyKey: 'msg-1' },
+  );
   expect(clash.status).toBe(422);
   expect(clash.body.type).toMatch(/idempotency-key-reused/);
 });

@@ -19,19 +19,27 @@ async function document(specs: ContactSpec[] = [{}]) {
 test('signatures: partial signing narrows the recipients, settings change after a signer signed, full signing stops', async () => {
   const d = await document([{}, {}]);
   const [a, b] = d.contacts;
-  const req = await firm.call('POST', `/v1/documents/${d.documentId}/signature-requests`, { signers: [a.id, b.id], reminders: { enabled: true, intervalDays: 1, count: 3 } });
+  const req = await firm.call('POST', `/v1/documents/${d.documentId}/signature-requests`, {
+    signers: [a.id, b.id],
+    reminders: { enabled: true, intervalDays: 1, count: 3 },
+  });
   expect(req.status).toBe(201);
   await stack.smtp.waitFor((m) => m.to.includes(a.address) && /to sign/.test(m.subject));
   await stack.smtp.waitFor((m) => m.to.includes(b.address) && /to sign/.test(m.subject));
 
   expect((await firm.call('POST', `/v1/signature-requests/${req.body.id}/signers/${a.id}/sign`, {})).status).toBe(200);
   // Settings may change after some signers signed.
-  expect((await firm.call('PUT', `/v1/signature-requests/${req.body.id}/reminder-settings`, { count: 2 })).status).toBe(200);
+  expect((await firm.call('PUT', `/v1/signature-requests/${req.body.id}/reminder-settings`, { count: 2 })).status).toBe(
+    200,
+  );
   await eventually(async () => reminders(b.address).length === 2, 8000, 'two reminders to the remaining signer');
   expect(reminders(a.address)).toHaveLength(0);
 
   const state = await firm.call('GET', `/v1/signature-requests/${req.body.id}/reminders`);
-  expect(state.body.recipients.find((r: any) => r.contactId === a.id)).toMatchObject({ included: false, reason: 'already_signed' });
+  expect(state.body.recipients.find((r: any) => r.contactId === a.id)).toMatchObject({
+    included: false,
+    reason: 'already_signed',
+  });
   expect(state.body.workflow).toMatchObject({ status: 'completed', stopReason: 'count_reached', remindersSent: 2 });
 
   // Raising the count re-arms; signing stops it for good.
@@ -47,10 +55,16 @@ test('signatures: partial signing narrows the recipients, settings change after 
 test('approvals: approving stops reminders; a second approve changes nothing', async () => {
   const d = await document();
   const [c] = d.contacts;
-  const req = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, { reminders: { enabled: true, intervalDays: 1, count: 5 } });
+  const req = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {
+    reminders: { enabled: true, intervalDays: 1, count: 5 },
+  });
   await eventually(async () => reminders(c.address).length === 1, 8000, 'first reminder');
-  expect((await firm.call('POST', `/v1/approval-requests/${req.body.id}/approve`, { contactId: c.id })).status).toBe(200);
-  expect((await firm.call('POST', `/v1/approval-requests/${req.body.id}/approve`, { contactId: c.id })).status).toBe(200);
+  expect((await firm.call('POST', `/v1/approval-requests/${req.body.id}/approve`, { contactId: c.id })).status).toBe(
+    200,
+  );
+  expect((await firm.call('POST', `/v1/approval-requests/${req.body.id}/approve`, { contactId: c.id })).status).toBe(
+    200,
+  );
   await sleep(2500);
   expect(reminders(c.address)).toHaveLength(1);
   const resend = await firm.call('POST', `/v1/approval-requests/${req.body.id}/resend`, {});
@@ -59,10 +73,21 @@ test('approvals: approving stops reminders; a second approve changes nothing', a
 });
 
 test('recipient rules: notify off and category off get nothing; a pending login gets the activation banner', async () => {
-  const d = await document([{ login: 'pending' }, { notify: false }, { preferences: { approvals: false } }, { login: 'off' }]);
+  const d = await document([
+    { login: 'pending' },
+    { notify: false },
+    { preferences: { approvals: false } },
+    { login: 'off' },
+  ]);
   const [pending, notifyOff, categoryOff, noLogin] = d.contacts;
-  const req = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, { reminders: { enabled: true, intervalDays: 1, count: 1 } });
-  await eventually(async () => reminders(pending.address).length === 1 && reminders(noLogin.address).length === 1, 8000, 'reminders');
+  const req = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {
+    reminders: { enabled: true, intervalDays: 1, count: 1 },
+  });
+  await eventually(
+    async () => reminders(pending.address).length === 1 && reminders(noLogin.address).length === 1,
+    8000,
+    'reminders',
+  );
   await sleep(500);
   expect(stack.smtp.to(notifyOff.address)).toHaveLength(0);
   expect(stack.smtp.to(categoryOff.address)).toHaveLength(0);
@@ -83,9 +108,13 @@ test('recipient rules: notify off and category off get nothing; a pending login 
 test('a preference switched off mid-flight takes effect on the next reminder', async () => {
   const d = await document([{}]);
   const [c] = d.contacts;
-  await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, { reminders: { enabled: true, intervalDays: 1, count: 3 } });
+  await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {
+    reminders: { enabled: true, intervalDays: 1, count: 3 },
+  });
   await eventually(async () => reminders(c.address).length === 1, 8000, 'first reminder');
-  expect((await firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { preferences: { approvals: false } })).status).toBe(200);
+  expect(
+    (await firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { preferences: { approvals: false } })).status,
+  ).toBe(200);
   await sleep(2500);
   expect(reminders(c.address)).toHaveLength(1);
 });
@@ -94,10 +123,14 @@ test('an account with no linked email says so in its reminder state', async () =
   const acc = await firm.call('POST', '/v1/accounts', { name: 'Lonely Ltd', type: 'company' });
   const doc = await firm.call('POST', `/v1/accounts/${acc.body.id}/documents`, { name: 'Contract' });
   const req = await firm.call('POST', `/v1/documents/${doc.body.id}/approval-requests`, {});
-  const state = await eventually(async () => {
-    const s = await firm.call('GET', `/v1/approval-requests/${req.body.id}/reminders`);
-    return s.body.workflow?.status === 'completed' && s;
-  }, 5000, 'workflow end');
+  const state = await eventually(
+    async () => {
+      const s = await firm.call('GET', `/v1/approval-requests/${req.body.id}/reminders`);
+      return s.body.workflow?.status === 'completed' && s;
+    },
+    5000,
+    'workflow end',
+  );
   expect(state.body).toMatchObject({ warning: 'no_linked_email', recipients: [] });
   expect(state.body.dispatches).toEqual([expect.objectContaining({ kind: 'notification', recipients: 0 })]);
 });
@@ -110,13 +143,23 @@ test('request approval for all pending: one manual reminder per pending approval
   const r3 = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {});
   await eventually(async () => stack.smtp.to(c.address).length === 3, 5000, 'notifications');
   await firm.call('POST', `/v1/approval-requests/${r3.body.id}/approve`, { contactId: c.id });
-  const res = await firm.call('POST', '/v1/approval-requests/request-pending', { accountId: d.accountId, message: 'Please approve before Friday' }, { idempotencyKey: `pending-${d.accountId}` });
+  const res = await firm.call(
+    'POST',
+    '/v1/approval-requests/request-pending',
+    { accountId: d.accountId, message: 'Please approve before Friday' },
+    { idempotencyKey: `pending-${d.accountId}` },
+  );
   expect(res.status).toBe(202);
   expect(res.body.requested).toBe(2);
   await eventually(async () => reminders(c.address).length === 2, 5000, 'two manual reminders');
   expect(reminders(c.address).every((m) => m.raw.includes('Please approve before Friday'))).toBe(true);
   // A retry with the same key sends nothing more.
-  await firm.call('POST', '/v1/approval-requests/request-pending', { accountId: d.accountId, message: 'Please approve before Friday' }, { idempotencyKey: `pending-${d.accountId}` });
+  await firm.call(
+    'POST',
+    '/v1/approval-requests/request-pending',
+    { accountId: d.accountId, message: 'Please approve before Friday' },
+    { idempotencyKey: `pending-${d.accountId}` },
+  );
   await sleep(1000);
   expect(reminders(c.address)).toHaveLength(2);
   const audit = await firm.call('GET', `/v1/audit-events?accountId=${d.accountId}&action=item.manual_resend`);
@@ -126,12 +169,18 @@ test('request approval for all pending: one manual reminder per pending approval
 test('withdrawing a request stops its reminders and closes its to-dos', async () => {
   const d = await document([{}]);
   const [c] = d.contacts;
-  const req = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, { reminders: { enabled: true, intervalDays: 1, count: 3 } });
+  const req = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {
+    reminders: { enabled: true, intervalDays: 1, count: 3 },
+  });
   await stack.smtp.waitFor((m) => m.to.includes(c.address));
   const cancel = await firm.call('POST', `/v1/approval-requests/${req.body.id}/cancel`, {});
   expect(cancel.body).toEqual({ id: req.body.id, status: 'cancelled' });
   await sleep(2500);
   expect(reminders(c.address)).toHaveLength(0);
   expect((await firm.call('GET', `/v1/contact-emails/${c.emailId}/todos`)).body).toHaveLength(0);
-  expect((await firm.call('GET', `/v1/approval-requests/${req.body.id}/reminders`)).body).toMatchObject({ pending: false, doneReason: 'cancelled', workflow: { status: 'completed' } });
+  expect((await firm.call('GET', `/v1/approval-requests/${req.body.id}/reminders`)).body).toMatchObject({
+    pending: false,
+    doneReason: 'cancelled',
+    workflow: { status: 'completed' },
+  });
 });

@@ -22,22 +22,36 @@ test('a worker killed while reminders sleep, then restarted, sends each reminder
   const acc = await accountWithContacts(firm, [{}, {}]);
   const threads = [];
   for (let i = 0; i < 3; i++) {
-    const t = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: `T${i}`, message: { body: 'Please reply' }, reminders: { enabled: true, intervalDays: 2, count: 3 } });
+    const t = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+      subject: `T${i}`,
+      message: { body: 'Please reply' },
+      reminders: { enabled: true, intervalDays: 2, count: 3 },
+    });
     threads.push(t.body.id as string);
   }
   // 3 threads × 2 emails: notifications out, then the worker dies mid-sleep.
   await stack.smtp.waitFor(() => true, 6, 20_000);
   // Mid-sleep means after the sends are recorded: the SMTP server has a mail a moment before its log row
   // is marked sent, and a kill in that moment leaves the claim to expire (90 s) before anything resends.
-  await eventually(async () => (await stack.db.outboundEmail.count({ where: { firmId: firm.firmId, status: 'sent' } })) >= 6, 10_000, 'notifications marked sent');
+  await eventually(
+    async () => (await stack.db.outboundEmail.count({ where: { firmId: firm.firmId, status: 'sent' } })) >= 6,
+    10_000,
+    'notifications marked sent',
+  );
   await killWorker(worker);
   await sleep(3000); // the first reminders fall due with no worker running
   expect(stack.smtp.mails.filter((m) => /^Reminder/.test(m.subject))).toHaveLength(0);
 
   worker = await spawnWorker(stack);
   const expected = 3 * 2 * 3; // threads × emails × reminders
-  await eventually(async () => stack.smtp.mails.filter((m) => /^Reminder/.test(m.subject)).length >= expected, 45_000, `${expected} reminders`).catch((err) => {
-    throw new Error(`${err.message}; got ${stack.smtp.mails.filter((m) => /^Reminder/.test(m.subject)).length}\n${worker?.log().slice(-3000)}`);
+  await eventually(
+    async () => stack.smtp.mails.filter((m) => /^Reminder/.test(m.subject)).length >= expected,
+    45_000,
+    `${expected} reminders`,
+  ).catch((err) => {
+    throw new Error(
+      `${err.message}; got ${stack.smtp.mails.filter((m) => /^Reminder/.test(m.subject)).length}\n${worker?.log().slice(-3000)}`,
+    );
   });
   await sleep(2500);
   const reminders = stack.smtp.mails.filter((m) => /^Reminder/.test(m.subject));

@@ -42,7 +42,10 @@ export async function bulkActionWorkflow(input: BulkWorkflowInput): Promise<Bulk
   let cancelRequested = false;
   const started = new Set<number>(); // batches whose child workflow exists
   const running = new Set<number>();
-  const tellBatch = (n: number) => void getExternalWorkflowHandle(batchWorkflowId(bulkActionId, n)).signal(bulkCancelSignal).catch(() => undefined);
+  const tellBatch = (n: number) =>
+    void getExternalWorkflowHandle(batchWorkflowId(bulkActionId, n))
+      .signal(bulkCancelSignal)
+      .catch(() => undefined);
   // Speeds the stop up; the database flag set by the API is what makes batches stop in any case.
   setHandler(bulkCancelSignal, () => {
     cancelRequested = true;
@@ -77,7 +80,9 @@ export async function bulkActionWorkflow(input: BulkWorkflowInput): Promise<Bulk
     if (!isCancellation(err)) throw err;
     cancelRequested = true;
   }
-  const end = await CancellationScope.nonCancellable(() => finishBulkAction({ bulkActionId, cancelled: cancelRequested, daySeconds: input.daySeconds }));
+  const end = await CancellationScope.nonCancellable(() =>
+    finishBulkAction({ bulkActionId, cancelled: cancelRequested, daySeconds: input.daySeconds }),
+  );
   await CancellationScope.nonCancellable(async () => upsertSearchAttributes([{ key: STATUS, value: end.status }]));
   return end.counts;
 }
@@ -109,7 +114,12 @@ async function runBatch(input: BulkWorkflowInput, n: number, onStarted: () => vo
         { key: ITEM_ID, value: input.bulkActionId },
         { key: STARTED_BY, value: input.startedBy },
       ],
-      memo: { bulkActionId: input.bulkActionId, batch: n, fromPosition: batch.fromPosition, toPosition: batch.toPosition },
+      memo: {
+        bulkActionId: input.bulkActionId,
+        batch: n,
+        fromPosition: batch.fromPosition,
+        toPosition: batch.toPosition,
+      },
     });
     onStarted();
     await child.result();
@@ -123,15 +133,24 @@ async function runBatch(input: BulkWorkflowInput, n: number, onStarted: () => vo
 export async function bulkBatchWorkflow(input: BulkBatchInput): Promise<{ processed: number }> {
   let stop = false;
   setHandler(bulkCancelSignal, () => void (stop = true));
-  const accountIds = await loadBulkBatch({ bulkActionId: input.bulkActionId, fromPosition: input.fromPosition, toPosition: input.toPosition });
+  const accountIds = await loadBulkBatch({
+    bulkActionId: input.bulkActionId,
+    fromPosition: input.fromPosition,
+    toPosition: input.toPosition,
+  });
   let cursor = 0;
   let processed = 0;
   const lane = async () => {
     while (!stop && cursor < accountIds.length) {
       const accountId = accountIds[cursor++];
       try {
-        const result = await processBulkAccount({ bulkActionId: input.bulkActionId, accountId, daySeconds: input.daySeconds });
-        if ('stopped' in result) stop = true; // cancelled: the account stays unprocessed, "not reached"
+        const result = await processBulkAccount({
+          bulkActionId: input.bulkActionId,
+          accountId,
+          daySeconds: input.daySeconds,
+        });
+        if ('stopped' in result)
+          stop = true; // cancelled: the account stays unprocessed, "not reached"
         else processed++;
       } catch (err) {
         if (isCancellation(err)) throw err;

@@ -14,7 +14,11 @@ import type { createReminderActivities } from '../activities/reminder-activities
 import { nextStep } from '../shared/reminder-policy';
 import { STATUS } from '../shared/contracts/search-attributes';
 import * as msg from '../shared/contracts/item-reminder';
-import { dispatchKey, type ItemReminderInput, type itemReminderWorkflowContract } from '../shared/contracts/item-reminder';
+import {
+  dispatchKey,
+  type ItemReminderInput,
+  type itemReminderWorkflowContract,
+} from '../shared/contracts/item-reminder';
 import type { WorkflowFunction } from '../shared/contracts/workflow';
 import { DISPATCH_EMAILS, LOAD_ITEM } from './activity-options';
 import type {
@@ -87,8 +91,15 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
   }
 
   // Dispatch keys are business keys (never the run id), so a retry or a new run cannot send twice.
-  async function dispatch(kind: DispatchKind, cycleKey: string, seq: number, extra?: ManualResend): Promise<DispatchResult> {
-    const key = extra ? dispatchKey(workflowId, 'manual', kind, extra.resendId) : dispatchKey(workflowId, cycleKey, kind, seq);
+  async function dispatch(
+    kind: DispatchKind,
+    cycleKey: string,
+    seq: number,
+    extra?: ManualResend,
+  ): Promise<DispatchResult> {
+    const key = extra
+      ? dispatchKey(workflowId, 'manual', kind, extra.resendId)
+      : dispatchKey(workflowId, cycleKey, kind, seq);
     const result = await dispatchItemEmail({
       item,
       kind,
@@ -136,7 +147,11 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     // State lives in the database; only queued manual resends travel to the next run.
     if (dispatchesThisRun > 0 && shouldContinueAsNew(input)) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof itemReminderWorkflow>({ ...input, pendingManualResends: manualQueue, manualResendsSent });
+      await continueAsNew<typeof itemReminderWorkflow>({
+        ...input,
+        pendingManualResends: manualQueue,
+        manualResendsSent,
+      });
     }
     setStatus('waiting');
     nextReminderAt = next.dueAt;

@@ -7,8 +7,16 @@ import * as s from '../schemas/index';
 export function auditRoutes(domain: DomainServices): Router {
   const r = Router();
 
-  route(r, { method: 'get', path: '/v1/audit-events', tag: 'Audit', summary: 'The audit trail, newest first, filtered by account, item or action', query: s.auditQuery }, async (req) =>
-    domain.audit.listAuditTrail(req.firmId, req.actor, req.valid.query),
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/v1/audit-events',
+      tag: 'Audit',
+      summary: 'The audit trail, newest first, filtered by account, item or action',
+      query: s.auditQuery,
+    },
+    async (req) => domain.audit.listAuditTrail(req.firmId, req.actor, req.valid.query),
   );
 
   return r;

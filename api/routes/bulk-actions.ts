@@ -23,35 +23,96 @@ export function bulkActionRoutes(bulk: BulkActionsService): Router {
     },
     async (req) => bulk.start(req.firmId, req.actor, req.valid.body, req.get('idempotency-key')),
   );
-  route(r, { method: 'get', path: '/v1/bulk-actions', tag: 'Bulk actions', summary: 'The firm’s bulk actions, newest first (an employee sees their own)', query: s.bulkListQuery }, async (req) =>
-    bulk.list(req.firmId, req.actor, req.valid.query),
-  );
-  route(r, { method: 'get', path: '/v1/bulk-actions/:bulkActionId', tag: 'Bulk actions', summary: 'Status and progress (total, pending, done, skipped, failed, not reached); the report once finished', params: bulkId }, async (req) =>
-    bulk.get(req.firmId, req.actor, req.valid.params.bulkActionId),
-  );
-  // The outcomes, and the same at their former address `…/items` (deprecated, kept for existing callers).
-  const outcomePaths = [
-    ['/v1/bulk-actions/:bulkActionId/outcomes', 'Per-account outcomes in selection order (cursor: nextCursor → after), optionally of one outcome'],
-    ['/v1/bulk-actions/:bulkActionId/items', 'Deprecated: use /v1/bulk-actions/{bulkActionId}/outcomes (same answer)'],
-  ] as const;
-  for (const [path, summary] of outcomePaths) {
-    route(r, { method: 'get', path, tag: 'Bulk actions', summary, params: bulkId, query: s.bulkOutcomeQuery }, async (req) =>
-      bulk.outcomes(req.firmId, req.actor, req.valid.params.bulkActionId, req.valid.query),
-    );
-  }
-  route(r, { method: 'get', path: '/v1/bulk-actions/:bulkActionId/report.csv', tag: 'Bulk actions', summary: 'The report as CSV (text/csv), one line per selected account', params: bulkId }, async (req, res) => {
-    const id = req.valid.params.bulkActionId;
-    const csv = await bulk.csvReport(req.firmId, req.actor, id); // throws (404) before anything is sent
-    res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="bulk-action-${id}.csv"`);
-    await stream(res, csv);
-  });
-  route(r, { method: 'post', path: '/v1/bulk-actions/:bulkActionId/cancel', tag: 'Bulk actions', summary: 'Cancel: accounts in flight finish, those done stay done, the rest are reported as not reached', params: bulkId, status: 202, ...mut }, async (req) =>
-    bulk.cancel(req.firmId, req.actor, req.valid.params.bulkActionId),
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/v1/bulk-actions',
+      tag: 'Bulk actions',
+      summary: 'The firm’s bulk actions, newest first (an employee sees their own)',
+      query: s.bulkListQuery,
+    },
+    async (req) => bulk.list(req.firmId, req.actor, req.valid.query),
   );
   route(
     r,
-    { method: 'post', path: '/v1/bulk-actions/:bulkActionId/retry-failed', tag: 'Bulk actions', summary: 'Start a new bulk action, same action, over exactly the accounts that failed in this finished one (once per action; a delete needs confirm "DELETE" again)', params: bulkId, body: s.retryFailedBody, status: 202, ...mut },
-    async (req) => bulk.retryFailed(req.firmId, req.actor, req.valid.params.bulkActionId, req.valid.body, req.get('idempotency-key')),
+    {
+      method: 'get',
+      path: '/v1/bulk-actions/:bulkActionId',
+      tag: 'Bulk actions',
+      summary: 'Status and progress (total, pending, done, skipped, failed, not reached); the report once finished',
+      params: bulkId,
+    },
+    async (req) => bulk.get(req.firmId, req.actor, req.valid.params.bulkActionId),
+  );
+  // The outcomes, and the same at their former address `…/items` (deprecated, kept for existing callers).
+  const outcomePaths = [
+    [
+      '/v1/bulk-actions/:bulkActionId/outcomes',
+      'Per-account outcomes in selection order (cursor: nextCursor → after), optionally of one outcome',
+    ],
+    ['/v1/bulk-actions/:bulkActionId/items', 'Deprecated: use /v1/bulk-actions/{bulkActionId}/outcomes (same answer)'],
+  ] as const;
+  for (const [path, summary] of outcomePaths) {
+    route(
+      r,
+      { method: 'get', path, tag: 'Bulk actions', summary, params: bulkId, query: s.bulkOutcomeQuery },
+      async (req) => bulk.outcomes(req.firmId, req.actor, req.valid.params.bulkActionId, req.valid.query),
+    );
+  }
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/v1/bulk-actions/:bulkActionId/report.csv',
+      tag: 'Bulk actions',
+      summary: 'The report as CSV (text/csv), one line per selected account',
+      params: bulkId,
+    },
+    async (req, res) => {
+      const id = req.valid.params.bulkActionId;
+      const csv = await bulk.csvReport(req.firmId, req.actor, id); // throws (404) before anything is sent
+      res
+        .status(200)
+        .type('text/csv; charset=utf-8')
+        .set('Content-Disposition', `attachment; filename="bulk-action-${id}.csv"`);
+      await stream(res, csv);
+    },
+  );
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/v1/bulk-actions/:bulkActionId/cancel',
+      tag: 'Bulk actions',
+      summary: 'Cancel: accounts in flight finish, those done stay done, the rest are reported as not reached',
+      params: bulkId,
+      status: 202,
+      ...mut,
+    },
+    async (req) => bulk.cancel(req.firmId, req.actor, req.valid.params.bulkActionId),
+  );
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/v1/bulk-actions/:bulkActionId/retry-failed',
+      tag: 'Bulk actions',
+      summary:
+        'Start a new bulk action, same action, over exactly the accounts that failed in this finished one (once per action; a delete needs confirm "DELETE" again)',
+      params: bulkId,
+      body: s.retryFailedBody,
+      status: 202,
+      ...mut,
+    },
+    async (req) =>
+      bulk.retryFailed(
+        req.firmId,
+        req.actor,
+        req.valid.params.bulkActionId,
+        req.valid.body,
+        req.get('idempotency-key'),
+      ),
   );
   return r;
 }

@@ -13,7 +13,12 @@ import type { BulkActionsService } from '../../domain/bulk/bulk-actions';
 import { bulkActionRoutes } from './bulk-actions';
 import { templateRoutes } from './templates';
 
-export function v1Routes(domain: DomainServices, items: ItemsService, invitations: InvitationWorkflows, bulk: BulkActionsService): Router {
+export function v1Routes(
+  domain: DomainServices,
+  items: ItemsService,
+  invitations: InvitationWorkflows,
+  bulk: BulkActionsService,
+): Router {
   const r = Router();
   r.use(
     userRoutes(domain),

@@ -10,22 +10,77 @@ export function templateRoutes(domain: DomainServices): Router {
   const r = Router();
   const mut = { idempotent: true } as const;
 
-  route(r, { method: 'post', path: '/v1/chat-templates', tag: 'Templates', summary: 'Create a chat template ({{accountName}} and {{firmName}} are filled in per account)', body: s.newChatTemplate, status: 201, ...mut }, async (req) =>
-    domain.templates.createChatTemplate(req.firmId, req.actorId, req.valid.body),
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/v1/chat-templates',
+      tag: 'Templates',
+      summary: 'Create a chat template ({{accountName}} and {{firmName}} are filled in per account)',
+      body: s.newChatTemplate,
+      status: 201,
+      ...mut,
+    },
+    async (req) => domain.templates.createChatTemplate(req.firmId, req.actorId, req.valid.body),
   );
-  route(r, { method: 'get', path: '/v1/chat-templates', tag: 'Templates', summary: 'The firm’s chat templates' }, async (req) => ({ items: await domain.templates.listChatTemplates(req.firmId) }));
-  route(r, { method: 'post', path: '/v1/folder-templates', tag: 'Templates', summary: 'Create a folder template (folder paths like "Tax/2026")', body: s.newFolderTemplate, status: 201, ...mut }, async (req) =>
-    domain.templates.createFolderTemplate(req.firmId, req.actorId, req.valid.body),
+  route(
+    r,
+    { method: 'get', path: '/v1/chat-templates', tag: 'Templates', summary: 'The firm’s chat templates' },
+    async (req) => ({ items: await domain.templates.listChatTemplates(req.firmId) }),
   );
-  route(r, { method: 'get', path: '/v1/folder-templates', tag: 'Templates', summary: 'The firm’s folder templates' }, async (req) => ({ items: await domain.templates.listFolderTemplates(req.firmId) }));
-  route(r, { method: 'get', path: '/v1/accounts/:accountId/folders', tag: 'Accounts', summary: 'An account’s folders', params: idParams('accountId') }, async (req) => ({
-    items: await domain.templates.listAccountFolders(req.firmId, req.actor, req.valid.params.accountId),
-  }));
-  route(r, { method: 'get', path: '/v1/inbox', tag: 'Inbox', summary: 'The acting user’s notifications, newest first (bulk-action reports among them)', query: inboxQuery }, async (req) =>
-    domain.inbox.listInbox(req.firmId, req.actorId, req.valid.query),
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/v1/folder-templates',
+      tag: 'Templates',
+      summary: 'Create a folder template (folder paths like "Tax/2026")',
+      body: s.newFolderTemplate,
+      status: 201,
+      ...mut,
+    },
+    async (req) => domain.templates.createFolderTemplate(req.firmId, req.actorId, req.valid.body),
   );
-  route(r, { method: 'post', path: '/v1/inbox/:notificationId/read', tag: 'Inbox', summary: 'Mark a notification read', params: idParams('notificationId'), ...mut }, async (req) =>
-    domain.inbox.markRead(req.firmId, req.actorId, req.valid.params.notificationId),
+  route(
+    r,
+    { method: 'get', path: '/v1/folder-templates', tag: 'Templates', summary: 'The firm’s folder templates' },
+    async (req) => ({ items: await domain.templates.listFolderTemplates(req.firmId) }),
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/v1/accounts/:accountId/folders',
+      tag: 'Accounts',
+      summary: 'An account’s folders',
+      params: idParams('accountId'),
+    },
+    async (req) => ({
+      items: await domain.templates.listAccountFolders(req.firmId, req.actor, req.valid.params.accountId),
+    }),
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/v1/inbox',
+      tag: 'Inbox',
+      summary: 'The acting user’s notifications, newest first (bulk-action reports among them)',
+      query: inboxQuery,
+    },
+    async (req) => domain.inbox.listInbox(req.firmId, req.actorId, req.valid.query),
+  );
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/v1/inbox/:notificationId/read',
+      tag: 'Inbox',
+      summary: 'Mark a notification read',
+      params: idParams('notificationId'),
+      ...mut,
+    },
+    async (req) => domain.inbox.markRead(req.firmId, req.actorId, req.valid.params.notificationId),
   );
   return r;
 }

@@ -33,7 +33,9 @@ export const accountPatchBody = z
     team: teamIds.optional().describe('Replaces the team; changes are recorded in the team history'),
   })
   .strict()
-  .refine((p) => Object.keys(p).length > 0, { message: 'name at least one of name, type, photoUrl, customFields, tags, team' });
+  .refine((p) => Object.keys(p).length > 0, {
+    message: 'name at least one of name, type, photoUrl, customFields, tags, team',
+  });
 
 export const accountListQuery = z
   .object({
@@ -52,7 +54,9 @@ export const accountListQuery = z
 
 /** Path of one overview section's "view all" page. */
 export const sectionParams = z.object({ accountId: z.uuid(), section: z.enum(OVERVIEW_SECTIONS) });
-export const sectionQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(100).optional() }).strict();
+export const sectionQuery = z
+  .object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(100).optional() })
+  .strict();
 export const teamMemberBody = z.object({ firmUserId: userId() }).strict();
 
 const tagColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1e88e5');
@@ -76,7 +80,11 @@ export const newCustomFieldBody = z
 export const customFieldPatchBody = z
   .object({
     label: text(200).optional(),
-    options: z.array(text(200)).max(200).optional().describe('Replaces the options of a select field; an option still held by a record cannot be dropped'),
+    options: z
+      .array(text(200))
+      .max(200)
+      .optional()
+      .describe('Replaces the options of a select field; an option still held by a record cannot be dropped'),
   })
   .strict()
   .refine((p) => Object.keys(p).length > 0, { message: 'name at least one of label, options' });

@@ -2,7 +2,13 @@
 // against the domain's input type (domain/bulk/inputs.ts): what a schema lets through is what the
 // service accepts.
 import { z } from 'zod';
-import type { BulkListQuery, BulkOutcomeQuery, BulkSelection, NewBulkAction, RetryFailedRequest } from '../../domain/bulk/inputs';
+import type {
+  BulkListQuery,
+  BulkOutcomeQuery,
+  BulkSelection,
+  NewBulkAction,
+  RetryFailedRequest,
+} from '../../domain/bulk/inputs';
 import type { AccountFilter } from '../../domain/accounts/list';
 import { PREFERENCE_CATEGORIES } from '../../shared/recipients';
 import { REMINDER_LIMITS } from '../../shared/reminder-policy';
@@ -42,13 +48,23 @@ export const selection = z.union([
 const reminders = z
   .object({
     enabled: z.boolean().optional(),
-    intervalDays: z.number().int('must be a whole number of days').min(1).max(REMINDER_LIMITS.maxIntervalDays).optional(),
+    intervalDays: z
+      .number()
+      .int('must be a whole number of days')
+      .min(1)
+      .max(REMINDER_LIMITS.maxIntervalDays)
+      .optional(),
     count: z.number().int('must be a whole number').min(1).max(REMINDER_LIMITS.maxCount).optional(),
   })
   .strict();
 
 const preferences = z
-  .object(Object.fromEntries(PREFERENCE_CATEGORIES.map((c) => [c, z.boolean().optional()])) as Record<(typeof PREFERENCE_CATEGORIES)[number], z.ZodOptional<z.ZodBoolean>>)
+  .object(
+    Object.fromEntries(PREFERENCE_CATEGORIES.map((c) => [c, z.boolean().optional()])) as Record<
+      (typeof PREFERENCE_CATEGORIES)[number],
+      z.ZodOptional<z.ZodBoolean>
+    >,
+  )
   .strict();
 
 const manageTags = z
@@ -69,21 +85,45 @@ const contactToggles = z
     login: toggle.default('nothing'),
     notify: toggle.default('nothing'),
     emailSync: toggle.default('nothing'),
-    sendInvitations: z.boolean().optional().describe('With login "enable": false sets login pending and sends the invitations later (default true)'),
+    sendInvitations: z
+      .boolean()
+      .optional()
+      .describe('With login "enable": false sets login pending and sends the invitations later (default true)'),
     invitationMessage: z.string().trim().min(1, 'must not be empty').max(5000, 'at most 5000 characters').optional(),
     preferences: preferences.optional(),
   })
   .strict()
-  .refine((t) => t.sendInvitations === undefined || t.login === 'enable', { message: 'only with login "enable"', path: ['sendInvitations'] })
-  .refine((t) => !t.invitationMessage || t.sendInvitations !== false, { message: 'no message without invitations', path: ['invitationMessage'] })
-  .refine((t) => t.login !== 'nothing' || t.notify !== 'nothing' || t.emailSync !== 'nothing', { message: 'enable or disable at least one of login, notify, emailSync', path: ['login'] })
-  .refine((t) => !t.invitationMessage || t.login === 'enable', { message: 'only with login "enable"', path: ['invitationMessage'] })
-  .refine((t) => !t.preferences || t.notify === 'enable', { message: 'only with notify "enable"', path: ['preferences'] });
+  .refine((t) => t.sendInvitations === undefined || t.login === 'enable', {
+    message: 'only with login "enable"',
+    path: ['sendInvitations'],
+  })
+  .refine((t) => !t.invitationMessage || t.sendInvitations !== false, {
+    message: 'no message without invitations',
+    path: ['invitationMessage'],
+  })
+  .refine((t) => t.login !== 'nothing' || t.notify !== 'nothing' || t.emailSync !== 'nothing', {
+    message: 'enable or disable at least one of login, notify, emailSync',
+    path: ['login'],
+  })
+  .refine((t) => !t.invitationMessage || t.login === 'enable', {
+    message: 'only with login "enable"',
+    path: ['invitationMessage'],
+  })
+  .refine((t) => !t.preferences || t.notify === 'enable', {
+    message: 'only with notify "enable"',
+    path: ['preferences'],
+  });
 
 export const bulkActionParams = z.union([
   manageTags,
   z.object({ kind: z.literal('apply_folder_template'), folderTemplateId: id('folder template id') }).strict(),
-  z.object({ kind: z.literal('send_message'), chatTemplateId: id('chat template id'), reminders: reminders.optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('send_message'),
+      chatTemplateId: id('chat template id'),
+      reminders: reminders.optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal('archive') }).strict(),
   z.object({ kind: z.literal('restore') }).strict(),
   z
@@ -93,7 +133,9 @@ export const bulkActionParams = z.union([
     })
     .strict(),
   contactToggles,
-  z.object({ kind: z.literal('request_pending_approvals'), message: z.string().trim().min(1).max(5000).optional() }).strict(),
+  z
+    .object({ kind: z.literal('request_pending_approvals'), message: z.string().trim().min(1).max(5000).optional() })
+    .strict(),
 ]);
 
 export const newBulkAction = z
@@ -121,7 +163,9 @@ export const bulkOutcomeQuery = z
   .strict() satisfies z.ZodType<BulkOutcomeQuery>;
 
 export const retryFailedBody = z
-  .object({ confirm: z.literal('DELETE', { message: 'retrying a delete deletes accounts: send confirm "DELETE"' }).optional() })
+  .object({
+    confirm: z.literal('DELETE', { message: 'retrying a delete deletes accounts: send confirm "DELETE"' }).optional(),
+  })
   .strict() satisfies z.ZodType<RetryFailedRequest>;
 
 export const newChatTemplate = z.object({ name: text(200), body: text(20_000) }).strict();
@@ -132,7 +176,10 @@ const folderPath = z
   .min(1, 'must not be empty')
   .max(500)
   .transform((p) => p.replace(/\/+/g, '/').replace(/^\/|\/$/g, ''))
-  .refine((p) => p.length > 0 && p.split('/').every((seg) => seg.trim() && seg !== '.' && seg !== '..'), 'must be a folder path like "Tax/2026"');
+  .refine(
+    (p) => p.length > 0 && p.split('/').every((seg) => seg.trim() && seg !== '.' && seg !== '..'),
+    'must be a folder path like "Tax/2026"',
+  );
 
 export const newFolderTemplate = z
   .object({

@@ -5,7 +5,8 @@ import { z } from 'zod';
 export const id = (what = 'UUID') => z.uuid({ message: `must be a${/^[aeiou]/.test(what) ? 'n' : ''} ${what}` });
 
 /** Trimmed, non-empty text of at most `max` characters. */
-export const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
+export const text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 
 /** A PATCH body: the create schema's fields, each optional, at least one given. */
 export const patchOf = <T extends z.ZodRawShape>(create: z.ZodObject<T>) => {

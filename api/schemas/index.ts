@@ -8,15 +8,29 @@ import { cursorBefore, id, text } from './common';
 export const reminderSettingsInput = z
   .object({
     enabled: z.boolean().optional(),
-    intervalDays: z.number().int('must be a whole number of days').min(1).max(REMINDER_LIMITS.maxIntervalDays).optional(),
+    intervalDays: z
+      .number()
+      .int('must be a whole number of days')
+      .min(1)
+      .max(REMINDER_LIMITS.maxIntervalDays)
+      .optional(),
     count: z.number().int('must be a whole number').min(1).max(REMINDER_LIMITS.maxCount).optional(),
   })
   .strict();
 
-export const reminderSettings = z.object({ enabled: z.boolean(), intervalDays: z.number().int(), count: z.number().int() });
+export const reminderSettings = z.object({
+  enabled: z.boolean(),
+  intervalDays: z.number().int(),
+  count: z.number().int(),
+});
 
 export const preferences = z
-  .object(Object.fromEntries(PREFERENCE_CATEGORIES.map((c) => [c, z.boolean().optional()])) as Record<(typeof PREFERENCE_CATEGORIES)[number], z.ZodOptional<z.ZodBoolean>>)
+  .object(
+    Object.fromEntries(PREFERENCE_CATEGORIES.map((c) => [c, z.boolean().optional()])) as Record<
+      (typeof PREFERENCE_CATEGORIES)[number],
+      z.ZodOptional<z.ZodBoolean>
+    >,
+  )
   .strict();
 
 export const loginStatus = z.enum(['off', 'pending', 'active']);
@@ -45,10 +59,18 @@ export const emailInput = z
     invitation: invitationRequest.optional(),
   })
   .strict()
-  .refine((e) => !e.invitation || e.login === 'pending', { message: 'only with login "pending"', path: ['invitation'] });
+  .refine((e) => !e.invitation || e.login === 'pending', {
+    message: 'only with login "pending"',
+    path: ['invitation'],
+  });
 
 export const newFirmUser = z
-  .object({ email: z.email({ message: 'must be an email address' }), name: text(200), role: z.enum(['owner', 'admin', 'employee']), canViewAllAccounts: z.boolean().optional() })
+  .object({
+    email: z.email({ message: 'must be an email address' }),
+    name: text(200),
+    role: z.enum(['owner', 'admin', 'employee']),
+    canViewAllAccounts: z.boolean().optional(),
+  })
   .strict();
 
 export const accountLink = z
@@ -65,34 +87,59 @@ export const newContact = z
     lastName: z.string().trim().max(100).default(''),
     phone: z.string().trim().max(50).optional(),
     emails: z.array(emailInput).min(1, 'a contact needs at least one email').max(20),
-    accounts: z.array(accountLink.extend({ accountId: id() })).max(100).optional(),
+    accounts: z
+      .array(accountLink.extend({ accountId: id() }))
+      .max(100)
+      .optional(),
   })
   .strict()
-  .refine((c) => new Set(c.emails.map((e) => e.address.toLowerCase())).size === c.emails.length, { message: 'email addresses must be distinct', path: ['emails'] });
+  .refine((c) => new Set(c.emails.map((e) => e.address.toLowerCase())).size === c.emails.length, {
+    message: 'email addresses must be distinct',
+    path: ['emails'],
+  });
 
 export const newThread = z
-  .object({ subject: text(300), message: z.object({ body: text(20000) }).strict().optional(), reminders: reminderSettingsInput.optional() })
+  .object({
+    subject: text(300),
+    message: z
+      .object({ body: text(20000) })
+      .strict()
+      .optional(),
+    reminders: reminderSettingsInput.optional(),
+  })
   .strict();
 
 export const newMessage = z
-  .object({ author: z.enum(['firm', 'client']), body: text(20000), contactId: id().optional(), reminders: reminderSettingsInput.optional() })
+  .object({
+    author: z.enum(['firm', 'client']),
+    body: text(20000),
+    contactId: id().optional(),
+    reminders: reminderSettingsInput.optional(),
+  })
   .strict();
 
 export const newDocument = z.object({ name: text(300) }).strict();
 
 export const newSignatureRequest = z
-  .object({ signers: z.array(id()).min(1, 'name at least one signer').max(20), reminders: reminderSettingsInput.optional() })
+  .object({
+    signers: z.array(id()).min(1, 'name at least one signer').max(20),
+    reminders: reminderSettingsInput.optional(),
+  })
   .strict();
 
 export const signBody = z.object({}).strict();
 
-export const newApprovalRequest = z.object({ message: z.string().max(5000).optional(), reminders: reminderSettingsInput.optional() }).strict();
+export const newApprovalRequest = z
+  .object({ message: z.string().max(5000).optional(), reminders: reminderSettingsInput.optional() })
+  .strict();
 
 export const approveBody = z.object({ contactId: id() }).strict();
 
 export const resendBody = z.object({ message: z.string().trim().max(5000).optional() }).strict();
 
-export const requestPendingApprovals = z.object({ accountId: id().optional(), message: z.string().trim().max(5000).optional() }).strict();
+export const requestPendingApprovals = z
+  .object({ accountId: id().optional(), message: z.string().trim().max(5000).optional() })
+  .strict();
 
 export const auditQuery = z
   .object({
@@ -116,7 +163,6 @@ export const KIND_BY_PATH: Record<z.infer<typeof itemKindPath>, ItemKind> = {
 /** `/v1/:kind/:itemId/...`: an item of any kind. */
 export const itemParams = z.object({ kind: itemKindPath, itemId: z.uuid() });
 
-
 export const contactEmailPatch = z
   .object({
     address: z.email({ message: 'must be an email address' }).max(254).optional(),
@@ -127,8 +173,13 @@ export const contactEmailPatch = z
     invitation: invitationRequest.optional(),
   })
   .strict()
-  .refine((p) => Object.keys(p).length > 0, { message: 'name at least one of address, login, notify, emailSync, preferences' })
-  .refine((p) => !p.invitation || p.login === 'pending', { message: 'only with login "pending"', path: ['invitation'] });
+  .refine((p) => Object.keys(p).length > 0, {
+    message: 'name at least one of address, login, notify, emailSync, preferences',
+  })
+  .refine((p) => !p.invitation || p.login === 'pending', {
+    message: 'only with login "pending"',
+    path: ['invitation'],
+  });
 
 export const contactPatch = z
   .object({
@@ -152,4 +203,6 @@ export const contactPatch = z
   .strict()
   .refine((p) => Object.keys(p).length > 0, { message: 'name at least one field to change' });
 
-export const acceptInvitation = z.object({ token: z.string().min(20, 'not an invitation token').max(200, 'not an invitation token') }).strict();
+export const acceptInvitation = z
+  .object({ token: z.string().min(20, 'not an invitation token').max(200, 'not an invitation token') })
+  .strict();

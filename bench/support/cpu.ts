@@ -85,7 +85,8 @@ export function temporalServerPid(cliPath: string, port: string): number | undef
   for (const e of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
       const args = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
-      if (args[0] === cliPath && args.includes('start-dev') && args[args.indexOf('--port') + 1] === port) return Number(e);
+      if (args[0] === cliPath && args.includes('start-dev') && args[args.indexOf('--port') + 1] === port)
+        return Number(e);
     } catch {
       /* not readable or gone */
     }
@@ -116,7 +117,9 @@ export async function startCpuProfile(intervalUs = 250): Promise<() => Promise<C
     const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
     const selfUs = new Map<number, number>();
     const deltas = profile.timeDeltas ?? [];
-    (profile.samples ?? []).forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i + 1] ?? deltas[i] ?? 0)));
+    (profile.samples ?? []).forEach((id, i) =>
+      selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i + 1] ?? deltas[i] ?? 0)),
+    );
     const totals = new Map<string, number>();
     for (const [id, us] of selfUs) {
       const n = byNode.get(id)!;
@@ -151,7 +154,10 @@ export function threadCpu(pid: number): Map<number, { name: string; secs: number
         const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
         const close = stat.lastIndexOf(')');
         const fields = stat.slice(close + 2).split(' ');
-        out.set(Number(tid), { name: stat.slice(stat.indexOf('(') + 1, close), secs: (Number(fields[11]) + Number(fields[12])) / CLK_TCK });
+        out.set(Number(tid), {
+          name: stat.slice(stat.indexOf('(') + 1, close),
+          secs: (Number(fields[11]) + Number(fields[12])) / CLK_TCK,
+        });
       } catch {
         /* thread ended */
       }
@@ -175,8 +181,35 @@ function categorize(url: string, fn: string): string {
   if (m) {
     const pkg = m[1];
     if (pkg.startsWith('@prisma/')) return `Prisma (${pkg})`;
-    if (pkg.startsWith('@temporalio/') || pkg.startsWith('@grpc/') || pkg === 'protobufjs' || pkg.startsWith('@protobufjs/')) return 'Temporal client (gRPC, protobuf)';
-    if (['express', 'router', 'body-parser', 'raw-body', 'iconv-lite', 'type-is', 'mime-types', 'content-type', 'send', 'finalhandler', 'on-finished', 'qs', 'debug', 'accepts', 'negotiator', 'depd', 'http-errors'].includes(pkg)) return 'Express (+ body parsing)';
+    if (
+      pkg.startsWith('@temporalio/') ||
+      pkg.startsWith('@grpc/') ||
+      pkg === 'protobufjs' ||
+      pkg.startsWith('@protobufjs/')
+    )
+      return 'Temporal client (gRPC, protobuf)';
+    if (
+      [
+        'express',
+        'router',
+        'body-parser',
+        'raw-body',
+        'iconv-lite',
+        'type-is',
+        'mime-types',
+        'content-type',
+        'send',
+        'finalhandler',
+        'on-finished',
+        'qs',
+        'debug',
+        'accepts',
+        'negotiator',
+        'depd',
+        'http-errors',
+      ].includes(pkg)
+    )
+      return 'Express (+ body parsing)';
     return pkg;
   }
   if (url.includes('internal/deps/undici') || url.includes('undici')) return 'fetch/undici (load generator)';

@@ -18,7 +18,12 @@ export interface LoadResult {
  * Runs `op(i)` for i in [0, count) with `concurrency` calls in flight; stops starting new ones after
  * `timeLimitMs`. Latencies are per successful call, in ms.
  */
-export async function runLoad(count: number, concurrency: number, timeLimitMs: number, op: (i: number) => Promise<void>): Promise<LoadResult> {
+export async function runLoad(
+  count: number,
+  concurrency: number,
+  timeLimitMs: number,
+  op: (i: number) => Promise<void>,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
@@ -44,7 +49,15 @@ export async function runLoad(count: number, concurrency: number, timeLimitMs: n
   const elapsedMs = performance.now() - start;
   const cpu = process.cpuUsage(cpu0);
   const cpuOthers = cpuDiff(others0, cpuSample());
-  return { ops: latencies.length, errors, firstError, elapsedMs, latencies, cpuSelf: (cpu.user + cpu.system) / 1e6, cpuOthers };
+  return {
+    ops: latencies.length,
+    errors,
+    firstError,
+    elapsedMs,
+    latencies,
+    cpuSelf: (cpu.user + cpu.system) / 1e6,
+    cpuOthers,
+  };
 }
 
 export function percentile(values: number[], p: number): number {

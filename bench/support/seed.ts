@@ -23,9 +23,27 @@ export async function seedClients(db: Db, firmId: string, n: number, label: stri
   const CHUNK = 2000;
   for (let i = 0; i < n; i += CHUNK) {
     const part = clients.slice(i, i + CHUNK);
-    await db.account.createMany({ data: part.map((c, j) => ({ id: c.accountId, firmId, name: `${label} account ${i + j}`, type: 'company' as const })) });
-    await db.contact.createMany({ data: part.map((c, j) => ({ id: c.contactId, firmId, firstName: 'Bench', lastName: `Client ${i + j}` })) });
-    await db.contactEmail.createMany({ data: part.map((c) => ({ id: c.emailId, firmId, contactId: c.contactId, address: c.address, login: 'active' as const, notify: true })) });
+    await db.account.createMany({
+      data: part.map((c, j) => ({
+        id: c.accountId,
+        firmId,
+        name: `${label} account ${i + j}`,
+        type: 'company' as const,
+      })),
+    });
+    await db.contact.createMany({
+      data: part.map((c, j) => ({ id: c.contactId, firmId, firstName: 'Bench', lastName: `Client ${i + j}` })),
+    });
+    await db.contactEmail.createMany({
+      data: part.map((c) => ({
+        id: c.emailId,
+        firmId,
+        contactId: c.contactId,
+        address: c.address,
+        login: 'active' as const,
+        notify: true,
+      })),
+    });
     await db.accountContact.createMany({ data: part.map((c) => ({ accountId: c.accountId, contactId: c.contactId })) });
   }
   return clients;

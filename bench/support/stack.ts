@@ -9,7 +9,8 @@ import { ROOT } from './env';
 /** A fresh database with the migrations applied; the caller drops it (dropDatabase) at the end. */
 export async function createBenchDatabase(): Promise<string> {
   const base = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname)) throw new Error(`the bench only talks to a local PostgreSQL, not ${base.hostname}`);
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname))
+    throw new Error(`the bench only talks to a local PostgreSQL, not ${base.hostname}`);
   base.pathname = `/nudge_bench_${Date.now()}_${process.pid}`;
   const url = base.toString();
   await ensureDatabase(url);
@@ -35,7 +36,10 @@ export function temporalDynamicConfig(): string[] {
   const raw = process.env.BENCH_TEMPORAL_DC;
   if (raw === undefined) return DEFAULT_TEMPORAL_DYNAMIC_CONFIG;
   if (raw.trim() === '' || raw.trim() === 'none') return [];
-  return raw.split(';').map((s) => s.trim()).filter(Boolean);
+  return raw
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export async function startTemporal(dynamicConfig: string[]): Promise<TestWorkflowEnvironment> {

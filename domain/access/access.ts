@@ -11,7 +11,6 @@ export interface Actor {
   canViewAllAccounts: boolean;
 }
 
-
 export const seesAllAccounts = (actor: Actor) => actor.role !== 'employee' || actor.canViewAllAccounts;
 
 /** The account filter a list query adds for this actor. */
@@ -24,9 +23,14 @@ export async function requireAccountAccess(db: Queryable, firmId: string, actor:
   const account = await db.account.findFirst({ where: { id: accountId, firmId } });
   if (!account) throw notFound('Account', accountId);
   if (seesAllAccounts(actor)) return account;
-  const member = await db.accountTeamMember.findUnique({ where: { accountId_firmUserId: { accountId, firmUserId: actor.id } } });
+  const member = await db.accountTeamMember.findUnique({
+    where: { accountId_firmUserId: { accountId, firmUserId: actor.id } },
+  });
   if (!member) {
-    throw forbidden('Only the owner, admins, the account’s team and employees with “view all accounts” may open or change it.', 'Not allowed on this account');
+    throw forbidden(
+      'Only the owner, admins, the account’s team and employees with “view all accounts” may open or change it.',
+      'Not allowed on this account',
+    );
   }
   return account;
 }
@@ -39,6 +43,11 @@ export async function requireWritableAccount(tx: Tx, firmId: string, accountId: 
   await tx.$executeRaw`SELECT 1 FROM "Account" WHERE id = ${accountId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
   const account = await tx.account.findFirst({ where: { id: accountId, firmId } });
   if (!account) throw notFound('Account', accountId);
-  if (account.status === 'archived') throw conflict('account-archived', 'The account is archived', 'Archived accounts are read-only; restore the account first.');
+  if (account.status === 'archived')
+    throw conflict(
+      'account-archived',
+      'The account is archived',
+      'Archived accounts are read-only; restore the account first.',
+    );
   return account;
 }

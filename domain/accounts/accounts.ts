@@ -32,7 +32,8 @@ export interface AccountInput {
 export async function createAccount(db: Db, firmId: string, actor: Actor, account: AccountInput) {
   const actorId = actor.id;
   // Otherwise an employee limited to their own accounts could not open the account they just made.
-  const team = seesAllAccounts(actor) || account.team?.includes(actorId) ? account.team : [...(account.team ?? []), actorId];
+  const team =
+    seesAllAccounts(actor) || account.team?.includes(actorId) ? account.team : [...(account.team ?? []), actorId];
   const input: AccountInput = { ...account, team };
   return db.$transaction(async (tx) => {
     const customFields = await validateCustomFields(tx, firmId, 'account', input.customFields ?? {});
@@ -41,8 +42,15 @@ export async function createAccount(db: Db, firmId: string, actor: Actor, accoun
     const account = await tx.account.create({
       data: { firmId, name: input.name, type: input.type, photoUrl: input.photoUrl, customFields },
     });
-    await audit(tx, { firmId, actorId, action: 'account.created', accountId: account.id, data: { name: account.name, type: account.type } });
-    if (tagIds.length) await tx.accountTag.createMany({ data: tagIds.map((tagId) => ({ accountId: account.id, tagId })) });
+    await audit(tx, {
+      firmId,
+      actorId,
+      action: 'account.created',
+      accountId: account.id,
+      data: { name: account.name, type: account.type },
+    });
+    if (tagIds.length)
+      await tx.accountTag.createMany({ data: tagIds.map((tagId) => ({ accountId: account.id, tagId })) });
     if (input.team) await setTeam(tx, firmId, actorId, account.id, input.team);
     return account;
   });
@@ -82,7 +90,13 @@ export async function updateAccount(db: Db, firmId: string, actor: Actor, accoun
     }
     if (patch.team) await setTeam(tx, firmId, actorId, accountId, patch.team);
     const { team: _recordedPerChange, ...changes } = patch;
-    await audit(tx, { firmId, actorId, action: 'account.updated', accountId, data: { changes: changes as Prisma.InputJsonObject } });
+    await audit(tx, {
+      firmId,
+      actorId,
+      action: 'account.updated',
+      accountId,
+      data: { changes: changes as Prisma.InputJsonObject },
+    });
     return updated;
   });
 }
@@ -93,7 +107,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 async function resolveTags(tx: Tx, firmId: string, refs: string[]): Promise<string[]> {
   const ids = refs.filter((r) => UUID.test(r));
   const names = refs.filter((r) => !UUID.test(r));
-  const tags = await tx.tag.findMany({ where: { firmId, OR: [{ id: { in: ids } }, { name: { in: names } }] }, select: { id: true, name: true } });
+  const tags = await tx.tag.findMany({
+    where: { firmId, OR: [{ id: { in: ids } }, { name: { in: names } }] },
+    select: { id: true, name: true },
+  });
   const resolved = refs.map((r, i) => {
     const tag = tags.find((t) => t.id === r || t.name === r);
     if (!tag) throw invalid(`body.tags.${i}`, `no tag "${r}" in this firm`);
@@ -105,12 +122,20 @@ async function resolveTags(tx: Tx, firmId: string, refs: string[]): Promise<stri
 export async function createTag(db: Db, firmId: string, actorId: string, input: { name: string; color?: string }) {
   try {
     return await db.$transaction(async (tx) => {
-      const tag = await tx.tag.create({ data: { firmId, name: input.name, ...(input.color ? { color: input.color } : {}) } });
-      await audit(tx, { firmId, actorId, action: 'tag.created', data: { tagId: tag.id, name: tag.name, color: tag.color } });
+      const tag = await tx.tag.create({
+        data: { firmId, name: input.name, ...(input.color ? { color: input.color } : {}) },
+      });
+      await audit(tx, {
+        firmId,
+        actorId,
+        action: 'tag.created',
+        data: { tagId: tag.id, name: tag.name, color: tag.color },
+      });
       return tag;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('tag-exists', 'Tag already exists', `The firm already has a tag named "${input.name}".`);
+    if (isUniqueViolation(err))
+      throw conflict('tag-exists', 'Tag already exists', `The firm already has a tag named "${input.name}".`);
     throw err;
   }
 }
@@ -127,7 +152,13 @@ async function requireTag(tx: Tx, firmId: string, tagId: string) {
   return tag;
 }
 
-export async function updateTag(db: Db, firmId: string, actorId: string, tagId: string, patch: { name?: string; color?: string }) {
+export async function updateTag(
+  db: Db,
+  firmId: string,
+  actorId: string,
+  tagId: string,
+  patch: { name?: string; color?: string },
+) {
   try {
     return await db.$transaction(async (tx) => {
       const tag = await requireTag(tx, firmId, tagId);
@@ -135,11 +166,17 @@ export async function updateTag(db: Db, firmId: string, actorId: string, tagId: 
       if (patch.name !== undefined) data.name = patch.name;
       if (patch.color !== undefined) data.color = patch.color;
       const updated = await tx.tag.update({ where: { id: tagId }, data });
-      await audit(tx, { firmId, actorId, action: 'tag.updated', data: { tagId, from: { name: tag.name, color: tag.color }, to: { name: updated.name, color: updated.color } } });
+      await audit(tx, {
+        firmId,
+        actorId,
+        action: 'tag.updated',
+        data: { tagId, from: { name: tag.name, color: tag.color }, to: { name: updated.name, color: updated.color } },
+      });
       return updated;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('tag-exists', 'Tag already exists', `The firm already has a tag named "${patch.name}".`);
+    if (isUniqueViolation(err))
+      throw conflict('tag-exists', 'Tag already exists', `The firm already has a tag named "${patch.name}".`);
     throw err;
   }
 }
@@ -150,7 +187,12 @@ export async function deleteTag(db: Db, firmId: string, actorId: string, tagId: 
     const tag = await requireTag(tx, firmId, tagId);
     const accounts = await tx.accountTag.count({ where: { tagId } });
     await tx.tag.delete({ where: { id: tagId } });
-    await audit(tx, { firmId, actorId, action: 'tag.deleted', data: { tagId, name: tag.name, color: tag.color, removedFromAccounts: accounts } });
+    await audit(tx, {
+      firmId,
+      actorId,
+      action: 'tag.deleted',
+      data: { tagId, name: tag.name, color: tag.color, removedFromAccounts: accounts },
+    });
   });
 }
 

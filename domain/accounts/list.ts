@@ -50,17 +50,29 @@ const SORT_EXPR: Record<AccountListQuery['sort'], { expr: Prisma.Sql; cast: (v: 
   updatedAt: { expr: Prisma.sql`a."updatedAt"`, cast: (v) => Prisma.sql`${v}::timestamp(3)` },
 };
 
-export type AccountFilter = Pick<AccountListQuery, 'search' | 'tagId' | 'type' | 'status' | 'teamMemberId' | 'loginStatus'>;
+export type AccountFilter = Pick<
+  AccountListQuery,
+  'search' | 'tagId' | 'type' | 'status' | 'teamMemberId' | 'loginStatus'
+>;
 
 /** The list's filters over `"Account" a`, within the firm and the accounts the actor may see (bulk actions select with them too). */
 export function accountFilterConditions(firmId: string, actor: Actor, q: AccountFilter): Prisma.Sql[] {
   const where: Prisma.Sql[] = [Prisma.sql`a."firmId" = ${firmId}::uuid`];
-  if (!seesAllAccounts(actor)) where.push(Prisma.sql`EXISTS (SELECT 1 FROM "AccountTeamMember" m WHERE m."accountId" = a.id AND m."firmUserId" = ${actor.id}::uuid)`);
+  if (!seesAllAccounts(actor))
+    where.push(
+      Prisma.sql`EXISTS (SELECT 1 FROM "AccountTeamMember" m WHERE m."accountId" = a.id AND m."firmUserId" = ${actor.id}::uuid)`,
+    );
   if (q.status) where.push(Prisma.sql`a.status = ${q.status}::"AccountStatus"`);
   if (q.type) where.push(Prisma.sql`a.type = ${q.type}::"AccountType"`);
   if (q.search) where.push(Prisma.sql`a.name ILIKE ${'%' + q.search.replace(/[\\%_]/g, (c) => '\\' + c) + '%'}`);
-  if (q.tagId) where.push(Prisma.sql`EXISTS (SELECT 1 FROM "AccountTag" t WHERE t."accountId" = a.id AND t."tagId" = ${q.tagId}::uuid)`);
-  if (q.teamMemberId) where.push(Prisma.sql`EXISTS (SELECT 1 FROM "AccountTeamMember" tm WHERE tm."accountId" = a.id AND tm."firmUserId" = ${q.teamMemberId}::uuid)`);
+  if (q.tagId)
+    where.push(
+      Prisma.sql`EXISTS (SELECT 1 FROM "AccountTag" t WHERE t."accountId" = a.id AND t."tagId" = ${q.tagId}::uuid)`,
+    );
+  if (q.teamMemberId)
+    where.push(
+      Prisma.sql`EXISTS (SELECT 1 FROM "AccountTeamMember" tm WHERE tm."accountId" = a.id AND tm."firmUserId" = ${q.teamMemberId}::uuid)`,
+    );
   if (q.loginStatus === 'active') where.push(LOGIN_ON);
   if (q.loginStatus === 'offline') where.push(Prisma.sql`NOT ${LOGIN_ON}`);
   return where;
@@ -74,7 +86,11 @@ export function accountPageSql(firmId: string, actor: Actor, q: AccountListQuery
   const desc = q.order === 'desc';
   if (q.cursor) {
     const [value, id] = decodeCursor(q.cursor, q.sort);
-    where.push(desc ? Prisma.sql`(${expr}, a.id) < (${cast(value)}, ${id}::uuid)` : Prisma.sql`(${expr}, a.id) > (${cast(value)}, ${id}::uuid)`);
+    where.push(
+      desc
+        ? Prisma.sql`(${expr}, a.id) < (${cast(value)}, ${id}::uuid)`
+        : Prisma.sql`(${expr}, a.id) > (${cast(value)}, ${id}::uuid)`,
+    );
   }
   const direction = desc ? Prisma.sql`DESC` : Prisma.sql`ASC`;
 
@@ -100,8 +116,14 @@ export async function listAccounts(db: Db, firmId: string, actor: Actor, q: Acco
   const page = rows.slice(0, q.limit);
   const ids = page.map((r) => r.id);
   const [tags, team] = await Promise.all([
-    db.accountTag.findMany({ where: { accountId: { in: ids } }, include: { tag: { select: { id: true, name: true, color: true } } } }),
-    db.accountTeamMember.findMany({ where: { accountId: { in: ids } }, include: { user: { select: { id: true, name: true } } } }),
+    db.accountTag.findMany({
+      where: { accountId: { in: ids } },
+      include: { tag: { select: { id: true, name: true, color: true } } },
+    }),
+    db.accountTeamMember.findMany({
+      where: { accountId: { in: ids } },
+      include: { user: { select: { id: true, name: true } } },
+    }),
   ]);
   const last = page[page.length - 1];
   return {
@@ -116,21 +138,34 @@ export async function listAccounts(db: Db, firmId: string, actor: Actor, q: Acco
       loginStatus: r.loginActive ? 'active' : 'offline',
       notify: r.notify,
       emailSync: r.emailSync,
-      tags: tags.filter((t) => t.accountId === r.id).map((t) => t.tag).sort((x, y) => x.name.localeCompare(y.name)),
-      team: team.filter((m) => m.accountId === r.id).map((m) => m.user).sort((x, y) => x.name.localeCompare(y.name)),
+      tags: tags
+        .filter((t) => t.accountId === r.id)
+        .map((t) => t.tag)
+        .sort((x, y) => x.name.localeCompare(y.name)),
+      team: team
+        .filter((m) => m.accountId === r.id)
+        .map((m) => m.user)
+        .sort((x, y) => x.name.localeCompare(y.name)),
     })),
     nextCursor: rows.length > q.limit ? encodeCursor(q.sort, last.sortKey, last.id) : null,
   };
 }
 
 // The cursor names its sort, so a cursor of another sort is refused rather than misread.
-const encodeCursor = (sort: string, value: string, id: string) => Buffer.from(JSON.stringify([sort, value, id])).toString('base64url');
+const encodeCursor = (sort: string, value: string, id: string) =>
+  Buffer.from(JSON.stringify([sort, value, id])).toString('base64url');
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$/;
 
 function decodeCursor(cursor: string, sort: AccountListQuery['sort']): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 3 && v[0] === sort && typeof v[1] === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v[2])) {
+    if (
+      Array.isArray(v) &&
+      v.length === 3 &&
+      v[0] === sort &&
+      typeof v[1] === 'string' &&
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v[2])
+    ) {
       if (sort === 'name' || TIMESTAMP.test(v[1])) return [v[1], v[2]];
     }
   } catch {

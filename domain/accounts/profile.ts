@@ -6,7 +6,16 @@ import { getAccount } from './accounts';
 import { listTeam, teamHistory } from './team';
 import { invalid } from '../errors';
 
-export const OVERVIEW_SECTIONS = ['documents', 'chat-threads', 'signature-requests', 'approval-requests', 'emails', 'notes', 'logins', 'audit-events'] as const;
+export const OVERVIEW_SECTIONS = [
+  'documents',
+  'chat-threads',
+  'signature-requests',
+  'approval-requests',
+  'emails',
+  'notes',
+  'logins',
+  'audit-events',
+] as const;
 export type OverviewSection = (typeof OVERVIEW_SECTIONS)[number];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -19,68 +28,185 @@ interface Page<T> {
 }
 
 /** One page of a section, newest first; the cursor is the last row's id (Prisma keyset on the unique id). */
-export async function listSection(db: Db, firmId: string, accountId: string, section: OverviewSection, limit: number, cursor?: string): Promise<Page<unknown>> {
+export async function listSection(
+  db: Db,
+  firmId: string,
+  accountId: string,
+  section: OverviewSection,
+  limit: number,
+  cursor?: string,
+): Promise<Page<unknown>> {
   const take = limit + 1;
-  if (cursor && section !== 'audit-events' && !UUID.test(cursor)) throw invalid('query.cursor', 'must be a nextCursor from an earlier page');
+  if (cursor && section !== 'audit-events' && !UUID.test(cursor))
+    throw invalid('query.cursor', 'must be a nextCursor from an earlier page');
   const after = (id?: string): { cursor?: { id: string }; skip?: number } => (id ? { cursor: { id }, skip: 1 } : {});
   const byAccount = { firmId, accountId };
   const desc = 'desc' as const;
-  const finish = <T extends { id: string | bigint }>([rows, total]: [T[], number], present: (r: T) => unknown): Page<unknown> => {
+  const finish = <T extends { id: string | bigint }>(
+    [rows, total]: [T[], number],
+    present: (r: T) => unknown,
+  ): Page<unknown> => {
     const page = rows.slice(0, limit);
-    return { items: page.map(present), total, nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null };
+    return {
+      items: page.map(present),
+      total,
+      nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null,
+    };
   };
   switch (section) {
     case 'documents':
       return finish(
-        await Promise.all([db.document.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }), db.document.count({ where: byAccount })]),
-      (d) => ({ id: d.id, name: d.name, createdAt: iso(d.createdAt) }));
+        await Promise.all([
+          db.document.findMany({
+            where: byAccount,
+            orderBy: [{ createdAt: desc }, { id: desc }],
+            take,
+            ...after(cursor),
+          }),
+          db.document.count({ where: byAccount }),
+        ]),
+        (d) => ({ id: d.id, name: d.name, createdAt: iso(d.createdAt) }),
+      );
     case 'chat-threads': {
       const include = { messages: { orderBy: { createdAt: desc }, take: 1 } };
       return finish(
-        await Promise.all([db.chatThread.findMany({ where: byAccount, include, orderBy: [{ updatedAt: desc }, { id: desc }], take, ...after(cursor) }), db.chatThread.count({ where: byAccount })]),
-      (t) => {
-        const m = t.messages[0];
-        return { id: t.id, subject: t.subject, status: t.status, updatedAt: iso(t.updatedAt), lastMessage: m ? { author: m.author, body: m.body.slice(0, 200), at: iso(m.createdAt) } : null };
-      });
+        await Promise.all([
+          db.chatThread.findMany({
+            where: byAccount,
+            include,
+            orderBy: [{ updatedAt: desc }, { id: desc }],
+            take,
+            ...after(cursor),
+          }),
+          db.chatThread.count({ where: byAccount }),
+        ]),
+        (t) => {
+          const m = t.messages[0];
+          return {
+            id: t.id,
+            subject: t.subject,
+            status: t.status,
+            updatedAt: iso(t.updatedAt),
+            lastMessage: m ? { author: m.author, body: m.body.slice(0, 200), at: iso(m.createdAt) } : null,
+          };
+        },
+      );
     }
     case 'signature-requests': {
       const where = { ...byAccount, status: 'pending' as const };
       return finish(
         await Promise.all([
-        db.signatureRequest.findMany({ where, include: { document: { select: { name: true } }, signers: true }, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }),
-        db.signatureRequest.count({ where }),
-      ]),
-      (r) => ({ id: r.id, documentId: r.documentId, documentName: r.document.name, status: r.status, signers: r.signers.length, signed: r.signers.filter((s: { signedAt: Date | null }) => s.signedAt).length, createdAt: iso(r.createdAt) }));
+          db.signatureRequest.findMany({
+            where,
+            include: { document: { select: { name: true } }, signers: true },
+            orderBy: [{ createdAt: desc }, { id: desc }],
+            take,
+            ...after(cursor),
+          }),
+          db.signatureRequest.count({ where }),
+        ]),
+        (r) => ({
+          id: r.id,
+          documentId: r.documentId,
+          documentName: r.document.name,
+          status: r.status,
+          signers: r.signers.length,
+          signed: r.signers.filter((s: { signedAt: Date | null }) => s.signedAt).length,
+          createdAt: iso(r.createdAt),
+        }),
+      );
     }
     case 'approval-requests': {
       const where = { ...byAccount, status: 'pending' as const };
       return finish(
         await Promise.all([
-        db.approvalRequest.findMany({ where, include: { document: { select: { name: true } } }, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }),
-        db.approvalRequest.count({ where }),
-      ]),
-      (r) => ({ id: r.id, documentId: r.documentId, documentName: r.document.name, status: r.status, createdAt: iso(r.createdAt) }));
+          db.approvalRequest.findMany({
+            where,
+            include: { document: { select: { name: true } } },
+            orderBy: [{ createdAt: desc }, { id: desc }],
+            take,
+            ...after(cursor),
+          }),
+          db.approvalRequest.count({ where }),
+        ]),
+        (r) => ({
+          id: r.id,
+          documentId: r.documentId,
+          documentName: r.document.name,
+          status: r.status,
+          createdAt: iso(r.createdAt),
+        }),
+      );
     }
     case 'emails':
       return finish(
-        await Promise.all([db.outboundEmail.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }), db.outboundEmail.count({ where: byAccount })]),
-      (e) => ({ id: e.id, to: e.toAddress, subject: e.subject, category: e.category, status: e.status, sentAt: iso(e.sentAt), createdAt: iso(e.createdAt) }));
+        await Promise.all([
+          db.outboundEmail.findMany({
+            where: byAccount,
+            orderBy: [{ createdAt: desc }, { id: desc }],
+            take,
+            ...after(cursor),
+          }),
+          db.outboundEmail.count({ where: byAccount }),
+        ]),
+        (e) => ({
+          id: e.id,
+          to: e.toAddress,
+          subject: e.subject,
+          category: e.category,
+          status: e.status,
+          sentAt: iso(e.sentAt),
+          createdAt: iso(e.createdAt),
+        }),
+      );
     case 'notes':
       return finish(
-        await Promise.all([db.note.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }), db.note.count({ where: byAccount })]),
-      (n) => ({ id: n.id, authorId: n.authorId, contactId: n.contactId, body: n.body.slice(0, 500), createdAt: iso(n.createdAt) }));
+        await Promise.all([
+          db.note.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }),
+          db.note.count({ where: byAccount }),
+        ]),
+        (n) => ({
+          id: n.id,
+          authorId: n.authorId,
+          contactId: n.contactId,
+          body: n.body.slice(0, 500),
+          createdAt: iso(n.createdAt),
+        }),
+      );
     case 'logins':
       return finish(
-        await Promise.all([db.loginEvent.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }), db.loginEvent.count({ where: byAccount })]),
-      (l) => ({ id: l.id, contactEmailId: l.contactEmailId, at: iso(l.createdAt) }));
+        await Promise.all([
+          db.loginEvent.findMany({
+            where: byAccount,
+            orderBy: [{ createdAt: desc }, { id: desc }],
+            take,
+            ...after(cursor),
+          }),
+          db.loginEvent.count({ where: byAccount }),
+        ]),
+        (l) => ({ id: l.id, contactEmailId: l.contactEmailId, at: iso(l.createdAt) }),
+      );
     case 'audit-events': {
       const before = cursor ? parseBigInt(cursor) : undefined;
       return finish(
         await Promise.all([
-        db.auditEvent.findMany({ where: { ...byAccount, ...(before !== undefined ? { id: { lt: before } } : {}) }, orderBy: { id: desc }, take }),
-        db.auditEvent.count({ where: byAccount }),
-      ]),
-      (e) => ({ id: e.id.toString(), action: e.action, actorType: e.actorType, actorId: e.actorId, itemKind: e.itemKind, itemId: e.itemId, at: iso(e.createdAt) }));
+          db.auditEvent.findMany({
+            where: { ...byAccount, ...(before !== undefined ? { id: { lt: before } } : {}) },
+            orderBy: { id: desc },
+            take,
+          }),
+          db.auditEvent.count({ where: byAccount }),
+        ]),
+        (e) => ({
+          id: e.id.toString(),
+          action: e.action,
+          actorType: e.actorType,
+          actorId: e.actorId,
+          itemKind: e.itemKind,
+          itemId: e.itemId,
+          at: iso(e.createdAt),
+        }),
+      );
     }
   }
 }
@@ -91,7 +217,15 @@ function parseBigInt(cursor: string): bigint {
 }
 
 /** "View all" of one section, if the actor may open the account. */
-export async function accountSection(db: Db, firmId: string, actor: Actor, accountId: string, section: OverviewSection, limit: number, cursor?: string) {
+export async function accountSection(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  accountId: string,
+  section: OverviewSection,
+  limit: number,
+  cursor?: string,
+) {
   await requireAccountAccess(db, firmId, actor, accountId);
   return listSection(db, firmId, accountId, section, limit, cursor);
 }
@@ -103,7 +237,11 @@ export async function accountOverview(db: Db, firmId: string, actor: Actor, acco
   return Object.fromEntries(
     OVERVIEW_SECTIONS.map((s, i) => [
       camel(s),
-      { latest: sections[i].items, total: sections[i].total, viewAll: { href: `/v1/accounts/${accountId}/overview/${s}?limit=50`, section: s } },
+      {
+        latest: sections[i].items,
+        total: sections[i].total,
+        viewAll: { href: `/v1/accounts/${accountId}/overview/${s}?limit=50`, section: s },
+      },
     ]),
   );
 }
@@ -119,12 +257,28 @@ export async function accountRelated(db: Db, firmId: string, actor: Actor, accou
 /** Accounts sharing at least one contact with this one, limited to those the actor may open. */
 export async function relatedAccounts(db: Db, firmId: string, actor: Actor, accountId: string) {
   const rows = await db.account.findMany({
-    where: { ...accountScope(firmId, actor), id: { not: accountId }, contacts: { some: { contact: { firmId, accounts: { some: { accountId } } } } } },
-    select: { id: true, name: true, type: true, status: true, contacts: { where: { contact: { accounts: { some: { accountId } } } }, select: { contactId: true } } },
+    where: {
+      ...accountScope(firmId, actor),
+      id: { not: accountId },
+      contacts: { some: { contact: { firmId, accounts: { some: { accountId } } } } },
+    },
+    select: {
+      id: true,
+      name: true,
+      type: true,
+      status: true,
+      contacts: { where: { contact: { accounts: { some: { accountId } } } }, select: { contactId: true } },
+    },
     orderBy: { name: 'asc' },
     take: 200,
   });
-  return rows.map((r) => ({ id: r.id, name: r.name, type: r.type, status: r.status, sharedContactIds: r.contacts.map((c) => c.contactId) }));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    type: r.type,
+    status: r.status,
+    sharedContactIds: r.contacts.map((c) => c.contactId),
+  }));
 }
 
 /** The details section with the contacts section: everything the profile's Info tab shows, if the actor may open the account. */
@@ -141,11 +295,19 @@ export async function accountDetails(db: Db, firmId: string, actor: Actor, accou
   const values = account.customFields as Record<string, unknown>;
   return {
     ...account,
-    tags: tags.map((t) => ({ id: t.tag.id, name: t.tag.name, color: t.tag.color })).sort((a, b) => a.name.localeCompare(b.name)),
+    tags: tags
+      .map((t) => ({ id: t.tag.id, name: t.tag.name, color: t.tag.color }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
     team,
     teamHistory: history,
     // Defined fields with their labels, in key order; values of deleted definitions stay in customFields only.
-    customFieldValues: definitions.map((d) => ({ key: d.key, label: d.label, type: d.type, required: d.required, value: values[d.key] ?? null })),
+    customFieldValues: definitions.map((d) => ({
+      key: d.key,
+      label: d.label,
+      type: d.type,
+      required: d.required,
+      value: values[d.key] ?? null,
+    })),
     relatedAccounts: related,
   };
 }

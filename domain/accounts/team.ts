@@ -5,7 +5,6 @@ import { audit } from '../audit/audit';
 import { invalid, notFound } from '../errors';
 import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 
-
 /** Fails as invalid, naming the field, unless every id is a user of this firm. */
 export async function requireFirmUsers(tx: Tx | Db, firmId: string, userIds: string[], field: string) {
   const found = await tx.firmUser.findMany({ where: { firmId, id: { in: userIds } }, select: { id: true } });
@@ -14,7 +13,13 @@ export async function requireFirmUsers(tx: Tx | Db, firmId: string, userIds: str
 }
 
 /** Adds a member inside the caller's transaction; returns false when already on the team (nothing recorded). */
-export async function addMember(tx: Tx, firmId: string, actorId: string, accountId: string, firmUserId: string): Promise<boolean> {
+export async function addMember(
+  tx: Tx,
+  firmId: string,
+  actorId: string,
+  accountId: string,
+  firmUserId: string,
+): Promise<boolean> {
   // skipDuplicates makes a concurrent double add record one change, not two.
   const { count } = await tx.accountTeamMember.createMany({ data: [{ accountId, firmUserId }], skipDuplicates: true });
   if (count === 0) return false;
@@ -24,7 +29,13 @@ export async function addMember(tx: Tx, firmId: string, actorId: string, account
 }
 
 /** Removes a member inside the caller's transaction; returns false when not on the team. */
-export async function removeMember(tx: Tx, firmId: string, actorId: string, accountId: string, firmUserId: string): Promise<boolean> {
+export async function removeMember(
+  tx: Tx,
+  firmId: string,
+  actorId: string,
+  accountId: string,
+  firmUserId: string,
+): Promise<boolean> {
   const { count } = await tx.accountTeamMember.deleteMany({ where: { accountId, firmUserId } });
   if (count === 0) return false;
   await tx.accountTeamChange.create({ data: { accountId, firmUserId, added: false, changedBy: actorId } });
@@ -35,7 +46,8 @@ export async function removeMember(tx: Tx, firmId: string, actorId: string, acco
 /** Makes the team exactly `userIds`, recording each addition and removal. */
 export async function setTeam(tx: Tx, firmId: string, actorId: string, accountId: string, userIds: string[]) {
   const current = await tx.accountTeamMember.findMany({ where: { accountId }, select: { firmUserId: true } });
-  for (const m of current) if (!userIds.includes(m.firmUserId)) await removeMember(tx, firmId, actorId, accountId, m.firmUserId);
+  for (const m of current)
+    if (!userIds.includes(m.firmUserId)) await removeMember(tx, firmId, actorId, accountId, m.firmUserId);
   for (const id of userIds) await addMember(tx, firmId, actorId, accountId, id);
 }
 
@@ -69,15 +81,27 @@ export async function accountTeam(db: Db, firmId: string, actor: Actor, accountI
 }
 
 export async function listTeam(db: Tx | Db, accountId: string) {
-  const rows = await db.accountTeamMember.findMany({ where: { accountId }, include: { user: { select: { id: true, name: true, email: true, role: true } } }, orderBy: { addedAt: 'asc' } });
+  const rows = await db.accountTeamMember.findMany({
+    where: { accountId },
+    include: { user: { select: { id: true, name: true, email: true, role: true } } },
+    orderBy: { addedAt: 'asc' },
+  });
   return rows.map((m) => ({ ...m.user, addedAt: m.addedAt.toISOString() }));
 }
 
 /** Newest first, with the names of the member and of who made the change. */
 export async function teamHistory(db: Tx | Db, firmId: string, accountId: string) {
-  const changes = await db.accountTeamChange.findMany({ where: { accountId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  const changes = await db.accountTeamChange.findMany({
+    where: { accountId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
   const ids = [...new Set(changes.flatMap((c) => [c.firmUserId, ...(c.changedBy ? [c.changedBy] : [])]))];
-  const users = new Map((await db.firmUser.findMany({ where: { firmId, id: { in: ids } }, select: { id: true, name: true } })).map((u) => [u.id, u.name]));
+  const users = new Map(
+    (await db.firmUser.findMany({ where: { firmId, id: { in: ids } }, select: { id: true, name: true } })).map((u) => [
+      u.id,
+      u.name,
+    ]),
+  );
   return changes.map((c) => ({
     change: c.added ? 'added' : 'removed',
     firmUserId: c.firmUserId,

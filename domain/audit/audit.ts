@@ -5,7 +5,6 @@ import type { ItemKind } from '../../shared/reminder-types';
 import { requireAccountAccess, seesAllAccounts, type Actor } from '../access/access';
 import { forbidden } from '../errors';
 
-
 export interface AuditEntry {
   firmId: string;
   actorId: string | null;

@@ -42,8 +42,18 @@ export interface AccountPlan {
   effects: BulkEffect[];
 }
 
-const skip = (detail: string, result: Record<string, unknown> = {}): AccountPlan => ({ outcome: 'skipped', detail, result, effects: [] });
-const done = (result: Record<string, unknown>, effects: BulkEffect[] = []): AccountPlan => ({ outcome: 'done', detail: null, result, effects });
+const skip = (detail: string, result: Record<string, unknown> = {}): AccountPlan => ({
+  outcome: 'skipped',
+  detail,
+  result,
+  effects: [],
+});
+const done = (result: Record<string, unknown>, effects: BulkEffect[] = []): AccountPlan => ({
+  outcome: 'done',
+  detail: null,
+  result,
+  effects,
+});
 
 /** Checks that apply to every kind, then the kind's own step. */
 export async function planAccount(tx: Tx, ctx: BulkContext, accountId: string): Promise<AccountPlan> {
@@ -52,7 +62,11 @@ export async function planAccount(tx: Tx, ctx: BulkContext, accountId: string): 
   const account = rows[0];
   const { actor } = ctx;
   // The team is looked up only where it decides: an existing account, a user who does not see every account.
-  const onTeam = !!account && !!actor && !seesAllAccounts(actor) && !!(await tx.accountTeamMember.findUnique({ where: { accountId_firmUserId: { accountId, firmUserId: actor.id } } }));
+  const onTeam =
+    !!account &&
+    !!actor &&
+    !seesAllAccounts(actor) &&
+    !!(await tx.accountTeamMember.findUnique({ where: { accountId_firmUserId: { accountId, firmUserId: actor.id } } }));
   const reason = accountSkip({ accountFound: !!account, actor, onTeam });
   if (reason) return skip(reason);
   return STEPS[ctx.params.kind](tx, ctx, account);
@@ -60,20 +74,43 @@ export async function planAccount(tx: Tx, ctx: BulkContext, accountId: string): 
 
 type Step = (tx: Tx, ctx: BulkContext, account: Account) => Promise<AccountPlan>;
 
-const bulkAudit = (tx: Tx, ctx: BulkContext, action: string, accountId: string | null, data: Prisma.InputJsonObject, extra: { contactId?: string } = {}) =>
-  audit(tx, { firmId: ctx.firmId, actorId: ctx.actor!.id, action, accountId, ...extra, data: { ...data, bulkActionId: ctx.bulkActionId } });
+const bulkAudit = (
+  tx: Tx,
+  ctx: BulkContext,
+  action: string,
+  accountId: string | null,
+  data: Prisma.InputJsonObject,
+  extra: { contactId?: string } = {},
+) =>
+  audit(tx, {
+    firmId: ctx.firmId,
+    actorId: ctx.actor!.id,
+    action,
+    accountId,
+    ...extra,
+    data: { ...data, bulkActionId: ctx.bulkActionId },
+  });
 
 const manageTags: Step = async (tx, ctx, account) => {
   if (ctx.params.kind !== 'manage_tags') throw new Error('wrong step');
   const readOnly = readOnlySkip(account.status);
   if (readOnly) return skip(readOnly);
-  const have = new Set((await tx.accountTag.findMany({ where: { accountId: account.id }, select: { tagId: true } })).map((t) => t.tagId));
+  const have = new Set(
+    (await tx.accountTag.findMany({ where: { accountId: account.id }, select: { tagId: true } })).map((t) => t.tagId),
+  );
   // A tag deleted since the action started is left out rather than failing every account.
   const { add, remove } = tagChanges(ctx.params.tags, ctx.tagNames, have);
-  const result = { tagsAdded: add.map((id) => ctx.tagNames.get(id)!), tagsRemoved: remove.map((id) => ctx.tagNames.get(id)!) };
+  const result = {
+    tagsAdded: add.map((id) => ctx.tagNames.get(id)!),
+    tagsRemoved: remove.map((id) => ctx.tagNames.get(id)!),
+  };
   if (!add.length && !remove.length) return skip(SKIP.tagsAsAsked, result);
   if (ctx.dryRun) return done(result);
-  if (add.length) await tx.accountTag.createMany({ data: add.map((tagId) => ({ accountId: account.id, tagId })), skipDuplicates: true });
+  if (add.length)
+    await tx.accountTag.createMany({
+      data: add.map((tagId) => ({ accountId: account.id, tagId })),
+      skipDuplicates: true,
+    });
   if (remove.length) await tx.accountTag.deleteMany({ where: { accountId: account.id, tagId: { in: remove } } });
   await tx.account.update({ where: { id: account.id }, data: { updatedAt: new Date() } });
   await bulkAudit(tx, ctx, 'account.tags_changed', account.id, result);
@@ -83,12 +120,17 @@ const manageTags: Step = async (tx, ctx, account) => {
 const applyFolderTemplate: Step = async (tx, ctx, account) => {
   const readOnly = readOnlySkip(account.status);
   if (readOnly) return skip(readOnly);
-  const have = new Set((await tx.accountFolder.findMany({ where: { accountId: account.id }, select: { path: true } })).map((f) => f.path));
+  const have = new Set(
+    (await tx.accountFolder.findMany({ where: { accountId: account.id }, select: { path: true } })).map((f) => f.path),
+  );
   const missing = missingFolders(ctx.folderPaths, have);
   const result = { foldersCreated: missing };
   if (!missing.length) return skip(SKIP.foldersExist, result);
   if (ctx.dryRun) return done(result);
-  await tx.accountFolder.createMany({ data: missing.map((path) => ({ accountId: account.id, path })), skipDuplicates: true });
+  await tx.accountFolder.createMany({
+    data: missing.map((path) => ({ accountId: account.id, path })),
+    skipDuplicates: true,
+  });
   await bulkAudit(tx, ctx, 'account.folders_created', account.id, result);
   return done(result);
 };
@@ -109,13 +151,35 @@ const sendMessage: Step = async (tx, ctx, account) => {
     const settings = { enabled: false, intervalDays: 3, count: 1, ...reminders };
     const problem = validateSettings(settings);
     if (problem) throw new Error(`invalid reminder settings: ${problem}`);
-    await tx.reminderSettings.create({ data: { firmId: ctx.firmId, itemKind: 'chat', itemId: thread.id, ...settings } });
+    await tx.reminderSettings.create({
+      data: { firmId: ctx.firmId, itemKind: 'chat', itemId: thread.id, ...settings },
+    });
   }
-  const message = await tx.chatMessage.create({ data: { firmId: ctx.firmId, threadId: thread.id, author: 'firm', body, firmUserId: ctx.actor!.id } });
+  const message = await tx.chatMessage.create({
+    data: { firmId: ctx.firmId, threadId: thread.id, author: 'firm', body, firmUserId: ctx.actor!.id },
+  });
   const item: ItemRef = { firmId: ctx.firmId, accountId: account.id, kind: 'chat', itemId: thread.id };
-  await audit(tx, { firmId: ctx.firmId, actorId: ctx.actor!.id, action: 'chat.thread_created', accountId: account.id, itemKind: 'chat', itemId: thread.id, data: { subject, bulkActionId: ctx.bulkActionId } });
-  await audit(tx, { firmId: ctx.firmId, actorId: ctx.actor!.id, action: 'chat.message_posted', accountId: account.id, itemKind: 'chat', itemId: thread.id, data: { messageId: message.id, bulkActionId: ctx.bulkActionId } });
-  return done({ ...result, threadId: thread.id, messageId: message.id }, [{ type: 'message-posted', item, messageId: message.id }]);
+  await audit(tx, {
+    firmId: ctx.firmId,
+    actorId: ctx.actor!.id,
+    action: 'chat.thread_created',
+    accountId: account.id,
+    itemKind: 'chat',
+    itemId: thread.id,
+    data: { subject, bulkActionId: ctx.bulkActionId },
+  });
+  await audit(tx, {
+    firmId: ctx.firmId,
+    actorId: ctx.actor!.id,
+    action: 'chat.message_posted',
+    accountId: account.id,
+    itemKind: 'chat',
+    itemId: thread.id,
+    data: { messageId: message.id, bulkActionId: ctx.bulkActionId },
+  });
+  return done({ ...result, threadId: thread.id, messageId: message.id }, [
+    { type: 'message-posted', item, messageId: message.id },
+  ]);
 };
 
 /**
@@ -140,9 +204,15 @@ async function rearmReminders(tx: Tx, ctx: BulkContext, accountId: string): Prom
     tx.signatureRequest.findMany({ where: { accountId, status: 'pending' }, select: { id: true } }),
     tx.approvalRequest.findMany({ where: { accountId, status: 'pending' }, select: { id: true } }),
   ]);
-  const items = [...threads.map((t) => ['chat', t.id] as const), ...signatures.map((r) => ['signature', r.id] as const), ...approvals.map((r) => ['approval', r.id] as const)];
+  const items = [
+    ...threads.map((t) => ['chat', t.id] as const),
+    ...signatures.map((r) => ['signature', r.id] as const),
+    ...approvals.map((r) => ['approval', r.id] as const),
+  ];
   if (!items.length) return [];
-  const enabled = await tx.reminderSettings.findMany({ where: { itemId: { in: items.map(([, id]) => id) }, enabled: true } });
+  const enabled = await tx.reminderSettings.findMany({
+    where: { itemId: { in: items.map(([, id]) => id) }, enabled: true },
+  });
   return enabled.map((r) => ({
     type: 'settings-changed' as const,
     item: { firmId: ctx.firmId, accountId, kind: r.itemKind, itemId: r.itemId },
@@ -171,7 +241,12 @@ const deleteAccount: Step = async (tx, ctx, account) => {
       WHERE ac."accountId" = ${account.id}::uuid ORDER BY c.id FOR UPDATE OF c`
   ).map((c) => c.id);
   const shared = new Set(
-    (await tx.accountContact.findMany({ where: { contactId: { in: contactIds }, accountId: { not: account.id } }, select: { contactId: true } })).map((l) => l.contactId),
+    (
+      await tx.accountContact.findMany({
+        where: { contactId: { in: contactIds }, accountId: { not: account.id } },
+        select: { contactId: true },
+      })
+    ).map((l) => l.contactId),
   );
   const ownContacts = contactIds.filter((id) => !shared.has(id));
   const items: { kind: ItemKind; itemId: string }[] = [
@@ -179,15 +254,28 @@ const deleteAccount: Step = async (tx, ctx, account) => {
     ...signatures.map((r) => ({ kind: 'signature' as const, itemId: r.id })),
     ...approvals.map((r) => ({ kind: 'approval' as const, itemId: r.id })),
   ];
-  const result = { deleted: { name: account.name, chatThreads: threads.length, signatureRequests: signatures.length, approvalRequests: approvals.length, contactsDeleted: ownContacts.length, contactsKept: shared.size } };
+  const result = {
+    deleted: {
+      name: account.name,
+      chatThreads: threads.length,
+      signatureRequests: signatures.length,
+      approvalRequests: approvals.length,
+      contactsDeleted: ownContacts.length,
+      contactsKept: shared.size,
+    },
+  };
   if (ctx.dryRun) return done(result);
 
   const invitations = noEffects();
-  const ownEmails = (await tx.contactEmail.findMany({ where: { contactId: { in: ownContacts } }, select: { id: true } })).map((e) => e.id);
+  const ownEmails = (
+    await tx.contactEmail.findMany({ where: { contactId: { in: ownContacts } }, select: { id: true } })
+  ).map((e) => e.id);
   for (const id of ownEmails) await revokeOpenInvitations(tx, id, invitations);
   await tx.reminderSettings.deleteMany({ where: { itemId: { in: items.map((i) => i.itemId) } } });
   await tx.reminderDispatch.deleteMany({ where: { accountId: account.id } });
-  await tx.outboundEmail.deleteMany({ where: { OR: [{ accountId: account.id }, { contactEmailId: { in: ownEmails } }] } });
+  await tx.outboundEmail.deleteMany({
+    where: { OR: [{ accountId: account.id }, { contactEmailId: { in: ownEmails } }] },
+  });
   await tx.note.deleteMany({ where: { OR: [{ accountId: account.id }, { contactId: { in: ownContacts } }] } });
   await tx.loginEvent.deleteMany({ where: { OR: [{ accountId: account.id }, { contactEmailId: { in: ownEmails } }] } });
   await tx.auditEvent.deleteMany({ where: { OR: [{ accountId: account.id }, { contactId: { in: ownContacts } }] } });
@@ -211,7 +299,10 @@ const contactToggles: Step = async (tx, ctx, account) => {
   const locked = await tx.$queryRaw<{ id: string }[]>`
     SELECT e.id::text FROM "ContactEmail" e JOIN "AccountContact" ac ON ac."contactId" = e."contactId"
     WHERE ac."accountId" = ${account.id}::uuid ORDER BY e.id FOR UPDATE OF e`;
-  const emails = await tx.contactEmail.findMany({ where: { id: { in: locked.map((e) => e.id) } }, orderBy: { address: 'asc' } });
+  const emails = await tx.contactEmail.findMany({
+    where: { id: { in: locked.map((e) => e.id) } },
+    orderBy: { address: 'asc' },
+  });
   if (!emails.length) return skip(SKIP.noContactEmail);
   const invitations = noEffects();
   const changed: { address: string; changes: EmailChanges }[] = [];
@@ -228,15 +319,36 @@ const contactToggles: Step = async (tx, ctx, account) => {
     await tx.contactEmail.update({
       where: { id: e.id },
       // Pending without an invitation when the caller sends them later; with one, createInvitation sets it.
-      data: { ...toggles, ...(login === 'off' || (login === 'pending' && !invite) ? { login } : {}), ...(preferences ? preferenceColumns(preferences) : {}) },
+      data: {
+        ...toggles,
+        ...(login === 'off' || (login === 'pending' && !invite) ? { login } : {}),
+        ...(preferences ? preferenceColumns(preferences) : {}),
+      },
     });
     if (login === 'off') await revokeOpenInvitations(tx, e.id, invitations);
-    if (invite) await createInvitation(tx, ctx.daySeconds, ctx.firmId, ctx.actor!.id, e, { message: p.invitationMessage }, invitations);
-    await bulkAudit(tx, ctx, 'contact_email.toggled', account.id, { contactEmailId: e.id, changes: changes as Prisma.InputJsonObject }, { contactId: e.contactId });
+    if (invite)
+      await createInvitation(
+        tx,
+        ctx.daySeconds,
+        ctx.firmId,
+        ctx.actor!.id,
+        e,
+        { message: p.invitationMessage },
+        invitations,
+      );
+    await bulkAudit(
+      tx,
+      ctx,
+      'contact_email.toggled',
+      account.id,
+      { contactEmailId: e.id, changes: changes as Prisma.InputJsonObject },
+      { contactId: e.contactId },
+    );
   }
   const result = { emailsChanged: changed, invitationsSent: invited };
   if (!changed.length) return skip(SKIP.emailsAsAsked, result);
-  const effects: BulkEffect[] = invitations.start.length || invitations.revoke.length ? [{ type: 'invitations', effects: invitations }] : [];
+  const effects: BulkEffect[] =
+    invitations.start.length || invitations.revoke.length ? [{ type: 'invitations', effects: invitations }] : [];
   return done(result, effects);
 };
 
@@ -244,7 +356,11 @@ const requestPendingApprovals: Step = async (tx, ctx, account) => {
   if (ctx.params.kind !== 'request_pending_approvals') throw new Error('wrong step');
   const readOnly = readOnlySkip(account.status);
   if (readOnly) return skip(readOnly);
-  const pending = await tx.approvalRequest.findMany({ where: { accountId: account.id, status: 'pending' }, select: { id: true }, orderBy: { createdAt: 'asc' } });
+  const pending = await tx.approvalRequest.findMany({
+    where: { accountId: account.id, status: 'pending' },
+    select: { id: true },
+    orderBy: { createdAt: 'asc' },
+  });
   const result = { approvalsRequested: pending.map((a) => a.id) };
   if (!pending.length) return skip(SKIP.noPendingApprovals, result);
   if (ctx.dryRun) return done(result);

@@ -41,7 +41,12 @@ export interface BulkActionsDeps {
 /** Snapshots at least this large refresh the outcome table's planner statistics (autovacuum may be slow or off). */
 const ANALYZE_AFTER_ROWS = 1000;
 
-export const DEFAULT_BULK_PACING: BulkPacing = { batchSize: 500, concurrentBatches: 2, accountConcurrency: 8, batchesPerRun: BATCHES_PER_RUN };
+export const DEFAULT_BULK_PACING: BulkPacing = {
+  batchSize: 500,
+  concurrentBatches: 2,
+  accountConcurrency: 8,
+  batchesPerRun: BATCHES_PER_RUN,
+};
 
 export function createBulkActionsService({ db, gateway, daySeconds, pacing }: BulkActionsDeps) {
   const workflowInput = (row: BulkRow): BulkWorkflowInput => ({
@@ -89,7 +94,11 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
       report: row.report,
       workflowId: bulkWorkflowId(row.id),
       // `items` is the outcomes' former address, kept for existing callers.
-      links: { outcomes: `/v1/bulk-actions/${row.id}/outcomes`, items: `/v1/bulk-actions/${row.id}/items`, csv: `/v1/bulk-actions/${row.id}/report.csv` },
+      links: {
+        outcomes: `/v1/bulk-actions/${row.id}/outcomes`,
+        items: `/v1/bulk-actions/${row.id}/items`,
+        csv: `/v1/bulk-actions/${row.id}/report.csv`,
+      },
     };
   }
 
@@ -97,22 +106,34 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
   async function checkParams(tx: Tx, firmId: string, p: BulkParams) {
     if (p.kind === 'manage_tags') {
       const ids = p.tags.map((t) => t.tagId);
-      const found = new Set((await tx.tag.findMany({ where: { firmId, id: { in: ids } }, select: { id: true } })).map((t) => t.id));
+      const found = new Set(
+        (await tx.tag.findMany({ where: { firmId, id: { in: ids } }, select: { id: true } })).map((t) => t.id),
+      );
       const unknown = ids.find((t) => !found.has(t));
       if (unknown) throw invalid('body.action.tags', `no tag ${unknown} in this firm`);
     }
-    if (p.kind === 'apply_folder_template' && !(await tx.folderTemplate.findFirst({ where: { id: p.folderTemplateId, firmId } }))) {
+    if (
+      p.kind === 'apply_folder_template' &&
+      !(await tx.folderTemplate.findFirst({ where: { id: p.folderTemplateId, firmId } }))
+    ) {
       throw invalid('body.action.folderTemplateId', 'no such folder template in this firm');
     }
     if (p.kind === 'send_message') {
-      if (!(await tx.chatTemplate.findFirst({ where: { id: p.chatTemplateId, firmId } }))) throw invalid('body.action.chatTemplateId', 'no such chat template in this firm');
+      if (!(await tx.chatTemplate.findFirst({ where: { id: p.chatTemplateId, firmId } })))
+        throw invalid('body.action.chatTemplateId', 'no such chat template in this firm');
       const problem = p.reminders && validateSettings({ enabled: false, intervalDays: 3, count: 1, ...p.reminders });
       if (problem) throw invalid('body.action.reminders', problem);
     }
   }
 
   /** Writes the snapshot: one outcome row per selected account, positions in a fixed order. Returns how many. */
-  async function snapshot(tx: Tx, bulkActionId: string, firmId: string, actor: Actor, selection: BulkSelection | { retryOf: string }): Promise<number> {
+  async function snapshot(
+    tx: Tx,
+    bulkActionId: string,
+    firmId: string,
+    actor: Actor,
+    selection: BulkSelection | { retryOf: string },
+  ): Promise<number> {
     if ('accountIds' in selection) {
       // Every id is kept, also ones of no account of the firm: the report then says "skipped: no such account".
       return tx.$executeRaw`
@@ -145,9 +166,13 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
       const prior = await db.bulkAction.findUnique({ where: { firmId_idempotencyKey: { firmId, idempotencyKey } } });
       if (prior) {
         // One whose workflow could not be started at all is resumed by the retry.
-        const resumed = prior.status === 'failed' && isStartFailure(prior.report)
-          ? await db.bulkAction.update({ where: { id: prior.id }, data: { status: 'running', finishedAt: null, report: Prisma.DbNull } })
-          : prior;
+        const resumed =
+          prior.status === 'failed' && isStartFailure(prior.report)
+            ? await db.bulkAction.update({
+                where: { id: prior.id },
+                data: { status: 'running', finishedAt: null, report: Prisma.DbNull },
+              })
+            : prior;
         if (resumed.status === 'running') await startOrFail(resumed);
         return present(resumed);
       }
@@ -157,8 +182,16 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
         if (fields.retryOf) {
           // Two retries of one action at once: the second waits here, then finds the first.
           await tx.$executeRaw`SELECT 1 FROM "BulkAction" WHERE id = ${fields.retryOf}::uuid FOR UPDATE`;
-          const earlier = await tx.bulkAction.findFirst({ where: { firmId, retryOf: fields.retryOf }, select: { id: true } });
-          if (earlier) throw conflict('already-retried', 'Already retried', `Its failed accounts were retried by bulk action ${earlier.id}; retry that one's failures instead.`);
+          const earlier = await tx.bulkAction.findFirst({
+            where: { firmId, retryOf: fields.retryOf },
+            select: { id: true },
+          });
+          if (earlier)
+            throw conflict(
+              'already-retried',
+              'Already retried',
+              `Its failed accounts were retried by bulk action ${earlier.id}; retry that one's failures instead.`,
+            );
         }
         await checkParams(tx, firmId, fields.params);
         const action = await tx.bulkAction.create({
@@ -174,8 +207,19 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
           },
         });
         const total = await snapshot(tx, action.id, firmId, actor, select);
-        if (total === 0) throw new DomainError('invalid', 'empty-selection', 'No accounts selected', 'The filter matches none of the accounts you can see; nothing was started.');
-        await audit(tx, { firmId, actorId: actor.id, action: 'bulk_action.started', data: { bulkActionId: action.id, kind: fields.kind, total, dryRun: fields.dryRun } });
+        if (total === 0)
+          throw new DomainError(
+            'invalid',
+            'empty-selection',
+            'No accounts selected',
+            'The filter matches none of the accounts you can see; nothing was started.',
+          );
+        await audit(tx, {
+          firmId,
+          actorId: actor.id,
+          action: 'bulk_action.started',
+          data: { bulkActionId: action.id, kind: fields.kind, total, dryRun: fields.dryRun },
+        });
         return tx.bulkAction.update({ where: { id: action.id }, data: { total } });
       },
       { timeout: 120_000 },
@@ -213,8 +257,19 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
     } catch (err) {
       // A timeout can hide a start that the server did accept: then the action is running after all.
       if ((await workflowStatus(row.id).catch(() => null)) !== null) return;
-      await db.bulkAction.update({ where: { id: row.id }, data: { status: 'failed', finishedAt: new Date(), report: { startError: String((err as Error).message ?? err) } } });
-      throw unavailable('workflow-unavailable', 'The bulk action could not be started', 'Temporal did not accept its workflow; nothing was changed. Retry with the same Idempotency-Key to resume it.');
+      await db.bulkAction.update({
+        where: { id: row.id },
+        data: {
+          status: 'failed',
+          finishedAt: new Date(),
+          report: { startError: String((err as Error).message ?? err) },
+        },
+      });
+      throw unavailable(
+        'workflow-unavailable',
+        'The bulk action could not be started',
+        'Temporal did not accept its workflow; nothing was changed. Retry with the same Idempotency-Key to resume it.',
+      );
     }
   }
 
@@ -223,7 +278,13 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
       if (body.action.kind === 'delete') requireDeleteRight(actor);
       // The stored selection says what was asked; the ids themselves are the outcome rows.
       const asked = 'accountIds' in body.selection ? { accountIds: body.selection.accountIds.length } : body.selection;
-      return create(firmId, actor, { kind: body.action.kind, params: normalise(body.action), selection: asked, dryRun: body.dryRun }, body.selection, idempotencyKey);
+      return create(
+        firmId,
+        actor,
+        { kind: body.action.kind, params: normalise(body.action), selection: asked, dryRun: body.dryRun },
+        body.selection,
+        idempotencyKey,
+      );
     },
 
     async get(firmId: string, actor: Actor, id: string) {
@@ -231,9 +292,17 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
     },
 
     async list(firmId: string, actor: Actor, q: BulkListQuery) {
-      const where: Prisma.BulkActionWhereInput = { firmId, ...(q.status ? { status: q.status } : {}), ...(actor.role === 'employee' ? { startedBy: actor.id } : {}) };
+      const where: Prisma.BulkActionWhereInput = {
+        firmId,
+        ...(q.status ? { status: q.status } : {}),
+        ...(actor.role === 'employee' ? { startedBy: actor.id } : {}),
+      };
       if (q.before) Object.assign(where, olderThanCursor(q.before, 'query.before'));
-      const rows = await db.bulkAction.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: q.limit + 1 });
+      const rows = await db.bulkAction.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: q.limit + 1,
+      });
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       return {
@@ -252,7 +321,10 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
           ${q.outcome === 'pending' ? Prisma.sql`AND o.outcome IS NULL` : q.outcome ? Prisma.sql`AND o.outcome = ${q.outcome}` : Prisma.empty}
         ORDER BY o.position LIMIT ${q.limit + 1}`;
       const page = rows.slice(0, q.limit);
-      return { items: page.map(presentOutcome), nextCursor: rows.length > q.limit ? page[page.length - 1].position : null };
+      return {
+        items: page.map(presentOutcome),
+        nextCursor: rows.length > q.limit ? page[page.length - 1].position : null,
+      };
     },
 
     /**
@@ -271,10 +343,24 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
       await requireBulkAction(firmId, actor, id);
       const row = await db.$transaction(async (tx) => {
         // Guarded: a cancel racing the action's own end either lands first or is refused.
-        const marked = await tx.bulkAction.updateMany({ where: { id, firmId, status: 'running', cancelRequestedAt: null }, data: { cancelRequestedAt: new Date() } });
+        const marked = await tx.bulkAction.updateMany({
+          where: { id, firmId, status: 'running', cancelRequestedAt: null },
+          data: { cancelRequestedAt: new Date() },
+        });
         const current = await tx.bulkAction.findUniqueOrThrow({ where: { id } });
-        if (current.status !== 'running') throw conflict('bulk-action-finished', 'The bulk action has finished', `It ended as ${current.status}; there is nothing left to cancel.`);
-        if (marked.count) await audit(tx, { firmId, actorId: actor.id, action: 'bulk_action.cancel_requested', data: { bulkActionId: id } });
+        if (current.status !== 'running')
+          throw conflict(
+            'bulk-action-finished',
+            'The bulk action has finished',
+            `It ended as ${current.status}; there is nothing left to cancel.`,
+          );
+        if (marked.count)
+          await audit(tx, {
+            firmId,
+            actorId: actor.id,
+            action: 'bulk_action.cancel_requested',
+            data: { bulkActionId: id },
+          });
         return current;
       });
       if ((await workflowStatus(id)) === 'RUNNING') {
@@ -293,17 +379,34 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
      */
     async retryFailed(firmId: string, actor: Actor, id: string, body: RetryFailedRequest, idempotencyKey?: string) {
       const source = await requireBulkAction(firmId, actor, id);
-      if (source.status === 'running') throw conflict('bulk-action-running', 'The bulk action is still running', 'Retry its failed accounts once it has finished.');
+      if (source.status === 'running')
+        throw conflict(
+          'bulk-action-running',
+          'The bulk action is still running',
+          'Retry its failed accounts once it has finished.',
+        );
       if (source.kind === 'delete') {
         requireDeleteRight(actor);
-        if (body.confirm !== 'DELETE') throw invalid('body.confirm', 'retrying a delete deletes accounts: send confirm "DELETE"');
+        if (body.confirm !== 'DELETE')
+          throw invalid('body.confirm', 'retrying a delete deletes accounts: send confirm "DELETE"');
       }
       const failed = await db.bulkActionOutcome.count({ where: { bulkActionId: id, outcome: 'failed' } });
-      if (!failed) throw conflict('nothing-to-retry', 'No failed accounts', 'Every account of this bulk action was done, skipped or not reached.');
+      if (!failed)
+        throw conflict(
+          'nothing-to-retry',
+          'No failed accounts',
+          'Every account of this bulk action was done, skipped or not reached.',
+        );
       return create(
         firmId,
         actor,
-        { kind: source.kind, params: source.params as unknown as BulkParams, selection: { retryOf: id }, dryRun: source.dryRun, retryOf: id },
+        {
+          kind: source.kind,
+          params: source.params as unknown as BulkParams,
+          selection: { retryOf: id },
+          dryRun: source.dryRun,
+          retryOf: id,
+        },
         { retryOf: id },
         idempotencyKey,
       );
@@ -317,10 +420,23 @@ export type BulkActionsService = ReturnType<typeof createBulkActionsService>;
 function normalise(a: NewBulkAction['action']): BulkParams {
   switch (a.kind) {
     case 'manage_tags':
-      return { kind: a.kind, tags: a.tags.filter((t) => t.action !== 'nothing') as { tagId: string; action: 'assign' | 'remove' }[] };
+      return {
+        kind: a.kind,
+        tags: a.tags.filter((t) => t.action !== 'nothing') as { tagId: string; action: 'assign' | 'remove' }[],
+      };
     case 'contact_toggles': {
       const pick = (t: 'nothing' | 'enable' | 'disable') => (t === 'nothing' ? undefined : t);
-      return JSON.parse(JSON.stringify({ kind: a.kind, login: pick(a.login), notify: pick(a.notify), emailSync: pick(a.emailSync), sendInvitations: a.sendInvitations, invitationMessage: a.invitationMessage, preferences: a.preferences }));
+      return JSON.parse(
+        JSON.stringify({
+          kind: a.kind,
+          login: pick(a.login),
+          notify: pick(a.notify),
+          emailSync: pick(a.emailSync),
+          sendInvitations: a.sendInvitations,
+          invitationMessage: a.invitationMessage,
+          preferences: a.preferences,
+        }),
+      );
     }
     default:
       return a;
@@ -339,20 +455,45 @@ interface OutcomeRow {
 
 function presentOutcome(r: OutcomeRow) {
   // An account the user may not change is reported by id only: its name is not theirs to see.
-  if (r.outcome === 'skipped' && isNotAllowed(r.detail)) return { position: r.position, accountId: r.accountId, accountName: null, outcome: r.outcome, detail: r.detail, result: null };
+  if (r.outcome === 'skipped' && isNotAllowed(r.detail))
+    return {
+      position: r.position,
+      accountId: r.accountId,
+      accountName: null,
+      outcome: r.outcome,
+      detail: r.detail,
+      result: null,
+    };
   // The follow-up calls recorded for crash recovery are internal.
   const { effects: _effects, ...result } = r.result ?? {};
-  return { position: r.position, accountId: r.accountId, accountName: r.accountName, outcome: r.outcome, detail: r.detail, result: r.result ? result : null };
+  return {
+    position: r.position,
+    accountId: r.accountId,
+    accountName: r.accountName,
+    outcome: r.outcome,
+    detail: r.detail,
+    result: r.result ? result : null,
+  };
 }
 
 function requireDeleteRight(actor: Actor) {
-  if (actor.role === 'employee') throw forbidden('Deleting accounts in bulk is for the owner and admins.', 'Not allowed to delete accounts');
+  if (actor.role === 'employee')
+    throw forbidden('Deleting accounts in bulk is for the owner and admins.', 'Not allowed to delete accounts');
 }
 
 const CSV_HEADER = 'position,account_id,account_name,outcome,detail,result';
 
 function csvLine(o: ReturnType<typeof presentOutcome>): string {
-  return [o.position, o.accountId, o.accountName ?? '', o.outcome ?? 'pending', o.detail ?? '', o.result ? JSON.stringify(o.result) : ''].map(csvField).join(',');
+  return [
+    o.position,
+    o.accountId,
+    o.accountName ?? '',
+    o.outcome ?? 'pending',
+    o.detail ?? '',
+    o.result ? JSON.stringify(o.result) : '',
+  ]
+    .map(csvField)
+    .join(',');
 }
 
 function csvField(v: string | number): string {

@@ -9,15 +9,34 @@ import { buildBulkReport, countBulkOutcomes } from './report';
 
 export type BulkEndStatus = 'completed' | 'cancelled' | 'failed';
 
-export async function closeBulkAction(db: Db, bulkActionId: string, opts: { cancelled: boolean }): Promise<{ status: BulkEndStatus; counts: BulkCounts }> {
+export async function closeBulkAction(
+  db: Db,
+  bulkActionId: string,
+  opts: { cancelled: boolean },
+): Promise<{ status: BulkEndStatus; counts: BulkCounts }> {
   return db.$transaction(
     async (tx) => {
-      const [action] = await tx.$queryRaw<{ status: string; firmId: string; startedBy: string; kind: string; dryRun: boolean; cancelRequestedAt: Date | null; report: unknown }[]>`
+      const [action] = await tx.$queryRaw<
+        {
+          status: string;
+          firmId: string;
+          startedBy: string;
+          kind: string;
+          dryRun: boolean;
+          cancelRequestedAt: Date | null;
+          report: unknown;
+        }[]
+      >`
         SELECT status::text, "firmId"::text, "startedBy"::text, kind, "dryRun", "cancelRequestedAt", report
         FROM "BulkAction" WHERE id = ${bulkActionId}::uuid FOR UPDATE`;
       // A start reported as failed whose workflow did run after all is closed like any other.
-      const startFailed = action.status === 'failed' && typeof action.report === 'object' && action.report !== null && 'startError' in action.report;
-      if (action.status !== 'running' && !startFailed) return { status: action.status as BulkEndStatus, counts: await countBulkOutcomes(tx, bulkActionId) };
+      const startFailed =
+        action.status === 'failed' &&
+        typeof action.report === 'object' &&
+        action.report !== null &&
+        'startError' in action.report;
+      if (action.status !== 'running' && !startFailed)
+        return { status: action.status as BulkEndStatus, counts: await countBulkOutcomes(tx, bulkActionId) };
       // The database flag counts even if the cancel signal never reached the workflow.
       const cancelled = opts.cancelled || action.cancelRequestedAt !== null;
       await tx.bulkActionOutcome.updateMany({
@@ -28,10 +47,16 @@ export async function closeBulkAction(db: Db, bulkActionId: string, opts: { canc
       });
       const report = await buildBulkReport(tx, bulkActionId, action.firmId);
       const status = cancelled ? 'cancelled' : 'completed';
-      await tx.bulkAction.update({ where: { id: bulkActionId }, data: { status, finishedAt: new Date(), report: report as unknown as Prisma.InputJsonObject } });
+      await tx.bulkAction.update({
+        where: { id: bulkActionId },
+        data: { status, finishedAt: new Date(), report: report as unknown as Prisma.InputJsonObject },
+      });
       const c = report.counts;
       const what = `${action.dryRun ? 'Dry run of ' : ''}${action.kind.replace(/_/g, ' ')}`;
-      const user = await tx.firmUser.findFirst({ where: { id: action.startedBy, firmId: action.firmId }, select: { id: true } });
+      const user = await tx.firmUser.findFirst({
+        where: { id: action.startedBy, firmId: action.firmId },
+        select: { id: true },
+      });
       if (user) {
         await tx.inboxNotification.create({
           data: {
@@ -44,7 +69,12 @@ export async function closeBulkAction(db: Db, bulkActionId: string, opts: { canc
           },
         });
       }
-      await audit(tx, { firmId: action.firmId, actorId: null, action: `bulk_action.${status}`, data: { bulkActionId, kind: action.kind, counts: { ...c } } });
+      await audit(tx, {
+        firmId: action.firmId,
+        actorId: null,
+        action: `bulk_action.${status}`,
+        data: { bulkActionId, kind: action.kind, counts: { ...c } },
+      });
       return { status, counts: c };
     },
     { timeout: 120_000 },

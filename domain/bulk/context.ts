@@ -23,20 +23,33 @@ export async function loadBulkContext(db: Db, bulkActionId: string, daySeconds: 
   const params = action.params as unknown as BulkParams;
   const [firm, user] = await Promise.all([
     db.firm.findUniqueOrThrow({ where: { id: action.firmId }, select: { name: true } }),
-    db.firmUser.findFirst({ where: { id: action.startedBy, firmId: action.firmId }, select: { id: true, role: true, canViewAllAccounts: true } }),
+    db.firmUser.findFirst({
+      where: { id: action.startedBy, firmId: action.firmId },
+      select: { id: true, role: true, canViewAllAccounts: true },
+    }),
   ]);
   const tagNames = new Map<string, string>();
   if (params.kind === 'manage_tags') {
-    const tags = await db.tag.findMany({ where: { firmId: action.firmId, id: { in: params.tags.map((t) => t.tagId) } }, select: { id: true, name: true } });
+    const tags = await db.tag.findMany({
+      where: { firmId: action.firmId, id: { in: params.tags.map((t) => t.tagId) } },
+      select: { id: true, name: true },
+    });
     for (const t of tags) tagNames.set(t.id, t.name);
   }
   let folderPaths: string[] = [];
   if (params.kind === 'apply_folder_template') {
-    const template = await db.folderTemplate.findFirst({ where: { id: params.folderTemplateId, firmId: action.firmId } });
+    const template = await db.folderTemplate.findFirst({
+      where: { id: params.folderTemplateId, firmId: action.firmId },
+    });
     folderPaths = (template?.folders as string[] | undefined) ?? [];
   }
   const chatTemplate =
-    params.kind === 'send_message' ? await db.chatTemplate.findFirst({ where: { id: params.chatTemplateId, firmId: action.firmId }, select: { name: true, body: true } }) : null;
+    params.kind === 'send_message'
+      ? await db.chatTemplate.findFirst({
+          where: { id: params.chatTemplateId, firmId: action.firmId },
+          select: { name: true, body: true },
+        })
+      : null;
   return {
     bulkActionId,
     firmId: action.firmId,

@@ -30,7 +30,11 @@ export async function applyBulkEffects(target: BulkEffectTarget, effects: BulkEf
         await reminders.arm(e.item, sig.firmMessagePostedSignal, { messageId: e.messageId });
         break;
       case 'manual-resend':
-        await reminders.arm(e.item, sig.manualResendSignal, { resendId: e.resendId, message: e.message, requestedBy: e.requestedBy });
+        await reminders.arm(e.item, sig.manualResendSignal, {
+          resendId: e.resendId,
+          message: e.message,
+          requestedBy: e.requestedBy,
+        });
         break;
       case 'settings-changed':
         await reminders.arm(e.item, sig.settingsChangedSignal, e.settings);

@@ -10,7 +10,13 @@ export async function countBulkOutcomes(db: Queryable, bulkActionId: string): Pr
   const rows = await db.$queryRaw<{ outcome: string | null; n: bigint }[]>`
     SELECT outcome, count(*) AS n FROM "BulkActionOutcome" WHERE "bulkActionId" = ${bulkActionId}::uuid GROUP BY outcome`;
   const by = new Map(rows.map((r) => [r.outcome, Number(r.n)]));
-  const counts = { pending: by.get(null) ?? 0, done: by.get('done') ?? 0, skipped: by.get('skipped') ?? 0, failed: by.get('failed') ?? 0, notReached: by.get('not_reached') ?? 0 };
+  const counts = {
+    pending: by.get(null) ?? 0,
+    done: by.get('done') ?? 0,
+    skipped: by.get('skipped') ?? 0,
+    failed: by.get('failed') ?? 0,
+    notReached: by.get('not_reached') ?? 0,
+  };
   return { total: Object.values(counts).reduce((a, b) => a + b, 0), ...counts };
 }
 

@@ -18,9 +18,15 @@ interface LockedOutcomeRow {
   cancelRequestedAt: Date | null;
 }
 
-type Step = { outcome: 'done' | 'skipped' | 'failed'; detail: string | null; effects: BulkEffect[] } | { stopped: true };
+type Step =
+  { outcome: 'done' | 'skipped' | 'failed'; detail: string | null; effects: BulkEffect[] } | { stopped: true };
 
-export async function runBulkAccount(db: Db, target: BulkEffectTarget, ctx: BulkContext, accountId: string): Promise<BulkAccountResult> {
+export async function runBulkAccount(
+  db: Db,
+  target: BulkEffectTarget,
+  ctx: BulkContext,
+  accountId: string,
+): Promise<BulkAccountResult> {
   const key = { bulkActionId_accountId: { bulkActionId: ctx.bulkActionId, accountId } };
   const step = await db.$transaction(
     async (tx): Promise<Step> => {
@@ -31,7 +37,12 @@ export async function runBulkAccount(db: Db, target: BulkEffectTarget, ctx: Bulk
         FOR UPDATE OF o`;
       if (!rows.length) throw new Error(`account ${accountId} is not part of bulk action ${ctx.bulkActionId}`);
       const row = rows[0];
-      if (row.outcome) return { outcome: row.outcome as 'done', detail: row.detail, effects: row.effectsPending ? (row.result?.effects ?? []) : [] };
+      if (row.outcome)
+        return {
+          outcome: row.outcome as 'done',
+          detail: row.detail,
+          effects: row.effectsPending ? (row.result?.effects ?? []) : [],
+        };
       if (row.cancelRequestedAt) return { stopped: true };
       const plan = await planAccount(tx, ctx, accountId);
       const effects = ctx.dryRun ? [] : plan.effects;
@@ -53,9 +64,18 @@ export async function runBulkAccount(db: Db, target: BulkEffectTarget, ctx: Bulk
   return { outcome: step.outcome, detail: step.detail };
 }
 
-async function applyPendingEffects(db: Db, target: BulkEffectTarget, bulkActionId: string, accountId: string, effects: BulkEffect[]) {
+async function applyPendingEffects(
+  db: Db,
+  target: BulkEffectTarget,
+  bulkActionId: string,
+  accountId: string,
+  effects: BulkEffect[],
+) {
   await applyBulkEffects(target, effects);
-  await db.bulkActionOutcome.update({ where: { bulkActionId_accountId: { bulkActionId, accountId } }, data: { effectsPending: false } });
+  await db.bulkActionOutcome.update({
+    where: { bulkActionId_accountId: { bulkActionId, accountId } },
+    data: { effectsPending: false },
+  });
 }
 
 /**
@@ -65,10 +85,20 @@ async function applyPendingEffects(db: Db, target: BulkEffectTarget, bulkActionI
 export async function applyAllPendingEffects(db: Db, target: BulkEffectTarget, bulkActionId: string): Promise<number> {
   let applied = 0;
   for (;;) {
-    const rows = await db.bulkActionOutcome.findMany({ where: { bulkActionId, effectsPending: true }, select: { accountId: true, result: true }, take: 200 });
+    const rows = await db.bulkActionOutcome.findMany({
+      where: { bulkActionId, effectsPending: true },
+      select: { accountId: true, result: true },
+      take: 200,
+    });
     if (!rows.length) return applied;
     for (const r of rows) {
-      await applyPendingEffects(db, target, bulkActionId, r.accountId, (r.result as { effects?: BulkEffect[] } | null)?.effects ?? []);
+      await applyPendingEffects(
+        db,
+        target,
+        bulkActionId,
+        r.accountId,
+        (r.result as { effects?: BulkEffect[] } | null)?.effects ?? [],
+      );
       applied++;
     }
   }
@@ -76,5 +106,8 @@ export async function applyAllPendingEffects(db: Db, target: BulkEffectTarget, b
 
 /** After the retries are spent: the account is failed with the error, unless a late attempt finished it. */
 export async function recordBulkFailure(db: Db, bulkActionId: string, accountId: string, error: string): Promise<void> {
-  await db.bulkActionOutcome.updateMany({ where: { bulkActionId, accountId, outcome: null }, data: { outcome: 'failed', detail: error.slice(0, 2000) } });
+  await db.bulkActionOutcome.updateMany({
+    where: { bulkActionId, accountId, outcome: null },
+    data: { outcome: 'failed', detail: error.slice(0, 2000) },
+  });
 }

@@ -7,7 +7,14 @@ import { preferenceColumns, presentEmail, type Preferences } from './email-view'
 import { audit } from '../audit/audit';
 import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 import { validateCustomFields } from '../settings/custom-fields';
-import { createInvitation, noEffects, revokeOpenInvitations, type InvitationEffects, type InvitationWorkflows, type InviteOptions } from '../invitations/invitations';
+import {
+  createInvitation,
+  noEffects,
+  revokeOpenInvitations,
+  type InvitationEffects,
+  type InvitationWorkflows,
+  type InviteOptions,
+} from '../invitations/invitations';
 import { conflict, DomainError, invalid, notFound } from '../errors';
 
 export async function requireContact(db: Queryable, firmId: string, contactId: string) {
@@ -16,7 +23,12 @@ export async function requireContact(db: Queryable, firmId: string, contactId: s
   return contact;
 }
 
-const emailTaken = () => conflict('email-taken', 'Email address already in use', 'Another contact of this firm already has this email address.');
+const emailTaken = () =>
+  conflict(
+    'email-taken',
+    'Email address already in use',
+    'Another contact of this firm already has this email address.',
+  );
 
 /**
  * A contact belongs to the accounts it is linked to: changing it needs access to one of them (or it is
@@ -39,10 +51,25 @@ async function requireContactAccess(tx: Tx, firmId: string, actor: Actor, contac
   return { contact, links };
 }
 
-type NewEmail = { address: string; login?: 'off' | 'pending' | 'active'; notify?: boolean; emailSync?: boolean; preferences?: Preferences; invitation?: InviteOptions };
+type NewEmail = {
+  address: string;
+  login?: 'off' | 'pending' | 'active';
+  notify?: boolean;
+  emailSync?: boolean;
+  preferences?: Preferences;
+  invitation?: InviteOptions;
+};
 
 /** Creates the email row; login "pending" goes through an invitation (which sets it), so the address gets its link. */
-async function insertEmail(tx: Tx, daySeconds: number, firmId: string, actorId: string, contactId: string, e: NewEmail, effects: InvitationEffects) {
+async function insertEmail(
+  tx: Tx,
+  daySeconds: number,
+  firmId: string,
+  actorId: string,
+  contactId: string,
+  e: NewEmail,
+  effects: InvitationEffects,
+) {
   const row = await tx.contactEmail.create({
     data: {
       firmId,
@@ -80,21 +107,47 @@ export async function createContact(
         await requireAccountAccess(tx, firmId, actor, link.accountId);
         await requireWritableAccount(tx, firmId, link.accountId);
       }
-      const contact = await tx.contact.create({ data: { firmId, firstName: input.firstName, lastName: input.lastName, phone: input.phone } });
+      const contact = await tx.contact.create({
+        data: { firmId, firstName: input.firstName, lastName: input.lastName, phone: input.phone },
+      });
       // Links first, so an invitation's audit entry lands on the account's timeline.
       for (const link of input.accounts ?? []) {
         await tx.accountContact.create({
-          data: { accountId: link.accountId, contactId: contact.id, description: link.description ?? '', signerPriority: link.signerPriority ?? 0, signingAuthority: link.signingAuthority ?? false },
+          data: {
+            accountId: link.accountId,
+            contactId: contact.id,
+            description: link.description ?? '',
+            signerPriority: link.signerPriority ?? 0,
+            signingAuthority: link.signingAuthority ?? false,
+          },
         });
-        await audit(tx, { firmId, actorId: actor.id, action: 'contact.linked', accountId: link.accountId, contactId: contact.id, data: { contactId: contact.id } });
+        await audit(tx, {
+          firmId,
+          actorId: actor.id,
+          action: 'contact.linked',
+          accountId: link.accountId,
+          contactId: contact.id,
+          data: { contactId: contact.id },
+        });
       }
       for (const e of input.emails) await insertEmail(tx, wf.daySeconds, firmId, actor.id, contact.id, e, effects);
-      await audit(tx, { firmId, actorId: actor.id, action: 'contact.created', contactId: contact.id, data: { contactId: contact.id } });
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: 'contact.created',
+        contactId: contact.id,
+        data: { contactId: contact.id },
+      });
       const emails = await tx.contactEmail.findMany({ where: { contactId: contact.id }, orderBy: { address: 'asc' } });
       return { ...contact, emails: emails.map(presentEmail) };
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('email-taken', 'Email address already in use', 'Another contact of this firm already has one of these email addresses.');
+    if (isUniqueViolation(err))
+      throw conflict(
+        'email-taken',
+        'Email address already in use',
+        'Another contact of this firm already has one of these email addresses.',
+      );
     throw err;
   }
   await wf.apply(effects);
@@ -103,12 +156,13 @@ export async function createContact(
 
 export async function getContact(db: Db, firmId: string, actor: Actor, contactId: string) {
   await db.$transaction((tx) => requireContactAccess(tx, firmId, actor, contactId, 'any'));
-  const contact = await db.contact.findFirst({ where: { id: contactId, firmId }, include: { emails: { orderBy: { address: 'asc' } }, accounts: true } });
+  const contact = await db.contact.findFirst({
+    where: { id: contactId, firmId },
+    include: { emails: { orderBy: { address: 'asc' } }, accounts: true },
+  });
   if (!contact) throw notFound('Contact', contactId);
   return { ...contact, emails: contact.emails.map(presentEmail) };
 }
-
-
 
 export interface ContactPatch {
   firstName?: string;
@@ -131,8 +185,17 @@ export async function updateContact(db: Db, firmId: string, actor: Actor, contac
     }
     await tx.contact.update({ where: { id: contactId }, data });
     const links = await tx.accountContact.findMany({ where: { contactId }, select: { accountId: true } });
-    await audit(tx, { firmId, actorId: actor.id, action: 'contact.updated', contactId, data: { fields: Object.keys(patch), accountIds: links.map((l) => l.accountId) } });
-    const full = await tx.contact.findUniqueOrThrow({ where: { id: contactId }, include: { emails: { orderBy: { address: 'asc' } }, accounts: true } });
+    await audit(tx, {
+      firmId,
+      actorId: actor.id,
+      action: 'contact.updated',
+      contactId,
+      data: { fields: Object.keys(patch), accountIds: links.map((l) => l.accountId) },
+    });
+    const full = await tx.contact.findUniqueOrThrow({
+      where: { id: contactId },
+      include: { emails: { orderBy: { address: 'asc' } }, accounts: true },
+    });
     return { ...full, emails: full.emails.map(presentEmail) };
   });
 }
@@ -149,24 +212,50 @@ export async function deleteContact(db: Db, wf: InvitationWorkflows, firmId: str
     for (const e of emails) await revokeOpenInvitations(tx, e.id, effects);
     const todos = await tx.portalTodo.deleteMany({ where: { contactEmailId: { in: emails.map((e) => e.id) } } });
     await tx.contact.delete({ where: { id: contactId } });
-    const data = { contactId, emailIds: emails.map((e) => e.id), accountIds: links.map((l) => l.accountId), portalTodosRemoved: todos.count };
+    const data = {
+      contactId,
+      emailIds: emails.map((e) => e.id),
+      accountIds: links.map((l) => l.accountId),
+      portalTodosRemoved: todos.count,
+    };
     // One entry per account so each account's trail shows it; the contact's timeline keeps them all.
     if (!links.length) await audit(tx, { firmId, actorId: actor.id, action: 'contact.deleted', contactId, data });
-    for (const l of links) await audit(tx, { firmId, actorId: actor.id, action: 'contact.deleted', contactId, accountId: l.accountId, data });
+    for (const l of links)
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: 'contact.deleted',
+        contactId,
+        accountId: l.accountId,
+        data,
+      });
     return data;
   });
   await wf.apply(effects);
   return summary;
 }
 
-export async function addContactEmail(db: Db, wf: InvitationWorkflows, firmId: string, actor: Actor, contactId: string, e: NewEmail) {
+export async function addContactEmail(
+  db: Db,
+  wf: InvitationWorkflows,
+  firmId: string,
+  actor: Actor,
+  contactId: string,
+  e: NewEmail,
+) {
   const effects = noEffects();
   let added;
   try {
     added = await db.$transaction(async (tx) => {
       await requireContactAccess(tx, firmId, actor, contactId, 'any');
       const row = await insertEmail(tx, wf.daySeconds, firmId, actor.id, contactId, e, effects);
-      await audit(tx, { firmId, actorId: actor.id, action: 'contact_email.added', contactId, data: { contactEmailId: row.id } });
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: 'contact_email.added',
+        contactId,
+        data: { contactEmailId: row.id },
+      });
       return presentEmail(row);
     });
   } catch (err) {
@@ -178,33 +267,69 @@ export async function addContactEmail(db: Db, wf: InvitationWorkflows, firmId: s
 }
 
 /** Removes one email (its to-dos and invitations go with it); a contact keeps at least one email. */
-export async function removeContactEmail(db: Db, wf: InvitationWorkflows, firmId: string, actor: Actor, emailId: string) {
+export async function removeContactEmail(
+  db: Db,
+  wf: InvitationWorkflows,
+  firmId: string,
+  actor: Actor,
+  emailId: string,
+) {
   const effects = noEffects();
   await db.$transaction(async (tx) => {
     const email = await tx.contactEmail.findFirst({ where: { id: emailId, firmId } });
     if (!email) throw notFound('Contact email', emailId);
     await requireContactAccess(tx, firmId, actor, email.contactId, 'any');
     if ((await tx.contactEmail.count({ where: { contactId: email.contactId } })) === 1) {
-      throw conflict('last-email', 'Cannot remove the last email', 'A contact needs at least one email address; add another first or delete the contact.');
+      throw conflict(
+        'last-email',
+        'Cannot remove the last email',
+        'A contact needs at least one email address; add another first or delete the contact.',
+      );
     }
     await revokeOpenInvitations(tx, emailId, effects);
     const todos = await tx.portalTodo.deleteMany({ where: { contactEmailId: emailId } });
     await tx.contactEmail.delete({ where: { id: emailId } });
-    await audit(tx, { firmId, actorId: actor.id, action: 'contact_email.removed', contactId: email.contactId, data: { contactEmailId: emailId, portalTodosRemoved: todos.count } });
+    await audit(tx, {
+      firmId,
+      actorId: actor.id,
+      action: 'contact_email.removed',
+      contactId: email.contactId,
+      data: { contactEmailId: emailId, portalTodosRemoved: todos.count },
+    });
   });
   await wf.apply(effects);
 }
 
-export async function linkContact(db: Db, firmId: string, actor: Actor, accountId: string, contactId: string, link: { description?: string; signerPriority?: number; signingAuthority?: boolean }) {
+export async function linkContact(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  accountId: string,
+  contactId: string,
+  link: { description?: string; signerPriority?: number; signingAuthority?: boolean },
+) {
   return db.$transaction(async (tx) => {
     await requireAccountAccess(tx, firmId, actor, accountId);
     await requireContact(tx, firmId, contactId);
     const row = await tx.accountContact.upsert({
       where: { accountId_contactId: { accountId, contactId } },
-      create: { accountId, contactId, description: link.description ?? '', signerPriority: link.signerPriority ?? 0, signingAuthority: link.signingAuthority ?? false },
+      create: {
+        accountId,
+        contactId,
+        description: link.description ?? '',
+        signerPriority: link.signerPriority ?? 0,
+        signingAuthority: link.signingAuthority ?? false,
+      },
       update: link,
     });
-    await audit(tx, { firmId, actorId: actor.id, action: 'contact.linked', accountId, contactId, data: { contactId, ...link } });
+    await audit(tx, {
+      firmId,
+      actorId: actor.id,
+      action: 'contact.linked',
+      accountId,
+      contactId,
+      data: { contactId, ...link },
+    });
     return row;
   });
 }
@@ -215,14 +340,31 @@ export async function unlinkContact(db: Db, firmId: string, actor: Actor, accoun
     await requireAccountAccess(tx, firmId, actor, accountId);
     await requireContact(tx, firmId, contactId);
     const link = await tx.accountContact.findUnique({ where: { accountId_contactId: { accountId, contactId } } });
-    if (!link) throw new DomainError('not-found', 'not-found', 'Link not found', `Contact ${contactId} is not linked to account ${accountId}.`);
+    if (!link)
+      throw new DomainError(
+        'not-found',
+        'not-found',
+        'Link not found',
+        `Contact ${contactId} is not linked to account ${accountId}.`,
+      );
     if ((await tx.accountContact.count({ where: { accountId } })) === 1) {
-      throw conflict('last-contact', 'Cannot unlink the last contact', 'An account must keep at least one contact: link another contact first, or delete the contact.');
+      throw conflict(
+        'last-contact',
+        'Cannot unlink the last contact',
+        'An account must keep at least one contact: link another contact first, or delete the contact.',
+      );
     }
     await tx.accountContact.delete({ where: { accountId_contactId: { accountId, contactId } } });
     // Its portal to-dos for this account go: it no longer sees the account's items.
     const todos = await tx.portalTodo.deleteMany({ where: { accountId, email: { contactId } } });
-    await audit(tx, { firmId, actorId: actor.id, action: 'contact.unlinked', accountId, contactId, data: { contactId, portalTodosRemoved: todos.count } });
+    await audit(tx, {
+      firmId,
+      actorId: actor.id,
+      action: 'contact.unlinked',
+      accountId,
+      contactId,
+      data: { contactId, portalTodosRemoved: todos.count },
+    });
   });
 }
 
@@ -241,7 +383,14 @@ export interface EmailPatch {
  * login off revokes any pending invitation and keeps everything else; a changed address kills a pending
  * invitation's link and invites the new address.
  */
-export async function updateContactEmail(db: Db, wf: InvitationWorkflows, firmId: string, actor: Actor, emailId: string, patch: EmailPatch) {
+export async function updateContactEmail(
+  db: Db,
+  wf: InvitationWorkflows,
+  firmId: string,
+  actor: Actor,
+  emailId: string,
+  patch: EmailPatch,
+) {
   const effects = noEffects();
   try {
     const result = await db.$transaction(async (tx) => {
@@ -251,16 +400,28 @@ export async function updateContactEmail(db: Db, wf: InvitationWorkflows, firmId
       const { preferences, invitation, address, login, ...toggles } = patch;
       if (invitation && login !== 'pending') throw invalid('body.invitation', 'only with login "pending"');
       if (login === 'pending' && email.login === 'active') {
-        throw conflict('login-already-active', 'Login already active', 'This email already has portal access; turn login off first to invite it again.');
+        throw conflict(
+          'login-already-active',
+          'Login already active',
+          'This email already has portal access; turn login off first to invite it again.',
+        );
       }
       const newAddress = address?.toLowerCase();
       const addressChanged = newAddress !== undefined && newAddress !== email.address;
       const pendingInvitation = addressChanged
-        ? await tx.invitation.findFirst({ where: { contactEmailId: emailId, status: { in: ['scheduled', 'sent'] } }, orderBy: { createdAt: 'desc' } })
+        ? await tx.invitation.findFirst({
+            where: { contactEmailId: emailId, status: { in: ['scheduled', 'sent'] } },
+            orderBy: { createdAt: 'desc' },
+          })
         : null;
       await tx.contactEmail.update({
         where: { id: emailId },
-        data: { ...toggles, ...(login && login !== 'pending' ? { login } : {}), ...(addressChanged ? { address: newAddress } : {}), ...preferenceColumns(preferences) },
+        data: {
+          ...toggles,
+          ...(login && login !== 'pending' ? { login } : {}),
+          ...(addressChanged ? { address: newAddress } : {}),
+          ...preferenceColumns(preferences),
+        },
       });
       const current = { id: emailId, contactId: email.contactId, address: newAddress ?? email.address };
       let invitationId: string | undefined;
@@ -268,18 +429,40 @@ export async function updateContactEmail(db: Db, wf: InvitationWorkflows, firmId
         // Off: access removed. Active (set by the firm): any invitation is moot.
         await revokeOpenInvitations(tx, emailId, effects);
       } else if (login === 'pending' && (email.login === 'off' || invitation)) {
-        invitationId = (await createInvitation(tx, wf.daySeconds, firmId, actor.id, current, invitation ?? {}, effects)).id;
+        invitationId = (await createInvitation(tx, wf.daySeconds, firmId, actor.id, current, invitation ?? {}, effects))
+          .id;
       } else if (pendingInvitation) {
         // The old link must stop working; the new address gets its own invitation, same message.
-        invitationId = (await createInvitation(tx, wf.daySeconds, firmId, actor.id, current, { message: pendingInvitation.message ?? undefined }, effects)).id;
+        invitationId = (
+          await createInvitation(
+            tx,
+            wf.daySeconds,
+            firmId,
+            actor.id,
+            current,
+            { message: pendingInvitation.message ?? undefined },
+            effects,
+          )
+        ).id;
       }
-      const changes: Record<string, unknown> = { ...toggles, ...(login ? { login } : {}), ...(preferences ? { preferences } : {}), ...(addressChanged ? { addressChanged: true } : {}) };
+      const changes: Record<string, unknown> = {
+        ...toggles,
+        ...(login ? { login } : {}),
+        ...(preferences ? { preferences } : {}),
+        ...(addressChanged ? { addressChanged: true } : {}),
+      };
       await audit(tx, {
         firmId,
         actorId: actor.id,
         action: 'contact_email.updated',
         contactId: email.contactId,
-        data: { contactEmailId: emailId, contactId: email.contactId, changes: changes as Prisma.InputJsonObject, ...(invitationId ? { invitationId } : {}), revokedInvitations: effects.revoke },
+        data: {
+          contactEmailId: emailId,
+          contactId: email.contactId,
+          changes: changes as Prisma.InputJsonObject,
+          ...(invitationId ? { invitationId } : {}),
+          revokedInvitations: effects.revoke,
+        },
       });
       const updated = await tx.contactEmail.findUniqueOrThrow({ where: { id: emailId } });
       return { ...presentEmail(updated), ...(invitationId ? { invitationId } : {}) };

@@ -35,7 +35,12 @@ export interface ImportReport {
  * created), invalid rows are rejected with a reason. A wrong header or a file that is not CSV (or UTF-8)
  * rolls everything back. Re-importing the same file is harmless: its rows come back as "updated".
  */
-export async function importContacts(db: Db, firmId: string, actor: Actor, source: AsyncIterable<Buffer | string>): Promise<ImportReport> {
+export async function importContacts(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  source: AsyncIterable<Buffer | string>,
+): Promise<ImportReport> {
   const importId = randomUUID();
   const report: RowReport[] = [];
   const seen = new Map<string, number>(); // email → row that claimed it (only addresses: small next to the file)
@@ -65,7 +70,12 @@ export async function importContacts(db: Db, firmId: string, actor: Actor, sourc
           }
           const earlier = seen.get(parsed.row.email);
           if (earlier !== undefined) {
-            report.push({ row, email: parsed.row.email, status: 'rejected', reason: `email: already in row ${earlier} of this file` });
+            report.push({
+              row,
+              email: parsed.row.email,
+              status: 'rejected',
+              reason: `email: already in row ${earlier} of this file`,
+            });
             continue;
           }
           seen.set(parsed.row.email, row);
@@ -81,7 +91,13 @@ export async function importContacts(db: Db, firmId: string, actor: Actor, sourc
       for await (const chunk of source) {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         bytes += buf.length;
-        if (bytes > MAX_IMPORT_BYTES) throw new DomainError('payload-too-large', 'body-too-large', 'The file is too large', `Import at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB at once.`);
+        if (bytes > MAX_IMPORT_BYTES)
+          throw new DomainError(
+            'payload-too-large',
+            'body-too-large',
+            'The file is too large',
+            `Import at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB at once.`,
+          );
         let text: string;
         try {
           text = decoder.decode(buf, { stream: true });
@@ -109,43 +125,107 @@ export async function importContacts(db: Db, firmId: string, actor: Actor, sourc
 }
 
 /** Writes one batch: a handful of statements whatever its size (createMany, one UPDATE … FROM VALUES). */
-async function writeBatch(tx: Tx, firmId: string, actor: Actor, importId: string, rows: Row[], report: RowReport[], totals: ImportReport['totals']) {
+async function writeBatch(
+  tx: Tx,
+  firmId: string,
+  actor: Actor,
+  importId: string,
+  rows: Row[],
+  report: RowReport[],
+  totals: ImportReport['totals'],
+) {
   const accountIds = [...new Set(rows.flatMap((r) => (r.accountId ? [r.accountId] : [])))];
   const allowed = new Set(
-    accountIds.length ? (await tx.account.findMany({ where: { id: { in: accountIds }, ...accountScope(firmId, actor) }, select: { id: true } })).map((a) => a.id) : [],
+    accountIds.length
+      ? (
+          await tx.account.findMany({
+            where: { id: { in: accountIds }, ...accountScope(firmId, actor) },
+            select: { id: true },
+          })
+        ).map((a) => a.id)
+      : [],
   );
   const valid: Row[] = [];
   for (const r of rows) {
     // Another firm's account and one the actor may not open read the same: no leak of ids.
-    if (r.accountId && !allowed.has(r.accountId)) report.push({ row: r.row, email: r.email, status: 'rejected', reason: 'accountId: no such account you may open' });
+    if (r.accountId && !allowed.has(r.accountId))
+      report.push({
+        row: r.row,
+        email: r.email,
+        status: 'rejected',
+        reason: 'accountId: no such account you may open',
+      });
     else valid.push(r);
   }
   const existing = new Map(
-    (await tx.contactEmail.findMany({ where: { firmId, address: { in: valid.map((r) => r.email) } }, select: { address: true, contactId: true } })).map((e) => [e.address, e.contactId]),
+    (
+      await tx.contactEmail.findMany({
+        where: { firmId, address: { in: valid.map((r) => r.email) } },
+        select: { address: true, contactId: true },
+      })
+    ).map((e) => [e.address, e.contactId]),
   );
   const created = valid.filter((r) => !existing.has(r.email)).map((r) => ({ ...r, contactId: randomUUID() }));
   const updated = valid.filter((r) => existing.has(r.email)).map((r) => ({ ...r, contactId: existing.get(r.email)! }));
 
   if (created.length) {
-    await tx.contact.createMany({ data: created.map((r) => ({ id: r.contactId, firmId, firstName: r.firstName, lastName: r.lastName, phone: r.phone ?? null })) });
-    await tx.contactEmail.createMany({ data: created.map((r) => ({ firmId, contactId: r.contactId, address: r.email })) });
+    await tx.contact.createMany({
+      data: created.map((r) => ({
+        id: r.contactId,
+        firmId,
+        firstName: r.firstName,
+        lastName: r.lastName,
+        phone: r.phone ?? null,
+      })),
+    });
+    await tx.contactEmail.createMany({
+      data: created.map((r) => ({ firmId, contactId: r.contactId, address: r.email })),
+    });
   }
   if (updated.length) {
     // An empty phone cell keeps the phone on file rather than erasing it.
-    const values = Prisma.join(updated.map((r) => Prisma.sql`(${r.contactId}::uuid, ${r.firstName}, ${r.lastName}, ${r.phone ?? null})`));
+    const values = Prisma.join(
+      updated.map((r) => Prisma.sql`(${r.contactId}::uuid, ${r.firstName}, ${r.lastName}, ${r.phone ?? null})`),
+    );
     await tx.$executeRaw`UPDATE "Contact" AS c SET "firstName" = v.fn, "lastName" = v.ln, "phone" = COALESCE(v.ph, c."phone"), "updatedAt" = now()
       FROM (VALUES ${values}) AS v(id, fn, ln, ph) WHERE c."id" = v.id AND c."firmId" = ${firmId}::uuid`;
   }
   const links = [...created, ...updated].filter((r) => r.accountId);
   const newLinks = links.length
-    ? await tx.accountContact.createManyAndReturn({ data: links.map((r) => ({ accountId: r.accountId!, contactId: r.contactId, description: r.description ?? '' })), skipDuplicates: true, select: { accountId: true, contactId: true } })
+    ? await tx.accountContact.createManyAndReturn({
+        data: links.map((r) => ({ accountId: r.accountId!, contactId: r.contactId, description: r.description ?? '' })),
+        skipDuplicates: true,
+        select: { accountId: true, contactId: true },
+      })
     : [];
   // One timeline entry per contact (its timeline shows the import) and per new link; createMany keeps it one statement.
   await tx.auditEvent.createMany({
     data: [
-      ...created.map((r) => ({ firmId, actorType: 'firm_user', actorId: actor.id, action: 'contact.imported', contactId: r.contactId, data: { importId, row: r.row, outcome: 'created' } })),
-      ...updated.map((r) => ({ firmId, actorType: 'firm_user', actorId: actor.id, action: 'contact.imported', contactId: r.contactId, data: { importId, row: r.row, outcome: 'updated' } })),
-      ...newLinks.map((l) => ({ firmId, actorType: 'firm_user', actorId: actor.id, action: 'contact.linked', contactId: l.contactId, accountId: l.accountId, data: { importId } })),
+      ...created.map((r) => ({
+        firmId,
+        actorType: 'firm_user',
+        actorId: actor.id,
+        action: 'contact.imported',
+        contactId: r.contactId,
+        data: { importId, row: r.row, outcome: 'created' },
+      })),
+      ...updated.map((r) => ({
+        firmId,
+        actorType: 'firm_user',
+        actorId: actor.id,
+        action: 'contact.imported',
+        contactId: r.contactId,
+        data: { importId, row: r.row, outcome: 'updated' },
+      })),
+      ...newLinks.map((l) => ({
+        firmId,
+        actorType: 'firm_user',
+        actorId: actor.id,
+        action: 'contact.linked',
+        contactId: l.contactId,
+        accountId: l.accountId,
+        data: { importId },
+      })),
     ],
   });
   for (const r of created) report.push({ row: r.row, email: r.email, status: 'created', contactId: r.contactId });

@@ -10,7 +10,8 @@ export const csvTemplate = () => `${TEMPLATE_COLUMNS.join(',')}\r\n`;
 
 export const MAX_FIELD_CHARS = 10_000;
 
-export const badFile = (detail: string) => new DomainError('invalid', 'invalid-csv', 'The file is not a valid contacts CSV', detail);
+export const badFile = (detail: string) =>
+  new DomainError('invalid', 'invalid-csv', 'The file is not a valid contacts CSV', detail);
 
 /** Incremental RFC 4180 parser: push text chunks, get back the records completed so far. */
 export class CsvParser {
@@ -49,7 +50,8 @@ export class CsvParser {
           this.inQuotes = true;
           continue;
         }
-        if (ch !== ',' && ch !== '\n' && ch !== '\r') throw badFile(`line ${this.line}: unexpected character after a closing quote`);
+        if (ch !== ',' && ch !== '\n' && ch !== '\r')
+          throw badFile(`line ${this.line}: unexpected character after a closing quote`);
       }
       if (ch === ',') {
         this.record.push(this.field);
@@ -79,7 +81,8 @@ export class CsvParser {
   }
 
   private append(ch: string) {
-    if (this.field.length >= MAX_FIELD_CHARS) throw badFile(`line ${this.line}: a field longer than ${MAX_FIELD_CHARS} characters`);
+    if (this.field.length >= MAX_FIELD_CHARS)
+      throw badFile(`line ${this.line}: a field longer than ${MAX_FIELD_CHARS} characters`);
     this.field += ch;
   }
 
@@ -99,17 +102,31 @@ export class CsvParser {
 export function checkHeader(record: string[]): string[] {
   const header = record.map((h) => h.trim());
   const expected = TEMPLATE_COLUMNS.join(',');
-  if (header.join(',').toLowerCase() !== expected.toLowerCase()) throw badFile(`the header must be exactly: ${expected} (download the template)`);
+  if (header.join(',').toLowerCase() !== expected.toLowerCase())
+    throw badFile(`the header must be exactly: ${expected} (download the template)`);
   return header;
 }
 
-const optional = (max: number, message: string) => z.string().trim().max(max, message).transform((s) => s || undefined);
+const optional = (max: number, message: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, message)
+    .transform((s) => s || undefined);
 const rowSchema = z.object({
   firstName: z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters'),
   lastName: z.string().trim().max(100, 'at most 100 characters'),
-  email: z.string().trim().toLowerCase().pipe(z.email({ message: 'must be an email address' }).max(254)),
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.email({ message: 'must be an email address' }).max(254)),
   phone: optional(50, 'at most 50 characters'),
-  accountId: z.string().trim().pipe(z.union([z.literal(''), z.uuid({ message: 'must be an account id (UUID)' })])).transform((s) => s || undefined),
+  accountId: z
+    .string()
+    .trim()
+    .pipe(z.union([z.literal(''), z.uuid({ message: 'must be an account id (UUID)' })]))
+    .transform((s) => s || undefined),
   description: optional(500, 'at most 500 characters'),
 });
 
@@ -125,7 +142,11 @@ export function parseRow(record: string[]): RowCheck {
   }
   const parsed = rowSchema.safeParse(Object.fromEntries(TEMPLATE_COLUMNS.map((c, i) => [c, record[i]])));
   if (!parsed.success) {
-    return { ok: false, email: record[2]?.trim() || null, reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+    return {
+      ok: false,
+      email: record[2]?.trim() || null,
+      reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    };
   }
   return { ok: true, row: parsed.data };
 }

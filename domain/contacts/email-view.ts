@@ -29,6 +29,8 @@ export function presentEmail(e: EmailRow) {
     login: e.login,
     notify: e.notify,
     emailSync: e.emailSync,
-    preferences: Object.fromEntries(PREFERENCE_CATEGORIES.map((c) => [c, (e as unknown as Record<string, boolean>)[PREF_COLUMN[c]]])),
+    preferences: Object.fromEntries(
+      PREFERENCE_CATEGORIES.map((c) => [c, (e as unknown as Record<string, boolean>)[PREF_COLUMN[c]]]),
+    ),
   };
 }

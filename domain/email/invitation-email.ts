@@ -16,7 +16,16 @@ export function renderInvitationEmail(input: InvitationEmailInput): { subject: s
   const greeting = input.contactName ? `Hello ${input.contactName},` : 'Hello,';
   const intro = `${input.firmName} invites you to its client portal, where you can exchange messages and documents and sign or approve them.`;
   const until = `This link works once and until ${input.expiresAt.toUTCString()}.`;
-  const text = [greeting, '', intro, ...(input.message ? ['', input.message] : []), '', `Activate your account: ${input.link}`, '', until].join('\n');
+  const text = [
+    greeting,
+    '',
+    intro,
+    ...(input.message ? ['', input.message] : []),
+    '',
+    `Activate your account: ${input.link}`,
+    '',
+    until,
+  ].join('\n');
   const html = [
     `<p>${escapeHtml(greeting)}</p>`,
     `<p>${escapeHtml(intro)}</p>`,

@@ -33,7 +33,12 @@ export class EmailInFlightError extends Error {
  */
 const CLAIM_LEASE_MS = 90_000; // longer than the mailer's connection + socket timeouts
 
-export async function sendEmailOnce(db: Db, mailer: Mailer, email: LogicalEmail, now = new Date()): Promise<SendOutcome> {
+export async function sendEmailOnce(
+  db: Db,
+  mailer: Mailer,
+  email: LogicalEmail,
+  now = new Date(),
+): Promise<SendOutcome> {
   await db.outboundEmail.upsert({
     where: { idempotencyKey: email.idempotencyKey },
     update: {},

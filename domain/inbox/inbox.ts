@@ -3,9 +3,19 @@ import type { Db } from '../../prisma/client';
 import { notFound } from '../errors';
 import { encodeCreatedCursor, olderThanCursor } from '../pagination';
 
-export async function listInbox(db: Db, firmId: string, userId: string, q: { unread?: boolean; limit: number; before?: string }) {
+export async function listInbox(
+  db: Db,
+  firmId: string,
+  userId: string,
+  q: { unread?: boolean; limit: number; before?: string },
+) {
   const rows = await db.inboxNotification.findMany({
-    where: { firmId, firmUserId: userId, ...(q.unread ? { readAt: null } : {}), ...(q.before ? olderThanCursor(q.before, 'query.before') : {}) },
+    where: {
+      firmId,
+      firmUserId: userId,
+      ...(q.unread ? { readAt: null } : {}),
+      ...(q.before ? olderThanCursor(q.before, 'query.before') : {}),
+    },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: q.limit + 1,
   });
@@ -21,6 +31,22 @@ export async function markRead(db: Db, firmId: string, userId: string, id: strin
   return present(updated);
 }
 
-function present(n: { id: string; kind: string; title: string; body: string; data: unknown; readAt: Date | null; createdAt: Date }) {
-  return { id: n.id, kind: n.kind, title: n.title, body: n.body, data: n.data, readAt: n.readAt?.toISOString() ?? null, createdAt: n.createdAt.toISOString() };
+function present(n: {
+  id: string;
+  kind: string;
+  title: string;
+  body: string;
+  data: unknown;
+  readAt: Date | null;
+  createdAt: Date;
+}) {
+  return {
+    id: n.id,
+    kind: n.kind,
+    title: n.title,
+    body: n.body,
+    data: n.data,
+    readAt: n.readAt?.toISOString() ?? null,
+    createdAt: n.createdAt.toISOString(),
+  };
 }

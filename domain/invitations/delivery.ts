@@ -36,9 +36,18 @@ export function createInvitationDelivery({ db, mailer, portalUrl }: InvitationDe
       const key = invitationEmailKey(req.invitationId, req.resendSeq);
       const inv = await db.invitation.findUnique({
         where: { id: req.invitationId },
-        include: { email: { include: { contact: { include: { accounts: { select: { accountId: true }, take: 1, orderBy: { createdAt: 'asc' } } } } } } },
+        include: {
+          email: {
+            include: {
+              contact: {
+                include: { accounts: { select: { accountId: true }, take: 1, orderBy: { createdAt: 'asc' } } },
+              },
+            },
+          },
+        },
       });
-      if (!inv || (inv.status !== 'scheduled' && inv.status !== 'sent')) return { status: 'skipped', reason: 'not_open' };
+      if (!inv || (inv.status !== 'scheduled' && inv.status !== 'sent'))
+        return { status: 'skipped', reason: 'not_open' };
       if (inv.email.login === 'off') return { status: 'skipped', reason: 'login_off' };
 
       // A new token is issued only while no copy of this email may have gone out: once the email is
@@ -46,7 +55,11 @@ export function createInvitationDelivery({ db, mailer, portalUrl }: InvitationDe
       const previous = await db.outboundEmail.findUnique({ where: { idempotencyKey: key } });
       if (previous?.status === 'sent') return { status: 'already_sent', expiresAt: inv.expiresAt.getTime() };
       if (previous?.status === 'failed') return { status: 'failed' };
-      if (previous?.status === 'sending' && previous.claimedAt && previous.claimedAt.getTime() > Date.now() - CLAIM_LEASE_MS) {
+      if (
+        previous?.status === 'sending' &&
+        previous.claimedAt &&
+        previous.claimedAt.getTime() > Date.now() - CLAIM_LEASE_MS
+      ) {
         throw new EmailInFlightError(key);
       }
 
@@ -70,7 +83,12 @@ export function createInvitationDelivery({ db, mailer, portalUrl }: InvitationDe
               contactId: contact.id,
               actorType: 'system',
               action: req.resendSeq === undefined ? 'invitation.sent' : 'invitation.resent',
-              data: { invitationId: inv.id, contactEmailId: inv.contactEmailId, emailKey: key, expiresAt: expiresAt.toISOString() },
+              data: {
+                invitationId: inv.id,
+                contactEmailId: inv.contactEmailId,
+                emailKey: key,
+                expiresAt: expiresAt.toISOString(),
+              },
             },
           });
         }
@@ -103,13 +121,25 @@ export function createInvitationDelivery({ db, mailer, portalUrl }: InvitationDe
 
     /** The link ran out without being accepted; the email stays login "pending" until re-invited or turned off. */
     async expireInvitation(invitationId: string): Promise<boolean> {
-      const inv = await db.invitation.findUnique({ where: { id: invitationId }, include: { email: { select: { contactId: true } } } });
+      const inv = await db.invitation.findUnique({
+        where: { id: invitationId },
+        include: { email: { select: { contactId: true } } },
+      });
       if (!inv) return false;
       return db.$transaction(async (tx) => {
-        const updated = await tx.invitation.updateMany({ where: { id: invitationId, status: 'sent' }, data: { status: 'expired' } });
+        const updated = await tx.invitation.updateMany({
+          where: { id: invitationId, status: 'sent' },
+          data: { status: 'expired' },
+        });
         if (updated.count === 0) return false;
         await tx.auditEvent.create({
-          data: { firmId: inv.firmId, contactId: inv.email.contactId, actorType: 'system', action: 'invitation.expired', data: { invitationId, contactEmailId: inv.contactEmailId } },
+          data: {
+            firmId: inv.firmId,
+            contactId: inv.email.contactId,
+            actorType: 'system',
+            action: 'invitation.expired',
+            data: { invitationId, contactEmailId: inv.contactEmailId },
+          },
         });
         return true;
       });

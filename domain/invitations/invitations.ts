@@ -17,7 +17,6 @@ import { hashInvitationToken, newInvitationToken } from './token';
 import { audit } from '../audit/audit';
 import { conflict, DomainError, notFound, type ErrorKind } from '../errors';
 
-
 export interface InvitationWorkflowsDeps {
   gateway: TemporalGateway;
   /** REMINDER_DAY_SECONDS: invitation expiry is counted in the same "days" as reminders. */
@@ -64,7 +63,10 @@ const OPEN = ['scheduled', 'sent'] as const;
 
 /** Revokes the email's open invitations (their links die at once: accept checks the status). */
 export async function revokeOpenInvitations(tx: Tx, emailId: string, effects: InvitationEffects): Promise<string[]> {
-  const open = await tx.invitation.findMany({ where: { contactEmailId: emailId, status: { in: [...OPEN] } }, select: { id: true } });
+  const open = await tx.invitation.findMany({
+    where: { contactEmailId: emailId, status: { in: [...OPEN] } },
+    select: { id: true },
+  });
   if (!open.length) return [];
   const ids = open.map((i) => i.id);
   await tx.invitation.updateMany({ where: { id: { in: ids } }, data: { status: 'revoked' } });
@@ -100,21 +102,41 @@ export async function createInvitation(
     },
   });
   await tx.contactEmail.update({ where: { id: email.id }, data: { login: 'pending' } });
-  const link = await tx.accountContact.findFirst({ where: { contactId: email.contactId }, orderBy: { createdAt: 'asc' }, select: { accountId: true } });
+  const link = await tx.accountContact.findFirst({
+    where: { contactId: email.contactId },
+    orderBy: { createdAt: 'asc' },
+    select: { accountId: true },
+  });
   await audit(tx, {
     firmId,
     actorId,
     action: 'invitation.created',
     contactId: email.contactId,
     accountId: link?.accountId,
-    data: { invitationId: inv.id, contactEmailId: email.id, sendAt: sendAt.toISOString(), expiresInDays: expiryDays, replaced, hasMessage: !!opts.message },
+    data: {
+      invitationId: inv.id,
+      contactEmailId: email.id,
+      sendAt: sendAt.toISOString(),
+      expiresInDays: expiryDays,
+      replaced,
+      hasMessage: !!opts.message,
+    },
   });
   effects.start.push({ invitationId: inv.id, firmId, sendAt: sendAt.getTime(), expiryDays, daySeconds });
   effects.accountIdOf![inv.id] = link?.accountId;
   return inv;
 }
 
-export function presentInvitation(i: { id: string; contactEmailId: string; status: string; sendAt: Date; expiresAt: Date; acceptedAt: Date | null; createdAt: Date; message: string | null }) {
+export function presentInvitation(i: {
+  id: string;
+  contactEmailId: string;
+  status: string;
+  sendAt: Date;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+  createdAt: Date;
+  message: string | null;
+}) {
   return {
     id: i.id,
     contactEmailId: i.contactEmailId,
@@ -134,11 +156,23 @@ async function requireEmail(tx: Tx | Db, firmId: string, emailId: string) {
 }
 
 /** POST /v1/contact-emails/:id/invitation: (re)invite, now or at `sendAt`. */
-export async function inviteEmail(db: Db, wf: InvitationWorkflows, firmId: string, actorId: string, emailId: string, opts: InviteOptions) {
+export async function inviteEmail(
+  db: Db,
+  wf: InvitationWorkflows,
+  firmId: string,
+  actorId: string,
+  emailId: string,
+  opts: InviteOptions,
+) {
   const effects = noEffects();
   const inv = await db.$transaction(async (tx) => {
     const email = await requireEmail(tx, firmId, emailId);
-    if (email.login === 'active') throw conflict('login-already-active', 'Login already active', 'This email already has portal access; turn login off first to invite it again.');
+    if (email.login === 'active')
+      throw conflict(
+        'login-already-active',
+        'Login already active',
+        'This email already has portal access; turn login off first to invite it again.',
+      );
     return createInvitation(tx, wf.daySeconds, firmId, actorId, email, opts, effects);
   });
   await wf.apply(effects);
@@ -146,14 +180,47 @@ export async function inviteEmail(db: Db, wf: InvitationWorkflows, firmId: strin
 }
 
 /** Sends the current link again (a fresh link: the previous one stops working). */
-export async function resendInvitation(db: Db, wf: InvitationWorkflows, firmId: string, actorId: string, emailId: string) {
+export async function resendInvitation(
+  db: Db,
+  wf: InvitationWorkflows,
+  firmId: string,
+  actorId: string,
+  emailId: string,
+) {
   const { inv, seq } = await db.$transaction(async (tx) => {
     const email = await requireEmail(tx, firmId, emailId);
-    const inv = await tx.invitation.findFirst({ where: { contactEmailId: email.id, status: { in: [...OPEN] } }, orderBy: { createdAt: 'desc' } });
-    if (!inv) throw conflict('no-open-invitation', 'No invitation to resend', 'This email has no pending invitation; send a new one instead.');
-    if (inv.status === 'scheduled') throw conflict('invitation-not-sent-yet', 'Invitation not sent yet', `The invitation is scheduled for ${inv.sendAt.toISOString()}; it can be resent once it has gone out.`);
-    const seq = (await tx.auditEvent.count({ where: { firmId, action: 'invitation.resend_requested', contactId: email.contactId, data: { path: ['invitationId'], equals: inv.id } } })) + 1;
-    await audit(tx, { firmId, actorId, action: 'invitation.resend_requested', contactId: email.contactId, data: { invitationId: inv.id, contactEmailId: email.id, seq } });
+    const inv = await tx.invitation.findFirst({
+      where: { contactEmailId: email.id, status: { in: [...OPEN] } },
+      orderBy: { createdAt: 'desc' },
+    });
+    if (!inv)
+      throw conflict(
+        'no-open-invitation',
+        'No invitation to resend',
+        'This email has no pending invitation; send a new one instead.',
+      );
+    if (inv.status === 'scheduled')
+      throw conflict(
+        'invitation-not-sent-yet',
+        'Invitation not sent yet',
+        `The invitation is scheduled for ${inv.sendAt.toISOString()}; it can be resent once it has gone out.`,
+      );
+    const seq =
+      (await tx.auditEvent.count({
+        where: {
+          firmId,
+          action: 'invitation.resend_requested',
+          contactId: email.contactId,
+          data: { path: ['invitationId'], equals: inv.id },
+        },
+      })) + 1;
+    await audit(tx, {
+      firmId,
+      actorId,
+      action: 'invitation.resend_requested',
+      contactId: email.contactId,
+      data: { invitationId: inv.id, contactEmailId: email.id, seq },
+    });
     return { inv, seq };
   });
   await wf.resend(inv.id, seq);
@@ -162,28 +229,74 @@ export async function resendInvitation(db: Db, wf: InvitationWorkflows, firmId: 
 
 export async function listInvitations(db: Db, firmId: string, emailId: string) {
   await requireEmail(db, firmId, emailId);
-  const rows = await db.invitation.findMany({ where: { contactEmailId: emailId, firmId }, orderBy: { createdAt: 'desc' } });
+  const rows = await db.invitation.findMany({
+    where: { contactEmailId: emailId, firmId },
+    orderBy: { createdAt: 'desc' },
+  });
   return { items: rows.map(presentInvitation) };
 }
 
-const invalidLink = (slug: string, title: string, detail: string, kind: ErrorKind = 'gone') => new DomainError(kind, slug, title, detail);
+const invalidLink = (slug: string, title: string, detail: string, kind: ErrorKind = 'gone') =>
+  new DomainError(kind, slug, title, detail);
 
 /** The public accept call of the portal: the token is the only credential, good once and until it expires. */
 export async function acceptInvitation(db: Db, wf: InvitationWorkflows, token: string) {
   const tokenHash = hashInvitationToken(token);
   const result = await db.$transaction(async (tx) => {
-    const inv = await tx.invitation.findUnique({ where: { tokenHash }, include: { email: { include: { contact: { include: { accounts: { include: { account: { select: { id: true, name: true } } } } } } } } } });
-    if (!inv) throw invalidLink('invitation-invalid', 'Invitation link not valid', 'This invitation link is unknown or has been replaced by a newer one.', 'not-found');
-    if (inv.status === 'accepted') throw invalidLink('invitation-already-accepted', 'Invitation already accepted', 'This invitation link has already been used; sign in instead.', 'conflict');
-    if (inv.status === 'revoked') throw invalidLink('invitation-revoked', 'Invitation revoked', 'The firm has withdrawn this invitation.');
-    if (inv.status === 'expired' || inv.expiresAt.getTime() <= Date.now()) throw invalidLink('invitation-expired', 'Invitation expired', 'This invitation link has expired; ask the firm to send a new one.');
+    const inv = await tx.invitation.findUnique({
+      where: { tokenHash },
+      include: {
+        email: {
+          include: {
+            contact: { include: { accounts: { include: { account: { select: { id: true, name: true } } } } } },
+          },
+        },
+      },
+    });
+    if (!inv)
+      throw invalidLink(
+        'invitation-invalid',
+        'Invitation link not valid',
+        'This invitation link is unknown or has been replaced by a newer one.',
+        'not-found',
+      );
+    if (inv.status === 'accepted')
+      throw invalidLink(
+        'invitation-already-accepted',
+        'Invitation already accepted',
+        'This invitation link has already been used; sign in instead.',
+        'conflict',
+      );
+    if (inv.status === 'revoked')
+      throw invalidLink('invitation-revoked', 'Invitation revoked', 'The firm has withdrawn this invitation.');
+    if (inv.status === 'expired' || inv.expiresAt.getTime() <= Date.now())
+      throw invalidLink(
+        'invitation-expired',
+        'Invitation expired',
+        'This invitation link has expired; ask the firm to send a new one.',
+      );
     // Guarded update: of two concurrent accepts of one token only one succeeds.
-    const won = await tx.invitation.updateMany({ where: { id: inv.id, status: 'sent', tokenHash }, data: { status: 'accepted', acceptedAt: new Date() } });
-    if (won.count === 0) throw invalidLink('invitation-already-accepted', 'Invitation already accepted', 'This invitation link has already been used.', 'conflict');
+    const won = await tx.invitation.updateMany({
+      where: { id: inv.id, status: 'sent', tokenHash },
+      data: { status: 'accepted', acceptedAt: new Date() },
+    });
+    if (won.count === 0)
+      throw invalidLink(
+        'invitation-already-accepted',
+        'Invitation already accepted',
+        'This invitation link has already been used.',
+        'conflict',
+      );
     await tx.contactEmail.update({ where: { id: inv.contactEmailId }, data: { login: 'active' } });
     const accounts = inv.email.contact.accounts.map((l) => l.account).sort((a, b) => a.name.localeCompare(b.name));
     // A contact of several accounts picks one after login (SPEC §5), so the event has an account only when there is one.
-    await tx.loginEvent.create({ data: { firmId: inv.firmId, contactEmailId: inv.contactEmailId, accountId: accounts.length === 1 ? accounts[0].id : null } });
+    await tx.loginEvent.create({
+      data: {
+        firmId: inv.firmId,
+        contactEmailId: inv.contactEmailId,
+        accountId: accounts.length === 1 ? accounts[0].id : null,
+      },
+    });
     await audit(tx, {
       firmId: inv.firmId,
       actorId: null,
@@ -193,7 +306,13 @@ export async function acceptInvitation(db: Db, wf: InvitationWorkflows, token: s
       accountId: accounts.length === 1 ? accounts[0].id : null,
       data: { invitationId: inv.id, contactEmailId: inv.contactEmailId },
     });
-    return { invitationId: inv.id, contactId: inv.email.contactId, contactEmailId: inv.contactEmailId, login: 'active' as const, accounts };
+    return {
+      invitationId: inv.id,
+      contactId: inv.email.contactId,
+      contactEmailId: inv.contactEmailId,
+      login: 'active' as const,
+      accounts,
+    };
   });
   await wf.accepted(result.invitationId);
   return result;

@@ -94,7 +94,11 @@ export function createChatService(db: Db, workflows: ReminderWorkflows) {
         return t;
       });
       const message = input.message
-        ? await post(firmId, actor.id, thread.id, { author: 'firm', body: input.message.body, reminders: input.reminders })
+        ? await post(firmId, actor.id, thread.id, {
+            author: 'firm',
+            body: input.message.body,
+            reminders: input.reminders,
+          })
         : null;
       return { ...presentThread(thread), lastMessage: message };
     },

@@ -16,7 +16,11 @@ export interface DispatchDeps {
   portalUrl: string;
 }
 
-const AUDIT_ACTION = { notification: 'item.notification_sent', reminder: 'item.reminder_sent', manual: 'item.manual_resend' } as const;
+const AUDIT_ACTION = {
+  notification: 'item.notification_sent',
+  reminder: 'item.reminder_sent',
+  manual: 'item.manual_resend',
+} as const;
 
 export function createItemDispatcher({ db, mailer, portalUrl }: DispatchDeps) {
   async function itemTitle(item: ItemRef): Promise<string> {
@@ -26,8 +30,14 @@ export function createItemDispatcher({ db, mailer, portalUrl }: DispatchDeps) {
     }
     const req =
       item.kind === 'signature'
-        ? await db.signatureRequest.findUniqueOrThrow({ where: { id: item.itemId }, select: { document: { select: { name: true } } } })
-        : await db.approvalRequest.findUniqueOrThrow({ where: { id: item.itemId }, select: { document: { select: { name: true } } } });
+        ? await db.signatureRequest.findUniqueOrThrow({
+            where: { id: item.itemId },
+            select: { document: { select: { name: true } } },
+          })
+        : await db.approvalRequest.findUniqueOrThrow({
+            where: { id: item.itemId },
+            select: { document: { select: { name: true } } },
+          });
     return req.document.name;
   }
 
@@ -57,7 +67,8 @@ export function createItemDispatcher({ db, mailer, portalUrl }: DispatchDeps) {
           const now = await readItemSnapshot(tx as unknown as Db, item);
           const current = req.kind === 'notification' ? now.subjectKey : now.cycleKey;
           if (now.doneReason) skipped = { status: 'skipped', reason: now.doneReason };
-          else if (req.kind !== 'manual' && current !== req.cycleKey) skipped = { status: 'skipped', reason: 'stale_cycle' };
+          else if (req.kind !== 'manual' && current !== req.cycleKey)
+            skipped = { status: 'skipped', reason: 'stale_cycle' };
           if (skipped) return null;
           const row = await tx.reminderDispatch.create({
             data: {
@@ -91,7 +102,13 @@ export function createItemDispatcher({ db, mailer, portalUrl }: DispatchDeps) {
             },
           });
           // In the same transaction as the dispatch: a to-do is never created after the item was closed.
-          await upsertPortalTodos(tx, item, candidates, title, req.kind === 'notification' ? 'create' : req.kind === 'manual' ? 'bump' : 'keep');
+          await upsertPortalTodos(
+            tx,
+            item,
+            candidates,
+            title,
+            req.kind === 'notification' ? 'create' : req.kind === 'manual' ? 'bump' : 'keep',
+          );
           return row;
         }));
       if (!dispatch) return skipped!;
@@ -146,20 +163,42 @@ export function createItemDispatcher({ db, mailer, portalUrl }: DispatchDeps) {
  * Portal to-dos exist for every portal user (login pending or active) of the account, or for a signature
  * request its pending signers. A notification creates them; a manual resend moves them to the top.
  */
-async function upsertPortalTodos(tx: Tx, item: ItemRef, emails: CandidateEmail[], title: string, mode: 'create' | 'bump' | 'keep'): Promise<void> {
+async function upsertPortalTodos(
+  tx: Tx,
+  item: ItemRef,
+  emails: CandidateEmail[],
+  title: string,
+  mode: 'create' | 'bump' | 'keep',
+): Promise<void> {
   if (mode === 'keep') return;
-  const portalUsers = emails.filter((e) => e.login !== 'off' && (item.kind !== 'signature' || e.pendingSigner === true));
+  const portalUsers = emails.filter(
+    (e) => e.login !== 'off' && (item.kind !== 'signature' || e.pendingSigner === true),
+  );
   const now = new Date();
   for (const e of portalUsers) {
     await tx.portalTodo.upsert({
-      where: { contactEmailId_itemKind_itemId: { contactEmailId: e.contactEmailId, itemKind: item.kind, itemId: item.itemId } },
-      create: { firmId: item.firmId, accountId: item.accountId, contactEmailId: e.contactEmailId, itemKind: item.kind, itemId: item.itemId, title, bumpedAt: now },
+      where: {
+        contactEmailId_itemKind_itemId: { contactEmailId: e.contactEmailId, itemKind: item.kind, itemId: item.itemId },
+      },
+      create: {
+        firmId: item.firmId,
+        accountId: item.accountId,
+        contactEmailId: e.contactEmailId,
+        itemKind: item.kind,
+        itemId: item.itemId,
+        title,
+        bumpedAt: now,
+      },
       update: mode === 'bump' ? { bumpedAt: now, status: 'open' } : {},
     });
   }
 }
 
-const ITEM_TABLE = { chat: Prisma.sql`"ChatThread"`, signature: Prisma.sql`"SignatureRequest"`, approval: Prisma.sql`"ApprovalRequest"` } as const;
+const ITEM_TABLE = {
+  chat: Prisma.sql`"ChatThread"`,
+  signature: Prisma.sql`"SignatureRequest"`,
+  approval: Prisma.sql`"ApprovalRequest"`,
+} as const;
 
 async function lockItem(tx: Tx, item: ItemRef): Promise<void> {
   await tx.$queryRaw`SELECT 1 FROM ${ITEM_TABLE[item.kind]} WHERE id = ${item.itemId}::uuid FOR UPDATE`;

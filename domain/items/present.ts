@@ -1,7 +1,13 @@
 // How chat threads, messages, signature and approval requests look in API answers.
 
 export function presentThread(t: { id: string; accountId: string; subject: string; status: string; createdAt: Date }) {
-  return { id: t.id, accountId: t.accountId, subject: t.subject, status: t.status, createdAt: t.createdAt.toISOString() };
+  return {
+    id: t.id,
+    accountId: t.accountId,
+    subject: t.subject,
+    status: t.status,
+    createdAt: t.createdAt.toISOString(),
+  };
 }
 
 export function presentMessage(m: {

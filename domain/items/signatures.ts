@@ -98,6 +98,5 @@ export function createSignatureService(db: Db, workflows: ReminderWorkflows) {
       await workflows.notify(ref, sig.signerSignedSignal, { contactId, allSigned: updated.status === 'signed' });
       return presentSignature(updated);
     },
-
   };
 }

@@ -21,19 +21,31 @@ interface ItemCycle {
 
 async function readCycle(db: Db, item: ItemRef): Promise<ItemCycle> {
   const where = { id: item.itemId, firmId: item.firmId };
-  const deleted: ItemCycle = { doneReason: 'deleted', subjectKey: item.itemId, cycleKey: item.itemId, restartedAt: null };
+  const deleted: ItemCycle = {
+    doneReason: 'deleted',
+    subjectKey: item.itemId,
+    cycleKey: item.itemId,
+    restartedAt: null,
+  };
   switch (item.kind) {
     case 'chat': {
       const thread = await db.chatThread.findFirst({
         where,
-        include: { messages: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 1 }, account: { select: { status: true } } },
+        include: {
+          messages: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 1 },
+          account: { select: { status: true } },
+        },
       });
       if (!thread) return deleted;
       const latest = thread.messages[0];
       if (!latest) return { ...deleted, doneReason: 'no_firm_message' };
       // Reminders always concern the latest message; a client message there means the client replied.
       const doneReason: DoneReason | null =
-        thread.status === 'archived' || thread.account.status === 'archived' ? 'archived' : latest.author === 'client' ? 'replied' : null;
+        thread.status === 'archived' || thread.account.status === 'archived'
+          ? 'archived'
+          : latest.author === 'client'
+            ? 'replied'
+            : null;
       return {
         doneReason,
         subjectKey: latest.id,
@@ -42,9 +54,17 @@ async function readCycle(db: Db, item: ItemRef): Promise<ItemCycle> {
       };
     }
     case 'signature':
-      return requestCycle(await db.signatureRequest.findFirst({ where, include: { account: { select: { status: true } } } }), 'signed', deleted);
+      return requestCycle(
+        await db.signatureRequest.findFirst({ where, include: { account: { select: { status: true } } } }),
+        'signed',
+        deleted,
+      );
     case 'approval':
-      return requestCycle(await db.approvalRequest.findFirst({ where, include: { account: { select: { status: true } } } }), 'approved', deleted);
+      return requestCycle(
+        await db.approvalRequest.findFirst({ where, include: { account: { select: { status: true } } } }),
+        'approved',
+        deleted,
+      );
   }
 }
 
@@ -56,20 +76,32 @@ function requestCycle(
 ): ItemCycle {
   if (!req) return deleted;
   const doneReason: DoneReason | null =
-    req.status === completed ? completed : req.status === 'cancelled' ? 'cancelled' : req.account.status === 'archived' ? 'archived' : null;
+    req.status === completed
+      ? completed
+      : req.status === 'cancelled'
+        ? 'cancelled'
+        : req.account.status === 'archived'
+          ? 'archived'
+          : null;
   return { doneReason, subjectKey: req.id, cycleKey: req.id, restartedAt: null };
 }
 
 export async function readReminderSettings(db: Db, item: Pick<ItemRef, 'kind' | 'itemId'>): Promise<ReminderSettings> {
-  const row = await db.reminderSettings.findUnique({ where: { itemKind_itemId: { itemKind: item.kind, itemId: item.itemId } } });
-  return row ? { enabled: row.enabled, intervalDays: row.intervalDays, count: row.count } : { ...DEFAULT_REMINDER_SETTINGS };
+  const row = await db.reminderSettings.findUnique({
+    where: { itemKind_itemId: { itemKind: item.kind, itemId: item.itemId } },
+  });
+  return row
+    ? { enabled: row.enabled, intervalDays: row.intervalDays, count: row.count }
+    : { ...DEFAULT_REMINDER_SETTINGS };
 }
 
 export async function readItemSnapshot(db: Db, item: ItemRef): Promise<ItemSnapshot> {
   const [cycle, settings] = await Promise.all([readCycle(db, item), readReminderSettings(db, item)]);
   const workflowId = reminderWorkflowId(item.kind, item.itemId);
   const [notification, reminders] = await Promise.all([
-    db.reminderDispatch.findUnique({ where: { dispatchKey: dispatchKey(workflowId, cycle.subjectKey, 'notification', 0) } }),
+    db.reminderDispatch.findUnique({
+      where: { dispatchKey: dispatchKey(workflowId, cycle.subjectKey, 'notification', 0) },
+    }),
     db.reminderDispatch.findMany({
       where: { itemKind: item.kind, itemId: item.itemId, cycleKey: cycle.cycleKey, kind: 'reminder' },
       orderBy: { seq: 'desc' },

@@ -18,33 +18,55 @@ export interface CustomActionField {
 /** What zod cannot say about a definition's fields: a select has options, keys are distinct. */
 function checkCustomActionFields(fields: CustomActionField[]): void {
   fields.forEach((f, i) => {
-    if (f.type === 'select' && !f.options?.length) throw invalid(`body.fields.${i}.options`, 'a select field needs options');
+    if (f.type === 'select' && !f.options?.length)
+      throw invalid(`body.fields.${i}.options`, 'a select field needs options');
   });
-  if (new Set(fields.map((f) => f.key)).size !== fields.length) throw invalid('body.fields', 'field keys must be distinct');
+  if (new Set(fields.map((f) => f.key)).size !== fields.length)
+    throw invalid('body.fields', 'field keys must be distinct');
 }
 
-export async function createCustomAction(db: Db, firmId: string, actor: Actor, input: { name: string; fields: CustomActionField[] }) {
+export async function createCustomAction(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  input: { name: string; fields: CustomActionField[] },
+) {
   requireFirmAdmin(actor);
   checkCustomActionFields(input.fields);
   try {
     return await db.$transaction(async (tx) => {
-      const def = await tx.customActionDefinition.create({ data: { firmId, name: input.name, fields: input.fields as unknown as Prisma.InputJsonArray } });
-      await audit(tx, { firmId, actorId: actor.id, action: 'custom_action.defined', data: { customActionId: def.id, name: def.name } });
+      const def = await tx.customActionDefinition.create({
+        data: { firmId, name: input.name, fields: input.fields as unknown as Prisma.InputJsonArray },
+      });
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: 'custom_action.defined',
+        data: { customActionId: def.id, name: def.name },
+      });
       return def;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('name-taken', 'Name already in use', 'The firm already has a custom action with this name.');
+    if (isUniqueViolation(err))
+      throw conflict('name-taken', 'Name already in use', 'The firm already has a custom action with this name.');
     throw err;
   }
 }
 
-export const listCustomActions = (db: Db, firmId: string) => db.customActionDefinition.findMany({ where: { firmId }, orderBy: { name: 'asc' } });
+export const listCustomActions = (db: Db, firmId: string) =>
+  db.customActionDefinition.findMany({ where: { firmId }, orderBy: { name: 'asc' } });
 
 /**
  * Renames a custom action or replaces its fields. Runs are audit entries that carry the action's name,
  * values and field labels as they were, so changing (or deleting) the definition leaves them readable.
  */
-export async function updateCustomAction(db: Db, firmId: string, actor: Actor, definitionId: string, patch: { name?: string; fields?: CustomActionField[] }) {
+export async function updateCustomAction(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  definitionId: string,
+  patch: { name?: string; fields?: CustomActionField[] },
+) {
   requireFirmAdmin(actor);
   if (patch.fields) checkCustomActionFields(patch.fields);
   try {
@@ -56,11 +78,17 @@ export async function updateCustomAction(db: Db, firmId: string, actor: Actor, d
       if (patch.name !== undefined) data.name = patch.name;
       if (patch.fields !== undefined) data.fields = patch.fields as unknown as Prisma.InputJsonArray;
       const def = await tx.customActionDefinition.update({ where: { id: definitionId }, data });
-      await audit(tx, { firmId, actorId: actor.id, action: 'custom_action.updated', data: { customActionId: def.id, from: before.name, name: def.name, changed: changedKeys(patch) } });
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: 'custom_action.updated',
+        data: { customActionId: def.id, from: before.name, name: def.name, changed: changedKeys(patch) },
+      });
       return def;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('name-taken', 'Name already in use', 'The firm already has a custom action with this name.');
+    if (isUniqueViolation(err))
+      throw conflict('name-taken', 'Name already in use', 'The firm already has a custom action with this name.');
     throw err;
   }
 }
@@ -73,6 +101,11 @@ export async function deleteCustomAction(db: Db, firmId: string, actor: Actor, d
     const def = await tx.customActionDefinition.findFirst({ where: { id: definitionId, firmId } });
     if (!def) throw notFound('Custom action', definitionId);
     await tx.customActionDefinition.delete({ where: { id: definitionId } });
-    await audit(tx, { firmId, actorId: actor.id, action: 'custom_action.deleted', data: { customActionId: definitionId, name: def.name } });
+    await audit(tx, {
+      firmId,
+      actorId: actor.id,
+      action: 'custom_action.deleted',
+      data: { customActionId: definitionId, name: def.name },
+    });
   });
 }

@@ -30,27 +30,48 @@ export async function createCustomField(db: Db, firmId: string, actor: Actor, in
   requireManager(actor, 'define custom fields');
   const actorId = actor.id;
   const options = input.options ?? [];
-  if (input.type === 'select' && options.length === 0) throw invalid('body.options', 'a select field needs at least one option');
+  if (input.type === 'select' && options.length === 0)
+    throw invalid('body.options', 'a select field needs at least one option');
   if (input.type !== 'select' && options.length > 0) throw invalid('body.options', 'only select fields have options');
   if (new Set(options).size !== options.length) throw invalid('body.options', 'options must be distinct');
   try {
     return await db.$transaction(async (tx) => {
       const field = await tx.customFieldDefinition.create({
-        data: { firmId, entity: input.entity, key: input.key, label: input.label, type: input.type, options, required: input.required ?? false },
+        data: {
+          firmId,
+          entity: input.entity,
+          key: input.key,
+          label: input.label,
+          type: input.type,
+          options,
+          required: input.required ?? false,
+        },
       });
-      await audit(tx, { firmId, actorId, action: 'custom_field.created', data: { fieldId: field.id, entity: field.entity, key: field.key, type: field.type } });
+      await audit(tx, {
+        firmId,
+        actorId,
+        action: 'custom_field.created',
+        data: { fieldId: field.id, entity: field.entity, key: field.key, type: field.type },
+      });
       return field;
     });
   } catch (err) {
     if (isUniqueViolation(err)) {
-      throw conflict('custom-field-exists', 'Custom field already exists', `The firm already has a ${input.entity} field with key "${input.key}".`);
+      throw conflict(
+        'custom-field-exists',
+        'Custom field already exists',
+        `The firm already has a ${input.entity} field with key "${input.key}".`,
+      );
     }
     throw err;
   }
 }
 
 export function listCustomFields(db: Db, firmId: string, entity?: CustomFieldEntity) {
-  return db.customFieldDefinition.findMany({ where: { firmId, ...(entity ? { entity } : {}) }, orderBy: [{ entity: 'asc' }, { key: 'asc' }] });
+  return db.customFieldDefinition.findMany({
+    where: { firmId, ...(entity ? { entity } : {}) },
+    orderBy: [{ entity: 'asc' }, { key: 'asc' }],
+  });
 }
 
 export interface CustomFieldPatch {
@@ -66,7 +87,13 @@ export interface CustomFieldPatch {
  * firm first moves its records to the new option. Key, type and entity stay as created: the stored
  * values depend on them.
  */
-export async function updateCustomField(db: Db, firmId: string, actor: Actor, fieldId: string, patch: CustomFieldPatch) {
+export async function updateCustomField(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  fieldId: string,
+  patch: CustomFieldPatch,
+) {
   requireManager(actor, 'change custom fields');
   const actorId = actor.id;
   return db.$transaction(async (tx) => {
@@ -91,7 +118,12 @@ export async function updateCustomField(db: Db, firmId: string, actor: Actor, fi
       changes.push({ field: 'options', added: options.filter((o) => !before.includes(o)), removed });
     }
     const updated = await tx.customFieldDefinition.update({ where: { id: fieldId }, data });
-    await audit(tx, { firmId, actorId, action: 'custom_field.updated', data: { fieldId, entity: field.entity, key: field.key, changes } });
+    await audit(tx, {
+      firmId,
+      actorId,
+      action: 'custom_field.updated',
+      data: { fieldId, entity: field.entity, key: field.key, changes },
+    });
     return updated;
   });
 }
@@ -101,15 +133,27 @@ export async function updateCustomField(db: Db, firmId: string, actor: Actor, fi
  * checked against the definition it read (validateCustomFields takes no lock), so in that narrow window
  * a record may keep a dropped option; it then shows the value and must pick a valid one on its next save.
  */
-async function refuseOptionsInUse(tx: Tx, firmId: string, field: { entity: CustomFieldEntity; key: string; label: string }, options: string[]) {
+async function refuseOptionsInUse(
+  tx: Tx,
+  firmId: string,
+  field: { entity: CustomFieldEntity; key: string; label: string },
+  options: string[],
+) {
   const inUse: string[] = [];
   for (const option of options) {
     const holding = { firmId, customFields: { path: [field.key], equals: option } };
-    const count = field.entity === 'account' ? await tx.account.count({ where: holding }) : await tx.contact.count({ where: holding });
+    const count =
+      field.entity === 'account'
+        ? await tx.account.count({ where: holding })
+        : await tx.contact.count({ where: holding });
     if (count > 0) inUse.push(`"${option}" (${count} ${field.entity}${count === 1 ? '' : 's'})`);
   }
   if (inUse.length) {
-    throw conflict('option-in-use', 'Option still in use', `Cannot remove ${inUse.join(', ')} from "${field.label}": change the value of those records first.`);
+    throw conflict(
+      'option-in-use',
+      'Option still in use',
+      `Cannot remove ${inUse.join(', ')} from "${field.label}": change the value of those records first.`,
+    );
   }
 }
 
@@ -121,7 +165,12 @@ export async function deleteCustomField(db: Db, firmId: string, actor: Actor, fi
     const field = await tx.customFieldDefinition.findFirst({ where: { id: fieldId, firmId } });
     if (!field) throw notFound('Custom field', fieldId);
     await tx.customFieldDefinition.delete({ where: { id: fieldId } });
-    await audit(tx, { firmId, actorId, action: 'custom_field.deleted', data: { fieldId, entity: field.entity, key: field.key } });
+    await audit(tx, {
+      firmId,
+      actorId,
+      action: 'custom_field.deleted',
+      data: { fieldId, entity: field.entity, key: field.key },
+    });
   });
 }
 
@@ -133,7 +182,13 @@ const emailCheck = z.email();
  * an unknown key, a value of the wrong type or a missing required field is invalid, naming the field.
  * Returns the values to store (null values dropped, so null clears a field).
  */
-export async function validateCustomFields(db: Queryable, firmId: string, entity: CustomFieldEntity, values: CustomFieldValues, fieldPrefix = 'body.customFields'): Promise<Prisma.InputJsonObject> {
+export async function validateCustomFields(
+  db: Queryable,
+  firmId: string,
+  entity: CustomFieldEntity,
+  values: CustomFieldValues,
+  fieldPrefix = 'body.customFields',
+): Promise<Prisma.InputJsonObject> {
   const defs = await db.customFieldDefinition.findMany({ where: { firmId, entity } });
   const byKey = new Map(defs.map((d) => [d.key, d]));
   const errors: FieldError[] = [];
@@ -151,7 +206,8 @@ export async function validateCustomFields(db: Queryable, firmId: string, entity
     else out[key] = typeof value === 'string' ? value.trim() : (value as number);
   }
   for (const def of defs) {
-    if (def.required && (out[def.key] === undefined || out[def.key] === '')) errors.push({ field: `${fieldPrefix}.${def.key}`, message: `"${def.label}" is required` });
+    if (def.required && (out[def.key] === undefined || out[def.key] === ''))
+      errors.push({ field: `${fieldPrefix}.${def.key}`, message: `"${def.label}" is required` });
   }
   if (errors.length) throw invalidFields(errors);
   return out;
@@ -166,12 +222,18 @@ function checkValue(type: string, options: unknown, value: unknown): string | nu
     case 'date': {
       if (typeof value !== 'string' || !DATE.test(value)) return 'must be a date as YYYY-MM-DD';
       const d = new Date(`${value}T00:00:00Z`);
-      return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value ? null : 'must be a real calendar date';
+      return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value
+        ? null
+        : 'must be a real calendar date';
     }
     case 'email':
-      return typeof value === 'string' && emailCheck.safeParse(value.trim()).success ? null : 'must be an email address';
+      return typeof value === 'string' && emailCheck.safeParse(value.trim()).success
+        ? null
+        : 'must be an email address';
     case 'select':
-      return typeof value === 'string' && Array.isArray(options) && options.includes(value) ? null : `must be one of: ${(Array.isArray(options) ? options : []).join(', ')}`;
+      return typeof value === 'string' && Array.isArray(options) && options.includes(value)
+        ? null
+        : `must be one of: ${(Array.isArray(options) ? options : []).join(', ')}`;
     default:
       return `unsupported field type ${type}`;
   }

@@ -6,23 +6,41 @@ import { audit } from '../audit/audit';
 import { conflict, notFound } from '../errors';
 import { changedKeys, lockSetting, requireFirmAdmin } from './admin';
 
-export async function createEmailTemplate(db: Db, firmId: string, actor: Actor, input: { name: string; subject: string; body: string }) {
+export async function createEmailTemplate(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  input: { name: string; subject: string; body: string },
+) {
   requireFirmAdmin(actor);
   try {
     return await db.$transaction(async (tx) => {
       const t = await tx.emailTemplate.create({ data: { firmId, ...input } });
-      await audit(tx, { firmId, actorId: actor.id, action: 'email_template.created', data: { emailTemplateId: t.id, name: t.name } });
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: 'email_template.created',
+        data: { emailTemplateId: t.id, name: t.name },
+      });
       return t;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('name-taken', 'Name already in use', 'The firm already has an email template with this name.');
+    if (isUniqueViolation(err))
+      throw conflict('name-taken', 'Name already in use', 'The firm already has an email template with this name.');
     throw err;
   }
 }
 
-export const listEmailTemplates = (db: Db, firmId: string) => db.emailTemplate.findMany({ where: { firmId }, orderBy: { name: 'asc' } });
+export const listEmailTemplates = (db: Db, firmId: string) =>
+  db.emailTemplate.findMany({ where: { firmId }, orderBy: { name: 'asc' } });
 
-export async function updateEmailTemplate(db: Db, firmId: string, actor: Actor, templateId: string, patch: { name?: string; subject?: string; body?: string }) {
+export async function updateEmailTemplate(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  templateId: string,
+  patch: { name?: string; subject?: string; body?: string },
+) {
   requireFirmAdmin(actor);
   try {
     return await db.$transaction(async (tx) => {
@@ -30,11 +48,17 @@ export async function updateEmailTemplate(db: Db, firmId: string, actor: Actor, 
       const before = await tx.emailTemplate.findFirst({ where: { id: templateId, firmId } });
       if (!before) throw notFound('Email template', templateId);
       const t = await tx.emailTemplate.update({ where: { id: templateId }, data: patch });
-      await audit(tx, { firmId, actorId: actor.id, action: 'email_template.updated', data: { emailTemplateId: t.id, from: before.name, name: t.name, changed: changedKeys(patch) } });
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: 'email_template.updated',
+        data: { emailTemplateId: t.id, from: before.name, name: t.name, changed: changedKeys(patch) },
+      });
       return t;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('name-taken', 'Name already in use', 'The firm already has an email template with this name.');
+    if (isUniqueViolation(err))
+      throw conflict('name-taken', 'Name already in use', 'The firm already has an email template with this name.');
     throw err;
   }
 }
@@ -49,12 +73,25 @@ export async function deleteEmailTemplate(db: Db, firmId: string, actor: Actor, 
     await lockSetting(tx, 'emailTemplate', firmId, templateId, 'update');
     const t = await tx.emailTemplate.findFirst({ where: { id: templateId, firmId } });
     if (!t) throw notFound('Email template', templateId);
-    const users = await tx.gdprStatusDefinition.findMany({ where: { firmId, emailTemplateId: templateId }, select: { name: true }, orderBy: { name: 'asc' } });
+    const users = await tx.gdprStatusDefinition.findMany({
+      where: { firmId, emailTemplateId: templateId },
+      select: { name: true },
+      orderBy: { name: 'asc' },
+    });
     if (users.length) {
       const names = users.map((s) => `"${s.name}"`).join(', ');
-      throw conflict('email-template-in-use', 'Email template in use', `The GDPR status(es) ${names} email with this template; give them another template or none first.`);
+      throw conflict(
+        'email-template-in-use',
+        'Email template in use',
+        `The GDPR status(es) ${names} email with this template; give them another template or none first.`,
+      );
     }
     await tx.emailTemplate.delete({ where: { id: templateId } });
-    await audit(tx, { firmId, actorId: actor.id, action: 'email_template.deleted', data: { emailTemplateId: templateId, name: t.name } });
+    await audit(tx, {
+      firmId,
+      actorId: actor.id,
+      action: 'email_template.deleted',
+      data: { emailTemplateId: templateId, name: t.name },
+    });
   });
 }

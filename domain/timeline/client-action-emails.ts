@@ -13,12 +13,23 @@ export interface ClientActionEmailDeps {
   mailer: Mailer;
 }
 
-
-const icsDate = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const icsDate = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 const icsText = (s: string) => s.replace(/[\\;,]/g, (c) => `\\${c}`).replace(/\r?\n/g, '\\n');
 
 /** A single-event iCalendar REQUEST (RFC 5545) addressed to one firm user. */
-export function calendarInvitation(e: { uid: string; start: Date; durationMinutes: number; title: string; description: string; attendee: string; organizer: string }): string {
+export function calendarInvitation(e: {
+  uid: string;
+  start: Date;
+  durationMinutes: number;
+  title: string;
+  description: string;
+  attendee: string;
+  organizer: string;
+}): string {
   const end = new Date(e.start.getTime() + e.durationMinutes * 60_000);
   return [
     'BEGIN:VCALENDAR',
@@ -43,7 +54,10 @@ export function calendarInvitation(e: { uid: string; start: Date; durationMinute
 export function createClientActionEmails({ db, mailer }: ClientActionEmailDeps) {
   async function subjectName(note: { accountId: string | null; contactId: string | null }): Promise<string> {
     if (note.contactId) {
-      const c = await db.contact.findUnique({ where: { id: note.contactId }, select: { firstName: true, lastName: true } });
+      const c = await db.contact.findUnique({
+        where: { id: note.contactId },
+        select: { firstName: true, lastName: true },
+      });
       if (c) return `${c.firstName} ${c.lastName}`.trim();
     }
     if (note.accountId) {
@@ -60,7 +74,10 @@ export function createClientActionEmails({ db, mailer }: ClientActionEmailDeps) 
       if (job.kind === 'gdpr') {
         const [template, email, firm] = await Promise.all([
           db.emailTemplate.findFirst({ where: { id: job.templateId, firmId: job.firmId } }),
-          db.contactEmail.findFirst({ where: { id: job.contactEmailId, firmId: job.firmId }, include: { contact: true } }),
+          db.contactEmail.findFirst({
+            where: { id: job.contactEmailId, firmId: job.firmId },
+            include: { contact: true },
+          }),
           db.firm.findUnique({ where: { id: job.firmId } }),
         ]);
         if (!template || !email || !firm) return 'skipped';
@@ -86,12 +103,24 @@ export function createClientActionEmails({ db, mailer }: ClientActionEmailDeps) 
         const author = await db.firmUser.findUnique({ where: { id: comment.authorId }, select: { name: true } });
         const about = await subjectName(comment.note);
         const text = `${author?.name ?? 'A colleague'} commented on a note about ${about}:\n\n${comment.body}`;
-        return sendEmailOnce(db, mailer, { firmId: job.firmId, accountId: comment.note.accountId ?? undefined, idempotencyKey, to: user.email, category: 'note_comment', subject: `New comment on a note about ${about}`, text, html: paragraphs(text) });
+        return sendEmailOnce(db, mailer, {
+          firmId: job.firmId,
+          accountId: comment.note.accountId ?? undefined,
+          idempotencyKey,
+          to: user.email,
+          category: 'note_comment',
+          subject: `New comment on a note about ${about}`,
+          text,
+          html: paragraphs(text),
+        });
       }
 
       const note = await db.note.findFirst({ where: { id: job.noteId, firmId: job.firmId } });
       if (!note) return 'skipped';
-      const author = await db.firmUser.findUnique({ where: { id: note.authorId }, select: { name: true, email: true } });
+      const author = await db.firmUser.findUnique({
+        where: { id: note.authorId },
+        select: { name: true, email: true },
+      });
       const about = await subjectName(note);
       if (job.kind === 'calendar') {
         // The title is built here, not carried in the job: workflow inputs hold no client names.
@@ -109,12 +138,29 @@ export function createClientActionEmails({ db, mailer }: ClientActionEmailDeps) 
           icalEvent: {
             method: 'REQUEST',
             filename: 'invite.ics',
-            content: calendarInvitation({ uid: note.id, start: new Date(job.start), durationMinutes: job.durationMinutes, title, description: note.body, attendee: user.email, organizer: author?.email ?? user.email }),
+            content: calendarInvitation({
+              uid: note.id,
+              start: new Date(job.start),
+              durationMinutes: job.durationMinutes,
+              title,
+              description: note.body,
+              attendee: user.email,
+              organizer: author?.email ?? user.email,
+            }),
           },
         });
       }
       const text = `${author?.name ?? 'A colleague'} added you to a note about ${about}:\n\n${note.body}`;
-      return sendEmailOnce(db, mailer, { firmId: job.firmId, accountId: note.accountId ?? undefined, idempotencyKey, to: user.email, category: 'note', subject: `Note about ${about}`, text, html: paragraphs(text) });
+      return sendEmailOnce(db, mailer, {
+        firmId: job.firmId,
+        accountId: note.accountId ?? undefined,
+        idempotencyKey,
+        to: user.email,
+        category: 'note',
+        subject: `Note about ${about}`,
+        text,
+        html: paragraphs(text),
+      });
     },
   };
 }

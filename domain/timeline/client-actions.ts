@@ -17,15 +17,15 @@ import { conflict, invalid, invalidFields, notFound } from '../errors';
 import { lockSetting, requireTemplateRef } from '../settings/admin';
 import type { CustomActionField } from '../settings/custom-actions';
 
-
-
-
-
-
-
-
 /** Opens a discussion note for an action when participants are named; otherwise nothing to email. */
-async function discussion(tx: Tx, firmId: string, actorId: string, participants: string[] | undefined, about: { contactId?: string; accountId?: string }, body: string) {
+async function discussion(
+  tx: Tx,
+  firmId: string,
+  actorId: string,
+  participants: string[] | undefined,
+  about: { contactId?: string; accountId?: string },
+  body: string,
+) {
   if (!participants?.length) return { noteId: null, batch: null };
   const { note, batch } = await insertNote(tx, firmId, actorId, { ...about, body, participants });
   return { noteId: note.id, batch };
@@ -35,13 +35,24 @@ const withDescription = (line: string, description?: string) => (description ? `
 
 // --- activate / deactivate -------------------------------------------------------------------------
 
-export async function setContactsActive(db: Db, firmId: string, actor: Actor, input: { contactIds: string[]; active: boolean }) {
+export async function setContactsActive(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  input: { contactIds: string[]; active: boolean },
+) {
   return db.$transaction(async (tx) => {
     const contacts = [];
     for (const contactId of new Set(input.contactIds)) {
       const contact = await requireContactAccess(tx, firmId, actor, contactId);
       await tx.contact.update({ where: { id: contactId }, data: { active: input.active } });
-      await audit(tx, { firmId, actorId: actor.id, action: input.active ? 'contact.activated' : 'contact.deactivated', contactId, data: { wasActive: contact.active } });
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: input.active ? 'contact.activated' : 'contact.deactivated',
+        contactId,
+        data: { wasActive: contact.active },
+      });
       contacts.push({ id: contactId, active: input.active });
     }
     return { contacts };
@@ -61,10 +72,29 @@ export async function changeContactStatus(
     const before = [];
     for (const contactId of ids) before.push(await requireContactAccess(tx, firmId, actor, contactId));
     // One discussion for the whole action, on the first contact; every contact's entry points to it.
-    const { noteId, batch } = await discussion(tx, firmId, actor.id, input.participants, { contactId: ids[0] }, withDescription(`Status changed to “${input.status}” for ${ids.length} contact(s).`, input.description));
+    const { noteId, batch } = await discussion(
+      tx,
+      firmId,
+      actor.id,
+      input.participants,
+      { contactId: ids[0] },
+      withDescription(`Status changed to “${input.status}” for ${ids.length} contact(s).`, input.description),
+    );
     for (const contact of before) {
       await tx.contact.update({ where: { id: contact.id }, data: { status: input.status } });
-      await audit(tx, { firmId, actorId: actor.id, action: 'contact.status_changed', contactId: contact.id, data: { from: contact.status, to: input.status, description: input.description ?? null, noteId, participants: input.participants ?? [] } });
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: 'contact.status_changed',
+        contactId: contact.id,
+        data: {
+          from: contact.status,
+          to: input.status,
+          description: input.description ?? null,
+          noteId,
+          participants: input.participants ?? [],
+        },
+      });
     }
     return { result: { contacts: before.map((c) => ({ id: c.id, status: input.status })), noteId }, batch };
   });
@@ -76,7 +106,13 @@ export async function assignToUser(
   db: Db,
   firmId: string,
   actor: Actor,
-  input: { userId: string; accountIds?: string[]; contactIds?: string[]; description?: string; participants?: string[] },
+  input: {
+    userId: string;
+    accountIds?: string[];
+    contactIds?: string[];
+    description?: string;
+    participants?: string[];
+  },
 ) {
   const accountIds = [...new Set(input.accountIds ?? [])];
   const contactIds = [...new Set(input.contactIds ?? [])];
@@ -87,15 +123,40 @@ export async function assignToUser(
     const contacts = [];
     for (const id of contactIds) contacts.push(await requireContactAccess(tx, firmId, actor, id));
     const about = contactIds.length ? { contactId: contactIds[0] } : { accountId: accountIds[0] };
-    const { noteId, batch } = await discussion(tx, firmId, actor.id, input.participants, about, withDescription(`Assigned ${accounts.length} account(s) and ${contacts.length} contact(s).`, input.description));
-    const data = (from: string | null) => ({ from, to: input.userId, description: input.description ?? null, noteId, participants: input.participants ?? [] });
+    const { noteId, batch } = await discussion(
+      tx,
+      firmId,
+      actor.id,
+      input.participants,
+      about,
+      withDescription(`Assigned ${accounts.length} account(s) and ${contacts.length} contact(s).`, input.description),
+    );
+    const data = (from: string | null) => ({
+      from,
+      to: input.userId,
+      description: input.description ?? null,
+      noteId,
+      participants: input.participants ?? [],
+    });
     for (const a of accounts) {
       await tx.account.update({ where: { id: a.id }, data: { assignedUserId: input.userId } });
-      await audit(tx, { firmId, actorId: actor.id, action: 'account.assigned', accountId: a.id, data: data(a.assignedUserId) });
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: 'account.assigned',
+        accountId: a.id,
+        data: data(a.assignedUserId),
+      });
     }
     for (const c of contacts) {
       await tx.contact.update({ where: { id: c.id }, data: { assignedUserId: input.userId } });
-      await audit(tx, { firmId, actorId: actor.id, action: 'contact.assigned', contactId: c.id, data: data(c.assignedUserId) });
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: 'contact.assigned',
+        contactId: c.id,
+        data: data(c.assignedUserId),
+      });
     }
     return { result: { userId: input.userId, accountIds, contactIds, noteId }, batch };
   });
@@ -114,13 +175,22 @@ export async function moveContact(
     const contact = await requireContactAccess(tx, firmId, actor, contactId);
     const target = await requireAccountAccess(tx, firmId, actor, input.toAccountId);
     if (target.type !== 'company') throw invalid('body.toAccountId', 'must be a company account');
-    const links = await tx.accountContact.findMany({ where: { contactId }, include: { account: { select: { type: true } } } });
-    if (links.some((l) => l.accountId === target.id)) throw conflict('already-linked', 'Contact already linked to this company', 'The contact is already linked to the target account.');
+    const links = await tx.accountContact.findMany({
+      where: { contactId },
+      include: { account: { select: { type: true } } },
+    });
+    if (links.some((l) => l.accountId === target.id))
+      throw conflict(
+        'already-linked',
+        'Contact already linked to this company',
+        'The contact is already linked to the target account.',
+      );
     let from = input.fromAccountId ? links.find((l) => l.accountId === input.fromAccountId) : undefined;
     if (input.fromAccountId && !from) throw invalid('body.fromAccountId', 'the contact is not linked to this account');
     if (!from) {
       const companies = links.filter((l) => l.account.type === 'company');
-      if (companies.length > 1) throw invalid('body.fromAccountId', 'the contact belongs to several companies: name the one it leaves');
+      if (companies.length > 1)
+        throw invalid('body.fromAccountId', 'the contact belongs to several companies: name the one it leaves');
       from = companies[0];
     }
     if (from) {
@@ -129,11 +199,38 @@ export async function moveContact(
     }
     // The link's description and signing fields move with the contact.
     const link = await tx.accountContact.create({
-      data: { accountId: target.id, contactId, description: from?.description ?? '', signerPriority: from?.signerPriority ?? 0, signingAuthority: from?.signingAuthority ?? false },
+      data: {
+        accountId: target.id,
+        contactId,
+        description: from?.description ?? '',
+        signerPriority: from?.signerPriority ?? 0,
+        signingAuthority: from?.signingAuthority ?? false,
+      },
     });
-    const { noteId, batch } = await discussion(tx, firmId, actor.id, input.participants, { contactId }, withDescription(`${contact.firstName} ${contact.lastName} moved to ${target.name}.`, input.description));
-    const data = { fromAccountId: from?.accountId ?? null, toAccountId: target.id, description: input.description ?? null, noteId, participants: input.participants ?? [] };
-    if (from) await audit(tx, { firmId, actorId: actor.id, action: 'contact.moved_out', contactId, accountId: from.accountId, data });
+    const { noteId, batch } = await discussion(
+      tx,
+      firmId,
+      actor.id,
+      input.participants,
+      { contactId },
+      withDescription(`${contact.firstName} ${contact.lastName} moved to ${target.name}.`, input.description),
+    );
+    const data = {
+      fromAccountId: from?.accountId ?? null,
+      toAccountId: target.id,
+      description: input.description ?? null,
+      noteId,
+      participants: input.participants ?? [],
+    };
+    if (from)
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: 'contact.moved_out',
+        contactId,
+        accountId: from.accountId,
+        data,
+      });
     await audit(tx, { firmId, actorId: actor.id, action: 'contact.moved_in', contactId, accountId: target.id, data });
     return { result: { contactId, fromAccountId: from?.accountId ?? null, link, noteId }, batch };
   });
@@ -142,22 +239,47 @@ export async function moveContact(
 // --- GDPR consent status ---------------------------------------------------------------------------
 
 /** Sets a contact's GDPR consent status; with sendEmail, every email of the contact gets the template. */
-export async function setGdprStatus(db: Db, firmId: string, actor: Actor, contactId: string, input: { statusId: string; sendEmail?: boolean; emailTemplateId?: string }) {
+export async function setGdprStatus(
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  contactId: string,
+  input: { statusId: string; sendEmail?: boolean; emailTemplateId?: string },
+) {
   return db.$transaction(async (tx) => {
     const contact = await requireContactAccess(tx, firmId, actor, contactId);
     await lockSetting(tx, 'gdprStatus', firmId, input.statusId, 'share'); // no rename or delete until the name is stored
     const status = await tx.gdprStatusDefinition.findFirst({ where: { id: input.statusId, firmId } });
     if (!status) throw invalid('body.statusId', 'no such GDPR status in this firm');
     const templateId = input.sendEmail ? (input.emailTemplateId ?? status.emailTemplateId) : null;
-    if (input.sendEmail && !templateId) throw invalid('body.emailTemplateId', 'name an email template: this status has none');
+    if (input.sendEmail && !templateId)
+      throw invalid('body.emailTemplateId', 'name an email template: this status has none');
     if (templateId) await requireTemplateRef(tx, firmId, templateId, 'body.emailTemplateId');
-    const emails = templateId ? await tx.contactEmail.findMany({ where: { contactId, firmId }, select: { id: true } }) : [];
+    const emails = templateId
+      ? await tx.contactEmail.findMany({ where: { contactId, firmId }, select: { id: true } })
+      : [];
     if (templateId && emails.length === 0) throw invalid('body.sendEmail', 'the contact has no email address');
     const changeId = randomUUID();
     await tx.contact.update({ where: { id: contactId }, data: { gdprStatus: status.name, gdprUpdatedAt: new Date() } });
-    await audit(tx, { firmId, actorId: actor.id, action: 'contact.gdpr_status_set', contactId, data: { changeId, from: contact.gdprStatus, to: status.name, emailTemplateId: templateId, emailed: emails.length } });
-    const jobs: ClientActionEmail[] = templateId ? emails.map((e) => ({ kind: 'gdpr', firmId, changeId, templateId, contactEmailId: e.id })) : [];
-    const batch: EmailBatch | null = jobs.length ? { workflowId: participantWorkflowId.gdpr(changeId), emails: jobs } : null;
+    await audit(tx, {
+      firmId,
+      actorId: actor.id,
+      action: 'contact.gdpr_status_set',
+      contactId,
+      data: {
+        changeId,
+        from: contact.gdprStatus,
+        to: status.name,
+        emailTemplateId: templateId,
+        emailed: emails.length,
+      },
+    });
+    const jobs: ClientActionEmail[] = templateId
+      ? emails.map((e) => ({ kind: 'gdpr', firmId, changeId, templateId, contactEmailId: e.id }))
+      : [];
+    const batch: EmailBatch | null = jobs.length
+      ? { workflowId: participantWorkflowId.gdpr(changeId), emails: jobs }
+      : null;
     return { result: { contactId, gdprStatus: status.name, changeId, emailed: jobs.length }, batch };
   });
 }
@@ -177,7 +299,9 @@ function valuesSchema(fields: CustomActionField[]) {
       case 'email':
         return z.email({ message: 'must be an email address' });
       case 'select':
-        return z.enum((f.options ?? []) as [string, ...string[]], { message: `must be one of: ${(f.options ?? []).join(', ')}` });
+        return z.enum((f.options ?? []) as [string, ...string[]], {
+          message: `must be one of: ${(f.options ?? []).join(', ')}`,
+        });
       default:
         return z.string().trim().min(1, 'must not be empty').max(5000);
     }
@@ -190,7 +314,13 @@ export async function runCustomAction(
   firmId: string,
   actor: Actor,
   definitionId: string,
-  input: { contactId?: string; accountId?: string; values: Record<string, unknown>; description?: string; participants?: string[] },
+  input: {
+    contactId?: string;
+    accountId?: string;
+    values: Record<string, unknown>;
+    description?: string;
+    participants?: string[];
+  },
 ) {
   if (!input.contactId === !input.accountId) throw invalid('body', 'name exactly one of contactId and accountId');
   const def = await db.customActionDefinition.findFirst({ where: { id: definitionId, firmId } });
@@ -198,14 +328,24 @@ export async function runCustomAction(
   const fields = def.fields as unknown as CustomActionField[];
   const parsed = valuesSchema(fields).safeParse(input.values);
   if (!parsed.success) {
-    const errors = parsed.error.issues.map((i) => ({ field: ['body', 'values', ...i.path.map(String)].join('.'), message: i.message }));
+    const errors = parsed.error.issues.map((i) => ({
+      field: ['body', 'values', ...i.path.map(String)].join('.'),
+      message: i.message,
+    }));
     throw invalidFields(errors);
   }
   return db.$transaction(async (tx) => {
     if (input.contactId) await requireContactAccess(tx, firmId, actor, input.contactId);
     if (input.accountId) await requireAccountAccess(tx, firmId, actor, input.accountId);
     const about = { contactId: input.contactId, accountId: input.accountId };
-    const { noteId, batch } = await discussion(tx, firmId, actor.id, input.participants, about, withDescription(`${def.name}`, input.description));
+    const { noteId, batch } = await discussion(
+      tx,
+      firmId,
+      actor.id,
+      input.participants,
+      about,
+      withDescription(`${def.name}`, input.description),
+    );
     const runId = randomUUID();
     await audit(tx, {
       firmId,

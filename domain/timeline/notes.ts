@@ -10,7 +10,6 @@ import { participantWorkflowId, type ClientActionEmail } from '../../shared/cont
 import type { EmailBatch } from './participant-emails';
 import { invalid, notFound } from '../errors';
 
-
 /** Emails to send once the transaction has committed, under one business workflow id. */
 
 /** Participants must be users of the firm: an unknown id is invalid input, not a silent skip. */
@@ -28,18 +27,46 @@ export async function insertNote(
   tx: Tx,
   firmId: string,
   actorId: string,
-  input: { accountId?: string | null; contactId?: string | null; body: string; participants?: string[]; action?: string; data?: Prisma.InputJsonObject },
+  input: {
+    accountId?: string | null;
+    contactId?: string | null;
+    body: string;
+    participants?: string[];
+    action?: string;
+    data?: Prisma.InputJsonObject;
+  },
 ) {
   const participants = [...new Set(input.participants ?? [])];
   await requireFirmUsers(tx, firmId, participants, 'body.participants');
-  const note = await tx.note.create({ data: { firmId, accountId: input.accountId ?? null, contactId: input.contactId ?? null, authorId: actorId, body: input.body } });
-  if (participants.length) await tx.noteParticipant.createMany({ data: participants.map((firmUserId) => ({ noteId: note.id, firmUserId })) });
+  const note = await tx.note.create({
+    data: {
+      firmId,
+      accountId: input.accountId ?? null,
+      contactId: input.contactId ?? null,
+      authorId: actorId,
+      body: input.body,
+    },
+  });
+  if (participants.length)
+    await tx.noteParticipant.createMany({ data: participants.map((firmUserId) => ({ noteId: note.id, firmUserId })) });
   if (input.action !== undefined) {
-    await audit(tx, { firmId, actorId, action: input.action, accountId: note.accountId, contactId: note.contactId, data: { noteId: note.id, participants, ...input.data } });
+    await audit(tx, {
+      firmId,
+      actorId,
+      action: input.action,
+      accountId: note.accountId,
+      contactId: note.contactId,
+      data: { noteId: note.id, participants, ...input.data },
+    });
   }
   // The author knows what they wrote; everyone else named is told.
-  const emails: ClientActionEmail[] = participants.filter((u) => u !== actorId).map((userId) => ({ kind: 'note', firmId, noteId: note.id, userId }));
-  return { note: { ...note, participants }, batch: { workflowId: participantWorkflowId.note(note.id), emails } satisfies EmailBatch };
+  const emails: ClientActionEmail[] = participants
+    .filter((u) => u !== actorId)
+    .map((userId) => ({ kind: 'note', firmId, noteId: note.id, userId }));
+  return {
+    note: { ...note, participants },
+    batch: { workflowId: participantWorkflowId.note(note.id), emails } satisfies EmailBatch,
+  };
 }
 
 /** May the actor open the note's contact or account? A note about neither is firm-wide. */
@@ -66,8 +93,14 @@ export async function createNote(
   return db.$transaction(async (tx) => {
     if (input.contactId) await requireContactAccess(tx, firmId, actor, input.contactId);
     if (input.accountId) await requireAccountAccess(tx, firmId, actor, input.accountId);
-    const calendar = input.calendar ? { start: new Date(input.calendar.start).toISOString(), durationMinutes: input.calendar.durationMinutes ?? 30 } : undefined;
-    const { note, batch } = await insertNote(tx, firmId, actor.id, { ...input, action: 'note.added', data: calendar ? { calendar } : {} });
+    const calendar = input.calendar
+      ? { start: new Date(input.calendar.start).toISOString(), durationMinutes: input.calendar.durationMinutes ?? 30 }
+      : undefined;
+    const { note, batch } = await insertNote(tx, firmId, actor.id, {
+      ...input,
+      action: 'note.added',
+      data: calendar ? { calendar } : {},
+    });
     // "Add to calendar" invites the acting user only (seed 004).
     if (calendar) batch.emails.push({ kind: 'calendar', firmId, noteId: note.id, userId: actor.id, ...calendar });
     return { result: { ...note, calendar: calendar ?? null }, batch };
@@ -87,12 +120,27 @@ export async function addComment(db: Db, firmId: string, actor: Actor, noteId: s
   return db.$transaction(async (tx) => {
     const note = await requireNoteAccess(tx, firmId, actor, noteId);
     const comment = await tx.noteComment.create({ data: { noteId, authorId: actor.id, body } });
-    await audit(tx, { firmId, actorId: actor.id, action: 'note.commented', accountId: note.accountId, contactId: note.contactId, data: { noteId, commentId: comment.id } });
+    await audit(tx, {
+      firmId,
+      actorId: actor.id,
+      action: 'note.commented',
+      accountId: note.accountId,
+      contactId: note.contactId,
+      data: { noteId, commentId: comment.id },
+    });
     const participants = await tx.noteParticipant.findMany({ where: { noteId }, select: { firmUserId: true } });
     // Participants and the note's author hear of new comments; the commenter does not.
     const recipients = new Set([...participants.map((p) => p.firmUserId), note.authorId]);
     recipients.delete(actor.id);
-    const emails: ClientActionEmail[] = [...recipients].map((userId) => ({ kind: 'comment', firmId, commentId: comment.id, userId }));
-    return { result: comment, batch: { workflowId: participantWorkflowId.comment(comment.id), emails } satisfies EmailBatch };
+    const emails: ClientActionEmail[] = [...recipients].map((userId) => ({
+      kind: 'comment',
+      firmId,
+      commentId: comment.id,
+      userId,
+    }));
+    return {
+      result: comment,
+      batch: { workflowId: participantWorkflowId.comment(comment.id), emails } satisfies EmailBatch,
+    };
   });
 }

@@ -14,11 +14,17 @@ export interface EmailBatch {
 
 export async function deliverParticipantEmails(gateway: TemporalGateway, batch: EmailBatch | null): Promise<void> {
   if (!batch?.emails.length) return;
-  await gateway.start(participantNotificationWorkflowContract, participantNotificationStart(batch.workflowId, batch.emails));
+  await gateway.start(
+    participantNotificationWorkflowContract,
+    participantNotificationStart(batch.workflowId, batch.emails),
+  );
 }
 
 /** Waits for a client action to commit, hands its emails to their workflow, then answers its result. */
-export async function resultAfterDelivery<T>(gateway: TemporalGateway, action: Promise<{ result: T; batch: EmailBatch | null }>): Promise<T> {
+export async function resultAfterDelivery<T>(
+  gateway: TemporalGateway,
+  action: Promise<{ result: T; batch: EmailBatch | null }>,
+): Promise<T> {
   const { result, batch } = await action;
   await deliverParticipantEmails(gateway, batch);
   return result;

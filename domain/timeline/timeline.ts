@@ -5,18 +5,25 @@ import { requireAccountAccess, seesAllAccounts, type Actor } from '../access/acc
 import { listAudit } from '../audit/audit';
 import { forbidden, notFound } from '../errors';
 
-
 /**
  * A contact is open to the actor when they see all accounts or are on the team of at least one account
  * the contact is linked to: not found for no such contact in the firm, forbidden for no right to it.
  */
 export async function requireContactAccess(db: Queryable, firmId: string, actor: Actor, contactId: string) {
-  const contact = await db.contact.findFirst({ where: { id: contactId, firmId }, include: { accounts: { select: { accountId: true } } } });
+  const contact = await db.contact.findFirst({
+    where: { id: contactId, firmId },
+    include: { accounts: { select: { accountId: true } } },
+  });
   if (!contact) throw notFound('Contact', contactId);
   if (seesAllAccounts(actor)) return contact;
-  const member = await db.accountTeamMember.findFirst({ where: { firmUserId: actor.id, accountId: { in: contact.accounts.map((a) => a.accountId) } } });
+  const member = await db.accountTeamMember.findFirst({
+    where: { firmUserId: actor.id, accountId: { in: contact.accounts.map((a) => a.accountId) } },
+  });
   if (!member) {
-    throw forbidden('Only users who may open at least one of the contact’s accounts may see or change the contact.', 'Not allowed on this contact');
+    throw forbidden(
+      'Only users who may open at least one of the contact’s accounts may see or change the contact.',
+      'Not allowed on this contact',
+    );
   }
   return contact;
 }

@@ -22,7 +22,9 @@ export function invitationWorkflowId(invitationId: string): string {
 
 /** Business keys of the invitation emails in OutboundEmail: one per send, one per resend. */
 export const invitationEmailKey = (invitationId: string, resendSeq?: number) =>
-  resendSeq === undefined ? `${invitationWorkflowId(invitationId)}:send` : `${invitationWorkflowId(invitationId)}:resend:${resendSeq}`;
+  resendSeq === undefined
+    ? `${invitationWorkflowId(invitationId)}:send`
+    : `${invitationWorkflowId(invitationId)}:resend:${resendSeq}`;
 
 /** An invitation link is valid this many days (of REMINDER_DAY_SECONDS each) after it was last sent. */
 export const INVITATION_EXPIRY_DAYS = 14;
@@ -46,7 +48,8 @@ export const invitationResendSignal = defineSignal<[{ seq: number }]>('invitatio
 export const invitationStateQuery = defineQuery<InvitationState>('invitationState');
 
 /** Epoch ms at which a link sent at `sentAt` expires. */
-export const invitationExpiry = (sentAt: number, expiryDays: number, daySeconds: number) => sentAt + expiryDays * daySeconds * 1000;
+export const invitationExpiry = (sentAt: number, expiryDays: number, daySeconds: number) =>
+  sentAt + expiryDays * daySeconds * 1000;
 
 /** Start of an invitation's workflow; the account, when known, makes it findable from the account. */
 export function invitationStart(input: InvitationInput, accountId?: string): WorkflowStart<InvitationInput> {

@@ -2,7 +2,13 @@
 import type { Db } from '../../prisma/client';
 import type { ApiResponse } from './stack';
 
-export type BadInputCase = [name: string, send: () => Promise<ApiResponse>, status: number, type: string, field?: string];
+export type BadInputCase = [
+  name: string,
+  send: () => Promise<ApiResponse>,
+  status: number,
+  type: string,
+  field?: string,
+];
 
 type CountableTable = { [K in keyof Db]: Db[K] extends { count(): Promise<number> } ? K : never }[keyof Db];
 
@@ -16,7 +22,10 @@ export function rowCounter(db: () => Db, tables: readonly CountableTable[]) {
 }
 
 /** Sends the bad request and checks the problem+json answer and that no row was written. */
-export async function expectRefused(rowCounts: () => Promise<Record<string, number>>, [, send, status, type, field]: BadInputCase) {
+export async function expectRefused(
+  rowCounts: () => Promise<Record<string, number>>,
+  [, send, status, type, field]: BadInputCase,
+) {
   const before = await rowCounts();
   const res = await send();
   expect(res.status).toBe(status);

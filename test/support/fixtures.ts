@@ -9,7 +9,10 @@ export interface ContactSpec {
 }
 
 export async function accountWithContacts(firm: FirmHandle, specs: ContactSpec[] = [{}]) {
-  const account = await firm.call('POST', '/v1/accounts', { name: `Account ${randomUUID().slice(0, 6)}`, type: 'company' });
+  const account = await firm.call('POST', '/v1/accounts', {
+    name: `Account ${randomUUID().slice(0, 6)}`,
+    type: 'company',
+  });
   if (account.status !== 201) throw new Error(`account: ${JSON.stringify(account.body)}`);
   const contacts = [];
   for (const spec of specs) {

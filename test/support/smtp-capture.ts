@@ -64,7 +64,8 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
       for (;;) {
         const found = mails.filter(predicate);
         if (found.length >= count) return found;
-        if (Date.now() > deadline) throw new Error(`expected ${count} matching mails, got ${found.length} (of ${mails.length} total)`);
+        if (Date.now() > deadline)
+          throw new Error(`expected ${count} matching mails, got ${found.length} (of ${mails.length} total)`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -24,7 +24,8 @@ try {
 }
 let bundle: Promise<{ code: string }> | undefined;
 /** Built once per test file (each file has its own module registry). */
-export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }));
+export const workflowBundle = () =>
+  (bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }));
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
 
 export interface ApiResponse {
@@ -38,7 +39,12 @@ export interface FirmHandle {
   ownerId: string;
   apiKey: string;
   /** Calls the API as this firm's owner (or `as`). */
-  call(method: string, path: string, body?: unknown, opts?: { idempotencyKey?: string; as?: string; headers?: Record<string, string> }): Promise<ApiResponse>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { idempotencyKey?: string; as?: string; headers?: Record<string, string> },
+  ): Promise<ApiResponse>;
 }
 
 export interface Stack {
@@ -70,7 +76,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const daySeconds = opts.daySeconds ?? 1;
   const db = createDb(databaseUrl);
   const smtp = await startSmtpCapture();
-  const mailer = createMailer({ host: '127.0.0.1', port: smtp.port, secure: false, from: 'Nudge <no-reply@nudge.test>' });
+  const mailer = createMailer({
+    host: '127.0.0.1',
+    port: smtp.port,
+    secure: false,
+    from: 'Nudge <no-reply@nudge.test>',
+  });
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
@@ -78,13 +89,26 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
 
-  const app = createApp({ db, temporal: client, mailer, log: pino({ level: 'silent' }), taskQueue, reminderDaySeconds: daySeconds, bulkPacing: opts.bulkPacing });
+  const app = createApp({
+    db,
+    temporal: client,
+    mailer,
+    log: pino({ level: 'silent' }),
+    taskQueue,
+    reminderDaySeconds: daySeconds,
+    bulkPacing: opts.bulkPacing,
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+  async function request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse> {
     const res = await fetch(baseUrl + path, {
       method,
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -112,7 +136,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     temporalAddress,
     request,
     async newFirm(name = `Firm ${randomUUID().slice(0, 8)}`) {
-      const { firm, owner, apiKey } = await createFirm(db, { name, owner: { email: `owner-${randomUUID()}@firm.test`, name: 'Olive Owner' } });
+      const { firm, owner, apiKey } = await createFirm(db, {
+        name,
+        owner: { email: `owner-${randomUUID()}@firm.test`, name: 'Olive Owner' },
+      });
       return {
         firmId: firm.id,
         ownerId: owner.id,
@@ -156,7 +183,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 }
 
 /** Waits until `fn` returns a truthy value (polling the real system), or fails after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -185,4 +216,5 @@ export function useStackWithFirm(opts: StackOptions = {}) {
 }
 
 /** Reminder emails (automatic or manual) received by one address. */
-export const remindersTo = (smtp: SmtpCapture, address: string) => smtp.to(address).filter((m) => /^Reminder/.test(m.subject));
+export const remindersTo = (smtp: SmtpCapture, address: string) =>
+  smtp.to(address).filter((m) => /^Reminder/.test(m.subject));

@@ -1,6 +1,13 @@
 import { renderItemEmail } from '../../domain/email/item-email';
 
-const input = { firmName: 'Acme CPA', accountName: 'Rossi Family', itemKind: 'approval' as const, itemTitle: 'Tax return', dispatchKind: 'reminder' as const, link: 'http://portal/x' };
+const input = {
+  firmName: 'Acme CPA',
+  accountName: 'Rossi Family',
+  itemKind: 'approval' as const,
+  itemTitle: 'Tax return',
+  dispatchKind: 'reminder' as const,
+  link: 'http://portal/x',
+};
 
 test('names the firm, the account, the item and the link', () => {
   const m = renderItemEmail(input);

@@ -1,14 +1,34 @@
 import { selectRecipients, type CandidateEmail } from '../../shared/recipients';
 
-const prefs = { documentUploads: true, signatures: true, approvals: true, messages: true, proposals: true, questionnaires: true, invoices: true, clientRequests: true };
-const email = (id: string, over: Partial<CandidateEmail> = {}): CandidateEmail => ({ contactEmailId: id, contactId: `c-${id}`, login: 'active', notify: true, preferences: prefs, ...over });
+const prefs = {
+  documentUploads: true,
+  signatures: true,
+  approvals: true,
+  messages: true,
+  proposals: true,
+  questionnaires: true,
+  invoices: true,
+  clientRequests: true,
+};
+const email = (id: string, over: Partial<CandidateEmail> = {}): CandidateEmail => ({
+  contactEmailId: id,
+  contactId: `c-${id}`,
+  login: 'active',
+  notify: true,
+  preferences: prefs,
+  ...over,
+});
 
 test('notify on and the matching category on: included', () => {
-  expect(selectRecipients('chat', [email('a')]).recipients).toEqual([{ contactEmailId: 'a', contactId: 'c-a', activationBanner: false }]);
+  expect(selectRecipients('chat', [email('a')]).recipients).toEqual([
+    { contactEmailId: 'a', contactId: 'c-a', activationBanner: false },
+  ]);
 });
 
 test('notify off excludes, whatever the preferences', () => {
-  expect(selectRecipients('chat', [email('a', { notify: false })]).excluded).toEqual([{ contactEmailId: 'a', contactId: 'c-a', reason: 'notify_off' }]);
+  expect(selectRecipients('chat', [email('a', { notify: false })]).excluded).toEqual([
+    { contactEmailId: 'a', contactId: 'c-a', reason: 'notify_off' },
+  ]);
 });
 
 test.each([
@@ -24,11 +44,18 @@ test.each([
 
 test('pending activation still receives, with the banner; login off receives without it', () => {
   const d = selectRecipients('approval', [email('p', { login: 'pending' }), email('o', { login: 'off' })]);
-  expect(d.recipients.map((r) => [r.contactEmailId, r.activationBanner])).toEqual([['p', true], ['o', false]]);
+  expect(d.recipients.map((r) => [r.contactEmailId, r.activationBanner])).toEqual([
+    ['p', true],
+    ['o', false],
+  ]);
 });
 
 test('signatures go only to signers who have not signed yet', () => {
-  const d = selectRecipients('signature', [email('s', { pendingSigner: true }), email('done', { pendingSigner: false }), email('x')]);
+  const d = selectRecipients('signature', [
+    email('s', { pendingSigner: true }),
+    email('done', { pendingSigner: false }),
+    email('x'),
+  ]);
   expect(d.recipients.map((r) => r.contactEmailId)).toEqual(['s']);
   expect(d.excluded.map((e) => e.reason)).toEqual(['already_signed', 'not_a_signer']);
 });

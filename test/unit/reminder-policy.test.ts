@@ -14,23 +14,34 @@ const base: ItemSnapshot = {
 
 describe('nextStep', () => {
   test('notification comes first, even with reminders off', () => {
-    expect(nextStep({ ...base, notificationSent: false, settings: { ...base.settings, enabled: false } }, DAY)).toEqual({ step: 'notify' });
+    expect(nextStep({ ...base, notificationSent: false, settings: { ...base.settings, enabled: false } }, DAY)).toEqual(
+      { step: 'notify' },
+    );
   });
   test('the first reminder is due intervalDays after the notification', () => {
     expect(nextStep(base, DAY)).toEqual({ step: 'remind', seq: 1, dueAt: 1_000_000 + 3 * DAY * 1000 });
   });
   test('later reminders count from the last one (the anchor)', () => {
-    expect(nextStep({ ...base, remindersSent: 1, anchorAt: 5_000_000 }, DAY)).toMatchObject({ seq: 2, dueAt: 5_000_000 + 3 * DAY * 1000 });
+    expect(nextStep({ ...base, remindersSent: 1, anchorAt: 5_000_000 }, DAY)).toMatchObject({
+      seq: 2,
+      dueAt: 5_000_000 + 3 * DAY * 1000,
+    });
   });
   test('the count stops it', () => {
     expect(nextStep({ ...base, remindersSent: 2 }, DAY)).toEqual({ step: 'stop', reason: 'count_reached' });
   });
   test('switched off stops it', () => {
-    expect(nextStep({ ...base, settings: { ...base.settings, enabled: false } }, DAY)).toEqual({ step: 'stop', reason: 'off' });
+    expect(nextStep({ ...base, settings: { ...base.settings, enabled: false } }, DAY)).toEqual({
+      step: 'stop',
+      reason: 'off',
+    });
   });
-  test.each(['replied', 'signed', 'approved', 'archived', 'cancelled', 'deleted'] as const)('the client acting (%s) stops it before anything else', (reason) => {
-    expect(nextStep({ ...base, doneReason: reason, notificationSent: false }, DAY)).toEqual({ step: 'stop', reason });
-  });
+  test.each(['replied', 'signed', 'approved', 'archived', 'cancelled', 'deleted'] as const)(
+    'the client acting (%s) stops it before anything else',
+    (reason) => {
+      expect(nextStep({ ...base, doneReason: reason, notificationSent: false }, DAY)).toEqual({ step: 'stop', reason });
+    },
+  );
   test('the day length is configurable', () => {
     expect(nextStep(base, 2)).toMatchObject({ dueAt: 1_000_000 + 6000 });
   });
