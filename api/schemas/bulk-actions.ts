@@ -11,7 +11,7 @@ import type {
 } from '../../domain/bulk/inputs';
 import type { AccountFilter } from '../../domain/accounts/list';
 import { PREFERENCE_CATEGORIES } from '../../shared/recipients';
-import { REMINDER_LIMITS } from '../../shared/reminder-policy';
+import { reminderSettingsInput } from './index';
 import { BULK_OUTCOMES } from '../../shared/bulk-actions';
 
 const id = (what = 'id') => z.uuid({ message: `must be a${/^[aeiou]/.test(what) ? 'n' : ''} ${what}` });
@@ -44,19 +44,6 @@ export const selection = z.union([
     .strict(),
   z.object({ filter: accountFilter }).strict(),
 ]) satisfies z.ZodType<BulkSelection>;
-
-const reminders = z
-  .object({
-    enabled: z.boolean().optional(),
-    intervalDays: z
-      .number()
-      .int('must be a whole number of days')
-      .min(1)
-      .max(REMINDER_LIMITS.maxIntervalDays)
-      .optional(),
-    count: z.number().int('must be a whole number').min(1).max(REMINDER_LIMITS.maxCount).optional(),
-  })
-  .strict();
 
 const preferences = z
   .object(
@@ -121,7 +108,7 @@ export const bulkActionParams = z.union([
     .object({
       kind: z.literal('send_message'),
       chatTemplateId: id('chat template id'),
-      reminders: reminders.optional(),
+      reminders: reminderSettingsInput.optional(),
     })
     .strict(),
   z.object({ kind: z.literal('archive') }).strict(),
