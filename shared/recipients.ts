@@ -1,6 +1,6 @@
 // Who receives an item's notifications and reminders (SPEC §3): each email of the relevant contacts with
-// `notify` on and the item's category preference on. A pending-activation login still receives them,
-// with an "activate your account" banner.
+// `notify` on and the item's category preference on, unless the address bounced (a permanent SMTP
+// refusal). A pending-activation login still receives them, with an "activate your account" banner.
 import type { ItemKind } from './reminder-types';
 
 export type PreferenceCategory =
@@ -38,9 +38,11 @@ export interface CandidateEmail {
   preferences: Record<PreferenceCategory, boolean>;
   /** Signature requests only: whether this contact still has to sign (undefined: not a signer). */
   pendingSigner?: boolean;
+  /** The mail server refused an email to this address for good (SMTP 5xx); cleared when it is edited. */
+  bounced?: boolean;
 }
 
-export type ExclusionReason = 'notify_off' | 'category_off' | 'not_a_signer' | 'already_signed';
+export type ExclusionReason = 'notify_off' | 'category_off' | 'not_a_signer' | 'already_signed' | 'bounced';
 
 export interface RecipientDecision {
   recipients: { contactEmailId: string; contactId: string; activationBanner: boolean }[];
@@ -68,6 +70,8 @@ function exclusionReason(kind: ItemKind, category: PreferenceCategory, e: Candid
     if (e.pendingSigner === undefined) return 'not_a_signer';
     if (!e.pendingSigner) return 'already_signed';
   }
+  // Before the toggles: a bouncing address is not reachable, whatever the contact chose.
+  if (e.bounced) return 'bounced';
   if (!e.notify) return 'notify_off';
   if (!e.preferences[category]) return 'category_off';
   return null;

@@ -5,7 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDb, type Db } from '../prisma/client';
 import { createFirm } from '../domain/firms/firms';
 import { createReminderActivities } from '../activities/reminder-activities';
-import { sendEmailOnce } from '../domain/email/outbound-email';
+import { EmailInFlightError, messageIdFor, sendEmailOnce, unmarkedSendKeys } from '../domain/email/outbound-email';
 import type { Mailer, OutgoingMail } from '../domain/email/mailer';
 import { reminderWorkflowId, dispatchKey } from '../shared/contracts/item-reminder';
 import type { ItemRef } from '../shared/reminder-types';
@@ -159,4 +159,172 @@ test('a reminder for a superseded chat cycle is skipped', async () => {
   });
   expect(result).toEqual({ status: 'skipped', reason: 'stale_cycle' });
   expect(sent).toHaveLength(0);
+});
+
+/** The real client, except that the "sent" mark of outbound emails throws while `failures.left` > 0. */
+function failingSentMark(real: Db, failures: { left: number }): Db {
+  const fail = (data: unknown) => (data as { status?: string } | undefined)?.status === 'sent' && failures.left-- > 0;
+  const outbound = new Proxy(real.outboundEmail, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== 'update' && prop !== 'updateMany') return value;
+      return (args: { data?: unknown }) => {
+        if (fail(args?.data)) return Promise.reject(new Error('connection to the database lost'));
+        return (value as (a: unknown) => Promise<unknown>).call(target, args);
+      };
+    },
+  });
+  return new Proxy(real, {
+    get: (target, prop, receiver) => (prop === 'outboundEmail' ? outbound : Reflect.get(target, prop, receiver)),
+  });
+}
+
+test('the sent mark failing a few times after the mail server accepted: retried on its own, one email, row sent', async () => {
+  const { firmId } = await approvalWithContacts(0);
+  const { mailer, sent } = fakeMailer();
+  const key = `unit:${randomUUID()}`;
+  const failures = { left: 3 };
+  let heartbeats = 0;
+  const outcome = await sendEmailOnce(failingSentMark(db, failures), mailer, email(firmId, key), {
+    heartbeat: () => heartbeats++,
+  });
+  expect(outcome).toBe('sent');
+  expect(failures.left).toBeLessThan(0);
+  expect(heartbeats).toBeGreaterThanOrEqual(3);
+  expect(sent).toHaveLength(1);
+  expect(sent[0].messageId).toBe(messageIdFor(key));
+  expect(await db.outboundEmail.findUnique({ where: { idempotencyKey: key } })).toMatchObject({
+    status: 'sent',
+    attempts: 1,
+    messageId: messageIdFor(key),
+  });
+});
+
+test('the sent mark failing for good: never sent again, the mark is written once the database answers', async () => {
+  const { firmId } = await approvalWithContacts(0);
+  const { mailer, sent } = fakeMailer();
+  const key = `unit:${randomUUID()}`;
+  const failures = { left: 1_000 };
+  const flaky = failingSentMark(db, failures);
+  const opts = { markRetryDelaysMs: [10, 10, 10] };
+  // The claim stays and the activity is told to retry later.
+  await expect(sendEmailOnce(flaky, mailer, email(firmId, key), opts)).rejects.toBeInstanceOf(EmailInFlightError);
+  expect(unmarkedSendKeys()).toContain(key);
+  expect(await db.outboundEmail.findUnique({ where: { idempotencyKey: key } })).toMatchObject({ status: 'sending' });
+  // Retries while the database is still away, even with the claim expired: no second SMTP call.
+  await db.outboundEmail.update({
+    where: { idempotencyKey: key },
+    data: { claimedAt: new Date(Date.now() - 10 * 60_000) },
+  });
+  await expect(sendEmailOnce(flaky, mailer, email(firmId, key), opts)).rejects.toBeInstanceOf(EmailInFlightError);
+  expect(sent).toHaveLength(1);
+  // The database answers again: the retry writes the mark and sends nothing.
+  failures.left = 0;
+  expect(await sendEmailOnce(flaky, mailer, email(firmId, key), opts)).toBe('already_sent');
+  expect(sent).toHaveLength(1);
+  expect(unmarkedSendKeys()).not.toContain(key);
+  const row = await db.outboundEmail.findUniqueOrThrow({ where: { idempotencyKey: key } });
+  expect(row).toMatchObject({ status: 'sent', attempts: 1, messageId: messageIdFor(key) });
+  expect(row.lastError).toMatch(/written late/);
+});
+
+test('an expired claim (a crash before the sent mark) is sent again with the same Message-ID', async () => {
+  const { firmId } = await approvalWithContacts(0);
+  const { mailer, sent } = fakeMailer();
+  const key = `unit:${randomUUID()}`;
+  expect(await sendEmailOnce(db, mailer, email(firmId, key))).toBe('sent');
+  // What a worker dying between the acceptance and the mark leaves: `sending`, its claim past the lease.
+  await db.outboundEmail.update({
+    where: { idempotencyKey: key },
+    data: { status: 'sending', sentAt: null, claimedAt: new Date(Date.now() - 10 * 60_000) },
+  });
+  expect(await sendEmailOnce(db, mailer, email(firmId, key))).toBe('sent');
+  expect(sent).toHaveLength(2);
+  expect(sent[1].messageId).toBe(sent[0].messageId);
+  expect(sent[0].messageId).toMatch(/^<[0-9a-f]{64}@nudge>$/);
+  const row = await db.outboundEmail.findUniqueOrThrow({ where: { idempotencyKey: key } });
+  expect(row).toMatchObject({ status: 'sent', attempts: 2 });
+  // A live claim is not taken over.
+  await db.outboundEmail.update({ where: { idempotencyKey: key }, data: { status: 'sending', claimedAt: new Date() } });
+  expect(await sendEmailOnce(db, mailer, email(firmId, key))).toBe('in_flight');
+  expect(sent).toHaveLength(2);
+});
+
+test('a transient SMTP failure whose release cannot be written is sent by a retry once the claim expires', async () => {
+  const { firmId } = await approvalWithContacts(0);
+  const { mailer, sent } = fakeMailer({ code: 421, times: 1 });
+  const key = `unit:${randomUUID()}`;
+  const brokenRelease = new Proxy(db, {
+    get: (target, prop, receiver) =>
+      prop === 'outboundEmail'
+        ? new Proxy(target.outboundEmail, {
+            get: (t, p, r) =>
+              p === 'update' ? () => Promise.reject(new Error('database away')) : Reflect.get(t, p, r),
+          })
+        : Reflect.get(target, prop, receiver),
+  });
+  await expect(sendEmailOnce(brokenRelease, mailer, email(firmId, key))).rejects.toThrow(/421/);
+  expect(await sendEmailOnce(db, mailer, email(firmId, key))).toBe('in_flight');
+  await db.outboundEmail.update({
+    where: { idempotencyKey: key },
+    data: { claimedAt: new Date(Date.now() - 10 * 60_000) },
+  });
+  expect(await sendEmailOnce(db, mailer, email(firmId, key))).toBe('sent');
+  expect(sent).toHaveLength(1);
+});
+
+test('a permanent refusal marks the contact address bouncing: the next dispatch excludes it, the firm is told', async () => {
+  const { item, firmId } = await approvalWithContacts(2);
+  const emails = await db.contactEmail.findMany({
+    where: { contact: { accounts: { some: { accountId: item.accountId } } } },
+    orderBy: [{ contactId: 'asc' }, { address: 'asc' }],
+  });
+  const [bouncing, fine] = emails;
+  const { mailer, sent } = fakeMailer();
+  const original = mailer.send;
+  mailer.send = async (m) => {
+    if (m.to === bouncing.address)
+      throw Object.assign(new Error('550 5.1.1 mailbox unavailable'), { responseCode: 550 });
+    return original(m);
+  };
+  const acts = createReminderActivities({ db, mailer, portalUrl: 'http://portal' });
+  const env = new MockActivityEnvironment();
+  const wf = reminderWorkflowId('approval', item.itemId);
+  const first = dispatchKey(wf, item.itemId, 'notification', 0);
+  await env.run(acts.dispatchItemEmail, {
+    item,
+    kind: 'notification' as const,
+    dispatchKey: first,
+    cycleKey: item.itemId,
+    seq: 0,
+  });
+  expect(sent.map((m) => m.to)).toEqual([fine.address]);
+  expect(await db.outboundEmail.findUnique({ where: { idempotencyKey: `${first}:${bouncing.id}` } })).toMatchObject({
+    status: 'failed',
+  });
+  const marked = await db.contactEmail.findUniqueOrThrow({ where: { id: bouncing.id } });
+  expect(marked.bouncedAt).toBeInstanceOf(Date);
+  expect(marked.bounceReason).toMatch(/550/);
+  expect(await db.contactEmail.findUniqueOrThrow({ where: { id: fine.id } })).toMatchObject({ bouncedAt: null });
+  const inbox = await db.inboxNotification.findMany({ where: { firmId, kind: 'contact_email.bounced' } });
+  expect(inbox).toHaveLength(1); // the owner
+  expect(inbox[0].data).toMatchObject({ contactEmailId: bouncing.id });
+
+  // The reminder goes to the other address only, and its audit entry says why.
+  const second = dispatchKey(wf, item.itemId, 'reminder', 1);
+  const result = await env.run(acts.dispatchItemEmail, {
+    item,
+    kind: 'reminder' as const,
+    dispatchKey: second,
+    cycleKey: item.itemId,
+    seq: 1,
+  });
+  expect(result).toMatchObject({ status: 'sent', recipients: 1 });
+  expect(sent.map((m) => m.to)).toEqual([fine.address, fine.address]);
+  const auditRow = await db.auditEvent.findFirstOrThrow({
+    where: { itemId: item.itemId, action: 'item.reminder_sent' },
+  });
+  expect((auditRow.data as { excluded: unknown[] }).excluded).toEqual([
+    { contactEmailId: bouncing.id, contactId: bouncing.contactId, reason: 'bounced' },
+  ]);
 });

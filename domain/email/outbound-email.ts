@@ -1,5 +1,29 @@
-// Sends one logical email at most once: the row keyed by its idempotency key is claimed before the SMTP
-// call and marked sent after it, so a retried activity (or a second worker) skips what already went out.
+// Sends one logical email at most once: the row keyed by its idempotency key is claimed right before the
+// SMTP call and marked sent right after it, so a retried activity (or a second worker) skips what already
+// went out.
+//
+// Send-once that survives the database (issue 9), the design and its trade-off:
+// - Before the mail server accepted: a transient failure (4xx, connection) releases the claim and throws,
+//   so the activity's retry sends it; a permanent refusal (5xx) marks the email `failed` and, for a contact
+//   address, the address bouncing (excluded from later sends with reason `bounced` until it is edited, and
+//   the firm's owners and admins get an inbox notification).
+// - Once the mail server accepted, the claim is never released and this process never sends the email
+//   again. Nothing else is awaited between the acceptance and the "sent" mark, and the mark is retried on
+//   its own (MARK_RETRY_DELAYS_MS, about 35 s, heartbeating between tries) rather than sharing the SMTP
+//   call's `try`. If it still cannot be written, the accepted email goes to a per-process background marker
+//   that keeps writing the mark until the database answers (the row then says so in `lastError`), and the
+//   call throws EmailInFlightError: the activity retries later. A retry in this process finds the key
+//   waiting for its mark and never calls SMTP; a retry on another worker finds the row `sending` with a
+//   live claim and waits for the lease (CLAIM_LEASE_MS), by which time the database that is back for it
+//   is normally back for the background marker too.
+// - What remains: the database alone cannot tell "accepted, mark not written" from "died before the mail
+//   server answered" (both leave a `sending` row whose claim ages), and a dead attempt must be retried or
+//   the email is lost. So an expired claim is sent again, and an accepted email is sent twice only if the
+//   worker died between the acceptance and the mark, or the database stayed unwritable for the whole mark
+//   retry and the process holding the accepted mark died before the database came back (or lost the race
+//   with another worker's retry then). The copy carries the same Message-ID (derived from the key, so mail
+//   clients fold the two), and the row records the takeover in `lastError` for an operator.
+import { createHash } from 'node:crypto';
 import type { Db } from '../../prisma/client';
 import { isPermanentSmtpError, type Mailer, type OutgoingMail } from './mailer';
 
@@ -28,68 +52,210 @@ export class EmailInFlightError extends Error {
 
 /**
  * A claim older than this is taken to belong to an attempt that died (its activity timed out long
- * before), so the email is sent again. Only a crash between SMTP acceptance and the "sent" update can
- * then duplicate an email; everything else is exactly once.
+ * before), so the email is sent again. Longer than the mailer's connection + socket timeouts plus the
+ * mark's retries, so a live attempt never loses its claim. (domain/invitations/delivery.ts uses the same.)
  */
-const CLAIM_LEASE_MS = 90_000; // longer than the mailer's connection + socket timeouts
+const CLAIM_LEASE_MS = 90_000;
+
+/** Waits between tries of the "sent" mark after the mail server accepted: about 35 s in all. */
+export const MARK_RETRY_DELAYS_MS: readonly number[] = [250, 500, 1_000, 2_000, 4_000, 8_000, 8_000, 8_000];
+
+/** No heartbeat goes longer than this while the mark waits (the dispatch activity's timeout is 10 s). */
+const HEARTBEAT_EVERY_MS = 2_000;
+
+export interface SendOnceOptions {
+  now?: Date;
+  /** Called between the tries of the "sent" mark (the dispatcher passes the activity heartbeat). */
+  heartbeat?: () => void;
+  /** Overrides MARK_RETRY_DELAYS_MS (tests). */
+  markRetryDelaysMs?: readonly number[];
+}
+
+/** The Message-ID of a logical email: the same for every copy, so mail clients fold a resent one. */
+export function messageIdFor(idempotencyKey: string): string {
+  return `<${createHash('sha256').update(idempotencyKey).digest('hex')}@nudge>`;
+}
+
+const errorText = (err: unknown) => String((err as Error)?.message ?? err);
 
 export async function sendEmailOnce(
   db: Db,
   mailer: Mailer,
   email: LogicalEmail,
-  now = new Date(),
+  opts: SendOnceOptions = {},
 ): Promise<SendOutcome> {
+  const now = opts.now ?? new Date();
+  const key = email.idempotencyKey;
+  // Accepted by the mail server earlier in this process, mark not written yet: never send it again.
+  const unmarked = unmarkedSends.get(key);
+  if (unmarked) {
+    if (await writeSentMark(unmarked).catch(() => false)) return 'already_sent';
+    throw new EmailInFlightError(key);
+  }
   await db.outboundEmail.upsert({
-    where: { idempotencyKey: email.idempotencyKey },
+    where: { idempotencyKey: key },
     update: {},
     create: {
       firmId: email.firmId,
       accountId: email.accountId,
-      idempotencyKey: email.idempotencyKey,
+      idempotencyKey: key,
       contactEmailId: email.contactEmailId,
       toAddress: email.to,
       category: email.category,
       subject: email.subject,
     },
   });
-  const claimed = await db.outboundEmail.updateMany({
-    where: {
-      idempotencyKey: email.idempotencyKey,
-      OR: [{ status: 'pending' }, { status: 'sending', claimedAt: { lt: new Date(now.getTime() - CLAIM_LEASE_MS) } }],
-    },
+  let claimed = await db.outboundEmail.updateMany({
+    where: { idempotencyKey: key, status: 'pending' },
     data: { status: 'sending', claimedAt: now, attempts: { increment: 1 } },
   });
   if (claimed.count === 0) {
-    const row = await db.outboundEmail.findUniqueOrThrow({ where: { idempotencyKey: email.idempotencyKey } });
+    // A claim past its lease: the attempt holding it ended without recording an outcome (it died, or
+    // could not write to the database). Sent again, with the same Message-ID; noted for an operator.
+    claimed = await db.outboundEmail.updateMany({
+      where: { idempotencyKey: key, status: 'sending', claimedAt: { lt: new Date(now.getTime() - CLAIM_LEASE_MS) } },
+      data: {
+        status: 'sending',
+        claimedAt: now,
+        attempts: { increment: 1 },
+        lastError: 'an earlier attempt ended without an outcome (crash or database outage); sent again',
+      },
+    });
+  }
+  if (claimed.count === 0) {
+    const row = await db.outboundEmail.findUniqueOrThrow({ where: { idempotencyKey: key } });
     if (row.status === 'sent') return 'already_sent';
     if (row.status === 'failed') return 'failed';
     return 'in_flight';
   }
+
+  let messageId: string;
   try {
-    const { messageId } = await mailer.send({
+    ({ messageId } = await mailer.send({
       to: email.to,
       subject: email.subject,
       text: email.text,
       html: email.html,
-      messageId: `<${email.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@nudge>`,
-      headers: { 'X-Nudge-Key': email.idempotencyKey },
+      messageId: messageIdFor(key),
+      headers: { 'X-Nudge-Key': key },
       ...(email.icalEvent ? { icalEvent: email.icalEvent } : {}),
-    });
-    await db.outboundEmail.update({
-      where: { idempotencyKey: email.idempotencyKey },
-      data: { status: 'sent', sentAt: new Date(), messageId, lastError: null },
-    });
-    return 'sent';
+    }));
   } catch (err) {
-    const permanent = isPermanentSmtpError(err);
-    await db.outboundEmail.update({
-      where: { idempotencyKey: email.idempotencyKey },
-      // A transient failure releases the claim so the activity's retry sends it.
-      data: permanent
-        ? { status: 'failed', lastError: String((err as Error).message ?? err) }
-        : { status: 'pending', claimedAt: null, lastError: String((err as Error).message ?? err) },
-    });
-    if (permanent) return 'failed';
+    // The mail server did not accept it: nothing went out.
+    if (isPermanentSmtpError(err)) {
+      await db.outboundEmail.update({
+        where: { idempotencyKey: key },
+        data: { status: 'failed', lastError: errorText(err) },
+      });
+      if (email.contactEmailId) await markBouncing(db, email, errorText(err), now);
+      return 'failed';
+    }
+    // A transient failure releases the claim so the activity's retry sends it. If even that cannot be
+    // written, the claim's lease runs out and the retry sends it then.
+    await db.outboundEmail
+      .update({
+        where: { idempotencyKey: key },
+        data: { status: 'pending', claimedAt: null, lastError: errorText(err) },
+      })
+      .catch(() => undefined);
     throw err;
   }
+
+  // Accepted: from here on the email is never sent again by this process, and the claim stays.
+  const mark: UnmarkedSend = { db, key, messageId, sentAt: new Date() };
+  if (await retrySentMark(mark, opts)) return 'sent';
+  holdUntilMarked(mark);
+  throw new EmailInFlightError(key);
+}
+
+interface UnmarkedSend {
+  db: Db;
+  key: string;
+  messageId: string;
+  sentAt: Date;
+  lastError?: string;
+}
+
+async function writeSentMark(m: UnmarkedSend): Promise<boolean> {
+  await m.db.outboundEmail.update({
+    where: { idempotencyKey: m.key },
+    data: { status: 'sent', sentAt: m.sentAt, messageId: m.messageId, lastError: m.lastError ?? null },
+  });
+  unmarkedSends.delete(m.key);
+  return true;
+}
+
+/** The "sent" mark on its own: a few tries with backoff, heartbeating while it waits. */
+async function retrySentMark(m: UnmarkedSend, opts: SendOnceOptions): Promise<boolean> {
+  const delays = opts.markRetryDelaysMs ?? MARK_RETRY_DELAYS_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await writeSentMark(m);
+    } catch {
+      if (attempt >= delays.length) return false;
+      for (let waited = 0; waited < delays[attempt]; waited += HEARTBEAT_EVERY_MS) {
+        opts.heartbeat?.();
+        await sleep(Math.min(HEARTBEAT_EVERY_MS, delays[attempt] - waited));
+      }
+      opts.heartbeat?.();
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Accepted emails whose "sent" mark could not be written yet, by key (this process only). */
+const unmarkedSends = new Map<string, UnmarkedSend>();
+const BACKGROUND_MARK_EVERY_MS = 5_000;
+
+/** Keeps writing the mark in the background, for as long as this process lives, until the database answers. */
+function holdUntilMarked(m: UnmarkedSend): void {
+  m.lastError = `the sent mark was written late: the database was unavailable after the mail server accepted at ${m.sentAt.toISOString()}`;
+  unmarkedSends.set(m.key, m);
+  const retry = () => {
+    if (unmarkedSends.get(m.key) !== m) return; // written meanwhile by a retry of the activity
+    writeSentMark(m).catch(() => setTimeout(retry, BACKGROUND_MARK_EVERY_MS).unref());
+  };
+  setTimeout(retry, BACKGROUND_MARK_EVERY_MS).unref();
+}
+
+/** Keys of emails the mail server accepted whose "sent" mark is still waiting for the database. */
+export function unmarkedSendKeys(): string[] {
+  return [...unmarkedSends.keys()];
+}
+
+/**
+ * A permanent refusal of a contact's address marks that address bouncing (unless it was edited since the
+ * email was addressed), and tells the firm's owners and admins in their inbox, once per bounce.
+ */
+async function markBouncing(db: Db, email: LogicalEmail, reason: string, now: Date): Promise<void> {
+  const marked = await db.contactEmail.updateMany({
+    where: {
+      id: email.contactEmailId,
+      firmId: email.firmId,
+      address: { equals: email.to, mode: 'insensitive' },
+      bouncedAt: null,
+    },
+    data: { bouncedAt: now, bounceReason: reason.slice(0, 500) },
+  });
+  if (marked.count === 0) return;
+  const row = await db.contactEmail.findUnique({
+    where: { id: email.contactEmailId },
+    select: { id: true, contactId: true, address: true },
+  });
+  if (!row) return;
+  const users = await db.firmUser.findMany({
+    where: { firmId: email.firmId, role: { in: ['owner', 'admin'] } },
+    select: { id: true },
+  });
+  await db.inboxNotification.createMany({
+    data: users.map((u) => ({
+      firmId: email.firmId,
+      firmUserId: u.id,
+      kind: 'contact_email.bounced',
+      title: `Emails to ${row.address} bounce`,
+      body: `The mail server refused an email to ${row.address} for good (${reason.slice(0, 200)}). Nudge sends nothing more to this address until it is edited.`,
+      data: { contactEmailId: row.id, contactId: row.contactId, accountId: email.accountId ?? null },
+    })),
+  });
 }

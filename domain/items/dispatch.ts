@@ -141,15 +141,22 @@ export function createItemDispatcher({ db, mailer, portalUrl }: DispatchDeps) {
             message,
           });
           heartbeat();
-          const outcome = await sendEmailOnce(db, mailer, {
-            firmId: item.firmId,
-            accountId: item.accountId,
-            idempotencyKey: `${req.dispatchKey}:${r.contactEmailId}`,
-            contactEmailId: r.contactEmailId,
-            to,
-            category: CATEGORY_OF_ITEM[item.kind],
-            ...content,
-          });
+          // The heartbeat also keeps the activity alive while a "sent" mark is retried after the mail
+          // server accepted (outbound-email.ts).
+          const outcome = await sendEmailOnce(
+            db,
+            mailer,
+            {
+              firmId: item.firmId,
+              accountId: item.accountId,
+              idempotencyKey: `${req.dispatchKey}:${r.contactEmailId}`,
+              contactEmailId: r.contactEmailId,
+              to,
+              category: CATEGORY_OF_ITEM[item.kind],
+              ...content,
+            },
+            { heartbeat },
+          );
           if (outcome === 'in_flight') throw new EmailInFlightError(`${req.dispatchKey}:${r.contactEmailId}`);
         }
       }

@@ -16,6 +16,7 @@ type EmailRow = {
   prefQuestionnaires: boolean;
   prefInvoices: boolean;
   prefClientRequests: boolean;
+  bouncedAt?: Date | null;
 };
 
 export function toCandidate(e: EmailRow, pendingSigner?: boolean): CandidateEmail {
@@ -35,6 +36,7 @@ export function toCandidate(e: EmailRow, pendingSigner?: boolean): CandidateEmai
       clientRequests: e.prefClientRequests,
     },
     pendingSigner,
+    ...(e.bouncedAt ? { bounced: true } : {}),
   };
 }
 

@@ -59,3 +59,24 @@ test('signatures go only to signers who have not signed yet', () => {
   expect(d.recipients.map((r) => r.contactEmailId)).toEqual(['s']);
   expect(d.excluded.map((e) => e.reason)).toEqual(['already_signed', 'not_a_signer']);
 });
+
+test('a bouncing address is excluded with reason bounced, whatever its toggles', () => {
+  const d = selectRecipients('chat', [
+    email('b', { bounced: true }),
+    email('o', { bounced: true, notify: false }),
+    email('ok', { bounced: false }),
+  ]);
+  expect(d.excluded).toEqual([
+    { contactEmailId: 'b', contactId: 'c-b', reason: 'bounced' },
+    { contactEmailId: 'o', contactId: 'c-o', reason: 'bounced' },
+  ]);
+  expect(d.recipients.map((r) => r.contactEmailId)).toEqual(['ok']);
+});
+
+test('signature rules come before the bounce: a bouncing signer who signed is already_signed', () => {
+  const d = selectRecipients('signature', [
+    email('s', { bounced: true, pendingSigner: false }),
+    email('p', { bounced: true, pendingSigner: true }),
+  ]);
+  expect(d.excluded.map((e) => e.reason)).toEqual(['already_signed', 'bounced']);
+});
