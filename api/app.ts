@@ -9,6 +9,7 @@ import type { Db } from '../prisma/client';
 import type { Mailer } from '../domain/email/mailer';
 import { authenticate } from './auth';
 import { idempotency } from './idempotency';
+import { jsonBody } from './json-body';
 import { errorHandler, notFoundRoute } from './error-handler';
 import { buildOpenApi } from './openapi';
 import { checkHealth } from './health';
@@ -74,7 +75,7 @@ export function createApp(deps: AppDeps) {
   app.get('/openapi.json', (_req, res) => res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Nudge API' }));
 
-  app.use('/v1', express.json({ limit: '1mb', strict: true, type: () => true }));
+  app.use('/v1', jsonBody());
   app.use(publicV1);
   app.use('/v1', auth, idempotent);
   app.use(v1);

@@ -50,6 +50,8 @@ const TABLES = [
 ] as const;
 const rowCounts = rowCounter(() => stack.db, TABLES);
 
+const plain = { headers: { 'content-type': 'text/plain' } };
+
 const bad: BadInputCase[] = [
   ['no API key', () => stack.request('GET', '/v1/users'), 401, 'unauthorized'],
   [
@@ -311,6 +313,41 @@ const bad: BadInputCase[] = [
     'invalid-idempotency-key',
   ],
   ['unknown route', () => a.call('POST', '/v1/unicorns', {}), 404, 'no-such-route'],
+  // The body's media type: JSON only (the OpenAPI document declares application/json), refused before it is read.
+  [
+    'a JSON body sent as text/plain',
+    () => a.call('POST', '/v1/accounts', JSON.stringify({ name: 'x', type: 'company' }), plain),
+    415,
+    'unsupported-media-type',
+  ],
+  [
+    'a JSON body sent as a form',
+    () =>
+      a.call('POST', '/v1/accounts', JSON.stringify({ name: 'x', type: 'company' }), {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    415,
+    'unsupported-media-type',
+  ],
+  [
+    'a JSON body sent as text/plain to a client-action route',
+    () => a.call('POST', '/v1/notes', JSON.stringify({ accountId: acc.accountId, body: 'A note' }), plain),
+    415,
+    'unsupported-media-type',
+  ],
+  [
+    'a user sent as text/plain',
+    () => a.call('POST', '/v1/users', JSON.stringify({ email: 'plain@firm.test', name: 'P', role: 'employee' }), plain),
+    415,
+    'unsupported-media-type',
+  ],
+  // Valid JSON that is not an object: bad input with its field, not "not valid JSON".
+  ['a body of null', () => a.call('POST', '/v1/accounts', 'null'), 422, 'validation-error', 'body'],
+  ['a body that is an array', () => a.call('POST', '/v1/accounts', '[]'), 422, 'validation-error', 'body'],
+  ['a body that is a number', () => a.call('POST', '/v1/accounts', '42'), 422, 'validation-error', 'body'],
+  ['a body that is a string', () => a.call('POST', '/v1/accounts', '"company"'), 422, 'validation-error', 'body'],
+  ['a body of true', () => a.call('PATCH', `/v1/accounts/${acc.accountId}`, 'true'), 422, 'validation-error', 'body'],
+  ['a null body to a client-action route', () => a.call('POST', '/v1/notes', 'null'), 422, 'validation-error', 'body'],
 ];
 
 describe('bad input: 4xx problem+json, nothing written', () => {
@@ -382,4 +419,43 @@ test('OpenAPI 3.1 is served from the same schemas, with a docs page', async () =
   const docs = await stack.request('GET', '/docs/');
   expect(docs.status).toBe(200);
   expect(String(docs.body)).toMatch(/swagger/i);
+});
+
+describe('the body: JSON objects only, requests without a body as before', () => {
+  test('a non-object body is answered with what is wrong, not "not valid JSON"', async () => {
+    const res = await a.call('POST', '/v1/accounts', 'null');
+    expect(res.body.errors).toEqual([{ field: 'body', message: 'must be a JSON object, not null' }]);
+    expect((await a.call('POST', '/v1/accounts', '[1]')).body.errors).toEqual([
+      { field: 'body', message: 'must be a JSON object, not an array' },
+    ]);
+  });
+
+  test('415 says which media type to send', async () => {
+    const res = await a.call('POST', '/v1/accounts', '{"name":"x","type":"company"}', plain);
+    expect(res.body).toMatchObject({
+      type: 'https://nudge.dev/problems/unsupported-media-type',
+      status: 415,
+      detail: expect.stringMatching(/application\/json.*text\/plain/),
+    });
+  });
+
+  test('application/*+json and a charset are accepted', async () => {
+    const vendor = await a.call('POST', '/v1/accounts', JSON.stringify({ name: 'Vendor JSON', type: 'company' }), {
+      headers: { 'content-type': 'application/vnd.nudge+json' },
+    });
+    expect(vendor.status).toBe(201);
+    const charset = await a.call('POST', '/v1/accounts', JSON.stringify({ name: 'UTF-8 JSON', type: 'company' }), {
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect(charset.status).toBe(201);
+  });
+
+  test('a request without a body needs no Content-Type, whatever it says', async () => {
+    const thread = (await a.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'No body' })).body.id;
+    // Content-Length 0 with another media type: nothing to read, so nothing to refuse.
+    const archived = await a.call('POST', `/v1/chat-threads/${thread}/archive`, '', plain);
+    expect(archived.status).toBeLessThan(300);
+    expect((await a.call('POST', `/v1/chat-threads/${thread}/reopen`)).status).toBeLessThan(300);
+    expect((await a.call('GET', '/v1/users', undefined, plain)).status).toBe(200);
+  });
 });

@@ -562,6 +562,15 @@ describe('bad input: a precise 4xx and nothing written', () => {
       post({ action: { kind: 'explode' }, selection: ids }),
       422,
       'validation-error',
+      'body.action.kind',
+    ],
+    ['action without a kind', post({ action: {}, selection: ids }), 422, 'validation-error', 'body.action.kind'],
+    ['action given as a string', post({ action: 'archive', selection: ids }), 422, 'validation-error', 'body.action'],
+    [
+      'an unknown field of the action’s kind',
+      post({ action: { kind: 'archive', confirm: 'DELETE' }, selection: ids }),
+      422,
+      'validation-error',
       'body.action',
     ],
     ['no selection', post({ action: { kind: 'archive' } }), 422, 'validation-error', 'body.selection'],
@@ -611,14 +620,14 @@ describe('bad input: a precise 4xx and nothing written', () => {
       post({ action: { kind: 'delete' }, selection: ids }),
       422,
       'validation-error',
-      'body.action',
+      'body.action.confirm',
     ],
     [
       'delete with a wrong confirmation',
       post({ action: { kind: 'delete', confirm: 'yes' }, selection: ids }),
       422,
       'validation-error',
-      'body.action',
+      'body.action.confirm',
     ],
     [
       'tags: all "nothing"',
@@ -749,6 +758,32 @@ describe('bad input: a precise 4xx and nothing written', () => {
       'body.body',
     ],
   ];
+  test('the action’s own messages reach the client, each at its field', async () => {
+    const noConfirm = await post({ action: { kind: 'delete' }, selection: ids })();
+    expect(noConfirm.body.errors).toEqual([
+      { field: 'body.action.confirm', message: 'deleting accounts is permanent: send confirm "DELETE"' },
+    ]);
+    expect(noConfirm.body.detail).toBe('body.action.confirm: deleting accounts is permanent: send confirm "DELETE"');
+    const unknown = await post({ action: { kind: 'explode' }, selection: ids })();
+    expect(unknown.body.errors).toEqual([
+      {
+        field: 'body.action.kind',
+        message:
+          'must be one of "manage_tags", "apply_folder_template", "send_message", "archive", "restore", "delete", ' +
+          '"contact_toggles", "request_pending_approvals"',
+      },
+    ]);
+    const toggles = await post({
+      action: { kind: 'contact_toggles', notify: 'enable', sendInvitations: false },
+      selection: ids,
+    })();
+    expect(toggles.body.errors).toContainEqual({
+      field: 'body.action.sendInvitations',
+      message: 'only with login "enable"',
+    });
+    expect(JSON.stringify([noConfirm.body, unknown.body, toggles.body])).not.toContain('Invalid input');
+  });
+
   test.each(cases)('%s', async (...c) => {
     if (c[0] === 'report of another firm’s action') {
       // Its own setup writes rows in the other firm; only the refusal is checked here.

@@ -185,3 +185,91 @@ describe('scoped reach', () => {
     expect((await firm.call('POST', '/v1/custom-fields', body, { as: users.admin })).status).toBe(201);
   });
 });
+
+// Only owners and admins manage users, and nobody grants a role above their own (owner > admin > employee).
+describe('user management', () => {
+  const userRows = rowCounter(() => stack.db, ['firmUser', 'auditEvent']);
+  const grant = (who: Who, role: 'owner' | 'admin' | 'employee') =>
+    firm.call(
+      'POST',
+      '/v1/users',
+      { email: `${role}-by-${who}-${randomUUID()}@firm.test`, name: `${role} by ${who}`, role },
+      { as: users[who] },
+    );
+  const rows: [Who, 'owner' | 'admin' | 'employee', number][] = [
+    ['onTeam', 'admin', 403],
+    ['onTeam', 'employee', 403],
+    ['viewAll', 'employee', 403],
+    ['admin', 'owner', 403],
+    ['admin', 'admin', 201],
+    ['admin', 'employee', 201],
+    ['owner', 'owner', 201],
+    ['owner', 'admin', 201],
+  ];
+  test.each(rows)('%s creating an %s: %d', async (who, role, expected) => {
+    const before = await userRows();
+    const res = await grant(who, role);
+    expect(res.status).toBe(expected);
+    if (expected === 403) {
+      expect(res.body.type).toBe('https://nudge.dev/problems/forbidden');
+      expect(await userRows()).toEqual(before);
+    } else {
+      expect(res.body).toMatchObject({ role });
+      expect((await userRows()).firmUser).toBe(before.firmUser + 1);
+    }
+  });
+
+  test.each(Object.keys(allowed) as Who[])('listing users is open to %s', async (who) => {
+    const res = await firm.call('GET', '/v1/users', undefined, { as: users[who] });
+    expect(res.status).toBe(200);
+    expect(res.body.map((u: { id: string }) => u.id)).toEqual(expect.arrayContaining(Object.values(users)));
+  });
+});
+
+// A contact shared by two accounts: a team-limited employee reads only the links to accounts they may see.
+describe('contact reads show only the account links the reader may see', () => {
+  let teamA: string;
+  let hiddenB: string;
+  let shared: string;
+  beforeAll(async () => {
+    const a = await accountWithContacts(firm, [{}]);
+    const b = await accountWithContacts(firm, [{}]);
+    teamA = a.accountId;
+    hiddenB = b.accountId;
+    shared = a.contacts[0].id;
+    expect((await firm.call('POST', `/v1/accounts/${teamA}/team`, { firmUserId: users.offTeam })).status).toBe(200);
+    expect(
+      (await firm.call('PUT', `/v1/accounts/${teamA}/contacts/${shared}`, { description: 'Director of A' })).status,
+    ).toBe(200);
+    expect(
+      (await firm.call('PUT', `/v1/accounts/${hiddenB}/contacts/${shared}`, { description: 'Secret role at B' }))
+        .status,
+    ).toBe(200);
+  });
+
+  test('an employee on A’s team only: A’s link, nothing of B', async () => {
+    const res = await firm.call('GET', `/v1/contacts/${shared}`, undefined, { as: users.offTeam });
+    expect(res.status).toBe(200);
+    expect(res.body.accounts).toEqual([expect.objectContaining({ accountId: teamA, description: 'Director of A' })]);
+    expect(JSON.stringify(res.body)).not.toContain(hiddenB);
+    expect(JSON.stringify(res.body)).not.toContain('Secret role at B');
+  });
+
+  test('the contact a change answers with shows the same links only', async () => {
+    const res = await firm.call('PATCH', `/v1/contacts/${shared}`, { phone: '+39 02 1234' }, { as: users.offTeam });
+    expect(res.status).toBe(200);
+    expect(res.body.accounts.map((l: { accountId: string }) => l.accountId)).toEqual([teamA]);
+    expect(JSON.stringify(res.body)).not.toContain('Secret role at B');
+  });
+
+  test.each(['owner', 'admin', 'viewAll'] as Who[])('%s sees both links', async (who) => {
+    const res = await firm.call('GET', `/v1/contacts/${shared}`, undefined, { as: users[who] });
+    expect(res.status).toBe(200);
+    expect(res.body.accounts.map((l: { accountId: string }) => l.accountId).sort()).toEqual([teamA, hiddenB].sort());
+  });
+
+  test('an employee on neither team is still refused the contact', async () => {
+    const res = await firm.call('GET', `/v1/contacts/${shared}`, undefined, { as: users.onTeam });
+    expect(res.status).toBe(403);
+  });
+});

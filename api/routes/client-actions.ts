@@ -2,11 +2,12 @@
 // import can stream its body; every other route here gets the same JSON parsing, authentication and
 // idempotency as the rest of /v1, applied to these paths only. Emails go out through a workflow started
 // after the transaction commits.
-import express, { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { DomainServices } from '../../domain/services';
 import { route, idParams, type Handler, type RouteSpec } from '../route';
 import { Problem } from '../problem';
+import { jsonBody } from '../json-body';
 import * as s from '../schemas/client-actions';
 import { csvTemplate } from '../../domain/contacts/csv-import';
 import { resultAfterDelivery } from '../../domain/timeline/participant-emails';
@@ -24,7 +25,7 @@ const CSV_TYPES = ['text/csv', 'application/csv'];
 
 export function clientActionRoutes({ domain, gateway, authenticate: auth, idempotency }: ClientActionDeps): Router {
   const r = Router();
-  const json: RequestHandler[] = [express.json({ limit: '1mb', strict: true, type: () => true }), auth, idempotency];
+  const json: RequestHandler[] = [...jsonBody(), auth, idempotency];
 
   /** Declares a JSON route of this router, behind the same middleware as the rest of /v1. */
   function action<

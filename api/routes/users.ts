@@ -19,7 +19,7 @@ export function userRoutes(domain: DomainServices): Router {
       status: 201,
       ...mut,
     },
-    async (req) => domain.users.createFirmUser(req.firmId, req.valid.body),
+    async (req) => domain.users.createFirmUser(req.firmId, req.actor, req.valid.body),
   );
   route(r, { method: 'get', path: '/v1/users', tag: 'Firm users', summary: 'List firm users' }, async (req) =>
     domain.users.listFirmUsers(req.firmId),

@@ -101,7 +101,7 @@ const contactToggles = z
     path: ['preferences'],
   });
 
-export const bulkActionParams = z.union([
+const bulkActionOptions = [
   manageTags,
   z.object({ kind: z.literal('apply_folder_template'), folderTemplateId: id('folder template id') }).strict(),
   z
@@ -123,7 +123,17 @@ export const bulkActionParams = z.union([
   z
     .object({ kind: z.literal('request_pending_approvals'), message: z.string().trim().min(1).max(5000).optional() })
     .strict(),
-]);
+] as const;
+
+const bulkActionKinds = bulkActionOptions.map((o) => `"${o.shape.kind.value}"`).join(', ');
+
+/**
+ * One typed action, chosen by its kind: a discriminated union, so a bad action is reported against the
+ * fields of its own kind (e.g. body.action.confirm), and an unknown kind as body.action.kind.
+ */
+export const bulkActionParams = z.discriminatedUnion('kind', bulkActionOptions, {
+  error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${bulkActionKinds}` : undefined),
+});
 
 export const newBulkAction = z
   .object({

@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { preferenceColumns, presentEmail, type Preferences } from './email-view';
 import { audit } from '../audit/audit';
-import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
+import { requireAccountAccess, requireWritableAccount, seesAllAccounts, type Actor } from '../access/access';
 import { validateCustomFields } from '../settings/custom-fields';
 import {
   createInvitation,
@@ -154,11 +154,18 @@ export async function createContact(
   return created;
 }
 
+/**
+ * The account links a contact read shows the actor: all of them to whoever sees every account, otherwise
+ * only the links to accounts whose team the actor is on (a shared contact must not reveal the others).
+ */
+const visibleLinks = (actor: Actor): Prisma.AccountContactWhereInput =>
+  seesAllAccounts(actor) ? {} : { account: { team: { some: { firmUserId: actor.id } } } };
+
 export async function getContact(db: Db, firmId: string, actor: Actor, contactId: string) {
   await db.$transaction((tx) => requireContactAccess(tx, firmId, actor, contactId, 'any'));
   const contact = await db.contact.findFirst({
     where: { id: contactId, firmId },
-    include: { emails: { orderBy: { address: 'asc' } }, accounts: true },
+    include: { emails: { orderBy: { address: 'asc' } }, accounts: { where: visibleLinks(actor) } },
   });
   if (!contact) throw notFound('Contact', contactId);
   return { ...contact, emails: contact.emails.map(presentEmail) };
@@ -194,7 +201,7 @@ export async function updateContact(db: Db, firmId: string, actor: Actor, contac
     });
     const full = await tx.contact.findUniqueOrThrow({
       where: { id: contactId },
-      include: { emails: { orderBy: { address: 'asc' } }, accounts: true },
+      include: { emails: { orderBy: { address: 'asc' } }, accounts: { where: visibleLinks(actor) } },
     });
     return { ...full, emails: full.emails.map(presentEmail) };
   });

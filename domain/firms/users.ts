@@ -1,7 +1,8 @@
 // The firm's users: who may act through the API (X-Acting-User) and with which role.
 import type { Db } from '../../prisma/client';
 import { isUniqueViolation } from '../../prisma/client';
-import { conflict } from '../errors';
+import type { Actor } from '../access/access';
+import { conflict, forbidden } from '../errors';
 
 export interface NewFirmUser {
   email: string;
@@ -10,8 +11,22 @@ export interface NewFirmUser {
   canViewAllAccounts?: boolean;
 }
 
-/** Adds a user to the firm; an email already used in the firm is a conflict. */
-export async function createFirmUser(db: Db, firmId: string, input: NewFirmUser) {
+/** Roles from least to most: nobody grants a role above their own. */
+const RANK: Record<Actor['role'], number> = { employee: 0, admin: 1, owner: 2 };
+
+/** Only owners and admins manage users, and neither grants a role above their own. */
+function requireMayGrant(actor: Actor, role: Actor['role']): void {
+  if (actor.role === 'employee') throw forbidden('Only the owner and admins may add firm users.');
+  if (RANK[role] > RANK[actor.role])
+    throw forbidden(`An ${actor.role} may not grant the role ${role}: nobody grants a role above their own.`);
+}
+
+/**
+ * Adds a user to the firm, if the actor may grant the role (owners and admins, up to their own role);
+ * an email already used in the firm is a conflict.
+ */
+export async function createFirmUser(db: Db, firmId: string, actor: Actor, input: NewFirmUser) {
+  requireMayGrant(actor, input.role);
   try {
     return await db.firmUser.create({ data: { firmId, ...input } });
   } catch (err) {
