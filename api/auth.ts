@@ -2,7 +2,7 @@
 // must belong to that firm. Keys are stored as SHA-256 hashes only.
 import type { RequestHandler } from 'express';
 import type { Db } from '../prisma/client';
-import { hashApiKey } from '../domain/firms/api-keys';
+import { hashApiKey, touchApiKey } from '../domain/firms/api-keys';
 import { Problem } from './problem';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -49,6 +49,8 @@ export function authenticate(db: Db): RequestHandler {
           user: row.id ? { id: row.id, role: row.role, canViewAllAccounts: !!row.canViewAllAccounts } : null,
         }
       : null;
+    // "Last used" for the key list: written off the request path, at most once a minute per key.
+    if (principal && !principal.revoked) void touchApiKey(db, hash).catch(() => undefined);
     if (cache.size >= PRINCIPAL_CACHE_MAX) cache.clear();
     cache.set(cacheKey, { at: Date.now(), principal });
     return principal;

@@ -8,6 +8,7 @@ import * as team from './accounts/team';
 import * as audit from './audit/audit';
 import * as contacts from './contacts/contacts';
 import * as csvImport from './contacts/csv-import';
+import * as apiKeys from './firms/api-keys';
 import * as users from './firms/users';
 import * as inbox from './inbox/inbox';
 import * as invitations from './invitations/invitations';
@@ -45,6 +46,7 @@ export function createDomainServices(db: Db) {
     audit: bindDb(audit, db),
     contacts: bindDb(contacts, db),
     csvImport: bindDb(csvImport, db),
+    apiKeys: bindDb(apiKeys, db),
     users: bindDb(users, db),
     inbox: bindDb(inbox, db),
     invitations: bindDb(invitations, db),

@@ -4,6 +4,7 @@ import { Router } from 'express';
 import type { DomainServices } from '../../domain/services';
 import type { ItemsService } from '../../domain/items/items';
 import { userRoutes } from './users';
+import { apiKeyRoutes } from './api-keys';
 import { itemRoutes } from './items';
 import { auditRoutes } from './audit';
 import { accountRoutes } from './accounts';
@@ -22,6 +23,7 @@ export function v1Routes(
   const r = Router();
   r.use(
     userRoutes(domain),
+    apiKeyRoutes(domain),
     itemRoutes(items),
     auditRoutes(domain),
     accountRoutes(domain),
