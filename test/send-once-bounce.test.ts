@@ -40,6 +40,8 @@ test('a 5xx marks the address bouncing; reminders and the explainer exclude it u
     expect(state.status).toBe(200);
     const byId = Object.fromEntries(state.body.recipients.map((r: any) => [r.contactEmailId, r]));
     expect(byId[bouncing.emailId]).toMatchObject({ included: false, reason: 'bounced' });
+    expect(byId[bouncing.emailId].bounceReason).toMatch(/550/);
+    expect(Date.parse(byId[bouncing.emailId].bouncedAt)).toBe(bounced.bouncedAt!.getTime());
     expect(byId[fine.emailId]).toMatchObject({ included: true, reason: null });
 
     const inbox = await firm.call('GET', '/v1/inbox');

@@ -426,7 +426,8 @@ export async function updateContactEmail(
         data: {
           ...toggles,
           ...(login && login !== 'pending' ? { login } : {}),
-          ...(addressChanged ? { address: newAddress } : {}),
+          // A new address has not bounced: clear a bounce recorded for the old one.
+          ...(addressChanged ? { address: newAddress, bouncedAt: null, bounceReason: null } : {}),
           ...preferenceColumns(preferences),
         },
       });

@@ -65,9 +65,10 @@ export function createReminderService(db: Db, workflows: ReminderWorkflows) {
       const decision = selectRecipients(kind, candidates);
       const emails = await db.contactEmail.findMany({
         where: { id: { in: candidates.map((c) => c.contactEmailId) } },
-        select: { id: true, address: true },
+        select: { id: true, address: true, bouncedAt: true, bounceReason: true },
       });
       const address = new Map(emails.map((e) => [e.id, e.address]));
+      const bounce = new Map(emails.map((e) => [e.id, e]));
       return {
         item: { kind, id: itemId, accountId: ref.accountId },
         pending: !snapshot.doneReason,
@@ -91,6 +92,13 @@ export function createReminderService(db: Db, workflows: ReminderWorkflows) {
             included: false,
             activationBanner: false,
             reason: r.reason,
+            // Why an address is `bounced`: when and what the mail server answered.
+            ...(r.reason === 'bounced'
+              ? {
+                  bouncedAt: bounce.get(r.contactEmailId)?.bouncedAt?.toISOString() ?? null,
+                  bounceReason: bounce.get(r.contactEmailId)?.bounceReason ?? null,
+                }
+              : {}),
           })),
         ],
         ...(candidates.length === 0 ? { warning: 'no_linked_email' } : {}),
