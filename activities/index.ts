@@ -3,6 +3,7 @@ import { createReminderActivities, type ReminderActivityDeps } from './reminder-
 import { createInvitationActivities } from './invitation-activities';
 import { createParticipantActivities } from './participant-activities';
 import { createBulkActivities } from './bulk-activities';
+import { createReconcilerActivities } from './reconciler-activities';
 
 export type ActivityDeps = ReminderActivityDeps;
 
@@ -12,5 +13,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvitationActivities(deps),
     ...createParticipantActivities(deps),
     ...createBulkActivities(deps),
+    ...createReconcilerActivities(deps),
   };
 }

@@ -37,3 +37,9 @@ export const BULK_ACCOUNT: LocalActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 6 },
 };
+
+/** One reconciler pass; the next scheduled run retries what this one could not finish. */
+export const RECONCILE: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+};

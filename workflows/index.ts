@@ -3,3 +3,4 @@ export { itemReminderWorkflow } from './item-reminder';
 export { invitationWorkflow } from './invitation';
 export { participantNotificationWorkflow } from './participant-notification';
 export { bulkActionWorkflow, bulkBatchWorkflow } from './bulk-action';
+export { reconcilerWorkflow } from './reconciler';

@@ -274,6 +274,36 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
   }
 
   return {
+    /**
+     * The reconciler's pass over actions still "running" for longer than `olderThanMs`: one whose workflow
+     * never started (the API stopped between its commit and the start) is started now; one whose workflow
+     * ended without closing it (terminated by an operator) is closed, its unreached accounts "not reached".
+     * Starting and closing are both idempotent, so a second pass changes nothing.
+     */
+    async reconcileRunning(olderThanMs: number, limit = 500): Promise<{ started: string[]; closed: string[] }> {
+      const rows = await db.bulkAction.findMany({
+        where: { status: 'running', createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+        orderBy: { createdAt: 'asc' },
+        take: limit,
+      });
+      const started: string[] = [];
+      const closed: string[] = [];
+      for (const row of rows) {
+        const status = await workflowStatus(row.id);
+        if (status === 'RUNNING') continue;
+        if (status === null) {
+          if (await gateway.start(bulkActionWorkflowContract, bulkActionStart(row, workflowInput(row)))) {
+            started.push(row.id);
+          }
+          continue;
+        }
+        await applyAllPendingEffects(db, { gateway, daySeconds }, row.id);
+        await closeBulkAction(db, row.id, { cancelled: true });
+        closed.push(row.id);
+      }
+      return { started, closed };
+    },
+
     async start(firmId: string, actor: Actor, body: NewBulkAction, idempotencyKey?: string) {
       if (body.action.kind === 'delete') requireDeleteRight(actor);
       // The stored selection says what was asked; the ids themselves are the outcome rows.

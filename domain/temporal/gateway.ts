@@ -85,6 +85,15 @@ export function createTemporalGateway({ client, taskQueue }: TemporalGatewayDeps
       }, false);
     },
 
+    /** Ids of the running workflows a visibility query finds (eventually consistent: confirm with status()). */
+    async runningWorkflowIds(query: string): Promise<Set<string>> {
+      const ids = new Set<string>();
+      for await (const w of client.workflow.list({ query: `ExecutionStatus = "Running" AND ${query}` })) {
+        ids.add(w.workflowId);
+      }
+      return ids;
+    },
+
     /** The execution status name (RUNNING, COMPLETED, …), or null if it never ran. */
     status(workflowId: string): Promise<string | null> {
       return unlessNotFound(async () => (await client.workflow.getHandle(workflowId).describe()).status.name, null);

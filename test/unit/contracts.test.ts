@@ -5,6 +5,7 @@ import { bulkActionWorkflowContract, bulkBatchWorkflowContract } from '../../sha
 import { invitationWorkflowContract } from '../../shared/contracts/invitation';
 import { itemReminderWorkflowContract } from '../../shared/contracts/item-reminder';
 import { participantNotificationWorkflowContract } from '../../shared/contracts/participant-notification';
+import { reconcilerWorkflowContract } from '../../shared/contracts/reconciler';
 
 const contracts = [
   itemReminderWorkflowContract,
@@ -12,6 +13,7 @@ const contracts = [
   participantNotificationWorkflowContract,
   bulkActionWorkflowContract,
   bulkBatchWorkflowContract,
+  reconcilerWorkflowContract,
 ];
 
 test.each(contracts.map((c) => c.workflowType))('%s is a workflow the worker registers', (name) => {

@@ -1,0 +1,25 @@
+// The reconciler's contract: a short workflow that a Temporal Schedule (`nudge-reconciler`, visible in
+// the UI) starts every minute or so, to repair what an outage between the database and Temporal left
+// behind: bulk actions without their workflow, reminders whose workflow is gone.
+import type { BulkPacing } from './bulk-action';
+import { defineWorkflow } from './workflow';
+
+export const RECONCILER_SCHEDULE_ID = 'nudge-reconciler';
+
+export interface ReconcilerInput {
+  /** Only what has been left alone this long is repaired (younger changes are still in flight). */
+  olderThanMs: number;
+  /** Length of a reminder "day" in seconds, for the reminder and bulk workflows it starts. */
+  daySeconds: number;
+  /** How a bulk action it starts cuts its work (the API's BULK_* settings). */
+  pacing: BulkPacing;
+}
+
+export interface ReconcileReport {
+  bulkStarted: string[];
+  bulkClosed: string[];
+  remindersChecked: number;
+  remindersRearmed: string[];
+}
+
+export const reconcilerWorkflowContract = defineWorkflow<ReconcilerInput, ReconcileReport>('reconcilerWorkflow');
