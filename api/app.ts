@@ -12,7 +12,8 @@ import { idempotency } from './idempotency';
 import { jsonBody } from './json-body';
 import { errorHandler, notFoundRoute } from './error-handler';
 import { buildOpenApi } from './openapi';
-import { checkHealth } from './health';
+import { checkHealth, checkReady } from './health';
+import { admissionControl, type AdmissionOptions } from './admission';
 import { v1Routes } from './routes';
 import { clientActionRoutes } from './routes/client-actions';
 import { createReminderWorkflows } from '../domain/items/reminder-workflows';
@@ -33,6 +34,8 @@ export interface AppDeps {
   reminderDaySeconds: number;
   /** How bulk actions cut their work (BULK_* settings); the defaults suit production. */
   bulkPacing?: BulkPacing;
+  /** Requests in flight, wait queue and request deadline of /v1 (api/admission.ts); defaults for a pool of 10. */
+  admission?: Partial<AdmissionOptions>;
 }
 
 export function createApp(deps: AppDeps) {
@@ -65,10 +68,19 @@ export function createApp(deps: AppDeps) {
     const health = await checkHealth(db, temporal, mailer);
     res.status(health.status === 'ok' ? 200 : 503).json(health);
   });
+  // For load balancers and orchestrators: the process runs; this instance can serve (database, Temporal).
+  const admission = admissionControl(deps.admission);
+  app.get('/health/live', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/health/ready', async (_req, res) => {
+    const { ready, ...readiness } = await checkReady(db, temporal, mailer);
+    res.status(ready ? 200 : 503).json({ ...readiness, load: admission.stats() });
+  });
   const auth = authenticate(db);
   const idempotent = idempotency(db);
   const v1 = v1Routes(domain, items, invitations, bulk); // registers the routes the OpenAPI document describes
   const publicV1 = publicInvitationRoutes(domain, invitations); // the portal's invitation accept: no API key
+  // Every /v1 request: at most so many at once, each under a deadline (streams exempt), else 503.
+  app.use('/v1', admission.middleware);
   // Before the JSON parser: the CSV import streams its body.
   app.use(clientActionRoutes({ domain, gateway, authenticate: auth, idempotency: idempotent }));
   const openapi = buildOpenApi();

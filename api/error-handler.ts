@@ -4,7 +4,8 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors';
-import { Problem, STATUS_OF_KIND } from './problem';
+import { Problem, STATUS_OF_KIND, DEFAULT_RETRY_AFTER_SECONDS } from './problem';
+import { unavailableDependency } from './dependency-errors';
 
 const TYPE_BASE = 'https://nudge.dev/problems/';
 
@@ -52,6 +53,7 @@ const parserError = (err: unknown): { type?: unknown; message?: unknown } | unde
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const parser = parserError(err);
+    const down = err instanceof Problem || err instanceof DomainError ? undefined : unavailableDependency(err);
     let problem: Problem;
     if (err instanceof Problem) problem = err;
     else if (err instanceof DomainError) problem = fromDomain(err);
@@ -61,7 +63,18 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     else if (parser?.type === 'entity.too.large') problem = new Problem(413, 'body-too-large', 'The body is too large');
     else if (parser?.type === 'charset.unsupported' || parser?.type === 'encoding.unsupported')
       problem = new Problem(415, 'unsupported-encoding', 'Unsupported body encoding');
-    else {
+    else if (down) {
+      // PostgreSQL or Temporal not answering, the pool exhausted, a timeout: honest 503, retry later.
+      log.warn({ err, requestId: req.id, dependency: down.dependency, reason: down.reason }, 'dependency unavailable');
+      problem = new Problem(
+        503,
+        'service-unavailable',
+        'Service temporarily unavailable',
+        `A service this API depends on (the ${down.dependency}) is not answering; retry in ${DEFAULT_RETRY_AFTER_SECONDS} s.`,
+        undefined,
+        DEFAULT_RETRY_AFTER_SECONDS,
+      );
+    } else {
       log.error({ err, requestId: req.id }, 'unhandled error');
       problem = new Problem(
         500,
@@ -71,8 +84,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       );
     }
     // A streamed answer (the CSV report) that fails halfway cannot change its status: cut it off, so the
-    // client sees a broken download rather than a complete-looking one.
-    if (res.headersSent) return void res.destroy(err instanceof Error ? err : undefined);
+    // client sees a broken download rather than a complete-looking one. An answer already complete (the
+    // request deadline's 503) is left alone.
+    if (res.headersSent) return void (res.writableEnded || res.destroy(err instanceof Error ? err : undefined));
+    if (problem.status === 503)
+      res.set('Retry-After', String(problem.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS));
     res.status(problem.status).type('application/problem+json').json(problemBody(problem, req.originalUrl));
   };
 }

@@ -11,7 +11,8 @@ async function main() {
   const log = pino({ level: config.logLevel });
   const connection = await Connection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const db = createDb(config.databaseUrl);
+  const { poolSize, ...poolOptions } = config.db;
+  const db = createDb(config.databaseUrl, poolSize, poolOptions);
   const mailer = createMailer(config.smtp);
   const app = createApp({
     db,
@@ -21,6 +22,7 @@ async function main() {
     taskQueue: config.temporal.taskQueue,
     reminderDaySeconds: config.reminderDaySeconds,
     bulkPacing: config.bulkPacing,
+    admission: config.admission,
   });
   const server = app.listen(config.port, () =>
     log.info(`API listening on http://localhost:${config.port} (docs at /docs)`),

@@ -24,7 +24,12 @@ export class Problem extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly errors?: FieldError[],
+    /** For a 503: when to try again, sent as the Retry-After header (seconds). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail ?? title);
   }
 }
+
+/** Retry-After of a 503 that names none: a dependency that is down, or a domain "unavailable" error. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;

@@ -23,6 +23,16 @@ const schema = z.object({
   BULK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
   BULK_CONCURRENT_BATCHES: z.coerce.number().int().min(1).max(50).default(2),
   BULK_ACCOUNT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  API_DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  DB_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  DB_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  API_MAX_IN_FLIGHT: z.coerce.number().int().positive().optional(),
+  API_MAX_QUEUED: z.coerce.number().int().min(0).optional(),
+  API_QUEUE_WAIT_MS: z.coerce.number().int().min(0).default(2_000),
+  API_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -39,6 +49,18 @@ export interface Config {
   workerMaxConcurrentLocalActivities: number;
   /** Bulk actions: accounts per child workflow, child workflows at once, accounts at once per child. */
   bulkPacing: { batchSize: number; concurrentBatches: number; accountConcurrency: number };
+  /** The database pool of the API process and its timeouts (prisma/client.ts). */
+  db: {
+    poolSize: number;
+    connectTimeoutMs: number;
+    statementTimeoutMs: number;
+    /** Client-side query timeout; unset: the statement timeout + 5 s. */
+    queryTimeoutMs?: number;
+    idleTimeoutMs: number;
+    idleInTransactionTimeoutMs: number;
+  };
+  /** API admission control and request deadline (api/admission.ts). */
+  admission: { maxInFlight: number; maxQueued: number; queueWaitMs: number; requestTimeoutMs: number };
   logLevel: string;
 }
 
@@ -69,6 +91,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchSize: e.BULK_BATCH_SIZE,
       concurrentBatches: e.BULK_CONCURRENT_BATCHES,
       accountConcurrency: e.BULK_ACCOUNT_CONCURRENCY,
+    },
+    db: {
+      poolSize: e.API_DB_POOL_SIZE,
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      queryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
+      idleTimeoutMs: e.DB_IDLE_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
+    admission: {
+      // Twice the pool: enough to keep every connection busy while the next requests parse and validate.
+      maxInFlight: e.API_MAX_IN_FLIGHT ?? 2 * e.API_DB_POOL_SIZE,
+      maxQueued: e.API_MAX_QUEUED ?? 2 * (e.API_MAX_IN_FLIGHT ?? 2 * e.API_DB_POOL_SIZE),
+      queueWaitMs: e.API_QUEUE_WAIT_MS,
+      requestTimeoutMs: e.API_REQUEST_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,
   };

@@ -1,5 +1,6 @@
 // The Prisma client over the pg driver adapter (no native query engine needed).
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { Prisma, PrismaClient } from '../generated/prisma';
 
 export type Db = PrismaClient;
@@ -9,8 +10,92 @@ export type Tx = Prisma.TransactionClient;
 export type Queryable = Db | Tx;
 export { Prisma } from '../generated/prisma';
 
-export function createDb(databaseUrl: string, poolSize = 10): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize }) });
+/** Timeouts of the connection pool: nothing waits on PostgreSQL forever (issue 9). */
+export interface DbPoolOptions {
+  /** Opening a connection, or waiting for a free one in a full pool (pg `connectionTimeoutMillis`). */
+  connectTimeoutMs?: number;
+  /** One statement on the server (`statement_timeout`); the server cancels it. */
+  statementTimeoutMs?: number;
+  /** One query seen from the client (pg `query_timeout`): a server that stops answering (a network
+   * partition) fails the query and the connection is dropped. Default: the statement timeout + 5 s. */
+  queryTimeoutMs?: number;
+  /** An idle pooled connection is closed after this long (pg `idleTimeoutMillis`). */
+  idleTimeoutMs?: number;
+  /** A session left idle inside a transaction is ended by the server (`idle_in_transaction_session_timeout`). */
+  idleInTransactionTimeoutMs?: number;
+}
+
+export const DEFAULT_DB_POOL_OPTIONS: Required<Omit<DbPoolOptions, 'queryTimeoutMs'>> = {
+  connectTimeoutMs: 5_000,
+  statementTimeoutMs: 30_000,
+  idleTimeoutMs: 30_000,
+  idleInTransactionTimeoutMs: 60_000,
+};
+
+export function createDb(databaseUrl: string, poolSize = 10, options: DbPoolOptions = {}): Db {
+  const o = { ...DEFAULT_DB_POOL_OPTIONS, ...options };
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: poolSize,
+    connectionTimeoutMillis: o.connectTimeoutMs,
+    idleTimeoutMillis: o.idleTimeoutMs,
+    statement_timeout: o.statementTimeoutMs,
+    query_timeout: o.queryTimeoutMs ?? o.statementTimeoutMs + 5_000,
+    idle_in_transaction_session_timeout: o.idleInTransactionTimeoutMs,
+    // TCP keepalive: a connection whose peer vanished is noticed by the OS, not kept forever.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
+  guardCheckedOutConnections(pool);
+  return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+}
+
+/**
+ * A connection that breaks inside a transaction (killed by the server, a query timed out, the socket
+ * closed) must leave the pool. Prisma 6.19's adapter releases a transaction's connection only after its
+ * ROLLBACK succeeds, and on a broken connection that ROLLBACK fails, so each such connection would stay
+ * checked out forever and the pool would shrink to nothing after a database restart or a partition. Here a
+ * checked-out connection is released (and discarded) as soon as it breaks, and a second release is a no-op.
+ */
+function guardCheckedOutConnections(pool: pg.Pool): void {
+  const connect = pool.connect.bind(pool);
+  // The callback form is pool.query's own check-out, which releases (and discards) on any error already.
+  pool.connect = ((callback?: Parameters<typeof connect>[0]) =>
+    callback ? connect(callback) : connect().then(guard)) as typeof pool.connect;
+}
+
+function guard(client: pg.PoolClient): pg.PoolClient {
+  const release = client.release;
+  let released = false;
+  const releaseOnce = (err?: Error | boolean) => {
+    if (released) return;
+    released = true;
+    client.removeListener('error', onError);
+    delete (client as { query?: unknown }).query; // back to the prototype's query for the next check-out
+    release(err);
+  };
+  const onError = (err: Error) => releaseOnce(err);
+  client.on('error', onError);
+  client.release = releaseOnce;
+  const query = client.query;
+  client.query = ((...args: unknown[]) => {
+    const result: unknown = (query as (...a: unknown[]) => unknown).apply(client, args);
+    if (result instanceof Promise)
+      result.catch((err: unknown) => {
+        if (isBrokenConnection(err)) releaseOnce(err as Error);
+      });
+    return result;
+  }) as typeof client.query;
+  return client;
+}
+
+/** A failure of the connection itself rather than of a statement: the server's errors carry a severity,
+ * and only FATAL or PANIC ones end the session; anything without one (timeouts, closed sockets) is the
+ * connection's. */
+function isBrokenConnection(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const severity = (err as { severity?: unknown }).severity;
+  return typeof severity !== 'string' || severity === 'FATAL' || severity === 'PANIC';
 }
 
 /** A unique constraint refused the write (Prisma's P2002): the row exists already. */
