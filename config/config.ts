@@ -33,6 +33,8 @@ const schema = z.object({
   API_MAX_QUEUED: z.coerce.number().int().min(0).optional(),
   API_QUEUE_WAIT_MS: z.coerce.number().int().min(0).default(2_000),
   API_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  RECONCILER_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
+  RECONCILER_GRACE_SECONDS: z.coerce.number().int().min(0).default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -61,6 +63,9 @@ export interface Config {
   };
   /** API admission control and request deadline (api/admission.ts). */
   admission: { maxInFlight: number; maxQueued: number; queueWaitMs: number; requestTimeoutMs: number };
+  /** The reconciler Schedule (worker/reconciler-schedule.ts): every how many seconds (0: none), and how long
+   * a change is left in flight before it counts as stuck. */
+  reconciler: { intervalSeconds: number; graceSeconds: number };
   logLevel: string;
 }
 
@@ -107,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queueWaitMs: e.API_QUEUE_WAIT_MS,
       requestTimeoutMs: e.API_REQUEST_TIMEOUT_MS,
     },
+    reconciler: { intervalSeconds: e.RECONCILER_INTERVAL_SECONDS, graceSeconds: e.RECONCILER_GRACE_SECONDS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -23,6 +23,8 @@ export function spawnWorker(stack: Stack): Promise<WorkerProcess> {
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(stack.smtp.port),
       PORTAL_URL,
+      // The reconciler has its own test; its Schedule would outlive this worker on the shared dev server.
+      RECONCILER_INTERVAL_SECONDS: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: tsx runs the worker in a child node process, and the kill must reach both.
