@@ -14,6 +14,7 @@ import { errorHandler, notFoundRoute } from './error-handler';
 import { buildOpenApi } from './openapi';
 import { checkHealth, checkReady } from './health';
 import { admissionControl, type AdmissionOptions } from './admission';
+import { rateLimit, authenticatedAndLimited, type RateLimitOptions } from './rate-limit';
 import { v1Routes } from './routes';
 import { clientActionRoutes } from './routes/client-actions';
 import { createReminderWorkflows } from '../domain/items/reminder-workflows';
@@ -36,6 +37,8 @@ export interface AppDeps {
   bulkPacing?: BulkPacing;
   /** Requests in flight, wait queue and request deadline of /v1 (api/admission.ts); defaults for a pool of 10. */
   admission?: Partial<AdmissionOptions>;
+  /** Per API key token bucket of /v1 (api/rate-limit.ts); absent: no limit (api/main.ts passes the config). */
+  rateLimit?: Partial<RateLimitOptions>;
 }
 
 export function createApp(deps: AppDeps) {
@@ -77,19 +80,27 @@ export function createApp(deps: AppDeps) {
   });
   const auth = authenticate(db);
   const idempotent = idempotency(db);
+  const limit = deps.rateLimit ? rateLimit(deps.rateLimit) : rateLimit({ burst: 0 });
   const v1 = v1Routes(domain, items, invitations, bulk); // registers the routes the OpenAPI document describes
   const publicV1 = publicInvitationRoutes(domain, invitations); // the portal's invitation accept: no API key
   // Every /v1 request: at most so many at once, each under a deadline (streams exempt), else 503.
   app.use('/v1', admission.middleware);
   // Before the JSON parser: the CSV import streams its body.
-  app.use(clientActionRoutes({ domain, gateway, authenticate: auth, idempotency: idempotent }));
+  app.use(
+    clientActionRoutes({
+      domain,
+      gateway,
+      authenticate: authenticatedAndLimited(auth, limit),
+      idempotency: idempotent,
+    }),
+  );
   const openapi = buildOpenApi();
   app.get('/openapi.json', (_req, res) => res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Nudge API' }));
 
   app.use('/v1', jsonBody());
   app.use(publicV1);
-  app.use('/v1', auth, idempotent);
+  app.use('/v1', auth, limit, idempotent);
   app.use(v1);
   app.use(notFoundRoute);
   app.use(errorHandler(log));

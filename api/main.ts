@@ -5,10 +5,11 @@ import { loadConfig } from '../config/config';
 import { createDb } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createApp } from './app';
+import { apiLoggerOptions } from './log-redaction';
 
 async function main() {
   const config = loadConfig();
-  const log = pino({ level: config.logLevel });
+  const log = pino(apiLoggerOptions(config.logLevel));
   const connection = await Connection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const { poolSize, ...poolOptions } = config.db;
@@ -23,6 +24,7 @@ async function main() {
     reminderDaySeconds: config.reminderDaySeconds,
     bulkPacing: config.bulkPacing,
     admission: config.admission,
+    rateLimit: config.rateLimit,
   });
   const server = app.listen(config.port, () =>
     log.info(`API listening on http://localhost:${config.port} (docs at /docs)`),

@@ -33,6 +33,8 @@ const schema = z.object({
   API_MAX_QUEUED: z.coerce.number().int().min(0).optional(),
   API_QUEUE_WAIT_MS: z.coerce.number().int().min(0).default(2_000),
   API_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  API_RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(100),
+  API_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
   RECONCILER_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   RECONCILER_GRACE_SECONDS: z.coerce.number().int().min(0).default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -63,6 +65,8 @@ export interface Config {
   };
   /** API admission control and request deadline (api/admission.ts). */
   admission: { maxInFlight: number; maxQueued: number; queueWaitMs: number; requestTimeoutMs: number };
+  /** Per API key token bucket of /v1 (api/rate-limit.ts): capacity and refill a second; 0 in either: no limit. */
+  rateLimit: { burst: number; perSecond: number };
   /** The reconciler Schedule (worker/reconciler-schedule.ts): every how many seconds (0: none), and how long
    * a change is left in flight before it counts as stuck. */
   reconciler: { intervalSeconds: number; graceSeconds: number };
@@ -112,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queueWaitMs: e.API_QUEUE_WAIT_MS,
       requestTimeoutMs: e.API_REQUEST_TIMEOUT_MS,
     },
+    rateLimit: { burst: e.API_RATE_LIMIT_BURST, perSecond: e.API_RATE_LIMIT_PER_SECOND },
     reconciler: { intervalSeconds: e.RECONCILER_INTERVAL_SECONDS, graceSeconds: e.RECONCILER_GRACE_SECONDS },
     logLevel: e.LOG_LEVEL,
   };

@@ -1,0 +1,94 @@
+// Per API key rate limit of /v1 (issue 9): a token bucket per key, after authentication. Each key may
+// send `burst` requests at once and `perSecond` a second on average; beyond, 429 problem+json with
+// Retry-After. Every answer to an authenticated request carries the IETF RateLimit headers
+// (draft-ietf-httpapi-ratelimit-headers):
+//   RateLimit-Policy: "burst";q=<burst>;w=<seconds to refill an empty bucket>
+//   RateLimit: "burst";r=<requests left now>;t=<seconds until the bucket is full again>
+// Buckets live in this process's memory (one set per API process), keyed by the SHA-256 hash of the key
+// (never the key itself); a bucket idle long enough to be full again is the same as a new one, so it is
+// dropped, and at most `maxKeys` are kept.
+import type { RequestHandler } from 'express';
+import { hashApiKey } from '../domain/firms/api-keys';
+import { Problem } from './problem';
+
+export interface RateLimitOptions {
+  /** Bucket capacity: requests a key may send at once. 0: no limit. */
+  burst: number;
+  /** Refill rate: requests a second on average. 0: no limit. */
+  perSecond: number;
+  /** Buckets kept at most (least recently used dropped first). */
+  maxKeys: number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { burst: 100, perSecond: 50, maxKeys: 100_000 };
+
+const POLICY = 'burst';
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/** The token buckets, one per key, with the clock passed in (tests) . */
+export function tokenBuckets(o: Pick<RateLimitOptions, 'burst' | 'perSecond' | 'maxKeys'>, now = () => Date.now()) {
+  const buckets = new Map<string, Bucket>();
+  const fullAfterMs = (o.burst / o.perSecond) * 1000;
+  let sweptAt = now();
+
+  /** Drops the buckets that are full again (the same as absent). */
+  function sweep(t: number) {
+    sweptAt = t;
+    for (const [key, b] of buckets) if (t - b.at >= fullAfterMs) buckets.delete(key);
+  }
+
+  /** Takes one token for `key` if there is one; says what is left and when to come back. */
+  function take(key: string): { allowed: boolean; remaining: number; resetSeconds: number; retryAfterSeconds: number } {
+    const t = now();
+    if (t - sweptAt >= fullAfterMs) sweep(t);
+    const prior = buckets.get(key);
+    const tokens = prior ? Math.min(o.burst, prior.tokens + ((t - prior.at) / 1000) * o.perSecond) : o.burst;
+    const allowed = tokens >= 1;
+    const left = allowed ? tokens - 1 : tokens;
+    buckets.delete(key); // re-inserted last: the Map's order is least recently used first
+    buckets.set(key, { tokens: left, at: t });
+    if (buckets.size > o.maxKeys) buckets.delete(buckets.keys().next().value as string);
+    return {
+      allowed,
+      remaining: Math.floor(left),
+      resetSeconds: Math.ceil((o.burst - left) / o.perSecond),
+      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - left) / o.perSecond)),
+    };
+  }
+
+  return { take, size: () => buckets.size };
+}
+
+/** The /v1 middleware, after authentication (the key is known and valid there). */
+export function rateLimit(options: Partial<RateLimitOptions> = {}): RequestHandler {
+  const o = { ...DEFAULT_RATE_LIMIT, ...options };
+  if (o.burst <= 0 || o.perSecond <= 0) return (_req, _res, next) => next();
+  const buckets = tokenBuckets(o);
+  const policy = `"${POLICY}";q=${o.burst};w=${Math.ceil(o.burst / o.perSecond)}`;
+  return (req, res, next) => {
+    const key = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    if (!key) return next(); // authentication answers 401 before this
+    const r = buckets.take(hashApiKey(key));
+    res.set('RateLimit-Policy', policy);
+    res.set('RateLimit', `"${POLICY}";r=${r.remaining};t=${r.resetSeconds}`);
+    if (r.allowed) return next();
+    res.set('Retry-After', String(r.retryAfterSeconds));
+    next(
+      new Problem(
+        429,
+        'rate-limited',
+        'Too many requests',
+        `This API key may send ${o.burst} requests at once and ${o.perSecond} a second; retry in ${r.retryAfterSeconds} s.`,
+      ),
+    );
+  };
+}
+
+/** Authentication, then the rate limit: one handler, for routers that take a single `authenticate`. */
+export function authenticatedAndLimited(auth: RequestHandler, limit: RequestHandler): RequestHandler {
+  return (req, res, next) => auth(req, res, (err?: unknown) => (err ? next(err) : limit(req, res, next)));
+}

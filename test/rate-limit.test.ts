@@ -1,0 +1,236 @@
+// Rate limit per API key (issue 9): a token bucket per key after authentication, 429 problem+json with
+// Retry-After and the RateLimit headers, independent buckets per key, a refused change writes nothing and
+// leaves its Idempotency-Key free; logs redact the Authorization header and mask email addresses.
+import { Writable } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import pino from 'pino';
+import { startStack, sleep, type Stack, type FirmHandle } from './support/stack';
+import { createApp } from '../api/app';
+import { tokenBuckets, type RateLimitOptions } from '../api/rate-limit';
+import { apiLoggerOptions, maskEmails } from '../api/log-redaction';
+
+let stack: Stack;
+let firm: FirmHandle;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({ worker: false });
+  firm = await stack.newFirm('Limits & Co');
+});
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  await stack?.stop();
+});
+
+/** Another API instance over the test stack with its own rate limit; calls it with a given key. */
+async function startApp(rateLimit: Partial<RateLimitOptions>) {
+  const app = createApp({
+    db: stack.db,
+    temporal: stack.client,
+    mailer: stack.mailer,
+    log: pino({ level: 'silent' }),
+    taskQueue: stack.taskQueue,
+    reminderDaySeconds: 1,
+    rateLimit,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  cleanups.push(() => new Promise((r) => server.close(r)));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return async (
+    key: { apiKey: string; ownerId: string },
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${key.apiKey}`,
+        'x-acting-user': key.ownerId,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+  };
+}
+
+/** A second API key of the same firm. */
+async function secondKey() {
+  const made = await firm.call('POST', '/v1/api-keys', { name: `Second ${Date.now()}` });
+  expect(made.status).toBe(201);
+  return { apiKey: made.body.key as string, ownerId: firm.ownerId };
+}
+
+test('a burst of N + 5 with burst N: exactly N pass, 5 get 429 with Retry-After and the RateLimit headers', async () => {
+  const call = await startApp({ burst: 8, perSecond: 0.5 });
+  const results = await Promise.all(Array.from({ length: 13 }, () => call(firm, 'GET', '/v1/accounts')));
+  const ok = results.filter((r) => r.status === 200);
+  const refused = results.filter((r) => r.status === 429);
+  expect(ok).toHaveLength(8);
+  expect(refused).toHaveLength(5);
+  for (const r of results) {
+    expect(r.headers.get('ratelimit-policy')).toBe('"burst";q=8;w=16');
+    expect(r.headers.get('ratelimit')).toMatch(/^"burst";r=\d+;t=\d+$/);
+  }
+  expect(ok.map((r) => r.headers.get('ratelimit')).sort()).toContain('"burst";r=0;t=16');
+  for (const r of refused) {
+    expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(r.body).toMatchObject({
+      type: 'https://nudge.dev/problems/rate-limited',
+      status: 429,
+      title: 'Too many requests',
+    });
+    expect(r.headers.get('retry-after')).toBe('2');
+    expect(r.headers.get('ratelimit')).toBe('"burst";r=0;t=16');
+  }
+});
+
+test('after Retry-After the bucket has refilled and requests pass again; the client-action routes share it', async () => {
+  const call = await startApp({ burst: 3, perSecond: 1 });
+  const acc = await call(firm, 'POST', '/v1/accounts', { name: 'Timeline', type: 'individual' });
+  expect(acc.status).toBe(201);
+  expect(acc.headers.get('ratelimit')).toBe('"burst";r=2;t=1');
+  // The timeline lives in the client-action router: same bucket.
+  const timeline = await call(firm, 'GET', `/v1/accounts/${acc.body.id}/timeline`);
+  expect(timeline.status).toBe(200);
+  expect(timeline.headers.get('ratelimit-policy')).toBe('"burst";q=3;w=3');
+  expect((await call(firm, 'GET', '/v1/accounts')).status).toBe(200);
+  const refused = await call(firm, 'GET', `/v1/accounts/${acc.body.id}/timeline`);
+  expect(refused.status).toBe(429);
+  const retryAfter = Number(refused.headers.get('retry-after'));
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  await sleep(retryAfter * 1000);
+  expect((await call(firm, 'GET', '/v1/accounts')).status).toBe(200);
+  await sleep(3000); // full again
+  const again = await Promise.all([1, 2, 3, 4].map(() => call(firm, 'GET', '/v1/accounts')));
+  expect(again.map((r) => r.status).sort()).toEqual([200, 200, 200, 429]);
+});
+
+test('two API keys have independent buckets; a request without a valid key is not counted', async () => {
+  const other = await secondKey();
+  const otherFirm = await stack.newFirm('Other firm');
+  const call = await startApp({ burst: 2, perSecond: 0.1 });
+  expect((await call(firm, 'GET', '/v1/accounts')).status).toBe(200);
+  expect((await call(firm, 'GET', '/v1/accounts')).status).toBe(200);
+  expect((await call(firm, 'GET', '/v1/accounts')).status).toBe(429);
+  // The same firm's second key, and another firm's key, still have their whole burst.
+  for (const key of [other, otherFirm]) {
+    const first = await call(key, 'GET', '/v1/accounts');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('ratelimit')).toBe('"burst";r=1;t=10');
+    expect((await call(key, 'GET', '/v1/accounts')).status).toBe(200);
+    expect((await call(key, 'GET', '/v1/accounts')).status).toBe(429);
+  }
+  // Unknown keys answer 401 (no RateLimit headers: no bucket is made for them).
+  const unknown = await call({ apiKey: 'nk_unknown', ownerId: firm.ownerId }, 'GET', '/v1/accounts');
+  expect(unknown.status).toBe(401);
+  expect(unknown.headers.get('ratelimit')).toBeNull();
+  // Public routes are not limited.
+  const health = await fetch(`${stack.baseUrl}/health/live`);
+  expect(health.headers.get('ratelimit')).toBeNull();
+});
+
+test('a 429 POST writes nothing and leaves its Idempotency-Key free: a later retry works normally', async () => {
+  const key = await secondKey();
+  const call = await startApp({ burst: 1, perSecond: 1 });
+  const accounts = () => stack.db.account.count({ where: { firmId: firm.firmId } });
+  const records = () => stack.db.idempotencyRecord.count({ where: { firmId: firm.firmId, key: 'rl-create-1' } });
+  expect((await call(key, 'GET', '/v1/accounts')).status).toBe(200); // the one token
+  const before = await accounts();
+  const body = { name: 'Limited account', type: 'individual' };
+  const refused = await call(key, 'POST', '/v1/accounts', body, { 'idempotency-key': 'rl-create-1' });
+  expect(refused.status).toBe(429);
+  expect(refused.headers.get('retry-after')).toBe('1');
+  expect(await accounts()).toBe(before);
+  expect(await records()).toBe(0);
+  await sleep(1000);
+  const created = await call(key, 'POST', '/v1/accounts', body, { 'idempotency-key': 'rl-create-1' });
+  expect(created.status).toBe(201);
+  expect(created.headers.get('idempotent-replayed')).toBeNull();
+  expect(await accounts()).toBe(before + 1);
+  await sleep(1000);
+  const replayed = await call(key, 'POST', '/v1/accounts', body, { 'idempotency-key': 'rl-create-1' });
+  expect(replayed.status).toBe(201);
+  expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+  expect(replayed.body.id).toBe(created.body.id);
+  expect(await accounts()).toBe(before + 1);
+});
+
+test('rate limit 0 disables it: no headers, no 429', async () => {
+  const call = await startApp({ burst: 0 });
+  const results = await Promise.all(Array.from({ length: 10 }, () => call(firm, 'GET', '/v1/accounts')));
+  expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+  expect(results[0].headers.get('ratelimit')).toBeNull();
+});
+
+test('token buckets refill at the rate up to the burst, drop idle full buckets and keep at most maxKeys', () => {
+  let now = 0;
+  const b = tokenBuckets({ burst: 2, perSecond: 4, maxKeys: 3 }, () => now);
+  expect(b.take('a')).toMatchObject({ allowed: true, remaining: 1 });
+  expect(b.take('a')).toMatchObject({ allowed: true, remaining: 0, resetSeconds: 1 });
+  expect(b.take('a')).toMatchObject({ allowed: false, remaining: 0, retryAfterSeconds: 1 });
+  now = 250; // one token back
+  expect(b.take('a')).toMatchObject({ allowed: true, remaining: 0 });
+  expect(b.take('b').allowed).toBe(true);
+  expect(b.take('c').allowed).toBe(true);
+  expect(b.take('d').allowed).toBe(true);
+  expect(b.size()).toBe(3); // 'a', the least recently used, dropped
+  now = 10_000; // all full again: swept on the next call
+  b.take('e');
+  expect(b.size()).toBe(1);
+});
+
+describe('logs', () => {
+  test('maskEmails replaces every email-like string', () => {
+    expect(maskEmails('Key (address)=(anna.bianchi+tax@example.test) already exists')).toBe(
+      'Key (address)=([email]) already exists',
+    );
+    expect(maskEmails('"to":"a@b.co", cc <Bob.O\'Neil@mail.example.com>; none here @ all')).toBe(
+      '"to":"[email]", cc <[email]>; none here @ all',
+    );
+    expect(maskEmails('P2002 Unique constraint failed on the fields: (`address`)')).toBe(
+      'P2002 Unique constraint failed on the fields: (`address`)',
+    );
+  });
+
+  test('the API logger redacts the Authorization header and masks addresses in errors and messages', () => {
+    const lines: string[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const log = pino(apiLoggerOptions('info'), out);
+    // What a unique violation through the pg driver adapter looks like: the values in message and meta.
+    class PrismaClientKnownRequestError extends Error {
+      code = 'P2002';
+      meta = { driverAdapterError: { cause: { originalMessage: 'duplicate key anna@example.test', kind: 'unique' } } };
+    }
+    const err = new PrismaClientKnownRequestError(
+      'Unique constraint failed: Key (address)=(anna@example.test) already exists',
+    );
+    log.error({ err, requestId: 'r-1', req: { headers: { authorization: 'Bearer nk_secret123' } } }, 'unhandled error');
+    log.warn('sending to bob@example.test failed');
+    const text = lines.join('');
+    expect(text).not.toContain('@example.test');
+    expect(text).not.toContain('nk_secret123');
+    const [first, second] = lines.map((l) => JSON.parse(l));
+    expect(first).toMatchObject({
+      requestId: 'r-1',
+      msg: 'unhandled error',
+      err: { type: 'PrismaClientKnownRequestError', code: 'P2002' },
+      req: { headers: { authorization: '[redacted]' } },
+    });
+    expect(first.err.message).toContain('Key (address)=([email]) already exists');
+    expect(first.err.stack).toBeDefined();
+    expect(second.msg).toBe('sending to [email] failed');
+  });
+});
