@@ -10,6 +10,8 @@ import { applyAllPendingEffects, recordBulkFailure, runBulkAccount } from '../do
 import { closeBulkAction, type BulkEndStatus } from '../domain/bulk/close';
 import type { BulkEffectTarget } from '../domain/bulk/effects';
 import { createTemporalGateway } from '../domain/temporal/gateway';
+import { startPromoted } from '../domain/bulk/queue';
+import { DEFAULT_BULK_PACING } from '../domain/bulk/bulk-actions';
 
 export interface BulkActivityDeps {
   db: Db;
@@ -64,14 +66,20 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
       await recordBulkFailure(db, req.bulkActionId, req.accountId, req.error);
     },
 
-    /** Makes any Temporal calls still pending (retried until Temporal answers), then closes the action. */
+    /**
+     * Makes any Temporal calls still pending (retried until Temporal answers), then closes the action, and
+     * starts the workflow of the queued action promoted in its place (a failed start is left to the reconciler).
+     */
     async finishBulkAction(req: {
       bulkActionId: string;
       cancelled: boolean;
       daySeconds: number;
     }): Promise<{ status: BulkEndStatus; counts: BulkCounts }> {
-      await applyAllPendingEffects(db, target(req.daySeconds), req.bulkActionId);
-      return closeBulkAction(db, req.bulkActionId, { cancelled: req.cancelled });
+      const to = target(req.daySeconds);
+      await applyAllPendingEffects(db, to, req.bulkActionId);
+      const { status, counts, promoted } = await closeBulkAction(db, req.bulkActionId, { cancelled: req.cancelled });
+      await startPromoted(db, to.gateway, promoted, { daySeconds: req.daySeconds, pacing: DEFAULT_BULK_PACING });
+      return { status, counts };
     },
   };
 }

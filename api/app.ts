@@ -35,6 +35,8 @@ export interface AppDeps {
   reminderDaySeconds: number;
   /** How bulk actions cut their work (BULK_* settings); the defaults suit production. */
   bulkPacing?: BulkPacing;
+  /** Bulk actions of one firm running at once (BULK_MAX_RUNNING_PER_FIRM); further ones are queued. */
+  bulkMaxRunningPerFirm?: number;
   /** Requests in flight, wait queue and request deadline of /v1 (api/admission.ts); defaults for a pool of 10. */
   admission?: Partial<AdmissionOptions>;
   /** Per API key token bucket of /v1 (api/rate-limit.ts); absent: no limit (api/main.ts passes the config). */
@@ -49,7 +51,13 @@ export function createApp(deps: AppDeps) {
   const items = createItemsService(db, workflows);
   const invitations = createInvitationWorkflows({ gateway, daySeconds });
   const domain = createDomainServices(db);
-  const bulk = createBulkActionsService({ db, gateway, daySeconds, pacing: deps.bulkPacing ?? DEFAULT_BULK_PACING });
+  const bulk = createBulkActionsService({
+    db,
+    gateway,
+    daySeconds,
+    pacing: deps.bulkPacing ?? DEFAULT_BULK_PACING,
+    maxRunningPerFirm: deps.bulkMaxRunningPerFirm,
+  });
 
   const app = express();
   app.disable('x-powered-by');

@@ -23,6 +23,7 @@ async function main() {
     taskQueue: config.temporal.taskQueue,
     reminderDaySeconds: config.reminderDaySeconds,
     bulkPacing: config.bulkPacing,
+    bulkMaxRunningPerFirm: config.bulkMaxRunningPerFirm,
     admission: config.admission,
     rateLimit: config.rateLimit,
   });

@@ -23,6 +23,7 @@ const schema = z.object({
   BULK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
   BULK_CONCURRENT_BATCHES: z.coerce.number().int().min(1).max(50).default(2),
   BULK_ACCOUNT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  BULK_MAX_RUNNING_PER_FIRM: z.coerce.number().int().min(1).default(3),
   API_DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
@@ -53,6 +54,8 @@ export interface Config {
   workerMaxConcurrentLocalActivities: number;
   /** Bulk actions: accounts per child workflow, child workflows at once, accounts at once per child. */
   bulkPacing: { batchSize: number; concurrentBatches: number; accountConcurrency: number };
+  /** Bulk actions of one firm running at once; further ones wait as "queued". */
+  bulkMaxRunningPerFirm: number;
   /** The database pool of the API process and its timeouts (prisma/client.ts). */
   db: {
     poolSize: number;
@@ -101,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrentBatches: e.BULK_CONCURRENT_BATCHES,
       accountConcurrency: e.BULK_ACCOUNT_CONCURRENCY,
     },
+    bulkMaxRunningPerFirm: e.BULK_MAX_RUNNING_PER_FIRM,
     db: {
       poolSize: e.API_DB_POOL_SIZE,
       connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,

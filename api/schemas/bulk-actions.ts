@@ -145,7 +145,7 @@ export const newBulkAction = z
 
 export const bulkListQuery = z
   .object({
-    status: z.enum(['running', 'completed', 'cancelled', 'failed']).optional(),
+    status: z.enum(['queued', 'running', 'completed', 'cancelled', 'failed']).optional(),
     before: z.string().max(200).optional().describe('nextCursor of the previous page'),
     limit: z.coerce.number().int().min(1).max(100).default(20),
   })

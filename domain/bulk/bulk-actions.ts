@@ -18,6 +18,15 @@ import type { TemporalGateway } from '../temporal/gateway';
 import { validateSettings } from '../../shared/reminder-policy';
 import { countBulkOutcomes } from './report';
 import { closeBulkAction } from './close';
+import {
+  bulkWorkflowInputOf,
+  countRunning,
+  isQueuedSettings,
+  lockFirm,
+  promoteUnderCap,
+  queuedReport,
+  startPromoted,
+} from './queue';
 import { applyAllPendingEffects } from './runner';
 import { isNotAllowed } from './decisions';
 import type { BulkListQuery, BulkOutcomeQuery, BulkSelection, NewBulkAction, RetryFailedRequest } from './inputs';
@@ -36,6 +45,8 @@ export interface BulkActionsDeps {
   gateway: TemporalGateway;
   daySeconds: number;
   pacing: BulkPacing;
+  /** Bulk actions of one firm running at once; further ones are saved "queued". Absent: no cap. */
+  maxRunningPerFirm?: number;
 }
 
 /** Snapshots at least this large refresh the outcome table's planner statistics (autovacuum may be slow or off). */
@@ -48,18 +59,22 @@ export const DEFAULT_BULK_PACING: BulkPacing = {
   batchesPerRun: BATCHES_PER_RUN,
 };
 
-export function createBulkActionsService({ db, gateway, daySeconds, pacing }: BulkActionsDeps) {
-  const workflowInput = (row: BulkRow): BulkWorkflowInput => ({
-    bulkActionId: row.id,
-    firmId: row.firmId,
-    kind: row.kind as BulkParams['kind'],
-    startedBy: row.startedBy,
-    dryRun: row.dryRun,
-    total: row.total,
-    daySeconds,
-    // Fixed in the input, so a later change of the default never alters a running action's replay.
-    pacing: { batchesPerRun: DEFAULT_BULK_PACING.batchesPerRun, ...pacing },
-  });
+/** The reconciler's cap when its caller names none (BULK_MAX_RUNNING_PER_FIRM's default). */
+export const DEFAULT_BULK_MAX_RUNNING_PER_FIRM = 3;
+
+export function createBulkActionsService({
+  db,
+  gateway,
+  daySeconds,
+  pacing,
+  maxRunningPerFirm = Infinity,
+}: BulkActionsDeps) {
+  // Fixed in the input, so a later change of the default never alters a running action's replay.
+  const settings = { daySeconds, pacing: { batchesPerRun: DEFAULT_BULK_PACING.batchesPerRun, ...pacing } };
+  // A promoted action starts with the settings stored when it was queued.
+  const workflowInput = (row: BulkRow): BulkWorkflowInput => bulkWorkflowInputOf(row, settings);
+  /** Starts the workflows of queued actions a close promoted; a failed start is left to the reconciler. */
+  const startPromotedActions = (ids: string[]) => startPromoted(db, gateway, ids, settings);
 
   /** A retried start finds the action's workflow running already: success. */
   async function startWorkflow(row: BulkRow) {
@@ -76,7 +91,8 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
   async function present(row: BulkRow) {
     // A finished action's counts are in its report; only a running one is counted live.
     const stored = (row.report as { counts?: BulkCounts } | null)?.counts;
-    const progress = row.status !== 'running' && stored ? stored : await countBulkOutcomes(db, row.id);
+    const progress =
+      row.status !== 'running' && row.status !== 'queued' && stored ? stored : await countBulkOutcomes(db, row.id);
     return {
       id: row.id,
       kind: row.kind,
@@ -91,7 +107,8 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
       cancelRequestedAt: row.cancelRequestedAt?.toISOString() ?? null,
       createdAt: row.createdAt.toISOString(),
       finishedAt: row.finishedAt?.toISOString() ?? null,
-      report: row.report,
+      // A queued or promoted action keeps its start settings there until it closes: internal.
+      report: isQueuedSettings(row.report) ? null : row.report,
       workflowId: bulkWorkflowId(row.id),
       // `items` is the outcomes' former address, kept for existing callers.
       links: {
@@ -220,7 +237,13 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
           action: 'bulk_action.started',
           data: { bulkActionId: action.id, kind: fields.kind, total, dryRun: fields.dryRun },
         });
-        return tx.bulkAction.update({ where: { id: action.id }, data: { total } });
+        // Under the firm's lock, so two starts at once cannot both take the last place.
+        await lockFirm(tx, firmId);
+        const queued = (await countRunning(tx, firmId, action.id)) >= maxRunningPerFirm;
+        return tx.bulkAction.update({
+          where: { id: action.id },
+          data: queued ? { total, status: 'queued', report: queuedReport(settings) } : { total },
+        });
       },
       { timeout: 120_000 },
     );
@@ -228,7 +251,8 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
     // action id for a rare value and looks outcome rows up through the position index, scanning every row
     // of the action for each account (50 ms instead of 0.5 ms at 100,000 accounts, measured).
     if (row.total >= ANALYZE_AFTER_ROWS) await db.$executeRawUnsafe('ANALYZE "BulkActionOutcome"');
-    await startOrFail(row);
+    // A queued one starts when a running one of the firm closes (or the reconciler finds a free place).
+    if (row.status === 'running') await startOrFail(row);
     return present(row);
   }
 
@@ -298,10 +322,18 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
           continue;
         }
         await applyAllPendingEffects(db, { gateway, daySeconds }, row.id);
-        await closeBulkAction(db, row.id, { cancelled: true });
+        await startPromotedActions((await closeBulkAction(db, row.id, { cancelled: true })).promoted);
         closed.push(row.id);
       }
       return { started, closed };
+    },
+
+    /**
+     * The reconciler's pass over queued actions: each firm with fewer than `max` running gets its oldest
+     * queued ones promoted and started (a crash between a close and its promotion's start left them).
+     */
+    async promoteQueued(max: number = maxRunningPerFirm): Promise<string[]> {
+      return promoteUnderCap(db, gateway, max, settings);
     },
 
     async start(firmId: string, actor: Actor, body: NewBulkAction, idempotencyKey?: string) {
@@ -374,11 +406,11 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
       const row = await db.$transaction(async (tx) => {
         // Guarded: a cancel racing the action's own end either lands first or is refused.
         const marked = await tx.bulkAction.updateMany({
-          where: { id, firmId, status: 'running', cancelRequestedAt: null },
+          where: { id, firmId, status: { in: ['running', 'queued'] }, cancelRequestedAt: null },
           data: { cancelRequestedAt: new Date() },
         });
         const current = await tx.bulkAction.findUniqueOrThrow({ where: { id } });
-        if (current.status !== 'running')
+        if (current.status !== 'running' && current.status !== 'queued')
           throw conflict(
             'bulk-action-finished',
             'The bulk action has finished',
@@ -393,13 +425,14 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
           });
         return current;
       });
-      if ((await workflowStatus(id)) === 'RUNNING') {
+      // A queued action has no workflow (and, being cancelled, is never promoted): it closes here at once.
+      if (row.status === 'running' && (await workflowStatus(id)) === 'RUNNING') {
         await gateway.signal(bulkWorkflowId(id), bulkCancelSignal); // if it ended meanwhile, it closed the action itself
         return present(row);
       }
       // No workflow to do it (terminated by an operator, or never started): close the action here.
       await applyAllPendingEffects(db, { gateway, daySeconds }, id);
-      await closeBulkAction(db, id, { cancelled: true });
+      await startPromotedActions((await closeBulkAction(db, id, { cancelled: true })).promoted);
       return present(await db.bulkAction.findUniqueOrThrow({ where: { id } }));
     },
 
@@ -409,7 +442,7 @@ export function createBulkActionsService({ db, gateway, daySeconds, pacing }: Bu
      */
     async retryFailed(firmId: string, actor: Actor, id: string, body: RetryFailedRequest, idempotencyKey?: string) {
       const source = await requireBulkAction(firmId, actor, id);
-      if (source.status === 'running')
+      if (source.status === 'running' || source.status === 'queued')
         throw conflict(
           'bulk-action-running',
           'The bulk action is still running',

@@ -1,11 +1,14 @@
 // Closes a bulk action once: accounts never reached are marked so (cancel) or failed (a safety net, so
 // no selected account is silently left out), the report is stored, and the user who started it gets an
 // inbox notification. Used by the workflow's last step and by the API when a cancel finds no workflow.
+// A running action that closes frees its place under the firm's cap: the firm's oldest queued action is
+// set "running" in the same transaction (`promoted`); the caller starts its workflow (see ./queue).
 import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import type { BulkCounts } from '../../shared/bulk-actions';
 import { audit } from '../audit/audit';
 import { buildBulkReport, countBulkOutcomes } from './report';
+import { lockFirm, promoteQueued } from './queue';
 
 export type BulkEndStatus = 'completed' | 'cancelled' | 'failed';
 
@@ -13,7 +16,7 @@ export async function closeBulkAction(
   db: Db,
   bulkActionId: string,
   opts: { cancelled: boolean },
-): Promise<{ status: BulkEndStatus; counts: BulkCounts }> {
+): Promise<{ status: BulkEndStatus; counts: BulkCounts; promoted: string[] }> {
   return db.$transaction(
     async (tx) => {
       const [action] = await tx.$queryRaw<
@@ -35,10 +38,15 @@ export async function closeBulkAction(
         typeof action.report === 'object' &&
         action.report !== null &&
         'startError' in action.report;
-      if (action.status !== 'running' && !startFailed)
-        return { status: action.status as BulkEndStatus, counts: await countBulkOutcomes(tx, bulkActionId) };
+      // A queued action is closed only by its cancel: it never ran, every account is "not reached".
+      if (action.status !== 'running' && action.status !== 'queued' && !startFailed)
+        return {
+          status: action.status as BulkEndStatus,
+          counts: await countBulkOutcomes(tx, bulkActionId),
+          promoted: [],
+        };
       // The database flag counts even if the cancel signal never reached the workflow.
-      const cancelled = opts.cancelled || action.cancelRequestedAt !== null;
+      const cancelled = opts.cancelled || action.cancelRequestedAt !== null || action.status === 'queued';
       await tx.bulkActionOutcome.updateMany({
         where: { bulkActionId, outcome: null },
         data: cancelled
@@ -75,7 +83,13 @@ export async function closeBulkAction(
         action: `bulk_action.${status}`,
         data: { bulkActionId, kind: action.kind, counts: { ...c } },
       });
-      return { status, counts: c };
+      // One place freed, one queued action promoted: the firm stays within its cap without knowing it.
+      let promoted: string[] = [];
+      if (action.status === 'running') {
+        await lockFirm(tx, action.firmId);
+        promoted = await promoteQueued(tx, action.firmId, 1);
+      }
+      return { status, counts: c, promoted };
     },
     { timeout: 120_000 },
   );

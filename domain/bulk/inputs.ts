@@ -37,7 +37,7 @@ export interface NewBulkAction {
   dryRun: boolean;
 }
 
-export type BulkActionStatusFilter = 'running' | 'completed' | 'cancelled' | 'failed';
+export type BulkActionStatusFilter = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed';
 
 /** A page of the firm's bulk actions, newest first. */
 export interface BulkListQuery {

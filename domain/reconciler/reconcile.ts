@@ -1,18 +1,30 @@
 // One reconciler pass: what it repaired, for the workflow's result and the worker's log.
 import type { Db } from '../../prisma/client';
 import type { ReconcileReport, ReconcilerInput } from '../../shared/contracts/reconciler';
-import { createBulkActionsService } from '../bulk/bulk-actions';
+import { createBulkActionsService, DEFAULT_BULK_MAX_RUNNING_PER_FIRM } from '../bulk/bulk-actions';
 import { createReminderWorkflows } from '../items/reminder-workflows';
 import type { TemporalGateway } from '../temporal/gateway';
 import { rearmLostReminders } from './reminders';
 
-export async function reconcile(db: Db, gateway: TemporalGateway, input: ReconcilerInput): Promise<ReconcileReport> {
+/**
+ * `maxRunningPerFirm` is the bulk actions' per-firm cap (BULK_MAX_RUNNING_PER_FIRM): queued actions of a firm
+ * under it are promoted and started (reported among `bulkStarted`).
+ */
+export async function reconcile(
+  db: Db,
+  gateway: TemporalGateway,
+  input: ReconcilerInput,
+  opts: { maxRunningPerFirm?: number } = {},
+): Promise<ReconcileReport> {
   const { daySeconds, olderThanMs, pacing } = input;
-  const bulk = await createBulkActionsService({ db, gateway, daySeconds, pacing }).reconcileRunning(olderThanMs);
+  const maxRunningPerFirm = opts.maxRunningPerFirm ?? DEFAULT_BULK_MAX_RUNNING_PER_FIRM;
+  const service = createBulkActionsService({ db, gateway, daySeconds, pacing, maxRunningPerFirm });
+  const bulk = await service.reconcileRunning(olderThanMs);
+  const promoted = await service.promoteQueued();
   const reminders = createReminderWorkflows({ gateway, daySeconds });
   const lost = await rearmLostReminders({ db, gateway, reminders, daySeconds }, olderThanMs);
   return {
-    bulkStarted: bulk.started,
+    bulkStarted: [...bulk.started, ...promoted],
     bulkClosed: bulk.closed,
     remindersChecked: lost.checked,
     remindersRearmed: lost.rearmed,

@@ -68,6 +68,8 @@ export interface StackOptions {
   daySeconds?: number;
   worker?: boolean;
   bulkPacing?: BulkPacing;
+  /** Bulk actions of one firm running at once (the API's default when absent). */
+  bulkMaxRunningPerFirm?: number;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -97,6 +99,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     taskQueue,
     reminderDaySeconds: daySeconds,
     bulkPacing: opts.bulkPacing,
+    bulkMaxRunningPerFirm: opts.bulkMaxRunningPerFirm,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "BulkActionStatus" ADD VALUE 'queued' BEFORE 'running';

@@ -1,0 +1,161 @@
+// The per-firm cap on running bulk actions (issue 9), here 1: a start beyond it is saved "queued" with its
+// snapshot and no workflow; when the running one closes (its workflow's end or a cancel) the queued one is
+// promoted and runs to completion; two starts at once cannot both run; cancelling a queued action closes it
+// at once; the reconciler promotes a queued action left behind.
+import { randomUUID } from 'node:crypto';
+import { useStackWithFirm, eventually, type FirmHandle } from './support/stack';
+import { accountWithContacts } from './support/fixtures';
+import { createTemporalGateway } from '../domain/temporal/gateway';
+import { createBulkActionsService } from '../domain/bulk/bulk-actions';
+import { reconcile } from '../domain/reconciler/reconcile';
+import { bulkWorkflowId, type BulkPacing } from '../shared/contracts/bulk-action';
+
+const pacing: BulkPacing = { batchSize: 1, concurrentBatches: 1, accountConcurrency: 1, batchesPerRun: 400 };
+const ctx = useStackWithFirm({ daySeconds: 1, bulkPacing: pacing, bulkMaxRunningPerFirm: 1 });
+
+const workflowStatus = (id: string) =>
+  createTemporalGateway({ client: ctx.stack.client, taskQueue: ctx.stack.taskQueue }).status(bulkWorkflowId(id));
+
+async function taggedAccounts(firm: FirmHandle, n: number) {
+  const tag = (await firm.call('POST', '/v1/tags', { name: `T ${randomUUID().slice(0, 6)}` })).body.id as string;
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) ids.push((await accountWithContacts(firm, [])).accountId);
+  return { tag, ids };
+}
+
+const tagAction = (tag: string, ids: string[]) => ({
+  action: { kind: 'manage_tags', tags: [{ tagId: tag, action: 'assign' }] },
+  selection: { accountIds: ids },
+});
+
+/** A bulk action started on a task queue nobody polls: it stays "running" as long as the test wants. */
+async function idleRunning(firm: FirmHandle, tag: string, ids: string[]) {
+  const idle = createTemporalGateway({ client: ctx.stack.client, taskQueue: `idle-${randomUUID()}` });
+  const service = createBulkActionsService({
+    db: ctx.stack.db,
+    gateway: idle,
+    daySeconds: 1,
+    pacing,
+    maxRunningPerFirm: 1,
+  });
+  const owner = { id: firm.ownerId, role: 'owner' as const, canViewAllAccounts: true };
+  const started = await service.start(firm.firmId, owner, {
+    action: { kind: 'manage_tags', tags: [{ tagId: tag, action: 'assign' }] },
+    selection: { accountIds: ids },
+    dryRun: false,
+  });
+  expect(started.status).toBe('running');
+  return started.id;
+}
+
+async function untilStatus(firm: FirmHandle, id: string, status: string) {
+  return eventually(
+    async () => {
+      const res = await firm.call('GET', `/v1/bulk-actions/${id}`);
+      return res.body.status === status && res.body;
+    },
+    60_000,
+    `bulk action ${id} to be ${status}`,
+  );
+}
+
+test('beyond the cap a start is queued (snapshot, no workflow); when the running one ends it runs', async () => {
+  const firm = await ctx.stack.newFirm();
+  const { tag, ids } = await taggedAccounts(firm, 6);
+  // One account per child workflow, one child at a time: A takes a few seconds.
+  const a = await firm.call('POST', '/v1/bulk-actions', tagAction(tag, ids));
+  expect(a.status).toBe(202);
+  expect(a.body.status).toBe('running');
+  const b = await firm.call('POST', '/v1/bulk-actions', tagAction(tag, ids.slice(0, 2)));
+  expect(b.status).toBe(202);
+  expect(b.body).toMatchObject({ status: 'queued', total: 2, report: null });
+  expect(b.body.progress).toMatchObject({ total: 2, done: 0, pending: 2 });
+  expect(await ctx.stack.db.bulkActionOutcome.count({ where: { bulkActionId: b.body.id } })).toBe(2);
+  expect(await workflowStatus(b.body.id)).toBeNull();
+
+  const shown = await firm.call('GET', `/v1/bulk-actions/${b.body.id}`);
+  expect(shown.body).toMatchObject({ status: 'queued', progress: { total: 2, pending: 2 } });
+  const listed = await firm.call('GET', '/v1/bulk-actions?status=queued');
+  expect(listed.status).toBe(200);
+  expect(listed.body.items.map((i: { id: string }) => i.id)).toEqual([b.body.id]);
+
+  const doneA = await untilStatus(firm, a.body.id, 'completed');
+  const doneB = await untilStatus(firm, b.body.id, 'completed');
+  expect(doneA.progress).toMatchObject({ total: 6, done: 6 });
+  expect(doneB.progress).toMatchObject({ total: 2, skipped: 2 }); // the tags were assigned by A already
+  expect(await workflowStatus(b.body.id)).toBe('COMPLETED');
+});
+
+test('a cancel of the running action promotes the queued one, which runs to completion', async () => {
+  const firm = await ctx.stack.newFirm();
+  const { tag, ids } = await taggedAccounts(firm, 3);
+  const a = await idleRunning(firm, tag, ids);
+  const b = await firm.call('POST', '/v1/bulk-actions', tagAction(tag, ids));
+  expect(b.body.status).toBe('queued');
+  // A's workflow goes away (nobody polls its queue), so the cancel closes it in the API and promotes B.
+  await ctx.stack.client.workflow.getHandle(bulkWorkflowId(a)).terminate('test');
+  const cancelled = await firm.call('POST', `/v1/bulk-actions/${a}/cancel`);
+  expect(cancelled.body).toMatchObject({ status: 'cancelled', progress: { notReached: 3 } });
+  const doneB = await untilStatus(firm, b.body.id, 'completed');
+  expect(doneB.progress).toMatchObject({ total: 3, done: 3 });
+});
+
+test('two starts at once with the cap at 1: exactly one runs, the other is queued and runs after it', async () => {
+  const firm = await ctx.stack.newFirm();
+  const { tag, ids } = await taggedAccounts(firm, 3);
+  const [x, y] = await Promise.all([
+    firm.call('POST', '/v1/bulk-actions', tagAction(tag, ids)),
+    firm.call('POST', '/v1/bulk-actions', tagAction(tag, ids)),
+  ]);
+  expect([x.status, y.status]).toEqual([202, 202]);
+  expect([x.body.status, y.body.status].sort()).toEqual(['queued', 'running']);
+  await untilStatus(firm, x.body.id, 'completed');
+  await untilStatus(firm, y.body.id, 'completed');
+});
+
+test('cancelling a queued action closes it at once: every account not reached, nothing else written', async () => {
+  const firm = await ctx.stack.newFirm();
+  const { tag, ids } = await taggedAccounts(firm, 3);
+  const other = (await firm.call('POST', '/v1/tags', { name: `U ${randomUUID().slice(0, 6)}` })).body.id as string;
+  const a = await idleRunning(firm, tag, ids);
+  const b = await firm.call('POST', '/v1/bulk-actions', tagAction(other, ids));
+  expect(b.body.status).toBe('queued');
+  const cancelled = await firm.call('POST', `/v1/bulk-actions/${b.body.id}/cancel`);
+  expect(cancelled.status).toBe(202);
+  expect(cancelled.body).toMatchObject({ status: 'cancelled', progress: { total: 3, notReached: 3, done: 0 } });
+  const outcomes = await firm.call('GET', `/v1/bulk-actions/${b.body.id}/outcomes`);
+  expect(outcomes.body.items.map((o: { outcome: string }) => o.outcome)).toEqual(Array(3).fill('not_reached'));
+  expect(await workflowStatus(b.body.id)).toBeNull();
+  expect(await ctx.stack.db.accountTag.count({ where: { tagId: other } })).toBe(0);
+  // A still runs; a second cancel of B is refused.
+  expect((await firm.call('GET', `/v1/bulk-actions/${a}`)).body.status).toBe('running');
+  expect((await firm.call('POST', `/v1/bulk-actions/${b.body.id}/cancel`)).status).toBe(409);
+  // Clean up: A closed, no queued action left behind for the tests that follow.
+  await ctx.stack.client.workflow.getHandle(bulkWorkflowId(a)).terminate('test');
+  expect((await firm.call('POST', `/v1/bulk-actions/${a}/cancel`)).body.status).toBe('cancelled');
+});
+
+test('the reconciler promotes a queued action left behind when the firm is under its cap', async () => {
+  const firm = await ctx.stack.newFirm();
+  const { tag, ids } = await taggedAccounts(firm, 2);
+  const a = await idleRunning(firm, tag, ids);
+  const b = await firm.call('POST', '/v1/bulk-actions', tagAction(tag, ids));
+  expect(b.body.status).toBe('queued');
+  // A crash between A's close and B's promotion: A ended, B still queued.
+  await ctx.stack.client.workflow.getHandle(bulkWorkflowId(a)).terminate('test');
+  await ctx.stack.db.bulkAction.update({ where: { id: a }, data: { status: 'cancelled', finishedAt: new Date() } });
+  const gateway = createTemporalGateway({ client: ctx.stack.client, taskQueue: ctx.stack.taskQueue });
+  const input = { olderThanMs: 3_600_000, daySeconds: 1, pacing };
+  const first = await reconcile(ctx.stack.db, gateway, input, { maxRunningPerFirm: 1 });
+  expect(first.bulkStarted).toContain(b.body.id);
+  const doneB = await untilStatus(firm, b.body.id, 'completed');
+  expect(doneB.progress).toMatchObject({ total: 2, done: 2 });
+  const second = await reconcile(ctx.stack.db, gateway, input, { maxRunningPerFirm: 1 });
+  expect(second.bulkStarted).not.toContain(b.body.id);
+});
+
+test('bad input: an unknown status filter is still refused', async () => {
+  const res = await ctx.firm.call('GET', '/v1/bulk-actions?status=bogus');
+  expect(res.status).toBe(422);
+  expect(res.body.errors?.[0]?.field).toBe('query.status');
+});
