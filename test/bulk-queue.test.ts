@@ -147,11 +147,11 @@ test('the reconciler promotes a queued action left behind when the firm is under
   await ctx.stack.db.bulkAction.update({ where: { id: a }, data: { status: 'cancelled', finishedAt: new Date() } });
   const gateway = createTemporalGateway({ client: ctx.stack.client, taskQueue: ctx.stack.taskQueue });
   const input = { olderThanMs: 3_600_000, daySeconds: 1, pacing };
-  const first = await reconcile(ctx.stack.db, gateway, input, { maxRunningPerFirm: 1 });
+  const first = await reconcile(ctx.stack.db, gateway, { ...input, maxRunningPerFirm: 1 });
   expect(first.bulkStarted).toContain(b.body.id);
   const doneB = await untilStatus(firm, b.body.id, 'completed');
   expect(doneB.progress).toMatchObject({ total: 2, done: 2 });
-  const second = await reconcile(ctx.stack.db, gateway, input, { maxRunningPerFirm: 1 });
+  const second = await reconcile(ctx.stack.db, gateway, { ...input, maxRunningPerFirm: 1 });
   expect(second.bulkStarted).not.toContain(b.body.id);
 });
 

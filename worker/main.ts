@@ -31,6 +31,7 @@ async function main() {
         olderThanMs: config.reconciler.graceSeconds * 1000,
         daySeconds: config.reminderDaySeconds,
         pacing: config.bulkPacing,
+        maxRunningPerFirm: config.bulkMaxRunningPerFirm,
       },
     });
     await clientConnection.close();

@@ -6,18 +6,10 @@ import { createReminderWorkflows } from '../items/reminder-workflows';
 import type { TemporalGateway } from '../temporal/gateway';
 import { rearmLostReminders } from './reminders';
 
-/**
- * `maxRunningPerFirm` is the bulk actions' per-firm cap (BULK_MAX_RUNNING_PER_FIRM): queued actions of a firm
- * under it are promoted and started (reported among `bulkStarted`).
- */
-export async function reconcile(
-  db: Db,
-  gateway: TemporalGateway,
-  input: ReconcilerInput,
-  opts: { maxRunningPerFirm?: number } = {},
-): Promise<ReconcileReport> {
+/** Queued bulk actions of a firm under `input.maxRunningPerFirm` are promoted and started (in `bulkStarted`). */
+export async function reconcile(db: Db, gateway: TemporalGateway, input: ReconcilerInput): Promise<ReconcileReport> {
   const { daySeconds, olderThanMs, pacing } = input;
-  const maxRunningPerFirm = opts.maxRunningPerFirm ?? DEFAULT_BULK_MAX_RUNNING_PER_FIRM;
+  const maxRunningPerFirm = input.maxRunningPerFirm ?? DEFAULT_BULK_MAX_RUNNING_PER_FIRM;
   const service = createBulkActionsService({ db, gateway, daySeconds, pacing, maxRunningPerFirm });
   const bulk = await service.reconcileRunning(olderThanMs);
   const promoted = await service.promoteQueued();

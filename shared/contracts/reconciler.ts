@@ -13,6 +13,8 @@ export interface ReconcilerInput {
   daySeconds: number;
   /** How a bulk action it starts cuts its work (the API's BULK_* settings). */
   pacing: BulkPacing;
+  /** BULK_MAX_RUNNING_PER_FIRM: queued bulk actions of a firm under it are started. */
+  maxRunningPerFirm?: number;
 }
 
 export interface ReconcileReport {
