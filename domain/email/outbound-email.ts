@@ -53,9 +53,9 @@ export class EmailInFlightError extends Error {
 /**
  * A claim older than this is taken to belong to an attempt that died (its activity timed out long
  * before), so the email is sent again. Longer than the mailer's connection + socket timeouts plus the
- * mark's retries, so a live attempt never loses its claim. (domain/invitations/delivery.ts uses the same.)
+ * mark's retries, so a live attempt never loses its claim. Invitation delivery checks claims with it too.
  */
-const CLAIM_LEASE_MS = 90_000;
+export const CLAIM_LEASE_MS = 90_000;
 
 /** Waits between tries of the "sent" mark after the mail server accepted: about 35 s in all. */
 export const MARK_RETRY_DELAYS_MS: readonly number[] = [250, 500, 1_000, 2_000, 4_000, 8_000, 8_000, 8_000];

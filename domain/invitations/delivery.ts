@@ -3,7 +3,7 @@
 // reaches the workflow's history or the logs; the link exists only in the email.
 import type { Db } from '../../prisma/client';
 import type { Mailer } from '../email/mailer';
-import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
+import { CLAIM_LEASE_MS, EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
 import { renderInvitationEmail } from '../email/invitation-email';
 import { invitationEmailKey, invitationExpiry } from '../../shared/contracts/invitation';
 import { hashInvitationToken, newInvitationToken } from './token';
@@ -26,9 +26,6 @@ export type SendInvitationResult =
   | { status: 'sent' | 'already_sent'; expiresAt: number }
   | { status: 'skipped'; reason: 'not_open' | 'login_off' }
   | { status: 'failed' };
-
-/** Claims older than this belong to a dead attempt (same lease as sendEmailOnce's). */
-const CLAIM_LEASE_MS = 90_000;
 
 export function createInvitationDelivery({ db, mailer, portalUrl }: InvitationDeliveryDeps) {
   return {
