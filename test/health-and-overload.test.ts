@@ -3,12 +3,10 @@
 // admits, and when a request outlives its deadline; a connection broken inside a transaction leaves the pool.
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import pino from 'pino';
-import { startStack, type Stack, type FirmHandle } from './support/stack';
+import { serveApp, startStack, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
-import { createApp, type AppDeps } from '../api/app';
+import type { AppDeps } from '../api/app';
 import { createDb, type Db } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { unavailableDependency } from '../api/dependency-errors';
@@ -31,20 +29,8 @@ afterAll(async () => {
 
 /** Another API instance over the test stack, with some of its dependencies replaced. */
 async function startApp(over: Partial<AppDeps>) {
-  const app = createApp({
-    db: stack.db,
-    temporal: stack.client,
-    mailer: stack.mailer,
-    log: pino({ level: 'silent' }),
-    taskQueue: stack.taskQueue,
-    reminderDaySeconds: 1,
-    ...over,
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  cleanups.push(() => new Promise((r) => server.close(r)));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { baseUrl: base, close } = await serveApp(stack, over);
+  cleanups.push(close);
   return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const started = Date.now();
     const res = await fetch(base + path, {

@@ -2,11 +2,8 @@
 // Retry-After and the RateLimit headers, independent buckets per key, a refused change writes nothing and
 // leaves its Idempotency-Key free; logs redact the Authorization header and mask email addresses.
 import { Writable } from 'node:stream';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import pino from 'pino';
-import { startStack, sleep, type Stack, type FirmHandle } from './support/stack';
-import { createApp } from '../api/app';
+import { serveApp, startStack, sleep, type Stack, type FirmHandle } from './support/stack';
 import { tokenBuckets, type RateLimitOptions } from '../api/rate-limit';
 import { apiLoggerOptions, maskEmails } from '../api/log-redaction';
 
@@ -25,20 +22,8 @@ afterAll(async () => {
 
 /** Another API instance over the test stack with its own rate limit; calls it with a given key. */
 async function startApp(rateLimit: Partial<RateLimitOptions>) {
-  const app = createApp({
-    db: stack.db,
-    temporal: stack.client,
-    mailer: stack.mailer,
-    log: pino({ level: 'silent' }),
-    taskQueue: stack.taskQueue,
-    reminderDaySeconds: 1,
-    rateLimit,
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  cleanups.push(() => new Promise((r) => server.close(r)));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { baseUrl: base, close } = await serveApp(stack, { rateLimit });
+  cleanups.push(close);
   return async (
     key: { apiKey: string; ownerId: string },
     method: string,

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { createDb, type Db } from '../../prisma/client';
 import { createMailer, type Mailer } from '../../domain/email/mailer';
 import { createNudgeWorker, WORKFLOWS_PATH } from '../../worker/worker';
-import { createApp } from '../../api/app';
+import { createApp, type AppDeps } from '../../api/app';
 import { createFirm } from '../../domain/firms/firms';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture';
 import type { BulkPacing } from '../../shared/contracts/bulk-action';
@@ -101,10 +101,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     bulkPacing: opts.bulkPacing,
     bulkMaxRunningPerFirm: opts.bulkMaxRunningPerFirm,
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { server, baseUrl } = await listen(app);
 
   async function request(
     method: string,
@@ -221,3 +218,29 @@ export function useStackWithFirm(opts: StackOptions = {}) {
 /** Reminder emails (automatic or manual) received by one address. */
 export const remindersTo = (smtp: SmtpCapture, address: string) =>
   smtp.to(address).filter((m) => /^Reminder/.test(m.subject));
+
+/** Serves an Express app on a random loopback port. */
+async function listen(app: ReturnType<typeof createApp>): Promise<{ server: Server; baseUrl: string }> {
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return { server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/**
+ * Another API instance over the stack's database, Temporal and mailer, with some dependencies replaced
+ * (a dead database, a tiny admission or rate limit): its base URL, and a function that closes it.
+ */
+export async function serveApp(stack: Stack, over: Partial<AppDeps> = {}) {
+  const app = createApp({
+    db: stack.db,
+    temporal: stack.client,
+    mailer: stack.mailer,
+    log: pino({ level: 'silent' }),
+    taskQueue: stack.taskQueue,
+    reminderDaySeconds: stack.daySeconds,
+    ...over,
+  });
+  const { server, baseUrl } = await listen(app);
+  return { baseUrl, close: () => new Promise<void>((r) => server.close(() => r())) };
+}

@@ -3,28 +3,20 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ensureTemporalCli } from '../../scripts/temporal-cli';
-import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../shared/contracts/search-attributes';
+import { startTestTemporal } from './temporal-server';
 
 export default async function temporalOnlySetup() {
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: ensureTemporalCli() },
-      ip: '127.0.0.1',
-      searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS,
-      log: { format: 'pretty', level: 'warn' },
-      // Test-sized "days" (a fraction of a second) need two server minimums lowered from 1 s: the earliest
-      // a timer may fire after "now" (timers still never fire early), and the shortest life of a run before
-      // its continue-as-new run starts (the guard against tight continue-as-new loops).
-      extraArgs: [
-        '--dynamic-config-value',
-        'history.timerProcessorMaxTimeShift="10ms"',
-        '--dynamic-config-value',
-        'history.workflowIdReuseMinimalInterval="10ms"',
-      ],
-    },
-  });
+  const env = await startTestTemporal(
+    // Test-sized "days" (a fraction of a second) need two server minimums lowered from 1 s: the earliest
+    // a timer may fire after "now" (timers still never fire early), and the shortest life of a run before
+    // its continue-as-new run starts (the guard against tight continue-as-new loops).
+    [
+      '--dynamic-config-value',
+      'history.timerProcessorMaxTimeShift="10ms"',
+      '--dynamic-config-value',
+      'history.workflowIdReuseMinimalInterval="10ms"',
+    ],
+  );
   // The workflow bundle is built by the first workflow test file that needs it and shared through here.
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'nudge-fast-'));
   (globalThis as Record<string, unknown>).__NUDGE_FAST_TEST__ = { env, runDir };
