@@ -1,6 +1,7 @@
 // Builds the OpenAPI 3.1 description from the registered routes' zod schemas.
 import { z } from 'zod';
-import { registeredRoutes } from './route';
+import { registeredRoutes, type RouteSpec } from './route';
+import { operationIdOf } from './operation-ids';
 
 const problemSchema = {
   type: 'object',
@@ -18,6 +19,61 @@ const problemSchema = {
   },
 };
 
+/** The problem responses every operation may answer, by status (components.responses). */
+const PROBLEM_RESPONSES: Record<number, { name: string; description: string; retryAfter?: boolean }> = {
+  400: { name: 'BadRequest', description: 'The body is not valid JSON, or a header is malformed.' },
+  401: { name: 'Unauthorized', description: 'No API key, or an unknown or revoked one.' },
+  403: { name: 'Forbidden', description: 'The acting user is unknown, or may not do this.' },
+  404: { name: 'NotFound', description: 'No such resource in this firm (an id of another firm, or a malformed one).' },
+  409: {
+    name: 'Conflict',
+    description: 'The resource is not in a state that allows this, or the Idempotency-Key is in use.',
+  },
+  413: { name: 'PayloadTooLarge', description: 'The body is larger than the API reads.' },
+  415: { name: 'UnsupportedMediaType', description: 'The body is not application/json.' },
+  422: { name: 'ValidationError', description: 'The request is not valid; `errors` names each field.' },
+  429: { name: 'RateLimited', description: 'Too many requests for this API key.', retryAfter: true },
+  503: {
+    name: 'ServiceUnavailable',
+    description: 'A dependency is down, the API is overloaded, or the request missed its deadline.',
+    retryAfter: true,
+  },
+};
+
+/**
+ * The problem statuses a route may answer, from what it declares: authentication, rate limit and the
+ * admission control apply to every /v1 route; ids to 404; a JSON body to the body checks; the
+ * Idempotency-Key to its own checks; a change to a state conflict.
+ */
+export function problemStatuses(r: RouteSpec): number[] {
+  const statuses = new Set<number>([503]);
+  if (!r.public) [401, 403, 429].forEach((s) => statuses.add(s));
+  if (r.params || r.body) statuses.add(404);
+  if (r.body) [400, 413, 415, 422].forEach((s) => statuses.add(s));
+  if (r.query) statuses.add(422);
+  if (r.idempotent) [400, 409, 422].forEach((s) => statuses.add(s));
+  if (r.method !== 'get' && !r.public) statuses.add(409);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+const problemResponses = () =>
+  Object.fromEntries(
+    Object.values(PROBLEM_RESPONSES).map(({ name, description, retryAfter }) => [
+      name,
+      {
+        description,
+        ...(retryAfter
+          ? {
+              headers: {
+                'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } },
+              },
+            }
+          : {}),
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      },
+    ]),
+  );
+
 const jsonSchema = (s: z.ZodType, io: 'input' | 'output') => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   return rest;
@@ -25,7 +81,12 @@ const jsonSchema = (s: z.ZodType, io: 'input' | 'output') => {
 
 export function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const operationIds = new Set<string>();
   for (const r of registeredRoutes) {
+    const operationId = operationIdOf(r);
+    if (operationIds.has(operationId))
+      throw new Error(`operationId ${operationId} is used twice (${r.method} ${r.path})`);
+    operationIds.add(operationId);
     const path = r.path.replace(/:(\w+)/g, '{$1}');
     const parameters: unknown[] = [];
     for (const [name, schema] of Object.entries(r.params?.shape ?? {})) {
@@ -58,6 +119,7 @@ export function buildOpenApi(): Record<string, unknown> {
     const status = String(r.status ?? (r.response ? 200 : 204));
     paths[path] ??= {};
     paths[path][r.method] = {
+      operationId,
       summary: r.summary,
       tags: [r.tag],
       ...(r.public ? { security: [] } : {}),
@@ -69,6 +131,9 @@ export function buildOpenApi(): Record<string, unknown> {
         [status]: r.response
           ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } }
           : { description: 'OK' },
+        ...Object.fromEntries(
+          problemStatuses(r).map((s) => [String(s), { $ref: `#/components/responses/${PROBLEM_RESPONSES[s].name}` }]),
+        ),
         default: {
           description: 'Error',
           content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
@@ -91,6 +156,7 @@ export function buildOpenApi(): Record<string, unknown> {
         firmApiKey: { type: 'http', scheme: 'bearer', description: 'The firm API key (npm run firm:create).' },
       },
       schemas: { Problem: problemSchema },
+      responses: problemResponses(),
     },
     paths,
   };

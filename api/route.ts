@@ -17,6 +17,8 @@ export interface RouteSpec<
   path: string;
   summary: string;
   tag: string;
+  /** The OpenAPI operationId (camelCase, unique); derived from method and path when absent (api/operation-ids.ts). */
+  operationId?: string;
   params?: P;
   query?: Q;
   body?: B;

@@ -76,6 +76,7 @@ export function accountRoutes(domain: DomainServices): Router {
     {
       method: 'get',
       path: '/v1/accounts/:accountId/overview/:section',
+      operationId: 'getAccountOverviewSection',
       tag: 'Accounts',
       summary: '“View all” of one overview section, newest first, in cursor pages',
       params: s.sectionParams,
@@ -120,6 +121,7 @@ export function accountRoutes(domain: DomainServices): Router {
     {
       method: 'post',
       path: '/v1/accounts/:accountId/team',
+      operationId: 'addAccountTeamMember',
       tag: 'Accounts',
       summary: 'Add a firm user to the account’s team (adding a member twice changes nothing)',
       params: idParams('accountId'),
@@ -134,6 +136,7 @@ export function accountRoutes(domain: DomainServices): Router {
     {
       method: 'delete',
       path: '/v1/accounts/:accountId/team/:firmUserId',
+      operationId: 'removeAccountTeamMember',
       tag: 'Accounts',
       summary: 'Remove a firm user from the account’s team',
       params: idParams('accountId', 'firmUserId'),

@@ -110,6 +110,7 @@ export function clientActionRoutes({ domain, gateway, authenticate: auth, idempo
     {
       method: 'post',
       path: '/v1/contacts/activation',
+      operationId: 'setContactActivation',
       tag: 'Client actions',
       summary: 'Activate or deactivate contacts',
       body: s.activation,
@@ -121,6 +122,7 @@ export function clientActionRoutes({ domain, gateway, authenticate: auth, idempo
     {
       method: 'post',
       path: '/v1/contacts/status',
+      operationId: 'setContactStatus',
       tag: 'Client actions',
       summary: 'Change the status of one or several contacts (participants are emailed)',
       body: s.statusChange,

@@ -79,6 +79,7 @@ export function contactRoutes(domain: DomainServices, wf: InvitationWorkflows): 
     {
       method: 'put',
       path: '/v1/accounts/:accountId/contacts/:contactId',
+      operationId: 'linkAccountContact',
       tag: 'Contacts',
       summary: 'Link a contact to an account (or update the link’s description, signer priority, signing authority)',
       params: idParams('accountId', 'contactId'),
@@ -99,6 +100,7 @@ export function contactRoutes(domain: DomainServices, wf: InvitationWorkflows): 
     {
       method: 'delete',
       path: '/v1/accounts/:accountId/contacts/:contactId',
+      operationId: 'unlinkAccountContact',
       tag: 'Contacts',
       summary: 'Unlink a contact from an account (refused for the account’s last contact)',
       params: idParams('accountId', 'contactId'),
@@ -150,6 +152,7 @@ export function contactRoutes(domain: DomainServices, wf: InvitationWorkflows): 
     {
       method: 'post',
       path: '/v1/contact-emails/:emailId/invitation',
+      operationId: 'inviteContactEmail',
       tag: 'Portal',
       summary: 'Invite an email to the portal now or at sendAt (replaces a pending invitation); login becomes pending',
       params: idParams('emailId'),
@@ -196,6 +199,7 @@ export function publicInvitationRoutes(domain: DomainServices, wf: InvitationWor
     {
       method: 'post',
       path: '/v1/invitations/accept',
+      operationId: 'acceptInvitation',
       tag: 'Portal',
       summary: 'Accept a portal invitation with the single-use token from its email; the email’s login becomes active',
       body: s.acceptInvitation,

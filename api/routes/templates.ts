@@ -75,6 +75,7 @@ export function templateRoutes(domain: DomainServices): Router {
     {
       method: 'post',
       path: '/v1/inbox/:notificationId/read',
+      operationId: 'markInboxNotificationRead',
       tag: 'Inbox',
       summary: 'Mark a notification read',
       params: idParams('notificationId'),
