@@ -1,9 +1,14 @@
-// `npm start`: the whole local stack in the foreground (Temporal dev server, mail catcher, worker, API),
-// each line prefixed with its source. Ctrl-C or SIGTERM stops it all; if one part dies, the rest is stopped
-// and we exit non-zero.
+// `npm start`: the whole local stack in the foreground (database, Temporal dev server, mail catcher, worker,
+// API), each line prefixed with its source. The database is DATABASE_URL, the server at 127.0.0.1:5432, or
+// else an embedded PostgreSQL with its data in .data/postgres (scripts/database.ts). Each part prints one line
+// with its start time. Ctrl-C or SIGTERM stops it all; if one part dies, the rest is stopped and we exit
+// non-zero.
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../config/config';
+import { ensureDatabase, migrate } from '../prisma/migration-runner';
+import { openDatabase, type Database } from './database';
+import { elapsed } from './step';
 import {
   assertPortFree,
   canConnect,
@@ -56,15 +61,45 @@ function track(service: Service) {
   child.once('error', (err) => died(`could not be started: ${err.message}`));
 }
 
-function spawnApp(name: keyof typeof APPS, env: NodeJS.ProcessEnv): Service {
+const startedAt = performance.now();
+/** One line per part once it is ready, with the time it took since `since`. */
+const ready = (what: string, outcome: string, since: number) =>
+  console.log(`[start] ${what}: ${outcome} (${elapsed(since)})`);
+
+/**
+ * The worker bundles the workflow code with webpack at start and logs webpack's whole report: news only when
+ * it fails (then it is logged as an error, which passes).
+ */
+function webpackFilter(log: (line: string) => void) {
+  let inReport = false;
+  return (line: string) => {
+    if (/\[INFO\] +asset workflow-bundle/.test(line)) inReport = true;
+    if (inReport) {
+      if (/webpack [\d.]+ compiled/.test(line)) inReport = false;
+      return;
+    }
+    if (/\[INFO\] +Workflow bundle created/.test(line)) return;
+    log(line);
+  };
+}
+
+function spawnApp(name: keyof typeof APPS, env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Service {
   const child = spawnGroup(bin('tsx'), [APPS[name]], env);
-  forwardLines(child, prefixed(name));
+  const log = prefixed(name);
+  forwardLines(
+    child,
+    webpackFilter((line) => {
+      onLine?.(line);
+      log(line);
+    }),
+  );
   const service: Service = { name, phase: 1, child, stop: stopper(name, child) };
   track(service);
   return service;
 }
 
 async function startMail(smtpPort: number): Promise<Service> {
+  const since = performance.now();
   const child = spawnGroup(bin('maildev'), [
     '--smtp',
     String(smtpPort),
@@ -88,7 +123,21 @@ async function startMail(smtpPort: number): Promise<Service> {
       `mail catcher did not start: ${errorMessage(err)}${lastLines && `\n--- last output ---\n${lastLines}`}`,
     );
   }
+  ready('mail catcher', `http://localhost:${MAIL_WEB_PORT}, SMTP 127.0.0.1:${smtpPort}`, since);
   return { name: 'mail', phase: 0, child, stop };
+}
+
+/** DATABASE_URL, the default server, or an embedded one; then its migrations. */
+async function startDatabase(): Promise<Database> {
+  const since = performance.now();
+  const db = await openDatabase({ dataDir: path.join(root, '.data', 'postgres'), announce: true });
+  // Tracked at once, so it is stopped even if the migrations fail.
+  if (db.process) track({ name: 'postgres', phase: 0, child: db.process, stop: db.stop });
+  await ensureDatabase(db.url);
+  const applied = await migrate(db.url, path.join(root, 'prisma', 'migrations'));
+  const migrations = applied.length ? `${applied.length} migrations applied` : 'migrations up to date';
+  ready('database', `${db.description}; ${migrations}`, since);
+  return db;
 }
 
 async function main() {
@@ -102,26 +151,48 @@ async function main() {
   }
   if (config.port) await assertPortFree('127.0.0.1', config.port, 'the API (PORT)');
 
-  // allSettled, not all: whichever of the two did start must be tracked so that it gets stopped.
-  const [temporal, mail] = await Promise.allSettled([
-    externalTemporal ? undefined : startTemporalDevServer({ log: prefixed('temporal') }),
+  // allSettled, not all: whichever did start must be tracked so that it gets stopped.
+  const infraSince = performance.now();
+  const [database, temporal, mail] = await Promise.allSettled([
+    startDatabase(),
+    externalTemporal
+      ? undefined
+      : startTemporalDevServer({ log: prefixed('temporal') }).then((server) => {
+          ready('Temporal dev server', `${server.address}, UI ${server.uiUrl}`, infraSince);
+          return server;
+        }),
     runMail ? startMail(config.smtp.port) : undefined,
   ]);
   const server = temporal.status === 'fulfilled' ? temporal.value : undefined;
   if (server) track({ name: 'temporal', phase: 0, child: server.process, stop: server.stop });
   if (mail.status === 'fulfilled' && mail.value) track(mail.value);
-  for (const r of [temporal, mail]) if (r.status === 'rejected') throw r.reason;
-  if (stopReason) return;
+  for (const r of [database, temporal, mail]) if (r.status === 'rejected') throw r.reason;
+  if (stopReason || database.status !== 'fulfilled') return;
+  const db = database.value;
 
   const temporalAddress = server?.address ?? config.temporal.address;
   // With our catcher bound to 127.0.0.1, "localhost" could resolve to ::1 and miss it.
-  const env = { ...process.env, TEMPORAL_ADDRESS: temporalAddress, ...(runMail && { SMTP_HOST: '127.0.0.1' }) };
-  spawnApp('worker', env);
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: temporalAddress,
+    ...(runMail && { SMTP_HOST: '127.0.0.1' }),
+  };
+  const appsSince = performance.now();
+  let workerListening = false;
+  const worker = spawnApp('worker', env, (line) => {
+    if (/^worker listening/.test(line)) workerListening = true;
+  });
   const api = spawnApp('api', env);
   if (config.port) {
     await waitUntil(api.child, 120_000, async () => !!stopReason || canConnect('127.0.0.1', config.port));
+    if (stopReason) return;
+    ready('API', `http://localhost:${config.port}`, appsSince);
   }
+  // The worker bundles the workflows before its first poll: usually ready after the API.
+  await waitUntil(worker.child, 180_000, async () => !!stopReason || workerListening);
   if (stopReason) return;
+  ready('worker', `polling task queue "${config.temporal.taskQueue}"`, appsSince);
 
   const temporalLine = server ? `Temporal UI   ${server.uiUrl}` : `Temporal      ${temporalAddress} (external)`;
   const mailLine = runMail
@@ -130,11 +201,12 @@ async function main() {
   console.log(
     [
       '',
-      '[start] Nudge is up',
+      `[start] Nudge is up (${elapsed(startedAt)})`,
       `  API           http://localhost:${config.port || '<random port>'}  (docs /docs, OpenAPI /openapi.json, health /health)`,
       `  ${temporalLine}`,
       `  ${mailLine}`,
-      '  API key:      npm run firm:create -- --name "Acme" --owner-email owner@acme.test',
+      `  Database      ${db.description}`,
+      '  API key:      npx nudge firm create --name "Acme" --owner-email owner@acme.test',
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),
