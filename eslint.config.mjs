@@ -181,8 +181,9 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-restricted-imports': restrict(...apiRules) },
   },
   {
+    // The client pages (api/portal/) are an edge like the routes: domain calls only, no Prisma or Temporal.
     name: 'nudge/layers/api-routes',
-    files: ['api/routes/**'],
+    files: ['api/routes/**', 'api/portal/**'],
     rules: { '@typescript-eslint/no-restricted-imports': restrict(...routeRules) },
   },
 );

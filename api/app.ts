@@ -25,6 +25,8 @@ import { publicInvitationRoutes } from './routes/contacts';
 import { createItemsService } from '../domain/items/items';
 import { createBulkActionsService, DEFAULT_BULK_PACING } from '../domain/bulk/bulk-actions';
 import type { BulkPacing } from '../shared/contracts/bulk-action';
+import { createPortalService } from '../domain/portal/portal';
+import { portalRoutes } from './portal/routes';
 
 export interface AppDeps {
   db: Db;
@@ -41,6 +43,8 @@ export interface AppDeps {
   admission?: Partial<AdmissionOptions>;
   /** Per API key token bucket of /v1 (api/rate-limit.ts); absent: no limit (api/main.ts passes the config). */
   rateLimit?: Partial<RateLimitOptions>;
+  /** PORTAL_LINK_SECRET, which checks the signed links of the client pages (/portal); absent: the development secret. */
+  portalLinkSecret?: string;
 }
 
 export function createApp(deps: AppDeps) {
@@ -102,6 +106,10 @@ export function createApp(deps: AppDeps) {
       idempotency: idempotent,
     }),
   );
+  // The built-in client pages the default PORTAL_URL points at: HTML, public, each action by a signed link.
+  if (!deps.portalLinkSecret) log.warn('PORTAL_LINK_SECRET is not set: client page links use the development secret');
+  const portal = createPortalService({ db, items, invitations, secret: deps.portalLinkSecret });
+  app.use('/portal', portalRoutes(portal, log));
   const openapi = buildOpenApi();
   app.get('/openapi.json', (_req, res) => res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Nudge API' }));

@@ -26,6 +26,7 @@ async function main() {
     bulkMaxRunningPerFirm: config.bulkMaxRunningPerFirm,
     admission: config.admission,
     rateLimit: config.rateLimit,
+    portalLinkSecret: config.portalLinkSecret,
   });
   const server = app.listen(config.port, () =>
     log.info(`API listening on http://localhost:${config.port} (docs at /docs)`),

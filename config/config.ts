@@ -17,6 +17,8 @@ const schema = z.object({
   MAIL_FROM: z.string().default('Nudge <no-reply@nudge.local>'),
   PORT: z.coerce.number().int().min(0).default(3000),
   PORTAL_URL: z.string().url().default('http://localhost:3000/portal'),
+  PORTAL_LINK_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  PORTAL_LINK_TTL_DAYS: z.coerce.number().positive().max(365).default(30),
   REMINDER_DAY_SECONDS: z.coerce.number().positive().default(86400),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().positive().default(16),
@@ -47,6 +49,10 @@ export interface Config {
   smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string };
   port: number;
   portalUrl: string;
+  /** HMAC key of the signed links in client emails (API and worker share it); absent: a development secret. */
+  portalLinkSecret?: string;
+  /** How long a link in an email works, in seconds (PORTAL_LINK_TTL_DAYS, real days). */
+  portalLinkTtlSeconds: number;
   /** Length of a reminder "day" in seconds: 86400 in production, a few seconds in tests and demos. */
   reminderDaySeconds: number;
   workerMaxConcurrentActivities: number;
@@ -96,6 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     port: e.PORT,
     portalUrl: e.PORTAL_URL,
+    portalLinkSecret: e.PORTAL_LINK_SECRET,
+    portalLinkTtlSeconds: e.PORTAL_LINK_TTL_DAYS * 86400,
     reminderDaySeconds: e.REMINDER_DAY_SECONDS,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     workerMaxConcurrentLocalActivities: e.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,

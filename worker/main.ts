@@ -18,7 +18,13 @@ async function main() {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { db, mailer, portalUrl: config.portalUrl },
+    deps: {
+      db,
+      mailer,
+      portalUrl: config.portalUrl,
+      portalLinkSecret: config.portalLinkSecret,
+      portalLinkTtlSeconds: config.portalLinkTtlSeconds,
+    },
     maxConcurrentActivityTaskExecutions: config.workerMaxConcurrentActivities,
     maxConcurrentLocalActivityExecutions: config.workerMaxConcurrentLocalActivities,
   });

@@ -241,7 +241,12 @@ const invalidLink = (slug: string, title: string, detail: string, kind: ErrorKin
 
 /** The public accept call of the portal: the token is the only credential, good once and until it expires. */
 export async function acceptInvitation(db: Db, wf: InvitationWorkflows, token: string) {
-  const tokenHash = hashInvitationToken(token);
+  return acceptInvitationByHash(db, wf, hashInvitationToken(token));
+}
+
+/** The accept itself, by the stored hash: the client pages' activation link (domain/portal) proves the
+ * address with its own signature and names the email's open invitation rather than holding its token. */
+export async function acceptInvitationByHash(db: Db, wf: InvitationWorkflows, tokenHash: string) {
   const result = await db.$transaction(async (tx) => {
     const inv = await tx.invitation.findUnique({
       where: { tokenHash },

@@ -9,11 +9,15 @@ import { renderItemEmail } from '../email/item-email';
 import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
 import { selectRecipients, CATEGORY_OF_ITEM, type CandidateEmail } from '../../shared/recipients';
 import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/reminder-types';
+import { portalEmailLinks } from '../portal/email-links';
 
 export interface DispatchDeps {
   db: Db;
   mailer: Mailer;
   portalUrl: string;
+  /** PORTAL_LINK_SECRET and PORTAL_LINK_TTL_DAYS (in seconds) of the signed portal links; absent: defaults. */
+  portalLinkSecret?: string;
+  portalLinkTtlSeconds?: number;
 }
 
 const AUDIT_ACTION = {
@@ -22,7 +26,7 @@ const AUDIT_ACTION = {
   manual: 'item.manual_resend',
 } as const;
 
-export function createItemDispatcher({ db, mailer, portalUrl }: DispatchDeps) {
+export function createItemDispatcher({ db, mailer, portalUrl, portalLinkSecret, portalLinkTtlSeconds }: DispatchDeps) {
   async function itemTitle(item: ItemRef): Promise<string> {
     if (item.kind === 'chat') {
       const t = await db.chatThread.findUniqueOrThrow({ where: { id: item.itemId }, select: { subject: true } });
@@ -126,7 +130,8 @@ export function createItemDispatcher({ db, mailer, portalUrl }: DispatchDeps) {
             })
           ).map((e) => [e.id, e.address]),
         );
-        const link = `${portalUrl}/accounts/${item.accountId}/${item.kind}/${item.itemId}`;
+        // One signed link per recipient: it names the contact email that may act on the item.
+        const links = portalEmailLinks({ portalUrl, secret: portalLinkSecret, ttlSeconds: portalLinkTtlSeconds });
         for (const r of decision.recipients) {
           const to = addresses.get(r.contactEmailId);
           if (!to) continue; // the email was deleted meanwhile
@@ -136,8 +141,8 @@ export function createItemDispatcher({ db, mailer, portalUrl }: DispatchDeps) {
             itemKind: item.kind,
             itemTitle: title,
             dispatchKind: req.kind,
-            link,
-            activationLink: r.activationBanner ? `${portalUrl}/activate` : undefined,
+            link: links.item(item, r.contactEmailId),
+            activationLink: r.activationBanner ? links.activation(item.firmId, r.contactEmailId) : undefined,
             message,
           });
           heartbeat();

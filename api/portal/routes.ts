@@ -1,0 +1,110 @@
+// The built-in client pages, mounted at /portal (the default PORTAL_URL points here): server-rendered
+// HTML, no scripts. GET shows a page and never changes anything (mail scanners open links); the action is
+// a form POST carrying its single-purpose token. Errors are friendly pages with the domain error's status:
+// a changed or wrong-purpose link 403, an expired one 410, bad input 422 with nothing written.
+import express, { Router, type ErrorRequestHandler, type Request } from 'express';
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import { DomainError } from '../../domain/errors';
+import type { PortalService } from '../../domain/portal/portal';
+import { ITEM_KINDS } from '../../shared/reminder-types';
+import { STATUS_OF_KIND } from '../problem';
+import { unavailableDependency } from '../dependency-errors';
+import { send } from './html';
+import * as pages from './pages';
+
+const itemPath = z.object({ accountId: z.uuid(), kind: z.enum(ITEM_KINDS as [string, ...string[]]), itemId: z.uuid() });
+const viewQuery = z.object({ token: z.string().max(2000), done: z.enum(['replied', 'approved', 'signed']).optional() });
+const tokenForm = z.object({ token: z.string().max(2000) });
+const replyForm = tokenForm.extend({
+  body: z.string().trim().min(1, 'Write a message before sending it.').max(20000, 'The message is too long.'),
+});
+
+/** Bad page input: the friendly page of a domain error (422, or 403 for a missing token). */
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue.path[0] === 'token')
+    throw new DomainError('forbidden', 'portal-link-invalid', 'This link is not valid', 'The link is incomplete.');
+  throw new DomainError('invalid', 'validation-error', 'Please check your input', issue.message);
+}
+
+export function portalRoutes(portal: PortalService, log: Logger): Router {
+  const router = Router();
+  // Small forms only: a token and a message.
+  const form = express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 10 });
+  const base = (req: Request) => req.baseUrl;
+  const itemUrl = (
+    req: Request,
+    back: { accountId: string; kind: string; itemId: string; token: string },
+    done: pages.Done,
+  ) =>
+    `${base(req)}/accounts/${back.accountId}/${back.kind}/${back.itemId}?token=${encodeURIComponent(back.token)}&done=${done}`;
+
+  router.get('/', (_req, res) => send(res, 200, pages.landingPage()));
+
+  router.get('/accounts/:accountId/:kind/:itemId', async (req, res) => {
+    const path = itemPath.safeParse(req.params);
+    if (!path.success) return send(res, 404, pages.errorPage('Page not found', 'There is no such page.'));
+    const query = parse(viewQuery, req.query);
+    const item = await portal.viewItem(query.token, path.data as Parameters<PortalService['viewItem']>[1]);
+    send(res, 200, pages.itemPage(base(req), item, query.done));
+  });
+
+  router.post('/reply', form, async (req, res) => {
+    const input = parse(replyForm, req.body);
+    res.redirect(303, itemUrl(req, await portal.reply(input.token, input.body), 'replied'));
+  });
+  router.post('/approve', form, async (req, res) => {
+    res.redirect(303, itemUrl(req, await portal.approve(parse(tokenForm, req.body).token), 'approved'));
+  });
+  router.post('/sign', form, async (req, res) => {
+    res.redirect(303, itemUrl(req, await portal.sign(parse(tokenForm, req.body).token), 'signed'));
+  });
+
+  router.get('/invitations/accept', async (req, res) => {
+    const { token } = parse(tokenForm, req.query);
+    send(res, 200, pages.invitationPage(base(req), token, await portal.invitationPage(token)));
+  });
+  router.post('/invitations/accept', form, async (req, res) => {
+    const { token } = parse(tokenForm, req.body);
+    const before = await portal.invitationPage(token); // expired or withdrawn: its own page, nothing written
+    const accepted = await portal.acceptInvitation(token);
+    send(res, 200, pages.acceptedPage(before.firmName, accepted.accounts));
+  });
+
+  router.get('/activate', async (req, res) => {
+    const { token } = parse(tokenForm, req.query);
+    send(res, 200, pages.activationPage(base(req), token, await portal.activationPage(token)));
+  });
+  router.post('/activate', form, async (req, res) => {
+    const { token } = parse(tokenForm, req.body);
+    send(res, 200, pages.activationPage(base(req), token, await portal.activate(token)));
+  });
+
+  router.use((_req, res) => send(res, 404, pages.errorPage('Page not found', 'There is no such page.')));
+  router.use(portalErrors(log));
+  return router;
+}
+
+/** Every failure as a page: domain errors with their status, unreadable forms 400/413, dependencies 503. */
+function portalErrors(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (err instanceof DomainError) return send(res, STATUS_OF_KIND[err.kind], pages.errorPage(err.title, err.detail));
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return send(res, status, pages.errorPage('The form could not be read', 'Please try again from the page.'));
+    const down = unavailableDependency(err);
+    if (down) {
+      log.warn(
+        { requestId: req.id, dependency: down.dependency, reason: down.reason },
+        'portal: dependency unavailable',
+      );
+      res.set('Retry-After', '5');
+      return send(res, 503, pages.errorPage('Please try again shortly', 'The service is busy; try again in a minute.'));
+    }
+    log.error({ requestId: req.id, err }, 'portal: unexpected error');
+    send(res, 500, pages.errorPage('Something went wrong', 'Please try again later.'));
+  };
+}

@@ -1,0 +1,87 @@
+// Portal access for a client: the invitation email's accept link (its single-use token), and the
+// activation banner of item emails (a signed link naming the contact email), which accepts that email's
+// open invitation. Both end in the invitations domain's one accept, so the audit, login event and
+// workflow signal are the same whichever link the client used.
+import type { Db } from '../../prisma/client';
+import { DomainError } from '../errors';
+import { acceptInvitationByHash, type InvitationWorkflows } from '../invitations/invitations';
+import { hashInvitationToken } from '../invitations/token';
+import { linkedClient } from './item-page';
+import type { LinkClaims } from './links';
+
+export interface AccessPage {
+  firmName: string;
+  contactName: string;
+  address: string;
+  /** Already active: nothing to accept. */
+  active: boolean;
+}
+
+const gone = (slug: string, title: string, detail: string) => new DomainError('gone', slug, title, detail);
+
+/** What the invitation accept page shows before the client clicks: whose invitation, or why it no longer works. */
+export async function invitationPage(db: Db, token: string): Promise<AccessPage> {
+  const inv = await db.invitation.findUnique({
+    where: { tokenHash: hashInvitationToken(token) },
+    include: { email: { include: { contact: { select: { firstName: true, lastName: true } } } } },
+  });
+  if (!inv)
+    throw new DomainError(
+      'not-found',
+      'invitation-invalid',
+      'Invitation link not valid',
+      'This invitation link is unknown or has been replaced by a newer one. Use the newest invitation email.',
+    );
+  if (inv.status === 'revoked')
+    throw gone('invitation-revoked', 'Invitation withdrawn', 'The firm has withdrawn this invitation.');
+  if (inv.status === 'expired' || (inv.status !== 'accepted' && inv.expiresAt.getTime() <= Date.now()))
+    throw gone('invitation-expired', 'Invitation expired', 'This invitation has expired; ask the firm for a new one.');
+  const firm = await db.firm.findUniqueOrThrow({ where: { id: inv.firmId }, select: { name: true } });
+  return {
+    firmName: firm.name,
+    contactName: `${inv.email.contact.firstName} ${inv.email.contact.lastName}`.trim(),
+    address: inv.address,
+    active: inv.status === 'accepted',
+  };
+}
+
+/** What the activation page shows: the email to activate, already active, or no invitation to accept. */
+export async function activationPage(db: Db, claims: LinkClaims): Promise<AccessPage> {
+  const client = await linkedClient(db, claims);
+  const [firm, email] = await Promise.all([
+    db.firm.findUniqueOrThrow({ where: { id: claims.firmId }, select: { name: true } }),
+    db.contactEmail.findUniqueOrThrow({ where: { id: client.contactEmailId }, select: { login: true } }),
+  ]);
+  const page = { firmName: firm.name, contactName: client.name, address: client.address };
+  if (email.login === 'active') return { ...page, active: true };
+  await openInvitation(db, claims);
+  return { ...page, active: false };
+}
+
+/** Accepts the email's open invitation; an email already active is left as it is. */
+export async function activate(db: Db, wf: InvitationWorkflows, claims: LinkClaims) {
+  const page = await activationPage(db, claims);
+  if (page.active) return page;
+  await acceptInvitationByHash(db, wf, (await openInvitation(db, claims)).tokenHash);
+  return { ...page, active: true };
+}
+
+async function openInvitation(db: Db, claims: LinkClaims) {
+  const inv = await db.invitation.findFirst({
+    where: {
+      firmId: claims.firmId,
+      contactEmailId: claims.contactEmailId,
+      status: 'sent',
+      expiresAt: { gt: new Date() },
+    },
+    orderBy: { createdAt: 'desc' },
+    select: { tokenHash: true },
+  });
+  if (!inv)
+    throw gone(
+      'activation-unavailable',
+      'No invitation to accept',
+      'Your portal invitation has expired, been withdrawn or not been sent yet. Ask the firm to invite you again.',
+    );
+  return inv;
+}

@@ -1,0 +1,200 @@
+// The client pages' signed links over HTTP on the real stack: a changed, expired or wrong-purpose link is
+// a friendly HTML page (403/410) and changes nothing; bad form input 422 with nothing written; every
+// value is escaped; the activation banner's link activates the email's portal access.
+import { useStackWithFirm, eventually, PORTAL_URL } from './support/stack';
+import { accountWithContacts } from './support/fixtures';
+import type { CapturedMail } from './support/smtp-capture';
+import { DEV_PORTAL_LINK_SECRET, signLink, verifyLink } from '../domain/portal/links';
+
+const ctx = useStackWithFirm({ daySeconds: 1 });
+
+/** The email's links (its MIME parts are quoted-printable), pointed at this stack's API: the test worker's
+ * PORTAL_URL is a placeholder host, the built-in pages live at /portal. */
+function linksIn(mail: CapturedMail): string[] {
+  const body = mail.raw
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_m, h) => String.fromCharCode(parseInt(h, 16)));
+  const found = body.match(new RegExp(`${PORTAL_URL.replace(/\./g, '\\.')}/[^\\s"<>]+`, 'g')) ?? [];
+  return [...new Set(found.map((l) => l.replace(/&amp;/g, '&').replace(PORTAL_URL, `${ctx.stack.baseUrl}/portal`)))];
+}
+
+const get = (url: string) => fetch(url, { redirect: 'manual' });
+const post = (path: string, form: Record<string, string>) =>
+  fetch(`${ctx.stack.baseUrl}/portal${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
+const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
+const formToken = (html: string, action: string) =>
+  new RegExp(`action="/portal/${action}"[^]*?name="token" value="([^"]+)"`).exec(html)?.[1];
+
+/** An approval request with reminders for one client, its notification's item link. */
+async function approvalWithLink(spec: { login?: 'pending' | 'active' } = {}) {
+  const acc = await accountWithContacts(ctx.firm, [spec]);
+  const [c] = acc.contacts;
+  const doc = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/documents`, { name: 'Engagement letter' });
+  const req = await ctx.firm.call('POST', `/v1/documents/${doc.body.id}/approval-requests`, {
+    reminders: { enabled: true, intervalDays: 30, count: 1 },
+  });
+  expect(req.status).toBe(201);
+  const [mail] = await ctx.stack.smtp.waitFor((m) => m.to.includes(c.address) && /to approve/.test(m.subject));
+  const links = linksIn(mail);
+  const item = links.find((l) => l.includes('/accounts/'))!;
+  return { ...acc, contact: c, requestId: req.body.id as string, item, links };
+}
+
+async function expectPage(res: Response, status: number, title: RegExp) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+  const html = await res.text();
+  expect(html).toMatch(title);
+  return html;
+}
+
+const approvalStatus = async (id: string) =>
+  (await ctx.stack.db.approvalRequest.findUniqueOrThrow({ where: { id } })).status;
+
+test('the email link opens the item page; its approve form approves once', async () => {
+  const a = await approvalWithLink();
+  expect(a.item).toMatch(new RegExp(`/portal/accounts/${a.accountId}/approval/${a.requestId}\\?token=v1\\.`));
+  const html = await expectPage(await get(a.item), 200, /Engagement letter/);
+  const token = formToken(html, 'approve')!;
+  expect(token).toBeTruthy();
+
+  const res = await post('/approve', { token });
+  expect(res.status).toBe(303);
+  const back = res.headers.get('location')!;
+  expect(back).toMatch(/done=approved/);
+  expect(await approvalStatus(a.requestId)).toBe('approved');
+  const after = await expectPage(await get(ctx.stack.baseUrl + back), 200, /the document is approved/);
+  expect(after).not.toContain('action="/portal/approve"'); // nothing left to do
+  const audit = await ctx.stack.db.auditEvent.findFirstOrThrow({
+    where: { itemId: a.requestId, action: 'approval.approved' },
+  });
+  expect(audit).toMatchObject({ actorType: 'client', actorId: a.contact.id });
+});
+
+test('a changed, expired or wrong-purpose link is a friendly page and changes nothing', async () => {
+  const a = await approvalWithLink();
+  const view = tokenOf(a.item);
+  const approve = formToken(await (await get(a.item)).text(), 'approve')!;
+  const [v, payload, sig] = approve.split('.');
+  const claims = verifyLink(DEV_PORTAL_LINK_SECRET, view, 'view');
+
+  // Changed: another signature, another payload (a later expiry), truncated, or signed with another secret.
+  const flipped = sig.slice(0, -2) + (sig.endsWith('AA') ? 'BB' : 'AA');
+  const later = Buffer.from(
+    JSON.stringify(
+      JSON.parse(Buffer.from(payload, 'base64url').toString()).map((f: unknown, i: number) =>
+        i === 3 ? Date.now() + 9e9 : f,
+      ),
+    ),
+  ).toString('base64url');
+  const forged = signLink('another-secret-of-at-least-32-characters', { ...claims, purpose: 'approve' });
+  for (const token of [`${v}.${payload}.${flipped}`, `${v}.${later}.${sig}`, `${v}.${payload}`, forged, '', 'x'])
+    await expectPage(await post('/approve', { token }), 403, /This link is not valid/);
+  await expectPage(await post('/approve', {}), 403, /This link is not valid/);
+
+  // Wrong purpose: the view link cannot approve, the approve token cannot view or sign.
+  await expectPage(await post('/approve', { token: view }), 403, /This link is for something else/);
+  await expectPage(await post('/sign', { token: approve }), 403, /This link is for something else/);
+  await expectPage(await get(a.item.replace(view, approve)), 403, /This link is for something else/);
+  // The path must name the item the link was signed for.
+  const other = a.item.replace(a.requestId, '00000000-0000-4000-8000-000000000000');
+  await expectPage(await get(other), 403, /This link is not valid/);
+
+  // Expired (signed by the server, so genuine): 410.
+  const expired = signLink(DEV_PORTAL_LINK_SECRET, { ...claims, purpose: 'approve', expiresAt: Date.now() - 1000 });
+  await expectPage(await post('/approve', { token: expired }), 410, /This link has expired/);
+  const expiredView = signLink(DEV_PORTAL_LINK_SECRET, { ...claims, expiresAt: Date.now() - 1000 });
+  await expectPage(await get(a.item.replace(view, expiredView)), 410, /This link has expired/);
+
+  expect(await approvalStatus(a.requestId)).toBe('pending');
+  expect(await ctx.stack.db.auditEvent.count({ where: { itemId: a.requestId, action: 'approval.approved' } })).toBe(0);
+});
+
+test('bad page input: 422 or 404 pages with nothing written', async () => {
+  const acc = await accountWithContacts(ctx.firm);
+  const [c] = acc.contacts;
+  const thread = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Receipts',
+    message: { body: 'Please upload your receipts' },
+    reminders: { enabled: true, intervalDays: 30, count: 1 },
+  });
+  const [mail] = await ctx.stack.smtp.waitFor((m) => m.to.includes(c.address) && /sent you a message/.test(m.subject));
+  const item = linksIn(mail).find((l) => l.includes('/chat/'))!;
+  const reply = formToken(await (await get(item)).text(), 'reply')!;
+  const messages = () => ctx.stack.db.chatMessage.count({ where: { threadId: thread.body.id } });
+
+  await expectPage(await post('/reply', { token: reply, body: '   ' }), 422, /Write a message before sending it/);
+  await expectPage(await post('/reply', { token: reply }), 422, /Please check your input/);
+  await expectPage(await post('/reply', { token: reply, body: 'x'.repeat(20001) }), 422, /too long/);
+  const json = await fetch(`${ctx.stack.baseUrl}/portal/reply`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: reply, body: 'hi' }),
+  });
+  await expectPage(json, 403, /This link is not valid/); // only forms are read
+  await expectPage(await get(item.replace('/chat/', '/invoice/')), 404, /Page not found/);
+  await expectPage(await get(`${ctx.stack.baseUrl}/portal/nowhere`), 404, /Page not found/);
+  await expectPage(await get(item.replace(/\?token=.*/, '')), 403, /This link is not valid/);
+  expect(await messages()).toBe(1);
+});
+
+test('pages escape every value: names, subjects and messages cannot inject markup', async () => {
+  const evil = `<script>alert(1)</script>"><img src=x onerror=alert(2)>`;
+  const account = await ctx.firm.call('POST', '/v1/accounts', { name: `Acc ${evil}`, type: 'company' });
+  const address = `evil-${Date.now()}@client.test`;
+  const contact = await ctx.firm.call('POST', '/v1/contacts', {
+    firstName: evil,
+    lastName: 'X',
+    emails: [{ address, login: 'active' }],
+    accounts: [{ accountId: account.body.id }],
+  });
+  expect(contact.status).toBe(201);
+  await ctx.firm.call('POST', `/v1/accounts/${account.body.id}/chat-threads`, {
+    subject: `Subject ${evil}`,
+    message: { body: `Body ${evil}\nsecond line` },
+  });
+  const [mail] = await ctx.stack.smtp.waitFor((m) => m.to.includes(address));
+  const html = await expectPage(await get(linksIn(mail).find((l) => l.includes('/chat/'))!), 200, /Subject/);
+  expect(html).not.toContain('<script>');
+  expect(html).not.toContain('<img');
+  expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
+  expect(html).toContain('second line'); // line breaks kept as <br>
+  expect(html).toMatch(/<br>second line/);
+});
+
+test('the activation banner link activates a pending login (once), from the item email', async () => {
+  const a = await approvalWithLink({ login: 'pending' });
+  await ctx.stack.smtp.waitFor((m) => m.to.includes(a.contact.address) && /invites you/.test(m.subject));
+  const activation = a.links.find((l) => l.includes('/activate?token='))!;
+  expect(activation).toBeTruthy();
+  const html = await expectPage(await get(activation), 200, /Activate your account/);
+  const token = formToken(html, 'activate')!;
+  expect(token).toBe(tokenOf(activation));
+  // An item link cannot activate.
+  await expectPage(await post('/activate', { token: tokenOf(a.item) }), 403, /This link is for something else/);
+
+  await expectPage(await post('/activate', { token }), 200, /Your account is active/);
+  const email = await ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id: a.contact.emailId } });
+  expect(email.login).toBe('active');
+  const inv = await ctx.stack.db.invitation.findFirstOrThrow({ where: { contactEmailId: a.contact.emailId } });
+  expect(inv.status).toBe('accepted');
+  // Again: already active, nothing more written.
+  await expectPage(await post('/activate', { token }), 200, /Your account is active/);
+  expect(
+    await ctx.stack.db.auditEvent.count({ where: { contactId: a.contact.id, action: 'invitation.accepted' } }),
+  ).toBe(1);
+  await eventually(
+    async () => {
+      const wf = await ctx.stack.client.workflow.getHandle(`invitation-${inv.id}`).describe();
+      return wf.status.name === 'COMPLETED';
+    },
+    20_000,
+    'the invitation workflow ends',
+  );
+});
