@@ -7,13 +7,12 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import { DomainError } from '../../domain/errors';
 import type { PortalService } from '../../domain/portal/portal';
-import { ITEM_KINDS } from '../../shared/reminder-types';
 import { STATUS_OF_KIND } from '../problem';
 import { unavailableDependency } from '../dependency-errors';
 import { send } from './html';
 import * as pages from './pages';
 
-const itemPath = z.object({ accountId: z.uuid(), kind: z.enum(ITEM_KINDS as [string, ...string[]]), itemId: z.uuid() });
+const itemPath = z.object({ accountId: z.uuid(), kind: z.enum(['chat', 'signature', 'approval']), itemId: z.uuid() });
 const viewQuery = z.object({ token: z.string().max(2000), done: z.enum(['replied', 'approved', 'signed']).optional() });
 const tokenForm = z.object({ token: z.string().max(2000) });
 const replyForm = tokenForm.extend({
@@ -48,7 +47,7 @@ export function portalRoutes(portal: PortalService, log: Logger): Router {
     const path = itemPath.safeParse(req.params);
     if (!path.success) return send(res, 404, pages.errorPage('Page not found', 'There is no such page.'));
     const query = parse(viewQuery, req.query);
-    const item = await portal.viewItem(query.token, path.data as Parameters<PortalService['viewItem']>[1]);
+    const item = await portal.viewItem(query.token, path.data);
     send(res, 200, pages.itemPage(base(req), item, query.done));
   });
 
