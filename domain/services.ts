@@ -17,6 +17,8 @@ import * as customActions from './settings/custom-actions';
 import * as customFields from './settings/custom-fields';
 import * as emailTemplates from './settings/email-templates';
 import * as gdprStatuses from './settings/gdpr-statuses';
+import * as sendWindow from './settings/send-window';
+import * as pauses from './items/pauses';
 import * as templates from './settings/templates';
 import * as clientActions from './timeline/client-actions';
 import * as notes from './timeline/notes';
@@ -55,6 +57,8 @@ export function createDomainServices(db: Db) {
     customFields: bindDb(customFields, db),
     emailTemplates: bindDb(emailTemplates, db),
     gdprStatuses: bindDb(gdprStatuses, db),
+    sendWindow: bindDb(sendWindow, db),
+    pauses: bindDb(pauses, db),
     templates: bindDb(templates, db),
     clientActions: bindDb(clientActions, db),
     notes: bindDb(notes, db),

@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -17,6 +18,8 @@ import * as msg from '../shared/contracts/item-reminder';
 import {
   dispatchKey,
   type ItemReminderInput,
+  type ManualResendRequest,
+  type ReminderStateView,
   type itemReminderWorkflowContract,
 } from '../shared/contracts/item-reminder';
 import type { WorkflowFunction } from '../shared/contracts/workflow';
@@ -31,7 +34,10 @@ import type {
 } from '../shared/reminder-types';
 
 type ReminderActivities = ReturnType<typeof createReminderActivities>;
-const { loadItemSnapshot } = proxyActivities<ReminderActivities>(LOAD_ITEM);
+const { loadItemSnapshot, planReminderSend } = proxyActivities<ReminderActivities>(LOAD_ITEM);
+
+/** Send windows and pauses (issue 12): a reminder due outside them waits for the next opening. */
+const SEND_WINDOW_PATCH = 'send-window';
 const { dispatchItemEmail } = proxyActivities<ReminderActivities>(DISPATCH_EMAILS);
 
 export async function itemReminderWorkflow(input: ItemReminderInput): Promise<ReminderState> {
@@ -39,10 +45,14 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
   const { workflowId } = workflowInfo();
   let snapshot: ItemSnapshot | null = null;
   let stale = true; // the snapshot must be re-read before the next decision
-  const manualQueue: ManualResend[] = [...(input.pendingManualResends ?? [])];
+  const manualQueue: ManualResendRequest[] = [...(input.pendingManualResends ?? [])];
+  // Manual resends asked to respect the send window, each with the instant it opens for them.
+  const held: { resend: ManualResendRequest; at: number }[] = [];
+  const heldWait = () => Math.min(...held.map((h) => h.at)) - Date.now();
   let manualResendsSent = input.manualResendsSent ?? 0;
   let status: ReminderStatus = 'starting';
   let nextReminderAt: number | null = null;
+  let reminderDueAt: number | null = null; // nextReminderAt before a send window or pause moved it
   let lastSentAt: number | null = null;
   let dispatchesThisRun = 0; // a new run continues as new only after doing some work of its own
 
@@ -67,7 +77,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
   // A repeated resend id is harmless: its dispatch key makes the second send a no-op.
   setHandler(msg.manualResendSignal, (resend) => void manualQueue.push(resend));
 
-  function view(): ReminderState {
+  function view(): ReminderStateView {
     const next = snapshot ? nextStep(snapshot, daySeconds) : null;
     return {
       workflowId,
@@ -80,7 +90,8 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
       lastSentAt: lastSentAt === null ? null : new Date(lastSentAt).toISOString(),
       nextReminderAt: status === 'waiting' && nextReminderAt !== null ? new Date(nextReminderAt).toISOString() : null,
       manualResendsSent,
-      pendingManualResends: manualQueue.length,
+      pendingManualResends: manualQueue.length + held.length,
+      reminderDueAt: status === 'waiting' && reminderDueAt !== null ? new Date(reminderDueAt).toISOString() : null,
     };
   }
 
@@ -121,10 +132,22 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
       snapshot = await loadItemSnapshot(item);
     }
     const s = snapshot!;
+    // A held resend is asked about again at its time: it goes if the window is open by then.
+    for (let i = held.length - 1; i >= 0; i--) {
+      if (held[i].at <= Date.now()) manualQueue.push(held.splice(i, 1)[0].resend);
+    }
 
     // Manual resends go out whenever asked and leave the automatic schedule as it was.
     const resend = manualQueue.shift();
     if (resend) {
+      if (resend.respectSendWindow && patched(SEND_WINDOW_PATCH)) {
+        const plan = await planReminderSend({ item, dueAt: Date.now() });
+        if (plan.sendAt > Date.now()) {
+          // Asked again at least once a reminder day, so a window changed meanwhile applies by then.
+          held.push({ resend, at: Math.min(plan.sendAt, Date.now() + daySeconds * 1000) });
+          continue;
+        }
+      }
       const r = await dispatch('manual', s.cycleKey, 0, resend);
       if (r.status === 'sent') manualResendsSent++;
       continue;
@@ -132,8 +155,11 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
 
     const next = nextStep(s, daySeconds);
     if (next.step === 'stop') {
-      // Leave only once every signal that arrived is accounted for.
-      if (!stale && manualQueue.length === 0) break;
+      // Leave only once every signal that arrived is accounted for, and every held resend went.
+      if (!stale && manualQueue.length === 0) {
+        if (held.length === 0) break;
+        if (heldWait() > 0) await condition(() => stale || manualQueue.length > 0, heldWait());
+      }
       continue;
     }
     if (next.step === 'notify') {
@@ -149,14 +175,29 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
       await condition(allHandlersFinished);
       await continueAsNew<typeof itemReminderWorkflow>({
         ...input,
-        pendingManualResends: manualQueue,
+        pendingManualResends: [...held.map((h) => h.resend), ...manualQueue],
         manualResendsSent,
       });
     }
     setStatus('waiting');
-    nextReminderAt = next.dueAt;
+    nextReminderAt = reminderDueAt = next.dueAt;
     const wait = next.dueAt - Date.now();
-    if (wait > 0 && (await condition(() => stale || manualQueue.length > 0, wait))) continue;
+    const timeout = held.length ? Math.min(wait, heldWait()) : wait;
+    if (timeout > 0 && (await condition(() => stale || manualQueue.length > 0, timeout))) continue;
+    if (timeout < wait && Date.now() < next.dueAt) continue; // a held resend's time came first
+
+    // Due: the send window (in the recipients' zone) and pauses may hold it until later. Re-asked at least
+    // once a reminder day while it waits, so a window or pause changed meanwhile applies by then.
+    if (patched(SEND_WINDOW_PATCH)) {
+      const plan = await planReminderSend({ item, dueAt: next.dueAt });
+      const hold = plan.sendAt - Date.now();
+      if (hold > 0) {
+        nextReminderAt = plan.sendAt;
+        const recheck = Math.min(hold, daySeconds * 1000, held.length ? heldWait() : Infinity);
+        if (recheck > 0) await condition(() => stale || manualQueue.length > 0, recheck);
+        continue;
+      }
+    }
 
     const r = await dispatch('reminder', s.cycleKey, next.seq);
     if (r.status === 'sent') Object.assign(s, { remindersSent: next.seq, anchorAt: r.sentAt });

@@ -4,6 +4,7 @@ import type { ItemKind } from '../../shared/reminder-types';
 import { PREFERENCE_CATEGORIES } from '../../shared/recipients';
 import { REMINDER_LIMITS } from '../../shared/reminder-policy';
 import { cursorBefore, id, text } from './common';
+import { timeZone } from './send-window';
 
 export const reminderSettingsInput = z
   .object({
@@ -86,6 +87,7 @@ export const newContact = z
     firstName: text(100),
     lastName: z.string().trim().max(100).default(''),
     phone: z.string().trim().max(50).optional(),
+    timeZone: timeZone.nullable().optional(),
     emails: z.array(emailInput).min(1, 'a contact needs at least one email').max(20),
     accounts: z
       .array(accountLink.extend({ accountId: id() }))
@@ -135,7 +137,13 @@ export const newApprovalRequest = z
 
 export const approveBody = z.object({ contactId: id() }).strict();
 
-export const resendBody = z.object({ message: z.string().trim().max(5000).optional() }).strict();
+export const resendBody = z
+  .object({
+    message: z.string().trim().max(5000).optional(),
+    /** Hold it until the send window opens (issue 12); by default a resend goes at once. */
+    respectSendWindow: z.boolean().optional(),
+  })
+  .strict();
 
 export const requestPendingApprovals = z
   .object({ accountId: id().optional(), message: z.string().trim().max(5000).optional() })
@@ -186,6 +194,7 @@ export const contactPatch = z
     firstName: text(100).optional(),
     lastName: z.string().trim().max(100).optional(),
     phone: z.string().trim().max(50).nullable().optional(),
+    timeZone: timeZone.nullable().optional(),
     address: z
       .object({
         line1: z.string().trim().max(200).optional(),

@@ -10,7 +10,7 @@ export interface ItemReminderInput {
   /** Length of a reminder "day" in seconds (86400 in production). */
   daySeconds: number;
   /** Manual resends not yet sent when the previous run continued as new. */
-  pendingManualResends?: ManualResend[];
+  pendingManualResends?: ManualResendRequest[];
   manualResendsSent?: number;
   /** Test hook: continue as new after this many history events instead of when Temporal suggests it. */
   continueAsNewAfterEvents?: number;
@@ -27,11 +27,15 @@ export const threadReopenedSignal = defineSignal('threadReopened');
 export const itemRequestedSignal = defineSignal('itemRequested');
 export const firmMessagePostedSignal = defineSignal<[{ messageId: string }]>('firmMessagePosted');
 export const settingsChangedSignal = defineSignal<[ReminderSettings]>('settingsChanged');
-export const manualResendSignal = defineSignal<[ManualResend]>('manualResend');
+/** A manual resend as signalled; `respectSendWindow` holds it until the send window opens (issue 12). */
+export type ManualResendRequest = ManualResend & { respectSendWindow?: boolean };
+export const manualResendSignal = defineSignal<[ManualResendRequest]>('manualResend');
 /** The item was cancelled or deleted. */
 export const itemWithdrawnSignal = defineSignal('itemWithdrawn');
 
-export const reminderStateQuery = defineQuery<ReminderState>('reminderState');
+/** The query's answer: the state, and when the next reminder falls due (before any send window or pause). */
+export type ReminderStateView = ReminderState & { reminderDueAt?: string | null };
+export const reminderStateQuery = defineQuery<ReminderStateView>('reminderState');
 
 /** One workflow per item, named after it, so operators can find it and a second start is refused. */
 export function reminderWorkflowId(kind: ItemKind, itemId: string): string {

@@ -94,6 +94,8 @@ export class FakeItems {
         this.loads.set(item.itemId, (this.loads.get(item.itemId) ?? 0) + 1);
         return this.snapshot(item.itemId);
       },
+      // No send window or pause here: a reminder goes when due.
+      planReminderSend: async ({ dueAt }: { dueAt: number }) => ({ sendAt: dueAt, reasons: [] as string[] }),
       dispatchItemEmail: async (req: DispatchRequest): Promise<DispatchResult> => {
         const result = this.dispatch(req);
         this.calls.push({ req, result });
