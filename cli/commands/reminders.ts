@@ -1,0 +1,131 @@
+// `nudge reminders explain <itemId>`: the reminder explainer (GET /v1/<kind>/<id>/reminders) as tables:
+// the state, who receives reminders and why the others do not, and what was sent.
+import type { Command } from 'commander';
+import { api, globals, printJson } from '../options';
+import { CliError } from '../api-client';
+import { fields, table, type Cell } from '../table';
+
+const KIND_PATHS = { chat: 'chat-threads', signature: 'signature-requests', approval: 'approval-requests' } as const;
+type Kind = keyof typeof KIND_PATHS;
+
+interface Explainer {
+  item: { kind: string; id: string; accountId: string };
+  pending: boolean;
+  doneReason: string | null;
+  settings: { enabled: boolean; intervalDays: number; count: number };
+  remindersSent: number;
+  workflow: {
+    workflowId: string;
+    status: string;
+    stopReason: string | null;
+    nextReminderAt: string | null;
+    lastSentAt: string | null;
+    manualResendsSent: number;
+  } | null;
+  recipients: {
+    address: string;
+    included: boolean;
+    activationBanner: boolean;
+    reason: string | null;
+    bouncedAt?: string | null;
+    bounceReason?: string | null;
+  }[];
+  warning?: string;
+  dispatches: { kind: string; seq: number; at: string; recipients: number }[];
+  [more: string]: unknown;
+}
+
+const KNOWN = new Set([
+  'item',
+  'pending',
+  'doneReason',
+  'settings',
+  'remindersSent',
+  'workflow',
+  'recipients',
+  'warning',
+  'dispatches',
+]);
+
+export function reminderCommands(program: Command) {
+  const reminders = program.command('reminders').description('item reminders');
+  reminders
+    .command('explain')
+    .description('why an item’s reminders did or did not go out, and to whom')
+    .argument('<itemId>', 'a chat thread, signature request or approval request id')
+    .option('--kind <kind>', 'chat, signature or approval (default: whichever the id is)')
+    .action(async (itemId: string, opts: { kind?: string }, cmd: Command) => {
+      if (opts.kind && !(opts.kind in KIND_PATHS)) throw new CliError('--kind: one of chat, signature, approval', 2);
+      const client = api(cmd);
+      const kinds = opts.kind ? [opts.kind as Kind] : (Object.keys(KIND_PATHS) as Kind[]);
+      let found: Explainer | undefined;
+      for (const kind of kinds) {
+        found = await client.find<Explainer>(`/v1/${KIND_PATHS[kind]}/${encodeURIComponent(itemId)}/reminders`);
+        if (found) break;
+      }
+      if (!found)
+        throw new CliError(`no ${opts.kind ?? 'chat thread, signature or approval request'} ${itemId} in this firm`);
+      if (globals(cmd).json) return printJson(found);
+      console.log(render(found));
+    });
+}
+
+function render(e: Explainer): string {
+  const s = e.settings;
+  const w = e.workflow;
+  const parts = [
+    fields([
+      ['item', `${e.item.kind} ${e.item.id}`],
+      ['account', e.item.accountId],
+      ['pending', e.pending ? 'yes, the client has not acted' : `no (${e.doneReason})`],
+      ['reminders', s.enabled ? `on: every ${s.intervalDays} days, at most ${s.count}` : 'off'],
+      ['sent', `${e.remindersSent} of ${s.count} reminders`],
+      ['workflow', w ? `${w.workflowId} (${w.status})` : 'not started'],
+      ['next reminder', w?.nextReminderAt ?? (w?.stopReason ? `none (${w.stopReason})` : null)],
+      ['last sent', w?.lastSentAt],
+      ...(e.warning ? ([['warning', e.warning]] as [string, Cell][]) : []),
+    ]),
+    '',
+    'Recipients',
+    e.recipients.length
+      ? table(
+          ['address', 'receives', 'why not', 'activation link'],
+          e.recipients.map((r) => [
+            r.address,
+            r.included,
+            r.reason === 'bounced' ? `bounced ${r.bouncedAt ?? ''} ${r.bounceReason ?? ''}`.trim() : r.reason,
+            r.activationBanner,
+          ]),
+        )
+      : '  (no email linked to the account)',
+    '',
+    'Sent',
+    e.dispatches.length
+      ? table(
+          ['what', 'n', 'at', 'recipients'],
+          e.dispatches.map((d) => [d.kind, d.seq, d.at, d.recipients]),
+        )
+      : '  (nothing yet)',
+  ];
+  // Newer explainer sections (send windows, pauses, …) shown as they come, one line per field.
+  for (const [key, value] of Object.entries(e)) {
+    if (KNOWN.has(key) || value === null || value === undefined) continue;
+    parts.push('', key, typeof value === 'object' ? fields(flatten(value as object)) : String(value));
+  }
+  return parts.join('\n');
+}
+
+function flatten(value: object, prefix = ''): [string, Cell][] {
+  return Object.entries(value).flatMap(([k, v]): [string, Cell][] =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? flatten(v, `${prefix}${k}.`)
+      : [
+          [
+            `${prefix}${k}`,
+            Array.isArray(v)
+              ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ')
+              : (v as Cell),
+          ],
+        ],
+  );
+}
