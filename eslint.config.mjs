@@ -38,9 +38,9 @@ const nodeOnlyPackages = {
     'Workflow and shared code may only use @temporalio/workflow, @temporalio/common and pure libraries (zod): this package does I/O or needs Node.',
 };
 const nodeOnlyFolders = {
-  regex: folder('(?:prisma|generated|api|domain|config|worker)'),
+  regex: folder('(?:prisma|generated|api|domain|config|worker|observability)'),
   message:
-    'Workflow and shared code may not import Node-only project code (prisma, generated, api, domain, config, worker).',
+    'Workflow and shared code may not import Node-only project code (prisma, generated, api, domain, config, worker, observability).',
 };
 const express = {
   regex: pkg('express'),
@@ -93,6 +93,21 @@ const apiRules = [
   {
     regex: folder('(?:activities|workflows|worker)'),
     message: 'api/ goes through domain/ (workflow contracts live in shared/contracts/).',
+  },
+];
+// observability/ (metrics, tracing) sits beside config/: api/, activities/ and worker/ call into it; it knows
+// the domain's types only (the mailer it wraps), never its code.
+const observabilityRules = [
+  apiFolder,
+  express,
+  {
+    regex: folder('(?:activities|workflows|worker)'),
+    message: 'observability/ sits below api/, activities/ and worker/: they call it, not the reverse.',
+  },
+  {
+    regex: folder('(?:domain|prisma|generated)'),
+    allowTypeImports: true,
+    message: 'observability/ takes what it measures as arguments: `import type` only from domain/ and prisma/.',
   },
 ];
 const routeRules = [
@@ -173,6 +188,11 @@ export default defineConfig(
     name: 'nudge/layers/domain',
     files: ['domain/**'],
     rules: { '@typescript-eslint/no-restricted-imports': restrict(...domainRules) },
+  },
+  {
+    name: 'nudge/layers/observability',
+    files: ['observability/**'],
+    rules: { '@typescript-eslint/no-restricted-imports': restrict(...observabilityRules) },
   },
   {
     name: 'nudge/layers/api',

@@ -12,6 +12,7 @@ import type { BulkEffectTarget } from '../domain/bulk/effects';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import { startPromoted } from '../domain/bulk/queue';
 import { DEFAULT_BULK_PACING } from '../domain/bulk/bulk-actions';
+import { count } from '../observability/metrics';
 
 export interface BulkActivityDeps {
   db: Db;
@@ -53,7 +54,9 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
     }): Promise<BulkAccountResult> {
       const ctx = await contextOf(req.bulkActionId, req.daySeconds);
       try {
-        return await runBulkAccount(db, target(req.daySeconds), ctx, req.accountId);
+        const result = await runBulkAccount(db, target(req.daySeconds), ctx, req.accountId);
+        if ('outcome' in result) count.bulkAccount(result.outcome);
+        return result;
       } catch (err) {
         // The account fails at once, without retries that would only fail the same way.
         if (isPermanentError(err))
@@ -64,6 +67,7 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
 
     async recordBulkFailure(req: { bulkActionId: string; accountId: string; error: string }): Promise<void> {
       await recordBulkFailure(db, req.bulkActionId, req.accountId, req.error);
+      count.bulkAccount('failed');
     },
 
     /**

@@ -4,6 +4,7 @@ import { readItemSnapshot } from '../domain/items/snapshot';
 import { createItemDispatcher, type DispatchDeps } from '../domain/items/dispatch';
 import type { DispatchRequest, DispatchResult, ItemRef } from '../shared/reminder-types';
 import { retryWhenInFlight } from './failures';
+import { count } from '../observability/metrics';
 
 export type ReminderActivityDeps = DispatchDeps;
 
@@ -13,7 +14,11 @@ export function createReminderActivities(deps: ReminderActivityDeps) {
     loadItemSnapshot: (item: ItemRef) => readItemSnapshot(deps.db, item),
 
     /** Heartbeats once per email, so Temporal notices a dead worker within seconds. */
-    dispatchItemEmail: (req: DispatchRequest): Promise<DispatchResult> =>
-      retryWhenInFlight(() => dispatcher.dispatchItemEmail(req, heartbeat)),
+    dispatchItemEmail: async (req: DispatchRequest): Promise<DispatchResult> => {
+      const result = await retryWhenInFlight(() => dispatcher.dispatchItemEmail(req, heartbeat));
+      // Counted per completed dispatch (an attempt retried after the dispatch was recorded counts again).
+      if (result.status === 'sent') count.reminderSent(req.kind, req.item.kind);
+      return result;
+    },
   };
 }

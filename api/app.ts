@@ -16,6 +16,8 @@ import { checkHealth, checkReady } from './health';
 import { admissionControl, type AdmissionOptions } from './admission';
 import { rateLimit, authenticatedAndLimited, type RateLimitOptions } from './rate-limit';
 import { v1Routes } from './routes';
+import { httpMetrics, metricsEndpoint } from './metrics';
+import { requestTracing } from './tracing';
 import { clientActionRoutes } from './routes/client-actions';
 import { createReminderWorkflows } from '../domain/items/reminder-workflows';
 import { createTemporalGateway } from '../domain/temporal/gateway';
@@ -66,6 +68,7 @@ export function createApp(deps: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(requestTracing, httpMetrics);
   app.use((req, res, next) => {
     req.id = req.get('x-request-id')?.slice(0, 100) || randomUUID();
     res.set('X-Request-Id', req.id);
@@ -79,6 +82,7 @@ export function createApp(deps: AppDeps) {
     next();
   });
 
+  app.get('/metrics', metricsEndpoint); // Prometheus text format (observability/metrics.ts)
   app.get('/health', async (_req, res) => {
     const health = await checkHealth(db, temporal, mailer);
     res.status(health.status === 'ok' ? 200 : 503).json(health);

@@ -6,12 +6,24 @@ import { createDb } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createApp } from './app';
 import { apiLoggerOptions } from './log-redaction';
+import { loadObservabilityConfig } from '../observability/config';
+import { startTracing, traceLogFields } from '../observability/tracing';
+import { tracingClientInterceptors } from '../observability/temporal-tracing';
+import { enableProcessMetrics } from '../observability/metrics';
 
 async function main() {
   const config = loadConfig();
-  const log = pino(apiLoggerOptions(config.logLevel));
+  // Tracing (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set) starts first; every log line of a traced request
+  // carries its trace id.
+  const tracing = loadObservabilityConfig().tracing ? startTracing({ serviceName: 'nudge-api' }) : undefined;
+  enableProcessMetrics();
+  const log = pino({ ...apiLoggerOptions(config.logLevel), mixin: traceLogFields });
   const connection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const temporal = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    ...(tracing ? { interceptors: tracingClientInterceptors() } : {}),
+  });
   const { poolSize, ...poolOptions } = config.db;
   const db = createDb(config.databaseUrl, poolSize, poolOptions);
   const mailer = createMailer(config.smtp);
@@ -36,6 +48,7 @@ async function main() {
     await db.$disconnect();
     mailer.close();
     await connection.close();
+    await tracing?.shutdown();
     process.exit(0);
   };
   const stop = () => {

@@ -421,6 +421,35 @@ test('OpenAPI 3.1 is served from the same schemas, with a docs page', async () =
   expect(String(docs.body)).toMatch(/swagger/i);
 });
 
+test('every operation has a unique camelCase operationId and documents its problem responses', async () => {
+  const spec = (await stack.request('GET', '/openapi.json')).body;
+  const operations = Object.values(spec.paths as Record<string, Record<string, any>>).flatMap((p) => Object.values(p));
+  const ids = operations.map((o) => o.operationId);
+  expect(ids.every((id) => /^[a-z][a-zA-Z0-9]*$/.test(id))).toBe(true);
+  expect(new Set(ids).size).toBe(ids.length);
+  // Derived from the route (method and nouns of the path), or declared by it where the derived name reads badly.
+  expect(spec.paths['/v1/accounts'].get.operationId).toBe('listAccounts');
+  expect(spec.paths['/v1/accounts/{accountId}/chat-threads'].post.operationId).toBe('createAccountChatThread');
+  expect(spec.paths['/v1/bulk-actions/{bulkActionId}/cancel'].post.operationId).toBe('cancelBulkAction');
+  expect(spec.paths['/v1/accounts/{accountId}/team'].post.operationId).toBe('addAccountTeamMember');
+  for (const o of operations) {
+    const codes = Object.keys(o.responses);
+    expect(codes).toContain('503');
+    if (o.security?.length !== 0) expect(codes).toEqual(expect.arrayContaining(['401', '403', '429']));
+    if (o.requestBody) expect(codes).toEqual(expect.arrayContaining(['400', '415', '422']));
+  }
+  const post = spec.paths['/v1/chat-threads/{threadId}/messages'].post;
+  expect(Object.keys(post.responses)).toEqual(
+    expect.arrayContaining(['201', '400', '401', '403', '404', '409', '415', '422', '429', '503']),
+  );
+  expect(post.responses['429']).toEqual({ $ref: '#/components/responses/RateLimited' });
+  expect(spec.components.responses.RateLimited.headers['Retry-After']).toBeDefined();
+  // What the document promises is what the API answers: no key is a 401 problem.
+  const anonymous = await stack.request('GET', '/v1/accounts');
+  expect(anonymous.status).toBe(401);
+  expect(anonymous.headers.get('content-type')).toMatch(/application\/problem\+json/);
+});
+
 describe('the body: JSON objects only, requests without a body as before', () => {
   test('a non-object body is answered with what is wrong, not "not valid JSON"', async () => {
     const res = await a.call('POST', '/v1/accounts', 'null');

@@ -7,9 +7,16 @@ import { createDb } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createNudgeWorker } from './worker';
 import { ensureReconcilerSchedule } from './reconciler-schedule';
+import { loadObservabilityConfig } from '../observability/config';
+import { startWorkerMetrics } from '../observability/metrics-server';
+import { startTracing } from '../observability/tracing';
 
 async function main() {
   const config = loadConfig();
+  // Before the first connection: the SDK's runtime (and its metrics exporter) is installed once.
+  const observability = loadObservabilityConfig();
+  const metrics = await startWorkerMetrics(observability.workerMetricsPort, (m) => console.warn(m));
+  const tracing = observability.tracing ? startTracing({ serviceName: 'nudge-worker' }) : undefined;
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const { poolSize: _apiPool, ...poolOptions } = config.db;
   const db = createDb(config.databaseUrl, 20, poolOptions);
@@ -27,6 +34,7 @@ async function main() {
     },
     maxConcurrentActivityTaskExecutions: config.workerMaxConcurrentActivities,
     maxConcurrentLocalActivityExecutions: config.workerMaxConcurrentLocalActivities,
+    tracing,
   });
   if (config.reconciler.intervalSeconds > 0) {
     const clientConnection = await Connection.connect({ address: config.temporal.address });
@@ -42,12 +50,16 @@ async function main() {
     });
     await clientConnection.close();
   }
+  if (metrics) console.log(`worker metrics on http://localhost:${observability.workerMetricsPort}/metrics`);
   console.log(`worker listening on task queue "${config.temporal.taskQueue}" at ${config.temporal.address}`);
   // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done.
   await worker.run();
   await db.$disconnect();
   mailer.close();
   await connection.close();
+  metrics?.close();
+  metrics?.closeAllConnections();
+  await tracing?.shutdown();
 }
 
 main().catch((err) => {

@@ -4,6 +4,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { isPermanentSmtpError } from '../domain/email/mailer';
+import { instrumentMailer } from '../observability/mailer';
+import { tracingWorkerOptions } from '../observability/temporal-tracing';
+import type { Tracing } from '../observability/tracing';
 
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
 
@@ -17,6 +21,11 @@ export interface NudgeWorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
   /** Bulk-action accounts at once on this worker, across all actions (each holds a database connection). */
   maxConcurrentLocalActivityExecutions?: number;
+  /**
+   * Traces workflows and activities (observability/temporal-tracing.ts); a prebuilt bundle must then include
+   * WORKFLOW_INTERCEPTORS_MODULE. Absent: no tracing.
+   */
+  tracing?: Tracing;
 }
 
 export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worker> {
@@ -25,9 +34,11 @@ export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worke
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: resolveWorkflowsPath() }),
-    activities: createActivities(opts.deps),
+    // Emails counted and traced where they leave (observability/mailer.ts).
+    activities: createActivities({ ...opts.deps, mailer: instrumentMailer(opts.deps.mailer, isPermanentSmtpError) }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
     maxConcurrentLocalActivityExecutions: opts.maxConcurrentLocalActivityExecutions ?? 16,
+    ...(opts.tracing ? tracingWorkerOptions(opts.tracing) : {}),
   });
 }
 

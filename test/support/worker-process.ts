@@ -11,7 +11,8 @@ export interface WorkerProcess {
   log(): string;
 }
 
-export function spawnWorker(stack: Stack): Promise<WorkerProcess> {
+/** `env` adds or overrides settings of the worker process (e.g. WORKER_METRICS_PORT). */
+export function spawnWorker(stack: Stack, env: Record<string, string> = {}): Promise<WorkerProcess> {
   let output = '';
   const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, 'worker', 'main.ts')], {
     cwd: root,
@@ -25,6 +26,9 @@ export function spawnWorker(stack: Stack): Promise<WorkerProcess> {
       PORTAL_URL,
       // The reconciler has its own test; its Schedule would outlive this worker on the shared dev server.
       RECONCILER_INTERVAL_SECONDS: '0',
+      // Several test workers may run at once: no metrics port unless a test asks for one.
+      WORKER_METRICS_PORT: '0',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: tsx runs the worker in a child node process, and the kill must reach both.

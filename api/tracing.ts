@@ -1,0 +1,29 @@
+// One span per API request (OpenTelemetry, no automatic instrumentation): the parent of what the request
+// does, Temporal calls included, so the trace continues into the workflow and its activities. A no-op
+// unless tracing was started (observability/tracing.ts).
+import type { RequestHandler } from 'express';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+
+const tracer = trace.getTracer('nudge-api');
+
+export const requestTracing: RequestHandler = (req, res, next) => {
+  const span = tracer.startSpan(`${req.method}`, {
+    kind: SpanKind.SERVER,
+    attributes: { 'http.request.method': req.method },
+  });
+  const ctx = trace.setSpan(context.active(), span);
+  // Body parsing resumes the request from the socket's callbacks, outside this context: bind the request and
+  // response emitters, so every later middleware, handler and 'finish' listener runs inside the span.
+  context.bind(ctx, req);
+  context.bind(ctx, res);
+  res.once('finish', () => {
+    // The route pattern, never the raw path (ids stay out of span names).
+    const route = typeof req.route?.path === 'string' ? req.baseUrl + req.route.path : undefined;
+    span.updateName(route ? `${req.method} ${route}` : req.method);
+    if (route) span.setAttribute('http.route', route);
+    span.setAttribute('http.response.status_code', res.statusCode);
+    if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  });
+  context.with(ctx, next);
+};

@@ -1,0 +1,86 @@
+// Nudge's own Prometheus metrics (prom-client), in one registry per process: the API's request durations,
+// the worker's counts of what it sent and processed, and the outbox depth once an outbox reports it. Names
+// follow the Prometheus conventions: the `nudge_` prefix, base units (seconds), `_total` on counters, and
+// labels with a small fixed set of values (a route pattern, never a raw path or an id).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** This process's metrics; `/metrics` serves it (the API on its port, the worker on WORKER_METRICS_PORT). */
+export const registry = new Registry();
+
+export const httpRequestDuration = new Histogram({
+  name: 'nudge_http_request_duration_seconds',
+  help: 'API request duration, by method, route pattern (e.g. /v1/accounts/:accountId) and status code.',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+  registers: [registry],
+});
+
+const remindersSent = new Counter({
+  name: 'nudge_reminders_sent_total',
+  help: 'Item emails dispatched, by dispatch kind (notification, reminder, manual) and item kind (chat, signature, approval).',
+  labelNames: ['kind', 'item_kind'] as const,
+  registers: [registry],
+});
+
+const emailsSent = new Counter({
+  name: 'nudge_emails_sent_total',
+  help: 'Emails the mail server accepted.',
+  registers: [registry],
+});
+
+const emailsFailed = new Counter({
+  name: 'nudge_emails_failed_total',
+  help: 'Email sends that failed before the mail server accepted them (connection, 4xx); they are retried.',
+  registers: [registry],
+});
+
+const emailsBounced = new Counter({
+  name: 'nudge_emails_bounced_total',
+  help: 'Emails the mail server refused for good (5xx): the address is marked bouncing.',
+  registers: [registry],
+});
+
+const bulkAccountsProcessed = new Counter({
+  name: 'nudge_bulk_accounts_processed_total',
+  help: 'Accounts a bulk action worked on, by outcome (done, skipped, failed).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+/** What the activities and the mailer call when an outcome is known. */
+export const count = {
+  reminderSent: (kind: string, itemKind: string) => remindersSent.inc({ kind, item_kind: itemKind }),
+  emailSent: () => emailsSent.inc(),
+  emailFailed: () => emailsFailed.inc(),
+  emailBounced: () => emailsBounced.inc(),
+  bulkAccount: (outcome: 'done' | 'skipped' | 'failed') => bulkAccountsProcessed.inc({ outcome }),
+};
+
+let readOutboxDepth: (() => Promise<number>) | undefined;
+/**
+ * Hook for the transactional outbox: `nudge_outbox_depth` reads `readDepth` at every scrape (rows not yet
+ * delivered to Temporal). The gauge exists only once a reader is registered; a later call replaces it.
+ */
+export function registerOutboxDepthGauge(readDepth: () => Promise<number>): void {
+  const first = !readOutboxDepth;
+  readOutboxDepth = readDepth;
+  if (!first) return;
+  new Gauge({
+    name: 'nudge_outbox_depth',
+    help: 'Outbox rows waiting to be delivered to Temporal.',
+    registers: [registry],
+    async collect() {
+      // A database that does not answer must not fail the whole scrape: the last value stays.
+      const depth = await readOutboxDepth!().catch(() => undefined);
+      if (depth !== undefined) this.set(depth);
+    },
+  });
+}
+
+let processMetrics = false;
+/** The standard process and Node.js metrics (process_cpu_seconds_total, nodejs_heap_size_used_bytes, …), once. */
+export function enableProcessMetrics(): void {
+  if (processMetrics) return;
+  processMetrics = true;
+  collectDefaultMetrics({ register: registry });
+}

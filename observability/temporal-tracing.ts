@@ -1,0 +1,74 @@
+// Connects Temporal to the process's tracing (observability/tracing.ts) with
+// @temporalio/interceptors-opentelemetry: the client interceptor puts the caller's trace context in the
+// headers of start, signal and signal-with-start; in the worker, the workflow interceptors (bundled into the
+// workflow code, where they run in the sandbox) continue it in the workflow and pass it to each activity,
+// whose interceptor makes the activity's span the parent of what it does (the SMTP call among them).
+import path from 'node:path';
+import type { ClientInterceptors } from '@temporalio/client';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  OpenTelemetryWorkflowClientInterceptor,
+  makeWorkflowExporter,
+} from '@temporalio/interceptors-opentelemetry';
+import type { WorkerOptions } from '@temporalio/worker';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Tracing } from './tracing';
+
+/** The workflow interceptors module; a prebuilt workflow bundle must include it (`workflowInterceptorModules`). */
+export const WORKFLOW_INTERCEPTORS_MODULE = path.join(
+  path.dirname(require.resolve('@temporalio/interceptors-opentelemetry')),
+  'workflow-interceptors',
+);
+
+/** Interceptors of a Temporal client whose calls carry the caller's trace. */
+export const tracingClientInterceptors = (): ClientInterceptors => ({
+  workflow: [new OpenTelemetryWorkflowClientInterceptor()],
+});
+
+/** What a worker adds to its options for tracing: workflow and activity interceptors, the workflow span sink. */
+export function tracingWorkerOptions(tracing: Tracing): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  return {
+    interceptors: {
+      workflowModules: [WORKFLOW_INTERCEPTORS_MODULE],
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
+      // The client activities use (bulk actions start reminder workflows) continues the activity's trace.
+      client: tracingClientInterceptors(),
+    },
+    sinks: { exporter: makeWorkflowExporter(workflowSpans(tracing), tracing.resource as never) },
+  };
+}
+
+/**
+ * The workflow spans leave the sandbox in the shape of the SDK's own OpenTelemetry version (1.x: a
+ * `parentSpanId`, an `instrumentationLibrary`); the process's SDK (2.x) reads `parentSpanContext` and
+ * `instrumentationScope`. This processor fills those in and hands each span on.
+ */
+function workflowSpans(tracing: Tracing): never {
+  const target = tracing.spanProcessor;
+  const processor: Pick<SpanProcessor, 'onStart' | 'onEnd' | 'forceFlush' | 'shutdown'> = {
+    onStart: () => undefined,
+    onEnd(span) {
+      const legacy = span as ReadableSpan & { parentSpanId?: string; instrumentationLibrary?: { name: string } };
+      const context = span.spanContext();
+      target.onEnd({
+        ...legacy,
+        spanContext: () => context,
+        parentSpanContext:
+          span.parentSpanContext ??
+          (legacy.parentSpanId ? { traceId: context.traceId, spanId: legacy.parentSpanId, traceFlags: 1 } : undefined),
+        instrumentationScope: span.instrumentationScope ?? legacy.instrumentationLibrary ?? { name: 'temporal' },
+        resource: tracing.resource,
+      });
+    },
+    forceFlush: () => target.forceFlush(),
+    shutdown: () => Promise.resolve(),
+  };
+  // makeWorkflowExporter is typed against the SDK's own OpenTelemetry version; this processor speaks both.
+  return processor as never;
+}
