@@ -1,9 +1,10 @@
 // `npm run firm:create -- --name "Acme" --owner-email owner@acme.test [--owner-name "Ada Owner"]`:
-// creates a firm with its owner and prints the API key (shown once; only its hash is stored).
+// creates a firm with its owner and prints the API key (shown once; only its hash is stored). The same as
+// `npx nudge firm create` (cli/), kept for existing scripts; the database is found as `npm start` finds it.
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/config';
 import { createDb } from '../prisma/client';
 import { createFirm } from '../domain/firms/firms';
+import { findDatabaseUrl } from './database';
 
 async function main() {
   const { values } = parseArgs({
@@ -15,7 +16,7 @@ async function main() {
     );
     process.exit(2);
   }
-  const db = createDb(loadConfig().databaseUrl);
+  const db = createDb(await findDatabaseUrl());
   const { firm, owner, apiKey } = await createFirm(db, {
     name: values.name,
     owner: { email: values['owner-email'], name: values['owner-name'] ?? values['owner-email'] },
