@@ -91,7 +91,10 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
       nextReminderAt: status === 'waiting' && nextReminderAt !== null ? new Date(nextReminderAt).toISOString() : null,
       manualResendsSent,
       pendingManualResends: manualQueue.length + held.length,
-      reminderDueAt: status === 'waiting' && reminderDueAt !== null ? new Date(reminderDueAt).toISOString() : null,
+      // Only while a send window or pause holds the reminder: when it fell due.
+      ...(status === 'waiting' && reminderDueAt !== null && reminderDueAt !== nextReminderAt
+        ? { reminderDueAt: new Date(reminderDueAt).toISOString() }
+        : {}),
     };
   }
 

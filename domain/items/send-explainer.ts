@@ -9,7 +9,9 @@ import { planItemSend } from './send-time';
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function explainSendSchedule(db: Db, ref: ItemRef, workflow: ReminderStateView | null, now = Date.now()) {
-  const dueAt = workflow?.reminderDueAt ? Date.parse(workflow.reminderDueAt) : null;
+  // Held by a window or pause, the workflow says when it fell due; otherwise its next reminder is the due time.
+  const due = workflow?.reminderDueAt ?? workflow?.nextReminderAt ?? null;
+  const dueAt = due ? Date.parse(due) : null;
   // Without a reminder ahead the plan still tells which pauses run.
   const plan = await planItemSend(db, ref, dueAt ?? now);
   return {

@@ -33,8 +33,8 @@ export const manualResendSignal = defineSignal<[ManualResendRequest]>('manualRes
 /** The item was cancelled or deleted. */
 export const itemWithdrawnSignal = defineSignal('itemWithdrawn');
 
-/** The query's answer: the state, and when the next reminder falls due (before any send window or pause). */
-export type ReminderStateView = ReminderState & { reminderDueAt?: string | null };
+/** The query's answer: the state, and while a send window or pause holds the next reminder, when it fell due. */
+export type ReminderStateView = ReminderState & { reminderDueAt?: string };
 export const reminderStateQuery = defineQuery<ReminderStateView>('reminderState');
 
 /** One workflow per item, named after it, so operators can find it and a second start is refused. */
