@@ -4,8 +4,10 @@
 # Debian slim, not Alpine: Temporal's native core bridge and @swc/core (used by the worker's
 # workflow bundler) ship glibc binaries only.
 # No HEALTHCHECK here: only the API serves HTTP, so compose declares the check on the api service.
+# Node 24, the current LTS (Node 20 reached its end of life on 2026-04-30); CI runs the tests on Node 24 too
+# (.ci/run). Override with --build-arg NODE_IMAGE=… to try another.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: full dependencies, Prisma client, TypeScript -> dist/ ----
 FROM ${NODE_IMAGE} AS build
