@@ -26,11 +26,17 @@ export const tracingClientInterceptors = (): ClientInterceptors => ({
   workflow: [new OpenTelemetryWorkflowClientInterceptor()],
 });
 
-/** What a worker adds to its options for tracing: workflow and activity interceptors, the workflow span sink. */
-export function tracingWorkerOptions(tracing: Tracing): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+/**
+ * What a worker adds to its options for tracing: workflow and activity interceptors, the workflow span sink.
+ * `prebuiltBundle`: the workflow interceptors are already in the bundle (WORKFLOW_INTERCEPTORS_MODULE).
+ */
+export function tracingWorkerOptions(
+  tracing: Tracing,
+  prebuiltBundle = false,
+): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   return {
     interceptors: {
-      workflowModules: [WORKFLOW_INTERCEPTORS_MODULE],
+      ...(prebuiltBundle ? {} : { workflowModules: [WORKFLOW_INTERCEPTORS_MODULE] }),
       activity: [
         (ctx) => ({
           inbound: new OpenTelemetryActivityInboundInterceptor(ctx),

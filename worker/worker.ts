@@ -38,7 +38,7 @@ export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worke
     activities: createActivities({ ...opts.deps, mailer: instrumentMailer(opts.deps.mailer, isPermanentSmtpError) }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
     maxConcurrentLocalActivityExecutions: opts.maxConcurrentLocalActivityExecutions ?? 16,
-    ...(opts.tracing ? tracingWorkerOptions(opts.tracing) : {}),
+    ...(opts.tracing ? tracingWorkerOptions(opts.tracing, !!opts.workflowBundle) : {}),
   });
 }
 
