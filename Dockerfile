@@ -26,6 +26,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api
 COPY worker ./worker
+COPY observability ./observability
 COPY scripts ./scripts
 
 # The schema writes the client to generated/prisma (query compiler, no native engine needed).
