@@ -1,0 +1,99 @@
+// itemReminderWorkflow and send windows (issue 12) with fake activities: a due reminder the window holds
+// waits for the opening the activity names, asks again once a "day" (a window opened meanwhile applies),
+// and manual resends go at once unless asked to respect the window. A "day" is 0.2 s.
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { itemReminderWorkflow } from '../../workflows/item-reminder';
+import { manualResendSignal, reminderStateQuery } from '../../shared/contracts/item-reminder';
+import type { ItemRef } from '../../shared/reminder-types';
+import { FakeItems } from './fake-items';
+import { eventually, sleep, startHarness, type Harness } from './harness';
+
+const DAY_SECONDS = 0.2;
+const DAY_MS = DAY_SECONDS * 1000;
+
+const fake = new FakeItems();
+/** Per item: the window opens at this instant (epoch ms); before it, nothing may go. */
+const opensAt = new Map<string, number>();
+const plans = new Map<string, number>();
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness(
+    {
+      ...fake.activities(),
+      planReminderSend: async ({ item, dueAt }: { item: ItemRef; dueAt: number }) => {
+        plans.set(item.itemId, (plans.get(item.itemId) ?? 0) + 1);
+        const open = opensAt.get(item.itemId) ?? 0;
+        return open > dueAt ? { sendAt: open, reasons: ['outside_hours'] } : { sendAt: dueAt, reasons: [] };
+      },
+    },
+    'send-window',
+  );
+});
+afterAll(() => h?.stop());
+
+type Handle = WorkflowHandleWithFirstExecutionRunId<typeof itemReminderWorkflow>;
+
+async function start(count = 1) {
+  const itemId = h.uniqueId('thread');
+  fake.add(itemId, { settings: { enabled: true, intervalDays: 1, count } });
+  const ref: ItemRef = { firmId: 'firm-1', accountId: 'acc-1', kind: 'chat', itemId };
+  const handle: Handle = await h.client.workflow.start<typeof itemReminderWorkflow>('itemReminderWorkflow', {
+    taskQueue: h.taskQueue,
+    workflowId: `reminder-chat-${itemId}`,
+    args: [{ item: ref, daySeconds: DAY_SECONDS }],
+  });
+  return { itemId, handle };
+}
+const kinds = (itemId: string) => fake.sent(itemId).map((d) => (d.kind === 'reminder' ? `reminder ${d.seq}` : d.kind));
+
+test.concurrent('a held reminder waits for the opening, asking again once a day, then goes once', async () => {
+  const { itemId, handle } = await start();
+  const far = Date.now() + 3600_000;
+  opensAt.set(itemId, far);
+  await eventually(async () => (await handle.query(reminderStateQuery)).reminderDueAt !== undefined);
+  const held = await handle.query(reminderStateQuery);
+  expect(held.nextReminderAt).toBe(new Date(far).toISOString());
+  expect(Date.parse(held.reminderDueAt!)).toBeLessThan(Date.now());
+  expect(kinds(itemId)).toEqual(['notification']);
+
+  // The window moves to three days from now: it goes then, not before, and once.
+  const open = Date.now() + 3 * DAY_MS;
+  opensAt.set(itemId, open);
+  await handle.result();
+  expect(kinds(itemId)).toEqual(['notification', 'reminder 1']);
+  expect(fake.sent(itemId)[1].at).toBeGreaterThanOrEqual(open);
+  expect(plans.get(itemId)).toBeGreaterThanOrEqual(3); // asked again while it waited
+});
+
+test.concurrent('a window opened meanwhile applies within a day', async () => {
+  const { itemId, handle } = await start();
+  opensAt.set(itemId, Date.now() + 3600_000);
+  await eventually(async () => (await handle.query(reminderStateQuery)).reminderDueAt !== undefined);
+  const opened = Date.now();
+  opensAt.delete(itemId);
+  await handle.result();
+  expect(kinds(itemId)).toEqual(['notification', 'reminder 1']);
+  expect(fake.sent(itemId)[1].at - opened).toBeLessThan(DAY_MS + 500);
+});
+
+test.concurrent('manual resends go at once, or wait for the window when asked to', async () => {
+  const { itemId, handle } = await start();
+  opensAt.set(itemId, Date.now() + 3600_000);
+  await eventually(async () => kinds(itemId).length === 1);
+  await handle.signal(manualResendSignal, { resendId: 'now', requestedBy: 'user-1' });
+  await handle.signal(manualResendSignal, { resendId: 'later', requestedBy: 'user-1', respectSendWindow: true });
+  await eventually(async () => kinds(itemId).length === 2);
+  expect(fake.sent(itemId)[1].request.resendId).toBe('now');
+  // Held (between two looks at the window it is briefly in neither list).
+  await eventually(async () => (await handle.query(reminderStateQuery)).pendingManualResends === 1);
+  await sleep(DAY_MS);
+  expect(kinds(itemId)).toEqual(['notification', 'manual']);
+
+  // The window opens in two days: the held resend and the held reminder both go then.
+  const open = Date.now() + 2 * DAY_MS;
+  opensAt.set(itemId, open);
+  await handle.result();
+  expect(kinds(itemId).slice(2).sort()).toEqual(['manual', 'reminder 1']);
+  const later = fake.sent(itemId).find((d) => d.request.resendId === 'later')!;
+  expect(later.at).toBeGreaterThanOrEqual(open);
+});
