@@ -16,8 +16,10 @@ const pascal = (word: string) =>
     .map((w) => w[0].toUpperCase() + w.slice(1))
     .join('');
 
-/** A plural path noun: accounts, chat-threads, gdpr-statuses; not status, overview, team. */
-const isPlural = (word: string) => word.endsWith('s') && !/(?:us|ss)$/.test(word);
+/** Nouns that end in s without being plurals of an item. */
+const UNCOUNTABLE = new Set(['settings']);
+/** A plural path noun: accounts, chat-threads, gdpr-statuses; not status, overview, team, settings. */
+const isPlural = (word: string) => word.endsWith('s') && !/(?:us|ss)$/.test(word) && !UNCOUNTABLE.has(word);
 const singular = (word: string) =>
   !isPlural(word) ? word : word.endsWith('uses') ? word.slice(0, -2) : word.slice(0, -1);
 /** Nouns leading to an item, as a name: ['accounts', 'chat-threads'] → AccountChatThread. */
