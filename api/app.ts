@@ -24,6 +24,8 @@ import { createTemporalGateway } from '../domain/temporal/gateway';
 import { createDomainServices } from '../domain/services';
 import { createInvitationWorkflows } from '../domain/invitations/invitations';
 import { publicInvitationRoutes } from './routes/contacts';
+import { unsubscribeRoutes } from './routes/unsubscribe';
+import { createUnsubscribeService } from '../domain/email/unsubscribe';
 import { createItemsService } from '../domain/items/items';
 import { createBulkActionsService, DEFAULT_BULK_PACING } from '../domain/bulk/bulk-actions';
 import type { BulkPacing } from '../shared/contracts/bulk-action';
@@ -41,6 +43,8 @@ export interface AppDeps {
   bulkPacing?: BulkPacing;
   /** Bulk actions of one firm running at once (BULK_MAX_RUNNING_PER_FIRM); further ones are queued. */
   bulkMaxRunningPerFirm?: number;
+  /** UNSUBSCRIBE_SECRET, which checks one-click unsubscribe links; absent: the development secret. */
+  unsubscribeSecret?: string;
   /** Requests in flight, wait queue and request deadline of /v1 (api/admission.ts); defaults for a pool of 10. */
   admission?: Partial<AdmissionOptions>;
   /** Per API key token bucket of /v1 (api/rate-limit.ts); absent: no limit (api/main.ts passes the config). */
@@ -120,6 +124,8 @@ export function createApp(deps: AppDeps) {
 
   app.use('/v1', jsonBody());
   app.use(publicV1);
+  // One-click unsubscribe (RFC 8058): public, outside /v1, the signed token is the authority.
+  app.use(unsubscribeRoutes(createUnsubscribeService(db, deps.unsubscribeSecret)));
   app.use('/v1', auth, limit, idempotent);
   app.use(v1);
   app.use(notFoundRoute);

@@ -38,6 +38,7 @@ async function main() {
     bulkMaxRunningPerFirm: config.bulkMaxRunningPerFirm,
     admission: config.admission,
     rateLimit: config.rateLimit,
+    unsubscribeSecret: config.unsubscribe.secret,
     portalLinkSecret: config.portalLinkSecret,
   });
   const server = app.listen(config.port, () =>

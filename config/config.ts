@@ -40,6 +40,9 @@ const schema = z.object({
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
   RECONCILER_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   RECONCILER_GRACE_SECONDS: z.coerce.number().int().min(0).default(120),
+  UNSUBSCRIBE_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  UNSUBSCRIBE_URL: z.string().url().default('http://localhost:3000/unsubscribe'),
+  UNSUBSCRIBE_LINK_TTL_DAYS: z.coerce.number().positive().max(3650).default(90),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -79,6 +82,10 @@ export interface Config {
   /** The reconciler Schedule (worker/reconciler-schedule.ts): every how many seconds (0: none), and how long
    * a change is left in flight before it counts as stuck. */
   reconciler: { intervalSeconds: number; graceSeconds: number };
+  /** One-click unsubscribe links in emails to clients (domain/email/unsubscribe.ts): the HMAC secret the worker
+   * signs and the API checks with (absent: a development secret), the API's public unsubscribe address, and
+   * how long a link works in seconds (UNSUBSCRIBE_LINK_TTL_DAYS, real days). */
+  unsubscribe: { secret?: string; url: string; ttlSeconds: number };
   logLevel: string;
 }
 
@@ -130,6 +137,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     rateLimit: { burst: e.API_RATE_LIMIT_BURST, perSecond: e.API_RATE_LIMIT_PER_SECOND },
     reconciler: { intervalSeconds: e.RECONCILER_INTERVAL_SECONDS, graceSeconds: e.RECONCILER_GRACE_SECONDS },
+    unsubscribe: {
+      secret: e.UNSUBSCRIBE_SECRET,
+      url: e.UNSUBSCRIBE_URL,
+      ttlSeconds: e.UNSUBSCRIBE_LINK_TTL_DAYS * 86400,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

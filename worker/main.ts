@@ -29,6 +29,7 @@ async function main() {
       db,
       mailer,
       portalUrl: config.portalUrl,
+      unsubscribe: config.unsubscribe,
       portalLinkSecret: config.portalLinkSecret,
       portalLinkTtlSeconds: config.portalLinkTtlSeconds,
     },

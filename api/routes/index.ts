@@ -13,6 +13,7 @@ import type { InvitationWorkflows } from '../../domain/invitations/invitations';
 import type { BulkActionsService } from '../../domain/bulk/bulk-actions';
 import { bulkActionRoutes } from './bulk-actions';
 import { templateRoutes } from './templates';
+import { emailKindRoutes } from './email-kinds';
 
 export function v1Routes(
   domain: DomainServices,
@@ -29,6 +30,7 @@ export function v1Routes(
     accountRoutes(domain),
     contactRoutes(domain, invitations),
     templateRoutes(domain),
+    emailKindRoutes(domain),
     bulkActionRoutes(bulk),
   );
   return r;

@@ -4,6 +4,7 @@ import type { ItemKind } from '../../shared/reminder-types';
 import { PREFERENCE_CATEGORIES } from '../../shared/recipients';
 import { REMINDER_LIMITS } from '../../shared/reminder-policy';
 import { cursorBefore, id, text } from './common';
+import { language } from './email-templates';
 import { timeZone } from './send-window';
 
 export const reminderSettingsInput = z
@@ -86,6 +87,7 @@ export const newContact = z
   .object({
     firstName: text(100),
     lastName: z.string().trim().max(100).default(''),
+    language: language().optional().describe('the language of the contact’s emails; absent: the firm’s'),
     phone: z.string().trim().max(50).optional(),
     timeZone: timeZone.nullable().optional(),
     emails: z.array(emailInput).min(1, 'a contact needs at least one email').max(20),
@@ -208,6 +210,7 @@ export const contactPatch = z
       .nullable()
       .optional(),
     customFields: z.record(z.string().max(100), z.unknown()).optional(),
+    language: language().nullable().optional().describe('null: the firm’s language'),
   })
   .strict()
   .refine((p) => Object.keys(p).length > 0, { message: 'name at least one field to change' });

@@ -94,6 +94,8 @@ export async function createContact(
   input: {
     firstName: string;
     lastName: string;
+    /** The language of the contact's emails; absent: the firm's at creation (issue 12). */
+    language?: string;
     phone?: string;
     emails: NewEmail[];
     accounts?: { accountId: string; description?: string; signerPriority?: number; signingAuthority?: boolean }[];
@@ -107,8 +109,11 @@ export async function createContact(
         await requireAccountAccess(tx, firmId, actor, link.accountId);
         await requireWritableAccount(tx, firmId, link.accountId);
       }
+      const language =
+        input.language ??
+        (await tx.firm.findUniqueOrThrow({ where: { id: firmId }, select: { language: true } })).language;
       const contact = await tx.contact.create({
-        data: { firmId, firstName: input.firstName, lastName: input.lastName, phone: input.phone },
+        data: { firmId, firstName: input.firstName, lastName: input.lastName, phone: input.phone, language },
       });
       // Links first, so an invitation's audit entry lands on the account's timeline.
       for (const link of input.accounts ?? []) {
@@ -174,6 +179,8 @@ export async function getContact(db: Db, firmId: string, actor: Actor, contactId
 export interface ContactPatch {
   firstName?: string;
   lastName?: string;
+  /** The language of the contact's emails; null: the firm's (issue 12). */
+  language?: string | null;
   phone?: string | null;
   address?: Prisma.InputJsonObject | null;
   /** Merged into the current values; null clears a field. */

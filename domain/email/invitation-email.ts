@@ -1,37 +1,43 @@
-// Renders the portal invitation email: subject, plain text and HTML. Pure, so it is unit-testable.
-import { escapeHtml } from './text';
+// Renders the portal invitation email in the recipient's language: subject, plain text and HTML. Pure, so
+// it is unit-testable.
+import { DEFAULT_LANGUAGE, type EmailMessages, type Language } from './messages';
+import { renderEmailKind, type RenderedEmail } from './render';
+import { withUnsubscribeFooter } from './item-email';
+
 export interface InvitationEmailInput {
   firmName: string;
   contactName: string;
   /** The single-use accept link; it carries the token, so it exists only in this email. */
   link: string;
   expiresAt: Date;
+  /** How many days the link is valid (the invitation's setting). */
+  validDays?: number;
   message?: string | null;
   resend: boolean;
+  language?: Language;
+  /** The firm's own texts for invitations in this language. */
+  override?: EmailMessages | null;
+  unsubscribeUrl?: string;
+  timeZone?: string;
 }
 
-export function renderInvitationEmail(input: InvitationEmailInput): { subject: string; text: string; html: string } {
+export function renderInvitationEmail(input: InvitationEmailInput): RenderedEmail {
+  const language = input.language ?? DEFAULT_LANGUAGE;
   // Not "Reminder: …": that prefix belongs to item reminders.
-  const subject = `${input.firmName} invites you to its client portal${input.resend ? ' (new link)' : ''}`;
-  const greeting = input.contactName ? `Hello ${input.contactName},` : 'Hello,';
-  const intro = `${input.firmName} invites you to its client portal, where you can exchange messages and documents and sign or approve them.`;
-  const until = `This link works once and until ${input.expiresAt.toUTCString()}.`;
-  const text = [
-    greeting,
-    '',
-    intro,
-    ...(input.message ? ['', input.message] : []),
-    '',
-    `Activate your account: ${input.link}`,
-    '',
-    until,
-  ].join('\n');
-  const html = [
-    `<p>${escapeHtml(greeting)}</p>`,
-    `<p>${escapeHtml(intro)}</p>`,
-    input.message ? `<p>${escapeHtml(input.message).replace(/\n/g, '<br>')}</p>` : '',
-    `<p><a href="${escapeHtml(input.link)}">Activate your account</a></p>`,
-    `<p style="color:#666">${escapeHtml(until)}</p>`,
-  ].join('\n');
-  return { subject, text, html };
+  const email = renderEmailKind(
+    'invitation',
+    language,
+    {
+      firmName: input.firmName,
+      contactName: input.contactName,
+      named: input.contactName ? 'yes' : 'no',
+      link: input.link,
+      message: input.message ?? '',
+      expiresAt: input.expiresAt,
+      validDays: input.validDays ?? 14,
+      resend: input.resend ? 'yes' : 'no',
+    },
+    { override: input.override, timeZone: input.timeZone, links: [input.link] },
+  );
+  return withUnsubscribeFooter(email, language, input.unsubscribeUrl);
 }

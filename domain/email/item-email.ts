@@ -1,6 +1,8 @@
-// Renders the notification, reminder and resend emails of an item: subject, plain text and HTML.
-import { escapeHtml } from './text';
+// Renders the notification, reminder and resend emails of an item in the recipient's language: subject,
+// plain text and HTML. Pure, so it is unit-testable; compose.ts gathers the language and the firm's texts.
 import type { DispatchKind, ItemKind } from '../../shared/reminder-types';
+import { CATALOGS, DEFAULT_LANGUAGE, type EmailKind, type EmailMessages, type Language } from './messages';
+import { formatMessage, renderEmailKind, textToHtml, type RenderedEmail } from './render';
 
 export interface ItemEmailInput {
   firmName: string;
@@ -14,39 +16,71 @@ export interface ItemEmailInput {
   activationLink?: string;
   /** Personal message added to a manual resend. */
   message?: string;
+  /** The recipient's language (default English). */
+  language?: Language;
+  /** The firm's own texts for this email's kind and for the activation banner, in this language. */
+  override?: EmailMessages | null;
+  bannerOverride?: EmailMessages | null;
+  /** When the item was first sent (default: now), and the reminder's number. */
+  sentOn?: Date;
+  reminderNumber?: number;
+  /** The one-click unsubscribe link, shown at the foot of the email. */
+  unsubscribeUrl?: string;
+  timeZone?: string;
+  now?: Date;
 }
 
-const WHAT: Record<ItemKind, { noun: string; action: string }> = {
-  chat: { noun: 'a message', action: 'read and reply to the message' },
-  signature: { noun: 'a document to sign', action: 'sign the document' },
-  approval: { noun: 'a document to approve', action: 'review and approve the document' },
+export const ITEM_EMAIL_KIND: Record<DispatchKind, EmailKind> = {
+  notification: 'item_notification',
+  reminder: 'item_reminder',
+  manual: 'item_manual_resend',
 };
 
-export function renderItemEmail(input: ItemEmailInput): { subject: string; text: string; html: string } {
-  const what = WHAT[input.itemKind];
-  const subject =
-    input.dispatchKind === 'notification'
-      ? `${input.firmName} sent you ${what.noun}: ${input.itemTitle}`
-      : `Reminder from ${input.firmName}: ${input.itemTitle}`;
-  const intro =
-    input.dispatchKind === 'notification'
-      ? `${input.firmName} sent you ${what.noun} for ${input.accountName}: "${input.itemTitle}".`
-      : `${input.firmName} is still waiting for you to ${what.action} for ${input.accountName}: "${input.itemTitle}".`;
-  const lines = [
-    ...(input.activationLink ? [`Activate your account to respond: ${input.activationLink}`, ''] : []),
-    intro,
-    ...(input.message ? ['', input.message] : []),
-    '',
-    `Open it in your portal: ${input.link}`,
-  ];
-  const banner = input.activationLink
-    ? `<p style="background:#fff4d6;padding:12px;border-radius:4px"><strong>Activate your account</strong> to respond: <a href="${escapeHtml(input.activationLink)}">activate now</a></p>`
-    : '';
-  const html = [
-    banner,
-    `<p>${escapeHtml(intro)}</p>`,
-    input.message ? `<p>${escapeHtml(input.message).replace(/\n/g, '<br>')}</p>` : '',
-    `<p><a href="${escapeHtml(input.link)}">Open it in your portal</a></p>`,
-  ].join('\n');
-  return { subject, text: lines.join('\n'), html };
+const DAY_MS = 86_400_000;
+
+export function renderItemEmail(input: ItemEmailInput): RenderedEmail {
+  const language = input.language ?? DEFAULT_LANGUAGE;
+  const now = input.now ?? new Date();
+  const sentOn = input.sentOn ?? now;
+  const values = {
+    firmName: input.firmName,
+    accountName: input.accountName,
+    itemKind: input.itemKind,
+    itemTitle: input.itemTitle,
+    link: input.link,
+    message: input.message ?? '',
+    sentOn,
+    daysWaiting: Math.max(0, Math.floor((now.getTime() - sentOn.getTime()) / DAY_MS)),
+    reminderNumber: input.reminderNumber ?? 1,
+  };
+  const opts = { timeZone: input.timeZone, links: [input.link] };
+  const email = renderEmailKind(ITEM_EMAIL_KIND[input.dispatchKind], language, values, {
+    ...opts,
+    override: input.override,
+  });
+  const parts = { ...email };
+  if (input.activationLink) {
+    const banner = renderEmailKind(
+      'activation_banner',
+      language,
+      { firmName: input.firmName, link: input.activationLink },
+      { timeZone: input.timeZone, links: [input.activationLink], override: input.bannerOverride },
+    );
+    parts.text = `${banner.subject}\n${banner.text}\n\n${parts.text}`;
+    parts.html =
+      `<div style="background:#fff4d6;padding:12px;border-radius:4px"><p><strong>${textToHtml(banner.subject, []).slice(3, -4)}</strong></p>\n${banner.html}</div>\n` +
+      parts.html;
+  }
+  return withUnsubscribeFooter(parts, language, input.unsubscribeUrl);
+}
+
+/** The line at the foot of an email to a client: how to stop these emails in one click. */
+export function withUnsubscribeFooter(email: RenderedEmail, language: Language, url?: string): RenderedEmail {
+  if (!url) return email;
+  const footer = formatMessage(CATALOGS[language].unsubscribe.footer, language, { unsubscribeUrl: url });
+  return {
+    subject: email.subject,
+    text: `${email.text}\n\n-- \n${footer}`,
+    html: `${email.html}\n<hr>\n<div style="color:#666;font-size:12px">${textToHtml(footer, [url])}</div>`,
+  };
 }

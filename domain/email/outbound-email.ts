@@ -38,6 +38,8 @@ export interface LogicalEmail {
   text: string;
   html: string;
   icalEvent?: OutgoingMail['icalEvent'];
+  /** Extra headers, e.g. List-Unsubscribe on emails to clients (unsubscribe.ts). */
+  headers?: Record<string, string>;
 }
 
 export type SendOutcome = 'sent' | 'already_sent' | 'in_flight' | 'failed';
@@ -137,7 +139,7 @@ export async function sendEmailOnce(
       text: email.text,
       html: email.html,
       messageId: messageIdFor(key),
-      headers: { 'X-Nudge-Key': key },
+      headers: { ...email.headers, 'X-Nudge-Key': key },
       ...(email.icalEvent ? { icalEvent: email.icalEvent } : {}),
     }));
   } catch (err) {

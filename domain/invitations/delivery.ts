@@ -7,11 +7,15 @@ import { CLAIM_LEASE_MS, EmailInFlightError, sendEmailOnce } from '../email/outb
 import { renderInvitationEmail } from '../email/invitation-email';
 import { invitationEmailKey, invitationExpiry } from '../../shared/contracts/invitation';
 import { hashInvitationToken, newInvitationToken } from './token';
+import { clientUnsubscribe, contactLanguage, firmOverride } from '../email/compose';
+import type { UnsubscribeLinks } from '../email/unsubscribe';
 
 export interface InvitationDeliveryDeps {
   db: Db;
   mailer: Mailer;
   portalUrl: string;
+  /** The one-click unsubscribe links of emails to clients (defaults when absent). */
+  unsubscribe?: UnsubscribeLinks;
 }
 
 export interface SendInvitationRequest {
@@ -27,7 +31,7 @@ export type SendInvitationResult =
   | { status: 'skipped'; reason: 'not_open' | 'login_off' }
   | { status: 'failed' };
 
-export function createInvitationDelivery({ db, mailer, portalUrl }: InvitationDeliveryDeps) {
+export function createInvitationDelivery({ db, mailer, portalUrl, unsubscribe }: InvitationDeliveryDeps) {
   return {
     async sendInvitation(req: SendInvitationRequest): Promise<SendInvitationResult> {
       const key = invitationEmailKey(req.invitationId, req.resendSeq);
@@ -94,13 +98,26 @@ export function createInvitationDelivery({ db, mailer, portalUrl }: InvitationDe
       if (!issued) return { status: 'skipped', reason: 'not_open' };
 
       const firm = await db.firm.findUniqueOrThrow({ where: { id: inv.firmId }, select: { name: true } });
+      // In the contact's language, with the firm's own texts if it wrote them; unsubscribing from an
+      // invitation turns the address's notifications off (category `all`).
+      const language = await contactLanguage(db, inv.firmId, contact.id);
+      const optOut = clientUnsubscribe(unsubscribe, {
+        firmId: inv.firmId,
+        contactEmailId: inv.contactEmailId,
+        address: inv.address,
+        category: 'all',
+      });
       const content = renderInvitationEmail({
         firmName: firm.name,
         contactName: `${contact.firstName} ${contact.lastName}`.trim(),
         link: `${portalUrl}/invitations/accept?token=${token}`,
         expiresAt,
+        validDays: req.expiryDays,
         message: inv.message,
         resend: req.resendSeq !== undefined,
+        language,
+        override: await firmOverride(db, inv.firmId, 'invitation', language),
+        unsubscribeUrl: optOut.url,
       });
       const outcome = await sendEmailOnce(db, mailer, {
         firmId: inv.firmId,
@@ -110,6 +127,7 @@ export function createInvitationDelivery({ db, mailer, portalUrl }: InvitationDe
         to: inv.address,
         category: 'invitation',
         ...content,
+        headers: optOut.headers,
       });
       if (outcome === 'in_flight') throw new EmailInFlightError(key);
       if (outcome === 'failed') return { status: 'failed' };

@@ -5,7 +5,8 @@ import type { Mailer } from '../email/mailer';
 import { readItemSnapshot } from './snapshot';
 import { loadCandidateEmails } from './recipient-lookup';
 import { manualResendMessage } from './manual-resends';
-import { renderItemEmail } from '../email/item-email';
+import { composeItemEmail } from '../email/compose';
+import type { UnsubscribeLinks } from '../email/unsubscribe';
 import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
 import { selectRecipients, CATEGORY_OF_ITEM, type CandidateEmail } from '../../shared/recipients';
 import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/reminder-types';
@@ -18,6 +19,8 @@ export interface DispatchDeps {
   /** PORTAL_LINK_SECRET and PORTAL_LINK_TTL_DAYS (in seconds) of the signed portal links; absent: defaults. */
   portalLinkSecret?: string;
   portalLinkTtlSeconds?: number;
+  /** UNSUBSCRIBE_* settings of the one-click unsubscribe links in client emails; absent: defaults. */
+  unsubscribe?: UnsubscribeLinks;
 }
 
 const AUDIT_ACTION = {
@@ -26,7 +29,14 @@ const AUDIT_ACTION = {
   manual: 'item.manual_resend',
 } as const;
 
-export function createItemDispatcher({ db, mailer, portalUrl, portalLinkSecret, portalLinkTtlSeconds }: DispatchDeps) {
+export function createItemDispatcher({
+  db,
+  mailer,
+  portalUrl,
+  portalLinkSecret,
+  portalLinkTtlSeconds,
+  unsubscribe,
+}: DispatchDeps) {
   async function itemTitle(item: ItemRef): Promise<string> {
     if (item.kind === 'chat') {
       const t = await db.chatThread.findUniqueOrThrow({ where: { id: item.itemId }, select: { subject: true } });
@@ -135,7 +145,11 @@ export function createItemDispatcher({ db, mailer, portalUrl, portalLinkSecret, 
         for (const r of decision.recipients) {
           const to = addresses.get(r.contactEmailId);
           if (!to) continue; // the email was deleted meanwhile
-          const content = renderItemEmail({
+          // In the recipient's language, with the firm's texts if any, and the one-click unsubscribe headers.
+          const content = await composeItemEmail(db, unsubscribe, {
+            item,
+            contactEmailId: r.contactEmailId,
+            to,
             firmName: firm.name,
             accountName: account.name,
             itemKind: item.kind,

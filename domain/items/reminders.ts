@@ -12,6 +12,7 @@ import { recordManualResend } from './manual-resends';
 import { loadCandidateEmails } from './recipient-lookup';
 import type { ReminderWorkflows } from './reminder-workflows';
 import { readItemSnapshot } from './snapshot';
+import { unsubscribeExplainer } from '../email/unsubscribe';
 
 export function createReminderService(db: Db, workflows: ReminderWorkflows) {
   return {
@@ -69,6 +70,8 @@ export function createReminderService(db: Db, workflows: ReminderWorkflows) {
       });
       const address = new Map(emails.map((e) => [e.id, e.address]));
       const bounce = new Map(emails.map((e) => [e.id, e]));
+      // An address that opted out in one click reads `unsubscribed`, with when (issue 12).
+      const unsubscribed = await unsubscribeExplainer(db, firmId, kind, decision.excluded);
       return {
         item: { kind, id: itemId, accountId: ref.accountId },
         pending: !snapshot.doneReason,
@@ -91,7 +94,7 @@ export function createReminderService(db: Db, workflows: ReminderWorkflows) {
             address: address.get(r.contactEmailId)!,
             included: false,
             activationBanner: false,
-            reason: r.reason,
+            ...unsubscribed(r),
             // Why an address is `bounced`: when and what the mail server answered.
             ...(r.reason === 'bounced'
               ? {

@@ -6,11 +6,19 @@ import type { Db } from '../../prisma/client';
 import type { Mailer } from '../email/mailer';
 import { sendEmailOnce, type SendOutcome } from '../email/outbound-email';
 import { fillPlaceholders, paragraphs } from '../email/text';
+import { clientUnsubscribe, firmLanguage, firmOverride } from '../email/compose';
+import { CATALOGS, type EmailKind } from '../email/messages';
+import { renderEmailKind, type MessageValues } from '../email/render';
+import type { UnsubscribeLinks } from '../email/unsubscribe';
 import { clientActionEmailKey, type ClientActionEmail } from '../../shared/contracts/participant-notification';
+
+type Words = (typeof CATALOGS)['en']['words'];
 
 export interface ClientActionEmailDeps {
   db: Db;
   mailer: Mailer;
+  /** The one-click unsubscribe links of emails to clients (defaults when absent). */
+  unsubscribe?: UnsubscribeLinks;
 }
 
 const icsDate = (d: Date) =>
@@ -51,8 +59,15 @@ export function calendarInvitation(e: {
   ].join('\r\n');
 }
 
-export function createClientActionEmails({ db, mailer }: ClientActionEmailDeps) {
-  async function subjectName(note: { accountId: string | null; contactId: string | null }): Promise<string> {
+export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActionEmailDeps) {
+  /** An email to a firm user: in the firm's language, with the firm's own texts for the kind if any. */
+  async function renderForFirmUser(firmId: string, kind: EmailKind, values: (words: Words) => MessageValues) {
+    const language = await firmLanguage(db, firmId);
+    const override = await firmOverride(db, firmId, kind, language);
+    return renderEmailKind(kind, language, values(CATALOGS[language].words), { override });
+  }
+
+  async function subjectName(note: { accountId: string | null; contactId: string | null }): Promise<string | null> {
     if (note.contactId) {
       const c = await db.contact.findUnique({
         where: { id: note.contactId },
@@ -64,7 +79,7 @@ export function createClientActionEmails({ db, mailer }: ClientActionEmailDeps) 
       const a = await db.account.findUnique({ where: { id: note.accountId }, select: { name: true } });
       if (a) return a.name;
     }
-    return 'a client';
+    return null;
   }
 
   return {
@@ -83,6 +98,13 @@ export function createClientActionEmails({ db, mailer }: ClientActionEmailDeps) 
         if (!template || !email || !firm) return 'skipped';
         const values = { firstName: email.contact.firstName, lastName: email.contact.lastName, firmName: firm.name };
         const body = fillPlaceholders(template.body, values);
+        // The firm writes this one itself (its GDPR template); it still carries the one-click opt-out.
+        const optOut = clientUnsubscribe(unsubscribe, {
+          firmId: job.firmId,
+          contactEmailId: email.id,
+          address: email.address,
+          category: 'all',
+        });
         return sendEmailOnce(db, mailer, {
           firmId: job.firmId,
           idempotencyKey,
@@ -92,6 +114,7 @@ export function createClientActionEmails({ db, mailer }: ClientActionEmailDeps) 
           subject: fillPlaceholders(template.subject, values),
           text: body,
           html: paragraphs(body),
+          headers: optOut.headers,
         });
       }
 
@@ -102,16 +125,18 @@ export function createClientActionEmails({ db, mailer }: ClientActionEmailDeps) 
         if (!comment || comment.note.firmId !== job.firmId) return 'skipped';
         const author = await db.firmUser.findUnique({ where: { id: comment.authorId }, select: { name: true } });
         const about = await subjectName(comment.note);
-        const text = `${author?.name ?? 'A colleague'} commented on a note about ${about}:\n\n${comment.body}`;
+        const content = await renderForFirmUser(job.firmId, 'note_comment', (w) => ({
+          authorName: author?.name ?? w.aColleague,
+          about: about ?? w.aClient,
+          body: comment.body,
+        }));
         return sendEmailOnce(db, mailer, {
           firmId: job.firmId,
           accountId: comment.note.accountId ?? undefined,
           idempotencyKey,
           to: user.email,
           category: 'note_comment',
-          subject: `New comment on a note about ${about}`,
-          text,
-          html: paragraphs(text),
+          ...content,
         });
       }
 
@@ -122,19 +147,22 @@ export function createClientActionEmails({ db, mailer }: ClientActionEmailDeps) 
         select: { name: true, email: true },
       });
       const about = await subjectName(note);
+      const values = (w: Words) => ({
+        authorName: author?.name ?? w.aColleague,
+        about: about ?? w.aClient,
+        body: note.body,
+      });
       if (job.kind === 'calendar') {
         // The title is built here, not carried in the job: workflow inputs hold no client names.
-        const title = `Note about ${about}`;
-        const text = `Calendar entry for your note about ${about}:\n\n${note.body}`;
+        const content = await renderForFirmUser(job.firmId, 'note_calendar', values);
+        const title = (await renderForFirmUser(job.firmId, 'note_participant', values)).subject;
         return sendEmailOnce(db, mailer, {
           firmId: job.firmId,
           accountId: note.accountId ?? undefined,
           idempotencyKey,
           to: user.email,
           category: 'note_calendar',
-          subject: `Calendar: ${title}`,
-          text,
-          html: paragraphs(text),
+          ...content,
           icalEvent: {
             method: 'REQUEST',
             filename: 'invite.ics',
@@ -150,16 +178,14 @@ export function createClientActionEmails({ db, mailer }: ClientActionEmailDeps) 
           },
         });
       }
-      const text = `${author?.name ?? 'A colleague'} added you to a note about ${about}:\n\n${note.body}`;
+      const content = await renderForFirmUser(job.firmId, 'note_participant', values);
       return sendEmailOnce(db, mailer, {
         firmId: job.firmId,
         accountId: note.accountId ?? undefined,
         idempotencyKey,
         to: user.email,
         category: 'note',
-        subject: `Note about ${about}`,
-        text,
-        html: paragraphs(text),
+        ...content,
       });
     },
   };

@@ -35,7 +35,7 @@ describe('renderInvitationEmail', () => {
         '',
         'Activate your account: http://portal.test/invite/tok123',
         '',
-        'This link works once and until Fri, 14 Mar 2025 17:30:00 GMT.',
+        'This link works once, for 14 days: until March 14, 2025, 5:30 PM UTC.',
       ].join('\n'),
     );
   });
@@ -44,7 +44,7 @@ describe('renderInvitationEmail', () => {
     const { html } = renderInvitationEmail(input);
     expect(html).toContain('<a href="http://portal.test/invite/tok123">Activate your account</a>');
     expect(html).toContain('<p>Hello Carla Rossi,</p>');
-    expect(html).toContain('until Fri, 14 Mar 2025 17:30:00 GMT.');
+    expect(html).toContain('until March 14, 2025, 5:30 PM UTC.');
   });
 
   test('no contact name: a plain "Hello,"', () => {

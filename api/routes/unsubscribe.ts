@@ -1,0 +1,112 @@
+// One-click unsubscribe (RFC 8058), public: no API key, the signed token is the authority. Mail clients
+// POST `List-Unsubscribe=One-Click` (form-encoded) to the List-Unsubscribe address; a person who opens the
+// link gets a small confirmation page whose button makes the same POST. GET never changes anything (mail
+// scanners open links). Pages are in the recipient's language (or the browser's when the link is bad).
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { DomainError } from '../../domain/errors';
+import { escapeHtml } from '../../domain/email/text';
+import { formatMessage } from '../../domain/email/render';
+import { CATALOGS, DEFAULT_LANGUAGE, isLanguage, type Language } from '../../domain/email/messages';
+import type { UnsubscribeCategory, UnsubscribeService } from '../../domain/email/unsubscribe';
+import { Problem, STATUS_OF_KIND } from '../problem';
+
+export const UNSUBSCRIBE_PATH = '/unsubscribe';
+
+const badInput = (field: string, message: string) =>
+  new Problem(400, 'invalid-unsubscribe-request', 'Invalid unsubscribe request', `${field}: ${message}`, [
+    { field, message },
+  ]);
+
+/** The browser's preferred language among ours, for pages shown before a token names the recipient. */
+function browserLanguage(req: Request): Language {
+  const picked = req.acceptsLanguages(...CATALOGS_KEYS);
+  return isLanguage(picked) ? picked : DEFAULT_LANGUAGE;
+}
+const CATALOGS_KEYS = Object.keys(CATALOGS);
+
+function page(res: Response, status: number, language: Language, title: string, body: string) {
+  res
+    .status(status)
+    .set({
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'no-referrer',
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    })
+    .send(
+      `<!doctype html><html lang="${language}"><head><meta charset="utf-8">` +
+        `<meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>` +
+        '<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#222}' +
+        'button{font-size:1rem;padding:.5rem 1rem}</style></head>' +
+        `<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
+    );
+}
+
+function texts(language: Language, category: UnsubscribeCategory, address: string) {
+  const t = CATALOGS[language].unsubscribe;
+  const values = { category: t.categories[category], address };
+  return {
+    title: t.title,
+    button: t.button,
+    question: formatMessage(t.question, language, values),
+    done: formatMessage(t.done, language, values),
+  };
+}
+
+const tokenOf = (req: Request): string => {
+  const token = req.query.token;
+  if (typeof token !== 'string' || token.length < 20 || token.length > 2000)
+    throw badInput('query.token', 'the link has no valid token');
+  return token;
+};
+
+export function unsubscribeRoutes(service: UnsubscribeService): Router {
+  const r = Router();
+  const form = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 5 });
+
+  /** A refusal: a page for a browser, problem+json (via the error handler) for anything else. */
+  const refuse = (req: Request, res: Response, next: NextFunction, err: unknown, forceHtml: boolean) => {
+    const status = err instanceof Problem ? err.status : err instanceof DomainError ? STATUS_OF_KIND[err.kind] : 0;
+    if (status && (forceHtml || req.accepts(['json', 'html']) === 'html')) {
+      const language = browserLanguage(req);
+      const t = CATALOGS[language].unsubscribe;
+      return page(res, status, language, t.title, `<p>${escapeHtml(t.invalid)}</p>`);
+    }
+    next(err);
+  };
+
+  r.get(UNSUBSCRIBE_PATH, async (req, res, next) => {
+    try {
+      const token = tokenOf(req);
+      const u = await service.describe(token);
+      const t = texts(u.language, u.category, u.address);
+      page(
+        res,
+        200,
+        u.language,
+        t.title,
+        `<p>${escapeHtml(t.question)}</p>` +
+          `<form method="post" action="${UNSUBSCRIBE_PATH}?token=${encodeURIComponent(token)}">` +
+          `<input type="hidden" name="List-Unsubscribe" value="One-Click">` +
+          `<button type="submit">${escapeHtml(t.button)}</button></form>`,
+      );
+    } catch (err) {
+      refuse(req, res, next, err, true);
+    }
+  });
+
+  r.post(UNSUBSCRIBE_PATH, form, async (req, res, next) => {
+    try {
+      const token = tokenOf(req);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      if (body['List-Unsubscribe'] !== 'One-Click')
+        throw badInput('body.List-Unsubscribe', 'the form-encoded body must be List-Unsubscribe=One-Click (RFC 8058)');
+      const u = await service.apply(token);
+      const t = texts(u.language, u.category, u.address);
+      page(res, 200, u.language, t.title, `<p>${escapeHtml(t.done)}</p>`);
+    } catch (err) {
+      refuse(req, res, next, err, false);
+    }
+  });
+  return r;
+}

@@ -1,0 +1,73 @@
+// The languages Nudge writes emails in, the kinds of email it sends, and the values each kind's messages
+// may use (ICU MessageFormat arguments). Firm overrides are checked against these lists at save.
+
+export const LANGUAGES = ['en', 'it', 'fr', 'es', 'de'] as const;
+export type Language = (typeof LANGUAGES)[number];
+/** The language of a firm that never chose one, and so of its contacts without one. */
+export const DEFAULT_LANGUAGE: Language = 'en';
+
+export const isLanguage = (s: unknown): s is Language => (LANGUAGES as readonly unknown[]).includes(s);
+
+export const EMAIL_KINDS = [
+  'item_notification',
+  'item_reminder',
+  'item_manual_resend',
+  'activation_banner',
+  'invitation',
+  'note_participant',
+  'note_comment',
+  'note_calendar',
+] as const;
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+
+export const isEmailKind = (s: unknown): s is EmailKind => (EMAIL_KINDS as readonly unknown[]).includes(s);
+
+const ITEM = ['firmName', 'accountName', 'itemKind', 'itemTitle', 'link', 'message', 'sentOn', 'daysWaiting'] as const;
+const NOTE = ['authorName', 'about', 'body'] as const;
+
+/**
+ * The arguments each kind's subject and body may use. `itemKind` is chat | signature | approval,
+ * `named` and `resend` are yes | no (for `select`), `sentOn` and `expiresAt` are dates, `daysWaiting`,
+ * `reminderNumber` and `validDays` are numbers (for `plural`); `message` is the firm's personal message
+ * (empty when there is none: a paragraph left empty disappears).
+ */
+export const EMAIL_VARIABLES: Record<EmailKind, readonly string[]> = {
+  item_notification: ITEM,
+  item_reminder: [...ITEM, 'reminderNumber'],
+  item_manual_resend: ITEM,
+  activation_banner: ['firmName', 'link'],
+  invitation: ['firmName', 'contactName', 'named', 'link', 'message', 'expiresAt', 'validDays', 'resend'],
+  note_participant: NOTE,
+  note_comment: NOTE,
+  note_calendar: NOTE,
+};
+
+/** Values whose text is a URL: the HTML part makes them links. */
+export const LINK_VARIABLES = ['link'] as const;
+
+/** One email kind's text in one language: ICU MessageFormat, plain text (HTML is derived from it). */
+export interface EmailMessages {
+  subject: string;
+  body: string;
+}
+
+/**
+ * A language's catalog: every kind's messages, plus the words used when a value is unknown and the
+ * texts of the unsubscribe page.
+ */
+export interface Catalog {
+  emails: Record<EmailKind, EmailMessages>;
+  words: { aColleague: string; aClient: string };
+  unsubscribe: {
+    /** The page's title. */
+    title: string;
+    /** {category} is one of `categories`, {address} the email address. */
+    question: string;
+    button: string;
+    done: string;
+    invalid: string;
+    /** The line at the foot of each email to a client. */
+    footer: string;
+    categories: Record<'messages' | 'signatures' | 'approvals' | 'all', string>;
+  };
+}

@@ -1,0 +1,251 @@
+// One-click unsubscribe (RFC 8058). Every email to a client carries a link with a signed, expiring,
+// single-purpose token naming the firm, the contact email (and a digest of its address) and the category;
+// posting it switches that category off for that address. The token is an HMAC-SHA256 (node:crypto) under
+// a key derived from the server secret for this purpose only, compared in constant time; nothing is stored
+// to issue one, so the worker signs and the API checks with the same secret (UNSUBSCRIBE_SECRET).
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../../prisma/client';
+import { audit } from '../audit/audit';
+import { DomainError } from '../errors';
+import { CATEGORY_OF_ITEM, type PreferenceCategory } from '../../shared/recipients';
+import type { ItemKind } from '../../shared/reminder-types';
+import { DEFAULT_LANGUAGE, isLanguage } from './messages';
+
+/** What a link switches off: one preference category, or `all` (the address's notify toggle). */
+export type UnsubscribeCategory = Extract<PreferenceCategory, 'messages' | 'signatures' | 'approvals'> | 'all';
+export const UNSUBSCRIBE_CATEGORIES: readonly UnsubscribeCategory[] = ['messages', 'signatures', 'approvals', 'all'];
+
+const COLUMN: Record<UnsubscribeCategory, 'prefMessages' | 'prefSignatures' | 'prefApprovals' | 'notify'> = {
+  messages: 'prefMessages',
+  signatures: 'prefSignatures',
+  approvals: 'prefApprovals',
+  all: 'notify',
+};
+
+/**
+ * UNSUBSCRIBE_SECRET, UNSUBSCRIBE_URL and UNSUBSCRIBE_LINK_TTL_DAYS (in seconds); each absent one takes
+ * its development default (a secret anyone can read: production sets its own, see config/config.ts).
+ */
+export interface UnsubscribeLinks {
+  secret?: string;
+  /** The public address of the API's unsubscribe route. */
+  url?: string;
+  ttlSeconds?: number;
+}
+
+export const DEV_UNSUBSCRIBE_SECRET = 'nudge-development-unsubscribe-secret-do-not-use-in-production';
+export const DEFAULT_UNSUBSCRIBE_URL = 'http://localhost:3000/unsubscribe';
+export const DEFAULT_UNSUBSCRIBE_TTL_SECONDS = 90 * 86_400;
+
+export interface UnsubscribeClaims {
+  firmId: string;
+  contactEmailId: string;
+  address: string;
+  category: UnsubscribeCategory;
+}
+
+const PURPOSE = 'unsubscribe';
+
+interface SignedPayload {
+  /** Purpose: a token signed for anything else is refused even if its signature is good. */
+  p: string;
+  f: string;
+  e: string;
+  /** Digest of the address the email went to: the link stops working once the address is changed. */
+  a: string;
+  c: string;
+  /** Expiry, seconds since the epoch. */
+  x: number;
+}
+
+/** A key per purpose, so a token signed for one use can never verify for another. */
+const keyFor = (secret: string, purpose: string) => createHmac('sha256', secret).update(`nudge:${purpose}`).digest();
+const mac = (key: Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+const addressDigest = (address: string) =>
+  createHash('sha256').update(address.trim().toLowerCase()).digest().subarray(0, 16).toString('base64url');
+
+/** Signs a token for `purpose` (exported for tests, which prove other purposes are refused). */
+export function signToken(secret: string, purpose: string, claims: UnsubscribeClaims, expiresAt: Date): string {
+  const payload: SignedPayload = {
+    p: purpose,
+    f: claims.firmId,
+    e: claims.contactEmailId,
+    a: addressDigest(claims.address),
+    c: claims.category,
+    x: Math.floor(expiresAt.getTime() / 1000),
+  };
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return `${body}.${mac(keyFor(secret, purpose), body).toString('base64url')}`;
+}
+
+export function unsubscribeToken(links: UnsubscribeLinks, claims: UnsubscribeClaims, now = new Date()): string {
+  const ttl = links.ttlSeconds ?? DEFAULT_UNSUBSCRIBE_TTL_SECONDS;
+  return signToken(links.secret ?? DEV_UNSUBSCRIBE_SECRET, PURPOSE, claims, new Date(now.getTime() + ttl * 1000));
+}
+
+export function unsubscribeUrl(links: UnsubscribeLinks, claims: UnsubscribeClaims, now = new Date()): string {
+  return `${links.url ?? DEFAULT_UNSUBSCRIBE_URL}?token=${unsubscribeToken(links, claims, now)}`;
+}
+
+/** The RFC 8058 headers of an email to a client, and the link for its footer. */
+export function unsubscribeHeaders(links: UnsubscribeLinks, claims: UnsubscribeClaims, now = new Date()) {
+  const url = unsubscribeUrl(links, claims, now);
+  return {
+    url,
+    headers: { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+  };
+}
+
+const invalidLink = (detail: string) =>
+  new DomainError('bad-request', 'invalid-unsubscribe-link', 'Invalid unsubscribe link', detail);
+
+export interface VerifiedToken {
+  firmId: string;
+  contactEmailId: string;
+  addressDigest: string;
+  category: UnsubscribeCategory;
+}
+
+/** Checks a token's form, signature (constant time), purpose and expiry; throws a DomainError otherwise. */
+export function verifyUnsubscribeToken(secret: string | undefined, token: string, now = new Date()): VerifiedToken {
+  const parts = token.split('.');
+  if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1]))
+    throw invalidLink('The link is damaged: copy the whole link from the email.');
+  const expected = mac(keyFor(secret ?? DEV_UNSUBSCRIBE_SECRET, PURPOSE), parts[0]);
+  const given = Buffer.from(parts[1], 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw invalidLink('The link was not issued by Nudge for unsubscribing.');
+  let payload: SignedPayload;
+  try {
+    payload = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as SignedPayload;
+  } catch {
+    throw invalidLink('The link is damaged: copy the whole link from the email.');
+  }
+  const category = payload.c as UnsubscribeCategory;
+  if (payload.p !== PURPOSE || !UNSUBSCRIBE_CATEGORIES.includes(category))
+    throw invalidLink('The link was not issued for unsubscribing.');
+  if (!Number.isFinite(payload.x) || payload.x * 1000 <= now.getTime())
+    throw new DomainError(
+      'gone',
+      'unsubscribe-link-expired',
+      'Unsubscribe link expired',
+      'Use the link in a more recent email.',
+    );
+  return { firmId: payload.f, contactEmailId: payload.e, addressDigest: payload.a, category };
+}
+
+/** The address a verified token names, with its contact's language; refused if it changed since. */
+async function addressOf(db: Pick<Db, 'contactEmail'>, t: VerifiedToken) {
+  const email = await db.contactEmail.findFirst({
+    where: { id: t.contactEmailId, firmId: t.firmId },
+    select: {
+      id: true,
+      address: true,
+      contactId: true,
+      contact: { select: { language: true, firm: { select: { language: true } } } },
+    },
+  });
+  // A deleted email, or one whose address was changed: the link was for an address this row no longer has.
+  if (!email || addressDigest(email.address) !== t.addressDigest)
+    throw invalidLink('The link was issued for an address that is no longer on file.');
+  const own = email.contact.language ?? email.contact.firm.language;
+  return { ...email, language: isLanguage(own) ? own : DEFAULT_LANGUAGE };
+}
+
+/** What the confirmation page shows before anything is changed. */
+export async function describeUnsubscribe(db: Db, secret: string | undefined, token: string, now = new Date()) {
+  const t = verifyUnsubscribeToken(secret, token, now);
+  const email = await addressOf(db, t);
+  return { address: email.address, category: t.category, language: email.language };
+}
+
+/**
+ * Switches the category off for the token's address, records the unsubscribe (shown as `unsubscribed`
+ * in the reminder explainer) and writes an audit entry; a repeated post changes and writes nothing.
+ */
+export async function applyUnsubscribe(db: Db, secret: string | undefined, token: string, now = new Date()) {
+  const t = verifyUnsubscribeToken(secret, token, now);
+  return db.$transaction(async (tx) => {
+    const email = await addressOf(tx, t);
+    const column = COLUMN[t.category];
+    const changed = await tx.contactEmail.updateMany({
+      where: { id: email.id, firmId: t.firmId, [column]: true },
+      data: { [column]: false },
+    });
+    const existing = await tx.emailUnsubscribe.findUnique({
+      where: { contactEmailId_category: { contactEmailId: email.id, category: t.category } },
+    });
+    if (!existing)
+      await tx.emailUnsubscribe.create({
+        data: { firmId: t.firmId, contactEmailId: email.id, category: t.category },
+      });
+    if (changed.count > 0 || !existing) {
+      const links = await tx.accountContact.findMany({
+        where: { contactId: email.contactId },
+        select: { accountId: true },
+      });
+      await audit(tx, {
+        firmId: t.firmId,
+        actorId: null,
+        actorType: 'client',
+        action: 'contact_email.unsubscribed',
+        contactId: email.contactId,
+        data: {
+          contactEmailId: email.id,
+          category: t.category,
+          via: 'one_click',
+          accountIds: links.map((l) => l.accountId),
+        },
+      });
+    }
+    return {
+      address: email.address,
+      category: t.category,
+      language: email.language,
+      changed: changed.count > 0,
+    };
+  });
+}
+
+/** The unsubscribe route's view of the above, bound to the database and the secret. */
+export function createUnsubscribeService(db: Db, secret: string | undefined) {
+  return {
+    describe: (token: string) => describeUnsubscribe(db, secret, token),
+    apply: (token: string) => applyUnsubscribe(db, secret, token),
+  };
+}
+export type UnsubscribeService = ReturnType<typeof createUnsubscribeService>;
+
+/**
+ * For the reminder explainer: an address left out because the item's category (or its notify toggle) is
+ * off reads `unsubscribed` when that was a one-click unsubscribe, with when it happened.
+ */
+export async function unsubscribeExplainer(
+  db: Db,
+  firmId: string,
+  kind: ItemKind,
+  excluded: { contactEmailId: string; reason: string }[],
+) {
+  const ids = excluded.filter((e) => e.reason === 'category_off' || e.reason === 'notify_off');
+  const rows = ids.length
+    ? await db.emailUnsubscribe.findMany({
+        where: {
+          firmId,
+          contactEmailId: { in: ids.map((e) => e.contactEmailId) },
+          category: { in: [CATEGORY_OF_ITEM[kind], 'all'] },
+        },
+        select: { contactEmailId: true, category: true, createdAt: true },
+      })
+    : [];
+  const at = (id: string, category: string) =>
+    rows.find((r) => r.contactEmailId === id && r.category === category)?.createdAt;
+  return (r: { contactEmailId: string; reason: string }) => {
+    const when =
+      r.reason === 'category_off'
+        ? at(r.contactEmailId, CATEGORY_OF_ITEM[kind])
+        : r.reason === 'notify_off'
+          ? at(r.contactEmailId, 'all')
+          : undefined;
+    return when ? { reason: 'unsubscribed', unsubscribedAt: when.toISOString() } : { reason: r.reason };
+  };
+}
