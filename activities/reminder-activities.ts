@@ -3,6 +3,7 @@ import { heartbeat } from '@temporalio/activity';
 import { readItemSnapshot } from '../domain/items/snapshot';
 import { createItemDispatcher, type DispatchDeps } from '../domain/items/dispatch';
 import type { DispatchRequest, DispatchResult, ItemRef } from '../shared/reminder-types';
+import { planItemSend } from '../domain/items/send-time';
 import { retryWhenInFlight } from './failures';
 import { count } from '../observability/metrics';
 
@@ -12,6 +13,12 @@ export function createReminderActivities(deps: ReminderActivityDeps) {
   const dispatcher = createItemDispatcher(deps);
   return {
     loadItemSnapshot: (item: ItemRef) => readItemSnapshot(deps.db, item),
+
+    /** When a reminder due at `dueAt` may go (send window, pauses); instants and reasons only, no zone names. */
+    planReminderSend: async ({ item, dueAt }: { item: ItemRef; dueAt: number }) => {
+      const plan = await planItemSend(deps.db, item, dueAt);
+      return { sendAt: plan.sendAt, reasons: plan.reasons };
+    },
 
     /** Heartbeats once per email, so Temporal notices a dead worker within seconds. */
     dispatchItemEmail: async (req: DispatchRequest): Promise<DispatchResult> => {

@@ -14,6 +14,7 @@ import type { BulkActionsService } from '../../domain/bulk/bulk-actions';
 import { bulkActionRoutes } from './bulk-actions';
 import { templateRoutes } from './templates';
 import { emailKindRoutes } from './email-kinds';
+import { sendWindowRoutes } from './send-window';
 
 export function v1Routes(
   domain: DomainServices,
@@ -31,6 +32,7 @@ export function v1Routes(
     contactRoutes(domain, invitations),
     templateRoutes(domain),
     emailKindRoutes(domain),
+    sendWindowRoutes(domain),
     bulkActionRoutes(bulk),
   );
   return r;

@@ -97,6 +97,8 @@ export async function createContact(
     /** The language of the contact's emails; absent: the firm's at creation (issue 12). */
     language?: string;
     phone?: string;
+    /** IANA zone the send window is read in for this contact (issue 12). */
+    timeZone?: string | null;
     emails: NewEmail[];
     accounts?: { accountId: string; description?: string; signerPriority?: number; signingAuthority?: boolean }[];
   },
@@ -113,7 +115,14 @@ export async function createContact(
         input.language ??
         (await tx.firm.findUniqueOrThrow({ where: { id: firmId }, select: { language: true } })).language;
       const contact = await tx.contact.create({
-        data: { firmId, firstName: input.firstName, lastName: input.lastName, phone: input.phone, language },
+        data: {
+          firmId,
+          firstName: input.firstName,
+          lastName: input.lastName,
+          phone: input.phone,
+          language,
+          timeZone: input.timeZone ?? null,
+        },
       });
       // Links first, so an invitation's audit entry lands on the account's timeline.
       for (const link of input.accounts ?? []) {
@@ -144,6 +153,7 @@ export async function createContact(
         data: { contactId: contact.id },
       });
       const emails = await tx.contactEmail.findMany({ where: { contactId: contact.id }, orderBy: { address: 'asc' } });
+      await wf.record(tx, firmId, effects);
       return { ...contact, emails: emails.map(presentEmail) };
     });
   } catch (err) {
@@ -182,6 +192,8 @@ export interface ContactPatch {
   /** The language of the contact's emails; null: the firm's (issue 12). */
   language?: string | null;
   phone?: string | null;
+  /** IANA zone of the contact; null: the firm's send-window zone (issue 12). */
+  timeZone?: string | null;
   address?: Prisma.InputJsonObject | null;
   /** Merged into the current values; null clears a field. */
   customFields?: Record<string, unknown>;
@@ -243,6 +255,7 @@ export async function deleteContact(db: Db, wf: InvitationWorkflows, firmId: str
         accountId: l.accountId,
         data,
       });
+    await wf.record(tx, firmId, effects);
     return data;
   });
   await wf.apply(effects);
@@ -270,6 +283,7 @@ export async function addContactEmail(
         contactId,
         data: { contactEmailId: row.id },
       });
+      await wf.record(tx, firmId, effects);
       return presentEmail(row);
     });
   } catch (err) {
@@ -310,6 +324,7 @@ export async function removeContactEmail(
       contactId: email.contactId,
       data: { contactEmailId: emailId, portalTodosRemoved: todos.count },
     });
+    await wf.record(tx, firmId, effects);
   });
   await wf.apply(effects);
 }
@@ -480,6 +495,7 @@ export async function updateContactEmail(
         },
       });
       const updated = await tx.contactEmail.findUniqueOrThrow({ where: { id: emailId } });
+      await wf.record(tx, firmId, effects);
       return { ...presentEmail(updated), ...(invitationId ? { invitationId } : {}) };
     });
     await wf.apply(effects);

@@ -5,6 +5,7 @@ import type { Mailer } from '../email/mailer';
 import { readItemSnapshot } from './snapshot';
 import { loadCandidateEmails } from './recipient-lookup';
 import { manualResendMessage } from './manual-resends';
+import { withoutPausedContacts } from './pauses';
 import { composeItemEmail } from '../email/compose';
 import type { UnsubscribeLinks } from '../email/unsubscribe';
 import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
@@ -70,7 +71,9 @@ export function createItemDispatcher({
       let skipped: DispatchResult | null = null;
 
       const candidates = await loadCandidateEmails(db, item);
-      const decision = selectRecipients(item.kind, candidates);
+      // Contacts paused now are left out of an automatic reminder that goes to others (issue 12).
+      const selected = selectRecipients(item.kind, candidates);
+      const decision = req.kind === 'reminder' ? await withoutPausedContacts(db, item, selected) : selected;
       const title = await itemTitle(item);
       const dispatch =
         existing ??

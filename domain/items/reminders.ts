@@ -10,16 +10,18 @@ import { conflict } from '../errors';
 import { requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
 import { recordManualResend } from './manual-resends';
 import { loadCandidateEmails } from './recipient-lookup';
-import type { ReminderWorkflows } from './reminder-workflows';
+import type { ItemWorkflows } from './reminder-workflows';
 import { readItemSnapshot } from './snapshot';
 import { unsubscribeExplainer } from '../email/unsubscribe';
+import { leaveOutPaused } from './pauses';
+import { explainSendSchedule } from './send-explainer';
 
-export function createReminderService(db: Db, workflows: ReminderWorkflows) {
+export function createReminderService(db: Db, workflows: ItemWorkflows) {
   return {
     /** Changes take effect on the running schedule; turning reminders on re-arms a finished one. */
     async updateReminderSettings(firmId: string, actor: Actor, kind: ItemKind, itemId: string, input: ReminderInput) {
       const ref = await requireItemAccess(db, firmId, actor, kind, itemId);
-      const settings = await db.$transaction(async (tx) => {
+      return workflows.transaction(async (tx, calls) => {
         const s = await saveSettings(tx, firmId, kind, itemId, input);
         await audit(tx, {
           firmId,
@@ -30,16 +32,24 @@ export function createReminderService(db: Db, workflows: ReminderWorkflows) {
           itemId,
           data: { ...s },
         });
+        const pending = !(await readItemSnapshot(tx, ref)).doneReason;
+        if (pending && s.enabled) calls.arm(ref, sig.settingsChangedSignal, s);
+        else calls.notify(ref, sig.settingsChangedSignal, s);
         return s;
       });
-      const pending = !(await readItemSnapshot(db, ref)).doneReason;
-      if (pending && settings.enabled) await workflows.arm(ref, sig.settingsChangedSignal, settings);
-      else await workflows.notify(ref, sig.settingsChangedSignal, settings);
-      return settings;
     },
 
-    /** One more email now, the portal to-do to the top, an audit entry; the automatic schedule is untouched. */
-    async resend(firmId: string, actor: Actor, kind: ItemKind, itemId: string, input: { message?: string }) {
+    /**
+     * One more email now, the portal to-do to the top, an audit entry; the automatic schedule is untouched.
+     * A person's decision goes at once, unless `respectSendWindow` holds it until the window opens (issue 12).
+     */
+    async resend(
+      firmId: string,
+      actor: Actor,
+      kind: ItemKind,
+      itemId: string,
+      input: { message?: string; respectSendWindow?: boolean },
+    ) {
       const ref = await requireItemAccess(db, firmId, actor, kind, itemId);
       const snapshot = await readItemSnapshot(db, ref);
       if (snapshot.doneReason) {
@@ -49,8 +59,15 @@ export function createReminderService(db: Db, workflows: ReminderWorkflows) {
           `The client already acted or the item is closed (${snapshot.doneReason}).`,
         );
       }
-      const resend = await recordManualResend(db, ref, actor.id, input.message);
-      await workflows.arm(ref, sig.manualResendSignal, resend);
+      const resend = await workflows.transaction(async (tx, calls) => {
+        const recorded = await recordManualResend(tx, ref, actor.id, input.message);
+        calls.arm(
+          ref,
+          sig.manualResendSignal,
+          input.respectSendWindow ? { ...recorded, respectSendWindow: true } : recorded,
+        );
+        return recorded;
+      });
       return { resendId: resend.resendId, workflowId: sig.reminderWorkflowId(kind, itemId) };
     },
 
@@ -63,7 +80,9 @@ export function createReminderService(db: Db, workflows: ReminderWorkflows) {
         loadCandidateEmails(db, ref),
         db.reminderDispatch.findMany({ where: { itemKind: kind, itemId }, orderBy: { createdAt: 'asc' } }),
       ]);
-      const decision = selectRecipients(kind, candidates);
+      const schedule = await explainSendSchedule(db, ref, workflow);
+      // A paused contact is left out of reminders that go to others meanwhile (issue 12).
+      const decision = leaveOutPaused(selectRecipients(kind, candidates), schedule.pausedContacts);
       const emails = await db.contactEmail.findMany({
         where: { id: { in: candidates.map((c) => c.contactEmailId) } },
         select: { id: true, address: true, bouncedAt: true, bounceReason: true },
@@ -79,6 +98,9 @@ export function createReminderService(db: Db, workflows: ReminderWorkflows) {
         settings: snapshot.settings,
         remindersSent: snapshot.remindersSent,
         workflow,
+        // When the next reminder falls due, when it will go and why; the pauses holding it (issue 12).
+        nextReminder: schedule.nextReminder,
+        pauses: schedule.pauses,
         recipients: [
           ...decision.recipients.map((r) => ({
             contactEmailId: r.contactEmailId,
@@ -101,6 +123,9 @@ export function createReminderService(db: Db, workflows: ReminderWorkflows) {
                   bouncedAt: bounce.get(r.contactEmailId)?.bouncedAt?.toISOString() ?? null,
                   bounceReason: bounce.get(r.contactEmailId)?.bounceReason ?? null,
                 }
+              : {}),
+            ...(r.reason === 'paused'
+              ? { pausedUntil: schedule.pausedContacts.get(r.contactId)?.toISOString() ?? null }
               : {}),
           })),
         ],
