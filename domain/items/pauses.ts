@@ -32,14 +32,16 @@ async function requireContactPauseAccess(db: Db, firmId: string, actor: Actor, c
   await requireContact(db, firmId, contactId);
   if (seesAllAccounts(actor)) return;
   const links = await db.accountContact.findMany({ where: { contactId }, select: { accountId: true } });
-  let denial: unknown;
+  let denial: unknown = null;
   for (const l of links) {
     try {
-      return void (await requireAccountAccess(db, firmId, actor, l.accountId));
+      await requireAccountAccess(db, firmId, actor, l.accountId);
+      return;
     } catch (err) {
       denial = err;
     }
   }
+  // A contact linked to no account is the firm's to pause, as it is to change.
   if (denial) throw denial;
 }
 
