@@ -31,6 +31,9 @@ interface Explainer {
     bounceReason?: string | null;
   }[];
   warning?: string;
+  /** When the next reminder falls due and when it goes (send windows, pauses), if the API has it. */
+  nextReminder?: { dueAt: string; sendAt: string; explanation?: string } | null;
+  pauses?: { item: { until: string } | null; contacts: { contactId: string; until: string }[] };
   dispatches: { kind: string; seq: number; at: string; recipients: number }[];
   [more: string]: unknown;
 }
@@ -45,6 +48,8 @@ const KNOWN = new Set([
   'recipients',
   'warning',
   'dispatches',
+  'nextReminder',
+  'pauses',
 ]);
 
 export function reminderCommands(program: Command) {
@@ -81,7 +86,8 @@ function render(e: Explainer): string {
       ['reminders', s.enabled ? `on: every ${s.intervalDays} days, at most ${s.count}` : 'off'],
       ['sent', `${e.remindersSent} of ${s.count} reminders`],
       ['workflow', w ? `${w.workflowId} (${w.status})` : 'not started'],
-      ['next reminder', w?.nextReminderAt ?? (w?.stopReason ? `none (${w.stopReason})` : null)],
+      ['next reminder', nextReminder(e)],
+      ...pauses(e),
       ['last sent', w?.lastSentAt],
       ...(e.warning ? ([['warning', e.warning]] as [string, Cell][]) : []),
     ]),
@@ -113,6 +119,22 @@ function render(e: Explainer): string {
     parts.push('', key, typeof value === 'object' ? fields(flatten(value as object)) : String(value));
   }
   return parts.join('\n');
+}
+
+function nextReminder(e: Explainer): Cell {
+  const next = e.nextReminder;
+  if (next) {
+    const when = next.sendAt === next.dueAt ? next.sendAt : `${next.sendAt} (due ${next.dueAt})`;
+    return next.explanation ? `${when}: ${next.explanation}` : when;
+  }
+  return e.workflow?.nextReminderAt ?? (e.workflow?.stopReason ? `none (${e.workflow.stopReason})` : null);
+}
+
+function pauses(e: Explainer): [string, Cell][] {
+  const out: [string, Cell][] = [];
+  if (e.pauses?.item) out.push(['paused', `until ${e.pauses.item.until}`]);
+  for (const c of e.pauses?.contacts ?? []) out.push(['contact paused', `${c.contactId} until ${c.until}`]);
+  return out;
 }
 
 function flatten(value: object, prefix = ''): [string, Cell][] {
