@@ -115,7 +115,6 @@ export function createApp(deps: AppDeps) {
     }),
   );
   // The built-in client pages the default PORTAL_URL points at: HTML, public, each action by a signed link.
-  if (!deps.portalLinkSecret) log.warn('PORTAL_LINK_SECRET is not set: client page links use the development secret');
   const portal = createPortalService({ db, items, invitations, secret: deps.portalLinkSecret });
   app.use('/portal', portalRoutes(portal, log));
   const openapi = buildOpenApi();

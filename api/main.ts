@@ -41,6 +41,9 @@ async function main() {
     unsubscribeSecret: config.unsubscribe.secret,
     portalLinkSecret: config.portalLinkSecret,
   });
+  // Development needs no secret; a deployment without one would sign client links with a public key.
+  if (!config.portalLinkSecret && process.env.NODE_ENV === 'production')
+    log.warn('PORTAL_LINK_SECRET is not set: links in client emails are signed with the development secret');
   const server = app.listen(config.port, () =>
     log.info(`API listening on http://localhost:${config.port} (docs at /docs)`),
   );
