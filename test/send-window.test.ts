@@ -210,6 +210,24 @@ describe('bad input: 4xx, nothing written', () => {
   const putWindow = (body: unknown, as?: string) => firm.call('PUT', '/v1/settings/send-window', body, { as });
   const cases: BadInputCase[] = [
     ['an employee changes the window', () => putWindow(good, employeeId), 403, 'forbidden'],
+    [
+      'an employee removes the window',
+      () => firm.call('DELETE', '/v1/settings/send-window', undefined, { as: employeeId }),
+      403,
+      'forbidden',
+    ],
+    [
+      'an employee off the account’s team pauses its item',
+      () =>
+        firm.call(
+          'PUT',
+          `/v1/approval-requests/${requestId}/reminder-pause`,
+          { until: new Date(Date.now() + 60_000).toISOString() },
+          { as: employeeId },
+        ),
+      403,
+      'forbidden',
+    ],
     ['a window that never opens', () => putWindow({ ...good, hours: {} }), 422, 'validation-error', 'body.hours'],
     [
       'a window whose only day is empty',
