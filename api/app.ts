@@ -19,7 +19,8 @@ import { v1Routes } from './routes';
 import { httpMetrics, metricsEndpoint } from './metrics';
 import { requestTracing } from './tracing';
 import { clientActionRoutes } from './routes/client-actions';
-import { createReminderWorkflows } from '../domain/items/reminder-workflows';
+import { createReminderOutbox, createReminderWorkflows } from '../domain/items/reminder-workflows';
+import { createOutbox, type OutboxOptions } from '../domain/outbox/outbox';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import { createDomainServices } from '../domain/services';
 import { createInvitationWorkflows } from '../domain/invitations/invitations';
@@ -51,15 +52,22 @@ export interface AppDeps {
   rateLimit?: Partial<RateLimitOptions>;
   /** PORTAL_LINK_SECRET, which checks the signed links of the client pages (/portal); absent: the development secret. */
   portalLinkSecret?: string;
+  /** Fast-path wait and relay settings of the outbox (domain/outbox/); the defaults suit production. */
+  outbox?: Partial<OutboxOptions>;
 }
 
 export function createApp(deps: AppDeps) {
   const { db, temporal, mailer, log } = deps;
   const gateway = createTemporalGateway({ client: temporal, taskQueue: deps.taskQueue });
   const daySeconds = deps.reminderDaySeconds;
-  const workflows = createReminderWorkflows({ gateway, daySeconds });
+  // Changes queue their Temporal calls in the outbox; the relay loops (api/main.ts, the worker) drain it.
+  const outbox = createOutbox(db, gateway, deps.outbox);
+  const workflows = {
+    ...createReminderWorkflows({ gateway, daySeconds }),
+    ...createReminderOutbox(outbox, daySeconds),
+  };
   const items = createItemsService(db, workflows);
-  const invitations = createInvitationWorkflows({ gateway, daySeconds });
+  const invitations = createInvitationWorkflows({ gateway, daySeconds, outbox });
   const domain = createDomainServices(db);
   const bulk = createBulkActionsService({
     db,
@@ -67,6 +75,7 @@ export function createApp(deps: AppDeps) {
     daySeconds,
     pacing: deps.bulkPacing ?? DEFAULT_BULK_PACING,
     maxRunningPerFirm: deps.bulkMaxRunningPerFirm,
+    outbox,
   });
 
   const app = express();
@@ -109,7 +118,7 @@ export function createApp(deps: AppDeps) {
   app.use(
     clientActionRoutes({
       domain,
-      gateway,
+      outbox,
       authenticate: authenticatedAndLimited(auth, limit),
       idempotency: idempotent,
     }),

@@ -5,6 +5,10 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../prisma/client';
 import type { Mailer } from '../domain/email/mailer';
+import { outboxLag } from '../domain/outbox/relay';
+
+/** Rows waiting this long in the outbox make readiness "degraded" (reported, not failing: see checkReady). */
+const OUTBOX_LAG_DEGRADED_MS = 30_000;
 
 type Check = { ok: boolean; ms: number; error?: string };
 
@@ -34,9 +38,14 @@ export async function checkHealth(db: Db, temporal: Client, mailer: Mailer) {
   return { status: ok ? 'ok' : 'degraded', checks: { database, temporal: temporalCheck, smtp } };
 }
 
-/** Readiness: 'ok' (200), 'degraded' (200: only SMTP is down), or 'unavailable' (503: database or Temporal). */
+/**
+ * Readiness: 'ok' (200), 'degraded' (200: SMTP down or outbox rows waiting), or 'unavailable' (503: database
+ * or Temporal). A backlog alone does not fail it: this instance still takes changes, which wait safely.
+ */
 export async function checkReady(db: Db, temporal: Client, mailer: Mailer) {
-  const { checks } = await checkHealth(db, temporal, mailer);
+  const [{ checks }, outbox] = await Promise.all([checkHealth(db, temporal, mailer), outboxLag(db).catch(() => null)]);
   const ready = checks.database.ok && checks.temporal.ok;
-  return { status: !ready ? 'unavailable' : checks.smtp.ok ? 'ok' : 'degraded', ready, checks };
+  const lagging = outbox !== null && outbox.oldestAgeMs > OUTBOX_LAG_DEGRADED_MS;
+  const status = !ready ? 'unavailable' : checks.smtp.ok && !lagging ? 'ok' : 'degraded';
+  return { status, ready, checks: { ...checks, outbox } };
 }

@@ -10,6 +10,9 @@ import { loadObservabilityConfig } from '../observability/config';
 import { startTracing, traceLogFields } from '../observability/tracing';
 import { tracingClientInterceptors } from '../observability/temporal-tracing';
 import { enableProcessMetrics } from '../observability/metrics';
+import { createTemporalGateway } from '../domain/temporal/gateway';
+import { createRelay } from '../domain/outbox/relay';
+import { startRelayLoop } from '../domain/outbox/relay-loop';
 
 async function main() {
   const config = loadConfig();
@@ -40,15 +43,20 @@ async function main() {
     rateLimit: config.rateLimit,
     unsubscribeSecret: config.unsubscribe.secret,
     portalLinkSecret: config.portalLinkSecret,
+    outbox: { fastPathWaitMs: config.outbox.fastPathWaitMs },
   });
   // Development needs no secret; a deployment without one would sign client links with a public key.
   if (!config.portalLinkSecret && process.env.NODE_ENV === 'production')
     log.warn('PORTAL_LINK_SECRET is not set: links in client emails are signed with the development secret');
+  // The outbox's background path: what the fast path after a commit did not deliver (Temporal was down).
+  const gateway = createTemporalGateway({ client: temporal, taskQueue: config.temporal.taskQueue });
+  const relay = startRelayLoop(db, createRelay(db, gateway), log, { pollMs: config.outbox.pollMs });
   const server = app.listen(config.port, () =>
     log.info(`API listening on http://localhost:${config.port} (docs at /docs)`),
   );
 
   const shutdown = async () => {
+    await relay.stop();
     await db.$disconnect();
     mailer.close();
     await connection.close();

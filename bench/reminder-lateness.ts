@@ -16,7 +16,9 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import type { Db } from '../prisma/client';
 import { createFirm } from '../domain/firms/firms';
 import { createItemsService } from '../domain/items/items';
-import { createReminderWorkflows } from '../domain/items/reminder-workflows';
+import { createReminderOutbox, createReminderWorkflows } from '../domain/items/reminder-workflows';
+import { createOutbox } from '../domain/outbox/outbox';
+import type { TemporalGateway } from '../domain/temporal/gateway';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import type { CapturedMail, SmtpCapture } from '../test/support/smtp-capture';
 import {
@@ -148,16 +150,17 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
       `reminders N=${n}: seeded ${n + CAL_MAX} accounts/contacts/documents in ${fmt((performance.now() - t) / 1000)} s`,
     );
 
+    const itemWorkflows = (gateway: TemporalGateway, daySeconds: number) => ({
+      ...createReminderWorkflows({ gateway, daySeconds }),
+      ...createReminderOutbox(createOutbox(db, gateway), daySeconds),
+    });
     const services = new Map<number, ReturnType<typeof createItemsService>>();
     const serviceFor = (daySeconds: number) => {
       let s = services.get(daySeconds);
       if (!s)
         services.set(
           daySeconds,
-          (s = createItemsService(
-            db,
-            createReminderWorkflows({ gateway: createTemporalGateway({ client, taskQueue: queue }), daySeconds }),
-          )),
+          (s = createItemsService(db, itemWorkflows(createTemporalGateway({ client, taskQueue: queue }), daySeconds))),
         );
       return s;
     };

@@ -43,6 +43,8 @@ const schema = z.object({
   UNSUBSCRIBE_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   UNSUBSCRIBE_URL: z.string().url().default('http://localhost:3000/unsubscribe'),
   UNSUBSCRIBE_LINK_TTL_DAYS: z.coerce.number().positive().max(3650).default(90),
+  OUTBOX_POLL_MS: z.coerce.number().int().positive().default(500),
+  OUTBOX_FAST_PATH_WAIT_MS: z.coerce.number().int().min(0).default(1_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -86,6 +88,8 @@ export interface Config {
    * signs and the API checks with (absent: a development secret), the API's public unsubscribe address, and
    * how long a link works in seconds (UNSUBSCRIBE_LINK_TTL_DAYS, real days). */
   unsubscribe: { secret?: string; url: string; ttlSeconds: number };
+  /** The outbox relay: background poll, and how long a request waits for its own calls' delivery. */
+  outbox: { pollMs: number; fastPathWaitMs: number };
   logLevel: string;
 }
 
@@ -142,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       url: e.UNSUBSCRIBE_URL,
       ttlSeconds: e.UNSUBSCRIBE_LINK_TTL_DAYS * 86400,
     },
+    outbox: { pollMs: e.OUTBOX_POLL_MS, fastPathWaitMs: e.OUTBOX_FAST_PATH_WAIT_MS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -10,6 +10,9 @@ import { ensureReconcilerSchedule } from './reconciler-schedule';
 import { loadObservabilityConfig } from '../observability/config';
 import { startWorkerMetrics } from '../observability/metrics-server';
 import { startTracing } from '../observability/tracing';
+import { createTemporalGateway } from '../domain/temporal/gateway';
+import { createRelay } from '../domain/outbox/relay';
+import { startRelayLoop } from '../domain/outbox/relay-loop';
 
 async function main() {
   const config = loadConfig();
@@ -37,9 +40,13 @@ async function main() {
     maxConcurrentLocalActivityExecutions: config.workerMaxConcurrentLocalActivities,
     tracing,
   });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  // The outbox's background path here too, so queued calls go out while no API instance runs.
+  const gateway = createTemporalGateway({ client, taskQueue: config.temporal.taskQueue });
+  const relay = startRelayLoop(db, createRelay(db, gateway), console, { pollMs: config.outbox.pollMs });
   if (config.reconciler.intervalSeconds > 0) {
-    const clientConnection = await Connection.connect({ address: config.temporal.address });
-    await ensureReconcilerSchedule(new Client({ connection: clientConnection, namespace: config.temporal.namespace }), {
+    await ensureReconcilerSchedule(client, {
       taskQueue: config.temporal.taskQueue,
       everySeconds: config.reconciler.intervalSeconds,
       input: {
@@ -49,12 +56,13 @@ async function main() {
         maxRunningPerFirm: config.bulkMaxRunningPerFirm,
       },
     });
-    await clientConnection.close();
   }
   if (metrics) console.log(`worker metrics on http://localhost:${observability.workerMetricsPort}/metrics`);
   console.log(`worker listening on task queue "${config.temporal.taskQueue}" at ${config.temporal.address}`);
   // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done.
   await worker.run();
+  await relay.stop();
+  await clientConnection.close();
   await db.$disconnect();
   mailer.close();
   await connection.close();

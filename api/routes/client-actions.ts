@@ -11,11 +11,11 @@ import { jsonBody } from '../json-body';
 import * as s from '../schemas/client-actions';
 import { csvTemplate } from '../../domain/contacts/csv-import';
 import { resultAfterDelivery } from '../../domain/timeline/participant-emails';
-import type { TemporalGateway } from '../../domain/temporal/gateway';
+import type { Outbox } from '../../domain/outbox/outbox';
 
 export interface ClientActionDeps {
   domain: DomainServices;
-  gateway: TemporalGateway;
+  outbox: Outbox;
   /** The /v1 authentication and idempotency middleware, applied here per route (see above). */
   authenticate: RequestHandler;
   idempotency: RequestHandler;
@@ -23,7 +23,7 @@ export interface ClientActionDeps {
 
 const CSV_TYPES = ['text/csv', 'application/csv'];
 
-export function clientActionRoutes({ domain, gateway, authenticate: auth, idempotency }: ClientActionDeps): Router {
+export function clientActionRoutes({ domain, outbox, authenticate: auth, idempotency }: ClientActionDeps): Router {
   const r = Router();
   const json: RequestHandler[] = [...jsonBody(), auth, idempotency];
 
@@ -129,7 +129,7 @@ export function clientActionRoutes({ domain, gateway, authenticate: auth, idempo
       ...mut,
     },
     async (req) =>
-      resultAfterDelivery(gateway, domain.clientActions.changeContactStatus(req.firmId, req.actor, req.valid.body)),
+      resultAfterDelivery(outbox, domain.clientActions.changeContactStatus(req.firmId, req.actor, req.valid.body)),
   );
   action(
     {
@@ -141,7 +141,7 @@ export function clientActionRoutes({ domain, gateway, authenticate: auth, idempo
       ...mut,
     },
     async (req) =>
-      resultAfterDelivery(gateway, domain.clientActions.assignToUser(req.firmId, req.actor, req.valid.body)),
+      resultAfterDelivery(outbox, domain.clientActions.assignToUser(req.firmId, req.actor, req.valid.body)),
   );
   action(
     {
@@ -155,7 +155,7 @@ export function clientActionRoutes({ domain, gateway, authenticate: auth, idempo
     },
     async (req) =>
       resultAfterDelivery(
-        gateway,
+        outbox,
         domain.clientActions.moveContact(req.firmId, req.actor, req.valid.params.contactId, req.valid.body),
       ),
   );
@@ -172,7 +172,7 @@ export function clientActionRoutes({ domain, gateway, authenticate: auth, idempo
       status: 201,
       ...mut,
     },
-    async (req) => resultAfterDelivery(gateway, domain.notes.createNote(req.firmId, req.actor, req.valid.body)),
+    async (req) => resultAfterDelivery(outbox, domain.notes.createNote(req.firmId, req.actor, req.valid.body)),
   );
   action(
     {
@@ -197,7 +197,7 @@ export function clientActionRoutes({ domain, gateway, authenticate: auth, idempo
     },
     async (req) =>
       resultAfterDelivery(
-        gateway,
+        outbox,
         domain.notes.addComment(req.firmId, req.actor, req.valid.params.noteId, req.valid.body.body),
       ),
   );
@@ -304,7 +304,7 @@ export function clientActionRoutes({ domain, gateway, authenticate: auth, idempo
     },
     async (req) =>
       resultAfterDelivery(
-        gateway,
+        outbox,
         domain.clientActions.setGdprStatus(req.firmId, req.actor, req.valid.params.contactId, req.valid.body),
       ),
   );
@@ -365,7 +365,7 @@ export function clientActionRoutes({ domain, gateway, authenticate: auth, idempo
     },
     async (req) =>
       resultAfterDelivery(
-        gateway,
+        outbox,
         domain.clientActions.runCustomAction(req.firmId, req.actor, req.valid.params.customActionId, req.valid.body),
       ),
   );

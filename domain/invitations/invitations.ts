@@ -13,6 +13,9 @@ import {
   type InvitationInput,
 } from '../../shared/contracts/invitation';
 import type { TemporalGateway } from '../temporal/gateway';
+import { insertOutboxRows } from '../outbox/outbox';
+import type { OutboxCommand } from '../outbox/commands';
+import type { Outbox } from '../outbox/outbox';
 import { hashInvitationToken, newInvitationToken } from './token';
 import { audit } from '../audit/audit';
 import { conflict, DomainError, notFound, type ErrorKind } from '../errors';
@@ -21,6 +24,8 @@ export interface InvitationWorkflowsDeps {
   gateway: TemporalGateway;
   /** REMINDER_DAY_SECONDS: invitation expiry is counted in the same "days" as reminders. */
   daySeconds: number;
+  /** Where changes made through the API queue their calls (`record`); absent: bulk effects apply directly. */
+  outbox?: Outbox;
 }
 
 /** What a transaction decided for the invitation workflows; applied once it has committed. */
@@ -29,14 +34,43 @@ export interface InvitationEffects {
   /** Workflows to stop (the rows are already revoked). */
   revoke: string[];
   accountIdOf?: Record<string, string | undefined>;
+  /** Links to send again, by invitation and resend number. */
+  resend?: { invitationId: string; seq: number }[];
+  accepted?: string[];
 }
 
 export const noEffects = (): InvitationEffects => ({ start: [], revoke: [], accountIdOf: {} });
 
-export function createInvitationWorkflows({ gateway, daySeconds }: InvitationWorkflowsDeps) {
+export function createInvitationWorkflows({ gateway, daySeconds, outbox }: InvitationWorkflowsDeps) {
+  /** Effects recorded in the outbox by their transaction, to deliver after commit. */
+  const recorded = new WeakMap<InvitationEffects, { ids: bigint[]; workflowIds: string[] }>();
+
+  function commands(effects: InvitationEffects, o: Outbox): OutboxCommand[] {
+    const c = o.commands;
+    return [
+      ...effects.revoke.map((id) => c.signal(invitationWorkflowId(id), invitationRevokedSignal)),
+      ...effects.start.map((input) =>
+        c.start(invitationWorkflowContract, invitationStart(input, effects.accountIdOf?.[input.invitationId])),
+      ),
+      ...(effects.resend ?? []).map((r) =>
+        c.signal(invitationWorkflowId(r.invitationId), invitationResendSignal, { seq: r.seq }),
+      ),
+      ...(effects.accepted ?? []).map((id) => c.signal(invitationWorkflowId(id), invitationAcceptedSignal)),
+    ];
+  }
+
   return {
     daySeconds,
+    /** Writes the effects' calls in the outbox, in the transaction that decided them (call it last in it). */
+    async record(tx: Tx, firmId: string, effects: InvitationEffects): Promise<void> {
+      if (!outbox) return;
+      const rows = commands(effects, outbox).map((command) => ({ firmId, command }));
+      recorded.set(effects, await insertOutboxRows(tx, rows));
+    },
+    /** After commit: delivers what `record` wrote, or (bulk effects, stored with their step) calls Temporal. */
     async apply(effects: InvitationEffects): Promise<void> {
+      const queued = recorded.get(effects);
+      if (queued && outbox) return outbox.deliverSoon(queued.ids, queued.workflowIds);
       // A workflow already over (accepted, expired) has nothing left to stop.
       for (const id of effects.revoke) await gateway.signal(invitationWorkflowId(id), invitationRevokedSignal);
       // One invitation has one workflow: finding it started (a repeated step after a crash) is success.
@@ -44,10 +78,11 @@ export function createInvitationWorkflows({ gateway, daySeconds }: InvitationWor
         const start = invitationStart(input, effects.accountIdOf?.[input.invitationId]);
         await gateway.start(invitationWorkflowContract, start);
       }
+      for (const r of effects.resend ?? []) {
+        await gateway.signal(invitationWorkflowId(r.invitationId), invitationResendSignal, { seq: r.seq });
+      }
+      for (const id of effects.accepted ?? []) await gateway.signal(invitationWorkflowId(id), invitationAcceptedSignal);
     },
-    accepted: (invitationId: string) => gateway.signal(invitationWorkflowId(invitationId), invitationAcceptedSignal),
-    resend: (invitationId: string, seq: number) =>
-      gateway.signal(invitationWorkflowId(invitationId), invitationResendSignal, { seq }),
   };
 }
 
@@ -173,7 +208,9 @@ export async function inviteEmail(
         'Login already active',
         'This email already has portal access; turn login off first to invite it again.',
       );
-    return createInvitation(tx, wf.daySeconds, firmId, actorId, email, opts, effects);
+    const created = await createInvitation(tx, wf.daySeconds, firmId, actorId, email, opts, effects);
+    await wf.record(tx, firmId, effects);
+    return created;
   });
   await wf.apply(effects);
   return presentInvitation(inv);
@@ -187,6 +224,7 @@ export async function resendInvitation(
   actorId: string,
   emailId: string,
 ) {
+  const effects = noEffects();
   const { inv, seq } = await db.$transaction(async (tx) => {
     const email = await requireEmail(tx, firmId, emailId);
     const inv = await tx.invitation.findFirst({
@@ -221,9 +259,11 @@ export async function resendInvitation(
       contactId: email.contactId,
       data: { invitationId: inv.id, contactEmailId: email.id, seq },
     });
+    effects.resend = [{ invitationId: inv.id, seq }];
+    await wf.record(tx, firmId, effects);
     return { inv, seq };
   });
-  await wf.resend(inv.id, seq);
+  await wf.apply(effects);
   return { ...presentInvitation(inv), resendSeq: seq };
 }
 
@@ -247,6 +287,7 @@ export async function acceptInvitation(db: Db, wf: InvitationWorkflows, token: s
 /** The accept itself, by the stored hash: the client pages' activation link (domain/portal) proves the
  * address with its own signature and names the email's open invitation rather than holding its token. */
 export async function acceptInvitationByHash(db: Db, wf: InvitationWorkflows, tokenHash: string) {
+  const effects = noEffects();
   const result = await db.$transaction(async (tx) => {
     const inv = await tx.invitation.findUnique({
       where: { tokenHash },
@@ -311,6 +352,8 @@ export async function acceptInvitationByHash(db: Db, wf: InvitationWorkflows, to
       accountId: accounts.length === 1 ? accounts[0].id : null,
       data: { invitationId: inv.id, contactEmailId: inv.contactEmailId },
     });
+    effects.accepted = [inv.id];
+    await wf.record(tx, inv.firmId, effects);
     return {
       invitationId: inv.id,
       contactId: inv.email.contactId,
@@ -319,6 +362,6 @@ export async function acceptInvitationByHash(db: Db, wf: InvitationWorkflows, to
       accounts,
     };
   });
-  await wf.accepted(result.invitationId);
+  await wf.apply(effects);
   return result;
 }

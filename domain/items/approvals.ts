@@ -9,9 +9,9 @@ import { requireDocumentAccess, requireItemAccess, saveSettings, type ReminderIn
 import { recordManualResend } from './manual-resends';
 import { closeTodos } from './portal-todos';
 import { presentApproval } from './present';
-import type { ReminderWorkflows } from './reminder-workflows';
+import type { ItemWorkflows } from './reminder-workflows';
 
-export function createApprovalService(db: Db, workflows: ReminderWorkflows) {
+export function createApprovalService(db: Db, workflows: ItemWorkflows) {
   return {
     async requestApproval(
       firmId: string,
@@ -20,7 +20,7 @@ export function createApprovalService(db: Db, workflows: ReminderWorkflows) {
       input: { message?: string; reminders?: ReminderInput },
     ) {
       const doc = await requireDocumentAccess(db, firmId, actor, documentId);
-      const request = await db.$transaction(async (tx) => {
+      const request = await workflows.transaction(async (tx, calls) => {
         const r = await tx.approvalRequest.create({
           data: { firmId, accountId: doc.accountId, documentId, message: input.message },
         });
@@ -34,10 +34,9 @@ export function createApprovalService(db: Db, workflows: ReminderWorkflows) {
           itemId: r.id,
           data: { documentId },
         });
+        calls.arm({ firmId, accountId: doc.accountId, kind: 'approval', itemId: r.id }, sig.itemRequestedSignal);
         return r;
       });
-      const ref = { firmId, accountId: doc.accountId, kind: 'approval' as const, itemId: request.id };
-      await workflows.arm(ref, sig.itemRequestedSignal);
       return presentApproval(request);
     },
 
@@ -48,7 +47,8 @@ export function createApprovalService(db: Db, workflows: ReminderWorkflows) {
       if (request.status !== 'pending') throw conflict('request-closed', `The approval request is ${request.status}`);
       const link = await db.accountContact.findFirst({ where: { accountId: request.accountId, contactId } });
       if (!link) throw invalid('body.contactId', 'the contact is not linked to the request’s account');
-      const updated = await db.$transaction(async (tx) => {
+      const ref = { firmId, accountId: request.accountId, kind: 'approval' as const, itemId: requestId };
+      const updated = await workflows.transaction(async (tx, calls) => {
         const r = await tx.approvalRequest.update({
           where: { id: requestId },
           data: { status: 'approved', approvedAt: new Date(), approvedBy: contactId },
@@ -63,12 +63,9 @@ export function createApprovalService(db: Db, workflows: ReminderWorkflows) {
           itemKind: 'approval',
           itemId: requestId,
         });
+        calls.notify(ref, sig.approvedSignal);
         return r;
       });
-      await workflows.notify(
-        { firmId, accountId: request.accountId, kind: 'approval', itemId: requestId },
-        sig.approvedSignal,
-      );
       return presentApproval(updated);
     },
 
@@ -89,8 +86,11 @@ export function createApprovalService(db: Db, workflows: ReminderWorkflows) {
       const resends = [];
       for (const r of pending) {
         const ref = { firmId, accountId: r.accountId, kind: 'approval' as const, itemId: r.id };
-        const resend = await recordManualResend(db, ref, actor.id, input.message);
-        await workflows.arm(ref, sig.manualResendSignal, resend);
+        const resend = await workflows.transaction(async (tx, calls) => {
+          const recorded = await recordManualResend(tx, ref, actor.id, input.message);
+          calls.arm(ref, sig.manualResendSignal, recorded);
+          return recorded;
+        });
         resends.push({ approvalRequestId: r.id, resendId: resend.resendId });
       }
       return { requested: resends.length, resends };

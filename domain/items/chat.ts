@@ -10,7 +10,7 @@ import { conflict, invalid, notFound } from '../errors';
 import { requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
 import { closeTodos } from './portal-todos';
 import { presentMessage, presentThread } from './present';
-import type { ReminderWorkflows } from './reminder-workflows';
+import type { ItemWorkflows } from './reminder-workflows';
 import { readItemSnapshot } from './snapshot';
 
 export interface NewMessage {
@@ -20,7 +20,7 @@ export interface NewMessage {
   reminders?: ReminderInput;
 }
 
-export function createChatService(db: Db, workflows: ReminderWorkflows) {
+export function createChatService(db: Db, workflows: ItemWorkflows) {
   async function post(firmId: string, actorId: string, threadId: string, input: NewMessage) {
     const thread = await db.chatThread.findFirst({ where: { id: threadId, firmId } });
     if (!thread) throw notFound('Chat thread', threadId);
@@ -38,7 +38,8 @@ export function createChatService(db: Db, workflows: ReminderWorkflows) {
       throw invalid('body.reminders', 'only firm messages carry reminder settings');
     }
     const byFirm = input.author === 'firm';
-    const message = await db.$transaction(async (tx) => {
+    const ref: ItemRef = { firmId, accountId: thread.accountId, kind: 'chat', itemId: threadId };
+    const message = await workflows.transaction(async (tx, calls) => {
       // Settings carry over from the thread's earlier messages unless this one changes them.
       if (byFirm && input.reminders) await saveSettings(tx, firmId, 'chat', threadId, input.reminders);
       const m = await tx.chatMessage.create({
@@ -63,11 +64,10 @@ export function createChatService(db: Db, workflows: ReminderWorkflows) {
         itemId: threadId,
         data: { messageId: m.id },
       });
+      if (byFirm) calls.arm(ref, sig.firmMessagePostedSignal, { messageId: m.id });
+      else calls.notify(ref, sig.clientRepliedSignal);
       return m;
     });
-    const ref: ItemRef = { firmId, accountId: thread.accountId, kind: 'chat', itemId: threadId };
-    if (byFirm) await workflows.arm(ref, sig.firmMessagePostedSignal, { messageId: message.id });
-    else await workflows.notify(ref, sig.clientRepliedSignal);
     return presentMessage(message);
   }
 
@@ -112,7 +112,8 @@ export function createChatService(db: Db, workflows: ReminderWorkflows) {
       await requireItemAccess(db, firmId, actor, 'chat', threadId);
       const thread = await db.chatThread.findFirstOrThrow({ where: { id: threadId, firmId } });
       if (thread.status === status) return presentThread(thread); // repeating the call changes nothing
-      const updated = await db.$transaction(async (tx) => {
+      const ref: ItemRef = { firmId, accountId: thread.accountId, kind: 'chat', itemId: threadId };
+      const updated = await workflows.transaction(async (tx, calls) => {
         const t = await tx.chatThread.update({
           where: { id: threadId },
           data: status === 'open' ? { status, reopenCount: { increment: 1 }, reopenedAt: new Date() } : { status },
@@ -126,11 +127,10 @@ export function createChatService(db: Db, workflows: ReminderWorkflows) {
           itemKind: 'chat',
           itemId: threadId,
         });
+        if (status === 'archived') calls.notify(ref, sig.threadArchivedSignal);
+        else if (!(await readItemSnapshot(tx, ref)).doneReason) calls.arm(ref, sig.threadReopenedSignal);
         return t;
       });
-      const ref: ItemRef = { firmId, accountId: thread.accountId, kind: 'chat', itemId: threadId };
-      if (status === 'archived') await workflows.notify(ref, sig.threadArchivedSignal);
-      else if (!(await readItemSnapshot(db, ref)).doneReason) await workflows.arm(ref, sig.threadReopenedSignal);
       return presentThread(updated);
     },
   };

@@ -7,9 +7,9 @@ import { requireAccountAccess, type Actor } from '../access/access';
 import { conflict } from '../errors';
 import { requireItemAccess } from './item-refs';
 import { closeTodos } from './portal-todos';
-import type { ReminderWorkflows } from './reminder-workflows';
+import type { ItemWorkflows } from './reminder-workflows';
 
-export function createDocumentService(db: Db, workflows: ReminderWorkflows) {
+export function createDocumentService(db: Db, workflows: ItemWorkflows) {
   return {
     async createDocument(firmId: string, actor: Actor, accountId: string, input: { name: string }) {
       await requireAccountAccess(db, firmId, actor, accountId);
@@ -35,7 +35,7 @@ export function createDocumentService(db: Db, workflows: ReminderWorkflows) {
           : await db.approvalRequest.findUniqueOrThrow({ where: { id: requestId } });
       if (row.status === 'cancelled') return { id: requestId, status: 'cancelled' };
       if (row.status !== 'pending') throw conflict('request-closed', `The request is already ${row.status}`);
-      await db.$transaction(async (tx) => {
+      await workflows.transaction(async (tx, calls) => {
         if (kind === 'signature') {
           await tx.signatureRequest.update({
             where: { id: requestId },
@@ -51,8 +51,8 @@ export function createDocumentService(db: Db, workflows: ReminderWorkflows) {
           itemKind: kind,
           itemId: requestId,
         });
+        calls.notify(ref, sig.itemWithdrawnSignal);
       });
-      await workflows.notify(ref, sig.itemWithdrawnSignal);
       return { id: requestId, status: 'cancelled' };
     },
   };

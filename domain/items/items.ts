@@ -6,10 +6,10 @@ import { createApprovalService } from './approvals';
 import { createChatService } from './chat';
 import { createDocumentService } from './documents';
 import { createReminderService } from './reminders';
-import type { ReminderWorkflows } from './reminder-workflows';
+import type { ItemWorkflows } from './reminder-workflows';
 import { createSignatureService } from './signatures';
 
-export function createItemsService(db: Db, workflows: ReminderWorkflows) {
+export function createItemsService(db: Db, workflows: ItemWorkflows) {
   return {
     ...createChatService(db, workflows),
     ...createDocumentService(db, workflows),

@@ -1,6 +1,8 @@
 // Starting and signalling the item reminder workflows. Arming uses signal-with-start so an event never
 // races the workflow's existence; stop events only signal a running workflow (the workflow re-reads the
-// database before every send, so a lost stop signal still sends nothing).
+// database before every send, so a lost stop signal still sends nothing). A change made through the API
+// queues its calls in its own transaction (`transaction`, the outbox); the direct calls serve the retry
+// mechanisms that keep their own record (the reconciler, bulk effects).
 import type { SignalDefinition } from '@temporalio/common';
 import {
   itemReminderStart,
@@ -10,6 +12,8 @@ import {
 } from '../../shared/contracts/item-reminder';
 import type { ItemRef, ReminderState } from '../../shared/reminder-types';
 import type { TemporalGateway } from '../temporal/gateway';
+import type { Tx } from '../../prisma/client';
+import type { Outbox } from '../outbox/outbox';
 
 export interface ReminderWorkflowsDeps {
   gateway: TemporalGateway;
@@ -41,3 +45,34 @@ export function createReminderWorkflows({ gateway, daySeconds }: ReminderWorkflo
 }
 
 export type ReminderWorkflows = ReturnType<typeof createReminderWorkflows>;
+
+/** The reminder calls a change queues with its transaction. */
+export interface ReminderCalls {
+  arm<Args extends unknown[]>(item: ItemRef, signal: SignalDefinition<Args>, ...args: Args): void;
+  notify<Args extends unknown[]>(item: ItemRef, signal: SignalDefinition<Args>, ...args: Args): void;
+  stop(item: ItemRef, reason: string): void;
+}
+
+export function createReminderOutbox(outbox: Outbox, daySeconds: number) {
+  const c = outbox.commands;
+  return {
+    /** Runs `fn` in a transaction; the reminder calls it queues commit with it and are delivered after. */
+    transaction<T>(fn: (tx: Tx, calls: ReminderCalls) => Promise<T>): Promise<T> {
+      return outbox.transaction((tx, enqueue) =>
+        fn(tx, {
+          arm: (item, signal, ...args) =>
+            enqueue(
+              item.firmId,
+              c.signalWithStart(itemReminderWorkflowContract, itemReminderStart(item, daySeconds), signal, ...args),
+            ),
+          notify: (item, signal, ...args) =>
+            enqueue(item.firmId, c.signal(reminderWorkflowId(item.kind, item.itemId), signal, ...args)),
+          stop: (item, reason) => enqueue(item.firmId, c.terminate(reminderWorkflowId(item.kind, item.itemId), reason)),
+        }),
+      );
+    },
+  };
+}
+
+/** What the item services use: queued calls with their changes, and the workflow's state. */
+export type ItemWorkflows = Pick<ReminderWorkflows, 'state'> & ReturnType<typeof createReminderOutbox>;

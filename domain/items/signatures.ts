@@ -8,9 +8,9 @@ import { conflict, invalid, notFound } from '../errors';
 import { requireDocumentAccess, requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
 import { closeTodos } from './portal-todos';
 import { presentSignature } from './present';
-import type { ReminderWorkflows } from './reminder-workflows';
+import type { ItemWorkflows } from './reminder-workflows';
 
-export function createSignatureService(db: Db, workflows: ReminderWorkflows) {
+export function createSignatureService(db: Db, workflows: ItemWorkflows) {
   return {
     async requestSignatures(
       firmId: string,
@@ -27,7 +27,7 @@ export function createSignatureService(db: Db, workflows: ReminderWorkflows) {
       });
       const missing = input.signers.find((c) => !links.some((l) => l.contactId === c));
       if (missing) throw invalid('body.signers', `contact ${missing} is not linked to the document’s account`);
-      const request = await db.$transaction(async (tx) => {
+      const request = await workflows.transaction(async (tx, calls) => {
         const r = await tx.signatureRequest.create({
           data: {
             firmId,
@@ -47,10 +47,9 @@ export function createSignatureService(db: Db, workflows: ReminderWorkflows) {
           itemId: r.id,
           data: { documentId, signers: input.signers },
         });
+        calls.arm({ firmId, accountId: doc.accountId, kind: 'signature', itemId: r.id }, sig.itemRequestedSignal);
         return r;
       });
-      const ref = { firmId, accountId: doc.accountId, kind: 'signature' as const, itemId: request.id };
-      await workflows.arm(ref, sig.itemRequestedSignal);
       return presentSignature(request);
     },
 
@@ -66,7 +65,8 @@ export function createSignatureService(db: Db, workflows: ReminderWorkflows) {
         throw conflict('request-closed', `The signature request is ${request.status}`);
       }
       if (signer.signedAt) return presentSignature(request); // signing twice changes nothing
-      const updated = await db.$transaction(async (tx) => {
+      const ref = { firmId, accountId: request.accountId, kind: 'signature' as const, itemId: requestId };
+      const updated = await workflows.transaction(async (tx, calls) => {
         await tx.signatureSigner.update({ where: { id: signer.id }, data: { signedAt: new Date() } });
         const left = await tx.signatureSigner.count({ where: { requestId, signedAt: null } });
         if (left === 0) {
@@ -92,10 +92,13 @@ export function createSignatureService(db: Db, workflows: ReminderWorkflows) {
           itemId: requestId,
           data: { contactId },
         });
-        return tx.signatureRequest.findUniqueOrThrow({ where: { id: requestId }, include: { signers: true } });
+        const after = await tx.signatureRequest.findUniqueOrThrow({
+          where: { id: requestId },
+          include: { signers: true },
+        });
+        calls.notify(ref, sig.signerSignedSignal, { contactId, allSigned: after.status === 'signed' });
+        return after;
       });
-      const ref = { firmId, accountId: request.accountId, kind: 'signature' as const, itemId: requestId };
-      await workflows.notify(ref, sig.signerSignedSignal, { contactId, allSigned: updated.status === 'signed' });
       return presentSignature(updated);
     },
   };

@@ -1,7 +1,7 @@
 // Reads an item's reminder cycle from the database: whether the client still has to act, the settings,
 // and what already went out. The workflow and the send activity both rely on it, so a reminder is never
 // sent for an item that is done, whatever signals were lost or late.
-import type { Db } from '../../prisma/client';
+import type { Queryable } from '../../prisma/client';
 import { dispatchKey, reminderWorkflowId } from '../../shared/contracts/item-reminder';
 import {
   DEFAULT_REMINDER_SETTINGS,
@@ -19,7 +19,7 @@ interface ItemCycle {
   restartedAt: Date | null;
 }
 
-async function readCycle(db: Db, item: ItemRef): Promise<ItemCycle> {
+async function readCycle(db: Queryable, item: ItemRef): Promise<ItemCycle> {
   const where = { id: item.itemId, firmId: item.firmId };
   const deleted: ItemCycle = {
     doneReason: 'deleted',
@@ -86,7 +86,10 @@ function requestCycle(
   return { doneReason, subjectKey: req.id, cycleKey: req.id, restartedAt: null };
 }
 
-export async function readReminderSettings(db: Db, item: Pick<ItemRef, 'kind' | 'itemId'>): Promise<ReminderSettings> {
+export async function readReminderSettings(
+  db: Queryable,
+  item: Pick<ItemRef, 'kind' | 'itemId'>,
+): Promise<ReminderSettings> {
   const row = await db.reminderSettings.findUnique({
     where: { itemKind_itemId: { itemKind: item.kind, itemId: item.itemId } },
   });
@@ -95,7 +98,7 @@ export async function readReminderSettings(db: Db, item: Pick<ItemRef, 'kind' | 
     : { ...DEFAULT_REMINDER_SETTINGS };
 }
 
-export async function readItemSnapshot(db: Db, item: ItemRef): Promise<ItemSnapshot> {
+export async function readItemSnapshot(db: Queryable, item: ItemRef): Promise<ItemSnapshot> {
   const [cycle, settings] = await Promise.all([readCycle(db, item), readReminderSettings(db, item)]);
   const workflowId = reminderWorkflowId(item.kind, item.itemId);
   const [notification, reminders] = await Promise.all([

@@ -10,6 +10,7 @@ import {
 } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 import type { WorkflowContract, WorkflowStart } from '../../shared/contracts/workflow';
+import type { OutboxCommand, SerializedStart } from '../outbox/commands';
 
 export interface TemporalGatewayDeps {
   client: Client;
@@ -38,8 +39,48 @@ export function createTemporalGateway({ client, taskQueue }: TemporalGatewayDeps
     }
   }
 
+  const serializedStartOptions = (s: SerializedStart) => ({
+    taskQueue: s.taskQueue ?? taskQueue,
+    workflowId: s.workflowId,
+    args: [s.input],
+    typedSearchAttributes: s.searchAttributes,
+    memo: s.memo,
+    ...(s.reuse === 'once' ? { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE } : {}),
+  });
+
+  /** Runs one outbox command; repeating it changes nothing (ids, "already started" and "not running" are success). */
+  async function execute(c: OutboxCommand): Promise<void> {
+    try {
+      switch (c.op) {
+        case 'start':
+          await client.workflow.start(c.start.workflowType, serializedStartOptions(c.start));
+          return;
+        case 'signal-with-start': {
+          const options = { ...serializedStartOptions(c.start), signal: c.signal, signalArgs: c.args };
+          await client.workflow.signalWithStart(c.start.workflowType, options as unknown as SignalWithStartOptions);
+          return;
+        }
+        case 'signal':
+          await client.workflow.getHandle(c.workflowId).signal(c.signal, ...c.args);
+          return;
+        case 'terminate':
+          await client.workflow.getHandle(c.workflowId).terminate(c.reason);
+          return;
+      }
+    } catch (err) {
+      // A workflow id that may run once and already ran, or a signal for a workflow that has ended.
+      if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) return;
+      throw err;
+    }
+  }
+
   return {
     taskQueue,
+
+    /** Runs an outbox command, giving up after `timeoutMs` (the client's own retries stop with it). */
+    execute(c: OutboxCommand, timeoutMs: number): Promise<void> {
+      return client.connection.withDeadline(Date.now() + timeoutMs, () => execute(c));
+    },
 
     /** Starts the workflow; one already started under its id is success (false: this call started nothing). */
     async start<I, R>(workflow: WorkflowContract<I, R>, s: WorkflowStart<I>): Promise<boolean> {

@@ -11,7 +11,7 @@ import { requireAccountAccess, type Actor } from '../access/access';
 import { audit } from '../audit/audit';
 import { requireContactAccess } from './timeline';
 import { insertNote, requireFirmUsers } from './notes';
-import type { EmailBatch } from './participant-emails';
+import { queueEmails, type EmailBatch } from './participant-emails';
 import { participantWorkflowId, type ClientActionEmail } from '../../shared/contracts/participant-notification';
 import { conflict, invalid, invalidFields, notFound } from '../errors';
 import { lockSetting, requireTemplateRef } from '../settings/admin';
@@ -96,7 +96,10 @@ export async function changeContactStatus(
         },
       });
     }
-    return { result: { contacts: before.map((c) => ({ id: c.id, status: input.status })), noteId }, batch };
+    return {
+      result: { contacts: before.map((c) => ({ id: c.id, status: input.status })), noteId },
+      batch: await queueEmails(tx, firmId, batch),
+    };
   });
 }
 
@@ -158,7 +161,10 @@ export async function assignToUser(
         data: data(c.assignedUserId),
       });
     }
-    return { result: { userId: input.userId, accountIds, contactIds, noteId }, batch };
+    return {
+      result: { userId: input.userId, accountIds, contactIds, noteId },
+      batch: await queueEmails(tx, firmId, batch),
+    };
   });
 }
 
@@ -232,7 +238,10 @@ export async function moveContact(
         data,
       });
     await audit(tx, { firmId, actorId: actor.id, action: 'contact.moved_in', contactId, accountId: target.id, data });
-    return { result: { contactId, fromAccountId: from?.accountId ?? null, link, noteId }, batch };
+    return {
+      result: { contactId, fromAccountId: from?.accountId ?? null, link, noteId },
+      batch: await queueEmails(tx, firmId, batch),
+    };
   });
 }
 
@@ -280,7 +289,10 @@ export async function setGdprStatus(
     const batch: EmailBatch | null = jobs.length
       ? { workflowId: participantWorkflowId.gdpr(changeId), emails: jobs }
       : null;
-    return { result: { contactId, gdprStatus: status.name, changeId, emailed: jobs.length }, batch };
+    return {
+      result: { contactId, gdprStatus: status.name, changeId, emailed: jobs.length },
+      batch: await queueEmails(tx, firmId, batch),
+    };
   });
 }
 
@@ -364,6 +376,9 @@ export async function runCustomAction(
         participants: input.participants ?? [],
       },
     });
-    return { result: { runId, customActionId: def.id, ...about, values: parsed.data, noteId }, batch };
+    return {
+      result: { runId, customActionId: def.id, ...about, values: parsed.data, noteId },
+      batch: await queueEmails(tx, firmId, batch),
+    };
   });
 }

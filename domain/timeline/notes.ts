@@ -7,7 +7,7 @@ import { requireAccountAccess } from '../access/access';
 import { audit } from '../audit/audit';
 import { requireContactAccess } from './timeline';
 import { participantWorkflowId, type ClientActionEmail } from '../../shared/contracts/participant-notification';
-import type { EmailBatch } from './participant-emails';
+import { queueEmails, type EmailBatch } from './participant-emails';
 import { invalid, notFound } from '../errors';
 
 /** Emails to send once the transaction has committed, under one business workflow id. */
@@ -103,7 +103,7 @@ export async function createNote(
     });
     // "Add to calendar" invites the acting user only (seed 004).
     if (calendar) batch.emails.push({ kind: 'calendar', firmId, noteId: note.id, userId: actor.id, ...calendar });
-    return { result: { ...note, calendar: calendar ?? null }, batch };
+    return { result: { ...note, calendar: calendar ?? null }, batch: await queueEmails(tx, firmId, batch) };
   });
 }
 
@@ -140,7 +140,7 @@ export async function addComment(db: Db, firmId: string, actor: Actor, noteId: s
     }));
     return {
       result: comment,
-      batch: { workflowId: participantWorkflowId.comment(comment.id), emails } satisfies EmailBatch,
+      batch: await queueEmails(tx, firmId, { workflowId: participantWorkflowId.comment(comment.id), emails }),
     };
   });
 }

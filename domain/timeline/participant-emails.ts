@@ -1,31 +1,44 @@
-// Hands a client action's emails to their workflow once the change has committed; the workflow id is
-// the action's business key, so a repeated delivery starts nothing twice.
+// A client action's emails to firm users: queued in the outbox by the action's own transaction (`queueEmails`,
+// the last step in it), delivered after commit. The workflow id is the action's business key, so a repeated
+// delivery starts nothing twice.
 import {
   participantNotificationStart,
   participantNotificationWorkflowContract,
   type ClientActionEmail,
 } from '../../shared/contracts/participant-notification';
-import type { TemporalGateway } from '../temporal/gateway';
+import type { Tx } from '../../prisma/client';
+import { insertOutboxRows, type Outbox } from '../outbox/outbox';
 
 export interface EmailBatch {
   workflowId: string;
   emails: ClientActionEmail[];
+  /** The outbox rows `queueEmails` wrote for it. */
+  queued?: { ids: bigint[]; workflowIds: string[] };
 }
 
-export async function deliverParticipantEmails(gateway: TemporalGateway, batch: EmailBatch | null): Promise<void> {
-  if (!batch?.emails.length) return;
-  await gateway.start(
-    participantNotificationWorkflowContract,
-    participantNotificationStart(batch.workflowId, batch.emails),
-  );
+/** Writes the batch's workflow start in the outbox, in the action's transaction; the relay's task queue runs it. */
+export async function queueEmails(tx: Tx, firmId: string, batch: EmailBatch | null): Promise<EmailBatch | null> {
+  if (!batch?.emails.length) return null;
+  const start = participantNotificationStart(batch.workflowId, batch.emails);
+  const command = {
+    op: 'start' as const,
+    start: {
+      workflowType: participantNotificationWorkflowContract.workflowType,
+      workflowId: start.workflowId,
+      input: start.input,
+      searchAttributes: start.searchAttributes,
+      memo: start.memo,
+    },
+  };
+  return { ...batch, queued: await insertOutboxRows(tx, [{ firmId, command }]) };
 }
 
-/** Waits for a client action to commit, hands its emails to their workflow, then answers its result. */
+/** Waits for a client action to commit, delivers its queued emails' workflow, then answers its result. */
 export async function resultAfterDelivery<T>(
-  gateway: TemporalGateway,
+  outbox: Outbox,
   action: Promise<{ result: T; batch: EmailBatch | null }>,
 ): Promise<T> {
   const { result, batch } = await action;
-  await deliverParticipantEmails(gateway, batch);
+  if (batch?.queued) await outbox.deliverSoon(batch.queued.ids, batch.queued.workflowIds);
   return result;
 }

@@ -10,6 +10,9 @@ import { createDb, type Db } from '../../prisma/client';
 import { createMailer, type Mailer } from '../../domain/email/mailer';
 import { createNudgeWorker, WORKFLOWS_PATH } from '../../worker/worker';
 import { createApp, type AppDeps } from '../../api/app';
+import { createTemporalGateway } from '../../domain/temporal/gateway';
+import { createRelay } from '../../domain/outbox/relay';
+import { startRelayLoop } from '../../domain/outbox/relay-loop';
 import { createFirm } from '../../domain/firms/firms';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture';
 import type { BulkPacing } from '../../shared/contracts/bulk-action';
@@ -102,6 +105,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     bulkMaxRunningPerFirm: opts.bulkMaxRunningPerFirm,
   });
   const { server, baseUrl } = await listen(app);
+  // The outbox's background path, as api/main.ts and the worker run it.
+  const gateway = createTemporalGateway({ client, taskQueue });
+  const relay = startRelayLoop(db, createRelay(db, gateway), pino({ level: 'silent' }), { pollMs: 200 });
 
   async function request(
     method: string,
@@ -171,6 +177,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async stop() {
       await stack.stopWorker();
       await new Promise((r) => server.close(r));
+      await relay.stop();
       mailer.close();
       await smtp.close();
       await connection.close();

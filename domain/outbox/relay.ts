@@ -1,0 +1,132 @@
+// Delivers outbox rows to Temporal: in id order per workflow (a signal never overtakes the start before it),
+// each row deleted once delivered, a failed one retried with backoff. Several relays (API instances, the
+// worker) may run at once: a relay claims all pending rows of a workflow for a lease, so no two deliver the
+// same workflow's rows at the same time, and a relay that dies leaves them to the next after the lease.
+import type { Db } from '../../prisma/client';
+import type { TemporalGateway } from '../temporal/gateway';
+import { commandWorkflowId, type OutboxCommand } from './commands';
+
+export interface RelayOptions {
+  /** Workflows claimed per round. */
+  batch: number;
+  /** How long a claim holds; longer than a delivery can take (`callTimeoutMs` × rows of a workflow). */
+  leaseMs: number;
+  /** One Temporal call gives up after this long, so an unreachable server fails fast and backs off. */
+  callTimeoutMs: number;
+  /** Backoff after a failed delivery: doubling from `minBackoffMs`, capped at `maxBackoffMs`. */
+  minBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
+  batch: 100,
+  leaseMs: 60_000,
+  callTimeoutMs: 5_000,
+  minBackoffMs: 250,
+  maxBackoffMs: 5_000,
+};
+
+interface ClaimedRow {
+  id: bigint;
+  workflowId: string;
+  command: OutboxCommand;
+  attempts: number;
+}
+
+export interface RoundResult {
+  delivered: number;
+  failed: number;
+}
+
+export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<RelayOptions> = {}) {
+  const o = { ...DEFAULT_RELAY_OPTIONS, ...options };
+
+  /** Claims every pending row of up to `batch` workflows whose first pending row is due and unclaimed. */
+  async function claim(workflowIds?: string[]): Promise<ClaimedRow[]> {
+    const now = new Date();
+    const until = new Date(now.getTime() + o.leaseMs);
+    const only = workflowIds ?? null;
+    return db.$queryRaw<ClaimedRow[]>`
+      WITH heads AS (
+        SELECT DISTINCT ON ("workflowId") id, "workflowId", "nextAttemptAt", "claimedUntil"
+        FROM outbox
+        WHERE (${only}::text[] IS NULL OR "workflowId" = ANY(${only}::text[]))
+        ORDER BY "workflowId", id
+      ), ready AS (
+        SELECT "workflowId" FROM heads
+        WHERE "nextAttemptAt" <= ${now} AND ("claimedUntil" IS NULL OR "claimedUntil" < ${now})
+        ORDER BY id LIMIT ${o.batch}
+      )
+      UPDATE outbox SET "claimedUntil" = ${until}
+      WHERE "workflowId" IN (SELECT "workflowId" FROM ready) AND ("claimedUntil" IS NULL OR "claimedUntil" < ${now})
+      RETURNING id, "workflowId", command, attempts`;
+  }
+
+  /** Delivers one workflow's rows in order; stops at the first failure, which backs off with the rest. */
+  async function deliverWorkflow(rows: ClaimedRow[]): Promise<RoundResult> {
+    const done: bigint[] = [];
+    let failure: { row: ClaimedRow; error: string } | null = null;
+    for (const row of rows) {
+      try {
+        await gateway.execute(row.command, o.callTimeoutMs);
+        done.push(row.id);
+      } catch (err) {
+        failure = { row, error: (err as Error).message?.slice(0, 500) ?? String(err) };
+        break;
+      }
+    }
+    if (done.length) await db.outboxMessage.deleteMany({ where: { id: { in: done } } });
+    const rest = rows.filter((r) => !done.includes(r.id)).map((r) => r.id);
+    if (failure) {
+      const backoff = Math.min(o.maxBackoffMs, o.minBackoffMs * 2 ** Math.min(failure.row.attempts, 16));
+      await db.outboxMessage.update({
+        where: { id: failure.row.id },
+        data: {
+          attempts: { increment: 1 },
+          lastError: failure.error,
+          nextAttemptAt: new Date(Date.now() + backoff),
+          claimedUntil: null,
+        },
+      });
+    }
+    if (rest.length) await db.outboxMessage.updateMany({ where: { id: { in: rest } }, data: { claimedUntil: null } });
+    return { delivered: done.length, failed: failure ? 1 : 0 };
+  }
+
+  /** One round: claim, then deliver each claimed workflow's rows (workflows side by side, rows in order). */
+  async function round(workflowIds?: string[]): Promise<RoundResult> {
+    const rows = await claim(workflowIds);
+    const byWorkflow = new Map<string, ClaimedRow[]>();
+    for (const r of rows.sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      const list = byWorkflow.get(r.workflowId) ?? [];
+      list.push(r);
+      byWorkflow.set(r.workflowId, list);
+    }
+    const results = await Promise.all([...byWorkflow.values()].map(deliverWorkflow));
+    return results.reduce((a, b) => ({ delivered: a.delivered + b.delivered, failed: a.failed + b.failed }), {
+      delivered: 0,
+      failed: 0,
+    });
+  }
+
+  return {
+    round,
+    /** Whether none of these rows is still pending. */
+    async delivered(ids: bigint[]): Promise<boolean> {
+      return (await db.outboxMessage.count({ where: { id: { in: ids } } })) === 0;
+    },
+    workflowIdOf: commandWorkflowId,
+  };
+}
+
+export type Relay = ReturnType<typeof createRelay>;
+
+/** Depth and age of the oldest pending row, for readiness and logs. */
+export async function outboxLag(db: Db): Promise<{ depth: number; oldestAgeMs: number }> {
+  const [row] = await db.$queryRaw<{ depth: bigint; oldest: Date | null }[]>`
+    SELECT count(*) AS depth, min("createdAt") AS oldest FROM outbox`;
+  return {
+    depth: Number(row?.depth ?? 0),
+    oldestAgeMs: row?.oldest ? Math.max(0, Date.now() - row.oldest.getTime()) : 0,
+  };
+}

@@ -1,0 +1,205 @@
+// Fault suite, the seam between the database and Temporal (issue 9): each change commits with the Temporal
+// calls it asks for (the outbox), so an unreachable Temporal or an API that dies after its commit loses
+// nothing, and no client retry is needed. Each case prints its figures.
+import { Client, Connection } from '@temporalio/client';
+import { startStack, eventually, sleep, serveApp, type Stack, type FirmHandle } from './support/stack';
+import { accountWithContacts } from './support/fixtures';
+import { deliveryFigures, freePort, startKillableTemporal, type KillableTemporal } from './support/faults';
+import { bulkWorkflowId } from '../shared/contracts/bulk-action';
+
+const MESSAGES = 8;
+const DAY_SECONDS = 30; // long enough that no reminder falls due during a case: only notifications count
+
+const outboxDepth = (s: Stack) => s.db.outboxMessage.count();
+
+describe('Temporal unreachable from the API while messages are posted, no client retry', () => {
+  let temporal: KillableTemporal | undefined;
+  let stack: Stack | undefined;
+  const sharedAddress = process.env.NUDGE_TEST_TEMPORAL_ADDRESS;
+
+  beforeAll(async () => {
+    temporal = await startKillableTemporal();
+    process.env.NUDGE_TEST_TEMPORAL_ADDRESS = temporal.address;
+    try {
+      stack = await startStack({ daySeconds: DAY_SECONDS });
+    } finally {
+      process.env.NUDGE_TEST_TEMPORAL_ADDRESS = sharedAddress;
+    }
+  }, 60_000);
+  afterAll(async () => {
+    if (temporal && !temporal.running()) await temporal.start().catch(() => undefined);
+    await stack?.stop();
+    await temporal?.dispose();
+  }, 60_000);
+
+  test('every post answers 201 at once, each message notifies exactly once when Temporal is back', async () => {
+    const s = stack!;
+    const t = temporal!;
+    const firm = await s.newFirm();
+    const threads: { id: string; address: string }[] = [];
+    for (let i = 0; i < MESSAGES; i++) {
+      const acc = await accountWithContacts(firm, [{}]);
+      const res = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: `Outage ${i}` });
+      expect(res.status).toBe(201);
+      threads.push({ id: res.body.id as string, address: acc.contacts[0].address });
+    }
+
+    await t.kill();
+    const downAt = Date.now();
+    const post = async (thread: { id: string }, key: string) => {
+      const started = Date.now();
+      const res = await firm.call(
+        'POST',
+        `/v1/chat-threads/${thread.id}/messages`,
+        { author: 'firm', body: 'Please send the signed engagement letter', reminders: { enabled: false } },
+        { idempotencyKey: key },
+      );
+      return { ...res, ms: Date.now() - started };
+    };
+    const answers = await Promise.all(threads.map((th, i) => post(th, `outage-${i}`)));
+    expect(answers.map((a) => a.status)).toEqual(threads.map(() => 201));
+    // Every message and its workflow call are committed, waiting in the outbox.
+    expect(await s.db.chatMessage.count({ where: { firmId: firm.firmId } })).toBe(MESSAGES);
+    expect(await outboxDepth(s)).toBeGreaterThanOrEqual(MESSAGES);
+    // A retry under the same key replays the stored answer: no second message.
+    const retry = await post(threads[0], 'outage-0');
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body).toEqual(answers[0].body);
+    expect(await s.db.chatMessage.count({ where: { firmId: firm.firmId } })).toBe(MESSAGES);
+    const ready = await s.request('GET', '/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.outbox.depth).toBeGreaterThanOrEqual(MESSAGES);
+
+    await sleep(3000);
+    expect(s.smtp.mails).toHaveLength(0);
+    await t.start();
+    const upAt = Date.now();
+    await eventually(async () => (await outboxDepth(s)) === 0, 30_000, 'outbox drained after Temporal came back');
+    const drainedAt = Date.now();
+    await s.smtp.waitFor(() => true, MESSAGES, 30_000);
+    const notifiedAt = Math.max(...s.smtp.mails.map((m) => m.receivedAt));
+    await sleep(2000); // anything extra would come now
+
+    const figures = deliveryFigures(
+      s.smtp.mails,
+      threads.map((th) => th.address),
+      1,
+    );
+    const ms = answers.map((a) => a.ms).sort((a, b) => a - b);
+    console.log(
+      `[faults] Temporal down ${((upAt - downAt) / 1000).toFixed(1)} s (restart included); ${MESSAGES} posts: ` +
+        `${answers.filter((a) => a.status === 201).length} × 201, answer time p50 ${ms[Math.floor(ms.length / 2)]} ms, ` +
+        `max ${ms[ms.length - 1]} ms; outbox drained ${((drainedAt - upAt) / 1000).toFixed(1)} s and all ` +
+        `notified ${((notifiedAt - upAt) / 1000).toFixed(1)} s after Temporal answered; lost ${figures.lost}, ` +
+        `duplicates ${figures.duplicates}; a retry under the same key replayed its answer`,
+    );
+    expect(figures).toEqual({ lost: 0, duplicates: 0, repeatedKeys: 0 });
+    expect(await s.db.chatMessage.count({ where: { firmId: firm.firmId } })).toBe(MESSAGES);
+  }, 120_000);
+});
+
+describe('the outbox on the shared stack', () => {
+  let stack: Stack | undefined;
+
+  beforeAll(async () => {
+    stack = await startStack({ daySeconds: DAY_SECONDS });
+  }, 60_000);
+  afterAll(() => stack?.stop());
+
+  test('an API that cannot reach Temporal and dies after saving a bulk action: the action still runs, once', async () => {
+    const s = stack!;
+    const firm: FirmHandle = await s.newFirm();
+    const accounts = [];
+    for (let i = 0; i < 4; i++) accounts.push((await accountWithContacts(firm, [])).accountId);
+    const tag = await firm.call('POST', '/v1/tags', { name: 'Outbox' });
+    expect(tag.status).toBe(201);
+    // An API instance whose Temporal is a port nothing listens on: its fast path cannot deliver.
+    const deadConnection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+    const doomed = await serveApp(s, {
+      temporal: new Client({ connection: deadConnection }),
+      outbox: { fastPathWaitMs: 300, relay: { callTimeoutMs: 200 } },
+    });
+    const started = Date.now();
+    const res = await fetch(`${doomed.baseUrl}/v1/bulk-actions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${firm.apiKey}`,
+        'x-acting-user': firm.ownerId,
+        'idempotency-key': 'bulk-before-crash',
+      },
+      body: JSON.stringify({
+        action: { kind: 'manage_tags', tags: [{ tagId: tag.body.id, action: 'assign' }] },
+        selection: { accountIds: accounts },
+      }),
+    });
+    const answerMs = Date.now() - started;
+    const body = (await res.json()) as { id: string; status: string };
+    expect(res.status).toBe(202);
+    // The instance goes away before anything reached Temporal; nobody retries.
+    await doomed.close();
+    await deadConnection.close().catch(() => undefined);
+    expect(body.status).toBe('running');
+    // The stack's background relay (as api/main.ts and the worker run it) delivers the start.
+    await eventually(
+      async () => (await s.db.bulkAction.findUniqueOrThrow({ where: { id: body.id } })).status === 'completed',
+      30_000,
+      'bulk action completed through the background relay',
+    );
+    expect(await s.db.outboxMessage.count({ where: { workflowId: bulkWorkflowId(body.id) } })).toBe(0);
+    const completedMs = Date.now() - started;
+    const tagged = await s.db.accountTag.findMany({ where: { accountId: { in: accounts }, tagId: tag.body.id } });
+    expect(tagged).toHaveLength(accounts.length);
+    const outcomes = await s.db.bulkActionOutcome.groupBy({
+      by: ['outcome'],
+      where: { bulkActionId: body.id },
+      _count: true,
+    });
+    expect(outcomes).toEqual([{ outcome: 'done', _count: accounts.length }]);
+    console.log(
+      `[faults] API unable to reach Temporal, closed after saving a bulk action (no client retry): answered ` +
+        `${res.status} in ${answerMs} ms; the background relay started it and it completed ${accounts.length}/` +
+        `${accounts.length} accounts, each once, ${(completedMs / 1000).toFixed(1)} s after the post`,
+    );
+  }, 90_000);
+
+  test('a command delivered twice (a relay died before deleting its row) changes nothing', async () => {
+    const s = stack!;
+    const firm = await s.newFirm();
+    const acc = await accountWithContacts(firm, [{}]);
+    const thread = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Twice' });
+    // Captures the rows the post queues before the relays take them: a trigger copies each insert.
+    await s.db.$executeRawUnsafe('CREATE TABLE IF NOT EXISTS outbox_copy (LIKE outbox)');
+    await s.db.$executeRawUnsafe(`
+      CREATE OR REPLACE FUNCTION outbox_copy_row() RETURNS trigger AS $$
+      BEGIN INSERT INTO outbox_copy SELECT NEW.*; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await s.db.$executeRawUnsafe(
+      'CREATE OR REPLACE TRIGGER outbox_copy AFTER INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION outbox_copy_row()',
+    );
+    try {
+      const posted = await firm.call('POST', `/v1/chat-threads/${thread.body.id}/messages`, {
+        author: 'firm',
+        body: 'Your VAT return is ready',
+        reminders: { enabled: false },
+      });
+      expect(posted.status).toBe(201);
+      const resend = await firm.call('POST', `/v1/chat-threads/${thread.body.id}/resend`, {});
+      expect(resend.status).toBeLessThan(300);
+      await s.smtp.waitFor((m) => m.to.includes(acc.contacts[0].address), 2, 20_000);
+      // Deliver every queued row again, as a relay that died before its delete would.
+      const copies = await s.db.$queryRawUnsafe<{ workflowId: string; command: unknown }[]>(
+        `SELECT "workflowId", command FROM outbox_copy WHERE "workflowId" LIKE '%${thread.body.id}'`,
+      );
+      expect(copies.length).toBeGreaterThanOrEqual(2);
+      await s.db.outboxMessage.createMany({
+        data: copies.map((c) => ({ firmId: firm.firmId, workflowId: c.workflowId, command: c.command as object })),
+      });
+      await eventually(async () => (await outboxDepth(s)) === 0, 10_000, 'copies delivered again');
+      await sleep(3000);
+      expect(s.smtp.to(acc.contacts[0].address)).toHaveLength(2); // the notification and the resend, once each
+    } finally {
+      await s.db.$executeRawUnsafe('DROP TRIGGER IF EXISTS outbox_copy ON outbox');
+    }
+  }, 60_000);
+});
