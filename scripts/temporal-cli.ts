@@ -86,7 +86,7 @@ export function findTemporalCli(): FoundCli | undefined {
 function cachedSdkDownload(): string | undefined {
   const dir = sdkDownloadDir();
   if (!existsSync(dir)) return undefined;
-  const file = readdirSync(dir).find((f) => f.startsWith('temporal-'));
+  const file = readdirSync(dir).find((f) => f.startsWith('temporal-') && !f.endsWith('.part'));
   return file && path.join(dir, file);
 }
 
