@@ -1,6 +1,6 @@
 // Builds the OpenAPI 3.1 description from the registered routes' zod schemas.
 import { z } from 'zod';
-import { registeredRoutes, type RouteSpec } from './route';
+import { registeredRoutes, type ProblemStatus, type RouteSpec } from './route';
 import { operationIdOf } from './operation-ids';
 
 const problemSchema = {
@@ -20,7 +20,7 @@ const problemSchema = {
 };
 
 /** The problem responses every operation may answer, by status (components.responses). */
-const PROBLEM_RESPONSES: Record<number, { name: string; description: string; retryAfter?: boolean }> = {
+const PROBLEM_RESPONSES: Record<ProblemStatus, { name: string; description: string; retryAfter?: boolean }> = {
   400: { name: 'BadRequest', description: 'The body is not valid JSON, or a header is malformed.' },
   401: { name: 'Unauthorized', description: 'No API key, or an unknown or revoked one.' },
   403: { name: 'Forbidden', description: 'The acting user is unknown, or may not do this.' },
@@ -45,15 +45,15 @@ const PROBLEM_RESPONSES: Record<number, { name: string; description: string; ret
  * admission control apply to every /v1 route; ids to 404; a JSON body to the body checks; the
  * Idempotency-Key to its own checks; a change to a state conflict.
  */
-export function problemStatuses(r: RouteSpec): number[] {
-  const statuses = new Set<number>([503]);
-  if (!r.public) [401, 403, 429].forEach((s) => statuses.add(s));
-  if (r.params || r.body) statuses.add(404);
-  if (r.body) [400, 413, 415, 422].forEach((s) => statuses.add(s));
-  if (r.query) statuses.add(422);
-  if (r.idempotent) [400, 409, 422].forEach((s) => statuses.add(s));
-  if (r.method !== 'get' && !r.public) statuses.add(409);
-  return [...statuses].sort((a, b) => a - b);
+export function problemStatuses(r: RouteSpec): ProblemStatus[] {
+  const statuses: ProblemStatus[] = [503, ...(r.problems ?? [])];
+  if (!r.public) statuses.push(401, 403, 429);
+  if (r.params || r.body) statuses.push(404);
+  if (r.body) statuses.push(400, 413, 415, 422);
+  if (r.query) statuses.push(422);
+  if (r.idempotent) statuses.push(400, 409, 422);
+  if (r.method !== 'get' && !r.public) statuses.push(409);
+  return [...new Set(statuses)].sort((a, b) => a - b);
 }
 
 const problemResponses = () =>

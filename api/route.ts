@@ -7,6 +7,9 @@ import { fromZod } from './error-handler';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
+/** The problem statuses the OpenAPI document describes (components.responses in api/openapi.ts). */
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+
 export interface RouteSpec<
   P extends z.ZodObject = z.ZodObject,
   Q extends z.ZodObject = z.ZodObject,
@@ -29,6 +32,8 @@ export interface RouteSpec<
   idempotent?: boolean;
   /** Public routes need no API key. */
   public?: boolean;
+  /** Problem statuses the route answers beyond those its declaration implies (a body it reads itself). */
+  problems?: ProblemStatus[];
 }
 
 /** The parsed value of a part of the request, or undefined when the route declares no schema for it. */

@@ -83,6 +83,7 @@ export function clientActionRoutes({ domain, outbox, authenticate: auth, idempot
       method: 'post',
       path: '/v1/contacts/import',
       tag: 'Client actions',
+      problems: [413, 415, 422],
       summary:
         'Import contacts from the CSV template (body: text/csv, up to 50 MB); answers a per-row report. Rows match existing contacts on email, so a re-upload is safe to retry.',
     },
