@@ -189,10 +189,15 @@ async function main() {
     if (stopReason) return;
     ready('API', `http://localhost:${config.port}`, appsSince);
   }
-  // The worker bundles the workflows before its first poll: usually ready after the API.
-  await waitUntil(worker.child, 180_000, async () => !!stopReason || workerListening);
+  // The worker bundles the workflows before its first poll: usually ready after the API. Its "worker listening"
+  // line is how we know; without it in time we carry on (the worker's own output says what it is doing).
+  try {
+    await waitUntil(worker.child, 180_000, async () => !!stopReason || workerListening);
+  } catch {
+    /* exited (then stopReason is set) or slow */
+  }
   if (stopReason) return;
-  ready('worker', `polling task queue "${config.temporal.taskQueue}"`, appsSince);
+  ready('worker', workerListening ? `polling task queue "${config.temporal.taskQueue}"` : 'still starting', appsSince);
 
   const temporalLine = server ? `Temporal UI   ${server.uiUrl}` : `Temporal      ${temporalAddress} (external)`;
   const mailLine = runMail
