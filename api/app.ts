@@ -17,6 +17,8 @@ import { admissionControl, type AdmissionOptions } from './admission';
 import { rateLimit, authenticatedAndLimited, type RateLimitOptions } from './rate-limit';
 import { v1Routes } from './routes';
 import { httpMetrics, metricsEndpoint } from './metrics';
+import { registerOutboxGauges } from '../observability/metrics';
+import { outboxLag } from '../domain/outbox/relay';
 import { requestTracing } from './tracing';
 import { clientActionRoutes } from './routes/client-actions';
 import { createReminderOutbox, createReminderWorkflows } from '../domain/items/reminder-workflows';
@@ -96,6 +98,7 @@ export function createApp(deps: AppDeps) {
   });
 
   app.get('/metrics', metricsEndpoint); // Prometheus text format (observability/metrics.ts)
+  registerOutboxGauges(() => outboxLag(db)); // the outbox's backlog, read at each scrape
   app.get('/health', async (_req, res) => {
     const health = await checkHealth(db, temporal, mailer);
     res.status(health.status === 'ok' ? 200 : 503).json(health);

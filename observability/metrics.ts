@@ -56,23 +56,41 @@ export const count = {
   bulkAccount: (outcome: 'done' | 'skipped' | 'failed') => bulkAccountsProcessed.inc({ outcome }),
 };
 
-let readOutboxDepth: (() => Promise<number>) | undefined;
+export interface OutboxLag {
+  /** Rows not yet delivered to Temporal. */
+  depth: number;
+  /** Age of the oldest of them (0 when none). */
+  oldestAgeMs: number;
+}
+
+let readOutboxLag: (() => Promise<OutboxLag>) | undefined;
 /**
- * Hook for the transactional outbox: `nudge_outbox_depth` reads `readDepth` at every scrape (rows not yet
- * delivered to Temporal). The gauge exists only once a reader is registered; a later call replaces it.
+ * The transactional outbox's gauges, read at every scrape: `nudge_outbox_depth` (rows waiting) and
+ * `nudge_outbox_oldest_age_seconds` (how long the oldest has waited). They exist once a reader is
+ * registered (the API registers one); a later call replaces the reader.
  */
-export function registerOutboxDepthGauge(readDepth: () => Promise<number>): void {
-  const first = !readOutboxDepth;
-  readOutboxDepth = readDepth;
+export function registerOutboxGauges(readLag: () => Promise<OutboxLag>): void {
+  const first = !readOutboxLag;
+  readOutboxLag = readLag;
   if (!first) return;
+  // A database that does not answer must not fail the whole scrape: the last values stay.
+  const read = () => readOutboxLag!().catch(() => undefined);
   new Gauge({
     name: 'nudge_outbox_depth',
     help: 'Outbox rows waiting to be delivered to Temporal.',
     registers: [registry],
     async collect() {
-      // A database that does not answer must not fail the whole scrape: the last value stays.
-      const depth = await readOutboxDepth!().catch(() => undefined);
-      if (depth !== undefined) this.set(depth);
+      const lag = await read();
+      if (lag) this.set(lag.depth);
+    },
+  });
+  new Gauge({
+    name: 'nudge_outbox_oldest_age_seconds',
+    help: 'How long the oldest outbox row has waited to be delivered to Temporal (0: none waiting).',
+    registers: [registry],
+    async collect() {
+      const lag = await read();
+      if (lag) this.set(lag.oldestAgeMs / 1000);
     },
   });
 }

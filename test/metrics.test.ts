@@ -49,6 +49,9 @@ test('the API times each request by route pattern and status, never by raw path'
   expect(metric(text, 'nudge_http_request_duration_seconds_count', { method: 'POST', route: '/v1/accounts' })).toBe(1);
   expect(text).not.toContain(acc.accountId);
   expect(text).toMatch(/# TYPE nudge_http_request_duration_seconds histogram/);
+  // The outbox's backlog, read from its table at the scrape.
+  expect(text).toMatch(/^nudge_outbox_depth \d+$/m);
+  expect(text).toMatch(/^nudge_outbox_oldest_age_seconds [\d.e+-]+$/m);
 });
 
 test('the worker process serves its counters and the Temporal SDK metrics; a reminder moves them', async () => {
