@@ -14,6 +14,7 @@ export function emailKindRoutes(domain: DomainServices): Router {
     {
       method: 'get',
       path: '/v1/email-templates/kinds',
+      operationId: 'listEmailKindTexts',
       tag: 'Settings',
       summary: 'Every kind of email Nudge sends, in every language: the text in use (firm’s or default) and its values',
     },
@@ -24,6 +25,7 @@ export function emailKindRoutes(domain: DomainServices): Router {
     {
       method: 'put',
       path: '/v1/email-templates/kinds/:kind/:language',
+      operationId: 'setEmailKindText',
       tag: 'Settings',
       summary: 'The firm’s own subject and body (ICU MessageFormat) for one kind of email in one language',
       params: s.emailKindParams,
@@ -44,6 +46,7 @@ export function emailKindRoutes(domain: DomainServices): Router {
     {
       method: 'delete',
       path: '/v1/email-templates/kinds/:kind/:language',
+      operationId: 'deleteEmailKindText',
       tag: 'Settings',
       summary: 'Back to Nudge’s text for one kind of email in one language',
       params: s.emailKindParams,
@@ -63,6 +66,7 @@ export function emailKindRoutes(domain: DomainServices): Router {
     {
       method: 'post',
       path: '/v1/email-templates/preview',
+      operationId: 'previewEmail',
       tag: 'Settings',
       summary: 'Render a kind of email in a language with sample values or a real item’s (nothing is sent)',
       body: s.emailPreview,
@@ -81,6 +85,7 @@ export function emailKindRoutes(domain: DomainServices): Router {
     {
       method: 'put',
       path: '/v1/email-language',
+      operationId: 'setFirmEmailLanguage',
       tag: 'Settings',
       summary: 'The firm’s email language: its users’ emails, and its contacts’ when they have none of their own',
       body: s.firmLanguage,

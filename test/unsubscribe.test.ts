@@ -1,0 +1,249 @@
+// One-click unsubscribe (RFC 8058) on the real stack: the headers on every email to a client, the
+// confirmation page, the one-click POST (preference off, audit entry, explainer `unsubscribed`, no further
+// reminders of the category to that address), and every way a token must not work.
+import { useStackWithFirm, eventually } from './support/stack';
+import { accountWithContacts } from './support/fixtures';
+import { header, subjectOf, textOf } from './support/mail-text';
+import type { CapturedMail } from './support/smtp-capture';
+import { DEV_UNSUBSCRIBE_SECRET, signToken, unsubscribeToken } from '../domain/email/unsubscribe';
+
+const ctx = useStackWithFirm({ daySeconds: 1 });
+
+/** The token of an email's List-Unsubscribe header (the stack uses the default unsubscribe URL). */
+function tokenOf(mail: CapturedMail): string {
+  const m = /^<http:\/\/localhost:3000\/unsubscribe\?token=([\w.-]+)>$/.exec(header(mail, 'List-Unsubscribe') ?? '');
+  if (!m) throw new Error(`no List-Unsubscribe in ${mail.subject}`);
+  return m[1];
+}
+
+const oneClick = (token: string, body = 'List-Unsubscribe=One-Click', type = 'application/x-www-form-urlencoded') =>
+  ctx.stack.request('POST', `/unsubscribe?token=${encodeURIComponent(token)}`, body, { 'content-type': type });
+
+/** What an unsubscribe writes, for "nothing written" checks. */
+async function written(emailId: string) {
+  const e = await ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id: emailId } });
+  return {
+    prefs: [e.notify, e.prefMessages, e.prefSignatures, e.prefApprovals],
+    unsubscribes: await ctx.stack.db.emailUnsubscribe.count({ where: { firmId: ctx.firm.firmId } }),
+    audits: await ctx.stack.db.auditEvent.count({
+      where: { firmId: ctx.firm.firmId, action: 'contact_email.unsubscribed' },
+    }),
+  };
+}
+
+async function notified(reminders = { enabled: false, intervalDays: 1, count: 1 }, contacts = 1) {
+  const acc = await accountWithContacts(
+    ctx.firm,
+    Array.from({ length: contacts }, () => ({})),
+  );
+  const t = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Receipts',
+    message: { body: 'Please upload your receipts' },
+    reminders,
+  });
+  expect(t.status).toBe(201);
+  const [mail] = await ctx.stack.smtp.waitFor(
+    (m) => m.to.includes(acc.contacts[0].address) && /sent you a message/.test(m.subject),
+    1,
+    20_000,
+  );
+  return { ...acc, threadId: t.body.id as string, mail, contact: acc.contacts[0] };
+}
+
+test('every email to a client carries List-Unsubscribe and List-Unsubscribe-Post', async () => {
+  const n = await notified();
+  expect(header(n.mail, 'List-Unsubscribe')).toMatch(/^<http:\/\/localhost:3000\/unsubscribe\?token=[\w-]+\.[\w-]+>$/);
+  expect(header(n.mail, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+
+  const pending = await accountWithContacts(ctx.firm, [{ login: 'pending' }]);
+  const [invitation] = await ctx.stack.smtp.waitFor(
+    (m) => m.to.includes(pending.contacts[0].address) && /invites you/.test(subjectOf(m)),
+    1,
+    20_000,
+  );
+  expect(header(invitation, 'List-Unsubscribe')).toMatch(/unsubscribe\?token=/);
+  expect(header(invitation, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+});
+
+test('GET shows a confirmation page with a button that posts, and changes nothing', async () => {
+  const n = await notified();
+  const before = await written(n.contact.emailId);
+  const page = await ctx.stack.request('GET', `/unsubscribe?token=${tokenOf(n.mail)}`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-type')).toMatch(/text\/html/);
+  expect(page.body).toContain(`Stop receiving emails about messages at ${n.contact.address}?`);
+  expect(page.body).toMatch(/<form method="post" action="\/unsubscribe\?token=[\w.%-]+">/);
+  expect(page.body).toContain('<input type="hidden" name="List-Unsubscribe" value="One-Click">');
+  expect(await written(n.contact.emailId)).toEqual(before);
+});
+
+test('one click switches the category off: audit entry, explainer `unsubscribed`, no further reminders', async () => {
+  // Two clients on one account; the first unsubscribes from the notification before the first reminder.
+  const n = await notified({ enabled: true, intervalDays: 3, count: 1 }, 2);
+  const [other] = n.contacts.slice(1);
+  const res = await oneClick(tokenOf(n.mail));
+  expect(res.status).toBe(200);
+  expect(res.body).toContain(`Done: ${n.contact.address} will no longer receive emails about messages.`);
+
+  const email = await ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id: n.contact.emailId } });
+  expect(email).toMatchObject({ prefMessages: false, notify: true, prefSignatures: true });
+  const audit = await ctx.stack.db.auditEvent.findMany({
+    where: { firmId: ctx.firm.firmId, contactId: n.contact.id, action: 'contact_email.unsubscribed' },
+  });
+  expect(audit).toEqual([
+    expect.objectContaining({
+      actorType: 'client',
+      data: expect.objectContaining({ contactEmailId: n.contact.emailId, category: 'messages', via: 'one_click' }),
+    }),
+  ]);
+
+  const state = await ctx.firm.call('GET', `/v1/chat-threads/${n.threadId}/reminders`);
+  const mine = state.body.recipients.find((r: { contactEmailId: string }) => r.contactEmailId === n.contact.emailId);
+  expect(mine).toMatchObject({ included: false, reason: 'unsubscribed', unsubscribedAt: expect.any(String) });
+
+  // The reminder goes to the other client only.
+  await ctx.stack.smtp.waitFor((m) => m.to.includes(other.address) && /^Reminder/.test(m.subject), 1, 30_000);
+  await eventually(
+    async () =>
+      (await ctx.firm.call('GET', `/v1/chat-threads/${n.threadId}/reminders`)).body.workflow?.status === 'completed',
+    20_000,
+    'reminders done',
+  );
+  expect(ctx.stack.smtp.to(n.contact.address).filter((m) => /^Reminder/.test(m.subject))).toHaveLength(0);
+
+  // Posting again (a mail client retrying) changes and writes nothing more.
+  const before = await written(n.contact.emailId);
+  expect((await oneClick(tokenOf(n.mail))).status).toBe(200);
+  expect(await written(n.contact.emailId)).toEqual(before);
+
+  // A new item of the same category is not sent to that address at all.
+  const t2 = await ctx.firm.call('POST', `/v1/accounts/${n.accountId}/chat-threads`, {
+    subject: 'Second',
+    message: { body: 'Another one' },
+  });
+  await ctx.stack.smtp.waitFor((m) => m.to.includes(other.address) && /: Second$/.test(m.subject), 1, 20_000);
+  expect(ctx.stack.smtp.to(n.contact.address).filter((m) => /: Second$/.test(m.subject))).toHaveLength(0);
+  const state2 = await ctx.firm.call('GET', `/v1/chat-threads/${t2.body.id}/reminders`);
+  expect(
+    state2.body.recipients.find((r: { contactEmailId: string }) => r.contactEmailId === n.contact.emailId).reason,
+  ).toBe('unsubscribed');
+});
+
+describe('tokens that must not work: refused, nothing written', () => {
+  let n: Awaited<ReturnType<typeof notified>>;
+  beforeAll(async () => {
+    n = await notified(undefined, 2);
+  });
+
+  async function refused(token: string, status: number, slug: string) {
+    const before = await written(n.contact.emailId);
+    const res = await oneClick(token);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(res.body.type).toBe(`https://nudge.dev/problems/${slug}`);
+    expect(await written(n.contact.emailId)).toEqual(before);
+    // The page a person would see says the link does not work, and changes nothing either.
+    const page = await ctx.stack.request('GET', `/unsubscribe?token=${encodeURIComponent(token)}`);
+    expect(page.status).toBe(status);
+    expect(page.body).toContain('This unsubscribe link is not valid or has expired.');
+    expect(await written(n.contact.emailId)).toEqual(before);
+  }
+
+  const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
+
+  test('a forged token (signed with another secret, or its signature changed)', async () => {
+    const real = tokenOf(n.mail);
+    const claims = {
+      firmId: ctx.firm.firmId,
+      contactEmailId: n.contact.emailId,
+      address: n.contact.address,
+      category: 'messages' as const,
+    };
+    await refused(
+      unsubscribeToken({ secret: 'an-attacker-secret-an-attacker-secret-0000' }, claims),
+      400,
+      'invalid-unsubscribe-link',
+    );
+    const [body, sig] = real.split('.');
+    await refused(`${body}.${sig.slice(1)}${sig[0] === 'A' ? 'B' : 'A'}`, 400, 'invalid-unsubscribe-link');
+  });
+
+  test('a token replayed for another address', async () => {
+    const real = tokenOf(n.mail);
+    const other = n.contacts[1];
+    // The payload pointed at the other address, the signature kept: not Nudge's signature any more.
+    const [, sig] = real.split('.');
+    const moved = Buffer.from(JSON.stringify({ ...claimsOf(real), e: other.emailId })).toString('base64url');
+    await refused(`${moved}.${sig}`, 400, 'invalid-unsubscribe-link');
+    // A validly signed token naming one email row but another address (the row's address was changed).
+    const forOther = unsubscribeToken(
+      {},
+      { firmId: ctx.firm.firmId, contactEmailId: other.emailId, address: n.contact.address, category: 'messages' },
+    );
+    const before = await written(other.emailId);
+    expect((await oneClick(forOther)).status).toBe(400);
+    expect(await written(other.emailId)).toEqual(before);
+  });
+
+  test('a token whose address was edited since the email went out', async () => {
+    const acc = await accountWithContacts(ctx.firm);
+    await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'X', message: { body: 'x' } });
+    const [mail] = await ctx.stack.smtp.waitFor((m) => m.to.includes(acc.contacts[0].address), 1, 20_000);
+    const patched = await ctx.firm.call('PATCH', `/v1/contact-emails/${acc.contacts[0].emailId}`, {
+      address: `moved-${acc.contacts[0].address}`,
+    });
+    expect(patched.status).toBe(200);
+    const before = await written(acc.contacts[0].emailId);
+    const res = await oneClick(tokenOf(mail));
+    expect(res.status).toBe(400);
+    expect(await written(acc.contacts[0].emailId)).toEqual(before);
+  });
+
+  test('an expired token', async () => {
+    const claims = {
+      firmId: ctx.firm.firmId,
+      contactEmailId: n.contact.emailId,
+      address: n.contact.address,
+      category: 'messages' as const,
+    };
+    const expired = unsubscribeToken({ ttlSeconds: 60 }, claims, new Date(Date.now() - 120_000));
+    await refused(expired, 410, 'unsubscribe-link-expired');
+  });
+
+  test('a token used for another purpose, and another purpose’s token used here', async () => {
+    const claims = {
+      firmId: ctx.firm.firmId,
+      contactEmailId: n.contact.emailId,
+      address: n.contact.address,
+      category: 'messages' as const,
+    };
+    // Signed with the same secret for another purpose: refused.
+    await refused(
+      signToken(DEV_UNSUBSCRIBE_SECRET, 'activate', claims, new Date(Date.now() + 3600_000)),
+      400,
+      'invalid-unsubscribe-link',
+    );
+    // The portal link in the same email is not an unsubscribe token.
+    const portalToken = /portal\.test\/accounts\/[^\s?]+\?token=([\w.-]+)/.exec(textOf(n.mail))?.[1];
+    expect(portalToken).toBeTruthy();
+    await refused(portalToken!, 400, 'invalid-unsubscribe-link');
+    // And the unsubscribe token opens nothing in the client portal.
+    const portal = await ctx.stack.request('GET', `/portal/activate?token=${tokenOf(n.mail)}`);
+    expect(portal.status).toBeGreaterThanOrEqual(400);
+    expect(portal.status).toBeLessThan(500);
+  });
+
+  test.each([
+    ['no token', '', 'List-Unsubscribe=One-Click', 'application/x-www-form-urlencoded', 'query.token'],
+    ['no body', 'TOKEN', '', 'application/x-www-form-urlencoded', 'body.List-Unsubscribe'],
+    ['another value', 'TOKEN', 'List-Unsubscribe=Yes', 'application/x-www-form-urlencoded', 'body.List-Unsubscribe'],
+    ['a JSON body', 'TOKEN', '{"List-Unsubscribe":"One-Click"}', 'application/json', 'body.List-Unsubscribe'],
+  ])('bad input: %s → 400', async (_name, token, body, type, field) => {
+    const before = await written(n.contact.emailId);
+    const path = token ? `/unsubscribe?token=${tokenOf(n.mail)}` : '/unsubscribe';
+    const res = await ctx.stack.request('POST', path, body, { 'content-type': type });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].field).toBe(field);
+    expect(await written(n.contact.emailId)).toEqual(before);
+  });
+});
