@@ -3,6 +3,7 @@
 // unless tracing was started (observability/tracing.ts).
 import type { RequestHandler } from 'express';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { routePatternOf, watchRoutePattern } from './route-pattern';
 
 const tracer = trace.getTracer('nudge-api');
 
@@ -12,13 +13,14 @@ export const requestTracing: RequestHandler = (req, res, next) => {
     attributes: { 'http.request.method': req.method },
   });
   const ctx = trace.setSpan(context.active(), span);
+  watchRoutePattern(req);
   // Body parsing resumes the request from the socket's callbacks, outside this context: bind the request and
   // response emitters, so every later middleware, handler and 'finish' listener runs inside the span.
   context.bind(ctx, req);
   context.bind(ctx, res);
   res.once('finish', () => {
     // The route pattern, never the raw path (ids stay out of span names).
-    const route = typeof req.route?.path === 'string' ? req.baseUrl + req.route.path : undefined;
+    const route = routePatternOf(req);
     span.updateName(route ? `${req.method} ${route}` : req.method);
     if (route) span.setAttribute('http.route', route);
     span.setAttribute('http.response.status_code', res.statusCode);

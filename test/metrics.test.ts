@@ -42,11 +42,23 @@ test('the API times each request by route pattern and status, never by raw path'
   const acc = await accountWithContacts(firm, [{}]);
   expect((await firm.call('GET', `/v1/accounts/${acc.accountId}`)).status).toBe(200);
   expect((await firm.call('GET', `/v1/accounts/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
-  const text = await apiMetrics();
+  const before = await apiMetrics();
   const byRoute = { method: 'GET', route: '/v1/accounts/:accountId' };
-  expect(metric(text, 'nudge_http_request_duration_seconds_count', { ...byRoute, status: '200' })).toBe(1);
-  expect(metric(text, 'nudge_http_request_duration_seconds_count', { ...byRoute, status: '404' })).toBe(1);
-  expect(metric(text, 'nudge_http_request_duration_seconds_count', { method: 'POST', route: '/v1/accounts' })).toBe(1);
+  expect(metric(before, 'nudge_http_request_duration_seconds_count', { ...byRoute, status: '200' })).toBe(1);
+  expect(metric(before, 'nudge_http_request_duration_seconds_count', { ...byRoute, status: '404' })).toBe(1);
+  expect(metric(before, 'nudge_http_request_duration_seconds_count', { method: 'POST', route: '/v1/accounts' })).toBe(
+    1,
+  );
+  // A route of a router mounted at a path keeps its full pattern, also when its answer is a refusal.
+  const page = await stack.request('GET', `/portal/accounts/${acc.accountId}/chat/${acc.accountId}?t=forged`);
+  expect(page.status).toBeGreaterThanOrEqual(400);
+  const text = await apiMetrics();
+  expect(
+    metric(text, 'nudge_http_request_duration_seconds_count', {
+      route: '/portal/accounts/:accountId/:kind/:itemId',
+      status: String(page.status),
+    }),
+  ).toBe(1);
   expect(text).not.toContain(acc.accountId);
   expect(text).toMatch(/# TYPE nudge_http_request_duration_seconds histogram/);
   // The outbox's backlog, read from its table at the scrape.
