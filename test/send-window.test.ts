@@ -77,6 +77,15 @@ test('a reminder due on a closed day waits for the next opening, and goes once t
   await eventually(async () => remindersTo(stack.smtp, client.address).length === 1, 15_000, 'the reminder');
   await sleep(1500);
   expect(remindersTo(stack.smtp, client.address)).toHaveLength(1);
+  // Sent, the reminder still says when it was due and why it waited.
+  const sent = (await explain(f, requestId)).body.dispatches.find((d: any) => d.kind === 'reminder');
+  const due = DateTime.fromISO(state.body.nextReminder.dueAt, { zone: 'UTC' });
+  const at = DateTime.fromISO(sent.at, { zone: 'UTC' });
+  expect(sent.held).toEqual({
+    dueAt: state.body.nextReminder.dueAt,
+    reasons: ['holiday'],
+    explanation: `due ${due.toFormat('cccc HH:mm')}, sent ${at.toFormat('cccc HH:mm')}: holiday`,
+  });
 });
 
 test('the window is read in the contact’s time zone; manual resends go at once unless asked to wait', async () => {
@@ -155,6 +164,13 @@ test('an item paused: nothing meanwhile, then one reminder at the pause end and 
     orderBy: { seq: 'asc' },
   });
   expect(sent.map((d) => d.seq)).toEqual([1, 2, 3]);
+  // The first waited for the pause (the explainer says so); the next ones went when due.
+  const dispatches = (await explain(f, requestId)).body.dispatches.filter((d: any) => d.kind === 'reminder');
+  expect(dispatches[0].held).toMatchObject({
+    reasons: ['paused'],
+    explanation: expect.stringMatching(/: paused until /),
+  });
+  expect(dispatches[1].held).toBeUndefined();
   // Nothing during the pause; the backlog is not sent in a burst: two "days" (2 s) between reminders.
   expect(sent[0].createdAt.getTime()).toBeGreaterThanOrEqual(until.getTime());
   for (let i = 1; i < sent.length; i++) {

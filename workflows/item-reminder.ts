@@ -192,7 +192,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     // Due: the send window (in the recipients' zone) and pauses may hold it until later. Re-asked at least
     // once a reminder day while it waits, so a window or pause changed meanwhile applies by then.
     if (patched(SEND_WINDOW_PATCH)) {
-      const plan = await planReminderSend({ item, dueAt: next.dueAt });
+      const plan = await planReminderSend({ item, dueAt: next.dueAt, cycleKey: s.cycleKey, seq: next.seq });
       const hold = plan.sendAt - Date.now();
       if (hold > 0) {
         nextReminderAt = plan.sendAt;

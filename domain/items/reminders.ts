@@ -14,7 +14,7 @@ import type { ItemWorkflows } from './reminder-workflows';
 import { readItemSnapshot } from './snapshot';
 import { unsubscribeExplainer } from '../email/unsubscribe';
 import { leaveOutPaused } from './pauses';
-import { explainSendSchedule } from './send-explainer';
+import { explainSendSchedule, heldReminders } from './send-explainer';
 
 export function createReminderService(db: Db, workflows: ItemWorkflows) {
   return {
@@ -80,7 +80,10 @@ export function createReminderService(db: Db, workflows: ItemWorkflows) {
         loadCandidateEmails(db, ref),
         db.reminderDispatch.findMany({ where: { itemKind: kind, itemId }, orderBy: { createdAt: 'asc' } }),
       ]);
-      const schedule = await explainSendSchedule(db, ref, workflow);
+      const [schedule, held] = await Promise.all([
+        explainSendSchedule(db, ref, workflow),
+        heldReminders(db, ref, dispatches),
+      ]);
       // A paused contact is left out of reminders that go to others meanwhile (issue 12).
       const decision = leaveOutPaused(selectRecipients(kind, candidates), schedule.pausedContacts);
       const emails = await db.contactEmail.findMany({
@@ -136,6 +139,10 @@ export function createReminderService(db: Db, workflows: ItemWorkflows) {
           cycleKey: d.cycleKey,
           recipients: d.recipients,
           at: d.createdAt.toISOString(),
+          // A reminder a send window or pause held: when it was due and why it waited (issue 12).
+          ...(held.has(`${d.cycleKey}:${d.seq}`) && d.kind === 'reminder'
+            ? { held: held.get(`${d.cycleKey}:${d.seq}`) }
+            : {}),
         })),
       };
     },

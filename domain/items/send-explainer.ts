@@ -3,7 +3,7 @@
 import type { Db } from '../../prisma/client';
 import type { ReminderStateView } from '../../shared/contracts/item-reminder';
 import type { ItemRef } from '../../shared/reminder-types';
-import { explainPlan } from '../../shared/send-window';
+import { explainPlan, type SendPlan } from '../../shared/send-window';
 import { planItemSend } from './send-time';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -31,4 +31,32 @@ export async function explainSendSchedule(db: Db, ref: ItemRef, workflow: Remind
       contacts: [...plan.pauses.contacts].map(([contactId, until]) => ({ contactId, until: until.toISOString() })),
     },
   };
+}
+
+/**
+ * For each reminder a window or pause held, what the explainer says of it once sent: "due Saturday 10:00,
+ * sent Monday 09:00: weekend". Keyed `<cycleKey>:<seq>`.
+ */
+export async function heldReminders(
+  db: Db,
+  ref: ItemRef,
+  dispatches: { kind: string; cycleKey: string; seq: number; createdAt: Date }[],
+) {
+  const holds = await db.reminderHold.findMany({ where: { itemKind: ref.kind, itemId: ref.itemId } });
+  const sent = new Map(dispatches.filter((d) => d.kind === 'reminder').map((d) => [`${d.cycleKey}:${d.seq}`, d]));
+  const held = new Map<string, { dueAt: string; reasons: string[]; explanation: string }>();
+  for (const h of holds) {
+    const key = `${h.cycleKey}:${h.seq}`;
+    const dispatch = sent.get(key);
+    if (!dispatch) continue; // still waiting: nextReminder says when it goes
+    const plan = {
+      dueAt: h.dueAt.getTime(),
+      sendAt: dispatch.createdAt.getTime(),
+      reasons: h.reasons as SendPlan['reasons'],
+      timeZone: h.timeZone,
+      pausedUntil: h.pausedUntil?.getTime() ?? null,
+    };
+    held.set(key, { dueAt: iso(plan.dueAt), reasons: h.reasons, explanation: explainPlan(plan, plan.sendAt) });
+  }
+  return held;
 }

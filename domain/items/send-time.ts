@@ -40,3 +40,24 @@ export async function planItemSend(db: Db, item: ItemRef, dueAt: number): Promis
   });
   return { ...plan, pauses };
 }
+
+/**
+ * Keeps what held an automatic reminder (its due time, the reasons, the planned send time), so the
+ * explainer can still say why once it went. Re-asked while it waits, the row follows the latest plan; a
+ * plan that no longer holds it (the window opened meanwhile) keeps the reasons it waited for.
+ */
+export async function recordHold(db: Db, item: ItemRef, cycleKey: string, seq: number, plan: SendPlan) {
+  if (plan.reasons.length === 0) return;
+  const data = {
+    dueAt: new Date(plan.dueAt),
+    sendAt: new Date(plan.sendAt),
+    reasons: plan.reasons,
+    timeZone: plan.timeZone,
+    pausedUntil: plan.pausedUntil === null ? null : new Date(plan.pausedUntil),
+  };
+  await db.reminderHold.upsert({
+    where: { itemKind_itemId_cycleKey_seq: { itemKind: item.kind, itemId: item.itemId, cycleKey, seq } },
+    create: { firmId: item.firmId, itemKind: item.kind, itemId: item.itemId, cycleKey, seq, ...data },
+    update: data,
+  });
+}
