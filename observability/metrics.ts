@@ -17,7 +17,7 @@ export const httpRequestDuration = new Histogram({
 
 const remindersSent = new Counter({
   name: 'nudge_reminders_sent_total',
-  help: 'Item emails dispatched, by dispatch kind (notification, reminder, manual) and item kind (chat, signature, approval).',
+  help: 'Item notifications, reminders and manual resends that went to at least one recipient, by kind and item kind.',
   labelNames: ['kind', 'item_kind'] as const,
   registers: [registry],
 });
