@@ -198,7 +198,10 @@ export function textToHtml(text: string, links: readonly string[]): string {
           .slice(0, -url.length)
           .replace(/[\s\u00a0]*:[\s\u00a0]*$/, '')
           .trim();
-        if (label && !label.includes(url)) return anchor(url, label);
+        // Only the last sentence is the link's label ("… to respond. Activate it here: <link>").
+        const cut = Math.max(...['. ', '! ', '? '].map((end) => label.lastIndexOf(end) + end.length - 1));
+        const [lead, last] = cut > 0 ? [label.slice(0, cut + 1), label.slice(cut + 1).trim()] : ['', label];
+        if (last && !label.includes(url)) return `${escapeHtml(lead)}${anchor(url, last)}`;
       }
     }
     let out = escapeHtml(l);

@@ -106,3 +106,9 @@ test('HTML: escaped, paragraphs, links labelled by their line', () => {
     ].join('\n'),
   );
 });
+
+test('HTML: only the last sentence before a link is its label', () => {
+  expect(textToHtml('You need an active account. Activate it here: http://a.test/x', ['http://a.test/x'])).toBe(
+    '<p>You need an active account. <a href="http://a.test/x">Activate it here</a></p>',
+  );
+});
