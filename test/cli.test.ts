@@ -187,7 +187,7 @@ test('reminders explain prints the explainer as tables, finding the item’s kin
   expect(out).toMatch(/^Recipients\naddress\s+receives\s+why not\s+activation link$/m);
   expect(out).toMatch(new RegExp(`^${acc.contacts[0].address.replace(/[.]/g, '\\.')}\\s+yes\\s+–`, 'm'));
   expect(out).toMatch(new RegExp(`^${acc.contacts[1].address.replace(/[.]/g, '\\.')}\\s+no\\s+\\S+`, 'm'));
-  expect(out).toMatch(/^Sent\nwhat\s+n\s+at\s+recipients\nnotification\s+0\s+\S+\s+1$/m);
+  expect(out).toMatch(/^Sent\nwhat\s+n\s+at\s+recipients\s+held\nnotification\s+0\s+\S+\s+1\s+–$/m);
 
   const json = await nudge(['--json', 'reminders', 'explain', threadId, '--kind', 'chat']);
   expect(JSON.parse(json.stdout)).toMatchObject({ item: { kind: 'chat', id: threadId }, pending: true });

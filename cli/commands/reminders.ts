@@ -29,12 +29,15 @@ interface Explainer {
     reason: string | null;
     bouncedAt?: string | null;
     bounceReason?: string | null;
+    unsubscribedAt?: string;
+    pausedUntil?: string | null;
   }[];
   warning?: string;
   /** When the next reminder falls due and when it goes (send windows, pauses), if the API has it. */
   nextReminder?: { dueAt: string; sendAt: string; explanation?: string } | null;
   pauses?: { item: { until: string } | null; contacts: { contactId: string; until: string }[] };
-  dispatches: { kind: string; seq: number; at: string; recipients: number }[];
+  /** `held`: a reminder a send window or pause held, and why. */
+  dispatches: { kind: string; seq: number; at: string; recipients: number; held?: { explanation: string } }[];
   [more: string]: unknown;
 }
 
@@ -96,20 +99,15 @@ function render(e: Explainer): string {
     e.recipients.length
       ? table(
           ['address', 'receives', 'why not', 'activation link'],
-          e.recipients.map((r) => [
-            r.address,
-            r.included,
-            r.reason === 'bounced' ? `bounced ${r.bouncedAt ?? ''} ${r.bounceReason ?? ''}`.trim() : r.reason,
-            r.activationBanner,
-          ]),
+          e.recipients.map((r) => [r.address, r.included, whyNot(r), r.activationBanner]),
         )
       : '  (no email linked to the account)',
     '',
     'Sent',
     e.dispatches.length
       ? table(
-          ['what', 'n', 'at', 'recipients'],
-          e.dispatches.map((d) => [d.kind, d.seq, d.at, d.recipients]),
+          ['what', 'n', 'at', 'recipients', 'held'],
+          e.dispatches.map((d) => [d.kind, d.seq, d.at, d.recipients, d.held?.explanation]),
         )
       : '  (nothing yet)',
   ];
@@ -119,6 +117,14 @@ function render(e: Explainer): string {
     parts.push('', key, typeof value === 'object' ? fields(flatten(value as object)) : String(value));
   }
   return parts.join('\n');
+}
+
+/** The reason an address gets no reminders, with its when and what where the explainer gives them. */
+function whyNot(r: Explainer['recipients'][number]): Cell {
+  if (r.reason === 'bounced') return `bounced ${r.bouncedAt ?? ''} ${r.bounceReason ?? ''}`.trim();
+  if (r.reason === 'unsubscribed' && r.unsubscribedAt) return `unsubscribed ${r.unsubscribedAt}`;
+  if (r.reason === 'paused' && r.pausedUntil) return `paused until ${r.pausedUntil}`;
+  return r.reason;
 }
 
 function nextReminder(e: Explainer): Cell {
