@@ -3,6 +3,9 @@
 // zone; manual resends at once unless asked to respect the window; pauses of an item and of a contact,
 // resuming without a burst; bad input refused with nothing written.
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DateTime } from 'luxon';
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
@@ -28,6 +31,13 @@ async function approvalWithReminders(f: FirmHandle, reminders: object, contacts 
   });
   expect(req.status).toBe(201);
   return { ...acc, requestId: req.body.id as string };
+}
+
+/** With NUDGE_RECORD_HISTORIES=1, keeps the workflow's history for the replay test (test/histories/). */
+async function maybeRecord(name: string, workflowId: string) {
+  if (!process.env.NUDGE_RECORD_HISTORIES) return;
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(path.join(__dirname, 'histories', `${name}.json`), historyToJSON(history));
 }
 
 const explain = (f: FirmHandle, requestId: string) => f.call('GET', `/v1/approval-requests/${requestId}/reminders`);
@@ -137,6 +147,9 @@ test('the window is read in the contact’s time zone; manual resends go at once
   await eventually(async () => remindersTo(stack.smtp, client.address).length === 3, 15_000, 'reminder and resend');
   const dispatches = await stack.db.reminderDispatch.findMany({ where: { itemId: req.body.id } });
   expect(dispatches.map((d) => d.kind).sort()).toEqual(['manual', 'manual', 'notification', 'reminder']);
+  const workflowId = `reminder-approval-${req.body.id}`;
+  await stack.client.workflow.getHandle(workflowId).result();
+  await maybeRecord('send-window-held-reminder-and-resend', workflowId);
 });
 
 test('an item paused: nothing meanwhile, then one reminder at the pause end and the usual interval after', async () => {
