@@ -136,6 +136,7 @@ export function createApp(deps: AppDeps) {
   app.use('/v1', jsonBody());
   app.use(publicV1);
   // One-click unsubscribe (RFC 8058): public, outside /v1, the signed token is the authority.
+  if (!deps.unsubscribeSecret) log.warn('UNSUBSCRIBE_SECRET is not set: unsubscribe links use the development secret');
   app.use(unsubscribeRoutes(createUnsubscribeService(db, deps.unsubscribeSecret)));
   app.use('/v1', auth, limit, idempotent);
   app.use(v1);
