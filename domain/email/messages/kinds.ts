@@ -20,8 +20,6 @@ export const EMAIL_KINDS = [
 ] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
-export const isEmailKind = (s: unknown): s is EmailKind => (EMAIL_KINDS as readonly unknown[]).includes(s);
-
 const ITEM = ['firmName', 'accountName', 'itemKind', 'itemTitle', 'link', 'message', 'sentOn', 'daysWaiting'] as const;
 const NOTE = ['authorName', 'about', 'body'] as const;
 
@@ -41,9 +39,6 @@ export const EMAIL_VARIABLES: Record<EmailKind, readonly string[]> = {
   note_comment: NOTE,
   note_calendar: NOTE,
 };
-
-/** Values whose text is a URL: the HTML part makes them links. */
-export const LINK_VARIABLES = ['link'] as const;
 
 /** One email kind's text in one language: ICU MessageFormat, plain text (HTML is derived from it). */
 export interface EmailMessages {
