@@ -162,6 +162,9 @@ test('an item paused: nothing meanwhile, then one reminder at the pause end and 
   });
   expect(pause.status).toBe(200);
   expect(pause.body).toMatchObject({ item: { kind: 'approval', id: requestId }, until: until.toISOString() });
+  expect((await f.call('GET', `/v1/approval-requests/${requestId}/reminder-pause`)).body.pause).toMatchObject({
+    until: until.toISOString(),
+  });
 
   const during = await eventually(async () => {
     const s = await explain(f, requestId);
@@ -210,8 +213,10 @@ test('a paused contact is left out of reminders to others, and the explainer say
     reason: 'paused',
     pausedUntil: until.toISOString(),
   });
+  expect((await f.call('GET', `/v1/contacts/${away.id}/reminder-pause`)).body.pause.until).toBe(until.toISOString());
   // Resumed: included again.
   expect((await f.call('DELETE', `/v1/contacts/${away.id}/reminder-pause`)).status).toBe(204);
+  expect((await f.call('GET', `/v1/contacts/${away.id}/reminder-pause`)).body).toEqual({ pause: null });
   const after = await explain(f, requestId);
   expect(after.body.pauses.contacts).toEqual([]);
   expect(after.body.recipients.find((r: any) => r.contactId === away.id)).toMatchObject({ included: true });

@@ -49,6 +49,17 @@ export function sendWindowRoutes(domain: DomainServices): Router {
   route(
     r,
     {
+      method: 'get',
+      path: '/v1/contacts/:contactId/reminder-pause',
+      tag: 'Reminders',
+      summary: 'The contact’s running pause, if any',
+      params: idParams('contactId'),
+    },
+    async (req) => domain.pauses.getContactPause(req.firmId, req.actor, req.valid.params.contactId),
+  );
+  route(
+    r,
+    {
       method: 'put',
       path: '/v1/contacts/:contactId/reminder-pause',
       tag: 'Reminders',
@@ -73,6 +84,18 @@ export function sendWindowRoutes(domain: DomainServices): Router {
       ...mut,
     },
     async (req) => domain.pauses.resumeContactReminders(req.firmId, req.actor, req.valid.params.contactId),
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/v1/:kind/:itemId/reminder-pause',
+      tag: 'Reminders',
+      summary: 'The item’s running pause, if any',
+      params: itemParams,
+    },
+    async (req) =>
+      domain.pauses.getItemPause(req.firmId, req.actor, KIND_BY_PATH[req.valid.params.kind], req.valid.params.itemId),
   );
   route(
     r,

@@ -98,6 +98,22 @@ async function removePause(
   });
 }
 
+/** The pause running now on a target, or null (an ended pause is no pause). */
+async function runningPause(db: Db, firmId: string, target: string) {
+  const row = await db.reminderPause.findFirst({ where: { firmId, target, until: { gt: new Date() } } });
+  return { pause: row ? present(row) : null };
+}
+
+export async function getItemPause(db: Db, firmId: string, actor: Actor, kind: ItemKind, itemId: string) {
+  await requireItemAccess(db, firmId, actor, kind, itemId);
+  return runningPause(db, firmId, itemTarget(kind, itemId));
+}
+
+export async function getContactPause(db: Db, firmId: string, actor: Actor, contactId: string) {
+  await requireContactPauseAccess(db, firmId, actor, contactId);
+  return runningPause(db, firmId, contactTarget(contactId));
+}
+
 export async function pauseItemReminders(
   db: Db,
   firmId: string,
