@@ -8,6 +8,7 @@ import { ensureDatabase, migrate } from '../../prisma/migration-runner';
 
 export default async function globalSetup() {
   const server = await openDatabase();
+  console.log(`\n[test] database: ${server.description}`);
   const base = new URL(server.url);
   base.pathname = `/nudge_test_${Date.now()}_${process.pid}`;
   const databaseUrl = base.toString();
