@@ -129,6 +129,29 @@ test('one click switches the category off: audit entry, explainer `unsubscribed`
   ).toBe('unsubscribed');
 });
 
+test('unsubscribing from an invitation turns the address’s notifications off (category all)', async () => {
+  const acc = await accountWithContacts(ctx.firm, [{ login: 'pending' }]);
+  const [c] = acc.contacts;
+  const [invitation] = await ctx.stack.smtp.waitFor(
+    (m) => m.to.includes(c.address) && /invites you/.test(subjectOf(m)),
+    1,
+    20_000,
+  );
+  expect((await oneClick(tokenOf(invitation))).status).toBe(200);
+  expect(await ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id: c.emailId } })).toMatchObject({
+    notify: false,
+    prefMessages: true,
+  });
+  const t = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'After opting out',
+    message: { body: 'Hello' },
+  });
+  const state = await ctx.firm.call('GET', `/v1/chat-threads/${t.body.id}/reminders`);
+  expect(state.body.recipients).toEqual([
+    expect.objectContaining({ contactEmailId: c.emailId, included: false, reason: 'unsubscribed' }),
+  ]);
+});
+
 describe('tokens that must not work: refused, nothing written', () => {
   let n: Awaited<ReturnType<typeof notified>>;
   beforeAll(async () => {
