@@ -158,6 +158,7 @@ export function createItemDispatcher({
             itemKind: item.kind,
             itemTitle: title,
             dispatchKind: req.kind,
+            reminderNumber: req.seq,
             link: links.item(item, r.contactEmailId),
             activationLink: r.activationBanner ? links.activation(item.firmId, r.contactEmailId) : undefined,
             message,
