@@ -31,7 +31,8 @@ function newestCached() {
 
 function latestPublished() {
   try {
-    const out = JSON.parse(npm(['view', `${pkg}@${major}`, 'version', '--json']));
+    // No retries: offline, the cached version is the answer, not a minute of npm backing off.
+    const out = JSON.parse(npm(['view', `${pkg}@${major}`, 'version', '--json', '--fetch-retries=0']));
     return [out]
       .flat()
       .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
