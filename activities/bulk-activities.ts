@@ -2,6 +2,7 @@
 // short database work, no server round trip per account); the others are ordinary activities.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isPermanentError } from '../prisma/errors';
+import { createDbAvailability } from '../prisma/availability';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../prisma/client';
 import type { BulkAccountResult, BulkCounts } from '../shared/bulk-actions';
@@ -14,6 +15,9 @@ import { startPromoted } from '../domain/bulk/queue';
 import { DEFAULT_BULK_PACING } from '../domain/bulk/bulk-actions';
 import { count } from '../observability/metrics';
 
+/** How long one attempt of an account waits for the database to come back (BULK_ACCOUNT allows a minute). */
+const OUTAGE_WAIT_MS = 45_000;
+
 export interface BulkActivityDeps {
   db: Db;
   /** The worker's client is used when absent (tests of single activities may pass one). */
@@ -22,6 +26,7 @@ export interface BulkActivityDeps {
 
 export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
   const contextOf = bulkContextCache(db);
+  const database = createDbAvailability(db);
   const target = (daySeconds: number): BulkEffectTarget => {
     const { client, info } = Context.current();
     return { gateway: createTemporalGateway({ client: temporal ?? client, taskQueue: info.taskQueue }), daySeconds };
@@ -52,16 +57,21 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
       accountId: string;
       daySeconds: number;
     }): Promise<BulkAccountResult> {
-      const ctx = await contextOf(req.bulkActionId, req.daySeconds);
-      try {
-        const result = await runBulkAccount(db, target(req.daySeconds), ctx, req.accountId);
-        if ('outcome' in result) count.bulkAccount(result.outcome);
-        return result;
-      } catch (err) {
-        // The account fails at once, without retries that would only fail the same way.
-        if (isPermanentError(err))
-          throw ApplicationFailure.nonRetryable(err instanceof Error ? err.message : String(err), 'BulkAccountError');
-        throw err;
+      for (;;) {
+        try {
+          const ctx = await contextOf(req.bulkActionId, req.daySeconds);
+          const result = await runBulkAccount(db, target(req.daySeconds), ctx, req.accountId);
+          if ('outcome' in result) count.bulkAccount(result.outcome);
+          return result;
+        } catch (err) {
+          // The account fails at once, without retries that would only fail the same way.
+          if (isPermanentError(err))
+            throw ApplicationFailure.nonRetryable(err instanceof Error ? err.message : String(err), 'BulkAccountError');
+          // A database outage spends no attempt: wait for it and run the (idempotent) step again. The wait
+          // stays under BULK_ACCOUNT's one-minute timeout, so no second attempt runs beside this one.
+          if ((await database.waitIfDown(OUTAGE_WAIT_MS)) === true) continue;
+          throw err;
+        }
       }
     },
 

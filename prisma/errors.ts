@@ -6,8 +6,25 @@ import { Prisma } from './client';
 // SQLSTATE classes 08 (connection), 40 (rollback: deadlock, serialization), 53 (resources), 57
 // (operator intervention, e.g. a failover), 58 (system); 55P03 is "lock not available".
 const TRANSIENT_SQLSTATE = /^(08|40|53|57|58)|^55P03$/;
-// Prisma: pool timeout, transaction API error (e.g. expired), write conflict or deadlock.
-const TRANSIENT_PRISMA = new Set(['P2024', 'P2028', 'P2034']);
+// Prisma: every P1 code (the database unreachable, timed out, the connection closed), pool timeout,
+// transaction API error (e.g. expired, or its connection lost), write conflict or deadlock, too many
+// connections.
+const isTransientPrismaCode = (code: string) =>
+  code.startsWith('P1') || ['P2024', 'P2028', 'P2034', 'P2037'].includes(code);
+// The driver adapter's own kinds of an error that every attempt meets again (constraints, data, schema);
+// its other kinds (an unreachable or closed connection, a timeout, a JS error from the driver) may pass.
+const PERMANENT_ADAPTER_KINDS = new Set([
+  'UniqueConstraintViolation',
+  'NullConstraintViolation',
+  'ForeignKeyConstraintViolation',
+  'ValueOutOfRange',
+  'InconsistentColumnData',
+  'LengthMismatch',
+  'TableDoesNotExist',
+  'ColumnNotFound',
+  'InvalidIsolationLevel',
+  'UnsupportedNativeDataType',
+]);
 
 export function isPermanentError(err: unknown): boolean {
   for (
@@ -15,9 +32,21 @@ export function isPermanentError(err: unknown): boolean {
     e && depth < 5;
     e = e.cause as typeof e, depth++
   ) {
-    if (e instanceof Prisma.PrismaClientKnownRequestError) return !TRANSIENT_PRISMA.has(e.code);
+    if (e instanceof Prisma.PrismaClientKnownRequestError) {
+      // Under the driver adapter, the connection's own error is the real reason.
+      const adapter = (e.meta as { driverAdapterError?: { cause?: { kind?: unknown; code?: unknown } } } | undefined)
+        ?.driverAdapterError?.cause;
+      if (adapter && typeof adapter.kind === 'string') return isPermanentAdapterError(adapter);
+      return !isTransientPrismaCode(e.code);
+    }
     if (e instanceof Prisma.PrismaClientValidationError) return true;
-    if (e.kind === 'postgres' && typeof e.code === 'string') return !TRANSIENT_SQLSTATE.test(e.code);
+    if (e instanceof Prisma.PrismaClientInitializationError) return false;
+    if (typeof e.kind === 'string') return isPermanentAdapterError(e);
   }
   return false;
+}
+
+function isPermanentAdapterError(e: { kind?: unknown; code?: unknown }): boolean {
+  if (e.kind === 'postgres' && typeof e.code === 'string') return !TRANSIENT_SQLSTATE.test(e.code);
+  return PERMANENT_ADAPTER_KINDS.has(e.kind as string);
 }

@@ -31,8 +31,9 @@ export const BULK_STEP: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 };
 
-/** One bulk-action account, as a local activity. Enough attempts to ride out a short database or
- * Temporal outage (about half a minute); an account still failing after them is reported as failed. */
+/** One bulk-action account, as a local activity. A database outage spends no attempt while it lasts up to
+ * 45 s (the activity waits for the database: activities/bulk-activities.ts), so the attempts ride out an
+ * outage of several minutes; an account still failing after them is reported as failed. */
 export const BULK_ACCOUNT: LocalActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 6 },

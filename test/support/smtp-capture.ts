@@ -19,12 +19,15 @@ export interface SmtpCapture {
   waitFor(predicate: (m: CapturedMail) => boolean, count?: number, timeoutMs?: number): Promise<CapturedMail[]>;
   /** Rejects the next `n` deliveries with a transient 451 (for retry tests). */
   failNext(n: number): void;
+  /** Runs `hook` on each accepted mail just before the server answers 250 (fault tests cut things there). */
+  onAccept(hook: ((m: CapturedMail) => void) | null): void;
   close(): Promise<void>;
 }
 
 export async function startSmtpCapture(): Promise<SmtpCapture> {
   const mails: CapturedMail[] = [];
   let failures = 0;
+  let acceptHook: ((m: CapturedMail) => void) | null = null;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -42,13 +45,15 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
         // Unfold continuation lines (RFC 5322) so long headers read as one line.
         const head = raw.split(/\r?\n\r?\n/, 1)[0].replace(/\r?\n[ \t]+/g, ' ');
         const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(head)?.[1]?.trim() ?? null;
-        mails.push({
+        const mail: CapturedMail = {
           to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
           raw,
           subject: header('Subject') ?? '',
           key: header('X-Nudge-Key'),
           receivedAt: Date.now(),
-        });
+        };
+        mails.push(mail);
+        acceptHook?.(mail);
         callback();
       });
     },
@@ -71,6 +76,9 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
     },
     failNext(n) {
       failures = n;
+    },
+    onAccept(hook) {
+      acceptHook = hook;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
