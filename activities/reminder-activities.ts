@@ -3,7 +3,7 @@ import { heartbeat } from '@temporalio/activity';
 import { readItemSnapshot } from '../domain/items/snapshot';
 import { createItemDispatcher, type DispatchDeps } from '../domain/items/dispatch';
 import type { DispatchRequest, DispatchResult, ItemRef } from '../shared/reminder-types';
-import { planItemSend } from '../domain/items/send-time';
+import { planItemSend, recordHold } from '../domain/items/send-time';
 import { retryWhenInFlight } from './failures';
 import { count } from '../observability/metrics';
 
@@ -14,9 +14,23 @@ export function createReminderActivities(deps: ReminderActivityDeps) {
   return {
     loadItemSnapshot: (item: ItemRef) => readItemSnapshot(deps.db, item),
 
-    /** When a reminder due at `dueAt` may go (send window, pauses); instants and reasons only, no zone names. */
-    planReminderSend: async ({ item, dueAt }: { item: ItemRef; dueAt: number }) => {
+    /**
+     * When a reminder due at `dueAt` may go (send window, pauses); instants and reasons only, no zone names.
+     * An automatic reminder (`cycleKey`, `seq`) held back is recorded for the explainer.
+     */
+    planReminderSend: async ({
+      item,
+      dueAt,
+      cycleKey,
+      seq,
+    }: {
+      item: ItemRef;
+      dueAt: number;
+      cycleKey?: string;
+      seq?: number;
+    }) => {
       const plan = await planItemSend(deps.db, item, dueAt);
+      if (cycleKey !== undefined && seq !== undefined) await recordHold(deps.db, item, cycleKey, seq, plan);
       return { sendAt: plan.sendAt, reasons: plan.reasons };
     },
 
