@@ -1,11 +1,21 @@
 // Fault suite (issue 9), process and network faults on the real stack:
+// - a worker restart storm: the worker process SIGKILLed five times, each as soon as the mail server accepted
+//   an email after its start, while waves of chat threads are posted and their notifications and reminders
+//   go out: nothing lost; an email
+//   whose SMTP send a kill interrupted goes again after its claim lease (90 s), so a kill between the mail
+//   server's acceptance and the "sent" mark may resend it — at most one copy per kill, same Message-ID.
 // - a silent network partition between an API instance and PostgreSQL (an in-test TCP proxy that keeps
 //   every connection open and moves nothing): every request answers 503 with Retry-After within the request
 //   deadline, never a hang or a 500; liveness stays up while readiness fails; after healing the same
 //   instance serves again, and a POST retried under its Idempotency-Key creates exactly one row.
 // Each case prints its figures with a `[faults]` line.
 import { randomUUID } from 'node:crypto';
-import { serveApp, startStack, sleep, type Stack, type FirmHandle } from './support/stack';
+import { eventually, serveApp, startStack, sleep, type Stack, type FirmHandle } from './support/stack';
+import { accountWithContacts } from './support/fixtures';
+import { deliveryFigures } from './support/faults';
+import { messageIdOf, resentCopies } from './support/mail-copies';
+import { killWorker, spawnWorker, type WorkerProcess } from './support/worker-process';
+import { messageIdFor } from '../domain/email/outbound-email';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 import { createDb, type Db } from '../prisma/client';
 
@@ -68,6 +78,133 @@ function summary(answers: Answer[]): string {
     .join(', ');
 }
 
+describe('a worker restart storm while notifications and reminders go out', () => {
+  const KILLS = 5;
+  const WAVE = 5; // threads posted before the first start and during each restart
+  const THREADS = WAVE * (KILLS + 1);
+  const COUNT = 2; // reminders per thread
+  const DAY_SECONDS = 2;
+  let stack: Stack | undefined;
+  let worker: WorkerProcess | undefined;
+
+  beforeAll(async () => {
+    stack = await startStack({ daySeconds: DAY_SECONDS, worker: false });
+  }, 60_000);
+  afterAll(async () => {
+    await killWorker(worker);
+    await stack?.stop();
+  }, 60_000);
+
+  test('every email arrives; a kill during sends resends at most one copy, with the same Message-ID', async () => {
+    const s = stack!;
+    const firm = await s.newFirm();
+    const accounts: Awaited<ReturnType<typeof accountWithContacts>>[] = [];
+    for (let i = 0; i < THREADS; i++) accounts.push(await accountWithContacts(firm, [{}]));
+    const addresses = accounts.map((a) => a.contacts[0].address);
+    const threadIds: string[] = [];
+    const kills: { at: number; claimsOrphaned: number; mailsLastSecond: number; upMs: number }[] = [];
+    const startsMs: number[] = [];
+
+    const start = async () => {
+      const t = Date.now();
+      worker = await spawnWorker(s);
+      startsMs.push(Date.now() - t);
+      return Date.now();
+    };
+    /** One wave of threads with reminders: their notifications are due when the worker comes up. */
+    const postWave = async (wave: number) => {
+      for (const [i, a] of accounts.slice(wave * WAVE, (wave + 1) * WAVE).entries()) {
+        const t = await firm.call('POST', `/v1/accounts/${a.accountId}/chat-threads`, {
+          subject: `Storm ${wave}.${i}`,
+          message: { body: 'Please upload your receipts' },
+          reminders: { enabled: true, intervalDays: 1, count: COUNT },
+        });
+        if (t.status !== 201) throw new Error(`thread: ${t.status} ${JSON.stringify(t.body)}`);
+        threadIds.push(t.body.id as string);
+      }
+    };
+    await postWave(0);
+    const stormStartedAt = Date.now();
+    let upAt = await start();
+    for (let k = 0; k < KILLS; k++) {
+      // In the middle of sends: as soon as the mail server accepted an email from this start (or after
+      // 15 s without one), plus up to 200 ms.
+      const seen = s.smtp.mails.length;
+      const latest = Date.now() + 15_000;
+      while (s.smtp.mails.length === seen && Date.now() < latest) await sleep(5);
+      await sleep(Math.random() * 200);
+      await killWorker(worker);
+      const at = Date.now();
+      // Claims the dead process left: emails whose send it started (since the last kill) and did not mark.
+      const claimsOrphaned = await s.db.outboundEmail.count({
+        where: { firmId: firm.firmId, status: 'sending', claimedAt: { gt: new Date(kills.at(-1)?.at ?? 0) } },
+      });
+      const mailsLastSecond = s.smtp.mails.filter((m) => m.receivedAt > at - 1_000).length;
+      kills.push({ at, claimsOrphaned, mailsLastSecond, upMs: at - upAt });
+      // The next wave is posted while the worker is down and starting again.
+      const restarted = sleep(500).then(start);
+      await postWave(k + 1);
+      upAt = await restarted;
+    }
+    const stormEndedAt = Date.now();
+
+    const expected = THREADS * (1 + COUNT);
+    const settled = async () => {
+      if (deliveryFigures(s.smtp.mails, addresses, 1 + COUNT).lost > 0) return false;
+      const open = await s.db.outboundEmail.count({ where: { firmId: firm.firmId, status: { not: 'sent' } } });
+      return open === 0;
+    };
+    // An email a kill interrupted waits out its claim lease (90 s) and the activity's retry backoff.
+    await eventually(settled, 200_000, `${expected} emails delivered and marked sent`).catch((err: Error) => {
+      throw new Error(
+        `${err.message}; got ${s.smtp.mails.length}, ${JSON.stringify(deliveryFigures(s.smtp.mails, addresses, 1 + COUNT))}\n${worker?.log().slice(-3000)}`,
+      );
+    });
+    const settledAt = Date.now();
+    for (const id of threadIds) {
+      await eventually(
+        async () => (await firm.call('GET', `/v1/chat-threads/${id}/reminders`)).body.workflow?.status === 'completed',
+        30_000,
+        `thread ${id} completed`,
+      );
+    }
+    await sleep(2 * DAY_SECONDS * 1000); // anything extra would come within a day or two
+
+    const figures = deliveryFigures(s.smtp.mails, addresses, 1 + COUNT);
+    const copies = resentCopies(s.smtp.mails);
+    // SMTP never fails here, so a second attempt on a row is a claim taken over after its lease.
+    const takenOver = await s.db.outboundEmail.count({ where: { firmId: firm.firmId, attempts: { gt: 1 } } });
+    const duringSends = kills.filter((k) => k.claimsOrphaned > 0 || k.mailsLastSecond > 0).length;
+    console.log(
+      `[faults] worker restart storm: ${KILLS} SIGKILLs ${kills.map((k) => (k.upMs / 1000).toFixed(1)).join(', ')} s ` +
+        `after each start (starts took ${startsMs.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s; storm ` +
+        `${((stormEndedAt - stormStartedAt) / 1000).toFixed(0)} s), ${THREADS} threads × (1 notification + ${COUNT} ` +
+        `reminders) = ${expected} emails expected: lost ${figures.lost}, duplicates ${copies.extraCopies} ` +
+        `(${copies.resent.length} emails resent, Message-ID ${copies.mismatchedMessageIds ? 'DIFFERENT' : 'the same'} ` +
+        `on every copy); ${duringSends} kills during sends (claims orphaned per kill: ` +
+        `${kills.map((k) => k.claimsOrphaned).join(', ')}; mails in the second before: ` +
+        `${kills.map((k) => k.mailsLastSecond).join(', ')}) → ` +
+        `${duringSends ? (copies.extraCopies / duringSends).toFixed(2) : '0'} duplicates per SIGKILL during sends; ` +
+        `${takenOver} claims taken over after the lease; all delivered and marked ` +
+        `${((settledAt - stormEndedAt) / 1000).toFixed(1)} s after the last restart`,
+    );
+
+    expect(figures.lost).toBe(0);
+    expect(s.smtp.mails.length).toBe(expected + copies.extraCopies);
+    expect(copies.keys).toBe(expected);
+    // SMTP has no idempotency: a kill between acceptance and the mark may resend, once per kill at most, and
+    // only an email whose claim the kill left behind.
+    expect(copies.extraCopies).toBeLessThanOrEqual(KILLS);
+    expect(copies.extraCopies).toBeLessThanOrEqual(kills.reduce((n, k) => n + k.claimsOrphaned, 0));
+    expect(copies.mismatchedMessageIds).toBe(0);
+    for (const m of s.smtp.mails) expect(messageIdOf(m)).toBe(messageIdFor(m.key!));
+    for (const id of threadIds) {
+      const state = await firm.call('GET', `/v1/chat-threads/${id}/reminders`);
+      expect(state.body.workflow).toMatchObject({ status: 'completed', remindersSent: COUNT });
+    }
+  }, 330_000);
+});
+
 describe('a silent network partition between the API and PostgreSQL', () => {
   // Production's pool and deadline defaults scaled down: connect 2 s, statement 2 s, query 3 s, deadline 5 s.
   const REQUEST_TIMEOUT_MS = 5_000;
@@ -106,6 +243,13 @@ describe('a silent network partition between the API and PostgreSQL', () => {
     // Through the proxy, before the fault: the instance serves (and its pool holds open connections).
     expect((await call('GET', '/v1/accounts')).status).toBe(200);
     expect((await call('GET', '/health/ready')).status).toBe(200);
+    // A thread to post messages to (a write in a transaction with its outbox row), made before the fault.
+    const account = await accountWithContacts(firm, [{}]);
+    const thread = await firm.call('POST', `/v1/accounts/${account.accountId}/chat-threads`, { subject: 'Partition' });
+    expect(thread.status).toBe(201);
+    const messagePath = `/v1/chat-threads/${thread.body.id}/messages`;
+    const messageKey = `partition-message-${randomUUID()}`;
+    const messageBody = { author: 'firm', body: `Posted across a partition ${messageKey}` };
 
     const key = `partition-${randomUUID()}`;
     const name = `Partitioned ${key}`;
@@ -125,6 +269,9 @@ describe('a silent network partition between the API and PostgreSQL', () => {
       lane('GET /v1/accounts/:id', () => call('GET', `/v1/accounts/${randomUUID()}`)),
       lane('POST /v1/accounts', () =>
         call('POST', '/v1/accounts', { body: { name, type: 'company' }, idempotencyKey: key }),
+      ),
+      lane('POST /v1/chat-threads/:id/messages', () =>
+        call('POST', messagePath, { body: messageBody, idempotencyKey: messageKey }),
       ),
       (async () => {
         while (issuing()) {
@@ -153,8 +300,11 @@ describe('a silent network partition between the API and PostgreSQL', () => {
     const recoveryMs = Date.now() - healedAt;
     const retry = await call('POST', '/v1/accounts', { body: { name, type: 'company' }, idempotencyKey: key });
     const again = await call('POST', '/v1/accounts', { body: { name, type: 'company' }, idempotencyKey: key });
+    const messageRetry = await call('POST', messagePath, { body: messageBody, idempotencyKey: messageKey });
+    const messageAgain = await call('POST', messagePath, { body: messageBody, idempotencyKey: messageKey });
     const readyAfter = await call('GET', '/health/ready');
     const rows = await s.db.account.count({ where: { firmId: firm.firmId, name } });
+    const messages = await s.db.chatMessage.count({ where: { threadId: thread.body.id, body: messageBody.body } });
 
     const answers = v1.map((x) => x.answer);
     const lines = [...new Set(v1.map((x) => x.what))].map(
@@ -167,7 +317,9 @@ describe('a silent network partition between the API and PostgreSQL', () => {
         `/health/live ${summary(live)}; /health/ready ${summary(ready)}. After healing: first 2xx ` +
         `${(recoveryMs / 1000).toFixed(1)} s later (${after.length} tries: ${summary(after)}), the POST retried ` +
         `under its key → ${retry.status}, again → ${again.status}${again.replayed ? ' (replayed)' : ''}, ` +
-        `rows created ${rows}; /health/ready → ${readyAfter.status}`,
+        `accounts created ${rows}; the message POST retried → ${messageRetry.status}, again → ` +
+        `${messageAgain.status}${messageAgain.replayed ? ' (replayed)' : ''}, messages stored ${messages}; ` +
+        `/health/ready → ${readyAfter.status}`,
     );
 
     // During the partition: only 503 problem+json with Retry-After, each within the deadline (plus slack).
@@ -187,6 +339,9 @@ describe('a silent network partition between the API and PostgreSQL', () => {
     expect(retry.status).toBe(201);
     expect(again).toMatchObject({ status: 201, replayed: true });
     expect(rows).toBe(1);
+    expect(messageRetry.status).toBe(201);
+    expect(messageAgain).toMatchObject({ status: 201, replayed: true });
+    expect(messages).toBe(1);
     expect(readyAfter.status).toBe(200);
   }, 90_000);
 });
