@@ -15,6 +15,7 @@ async function clientIn(
   language: string | undefined,
   login: 'active' | 'pending' = 'active',
   firstName = 'Anna',
+  timeZone?: string,
 ) {
   const account = await firm.call('POST', '/v1/accounts', {
     name: `Famiglia ${randomUUID().slice(0, 6)}`,
@@ -26,6 +27,7 @@ async function clientIn(
     firstName,
     lastName: 'Bianchi',
     ...(language ? { language } : {}),
+    ...(timeZone ? { timeZone } : {}),
     emails: [{ address, login }],
     accounts: [{ accountId: account.body.id }],
   });
@@ -77,7 +79,7 @@ test('an Italian client gets the notification and the reminder in Italian', asyn
 
 test('a French client with a pending login gets the invitation and the activation banner in French', async () => {
   const { firm } = ctx;
-  const c = await clientIn(firm, 'fr', 'pending', 'Camille');
+  const c = await clientIn(firm, 'fr', 'pending', 'Camille', 'Europe/Paris');
   const firmName = (await ctx.stack.db.firm.findUniqueOrThrow({ where: { id: firm.firmId } })).name;
 
   const [invitation] = await mailTo(c.address, /vous invite sur son portail client/);
@@ -85,7 +87,15 @@ test('a French client with a pending login gets the invitation and the activatio
   const inv = textOf(invitation);
   expect(inv).toMatch(/^Bonjour Camille Bianchi,\n/);
   expect(inv).toContain('où vous pourrez échanger messages et documents, et les signer ou les approuver.');
-  expect(inv).toMatch(/Ce lien ne fonctionne qu’une fois et reste valable 14 jours, jusqu’au .+ à \d\d:\d\d UTC\./);
+  // Dates and times in French, in the client's time zone, which the email names.
+  const { expiresAt } = await ctx.stack.db.invitation.findFirstOrThrow({ where: { address: c.address } });
+  const zoned = { timeZone: 'Europe/Paris' } as const;
+  const date = new Intl.DateTimeFormat('fr', { year: 'numeric', month: 'long', day: 'numeric', ...zoned });
+  const time = new Intl.DateTimeFormat('fr', { hour: 'numeric', minute: '2-digit', timeZoneName: 'short', ...zoned });
+  expect(inv).toContain(
+    `Ce lien ne fonctionne qu’une fois et reste valable 14 jours, jusqu’au ${date.format(expiresAt)} à ${time.format(expiresAt)}.`,
+  );
+  expect(time.format(expiresAt)).toMatch(/UTC\+[12]$/);
 
   await thread(firm, c.accountId, { enabled: false, intervalDays: 1, count: 1 });
   const [notification] = await mailTo(c.address, /vous a envoyé un message/);

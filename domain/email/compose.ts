@@ -8,7 +8,30 @@ import { DEFAULT_LANGUAGE, isLanguage, type EmailKind, type EmailMessages, type 
 import { ITEM_EMAIL_KIND, renderItemEmail, type ItemEmailInput } from './item-email';
 import { unsubscribeHeaders, type UnsubscribeCategory, type UnsubscribeLinks } from './unsubscribe';
 
-type Reader = Pick<Db, 'firm' | 'contact' | 'contactEmail' | 'emailKindTemplate'>;
+type Reader = Pick<Db, 'firm' | 'contact' | 'contactEmail' | 'emailKindTemplate' | 'firmSendWindow'>;
+
+const validZone = (zone: string | null | undefined): zone is string => {
+  if (!zone) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The zone dates and times of a contact's emails are written in: the contact's, else the firm's (its send
+ * window's), else UTC; the email names the zone.
+ */
+export async function contactTimeZone(db: Reader, firmId: string, contactId: string): Promise<string> {
+  const [contact, window] = await Promise.all([
+    db.contact.findFirst({ where: { id: contactId, firmId }, select: { timeZone: true } }),
+    db.firmSendWindow.findUnique({ where: { firmId }, select: { timeZone: true } }),
+  ]);
+  if (validZone(contact?.timeZone)) return contact.timeZone;
+  return validZone(window?.timeZone) ? window.timeZone : 'UTC';
+}
 
 export async function firmLanguage(db: Reader, firmId: string): Promise<Language> {
   const firm = await db.firm.findUnique({ where: { id: firmId }, select: { language: true } });
@@ -75,10 +98,12 @@ export async function composeItemEmail(
   { item, contactEmailId, to, ...input }: ItemEmailFacts & { item: ItemRef; contactEmailId: string; to: string },
 ) {
   const language = await contactEmailLanguage(db, item.firmId, contactEmailId);
-  const [override, bannerOverride, sentOn] = await Promise.all([
+  const email = await db.contactEmail.findUnique({ where: { id: contactEmailId }, select: { contactId: true } });
+  const [override, bannerOverride, sentOn, timeZone] = await Promise.all([
     firmOverride(db, item.firmId, ITEM_EMAIL_KIND[input.dispatchKind], language),
     input.activationLink ? firmOverride(db, item.firmId, 'activation_banner', language) : null,
     itemSentOn(db, item),
+    email ? contactTimeZone(db, item.firmId, email.contactId) : 'UTC',
   ]);
   const unsubscribe = clientUnsubscribe(links, {
     firmId: item.firmId,
@@ -92,6 +117,7 @@ export async function composeItemEmail(
     override,
     bannerOverride,
     sentOn,
+    timeZone,
     unsubscribeUrl: unsubscribe.url,
   });
   return { ...content, headers: unsubscribe.headers };

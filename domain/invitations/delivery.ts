@@ -7,7 +7,7 @@ import { CLAIM_LEASE_MS, EmailInFlightError, sendEmailOnce } from '../email/outb
 import { renderInvitationEmail } from '../email/invitation-email';
 import { invitationEmailKey, invitationExpiry } from '../../shared/contracts/invitation';
 import { hashInvitationToken, newInvitationToken } from './token';
-import { clientUnsubscribe, contactLanguage, firmOverride } from '../email/compose';
+import { clientUnsubscribe, contactLanguage, contactTimeZone, firmOverride } from '../email/compose';
 import type { UnsubscribeLinks } from '../email/unsubscribe';
 
 export interface InvitationDeliveryDeps {
@@ -118,6 +118,7 @@ export function createInvitationDelivery({ db, mailer, portalUrl, unsubscribe }:
         language,
         override: await firmOverride(db, inv.firmId, 'invitation', language),
         unsubscribeUrl: optOut.url,
+        timeZone: await contactTimeZone(db, inv.firmId, contact.id),
       });
       const outcome = await sendEmailOnce(db, mailer, {
         firmId: inv.firmId,
