@@ -5,6 +5,7 @@ import type { RequestHandler } from 'express';
 import type { Db } from '../prisma/client';
 import { isUniqueViolation, Prisma } from '../prisma/client';
 import { Problem } from './problem';
+import { withRequestKey } from '../domain/outbox/request-key';
 
 /** A key left "in progress" this long belongs to a crashed request; a retry may take it over. */
 const STALE_AFTER_MS = 60_000;
@@ -48,6 +49,18 @@ export function idempotency(db: Db): RequestHandler {
           .type(prior.status >= 400 ? 'application/problem+json' : 'application/json')
           .send(JSON.stringify(prior.body));
       }
+      if (prior.committedAt) {
+        // The first request's change committed but its answer was lost (its process died): running it
+        // again would make the change twice.
+        return next(
+          new Problem(
+            409,
+            'idempotency-key-committed',
+            'The request with this Idempotency-Key was applied; its answer was lost',
+            'Do not retry it: read the resource it changed instead.',
+          ),
+        );
+      }
       if (Date.now() - prior.createdAt.getTime() < STALE_AFTER_MS) {
         return next(
           new Problem(
@@ -61,13 +74,13 @@ export function idempotency(db: Db): RequestHandler {
       await db.idempotencyRecord.update({ where: { firmId_key: id }, data: { createdAt: new Date() } });
     }
     // Capture the response to store it. Errors are not kept: bad input writes nothing, and a retry after
-    // a failure runs again.
+    // a failure runs again, unless the change had committed (then the record stays, marked committed).
     const send = res.send.bind(res);
     res.send = (body?: unknown) => {
       const status = res.statusCode;
       const done =
         status >= 400
-          ? db.idempotencyRecord.delete({ where: { firmId_key: id } })
+          ? db.idempotencyRecord.deleteMany({ where: { ...id, committedAt: null } })
           : db.idempotencyRecord.update({
               where: { firmId_key: id },
               data: { status, body: parseJson(body) ?? Prisma.DbNull },
@@ -75,7 +88,8 @@ export function idempotency(db: Db): RequestHandler {
       done.catch(() => undefined).finally(() => send(body));
       return res;
     };
-    next();
+    // The change's transaction marks the key committed with it (domain/outbox/request-key.ts).
+    withRequestKey(id, () => next());
   };
 }
 

@@ -164,6 +164,29 @@ describe('the outbox on the shared stack', () => {
     );
   }, 90_000);
 
+  test('an API that died after committing a change, before storing its answer: a retry does not redo it', async () => {
+    const s = stack!;
+    const firm = await s.newFirm();
+    const acc = await accountWithContacts(firm, [{}]);
+    const thread = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Lost answer' });
+    const body = { author: 'firm', body: 'Your payroll summary is ready', reminders: { enabled: false } };
+    const path = `/v1/chat-threads/${thread.body.id}/messages`;
+    const first = await firm.call('POST', path, body, { idempotencyKey: 'lost-answer' });
+    expect(first.status).toBe(201);
+    const key = { firmId_key: { firmId: firm.firmId, key: 'lost-answer' } };
+    // The change's transaction marked the key committed.
+    expect((await s.db.idempotencyRecord.findUniqueOrThrow({ where: key })).committedAt).not.toBeNull();
+    // What a process killed between its commit and storing the answer leaves: no answer, long stale.
+    await s.db.idempotencyRecord.update({
+      where: key,
+      data: { status: null, body: undefined, createdAt: new Date(Date.now() - 10 * 60_000) },
+    });
+    const retry = await firm.call('POST', path, body, { idempotencyKey: 'lost-answer' });
+    expect(retry.status).toBe(409);
+    expect(retry.body.type).toMatch(/idempotency-key-committed$/);
+    expect(await s.db.chatMessage.count({ where: { threadId: thread.body.id as string } })).toBe(1);
+  });
+
   test('a command delivered twice (a relay died before deleting its row) changes nothing', async () => {
     const s = stack!;
     const firm = await s.newFirm();

@@ -8,6 +8,7 @@ import type { Db, Tx } from '../../prisma/client';
 import type { TemporalGateway } from '../temporal/gateway';
 import { commandBuilders, commandWorkflowId, type OutboxCommand } from './commands';
 import { createRelay, type RelayOptions } from './relay';
+import { markRequestCommitted } from './request-key';
 
 /** Queues a Temporal call with the transaction; `firmId` is for operators (null: not a firm's). */
 export type Enqueue = (firmId: string | null, command: OutboxCommand) => void;
@@ -24,6 +25,7 @@ export async function insertOutboxRows(
   tx: Tx,
   rows: { firmId: string | null; command: OutboxCommand }[],
 ): Promise<{ ids: bigint[]; workflowIds: string[] }> {
+  await markRequestCommitted(tx);
   if (!rows.length) return { ids: [], workflowIds: [] };
   const created = await tx.outboxMessage.createManyAndReturn({
     data: rows.map((r) => ({
