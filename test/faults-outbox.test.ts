@@ -146,7 +146,11 @@ describe('the outbox on the shared stack', () => {
       async () => (await s.db.bulkAction.findUniqueOrThrow({ where: { id: body.id } })).status === 'completed',
       30_000,
       'bulk action completed through the background relay',
-    );
+    ).catch(async (err: Error) => {
+      throw new Error(
+        `${err.message}; outbox: ${JSON.stringify(await s.db.outboxMessage.findMany(), (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+      );
+    });
     expect(await s.db.outboxMessage.count({ where: { workflowId: bulkWorkflowId(body.id) } })).toBe(0);
     const completedMs = Date.now() - started;
     const tagged = await s.db.accountTag.findMany({ where: { accountId: { in: accounts }, tagId: tag.body.id } });

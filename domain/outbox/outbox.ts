@@ -47,9 +47,13 @@ export function createOutbox(db: Db, gateway: TemporalGateway, options: Partial<
     if (!ids.length) return;
     const until = Date.now() + waitMs;
     const work = (async () => {
+      const pending = new Set(ids);
       while (Date.now() < until) {
-        const { failed } = await relay.round(workflowIds);
-        if (failed || (await relay.delivered(ids))) return; // a failure backs off: the background relay retries
+        const { failed, deliveredIds } = await relay.round(workflowIds);
+        for (const id of deliveredIds) pending.delete(id);
+        if (!pending.size || failed) return; // a failure backs off: the background relay retries
+        // Claimed by another relay meanwhile, or queued behind an earlier row: look again shortly.
+        if (await relay.delivered([...pending])) return;
         await sleep(20);
       }
     })().catch(() => undefined); // the rows are safe in the table; the background relay delivers them

@@ -20,7 +20,7 @@ export interface RelayOptions {
 
 export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
   batch: 100,
-  leaseMs: 60_000,
+  leaseMs: 30_000,
   callTimeoutMs: 5_000,
   minBackoffMs: 250,
   maxBackoffMs: 5_000,
@@ -36,6 +36,8 @@ interface ClaimedRow {
 export interface RoundResult {
   delivered: number;
   failed: number;
+  /** Ids of the rows delivered (and deleted) in this round. */
+  deliveredIds: bigint[];
 }
 
 export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<RelayOptions> = {}) {
@@ -68,7 +70,7 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
     let failure: { row: ClaimedRow; error: string } | null = null;
     for (const row of rows) {
       try {
-        await gateway.execute(row.command, o.callTimeoutMs);
+        await withTimeout(gateway.execute(row.command, o.callTimeoutMs), o.callTimeoutMs + 1000);
         done.push(row.id);
       } catch (err) {
         failure = { row, error: (err as Error).message?.slice(0, 500) ?? String(err) };
@@ -90,7 +92,7 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
       });
     }
     if (rest.length) await db.outboxMessage.updateMany({ where: { id: { in: rest } }, data: { claimedUntil: null } });
-    return { delivered: done.length, failed: failure ? 1 : 0 };
+    return { delivered: done.length, failed: failure ? 1 : 0, deliveredIds: done };
   }
 
   /** One round: claim, then deliver each claimed workflow's rows (workflows side by side, rows in order). */
@@ -103,10 +105,11 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
       byWorkflow.set(r.workflowId, list);
     }
     const results = await Promise.all([...byWorkflow.values()].map(deliverWorkflow));
-    return results.reduce((a, b) => ({ delivered: a.delivered + b.delivered, failed: a.failed + b.failed }), {
-      delivered: 0,
-      failed: 0,
-    });
+    return {
+      delivered: results.reduce((n, r) => n + r.delivered, 0),
+      failed: results.reduce((n, r) => n + r.failed, 0),
+      deliveredIds: results.flatMap((r) => r.deliveredIds),
+    };
   }
 
   return {
@@ -120,6 +123,15 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
 }
 
 export type Relay = ReturnType<typeof createRelay>;
+
+/** The client's deadline does not cover everything (a lazy connection's first connect): never wait longer. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Temporal call timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
 
 /** Depth and age of the oldest pending row, for readiness and logs. */
 export async function outboxLag(db: Db): Promise<{ depth: number; oldestAgeMs: number }> {
