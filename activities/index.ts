@@ -4,8 +4,9 @@ import { createInvitationActivities } from './invitation-activities';
 import { createParticipantActivities } from './participant-activities';
 import { createBulkActivities } from './bulk-activities';
 import { createReconcilerActivities } from './reconciler-activities';
+import { createWebhookActivities, type WebhookActivityDeps } from './webhook-activities';
 
-export type ActivityDeps = ReminderActivityDeps;
+export type ActivityDeps = ReminderActivityDeps & WebhookActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -14,5 +15,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createParticipantActivities(deps),
     ...createBulkActivities(deps),
     ...createReconcilerActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }

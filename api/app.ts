@@ -34,6 +34,7 @@ import { createBulkActionsService, DEFAULT_BULK_PACING } from '../domain/bulk/bu
 import type { BulkPacing } from '../shared/contracts/bulk-action';
 import { createPortalService } from '../domain/portal/portal';
 import { portalRoutes } from './portal/routes';
+import { createWebhooksService } from '../domain/webhooks/webhooks';
 
 export interface AppDeps {
   db: Db;
@@ -56,6 +57,8 @@ export interface AppDeps {
   portalLinkSecret?: string;
   /** Fast-path wait and relay settings of the outbox (domain/outbox/); the defaults suit production. */
   outbox?: Partial<OutboxOptions>;
+  /** WEBHOOKS_ALLOW_PRIVATE_TARGETS: accept webhook endpoints on private, loopback or link-local addresses. */
+  webhooksAllowPrivateTargets?: boolean;
 }
 
 export function createApp(deps: AppDeps) {
@@ -113,7 +116,8 @@ export function createApp(deps: AppDeps) {
   const auth = authenticate(db);
   const idempotent = idempotency(db);
   const limit = deps.rateLimit ? rateLimit(deps.rateLimit) : rateLimit({ burst: 0 });
-  const v1 = v1Routes(domain, items, invitations, bulk); // registers the routes the OpenAPI document describes
+  const webhooks = createWebhooksService({ db, outbox, allowPrivateTargets: deps.webhooksAllowPrivateTargets });
+  const v1 = v1Routes(domain, items, invitations, bulk, webhooks); // registers the routes the OpenAPI document describes
   const publicV1 = publicInvitationRoutes(domain, invitations); // the portal's invitation accept: no API key
   // Every /v1 request: at most so many at once, each under a deadline (streams exempt), else 503.
   app.use('/v1', admission.middleware);

@@ -6,13 +6,13 @@ import { createDb } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createApp } from './app';
 import { apiLoggerOptions } from './log-redaction';
+import { createTemporalGateway } from '../domain/temporal/gateway';
+import { createRelay } from '../domain/outbox/relay';
+import { startRelayLoop } from '../domain/outbox/relay-loop';
 import { loadObservabilityConfig } from '../observability/config';
 import { startTracing, traceLogFields } from '../observability/tracing';
 import { tracingClientInterceptors } from '../observability/temporal-tracing';
 import { enableProcessMetrics } from '../observability/metrics';
-import { createTemporalGateway } from '../domain/temporal/gateway';
-import { createRelay } from '../domain/outbox/relay';
-import { startRelayLoop } from '../domain/outbox/relay-loop';
 
 async function main() {
   const config = loadConfig();
@@ -42,8 +42,9 @@ async function main() {
     admission: config.admission,
     rateLimit: config.rateLimit,
     unsubscribeSecret: config.unsubscribe.secret,
-    portalLinkSecret: config.portalLinkSecret,
+    webhooksAllowPrivateTargets: config.webhooks.allowPrivateTargets,
     outbox: { fastPathWaitMs: config.outbox.fastPathWaitMs },
+    portalLinkSecret: config.portalLinkSecret,
   });
   // Development needs no secret; a deployment without one would sign client links with a public key.
   if (!config.portalLinkSecret && process.env.NODE_ENV === 'production')

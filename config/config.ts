@@ -40,11 +40,15 @@ const schema = z.object({
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
   RECONCILER_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   RECONCILER_GRACE_SECONDS: z.coerce.number().int().min(0).default(120),
+  OUTBOX_POLL_MS: z.coerce.number().int().positive().default(500),
+  OUTBOX_FAST_PATH_WAIT_MS: z.coerce.number().int().min(0).default(1_000),
   UNSUBSCRIBE_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   UNSUBSCRIBE_URL: z.string().url().default('http://localhost:3000/unsubscribe'),
   UNSUBSCRIBE_LINK_TTL_DAYS: z.coerce.number().positive().max(3650).default(90),
-  OUTBOX_POLL_MS: z.coerce.number().int().positive().default(500),
-  OUTBOX_FAST_PATH_WAIT_MS: z.coerce.number().int().min(0).default(1_000),
+  WEBHOOKS_ALLOW_PRIVATE_TARGETS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -84,12 +88,15 @@ export interface Config {
   /** The reconciler Schedule (worker/reconciler-schedule.ts): every how many seconds (0: none), and how long
    * a change is left in flight before it counts as stuck. */
   reconciler: { intervalSeconds: number; graceSeconds: number };
+  /** The outbox relay: background poll, and how long a request waits for its own calls' delivery. */
+  outbox: { pollMs: number; fastPathWaitMs: number };
   /** One-click unsubscribe links in emails to clients (domain/email/unsubscribe.ts): the HMAC secret the worker
    * signs and the API checks with (absent: a development secret), the API's public unsubscribe address, and
    * how long a link works in seconds (UNSUBSCRIBE_LINK_TTL_DAYS, real days). */
   unsubscribe: { secret?: string; url: string; ttlSeconds: number };
-  /** The outbox relay: background poll, and how long a request waits for its own calls' delivery. */
-  outbox: { pollMs: number; fastPathWaitMs: number };
+  /** Webhooks (domain/webhooks/): whether endpoints may be on private, loopback or link-local addresses
+   * (WEBHOOKS_ALLOW_PRIVATE_TARGETS; off: refused at registration and at delivery). */
+  webhooks: { allowPrivateTargets: boolean };
   logLevel: string;
 }
 
@@ -141,12 +148,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     rateLimit: { burst: e.API_RATE_LIMIT_BURST, perSecond: e.API_RATE_LIMIT_PER_SECOND },
     reconciler: { intervalSeconds: e.RECONCILER_INTERVAL_SECONDS, graceSeconds: e.RECONCILER_GRACE_SECONDS },
+    outbox: { pollMs: e.OUTBOX_POLL_MS, fastPathWaitMs: e.OUTBOX_FAST_PATH_WAIT_MS },
     unsubscribe: {
       secret: e.UNSUBSCRIBE_SECRET,
       url: e.UNSUBSCRIBE_URL,
       ttlSeconds: e.UNSUBSCRIBE_LINK_TTL_DAYS * 86400,
     },
-    outbox: { pollMs: e.OUTBOX_POLL_MS, fastPathWaitMs: e.OUTBOX_FAST_PATH_WAIT_MS },
+    webhooks: { allowPrivateTargets: e.WEBHOOKS_ALLOW_PRIVATE_TARGETS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -7,12 +7,12 @@ import { createDb } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createNudgeWorker } from './worker';
 import { ensureReconcilerSchedule } from './reconciler-schedule';
-import { loadObservabilityConfig } from '../observability/config';
-import { startWorkerMetrics } from '../observability/metrics-server';
-import { startTracing } from '../observability/tracing';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import { createRelay } from '../domain/outbox/relay';
 import { startRelayLoop } from '../domain/outbox/relay-loop';
+import { loadObservabilityConfig } from '../observability/config';
+import { startWorkerMetrics } from '../observability/metrics-server';
+import { startTracing } from '../observability/tracing';
 
 async function main() {
   const config = loadConfig();
@@ -35,6 +35,7 @@ async function main() {
       unsubscribe: config.unsubscribe,
       portalLinkSecret: config.portalLinkSecret,
       portalLinkTtlSeconds: config.portalLinkTtlSeconds,
+      webhooks: config.webhooks,
     },
     maxConcurrentActivityTaskExecutions: config.workerMaxConcurrentActivities,
     maxConcurrentLocalActivityExecutions: config.workerMaxConcurrentLocalActivities,

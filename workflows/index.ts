@@ -4,3 +4,4 @@ export { invitationWorkflow } from './invitation';
 export { participantNotificationWorkflow } from './participant-notification';
 export { bulkActionWorkflow, bulkBatchWorkflow } from './bulk-action';
 export { reconcilerWorkflow } from './reconciler';
+export { webhookDeliveryWorkflow } from './webhook-delivery';

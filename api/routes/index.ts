@@ -15,12 +15,15 @@ import { bulkActionRoutes } from './bulk-actions';
 import { templateRoutes } from './templates';
 import { emailKindRoutes } from './email-kinds';
 import { sendWindowRoutes } from './send-window';
+import { webhookRoutes } from './webhooks';
+import type { WebhooksService } from '../../domain/webhooks/webhooks';
 
 export function v1Routes(
   domain: DomainServices,
   items: ItemsService,
   invitations: InvitationWorkflows,
   bulk: BulkActionsService,
+  webhooks: WebhooksService,
 ): Router {
   const r = Router();
   r.use(
@@ -34,6 +37,7 @@ export function v1Routes(
     emailKindRoutes(domain),
     sendWindowRoutes(domain),
     bulkActionRoutes(bulk),
+    webhookRoutes(webhooks),
   );
   return r;
 }

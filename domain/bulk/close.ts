@@ -9,6 +9,7 @@ import type { BulkCounts } from '../../shared/bulk-actions';
 import { audit } from '../audit/audit';
 import { buildBulkReport, countBulkOutcomes } from './report';
 import { lockFirm, promoteQueued } from './queue';
+import { recordWebhookEvent } from '../webhooks/events';
 
 export type BulkEndStatus = 'completed' | 'cancelled' | 'failed';
 
@@ -82,6 +83,13 @@ export async function closeBulkAction(
         actorId: null,
         action: `bulk_action.${status}`,
         data: { bulkActionId, kind: action.kind, counts: { ...c } },
+      });
+      // Firm webhooks hear of the end once (closing twice returns above before reaching this).
+      await recordWebhookEvent(tx, {
+        firmId: action.firmId,
+        type: 'bulk_action.completed',
+        key: `bulk-${bulkActionId}`,
+        data: { bulkActionId, kind: action.kind, status, dryRun: action.dryRun, counts: { ...c } },
       });
       // One place freed, one queued action promoted: the firm stays within its cap without knowing it.
       let promoted: string[] = [];

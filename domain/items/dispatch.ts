@@ -12,6 +12,7 @@ import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
 import { selectRecipients, CATEGORY_OF_ITEM, type CandidateEmail } from '../../shared/recipients';
 import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/reminder-types';
 import { portalEmailLinks } from '../portal/email-links';
+import { recordWebhookEvent } from '../webhooks/events';
 
 export interface DispatchDeps {
   db: Db;
@@ -118,6 +119,21 @@ export function createItemDispatcher({
               },
             },
           });
+          // Firm webhooks hear of each reminder (automatic or manual) once: the event is keyed by the dispatch.
+          if (req.kind !== 'notification' && decision.recipients.length)
+            await recordWebhookEvent(tx, {
+              firmId: item.firmId,
+              type: 'reminder.sent',
+              key: req.dispatchKey,
+              data: {
+                itemKind: item.kind,
+                itemId: item.itemId,
+                accountId: item.accountId,
+                reminderKind: req.kind === 'manual' ? 'manual' : 'automatic',
+                reminderNumber: req.seq,
+                recipients: decision.recipients.length,
+              },
+            });
           // In the same transaction as the dispatch: a to-do is never created after the item was closed.
           await upsertPortalTodos(
             tx,

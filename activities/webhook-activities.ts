@@ -1,0 +1,25 @@
+// Activities of the webhook delivery workflow: a thin wrapper over the domain's delivery. A failed attempt
+// (no answer, or not 2xx) throws, so the workflow's retry policy backs off and tries again.
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Db } from '../prisma/client';
+import { createWebhookDelivery } from '../domain/webhooks/deliver';
+import type { WebhookAttemptResult, WebhookDeliveryInput } from '../shared/contracts/webhook-delivery';
+
+export interface WebhookActivityDeps {
+  db: Db;
+  /** WEBHOOKS_ALLOW_PRIVATE_TARGETS (config); absent: private, loopback and link-local targets are refused. */
+  webhooks?: { allowPrivateTargets?: boolean; timeoutMs?: number };
+}
+
+export function createWebhookActivities(deps: WebhookActivityDeps) {
+  const delivery = createWebhookDelivery({ db: deps.db, ...deps.webhooks });
+  return {
+    attemptWebhookDelivery: async ({ firmId, deliveryId }: WebhookDeliveryInput): Promise<WebhookAttemptResult> => {
+      const result = await delivery.attemptDelivery(firmId, deliveryId);
+      if (result.outcome === 'failed') throw ApplicationFailure.retryable(result.error, 'WebhookAttemptFailed');
+      return result;
+    },
+    markWebhookDeliveryFailed: ({ firmId, deliveryId }: WebhookDeliveryInput) =>
+      delivery.markDeliveryFailed(firmId, deliveryId),
+  };
+}

@@ -1,0 +1,94 @@
+// Webhooks (issue 11): a firm's endpoints (owners and admins), their delivery log and the replay call.
+import { Router } from 'express';
+import type { WebhooksService } from '../../domain/webhooks/webhooks';
+import { idParams, route } from '../route';
+import * as s from '../schemas/webhooks';
+
+export function webhookRoutes(webhooks: WebhooksService): Router {
+  const r = Router();
+  const mut = { idempotent: true } as const;
+  const tag = 'Webhooks';
+  const webhookId = idParams('webhookId');
+
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/v1/webhooks',
+      tag,
+      summary:
+        'Register an endpoint for events (reminder.sent, item.completed, item.reminders_exhausted, bulk_action.completed, email.bounced). Each delivery is signed per the Standard Webhooks specification with its secret (whsec_…, generated unless given, shown only in this answer). Targets on private, loopback or link-local addresses are refused (422).',
+      body: s.newWebhookBody,
+      status: 201,
+      ...mut,
+    },
+    async (req) => webhooks.createEndpoint(req.firmId, req.actor, req.valid.body),
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/v1/webhooks',
+      tag,
+      summary: 'The firm’s webhook endpoints (the secret’s first characters only)',
+    },
+    async (req) => webhooks.listEndpoints(req.firmId, req.actor),
+  );
+  route(
+    r,
+    { method: 'get', path: '/v1/webhooks/:webhookId', tag, summary: 'One webhook endpoint', params: webhookId },
+    async (req) => webhooks.getEndpoint(req.firmId, req.actor, req.valid.params.webhookId),
+  );
+  route(
+    r,
+    {
+      method: 'delete',
+      path: '/v1/webhooks/:webhookId',
+      tag,
+      summary: 'Disable an endpoint: no new deliveries, pending retries stop; its delivery log stays readable',
+      params: webhookId,
+      status: 200,
+      ...mut,
+    },
+    async (req) => webhooks.disableEndpoint(req.firmId, req.actor, req.valid.params.webhookId),
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/v1/webhooks/:webhookId/deliveries',
+      tag,
+      summary:
+        'The endpoint’s delivery log, newest first: each event’s status (pending, retrying, delivered, failed), attempts, last status code or error, and every attempt',
+      params: webhookId,
+      query: s.deliveriesQuery,
+    },
+    async (req) => webhooks.listDeliveries(req.firmId, req.actor, req.valid.params.webhookId, req.valid.query),
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/v1/webhook-deliveries/:deliveryId',
+      tag,
+      summary: 'One delivery with its attempts',
+      params: idParams('deliveryId'),
+    },
+    async (req) => webhooks.getDelivery(req.firmId, req.actor, req.valid.params.deliveryId),
+  );
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/v1/webhook-deliveries/:deliveryId/replay',
+      tag,
+      summary:
+        'Deliver again now: a new run (webhook-<deliveryId>:replay-<n>) with the same webhook-id, its attempts added to the log. 409 if the endpoint is disabled.',
+      params: idParams('deliveryId'),
+      status: 202,
+      ...mut,
+    },
+    async (req) => webhooks.replayDelivery(req.firmId, req.actor, req.valid.params.deliveryId),
+  );
+  return r;
+}

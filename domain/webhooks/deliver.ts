@@ -1,0 +1,100 @@
+// One attempt of a webhook delivery, as the delivery workflow's activity runs it: the stored payload, signed
+// per the Standard Webhooks specification (the `standardwebhooks` library) with the endpoint's secret, POSTed
+// with the webhook-id (the delivery id: the same on every attempt and replay, so receivers can deduplicate),
+// webhook-timestamp and webhook-signature headers. Every attempt is written to the delivery log.
+import { Webhook } from 'standardwebhooks';
+import type { Db } from '../../prisma/client';
+import type { WebhookAttemptResult } from '../../shared/contracts/webhook-delivery';
+import { postJson } from './http-post';
+import { targetRefusal } from './targets';
+
+export interface WebhookDeliveryDeps {
+  db: Db;
+  /** WEBHOOKS_ALLOW_PRIVATE_TARGETS: deliver to private, loopback and link-local addresses too. */
+  allowPrivateTargets?: boolean;
+  /** How long one attempt waits for the receiver's answer. */
+  timeoutMs?: number;
+}
+
+/** An attempt that did not deliver: the workflow's retry policy tries again later. */
+export type AttemptOutcome = WebhookAttemptResult | { outcome: 'failed'; error: string };
+
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+
+export function signedHeaders(secret: string, msgId: string, body: string, at = new Date()): Record<string, string> {
+  return {
+    'webhook-id': msgId,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': new Webhook(secret).sign(msgId, at, body),
+  };
+}
+
+export function createWebhookDelivery({ db, allowPrivateTargets = false, timeoutMs }: WebhookDeliveryDeps) {
+  return {
+    async attemptDelivery(firmId: string, deliveryId: string): Promise<AttemptOutcome> {
+      const delivery = await db.webhookDelivery.findFirstOrThrow({
+        where: { id: deliveryId, firmId },
+        include: { endpoint: true },
+      });
+      if (delivery.endpoint.disabledAt) {
+        await db.webhookDelivery.update({
+          where: { id: deliveryId },
+          data: { status: 'failed', lastError: 'the endpoint is disabled' },
+        });
+        return { outcome: 'endpoint_disabled' };
+      }
+      const body = JSON.stringify(delivery.payload);
+      const started = Date.now();
+      const refusal = await targetRefusal(delivery.endpoint.url, allowPrivateTargets);
+      const result = refusal
+        ? { error: `refused: ${refusal}` }
+        : await postJson(delivery.endpoint.url, body, signedHeaders(delivery.endpoint.secret, delivery.id, body), {
+            timeoutMs: timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
+            allowPrivate: allowPrivateTargets,
+          });
+      const code = result.statusCode;
+      const ok = code !== undefined && code >= 200 && code < 300;
+      const error = ok ? null : (result.error ?? `HTTP ${code}`);
+      await db.$transaction(async (tx) => {
+        const updated = await tx.webhookDelivery.update({
+          where: { id: deliveryId },
+          data: {
+            attempts: { increment: 1 },
+            lastAttemptAt: new Date(started),
+            lastStatusCode: code ?? null,
+            lastError: error,
+            status: ok ? 'delivered' : code === 410 ? 'failed' : 'retrying',
+            ...(ok ? { deliveredAt: new Date() } : {}),
+          },
+        });
+        await tx.webhookDeliveryAttempt.create({
+          data: {
+            deliveryId,
+            attempt: updated.attempts,
+            at: new Date(started),
+            statusCode: code ?? null,
+            error,
+            durationMs: Date.now() - started,
+          },
+        });
+        // 410 Gone: the receiver says the endpoint is no more (Standard Webhooks' recommendation): disable it.
+        if (code === 410)
+          await tx.webhookEndpoint.updateMany({
+            where: { id: delivery.endpointId, disabledAt: null },
+            data: { disabledAt: new Date() },
+          });
+      });
+      if (ok) return { outcome: 'delivered', statusCode: code };
+      if (code === 410) return { outcome: 'gone', statusCode: code };
+      return { outcome: 'failed', error: error! };
+    },
+
+    /** After 24 hours of failed attempts the workflow gives up: the log says so until a replay. */
+    async markDeliveryFailed(firmId: string, deliveryId: string): Promise<void> {
+      await db.webhookDelivery.updateMany({
+        where: { id: deliveryId, firmId, status: { not: 'delivered' } },
+        data: { status: 'failed' },
+      });
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// A firm's webhook endpoints (issue 11): owners and admins register, list, read and disable them. The secret
+// is shown once, when Nudge generates it (or taken as given); lists and reads show only its first characters.
+import type { Db } from '../../prisma/client';
+import type { Actor } from '../access/access';
+import { audit } from '../audit/audit';
+import { forbidden, invalid, notFound } from '../errors';
+import type { WebhookEventType } from '../../shared/contracts/webhook-delivery';
+import { newWebhookSecret } from './secret';
+import { targetRefusal } from './targets';
+
+export interface WebhookEndpointInput {
+  url: string;
+  eventTypes: WebhookEventType[];
+  /** Absent: Nudge generates one. */
+  secret?: string;
+  description?: string;
+}
+
+type EndpointRow = {
+  id: string;
+  url: string;
+  secret: string;
+  eventTypes: string[];
+  description: string | null;
+  createdAt: Date;
+  disabledAt: Date | null;
+};
+
+export const presentEndpoint = (e: EndpointRow) => ({
+  id: e.id,
+  url: e.url,
+  eventTypes: e.eventTypes,
+  description: e.description,
+  secretPrefix: e.secret.slice(0, 10),
+  status: e.disabledAt ? ('disabled' as const) : ('active' as const),
+  createdAt: e.createdAt.toISOString(),
+  disabledAt: e.disabledAt?.toISOString() ?? null,
+});
+
+export function requireWebhookManager(actor: Actor): void {
+  if (actor.role === 'employee') throw forbidden('Only the owner and admins may manage webhooks.');
+}
+
+export async function findEndpoint(db: Db, firmId: string, endpointId: string) {
+  const e = await db.webhookEndpoint.findFirst({ where: { id: endpointId, firmId } });
+  if (!e) throw notFound('Webhook', endpointId);
+  return e;
+}
+
+export function createEndpointOperations(db: Db, opts: { allowPrivateTargets: boolean }) {
+  return {
+    /** A new endpoint; the answer is the only place its secret appears. */
+    async createEndpoint(firmId: string, actor: Actor, input: WebhookEndpointInput) {
+      requireWebhookManager(actor);
+      const refusal = await targetRefusal(input.url, opts.allowPrivateTargets);
+      if (refusal) throw invalid('body.url', refusal);
+      const secret = input.secret ?? newWebhookSecret();
+      const row = await db.$transaction(async (tx) => {
+        const e = await tx.webhookEndpoint.create({
+          data: {
+            firmId,
+            url: input.url,
+            secret,
+            eventTypes: [...new Set(input.eventTypes)],
+            description: input.description ?? null,
+          },
+        });
+        await audit(tx, {
+          firmId,
+          actorId: actor.id,
+          action: 'webhook.created',
+          data: { webhookId: e.id, eventTypes: e.eventTypes },
+        });
+        return e;
+      });
+      return { ...presentEndpoint(row), secret };
+    },
+
+    async listEndpoints(firmId: string, actor: Actor) {
+      requireWebhookManager(actor);
+      const rows = await db.webhookEndpoint.findMany({
+        where: { firmId },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      });
+      return { items: rows.map(presentEndpoint) };
+    },
+
+    async getEndpoint(firmId: string, actor: Actor, endpointId: string) {
+      requireWebhookManager(actor);
+      return presentEndpoint(await findEndpoint(db, firmId, endpointId));
+    },
+
+    /** Disables the endpoint: no new deliveries, pending retries stop; its delivery log stays readable. */
+    async disableEndpoint(firmId: string, actor: Actor, endpointId: string) {
+      requireWebhookManager(actor);
+      const e = await findEndpoint(db, firmId, endpointId);
+      if (e.disabledAt) return presentEndpoint(e);
+      const row = await db.$transaction(async (tx) => {
+        const updated = await tx.webhookEndpoint.update({ where: { id: e.id }, data: { disabledAt: new Date() } });
+        await audit(tx, { firmId, actorId: actor.id, action: 'webhook.disabled', data: { webhookId: e.id } });
+        return updated;
+      });
+      return presentEndpoint(row);
+    },
+  };
+}

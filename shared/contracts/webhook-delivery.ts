@@ -1,0 +1,44 @@
+// The webhook delivery workflow's contract (issue 11): one workflow per delivery of one event to one firm
+// endpoint, `webhook-<deliveryId>` (a replay: `webhook-<deliveryId>:replay-<n>`). Ids only: the activity
+// reads the endpoint, the secret and the payload from the database.
+import { defineWorkflow, type WorkflowStart } from './workflow';
+
+/** The events a firm endpoint may subscribe to. */
+export const WEBHOOK_EVENT_TYPES = [
+  'reminder.sent',
+  'item.completed',
+  'item.reminders_exhausted',
+  'bulk_action.completed',
+  'email.bounced',
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export interface WebhookDeliveryInput {
+  firmId: string;
+  deliveryId: string;
+}
+
+/** What one attempt ended with; a failed attempt throws instead, so the activity's retry policy backs off. */
+export type WebhookAttemptResult =
+  | { outcome: 'delivered'; statusCode: number }
+  | { outcome: 'gone'; statusCode: number }
+  | { outcome: 'endpoint_disabled' };
+
+export const webhookDeliveryWorkflowContract = defineWorkflow<WebhookDeliveryInput>('webhookDeliveryWorkflow');
+
+export const webhookDeliveryWorkflowId = (deliveryId: string, replay = 0) =>
+  replay ? `webhook-${deliveryId}:replay-${replay}` : `webhook-${deliveryId}`;
+
+export function webhookDeliveryStart(
+  firmId: string,
+  deliveryId: string,
+  replay = 0,
+): WorkflowStart<WebhookDeliveryInput> {
+  return {
+    workflowId: webhookDeliveryWorkflowId(deliveryId, replay),
+    input: { firmId, deliveryId },
+    searchAttributes: [],
+    memo: {},
+  };
+}

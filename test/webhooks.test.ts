@@ -1,0 +1,363 @@
+// Signed webhooks on the real stack (issue 11): endpoints registered through the API, a reminder and a bulk
+// action delivered to a local receiver (node:http on loopback) signed per Standard Webhooks and verified with
+// the `standardwebhooks` library, a failed first attempt retried (seen in the delivery log), replay with the
+// same webhook-id, private targets refused without the allow flag, bad input and employees refused.
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Webhook } from 'standardwebhooks';
+import { createNudgeWorker } from '../worker/worker';
+import {
+  PORTAL_URL,
+  eventually,
+  serveApp,
+  startStack,
+  workflowBundle,
+  type ApiResponse,
+  type FirmHandle,
+  type Stack,
+} from './support/stack';
+import { accountWithContacts } from './support/fixtures';
+import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
+
+interface Received {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A webhook receiver: /flaky answers 500 to the first request of each webhook-id, then 200; /ok always 200. */
+function startReceiver() {
+  const received: Received[] = [];
+  const seen = new Set<string>();
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const headers = req.headers as Record<string, string>;
+      received.push({ path: req.url ?? '', headers, body });
+      const id = headers['webhook-id'];
+      const fail = req.url === '/flaky' && !seen.has(id);
+      seen.add(id);
+      res.writeHead(fail ? 500 : 200).end(fail ? 'not yet' : 'ok');
+    });
+  });
+  return new Promise<{ url: string; received: Received[]; close: () => Promise<void> }>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        received,
+        close: () => new Promise((r) => server.close(() => r())),
+      }),
+    ),
+  );
+}
+
+let stack: Stack;
+let firm: FirmHandle;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let allowing: Awaited<ReturnType<typeof serveApp>>;
+let nativeConnection: NativeConnection;
+let worker: Worker;
+let running: Promise<void>;
+let employeeId: string;
+
+/** Calls the API that allows private targets (the tests' receiver is on loopback), as the firm's owner. */
+const api = (method: string, path: string, body?: unknown, as?: string): Promise<ApiResponse> =>
+  fetch(allowing.baseUrl + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${firm.apiKey}`,
+      'x-acting-user': as ?? firm.ownerId,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).then(async (r) => {
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null, headers: r.headers };
+  });
+
+const rowCounts = rowCounter(() => stack.db, ['webhookEndpoint', 'webhookDelivery', 'auditEvent'] as const);
+
+beforeAll(async () => {
+  stack = await startStack({ daySeconds: 1, worker: false });
+  // The stack's worker, with private webhook targets allowed (as WEBHOOKS_ALLOW_PRIVATE_TARGETS=true does).
+  nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
+  worker = await createNudgeWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue: stack.taskQueue,
+    deps: { db: stack.db, mailer: stack.mailer, portalUrl: PORTAL_URL, webhooks: { allowPrivateTargets: true } },
+    workflowBundle: await workflowBundle(),
+  });
+  running = worker.run();
+  firm = await stack.newFirm();
+  receiver = await startReceiver();
+  allowing = await serveApp(stack, { webhooksAllowPrivateTargets: true });
+  employeeId = (
+    await firm.call('POST', '/v1/users', { email: `emp-${randomUUID()}@firm.test`, name: 'Emp', role: 'employee' })
+  ).body.id;
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await nativeConnection?.close();
+  await allowing?.close();
+  await receiver?.close();
+  await stack?.stop();
+});
+
+/** Waits for a delivery of this event type on the endpoint that the predicate accepts. */
+async function deliveryOf(webhookId: string, eventType: string, accept: (d: any) => boolean, what: string) {
+  return eventually(
+    async () => {
+      const log = await api('GET', `/v1/webhooks/${webhookId}/deliveries`);
+      return log.body.items.find((d: any) => d.eventType === eventType && accept(d));
+    },
+    60_000,
+    what,
+  );
+}
+
+const verify = (secret: string, r: Received) => new Webhook(secret).verify(r.body, r.headers) as any;
+
+let flaky: { id: string; secret: string };
+let reminderDelivery: any;
+
+test('an owner registers an endpoint: the generated secret is shown once; list and get show its prefix only', async () => {
+  const made = await api('POST', '/v1/webhooks', {
+    url: `${receiver.url}/flaky`,
+    eventTypes: ['reminder.sent', 'bulk_action.completed'],
+    description: 'Billing app',
+  });
+  expect(made.status).toBe(201);
+  expect(made.body).toMatchObject({ status: 'active', eventTypes: ['reminder.sent', 'bulk_action.completed'] });
+  expect(made.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+  flaky = made.body;
+  const list = await api('GET', '/v1/webhooks');
+  expect(list.body.items.map((w: { id: string }) => w.id)).toContain(flaky.id);
+  expect(JSON.stringify(list.body)).not.toContain(flaky.secret);
+  const one = await api('GET', `/v1/webhooks/${flaky.id}`);
+  expect(one.body).toMatchObject({ id: flaky.id, secretPrefix: flaky.secret.slice(0, 10) });
+  expect(one.body.secret).toBeUndefined();
+});
+
+test('reminder.sent: signed, first attempt 500 then retried and delivered, ids only, once per reminder', async () => {
+  const acc = await accountWithContacts(firm);
+  const thread = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Receipts',
+    message: { body: 'Please upload your receipts' },
+    reminders: { enabled: true, intervalDays: 1, count: 1 },
+  });
+  expect(thread.status).toBe(201);
+  const threadId = thread.body.id as string;
+  reminderDelivery = await deliveryOf(
+    flaky.id,
+    'reminder.sent',
+    (d) => d.payload.data.itemId === threadId && d.status === 'delivered',
+    'reminder.sent delivered',
+  );
+  expect(reminderDelivery).toMatchObject({ attempts: 2, lastStatusCode: 200, lastError: null });
+  expect(reminderDelivery.attemptLog).toEqual([
+    expect.objectContaining({ attempt: 1, statusCode: 500, error: 'HTTP 500' }),
+    expect.objectContaining({ attempt: 2, statusCode: 200, error: null }),
+  ]);
+  const requests = receiver.received.filter((r) => r.headers['webhook-id'] === reminderDelivery.id);
+  expect(requests).toHaveLength(2);
+  for (const r of requests) {
+    const payload = verify(flaky.secret, r);
+    expect(payload).toMatchObject({
+      type: 'reminder.sent',
+      timestamp: expect.any(String),
+      data: {
+        itemKind: 'chat',
+        itemId: threadId,
+        accountId: acc.accountId,
+        reminderKind: 'automatic',
+        reminderNumber: 1,
+      },
+    });
+    expect(r.body).not.toContain(acc.contacts[0].address);
+  }
+  // Another secret does not verify it.
+  expect(() =>
+    new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(requests[1].body, requests[1].headers),
+  ).toThrow();
+  const rows = await stack.db.webhookDelivery.count({ where: { endpointId: flaky.id, eventType: 'reminder.sent' } });
+  expect(rows).toBe(1);
+});
+
+test('bulk_action.completed goes to every subscribed endpoint once; an endpoint not subscribed gets nothing', async () => {
+  const ok = await api('POST', '/v1/webhooks', {
+    url: `${receiver.url}/ok`,
+    eventTypes: ['bulk_action.completed'],
+    secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+  });
+  expect(ok.status).toBe(201);
+  const remindersOnly = await api('POST', '/v1/webhooks', { url: `${receiver.url}/ok`, eventTypes: ['reminder.sent'] });
+  const tag = (await firm.call('POST', '/v1/tags', { name: `T ${randomUUID().slice(0, 4)}` })).body.id;
+  const account = (await firm.call('POST', '/v1/accounts', { name: 'Bulk one', type: 'company' })).body.id;
+  const bulk = await firm.call('POST', '/v1/bulk-actions', {
+    action: { kind: 'manage_tags', tags: [{ tagId: tag, action: 'assign' }] },
+    selection: { accountIds: [account] },
+  });
+  expect(bulk.status).toBe(202);
+  const mine = (d: any) => d.payload.data.bulkActionId === bulk.body.id && d.status === 'delivered';
+  const viaOk = await deliveryOf(ok.body.id, 'bulk_action.completed', mine, 'bulk delivered to /ok');
+  await deliveryOf(flaky.id, 'bulk_action.completed', mine, 'bulk delivered to /flaky');
+  expect(viaOk).toMatchObject({ attempts: 1, lastStatusCode: 200 });
+  const request = receiver.received.find((r) => r.headers['webhook-id'] === viaOk.id)!;
+  expect(verify(ok.body.secret, request)).toMatchObject({
+    type: 'bulk_action.completed',
+    data: { bulkActionId: bulk.body.id, kind: 'manage_tags', status: 'completed', counts: { total: 1, done: 1 } },
+  });
+  const none = await api('GET', `/v1/webhooks/${remindersOnly.body.id}/deliveries`);
+  expect(none.body.items.filter((d: any) => d.eventType === 'bulk_action.completed')).toEqual([]);
+  const rows = await stack.db.webhookDelivery.count({ where: { eventKey: `bulk-${bulk.body.id}` } });
+  expect(rows).toBe(2);
+});
+
+test('a replay delivers again with the same webhook-id, as a new attempt in the log', async () => {
+  const before = receiver.received.filter((r) => r.headers['webhook-id'] === reminderDelivery.id).length;
+  const replay = await api('POST', `/v1/webhook-deliveries/${reminderDelivery.id}/replay`, undefined);
+  expect(replay.status).toBe(202);
+  expect(replay.body.replays).toBe(1);
+  const after = await eventually(
+    async () => {
+      const d = (await api('GET', `/v1/webhook-deliveries/${reminderDelivery.id}`)).body;
+      return d.attempts === 3 && d.status === 'delivered' && d;
+    },
+    30_000,
+    'replayed',
+  );
+  expect(after.attemptLog[2]).toMatchObject({ attempt: 3, statusCode: 200 });
+  const requests = receiver.received.filter((r) => r.headers['webhook-id'] === reminderDelivery.id);
+  expect(requests).toHaveLength(before + 1);
+  expect(verify(flaky.secret, requests[requests.length - 1]).data).toEqual(reminderDelivery.payload.data);
+});
+
+test('a disabled endpoint stays listed as disabled and its deliveries cannot be replayed', async () => {
+  const made = await api('POST', '/v1/webhooks', { url: `${receiver.url}/ok`, eventTypes: ['reminder.sent'] });
+  const gone = await api('DELETE', `/v1/webhooks/${made.body.id}`);
+  expect(gone.status).toBe(200);
+  expect(gone.body).toMatchObject({ status: 'disabled', disabledAt: expect.any(String) });
+  await stack.db.webhookDelivery.create({
+    data: {
+      firmId: firm.firmId,
+      endpointId: made.body.id,
+      eventKey: 'test',
+      eventType: 'reminder.sent',
+      payload: {},
+    },
+  });
+  const [d] = (await api('GET', `/v1/webhooks/${made.body.id}/deliveries`)).body.items;
+  await expectRefused(rowCounts, [
+    'replay of a disabled endpoint',
+    () => api('POST', `/v1/webhook-deliveries/${d.id}/replay`),
+    409,
+    'webhook-disabled',
+  ]);
+});
+
+test('private, loopback and link-local targets are refused without the allow flag (the default API)', async () => {
+  for (const url of [
+    `${receiver.url}/ok`,
+    'http://localhost:8080/hook',
+    'http://[::1]/hook',
+    'http://169.254.169.254/latest/meta-data',
+    'http://10.1.2.3/hook',
+    'http://192.168.1.10/hook',
+    'http://[::ffff:127.0.0.1]/hook',
+  ])
+    await expectRefused(rowCounts, [
+      url,
+      () => firm.call('POST', '/v1/webhooks', { url, eventTypes: ['reminder.sent'] }),
+      422,
+      'validation-error',
+      'body.url',
+    ]);
+});
+
+test('employees may not manage webhooks', async () => {
+  const as = employeeId;
+  const cases: BadInputCase[] = [
+    [
+      'create',
+      () => api('POST', '/v1/webhooks', { url: `${receiver.url}/ok`, eventTypes: ['reminder.sent'] }, as),
+      403,
+      'forbidden',
+    ],
+    ['list', () => api('GET', '/v1/webhooks', undefined, as), 403, 'forbidden'],
+    ['deliveries', () => api('GET', `/v1/webhooks/${flaky.id}/deliveries`, undefined, as), 403, 'forbidden'],
+    [
+      'replay',
+      () => api('POST', `/v1/webhook-deliveries/${reminderDelivery.id}/replay`, undefined, as),
+      403,
+      'forbidden',
+    ],
+    ['disable', () => api('DELETE', `/v1/webhooks/${flaky.id}`, undefined, as), 403, 'forbidden'],
+  ];
+  for (const c of cases) await expectRefused(rowCounts, c);
+});
+
+test('bad input answers 4xx problem+json and writes nothing', async () => {
+  const post = (body: unknown) => api('POST', '/v1/webhooks', body);
+  const url = `${receiver.url}/ok`;
+  const cases: BadInputCase[] = [
+    ['no url', () => post({ eventTypes: ['reminder.sent'] }), 422, 'validation-error', 'body.url'],
+    ['not a URL', () => post({ url: 'nope', eventTypes: ['reminder.sent'] }), 422, 'validation-error', 'body.url'],
+    [
+      'ftp URL',
+      () => post({ url: 'ftp://example.com/x', eventTypes: ['reminder.sent'] }),
+      422,
+      'validation-error',
+      'body.url',
+    ],
+    ['no event types', () => post({ url, eventTypes: [] }), 422, 'validation-error', 'body.eventTypes'],
+    [
+      'unknown event type',
+      () => post({ url, eventTypes: ['item.deleted'] }),
+      422,
+      'validation-error',
+      'body.eventTypes.0',
+    ],
+    [
+      'secret not whsec_',
+      () => post({ url, eventTypes: ['reminder.sent'], secret: 'hunter2' }),
+      422,
+      'validation-error',
+      'body.secret',
+    ],
+    [
+      'secret too short',
+      () => post({ url, eventTypes: ['reminder.sent'], secret: 'whsec_c2hvcnQ=' }),
+      422,
+      'validation-error',
+      'body.secret',
+    ],
+    ['unknown field', () => post({ url, eventTypes: ['reminder.sent'], extra: 1 }), 422, 'validation-error'],
+    ['unknown webhook', () => api('GET', `/v1/webhooks/${randomUUID()}/deliveries`), 404, 'not-found'],
+    ['malformed id', () => api('DELETE', '/v1/webhooks/nope'), 404, 'not-found'],
+    ['unknown delivery', () => api('POST', `/v1/webhook-deliveries/${randomUUID()}/replay`), 404, 'not-found'],
+    [
+      'bad status filter',
+      () => api('GET', `/v1/webhooks/${flaky.id}/deliveries?status=lost`),
+      422,
+      'validation-error',
+      'query.status',
+    ],
+    [
+      'bad cursor',
+      () => api('GET', `/v1/webhooks/${flaky.id}/deliveries?cursor=xyz`),
+      422,
+      'validation-error',
+      'query.cursor',
+    ],
+  ];
+  for (const c of cases) await expectRefused(rowCounts, c);
+  // Another firm's webhook is "not found".
+  const other = await stack.newFirm();
+  const theirs = await other.call('GET', `/v1/webhooks/${flaky.id}`);
+  expect(theirs.status).toBe(404);
+});
