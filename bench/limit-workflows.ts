@@ -1,0 +1,25 @@
+// The shapes of Nudge's hot workflows with no work inside, for bench/limit.ts: what the Temporal server and
+// one worker can do at best, the yardstick for the reminder pipeline and for create → notification.
+import { condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { DISPATCH_EMAILS } from '../workflows/activity-options';
+
+/** Runs on the bench's limit worker only: records when it ran and returns at once. */
+export interface LimitActivities {
+  limitNoop(key: string): Promise<void>;
+}
+
+// The options of the reminder's send (dispatchItemEmail), so the server schedules it the same way.
+const { limitNoop } = proxyActivities<LimitActivities>(DISPATCH_EMAILS);
+
+/** Shape (a), a reminder falling due: wait on a timer until `fireAt` (epoch ms), then one activity. */
+export async function limitTimerWorkflow(fireAt: number): Promise<void> {
+  // condition with a timeout, as itemReminderWorkflow waits for its due time (one timer in the history).
+  const wait = fireAt - Date.now();
+  if (wait > 0) await condition(() => false, wait);
+  await limitNoop(workflowInfo().workflowId);
+}
+
+/** Shape (b), an item's notification right after its workflow starts: one activity. */
+export async function limitStartWorkflow(): Promise<void> {
+  await limitNoop(workflowInfo().workflowId);
+}

@@ -1,0 +1,385 @@
+// The limit, measured: what this machine's Temporal server and one worker with Nudge's settings can do with
+// Nudge's workflow shapes and no work inside (bench/limit-workflows.ts), so that the other benchmarks can
+// report their figures as a share of it. bench/run.ts runs it first; `npx tsx bench/limit.ts` runs it alone
+// (its own dev server, with the bench's dynamic config). Two shapes, N workflows each:
+//   (a) timers firing together: every workflow waits until the same instant a few seconds after the last
+//       start, then runs one no-op activity (a burst of reminders falling due): completions/s from that
+//       instant to the last activity, and the lateness of each activity after the instant;
+//   (b) starts as fast as the client can (client.workflow.start, BENCH_CONCURRENCY in flight as in the
+//       event bench), each running one no-op activity (an item's notification): start → activity ran per s.
+// The worker runs in a child process (this file, forked), as the Nudge worker does in the benchmarks, with
+// the options worker/worker.ts gives Nudge's worker: keep them in step.
+//
+// Env (alone; bench/run.ts passes its own): BENCH_LIMIT_N=3000, BENCH_CONCURRENCY=32,
+// BENCH_LIMIT_LEAD_SECONDS=5, BENCH_WORKER_ACTIVITIES=100, BENCH_TEMPORAL_DC (bench/support/stack.ts).
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { ensureTemporalCli } from '../scripts/temporal-cli';
+import type { LimitActivities } from './limit-workflows';
+import {
+  ROOT,
+  cpuDiff,
+  cpuSample,
+  envInt,
+  fmt,
+  log,
+  percentile,
+  readVmHwmMiB,
+  runLoad,
+  sleep,
+  startTemporal,
+  table,
+  temporalDynamicConfig,
+  temporalServerPid,
+  trackStack,
+  trackWorkerPid,
+  type Cell,
+} from './support';
+
+export interface LimitOptions {
+  n: number;
+  /** Starts in flight (the event bench's concurrency). */
+  concurrency: number;
+  /** The timers of (a) fire this long after the last start is expected to have returned. */
+  leadSeconds: number;
+  /** As Nudge's worker: maxConcurrentActivityTaskExecutions and maxConcurrentLocalActivityExecutions. */
+  maxConcurrentActivities: number;
+  maxConcurrentLocalActivities: number;
+}
+
+export interface LimitPhase {
+  started: number;
+  startErrors: number;
+  firstError?: string;
+  /** Client-side rate of workflow.start calls (s from the first call to the last answer). */
+  startsPerSec: number;
+  /** Workflows whose no-op activity ran (each counted once), and how many ran it more than once. */
+  done: number;
+  duplicates: number;
+  /** The rate: done / seconds, over the window described by the phase. */
+  seconds: number;
+  perSec: number;
+  /** (a): activity ran − timer instant; (b): start call → activity ran. In ms. */
+  p50: number;
+  p99: number;
+  max: number;
+  /** CPU seconds over the phase: worker, temporal, bench (this process), others. */
+  cpuSeconds: Record<string, number>;
+}
+
+export interface LimitResult {
+  n: number;
+  /** Shape (a); `leadMs`: how long after the last start returned the timers fired (negative: too early). */
+  timers: LimitPhase & { leadMs: number };
+  /** Shape (b). */
+  starts: LimitPhase;
+  workerPeakRssMiB: number;
+  settings: LimitOptions;
+}
+
+interface LimitWorkerConfig {
+  temporalAddress: string;
+  taskQueue: string;
+  maxConcurrentActivities: number;
+  maxConcurrentLocalActivities: number;
+}
+
+type Ran = [key: string, at: number];
+
+/** createNudgeWorker's default, which the bench's Nudge worker (bench/worker-process.ts) runs with. */
+export const NUDGE_WORKER_LOCAL_ACTIVITIES = 16;
+
+export async function runLimitBench(
+  ctx: { temporalAddress: string; client: Client },
+  o: LimitOptions,
+): Promise<LimitResult> {
+  const { client } = ctx;
+  const taskQueue = `bench-limit-${randomUUID()}`;
+  const ran = new Map<string, number>(); // workflow id → when its activity first ran (epoch ms)
+  let duplicates = 0;
+  const worker = await startLimitWorker(
+    {
+      temporalAddress: ctx.temporalAddress,
+      taskQueue,
+      maxConcurrentActivities: o.maxConcurrentActivities,
+      maxConcurrentLocalActivities: o.maxConcurrentLocalActivities,
+    },
+    (batch) => {
+      for (const [key, at] of batch) {
+        if (ran.has(key)) duplicates++;
+        else ran.set(key, at);
+      }
+    },
+  );
+  trackWorkerPid(worker.pid);
+  log(`limit: worker process ${worker.pid} polling ${taskQueue}`);
+  const waitMs = 120_000 + o.n * 100;
+  const waitRan = async (ids: string[]) => {
+    const deadline = Date.now() + waitMs;
+    while (ids.some((id) => !ran.has(id)) && Date.now() < deadline) await sleep(100);
+  };
+  // The next phase starts once the server has closed every workflow of this one (visibility lags a little).
+  const waitClosed = async () => {
+    const deadline = Date.now() + 60_000;
+    const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`;
+    while (Date.now() < deadline && (await client.workflow.count(query)).count > 0) await sleep(500);
+  };
+  const startAll = (prefix: string, count: number, start: (id: string) => Promise<unknown>) => {
+    const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+    const startedAt = new Map<string, number>();
+    const load = runLoad(count, o.concurrency, waitMs, async (i) => {
+      startedAt.set(ids[i], Date.now());
+      await start(ids[i]);
+    });
+    return { ids, startedAt, load };
+  };
+  const run = randomUUID().slice(0, 8);
+  const startB = (id: string) => client.workflow.start('limitStartWorkflow', { taskQueue, workflowId: id, args: [] });
+
+  try {
+    // Warm-up (JIT, worker cache, gRPC channels): not measured.
+    const warm = startAll(`limit-warm-${run}`, Math.min(100, o.n), startB);
+    await warm.load;
+    await waitRan(warm.ids);
+    await waitClosed();
+
+    // (b) starts as fast as possible, each then running its activity.
+    log(`limit (b): ${o.n} workflows started at concurrency ${o.concurrency}, one no-op activity each`);
+    let cpu0 = cpuSample();
+    const b = startAll(`limit-start-${run}`, o.n, startB);
+    const bLoad = await b.load;
+    const bOk = b.ids.filter((id) => b.startedAt.has(id));
+    await waitRan(bOk);
+    let cpu1 = cpuSample();
+    const first = Math.min(...b.startedAt.values());
+    const bDone = bOk.filter((id) => ran.has(id));
+    const bLast = Math.max(first, ...bDone.map((id) => ran.get(id)!));
+    const bLat = bDone.map((id) => ran.get(id)! - b.startedAt.get(id)!);
+    const startsPerSec = bLoad.ops / (bLoad.elapsedMs / 1000);
+    const starts: LimitPhase = {
+      started: bLoad.ops,
+      startErrors: bLoad.errors,
+      firstError: bLoad.firstError,
+      startsPerSec,
+      done: bDone.length,
+      duplicates,
+      seconds: (bLast - first) / 1000,
+      perSec: bDone.length / Math.max(0.001, (bLast - first) / 1000),
+      p50: percentile(bLat, 50),
+      p99: percentile(bLat, 99),
+      max: bLat.length ? Math.max(...bLat) : NaN,
+      cpuSeconds: { ...cpuDiff(cpu0, cpu1), bench: cpu1.self - cpu0.self },
+    };
+    log(
+      `limit (b): ${starts.done}/${o.n} done, ${fmt(starts.perSec)}/s start → activity (starts ${fmt(startsPerSec)}/s), p50 ${fmt(starts.p50, 0)} ms, p99 ${fmt(starts.p99, 0)} ms`,
+    );
+    await waitClosed();
+
+    // (a) timers due at one instant: after the last start (planned from the start rate just measured, with
+    // a margin), so every workflow is waiting on its timer when they fire.
+    const dupBefore = duplicates;
+    const fireAt = Date.now() + Math.round((o.n / Math.max(1, startsPerSec)) * 1500 + o.leadSeconds * 1000);
+    log(`limit (a): ${o.n} timers firing at one instant ${fmt((fireAt - Date.now()) / 1000)} s from now`);
+    const a = startAll(`limit-timer-${run}`, o.n, (id) =>
+      client.workflow.start('limitTimerWorkflow', { taskQueue, workflowId: id, args: [fireAt] }),
+    );
+    const aLoad = await a.load;
+    const leadMs = fireAt - Date.now();
+    if (leadMs < 0) log(`limit (a): the last start returned ${fmt(-leadMs / 1000)} s after the timers' instant`);
+    await sleep(Math.max(0, leadMs - 1000));
+    cpu0 = cpuSample();
+    const aOk = a.ids.filter((id) => a.startedAt.has(id));
+    await waitRan(aOk);
+    cpu1 = cpuSample();
+    const aDone = aOk.filter((id) => ran.has(id));
+    const aLast = Math.max(fireAt, ...aDone.map((id) => ran.get(id)!));
+    const aLate = aDone.map((id) => ran.get(id)! - fireAt);
+    const timers: LimitResult['timers'] = {
+      started: aLoad.ops,
+      startErrors: aLoad.errors,
+      firstError: aLoad.firstError,
+      startsPerSec: aLoad.ops / (aLoad.elapsedMs / 1000),
+      done: aDone.length,
+      duplicates: duplicates - dupBefore,
+      seconds: (aLast - fireAt) / 1000,
+      perSec: aDone.length / Math.max(0.001, (aLast - fireAt) / 1000),
+      p50: percentile(aLate, 50),
+      p99: percentile(aLate, 99),
+      max: aLate.length ? Math.max(...aLate) : NaN,
+      cpuSeconds: { ...cpuDiff(cpu0, cpu1), bench: cpu1.self - cpu0.self },
+      leadMs,
+    };
+    log(
+      `limit (a): ${timers.done}/${o.n} done, ${fmt(timers.perSec)}/s after the timers' instant, lateness p50 ${fmt(timers.p50, 0)} ms, p99 ${fmt(timers.p99, 0)} ms`,
+    );
+    await waitClosed();
+    return { n: o.n, timers, starts, workerPeakRssMiB: worker.peakRssMiB(), settings: o };
+  } finally {
+    await worker.stop();
+    trackWorkerPid(undefined);
+  }
+}
+
+/** The limit's rows of the final table (figure, value). */
+export function limitRows(r: LimitResult): Cell[][] {
+  const cpu = (p: LimitPhase) =>
+    `CPU s worker ${fmt(p.cpuSeconds.worker)} · Temporal ${fmt(p.cpuSeconds.temporal)} · bench ${fmt(p.cpuSeconds.bench)} · other processes ${fmt(p.cpuSeconds.others)}`;
+  const incomplete = (p: LimitPhase) =>
+    p.done < r.n || p.startErrors || p.duplicates
+      ? ` · **${p.done}/${r.n} done, ${p.startErrors} start errors, ${p.duplicates} ran twice**`
+      : '';
+  return [
+    [
+      `limit (a): ${r.n} timers at one instant → no-op activity`,
+      `**${fmt(r.timers.perSec)} completions/s** · lateness p50 ${fmt(r.timers.p50, 0)} ms · p99 ${fmt(r.timers.p99, 0)} ms · max ${fmt(r.timers.max, 0)} ms${incomplete(r.timers)}`,
+    ],
+    [
+      '  (a) over the drain',
+      `${fmt(r.timers.seconds)} s · ${cpu(r.timers)} · timers fired ${fmt(r.timers.leadMs / 1000)} s after the last start`,
+    ],
+    [
+      `limit (b): ${r.n} started at concurrency ${r.settings.concurrency} → no-op activity`,
+      `**${fmt(r.starts.perSec)} start → activity done/s** · start → done p50 ${fmt(r.starts.p50, 0)} ms · p99 ${fmt(r.starts.p99, 0)} ms${incomplete(r.starts)}`,
+    ],
+    ['  (b) over the run', `${fmt(r.starts.seconds)} s · starts ${fmt(r.starts.startsPerSec)}/s · ${cpu(r.starts)}`],
+    [
+      '  limit worker',
+      `maxConcurrentActivityTaskExecutions ${r.settings.maxConcurrentActivities} · maxConcurrentLocalActivityExecutions ${r.settings.maxConcurrentLocalActivities} · SDK-default cache and pollers · peak RSS ${fmt(r.workerPeakRssMiB, 0)} MiB`,
+    ],
+  ];
+}
+
+// ------------------------------------------------------------------------------------- worker process
+
+interface LimitWorkerProcess {
+  pid: number;
+  peakRssMiB(): number;
+  stop(): Promise<void>;
+}
+
+/** Forks this file as the limit worker and waits until it polls; `onRan` gets the activity runs in batches. */
+async function startLimitWorker(config: LimitWorkerConfig, onRan: (batch: Ran[]) => void): Promise<LimitWorkerProcess> {
+  const child: ChildProcess = fork(__filename, [], {
+    cwd: ROOT,
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_LIMIT_WORKER_CONFIG: JSON.stringify(config) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('limit worker did not become ready in time')), 120_000);
+    child.on('message', (m: { type?: string; data?: Ran[] }) => {
+      if (m?.type === 'ready') {
+        clearTimeout(timer);
+        resolve();
+      } else if (m?.type === 'ran' && m.data) onRan(m.data);
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error('limit worker exited during startup'));
+    });
+  });
+  const pid = child.pid!;
+  let peak = NaN;
+  return {
+    pid,
+    peakRssMiB: () => (peak = readVmHwmMiB(pid) || peak),
+    async stop() {
+      peak = readVmHwmMiB(pid) || peak;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ type: 'stop' });
+      if (!(await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]))) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+/** The child: a worker with Nudge's worker options, the no-op workflows and one no-op activity. */
+async function runLimitWorker(config: LimitWorkerConfig) {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const ran: Ran[] = [];
+  const activities: LimitActivities = {
+    async limitNoop(key) {
+      ran.push([key, Date.now()]);
+    },
+  };
+  const flush = () => {
+    if (ran.length) process.send?.({ type: 'ran', data: ran.splice(0) });
+  };
+  const flusher = setInterval(flush, 100);
+  // Options as worker/worker.ts createNudgeWorker sets them (the rest are the SDK's defaults there too).
+  const worker = await Worker.create({
+    connection,
+    namespace: 'default',
+    taskQueue: config.taskQueue,
+    workflowsPath: path.join(__dirname, 'limit-workflows.ts'),
+    activities,
+    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+    maxConcurrentLocalActivityExecutions: config.maxConcurrentLocalActivities,
+  });
+  const stop = () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  process.on('message', (m: { type?: string }) => m?.type === 'stop' && stop());
+  process.on('disconnect', () => {
+    stop();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  });
+  const running = worker.run();
+  process.send?.({ type: 'ready' });
+  await running;
+  clearInterval(flusher);
+  flush();
+  await connection.close();
+}
+
+// ------------------------------------------------------------------------------------------ alone
+
+async function main() {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const dc = temporalDynamicConfig();
+  const env = await startTemporal(dc);
+  let code = 0;
+  try {
+    const port = env.address.split(':').pop()!;
+    trackStack(temporalServerPid(ensureTemporalCli(), port), '');
+    log(`Temporal dev server at ${env.address}; dynamic config: ${dc.join('; ') || '(defaults)'}`);
+    const connection = await Connection.connect({ address: env.address });
+    const client = new Client({ connection, namespace: 'default' });
+    const r = await runLimitBench(
+      { temporalAddress: env.address, client },
+      {
+        n: Math.max(1, envInt('BENCH_LIMIT_N', 3000)),
+        concurrency: Math.max(1, envInt('BENCH_CONCURRENCY', 32)),
+        leadSeconds: envInt('BENCH_LIMIT_LEAD_SECONDS', 5),
+        maxConcurrentActivities: Math.max(1, envInt('BENCH_WORKER_ACTIVITIES', 100)),
+        maxConcurrentLocalActivities: NUDGE_WORKER_LOCAL_ACTIVITIES,
+      },
+    );
+    await connection.close();
+    console.log('\n' + table(['figure', 'value'], limitRows(r)));
+  } catch (err) {
+    console.error('[bench limit] failed:', err);
+    code = 1;
+  } finally {
+    await env.teardown();
+  }
+  process.exit(code);
+}
+
+const workerConfig = process.env.BENCH_LIMIT_WORKER_CONFIG;
+if (workerConfig) {
+  runLimitWorker(JSON.parse(workerConfig) as LimitWorkerConfig).then(
+    () => process.exit(0),
+    (err) => {
+      console.error('[bench limit worker]', err);
+      process.exit(1);
+    },
+  );
+} else if (require.main === module) void main();
