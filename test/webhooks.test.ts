@@ -218,6 +218,51 @@ test('bulk_action.completed goes to every subscribed endpoint once; an endpoint 
   expect(rows).toBe(2);
 });
 
+test('item.reminders_exhausted and email.bounced, each once, ids only', async () => {
+  const all = await api('POST', '/v1/webhooks', {
+    url: `${receiver.url}/ok`,
+    eventTypes: ['item.reminders_exhausted', 'email.bounced'],
+  });
+  expect(all.status).toBe(201);
+  const acc = await accountWithContacts(firm, [{}, {}]);
+  const [bouncing] = acc.contacts;
+  // The mail server refuses one mailbox for good.
+  const send = stack.mailer.send.bind(stack.mailer);
+  stack.mailer.send = async (m) => {
+    if (m.to === bouncing.address)
+      throw Object.assign(new Error('550 5.1.1 mailbox unavailable'), { responseCode: 550 });
+    return send(m);
+  };
+  try {
+    const thread = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+      subject: 'Bank statements',
+      message: { body: 'Please upload your statements' },
+      reminders: { enabled: true, intervalDays: 1, count: 1 },
+    });
+    const itemId = thread.body.id as string;
+    const ofThread = (d: any) => d.payload.data.itemId === itemId && d.status === 'delivered';
+    const bounced = await deliveryOf(all.body.id, 'email.bounced', ofThread, 'email.bounced');
+    expect(bounced.payload.data).toEqual({
+      itemKind: 'chat',
+      itemId,
+      accountId: acc.accountId,
+      contactEmailId: bouncing.emailId,
+    });
+    const exhausted = await deliveryOf(all.body.id, 'item.reminders_exhausted', ofThread, 'reminders exhausted');
+    expect(exhausted.payload.data).toMatchObject({ itemId, remindersSent: 1 });
+    for (const d of [bounced, exhausted]) {
+      const r = receiver.received.find((x) => x.headers['webhook-id'] === d.id)!;
+      expect(verify(all.body.secret, r).type).toBe(d.eventType);
+      expect(r.body).not.toContain(bouncing.address);
+    }
+    const rows = await stack.db.webhookDelivery.findMany({ where: { endpointId: all.body.id } });
+    const types = rows.filter((d: any) => d.payload.data.itemId === itemId).map((d) => d.eventType);
+    expect(types.sort()).toEqual(['email.bounced', 'item.reminders_exhausted']);
+  } finally {
+    stack.mailer.send = send;
+  }
+});
+
 test('a replay delivers again with the same webhook-id, as a new attempt in the log', async () => {
   const before = receiver.received.filter((r) => r.headers['webhook-id'] === reminderDelivery.id).length;
   const replay = await api('POST', `/v1/webhook-deliveries/${reminderDelivery.id}/replay`, undefined);

@@ -12,7 +12,7 @@ import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
 import { selectRecipients, CATEGORY_OF_ITEM, type CandidateEmail } from '../../shared/recipients';
 import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/reminder-types';
 import { portalEmailLinks } from '../portal/email-links';
-import { recordWebhookEvent } from '../webhooks/events';
+import { recordEmailBounced, recordReminderEvents } from '../webhooks/item-events';
 
 export interface DispatchDeps {
   db: Db;
@@ -119,21 +119,8 @@ export function createItemDispatcher({
               },
             },
           });
-          // Firm webhooks hear of each reminder (automatic or manual) once: the event is keyed by the dispatch.
-          if (req.kind !== 'notification' && decision.recipients.length)
-            await recordWebhookEvent(tx, {
-              firmId: item.firmId,
-              type: 'reminder.sent',
-              key: req.dispatchKey,
-              data: {
-                itemKind: item.kind,
-                itemId: item.itemId,
-                accountId: item.accountId,
-                reminderKind: req.kind === 'manual' ? 'manual' : 'automatic',
-                reminderNumber: req.seq,
-                recipients: decision.recipients.length,
-              },
-            });
+          // Firm webhooks hear of each reminder once (and of the cycle's last): events keyed by the dispatch.
+          await recordReminderEvents(tx, req, decision.recipients.length, now.settings);
           // In the same transaction as the dispatch: a to-do is never created after the item was closed.
           await upsertPortalTodos(
             tx,
@@ -197,6 +184,8 @@ export function createItemDispatcher({
             { heartbeat },
           );
           if (outcome === 'in_flight') throw new EmailInFlightError(`${req.dispatchKey}:${r.contactEmailId}`);
+          if (outcome === 'failed')
+            await recordEmailBounced(db, item, `${req.dispatchKey}:${r.contactEmailId}`, r.contactEmailId);
         }
       }
 

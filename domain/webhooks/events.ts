@@ -55,6 +55,7 @@ export async function recordWebhookEvent(tx: Tx, event: WebhookEvent): Promise<n
     skipDuplicates: true,
     select: { id: true },
   });
+  if (!created.length) return 0; // recorded before: its deliveries are queued already
   await insertOutboxRows(
     tx,
     created.map((d) => ({ firmId: event.firmId, command: webhookDeliveryCommand(event.firmId, d.id) })),

@@ -1,0 +1,51 @@
+// The item events firm webhooks hear of (issue 11), each keyed so that recording it again is a no-op:
+// reminder.sent and item.reminders_exhausted in the dispatch's own transaction, email.bounced right after a
+// permanent refusal of a client email of an item. (item.completed is not emitted yet: it belongs in the
+// reply, signature and approval transactions of domain/items/.)
+import type { Db, Tx } from '../../prisma/client';
+import type { DispatchRequest, ItemRef, ItemSnapshot } from '../../shared/reminder-types';
+import { recordWebhookEvent } from './events';
+
+const itemData = (item: ItemRef) => ({ itemKind: item.kind, itemId: item.itemId, accountId: item.accountId });
+
+/** In the dispatch's transaction: a reminder went to `recipients` addresses; the last of the cycle's count too. */
+export async function recordReminderEvents(
+  tx: Tx,
+  req: DispatchRequest,
+  recipients: number,
+  settings: ItemSnapshot['settings'],
+): Promise<void> {
+  if (req.kind === 'notification') return;
+  if (recipients > 0)
+    await recordWebhookEvent(tx, {
+      firmId: req.item.firmId,
+      type: 'reminder.sent',
+      key: req.dispatchKey,
+      data: {
+        ...itemData(req.item),
+        reminderKind: req.kind === 'manual' ? 'manual' : 'automatic',
+        reminderNumber: req.seq,
+        recipients,
+      },
+    });
+  // No further automatic reminder in this cycle unless the firm raises the count.
+  if (req.kind === 'reminder' && req.seq >= settings.count)
+    await recordWebhookEvent(tx, {
+      firmId: req.item.firmId,
+      type: 'item.reminders_exhausted',
+      key: `${req.dispatchKey}:exhausted`,
+      data: { ...itemData(req.item), remindersSent: req.seq },
+    });
+}
+
+/** A client email of the item refused for good (the address is now marked bouncing); keyed by the email. */
+export async function recordEmailBounced(db: Db, item: ItemRef, emailKey: string, contactEmailId: string) {
+  await db.$transaction((tx) =>
+    recordWebhookEvent(tx, {
+      firmId: item.firmId,
+      type: 'email.bounced',
+      key: `${emailKey}:bounced`,
+      data: { ...itemData(item), contactEmailId },
+    }),
+  );
+}
