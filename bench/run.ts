@@ -1,8 +1,12 @@
 // `npm run bench`: assembles a private stack (fresh database, Temporal dev server, SMTP capture, the API
-// in this process, the worker in a child process), runs the event-API and reminder-lateness benchmarks,
-// prints the figures and writes them to bench/results/latest.md. Timings are reported, never asserted.
+// in this process, the worker in a child process), measures the limit first (bench/limit.ts: Nudge's
+// workflow shapes with no work inside), runs the event-API and reminder-lateness benchmarks, prints the
+// figures, ending with one table of the limit and each throughput as a ratio to it, and writes them to
+// bench/results/latest.md. Timings are reported, never asserted.
 //
 // Sizes and tuning (env):
+//   BENCH_LIMIT_N=3000           workflows per shape of the limit ("0": skip it, and the ratios to it)
+//   BENCH_LIMIT_LEAD_SECONDS=5   the limit's timers fire at least this long after its last start
 //   BENCH_EVENTS=2000            messages per measured API mode (and raw starts per raw mode)
 //   BENCH_CONCURRENCY=32         calls in flight, the same for the API and the raw client
 //   BENCH_EVENT_ROUNDS=2         modes interleave in this many rounds
@@ -41,6 +45,7 @@ import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startSmtpCapture, type SmtpCapture } from '../test/support/smtp-capture';
 import { runEventApiBench, type EventApiOptions, type EventApiResult } from './event-api';
 import { runLatenessBench, type LatenessOptions, type LatenessResult } from './reminder-lateness';
+import { NUDGE_WORKER_LOCAL_ACTIVITIES, limitRows, runLimitBench, type LimitResult } from './limit';
 import {
   ROOT,
   cleanupOnExit,
@@ -63,6 +68,8 @@ import {
 } from './support';
 
 const config = {
+  limitN: envInt('BENCH_LIMIT_N', 3000),
+  limitLeadSeconds: envInt('BENCH_LIMIT_LEAD_SECONDS', 5),
   events: envInt('BENCH_EVENTS', 2000),
   concurrency: Math.max(1, envInt('BENCH_CONCURRENCY', 32)),
   rounds: Math.max(1, envInt('BENCH_EVENT_ROUNDS', 2)),
@@ -90,8 +97,10 @@ async function main() {
   const startedAt = new Date();
   Runtime.install({ logger: new DefaultLogger('WARN') });
   let exitCode = 0;
+  let limit: LimitResult | undefined;
   let eventResult: EventApiResult | undefined;
   const lateness: LatenessResult[] = [];
+  const calibrations: (Calibration | undefined)[] = []; // one per lateness run
   const { steps: cleanup, run: runCleanup } = cleanupOnExit();
   try {
     log(`config: ${JSON.stringify(config)}`);
@@ -154,6 +163,20 @@ async function main() {
       };
     };
 
+    // 0. The limit, first: what this server and a worker with Nudge's settings do with no work inside.
+    if (config.limitN > 0) {
+      limit = await runLimitBench(
+        { temporalAddress, client },
+        {
+          n: config.limitN,
+          concurrency: config.concurrency,
+          leadSeconds: config.limitLeadSeconds,
+          maxConcurrentActivities: config.workerActivities,
+          maxConcurrentLocalActivities: NUDGE_WORKER_LOCAL_ACTIVITIES,
+        },
+      );
+    }
+
     // 1. Event API
     if (config.events > 0) {
       log(`event API: ${config.events} per mode at concurrency ${config.concurrency}`);
@@ -188,8 +211,11 @@ async function main() {
         historySamples: config.historySamples,
         profileWorker: config.profileWorker,
       };
-      const r = await runLatenessBench({ seedDb, client, smtp, startWorker, temporalPid }, opts);
+      const [r, cal] = await withCalibration(() =>
+        runLatenessBench({ seedDb, client, smtp, startWorker, temporalPid }, opts),
+      );
       lateness.push(r);
+      calibrations.push(cal);
       log(
         `reminders N=${n}: delivered ${r.delivered}/${r.n}, lateness p50 ${fmt(r.latenessP50, 0)} ms, p99 ${fmt(r.latenessP99, 0)} ms, max ${fmt(r.latenessMax, 0)} ms, duplicates ${r.duplicates}`,
       );
@@ -200,7 +226,7 @@ async function main() {
   } finally {
     // The report, also after a failure (with what was measured).
     const totalSeconds = (performance.now() - started) / 1000;
-    const report = renderReport(startedAt, totalSeconds, eventResult, lateness, exitCode !== 0);
+    const report = renderReport(startedAt, totalSeconds, eventResult, lateness, limit, calibrations, exitCode !== 0);
     mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench', 'results', 'latest.md'), report);
     console.log('\n' + report);
@@ -211,6 +237,34 @@ async function main() {
 }
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+
+/** The steady create → notification rate of a lateness run's calibration, and its request → notification p50. */
+interface Calibration {
+  perSec: number;
+  lagP50Ms: number;
+}
+
+const CALIBRATION_LINE =
+  /reminders N=\d+: calibration \d+ items, steady (\S+)\/s \(request→notification p50 (\S+) ms\)/;
+
+/**
+ * reminder-lateness.ts logs its calibration's steady create → notification rate but does not return it; the
+ * figure is read from that log line (the line still goes out) so that the benchmark itself stays as it is.
+ */
+async function withCalibration<T>(run: () => Promise<T>): Promise<[T, Calibration | undefined]> {
+  let cal: Calibration | undefined;
+  const original = console.log;
+  console.log = (...args: unknown[]) => {
+    const m = CALIBRATION_LINE.exec(String(args[0]));
+    if (m) cal = { perSec: Number(m[1]), lagP50Ms: Number(m[2]) };
+    original.apply(console, args);
+  };
+  try {
+    return [await run(), cal];
+  } finally {
+    console.log = original;
+  }
+}
 
 // ------------------------------------------------------------------------------------------ output
 
@@ -425,11 +479,77 @@ function summaryTable(ev: EventApiResult | undefined, lat: LatenessResult[]): st
   return ['## Summary', '', table(['figure', 'value'], rows)].join('\n');
 }
 
+/**
+ * The closing table: the limit, then each throughput as a share of the limit it runs against — reminders
+ * against (a), create → notification against (b) — and the event path against raw starts, as before.
+ */
+function limitTable(
+  limit: LimitResult | undefined,
+  ev: EventApiResult | undefined,
+  lat: LatenessResult[],
+  cals: (Calibration | undefined)[],
+): string {
+  const ratio = (x: number, of: number | undefined) => (of === undefined ? '—' : `**${fmt(x / of, 2)}**`);
+  const a = limit?.timers.perSec;
+  const b = limit?.starts.perSec;
+  const rows: Cell[][] = limit ? limitRows(limit).map(([what, value]) => [what, value, '', '']) : [];
+  if (ev) {
+    const rate = (name: string) => {
+      const x = ev.modes.find((m) => m.name === name)?.result;
+      return x ? fmt(x.ops / (x.elapsedMs / 1000)) : 'n/a';
+    };
+    rows.push([
+      'event path: API POST /messages ÷ raw client.workflow.start',
+      `${rate('API POST /messages (signal-with-start)')} / ${rate('raw client.workflow.start')} ops/s`,
+      `ratio API/raw ${fmt(ev.ratio, 2)}`,
+      '≥ 0.80',
+    ]);
+    if (ev.drain) {
+      const perSec = ev.drain.notifications / ev.drain.seconds;
+      rows.push([
+        'event path with the worker: notifications/s ÷ limit (b)',
+        `${fmt(perSec)}/s${ev.drain.complete ? '' : ' (incomplete)'}`,
+        ratio(perSec, b),
+        '',
+      ]);
+    }
+  }
+  lat.forEach((r, k) => {
+    // Paced creation spreads the dues over the window: a run that keeps up sends at N / window, not its best.
+    const windowBound = r.dueSpanSeconds > 0 && r.sendRatePerSec >= 0.9 * (r.n / r.dueSpanSeconds);
+    rows.push([
+      `reminders N=${r.n}: reminders/s ÷ limit (a)`,
+      `${fmt(r.sendRatePerSec)}/s${windowBound ? ` (kept up with the dues: N / due span = ${fmt(r.n / r.dueSpanSeconds)}/s)` : ''} · lateness p99 ${fmt(r.latenessP99, 0)} ms`,
+      ratio(r.sendRatePerSec, a),
+      '≥ 0.60',
+    ]);
+    const cal = cals[k];
+    if (cal)
+      rows.push([
+        `reminders N=${r.n}: create → notification items/s ÷ limit (b)`,
+        `${fmt(cal.perSec)}/s steady · request → notification p50 ${fmt(cal.lagP50Ms, 0)} ms`,
+        ratio(cal.perSec, b),
+        '≥ 0.60',
+      ]);
+  });
+  return [
+    '## Against the limit',
+    '',
+    table(['figure', 'value', 'ratio', 'goal'], rows),
+    '',
+    limit
+      ? `Limit measured in this run, before the other benchmarks, on the same dev server (bench/limit.ts); on one dev server it, not Nudge, caps absolute throughput.`
+      : 'Limit not measured (BENCH_LIMIT_N=0): no ratios to it.',
+  ].join('\n');
+}
+
 function renderReport(
   startedAt: Date,
   totalSeconds: number,
   ev: EventApiResult | undefined,
   lat: LatenessResult[],
+  limit: LimitResult | undefined,
+  cals: (Calibration | undefined)[],
   failed = false,
 ): string {
   const lines = [
@@ -443,6 +563,7 @@ function renderReport(
     '',
     '| setting | value |',
     '|:--|--:|',
+    `| BENCH_LIMIT_N / lead | ${config.limitN || '— (skipped)'} / ${config.limitLeadSeconds} s |`,
     `| BENCH_EVENTS / concurrency / rounds / warm-up | ${config.events} / ${config.concurrency} / ${config.rounds} / ${config.warmup} |`,
     `| API Prisma pool | ${config.apiPool} |`,
     `| BENCH_REMINDERS | ${config.reminders.join(', ') || '—'} |`,
@@ -453,6 +574,7 @@ function renderReport(
   ];
   if (ev) lines.push('## Event API', '', eventTables(ev), '');
   if (lat.length) lines.push('## Reminder lateness', '', latenessTable(lat), '');
+  lines.push(limitTable(limit, ev, lat, cals), '');
   return lines.join('\n');
 }
 
