@@ -4,16 +4,25 @@
 //
 //   const nudge = createNudgeClient({ baseUrl, apiKey, actingUser });
 //   const { data, error } = await nudge.GET('/v1/accounts/{accountId}', { params: { path: { accountId } } });
-import createClient, { type Client } from 'openapi-fetch';
+//   const same = await nudge.getAccount({ params: { path: { accountId } } });   // by operationId
+import createClient, { type Client, type ClientForPath } from 'openapi-fetch';
 import type { components, operations, paths } from './schema';
 import { retryingFetch, type RetryOptions } from './retry';
+import { operationRoutes } from './operations';
 
 export type { components, operations, paths } from './schema';
 export type { RetryOptions } from './retry';
 
 /** A problem+json error answer (`error` of a failed call): type, title, status, detail, errors per field. */
 export type NudgeProblem = components['schemas']['Problem'];
-export type NudgeClient = Client<paths>;
+type Routes = typeof operationRoutes;
+/** One method per operationId, typed as openapi-fetch types the call by method and path. */
+export type NudgeOperations = {
+  [Op in keyof Routes]: ClientForPath<paths[Routes[Op]['path']], `${string}/${string}`>[Uppercase<
+    Routes[Op]['method']
+  >];
+};
+export type NudgeClient = Client<paths> & NudgeOperations;
 /** An operation's JSON request body, by operationId: `Body<'createAccount'>`. */
 export type Body<Op extends keyof operations> = operations[Op] extends {
   requestBody?: { content: { 'application/json': infer B } };
@@ -35,9 +44,17 @@ export interface NudgeClientOptions {
 
 export function createNudgeClient(options: NudgeClientOptions): NudgeClient {
   const transport = options.fetch ?? ((input: Request) => globalThis.fetch(input));
-  return createClient<paths>({
+  const client = createClient<paths>({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     headers: { Authorization: `Bearer ${options.apiKey}`, 'X-Acting-User': options.actingUser },
     fetch: retryingFetch(transport, options.retry),
   });
+  const byOperationId = Object.fromEntries(
+    Object.entries(operationRoutes).map(([id, { method, path }]) => [
+      id,
+      // The types come from NudgeOperations; at run time each is the same request by method and path.
+      (init?: object) => (client.request as (m: string, p: string, i?: object) => unknown)(method, path, init),
+    ]),
+  ) as NudgeOperations;
+  return Object.assign(client, byOperationId);
 }

@@ -63,6 +63,16 @@ function clientWithFaults(extra: Partial<NudgeClientOptions> = {}) {
   return { nudge, attempts, faults };
 }
 
+/** Compiled, never run: the request types refuse what the API would refuse (`npx tsc --noEmit` checks it). */
+export function typeChecks(nudge: ReturnType<typeof createNudgeClient>) {
+  // @ts-expect-error an account's type is one of individual, company, other
+  void nudge.createAccount({ body: { name: 'x', type: 'spaceship' } });
+  // @ts-expect-error the path needs its accountId
+  void nudge.GET('/v1/accounts/{accountId}', {});
+  // @ts-expect-error no such operation
+  void nudge.createSpaceship({});
+}
+
 /** Most routes declare no response schema yet: their `data` is typed `unknown` (scripts/generate-client.ts). */
 const idOf = (data: unknown) => (data as { id: string }).id;
 const accountsNamed = (name: string) => stack.db.account.count({ where: { firmId: firm.firmId, name } });
@@ -104,6 +114,11 @@ test('creates an account, a contact and a chat thread with a message, then reads
   });
   expect(explainer.response.status).toBe(200);
   expect(explainer.data).toMatchObject({ item: { id: threadId, kind: 'chat' }, settings: { enabled: true, count: 1 } });
+
+  // The same call by its operationId.
+  const byId = await nudge.listItemReminders({ params: { path: { kind: 'chat-threads', itemId: threadId } } });
+  expect(byId.data).toMatchObject({ item: { id: threadId, kind: 'chat' } }); // the workflow part moves on
+  attempts.pop();
 
   // On the wire: the firm's credentials on every call, a fresh key on each change, none on a read.
   expect(attempts.map((a) => a.method)).toEqual(['POST', 'POST', 'POST', 'POST', 'GET']);
