@@ -1039,7 +1039,7 @@ export interface paths {
     put?: never;
     post?: never;
     /** Disable an endpoint: no new deliveries, pending retries stop; its delivery log stays readable */
-    delete: operations['deleteWebhook'];
+    delete: operations['disableWebhook'];
     options?: never;
     head?: never;
     patch?: never;
@@ -1070,7 +1070,7 @@ export interface paths {
       cookie?: never;
     };
     /** One delivery with its attempts */
-    get: operations['getWebhookDeliverie'];
+    get: operations['getWebhookDelivery'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1089,7 +1089,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Deliver again now: a new run (webhook-<deliveryId>:replay-<n>) with the same webhook-id, its attempts added to the log. 409 if the endpoint is disabled. */
-    post: operations['replayWebhookDeliverie'];
+    post: operations['replayWebhookDelivery'];
     delete?: never;
     options?: never;
     head?: never;
@@ -5772,7 +5772,7 @@ export interface operations {
       };
     };
   };
-  deleteWebhook: {
+  disableWebhook: {
     parameters: {
       query?: never;
       header?: {
@@ -5860,7 +5860,7 @@ export interface operations {
       };
     };
   };
-  getWebhookDeliverie: {
+  getWebhookDelivery: {
     parameters: {
       query?: never;
       header?: {
@@ -5899,7 +5899,7 @@ export interface operations {
       };
     };
   };
-  replayWebhookDeliverie: {
+  replayWebhookDelivery: {
     parameters: {
       query?: never;
       header?: {

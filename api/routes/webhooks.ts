@@ -44,6 +44,7 @@ export function webhookRoutes(webhooks: WebhooksService): Router {
     {
       method: 'delete',
       path: '/v1/webhooks/:webhookId',
+      operationId: 'disableWebhook',
       tag,
       summary: 'Disable an endpoint: no new deliveries, pending retries stop; its delivery log stays readable',
       params: webhookId,
@@ -70,6 +71,7 @@ export function webhookRoutes(webhooks: WebhooksService): Router {
     {
       method: 'get',
       path: '/v1/webhook-deliveries/:deliveryId',
+      operationId: 'getWebhookDelivery',
       tag,
       summary: 'One delivery with its attempts',
       params: idParams('deliveryId'),
@@ -81,6 +83,7 @@ export function webhookRoutes(webhooks: WebhooksService): Router {
     {
       method: 'post',
       path: '/v1/webhook-deliveries/:deliveryId/replay',
+      operationId: 'replayWebhookDelivery',
       tag,
       summary:
         'Deliver again now: a new run (webhook-<deliveryId>:replay-<n>) with the same webhook-id, its attempts added to the log. 409 if the endpoint is disabled.',

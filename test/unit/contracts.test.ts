@@ -6,6 +6,7 @@ import { invitationWorkflowContract } from '../../shared/contracts/invitation';
 import { itemReminderWorkflowContract } from '../../shared/contracts/item-reminder';
 import { participantNotificationWorkflowContract } from '../../shared/contracts/participant-notification';
 import { reconcilerWorkflowContract } from '../../shared/contracts/reconciler';
+import { webhookDeliveryWorkflowContract } from '../../shared/contracts/webhook-delivery';
 
 const contracts = [
   itemReminderWorkflowContract,
@@ -14,6 +15,7 @@ const contracts = [
   bulkActionWorkflowContract,
   bulkBatchWorkflowContract,
   reconcilerWorkflowContract,
+  webhookDeliveryWorkflowContract,
 ];
 
 test.each(contracts.map((c) => c.workflowType))('%s is a workflow the worker registers', (name) => {
