@@ -8,7 +8,7 @@
 //   (b) starts as fast as the client can (client.workflow.start, BENCH_CONCURRENCY in flight as in the
 //       event bench), each running one no-op activity (an item's notification): start → activity ran per s.
 // The worker runs in a child process (this file, forked), as the Nudge worker does in the benchmarks, with
-// the options worker/worker.ts gives Nudge's worker: keep them in step.
+// the very options worker/worker.ts gives Nudge's worker (read from createNudgeWorker, so they follow it).
 //
 // Env (alone; bench/run.ts passes its own): BENCH_LIMIT_N=3000, BENCH_CONCURRENCY=32,
 // BENCH_LIMIT_LEAD_SECONDS=5, BENCH_WORKER_ACTIVITIES=100, BENCH_TEMPORAL_DC (bench/support/stack.ts).
@@ -16,7 +16,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { ActivityDeps } from '../activities';
+import { createNudgeWorker } from '../worker/worker';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import type { LimitActivities } from './limit-workflows';
 import {
@@ -78,6 +80,8 @@ export interface LimitResult {
   starts: LimitPhase;
   workerPeakRssMiB: number;
   settings: LimitOptions;
+  /** The limit worker's effective settings (cache, pollers, slots), as the SDK compiled them. */
+  workerSettings: string;
 }
 
 interface LimitWorkerConfig {
@@ -107,7 +111,7 @@ export async function runLimitBench(
       maxConcurrentActivities: o.maxConcurrentActivities,
       maxConcurrentLocalActivities: o.maxConcurrentLocalActivities,
     },
-    (batch) => {
+    (batch: Ran[]) => {
       for (const [key, at] of batch) {
         if (ran.has(key)) duplicates++;
         else ran.set(key, at);
@@ -216,7 +220,14 @@ export async function runLimitBench(
       `limit (a): ${timers.done}/${o.n} done, ${fmt(timers.perSec)}/s after the timers' instant, lateness p50 ${fmt(timers.p50, 0)} ms, p99 ${fmt(timers.p99, 0)} ms`,
     );
     await waitClosed();
-    return { n: o.n, timers, starts, workerPeakRssMiB: worker.peakRssMiB(), settings: o };
+    return {
+      n: o.n,
+      timers,
+      starts,
+      workerPeakRssMiB: worker.peakRssMiB(),
+      settings: o,
+      workerSettings: worker.settings,
+    };
   } finally {
     await worker.stop();
     trackWorkerPid(undefined);
@@ -245,10 +256,7 @@ export function limitRows(r: LimitResult): Cell[][] {
       `**${fmt(r.starts.perSec)} start → activity done/s** · start → done p50 ${fmt(r.starts.p50, 0)} ms · p99 ${fmt(r.starts.p99, 0)} ms${incomplete(r.starts)}`,
     ],
     ['  (b) over the run', `${fmt(r.starts.seconds)} s · starts ${fmt(r.starts.startsPerSec)}/s · ${cpu(r.starts)}`],
-    [
-      '  limit worker',
-      `maxConcurrentActivityTaskExecutions ${r.settings.maxConcurrentActivities} · maxConcurrentLocalActivityExecutions ${r.settings.maxConcurrentLocalActivities} · SDK-default cache and pollers · peak RSS ${fmt(r.workerPeakRssMiB, 0)} MiB`,
-    ],
+    ["  limit worker (Nudge's worker options)", `${r.workerSettings} · peak RSS ${fmt(r.workerPeakRssMiB, 0)} MiB`],
   ];
 }
 
@@ -256,6 +264,7 @@ export function limitRows(r: LimitResult): Cell[][] {
 
 interface LimitWorkerProcess {
   pid: number;
+  settings: string;
   peakRssMiB(): number;
   stop(): Promise<void>;
 }
@@ -269,13 +278,13 @@ async function startLimitWorker(config: LimitWorkerConfig, onRan: (batch: Ran[])
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
+  const settings = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('limit worker did not become ready in time')), 120_000);
-    child.on('message', (m: { type?: string; data?: Ran[] }) => {
+    child.on('message', (m: { type?: string; data?: unknown }) => {
       if (m?.type === 'ready') {
         clearTimeout(timer);
-        resolve();
-      } else if (m?.type === 'ran' && m.data) onRan(m.data);
+        resolve(String(m.data));
+      } else if (m?.type === 'ran') onRan(m.data as Ran[]);
     });
     void exited.then(() => {
       clearTimeout(timer);
@@ -286,6 +295,7 @@ async function startLimitWorker(config: LimitWorkerConfig, onRan: (batch: Ran[])
   let peak = NaN;
   return {
     pid,
+    settings,
     peakRssMiB: () => (peak = readVmHwmMiB(pid) || peak),
     async stop() {
       peak = readVmHwmMiB(pid) || peak;
@@ -297,6 +307,61 @@ async function startLimitWorker(config: LimitWorkerConfig, onRan: (batch: Ran[])
       }
     },
   };
+}
+
+/**
+ * The options createNudgeWorker gives Nudge's worker (cache, pollers, slots, ...), read by letting it build
+ * one with Worker.create stood in for; only what it registers (workflows, activities, interceptors) is left.
+ */
+async function nudgeWorkerOptions(
+  connection: NativeConnection,
+  config: LimitWorkerConfig,
+): Promise<Omit<WorkerOptions, 'taskQueue'>> {
+  const create = Worker.create.bind(Worker);
+  let captured: WorkerOptions | undefined;
+  Worker.create = (options: WorkerOptions) => {
+    captured = options;
+    return Promise.resolve(undefined as unknown as Worker);
+  };
+  try {
+    await createNudgeWorker({
+      connection,
+      namespace: 'default',
+      taskQueue: config.taskQueue,
+      // Never called: the activities are only registered, and these options drop them.
+      deps: {} as ActivityDeps,
+      workflowBundle: { code: '' },
+      // As bench/worker-process.ts passes them to Nudge's worker in the benchmarks.
+      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+      maxConcurrentLocalActivityExecutions: config.maxConcurrentLocalActivities,
+    });
+  } finally {
+    Worker.create = create;
+  }
+  if (!captured) throw new Error('createNudgeWorker did not call Worker.create');
+  const {
+    activities: _activities,
+    workflowBundle: _bundle,
+    workflowsPath: _path,
+    interceptors: _interceptors,
+    taskQueue: _queue,
+    ...options
+  } = captured;
+  return options;
+}
+
+/** The SDK's compiled settings that bound throughput, in one line for the report. */
+function describeWorker(w: Worker): string {
+  const o = w.options;
+  const pollers = (p: { type: string; maximum: number }) =>
+    p.type === 'simple-maximum' ? `${p.maximum}` : `autoscaling ≤ ${p.maximum}`;
+  const slots = (s: { type: string; numSlots?: number }) => (s.type === 'fixed-size' ? `${s.numSlots}` : s.type);
+  return [
+    `cache ${o.maxCachedWorkflows} workflows`,
+    `pollers workflow ${pollers(o.workflowTaskPollerBehavior)} / activity ${pollers(o.activityTaskPollerBehavior)}`,
+    `slots workflow ${slots(o.tuner.workflowTaskSlotSupplier)} / activity ${slots(o.tuner.activityTaskSlotSupplier)} / local activity ${slots(o.tuner.localActivityTaskSlotSupplier)}`,
+    `workflow threads ${o.workflowThreadPoolSize}`,
+  ].join(' · ');
 }
 
 /** The child: a worker with Nudge's worker options, the no-op workflows and one no-op activity. */
@@ -313,15 +378,11 @@ async function runLimitWorker(config: LimitWorkerConfig) {
     if (ran.length) process.send?.({ type: 'ran', data: ran.splice(0) });
   };
   const flusher = setInterval(flush, 100);
-  // Options as worker/worker.ts createNudgeWorker sets them (the rest are the SDK's defaults there too).
   const worker = await Worker.create({
-    connection,
-    namespace: 'default',
+    ...(await nudgeWorkerOptions(connection, config)),
     taskQueue: config.taskQueue,
     workflowsPath: path.join(__dirname, 'limit-workflows.ts'),
     activities,
-    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
-    maxConcurrentLocalActivityExecutions: config.maxConcurrentLocalActivities,
   });
   const stop = () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -332,7 +393,7 @@ async function runLimitWorker(config: LimitWorkerConfig) {
     setTimeout(() => process.exit(1), 10_000).unref();
   });
   const running = worker.run();
-  process.send?.({ type: 'ready' });
+  process.send?.({ type: 'ready', data: describeWorker(worker) });
   await running;
   clearInterval(flusher);
   flush();
