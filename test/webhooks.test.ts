@@ -27,7 +27,8 @@ interface Received {
   body: string;
 }
 
-/** A webhook receiver: /flaky answers 500 to the first request of each webhook-id, then 200; /ok always 200. */
+/** A webhook receiver: /flaky answers 500 to the first request of each webhook-id, then 200; /ok always 200;
+ * /gone always 410. */
 function startReceiver() {
   const received: Received[] = [];
   const seen = new Set<string>();
@@ -40,6 +41,7 @@ function startReceiver() {
       const id = headers['webhook-id'];
       const fail = req.url === '/flaky' && !seen.has(id);
       seen.add(id);
+      if (req.url === '/gone') return void res.writeHead(410).end('gone');
       res.writeHead(fail ? 500 : 200).end(fail ? 'not yet' : 'ok');
     });
   });
@@ -280,6 +282,28 @@ test('a replay delivers again with the same webhook-id, as a new attempt in the 
   const requests = receiver.received.filter((r) => r.headers['webhook-id'] === reminderDelivery.id);
   expect(requests).toHaveLength(before + 1);
   expect(verify(flaky.secret, requests[requests.length - 1]).data).toEqual(reminderDelivery.payload.data);
+});
+
+test('a receiver answering 410 Gone disables its endpoint at once: no retries', async () => {
+  const gone = await api('POST', '/v1/webhooks', {
+    url: `${receiver.url}/gone`,
+    eventTypes: ['bulk_action.completed'],
+  });
+  expect(gone.status).toBe(201);
+  const account = (await firm.call('POST', '/v1/accounts', { name: 'Bulk two', type: 'company' })).body.id;
+  const bulk = await firm.call('POST', '/v1/bulk-actions', {
+    action: { kind: 'archive' },
+    selection: { accountIds: [account] },
+  });
+  expect(bulk.status).toBe(202);
+  const failed = await deliveryOf(
+    gone.body.id,
+    'bulk_action.completed',
+    (d) => d.payload.data.bulkActionId === bulk.body.id && d.status === 'failed',
+    'a 410 delivery failed',
+  );
+  expect(failed).toMatchObject({ attempts: 1, lastStatusCode: 410 });
+  expect((await api('GET', `/v1/webhooks/${gone.body.id}`)).body.status).toBe('disabled');
 });
 
 test('a disabled endpoint stays listed as disabled and its deliveries cannot be replayed', async () => {
