@@ -263,6 +263,11 @@ describe('a silent network partition between the API and PostgreSQL', () => {
     const live: Answer[] = [];
     const ready: Answer[] = [];
 
+    // One POST in flight when the partition starts (it may land before or after the cut).
+    const cutKey = `partition-cut-${randomUUID()}`;
+    const cutName = `Cut ${cutKey}`;
+    const atCut = call('POST', '/v1/accounts', { body: { name: cutName, type: 'company' }, idempotencyKey: cutKey });
+    await sleep(10);
     p.blackhole();
     const cutAt = Date.now();
     // New requests until there is still a whole deadline left, so each is answered before the partition ends.
@@ -310,6 +315,20 @@ describe('a silent network partition between the API and PostgreSQL', () => {
     const messageAgain = await call('POST', messagePath, { body: messageBody, idempotencyKey: messageKey });
     const readyAfter = await call('GET', '/health/ready');
     const rows = await s.db.account.count({ where: { firmId: firm.firmId, name } });
+    const cut = await atCut;
+    // Its key may still read "in progress" (its record's removal after the 503 could not be written during
+    // the partition): then the retry answers 409 until the record goes stale (60 s), and runs after that.
+    const retryCut = () =>
+      call('POST', '/v1/accounts', { body: { name: cutName, type: 'company' }, idempotencyKey: cutKey });
+    const cutRetryStarted = Date.now();
+    let cutRetry = await retryCut();
+    const cutRetries: Answer[] = [cutRetry];
+    while (cutRetry.status === 409 && Date.now() - cutRetryStarted < 75_000) {
+      await sleep(2_000);
+      cutRetries.push((cutRetry = await retryCut()));
+    }
+    const cutRetryMs = Date.now() - cutRetryStarted;
+    const cutRows = await s.db.account.count({ where: { firmId: firm.firmId, name: cutName } });
     const messages = await s.db.chatMessage.count({ where: { threadId: thread.body.id, body: messageBody.body } });
 
     const answers = v1.map((x) => x.answer);
@@ -323,7 +342,9 @@ describe('a silent network partition between the API and PostgreSQL', () => {
         `/health/live ${summary(live)}; /health/ready ${summary(ready)}. After healing: first 2xx ` +
         `${(recoveryMs / 1000).toFixed(1)} s later (${after.length} tries: ${summary(after)}), the POST retried ` +
         `under its key → ${retry.status}, again → ${again.status}${again.replayed ? ' (replayed)' : ''}, ` +
-        `accounts created ${rows}; the message POST retried → ${messageRetry.status}, again → ` +
+        `accounts created ${rows}; the POST in flight at the cut → ${cut.status} in ${cut.ms} ms, retried after ` +
+        `healing: ${summary(cutRetries)}, ${cutRetry.status} after ${(cutRetryMs / 1000).toFixed(1)} s, rows ` +
+        `${cutRows}; the message POST retried → ${messageRetry.status}, again → ` +
         `${messageAgain.status}${messageAgain.replayed ? ' (replayed)' : ''}, messages stored ${messages}; ` +
         `/health/ready → ${readyAfter.status}`,
     );
@@ -345,9 +366,16 @@ describe('a silent network partition between the API and PostgreSQL', () => {
     expect(retry.status).toBe(201);
     expect(again).toMatchObject({ status: 201, replayed: true });
     expect(rows).toBe(1);
+    expect([201, 503]).toContain(cut.status);
+    expect(cut.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1_500);
+    expect(cutRetry.status).toBe(201);
+    expect(cutRetries.slice(0, -1).every((a) => a.status === 409 && a.type?.endsWith('/idempotency-key-in-use'))).toBe(
+      true,
+    );
+    expect(cutRows).toBe(1);
     expect(messageRetry.status).toBe(201);
     expect(messageAgain).toMatchObject({ status: 201, replayed: true });
     expect(messages).toBe(1);
     expect(readyAfter.status).toBe(200);
-  }, 90_000);
+  }, 150_000);
 });
