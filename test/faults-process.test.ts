@@ -7,7 +7,8 @@
 // - a silent network partition between an API instance and PostgreSQL (an in-test TCP proxy that keeps
 //   every connection open and moves nothing): every request answers 503 with Retry-After within the request
 //   deadline, never a hang or a 500; liveness stays up while readiness fails; after healing the same
-//   instance serves again, and a POST retried under its Idempotency-Key creates exactly one row.
+//   instance serves again, and a POST retried under its Idempotency-Key creates exactly one row (one caught in
+//   flight by the cut is refused 409 "in progress" until its record goes stale, then runs once).
 // Each case prints its figures with a `[faults]` line.
 import { randomUUID } from 'node:crypto';
 import { eventually, serveApp, startStack, sleep, type Stack, type FirmHandle } from './support/stack';
