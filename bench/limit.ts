@@ -133,10 +133,11 @@ export async function runLimitBench(
   };
   const startAll = (prefix: string, count: number, start: (id: string) => Promise<unknown>) => {
     const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
-    const startedAt = new Map<string, number>();
+    const startedAt = new Map<string, number>(); // the started ones only: when their start call was made
     const load = runLoad(count, o.concurrency, waitMs, async (i) => {
-      startedAt.set(ids[i], Date.now());
+      const at = Date.now();
       await start(ids[i]);
+      startedAt.set(ids[i], at);
     });
     return { ids, startedAt, load };
   };
@@ -152,6 +153,7 @@ export async function runLimitBench(
 
     // (b) starts as fast as possible, each then running its activity.
     log(`limit (b): ${o.n} workflows started at concurrency ${o.concurrency}, one no-op activity each`);
+    let dupBefore = duplicates;
     let cpu0 = cpuSample();
     const b = startAll(`limit-start-${run}`, o.n, startB);
     const bLoad = await b.load;
@@ -169,7 +171,7 @@ export async function runLimitBench(
       firstError: bLoad.firstError,
       startsPerSec,
       done: bDone.length,
-      duplicates,
+      duplicates: duplicates - dupBefore,
       seconds: (bLast - first) / 1000,
       perSec: bDone.length / Math.max(0.001, (bLast - first) / 1000),
       p50: percentile(bLat, 50),
@@ -184,7 +186,7 @@ export async function runLimitBench(
 
     // (a) timers due at one instant: after the last start (planned from the start rate just measured, with
     // a margin), so every workflow is waiting on its timer when they fire.
-    const dupBefore = duplicates;
+    dupBefore = duplicates;
     const fireAt = Date.now() + Math.round((o.n / Math.max(1, startsPerSec)) * 1500 + o.leadSeconds * 1000);
     log(`limit (a): ${o.n} timers firing at one instant ${fmt((fireAt - Date.now()) / 1000)} s from now`);
     const a = startAll(`limit-timer-${run}`, o.n, (id) =>
