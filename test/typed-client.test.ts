@@ -149,6 +149,16 @@ test('a POST whose answer is lost is retried with the same Idempotency-Key and c
   expect(again.response.status).toBe(201);
   expect(attempts[2].key).not.toBe(attempts[0].key);
   expect(await accountsNamed(name)).toBe(2);
+
+  // A key the caller chose (kept across its own restarts) is sent as is: the same call again is a replay.
+  const key = randomUUID();
+  const params = { header: { 'Idempotency-Key': key } };
+  const mine = await nudge.createAccount({ params, body });
+  const replay = await nudge.createAccount({ params, body });
+  expect([mine.response.status, replay.response.status]).toEqual([201, 201]);
+  expect(replay.response.headers.get('idempotent-replayed')).toBe('true');
+  expect(attempts.slice(3).map((a) => a.key)).toEqual([key, key]);
+  expect(await accountsNamed(name)).toBe(3);
 });
 
 test('a 422 comes back as a typed problem, without a retry and with nothing written', async () => {
@@ -186,7 +196,8 @@ test('a 503 with Retry-After is waited out and retried; a GET after a network er
 test('429 then a lost answer: one change under one key; a Retry-After beyond the cap and exhausted attempts are returned', async () => {
   const { nudge, attempts, faults } = clientWithFaults({ retry: { baseDelayMs: 10, maxDelayMs: 2000, attempts: 3 } });
   const name = `Tag ${randomUUID().slice(0, 8)}`;
-  faults.push({ status: 429, retryAfter: '0' }, 'lose-answer');
+  // Retry-After as an HTTP date (RFC 9110), at most a second away.
+  faults.push({ status: 429, retryAfter: new Date(Date.now() + 1000).toUTCString() }, 'lose-answer');
   const tag = await nudge.POST('/v1/tags', { body: { name } });
   expect(tag.response.status).toBe(201);
   expect(attempts).toHaveLength(3);
