@@ -14,8 +14,12 @@ beforeAll(async () => {
   stack = await startStack({ daySeconds: 1, worker: false });
   firm = await stack.newFirm();
 });
-afterAll(async () => {
+// A worker process left by a failed test would take the next test's work with its own mailer.
+afterEach(async () => {
   await killWorker(worker);
+  worker = undefined;
+});
+afterAll(async () => {
   await stack?.stop();
 });
 
@@ -89,7 +93,11 @@ test('the worker process serves its counters and the Temporal SDK metrics; a rem
   // The counts are taken after the send returns: poll until the process has counted both emails.
   const after = await eventually(async () => {
     const text = await read();
-    return metric(text, 'nudge_emails_sent_total') >= 2 ? text : undefined;
+    // The reminder is counted when its dispatch returns, a moment after its email is counted.
+    const counted =
+      metric(text, 'nudge_emails_sent_total') >= 2 &&
+      metric(text, 'nudge_reminders_sent_total', { kind: 'reminder', item_kind: 'chat' }) >= 1;
+    return counted ? text : undefined;
   }, 10_000);
   expect(metric(after, 'nudge_reminders_sent_total', { kind: 'notification', item_kind: 'chat' })).toBe(1);
   expect(metric(after, 'nudge_reminders_sent_total', { kind: 'reminder', item_kind: 'chat' })).toBe(1);
