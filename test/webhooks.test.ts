@@ -265,6 +265,33 @@ test('item.reminders_exhausted and email.bounced, each once, ids only', async ()
   }
 });
 
+test('item.completed: once when the client replies, with how the item was completed', async () => {
+  const hook = await api('POST', '/v1/webhooks', { url: `${receiver.url}/ok`, eventTypes: ['item.completed'] });
+  expect(hook.status).toBe(201);
+  const acc = await accountWithContacts(firm, [{}]);
+  const thread = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Payslips',
+    message: { body: 'Please confirm the payslips' },
+  });
+  const itemId = thread.body.id as string;
+  const reply = await firm.call('POST', `/v1/chat-threads/${itemId}/messages`, {
+    author: 'client',
+    contactId: acc.contacts[0].id,
+    body: 'Confirmed, thanks',
+  });
+  expect(reply.status).toBe(201);
+  const done = await deliveryOf(
+    hook.body.id,
+    'item.completed',
+    (d) => d.payload.data.itemId === itemId && d.status === 'delivered',
+    'item.completed',
+  );
+  expect(done.payload.data).toEqual({ itemKind: 'chat', itemId, accountId: acc.accountId, completion: 'replied' });
+  const r = receiver.received.find((x) => x.headers['webhook-id'] === done.id)!;
+  expect(verify(hook.body.secret, r).type).toBe('item.completed');
+  expect(await stack.db.webhookDelivery.count({ where: { endpointId: hook.body.id } })).toBe(1);
+});
+
 test('a replay delivers again with the same webhook-id, as a new attempt in the log', async () => {
   const before = receiver.received.filter((r) => r.headers['webhook-id'] === reminderDelivery.id).length;
   const replay = await api('POST', `/v1/webhook-deliveries/${reminderDelivery.id}/replay`, undefined);

@@ -8,6 +8,7 @@ import { conflict, invalid } from '../errors';
 import { requireDocumentAccess, requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
 import { recordManualResend } from './manual-resends';
 import { closeTodos } from './portal-todos';
+import { recordItemCompleted } from '../webhooks/item-events';
 import { presentApproval } from './present';
 import type { ItemWorkflows } from './reminder-workflows';
 
@@ -64,6 +65,7 @@ export function createApprovalService(db: Db, workflows: ItemWorkflows) {
           itemId: requestId,
         });
         calls.notify(ref, sig.approvedSignal);
+        await recordItemCompleted(tx, ref, 'approved', 'approved');
         return r;
       });
       return presentApproval(updated);

@@ -9,6 +9,7 @@ import { requireAccountAccess, type Actor } from '../access/access';
 import { conflict, invalid, notFound } from '../errors';
 import { requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
 import { closeTodos } from './portal-todos';
+import { recordItemCompleted } from '../webhooks/item-events';
 import { presentMessage, presentThread } from './present';
 import type { ItemWorkflows } from './reminder-workflows';
 import { readItemSnapshot } from './snapshot';
@@ -65,7 +66,10 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
         data: { messageId: m.id },
       });
       if (byFirm) calls.arm(ref, sig.firmMessagePostedSignal, { messageId: m.id });
-      else calls.notify(ref, sig.clientRepliedSignal);
+      else {
+        calls.notify(ref, sig.clientRepliedSignal);
+        await recordItemCompleted(tx, ref, 'replied', m.id);
+      }
       return m;
     });
     return presentMessage(message);

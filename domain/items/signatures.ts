@@ -7,6 +7,7 @@ import type { Actor } from '../access/access';
 import { conflict, invalid, notFound } from '../errors';
 import { requireDocumentAccess, requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
 import { closeTodos } from './portal-todos';
+import { recordItemCompleted } from '../webhooks/item-events';
 import { presentSignature } from './present';
 import type { ItemWorkflows } from './reminder-workflows';
 
@@ -97,6 +98,7 @@ export function createSignatureService(db: Db, workflows: ItemWorkflows) {
           include: { signers: true },
         });
         calls.notify(ref, sig.signerSignedSignal, { contactId, allSigned: after.status === 'signed' });
+        if (after.status === 'signed') await recordItemCompleted(tx, ref, 'signed', 'signed');
         return after;
       });
       return presentSignature(updated);

@@ -1,7 +1,7 @@
 // The item events firm webhooks hear of (issue 11), each keyed so that recording it again is a no-op:
-// reminder.sent and item.reminders_exhausted in the dispatch's own transaction, email.bounced right after a
-// permanent refusal of a client email of an item. (item.completed is not emitted yet: it belongs in the
-// reply, signature and approval transactions of domain/items/.)
+// reminder.sent and item.reminders_exhausted in the dispatch's own transaction, item.completed in the
+// client's reply, last signature or approval transaction (domain/items/), email.bounced right after a
+// permanent refusal of a client email of an item.
 import type { Db, Tx } from '../../prisma/client';
 import type { DispatchRequest, ItemRef, ItemSnapshot } from '../../shared/reminder-types';
 import { recordWebhookEvent } from './events';
@@ -36,6 +36,21 @@ export async function recordReminderEvents(
       key: `${req.dispatchKey}:exhausted`,
       data: { ...itemData(req.item), remindersSent: req.seq },
     });
+}
+
+/** In the client action's transaction: the item is done (`completion` says how); `key` names that action. */
+export async function recordItemCompleted(
+  tx: Tx,
+  item: ItemRef,
+  completion: 'replied' | 'signed' | 'approved',
+  key: string,
+): Promise<void> {
+  await recordWebhookEvent(tx, {
+    firmId: item.firmId,
+    type: 'item.completed',
+    key: `item.completed:${item.kind}:${item.itemId}:${key}`,
+    data: { ...itemData(item), completion },
+  });
 }
 
 /** A client email of the item refused for good (the address is now marked bouncing); keyed by the email. */
