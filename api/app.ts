@@ -23,6 +23,7 @@ import { requestTracing } from './tracing';
 import { clientActionRoutes } from './routes/client-actions';
 import { createReminderOutbox, createReminderWorkflows } from '../domain/items/reminder-workflows';
 import { createOutbox, type OutboxOptions } from '../domain/outbox/outbox';
+import { markingCommits } from '../domain/outbox/request-key';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import { createDomainServices } from '../domain/services';
 import { createInvitationWorkflows } from '../domain/invitations/invitations';
@@ -66,16 +67,19 @@ export function createApp(deps: AppDeps) {
   const gateway = createTemporalGateway({ client: temporal, taskQueue: deps.taskQueue });
   const daySeconds = deps.reminderDaySeconds;
   // Changes queue their Temporal calls in the outbox; the relay loops (api/main.ts, the worker) drain it.
-  const outbox = createOutbox(db, gateway, deps.outbox);
+  // Every transaction of a change marks the request's Idempotency-Key committed with it (a retry after a lost
+  // answer is not run again); the middleware and reads use the plain client.
+  const changes = markingCommits(db);
+  const outbox = createOutbox(changes, gateway, deps.outbox);
   const workflows = {
     ...createReminderWorkflows({ gateway, daySeconds }),
     ...createReminderOutbox(outbox, daySeconds),
   };
-  const items = createItemsService(db, workflows);
+  const items = createItemsService(changes, workflows);
   const invitations = createInvitationWorkflows({ gateway, daySeconds, outbox });
-  const domain = createDomainServices(db);
+  const domain = createDomainServices(changes);
   const bulk = createBulkActionsService({
-    db,
+    db: changes,
     gateway,
     daySeconds,
     pacing: deps.bulkPacing ?? DEFAULT_BULK_PACING,

@@ -190,6 +190,18 @@ describe('the outbox on the shared stack', () => {
     expect(retry.status).toBe(409);
     expect(retry.body.type).toMatch(/idempotency-key-committed$/);
     expect(await s.db.chatMessage.count({ where: { threadId: thread.body.id as string } })).toBe(1);
+
+    // A change with no Temporal call (a new account) is covered the same way: its transaction marks the key.
+    const account = { name: `Lost answer ${Date.now()}`, type: 'company' };
+    expect((await firm.call('POST', '/v1/accounts', account, { idempotencyKey: 'lost-account' })).status).toBe(201);
+    const accountKey = { firmId_key: { firmId: firm.firmId, key: 'lost-account' } };
+    await s.db.idempotencyRecord.update({
+      where: accountKey,
+      data: { status: null, body: undefined, createdAt: new Date(Date.now() - 10 * 60_000) },
+    });
+    const again = await firm.call('POST', '/v1/accounts', account, { idempotencyKey: 'lost-account' });
+    expect(again.status).toBe(409);
+    expect(await s.db.account.count({ where: { firmId: firm.firmId, name: account.name } })).toBe(1);
   });
 
   test('a command delivered twice (a relay died before deleting its row) changes nothing', async () => {
