@@ -79,6 +79,19 @@ const jsonSchema = (s: z.ZodType, io: 'input' | 'output') => {
   return rest;
 };
 
+/**
+ * A route's success answers. Without a declared body schema the body is JSON of an undescribed shape; a route
+ * without a declared status answers 200 with its result, or 204 when it has none (api/route.ts).
+ */
+function successResponses(r: (typeof registeredRoutes)[number], status: string): Record<string, unknown> {
+  if (r.response)
+    return {
+      [status]: { description: 'OK', content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } },
+    };
+  const json = { description: 'OK', content: { 'application/json': { schema: {} } } };
+  return r.status ? { [status]: json } : { '200': json, '204': { description: 'Done; no content' } };
+}
+
 export function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const operationIds = new Set<string>();
@@ -116,7 +129,7 @@ export function buildOpenApi(): Record<string, unknown> {
         schema: { type: 'string', maxLength: 200 },
         description: 'A retried call with the same key returns the first result and does nothing again.',
       });
-    const status = String(r.status ?? (r.response ? 200 : 204));
+    const status = String(r.status ?? 200);
     paths[path] ??= {};
     paths[path][r.method] = {
       operationId,
@@ -128,9 +141,7 @@ export function buildOpenApi(): Record<string, unknown> {
         ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } }
         : {}),
       responses: {
-        [status]: r.response
-          ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } }
-          : { description: 'OK' },
+        ...successResponses(r, status),
         ...Object.fromEntries(
           problemStatuses(r).map((s) => [String(s), { $ref: `#/components/responses/${PROBLEM_RESPONSES[s].name}` }]),
         ),

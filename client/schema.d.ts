@@ -1575,6 +1575,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -1666,6 +1675,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -1756,6 +1774,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -1921,6 +1948,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -1965,6 +2001,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -2123,6 +2168,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -2233,6 +2287,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -2279,6 +2342,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -2323,6 +2395,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -2531,6 +2612,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -2574,6 +2664,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -2622,6 +2721,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -2722,6 +2830,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -2780,6 +2897,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -2824,6 +2950,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -2875,6 +3010,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -2915,6 +3059,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -2954,6 +3107,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3002,6 +3164,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3049,6 +3220,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3089,6 +3269,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3180,6 +3369,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3231,6 +3429,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3275,6 +3482,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3373,6 +3589,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3425,6 +3650,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3559,6 +3793,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3666,6 +3909,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3794,6 +4046,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3841,6 +4102,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3885,6 +4155,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3956,6 +4235,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4000,6 +4288,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4138,6 +4435,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4175,6 +4481,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4262,6 +4577,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4351,6 +4675,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4392,6 +4725,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4433,6 +4775,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4473,6 +4824,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4531,6 +4891,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4586,6 +4955,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4722,6 +5100,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4764,6 +5151,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4840,6 +5236,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4884,6 +5289,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4925,6 +5339,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -4973,6 +5396,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5019,6 +5451,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5062,6 +5503,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5111,6 +5561,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5158,6 +5617,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5202,6 +5670,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5393,6 +5870,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5436,6 +5922,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5480,6 +5975,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5520,6 +6024,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5654,6 +6167,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5748,6 +6270,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5835,6 +6366,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5875,6 +6415,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -5959,6 +6508,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6002,6 +6560,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6045,6 +6612,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6083,6 +6659,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6119,6 +6704,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6168,6 +6762,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6221,6 +6824,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6276,6 +6888,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6333,6 +6954,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6437,6 +7067,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6526,6 +7165,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6618,6 +7266,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6670,6 +7327,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6712,6 +7378,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6804,6 +7479,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6856,6 +7540,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6912,6 +7605,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6954,6 +7656,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -7052,6 +7763,15 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
@@ -7110,6 +7830,15 @@ export interface operations {
     };
     responses: {
       /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
       204: {
         headers: {
           [name: string]: unknown;
