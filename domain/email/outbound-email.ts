@@ -59,6 +59,8 @@ export class EmailInFlightError extends Error {
  */
 export const CLAIM_LEASE_MS = 90_000;
 
+const TAKEOVER_NOTE = 'an earlier attempt ended without an outcome (crash or database outage); sent again';
+
 /** Waits between tries of the "sent" mark after the mail server accepted: about 35 s in all. */
 export const MARK_RETRY_DELAYS_MS: readonly number[] = [250, 500, 1_000, 2_000, 4_000, 8_000, 8_000, 8_000];
 
@@ -111,6 +113,7 @@ export async function sendEmailOnce(
     where: { idempotencyKey: key, status: 'pending' },
     data: { status: 'sending', claimedAt: now, attempts: { increment: 1 } },
   });
+  let tookOver = false;
   if (claimed.count === 0) {
     // A claim past its lease: the attempt holding it ended without recording an outcome (it died, or
     // could not write to the database). Sent again, with the same Message-ID; noted for an operator.
@@ -120,9 +123,10 @@ export async function sendEmailOnce(
         status: 'sending',
         claimedAt: now,
         attempts: { increment: 1 },
-        lastError: 'an earlier attempt ended without an outcome (crash or database outage); sent again',
+        lastError: TAKEOVER_NOTE,
       },
     });
+    tookOver = claimed.count > 0;
   }
   if (claimed.count === 0) {
     const row = await db.outboundEmail.findUniqueOrThrow({ where: { idempotencyKey: key } });
@@ -164,7 +168,14 @@ export async function sendEmailOnce(
   }
 
   // Accepted: from here on the email is never sent again by this process, and the claim stays.
-  const mark: UnmarkedSend = { db, key, messageId, sentAt: new Date() };
+  // The takeover note stays on the sent row, for an operator counting possible duplicates.
+  const mark: UnmarkedSend = {
+    db,
+    key,
+    messageId,
+    sentAt: new Date(),
+    ...(tookOver ? { lastError: TAKEOVER_NOTE } : {}),
+  };
   if (await retrySentMark(mark, opts)) return 'sent';
   holdUntilMarked(mark);
   throw new EmailInFlightError(key);
