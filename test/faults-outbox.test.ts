@@ -4,7 +4,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { startStack, eventually, sleep, serveApp, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
-import { deliveryFigures, freePort, startKillableTemporal, type KillableTemporal } from './support/faults';
+import { deliveryFigures, freePort, useStackOnKillableTemporal } from './support/faults';
 import { bulkWorkflowId } from '../shared/contracts/bulk-action';
 
 const MESSAGES = 8;
@@ -13,28 +13,11 @@ const DAY_SECONDS = 30; // long enough that no reminder falls due during a case:
 const outboxDepth = (s: Stack) => s.db.outboxMessage.count();
 
 describe('Temporal unreachable from the API while messages are posted, no client retry', () => {
-  let temporal: KillableTemporal | undefined;
-  let stack: Stack | undefined;
-  const sharedAddress = process.env.NUDGE_TEST_TEMPORAL_ADDRESS;
-
-  beforeAll(async () => {
-    temporal = await startKillableTemporal();
-    process.env.NUDGE_TEST_TEMPORAL_ADDRESS = temporal.address;
-    try {
-      stack = await startStack({ daySeconds: DAY_SECONDS });
-    } finally {
-      process.env.NUDGE_TEST_TEMPORAL_ADDRESS = sharedAddress;
-    }
-  }, 60_000);
-  afterAll(async () => {
-    if (temporal && !temporal.running()) await temporal.start().catch(() => undefined);
-    await stack?.stop();
-    await temporal?.dispose();
-  }, 60_000);
+  const ctx = useStackOnKillableTemporal({ daySeconds: DAY_SECONDS });
 
   test('every post answers 201 at once, each message notifies exactly once when Temporal is back', async () => {
-    const s = stack!;
-    const t = temporal!;
+    const s = ctx.stack!;
+    const t = ctx.temporal!;
     const firm = await s.newFirm();
     const threads: { id: string; address: string }[] = [];
     for (let i = 0; i < MESSAGES; i++) {

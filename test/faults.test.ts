@@ -5,7 +5,7 @@
 // Each case prints its figures (lost, duplicates, recovery delay).
 import { startStack, eventually, sleep, remindersTo, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
-import { deliveryFigures, startKillableTemporal, type KillableTemporal } from './support/faults';
+import { deliveryFigures, useStackOnKillableTemporal } from './support/faults';
 import type { CapturedMail } from './support/smtp-capture';
 
 const THREADS = 5;
@@ -59,29 +59,11 @@ async function expectExactlyOnce(stack: Stack, firm: FirmHandle, threads: { id: 
 }
 
 describe('Temporal killed and restarted while reminders sleep', () => {
-  let temporal: KillableTemporal | undefined;
-  let stack: Stack | undefined;
-  const sharedAddress = process.env.NUDGE_TEST_TEMPORAL_ADDRESS;
-
-  beforeAll(async () => {
-    temporal = await startKillableTemporal();
-    process.env.NUDGE_TEST_TEMPORAL_ADDRESS = temporal.address;
-    try {
-      stack = await startStack({ daySeconds: DAY_SECONDS });
-    } finally {
-      process.env.NUDGE_TEST_TEMPORAL_ADDRESS = sharedAddress;
-    }
-  }, 60_000);
-  afterAll(async () => {
-    // The server must answer for the worker to shut down cleanly.
-    if (temporal && !temporal.running()) await temporal.start().catch(() => undefined);
-    await stack?.stop();
-    await temporal?.dispose();
-  }, 60_000);
+  const ctx = useStackOnKillableTemporal({ daySeconds: DAY_SECONDS });
 
   test('each address gets its notification and every reminder exactly once', async () => {
-    const s = stack!;
-    const t = temporal!;
+    const s = ctx.stack!;
+    const t = ctx.temporal!;
     const firm = await s.newFirm();
     const threads = await threadsWithReminders(firm);
     await notificationsSent(s, firm);

@@ -10,6 +10,7 @@ import { Connection } from '@temporalio/client';
 import { ensureTemporalCli } from '../../scripts/temporal-cli';
 import { SEARCH_ATTRIBUTES } from '../../shared/contracts/search-attributes';
 import type { CapturedMail } from './smtp-capture';
+import { startStack, type Stack, type StackOptions } from './stack';
 
 /** A free TCP port on loopback (free when asked; the dev server binds it a moment later). */
 export async function freePort(): Promise<number> {
@@ -152,4 +153,29 @@ export function deliveryFigures(
   const keys = relevant.map((m) => m.key ?? '(no key)');
   const repeatedKeys = keys.length - new Set(keys).size;
   return { lost, duplicates: Math.max(extra, repeatedKeys), repeatedKeys };
+}
+
+/**
+ * For a describe block: a stack whose Temporal is the block's own killable dev server (so killing it leaves the
+ * shared one up for the other files). Read `stack` and `temporal` inside the tests.
+ */
+export function useStackOnKillableTemporal(opts: StackOptions): { stack?: Stack; temporal?: KillableTemporal } {
+  const ctx: { stack?: Stack; temporal?: KillableTemporal } = {};
+  const sharedAddress = process.env.NUDGE_TEST_TEMPORAL_ADDRESS;
+  beforeAll(async () => {
+    ctx.temporal = await startKillableTemporal();
+    process.env.NUDGE_TEST_TEMPORAL_ADDRESS = ctx.temporal.address;
+    try {
+      ctx.stack = await startStack(opts);
+    } finally {
+      process.env.NUDGE_TEST_TEMPORAL_ADDRESS = sharedAddress;
+    }
+  }, 60_000);
+  afterAll(async () => {
+    // The server must answer for the worker to shut down cleanly.
+    if (ctx.temporal && !ctx.temporal.running()) await ctx.temporal.start().catch(() => undefined);
+    await ctx.stack?.stop();
+    await ctx.temporal?.dispose();
+  }, 60_000);
+  return ctx;
 }
