@@ -36,11 +36,14 @@ export function markingCommits(db: Db): Db {
       if (prop === '$transaction') {
         return (arg: unknown, options?: unknown) =>
           typeof arg === 'function'
-            ? target.$transaction(async (tx) => {
-                const result = await (arg as (tx: Tx) => Promise<unknown>)(tx);
-                await markRequestCommitted(tx);
-                return result;
-              }, options as Parameters<Db['$transaction']>[1])
+            ? target.$transaction(
+                async (tx) => {
+                  const result = await (arg as (tx: Tx) => Promise<unknown>)(tx);
+                  await markRequestCommitted(tx);
+                  return result;
+                },
+                options as Parameters<Db['$transaction']>[1],
+              )
             : target.$transaction(arg as Parameters<Db['$transaction']>[0]);
       }
       const value: unknown = Reflect.get(target, prop, target);
