@@ -2,6 +2,7 @@
 // POST `List-Unsubscribe=One-Click` (form-encoded) to the List-Unsubscribe address; a person who opens the
 // link gets a small confirmation page whose button makes the same POST. GET never changes anything (mail
 // scanners open links). Pages are in the recipient's language (or the browser's when the link is bad).
+import { PAGE_HEADERS } from '../portal/html';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { DomainError } from '../../domain/errors';
 import { escapeHtml } from '../../domain/email/text';
@@ -25,14 +26,10 @@ function browserLanguage(req: Request): Language {
 const CATALOGS_KEYS = Object.keys(CATALOGS);
 
 function page(res: Response, status: number, language: Language, title: string, body: string) {
+  // The client pages' headers: the URL carries a token, so no caching, no Referer, no scripts, no framing.
   res
     .status(status)
-    .set({
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-store',
-      'Referrer-Policy': 'no-referrer',
-      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-    })
+    .set(PAGE_HEADERS)
     .send(
       `<!doctype html><html lang="${language}"><head><meta charset="utf-8">` +
         `<meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>` +
