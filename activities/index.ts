@@ -5,8 +5,9 @@ import { createParticipantActivities } from './participant-activities';
 import { createBulkActivities } from './bulk-activities';
 import { createReconcilerActivities } from './reconciler-activities';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhook-activities';
+import { createDigestActivities, type DigestActivityDeps } from './digest-activities';
 
-export type ActivityDeps = ReminderActivityDeps & WebhookActivityDeps;
+export type ActivityDeps = ReminderActivityDeps & WebhookActivityDeps & DigestActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -16,5 +17,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createBulkActivities(deps),
     ...createReconcilerActivities(deps),
     ...createWebhookActivities(deps),
+    ...createDigestActivities(deps),
   };
 }

@@ -18,6 +18,7 @@ import * as customFields from './settings/custom-fields';
 import * as emailTemplates from './settings/email-templates';
 import * as gdprStatuses from './settings/gdpr-statuses';
 import * as sendWindow from './settings/send-window';
+import * as digest from './digest/settings';
 import * as pauses from './items/pauses';
 import * as templates from './settings/templates';
 import * as clientActions from './timeline/client-actions';
@@ -58,6 +59,7 @@ export function createDomainServices(db: Db) {
     emailTemplates: bindDb(emailTemplates, db),
     gdprStatuses: bindDb(gdprStatuses, db),
     sendWindow: bindDb(sendWindow, db),
+    digest: bindDb(digest, db),
     pauses: bindDb(pauses, db),
     templates: bindDb(templates, db),
     clientActions: bindDb(clientActions, db),

@@ -36,6 +36,7 @@ async function main() {
       portalLinkSecret: config.portalLinkSecret,
       portalLinkTtlSeconds: config.portalLinkTtlSeconds,
       webhooks: config.webhooks,
+      reminderDaySeconds: config.reminderDaySeconds,
     },
     maxConcurrentActivityTaskExecutions: config.workerMaxConcurrentActivities,
     maxConcurrentLocalActivityExecutions: config.workerMaxConcurrentLocalActivities,

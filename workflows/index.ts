@@ -5,3 +5,4 @@ export { participantNotificationWorkflow } from './participant-notification';
 export { bulkActionWorkflow, bulkBatchWorkflow } from './bulk-action';
 export { reconcilerWorkflow } from './reconciler';
 export { webhookDeliveryWorkflow } from './webhook-delivery';
+export { digestWorkflow } from './digest';

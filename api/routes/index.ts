@@ -15,6 +15,7 @@ import { bulkActionRoutes } from './bulk-actions';
 import { templateRoutes } from './templates';
 import { emailKindRoutes } from './email-kinds';
 import { sendWindowRoutes } from './send-window';
+import { digestRoutes } from './digest';
 import { webhookRoutes } from './webhooks';
 import type { WebhooksService } from '../../domain/webhooks/webhooks';
 
@@ -36,6 +37,7 @@ export function v1Routes(
     templateRoutes(domain),
     emailKindRoutes(domain),
     sendWindowRoutes(domain),
+    digestRoutes(domain),
     bulkActionRoutes(bulk),
     webhookRoutes(webhooks),
   );

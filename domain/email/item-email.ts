@@ -58,20 +58,30 @@ export function renderItemEmail(input: ItemEmailInput): RenderedEmail {
     ...opts,
     override: input.override,
   });
-  const parts = { ...email };
-  if (input.activationLink) {
-    const banner = renderEmailKind(
-      'activation_banner',
-      language,
-      { firmName: input.firmName, link: input.activationLink },
-      { timeZone: input.timeZone, links: [input.activationLink], override: input.bannerOverride },
-    );
-    parts.text = `${banner.subject}\n${banner.text}\n\n${parts.text}`;
-    parts.html =
-      `<div style="background:#fff4d6;padding:12px;border-radius:4px"><p><strong>${textToHtml(banner.subject, []).slice(3, -4)}</strong></p>\n${banner.html}</div>\n` +
-      parts.html;
-  }
+  const parts = withActivationBanner(email, language, input);
   return withUnsubscribeFooter(parts, language, input.unsubscribeUrl);
+}
+
+/** For a client whose portal login is still pending: the activation banner above the email (item emails, digests). */
+export function withActivationBanner(
+  email: RenderedEmail,
+  language: Language,
+  input: Pick<ItemEmailInput, 'firmName' | 'activationLink' | 'bannerOverride' | 'timeZone'>,
+): RenderedEmail {
+  if (!input.activationLink) return email;
+  const banner = renderEmailKind(
+    'activation_banner',
+    language,
+    { firmName: input.firmName, link: input.activationLink },
+    { timeZone: input.timeZone, links: [input.activationLink], override: input.bannerOverride },
+  );
+  return {
+    subject: email.subject,
+    text: `${banner.subject}\n${banner.text}\n\n${email.text}`,
+    html:
+      `<div style="background:#fff4d6;padding:12px;border-radius:4px"><p><strong>${textToHtml(banner.subject, []).slice(3, -4)}</strong></p>\n${banner.html}</div>\n` +
+      email.html,
+  };
 }
 
 /** The line at the foot of an email to a client: how to stop these emails in one click. */

@@ -4,7 +4,15 @@
 // value can never inject markup and a firm's override needs no HTML. Pure: no database, unit-testable.
 import { IntlMessageFormat } from 'intl-messageformat';
 import { escapeHtml } from './text';
-import { CATALOGS, EMAIL_VARIABLES, type Catalog, type EmailKind, type EmailMessages, type Language } from './messages';
+import {
+  CATALOGS,
+  EMAIL_VARIABLES,
+  LANGUAGES,
+  type Catalog,
+  type EmailKind,
+  type EmailMessages,
+  type Language,
+} from './messages';
 
 export type MessageValues = Record<string, string | number | Date>;
 
@@ -167,7 +175,20 @@ export function sampleValues(kind: EmailKind, catalog: Catalog = CATALOGS.en): M
     case 'note_comment':
     case 'note_calendar':
       return { authorName: catalog.words.aColleague, about: 'Bianchi family', body: 'Call back about the receipts.' };
+    case 'digest': {
+      const language = LANGUAGES.find((l) => CATALOGS[l] === catalog) ?? 'en';
+      const items = [
+        { ...item, itemKind: 'chat', itemTitle: 'Receipts 2025', link: 'https://portal.example/accounts/a/chat/1' },
+        { ...item, accountName: 'Bianchi Srl', link: 'https://portal.example/accounts/b/approval/2' },
+      ];
+      return { firmName: item.firmName, itemCount: 2, accountCount: 2, items: formatDigestItems(language, items) };
+    }
   }
+}
+
+/** A digest's `items` (issue 12): each item a paragraph in the language's `digest.item` text. */
+export function formatDigestItems(language: Language, items: MessageValues[], timeZone = 'UTC'): string {
+  return items.map((i) => formatMessage(CATALOGS[language].digest.item, language, i, timeZone)).join('\n\n');
 }
 
 /** The texts for a kind: the firm's own for this language if it has them, else the catalog's. */

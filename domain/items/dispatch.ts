@@ -13,6 +13,7 @@ import { selectRecipients, CATEGORY_OF_ITEM, type CandidateEmail } from '../../s
 import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/reminder-types';
 import { portalEmailLinks } from '../portal/email-links';
 import { recordEmailBounced, recordReminderEvents } from '../webhooks/item-events';
+import { digestedRecipients, queueForDigest } from '../digest/queue';
 
 export interface DispatchDeps {
   db: Db;
@@ -129,11 +130,17 @@ export function createItemDispatcher({
             title,
             req.kind === 'notification' ? 'create' : req.kind === 'manual' ? 'bump' : 'keep',
           );
+          // With the firm's digests on, an automatic reminder's emails wait in each recipient's digest instead
+          // (issue 12, domain/digest/); the dispatch and its audit entry above are the same either way.
+          if (req.kind === 'reminder') await queueForDigest(tx, item, req.dispatchKey, decision.recipients);
           return row;
         }));
       if (!dispatch) return skipped!;
 
-      if (decision.recipients.length) {
+      // Recipients whose email went in their digest (recorded with the dispatch) get none of their own.
+      const digested = req.kind === 'reminder' ? await digestedRecipients(db, req.dispatchKey) : new Set<string>();
+      const alone = decision.recipients.filter((r) => !digested.has(r.contactEmailId));
+      if (alone.length) {
         const [firm, account] = await Promise.all([
           db.firm.findUniqueOrThrow({ where: { id: item.firmId }, select: { name: true } }),
           db.account.findUniqueOrThrow({ where: { id: item.accountId }, select: { name: true } }),
@@ -141,14 +148,14 @@ export function createItemDispatcher({
         const addresses = new Map(
           (
             await db.contactEmail.findMany({
-              where: { id: { in: decision.recipients.map((r) => r.contactEmailId) } },
+              where: { id: { in: alone.map((r) => r.contactEmailId) } },
               select: { id: true, address: true },
             })
           ).map((e) => [e.id, e.address]),
         );
         // One signed link per recipient: it names the contact email that may act on the item.
         const links = portalEmailLinks({ portalUrl, secret: portalLinkSecret, ttlSeconds: portalLinkTtlSeconds });
-        for (const r of decision.recipients) {
+        for (const r of alone) {
           const to = addresses.get(r.contactEmailId);
           if (!to) continue; // the email was deleted meanwhile
           // In the recipient's language, with the firm's texts if any, and the one-click unsubscribe headers.

@@ -15,6 +15,7 @@ import { readItemSnapshot } from './snapshot';
 import { unsubscribeExplainer } from '../email/unsubscribe';
 import { leaveOutPaused } from './pauses';
 import { explainSendSchedule, heldReminders } from './send-explainer';
+import { digestsOfItem } from '../digest/explain';
 
 export function createReminderService(db: Db, workflows: ItemWorkflows) {
   return {
@@ -80,9 +81,10 @@ export function createReminderService(db: Db, workflows: ItemWorkflows) {
         loadCandidateEmails(db, ref),
         db.reminderDispatch.findMany({ where: { itemKind: kind, itemId }, orderBy: { createdAt: 'asc' } }),
       ]);
-      const [schedule, held] = await Promise.all([
+      const [schedule, held, digests] = await Promise.all([
         explainSendSchedule(db, ref, workflow),
         heldReminders(db, ref, dispatches),
+        digestsOfItem(db, ref),
       ]);
       // A paused contact is left out of reminders that go to others meanwhile (issue 12).
       const decision = leaveOutPaused(selectRecipients(kind, candidates), schedule.pausedContacts);
@@ -143,6 +145,8 @@ export function createReminderService(db: Db, workflows: ItemWorkflows) {
           ...(held.has(`${d.cycleKey}:${d.seq}`) && d.kind === 'reminder'
             ? { held: held.get(`${d.cycleKey}:${d.seq}`) }
             : {}),
+          // A reminder that went (or waits) in its recipients' digests: per address, sent, waiting or dropped (issue 12).
+          ...(digests.has(d.dispatchKey) ? { digest: digests.get(d.dispatchKey) } : {}),
         })),
       };
     },

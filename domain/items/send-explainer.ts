@@ -5,6 +5,7 @@ import type { ReminderStateView } from '../../shared/contracts/item-reminder';
 import type { ItemRef } from '../../shared/reminder-types';
 import { explainPlan, type SendPlan } from '../../shared/send-window';
 import { planItemSend } from './send-time';
+import { nextReminderDigest } from '../digest/explain';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -13,7 +14,7 @@ export async function explainSendSchedule(db: Db, ref: ItemRef, workflow: Remind
   const due = workflow?.reminderDueAt ?? workflow?.nextReminderAt ?? null;
   const dueAt = due ? Date.parse(due) : null;
   // Without a reminder ahead the plan still tells which pauses run.
-  const plan = await planItemSend(db, ref, dueAt ?? now);
+  const [plan, digest] = await Promise.all([planItemSend(db, ref, dueAt ?? now), nextReminderDigest(db, ref.firmId)]);
   return {
     pausedContacts: plan.pauses.contacts,
     nextReminder:
@@ -25,6 +26,8 @@ export async function explainSendSchedule(db: Db, ref: ItemRef, workflow: Remind
             reasons: plan.reasons,
             timeZone: plan.timeZone,
             explanation: explainPlan(plan, now),
+            // With the firm's digests on, it goes in each recipient's digest (issue 12).
+            ...(digest ? { digest } : {}),
           },
     pauses: {
       item: plan.pauses.item ? { until: plan.pauses.item.toISOString() } : null,

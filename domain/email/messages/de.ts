@@ -48,8 +48,15 @@ export const de: Catalog = {
       subject: 'Kalender: Notiz zu {about}',
       body: 'Kalendereintrag für Ihre Notiz zu {about}:\n\n{body}',
     },
+    digest: {
+      subject: 'Erinnerung von {firmName}: {itemCount, plural, one {# offener Vorgang} other {# offene Vorgänge}}',
+      body: '{firmName} wartet noch auf Ihre Rückmeldung zu {itemCount, plural, one {einem Vorgang} other {# Vorgängen}}:\n\n{items}',
+    },
   },
   words: { aColleague: 'Jemand aus Ihrem Team', aClient: 'einem Mandanten' },
+  digest: {
+    item: '{itemKind, select, chat {Nachricht} signature {Dokument zur Unterschrift} approval {Dokument zur Freigabe} other {Eintrag}} für {accountName}: „{itemTitle}“, gesendet am {sentOn, date, long}.\nIn Ihrem Mandantenportal öffnen: {link}',
+  },
   unsubscribe: {
     title: 'Abmelden',
     question: 'Keine {category} mehr an {address} senden?',

@@ -48,8 +48,15 @@ export const en: Catalog = {
       subject: 'Calendar: note about {about}',
       body: 'Calendar entry for your note about {about}:\n\n{body}',
     },
+    digest: {
+      subject: 'Reminder from {firmName}: {itemCount, plural, one {# item is} other {# items are}} waiting for you',
+      body: '{firmName} is still waiting for you on {itemCount, plural, one {one item} other {# items}}:\n\n{items}',
+    },
   },
   words: { aColleague: 'A colleague', aClient: 'a client' },
+  digest: {
+    item: '{itemKind, select, chat {Message} signature {Document to sign} approval {Document to approve} other {Item}} for {accountName}: "{itemTitle}", sent on {sentOn, date, long}.\nOpen it in your portal: {link}',
+  },
   unsubscribe: {
     title: 'Unsubscribe',
     question: 'Stop receiving {category} at {address}?',

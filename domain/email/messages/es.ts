@@ -49,8 +49,15 @@ export const es: Catalog = {
       subject: 'Calendario: nota sobre {about}',
       body: 'Entrada de calendario para tu nota sobre {about}:\n\n{body}',
     },
+    digest: {
+      subject: 'Recordatorio de {firmName}: {itemCount, plural, one {# asunto pendiente} other {# asuntos pendientes}}',
+      body: '{firmName} sigue esperando su respuesta sobre {itemCount, plural, one {un asunto} other {# asuntos}}:\n\n{items}',
+    },
   },
   words: { aColleague: 'Un compañero', aClient: 'un cliente' },
+  digest: {
+    item: '{itemKind, select, chat {Mensaje} signature {Documento para firmar} approval {Documento para aprobar} other {Elemento}} para {accountName}: «{itemTitle}», enviado el {sentOn, date, long}.\nLo encontrará en su portal de cliente: {link}',
+  },
   unsubscribe: {
     title: 'Darse de baja',
     question: '¿Dejar de recibir {category} en {address}?',

@@ -49,8 +49,16 @@ export const fr: Catalog = {
       subject: 'Agenda\u00a0: note concernant {about}',
       body: 'Entrée d’agenda pour votre note concernant {about}\u00a0:\n\n{body}',
     },
+    digest: {
+      subject:
+        'Rappel – {firmName}\u00a0: {itemCount, plural, one {# demande en attente} other {# demandes en attente}}',
+      body: '{firmName} attend toujours votre retour sur {itemCount, plural, one {une demande} other {# demandes}}\u00a0:\n\n{items}',
+    },
   },
   words: { aColleague: 'Un collègue', aClient: 'un client' },
+  digest: {
+    item: '{itemKind, select, chat {Message} signature {Document à signer} approval {Document à approuver} other {Élément}} pour {accountName}\u00a0: «\u00a0{itemTitle}\u00a0», envoyé le {sentOn, date, long}.\nRetrouvez-le dans votre portail client\u00a0: {link}',
+  },
   unsubscribe: {
     title: 'Se désabonner',
     question: 'Ne plus recevoir {category} à l’adresse {address}\u00a0?',

@@ -48,8 +48,16 @@ export const it: Catalog = {
       subject: 'Calendario: nota su {about}',
       body: 'Promemoria in calendario per la tua nota su {about}:\n\n{body}',
     },
+    digest: {
+      subject:
+        'Promemoria da {firmName}: {itemCount, plural, one {# richiesta in sospeso} other {# richieste in sospeso}}',
+      body: '{firmName} è ancora in attesa di un Suo riscontro su {itemCount, plural, one {una richiesta} other {# richieste}}:\n\n{items}',
+    },
   },
   words: { aColleague: 'Un collega', aClient: 'un cliente' },
+  digest: {
+    item: '{itemKind, select, chat {Messaggio} signature {Documento da firmare} approval {Documento da approvare} other {Elemento}} per {accountName}: «{itemTitle}», inviato in data {sentOn, date, long}.\nLo trova nel Suo portale clienti: {link}',
+  },
   unsubscribe: {
     title: 'Annullare l’iscrizione',
     question: 'Non ricevere più {category} all’indirizzo {address}?',

@@ -17,6 +17,7 @@ export const EMAIL_KINDS = [
   'note_participant',
   'note_comment',
   'note_calendar',
+  'digest',
 ] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
@@ -27,7 +28,8 @@ const NOTE = ['authorName', 'about', 'body'] as const;
  * The arguments each kind's subject and body may use. `itemKind` is chat | signature | approval,
  * `named` and `resend` are yes | no (for `select`), `sentOn` and `expiresAt` are dates, `daysWaiting`,
  * `reminderNumber` and `validDays` are numbers (for `plural`); `message` is the firm's personal message
- * (empty when there is none: a paragraph left empty disappears).
+ * (empty when there is none: a paragraph left empty disappears). A digest's `itemCount` and `accountCount`
+ * are numbers, its `items` the list of items, one paragraph each (the catalog's `digest.item`).
  */
 export const EMAIL_VARIABLES: Record<EmailKind, readonly string[]> = {
   item_notification: ITEM,
@@ -38,6 +40,7 @@ export const EMAIL_VARIABLES: Record<EmailKind, readonly string[]> = {
   note_participant: NOTE,
   note_comment: NOTE,
   note_calendar: NOTE,
+  digest: ['firmName', 'itemCount', 'accountCount', 'items'],
 };
 
 /** One email kind's text in one language: ICU MessageFormat, plain text (HTML is derived from it). */
@@ -53,6 +56,11 @@ export interface EmailMessages {
 export interface Catalog {
   emails: Record<EmailKind, EmailMessages>;
   words: { aColleague: string; aClient: string };
+  /**
+   * One item in a digest (issue 12), a paragraph of its `items`: {itemKind} (chat | signature | approval),
+   * {itemTitle}, {accountName}, {sentOn} (a date) and {link}, the last line "Label: {link}".
+   */
+  digest: { item: string };
   unsubscribe: {
     /** The page's title. */
     title: string;

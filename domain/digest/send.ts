@@ -1,0 +1,246 @@
+// Sends an address's digest (issue 12): the reminders waiting for it go as one email listing each item that
+// is still pending, exactly once. The digest workflow's activities call it.
+//
+// An entry is `pending` until a send claims it (`claimed`, with the digest's key), then `sent` or `dropped`.
+// Until the email's send-once row exists, an item done meanwhile (or an address that no longer receives it)
+// drops out; from then on the digest's list is fixed, so a retry sends the same email under the same key
+// (outbound-email.ts: claimed before SMTP, never twice). Reminders queued after the claim wait for the next.
+import type { Db, Tx } from '../../prisma/client';
+import type { Mailer } from '../email/mailer';
+import { digestEmailKey, type DigestPlan, type DigestSendResult } from '../../shared/contracts/digest';
+import { CATEGORY_OF_ITEM, selectRecipients } from '../../shared/recipients';
+import type { ItemKind, ItemRef } from '../../shared/reminder-types';
+import { readItemSnapshot } from '../items/snapshot';
+import { loadCandidateEmails } from '../items/recipient-lookup';
+import { clientUnsubscribe, contactEmailLanguage, contactTimeZone, firmOverride } from '../email/compose';
+import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
+import type { UnsubscribeCategory, UnsubscribeLinks } from '../email/unsubscribe';
+import { portalEmailLinks } from '../portal/email-links';
+import { recordEmailBounced } from '../webhooks/item-events';
+import { renderDigestEmail, type DigestItem } from './digest-email';
+import { readDigestSetting, windowMs } from './settings';
+
+export interface DigestDeps {
+  db: Db;
+  mailer: Mailer;
+  portalUrl: string;
+  portalLinkSecret?: string;
+  portalLinkTtlSeconds?: number;
+  unsubscribe?: UnsubscribeLinks;
+  /** REMINDER_DAY_SECONDS: the digest window is measured on the reminder clock (86400 in production). */
+  reminderDaySeconds?: number;
+}
+
+export interface DigestAddress {
+  firmId: string;
+  contactEmailId: string;
+}
+
+type Entry = { id: string; accountId: string; itemKind: ItemKind; itemId: string; activationBanner: boolean };
+
+const ORDER = [{ createdAt: 'asc' as const }, { id: 'asc' as const }];
+const refOf = (firmId: string, e: Entry): ItemRef => ({
+  firmId,
+  accountId: e.accountId,
+  kind: e.itemKind,
+  itemId: e.itemId,
+});
+
+/** Why an entry leaves its digest unsent: the item is done, or the address no longer receives its reminders. */
+async function dropReason(tx: Tx, firmId: string, contactEmailId: string, e: Entry): Promise<string | null> {
+  const ref = refOf(firmId, e);
+  const snapshot = await readItemSnapshot(tx, ref);
+  if (snapshot.doneReason) return snapshot.doneReason;
+  const decision = selectRecipients(e.itemKind, await loadCandidateEmails(tx as unknown as Db, ref));
+  if (decision.recipients.some((r) => r.contactEmailId === contactEmailId)) return null;
+  return decision.excluded.find((x) => x.contactEmailId === contactEmailId)?.reason ?? 'not_a_recipient';
+}
+
+/** The item's title and when it was first sent, for its line in the digest. */
+async function itemFacts(db: Db, e: Entry): Promise<{ title: string; createdAt: Date }> {
+  const where = { id: e.itemId };
+  if (e.itemKind === 'chat') {
+    const t = await db.chatThread.findUniqueOrThrow({ where, select: { subject: true, createdAt: true } });
+    return { title: t.subject, createdAt: t.createdAt };
+  }
+  const select = { createdAt: true, document: { select: { name: true } } } as const;
+  const r =
+    e.itemKind === 'signature'
+      ? await db.signatureRequest.findUniqueOrThrow({ where, select })
+      : await db.approvalRequest.findUniqueOrThrow({ where, select });
+  return { title: r.document.name, createdAt: r.createdAt };
+}
+
+export function createDigestSender(deps: DigestDeps) {
+  const { db, mailer } = deps;
+
+  /** Claims the address's digest (or finds the one a failed attempt claimed) and drops what no longer goes. */
+  function claim({ firmId, contactEmailId }: DigestAddress) {
+    return db.$transaction(async (tx) => {
+      // One digest at a time per address: concurrent attempts queue on the address's row.
+      const address = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM "ContactEmail" WHERE id = ${contactEmailId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
+      const open = { firmId, contactEmailId, state: { in: ['pending', 'claimed'] } };
+      if (!address.length) {
+        const { count } = await tx.digestEntry.updateMany({
+          where: open,
+          data: { state: 'dropped', dropReason: 'address_removed', settledAt: new Date() },
+        });
+        return { key: null, entries: [] as Entry[], dropped: count };
+      }
+      let entries = await tx.digestEntry.findMany({
+        where: { firmId, contactEmailId, state: 'claimed' },
+        orderBy: ORDER,
+      });
+      if (!entries.length) {
+        const pending = await tx.digestEntry.findMany({
+          where: { firmId, contactEmailId, state: 'pending' },
+          orderBy: ORDER,
+        });
+        if (!pending.length) return { key: null, entries: [] as Entry[], dropped: 0 };
+        const key = digestEmailKey(contactEmailId, pending[0].id);
+        await tx.digestEntry.updateMany({
+          where: { id: { in: pending.map((p) => p.id) } },
+          data: { state: 'claimed', digestKey: key },
+        });
+        entries = pending.map((p) => ({ ...p, state: 'claimed', digestKey: key }));
+      }
+      const key = entries[0].digestKey!;
+      // Once the email's send-once row exists it may have gone: its list no longer changes.
+      if (await tx.outboundEmail.findUnique({ where: { idempotencyKey: key }, select: { id: true } }))
+        return { key, entries: entries as Entry[], dropped: 0 };
+      const kept: Entry[] = [];
+      let dropped = 0;
+      for (const e of entries) {
+        const reason = await dropReason(tx, firmId, contactEmailId, e);
+        if (!reason) {
+          kept.push(e);
+          continue;
+        }
+        await tx.digestEntry.update({
+          where: { id: e.id },
+          data: { state: 'dropped', dropReason: reason, settledAt: new Date() },
+        });
+        dropped++;
+      }
+      return { key, entries: kept, dropped };
+    });
+  }
+
+  return {
+    /** When the address's waiting reminders go: the first one's arrival plus the firm's window (null: none wait). */
+    async planDigest({ firmId, contactEmailId }: DigestAddress): Promise<DigestPlan> {
+      const [setting, first] = await Promise.all([
+        readDigestSetting(db, firmId),
+        db.digestEntry.findFirst({
+          where: { firmId, contactEmailId, state: { in: ['pending', 'claimed'] } },
+          orderBy: ORDER,
+          select: { createdAt: true, state: true },
+        }),
+      ]);
+      const window = windowMs(setting, deps.reminderDaySeconds);
+      // A claimed digest is one an attempt started and did not finish: it goes now.
+      const sendAt = !first ? null : first.state === 'claimed' ? Date.now() : first.createdAt.getTime() + window;
+      return { sendAt, idleMs: window };
+    },
+
+    /** One email with every item still pending, or nothing when none is left; heartbeats while it sends. */
+    async sendDigest(address: DigestAddress, heartbeat: () => void = () => undefined): Promise<DigestSendResult> {
+      const { firmId, contactEmailId } = address;
+      heartbeat();
+      const { key, entries, dropped } = await claim(address);
+      if (!key || !entries.length) return { status: 'nothing', dropped };
+
+      const [firm, email, language] = await Promise.all([
+        db.firm.findUniqueOrThrow({ where: { id: firmId }, select: { name: true } }),
+        db.contactEmail.findUniqueOrThrow({
+          where: { id: contactEmailId },
+          select: { address: true, contactId: true, login: true },
+        }),
+        contactEmailLanguage(db, firmId, contactEmailId),
+      ]);
+      const accounts = new Map(
+        (
+          await db.account.findMany({
+            where: { firmId, id: { in: [...new Set(entries.map((e) => e.accountId))] } },
+            select: { id: true, name: true },
+          })
+        ).map((a) => [a.id, a.name]),
+      );
+      const links = portalEmailLinks({
+        portalUrl: deps.portalUrl,
+        secret: deps.portalLinkSecret,
+        ttlSeconds: deps.portalLinkTtlSeconds,
+      });
+      const items: DigestItem[] = [];
+      for (const e of entries) {
+        const facts = await itemFacts(db, e);
+        items.push({
+          itemKind: e.itemKind,
+          itemTitle: facts.title,
+          accountId: e.accountId,
+          accountName: accounts.get(e.accountId) ?? '',
+          sentOn: facts.createdAt,
+          link: links.item(refOf(firmId, e), contactEmailId),
+        });
+      }
+      const banner = email.login === 'pending' && entries.some((e) => e.activationBanner);
+      const [override, bannerOverride, timeZone] = await Promise.all([
+        firmOverride(db, firmId, 'digest', language),
+        banner ? firmOverride(db, firmId, 'activation_banner', language) : null,
+        contactTimeZone(db, firmId, email.contactId),
+      ]);
+      // One category when every item shares it; a mixed digest's link turns the address's notifications off.
+      const categories = new Set(entries.map((e) => CATEGORY_OF_ITEM[e.itemKind]));
+      const category = (categories.size === 1 ? [...categories][0] : 'all') as UnsubscribeCategory;
+      const unsubscribe = clientUnsubscribe(deps.unsubscribe, {
+        firmId,
+        contactEmailId,
+        address: email.address,
+        category,
+      });
+      const content = renderDigestEmail({
+        firmName: firm.name,
+        items,
+        language,
+        override,
+        bannerOverride,
+        activationLink: banner ? links.activation(firmId, contactEmailId) : undefined,
+        unsubscribeUrl: unsubscribe.url,
+        timeZone,
+      });
+      heartbeat();
+      const outcome = await sendEmailOnce(
+        db,
+        mailer,
+        {
+          firmId,
+          idempotencyKey: key,
+          contactEmailId,
+          to: email.address,
+          category,
+          ...content,
+          headers: unsubscribe.headers,
+        },
+        { heartbeat },
+      );
+      if (outcome === 'in_flight') throw new EmailInFlightError(key);
+      const ids = entries.map((e) => e.id);
+      if (outcome === 'failed') {
+        // Refused for good: the address is now bouncing (send-once marked it); firm webhooks hear it per item.
+        await db.digestEntry.updateMany({
+          where: { id: { in: ids } },
+          data: { state: 'dropped', dropReason: 'bounced', settledAt: new Date() },
+        });
+        for (const e of entries)
+          await recordEmailBounced(db, refOf(firmId, e), `${key}:${e.itemKind}:${e.itemId}`, contactEmailId);
+        return { status: 'nothing', dropped: dropped + entries.length };
+      }
+      await db.digestEntry.updateMany({
+        where: { id: { in: ids }, state: 'claimed' },
+        data: { state: 'sent', settledAt: new Date() },
+      });
+      return { status: 'sent', items: entries.length, dropped };
+    },
+  };
+}
