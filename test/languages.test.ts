@@ -189,7 +189,7 @@ test('preview: any kind in any language with sample values, a real item, or unsa
 
 test('a text that does not compile is refused at save with its position, and nothing is written', async () => {
   const { firm } = ctx;
-  const before = await ctx.stack.db.auditEvent.count({ where: { firmId: firm.firmId } });
+  const before = await ctx.stack.db.auditEvent.count({ where: { firmId: firm.firmId, actorType: { not: 'system' } } });
   const broken = await firm.call('PUT', '/v1/email-templates/kinds/item_reminder/fr', {
     subject: 'Rappel : {itemTitle}',
     body: 'Bonjour,\n\nle dossier {itemTitle attend toujours.',
@@ -218,7 +218,9 @@ test('a text that does not compile is refused at save with its position, and not
   expect(previewBroken.body.errors[0]).toMatchObject({ field: 'body.body', line: 1, column: 25 });
 
   expect(await ctx.stack.db.emailKindTemplate.count({ where: { firmId: firm.firmId } })).toBe(0);
-  expect(await ctx.stack.db.auditEvent.count({ where: { firmId: firm.firmId } })).toBe(before);
+  expect(await ctx.stack.db.auditEvent.count({ where: { firmId: firm.firmId, actorType: { not: 'system' } } })).toBe(
+    before,
+  );
 });
 
 test.each([
@@ -294,7 +296,8 @@ test.each([
   const counts = async () => [
     await ctx.stack.db.contact.count({ where: { firmId: firm.firmId } }),
     await ctx.stack.db.emailKindTemplate.count({ where: { firmId: firm.firmId } }),
-    await ctx.stack.db.auditEvent.count({ where: { firmId: firm.firmId } }),
+    // The system's own events are left out: earlier tests' reminders keep firing on the short day.
+    await ctx.stack.db.auditEvent.count({ where: { firmId: firm.firmId, actorType: { not: 'system' } } }),
     (await ctx.stack.db.contact.findUniqueOrThrow({ where: { id: c.contactId } })).language,
     (await ctx.stack.db.firm.findUniqueOrThrow({ where: { id: firm.firmId } })).language,
   ];
