@@ -7,7 +7,13 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../prisma/client';
 import type { BulkAccountResult, BulkCounts } from '../shared/bulk-actions';
 import { bulkContextCache } from '../domain/bulk/context';
-import { applyAllPendingEffects, recordBulkFailure, runBulkAccount } from '../domain/bulk/runner';
+import {
+  applyAllPendingEffects,
+  recordBulkFailure,
+  runBulkAccount,
+  runBulkAccounts,
+  type BulkChunkResult,
+} from '../domain/bulk/runner';
 import { closeBulkAction, type BulkEndStatus } from '../domain/bulk/close';
 import type { BulkEffectTarget } from '../domain/bulk/effects';
 import { createTemporalGateway } from '../domain/temporal/gateway';
@@ -28,8 +34,10 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
   const contextOf = bulkContextCache(db);
   const database = createDbAvailability(db);
   const target = (daySeconds: number): BulkEffectTarget => {
-    const { client, info } = Context.current();
-    return { gateway: createTemporalGateway({ client: temporal ?? client, taskQueue: info.taskQueue }), daySeconds };
+    const context = Context.current();
+    // The context's client only when none was passed: its getter throws where there is none (a mock context).
+    const client = temporal ?? context.client;
+    return { gateway: createTemporalGateway({ client, taskQueue: context.info.taskQueue }), daySeconds };
   };
 
   return {
@@ -69,6 +77,26 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
             throw ApplicationFailure.nonRetryable(err instanceof Error ? err.message : String(err), 'BulkAccountError');
           // A database outage spends no attempt: wait for it and run the (idempotent) step again. The wait
           // stays under BULK_ACCOUNT's one-minute timeout, so no second attempt runs beside this one.
+          if ((await database.waitIfDown(OUTAGE_WAIT_MS)) === true) continue;
+          throw err;
+        }
+      }
+    },
+
+    /**
+     * A chunk of accounts (kinds with a set-based step): one transaction for all of them. An account that
+     * fails for good is recorded as failed here; a database outage spends no attempt, as for one account.
+     */
+    async processBulkAccounts(req: {
+      bulkActionId: string;
+      accountIds: string[];
+      daySeconds: number;
+    }): Promise<BulkChunkResult> {
+      for (;;) {
+        try {
+          const ctx = await contextOf(req.bulkActionId, req.daySeconds);
+          return await runBulkAccounts(db, target(req.daySeconds), ctx, req.accountIds, count.bulkAccount);
+        } catch (err) {
           if ((await database.waitIfDown(OUTAGE_WAIT_MS)) === true) continue;
           throw err;
         }

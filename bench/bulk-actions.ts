@@ -19,10 +19,15 @@
 //   BENCH_BULK_ACCOUNTS=10000            accounts per way and action
 //   BENCH_BULK_BIG=0                     accounts of the big workflow-only manage-tags run (0: skip)
 //   BENCH_BULK_ACTIONS=manage_tags,send_message
+//   BENCH_BULK_LOOP=1                    the plain loops at all (0: the workflow only)
 //   BENCH_BULK_CONCURRENT_LOOP=1         also the plain loop with the workflow's concurrency
+//   BENCH_BULK_SQL_COUNT=200             accounts of the SQL-statement count (manage tags, per account and by
+//                                        chunk; 0: skip), counted in this process before the runs
 //   BENCH_BULK_WARMUP=50                 accounts of an unmeasured warm-up (each action, each way)
 //   BENCH_BULK_BATCH / BENCH_BULK_CONCURRENT_BATCHES / BENCH_BULK_ACCOUNT_CONCURRENCY / BENCH_BULK_BATCHES_PER_RUN
-//                                        pacing (default DEFAULT_BULK_PACING, batchesPerRun the workflow's 400)
+//   / BENCH_BULK_ACCOUNTS_PER_ACTIVITY   pacing (default DEFAULT_BULK_PACING, batchesPerRun the workflow's 400;
+//                                        accounts per activity 1: one local activity per account)
+//   BENCH_WORKER_CPU_PROF=<dir>          a V8 CPU profile of the worker process, written there when it exits
 //   BENCH_WORKER_POOL=20                 the worker's Prisma pool
 //   BENCH_WORKER_ACTIVITIES=100          maxConcurrentActivityTaskExecutions
 //   BENCH_BULK_TIMEOUT_SECONDS=0         per run (0: 300 s + 50 ms per account)
@@ -35,6 +40,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
 import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDb, type Db } from '../prisma/client';
@@ -45,8 +51,8 @@ import { startSmtpCapture, type SmtpCapture } from '../test/support/smtp-capture
 import { createFirm } from '../domain/firms/firms';
 import type { Actor } from '../domain/access/access';
 import { createBulkActionsService, DEFAULT_BULK_PACING, type NewBulkAction } from '../domain/bulk/bulk-actions';
-import { bulkContextCache } from '../domain/bulk/context';
-import { runBulkAccount } from '../domain/bulk/runner';
+import { bulkContextCache, loadBulkContext } from '../domain/bulk/context';
+import { runBulkAccount, runBulkAccounts } from '../domain/bulk/runner';
 import { createBulkActivities } from '../activities/bulk-activities';
 import { countBulkOutcomes } from '../domain/bulk/report';
 import type { BulkEffectTarget } from '../domain/bulk/effects';
@@ -101,13 +107,19 @@ const pacing: BulkPacing = {
     1,
     envInt('BENCH_BULK_BATCHES_PER_RUN', DEFAULT_BULK_PACING.batchesPerRun ?? BATCHES_PER_RUN),
   ),
+  accountsPerActivity: Math.max(
+    1,
+    envInt('BENCH_BULK_ACCOUNTS_PER_ACTIVITY', DEFAULT_BULK_PACING.accountsPerActivity ?? 1),
+  ),
 };
 
 const config = {
   accounts: envInt('BENCH_BULK_ACCOUNTS', 10_000),
   big: envInt('BENCH_BULK_BIG', 0),
   actions: envActions(),
+  loop: envBool('BENCH_BULK_LOOP', true),
   concurrentLoop: envBool('BENCH_BULK_CONCURRENT_LOOP', true),
+  sqlCount: envInt('BENCH_BULK_SQL_COUNT', 200),
   warmup: envInt('BENCH_BULK_WARMUP', 50),
   pacing,
   lanes: pacing.concurrentBatches * pacing.accountConcurrency,
@@ -123,7 +135,23 @@ const config = {
 const runTimeoutMs = (n: number) => (config.timeoutSeconds || 300 + n * 0.05) * 1000;
 const mailTimeoutMs = (n: number) => (config.mailTimeoutSeconds || 120 + n * 0.1) * 1000;
 
+/** SQL statements sent by this process's database connections (the SQL count; the worker is another process). */
+let statements = 0;
+const pgQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  statements++;
+  return (pgQuery as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof pgQuery;
+
 // ------------------------------------------------------------------------------------------ results
+
+/** Manage tags over the same number of accounts, one account per step and by chunk: statements per account. */
+interface SqlCount {
+  accounts: number;
+  perAccount: number;
+  chunk: number;
+  perAccountChunked: number;
+}
 
 type Way = 'workflow' | 'loop-seq' | 'loop-conc';
 const wayLabel = (w: Way) =>
@@ -191,6 +219,7 @@ async function main() {
   const results: RunResult[] = [];
   let big: BigResult | undefined;
   let comparisonWorkerPeak = NaN;
+  let sqlCount: SqlCount | undefined;
   let exitCode = 0;
   let interrupted = false;
   // Cleanup runs in reverse at the end, or on SIGINT/SIGTERM (then the process exits 130).
@@ -435,6 +464,21 @@ async function main() {
       dryRun: false,
     });
 
+    /** Each account done has the tag and one audit entry of the action, and no account has more. */
+    const checkTags = async (bulkActionId: string, tagId: string, counts: BulkCounts, label: string) => {
+      const [tagged, audited] = await Promise.all([
+        db.accountTag.count({ where: { tagId } }),
+        db.auditEvent.count({
+          where: { firmId, action: 'account.tags_changed', data: { path: ['bulkActionId'], equals: bulkActionId } },
+        }),
+      ]);
+      const ok = tagged === counts.done && audited === counts.done;
+      log(
+        `${label}: ${tagged} accounts tagged, ${audited} audit entries for ${counts.done} done${ok ? '' : ' — MISMATCH'}`,
+      );
+      if (!ok) throw new Error(`${label}: tags or audit entries do not match the accounts done`);
+    };
+
     const cpuOf = (a: ReturnType<typeof cpuSample>, b: ReturnType<typeof cpuSample>) => {
       const d = cpuDiff(a, b);
       return { worker: d.worker, temporal: d.temporal, postgres: d.postgres, bench: b.self - a.self, others: d.others };
@@ -492,6 +536,7 @@ async function main() {
         `${label}: ${status} in ${fmt(seconds, 2)} s = ${fmt(row.total / seconds)} accounts/s (${countsText(counts)})`,
       );
       if (action === 'send_message') result.mails = await waitForMails(row.id, startEpoch, finishEpoch, n);
+      if (body.action.kind === 'manage_tags') await checkTags(row.id, body.action.tags[0].tagId, counts, label);
       if (withHistories && !timedOut) result.histories = await historiesOf(row.id, row.total);
       return result;
     };
@@ -570,8 +615,55 @@ async function main() {
       return result;
     };
 
+    // 0. SQL statements per account (manage tags), counted on this process's connections with nothing else
+    // running here: each account on its own (runBulkAccount), then by chunk (runBulkAccounts), as the
+    // workflow's local activities run them, each on a fresh action over the same accounts with a new tag.
+    if (config.sqlCount > 0) {
+      const setTag = await seedSet('bench sql', config.sqlCount);
+      await db.$executeRawUnsafe('ANALYZE');
+      const perAccountFor = async (chunk: number) => {
+        const row = await unpolledService.start(firmId, actor, await bodyOf('manage_tags', setTag, `sql ${chunk}`));
+        const ctx = await loadBulkContext(db, row.id, config.daySeconds);
+        const ids = (
+          await db.bulkActionOutcome.findMany({
+            where: { bulkActionId: row.id },
+            orderBy: { position: 'asc' },
+            select: { accountId: true },
+          })
+        ).map((r) => r.accountId);
+        const before = statements;
+        if (chunk <= 1) for (const id of ids) await runBulkAccount(db, effectTarget, ctx, id);
+        else
+          for (let i = 0; i < ids.length; i += chunk)
+            await runBulkAccounts(db, effectTarget, ctx, ids.slice(i, i + chunk));
+        const perAccount = (statements - before) / ids.length;
+        await loopActivityEnv.run(loopActivities.finishBulkAction, {
+          bulkActionId: row.id,
+          cancelled: false,
+          daySeconds: config.daySeconds,
+        });
+        await client.workflow
+          .getHandle(bulkWorkflowId(row.id))
+          .terminate('benchmark SQL count: processed without the workflow')
+          .catch(() => undefined);
+        return perAccount;
+      };
+      const chunk = config.pacing.accountsPerActivity ?? 1;
+      sqlCount = {
+        accounts: config.sqlCount,
+        perAccount: await perAccountFor(1),
+        chunk,
+        perAccountChunked: await perAccountFor(chunk),
+      };
+      log(
+        `SQL statements per account (manage tags, ${sqlCount.accounts} accounts): ${fmt(sqlCount.perAccount, 2)} one account per step, ${fmt(sqlCount.perAccountChunked, 2)} by chunks of ${chunk}`,
+      );
+    }
+
     // 1. Workflow vs plain loop, per action, each way on its own account set.
-    const ways: Way[] = ['workflow', 'loop-seq', ...(config.concurrentLoop ? (['loop-conc'] as Way[]) : [])];
+    const ways: Way[] = !config.loop
+      ? ['workflow']
+      : ['workflow', 'loop-seq', ...(config.concurrentLoop ? (['loop-conc'] as Way[]) : [])];
     const runWay = (way: Way, action: ActionKind, setTag: string, n: number, label: string, measured = true) =>
       way === 'workflow'
         ? viaWorkflow(action, setTag, n, label, measured)
@@ -631,7 +723,7 @@ async function main() {
     exitCode = 1;
   } finally {
     const totalSeconds = (performance.now() - started) / 1000;
-    const report = renderReport(startedAt, totalSeconds, results, big, comparisonWorkerPeak, exitCode !== 0);
+    const report = renderReport(startedAt, totalSeconds, results, big, comparisonWorkerPeak, sqlCount, exitCode !== 0);
     mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench', 'results', 'bulk-actions.md'), report);
     console.log('\n' + report);
@@ -796,6 +888,7 @@ function renderReport(
   rs: RunResult[],
   big: BigResult | undefined,
   comparisonWorkerPeak: number,
+  sqlCount: SqlCount | undefined,
   failed: boolean,
 ): string {
   const p = config.pacing;
@@ -816,6 +909,7 @@ function renderReport(
           'pacing: batch size / concurrent batches / accounts at once per batch / batches per run',
           `${p.batchSize} / ${p.concurrentBatches} / ${p.accountConcurrency} / ${p.batchesPerRun ?? BATCHES_PER_RUN}`,
         ],
+        ['accounts per local activity (set-based kinds: manage tags)', p.accountsPerActivity ?? 1],
         ['plain loop lanes (concurrent variant)', config.concurrentLoop ? config.lanes : '— (off)'],
         ['warm-up accounts (unmeasured)', config.warmup],
         [
@@ -827,6 +921,25 @@ function renderReport(
     ),
     '',
   ];
+  if (sqlCount)
+    lines.push(
+      '## SQL statements per account (manage tags)',
+      '',
+      table(
+        ['step', 'accounts', 'statements per account'],
+        [
+          ['one account per step (`runBulkAccount`)', sqlCount.accounts, fmt(sqlCount.perAccount, 2)],
+          [
+            `chunks of ${sqlCount.chunk} (\`runBulkAccounts\`, set-based)`,
+            sqlCount.accounts,
+            fmt(sqlCount.perAccountChunked, 2),
+          ],
+        ],
+      ),
+      '',
+      'Every statement this process sent while the accounts ran (BEGIN and COMMIT included), divided by the accounts; the workflow adds per batch its load and per action its context and close.',
+      '',
+    );
   if (rs.length) {
     lines.push(
       '## Workflow vs plain loop',

@@ -10,6 +10,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -34,7 +35,10 @@ import { FIRM_ID, ITEM_ID, ITEM_KIND, STARTED_BY, STATUS } from '../shared/contr
 type BulkActivities = ReturnType<typeof createBulkActivities>;
 
 const { loadBulkBatch, recordBulkFailure, finishBulkAction } = proxyActivities<BulkActivities>(BULK_STEP);
-const { processBulkAccount } = proxyLocalActivities<BulkActivities>(BULK_ACCOUNT);
+const { processBulkAccount, processBulkAccounts } = proxyLocalActivities<BulkActivities>(BULK_ACCOUNT);
+
+/** Batches whose input has `accountsPerActivity` run their accounts a chunk per local activity. */
+const ACCOUNT_CHUNKS_PATCH = 'bulk-account-chunks';
 
 export async function bulkActionWorkflow(input: BulkWorkflowInput): Promise<BulkCounts> {
   const { bulkActionId, total, pacing } = input;
@@ -99,6 +103,7 @@ async function runBatch(input: BulkWorkflowInput, n: number, onStarted: () => vo
     fromPosition: n * batchSize,
     toPosition: Math.min((n + 1) * batchSize, input.total),
     accountConcurrency: input.pacing.accountConcurrency,
+    accountsPerActivity: input.pacing.accountsPerActivity,
   };
   try {
     const child = await startChild(bulkBatchWorkflow, {
@@ -140,26 +145,55 @@ export async function bulkBatchWorkflow(input: BulkBatchInput): Promise<{ proces
   });
   let cursor = 0;
   let processed = 0;
-  const lane = async () => {
-    while (!stop && cursor < accountIds.length) {
-      const accountId = accountIds[cursor++];
-      try {
-        const result = await processBulkAccount({
-          bulkActionId: input.bulkActionId,
-          accountId,
-          daySeconds: input.daySeconds,
-        });
-        if ('stopped' in result)
-          stop = true; // cancelled: the account stays unprocessed, "not reached"
-        else processed++;
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        await recordBulkFailure({ bulkActionId: input.bulkActionId, accountId, error: failureMessage(err) });
-        processed++;
-      }
+  /** One account, one local activity; after its attempts it is recorded as failed. */
+  const runAccount = async (accountId: string) => {
+    try {
+      const result = await processBulkAccount({
+        bulkActionId: input.bulkActionId,
+        accountId,
+        daySeconds: input.daySeconds,
+      });
+      if ('stopped' in result)
+        stop = true; // cancelled: the account stays unprocessed, "not reached"
+      else processed++;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      await recordBulkFailure({ bulkActionId: input.bulkActionId, accountId, error: failureMessage(err) });
+      processed++;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, input.accountConcurrency) }, lane));
+  const lanes = Math.max(1, input.accountConcurrency);
+  const perActivity = input.accountsPerActivity ?? 1;
+  if (perActivity > 1 && patched(ACCOUNT_CHUNKS_PATCH)) {
+    // A set-based kind: each lane takes a chunk of accounts per local activity (one transaction), the
+    // batch spread evenly over the lanes. A chunk whose attempts are spent is redone one account at a time,
+    // so that an account that keeps failing fails alone.
+    const size = Math.min(perActivity, Math.ceil(accountIds.length / lanes));
+    const chunkLane = async () => {
+      while (!stop && cursor < accountIds.length) {
+        const chunk = accountIds.slice(cursor, cursor + size);
+        cursor += chunk.length;
+        try {
+          const result = await processBulkAccounts({
+            bulkActionId: input.bulkActionId,
+            accountIds: chunk,
+            daySeconds: input.daySeconds,
+          });
+          processed += result.processed;
+          if (result.stopped) stop = true;
+        } catch (err) {
+          if (isCancellation(err)) throw err;
+          for (const accountId of chunk) if (!stop) await runAccount(accountId);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, chunkLane));
+    return { processed };
+  }
+  const lane = async () => {
+    while (!stop && cursor < accountIds.length) await runAccount(accountIds[cursor++]);
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
   return { processed };
 }
 

@@ -60,6 +60,7 @@ export const DEFAULT_BULK_PACING: BulkPacing = {
   concurrentBatches: 2,
   accountConcurrency: 8,
   batchesPerRun: BATCHES_PER_RUN,
+  accountsPerActivity: 100,
 };
 
 /** The reconciler's cap when its caller names none (BULK_MAX_RUNNING_PER_FIRM's default). */
@@ -74,7 +75,14 @@ export function createBulkActionsService({
   outbox,
 }: BulkActionsDeps) {
   // Fixed in the input, so a later change of the default never alters a running action's replay.
-  const settings = { daySeconds, pacing: { batchesPerRun: DEFAULT_BULK_PACING.batchesPerRun, ...pacing } };
+  const settings = {
+    daySeconds,
+    pacing: {
+      batchesPerRun: DEFAULT_BULK_PACING.batchesPerRun,
+      accountsPerActivity: DEFAULT_BULK_PACING.accountsPerActivity,
+      ...pacing,
+    },
+  };
   // A promoted action starts with the settings stored when it was queued.
   const workflowInput = (row: BulkRow): BulkWorkflowInput => bulkWorkflowInputOf(row, settings);
   /** Starts the workflows of queued actions a close promoted; a failed start is left to the reconciler. */

@@ -13,6 +13,7 @@ import {
   type BulkWorkflowInput,
 } from '../../shared/contracts/bulk-action';
 import type { TemporalGateway } from '../temporal/gateway';
+import { SET_BASED_KINDS } from './set-steps';
 
 /** What a queued action keeps in its `report` column until it closes: the settings its workflow starts with. */
 export interface QueuedSettings {
@@ -31,15 +32,18 @@ export function bulkWorkflowInputOf(
   fallback: { daySeconds: number; pacing: BulkPacing },
 ): BulkWorkflowInput {
   const settings = isQueuedSettings(row.report) ? row.report.queued : fallback;
+  const kind = row.kind as BulkParams['kind'];
+  // Chunks only for a kind with a set-based step: decided here, in the input, so replay never changes it.
+  const { accountsPerActivity, ...pacing } = settings.pacing;
   return {
     bulkActionId: row.id,
     firmId: row.firmId,
-    kind: row.kind as BulkParams['kind'],
+    kind,
     startedBy: row.startedBy,
     dryRun: row.dryRun,
     total: row.total,
     daySeconds: settings.daySeconds,
-    pacing: settings.pacing,
+    pacing: accountsPerActivity && SET_BASED_KINDS.has(kind) ? { ...pacing, accountsPerActivity } : pacing,
   };
 }
 

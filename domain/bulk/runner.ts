@@ -4,10 +4,12 @@
 // further account. The activity and the benchmark's plain loop both use this.
 import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
+import { isPermanentError } from '../../prisma/errors';
 import type { BulkAccountResult } from '../../shared/bulk-actions';
 import type { BulkContext } from './context';
 import { planAccount } from './account-steps';
 import { applyBulkEffects, type BulkEffect, type BulkEffectTarget } from './effects';
+import { runSetBasedChunk, SET_BASED_KINDS } from './set-steps';
 
 /** An account's outcome row, locked, with its action's cancel flag. */
 interface LockedOutcomeRow {
@@ -62,6 +64,56 @@ export async function runBulkAccount(
   if ('stopped' in step) return step;
   if (step.effects.length) await applyPendingEffects(db, target, ctx.bulkActionId, accountId, step.effects);
   return { outcome: step.outcome, detail: step.detail };
+}
+
+/** What a chunk of accounts came to: accounts with an outcome now (done before included), and whether it stopped. */
+export interface BulkChunkResult {
+  processed: number;
+  /** A cancel was requested: the accounts not done stay unprocessed, "not reached". */
+  stopped: boolean;
+}
+
+/**
+ * Runs a chunk of accounts: a set-based kind in one transaction (set-steps.ts), any other one account at a
+ * time. An account that fails for good (a constraint, a trigger's refusal) is recorded as failed at once
+ * and the others go on; for a set-based kind the chunk is first redone one account at a time, so that only
+ * the failing account fails. Any other error (a lost connection, a deadlock) is thrown: the caller runs the
+ * chunk again, and the accounts it had finished are not done twice. `onOutcome` sees each new outcome.
+ */
+export async function runBulkAccounts(
+  db: Db,
+  target: BulkEffectTarget,
+  ctx: BulkContext,
+  accountIds: string[],
+  onOutcome: (outcome: 'done' | 'skipped' | 'failed') => void = () => undefined,
+): Promise<BulkChunkResult> {
+  if (SET_BASED_KINDS.has(ctx.params.kind)) {
+    try {
+      const step = await runSetBasedChunk(db, ctx, accountIds);
+      if ('stopped' in step) return { processed: 0, stopped: true };
+      step.outcomes.forEach(onOutcome);
+      return { processed: step.outcomes.length + step.alreadyDone, stopped: false };
+    } catch (err) {
+      if (!isPermanentError(err)) throw err;
+    }
+  }
+  let processed = 0;
+  for (const accountId of accountIds) {
+    let result: BulkAccountResult;
+    try {
+      result = await runBulkAccount(db, target, ctx, accountId);
+    } catch (err) {
+      if (!isPermanentError(err)) throw err;
+      await recordBulkFailure(db, ctx.bulkActionId, accountId, err instanceof Error ? err.message : String(err));
+      onOutcome('failed');
+      processed++;
+      continue;
+    }
+    if ('stopped' in result) return { processed, stopped: true };
+    onOutcome(result.outcome);
+    processed++;
+  }
+  return { processed, stopped: false };
 }
 
 async function applyPendingEffects(

@@ -15,6 +15,13 @@ export interface BulkPacing {
   accountConcurrency: number;
   /** Batches one run of the parent starts before it continues as new (default 400; tests lower it). */
   batchesPerRun?: number;
+  /**
+   * Accounts one local activity works on, for kinds with a set-based step (manage tags): a batch then cuts
+   * its accounts into chunks (at most this many, spread over its `accountConcurrency` lanes), each done in
+   * one transaction. Absent or 1: one local activity per account (every other kind, and actions started
+   * before chunks existed).
+   */
+  accountsPerActivity?: number;
 }
 
 export interface BulkWorkflowInput {
@@ -42,6 +49,8 @@ export interface BulkBatchInput {
   fromPosition: number;
   toPosition: number;
   accountConcurrency: number;
+  /** See BulkPacing.accountsPerActivity; absent in batches started before chunks existed. */
+  accountsPerActivity?: number;
 }
 
 export const bulkActionWorkflowContract = defineWorkflow<BulkWorkflowInput, BulkCounts>('bulkActionWorkflow');
