@@ -8,6 +8,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { useStackWithFirm, eventually, sleep, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
+import { loadBulkContext } from '../domain/bulk/context';
+import { runSetBasedChunk } from '../domain/bulk/set-steps';
 
 const ctx = useStackWithFirm({
   daySeconds: 1,
@@ -498,6 +500,40 @@ test('a retried start with the same Idempotency-Key starts nothing new', async (
   expect(
     await ctx.stack.db.auditEvent.count({ where: { action: 'account.tags_changed', accountId: { in: accounts } } }),
   ).toBe(2);
+});
+
+test('manage tags by chunk: a dry run writes only outcomes; a chunk run again after the action does nothing twice', async () => {
+  const t = await tag('Chunk');
+  const accounts = await newAccounts(ctx.firm, 5, 'Chunk');
+  await ctx.stack.db.account.update({ where: { id: accounts[4] }, data: { status: 'archived' } });
+  const body = {
+    action: { kind: 'manage_tags', tags: [{ tagId: t, action: 'assign' }] },
+    selection: { accountIds: accounts },
+  };
+  const audits = () =>
+    ctx.stack.db.auditEvent.count({ where: { action: 'account.tags_changed', accountId: { in: accounts } } });
+
+  const dry = await finished((await start({ ...body, dryRun: true })).id);
+  expect(dry.progress).toMatchObject({ total: 5, done: 4, skipped: 1 });
+  expect((await outcomes(dry.id)).get(accounts[0])).toMatchObject({
+    result: { tagsAdded: [expect.stringMatching(/^Chunk /)] },
+  });
+  expect(await ctx.stack.db.accountTag.count({ where: { tagId: t } })).toBe(0);
+  expect(await audits()).toBe(0);
+
+  const run = await finished((await start(body)).id);
+  expect(run.progress).toMatchObject({ total: 5, done: 4, skipped: 1 });
+  expect((await outcomes(run.id)).get(accounts[4])).toMatchObject({
+    outcome: 'skipped',
+    detail: expect.stringMatching(/archived/),
+  });
+  expect(await ctx.stack.db.accountTag.count({ where: { tagId: t } })).toBe(4);
+  expect(await audits()).toBe(4);
+  // A chunk that runs again (a retry after its commit): every row already has its outcome, nothing is redone.
+  const again = await runSetBasedChunk(ctx.stack.db, await loadBulkContext(ctx.stack.db, run.id, 1), accounts);
+  expect(again).toEqual({ outcomes: [], alreadyDone: 5 });
+  expect(await ctx.stack.db.accountTag.count({ where: { tagId: t } })).toBe(4);
+  expect(await audits()).toBe(4);
 });
 
 test('a filter selection is a snapshot: accounts created after the start are not part of it', async () => {
