@@ -7,6 +7,7 @@ import { itemReminderWorkflowContract } from '../../shared/contracts/item-remind
 import { participantNotificationWorkflowContract } from '../../shared/contracts/participant-notification';
 import { reconcilerWorkflowContract } from '../../shared/contracts/reconciler';
 import { webhookDeliveryWorkflowContract } from '../../shared/contracts/webhook-delivery';
+import { digestWorkflowContract } from '../../shared/contracts/digest';
 
 const contracts = [
   itemReminderWorkflowContract,
@@ -16,6 +17,7 @@ const contracts = [
   bulkBatchWorkflowContract,
   reconcilerWorkflowContract,
   webhookDeliveryWorkflowContract,
+  digestWorkflowContract,
 ];
 
 test.each(contracts.map((c) => c.workflowType))('%s is a workflow the worker registers', (name) => {
