@@ -74,6 +74,8 @@ export const operationRoutes = {
   getItemReminderPause: { method: 'get', path: '/v1/{kind}/{itemId}/reminder-pause' },
   setItemReminderPause: { method: 'put', path: '/v1/{kind}/{itemId}/reminder-pause' },
   deleteItemReminderPause: { method: 'delete', path: '/v1/{kind}/{itemId}/reminder-pause' },
+  getSettingsDigest: { method: 'get', path: '/v1/settings/digest' },
+  setSettingsDigest: { method: 'put', path: '/v1/settings/digest' },
   createBulkAction: { method: 'post', path: '/v1/bulk-actions' },
   listBulkActions: { method: 'get', path: '/v1/bulk-actions' },
   getBulkAction: { method: 'get', path: '/v1/bulk-actions/{bulkActionId}' },

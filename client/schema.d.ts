@@ -889,6 +889,24 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/settings/digest': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The firm’s digest setting (off unless set) */
+    get: operations['getSettingsDigest'];
+    /** Turn digests on or off: automatic reminders for one address within the window go as one email listing each item (owners and admins) */
+    put: operations['setSettingsDigest'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/bulk-actions': {
     parameters: {
       query?: never;
@@ -4874,7 +4892,8 @@ export interface operations {
           | 'invitation'
           | 'note_participant'
           | 'note_comment'
-          | 'note_calendar';
+          | 'note_calendar'
+          | 'digest';
         language: 'en' | 'it' | 'fr' | 'es' | 'de';
       };
       cookie?: never;
@@ -4947,7 +4966,8 @@ export interface operations {
           | 'invitation'
           | 'note_participant'
           | 'note_comment'
-          | 'note_calendar';
+          | 'note_calendar'
+          | 'digest';
         language: 'en' | 'it' | 'fr' | 'es' | 'de';
       };
       cookie?: never;
@@ -5013,7 +5033,8 @@ export interface operations {
             | 'invitation'
             | 'note_participant'
             | 'note_comment'
-            | 'note_calendar';
+            | 'note_calendar'
+            | 'digest';
           /** @enum {string} */
           language: 'en' | 'it' | 'fr' | 'es' | 'de';
           /** @description unsaved text to try; absent: the firm’s text, else Nudge’s */
@@ -5046,7 +5067,8 @@ export interface operations {
               | 'invitation'
               | 'note_participant'
               | 'note_comment'
-              | 'note_calendar';
+              | 'note_calendar'
+              | 'digest';
             /** @enum {string} */
             language: 'en' | 'it' | 'fr' | 'es' | 'de';
             /** @enum {string} */
@@ -5639,6 +5661,111 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+      422: components['responses']['ValidationError'];
+      429: components['responses']['RateLimited'];
+      503: components['responses']['ServiceUnavailable'];
+      /** @description Error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSettingsDigest: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Id of the firm user acting; recorded in the audit trail. */
+        'X-Acting-User'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      429: components['responses']['RateLimited'];
+      503: components['responses']['ServiceUnavailable'];
+      /** @description Error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  setSettingsDigest: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Id of the firm user acting; recorded in the audit trail. */
+        'X-Acting-User'?: string;
+        /** @description A retried call with the same key returns the first result and does nothing again. */
+        'Idempotency-Key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          enabled: boolean;
+          windowMinutes: number;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       422: components['responses']['ValidationError'];
       429: components['responses']['RateLimited'];
       503: components['responses']['ServiceUnavailable'];
