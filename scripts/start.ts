@@ -83,8 +83,13 @@ function webpackFilter(log: (line: string) => void) {
   };
 }
 
-function spawnApp(name: keyof typeof APPS, env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Service {
-  const child = spawnGroup(bin('tsx'), [APPS[name]], env);
+function spawnApp(
+  app: keyof typeof APPS,
+  env: NodeJS.ProcessEnv,
+  onLine?: (line: string) => void,
+  name: string = app,
+): Service {
+  const child = spawnGroup(bin('tsx'), [APPS[app]], env);
   const log = prefixed(name);
   forwardLines(
     child,
@@ -125,6 +130,21 @@ async function startMail(smtpPort: number): Promise<Service> {
   }
   ready('mail catcher', `http://localhost:${MAIL_WEB_PORT}, SMTP 127.0.0.1:${smtpPort}`, since);
   return { name: 'mail', phase: 0, child, stop };
+}
+
+/** WORKERS: how many worker processes poll the task queue (default 1); they share the work, none is special. */
+function workerProcesses(): number {
+  const raw = process.env.WORKERS ?? '1';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 16)
+    throw new Error(`WORKERS must be a whole number from 1 to 16 (got "${raw}")`);
+  return n;
+}
+
+/** Each worker after the first serves its /metrics on the next port, so several can run on one machine. */
+function workerEnv(env: NodeJS.ProcessEnv, index: number): NodeJS.ProcessEnv {
+  const port = Number(env.WORKER_METRICS_PORT ?? 9464);
+  return index === 0 || port === 0 ? env : { ...env, WORKER_METRICS_PORT: String(port + index) };
 }
 
 /** DATABASE_URL, the default server, or an embedded one; then its migrations. */
@@ -179,10 +199,21 @@ async function main() {
     ...(runMail && { SMTP_HOST: '127.0.0.1' }),
   };
   const appsSince = performance.now();
-  let workerListening = false;
-  const worker = spawnApp('worker', env, (line) => {
-    if (/^worker listening/.test(line)) workerListening = true;
+  const workerCount = workerProcesses();
+  const workers = Array.from({ length: workerCount }, (_, i) => {
+    const name = workerCount === 1 ? 'worker' : `worker-${i + 1}`;
+    const state = { listening: false };
+    const service = spawnApp(
+      'worker',
+      workerEnv(env, i),
+      (line) => {
+        if (/^worker listening/.test(line)) state.listening = true;
+      },
+      name,
+    );
+    return { service, state };
   });
+  const workersListening = () => workers.every((w) => w.state.listening);
   const api = spawnApp('api', env);
   if (config.port) {
     await waitUntil(api.child, 120_000, async () => !!stopReason || canConnect('127.0.0.1', config.port));
@@ -192,12 +223,13 @@ async function main() {
   // The worker bundles the workflows before its first poll: usually ready after the API. Its "worker listening"
   // line is how we know; without it in time we carry on (the worker's own output says what it is doing).
   try {
-    await waitUntil(worker.child, 180_000, async () => !!stopReason || workerListening);
+    await waitUntil(workers[0].service.child, 180_000, async () => !!stopReason || workersListening());
   } catch {
     /* exited (then stopReason is set) or slow */
   }
   if (stopReason) return;
-  ready('worker', workerListening ? `polling task queue "${config.temporal.taskQueue}"` : 'still starting', appsSince);
+  const what = workerCount === 1 ? 'worker' : `${workerCount} workers`;
+  ready(what, workersListening() ? `polling task queue "${config.temporal.taskQueue}"` : 'still starting', appsSince);
 
   const temporalLine = server ? `Temporal UI   ${server.uiUrl}` : `Temporal      ${temporalAddress} (external)`;
   const mailLine = runMail
