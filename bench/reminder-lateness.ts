@@ -50,6 +50,8 @@ export interface LatenessOptions {
   /** Workflow histories read for the lateness breakdown. */
   historySamples: number;
   profileWorker: boolean;
+  /** Worker processes polling the task queue (the scale-out run); the profile is of the first one. */
+  workers?: number;
 }
 
 export interface LatenessContext {
@@ -62,6 +64,7 @@ export interface LatenessContext {
 
 export interface LatenessResult {
   n: number;
+  workers: number;
   created: number;
   createErrors: number;
   firstError?: string;
@@ -85,6 +88,7 @@ export interface LatenessResult {
   sendP50: number;
   sendP99: number;
   sendRatePerSec: number;
+  /** The largest peak RSS of one worker process. */
   workerPeakRssMiB: number;
   temporalRssMiB: number;
   cpuSeconds: Record<string, number>;
@@ -124,14 +128,20 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
   const { seedDb: db, client, smtp } = ctx;
   const n = o.n;
   const queue = `bench-reminders-${n}-${randomUUID()}`;
-  const worker = await ctx.startWorker(queue);
+  const workers: WorkerProcess[] = [];
   try {
-    return await measure();
+    for (let i = 0; i < (o.workers ?? 1); i++) workers.push(await ctx.startWorker(queue));
+    return await measure(workers[0]);
   } finally {
-    await worker.stop();
+    for (const w of workers) await w.stop();
   }
 
-  async function measure(): Promise<LatenessResult> {
+  /** CPU seconds per thread of every worker process (thread ids are unique across processes). */
+  function workerThreads() {
+    return new Map(workers.flatMap((w) => [...threadCpu(w.pid)]));
+  }
+
+  async function measure(worker: WorkerProcess): Promise<LatenessResult> {
     const { firm, owner } = await createFirm(db, {
       name: `Bench Reminder Firm ${n}`,
       owner: { email: `owner-${randomUUID()}@firm.bench`, name: 'Bench Owner' },
@@ -313,7 +323,7 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
       }
     };
     if (o.profileWorker) await worker.profileStart();
-    const threads0 = threadCpu(worker.pid);
+    const threads0 = workerThreads();
     const cpu0 = cpuSample();
     const self0 = process.cpuUsage();
     const phaseStart = Math.min(Date.now(), firstDue);
@@ -326,18 +336,20 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     await sleep(1000); // late duplicates, if any
     scan();
     const cpu1 = cpuSample();
-    const threads1 = threadCpu(worker.pid);
+    const threads1 = workerThreads();
     const workerProfile = o.profileWorker ? await worker.profileStop() : [];
     const threadSecs = [...threads1].map(([tid, x]) => ({
       tid,
       name: x.name,
       secs: x.secs - (threads0.get(tid)?.secs ?? 0),
     }));
-    const mainThread = threadSecs.find((x) => x.tid === worker.pid)?.secs ?? NaN;
-    const otherThreads = threadSecs.filter((x) => x.tid !== worker.pid).sort((a, b) => b.secs - a.secs);
+    const mains = new Set(workers.map((w) => w.pid));
+    const mainThreads = threadSecs.filter((x) => mains.has(x.tid));
+    const mainThread = mainThreads.length ? mainThreads.reduce((a, x) => a + x.secs, 0) : NaN;
+    const otherThreads = threadSecs.filter((x) => !mains.has(x.tid)).sort((a, b) => b.secs - a.secs);
     const self1 = process.cpuUsage(self0);
     const reminderPhaseSeconds = (Date.now() - phaseStart) / 1000;
-    const workerPeakRssMiB = readVmHwmMiB(worker.pid);
+    const workerPeakRssMiB = Math.max(...workers.map((w) => readVmHwmMiB(w.pid)));
     const temporalRssMiB = vmRssMiB(ctx.temporalPid);
 
     const lateness: number[] = [];
@@ -375,6 +387,7 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     const cpuSeconds: Record<string, number> = { bench: (self1.user + self1.system) / 1e6, ...cpuDiff(cpu0, cpu1) };
     return {
       n,
+      workers: workers.length,
       created: seed.ops,
       createErrors: seed.errors,
       firstError: seed.firstError,

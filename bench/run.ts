@@ -20,6 +20,7 @@
 //                                20 minutes on a 2-core machine (creating and notifying 10k items, then
 //                                draining the burst, at ~20 items/s each), so it is not in the default run:
 //                                BENCH_REMINDERS=1000,10000 npm run bench
+//   BENCH_SCALE_OUT_WORKERS=2    the largest N again on this many worker processes, with the speed-up (0 or 1: skip)
 //   BENCH_DAY_SECONDS=60         the "day": intervalDays=1 is due this long after the notification
 //   BENCH_DUE_WINDOW_SECONDS=60  the dues spread over this window
 //   BENCH_WORKER_POOL=20         the worker's Prisma pool (worker/main.ts uses 20)
@@ -89,6 +90,7 @@ const config = {
   historySamples: envInt('BENCH_HISTORY_SAMPLES', 200),
   calibrationSeconds: Math.max(5, envInt('BENCH_CALIBRATION_SECONDS', 20)),
   profileWorker: envBool('BENCH_WORKER_PROFILE', true),
+  scaleOutWorkers: envInt('BENCH_SCALE_OUT_WORKERS', 2),
   temporalDc: temporalDynamicConfig(),
 };
 
@@ -196,9 +198,15 @@ async function main() {
       log(`event API: ratio API/raw ${fmt(eventResult.ratio, 2)}`);
     }
 
-    // 2. Reminder lateness, one run per N, each with a fresh worker process (its own peak RSS).
-    for (const n of config.reminders) {
-      log(`reminders N=${n}: starting`);
+    // 2. Reminder lateness, one run per N, each with a fresh worker process (its own peak RSS); then the
+    // largest N again on several worker processes (the scale-out).
+    const scaleOut = config.scaleOutWorkers > 1 && config.reminders.length ? config.reminders.slice(-1) : [];
+    const runs = [
+      ...config.reminders.map((n) => ({ n, workers: 1 })),
+      ...scaleOut.map((n) => ({ n, workers: config.scaleOutWorkers })),
+    ];
+    for (const { n, workers } of runs) {
+      log(`reminders N=${n}${workers > 1 ? ` on ${workers} workers` : ''}: starting`);
       const opts: LatenessOptions = {
         n,
         daySeconds: config.daySeconds,
@@ -210,6 +218,7 @@ async function main() {
         graceSeconds: config.graceSeconds || Math.round(120 + n * 0.03),
         historySamples: config.historySamples,
         profileWorker: config.profileWorker,
+        workers,
       };
       const [r, cal] = await withCalibration(() =>
         runLatenessBench({ seedDb, client, smtp, startWorker, temporalPid }, opts),
@@ -217,7 +226,7 @@ async function main() {
       lateness.push(r);
       calibrations.push(cal);
       log(
-        `reminders N=${n}: delivered ${r.delivered}/${r.n}, lateness p50 ${fmt(r.latenessP50, 0)} ms, p99 ${fmt(r.latenessP99, 0)} ms, max ${fmt(r.latenessMax, 0)} ms, duplicates ${r.duplicates}`,
+        `reminders ${runLabel(r)}: delivered ${r.delivered}/${r.n}, lateness p50 ${fmt(r.latenessP50, 0)} ms, p99 ${fmt(r.latenessP99, 0)} ms, max ${fmt(r.latenessMax, 0)} ms, duplicates ${r.duplicates}`,
       );
     }
   } catch (err) {
@@ -369,6 +378,9 @@ function eventTables(r: EventApiResult): string {
   return out.join('\n');
 }
 
+/** N, and the worker processes when more than one. */
+const runLabel = (r: LatenessResult) => `N=${r.n}${r.workers > 1 ? ` (${r.workers} workers)` : ''}`;
+
 function latenessTable(rs: LatenessResult[]): string {
   const metric = (name: string, f: (r: LatenessResult) => Cell): Cell[] => [name, ...rs.map(f)];
   const rows: Cell[][] = [
@@ -436,7 +448,7 @@ function latenessTable(rs: LatenessResult[]): string {
   return [
     `### Reminder lateness (intervalDays=1, count=1; worker pool ${config.workerPool}, maxConcurrentActivityTaskExecutions ${config.workerActivities})`,
     '',
-    table(['metric', ...rs.map((r) => `N=${r.n}`)], rows),
+    table(['metric', ...rs.map(runLabel)], rows),
     '',
     'Lateness = SMTP receipt of the reminder − (notification ReminderDispatch.createdAt + one day). Goal: p99 ≤ 1000 ms at N=1000.',
   ].join('\n');
@@ -462,17 +474,17 @@ function summaryTable(ev: EventApiResult | undefined, lat: LatenessResult[]): st
   }
   for (const r of lat) {
     rows.push([
-      `reminders N=${r.n}: lateness`,
+      `reminders ${runLabel(r)}: lateness`,
       `p50 ${fmt(r.latenessP50, 0)} ms · p99 ${fmt(r.latenessP99, 0)} ms · max ${fmt(r.latenessMax, 0)} ms`,
     ]);
     rows.push([
-      `reminders N=${r.n}: delivered / missing / duplicates`,
+      `reminders ${runLabel(r)}: delivered / missing / duplicates`,
       `${r.delivered} / ${r.missing} / ${r.duplicates}`,
     ]);
-    rows.push([`reminders N=${r.n}: worker peak RSS`, `${fmt(r.workerPeakRssMiB, 0)} MiB`]);
-    rows.push([`reminders N=${r.n}: sustained reminders/s`, fmt(r.sendRatePerSec)]);
+    rows.push([`reminders ${runLabel(r)}: worker peak RSS`, `${fmt(r.workerPeakRssMiB, 0)} MiB`]);
+    rows.push([`reminders ${runLabel(r)}: sustained reminders/s`, fmt(r.sendRatePerSec)]);
     rows.push([
-      `reminders N=${r.n}: due span · day length`,
+      `reminders ${runLabel(r)}: due span · day length`,
       `${fmt(r.dueSpanSeconds)} s · ${r.daySecondsMin === r.daySecondsMax ? fmt(r.daySecondsMin) : `${fmt(r.daySecondsMin)}–${fmt(r.daySecondsMax)}`} s`,
     ]);
   }
@@ -518,7 +530,7 @@ function limitTable(
     // Paced creation spreads the dues over the window: a run that keeps up sends at N / window, not its best.
     const windowBound = r.dueSpanSeconds > 0 && r.sendRatePerSec >= 0.9 * (r.n / r.dueSpanSeconds);
     rows.push([
-      `reminders N=${r.n}: reminders/s ÷ limit (a)`,
+      `reminders ${runLabel(r)}: reminders/s ÷ limit (a)`,
       `${fmt(r.sendRatePerSec)}/s${windowBound ? ` (kept up with the dues: N / due span = ${fmt(r.n / r.dueSpanSeconds)}/s)` : ''} · lateness p99 ${fmt(r.latenessP99, 0)} ms`,
       ratio(r.sendRatePerSec, a),
       '≥ 0.60',
@@ -526,12 +538,22 @@ function limitTable(
     const cal = cals[k];
     if (cal)
       rows.push([
-        `reminders N=${r.n}: create → notification items/s ÷ limit (b)`,
+        `reminders ${runLabel(r)}: create → notification items/s ÷ limit (b)`,
         `${fmt(cal.perSec)}/s steady · request → notification p50 ${fmt(cal.lagP50Ms, 0)} ms`,
         ratio(cal.perSec, b),
         '≥ 0.60',
       ]);
   });
+  for (const r of lat.filter((x) => x.workers > 1)) {
+    const one = lat.find((x) => x.n === r.n && x.workers === 1);
+    if (one)
+      rows.push([
+        `scale-out: reminders/s on ${r.workers} workers ÷ 1 worker (N=${r.n})`,
+        `${fmt(r.sendRatePerSec)} / ${fmt(one.sendRatePerSec)}/s`,
+        `speed-up **${fmt(r.sendRatePerSec / one.sendRatePerSec, 2)}**`,
+        '',
+      ]);
+  }
   return [
     '## Against the limit',
     '',
