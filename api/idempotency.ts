@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Db } from '../prisma/client';
-import { isUniqueViolation, Prisma } from '../prisma/client';
 import { Problem } from './problem';
 import { withRequestKey } from '../domain/outbox/request-key';
 
@@ -25,11 +24,28 @@ export function idempotency(db: Db): RequestHandler {
       .update(JSON.stringify([req.method, req.path, req.body ?? null]))
       .digest('hex');
     const id = { firmId: req.firmId, key };
+    // The claim, or the record that holds the key already, in one round trip.
+    let claim: Claim[];
     try {
-      await db.idempotencyRecord.create({ data: { ...id, method: req.method, path: req.path, requestHash } });
+      claim = await db.$queryRaw<Claim[]>`
+        WITH ins AS (
+          INSERT INTO "IdempotencyRecord" ("firmId", key, method, path, "requestHash", "createdAt")
+          VALUES (${id.firmId}::uuid, ${key}, ${req.method}, ${req.path}, ${requestHash}, ${new Date()}::timestamp(3))
+          ON CONFLICT DO NOTHING
+          RETURNING 1
+        )
+        SELECT false AS prior, NULL::text AS "requestHash", NULL::int AS status, NULL::jsonb AS body,
+          NULL::timestamp(3) AS "createdAt", NULL::timestamp(3) AS "committedAt"
+        FROM ins
+        UNION ALL
+        SELECT true, r."requestHash", r.status, r.body, r."createdAt", r."committedAt"
+        FROM "IdempotencyRecord" r
+        WHERE r."firmId" = ${id.firmId}::uuid AND r.key = ${key} AND NOT EXISTS (SELECT 1 FROM ins)`;
     } catch (err) {
-      if (!isUniqueViolation(err)) return next(err);
-      const prior = await db.idempotencyRecord.findUnique({ where: { firmId_key: id } });
+      return next(err);
+    }
+    if (claim[0]?.prior !== false) {
+      const prior = claim[0];
       if (!prior) return next(new Problem(409, 'idempotency-key-in-use', 'Request in progress', 'Retry shortly.'));
       if (prior.requestHash !== requestHash) {
         return next(
@@ -81,10 +97,9 @@ export function idempotency(db: Db): RequestHandler {
       const done =
         status >= 400
           ? db.idempotencyRecord.deleteMany({ where: { ...id, committedAt: null } })
-          : db.idempotencyRecord.update({
-              where: { firmId_key: id },
-              data: { status, body: parseJson(body) ?? Prisma.DbNull },
-            });
+          : db.$executeRaw`
+              UPDATE "IdempotencyRecord" SET status = ${status}::int, body = ${jsonText(body)}::jsonb
+              WHERE "firmId" = ${id.firmId}::uuid AND key = ${key}`;
       done.catch(() => undefined).finally(() => send(body));
       return res;
     };
@@ -93,10 +108,23 @@ export function idempotency(db: Db): RequestHandler {
   };
 }
 
-function parseJson(body: unknown): Prisma.InputJsonValue | null {
+interface Claim {
+  /** false: this request claimed the key; true: the row is the earlier request's record. */
+  prior: boolean;
+  requestHash: string;
+  status: number | null;
+  body: unknown;
+  createdAt: Date;
+  committedAt: Date | null;
+}
+
+/** The response body as JSON text to store, or null when it is empty or not JSON. */
+function jsonText(body: unknown): string | null {
   if (body === undefined || body === null || body === '') return null;
   try {
-    return JSON.parse(typeof body === 'string' ? body : Buffer.from(body as Buffer).toString('utf8'));
+    const text = typeof body === 'string' ? body : Buffer.from(body as Buffer).toString('utf8');
+    JSON.parse(text);
+    return text;
   } catch {
     return null;
   }

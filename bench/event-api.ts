@@ -16,8 +16,11 @@ import type { Mailer } from '../domain/email/mailer';
 import { createApp } from '../api/app';
 import { hashApiKey } from '../domain/firms/api-keys';
 import { createFirm } from '../domain/firms/firms';
-import { firmMessagePostedSignal } from '../shared/contracts/item-reminder';
+import { firmMessagePostedSignal, reminderWorkflowId } from '../shared/contracts/item-reminder';
 import { itemReminderStart } from '../shared/contracts/item-reminder';
+import { createTemporalGateway } from '../domain/temporal/gateway';
+import { createRelay } from '../domain/outbox/relay';
+import { startRelayLoop } from '../domain/outbox/relay-loop';
 import {
   fmt,
   log,
@@ -60,6 +63,8 @@ export interface ModeResult {
 }
 
 export interface ProfileRow {
+  /** The route as posted: plain, or with an Idempotency-Key. */
+  mode: 'plain' | 'idempotency-key';
   concurrency: number;
   requests: number;
   opsPerSec: number;
@@ -74,11 +79,30 @@ export interface ProfileRow {
   cpuMsPerReq: number;
 }
 
+/**
+ * The second way the event path is measured: when each posted message's workflow was started (the outbox
+ * delivered its row: fast path or relay), read from Temporal after the run. The rate is messages whose
+ * workflow started per second, from each round's first post to its last workflow start.
+ */
+export interface StartedResult {
+  mode: string;
+  messages: number;
+  started: number;
+  startedPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
 export interface EventApiResult {
   modes: ModeResult[];
   ratio: number;
+  /** Post → workflow started, per API mode. */
+  started: StartedResult[];
   profile: ProfileRow[];
   statements: { sql: string; perRequest: number }[];
+  /** The same, with an Idempotency-Key on every request. */
+  statementsWithKey: { sql: string; perRequest: number }[];
   /** CPU and latency of one statement through Prisma versus plain pg, in this process, sequentially. */
   statementCost: { what: string; cpuMs: number; p50: number }[];
   /** Where the bench+API process spends CPU while serving POST /messages at full concurrency. */
@@ -184,7 +208,7 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
   const perRound = Math.ceil(o.events / o.rounds);
   const apiModes = 1 + (o.withIdempotencyKey ? 1 : 0);
   const threadCount =
-    o.warmup + perRound * o.rounds * apiModes + (o.withWorker ? o.workerEvents : 0) + 3 * o.profileEvents;
+    o.warmup + perRound * o.rounds * apiModes + (o.withWorker ? o.workerEvents : 0) + 4 * o.profileEvents;
   const seedStart = performance.now();
   const clients = await seedClients(seedDb, firm.id, threadCount, 'evt');
   const threads = clients.map((c) => ({ id: randomUUID(), accountId: c.accountId }));
@@ -216,8 +240,16 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   };
   const idleUrl = await listen(idleQueue, apiDb, client);
+  // The background relay, as api/main.ts runs it next to the API: it delivers what the fast paths miss.
+  const relayLoop = startRelayLoop(apiDb, createRelay(apiDb, createTemporalGateway({ client, taskQueue: idleQueue })), {
+    warn: () => undefined,
+    error: (o, m) => log(`relay: ${m} ${JSON.stringify(o)}`),
+  });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, 'x-acting-user': owner.id };
+  // When each message was posted (epoch ms), per thread, for post → workflow started.
+  const postedAt = new Map<string, number>();
   const post = async (baseUrl: string, threadId: string, idempotencyKey?: string) => {
+    postedAt.set(threadId, Date.now());
     const res = await fetch(`${baseUrl}/v1/chat-threads/${threadId}/messages`, {
       method: 'POST',
       headers: idempotencyKey ? { ...headers, 'idempotency-key': idempotencyKey } : headers,
@@ -267,10 +299,14 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
   const API_IDEM = 'API POST /messages + Idempotency-Key';
   const RAW = 'raw client.workflow.start';
   const RAW_SWS = 'raw client.workflow.signalWithStart';
+  const roundsOf = new Map<string, string[][]>(); // the threads each API mode posted to, per round
+  const posted = (name: string, ts: { id: string }[]) =>
+    roundsOf.set(name, [...(roundsOf.get(name) ?? []), ts.map((t) => t.id)]);
   for (let round = 0; round < o.rounds; round++) {
     add(RAW, await runLoad(perRound, o.concurrency, o.timeLimitMs, () => rawStart()));
     const ts = takeThreads(perRound);
     add(API, await runLoad(perRound, o.concurrency, o.timeLimitMs, (i) => post(idleUrl, ts[i].id)));
+    posted(API, ts);
     add(RAW_SWS, await runLoad(perRound, o.concurrency, o.timeLimitMs, () => rawSignalWithStart()));
     if (o.withIdempotencyKey) {
       const ti = takeThreads(perRound);
@@ -278,6 +314,7 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
         API_IDEM,
         await runLoad(perRound, o.concurrency, o.timeLimitMs, (i) => post(idleUrl, ti[i].id, `bench-${ti[i].id}`)),
       );
+      posted(API_IDEM, ti);
     }
     log(`event API: round ${round + 1}/${o.rounds} done`);
   }
@@ -287,6 +324,38 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
     return r.ops / (r.elapsedMs / 1000);
   };
   const ratio = rate(API) / rate(RAW);
+
+  // Post → workflow started: each message's workflow start time, read from Temporal now (not during the load).
+  const started: StartedResult[] = [];
+  for (const [mode, rounds] of roundsOf) {
+    const lags: number[] = [];
+    let spanMs = 0;
+    let messages = 0;
+    for (const ids of rounds) {
+      messages += ids.length;
+      const startTimes: number[] = [];
+      await runLoad(ids.length, 16, o.timeLimitMs, async (i) => {
+        const d = await client.workflow.getHandle(reminderWorkflowId('chat', ids[i])).describe();
+        const at = d.startTime.getTime();
+        startTimes.push(at);
+        lags.push(at - postedAt.get(ids[i])!);
+      });
+      if (startTimes.length) spanMs += Math.max(...startTimes) - Math.min(...ids.map((id) => postedAt.get(id)!));
+    }
+    const r = {
+      mode,
+      messages,
+      started: lags.length,
+      startedPerSec: lags.length / (spanMs / 1000),
+      p50: percentile(lags, 50),
+      p99: percentile(lags, 99),
+      max: Math.max(...lags),
+    };
+    started.push(r);
+    log(
+      `event API: ${mode}: ${r.started}/${r.messages} workflows started, ${fmt(r.startedPerSec)}/s, post → started p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms`,
+    );
+  }
 
   // Profiled pass: the same route over an instrumented Prisma client and a timed Temporal client.
   const inst = instrumentedDb(ctx.databaseUrl, o.apiPoolSize);
@@ -310,14 +379,21 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
   const profUrl = await listen(idleQueue, inst.db, profClient);
   const profile: ProfileRow[] = [];
   let statements: { sql: string; perRequest: number }[] = [];
-  for (const c of [1, o.concurrency]) {
+  let statementsWithKey: { sql: string; perRequest: number }[] = [];
+  const passes: { c: number; mode: ProfileRow['mode'] }[] = [
+    { c: 1, mode: 'plain' },
+    { c: o.concurrency, mode: 'plain' },
+    { c: 1, mode: 'idempotency-key' },
+  ];
+  for (const { c, mode } of passes) {
     const ts = takeThreads(o.profileEvents);
-    await runLoad(Math.min(20, o.profileEvents), c, o.timeLimitMs, (i) => post(profUrl, ts[i].id)); // warm the new pool
+    const key = (id: string) => (mode === 'plain' ? undefined : `bench-prof-${id}`);
+    await runLoad(Math.min(20, o.profileEvents), c, o.timeLimitMs, (i) => post(profUrl, ts[i].id, key(ts[i].id))); // warm the new pool
     const rest = ts.slice(Math.min(20, o.profileEvents));
     inst.stats.current = newStats();
     temporalTime.ms = 0;
     temporalTime.calls = 0;
-    const r = await runLoad(rest.length, c, o.timeLimitMs, (i) => post(profUrl, rest[i].id));
+    const r = await runLoad(rest.length, c, o.timeLimitMs, (i) => post(profUrl, rest[i].id, key(rest[i].id)));
     const s = inst.stats.current;
     const n = r.ops || 1;
     const meanTotal = r.latencies.reduce((a, b) => a + b, 0) / n;
@@ -325,6 +401,7 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
     const poolWaitMs = s.acquireMs / n;
     const temporalMs = temporalTime.ms / n;
     profile.push({
+      mode,
       concurrency: c,
       requests: r.ops,
       opsPerSec: r.ops / (r.elapsedMs / 1000),
@@ -338,10 +415,11 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
       otherMs: meanTotal - dbMs - poolWaitMs - temporalMs,
       cpuMsPerReq: (r.cpuSelf * 1000) / n,
     });
-    if (c === 1)
-      statements = [...s.sql.entries()]
-        .map(([sql, k]) => ({ sql, perRequest: k / n }))
-        .sort((a, b) => b.perRequest - a.perRequest);
+    const perRequest = [...s.sql.entries()]
+      .map(([sql, k]) => ({ sql, perRequest: k / n }))
+      .sort((a, b) => b.perRequest - a.perRequest);
+    if (c === 1 && mode === 'plain') statements = perRequest;
+    if (c === 1 && mode === 'idempotency-key') statementsWithKey = perRequest;
   }
   log(`event API: profiled pass done`);
 
@@ -422,13 +500,25 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
     }
   }
 
+  await relayLoop.stop();
   for (const s of servers) {
     s.closeAllConnections();
     await new Promise((r) => s.close(r));
   }
   await inst.db.$disconnect();
   await apiDb.$disconnect();
-  return { modes, ratio, profile, statements, statementCost, cpuProfile, cpuProfileRequests: cpuRequests, drain };
+  return {
+    modes,
+    ratio,
+    started,
+    profile,
+    statements,
+    statementsWithKey,
+    statementCost,
+    cpuProfile,
+    cpuProfileRequests: cpuRequests,
+    drain,
+  };
 }
 
 function mergeResults(rs: LoadResult[]): LoadResult {

@@ -1,11 +1,12 @@
 // Chat threads (SPEC §2): start a thread, post firm messages (each starts a reminder cycle) and client
 // replies (which stop it), archive and reopen. Each change is written with its audit entry first, then
 // told to the thread's reminder workflow.
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../prisma/client';
 import * as sig from '../../shared/contracts/item-reminder';
 import type { ItemRef } from '../../shared/reminder-types';
 import { audit } from '../audit/audit';
-import { requireAccountAccess, type Actor } from '../access/access';
+import { requireAccountAccess, seesAllAccounts, type Actor } from '../access/access';
 import { conflict, invalid, notFound } from '../errors';
 import { requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
 import { closeTodos } from './portal-todos';
@@ -13,6 +14,7 @@ import { recordItemCompleted } from '../webhooks/item-events';
 import { presentMessage, presentThread } from './present';
 import type { ItemWorkflows } from './reminder-workflows';
 import { readItemSnapshot } from './snapshot';
+import { currentRequestKey } from '../outbox/request-key';
 
 export interface NewMessage {
   author: 'firm' | 'client';
@@ -75,6 +77,85 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     return presentMessage(message);
   }
 
+  /**
+   * A firm message without reminder settings, the API's hot path (issue 10), as ONE statement and so one
+   * round trip: the access check of requireItemAccess (the thread of the firm, its account, the actor's
+   * right to it), the archived check, the message, the thread's updatedAt, the audit entry, the outbox row of
+   * the arm call (claimed for this request's fast path unless its workflow has rows pending, so it is
+   * delivered from memory) and the request's Idempotency-Key marked committed. The rows are those `post`
+   * writes. When the statement writes nothing (no such thread, no right, archived) nothing was changed and the
+   * usual path runs instead, so every refusal is the one it always was.
+   */
+  async function postFirmMessage(firmId: string, actor: Actor, threadId: string, body: string) {
+    const messageId = randomUUID();
+    const now = new Date();
+    const direct = workflows.direct;
+    const arm = (accountId: string) =>
+      direct.arm({ firmId, accountId, kind: 'chat', itemId: threadId }, sig.firmMessagePostedSignal, { messageId });
+    // The account id is known only inside the statement: the command is written with a stand-in for it.
+    const stand = randomUUID();
+    const draft = arm(stand);
+    const workflowId = sig.reminderWorkflowId('chat', threadId);
+    const key = currentRequestKey();
+    const seesAll = seesAllAccounts(actor);
+    const [row] = await db.$queryRaw<{ accountId: string; outboxId: bigint | null; claimed: boolean | null }[]>`
+      WITH th AS (
+        SELECT t."accountId", t.status::text AS status, a.id IS NOT NULL AS "accountFound",
+          (${seesAll}::boolean OR EXISTS (
+            SELECT 1 FROM "AccountTeamMember" tm WHERE tm."accountId" = t."accountId" AND tm."firmUserId" = ${actor.id}::uuid
+          )) AS allowed
+        FROM "ChatThread" t LEFT JOIN "Account" a ON a.id = t."accountId" AND a."firmId" = ${firmId}::uuid
+        WHERE t.id = ${threadId}::uuid AND t."firmId" = ${firmId}::uuid
+      ), ok AS (
+        SELECT "accountId" FROM th WHERE "accountFound" AND allowed AND status <> 'archived'
+      ), m AS (
+        INSERT INTO "ChatMessage" (id, "firmId", "threadId", author, "firmUserId", "contactId", body, "createdAt")
+        SELECT ${messageId}::uuid, ${firmId}::uuid, ${threadId}::uuid, 'firm'::"MessageAuthor", ${actor.id}::uuid,
+          NULL, ${body}, ${now}::timestamp(3)
+        FROM ok
+        RETURNING id
+      ), u AS (
+        UPDATE "ChatThread" SET "updatedAt" = ${now}::timestamp(3)
+        WHERE id = ${threadId}::uuid AND EXISTS (SELECT 1 FROM m)
+      ), au AS (
+        INSERT INTO "AuditEvent" ("firmId", "accountId", "contactId", "actorType", "actorId", action, "itemKind", "itemId", data, "createdAt")
+        SELECT ${firmId}::uuid, ok."accountId", NULL, 'firm_user', ${actor.id}, 'chat.message_posted', 'chat'::"ItemKind",
+          ${threadId}::uuid, ${JSON.stringify({ messageId })}::jsonb, ${now}::timestamp(3)
+        FROM ok, m
+      ), o AS (
+        INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", "claimedUntil")
+        SELECT ${firmId}::uuid, ${workflowId}, replace(${JSON.stringify(draft)}, ${stand}, ok."accountId"::text)::jsonb,
+          ${now}::timestamp(3), ${now}::timestamp(3),
+          CASE WHEN EXISTS (SELECT 1 FROM outbox x WHERE x."workflowId" = ${workflowId}) THEN NULL
+            ELSE ${new Date(now.getTime() + direct.leaseMs)}::timestamp(3) END
+        FROM ok, m
+        RETURNING id, "claimedUntil" IS NOT NULL AS claimed
+      ), k AS (
+        UPDATE "IdempotencyRecord" SET "committedAt" = ${now}::timestamp(3)
+        WHERE "firmId" = ${key?.firmId ?? null}::uuid AND key = ${key?.key ?? null}::text AND "committedAt" IS NULL
+          AND EXISTS (SELECT 1 FROM m)
+      )
+      SELECT ok."accountId"::text AS "accountId", o.id AS "outboxId", o.claimed FROM ok, o`;
+    if (!row) {
+      // Nothing written: the usual path gives the refusal (or posts, if the thread changed meanwhile).
+      await requireItemAccess(db, firmId, actor, 'chat', threadId);
+      return post(firmId, actor.id, threadId, { author: 'firm', body });
+    }
+    const command = arm(row.accountId);
+    const id = BigInt(row.outboxId!);
+    const claimed = row.claimed ? [{ id, workflowId, command, attempts: 0 }] : [];
+    await direct.deliverSoon([id], [workflowId], claimed);
+    return presentMessage({
+      id: messageId,
+      threadId,
+      author: 'firm',
+      body,
+      createdAt: now,
+      contactId: null,
+      firmUserId: actor.id,
+    });
+  }
+
   return {
     async createThread(
       firmId: string,
@@ -108,6 +189,9 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     },
 
     async postMessage(firmId: string, actor: Actor, threadId: string, input: NewMessage) {
+      if (input.author === 'firm' && !input.reminders && !input.contactId) {
+        return postFirmMessage(firmId, actor, threadId, input.body);
+      }
       await requireItemAccess(db, firmId, actor, 'chat', threadId);
       return post(firmId, actor.id, threadId, input);
     },

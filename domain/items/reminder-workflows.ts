@@ -56,6 +56,16 @@ export interface ReminderCalls {
 export function createReminderOutbox(outbox: Outbox, daySeconds: number) {
   const c = outbox.commands;
   return {
+    /**
+     * For a change written as one statement (a firm message, chat.ts): the arm call as an outbox command, the
+     * lease its insert takes, and the fast path that delivers the row that insert claimed.
+     */
+    direct: {
+      arm: <Args extends unknown[]>(item: ItemRef, signal: SignalDefinition<Args>, ...args: Args) =>
+        c.signalWithStart(itemReminderWorkflowContract, itemReminderStart(item, daySeconds), signal, ...args),
+      leaseMs: outbox.ownLeaseMs(1),
+      deliverSoon: outbox.deliverSoon,
+    },
     /** Runs `fn` in a transaction; the reminder calls it queues commit with it and are delivered after. */
     transaction<T>(fn: (tx: Tx, calls: ReminderCalls) => Promise<T>): Promise<T> {
       return outbox.transaction((tx, enqueue) =>

@@ -26,7 +26,7 @@ export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
   maxBackoffMs: 5_000,
 };
 
-interface ClaimedRow {
+export interface ClaimedRow {
   id: bigint;
   workflowId: string;
   command: OutboxCommand;
@@ -77,7 +77,7 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
         break;
       }
     }
-    if (done.length) await db.outboxMessage.deleteMany({ where: { id: { in: done } } });
+    if (done.length) await remove(done);
     const rest = rows.filter((r) => !done.includes(r.id)).map((r) => r.id);
     if (failure) {
       const backoff = Math.min(o.maxBackoffMs, o.minBackoffMs * 2 ** Math.min(failure.row.attempts, 16));
@@ -95,11 +95,36 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
     return { delivered: done.length, failed: failure ? 1 : 0, deliveredIds: done };
   }
 
-  /** One round: claim, then deliver each claimed workflow's rows (workflows side by side, rows in order). */
-  async function round(workflowIds?: string[]): Promise<RoundResult> {
-    const rows = await claim(workflowIds);
+  // Delivered rows are deleted in batches: while one DELETE runs, the ids delivered meanwhile (by other
+  // requests' fast paths and the rounds) wait for the next, so under load a delete is shared by many rows.
+  let deleteQueue: { ids: bigint[]; done: (err?: unknown) => void }[] = [];
+  let deleting = false;
+  async function flushDeletes() {
+    deleting = true;
+    while (deleteQueue.length) {
+      const batch = deleteQueue;
+      deleteQueue = [];
+      const ids = batch.flatMap((b) => b.ids.map(String));
+      try {
+        await db.$executeRaw`DELETE FROM outbox WHERE id = ANY(${ids}::bigint[])`;
+        for (const b of batch) b.done();
+      } catch (err) {
+        for (const b of batch) b.done(err);
+      }
+    }
+    deleting = false;
+  }
+  function remove(ids: bigint[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      deleteQueue.push({ ids, done: (err) => (err === undefined ? resolve() : reject(err as Error)) });
+      if (!deleting) void flushDeletes();
+    });
+  }
+
+  /** Delivers claimed rows: each workflow's in id order, workflows side by side. */
+  async function deliverRows(rows: ClaimedRow[]): Promise<RoundResult> {
     const byWorkflow = new Map<string, ClaimedRow[]>();
-    for (const r of rows.sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    for (const r of [...rows].sort((a, b) => (a.id < b.id ? -1 : 1))) {
       const list = byWorkflow.get(r.workflowId) ?? [];
       list.push(r);
       byWorkflow.set(r.workflowId, list);
@@ -112,8 +137,19 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
     };
   }
 
+  /** One round: claim, then deliver each claimed workflow's rows (workflows side by side, rows in order). */
+  async function round(workflowIds?: string[]): Promise<RoundResult> {
+    if (workflowIds && !workflowIds.length) return { delivered: 0, failed: 0, deliveredIds: [] };
+    return deliverRows(await claim(workflowIds));
+  }
+
   return {
     round,
+    /**
+     * Delivers rows the caller claimed itself (its insert took the lease: outbox.ts `claimFor`), from memory:
+     * no claim, no re-read. A failure backs off and releases them to the background relay, as in a round.
+     */
+    deliverClaimed: deliverRows,
     /** Whether none of these rows is still pending. */
     async delivered(ids: bigint[]): Promise<boolean> {
       return (await db.outboxMessage.count({ where: { id: { in: ids } } })) === 0;
