@@ -6,6 +6,7 @@ import { createBulkActivities } from './bulk-activities';
 import { createReconcilerActivities } from './reconciler-activities';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhook-activities';
 import { createDigestActivities, type DigestActivityDeps } from './digest-activities';
+import { createPolicyActivities } from './policy-activities';
 
 export type ActivityDeps = ReminderActivityDeps & WebhookActivityDeps & DigestActivityDeps;
 
@@ -18,5 +19,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconcilerActivities(deps),
     ...createWebhookActivities(deps),
     ...createDigestActivities(deps),
+    ...createPolicyActivities(deps),
   };
 }

@@ -36,6 +36,7 @@ import type { BulkPacing } from '../shared/contracts/bulk-action';
 import { createPortalService } from '../domain/portal/portal';
 import { portalRoutes } from './portal/routes';
 import { createWebhooksService } from '../domain/webhooks/webhooks';
+import { createReminderPolicyService } from '../domain/reminder-policy/policy';
 
 export interface AppDeps {
   db: Db;
@@ -121,7 +122,8 @@ export function createApp(deps: AppDeps) {
   const idempotent = idempotency(db);
   const limit = deps.rateLimit ? rateLimit(deps.rateLimit) : rateLimit({ burst: 0 });
   const webhooks = createWebhooksService({ db, outbox, allowPrivateTargets: deps.webhooksAllowPrivateTargets });
-  const v1 = v1Routes(domain, items, invitations, bulk, webhooks); // registers the routes the OpenAPI document describes
+  const reminderPolicy = createReminderPolicyService({ db: changes, gateway, outbox });
+  const v1 = v1Routes(domain, items, invitations, bulk, webhooks, reminderPolicy); // registers the routes the OpenAPI document describes
   const publicV1 = publicInvitationRoutes(domain, invitations); // the portal's invitation accept: no API key
   // Every /v1 request: at most so many at once, each under a deadline (streams exempt), else 503.
   app.use('/v1', admission.middleware);

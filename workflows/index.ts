@@ -6,3 +6,4 @@ export { bulkActionWorkflow, bulkBatchWorkflow } from './bulk-action';
 export { reconcilerWorkflow } from './reconciler';
 export { webhookDeliveryWorkflow } from './webhook-delivery';
 export { digestWorkflow } from './digest';
+export { reminderPolicyApplyWorkflow } from './policy-apply';

@@ -16,6 +16,8 @@ import { templateRoutes } from './templates';
 import { emailKindRoutes } from './email-kinds';
 import { sendWindowRoutes } from './send-window';
 import { digestRoutes } from './digest';
+import { reminderPolicyRoutes } from './reminder-policy';
+import type { ReminderPolicyService } from '../../domain/reminder-policy/policy';
 import { webhookRoutes } from './webhooks';
 import type { WebhooksService } from '../../domain/webhooks/webhooks';
 
@@ -25,6 +27,7 @@ export function v1Routes(
   invitations: InvitationWorkflows,
   bulk: BulkActionsService,
   webhooks: WebhooksService,
+  reminderPolicy: ReminderPolicyService,
 ): Router {
   const r = Router();
   r.use(
@@ -38,6 +41,7 @@ export function v1Routes(
     emailKindRoutes(domain),
     sendWindowRoutes(domain),
     digestRoutes(domain),
+    reminderPolicyRoutes(reminderPolicy),
     bulkActionRoutes(bulk),
     webhookRoutes(webhooks),
   );

@@ -5,7 +5,8 @@ import { validateSettings } from '../../shared/reminder-policy';
 import type { ItemKind, ItemRef, ReminderSettings } from '../../shared/reminder-types';
 import { requireAccountAccess, type Actor } from '../access/access';
 import { invalid, notFound } from '../errors';
-import { readReminderSettings } from './snapshot';
+import { settingsToSave } from '../reminder-policy/rules';
+import { readItemReminderSettings } from './snapshot';
 
 export type ReminderInput = Partial<ReminderSettings>;
 
@@ -44,7 +45,10 @@ export async function requireDocumentAccess(db: Db, firmId: string, actor: Actor
   return doc;
 }
 
-/** Merges the input into the item's settings, checks them and stores them in the caller's transaction. */
+/**
+ * Merges the input into the item's settings, checks them and stores them in the caller's transaction. Input
+ * makes them the item's own; without input an item keeps its own or takes the firm's policy (issue 12).
+ */
 export async function saveSettings(
   tx: Tx,
   firmId: string,
@@ -52,14 +56,15 @@ export async function saveSettings(
   itemId: string,
   input: ReminderInput | undefined,
 ): Promise<ReminderSettings> {
-  const current = await readReminderSettings(tx as Db, { kind, itemId });
-  const settings = { ...current, ...input };
+  const current = await readItemReminderSettings(tx as Db, { firmId, kind, itemId });
+  const { source, settings } = settingsToSave(current, input);
   const problem = validateSettings(settings);
   if (problem) throw invalid('reminders', problem);
+  const row = { ...settings, source, sendWindow: current.sendWindow };
   await tx.reminderSettings.upsert({
     where: { itemKind_itemId: { itemKind: kind, itemId } },
-    create: { firmId, itemKind: kind, itemId, ...settings },
-    update: settings,
+    create: { firmId, itemKind: kind, itemId, ...row },
+    update: row,
   });
   return settings;
 }

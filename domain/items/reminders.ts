@@ -16,6 +16,7 @@ import { unsubscribeExplainer } from '../email/unsubscribe';
 import { leaveOutPaused } from './pauses';
 import { explainSendSchedule, heldReminders } from './send-explainer';
 import { digestsOfItem } from '../digest/explain';
+import { explainSettingsSource } from '../reminder-policy/explain';
 
 export function createReminderService(db: Db, workflows: ItemWorkflows) {
   return {
@@ -101,6 +102,8 @@ export function createReminderService(db: Db, workflows: ItemWorkflows) {
         pending: !snapshot.doneReason,
         doneReason: snapshot.doneReason,
         settings: snapshot.settings,
+        // Whether the settings are the item's own or come from the firm's reminder policy (issue 12).
+        settingsSource: await explainSettingsSource(db, ref),
         remindersSent: snapshot.remindersSent,
         workflow,
         // When the next reminder falls due, when it will go and why; the pauses holding it (issue 12).

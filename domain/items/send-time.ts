@@ -8,6 +8,7 @@ import { planSend, type SendPlan } from '../../shared/send-window';
 import { readSendWindow } from '../settings/send-window';
 import { activePauses, pausedUntil, type ActivePauses } from './pauses';
 import { loadCandidateEmails } from './recipient-lookup';
+import { readItemReminderSettings } from './snapshot';
 
 export interface ItemSendPlan extends SendPlan {
   pauses: ActivePauses;
@@ -23,7 +24,13 @@ function recipientZone(zones: (string | null)[], firmZone: string | null): strin
 }
 
 export async function planItemSend(db: Db, item: ItemRef, dueAt: number): Promise<ItemSendPlan> {
-  const [window, candidates] = await Promise.all([readSendWindow(db, item.firmId), loadCandidateEmails(db, item)]);
+  const [firmWindow, candidates, own] = await Promise.all([
+    readSendWindow(db, item.firmId),
+    loadCandidateEmails(db, item),
+    readItemReminderSettings(db, item),
+  ]);
+  // The kind's policy may let its reminders go whenever due (issue 12); pauses still hold them.
+  const window = own.sendWindow === 'anytime' ? null : firmWindow;
   const contactIds = [...new Set(selectRecipients(item.kind, candidates).recipients.map((r) => r.contactId))];
   const [contacts, pauses] = await Promise.all([
     db.contact.findMany({ where: { id: { in: contactIds }, firmId: item.firmId }, select: { timeZone: true } }),

@@ -10,6 +10,7 @@ import {
   type ItemSnapshot,
   type ReminderSettings,
 } from '../../shared/reminder-types';
+import type { SendWindowRule, SettingsSource } from '../reminder-policy/rules';
 
 interface ItemCycle {
   doneReason: DoneReason | null;
@@ -86,16 +87,50 @@ function requestCycle(
   return { doneReason, subjectKey: req.id, cycleKey: req.id, restartedAt: null };
 }
 
-export async function readReminderSettings(
+/** An item's settings, where they come from (issue 12), and whether its reminders wait for the send window. */
+export interface ItemReminderSettings {
+  settings: ReminderSettings;
+  source: SettingsSource;
+  sendWindow: SendWindowRule;
+}
+
+/**
+ * The item's own row; without one (a chat thread started without settings), the firm's policy for the
+ * kind, else Nudge's defaults. A policy change writes the policy it replaces into such items' rows first
+ * (domain/reminder-policy), so they keep it unless the change is applied to running reminders.
+ */
+export async function readItemReminderSettings(
   db: Queryable,
-  item: Pick<ItemRef, 'kind' | 'itemId'>,
-): Promise<ReminderSettings> {
+  item: Pick<ItemRef, 'kind' | 'itemId'> & { firmId?: string },
+): Promise<ItemReminderSettings> {
   const row = await db.reminderSettings.findUnique({
     where: { itemKind_itemId: { itemKind: item.kind, itemId: item.itemId } },
   });
-  return row
-    ? { enabled: row.enabled, intervalDays: row.intervalDays, count: row.count }
-    : { ...DEFAULT_REMINDER_SETTINGS };
+  if (row) {
+    return {
+      settings: { enabled: row.enabled, intervalDays: row.intervalDays, count: row.count },
+      source: row.source,
+      sendWindow: row.sendWindow,
+    };
+  }
+  const policy = item.firmId
+    ? await db.firmReminderPolicy.findUnique({
+        where: { firmId_itemKind: { firmId: item.firmId, itemKind: item.kind } },
+      })
+    : null;
+  if (!policy) return { settings: { ...DEFAULT_REMINDER_SETTINGS }, source: 'default', sendWindow: 'firm' };
+  return {
+    settings: { enabled: policy.enabled, intervalDays: policy.intervalDays, count: policy.count },
+    source: 'policy',
+    sendWindow: policy.sendWindow,
+  };
+}
+
+export async function readReminderSettings(
+  db: Queryable,
+  item: Pick<ItemRef, 'kind' | 'itemId'> & { firmId?: string },
+): Promise<ReminderSettings> {
+  return (await readItemReminderSettings(db, item)).settings;
 }
 
 export async function readItemSnapshot(db: Queryable, item: ItemRef): Promise<ItemSnapshot> {

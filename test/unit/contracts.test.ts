@@ -8,6 +8,7 @@ import { participantNotificationWorkflowContract } from '../../shared/contracts/
 import { reconcilerWorkflowContract } from '../../shared/contracts/reconciler';
 import { webhookDeliveryWorkflowContract } from '../../shared/contracts/webhook-delivery';
 import { digestWorkflowContract } from '../../shared/contracts/digest';
+import { policyApplyWorkflowContract } from '../../shared/contracts/reminder-policy';
 
 const contracts = [
   itemReminderWorkflowContract,
@@ -18,6 +19,7 @@ const contracts = [
   reconcilerWorkflowContract,
   webhookDeliveryWorkflowContract,
   digestWorkflowContract,
+  policyApplyWorkflowContract,
 ];
 
 test.each(contracts.map((c) => c.workflowType))('%s is a workflow the worker registers', (name) => {

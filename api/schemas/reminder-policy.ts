@@ -1,0 +1,28 @@
+// The firm reminder policy (issue 12): a kind's defaults with what the change does to running reminders, and
+// the pages of an application's report.
+import { z } from 'zod';
+import { POLICY_ITEM_OUTCOMES } from '../../shared/contracts/reminder-policy';
+import { REMINDER_LIMITS } from '../../shared/reminder-policy';
+import { ITEM_KINDS } from '../../shared/reminder-types';
+
+export const policyKindParams = z.object({ itemKind: z.enum(ITEM_KINDS) });
+
+export const reminderPolicyInput = z
+  .object({
+    enabled: z.boolean(),
+    intervalDays: z.number().int('must be a whole number of days').min(1).max(REMINDER_LIMITS.maxIntervalDays),
+    count: z.number().int('must be a whole number').min(1).max(REMINDER_LIMITS.maxCount),
+    /** firm: reminders of the kind wait for the firm's send window; anytime: they go when due. */
+    sendWindow: z.enum(['firm', 'anytime']).default('firm'),
+    /** none: new items only; preview: count the running reminders it would change, write nothing; running: apply to them. */
+    apply: z.enum(['none', 'preview', 'running'], { message: 'must be none, preview or running' }),
+  })
+  .strict();
+
+export const applicationItemsQuery = z
+  .object({
+    outcome: z.enum([...POLICY_ITEM_OUTCOMES, 'pending']).optional(),
+    after: z.string().regex(/^\d+$/, 'must be a cursor from nextCursor').transform(Number).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();

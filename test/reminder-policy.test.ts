@@ -1,0 +1,306 @@
+// The firm reminder policy (issue 12 part 5) on the real stack: new items without settings take the kind's
+// defaults and the explainer says so; a preview counts the running reminders a change would reach (found by
+// search attributes, items with their own settings left alone) and writes nothing; a change applied to
+// running reminders goes through the workflow reminder-policy-<id> with progress and a report, and each
+// reminder reschedules from its last send (one reminder for a due time already past, no burst); `none`
+// leaves running reminders alone; a kind may ignore the send window; bad input is refused, nothing written.
+import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
+import { accountWithContacts } from './support/fixtures';
+import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
+
+const ctx = useStackWithFirm({ daySeconds: 1 });
+let stack: Stack;
+let firm: FirmHandle;
+beforeAll(() => ({ stack, firm } = ctx));
+
+const putPolicy = (f: FirmHandle, kind: string, body: object, as?: string) =>
+  f.call('PUT', `/v1/reminder-policy/${kind}`, body, { as });
+const explain = (f: FirmHandle, threadId: string) => f.call('GET', `/v1/chat-threads/${threadId}/reminders`);
+
+/** A chat thread with its first message on a fresh account, with reminder settings of its own if given. */
+async function thread(f: FirmHandle, reminders?: object) {
+  const { accountId, contacts } = await accountWithContacts(f);
+  const res = await f.call('POST', `/v1/accounts/${accountId}/chat-threads`, {
+    subject: 'Receipts 2025',
+    message: { body: 'Please upload your receipts' },
+    ...(reminders ? { reminders } : {}),
+  });
+  expect(res.status).toBe(201);
+  return { threadId: res.body.id as string, address: contacts[0].address };
+}
+
+const notified = (address: string) => stack.smtp.to(address).some((m) => !/^Reminder/.test(m.subject));
+const reminderTimes = async (f: FirmHandle, threadId: string) =>
+  ((await explain(f, threadId)).body.dispatches as { kind: string; at: string }[])
+    .filter((d) => d.kind === 'reminder')
+    .map((d) => Date.parse(d.at));
+
+test('a change applied to running reminders: preview, then the workflow with its report; one reminder at once, then the new interval', async () => {
+  const f = await stack.newFirm();
+  // The firm's chat defaults: on, every 40 days (seconds here), three times.
+  const initial = await putPolicy(f, 'chat', { enabled: true, intervalDays: 40, count: 3, apply: 'none' });
+  expect(initial.status).toBe(200);
+  expect(initial.body.policy).toMatchObject({ itemKind: 'chat', intervalDays: 40, source: 'firm', version: 1 });
+
+  const a = await thread(f); // takes the policy
+  const b = await thread(f); // takes the policy
+  const own = await thread(f, { enabled: true, intervalDays: 60, count: 3 }); // its own settings
+  await eventually(async () => [a, b, own].every((t) => notified(t.address)), 20_000, 'the notifications');
+  const notifiedAt = Date.now();
+
+  const aState = (await explain(f, a.threadId)).body;
+  expect(aState.settings).toEqual({ enabled: true, intervalDays: 40, count: 3 });
+  expect(aState.settingsSource).toMatchObject({ source: 'policy', sendWindow: 'firm' });
+  expect(aState.settingsSource.explanation).toMatch(/firm’s reminder policy/);
+  const ownState = (await explain(f, own.threadId)).body;
+  expect(ownState.settingsSource.source).toBe('own');
+
+  // Preview: the three running reminders (visibility catches up within a moment), two would change.
+  const counts = rowCounter(() => stack.db, ['firmReminderPolicy', 'reminderPolicyApplication', 'reminderSettings']);
+  const before = await counts();
+  const proposed = { enabled: true, intervalDays: 2, count: 2 };
+  const preview = await eventually(async () => {
+    const res = await putPolicy(f, 'chat', { ...proposed, apply: 'preview' });
+    return res.status === 200 && res.body.runningReminders.total === 3 && res.body;
+  }, 20_000);
+  expect(preview.runningReminders).toEqual({ total: 3, wouldChange: 2, unchanged: 0, ownSettings: 1 });
+  expect(preview.policy).toMatchObject({ intervalDays: 40, version: 1 });
+  expect(preview.proposed).toMatchObject({ itemKind: 'chat', ...proposed, sendWindow: 'firm' });
+  expect(await counts()).toEqual(before);
+  expect((await f.call('GET', '/v1/reminder-policy/chat')).body).toMatchObject({ intervalDays: 40, version: 1 });
+
+  // Both policy threads are past a 2-day due time already: applying sends each one reminder, not a backlog.
+  await sleep(Math.max(0, notifiedAt + 4500 - Date.now()));
+  const appliedAt = Date.now();
+  const applied = await putPolicy(f, 'chat', { ...proposed, apply: 'running' });
+  expect(applied.status).toBe(200);
+  expect(applied.body.policy).toMatchObject({ ...proposed, version: 2 });
+  const { id: applicationId, workflowId } = applied.body.application;
+  expect(workflowId).toBe(`reminder-policy-${applicationId}`);
+
+  const done = await eventually(async () => {
+    const res = await f.call('GET', `/v1/reminder-policy/applications/${applicationId}`);
+    return res.body.status === 'completed' && res.body;
+  }, 20_000);
+  expect(done.progress).toEqual({
+    total: 3,
+    pending: 0,
+    updated: 2,
+    unchanged: 0,
+    own_settings: 1,
+    gone: 0,
+    superseded: 0,
+  });
+  expect(done.report.counts).toEqual(done.progress);
+  const items = (await f.call('GET', `/v1/reminder-policy/applications/${applicationId}/items`)).body.items;
+  expect(items).toHaveLength(3);
+  const outcomeOf = (id: string) => items.find((i: { itemId: string }) => i.itemId === id);
+  expect(outcomeOf(a.threadId)).toMatchObject({
+    outcome: 'updated',
+    previous: { intervalDays: 40, sendWindow: 'firm' },
+  });
+  expect(outcomeOf(own.threadId)).toMatchObject({ outcome: 'own_settings', previous: null });
+  const updatedOnly = await f.call(
+    'GET',
+    `/v1/reminder-policy/applications/${applicationId}/items?outcome=updated&limit=1`,
+  );
+  expect(updatedOnly.body.items).toHaveLength(1);
+  expect(updatedOnly.body.nextCursor).toEqual(expect.any(String));
+
+  // Exactly one reminder each right after the change, though two intervals had passed since the notification.
+  await eventually(async () => remindersTo(stack.smtp, a.address).length === 1, 10_000, 'the first reminder');
+  await eventually(async () => remindersTo(stack.smtp, b.address).length === 1, 10_000);
+  const [firstA] = await reminderTimes(f, a.threadId);
+  expect(firstA).toBeGreaterThanOrEqual(appliedAt - 50);
+  await sleep(1000);
+  expect(remindersTo(stack.smtp, a.address)).toHaveLength(1);
+  expect(remindersTo(stack.smtp, b.address)).toHaveLength(1);
+
+  // The second goes one new interval (2 s) after the first: the schedule counts from the last send.
+  await eventually(async () => remindersTo(stack.smtp, a.address).length === 2, 10_000, 'the second reminder');
+  const [first, second] = await reminderTimes(f, a.threadId);
+  expect(second - first).toBeGreaterThanOrEqual(2000);
+  const after = (await explain(f, a.threadId)).body;
+  expect(after.settings).toEqual(proposed);
+  expect(after.settingsSource.source).toBe('policy');
+
+  // The thread with its own settings kept them, and no reminder went to it.
+  const ownAfter = (await explain(f, own.threadId)).body;
+  expect(ownAfter.settings).toEqual({ enabled: true, intervalDays: 60, count: 3 });
+  expect(remindersTo(stack.smtp, own.address)).toHaveLength(0);
+
+  // The workflow is findable as operators search: the firm, the kind, its status.
+  const listed = [];
+  for await (const w of stack.client.workflow.list({
+    query: `NudgeFirmId = "${f.firmId}" AND NudgeItemKind = "policy:chat"`,
+  })) {
+    listed.push(w.workflowId);
+  }
+  expect(listed).toContain(workflowId);
+});
+
+test('a change with apply none leaves running reminders as they were; new items take it', async () => {
+  const f = await stack.newFirm();
+  expect((await putPolicy(f, 'chat', { enabled: true, intervalDays: 40, count: 1, apply: 'none' })).status).toBe(200);
+  const running = await thread(f);
+  await eventually(async () => notified(running.address), 20_000, 'the notification');
+
+  const changed = await putPolicy(f, 'chat', { enabled: true, intervalDays: 1, count: 1, apply: 'none' });
+  expect(changed.status).toBe(200);
+  expect(changed.body).toMatchObject({ apply: 'none', application: null, policy: { intervalDays: 1, version: 2 } });
+  expect(changed.body.itemsKeepingPreviousPolicy).toBe(1);
+
+  const fresh = await thread(f);
+  await eventually(async () => remindersTo(stack.smtp, fresh.address).length === 1, 15_000, 'the new item’s reminder');
+  expect(remindersTo(stack.smtp, running.address)).toHaveLength(0);
+  const state = (await explain(f, running.threadId)).body;
+  expect(state.settings).toEqual({ enabled: true, intervalDays: 40, count: 1 });
+  expect(state.settingsSource.source).toBe('policy');
+  expect((await explain(f, fresh.threadId)).body.settings).toEqual({ enabled: true, intervalDays: 1, count: 1 });
+
+  // The policies of every kind: the one set, and Nudge's defaults for the others.
+  const all = (await f.call('GET', '/v1/reminder-policy')).body.policies;
+  expect(all.map((p: { itemKind: string; source: string }) => [p.itemKind, p.source])).toEqual([
+    ['chat', 'firm'],
+    ['signature', 'default'],
+    ['approval', 'default'],
+  ]);
+});
+
+test('a kind whose policy says "anytime" is not held by the firm’s send window', async () => {
+  const f = await stack.newFirm();
+  const allDay = [{ from: '00:00', to: '24:00' }];
+  const hours = Object.fromEntries(
+    ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, allDay]),
+  );
+  const today = DateTime.utc().toISODate()!;
+  const tomorrow = DateTime.utc().plus({ days: 1 }).toISODate()!;
+  const put = await f.call('PUT', '/v1/settings/send-window', {
+    timeZone: 'UTC',
+    hours,
+    closedDays: [today, tomorrow],
+  });
+  expect(put.status).toBe(200);
+  const policy = { enabled: true, intervalDays: 1, count: 1, sendWindow: 'anytime', apply: 'none' };
+  expect((await putPolicy(f, 'approval', policy)).status).toBe(200);
+
+  // A chat thread meanwhile (no chat policy: it respects the window) waits for the next opening.
+  const held = await thread(f, { enabled: true, intervalDays: 1, count: 1 });
+  const { accountId, contacts } = await accountWithContacts(f);
+  const doc = await f.call('POST', `/v1/accounts/${accountId}/documents`, { name: 'Balance sheet 2025' });
+  const req = await f.call('POST', `/v1/documents/${doc.body.id}/approval-requests`, {});
+  expect(req.status).toBe(201);
+  // Today is closed, yet the reminder goes a reminder day after the notification.
+  await eventually(async () => remindersTo(stack.smtp, contacts[0].address).length === 1, 15_000, 'the reminder');
+  const state = (await f.call('GET', `/v1/approval-requests/${req.body.id}/reminders`)).body;
+  expect(state.settings).toEqual({ enabled: true, intervalDays: 1, count: 1 });
+  expect(state.settingsSource).toMatchObject({ source: 'policy', sendWindow: 'anytime' });
+  expect(state.settingsSource.explanation).toMatch(/whatever the send window/);
+  expect(remindersTo(stack.smtp, held.address)).toHaveLength(0);
+  const heldState = (await explain(f, held.threadId)).body;
+  expect(heldState.settingsSource).toMatchObject({ source: 'own', sendWindow: 'firm' });
+  expect(heldState.nextReminder.reasons).toContain('holiday');
+});
+
+describe('bad input is refused with nothing written', () => {
+  let employeeId: string;
+  let applicationId: string;
+  const counts = rowCounter(
+    () => stack.db,
+    ['firmReminderPolicy', 'reminderPolicyApplication', 'reminderPolicyApplicationItem', 'reminderSettings'],
+  );
+  beforeAll(async () => {
+    employeeId = (
+      await firm.call('POST', '/v1/users', {
+        email: `emp-${randomUUID()}@firm.test`,
+        name: 'Eve Employee',
+        role: 'employee',
+      })
+    ).body.id;
+    const applied = await putPolicy(firm, 'signature', { enabled: false, intervalDays: 3, count: 1, apply: 'running' });
+    applicationId = applied.body.application.id;
+  });
+  const good = { enabled: true, intervalDays: 3, count: 2, apply: 'none' };
+  const cases: BadInputCase[] = [
+    ['an employee changes the policy', () => putPolicy(firm, 'chat', good, employeeId), 403, 'forbidden'],
+    [
+      'an employee previews a change',
+      () => putPolicy(firm, 'chat', { ...good, apply: 'preview' }, employeeId),
+      403,
+      'forbidden',
+    ],
+    [
+      'an employee reads an application',
+      () => firm.call('GET', `/v1/reminder-policy/applications/${applicationId}`, undefined, { as: employeeId }),
+      403,
+      'forbidden',
+    ],
+    [
+      'an interval of 0 days',
+      () => putPolicy(firm, 'chat', { ...good, intervalDays: 0 }),
+      422,
+      'validation-error',
+      'body.intervalDays',
+    ],
+    [
+      'half a day',
+      () => putPolicy(firm, 'chat', { ...good, intervalDays: 1.5 }),
+      422,
+      'validation-error',
+      'body.intervalDays',
+    ],
+    ['51 reminders', () => putPolicy(firm, 'chat', { ...good, count: 51 }), 422, 'validation-error', 'body.count'],
+    [
+      'no apply',
+      () => putPolicy(firm, 'chat', { enabled: true, intervalDays: 3, count: 2 }),
+      422,
+      'validation-error',
+      'body.apply',
+    ],
+    [
+      'an unknown apply',
+      () => putPolicy(firm, 'chat', { ...good, apply: 'later' }),
+      422,
+      'validation-error',
+      'body.apply',
+    ],
+    [
+      'an unknown send-window rule',
+      () => putPolicy(firm, 'chat', { ...good, sendWindow: 'never' }),
+      422,
+      'validation-error',
+      'body.sendWindow',
+    ],
+    ['an unknown field', () => putPolicy(firm, 'chat', { ...good, colour: 'red' }), 422, 'validation-error', 'body'],
+    [
+      'enabled as a string',
+      () => putPolicy(firm, 'chat', { ...good, enabled: 'yes' }),
+      422,
+      'validation-error',
+      'body.enabled',
+    ],
+    ['an unknown item kind', () => putPolicy(firm, 'invoice', good), 404, 'not-found'],
+    [
+      'no such application',
+      () => firm.call('GET', `/v1/reminder-policy/applications/${randomUUID()}`),
+      404,
+      'not-found',
+    ],
+    [
+      'another firm’s application',
+      async () => (await stack.newFirm()).call('GET', `/v1/reminder-policy/applications/${applicationId}`),
+      404,
+      'not-found',
+    ],
+    [
+      'a bad cursor',
+      () => firm.call('GET', `/v1/reminder-policy/applications/${applicationId}/items?after=x`),
+      422,
+      'validation-error',
+      'query.after',
+    ],
+  ];
+  test.each(cases)('%s', async (...c) => expectRefused(counts, c));
+});
