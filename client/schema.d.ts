@@ -907,6 +907,75 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/reminder-policy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The firm’s reminder defaults per item kind (source "default": Nudge’s, the firm has set none) */
+    get: operations['listReminderPolicies'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/reminder-policy/applications/{applicationId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A policy change applied to running reminders: status (running, completed, superseded), progress per outcome, and the report once ended (owners and admins) */
+    get: operations['getReminderPolicyApplication'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/reminder-policy/applications/{applicationId}/items': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Each running reminder the change found and what it did (updated, unchanged, own_settings, gone, superseded, pending), in order (cursor: nextCursor → after; owners and admins) */
+    get: operations['listReminderPolicyApplicationItems'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/reminder-policy/{itemKind}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The reminder defaults of one item kind (chat, signature, approval) */
+    get: operations['getReminderPolicy'];
+    /** Set the reminder defaults of an item kind (owners and admins). apply: none (new items only), preview (count the running reminders it would change; nothing written), running (also apply it to every running reminder whose settings come from the policy, through the workflow reminder-policy-<applicationId>; items with settings of their own are left alone) */
+    put: operations['setReminderPolicy'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/bulk-actions': {
     parameters: {
       query?: never;
@@ -5737,6 +5806,270 @@ export interface operations {
         'application/json': {
           enabled: boolean;
           windowMinutes: number;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['ValidationError'];
+      429: components['responses']['RateLimited'];
+      503: components['responses']['ServiceUnavailable'];
+      /** @description Error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listReminderPolicies: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Id of the firm user acting; recorded in the audit trail. */
+        'X-Acting-User'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      429: components['responses']['RateLimited'];
+      503: components['responses']['ServiceUnavailable'];
+      /** @description Error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getReminderPolicyApplication: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Id of the firm user acting; recorded in the audit trail. */
+        'X-Acting-User'?: string;
+      };
+      path: {
+        applicationId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['RateLimited'];
+      503: components['responses']['ServiceUnavailable'];
+      /** @description Error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listReminderPolicyApplicationItems: {
+    parameters: {
+      query?: {
+        outcome?: 'updated' | 'unchanged' | 'own_settings' | 'gone' | 'superseded' | 'pending';
+        after?: string;
+        limit?: number;
+      };
+      header?: {
+        /** @description Id of the firm user acting; recorded in the audit trail. */
+        'X-Acting-User'?: string;
+      };
+      path: {
+        applicationId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      422: components['responses']['ValidationError'];
+      429: components['responses']['RateLimited'];
+      503: components['responses']['ServiceUnavailable'];
+      /** @description Error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getReminderPolicy: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Id of the firm user acting; recorded in the audit trail. */
+        'X-Acting-User'?: string;
+      };
+      path: {
+        itemKind: 'chat' | 'signature' | 'approval';
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Done; no content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['RateLimited'];
+      503: components['responses']['ServiceUnavailable'];
+      /** @description Error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  setReminderPolicy: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Id of the firm user acting; recorded in the audit trail. */
+        'X-Acting-User'?: string;
+        /** @description A retried call with the same key returns the first result and does nothing again. */
+        'Idempotency-Key'?: string;
+      };
+      path: {
+        itemKind: 'chat' | 'signature' | 'approval';
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          enabled: boolean;
+          intervalDays: number;
+          count: number;
+          /**
+           * @default firm
+           * @enum {string}
+           */
+          sendWindow?: 'firm' | 'anytime';
+          /** @enum {string} */
+          apply: 'none' | 'preview' | 'running';
         };
       };
     };
