@@ -7,7 +7,9 @@
 //       polls (its workflow is terminated unrun), then runBulkAccount per account in this process — the same
 //       database work and the same Temporal effects (reminder workflows, hence the same emails) — then the
 //       same finishBulkAction activity (in a mock activity context); once sequentially and, unless BENCH_BULK_CONCURRENT_LOOP=0, with as many
-//       lanes as the workflow runs accounts at once (concurrentBatches × accountConcurrency).
+//       lanes as the workflow runs accounts at once (concurrentBatches × accountConcurrency). Manage tags goes
+//       by chunks of BENCH_BULK_ACCOUNTS_PER_ACTIVITY through runBulkAccounts, as the workflow's local
+//       activities take it (one chunk at a time, or one per lane).
 // Every way works on its own account set (and its own tag), so none finds another's work already done.
 // For send message it also waits, after each run, until every notification email reached the SMTP capture
 // (count, duplicates, when the last one arrived); the accounts/s figure is the processing alone.
@@ -53,6 +55,7 @@ import type { Actor } from '../domain/access/access';
 import { createBulkActionsService, DEFAULT_BULK_PACING, type NewBulkAction } from '../domain/bulk/bulk-actions';
 import { bulkContextCache, loadBulkContext } from '../domain/bulk/context';
 import { runBulkAccount, runBulkAccounts } from '../domain/bulk/runner';
+import { SET_BASED_KINDS } from '../domain/bulk/set-steps';
 import { createBulkActivities } from '../activities/bulk-activities';
 import { countBulkOutcomes } from '../domain/bulk/report';
 import type { BulkEffectTarget } from '../domain/bulk/effects';
@@ -564,15 +567,21 @@ async function main() {
       let next = 0;
       let failed = 0;
       let firstError: string | undefined;
+      // A set-based kind goes by chunks, as the workflow's local activities take it; any other per account.
+      const chunk = SET_BASED_KINDS.has(action) ? (config.pacing.accountsPerActivity ?? 1) : 1;
       const lane = async () => {
         while (next < pending.length) {
-          const accountId = pending[next++].accountId;
+          const accountIds = pending.slice(next, next + chunk).map((p) => p.accountId);
+          next += accountIds.length;
           try {
-            await runBulkAccount(db, effectTarget, await contextOf(row.id, config.daySeconds), accountId);
+            const ctx = await contextOf(row.id, config.daySeconds);
+            if (chunk > 1) await runBulkAccounts(db, effectTarget, ctx, accountIds);
+            else await runBulkAccount(db, effectTarget, ctx, accountIds[0]);
           } catch (err) {
-            failed++;
+            failed += accountIds.length;
             firstError ??= err instanceof Error ? err.message : String(err);
-            await loopActivities.recordBulkFailure({ bulkActionId: row.id, accountId, error: firstError });
+            for (const accountId of accountIds)
+              await loopActivities.recordBulkFailure({ bulkActionId: row.id, accountId, error: firstError });
           }
         }
       };
@@ -945,7 +954,7 @@ function renderReport(
       '## Workflow vs plain loop',
       '',
       'Each way has its own accounts and its own tag/template. Workflow: service start (row + snapshot + `bulk-<id>`) until the row is no longer `running` (polled every 250 ms). ' +
-        'Plain loop: the same service start on a task queue nobody polls, `runBulkAccount` per account in the bench process (same database work, same Temporal effects), then the same `finishBulkAction`.',
+        'Plain loop: the same service start on a task queue nobody polls, `runBulkAccount` per account (manage tags: `runBulkAccounts` per chunk, as the workflow) in the bench process (same database work, same Temporal effects), then the same `finishBulkAction`.',
       '',
       comparisonTable(rs),
       '',
