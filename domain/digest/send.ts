@@ -56,19 +56,19 @@ async function dropReason(tx: Tx, firmId: string, contactEmailId: string, e: Ent
   return decision.excluded.find((x) => x.contactEmailId === contactEmailId)?.reason ?? 'not_a_recipient';
 }
 
-/** The item's title and when it was first sent, for its line in the digest. */
-async function itemFacts(db: Db, e: Entry): Promise<{ title: string; createdAt: Date }> {
+/** The item's title and when it was first sent, for its line in the digest; null once the item is deleted. */
+async function itemFacts(db: Db, e: Entry): Promise<{ title: string; createdAt: Date } | null> {
   const where = { id: e.itemId };
   if (e.itemKind === 'chat') {
-    const t = await db.chatThread.findUniqueOrThrow({ where, select: { subject: true, createdAt: true } });
-    return { title: t.subject, createdAt: t.createdAt };
+    const t = await db.chatThread.findUnique({ where, select: { subject: true, createdAt: true } });
+    return t && { title: t.subject, createdAt: t.createdAt };
   }
   const select = { createdAt: true, document: { select: { name: true } } } as const;
   const r =
     e.itemKind === 'signature'
-      ? await db.signatureRequest.findUniqueOrThrow({ where, select })
-      : await db.approvalRequest.findUniqueOrThrow({ where, select });
-  return { title: r.document.name, createdAt: r.createdAt };
+      ? await db.signatureRequest.findUnique({ where, select })
+      : await db.approvalRequest.findUnique({ where, select });
+  return r && { title: r.document.name, createdAt: r.createdAt };
 }
 
 export function createDigestSender(deps: DigestDeps) {
@@ -175,6 +175,8 @@ export function createDigestSender(deps: DigestDeps) {
       const items: DigestItem[] = [];
       for (const e of entries) {
         const facts = await itemFacts(db, e);
+        // Deleted after the list was fixed (a retry after a crash): its line is left out rather than failing.
+        if (!facts) continue;
         items.push({
           itemKind: e.itemKind,
           itemTitle: facts.title,
@@ -183,6 +185,13 @@ export function createDigestSender(deps: DigestDeps) {
           sentOn: facts.createdAt,
           link: links.item(refOf(firmId, e), contactEmailId),
         });
+      }
+      if (!items.length) {
+        await db.digestEntry.updateMany({
+          where: { id: { in: entries.map((e) => e.id) } },
+          data: { state: 'dropped', dropReason: 'deleted', settledAt: new Date() },
+        });
+        return { status: 'nothing', dropped: dropped + entries.length };
       }
       const banner = email.login === 'pending' && entries.some((e) => e.activationBanner);
       const [override, bannerOverride, timeZone] = await Promise.all([

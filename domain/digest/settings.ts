@@ -47,4 +47,4 @@ export async function putDigestSetting(db: Db, firmId: string, actor: Actor, inp
 
 /** The window's real length: a minute is 1/1440 of a reminder day (REMINDER_DAY_SECONDS; 86400 in production). */
 export const windowMs = (setting: DigestSetting, daySeconds = 86_400) =>
-  Math.round((setting.windowMinutes * daySeconds * 1000) / 1440);
+  Math.max(1, Math.round((setting.windowMinutes * daySeconds * 1000) / 1440));
