@@ -9,6 +9,9 @@ import { DateTime } from 'luxon';
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
+import { applyPolicyBatch, finishPolicyApplication } from '../domain/reminder-policy/apply';
+import { createOutbox } from '../domain/outbox/outbox';
+import { createTemporalGateway } from '../domain/temporal/gateway';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 let stack: Stack;
@@ -139,6 +142,48 @@ test('a change applied to running reminders: preview, then the workflow with its
     listed.push(w.workflowId);
   }
   expect(listed).toContain(workflowId);
+  // Ids, kinds and counts only in its history: no address, no subject.
+  const history = JSON.stringify(await stack.client.workflow.getHandle(workflowId).fetchHistory());
+  expect(history).not.toContain(a.address);
+  expect(history).not.toContain('Receipts');
+});
+
+test('each item is applied once however often a batch is retried; a later change supersedes an application', async () => {
+  const f = await stack.newFirm();
+  const outbox = createOutbox(stack.db, createTemporalGateway({ client: stack.client, taskQueue: stack.taskQueue }));
+  expect((await putPolicy(f, 'chat', { enabled: true, intervalDays: 40, count: 1, apply: 'none' })).status).toBe(200);
+  const t = await thread(f);
+  const settings = { enabled: true, intervalDays: 7, count: 2, sendWindow: 'firm' };
+  const application = (policyVersion: number, itemIds: string[]) =>
+    stack.db.reminderPolicyApplication.create({
+      data: {
+        firmId: f.firmId,
+        itemKind: 'chat',
+        policyVersion,
+        settings,
+        requestedBy: f.ownerId,
+        total: itemIds.length,
+        items: { create: itemIds.map((itemId, position) => ({ itemId, position })) },
+      },
+    });
+
+  // The same batch run twice (a retried activity): the second finds the item done and changes nothing.
+  const current = await application(1, [t.threadId]);
+  expect(await applyPolicyBatch(outbox, current.id, 10)).toEqual({ processed: 1, remaining: 0, superseded: false });
+  expect(await applyPolicyBatch(outbox, current.id, 10)).toEqual({ processed: 0, remaining: 0, superseded: false });
+  const audits = await stack.db.auditEvent.findMany({
+    where: { firmId: f.firmId, itemId: t.threadId, action: 'reminders.settings_changed' },
+  });
+  expect(audits).toHaveLength(1);
+  expect((await explain(f, t.threadId)).body.settings).toEqual({ enabled: true, intervalDays: 7, count: 2 });
+
+  // A change made after the application's: it stops, the rest reads superseded.
+  expect((await putPolicy(f, 'chat', { enabled: false, intervalDays: 3, count: 1, apply: 'none' })).status).toBe(200);
+  const stale = await application(1, [randomUUID(), randomUUID()]);
+  expect(await applyPolicyBatch(outbox, stale.id, 10)).toEqual({ processed: 0, remaining: 0, superseded: true });
+  await finishPolicyApplication(stack.db, stale.id, 'superseded');
+  const res = await f.call('GET', `/v1/reminder-policy/applications/${stale.id}`);
+  expect(res.body).toMatchObject({ status: 'superseded', progress: { total: 2, pending: 0, superseded: 2 } });
 });
 
 test('a change with apply none leaves running reminders as they were; new items take it', async () => {
