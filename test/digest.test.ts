@@ -4,6 +4,8 @@
 // explainer says where each reminder went; the workflow carries no personal data; the `digest` email kind
 // previews and takes firm texts like the others; bad settings are refused with nothing written.
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startStack, eventually, workflowBundle, PORTAL_URL, type Stack, type FirmHandle } from './support/stack';
@@ -95,6 +97,16 @@ test('one Italian digest across two accounts; an item approved before it goes dr
   const marco = await contact([shop]);
 
   const receipts = await thread(family, 'Ricevute 2025');
+  // Before it falls due, the explainer says the next reminder will go in a digest.
+  const ahead = await eventually(
+    async () => (await firm.call('GET', `/v1/chat-threads/${receipts}/reminders`)).body.nextReminder?.digest,
+    5_000,
+    'the next reminder explained',
+  );
+  expect(ahead).toEqual({
+    windowMinutes: 1440,
+    explanation: expect.stringContaining('goes in one digest per address'),
+  });
   const balance = await approval(company, 'Bilancio 2025');
   const vat = await approval(company, 'Dichiarazione IVA');
   const lone = await approval(shop, 'Contratto');
@@ -185,8 +197,17 @@ test('one Italian digest across two accounts; an item approved before it goes dr
   expect(history).toContain(giulia.emailId);
   for (const secret of [giulia.address, 'Bianchi', 'Ricevute', 'Bilancio', 'Studio Rossi'])
     expect(history).not.toContain(secret);
-  expect(await handle.query('digestState')).toMatchObject({ digestsSent: 1 });
+  // With nothing more waiting, the workflow idles one window, then ends.
+  expect(await handle.result()).toEqual({ digestsSent: 1 });
+  await maybeRecord('digest-two-accounts', digestWorkflowId(giulia.emailId));
 }, 60_000);
+
+/** With NUDGE_RECORD_HISTORIES=1, keeps the workflow's history for the replay test (test/histories/). */
+async function maybeRecord(name: string, workflowId: string) {
+  if (!process.env.NUDGE_RECORD_HISTORIES) return;
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(path.join(__dirname, 'histories', `${name}.json`), historyToJSON(history));
+}
 
 test('the digest email kind: listed, previewed in any language, the firm’s own text used and checked', async () => {
   const kinds = await firm.call('GET', '/v1/email-templates/kinds');
