@@ -31,6 +31,8 @@ export interface ReminderPolicyDeps {
 
 export type PolicyChange = PolicySettings & { apply: ApplyMode };
 
+const PREVIEW_CHUNK = 1000;
+
 const presentPolicy = (kind: ItemKind, p: Awaited<ReturnType<typeof readPolicy>>) => ({
   itemKind: kind,
   ...p.settings,
@@ -63,14 +65,17 @@ export function createReminderPolicyService({ db, gateway, outbox, batchSize }: 
   /** What applying `proposed` would do to the running reminders of the kind, from their search attributes. */
   async function preview(firmId: string, kind: ItemKind, proposed: PolicySettings, current: PolicySettings) {
     const ids = await runningReminderItems(gateway, firmId, kind);
-    const views = ids.length ? await itemSettingsViews(db, firmId, kind, ids, current) : new Map();
     const n = { total: ids.length, wouldChange: 0, unchanged: 0, ownSettings: 0 };
-    for (const view of views.values()) {
-      const outcome = policyOutcome(view, proposed);
-      if (outcome === 'updated') n.wouldChange++;
-      else if (outcome === 'unchanged') n.unchanged++;
-      else if (outcome === 'own_settings') n.ownSettings++;
-      else n.total--; // a workflow whose item is gone is about to end
+    // In chunks: a firm may have tens of thousands running, more than one statement may bind.
+    for (let i = 0; i < ids.length; i += PREVIEW_CHUNK) {
+      const views = await itemSettingsViews(db, firmId, kind, ids.slice(i, i + PREVIEW_CHUNK), current);
+      for (const view of views.values()) {
+        const outcome = policyOutcome(view, proposed);
+        if (outcome === 'updated') n.wouldChange++;
+        else if (outcome === 'unchanged') n.unchanged++;
+        else if (outcome === 'own_settings') n.ownSettings++;
+        else n.total--; // a workflow whose item is gone is about to end
+      }
     }
     return n;
   }
