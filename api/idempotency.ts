@@ -5,6 +5,7 @@ import type { RequestHandler } from 'express';
 import type { Db } from '../prisma/client';
 import { Problem } from './problem';
 import { withRequestKey } from '../domain/outbox/request-key';
+import { hotQuery, hotSql } from '../domain/outbox/hot-sql';
 
 /** A key left "in progress" this long belongs to a crashed request; a retry may take it over. */
 const STALE_AFTER_MS = 60_000;
@@ -27,7 +28,9 @@ export function idempotency(db: Db): RequestHandler {
     // The claim, or the record that holds the key already, in one round trip.
     let claim: Claim[];
     try {
-      claim = await db.$queryRaw<Claim[]>`
+      claim = await hotQuery<Claim>(
+        db,
+        hotSql`
         WITH ins AS (
           INSERT INTO "IdempotencyRecord" ("firmId", key, method, path, "requestHash", "createdAt")
           VALUES (${id.firmId}::uuid, ${key}, ${req.method}, ${req.path}, ${requestHash}, ${new Date()}::timestamp(3))
@@ -35,12 +38,13 @@ export function idempotency(db: Db): RequestHandler {
           RETURNING 1
         )
         SELECT false AS prior, NULL::text AS "requestHash", NULL::int AS status, NULL::jsonb AS body,
-          NULL::timestamp(3) AS "createdAt", NULL::timestamp(3) AS "committedAt"
+          NULL::float8 AS "createdAtMs", NULL::timestamp(3) AS "committedAt"
         FROM ins
         UNION ALL
-        SELECT true, r."requestHash", r.status, r.body, r."createdAt", r."committedAt"
+        SELECT true, r."requestHash", r.status, r.body, extract(epoch FROM r."createdAt")::float8 * 1000, r."committedAt"
         FROM "IdempotencyRecord" r
-        WHERE r."firmId" = ${id.firmId}::uuid AND r.key = ${key} AND NOT EXISTS (SELECT 1 FROM ins)`;
+        WHERE r."firmId" = ${id.firmId}::uuid AND r.key = ${key}::text AND NOT EXISTS (SELECT 1 FROM ins)`,
+      );
     } catch (err) {
       return next(err);
     }
@@ -77,7 +81,7 @@ export function idempotency(db: Db): RequestHandler {
           ),
         );
       }
-      if (Date.now() - prior.createdAt.getTime() < STALE_AFTER_MS) {
+      if (Date.now() - prior.createdAtMs < STALE_AFTER_MS) {
         return next(
           new Problem(
             409,
@@ -97,9 +101,11 @@ export function idempotency(db: Db): RequestHandler {
       const done =
         status >= 400
           ? db.idempotencyRecord.deleteMany({ where: { ...id, committedAt: null } })
-          : db.$executeRaw`
-              UPDATE "IdempotencyRecord" SET status = ${status}::int, body = ${jsonText(body)}::jsonb
-              WHERE "firmId" = ${id.firmId}::uuid AND key = ${key}`;
+          : hotQuery(
+              db,
+              hotSql`UPDATE "IdempotencyRecord" SET status = ${status}::int, body = ${jsonText(body)}::jsonb
+                WHERE "firmId" = ${id.firmId}::uuid AND key = ${key}::text`,
+            );
       done.catch(() => undefined).finally(() => send(body));
       return res;
     };
@@ -114,7 +120,8 @@ interface Claim {
   requestHash: string;
   status: number | null;
   body: unknown;
-  createdAt: Date;
+  /** When the record was claimed, in ms since the epoch. */
+  createdAtMs: number;
   committedAt: Date | null;
 }
 

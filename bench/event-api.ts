@@ -11,7 +11,7 @@ import pino from 'pino';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import { PrismaClient } from '../generated/prisma';
-import { createDb, type Db } from '../prisma/client';
+import { createDb, registerPgPool, type Db } from '../prisma/client';
 import type { Mailer } from '../domain/email/mailer';
 import { createApp } from '../api/app';
 import { hashApiKey } from '../domain/firms/api-keys';
@@ -179,6 +179,7 @@ function instrumentedDb(databaseUrl: string, poolSize: number) {
     });
   };
   const db = new PrismaClient({ adapter: new PrismaPg(pool) }) as Db;
+  registerPgPool(db, pool); // as createDb does: the event path's own SQL runs on this pool too (counted)
   return { db, stats, pool };
 }
 

@@ -47,7 +47,21 @@ export function createDb(databaseUrl: string, poolSize = 10, options: DbPoolOpti
     keepAliveInitialDelayMillis: 10_000,
   });
   guardCheckedOutConnections(pool);
-  return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  registerPgPool(client, pool);
+  return client;
+}
+
+const pgPools = new WeakMap<object, pg.Pool>();
+
+/** The pg pool under a client createDb made (or one registered), for the event path's own SQL (domain/outbox/hot-sql.ts). */
+export function pgPoolOf(db: object): pg.Pool | undefined {
+  return pgPools.get(db);
+}
+
+/** Tells pgPoolOf which pool a client (or a wrapper of one) runs on. */
+export function registerPgPool(db: object, pool: pg.Pool): void {
+  pgPools.set(db, pool);
 }
 
 /**

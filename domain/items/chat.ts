@@ -15,6 +15,7 @@ import { presentMessage, presentThread } from './present';
 import type { ItemWorkflows } from './reminder-workflows';
 import { readItemSnapshot } from './snapshot';
 import { currentRequestKey } from '../outbox/request-key';
+import { hotQuery, hotSql } from '../outbox/hot-sql';
 
 export interface NewMessage {
   author: 'firm' | 'client';
@@ -98,7 +99,9 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     const workflowId = sig.reminderWorkflowId('chat', threadId);
     const key = currentRequestKey();
     const seesAll = seesAllAccounts(actor);
-    const [row] = await db.$queryRaw<{ accountId: string; outboxId: bigint | null; claimed: boolean | null }[]>`
+    const [row] = await hotQuery<{ accountId: string; outboxId: bigint | string; claimed: boolean }>(
+      db,
+      hotSql`
       WITH th AS (
         SELECT t."accountId", t.status::text AS status, a.id IS NOT NULL AS "accountFound",
           (${seesAll}::boolean OR EXISTS (
@@ -135,14 +138,15 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
         WHERE "firmId" = ${key?.firmId ?? null}::uuid AND key = ${key?.key ?? null}::text AND "committedAt" IS NULL
           AND EXISTS (SELECT 1 FROM m)
       )
-      SELECT ok."accountId"::text AS "accountId", o.id AS "outboxId", o.claimed FROM ok, o`;
+      SELECT ok."accountId"::text AS "accountId", o.id AS "outboxId", o.claimed FROM ok, o`,
+    );
     if (!row) {
       // Nothing written: the usual path gives the refusal (or posts, if the thread changed meanwhile).
       await requireItemAccess(db, firmId, actor, 'chat', threadId);
       return post(firmId, actor.id, threadId, { author: 'firm', body });
     }
     const command = arm(row.accountId);
-    const id = BigInt(row.outboxId!);
+    const id = BigInt(row.outboxId);
     const claimed = row.claimed ? [{ id, workflowId, command, attempts: 0 }] : [];
     await direct.deliverSoon([id], [workflowId], claimed);
     return presentMessage({

@@ -5,6 +5,7 @@
 import type { Db } from '../../prisma/client';
 import type { TemporalGateway } from '../temporal/gateway';
 import { commandWorkflowId, type OutboxCommand } from './commands';
+import { hotQuery, hotSql } from './hot-sql';
 
 export interface RelayOptions {
   /** Workflows claimed per round. */
@@ -106,7 +107,7 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
       deleteQueue = [];
       const ids = batch.flatMap((b) => b.ids.map(String));
       try {
-        await db.$executeRaw`DELETE FROM outbox WHERE id = ANY(${ids}::bigint[])`;
+        await hotQuery(db, hotSql`DELETE FROM outbox WHERE id = ANY(${ids}::bigint[])`);
         for (const b of batch) b.done();
       } catch (err) {
         for (const b of batch) b.done(err);

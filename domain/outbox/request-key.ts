@@ -4,6 +4,7 @@
 // answer was lost (the process died after the commit) then finds the key committed and does not run it again.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db, Tx } from '../../prisma/client';
+import { pgPoolOf, registerPgPool } from '../../prisma/client';
 
 export interface RequestKey {
   firmId: string;
@@ -61,7 +62,7 @@ export function markingCommits(db: Db): Db {
         )
       : db.$transaction(arg as Parameters<Db['$transaction']>[0]);
   const bound = new Map<PropertyKey, unknown>();
-  return new Proxy(db, {
+  const proxy = new Proxy(db, {
     get(target, prop) {
       if (prop === '$transaction') return transaction;
       const value: unknown = Reflect.get(target, prop, target);
@@ -72,4 +73,7 @@ export function markingCommits(db: Db): Db {
       return fn;
     },
   });
+  const pool = pgPoolOf(db);
+  if (pool) registerPgPool(proxy, pool); // its one-statement changes run on the same pool (hot-sql.ts)
+  return proxy;
 }

@@ -1,0 +1,35 @@
+// The event path's own SQL (issue 10): a few statements run once or twice per API request, sent on the pg
+// pool under the Prisma client when there is one, as named prepared statements (parsed and planned once per
+// connection), instead of through Prisma's query engine, which costs several times the statement itself in
+// API CPU (bench/README.md). Without a pool (a client not made by createDb) they go through $queryRawUnsafe,
+// the same text and values.
+import type { Queryable } from '../../prisma/client';
+import { pgPoolOf } from '../../prisma/client';
+
+export interface HotStatement {
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * `sql` for a hot statement: each interpolation is a parameter ($1, $2, …; cast it in the text), a Date goes
+ * as its ISO text (UTC, as Prisma writes timestamps). The text depends only on the call site, so it can be
+ * prepared once per connection.
+ */
+export function hotSql(strings: TemplateStringsArray, ...values: unknown[]): HotStatement {
+  let text = strings[0];
+  for (let i = 1; i < strings.length; i++) text += `$${i}${strings[i]}`;
+  return { text, values: values.map((v) => (v instanceof Date ? v.toISOString() : v)) };
+}
+
+const names = new Map<string, string>();
+
+/** Runs the statement; rows as pg gives them (int8 as a string or, through Prisma, a bigint: convert with BigInt). */
+export async function hotQuery<T>(db: Queryable, statement: HotStatement): Promise<T[]> {
+  const pool = pgPoolOf(db);
+  if (!pool) return db.$queryRawUnsafe<T[]>(statement.text, ...statement.values);
+  let name = names.get(statement.text);
+  if (!name) names.set(statement.text, (name = `nudge_hot_${names.size + 1}`));
+  const result = await pool.query({ name, text: statement.text, values: statement.values });
+  return result.rows as T[];
+}
