@@ -88,40 +88,62 @@ export async function applyPolicyBatch(
       items.map((i) => i.itemId),
       proposed,
     );
+    // Set-based: a few statements per batch whatever its size (all updated items get the same settings).
     const now = new Date();
-    for (const item of items) {
+    const { sendWindow, ...settings } = proposed;
+    const row = { ...settings, sendWindow, source: 'policy' as const };
+    const decided = items.map((item) => {
       const view = views.get(item.itemId) ?? null;
       // A row-less item follows the policy already; it gets a row holding the applied settings.
       const outcome: PolicyItemOutcome = view && !view.hasRow ? 'updated' : policyOutcome(view, proposed);
-      if (outcome === 'updated') {
-        const { sendWindow, ...settings } = proposed;
-        const row = { ...settings, sendWindow, source: 'policy' as const };
-        await tx.reminderSettings.upsert({
-          where: { itemKind_itemId: { itemKind: kind, itemId: item.itemId } },
-          create: { firmId: app.firmId, itemKind: kind, itemId: item.itemId, ...row },
-          update: row,
-        });
-        await audit(tx, {
+      return { item, view, outcome };
+    });
+    const updated = decided.filter((d) => d.outcome === 'updated');
+    const withRow = updated.filter((d) => d.view!.hasRow).map((d) => d.item.itemId);
+    if (withRow.length) {
+      await tx.reminderSettings.updateMany({ where: { itemKind: kind, itemId: { in: withRow } }, data: row });
+    }
+    const rowless = updated.filter((d) => !d.view!.hasRow);
+    if (rowless.length) {
+      await tx.reminderSettings.createMany({
+        data: rowless.map((d) => ({ firmId: app.firmId, itemKind: kind, itemId: d.item.itemId, ...row })),
+        skipDuplicates: true,
+      });
+    }
+    if (updated.length) {
+      // Each item's timeline shows the change, as audit() writes it.
+      await tx.auditEvent.createMany({
+        data: updated.map((d) => ({
           firmId: app.firmId,
+          accountId: d.item.accountId,
+          actorType: 'firm_user',
           actorId: app.requestedBy,
           action: 'reminders.settings_changed',
-          accountId: item.accountId,
           itemKind: kind,
-          itemId: item.itemId,
+          itemId: d.item.itemId,
           data: { ...proposed, source: 'policy', policyApplicationId: applicationId },
-        });
-        enqueue(
-          app.firmId,
-          outbox.commands.signal(reminderWorkflowId(kind, item.itemId), settingsChangedSignal, settings),
-        );
-      }
-      await tx.reminderPolicyApplicationItem.update({
-        where: { applicationId_itemId: { applicationId, itemId: item.itemId } },
-        data: {
-          outcome,
-          processedAt: now,
-          previous: outcome === 'updated' && view ? { ...view.settings } : undefined,
-        },
+        })),
+      });
+    }
+    for (const d of updated) {
+      enqueue(
+        app.firmId,
+        outbox.commands.signal(reminderWorkflowId(kind, d.item.itemId), settingsChangedSignal, settings),
+      );
+    }
+    // Outcomes, one statement per outcome and previous settings (a batch holds few distinct ones).
+    const groups = new Map<string, { outcome: PolicyItemOutcome; previous: object | undefined; ids: string[] }>();
+    for (const d of decided) {
+      const previous = d.outcome === 'updated' && d.view ? { ...d.view.settings } : undefined;
+      const key = `${d.outcome}:${JSON.stringify(previous ?? null)}`;
+      const group = groups.get(key) ?? { outcome: d.outcome, previous, ids: [] };
+      group.ids.push(d.item.itemId);
+      groups.set(key, group);
+    }
+    for (const g of groups.values()) {
+      await tx.reminderPolicyApplicationItem.updateMany({
+        where: { applicationId, itemId: { in: g.ids }, outcome: null },
+        data: { outcome: g.outcome, processedAt: now, previous: g.previous },
       });
     }
     const remaining = await tx.reminderPolicyApplicationItem.count({ where: { applicationId, outcome: null } });
