@@ -1,6 +1,6 @@
 // The reconciler (issue 9): a bulk action left "running" without its workflow is started; one whose
 // workflow was terminated is closed; an item whose reminder workflow is gone is armed again and sends each
-// remaining reminder once; a second pass changes nothing; the Schedule runs passes on its own.
+// remaining reminder once (also one following the firm's policy); a second pass changes nothing; the Schedule runs passes on its own.
 import { randomUUID } from 'node:crypto';
 import { useStackWithFirm, eventually, remindersTo, sleep } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
@@ -95,6 +95,28 @@ test('an item whose reminder workflow is gone is armed again and sends each rema
   expect(mails).toHaveLength(2);
   expect(new Set(mails.map((m) => m.key)).size).toBe(2);
   expect((await pass()).remindersRearmed).not.toContain(workflowId);
+});
+
+test('a chat thread following the firm policy (no settings of its own) is armed again too', async () => {
+  const policy = (enabled: boolean) =>
+    ctx.firm.call('PUT', '/v1/reminder-policy/chat', { enabled, intervalDays: 2, count: 1, apply: 'none' });
+  expect((await policy(true)).status).toBe(200);
+  try {
+    const acc = await accountWithContacts(ctx.firm);
+    const address = acc.contacts[0].address;
+    const t = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+      subject: 'Lost workflow, policy settings',
+      message: { body: 'Please send the receipts' },
+    });
+    const workflowId = reminderWorkflowId('chat', t.body.id);
+    expect(await ctx.stack.db.reminderSettings.count({ where: { itemId: t.body.id } })).toBe(0);
+    await eventually(async () => ctx.stack.smtp.to(address).length === 1, 10_000, 'the notification');
+    await ctx.stack.client.workflow.getHandle(workflowId).terminate('lost in an outage');
+    expect((await pass()).remindersRearmed).toContain(workflowId);
+    await eventually(async () => remindersTo(ctx.stack.smtp, address).length === 1, 20_000, 'the reminder');
+  } finally {
+    expect((await policy(false)).status).toBe(200);
+  }
 });
 
 test('the Schedule runs reconciler passes on its own', async () => {

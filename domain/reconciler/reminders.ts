@@ -11,18 +11,29 @@ import type { TemporalGateway } from '../temporal/gateway';
 
 type Candidate = { kind: ItemKind; itemId: string; firmId: string; accountId: string };
 
-/** Pending items with reminders on, changed at least `olderThanMs` ago, oldest first. */
+/**
+ * Pending items with reminders on, changed at least `olderThanMs` ago, oldest first: those with their own
+ * settings row, and chat threads without one whose firm's chat policy has reminders on (they follow it).
+ */
 function candidates(db: Db, olderThanMs: number, limit: number): Promise<Candidate[]> {
   const cutoff = new Date(Date.now() - olderThanMs);
   return db.$queryRaw<Candidate[]>`
-    SELECT s."itemKind"::text AS kind, s."itemId"::text AS "itemId", s."firmId"::text AS "firmId",
-      COALESCE(t."accountId", sr."accountId", ar."accountId")::text AS "accountId"
-    FROM "ReminderSettings" s
-    LEFT JOIN "ChatThread" t ON s."itemKind" = 'chat' AND t.id = s."itemId" AND t.status = 'open'
-    LEFT JOIN "SignatureRequest" sr ON s."itemKind" = 'signature' AND sr.id = s."itemId" AND sr.status = 'pending'
-    LEFT JOIN "ApprovalRequest" ar ON s."itemKind" = 'approval' AND ar.id = s."itemId" AND ar.status = 'pending'
-    WHERE s.enabled AND s."updatedAt" < ${cutoff} AND COALESCE(t.id, sr.id, ar.id) IS NOT NULL
-    ORDER BY s."updatedAt" LIMIT ${limit}`;
+    SELECT kind, "itemId", "firmId", "accountId" FROM (
+      SELECT s."itemKind"::text AS kind, s."itemId"::text AS "itemId", s."firmId"::text AS "firmId",
+        COALESCE(t."accountId", sr."accountId", ar."accountId")::text AS "accountId", s."updatedAt" AS at
+      FROM "ReminderSettings" s
+      LEFT JOIN "ChatThread" t ON s."itemKind" = 'chat' AND t.id = s."itemId" AND t.status = 'open'
+      LEFT JOIN "SignatureRequest" sr ON s."itemKind" = 'signature' AND sr.id = s."itemId" AND sr.status = 'pending'
+      LEFT JOIN "ApprovalRequest" ar ON s."itemKind" = 'approval' AND ar.id = s."itemId" AND ar.status = 'pending'
+      WHERE s.enabled AND s."updatedAt" < ${cutoff} AND COALESCE(t.id, sr.id, ar.id) IS NOT NULL
+      UNION ALL
+      SELECT 'chat', t.id::text, t."firmId"::text, t."accountId"::text, t."updatedAt"
+      FROM "ChatThread" t
+      JOIN "FirmReminderPolicy" p ON p."firmId" = t."firmId" AND p."itemKind" = 'chat' AND p.enabled
+      WHERE t.status = 'open' AND t."updatedAt" < ${cutoff}
+        AND NOT EXISTS (SELECT 1 FROM "ReminderSettings" s WHERE s."itemKind" = 'chat' AND s."itemId" = t.id)
+    ) c
+    ORDER BY at LIMIT ${limit}`;
 }
 
 export async function rearmLostReminders(
