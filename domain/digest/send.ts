@@ -6,7 +6,7 @@
 // drops out; from then on the digest's list is fixed, so a retry sends the same email under the same key
 // (outbound-email.ts: claimed before SMTP, never twice). Reminders queued after the claim wait for the next.
 import type { Db, Tx } from '../../prisma/client';
-import type { Mailer } from '../email/mailer';
+import type { DispatchDeps } from '../items/dispatch';
 import { digestEmailKey, type DigestPlan, type DigestSendResult } from '../../shared/contracts/digest';
 import { CATEGORY_OF_ITEM, selectRecipients } from '../../shared/recipients';
 import type { ItemKind, ItemRef } from '../../shared/reminder-types';
@@ -14,19 +14,14 @@ import { readItemSnapshot } from '../items/snapshot';
 import { loadCandidateEmails } from '../items/recipient-lookup';
 import { clientUnsubscribe, contactEmailLanguage, contactTimeZone, firmOverride } from '../email/compose';
 import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
-import type { UnsubscribeCategory, UnsubscribeLinks } from '../email/unsubscribe';
+import type { UnsubscribeCategory } from '../email/unsubscribe';
 import { portalEmailLinks } from '../portal/email-links';
 import { recordEmailBounced } from '../webhooks/item-events';
 import { renderDigestEmail, type DigestItem } from './digest-email';
 import { readDigestSetting, windowMs } from './settings';
 
-export interface DigestDeps {
-  db: Db;
-  mailer: Mailer;
-  portalUrl: string;
-  portalLinkSecret?: string;
-  portalLinkTtlSeconds?: number;
-  unsubscribe?: UnsubscribeLinks;
+/** What the item dispatcher needs (mailer, portal links, unsubscribe links), and the reminder clock. */
+export interface DigestDeps extends DispatchDeps {
   /** REMINDER_DAY_SECONDS: the digest window is measured on the reminder clock (86400 in production). */
   reminderDaySeconds?: number;
 }
