@@ -54,10 +54,18 @@ export interface DispatchRequest {
   message?: string;
   /** Firm user who asked for a manual resend. */
   requestedBy?: string;
+  /**
+   * An automatic reminder due at this instant (ms): the send window and pauses are asked first, and while
+   * they hold it nothing is sent or recorded (the answer is `held`). Absent: it goes now.
+   */
+  dueAt?: number;
 }
 
 export type DispatchResult =
-  { status: 'sent'; sentAt: number; recipients: number } | { status: 'skipped'; reason: DoneReason | 'stale_cycle' };
+  | { status: 'sent'; sentAt: number; recipients: number }
+  | { status: 'skipped'; reason: DoneReason | 'stale_cycle' }
+  /** Only for a request with `dueAt`: the send window or a pause holds it until `sendAt` (ms). */
+  | { status: 'held'; sendAt: number };
 
 /** A manual resend as the workflow is told of it: ids only (its message is in the database). */
 export interface ManualResend {

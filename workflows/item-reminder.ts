@@ -38,6 +38,8 @@ const { loadItemSnapshot, planReminderSend } = proxyActivities<ReminderActivitie
 
 /** Send windows and pauses (issue 12): a reminder due outside them waits for the next opening. */
 const SEND_WINDOW_PATCH = 'send-window';
+/** The send activity plans a due reminder itself (issue 10): one activity per reminder instead of two. */
+const PLAN_IN_DISPATCH_PATCH = 'plan-in-dispatch';
 const { dispatchItemEmail } = proxyActivities<ReminderActivities>(DISPATCH_EMAILS);
 
 export async function itemReminderWorkflow(input: ItemReminderInput): Promise<ReminderState> {
@@ -110,6 +112,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     cycleKey: string,
     seq: number,
     extra?: ManualResend,
+    dueAt?: number,
   ): Promise<DispatchResult> {
     const key = extra
       ? dispatchKey(workflowId, 'manual', kind, extra.resendId)
@@ -123,7 +126,9 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
       resendId: extra?.resendId,
       message: extra?.message,
       requestedBy: extra?.requestedBy,
+      ...(dueAt !== undefined ? { dueAt } : {}),
     });
+    if (result.status === 'held') return result;
     if (result.status === 'sent') lastSentAt = result.sentAt;
     dispatchesThisRun++;
     return result;
@@ -191,18 +196,25 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
 
     // Due: the send window (in the recipients' zone) and pauses may hold it until later. Re-asked at least
     // once a reminder day while it waits, so a window or pause changed meanwhile applies by then.
-    if (patched(SEND_WINDOW_PATCH)) {
+    const holdUntil = async (sendAt: number) => {
+      nextReminderAt = sendAt;
+      const recheck = Math.min(sendAt - Date.now(), daySeconds * 1000, held.length ? heldWait() : Infinity);
+      if (recheck > 0) await condition(() => stale || manualQueue.length > 0, recheck);
+    };
+    const planInDispatch = patched(PLAN_IN_DISPATCH_PATCH);
+    if (!planInDispatch && patched(SEND_WINDOW_PATCH)) {
       const plan = await planReminderSend({ item, dueAt: next.dueAt, cycleKey: s.cycleKey, seq: next.seq });
-      const hold = plan.sendAt - Date.now();
-      if (hold > 0) {
-        nextReminderAt = plan.sendAt;
-        const recheck = Math.min(hold, daySeconds * 1000, held.length ? heldWait() : Infinity);
-        if (recheck > 0) await condition(() => stale || manualQueue.length > 0, recheck);
+      if (plan.sendAt - Date.now() > 0) {
+        await holdUntil(plan.sendAt);
         continue;
       }
     }
 
-    const r = await dispatch('reminder', s.cycleKey, next.seq);
+    const r = await dispatch('reminder', s.cycleKey, next.seq, undefined, planInDispatch ? next.dueAt : undefined);
+    if (r.status === 'held') {
+      await holdUntil(r.sendAt);
+      continue;
+    }
     if (r.status === 'sent') Object.assign(s, { remindersSent: next.seq, anchorAt: r.sentAt });
     else stale = true;
   }

@@ -29,13 +29,24 @@ export async function contactTimeZone(db: Reader, firmId: string, contactId: str
     db.contact.findFirst({ where: { id: contactId, firmId }, select: { timeZone: true } }),
     db.firmSendWindow.findUnique({ where: { firmId }, select: { timeZone: true } }),
   ]);
-  if (validZone(contact?.timeZone)) return contact.timeZone;
-  return validZone(window?.timeZone) ? window.timeZone : 'UTC';
+  return emailTimeZone(contact?.timeZone, window?.timeZone);
+}
+
+/** The zone of a contact's emails from the contact's own zone and the firm's send-window zone (see above). */
+export function emailTimeZone(contactZone: string | null | undefined, firmZone: string | null | undefined): string {
+  if (validZone(contactZone)) return contactZone;
+  return validZone(firmZone) ? firmZone : 'UTC';
+}
+
+/** A contact's language from their own and their firm's: the first one Nudge has, else English. */
+export function emailLanguage(contactLanguage: string | null | undefined, firmLanguage: string | null | undefined) {
+  if (isLanguage(contactLanguage)) return contactLanguage;
+  return isLanguage(firmLanguage) ? firmLanguage : DEFAULT_LANGUAGE;
 }
 
 export async function firmLanguage(db: Reader, firmId: string): Promise<Language> {
   const firm = await db.firm.findUnique({ where: { id: firmId }, select: { language: true } });
-  return isLanguage(firm?.language) ? firm.language : DEFAULT_LANGUAGE;
+  return emailLanguage(null, firm?.language);
 }
 
 /** A contact's language: their own, else their firm's. */
@@ -105,20 +116,34 @@ export async function composeItemEmail(
     itemSentOn(db, item),
     email ? contactTimeZone(db, item.firmId, email.contactId) : 'UTC',
   ]);
+  return composeItemEmailFrom(
+    links,
+    { item, contactEmailId, to, ...input },
+    { language, override, bannerOverride, sentOn, timeZone },
+  );
+}
+
+/** What an item email needs from the database besides the dispatcher's facts (read by the caller). */
+export interface ItemEmailReads {
+  language: Language;
+  override: EmailMessages | null;
+  bannerOverride: EmailMessages | null;
+  sentOn: Date | undefined;
+  timeZone: string;
+}
+
+/** One recipient's item email from what was read already: the text, and the one-click unsubscribe headers. */
+export function composeItemEmailFrom(
+  links: UnsubscribeLinks | undefined,
+  { item, contactEmailId, to, ...input }: ItemEmailFacts & { item: ItemRef; contactEmailId: string; to: string },
+  reads: ItemEmailReads,
+) {
   const unsubscribe = clientUnsubscribe(links, {
     firmId: item.firmId,
     contactEmailId,
     address: to,
     category: CATEGORY_OF_ITEM[item.kind] as UnsubscribeCategory,
   });
-  const content = renderItemEmail({
-    ...input,
-    language,
-    override,
-    bannerOverride,
-    sentOn,
-    timeZone,
-    unsubscribeUrl: unsubscribe.url,
-  });
+  const content = renderItemEmail({ ...input, ...reads, unsubscribeUrl: unsubscribe.url });
   return { ...content, headers: unsubscribe.headers };
 }

@@ -26,6 +26,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../../prisma/client';
 import { isPermanentSmtpError, type Mailer, type OutgoingMail } from './mailer';
+import { hotQuery, hotSql } from '../outbox/hot-sql';
 
 export interface LogicalEmail {
   firmId: string;
@@ -96,39 +97,28 @@ export async function sendEmailOnce(
     if (await writeSentMark(unmarked).catch(() => false)) return 'already_sent';
     throw new EmailInFlightError(key);
   }
-  await db.outboundEmail.upsert({
-    where: { idempotencyKey: key },
-    update: {},
-    create: {
-      firmId: email.firmId,
-      accountId: email.accountId,
-      idempotencyKey: key,
-      contactEmailId: email.contactEmailId,
-      toAddress: email.to,
-      category: email.category,
-      subject: email.subject,
-    },
-  });
-  let claimed = await db.outboundEmail.updateMany({
-    where: { idempotencyKey: key, status: 'pending' },
-    data: { status: 'sending', claimedAt: now, attempts: { increment: 1 } },
-  });
-  let tookOver = false;
-  if (claimed.count === 0) {
-    // A claim past its lease: the attempt holding it ended without recording an outcome (it died, or
-    // could not write to the database). Sent again, with the same Message-ID; noted for an operator.
-    claimed = await db.outboundEmail.updateMany({
-      where: { idempotencyKey: key, status: 'sending', claimedAt: { lt: new Date(now.getTime() - CLAIM_LEASE_MS) } },
-      data: {
-        status: 'sending',
-        claimedAt: now,
-        attempts: { increment: 1 },
-        lastError: TAKEOVER_NOTE,
-      },
-    });
-    tookOver = claimed.count > 0;
-  }
-  if (claimed.count === 0) {
+  // Created claimed, or claimed when pending; a claim past its lease (the attempt holding it ended without
+  // recording an outcome: it died, or could not write to the database) is taken over: sent again with the
+  // same Message-ID, and noted for an operator. One statement (issue 10).
+  const leaseCutoff = new Date(now.getTime() - CLAIM_LEASE_MS);
+  const [claim] = await hotQuery<{ tookOver: boolean }>(
+    db,
+    hotSql`
+    INSERT INTO "OutboundEmail" (id, "firmId", "accountId", "idempotencyKey", "contactEmailId", "toAddress", category,
+      subject, status, attempts, "claimedAt", "createdAt")
+    VALUES (gen_random_uuid(), ${email.firmId}::uuid, ${email.accountId ?? null}::uuid, ${key}::text,
+      ${email.contactEmailId ?? null}::uuid, ${email.to}::text, ${email.category}::text, ${email.subject}::text,
+      'sending', 1, ${now}::timestamp(3), ${now}::timestamp(3))
+    ON CONFLICT ("idempotencyKey") DO UPDATE SET status = 'sending', "claimedAt" = EXCLUDED."claimedAt",
+      attempts = "OutboundEmail".attempts + 1,
+      "lastError" = CASE WHEN "OutboundEmail".status = 'sending' THEN ${TAKEOVER_NOTE}::text
+        ELSE "OutboundEmail"."lastError" END
+    WHERE "OutboundEmail".status = 'pending'
+      OR ("OutboundEmail".status = 'sending' AND "OutboundEmail"."claimedAt" < ${leaseCutoff}::timestamp(3))
+    RETURNING "lastError" IS NOT DISTINCT FROM ${TAKEOVER_NOTE}::text AS "tookOver"`,
+  );
+  const tookOver = claim?.tookOver ?? false;
+  if (!claim) {
     const row = await db.outboundEmail.findUniqueOrThrow({ where: { idempotencyKey: key } });
     if (row.status === 'sent') return 'already_sent';
     if (row.status === 'failed') return 'failed';

@@ -2,18 +2,28 @@
 // dispatch key and email; the reminder workflow's activities call it.
 import { Prisma, type Db, type Tx } from '../../prisma/client';
 import type { Mailer } from '../email/mailer';
-import { readItemSnapshot } from './snapshot';
-import { loadCandidateEmails } from './recipient-lookup';
-import { manualResendMessage } from './manual-resends';
-import { withoutPausedContacts } from './pauses';
-import { composeItemEmail } from '../email/compose';
+import { toCandidate } from './recipient-lookup';
+import { leaveOutPaused, type ActivePauses } from './pauses';
+import { composeItemEmailFrom, emailLanguage, emailTimeZone } from '../email/compose';
+import { ITEM_EMAIL_KIND } from '../email/item-email';
 import type { UnsubscribeLinks } from '../email/unsubscribe';
 import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
 import { selectRecipients, CATEGORY_OF_ITEM, type CandidateEmail } from '../../shared/recipients';
-import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/reminder-types';
+import {
+  DEFAULT_REMINDER_SETTINGS,
+  type DispatchRequest,
+  type DispatchResult,
+  type ItemRef,
+} from '../../shared/reminder-types';
 import { portalEmailLinks } from '../portal/email-links';
 import { recordEmailBounced, recordReminderEvents } from '../webhooks/item-events';
-import { digestedRecipients, queueForDigest } from '../digest/queue';
+import { queueForDigest } from '../digest/queue';
+import { recordDispatch, selectDispatchFacts, type DispatchFacts } from './dispatch-sql';
+import type { ItemReminderSettings } from './snapshot';
+import { planItemSendFrom, recordHold } from './send-time';
+import type { SendWindow } from '../../shared/send-window';
+
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 export interface DispatchDeps {
   db: Db;
@@ -40,88 +50,82 @@ export function createItemDispatcher({
   portalLinkTtlSeconds,
   unsubscribe,
 }: DispatchDeps) {
-  async function itemTitle(item: ItemRef): Promise<string> {
-    if (item.kind === 'chat') {
-      const t = await db.chatThread.findUniqueOrThrow({ where: { id: item.itemId }, select: { subject: true } });
-      return t.subject;
-    }
-    const req =
-      item.kind === 'signature'
-        ? await db.signatureRequest.findUniqueOrThrow({
-            where: { id: item.itemId },
-            select: { document: { select: { name: true } } },
-          })
-        : await db.approvalRequest.findUniqueOrThrow({
-            where: { id: item.itemId },
-            select: { document: { select: { name: true } } },
-          });
-    return req.document.name;
-  }
-
   return {
     /**
      * Sends one notification, reminder or manual resend to every eligible email, unless the item is done
-     * or the cycle moved on (checked once, under the item's row lock, as the dispatch is recorded). The dispatch row and its audit entry are written once, under the dispatch key;
-     * each email has its own key, so a retry sends only what did not go out.
+     * or the cycle moved on (checked once, under the item's row lock, as the dispatch is recorded). The
+     * dispatch row and its audit entry are written once, under the dispatch key; each email has its own key,
+     * so a retry sends only what did not go out. What it reads comes in one statement (dispatch-sql.ts).
      */
     async dispatchItemEmail(req: DispatchRequest, heartbeat: () => void = () => undefined): Promise<DispatchResult> {
       const { item } = req;
       heartbeat();
+      const facts = await selectDispatchFacts(db, {
+        item,
+        emailKind: ITEM_EMAIL_KIND[req.kind],
+        dispatchKey: req.dispatchKey,
+        resendId: req.resendId && isUuid(req.resendId) ? req.resendId : null,
+        now: new Date(),
+      });
       // A resend's message is read from the database; older signals carried it themselves.
-      const message = req.message ?? (req.resendId ? await manualResendMessage(db, req.resendId) : null) ?? undefined;
-      const existing = await db.reminderDispatch.findUnique({ where: { dispatchKey: req.dispatchKey } });
-      let skipped: DispatchResult | null = null;
-
-      const candidates = await loadCandidateEmails(db, item);
+      const message = req.message ?? facts.resendMessage ?? undefined;
+      const candidates = candidatesOf(item, facts);
+      const pauses = activePausesOf(facts);
       // Contacts paused now are left out of an automatic reminder that goes to others (issue 12).
       const selected = selectRecipients(item.kind, candidates);
-      const decision = req.kind === 'reminder' ? await withoutPausedContacts(db, item, selected) : selected;
-      const title = await itemTitle(item);
-      const dispatch =
-        existing ??
-        (await db.$transaction(async (tx) => {
+      const decision = req.kind === 'reminder' ? leaveOutPaused(selected, pauses.contacts) : selected;
+      const title = facts.cycle?.title ?? '';
+      // A reminder that just fell due asks the send window and pauses first (issue 12); one recorded already
+      // (this is a retry) goes on.
+      if (req.dueAt !== undefined && !facts.existing) {
+        const contactIds = [...new Set(selected.recipients.map((r) => r.contactId))];
+        const zones = new Map(facts.emails.map((e) => [e.contactId, e.timeZone]));
+        const plan = planItemSendFrom({
+          dueAt: req.dueAt,
+          firmWindow: facts.sendWindow as SendWindow | null,
+          rule: settingsOf(facts).sendWindow,
+          contactIds,
+          zones: contactIds.map((id) => zones.get(id) ?? null),
+          pauses,
+        });
+        await recordHold(db, item, req.cycleKey, req.seq, plan);
+        if (plan.sendAt > Date.now()) return { status: 'held', sendAt: plan.sendAt };
+      }
+
+      let dispatch = facts.existing;
+      let digested = new Set(facts.digested);
+      let skipped: DispatchResult | null = null;
+      if (!dispatch) {
+        const now = new Date();
+        dispatch = await db.$transaction(async (tx) => {
           // Lock the item and look again: a reply, signature, approval or withdrawal committing meanwhile
           // either happened before (nothing is recorded) or waits for this transaction (and closes its to-dos).
           await lockItem(tx, item);
-          const now = await readItemSnapshot(tx as unknown as Db, item);
-          const current = req.kind === 'notification' ? now.subjectKey : now.cycleKey;
-          if (now.doneReason) skipped = { status: 'skipped', reason: now.doneReason };
-          else if (req.kind !== 'manual' && current !== req.cycleKey)
-            skipped = { status: 'skipped', reason: 'stale_cycle' };
-          if (skipped) return null;
-          const row = await tx.reminderDispatch.create({
+          const recorded = await recordDispatch(tx, {
+            item,
+            kind: req.kind,
+            cycleKey: req.cycleKey,
+            seq: req.seq,
+            dispatchKey: req.dispatchKey,
+            recipients: decision.recipients.length,
+            actor: { type: req.requestedBy ? 'firm_user' : 'system', id: req.requestedBy ?? null },
+            action: AUDIT_ACTION[req.kind],
             data: {
-              firmId: item.firmId,
-              accountId: item.accountId,
-              itemKind: item.kind,
-              itemId: item.itemId,
-              cycleKey: req.cycleKey,
-              kind: req.kind,
-              seq: req.seq,
               dispatchKey: req.dispatchKey,
-              recipients: decision.recipients.length,
+              seq: req.seq,
+              recipients: decision.recipients.map((r) => r.contactEmailId),
+              excluded: decision.excluded,
+              ...(message ? { message } : {}),
             },
+            now,
           });
-          await tx.auditEvent.create({
-            data: {
-              firmId: item.firmId,
-              accountId: item.accountId,
-              actorType: req.requestedBy ? 'firm_user' : 'system',
-              actorId: req.requestedBy ?? null,
-              action: AUDIT_ACTION[req.kind],
-              itemKind: item.kind,
-              itemId: item.itemId,
-              data: {
-                dispatchKey: req.dispatchKey,
-                seq: req.seq,
-                recipients: decision.recipients.map((r) => r.contactEmailId),
-                excluded: decision.excluded,
-                ...(message ? { message } : {}),
-              },
-            },
-          });
+          if (!recorded.found) skipped = { status: 'skipped', reason: 'deleted' };
+          else if (recorded.doneReason) skipped = { status: 'skipped', reason: recorded.doneReason };
+          else if (recorded.createdAt === null) skipped = { status: 'skipped', reason: 'stale_cycle' };
+          if (skipped) return null;
           // Firm webhooks hear of each reminder once (and of the cycle's last): events keyed by the dispatch.
-          await recordReminderEvents(tx, req, decision.recipients.length, now.settings);
+          if (facts.hasWebhooks)
+            await recordReminderEvents(tx, req, decision.recipients.length, settingsOf(facts).settings);
           // In the same transaction as the dispatch: a to-do is never created after the item was closed.
           await upsertPortalTodos(
             tx,
@@ -132,39 +136,38 @@ export function createItemDispatcher({
           );
           // With the firm's digests on, an automatic reminder's emails wait in each recipient's digest instead
           // (issue 12, domain/digest/); the dispatch and its audit entry above are the same either way.
-          if (req.kind === 'reminder') await queueForDigest(tx, item, req.dispatchKey, decision.recipients);
-          return row;
-        }));
+          if (
+            req.kind === 'reminder' &&
+            facts.digestOn &&
+            (await queueForDigest(tx, item, req.dispatchKey, decision.recipients))
+          )
+            digested = new Set(decision.recipients.map((r) => r.contactEmailId));
+          return { createdAt: recorded.createdAt!, recipients: decision.recipients.length };
+        });
+      }
       if (!dispatch) return skipped!;
 
       // Recipients whose email went in their digest (recorded with the dispatch) get none of their own.
-      const digested = req.kind === 'reminder' ? await digestedRecipients(db, req.dispatchKey) : new Set<string>();
       const alone = decision.recipients.filter((r) => !digested.has(r.contactEmailId));
-      if (alone.length) {
-        const [firm, account] = await Promise.all([
-          db.firm.findUniqueOrThrow({ where: { id: item.firmId }, select: { name: true } }),
-          db.account.findUniqueOrThrow({ where: { id: item.accountId }, select: { name: true } }),
-        ]);
-        const addresses = new Map(
-          (
-            await db.contactEmail.findMany({
-              where: { id: { in: alone.map((r) => r.contactEmailId) } },
-              select: { id: true, address: true },
-            })
-          ).map((e) => [e.id, e.address]),
-        );
-        // One signed link per recipient: it names the contact email that may act on the item.
-        const links = portalEmailLinks({ portalUrl, secret: portalLinkSecret, ttlSeconds: portalLinkTtlSeconds });
-        for (const r of alone) {
-          const to = addresses.get(r.contactEmailId);
-          if (!to) continue; // the email was deleted meanwhile
-          // In the recipient's language, with the firm's texts if any, and the one-click unsubscribe headers.
-          const content = await composeItemEmail(db, unsubscribe, {
+      const emails = new Map(facts.emails.map((e) => [e.id, e]));
+      // One signed link per recipient: it names the contact email that may act on the item.
+      const links = portalEmailLinks({ portalUrl, secret: portalLinkSecret, ttlSeconds: portalLinkTtlSeconds });
+      for (const r of alone) {
+        const email = emails.get(r.contactEmailId);
+        if (!email) continue;
+        const to = email.address;
+        // In the recipient's language, with the firm's texts if any, and the one-click unsubscribe headers.
+        const language = emailLanguage(email.language, facts.firm?.language);
+        const template = (kind: string) =>
+          facts.templates.find((t) => t.kind === kind && t.language === language) ?? null;
+        const content = composeItemEmailFrom(
+          unsubscribe,
+          {
             item,
             contactEmailId: r.contactEmailId,
             to,
-            firmName: firm.name,
-            accountName: account.name,
+            firmName: facts.firm?.name ?? '',
+            accountName: facts.accountName ?? '',
             itemKind: item.kind,
             itemTitle: title,
             dispatchKind: req.kind,
@@ -172,32 +175,66 @@ export function createItemDispatcher({
             link: links.item(item, r.contactEmailId),
             activationLink: r.activationBanner ? links.activation(item.firmId, r.contactEmailId) : undefined,
             message,
-          });
-          heartbeat();
-          // The heartbeat also keeps the activity alive while a "sent" mark is retried after the mail
-          // server accepted (outbound-email.ts).
-          const outcome = await sendEmailOnce(
-            db,
-            mailer,
-            {
-              firmId: item.firmId,
-              accountId: item.accountId,
-              idempotencyKey: `${req.dispatchKey}:${r.contactEmailId}`,
-              contactEmailId: r.contactEmailId,
-              to,
-              category: CATEGORY_OF_ITEM[item.kind],
-              ...content,
-            },
-            { heartbeat },
-          );
-          if (outcome === 'in_flight') throw new EmailInFlightError(`${req.dispatchKey}:${r.contactEmailId}`);
-          if (outcome === 'failed')
-            await recordEmailBounced(db, item, `${req.dispatchKey}:${r.contactEmailId}`, r.contactEmailId);
-        }
+          },
+          {
+            language,
+            override: template(ITEM_EMAIL_KIND[req.kind]),
+            bannerOverride: r.activationBanner ? template('activation_banner') : null,
+            sentOn: facts.cycle ? new Date(facts.cycle.createdAt) : undefined,
+            timeZone: emailTimeZone(email.timeZone, facts.sendWindow?.timeZone),
+          },
+        );
+        heartbeat();
+        // The heartbeat also keeps the activity alive while a "sent" mark is retried after the mail
+        // server accepted (outbound-email.ts).
+        const outcome = await sendEmailOnce(
+          db,
+          mailer,
+          {
+            firmId: item.firmId,
+            accountId: item.accountId,
+            idempotencyKey: `${req.dispatchKey}:${r.contactEmailId}`,
+            contactEmailId: r.contactEmailId,
+            to,
+            category: CATEGORY_OF_ITEM[item.kind],
+            ...content,
+          },
+          { heartbeat },
+        );
+        if (outcome === 'in_flight') throw new EmailInFlightError(`${req.dispatchKey}:${r.contactEmailId}`);
+        if (outcome === 'failed')
+          await recordEmailBounced(db, item, `${req.dispatchKey}:${r.contactEmailId}`, r.contactEmailId);
       }
 
-      return { status: 'sent', sentAt: dispatch.createdAt.getTime(), recipients: dispatch.recipients };
+      return { status: 'sent', sentAt: dispatch.createdAt, recipients: dispatch.recipients };
     },
+  };
+}
+
+/** The candidates of the recipient rules, from the facts (a signature request's signers marked). */
+function candidatesOf(item: ItemRef, facts: DispatchFacts): CandidateEmail[] {
+  const pending = new Map(facts.signers.map((s) => [s.contactId, s.pending]));
+  return facts.emails.map((e) => toCandidate(e, item.kind === 'signature' ? pending.get(e.contactId) : undefined));
+}
+
+/** The pauses running now, as pauses.ts gives them. */
+function activePausesOf(facts: DispatchFacts): ActivePauses {
+  const pauses: ActivePauses = { item: null, contacts: new Map() };
+  for (const p of facts.pauses) {
+    if (p.contactId) pauses.contacts.set(p.contactId, new Date(p.until));
+    else pauses.item = new Date(p.until);
+  }
+  return pauses;
+}
+
+/** The item's settings as snapshot.ts reads them: its own row, else the firm's policy, else the defaults. */
+function settingsOf(facts: DispatchFacts): ItemReminderSettings {
+  const own = facts.settings ?? facts.policy;
+  if (!own) return { settings: { ...DEFAULT_REMINDER_SETTINGS }, source: 'default', sendWindow: 'firm' };
+  return {
+    settings: { enabled: own.enabled, intervalDays: own.intervalDays, count: own.count },
+    source: facts.settings ? facts.settings.source : 'policy',
+    sendWindow: own.sendWindow,
   };
 }
 

@@ -17,6 +17,8 @@ type EmailRow = {
   prefInvoices: boolean;
   prefClientRequests: boolean;
   bouncedAt?: Date | null;
+  /** Instead of bouncedAt, where only whether it bounces was read. */
+  bounced?: boolean;
 };
 
 export function toCandidate(e: EmailRow, pendingSigner?: boolean): CandidateEmail {
@@ -36,7 +38,7 @@ export function toCandidate(e: EmailRow, pendingSigner?: boolean): CandidateEmai
       clientRequests: e.prefClientRequests,
     },
     pendingSigner,
-    ...(e.bouncedAt ? { bounced: true } : {}),
+    ...(e.bouncedAt || e.bounced ? { bounced: true } : {}),
   };
 }
 

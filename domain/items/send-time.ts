@@ -1,10 +1,11 @@
 // When an item's reminder due at some instant may go (issue 12): the firm's send window read in the
 // recipients' time zone, after any pause. The reminder workflow asks when a reminder falls due; the
 // explainer shows the same plan.
-import type { Db } from '../../prisma/client';
+import type { Db, Queryable } from '../../prisma/client';
 import { selectRecipients } from '../../shared/recipients';
 import type { ItemRef } from '../../shared/reminder-types';
-import { planSend, type SendPlan } from '../../shared/send-window';
+import { planSend, type SendPlan, type SendWindow } from '../../shared/send-window';
+import type { SendWindowRule } from '../reminder-policy/rules';
 import { readSendWindow } from '../settings/send-window';
 import { activePauses, pausedUntil, type ActivePauses } from './pauses';
 import { loadCandidateEmails } from './recipient-lookup';
@@ -29,23 +30,39 @@ export async function planItemSend(db: Db, item: ItemRef, dueAt: number): Promis
     loadCandidateEmails(db, item),
     readItemReminderSettings(db, item),
   ]);
-  // The kind's policy may let its reminders go whenever due (issue 12); pauses still hold them.
-  const window = own.sendWindow === 'anytime' ? null : firmWindow;
   const contactIds = [...new Set(selectRecipients(item.kind, candidates).recipients.map((r) => r.contactId))];
   const [contacts, pauses] = await Promise.all([
     db.contact.findMany({ where: { id: { in: contactIds }, firmId: item.firmId }, select: { timeZone: true } }),
     activePauses(db, item, contactIds),
   ]);
-  const plan = planSend({
+  return planItemSendFrom({
     dueAt,
-    window,
-    zone: recipientZone(
-      contacts.map((c) => c.timeZone),
-      window?.timeZone ?? null,
-    ),
-    pausedUntil: pausedUntil(pauses, contactIds),
+    firmWindow,
+    rule: own.sendWindow,
+    contactIds,
+    zones: contacts.map((c) => c.timeZone),
+    pauses,
   });
-  return { ...plan, pauses };
+}
+
+/** The plan from what was read: the recipients' contacts, their zones, the firm's window and the pauses. */
+export function planItemSendFrom(p: {
+  dueAt: number;
+  firmWindow: SendWindow | null;
+  rule: SendWindowRule;
+  contactIds: string[];
+  zones: (string | null)[];
+  pauses: ActivePauses;
+}): ItemSendPlan {
+  // The kind's policy may let its reminders go whenever due (issue 12); pauses still hold them.
+  const window = p.rule === 'anytime' ? null : p.firmWindow;
+  const plan = planSend({
+    dueAt: p.dueAt,
+    window,
+    zone: recipientZone(p.zones, window?.timeZone ?? null),
+    pausedUntil: pausedUntil(p.pauses, p.contactIds),
+  });
+  return { ...plan, pauses: p.pauses };
 }
 
 /**
@@ -53,7 +70,7 @@ export async function planItemSend(db: Db, item: ItemRef, dueAt: number): Promis
  * explainer can still say why once it went. Re-asked while it waits, the row follows the latest plan; a
  * plan that no longer holds it (the window opened meanwhile) keeps the reasons it waited for.
  */
-export async function recordHold(db: Db, item: ItemRef, cycleKey: string, seq: number, plan: SendPlan) {
+export async function recordHold(db: Queryable, item: ItemRef, cycleKey: string, seq: number, plan: SendPlan) {
   if (plan.reasons.length === 0) return;
   const data = {
     dueAt: new Date(plan.dueAt),

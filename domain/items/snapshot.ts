@@ -11,6 +11,7 @@ import {
   type ReminderSettings,
 } from '../../shared/reminder-types';
 import type { SendWindowRule, SettingsSource } from '../reminder-policy/rules';
+import { selectCycle } from './dispatch-sql';
 
 interface ItemCycle {
   doneReason: DoneReason | null;
@@ -21,70 +22,10 @@ interface ItemCycle {
 }
 
 async function readCycle(db: Queryable, item: ItemRef): Promise<ItemCycle> {
-  const where = { id: item.itemId, firmId: item.firmId };
-  const deleted: ItemCycle = {
-    doneReason: 'deleted',
-    subjectKey: item.itemId,
-    cycleKey: item.itemId,
-    restartedAt: null,
-  };
-  switch (item.kind) {
-    case 'chat': {
-      const thread = await db.chatThread.findFirst({
-        where,
-        include: {
-          messages: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 1 },
-          account: { select: { status: true } },
-        },
-      });
-      if (!thread) return deleted;
-      const latest = thread.messages[0];
-      if (!latest) return { ...deleted, doneReason: 'no_firm_message' };
-      // Reminders always concern the latest message; a client message there means the client replied.
-      const doneReason: DoneReason | null =
-        thread.status === 'archived' || thread.account.status === 'archived'
-          ? 'archived'
-          : latest.author === 'client'
-            ? 'replied'
-            : null;
-      return {
-        doneReason,
-        subjectKey: latest.id,
-        cycleKey: `${latest.id}.r${thread.reopenCount}`,
-        restartedAt: thread.reopenCount > 0 ? thread.reopenedAt : null,
-      };
-    }
-    case 'signature':
-      return requestCycle(
-        await db.signatureRequest.findFirst({ where, include: { account: { select: { status: true } } } }),
-        'signed',
-        deleted,
-      );
-    case 'approval':
-      return requestCycle(
-        await db.approvalRequest.findFirst({ where, include: { account: { select: { status: true } } } }),
-        'approved',
-        deleted,
-      );
-  }
-}
-
-/** A signature or approval request: done once completed or withdrawn, or while its account is archived. */
-function requestCycle(
-  req: { id: string; status: string; account: { status: string } } | null,
-  completed: 'signed' | 'approved',
-  deleted: ItemCycle,
-): ItemCycle {
-  if (!req) return deleted;
-  const doneReason: DoneReason | null =
-    req.status === completed
-      ? completed
-      : req.status === 'cancelled'
-        ? 'cancelled'
-        : req.account.status === 'archived'
-          ? 'archived'
-          : null;
-  return { doneReason, subjectKey: req.id, cycleKey: req.id, restartedAt: null };
+  const row = await selectCycle(db, item);
+  if (!row) return { doneReason: 'deleted', subjectKey: item.itemId, cycleKey: item.itemId, restartedAt: null };
+  const { doneReason, subjectKey, cycleKey, restartedAt } = row;
+  return { doneReason, subjectKey, cycleKey, restartedAt: restartedAt === null ? null : new Date(restartedAt) };
 }
 
 /** An item's settings, where they come from (issue 12), and whether its reminders wait for the send window. */

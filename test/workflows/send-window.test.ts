@@ -4,7 +4,7 @@
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { itemReminderWorkflow } from '../../workflows/item-reminder';
 import { manualResendSignal, reminderStateQuery } from '../../shared/contracts/item-reminder';
-import type { ItemRef } from '../../shared/reminder-types';
+import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/reminder-types';
 import { FakeItems } from './fake-items';
 import { eventually, sleep, startHarness, type Harness } from './harness';
 
@@ -17,14 +17,24 @@ const fake = new FakeItems();
 const opensAt = new Map<string, number>();
 const plans = new Map<string, number>();
 let h: Harness;
+const plan = async ({ item, dueAt }: { item: ItemRef; dueAt: number }) => {
+  plans.set(item.itemId, (plans.get(item.itemId) ?? 0) + 1);
+  const open = opensAt.get(item.itemId) ?? 0;
+  return open > dueAt ? { sendAt: open, reasons: ['outside_hours'] } : { sendAt: dueAt, reasons: [] };
+};
 beforeAll(async () => {
+  const activities = fake.activities();
   h = await startHarness(
     {
-      ...fake.activities(),
-      planReminderSend: async ({ item, dueAt }: { item: ItemRef; dueAt: number }) => {
-        plans.set(item.itemId, (plans.get(item.itemId) ?? 0) + 1);
-        const open = opensAt.get(item.itemId) ?? 0;
-        return open > dueAt ? { sendAt: open, reasons: ['outside_hours'] } : { sendAt: dueAt, reasons: [] };
+      ...activities,
+      planReminderSend: plan,
+      // A reminder that fell due is planned by the send activity itself (the plan-in-dispatch patch).
+      dispatchItemEmail: async (req: DispatchRequest): Promise<DispatchResult> => {
+        if (req.dueAt !== undefined) {
+          const p = await plan({ item: req.item, dueAt: req.dueAt });
+          if (p.sendAt > Date.now()) return { status: 'held', sendAt: p.sendAt };
+        }
+        return activities.dispatchItemEmail(req);
       },
     },
     'send-window',

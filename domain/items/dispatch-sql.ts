@@ -1,0 +1,234 @@
+// The reminder pipeline's own SQL (issue 10): what one dispatch needs to know is read in one statement, and
+// recorded (after the item's row lock) in one more, on the pg pool under the Prisma client (hot-sql.ts).
+// Prisma's query builder cost several times the statements themselves in worker CPU (bench/README.md).
+import type { Queryable } from '../../prisma/client';
+import { hotQuery, type HotStatement } from '../outbox/hot-sql';
+import type { DispatchKind, DoneReason, ItemKind, ItemRef } from '../../shared/reminder-types';
+
+/** Milliseconds since the epoch of a timestamp column (stored in UTC without a zone, as Prisma writes them). */
+const ms = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
+
+/**
+ * Where an item's reminder cycle stands, as one row (none: the item was deleted). $1 is the item id and $2
+ * the firm id in every statement that embeds it. Reminders always concern a chat thread's latest message; a
+ * client message there means the client replied; a reopen starts a new cycle for the same message.
+ */
+const CYCLE_SQL: Record<ItemKind, string> = {
+  chat: `
+    SELECT CASE WHEN m.id IS NULL THEN 'no_firm_message'
+                WHEN t.status = 'archived' OR a.status = 'archived' THEN 'archived'
+                WHEN m.author = 'client' THEN 'replied' END AS "doneReason",
+      coalesce(m.id::text, t.id::text) AS "subjectKey",
+      coalesce(m.id::text || '.r' || t."reopenCount", t.id::text) AS "cycleKey",
+      CASE WHEN m.id IS NOT NULL AND t."reopenCount" > 0 THEN ${ms('t."reopenedAt"')} END AS "restartedAt",
+      t.subject AS title, ${ms('t."createdAt"')} AS "createdAt"
+    FROM "ChatThread" t JOIN "Account" a ON a.id = t."accountId"
+    LEFT JOIN LATERAL (
+      SELECT id, author FROM "ChatMessage" WHERE "threadId" = t.id ORDER BY "createdAt" DESC, id DESC LIMIT 1
+    ) m ON true
+    WHERE t.id = $1::uuid AND t."firmId" = $2::uuid`,
+  signature: requestCycleSql('"SignatureRequest"', 'signed'),
+  approval: requestCycleSql('"ApprovalRequest"', 'approved'),
+};
+
+/** A signature or approval request: done once completed or withdrawn, or while its account is archived. */
+function requestCycleSql(table: string, completed: 'signed' | 'approved'): string {
+  return `
+    SELECT CASE WHEN r.status = '${completed}' THEN '${completed}'
+                WHEN r.status = 'cancelled' THEN 'cancelled'
+                WHEN a.status = 'archived' THEN 'archived' END AS "doneReason",
+      r.id::text AS "subjectKey", r.id::text AS "cycleKey", NULL::float8 AS "restartedAt",
+      d.name AS title, ${ms('r."createdAt"')} AS "createdAt"
+    FROM ${table} r JOIN "Account" a ON a.id = r."accountId" JOIN "Document" d ON d.id = r."documentId"
+    WHERE r.id = $1::uuid AND r."firmId" = $2::uuid`;
+}
+
+export interface CycleRow {
+  doneReason: DoneReason | null;
+  subjectKey: string;
+  cycleKey: string;
+  /** When a reopen restarted the schedule (ms), else null. */
+  restartedAt: number | null;
+  title: string;
+  createdAt: number;
+}
+
+/** The item's cycle, or null when the item is gone. */
+export async function selectCycle(db: Queryable, item: Pick<ItemRef, 'kind' | 'itemId' | 'firmId'>) {
+  const [row] = await hotQuery<CycleRow>(db, { text: CYCLE_SQL[item.kind], values: [item.itemId, item.firmId] });
+  return row ?? null;
+}
+
+export interface EmailRow {
+  id: string;
+  contactId: string;
+  address: string;
+  login: 'off' | 'pending' | 'active';
+  notify: boolean;
+  prefDocumentUploads: boolean;
+  prefSignatures: boolean;
+  prefApprovals: boolean;
+  prefMessages: boolean;
+  prefProposals: boolean;
+  prefQuestionnaires: boolean;
+  prefInvoices: boolean;
+  prefClientRequests: boolean;
+  bounced: boolean;
+  /** The contact's own language and time zone, unchecked. */
+  language: string | null;
+  timeZone: string | null;
+}
+
+interface SettingsRow {
+  enabled: boolean;
+  intervalDays: number;
+  count: number;
+  sendWindow: 'firm' | 'anytime';
+}
+
+export interface DispatchFacts {
+  cycle: CycleRow | null;
+  /** Every email of every contact linked to the account, by contact then address. */
+  emails: EmailRow[];
+  /** The request's signers (signature requests only; empty otherwise). */
+  signers: { contactId: string; pending: boolean }[];
+  settings: (SettingsRow & { source: 'own' | 'policy' }) | null;
+  policy: SettingsRow | null;
+  firm: { name: string; language: string } | null;
+  accountName: string | null;
+  sendWindow: { timeZone: string; hours: unknown; closedDays: string[] } | null;
+  digestOn: boolean | null;
+  hasWebhooks: boolean;
+  /** Pauses running now of the item and of the account's contacts (`until` in ms). */
+  pauses: { contactId: string | null; until: number }[];
+  /** The firm's own texts for the dispatch's email kind and the activation banner, every language. */
+  templates: { kind: string; language: string; subject: string; body: string }[];
+  existing: { createdAt: number; recipients: number } | null;
+  /** Contact emails whose copy of this dispatch went in their digest. */
+  digested: string[];
+  resendMessage: string | null;
+}
+
+/** Everything one dispatch reads, in one statement. */
+export async function selectDispatchFacts(
+  db: Queryable,
+  p: { item: ItemRef; emailKind: string; dispatchKey: string; resendId: string | null; now: Date },
+): Promise<DispatchFacts> {
+  const { item } = p;
+  const statement: HotStatement = {
+    text: `
+    WITH cyc AS (${CYCLE_SQL[item.kind]}),
+    emails AS (
+      SELECT e.id, e."contactId", e.address, e.login::text AS login, e.notify, e."prefDocumentUploads",
+        e."prefSignatures", e."prefApprovals", e."prefMessages", e."prefProposals", e."prefQuestionnaires",
+        e."prefInvoices", e."prefClientRequests", e."bouncedAt" IS NOT NULL AS bounced, c.language, c."timeZone"
+      FROM "ContactEmail" e JOIN "Contact" c ON c.id = e."contactId"
+      WHERE e."firmId" = $2::uuid
+        AND EXISTS (SELECT 1 FROM "AccountContact" ac WHERE ac."contactId" = e."contactId" AND ac."accountId" = $3::uuid)
+    )
+    SELECT
+      (SELECT row_to_json(cyc) FROM cyc) AS cycle,
+      (SELECT coalesce(json_agg(emails ORDER BY emails."contactId", emails.address), '[]') FROM emails) AS emails,
+      (SELECT coalesce(json_agg(json_build_object('contactId', s."contactId", 'pending', s."signedAt" IS NULL)), '[]')
+        FROM "SignatureSigner" s WHERE s."requestId" = $1::uuid AND $4::text = 'signature') AS signers,
+      (SELECT row_to_json(s) FROM (
+        SELECT enabled, "intervalDays", count, source::text AS source, "sendWindow"::text AS "sendWindow"
+        FROM "ReminderSettings" WHERE "itemKind" = $4::text::"ItemKind" AND "itemId" = $1::uuid) s) AS settings,
+      (SELECT row_to_json(s) FROM (
+        SELECT enabled, "intervalDays", count, "sendWindow"::text AS "sendWindow"
+        FROM "FirmReminderPolicy" WHERE "firmId" = $2::uuid AND "itemKind" = $4::text::"ItemKind") s) AS policy,
+      (SELECT row_to_json(f) FROM (SELECT name, language FROM "Firm" WHERE id = $2::uuid) f) AS firm,
+      (SELECT name FROM "Account" WHERE id = $3::uuid) AS "accountName",
+      (SELECT row_to_json(w) FROM (
+        SELECT "timeZone", hours, "closedDays" FROM "FirmSendWindow" WHERE "firmId" = $2::uuid) w) AS "sendWindow",
+      (SELECT enabled FROM "FirmDigestSetting" WHERE "firmId" = $2::uuid) AS "digestOn",
+      EXISTS (SELECT 1 FROM "WebhookEndpoint" WHERE "firmId" = $2::uuid AND "disabledAt" IS NULL) AS "hasWebhooks",
+      (SELECT coalesce(json_agg(json_build_object('contactId', r."contactId", 'until', ${ms('r.until')})), '[]')
+        FROM "ReminderPause" r
+        WHERE r."firmId" = $2::uuid AND r.until > $5::timestamp(3)
+          AND (r.target = $6::text OR r."contactId" IN (SELECT "contactId" FROM emails))) AS pauses,
+      (SELECT coalesce(json_agg(json_build_object('kind', kind, 'language', language, 'subject', subject, 'body', body)), '[]')
+        FROM "EmailKindTemplate" WHERE "firmId" = $2::uuid AND kind IN ($7::text, 'activation_banner')) AS templates,
+      (SELECT json_build_object('createdAt', ${ms('"createdAt"')}, 'recipients', recipients)
+        FROM "ReminderDispatch" WHERE "dispatchKey" = $8::text) AS existing,
+      (SELECT coalesce(json_agg("contactEmailId"), '[]') FROM "DigestEntry" WHERE "dispatchKey" = $8::text) AS digested,
+      (SELECT message FROM "ManualResend" WHERE id = $9::uuid) AS "resendMessage"`,
+    values: [
+      item.itemId,
+      item.firmId,
+      item.accountId,
+      item.kind,
+      p.now.toISOString(),
+      `${item.kind}:${item.itemId}`,
+      p.emailKind,
+      p.dispatchKey,
+      p.resendId,
+    ],
+  };
+  const [row] = await hotQuery<DispatchFacts>(db, statement);
+  return row;
+}
+
+/** What recordDispatch writes besides the dispatch row: the audit entry's actor, action and data. */
+export interface DispatchRecord {
+  item: ItemRef;
+  kind: DispatchKind;
+  cycleKey: string;
+  seq: number;
+  dispatchKey: string;
+  recipients: number;
+  actor: { type: 'firm_user' | 'system'; id: string | null };
+  action: string;
+  data: unknown;
+  now: Date;
+}
+
+/**
+ * Inside the dispatch's transaction, once the item's row is locked: looks at the cycle again and, unless
+ * the item is done or (for an automatic one) its cycle moved on, writes the dispatch row and its audit entry.
+ * Answers the cycle as it stands now (null: the item is gone) and the dispatch's time when it was written.
+ */
+export async function recordDispatch(db: Queryable, r: DispatchRecord) {
+  const { item } = r;
+  const [row] = await hotQuery<{ found: boolean; doneReason: DoneReason | null; createdAt: number | null }>(db, {
+    text: `
+    WITH cyc AS (${CYCLE_SQL[item.kind]}),
+    ok AS (
+      SELECT 1 FROM cyc WHERE "doneReason" IS NULL
+        AND ($3::text = 'manual' OR (CASE WHEN $3::text = 'notification' THEN "subjectKey" ELSE "cycleKey" END) = $4::text)
+    ), d AS (
+      INSERT INTO "ReminderDispatch"
+        (id, "firmId", "accountId", "itemKind", "itemId", "cycleKey", kind, seq, "dispatchKey", recipients, "createdAt")
+      SELECT gen_random_uuid(), $2::uuid, $5::uuid, $6::text::"ItemKind", $1::uuid, $4::text, $3::text::"DispatchKind",
+        $7::int, $8::text,
+        $9::int, $10::timestamp(3)
+      FROM ok
+      RETURNING "createdAt"
+    ), a AS (
+      INSERT INTO "AuditEvent"
+        ("firmId", "accountId", "contactId", "actorType", "actorId", action, "itemKind", "itemId", data, "createdAt")
+      SELECT $2::uuid, $5::uuid, NULL, $11::text, $12::text, $13::text, $6::text::"ItemKind", $1::uuid, $14::jsonb,
+        $10::timestamp(3)
+      FROM d
+    )
+    SELECT cyc."cycleKey" IS NOT NULL AS found, cyc."doneReason", (SELECT ${ms('"createdAt"')} FROM d) AS "createdAt"
+    FROM (SELECT 1) one LEFT JOIN cyc ON true`,
+    values: [
+      item.itemId,
+      item.firmId,
+      r.kind,
+      r.cycleKey,
+      item.accountId,
+      item.kind,
+      r.seq,
+      r.dispatchKey,
+      r.recipients,
+      r.now.toISOString(),
+      r.actor.type,
+      r.actor.id,
+      r.action,
+      JSON.stringify(r.data),
+    ],
+  });
+  return row;
+}
