@@ -7,6 +7,7 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -23,7 +24,7 @@ import {
   type itemReminderWorkflowContract,
 } from '../shared/contracts/item-reminder';
 import type { WorkflowFunction } from '../shared/contracts/workflow';
-import { DISPATCH_EMAILS, LOAD_ITEM } from './activity-options';
+import { DISPATCH_EMAILS, LOAD_ITEM, LOAD_ITEM_LOCAL } from './activity-options';
 import type {
   DispatchKind,
   DispatchResult,
@@ -35,6 +36,9 @@ import type {
 
 type ReminderActivities = ReturnType<typeof createReminderActivities>;
 const { loadItemSnapshot, planReminderSend } = proxyActivities<ReminderActivities>(LOAD_ITEM);
+const { loadItemSnapshot: loadItemSnapshotLocally } = proxyLocalActivities<ReminderActivities>(LOAD_ITEM_LOCAL);
+/** The item is re-read by a local activity (issue 10): one statement, no activity task round trip. */
+const LOCAL_SNAPSHOT_PATCH = 'local-snapshot';
 
 /** Send windows and pauses (issue 12): a reminder due outside them waits for the next opening. */
 const SEND_WINDOW_PATCH = 'send-window';
@@ -137,7 +141,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
   for (;;) {
     if (stale) {
       stale = false;
-      snapshot = await loadItemSnapshot(item);
+      snapshot = await (patched(LOCAL_SNAPSHOT_PATCH) ? loadItemSnapshotLocally : loadItemSnapshot)(item);
     }
     const s = snapshot!;
     // A held resend is asked about again at its time: it goes if the window is open by then.

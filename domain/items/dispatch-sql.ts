@@ -53,10 +53,62 @@ export interface CycleRow {
   createdAt: number;
 }
 
-/** The item's cycle, or null when the item is gone. */
-export async function selectCycle(db: Queryable, item: Pick<ItemRef, 'kind' | 'itemId' | 'firmId'>) {
-  const [row] = await hotQuery<CycleRow>(db, { text: CYCLE_SQL[item.kind], values: [item.itemId, item.firmId] });
-  return row ?? null;
+/** The item's own settings row and the firm's policy for the kind ($1 item id, $2 firm id, $4 item kind). */
+const SETTINGS_SQL = `
+      (SELECT row_to_json(s) FROM (
+        SELECT enabled, "intervalDays", count, source::text AS source, "sendWindow"::text AS "sendWindow"
+        FROM "ReminderSettings" WHERE "itemKind" = $4::text::"ItemKind" AND "itemId" = $1::uuid) s) AS settings,
+      (SELECT row_to_json(s) FROM (
+        SELECT enabled, "intervalDays", count, "sendWindow"::text AS "sendWindow"
+        FROM "FirmReminderPolicy" WHERE "firmId" = $2::uuid AND "itemKind" = $4::text::"ItemKind") s) AS policy`;
+
+export interface SettingsRow {
+  enabled: boolean;
+  intervalDays: number;
+  count: number;
+  sendWindow: 'firm' | 'anytime';
+}
+
+export interface SnapshotFacts {
+  cycle: CycleRow | null;
+  settings: (SettingsRow & { source: 'own' | 'policy' }) | null;
+  policy: SettingsRow | null;
+  /** When the cycle's notification was recorded (ms), or null. */
+  notificationAt: number | null;
+  /** Automatic reminders recorded in the cycle, and when the last one was. */
+  reminders: number;
+  lastReminderAt: number | null;
+}
+
+/**
+ * What the reminder workflow decides on, in one statement: the cycle, the settings, and what went out in
+ * it. `notificationKey` is the notification's dispatch key around its subject key (the cycle decides it).
+ */
+export async function selectSnapshotFacts(
+  db: Queryable,
+  item: ItemRef,
+  notificationKey: { before: string; after: string },
+): Promise<SnapshotFacts> {
+  const [row] = await hotQuery<SnapshotFacts>(db, {
+    text: `
+    WITH cyc AS (${CYCLE_SQL[item.kind]}),
+    keys AS (
+      SELECT coalesce((SELECT "subjectKey" FROM cyc), $1::text) AS subject,
+        coalesce((SELECT "cycleKey" FROM cyc), $1::text) AS cycle
+    ), sent AS (
+      SELECT seq, "createdAt" FROM "ReminderDispatch", keys
+      WHERE "itemKind" = $4::text::"ItemKind" AND "itemId" = $1::uuid AND "cycleKey" = keys.cycle AND kind = 'reminder'
+    )
+    SELECT
+      (SELECT row_to_json(cyc) FROM cyc) AS cycle,
+      ${SETTINGS_SQL},
+      (SELECT ${ms('d."createdAt"')} FROM "ReminderDispatch" d, keys
+        WHERE d."dispatchKey" = $3::text || keys.subject || $5::text) AS "notificationAt",
+      (SELECT count(*)::int FROM sent) AS reminders,
+      (SELECT ${ms('"createdAt"')} FROM sent ORDER BY seq DESC LIMIT 1) AS "lastReminderAt"`,
+    values: [item.itemId, item.firmId, notificationKey.before, item.kind, notificationKey.after],
+  });
+  return row;
 }
 
 export interface EmailRow {
@@ -77,13 +129,6 @@ export interface EmailRow {
   /** The contact's own language and time zone, unchecked. */
   language: string | null;
   timeZone: string | null;
-}
-
-interface SettingsRow {
-  enabled: boolean;
-  intervalDays: number;
-  count: number;
-  sendWindow: 'firm' | 'anytime';
 }
 
 export interface DispatchFacts {
@@ -131,12 +176,7 @@ export async function selectDispatchFacts(
       (SELECT coalesce(json_agg(emails ORDER BY emails."contactId", emails.address), '[]') FROM emails) AS emails,
       (SELECT coalesce(json_agg(json_build_object('contactId', s."contactId", 'pending', s."signedAt" IS NULL)), '[]')
         FROM "SignatureSigner" s WHERE s."requestId" = $1::uuid AND $4::text = 'signature') AS signers,
-      (SELECT row_to_json(s) FROM (
-        SELECT enabled, "intervalDays", count, source::text AS source, "sendWindow"::text AS "sendWindow"
-        FROM "ReminderSettings" WHERE "itemKind" = $4::text::"ItemKind" AND "itemId" = $1::uuid) s) AS settings,
-      (SELECT row_to_json(s) FROM (
-        SELECT enabled, "intervalDays", count, "sendWindow"::text AS "sendWindow"
-        FROM "FirmReminderPolicy" WHERE "firmId" = $2::uuid AND "itemKind" = $4::text::"ItemKind") s) AS policy,
+      ${SETTINGS_SQL},
       (SELECT row_to_json(f) FROM (SELECT name, language FROM "Firm" WHERE id = $2::uuid) f) AS firm,
       (SELECT name FROM "Account" WHERE id = $3::uuid) AS "accountName",
       (SELECT row_to_json(w) FROM (

@@ -9,17 +9,12 @@ import { ITEM_EMAIL_KIND } from '../email/item-email';
 import type { UnsubscribeLinks } from '../email/unsubscribe';
 import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
 import { selectRecipients, CATEGORY_OF_ITEM, type CandidateEmail } from '../../shared/recipients';
-import {
-  DEFAULT_REMINDER_SETTINGS,
-  type DispatchRequest,
-  type DispatchResult,
-  type ItemRef,
-} from '../../shared/reminder-types';
+import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/reminder-types';
 import { portalEmailLinks } from '../portal/email-links';
 import { recordEmailBounced, recordReminderEvents } from '../webhooks/item-events';
 import { queueForDigest } from '../digest/queue';
 import { recordDispatch, selectDispatchFacts, type DispatchFacts } from './dispatch-sql';
-import type { ItemReminderSettings } from './snapshot';
+import { reminderSettingsFrom, type ItemReminderSettings } from './snapshot';
 import { planItemSendFrom, recordHold } from './send-time';
 import type { SendWindow } from '../../shared/send-window';
 
@@ -228,15 +223,7 @@ function activePausesOf(facts: DispatchFacts): ActivePauses {
 }
 
 /** The item's settings as snapshot.ts reads them: its own row, else the firm's policy, else the defaults. */
-function settingsOf(facts: DispatchFacts): ItemReminderSettings {
-  const own = facts.settings ?? facts.policy;
-  if (!own) return { settings: { ...DEFAULT_REMINDER_SETTINGS }, source: 'default', sendWindow: 'firm' };
-  return {
-    settings: { enabled: own.enabled, intervalDays: own.intervalDays, count: own.count },
-    source: facts.settings ? facts.settings.source : 'policy',
-    sendWindow: own.sendWindow,
-  };
-}
+const settingsOf = (facts: DispatchFacts): ItemReminderSettings => reminderSettingsFrom(facts.settings, facts.policy);
 
 /**
  * Portal to-dos exist for every portal user (login pending or active) of the account, or for a signature

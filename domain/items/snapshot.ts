@@ -11,7 +11,7 @@ import {
   type ReminderSettings,
 } from '../../shared/reminder-types';
 import type { SendWindowRule, SettingsSource } from '../reminder-policy/rules';
-import { selectCycle } from './dispatch-sql';
+import { selectSnapshotFacts, type CycleRow, type SettingsRow } from './dispatch-sql';
 
 interface ItemCycle {
   doneReason: DoneReason | null;
@@ -21,8 +21,8 @@ interface ItemCycle {
   restartedAt: Date | null;
 }
 
-async function readCycle(db: Queryable, item: ItemRef): Promise<ItemCycle> {
-  const row = await selectCycle(db, item);
+/** The cycle as a snapshot gives it; a deleted item is done, with its id as keys. */
+function cycleOf(item: ItemRef, row: CycleRow | null): ItemCycle {
   if (!row) return { doneReason: 'deleted', subjectKey: item.itemId, cycleKey: item.itemId, restartedAt: null };
   const { doneReason, subjectKey, cycleKey, restartedAt } = row;
   return { doneReason, subjectKey, cycleKey, restartedAt: restartedAt === null ? null : new Date(restartedAt) };
@@ -47,23 +47,26 @@ export async function readItemReminderSettings(
   const row = await db.reminderSettings.findUnique({
     where: { itemKind_itemId: { itemKind: item.kind, itemId: item.itemId } },
   });
-  if (row) {
-    return {
-      settings: { enabled: row.enabled, intervalDays: row.intervalDays, count: row.count },
-      source: row.source,
-      sendWindow: row.sendWindow,
-    };
-  }
+  if (row) return reminderSettingsFrom(row, null);
   const policy = item.firmId
     ? await db.firmReminderPolicy.findUnique({
         where: { firmId_itemKind: { firmId: item.firmId, itemKind: item.kind } },
       })
     : null;
-  if (!policy) return { settings: { ...DEFAULT_REMINDER_SETTINGS }, source: 'default', sendWindow: 'firm' };
+  return reminderSettingsFrom(null, policy);
+}
+
+/** The settings from the item's own row, else the firm's policy for the kind, else Nudge's defaults. */
+export function reminderSettingsFrom(
+  own: (SettingsRow & { source: SettingsSource & ('own' | 'policy') }) | null,
+  policy: SettingsRow | null,
+): ItemReminderSettings {
+  const row = own ?? policy;
+  if (!row) return { settings: { ...DEFAULT_REMINDER_SETTINGS }, source: 'default', sendWindow: 'firm' };
   return {
-    settings: { enabled: policy.enabled, intervalDays: policy.intervalDays, count: policy.count },
-    source: 'policy',
-    sendWindow: policy.sendWindow,
+    settings: { enabled: row.enabled, intervalDays: row.intervalDays, count: row.count },
+    source: own ? own.source : 'policy',
+    sendWindow: row.sendWindow,
   };
 }
 
@@ -75,28 +78,19 @@ export async function readReminderSettings(
 }
 
 export async function readItemSnapshot(db: Queryable, item: ItemRef): Promise<ItemSnapshot> {
-  const [cycle, settings] = await Promise.all([readCycle(db, item), readReminderSettings(db, item)]);
-  const workflowId = reminderWorkflowId(item.kind, item.itemId);
-  const [notification, reminders] = await Promise.all([
-    db.reminderDispatch.findUnique({
-      where: { dispatchKey: dispatchKey(workflowId, cycle.subjectKey, 'notification', 0) },
-    }),
-    db.reminderDispatch.findMany({
-      where: { itemKind: item.kind, itemId: item.itemId, cycleKey: cycle.cycleKey, kind: 'reminder' },
-      orderBy: { seq: 'desc' },
-      select: { seq: true, createdAt: true },
-    }),
-  ]);
-  const anchors = [notification?.createdAt, reminders[0]?.createdAt, cycle.restartedAt]
-    .filter((d): d is Date => !!d)
-    .map((d) => d.getTime());
+  const [before, after] = dispatchKey(reminderWorkflowId(item.kind, item.itemId), '\n', 'notification', 0).split('\n');
+  const facts = await selectSnapshotFacts(db, item, { before, after });
+  const cycle = cycleOf(item, facts.cycle);
+  const anchors = [facts.notificationAt, facts.lastReminderAt, cycle.restartedAt?.getTime()].filter(
+    (t): t is number => typeof t === 'number',
+  );
   return {
     doneReason: cycle.doneReason,
-    settings,
+    settings: reminderSettingsFrom(facts.settings, facts.policy).settings,
     cycleKey: cycle.cycleKey,
     subjectKey: cycle.subjectKey,
-    notificationSent: !!notification,
+    notificationSent: facts.notificationAt !== null,
     anchorAt: anchors.length ? Math.max(...anchors) : null,
-    remindersSent: reminders.length,
+    remindersSent: facts.reminders,
   };
 }
