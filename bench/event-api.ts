@@ -24,8 +24,10 @@ import { startRelayLoop } from '../domain/outbox/relay-loop';
 import {
   fmt,
   log,
+  normalizeSql,
   percentile,
   profileCpu,
+  queryText,
   runLoad,
   seedClients,
   sleep,
@@ -140,7 +142,7 @@ function instrumentedDb(databaseUrl: string, poolSize: number) {
     const query = client.query.bind(client) as (...a: unknown[]) => unknown;
     (client as unknown as { query: (...a: unknown[]) => unknown }).query = (...args: unknown[]) => {
       const s = stats.current;
-      const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '?');
+      const text = queryText(args[0]);
       const key = normalizeSql(text);
       s.queries++;
       if (/^BEGIN/i.test(text)) s.begins++;
@@ -181,16 +183,6 @@ function instrumentedDb(databaseUrl: string, poolSize: number) {
   const db = new PrismaClient({ adapter: new PrismaPg(pool) }) as Db;
   registerPgPool(db, pool); // as createDb does: the event path's own SQL runs on this pool too (counted)
   return { db, stats, pool };
-}
-
-function normalizeSql(sql: string): string {
-  const s = sql.replace(/\s+/g, ' ').trim();
-  const m = /^(SELECT|INSERT INTO|UPDATE|DELETE FROM)\s.*?(?:"public"\.)?"(\w+)"/i.exec(s);
-  const verb = m?.[1].toUpperCase();
-  // The table: after FROM for a SELECT, else the statement's target.
-  const table = verb === 'SELECT' ? /\bFROM\s+(?:"public"\.)?"(\w+)"/i.exec(s)?.[1] : m?.[2];
-  if (verb && table) return `${verb} ${table}${/ON CONFLICT/i.test(s) ? ' ON CONFLICT' : ''}`;
-  return s.slice(0, 40);
 }
 
 // --------------------------------------------------------------------------------------- the bench

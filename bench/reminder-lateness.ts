@@ -22,6 +22,7 @@ import type { TemporalGateway } from '../domain/temporal/gateway';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import type { CapturedMail, SmtpCapture } from '../test/support/smtp-capture';
 import {
+  addSqlCounts,
   cpuDiff,
   cpuSample,
   threadCpu,
@@ -33,6 +34,8 @@ import {
   runLoad,
   seedClients,
   sleep,
+  sqlPerOp,
+  type SqlPerOp,
   type WorkerProcess,
 } from './support';
 
@@ -102,6 +105,13 @@ export interface LatenessResult {
   breakdown: { step: string; p50: number; p99: number; max: number }[];
   breakdownSample: number;
   activityRetries: number;
+  /**
+   * SQL the worker processes ran during the reminder phase (BEGIN/COMMIT/ROLLBACK apart) per reminder
+   * delivered in it; undefined when not counted.
+   */
+  sqlPerReminder?: SqlPerOp;
+  /** The same during the calibration, per notification (items with reminders off: create → notification). */
+  sqlPerNotification?: SqlPerOp;
 }
 
 const KEY_RE =
@@ -134,6 +144,16 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     return await measure(workers[0]);
   } finally {
     for (const w of workers) await w.stop();
+  }
+
+  /** Restarts the statement counter of every worker process. */
+  async function sqlReset() {
+    await Promise.all(workers.map((w) => w.sqlReset()));
+  }
+
+  /** The statements every worker process ran since sqlReset, together. */
+  async function sqlRead() {
+    return addSqlCounts(await Promise.all(workers.map((w) => w.sqlRead())));
   }
 
   /** CPU seconds per thread of every worker process (thread ids are unique across processes). */
@@ -191,6 +211,7 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     let calStarted = 0;
     let calNotified = 0;
     let calibrating = true;
+    await sqlReset();
     const calBegin = performance.now();
     const samples: { t: number; k: number }[] = [];
     const calPoller = (async () => {
@@ -214,7 +235,9 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     const from = samples.find((x) => x.t >= calBegin + calMs / 3) ?? samples[0];
     const to = samples[samples.length - 1];
     const calRate = to && from && to.t > from.t ? (to.k - from.k) / ((to.t - from.t) / 1000) : cal.ops / (calMs / 1000);
-    await waitNotified(cal.ops, 120_000);
+    const calNotifiedAll = await waitNotified(cal.ops, 120_000);
+    await sleep(1000); // the last workflows' statements after their notification row
+    const sqlPerNotification = sqlPerOp(await sqlRead(), calNotifiedAll);
     const calRows = await db.reminderDispatch.findMany({
       where: { firmId: firm.id, kind: 'notification' },
       select: { itemId: true, createdAt: true },
@@ -323,6 +346,8 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
       }
     };
     if (o.profileWorker) await worker.profileStart();
+    await sqlReset();
+    const sqlFrom = Date.now();
     const threads0 = workerThreads();
     const cpu0 = cpuSample();
     const self0 = process.cpuUsage();
@@ -338,6 +363,7 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     const cpu1 = cpuSample();
     const threads1 = workerThreads();
     const workerProfile = o.profileWorker ? await worker.profileStop() : [];
+    const sqlCounts = await sqlRead();
     const threadSecs = [...threads1].map(([tid, x]) => ({
       tid,
       name: x.name,
@@ -383,6 +409,8 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
       client,
       picked.map((r) => ({ itemId: r.itemId, due: due.get(r.itemId)!, row: rowAt.get(r.itemId)!, received: r.at })),
     );
+    // The reminders whose email arrived after the counters restarted: all of them unless seeding overlapped the dues.
+    const remindersInPhase = new Set([...received.values()].filter((r) => r.at >= sqlFrom).map((r) => r.itemId)).size;
     const days = [...dayOfBatch.values()];
     const cpuSeconds: Record<string, number> = { bench: (self1.user + self1.system) / 1e6, ...cpuDiff(cpu0, cpu1) };
     return {
@@ -422,6 +450,8 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
       breakdown: hist.steps,
       breakdownSample: picked.length,
       activityRetries: hist.retries,
+      sqlPerReminder: sqlPerOp(sqlCounts, remindersInPhase),
+      sqlPerNotification,
     };
   }
 }

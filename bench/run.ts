@@ -65,6 +65,7 @@ import {
   trackStack,
   trackWorkerPid,
   type Cell,
+  type SqlPerOp,
   type WorkerProcess,
 } from './support';
 
@@ -230,6 +231,14 @@ async function main() {
       log(
         `reminders ${runLabel(r)}: delivered ${r.delivered}/${r.n}, lateness p50 ${fmt(r.latenessP50, 0)} ms, p99 ${fmt(r.latenessP99, 0)} ms, max ${fmt(r.latenessMax, 0)} ms, duplicates ${r.duplicates}`,
       );
+      for (const [what, x] of [
+        ['reminder', r.sqlPerReminder],
+        ['notification (calibration)', r.sqlPerNotification],
+      ] as const)
+        if (x)
+          log(
+            `reminders ${runLabel(r)}: worker SQL per ${what}: ${fmt(x.statements, 2)} statements, transactions ${sqlTransactions(x)}; ${x.byStatement.map((s) => `${s.sql} ×${fmt(s.perOp, 2)}`).join(', ')}`,
+          );
     }
   } catch (err) {
     console.error('[bench] failed:', err);
@@ -449,6 +458,15 @@ function latenessTable(rs: LatenessResult[]): string {
       (r) =>
         `${fmt(r.cpuSeconds.worker)} / ${fmt(r.cpuSeconds.temporal)} / ${fmt(r.cpuSeconds.postgres)} / ${fmt(r.cpuSeconds.bench)} / ${fmt(r.cpuSeconds.others)} (in ${fmt(r.reminderPhaseSeconds)} s)`,
     ),
+    metric('SQL statements per reminder (worker, counted; BEGIN/COMMIT/ROLLBACK apart)', (r) =>
+      r.sqlPerReminder ? `${fmt(r.sqlPerReminder.statements, 2)} (${r.sqlPerReminder.ops} reminders)` : '—',
+    ),
+    metric('transactions per reminder (worker, BEGINs)', (r) => sqlTransactions(r.sqlPerReminder)),
+    metric('SQL statements / transactions per notification (worker, calibration)', (r) =>
+      r.sqlPerNotification
+        ? `${fmt(r.sqlPerNotification.statements, 2)} / ${sqlTransactions(r.sqlPerNotification)} (${r.sqlPerNotification.ops} notifications)`
+        : '—',
+    ),
   ];
   const steps = rs[0].breakdown.map((b, k) =>
     metric(
@@ -490,7 +508,60 @@ function latenessTable(rs: LatenessResult[]): string {
     table(['metric', ...rs.map(runLabel)], rows),
     '',
     'Lateness = SMTP receipt of the reminder − (notification ReminderDispatch.createdAt + one day). Goal: p99 ≤ 1000 ms at N=1000.',
+    ...sqlStatementTable(rs),
   ].join('\n');
+}
+
+const sqlTransactions = (x: SqlPerOp | undefined) =>
+  x ? `${fmt(x.transactions, 2)}${x.rollbacks ? `, ${fmt(x.rollbacks, 2)} rolled back` : ''}` : '—';
+
+/**
+ * The worker's statements (every statement on its pg pool, normalized to verb and table) per reminder in the
+ * reminder phase, and per notification in the calibration: the most frequent of each, then the totals.
+ */
+function sqlStatementTable(rs: LatenessResult[]): string[] {
+  const TOP = 12;
+  const kinds = [
+    { name: 'per reminder', of: (r: LatenessResult) => r.sqlPerReminder },
+    { name: 'per notification (calibration)', of: (r: LatenessResult) => r.sqlPerNotification },
+  ];
+  const columns = kinds.flatMap((k) =>
+    rs.filter((r) => k.of(r)).map((r) => ({ label: `${k.name} ${runLabel(r)}`, x: k.of(r)! })),
+  );
+  if (!columns.length) return [];
+  const peak = new Map<string, number>();
+  for (const k of kinds)
+    for (const r of rs)
+      for (const s of k.of(r)?.byStatement.slice(0, TOP) ?? [])
+        peak.set(s.sql, Math.max(peak.get(s.sql) ?? 0, s.perOp));
+  const sqls = [...peak.keys()].sort((a, b) => {
+    const first = (sql: string) => columns[0].x.byStatement.find((s) => s.sql === sql)?.perOp ?? 0;
+    return first(b) - first(a) || peak.get(b)! - peak.get(a)!;
+  });
+  const count = (v: number | undefined) => (v ? fmt(v, Number.isInteger(v) ? 0 : 2) : '—');
+  const rows: Cell[][] = [
+    ...sqls.map((sql) => [sql, ...columns.map((c) => count(c.x.byStatement.find((s) => s.sql === sql)?.perOp))]),
+    [
+      'other statements',
+      ...columns.map((c) => {
+        const rest = c.x.byStatement.filter((s) => !peak.has(s.sql));
+        return rest.length
+          ? `${fmt(
+              rest.reduce((a, s) => a + s.perOp, 0),
+              2,
+            )} (${rest.length} kinds)`
+          : '—';
+      }),
+    ],
+    ['all statements (BEGIN/COMMIT/ROLLBACK apart)', ...columns.map((c) => fmt(c.x.statements, 2))],
+    ['transactions (BEGIN)', ...columns.map((c) => sqlTransactions(c.x))],
+  ];
+  return [
+    '',
+    `### The worker's SQL statements per reminder and per notification (counted on its pg pool; top ${TOP} of each)`,
+    '',
+    table(['statement', ...columns.map((c) => c.label)], rows),
+  ];
 }
 
 function summaryTable(ev: EventApiResult | undefined, lat: LatenessResult[]): string {
@@ -526,6 +597,11 @@ function summaryTable(ev: EventApiResult | undefined, lat: LatenessResult[]): st
     ]);
     rows.push([`reminders ${runLabel(r)}: worker peak RSS`, `${fmt(r.workerPeakRssMiB, 0)} MiB`]);
     rows.push([`reminders ${runLabel(r)}: sustained reminders/s`, fmt(r.sendRatePerSec)]);
+    if (r.sqlPerReminder)
+      rows.push([
+        `reminders ${runLabel(r)}: worker SQL statements · transactions per reminder`,
+        `${fmt(r.sqlPerReminder.statements, 2)} · ${sqlTransactions(r.sqlPerReminder)}`,
+      ]);
     rows.push([
       `reminders ${runLabel(r)}: due span · day length`,
       `${fmt(r.dueSpanSeconds)} s · ${r.daySecondsMin === r.daySecondsMax ? fmt(r.daySecondsMin) : `${fmt(r.daySecondsMin)}–${fmt(r.daySecondsMax)}`} s`,
@@ -596,6 +672,13 @@ function limitTable(
       ratio(r.sendRatePerSec, a),
       '≥ 0.60',
     ]);
+    if (r.sqlPerReminder)
+      rows.push([
+        `reminders ${runLabel(r)}: SQL statements per reminder (counted, worker)`,
+        `${fmt(r.sqlPerReminder.statements, 2)}; transactions ${sqlTransactions(r.sqlPerReminder)}`,
+        '',
+        '≤ 5',
+      ]);
     const cal = cals[k];
     if (cal)
       rows.push([

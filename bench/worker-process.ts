@@ -1,10 +1,17 @@
 // The worker of the benchmarks in its own process (forked by bench/support.ts under tsx), so that its peak
 // RSS can be read from /proc/<pid>/status. Built with the same createNudgeWorker as worker/main.ts.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createDb } from '../prisma/client';
+import { createDb, pgPoolOf } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createNudgeWorker } from '../worker/worker';
-import { PORTAL_URL, startCpuProfile, type CpuCategory, type WorkerProcessConfig } from './support';
+import {
+  PORTAL_URL,
+  countPoolStatements,
+  startCpuProfile,
+  type CpuCategory,
+  type SqlCounter,
+  type WorkerProcessConfig,
+} from './support';
 
 async function main() {
   const config = JSON.parse(process.env.BENCH_WORKER_CONFIG ?? 'null') as WorkerProcessConfig | null;
@@ -12,6 +19,9 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const db = createDb(config.databaseUrl, config.poolSize);
+  // Every statement the worker runs (Prisma's and the hand-written SQL on the same pool), counted from here.
+  const pool = pgPoolOf(db);
+  const sql: SqlCounter | undefined = pool && countPoolStatements(pool);
   const mailer = createMailer({
     host: '127.0.0.1',
     port: config.smtpPort,
@@ -40,6 +50,11 @@ async function main() {
     } else if (m?.type === 'profile-stop') {
       void (stopProfile?.() ?? Promise.resolve([])).then((data) => process.send?.({ type: 'profile', data }));
       stopProfile = undefined;
+    } else if (m?.type === 'sql-reset') {
+      sql?.reset();
+      process.send?.({ type: 'sql-reset-done', data: null });
+    } else if (m?.type === 'sql-read') {
+      process.send?.({ type: 'sql', data: sql?.read() ?? null });
     }
   });
   process.on('disconnect', () => {

@@ -6,3 +6,4 @@ export * from './load';
 export * from './cpu';
 export * from './seed';
 export * from './table';
+export * from './sql';

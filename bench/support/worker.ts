@@ -3,6 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CpuCategory } from './cpu';
+import type { SqlCounts } from './sql';
 import { ROOT, sleep } from './env';
 
 export interface WorkerProcessConfig {
@@ -23,6 +24,9 @@ export interface WorkerProcess {
   /** Starts/stops a V8 CPU profile of the worker's main thread (activities, SDK glue). */
   profileStart(): Promise<void>;
   profileStop(): Promise<CpuCategory[]>;
+  /** Restarts / reads the count of SQL statements the worker ran (null: its db has no pg pool to count on). */
+  sqlReset(): Promise<void>;
+  sqlRead(): Promise<SqlCounts | null>;
   /** Shuts the worker down gracefully (bounded), returns its peak RSS in MiB. */
   stop(): Promise<number>;
 }
@@ -91,6 +95,16 @@ export async function startWorkerProcess(config: WorkerProcessConfig, timeoutMs 
     async profileStop() {
       const done = reply<CpuCategory[]>('profile');
       child.send({ type: 'profile-stop' });
+      return done;
+    },
+    async sqlReset() {
+      const done = reply<null>('sql-reset-done');
+      child.send({ type: 'sql-reset' });
+      await done;
+    },
+    async sqlRead() {
+      const done = reply<SqlCounts | null>('sql');
+      child.send({ type: 'sql-read' });
       return done;
     },
     peakRssMiB: () => (lastPeak = readVmHwmMiB(pid) || lastPeak),
