@@ -2,15 +2,44 @@
 // process's statement counter (the reminder bench) name statements the same way.
 import type pg from 'pg';
 
-/** A statement's verb and table ("SELECT Item", "INSERT INTO ReminderDispatch ON CONFLICT"), else its start. */
+/**
+ * A statement's verb and table ("SELECT Item", "INSERT INTO ReminderDispatch ON CONFLICT"); a statement with
+ * common table expressions by their names, its main verb and the tables it writes ("WITH cyc, ok, d, a SELECT;
+ * writes ReminderDispatch, AuditEvent"); else its start.
+ */
 export function normalizeSql(sql: string): string {
   const s = sql.replace(/\s+/g, ' ').trim();
+  if (/^WITH\s/i.test(s)) return normalizeWith(s);
   const m = /^(SELECT|INSERT INTO|UPDATE|DELETE FROM)\s.*?(?:"public"\.)?"(\w+)"/i.exec(s);
   const verb = m?.[1].toUpperCase();
   // The table: after FROM for a SELECT, else the statement's target.
   const table = verb === 'SELECT' ? /\bFROM\s+(?:"public"\.)?"(\w+)"/i.exec(s)?.[1] : m?.[2];
   if (verb && table) return `${verb} ${table}${/ON CONFLICT/i.test(s) ? ' ON CONFLICT' : ''}`;
   return s.slice(0, 40);
+}
+
+function normalizeWith(s: string): string {
+  // The names of the top-level CTEs and what follows the last: scanned at parenthesis depth 0.
+  const names: string[] = [];
+  let depth = 0;
+  let main = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '(') {
+      if (depth === 0) {
+        const name = /(?:^WITH|,)\s*(?:RECURSIVE\s+)?"?(\w+)"?\s+AS\s+(?:NOT\s+)?(?:MATERIALIZED\s+)?$/i.exec(
+          s.slice(main, i),
+        );
+        if (!name) break; // a parenthesis of the main statement
+        names.push(name[1]);
+      }
+      depth++;
+    } else if (s[i] === ')' && --depth === 0) main = i + 1;
+  }
+  const verb = /^\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b/i.exec(s.slice(main))?.[1].toUpperCase() ?? '?';
+  const writes = [
+    ...new Set([...s.matchAll(/\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+(?:"public"\.)?"(\w+)"/gi)].map((m) => m[1])),
+  ];
+  return `WITH ${names.join(', ')} ${verb}${writes.length ? `; writes ${writes.join(', ')}` : ''}`;
 }
 
 /** The text of a pg query() call's first argument (a string, or a config object with `text`). */
