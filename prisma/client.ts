@@ -47,6 +47,10 @@ export function createDb(databaseUrl: string, poolSize = 10, options: DbPoolOpti
     keepAliveInitialDelayMillis: 10_000,
   });
   guardCheckedOutConnections(pool);
+  // An idle connection that breaks (a database restart) leaves the pool, which then emits 'error': unheard, that
+  // would end the process. Prisma's adapter listens only once Prisma has connected, and the hot statements
+  // (domain/outbox/hot-sql.ts) may be the only users of the pool until then.
+  pool.on('error', () => undefined);
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   registerPgPool(client, pool);
   return client;

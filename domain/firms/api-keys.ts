@@ -5,6 +5,7 @@ import type { Db } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import { audit } from '../audit/audit';
 import { conflict, forbidden, notFound } from '../errors';
+import { hotQuery, hotSql } from '../outbox/hot-sql';
 
 const KEY_PREFIX = 'nk_';
 
@@ -90,7 +91,10 @@ export async function revokeApiKey(db: Db, firmId: string, actor: Actor, keyId: 
 
 /** Records that a key was used, at most once a minute per key (cheap enough for every authentication). */
 export async function touchApiKey(db: Db, hash: string): Promise<void> {
-  await db.$executeRaw`
-    UPDATE "ApiKey" SET "lastUsedAt" = now()
-    WHERE hash = ${hash} AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 minute')`;
+  // On the pg pool (hot-sql.ts): the API's authentication calls it each time it looks a key up.
+  await hotQuery(
+    db,
+    hotSql`UPDATE "ApiKey" SET "lastUsedAt" = now()
+      WHERE hash = ${hash}::text AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 minute')`,
+  );
 }

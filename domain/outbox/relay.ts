@@ -49,7 +49,11 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
     const now = new Date();
     const until = new Date(now.getTime() + o.leaseMs);
     const only = workflowIds ?? null;
-    return db.$queryRaw<ClaimedRow[]>`
+    // On the pg pool (hot-sql.ts): the background relay runs it twice a second, and the fast path for rows it
+    // could not claim with their insert.
+    const rows = await hotQuery<{ id: string | bigint; workflowId: string; command: OutboxCommand; attempts: number }>(
+      db,
+      hotSql`
       WITH heads AS (
         SELECT DISTINCT ON ("workflowId") id, "workflowId", "nextAttemptAt", "claimedUntil"
         FROM outbox
@@ -57,12 +61,15 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
         ORDER BY "workflowId", id
       ), ready AS (
         SELECT "workflowId" FROM heads
-        WHERE "nextAttemptAt" <= ${now} AND ("claimedUntil" IS NULL OR "claimedUntil" < ${now})
-        ORDER BY id LIMIT ${o.batch}
+        WHERE "nextAttemptAt" <= ${now}::timestamp(3) AND ("claimedUntil" IS NULL OR "claimedUntil" < ${now}::timestamp(3))
+        ORDER BY id LIMIT ${o.batch}::int
       )
-      UPDATE outbox SET "claimedUntil" = ${until}
-      WHERE "workflowId" IN (SELECT "workflowId" FROM ready) AND ("claimedUntil" IS NULL OR "claimedUntil" < ${now})
-      RETURNING id, "workflowId", command, attempts`;
+      UPDATE outbox SET "claimedUntil" = ${until}::timestamp(3)
+      WHERE "workflowId" IN (SELECT "workflowId" FROM ready)
+        AND ("claimedUntil" IS NULL OR "claimedUntil" < ${now}::timestamp(3))
+      RETURNING id, "workflowId", command, attempts`,
+    );
+    return rows.map((r) => ({ id: BigInt(r.id), workflowId: r.workflowId, command: r.command, attempts: r.attempts }));
   }
 
   /** Delivers one workflow's rows in order; stops at the first failure, which backs off with the rest. */
@@ -172,10 +179,14 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 /** Depth and age of the oldest pending row, for readiness and logs. */
 export async function outboxLag(db: Db): Promise<{ depth: number; oldestAgeMs: number }> {
-  const [row] = await db.$queryRaw<{ depth: bigint; oldest: Date | null }[]>`
-    SELECT count(*) AS depth, min("createdAt") AS oldest FROM outbox`;
+  // On the pg pool (hot-sql.ts): the background relay reads it every round. The oldest row's time as epoch ms
+  // (the column holds UTC, as Prisma writes it).
+  const [row] = await hotQuery<{ depth: string | bigint | number; oldestMs: number | null }>(
+    db,
+    hotSql`SELECT count(*) AS depth, extract(epoch FROM min("createdAt"))::float8 * 1000 AS "oldestMs" FROM outbox`,
+  );
   return {
     depth: Number(row?.depth ?? 0),
-    oldestAgeMs: row?.oldest ? Math.max(0, Date.now() - row.oldest.getTime()) : 0,
+    oldestAgeMs: row?.oldestMs != null ? Math.max(0, Date.now() - row.oldestMs) : 0,
   };
 }
