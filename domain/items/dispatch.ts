@@ -13,6 +13,7 @@ import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/remi
 import { portalEmailLinks } from '../portal/email-links';
 import { recordEmailBounced, recordReminderEvents } from '../webhooks/item-events';
 import { queueForDigest } from '../digest/queue';
+import { hotQuery, hotSql } from '../outbox/hot-sql';
 import { recordDispatch, selectDispatchFacts, type DispatchFacts } from './dispatch-sql';
 import { reminderSettingsFrom, type ItemReminderSettings } from './snapshot';
 import { planItemSendFrom, recordHold } from './send-time';
@@ -240,24 +241,20 @@ async function upsertPortalTodos(
   const portalUsers = emails.filter(
     (e) => e.login !== 'off' && (item.kind !== 'signature' || e.pendingSigner === true),
   );
+  if (!portalUsers.length) return;
+  // One statement for all of them (issue 10); an existing to-do is left as it is unless bumped.
   const now = new Date();
-  for (const e of portalUsers) {
-    await tx.portalTodo.upsert({
-      where: {
-        contactEmailId_itemKind_itemId: { contactEmailId: e.contactEmailId, itemKind: item.kind, itemId: item.itemId },
-      },
-      create: {
-        firmId: item.firmId,
-        accountId: item.accountId,
-        contactEmailId: e.contactEmailId,
-        itemKind: item.kind,
-        itemId: item.itemId,
-        title,
-        bumpedAt: now,
-      },
-      update: mode === 'bump' ? { bumpedAt: now, status: 'open' } : {},
-    });
-  }
+  await hotQuery(
+    tx,
+    hotSql`
+    INSERT INTO "PortalTodo" (id, "firmId", "accountId", "contactEmailId", "itemKind", "itemId", title, status,
+      "bumpedAt", "createdAt")
+    SELECT gen_random_uuid(), ${item.firmId}::uuid, ${item.accountId}::uuid, e, ${item.kind}::text::"ItemKind",
+      ${item.itemId}::uuid, ${title}::text, 'open', ${now}::timestamp(3), ${now}::timestamp(3)
+    FROM unnest(${portalUsers.map((e) => e.contactEmailId)}::uuid[]) e
+    ON CONFLICT ("contactEmailId", "itemKind", "itemId") DO UPDATE SET "bumpedAt" = EXCLUDED."bumpedAt", status = 'open'
+    WHERE ${mode === 'bump'}::boolean`,
+  );
 }
 
 const ITEM_TABLE = {
