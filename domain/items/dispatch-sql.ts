@@ -2,7 +2,7 @@
 // recorded (after the item's row lock) in one more, on the pg pool under the Prisma client (hot-sql.ts).
 // Prisma's query builder cost several times the statements themselves in worker CPU (bench/README.md).
 import type { Queryable } from '../../prisma/client';
-import { hotQuery, type HotStatement } from '../outbox/hot-sql';
+import { hotQuery, type HotStatement, type HotTx } from '../outbox/hot-sql';
 import type { DispatchKind, DoneReason, ItemKind, ItemRef } from '../../shared/reminder-types';
 
 /** Milliseconds since the epoch of a timestamp column (stored in UTC without a zone, as Prisma writes them). */
@@ -228,7 +228,7 @@ export interface DispatchRecord {
  * the item is done or (for an automatic one) its cycle moved on, writes the dispatch row and its audit entry.
  * Answers the cycle as it stands now (null: the item is gone) and the dispatch's time when it was written.
  */
-export async function recordDispatch(db: Queryable, r: DispatchRecord) {
+export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
   const { item } = r;
   const [row] = await hotQuery<{ found: boolean; doneReason: DoneReason | null; createdAt: number | null }>(db, {
     text: `

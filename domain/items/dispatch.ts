@@ -1,6 +1,6 @@
 // Sends one notification, reminder or manual resend of an item to its recipients, exactly once per
 // dispatch key and email; the reminder workflow's activities call it.
-import { Prisma, type Db, type Tx } from '../../prisma/client';
+import type { Db, Queryable, Tx } from '../../prisma/client';
 import type { Mailer } from '../email/mailer';
 import { toCandidate } from './recipient-lookup';
 import { leaveOutPaused, type ActivePauses } from './pauses';
@@ -13,7 +13,7 @@ import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/remi
 import { portalEmailLinks } from '../portal/email-links';
 import { recordEmailBounced, recordReminderEvents } from '../webhooks/item-events';
 import { queueForDigest } from '../digest/queue';
-import { hotQuery, hotSql } from '../outbox/hot-sql';
+import { hotQuery, hotSql, hotTransaction, type HotTx } from '../outbox/hot-sql';
 import { recordDispatch, selectDispatchFacts, type DispatchFacts } from './dispatch-sql';
 import { reminderSettingsFrom, type ItemReminderSettings } from './snapshot';
 import { planItemSendFrom, recordHold } from './send-time';
@@ -93,11 +93,14 @@ export function createItemDispatcher({
       let skipped: DispatchResult | null = null;
       if (!dispatch) {
         const now = new Date();
-        dispatch = await db.$transaction(async (tx) => {
+        // Firm webhooks and digests record through Prisma; without them the transaction is hot SQL only.
+        const viaPrisma =
+          (facts.hasWebhooks && req.kind !== 'notification') || (req.kind === 'reminder' && !!facts.digestOn);
+        const record = async (q: HotTx | Queryable, tx: Tx | null) => {
           // Lock the item and look again: a reply, signature, approval or withdrawal committing meanwhile
           // either happened before (nothing is recorded) or waits for this transaction (and closes its to-dos).
-          await lockItem(tx, item);
-          const recorded = await recordDispatch(tx, {
+          await lockItem(q, item);
+          const recorded = await recordDispatch(q, {
             item,
             kind: req.kind,
             cycleKey: req.cycleKey,
@@ -120,11 +123,11 @@ export function createItemDispatcher({
           else if (recorded.createdAt === null) skipped = { status: 'skipped', reason: 'stale_cycle' };
           if (skipped) return null;
           // Firm webhooks hear of each reminder once (and of the cycle's last): events keyed by the dispatch.
-          if (facts.hasWebhooks)
+          if (tx && facts.hasWebhooks)
             await recordReminderEvents(tx, req, decision.recipients.length, settingsOf(facts).settings);
           // In the same transaction as the dispatch: a to-do is never created after the item was closed.
           await upsertPortalTodos(
-            tx,
+            q,
             item,
             candidates,
             title,
@@ -133,13 +136,17 @@ export function createItemDispatcher({
           // With the firm's digests on, an automatic reminder's emails wait in each recipient's digest instead
           // (issue 12, domain/digest/); the dispatch and its audit entry above are the same either way.
           if (
+            tx &&
             req.kind === 'reminder' &&
             facts.digestOn &&
             (await queueForDigest(tx, item, req.dispatchKey, decision.recipients))
           )
             digested = new Set(decision.recipients.map((r) => r.contactEmailId));
           return { createdAt: recorded.createdAt!, recipients: decision.recipients.length };
-        });
+        };
+        dispatch = viaPrisma
+          ? await db.$transaction((tx) => record(tx, tx))
+          : await hotTransaction(db, (q) => record(q, null));
       }
       if (!dispatch) return skipped!;
 
@@ -231,7 +238,7 @@ const settingsOf = (facts: DispatchFacts): ItemReminderSettings => reminderSetti
  * request its pending signers. A notification creates them; a manual resend moves them to the top.
  */
 async function upsertPortalTodos(
-  tx: Tx,
+  tx: HotTx | Queryable,
   item: ItemRef,
   emails: CandidateEmail[],
   title: string,
@@ -257,12 +264,12 @@ async function upsertPortalTodos(
   );
 }
 
-const ITEM_TABLE = {
-  chat: Prisma.sql`"ChatThread"`,
-  signature: Prisma.sql`"SignatureRequest"`,
-  approval: Prisma.sql`"ApprovalRequest"`,
+const LOCK_ITEM = {
+  chat: 'SELECT 1 FROM "ChatThread" WHERE id = $1::uuid FOR UPDATE',
+  signature: 'SELECT 1 FROM "SignatureRequest" WHERE id = $1::uuid FOR UPDATE',
+  approval: 'SELECT 1 FROM "ApprovalRequest" WHERE id = $1::uuid FOR UPDATE',
 } as const;
 
-async function lockItem(tx: Tx, item: ItemRef): Promise<void> {
-  await tx.$queryRaw`SELECT 1 FROM ${ITEM_TABLE[item.kind]} WHERE id = ${item.itemId}::uuid FOR UPDATE`;
+async function lockItem(tx: HotTx | Queryable, item: ItemRef): Promise<void> {
+  await hotQuery(tx, { text: LOCK_ITEM[item.kind], values: [item.itemId] });
 }

@@ -3,8 +3,14 @@
 // connection), instead of through Prisma's query engine, which costs several times the statement itself in
 // API CPU (bench/README.md). Without a pool (a client not made by createDb) they go through $queryRawUnsafe,
 // the same text and values.
-import type { Queryable } from '../../prisma/client';
+import type pg from 'pg';
+import type { Db, Queryable } from '../../prisma/client';
 import { pgPoolOf } from '../../prisma/client';
+
+/** A transaction of hot statements on one pooled connection (hotTransaction); hotQuery runs in it. */
+export interface HotTx {
+  readonly hotClient: pg.PoolClient;
+}
 
 export interface HotStatement {
   text: string;
@@ -25,11 +31,36 @@ export function hotSql(strings: TemplateStringsArray, ...values: unknown[]): Hot
 const names = new Map<string, string>();
 
 /** Runs the statement; rows as pg gives them (int8 as a string or, through Prisma, a bigint: convert with BigInt). */
-export async function hotQuery<T>(db: Queryable, statement: HotStatement): Promise<T[]> {
-  const pool = pgPoolOf(db);
-  if (!pool) return db.$queryRawUnsafe<T[]>(statement.text, ...statement.values);
+export async function hotQuery<T>(db: Queryable | HotTx, statement: HotStatement): Promise<T[]> {
+  const client = 'hotClient' in db ? db.hotClient : pgPoolOf(db);
+  if (!client) return (db as Queryable).$queryRawUnsafe<T[]>(statement.text, ...statement.values);
   let name = names.get(statement.text);
   if (!name) names.set(statement.text, (name = `nudge_hot_${names.size + 1}`));
-  const result = await pool.query({ name, text: statement.text, values: statement.values });
+  const result = await client.query({ name, text: statement.text, values: statement.values });
   return result.rows as T[];
+}
+
+/**
+ * Runs `fn` in a transaction of hot statements on one pooled connection: BEGIN, its statements, COMMIT, and
+ * none of Prisma's transaction machinery. Without a pool, in a Prisma transaction (the same statements).
+ */
+export async function hotTransaction<T>(db: Db, fn: (tx: HotTx | Queryable) => Promise<T>): Promise<T> {
+  const pool = pgPoolOf(db);
+  if (!pool) return db.$transaction((tx) => fn(tx));
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn({ hotClient: client });
+    await client.query('COMMIT');
+    client.release();
+    return result;
+  } catch (err) {
+    // A connection whose ROLLBACK fails too is broken: released with the error, it leaves the pool.
+    const rolledBack = await client.query('ROLLBACK').then(
+      () => true,
+      () => false,
+    );
+    client.release(rolledBack ? undefined : (err as Error));
+    throw err;
+  }
 }
