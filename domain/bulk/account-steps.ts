@@ -3,7 +3,9 @@
 // would do), and returns the outcome plus the Temporal calls to make after commit. A rule the account
 // does not meet (archived, not allowed, nothing to change) is a skip with a reason, never an error; the
 // rules themselves, which need no database, are in decisions.ts.
+import { randomUUID } from 'node:crypto';
 import type { Prisma, Tx } from '../../prisma/client';
+import { hotQuery, hotSql } from '../outbox/hot-sql';
 import type { ItemKind, ItemRef } from '../../shared/reminder-types';
 import { validateSettings } from '../../shared/reminder-policy';
 import { seesAllAccounts } from '../access/access';
@@ -145,38 +147,49 @@ const sendMessage: Step = async (tx, ctx, account) => {
   const body = personalise(ctx.chatTemplate.body, values);
   const result = { messagePosted: { subject, preview: messagePreview(body) } };
   if (ctx.dryRun) return done(result);
-  const thread = await tx.chatThread.create({ data: { firmId: ctx.firmId, accountId: account.id, subject } });
   const reminders = ctx.params.reminders;
+  const settings = { enabled: false, intervalDays: 3, count: 1, ...reminders };
   if (reminders) {
-    const settings = { enabled: false, intervalDays: 3, count: 1, ...reminders };
     const problem = validateSettings(settings);
     if (problem) throw new Error(`invalid reminder settings: ${problem}`);
-    await tx.reminderSettings.create({
-      data: { firmId: ctx.firmId, itemKind: 'chat', itemId: thread.id, ...settings },
-    });
   }
-  const message = await tx.chatMessage.create({
-    data: { firmId: ctx.firmId, threadId: thread.id, author: 'firm', body, firmUserId: ctx.actor!.id },
-  });
+  // The thread, its settings, the message and both audit entries in one statement (issue 10).
+  const thread = { id: randomUUID() };
+  const message = { id: randomUUID() };
+  const now = new Date();
+  const audits = [
+    { action: 'chat.thread_created', data: { subject, bulkActionId: ctx.bulkActionId } },
+    { action: 'chat.message_posted', data: { messageId: message.id, bulkActionId: ctx.bulkActionId } },
+  ];
+  await hotQuery(
+    tx,
+    hotSql`
+    WITH t AS (
+      INSERT INTO "ChatThread" (id, "firmId", "accountId", subject, "createdAt", "updatedAt")
+      VALUES (${thread.id}::uuid, ${ctx.firmId}::uuid, ${account.id}::uuid, ${subject}::text, ${now}::timestamp(3),
+        ${now}::timestamp(3))
+      RETURNING id
+    ), s AS (
+      INSERT INTO "ReminderSettings" ("firmId", "itemKind", "itemId", enabled, "intervalDays", count, "updatedAt")
+      SELECT ${ctx.firmId}::uuid, 'chat', t.id, ${settings.enabled}::boolean, ${settings.intervalDays}::int,
+        ${settings.count}::int, ${now}::timestamp(3)
+      FROM t WHERE ${!!reminders}::boolean
+    ), m AS (
+      INSERT INTO "ChatMessage" (id, "firmId", "threadId", author, "firmUserId", body, "createdAt")
+      SELECT ${message.id}::uuid, ${ctx.firmId}::uuid, t.id, 'firm', ${ctx.actor!.id}::uuid, ${body}::text,
+        ${now}::timestamp(3)
+      FROM t
+      RETURNING id
+    )
+    INSERT INTO "AuditEvent" ("firmId", "accountId", "actorType", "actorId", action, "itemKind", "itemId", data,
+      "createdAt")
+    SELECT ${ctx.firmId}::uuid, ${account.id}::uuid, 'firm_user', ${ctx.actor!.id}::text, a.action, 'chat', t.id,
+      a.data::jsonb, ${now}::timestamp(3)
+    FROM t, m, unnest(${audits.map((a) => a.action)}::text[], ${audits.map((a) => JSON.stringify(a.data))}::text[])
+      WITH ORDINALITY AS a(action, data, n)
+    ORDER BY a.n`,
+  );
   const item: ItemRef = { firmId: ctx.firmId, accountId: account.id, kind: 'chat', itemId: thread.id };
-  await audit(tx, {
-    firmId: ctx.firmId,
-    actorId: ctx.actor!.id,
-    action: 'chat.thread_created',
-    accountId: account.id,
-    itemKind: 'chat',
-    itemId: thread.id,
-    data: { subject, bulkActionId: ctx.bulkActionId },
-  });
-  await audit(tx, {
-    firmId: ctx.firmId,
-    actorId: ctx.actor!.id,
-    action: 'chat.message_posted',
-    accountId: account.id,
-    itemKind: 'chat',
-    itemId: thread.id,
-    data: { messageId: message.id, bulkActionId: ctx.bulkActionId },
-  });
   return done({ ...result, threadId: thread.id, messageId: message.id }, [
     { type: 'message-posted', item, messageId: message.id },
   ]);

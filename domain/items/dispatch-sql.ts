@@ -169,7 +169,9 @@ export async function selectDispatchFacts(
         e."prefInvoices", e."prefClientRequests", e."bouncedAt" IS NOT NULL AS bounced, c.language, c."timeZone"
       FROM "ContactEmail" e JOIN "Contact" c ON c.id = e."contactId"
       WHERE e."firmId" = $2::uuid
-        AND EXISTS (SELECT 1 FROM "AccountContact" ac WHERE ac."contactId" = e."contactId" AND ac."accountId" = $3::uuid)
+        AND EXISTS (
+          SELECT 1 FROM "AccountContact" ac WHERE ac."contactId" = e."contactId" AND ac."accountId" = $3::uuid
+        )
     )
     SELECT
       (SELECT row_to_json(cyc) FROM cyc) AS cycle,
@@ -187,7 +189,8 @@ export async function selectDispatchFacts(
         FROM "ReminderPause" r
         WHERE r."firmId" = $2::uuid AND r.until > $5::timestamp(3)
           AND (r.target = $6::text OR r."contactId" IN (SELECT "contactId" FROM emails))) AS pauses,
-      (SELECT coalesce(json_agg(json_build_object('kind', kind, 'language', language, 'subject', subject, 'body', body)), '[]')
+      (SELECT coalesce(
+          json_agg(json_build_object('kind', kind, 'language', language, 'subject', subject, 'body', body)), '[]')
         FROM "EmailKindTemplate" WHERE "firmId" = $2::uuid AND kind IN ($7::text, 'activation_banner')) AS templates,
       (SELECT json_build_object('createdAt', ${ms('"createdAt"')}, 'recipients', recipients)
         FROM "ReminderDispatch" WHERE "dispatchKey" = $8::text) AS existing,
@@ -235,7 +238,8 @@ export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
     WITH cyc AS (${CYCLE_SQL[item.kind]}),
     ok AS (
       SELECT 1 FROM cyc WHERE "doneReason" IS NULL
-        AND ($3::text = 'manual' OR (CASE WHEN $3::text = 'notification' THEN "subjectKey" ELSE "cycleKey" END) = $4::text)
+        AND ($3::text = 'manual'
+          OR (CASE WHEN $3::text = 'notification' THEN "subjectKey" ELSE "cycleKey" END) = $4::text)
     ), d AS (
       INSERT INTO "ReminderDispatch"
         (id, "firmId", "accountId", "itemKind", "itemId", "cycleKey", kind, seq, "dispatchKey", recipients, "createdAt")
