@@ -50,6 +50,8 @@ export interface LimitOptions {
   /** As Nudge's worker: maxConcurrentActivityTaskExecutions and maxConcurrentLocalActivityExecutions. */
   maxConcurrentActivities: number;
   maxConcurrentLocalActivities: number;
+  /** As Nudge's worker in the same run (BENCH_WORKER_CACHE); absent: createNudgeWorker's default. */
+  maxCachedWorkflows?: number;
 }
 
 export interface LimitPhase {
@@ -89,6 +91,7 @@ interface LimitWorkerConfig {
   taskQueue: string;
   maxConcurrentActivities: number;
   maxConcurrentLocalActivities: number;
+  maxCachedWorkflows?: number;
 }
 
 type Ran = [key: string, at: number];
@@ -110,6 +113,7 @@ export async function runLimitBench(
       taskQueue,
       maxConcurrentActivities: o.maxConcurrentActivities,
       maxConcurrentLocalActivities: o.maxConcurrentLocalActivities,
+      maxCachedWorkflows: o.maxCachedWorkflows,
     },
     (batch: Ran[]) => {
       for (const [key, at] of batch) {
@@ -336,6 +340,7 @@ async function nudgeWorkerOptions(
       // As bench/worker-process.ts passes them to Nudge's worker in the benchmarks.
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
       maxConcurrentLocalActivityExecutions: config.maxConcurrentLocalActivities,
+      maxCachedWorkflows: config.maxCachedWorkflows,
     });
   } finally {
     Worker.create = create;

@@ -25,6 +25,7 @@
 //   BENCH_DUE_WINDOW_SECONDS=60  the dues spread over this window
 //   BENCH_WORKER_POOL=20         the worker's Prisma pool (worker/main.ts uses 20)
 //   BENCH_WORKER_ACTIVITIES=100  maxConcurrentActivityTaskExecutions (the default)
+//   BENCH_WORKER_CACHE=0         maxCachedWorkflows of Nudge's and the limit's worker (0: the SDK's default)
 //   BENCH_SEED_CONCURRENCY=32    item creations in flight
 //   BENCH_CALIBRATION_SECONDS=20 steady-state calibration of the create+notify rate before each N
 //   BENCH_GRACE_SECONDS=0        how long after the last due time to wait for reminders (0: 120 s + 30 ms·N)
@@ -86,6 +87,7 @@ const config = {
   windowSeconds: Math.max(1, envInt('BENCH_DUE_WINDOW_SECONDS', 60)),
   workerPool: Math.max(1, envInt('BENCH_WORKER_POOL', 20)),
   workerActivities: Math.max(1, envInt('BENCH_WORKER_ACTIVITIES', 100)),
+  workerCache: Math.max(0, envInt('BENCH_WORKER_CACHE', 0)),
   seedConcurrency: Math.max(1, envInt('BENCH_SEED_CONCURRENCY', 32)),
   graceSeconds: envInt('BENCH_GRACE_SECONDS', 0),
   historySamples: envInt('BENCH_HISTORY_SAMPLES', 200),
@@ -149,6 +151,7 @@ async function main() {
         smtpPort: smtp.port,
         poolSize: config.workerPool,
         maxConcurrentActivities: config.workerActivities,
+        ...(config.workerCache > 0 ? { maxCachedWorkflows: config.workerCache } : {}),
         bundlePath,
       });
       workers.add(w);
@@ -176,6 +179,7 @@ async function main() {
           leadSeconds: config.limitLeadSeconds,
           maxConcurrentActivities: config.workerActivities,
           maxConcurrentLocalActivities: NUDGE_WORKER_LOCAL_ACTIVITIES,
+          ...(config.workerCache > 0 ? { maxCachedWorkflows: config.workerCache } : {}),
         },
       );
     }

@@ -35,6 +35,7 @@ async function main() {
     deps: { db, mailer, portalUrl: PORTAL_URL },
     workflowBundle: { codePath: config.bundlePath },
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+    maxCachedWorkflows: config.maxCachedWorkflows,
   });
   const stop = () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();

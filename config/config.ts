@@ -22,6 +22,7 @@ const schema = z.object({
   REMINDER_DAY_SECONDS: z.coerce.number().positive().default(86400),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().positive().default(16),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   BULK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
   BULK_CONCURRENT_BATCHES: z.coerce.number().int().min(1).max(50).default(2),
   BULK_ACCOUNT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
@@ -67,6 +68,8 @@ export interface Config {
   workerMaxConcurrentActivities: number;
   /** Local activities (bulk-action accounts) one worker runs at once: keep within its database pool. */
   workerMaxConcurrentLocalActivities: number;
+  /** Workflows one worker keeps cached (memory against replays); undefined: the SDK's default. */
+  workerMaxCachedWorkflows: number | undefined;
   /** Bulk actions: accounts per child workflow, child workflows at once, accounts at once per child. */
   bulkPacing: { batchSize: number; concurrentBatches: number; accountConcurrency: number };
   /** Bulk actions of one firm running at once; further ones wait as "queued". */
@@ -125,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reminderDaySeconds: e.REMINDER_DAY_SECONDS,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     workerMaxConcurrentLocalActivities: e.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+    workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     bulkPacing: {
       batchSize: e.BULK_BATCH_SIZE,
       concurrentBatches: e.BULK_CONCURRENT_BATCHES,

@@ -40,6 +40,7 @@ async function main() {
     },
     maxConcurrentActivityTaskExecutions: config.workerMaxConcurrentActivities,
     maxConcurrentLocalActivityExecutions: config.workerMaxConcurrentLocalActivities,
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
     tracing,
   });
   const clientConnection = await Connection.connect({ address: config.temporal.address });

@@ -21,6 +21,9 @@ export interface NudgeWorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
   /** Bulk-action accounts at once on this worker, across all actions (each holds a database connection). */
   maxConcurrentLocalActivityExecutions?: number;
+  /** Workflows kept in this worker's cache (each timer that fires for one not kept replays its history);
+   * absent: the SDK's default, sized from the machine's memory. */
+  maxCachedWorkflows?: number;
   /**
    * Traces workflows and activities (observability/temporal-tracing.ts); a prebuilt bundle must then include
    * WORKFLOW_INTERCEPTORS_MODULE. Absent: no tracing.
@@ -38,6 +41,7 @@ export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worke
     activities: createActivities({ ...opts.deps, mailer: instrumentMailer(opts.deps.mailer, isPermanentSmtpError) }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
     maxConcurrentLocalActivityExecutions: opts.maxConcurrentLocalActivityExecutions ?? 16,
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     ...(opts.tracing ? tracingWorkerOptions(opts.tracing, !!opts.workflowBundle) : {}),
   });
 }

@@ -13,6 +13,8 @@ export interface WorkerProcessConfig {
   smtpPort: number;
   poolSize: number;
   maxConcurrentActivities: number;
+  /** The worker's workflow cache (BENCH_WORKER_CACHE); absent: createNudgeWorker's default. */
+  maxCachedWorkflows?: number;
   /** A workflow bundle written to disk by the parent (built once, shared by every worker process). */
   bundlePath: string;
 }
