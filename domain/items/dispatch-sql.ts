@@ -4,6 +4,7 @@
 import type { Queryable } from '../../prisma/client';
 import { hotQuery, type HotStatement, type HotTx } from '../outbox/hot-sql';
 import type { DispatchKind, DoneReason, ItemKind, ItemRef } from '../../shared/reminder-types';
+import type { EmailRow as CandidateEmailRow } from './recipient-lookup';
 
 /** Milliseconds since the epoch of a timestamp column (stored in UTC without a zone, as Prisma writes them). */
 const ms = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
@@ -111,20 +112,9 @@ export async function selectSnapshotFacts(
   return row;
 }
 
-export interface EmailRow {
-  id: string;
-  contactId: string;
+/** A candidate email as the recipient rules read it, with what its email needs. */
+export interface EmailRow extends CandidateEmailRow {
   address: string;
-  login: 'off' | 'pending' | 'active';
-  notify: boolean;
-  prefDocumentUploads: boolean;
-  prefSignatures: boolean;
-  prefApprovals: boolean;
-  prefMessages: boolean;
-  prefProposals: boolean;
-  prefQuestionnaires: boolean;
-  prefInvoices: boolean;
-  prefClientRequests: boolean;
   bounced: boolean;
   /** The contact's own language and time zone, unchecked. */
   language: string | null;

@@ -3,7 +3,7 @@ import type { Db } from '../../prisma/client';
 import type { CandidateEmail } from '../../shared/recipients';
 import type { ItemRef } from '../../shared/reminder-types';
 
-type EmailRow = {
+export type EmailRow = {
   id: string;
   contactId: string;
   login: CandidateEmail['login'];
