@@ -1,7 +1,7 @@
 // Where automatic reminders join digests (issue 12): in the dispatch's own transaction, once the reminder is
 // recorded (ReminderDispatch and audit entry, exactly as when it goes alone), each recipient's email becomes
 // a DigestEntry and that address's digest workflow is signalled (signal-with-start) through the outbox.
-import type { Queryable, Tx } from '../../prisma/client';
+import type { Tx } from '../../prisma/client';
 import type { ItemRef } from '../../shared/reminder-types';
 import { digestEntryAddedSignal, digestStart, digestWorkflowContract } from '../../shared/contracts/digest';
 import { insertOutboxRows } from '../outbox/outbox';
@@ -59,10 +59,4 @@ export async function queueForDigest(
     recipients.map((r) => ({ firmId: item.firmId, command: digestSignalCommand(item.firmId, r.contactEmailId) })),
   );
   return true;
-}
-
-/** The recipients of a dispatch whose email goes in their digest (so the dispatcher does not send it alone). */
-export async function digestedRecipients(db: Queryable, dispatchKey: string): Promise<Set<string>> {
-  const rows = await db.digestEntry.findMany({ where: { dispatchKey }, select: { contactEmailId: true } });
-  return new Set(rows.map((r) => r.contactEmailId));
 }

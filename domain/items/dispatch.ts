@@ -15,11 +15,10 @@ import { recordEmailBounced, recordReminderEvents } from '../webhooks/item-event
 import { queueForDigest } from '../digest/queue';
 import { hotQuery, hotSql, hotTransaction, type HotTx } from '../outbox/hot-sql';
 import { recordDispatch, selectDispatchFacts, type DispatchFacts } from './dispatch-sql';
+import { isResendId } from './manual-resends';
 import { reminderSettingsFrom, type ItemReminderSettings } from './snapshot';
 import { planItemSendFrom, recordHold } from './send-time';
 import type { SendWindow } from '../../shared/send-window';
-
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 export interface DispatchDeps {
   db: Db;
@@ -60,7 +59,7 @@ export function createItemDispatcher({
         item,
         emailKind: ITEM_EMAIL_KIND[req.kind],
         dispatchKey: req.dispatchKey,
-        resendId: req.resendId && isUuid(req.resendId) ? req.resendId : null,
+        resendId: req.resendId && isResendId(req.resendId) ? req.resendId : null,
         now: new Date(),
       });
       // A resend's message is read from the database; older signals carried it themselves.

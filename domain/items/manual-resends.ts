@@ -26,14 +26,5 @@ export async function recordManualResend(
   return { resendId, requestedBy };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * The message of a resend, read when its email is written. Null when it has none, when the resend is
- * gone, or when its id was never a stored resend (ids signalled before resends were stored are free text).
- */
-export async function manualResendMessage(db: Db, resendId: string): Promise<string | null> {
-  if (!UUID.test(resendId)) return null;
-  const row = await db.manualResend.findUnique({ where: { id: resendId }, select: { message: true } });
-  return row?.message ?? null;
-}
+/** A resend id as the workflow signals it (older signals may carry anything). */
+export const isResendId = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);

@@ -211,13 +211,3 @@ export function leaveOutPaused(decision: RecipientDecision, pausedContacts: Map<
     ],
   };
 }
-
-/** An automatic reminder's recipients without the contacts paused now. */
-export async function withoutPausedContacts(
-  db: Queryable,
-  item: ItemRef,
-  decision: RecipientDecision,
-): Promise<PauseAwareDecision> {
-  const pauses = await activePauses(db, item, [...new Set(decision.recipients.map((r) => r.contactId))]);
-  return leaveOutPaused(decision, pauses.contacts);
-}

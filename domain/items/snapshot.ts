@@ -70,13 +70,6 @@ export function reminderSettingsFrom(
   };
 }
 
-export async function readReminderSettings(
-  db: Queryable,
-  item: Pick<ItemRef, 'kind' | 'itemId'> & { firmId?: string },
-): Promise<ReminderSettings> {
-  return (await readItemReminderSettings(db, item)).settings;
-}
-
 export async function readItemSnapshot(db: Queryable, item: ItemRef): Promise<ItemSnapshot> {
   const [before, after] = dispatchKey(reminderWorkflowId(item.kind, item.itemId), '\n', 'notification', 0).split('\n');
   const facts = await selectSnapshotFacts(db, item, { before, after });
