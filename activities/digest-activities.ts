@@ -1,7 +1,7 @@
 // Activities of the digest workflow (issue 12): thin wrappers over domain/digest/.
-import { heartbeat } from '@temporalio/activity';
 import { createDigestSender, type DigestAddress, type DigestDeps } from '../domain/digest/send';
 import { retryWhenInFlight } from './failures';
+import { heartbeatWhenDue } from './heartbeat';
 
 export type DigestActivityDeps = DigestDeps;
 
@@ -10,7 +10,10 @@ export function createDigestActivities(deps: DigestActivityDeps) {
   return {
     /** When the address's waiting reminders go (ids and instants only). */
     planDigest: (address: DigestAddress) => digests.planDigest(address),
-    /** Heartbeats while it sends, so Temporal notices a dead worker within seconds. */
-    sendDigest: (address: DigestAddress) => retryWhenInFlight(() => digests.sendDigest(address, heartbeat)),
+    /** Heartbeats while it sends when one is due, so Temporal notices a dead worker within seconds. */
+    sendDigest: (address: DigestAddress) => {
+      const heartbeat = heartbeatWhenDue();
+      return retryWhenInFlight(() => digests.sendDigest(address, heartbeat));
+    },
   };
 }

@@ -1,10 +1,10 @@
 // Activities of the item reminder workflow: thin wrappers over the domain, built from injected dependencies.
-import { heartbeat } from '@temporalio/activity';
 import { readItemSnapshot } from '../domain/items/snapshot';
 import { createItemDispatcher, type DispatchDeps } from '../domain/items/dispatch';
 import type { DispatchRequest, DispatchResult, ItemRef } from '../shared/reminder-types';
 import { planItemSend, recordHold } from '../domain/items/send-time';
 import { retryWhenInFlight } from './failures';
+import { heartbeatWhenDue } from './heartbeat';
 import { count } from '../observability/metrics';
 
 export type ReminderActivityDeps = DispatchDeps;
@@ -34,8 +34,9 @@ export function createReminderActivities(deps: ReminderActivityDeps) {
       return { sendAt: plan.sendAt, reasons: plan.reasons };
     },
 
-    /** Heartbeats once per email, so Temporal notices a dead worker within seconds. */
+    /** Heartbeats between emails when one is due, so Temporal notices a dead worker within seconds. */
     dispatchItemEmail: async (req: DispatchRequest): Promise<DispatchResult> => {
+      const heartbeat = heartbeatWhenDue();
       const result = await retryWhenInFlight(() => dispatcher.dispatchItemEmail(req, heartbeat));
       // Counted per completed dispatch (an attempt retried after the dispatch was recorded counts again).
       if (result.status === 'sent' && result.recipients > 0) count.reminderSent(req.kind, req.item.kind);
