@@ -19,6 +19,8 @@
 //
 // Env:
 //   BENCH_BULK_ACCOUNTS=10000            accounts per way and action
+//   BENCH_BULK_LIMIT_N=1000              workflows per shape of the limit (bench/limit.ts), measured first on the
+//                                        same dev server: send message is reported against its shape (b) (0: skip)
 //   BENCH_BULK_BIG=0                     accounts of the big workflow-only manage-tags run (0: skip)
 //   BENCH_BULK_ACTIONS=manage_tags,send_message
 //   BENCH_BULK_LOOP=1                    the plain loops at all (0: the workflow only)
@@ -62,6 +64,7 @@ import type { BulkEffectTarget } from '../domain/bulk/effects';
 import type { BulkCounts } from '../shared/bulk-actions';
 import { BATCHES_PER_RUN, batchWorkflowId, bulkWorkflowId, type BulkPacing } from '../shared/contracts/bulk-action';
 import { createTemporalGateway } from '../domain/temporal/gateway';
+import { NUDGE_WORKER_LOCAL_ACTIVITIES, limitRows, runLimitBench, type LimitResult } from './limit';
 import {
   cleanupOnExit,
   ROOT,
@@ -118,6 +121,7 @@ const pacing: BulkPacing = {
 
 const config = {
   accounts: envInt('BENCH_BULK_ACCOUNTS', 10_000),
+  limitN: envInt('BENCH_BULK_LIMIT_N', 1000),
   big: envInt('BENCH_BULK_BIG', 0),
   actions: envActions(),
   loop: envBool('BENCH_BULK_LOOP', true),
@@ -223,6 +227,7 @@ async function main() {
   let big: BigResult | undefined;
   let comparisonWorkerPeak = NaN;
   let sqlCount: SqlCount | undefined;
+  let limit: LimitResult | undefined;
   let exitCode = 0;
   let interrupted = false;
   // Cleanup runs in reverse at the end, or on SIGINT/SIGTERM (then the process exits 130).
@@ -253,6 +258,18 @@ async function main() {
     const connection = await Connection.connect({ address: temporalAddress });
     cleanup.push(() => connection.close());
     const client = new Client({ connection, namespace: 'default' });
+    // The limit, first: what this server and a worker with Nudge's settings do with no work inside.
+    if (config.limitN > 0)
+      limit = await runLimitBench(
+        { temporalAddress, client },
+        {
+          n: config.limitN,
+          concurrency: 32,
+          leadSeconds: 5,
+          maxConcurrentActivities: config.workerActivities,
+          maxConcurrentLocalActivities: NUDGE_WORKER_LOCAL_ACTIVITIES,
+        },
+      );
     // The API side and the plain loop: enough connections for the concurrent lanes.
     const db: Db = createDb(databaseUrl, Math.max(20, config.lanes + 4));
     cleanup.push(() => db.$disconnect());
@@ -732,7 +749,9 @@ async function main() {
     exitCode = 1;
   } finally {
     const totalSeconds = (performance.now() - started) / 1000;
-    const report = renderReport(startedAt, totalSeconds, results, big, comparisonWorkerPeak, sqlCount, exitCode !== 0);
+    const report = renderReport(startedAt, totalSeconds, results, big, comparisonWorkerPeak, sqlCount, limit, {
+      failed: exitCode !== 0,
+    });
     mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench', 'results', 'bulk-actions.md'), report);
     console.log('\n' + report);
@@ -844,6 +863,28 @@ function mailTable(rs: RunResult[]): string {
   );
 }
 
+/** Send message's rates ÷ limit (b): each message starts a workflow whose one activity sends its notification. */
+function limitTable(rs: RunResult[], limit: LimitResult): string {
+  const b = limit.starts.perSec;
+  const rows: Cell[][] = limitRows(limit).map(([figure, value]) => [figure, value, '', '']);
+  for (const r of rs.filter((x) => x.action === 'send_message' && x.way === 'workflow')) {
+    rows.push([
+      `send message, ${r.accounts} accounts: accounts processed/s ÷ limit (b)`,
+      `${fmt(r.accounts / r.seconds)}/s`,
+      fmt(r.accounts / r.seconds / b, 2),
+      '≥ 0.60',
+    ]);
+    if (r.mails)
+      rows.push([
+        'send message: notifications out/s (start → last email) ÷ limit (b)',
+        `${fmt(r.mails.received / r.mails.lastAfterStartS)}/s`,
+        fmt(r.mails.received / r.mails.lastAfterStartS / b, 2),
+        '≥ 0.60',
+      ]);
+  }
+  return table(['figure', 'value', 'ratio', 'goal'], rows);
+}
+
 function historyTable(rs: RunResult[]): string {
   const rows: Cell[][] = rs
     .filter((r) => r.histories)
@@ -898,7 +939,8 @@ function renderReport(
   big: BigResult | undefined,
   comparisonWorkerPeak: number,
   sqlCount: SqlCount | undefined,
-  failed: boolean,
+  limit: LimitResult | undefined,
+  { failed }: { failed: boolean },
 ): string {
   const p = config.pacing;
   const lines = [
@@ -965,6 +1007,7 @@ function renderReport(
     );
     if (rs.some((r) => r.mails))
       lines.push('### Send message: notification emails (one per account expected)', '', mailTable(rs), '');
+    if (limit) lines.push('### Send message against the limit', '', limitTable(rs, limit), '');
     if (rs.some((r) => r.histories)) lines.push('### Workflow histories', '', historyTable(rs), '');
     lines.push(`Worker peak RSS during the comparison runs: ${fmt(comparisonWorkerPeak, 0)} MiB.`, '');
   }
