@@ -175,6 +175,22 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-restricted-imports': restrict(...workflowRules) },
   },
   {
+    // The worker evaluates these modules once for all workflows (worker/worker.ts workflowBundleOptions):
+    // state at module level would be shared between workflows and break their determinism.
+    name: 'nudge/workflow-bundle/no-module-state',
+    files: ['workflows/**', 'shared/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "Program > VariableDeclaration[kind!='const'], ExportNamedDeclaration > VariableDeclaration[kind!='const']",
+          message: 'Workflow bundle modules are shared by every workflow: no module-level let or var.',
+        },
+      ],
+    },
+  },
+  {
     name: 'nudge/layers/shared',
     files: ['shared/**'],
     rules: { '@typescript-eslint/no-restricted-imports': restrict(...sharedRules) },

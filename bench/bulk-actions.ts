@@ -49,7 +49,7 @@ import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDb, type Db } from '../prisma/client';
 import { dropDatabase } from '../prisma/migration-runner';
-import { WORKFLOWS_PATH } from '../worker/worker';
+import { workflowBundleOptions } from '../worker/worker';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startSmtpCapture, type SmtpCapture } from '../test/support/smtp-capture';
 import { createFirm } from '../domain/firms/firms';
@@ -250,7 +250,7 @@ async function main() {
     const smtp: SmtpCapture = await startSmtpCapture();
     cleanup.push(() => smtp.close());
 
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+    const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietLogger });
     const bundlePath = path.join(os.tmpdir(), `nudge-bench-bulk-workflows-${process.pid}.js`);
     writeFileSync(bundlePath, bundle.code);
     cleanup.push(() => rmSync(bundlePath, { force: true }));

@@ -42,7 +42,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDb, type Db } from '../prisma/client';
 import { dropDatabase } from '../prisma/migration-runner';
 import { createMailer, type Mailer } from '../domain/email/mailer';
-import { WORKFLOWS_PATH } from '../worker/worker';
+import { workflowBundleOptions } from '../worker/worker';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startSmtpCapture, type SmtpCapture } from '../test/support/smtp-capture';
 import { runEventApiBench, type EventApiOptions, type EventApiResult } from './event-api';
@@ -130,7 +130,7 @@ async function main() {
     });
     cleanup.push(() => mailer.close());
 
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+    const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietLogger });
     const bundlePath = path.join(os.tmpdir(), `nudge-bench-workflows-${process.pid}.js`);
     writeFileSync(bundlePath, bundle.code);
     cleanup.push(() => rmSync(bundlePath, { force: true }));

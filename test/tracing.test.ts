@@ -10,7 +10,7 @@ import pino from 'pino';
 import { startStack, serveApp, eventually, type Stack, type FirmHandle } from './support/stack';
 import { startTracing, traceLogFields, type Tracing } from '../observability/tracing';
 import { WORKFLOW_INTERCEPTORS_MODULE, tracingClientInterceptors } from '../observability/temporal-tracing';
-import { createNudgeWorker, WORKFLOWS_PATH } from '../worker/worker';
+import { createNudgeWorker, workflowBundleOptions } from '../worker/worker';
 
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
@@ -42,7 +42,7 @@ beforeAll(async () => {
     taskQueue: stack.taskQueue,
     deps: { db: stack.db, mailer: stack.mailer, portalUrl: 'http://portal.test' },
     workflowBundle: await bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
+      ...workflowBundleOptions(),
       workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_MODULE],
       logger: quiet,
     }),

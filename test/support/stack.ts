@@ -8,7 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Work
 import pino from 'pino';
 import { createDb, type Db } from '../../prisma/client';
 import { createMailer, type Mailer } from '../../domain/email/mailer';
-import { createNudgeWorker, WORKFLOWS_PATH } from '../../worker/worker';
+import { createNudgeWorker, workflowBundleOptions } from '../../worker/worker';
 import { createApp, type AppDeps } from '../../api/app';
 import { createTemporalGateway } from '../../domain/temporal/gateway';
 import { createRelay } from '../../domain/outbox/relay';
@@ -28,7 +28,7 @@ try {
 let bundle: Promise<{ code: string }> | undefined;
 /** Built once per test file (each file has its own module registry). */
 export const workflowBundle = () =>
-  (bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }));
+  (bundle ??= bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietLogger }));
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
 
 export interface ApiResponse {

@@ -24,10 +24,9 @@ async function loadOrBuildBundle(): Promise<{ code: string }> {
   const runDir = process.env.NUDGE_FAST_RUN_DIR;
   const file = runDir && path.join(runDir, 'workflow-bundle.js');
   if (file && existsSync(file)) return { code: readFileSync(file, 'utf8') };
-  const built = await bundleWorkflowCode({
-    workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'),
-    logger: quietLogger,
-  });
+  const workflowsPath = path.join(__dirname, '..', '..', 'workflows', 'index.ts');
+  // As worker/worker.ts bundles them (workflowBundleOptions): evaluated once, shared by every workflow.
+  const built = await bundleWorkflowCode({ workflowsPath, preloadModules: [workflowsPath], logger: quietLogger });
   if (file) {
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, built.code);
