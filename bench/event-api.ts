@@ -31,6 +31,7 @@ import {
   runLoad,
   seedClients,
   sleep,
+  type ApiProcess,
   type LoadResult,
   type WorkerProcess,
 } from './support';
@@ -44,6 +45,8 @@ export interface EventApiOptions {
   withIdempotencyKey: boolean;
   withWorker: boolean;
   workerEvents: number;
+  /** Also measure the route on the API in its own process (api/main.ts), as `npm start` runs it. */
+  apiProcess: boolean;
   apiPoolSize: number;
   timeLimitMs: number;
 }
@@ -56,6 +59,8 @@ export interface EventApiContext {
   mailer: Mailer;
   /** Starts a worker process polling `taskQueue` (for the "worker running" row). */
   startWorker(taskQueue: string): Promise<WorkerProcess>;
+  /** Starts api/main.ts in a child process against the same database and Temporal server. */
+  startApi(taskQueue: string, poolSize: number): Promise<ApiProcess>;
 }
 
 export interface ModeResult {
@@ -99,6 +104,8 @@ export interface StartedResult {
 export interface EventApiResult {
   modes: ModeResult[];
   ratio: number;
+  /** The same ratio with the API in its own process (absent unless measured). */
+  ratioApiProcess?: number;
   /** Post → workflow started, per API mode. */
   started: StartedResult[];
   profile: ProfileRow[];
@@ -199,9 +206,12 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
 
   // One thread per message, each on its own account with one linked contact.
   const perRound = Math.ceil(o.events / o.rounds);
-  const apiModes = 1 + (o.withIdempotencyKey ? 1 : 0);
+  const apiModes = 1 + (o.withIdempotencyKey ? 1 : 0) + (o.apiProcess ? 1 : 0);
   const threadCount =
-    o.warmup + perRound * o.rounds * apiModes + (o.withWorker ? o.workerEvents : 0) + 4 * o.profileEvents;
+    (o.apiProcess ? 2 : 1) * o.warmup +
+    perRound * o.rounds * apiModes +
+    (o.withWorker ? o.workerEvents : 0) +
+    4 * o.profileEvents;
   const seedStart = performance.now();
   const clients = await seedClients(seedDb, firm.id, threadCount, 'evt');
   const threads = clients.map((c) => ({ id: randomUUID(), accountId: c.accountId }));
@@ -306,7 +316,13 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
   const warm = takeThreads(o.warmup);
   await runLoad(o.warmup, o.concurrency, o.timeLimitMs, () => rawStart());
   await runLoad(o.warmup, o.concurrency, o.timeLimitMs, (i) => post(idleUrl, warm[i].id));
-  log(`event API: warm-up done (${o.warmup} raw starts, ${o.warmup} API posts)`);
+  // The API as `npm start` runs it: its own process (its own relay too), the load generator in this one.
+  const apiProcess = o.apiProcess ? await ctx.startApi(idleQueue, o.apiPoolSize) : undefined;
+  if (apiProcess) {
+    const warmProc = takeThreads(o.warmup);
+    await runLoad(o.warmup, o.concurrency, o.timeLimitMs, (i) => post(apiProcess.url, warmProc[i].id));
+  }
+  log(`event API: warm-up done (${o.warmup} raw starts, ${o.warmup} API posts${apiProcess ? ' per API' : ''})`);
 
   // Measured modes, interleaved in rounds so that a server that slows as it fills affects all alike.
   const acc = new Map<string, LoadResult[]>();
@@ -318,6 +334,7 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
   const API_IDEM = 'API POST /messages + Idempotency-Key';
   const RAW = 'raw client.workflow.start';
   const RAW_SWS = 'raw client.workflow.signalWithStart';
+  const API_PROC = 'API POST /messages, API in its own process';
   const roundsOf = new Map<string, string[][]>(); // the threads each API mode posted to, per round
   const posted = (name: string, ts: { id: string }[]) =>
     roundsOf.set(name, [...(roundsOf.get(name) ?? []), ts.map((t) => t.id)]);
@@ -326,6 +343,11 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
     const ts = takeThreads(perRound);
     add(API, await runLoad(perRound, o.concurrency, o.timeLimitMs, (i) => post(idleUrl, ts[i].id)));
     posted(API, ts);
+    if (apiProcess) {
+      const tp = takeThreads(perRound);
+      add(API_PROC, await runLoad(perRound, o.concurrency, o.timeLimitMs, (i) => post(apiProcess.url, tp[i].id)));
+      posted(API_PROC, tp);
+    }
     add(RAW_SWS, await runLoad(perRound, o.concurrency, o.timeLimitMs, () => rawSignalWithStart()));
     if (o.withIdempotencyKey) {
       const ti = takeThreads(perRound);
@@ -343,6 +365,7 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
     return r.ops / (r.elapsedMs / 1000);
   };
   const ratio = rate(API) / rate(RAW);
+  const ratioApiProcess = apiProcess ? rate(API_PROC) / rate(RAW) : undefined;
 
   // Post → workflow started: each message's workflow start time, read from Temporal now (not during the load).
   const started: StartedResult[] = [];
@@ -519,16 +542,19 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
     }
   }
 
+  await apiProcess?.stop();
   await relayLoop.stop();
   for (const s of servers) {
     s.closeAllConnections();
     await new Promise((r) => s.close(r));
   }
   await inst.db.$disconnect();
+  await inst.pool.end(); // the adapter leaves a pool it was given open: idle connections would see the database dropped
   await apiDb.$disconnect();
   return {
     modes,
     ratio,
+    ratioApiProcess,
     started,
     profile,
     statements,

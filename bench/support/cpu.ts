@@ -6,9 +6,13 @@ import { ROOT } from './env';
 const CLK_TCK = 100; // Linux USER_HZ
 
 /** The processes whose CPU time is accounted for: ours only, since the machine may be shared. */
-const tracked: { workerPid?: number; temporalPid?: number; dbName?: string } = {};
+const tracked: { workerPid?: number; apiPid?: number; temporalPid?: number; dbName?: string } = {};
 export function trackWorkerPid(pid: number | undefined) {
   tracked.workerPid = pid;
+}
+/** An API in its own process (bench/support/api-process.ts): category `api`. */
+export function trackApiPid(pid: number | undefined) {
+  tracked.apiPid = pid;
 }
 export function trackStack(temporalPid: number | undefined, dbName: string) {
   tracked.temporalPid = temporalPid;
@@ -27,7 +31,7 @@ export interface CpuSample {
 
 /**
  * CPU seconds (user+system) so far of: our Temporal dev server, PostgreSQL (backends connected to our
- * database plus the shared WAL writer, checkpointer and background writer), our worker process, and the
+ * database plus the shared WAL writer, checkpointer and background writer), our worker and API processes, and the
  * machine as a whole; cpuDiff turns two samples into per-category seconds, with `others` = every other
  * process on the machine (to show whether something else ran meanwhile).
  */
@@ -48,6 +52,7 @@ export function cpuSample(): CpuSample {
       const secs = (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime (fields 14, 15)
       let category: string | undefined;
       if (Number(pid) === tracked.workerPid) category = 'worker';
+      else if (Number(pid) === tracked.apiPid) category = 'api';
       else if (Number(pid) === tracked.temporalPid) category = 'temporal';
       else if (comm === 'postgres') {
         const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
@@ -71,12 +76,13 @@ export function cpuSample(): CpuSample {
 
 /** Per-category CPU seconds between two samples; a process that exited in between is not counted. */
 export function cpuDiff(a: CpuSample, b: CpuSample): Record<string, number> {
-  const out: Record<string, number> = { temporal: 0, postgres: 0, worker: 0, others: 0 };
+  const out: Record<string, number> = { temporal: 0, postgres: 0, worker: 0, api: 0, others: 0 };
   for (const [pid, x] of b.byPid) {
     const before = a.byPid.get(pid);
     out[x.category] += x.secs - (before && before.category === x.category ? before.secs : 0);
   }
-  out.others = Math.max(0, b.busy - a.busy - out.temporal - out.postgres - out.worker - (b.self - a.self));
+  const ours = out.temporal + out.postgres + out.worker + out.api;
+  out.others = Math.max(0, b.busy - a.busy - ours - (b.self - a.self));
   return out;
 }
 

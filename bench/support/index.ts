@@ -2,6 +2,7 @@
 export * from './env';
 export * from './stack';
 export * from './worker';
+export * from './api-process';
 export * from './load';
 export * from './cpu';
 export * from './seed';
