@@ -28,6 +28,7 @@
 //   BENCH_WORKER_ACTIVITIES=100  maxConcurrentActivityTaskExecutions (the default)
 //   BENCH_WORKER_CACHE=0         maxCachedWorkflows of Nudge's and the limit's worker (0: the SDK's default)
 //   BENCH_SEED_CONCURRENCY=32    item creations in flight
+//   BENCH_MAX_OUTSTANDING=64     created items still awaiting their notification, at most (at least 2× the above)
 //   BENCH_CALIBRATION_SECONDS=20 steady-state calibration of the create+notify rate before each N
 //   BENCH_GRACE_SECONDS=0        how long after the last due time to wait for reminders (0: 120 s + 30 ms·N)
 //   BENCH_HISTORY_SAMPLES=200    workflow histories read to split the lateness into its steps
@@ -92,6 +93,7 @@ const config = {
   workerActivities: Math.max(1, envInt('BENCH_WORKER_ACTIVITIES', 100)),
   workerCache: Math.max(0, envInt('BENCH_WORKER_CACHE', 0)),
   seedConcurrency: Math.max(1, envInt('BENCH_SEED_CONCURRENCY', 32)),
+  maxOutstanding: envInt('BENCH_MAX_OUTSTANDING', 64),
   graceSeconds: envInt('BENCH_GRACE_SECONDS', 0),
   historySamples: envInt('BENCH_HISTORY_SAMPLES', 200),
   calibrationSeconds: Math.max(5, envInt('BENCH_CALIBRATION_SECONDS', 20)),
@@ -229,7 +231,7 @@ async function main() {
         windowSeconds: config.windowSeconds,
         seedConcurrency: config.seedConcurrency,
         batches: 100,
-        maxOutstanding: Math.max(64, config.seedConcurrency * 2),
+        maxOutstanding: Math.max(config.maxOutstanding, config.seedConcurrency * 2),
         calibrationSeconds: config.calibrationSeconds,
         graceSeconds: config.graceSeconds || Math.round(120 + n * 0.03),
         historySamples: config.historySamples,
