@@ -70,6 +70,7 @@ import {
   trackWorkerPid,
   type Cell,
   type SqlPerOp,
+  type ApiProcess,
   type WorkerProcess,
 } from './support';
 
@@ -174,8 +175,13 @@ async function main() {
       };
     };
 
-    const startApi = (taskQueue: string, poolSize: number) =>
-      startApiProcess({ databaseUrl, temporalAddress, taskQueue, smtpPort: smtp.port, poolSize });
+    const apis = new Set<ApiProcess>(); // stopped here too if the event bench fails before it stops its own
+    cleanup.push(() => Promise.all([...apis].map((a) => a.stop())));
+    const startApi = async (taskQueue: string, poolSize: number) => {
+      const api = await startApiProcess({ databaseUrl, temporalAddress, taskQueue, smtpPort: smtp.port, poolSize });
+      apis.add(api);
+      return api;
+    };
 
     // 0. The limit, first: what this server and a worker with Nudge's settings do with no work inside.
     if (config.limitN > 0) {
