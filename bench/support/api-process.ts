@@ -1,9 +1,9 @@
 // The API in a process of its own, started as `npm start` starts it (api/main.ts): the event bench's load
 // generator then shares no thread with the server it measures, as the raw client shares none with Temporal.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { ROOT, sleep } from './env';
+import { freePort } from '../../scripts/free-port';
 import { trackApiPid } from './cpu';
 
 export interface ApiProcessConfig {
@@ -18,14 +18,6 @@ export interface ApiProcess {
   pid: number;
   url: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Starts api/main.ts under tsx and waits until it answers /health. No rate limit: the bench is one key. */

@@ -3,26 +3,16 @@
 // fault case reports (lost and duplicated emails).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ensureTemporalCli } from '../../scripts/temporal-cli';
 import { SEARCH_ATTRIBUTES } from '../../shared/contracts/search-attributes';
+import { freePort } from '../../scripts/free-port';
 import type { CapturedMail } from './smtp-capture';
 import { startStack, type Stack, type StackOptions } from './stack';
 
-/** A free TCP port on loopback (free when asked; the dev server binds it a moment later). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface KillableTemporal {
   address: string;
