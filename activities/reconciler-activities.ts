@@ -10,7 +10,11 @@ export function createReconcilerActivities({ db }: { db: Db }) {
     async reconcile(input: ReconcilerInput): Promise<ReconcileReport> {
       const { client, info } = Context.current();
       const report = await reconcile(db, createTemporalGateway({ client, taskQueue: info.taskQueue }), input);
-      const fixed = report.bulkStarted.length + report.bulkClosed.length + report.remindersRearmed.length;
+      const fixed =
+        report.bulkStarted.length +
+        report.bulkClosed.length +
+        report.remindersRearmed.length +
+        (report.digestsRearmed?.length ?? 0);
       if (fixed) log.warn('reconciler repaired workflows', { ...report });
       return report;
     },

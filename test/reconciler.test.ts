@@ -1,6 +1,7 @@
 // The reconciler (issue 9): a bulk action left "running" without its workflow is started; one whose
 // workflow was terminated is closed; an item whose reminder workflow is gone is armed again and sends each
-// remaining reminder once (also one following the firm's policy); a second pass changes nothing; the Schedule runs passes on its own.
+// remaining reminder once (also one following the firm's policy); an address whose digest workflow was
+// terminated gets it back and its digest goes once; a second pass changes nothing; the Schedule runs passes on its own.
 import { randomUUID } from 'node:crypto';
 import { useStackWithFirm, eventually, remindersTo, sleep } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
@@ -10,6 +11,8 @@ import { reconcile } from '../domain/reconciler/reconcile';
 import { reminderWorkflowId } from '../shared/contracts/item-reminder';
 import { bulkWorkflowId, type BulkPacing } from '../shared/contracts/bulk-action';
 import { ensureReconcilerSchedule } from '../worker/reconciler-schedule';
+import { header } from './support/mail-text';
+import { digestEntryAddedSignal, digestStart, digestWorkflowContract } from '../shared/contracts/digest';
 import type { ReconcilerInput } from '../shared/contracts/reconciler';
 
 const pacing: BulkPacing = { batchSize: 3, concurrentBatches: 2, accountConcurrency: 2, batchesPerRun: 400 };
@@ -117,6 +120,46 @@ test('a chat thread following the firm policy (no settings of its own) is armed 
   } finally {
     expect((await policy(false)).status).toBe(200);
   }
+});
+
+test('an address whose digest workflow was terminated gets it back: what waited goes in one digest, once', async () => {
+  const acc = await accountWithContacts(ctx.firm);
+  const { emailId, address } = acc.contacts[0];
+  const t = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Lost digest',
+    message: { body: 'Please send the receipts' },
+  });
+  expect(t.status).toBe(201);
+  await eventually(async () => ctx.stack.smtp.to(address).length === 1, 10_000, 'the notification');
+  // The address's digest workflow, started where no worker polls and terminated by an operator, with a
+  // reminder that its dispatch had queued for it still waiting (its window long over).
+  const start = digestStart(ctx.firm.firmId, emailId);
+  const idle = createTemporalGateway({ client: ctx.stack.client, taskQueue: `idle-${randomUUID()}` });
+  await idle.signalWithStart(digestWorkflowContract, start, digestEntryAddedSignal);
+  await ctx.stack.client.workflow.getHandle(start.workflowId).terminate('operator test');
+  const entry = await ctx.stack.db.digestEntry.create({
+    data: {
+      firmId: ctx.firm.firmId,
+      contactEmailId: emailId,
+      accountId: acc.accountId,
+      itemKind: 'chat',
+      itemId: t.body.id,
+      dispatchKey: `lost-${randomUUID()}`,
+      createdAt: new Date(Date.now() - 2 * 86_400_000),
+    },
+  });
+
+  expect((await pass()).digestsRearmed).toEqual([start.workflowId]);
+  const digestKey = (m: Parameters<typeof header>[0]) => header(m, 'X-Nudge-Key')?.startsWith(`${start.workflowId}:`);
+  await eventually(async () => ctx.stack.smtp.to(address).some(digestKey), 20_000, 'the digest');
+  await eventually(
+    async () => (await ctx.stack.db.digestEntry.findUnique({ where: { id: entry.id } }))?.state === 'sent',
+    10_000,
+    'the entry settled',
+  );
+  expect((await pass()).digestsRearmed).toEqual([]);
+  await sleep(1500);
+  expect(ctx.stack.smtp.to(address).filter(digestKey)).toHaveLength(1);
 });
 
 test('the Schedule runs reconciler passes on its own', async () => {

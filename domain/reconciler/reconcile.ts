@@ -4,6 +4,7 @@ import type { ReconcileReport, ReconcilerInput } from '../../shared/contracts/re
 import { createBulkActionsService, DEFAULT_BULK_MAX_RUNNING_PER_FIRM } from '../bulk/bulk-actions';
 import { createReminderWorkflows } from '../items/reminder-workflows';
 import type { TemporalGateway } from '../temporal/gateway';
+import { rearmLostDigests } from './digests';
 import { rearmLostReminders } from './reminders';
 
 /** Queued bulk actions of a firm under `input.maxRunningPerFirm` are promoted and started (in `bulkStarted`). */
@@ -15,10 +16,12 @@ export async function reconcile(db: Db, gateway: TemporalGateway, input: Reconci
   const promoted = await service.promoteQueued();
   const reminders = createReminderWorkflows({ gateway, daySeconds });
   const lost = await rearmLostReminders({ db, gateway, reminders, daySeconds }, olderThanMs);
+  const digests = await rearmLostDigests({ db, gateway }, olderThanMs);
   return {
     bulkStarted: [...bulk.started, ...promoted],
     bulkClosed: bulk.closed,
     remindersChecked: lost.checked,
     remindersRearmed: lost.rearmed,
+    digestsRearmed: digests.rearmed,
   };
 }

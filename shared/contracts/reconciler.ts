@@ -1,6 +1,6 @@
 // The reconciler's contract: a short workflow that a Temporal Schedule (`nudge-reconciler`, visible in
 // the UI) starts every minute or so, to repair what an outage between the database and Temporal left
-// behind: bulk actions without their workflow, reminders whose workflow is gone.
+// behind: bulk actions without their workflow, reminders and digests whose workflow is gone.
 import type { BulkPacing } from './bulk-action';
 import { defineWorkflow } from './workflow';
 
@@ -22,6 +22,8 @@ export interface ReconcileReport {
   bulkClosed: string[];
   remindersChecked: number;
   remindersRearmed: string[];
+  /** Digest workflows started again for addresses whose reminders waited without one (absent: older runs). */
+  digestsRearmed?: string[];
 }
 
 export const reconcilerWorkflowContract = defineWorkflow<ReconcilerInput, ReconcileReport>('reconcilerWorkflow');
