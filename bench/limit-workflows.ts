@@ -1,6 +1,7 @@
 // The shapes of Nudge's hot workflows with no work inside, for bench/limit.ts: what the Temporal server and
 // one worker can do at best, the yardstick for the reminder pipeline and for create → notification.
-import { condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { STATUS } from '../shared/contracts/search-attributes';
 import { DISPATCH_EMAILS } from '../workflows/activity-options';
 
 /** Runs on the bench's limit worker only: records when it ran and returns at once. */
@@ -17,6 +18,19 @@ export async function limitTimerWorkflow(fireAt: number): Promise<void> {
   const wait = fireAt - Date.now();
   if (wait > 0) await condition(() => false, wait);
   await limitNoop(workflowInfo().workflowId);
+}
+
+/**
+ * Shape (a) with what a reminder workflow adds on the server and no work: started with its search attributes
+ * and memo (bench/limit.ts), it upserts NudgeStatus before its wait and after its activity, as
+ * itemReminderWorkflow does ("waiting", then "completed"): the visibility writes of a reminder's status.
+ */
+export async function limitTimerTaggedWorkflow(fireAt: number): Promise<void> {
+  upsertSearchAttributes([{ key: STATUS, value: 'waiting' }]);
+  const wait = fireAt - Date.now();
+  if (wait > 0) await condition(() => false, wait);
+  await limitNoop(workflowInfo().workflowId);
+  upsertSearchAttributes([{ key: STATUS, value: 'completed' }]);
 }
 
 /** Shape (b), an item's notification right after its workflow starts: one activity. */

@@ -10,8 +10,11 @@
 // The worker runs in a child process (this file, forked), as the Nudge worker does in the benchmarks, with
 // the very options worker/worker.ts gives Nudge's worker (read from createNudgeWorker, so they follow it).
 //
+//   (a) tagged, unless BENCH_LIMIT_TAGGED=0: shape (a) started with a reminder's search attributes and memo,
+//       upserting NudgeStatus as a reminder does (what the visibility writes cost the same burst).
 // Env (alone; bench/run.ts passes its own): BENCH_LIMIT_N=3000, BENCH_CONCURRENCY=32,
-// BENCH_LIMIT_LEAD_SECONDS=5, BENCH_WORKER_ACTIVITIES=100, BENCH_TEMPORAL_DC (bench/support/stack.ts).
+// BENCH_LIMIT_LEAD_SECONDS=5, BENCH_LIMIT_TAGGED=1, BENCH_WORKER_ACTIVITIES=100, BENCH_TEMPORAL_DC
+// (bench/support/stack.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -20,6 +23,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } 
 import type { ActivityDeps } from '../activities';
 import { createNudgeWorker } from '../worker/worker';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
+import { itemReminderStart } from '../shared/contracts/item-reminder';
 import type { LimitActivities } from './limit-workflows';
 import {
   ROOT,
@@ -52,6 +56,8 @@ export interface LimitOptions {
   maxConcurrentLocalActivities: number;
   /** As Nudge's worker in the same run (BENCH_WORKER_CACHE); absent: createNudgeWorker's default. */
   maxCachedWorkflows?: number;
+  /** Also measure shape (a) with a reminder's search attributes, memo and status upserts. */
+  tagged?: boolean;
 }
 
 export interface LimitPhase {
@@ -78,6 +84,8 @@ export interface LimitResult {
   n: number;
   /** Shape (a); `leadMs`: how long after the last start returned the timers fired (negative: too early). */
   timers: LimitPhase & { leadMs: number };
+  /** Shape (a) with a reminder's search attributes, memo and status upserts (LimitOptions.tagged). */
+  tagged?: LimitPhase & { leadMs: number };
   /** Shape (b). */
   starts: LimitPhase;
   workerPeakRssMiB: number;
@@ -157,13 +165,13 @@ export async function runLimitBench(
 
     // (b) starts as fast as possible, each then running its activity.
     log(`limit (b): ${o.n} workflows started at concurrency ${o.concurrency}, one no-op activity each`);
-    let dupBefore = duplicates;
-    let cpu0 = cpuSample();
+    const dupBefore = duplicates;
+    const cpu0 = cpuSample();
     const b = startAll(`limit-start-${run}`, o.n, startB);
     const bLoad = await b.load;
     const bOk = b.ids.filter((id) => b.startedAt.has(id));
     await waitRan(bOk);
-    let cpu1 = cpuSample();
+    const cpu1 = cpuSample();
     const first = Math.min(...b.startedAt.values());
     const bDone = bOk.filter((id) => ran.has(id));
     const bLast = Math.max(first, ...bDone.map((id) => ran.get(id)!));
@@ -190,45 +198,70 @@ export async function runLimitBench(
 
     // (a) timers due at one instant: after the last start (planned from the start rate just measured, with
     // a margin), so every workflow is waiting on its timer when they fire.
-    dupBefore = duplicates;
-    const fireAt = Date.now() + Math.round((o.n / Math.max(1, startsPerSec)) * 1500 + o.leadSeconds * 1000);
-    log(`limit (a): ${o.n} timers firing at one instant ${fmt((fireAt - Date.now()) / 1000)} s from now`);
-    const a = startAll(`limit-timer-${run}`, o.n, (id) =>
+    const timersPhase = async (
+      name: string,
+      prefix: string,
+      start: (id: string, fireAt: number) => Promise<unknown>,
+    ) => {
+      const dupBefore = duplicates;
+      const fireAt = Date.now() + Math.round((o.n / Math.max(1, startsPerSec)) * 1500 + o.leadSeconds * 1000);
+      log(`${name}: ${o.n} timers firing at one instant ${fmt((fireAt - Date.now()) / 1000)} s from now`);
+      const a = startAll(`${prefix}-${run}`, o.n, (id) => start(id, fireAt));
+      const aLoad = await a.load;
+      const leadMs = fireAt - Date.now();
+      if (leadMs < 0) log(`${name}: the last start returned ${fmt(-leadMs / 1000)} s after the timers' instant`);
+      await sleep(Math.max(0, leadMs - 1000));
+      const cpu0 = cpuSample();
+      const aOk = a.ids.filter((id) => a.startedAt.has(id));
+      await waitRan(aOk);
+      const cpu1 = cpuSample();
+      const aDone = aOk.filter((id) => ran.has(id));
+      const aLast = Math.max(fireAt, ...aDone.map((id) => ran.get(id)!));
+      const aLate = aDone.map((id) => ran.get(id)! - fireAt);
+      const phase: LimitResult['timers'] = {
+        started: aLoad.ops,
+        startErrors: aLoad.errors,
+        firstError: aLoad.firstError,
+        startsPerSec: aLoad.ops / (aLoad.elapsedMs / 1000),
+        done: aDone.length,
+        duplicates: duplicates - dupBefore,
+        seconds: (aLast - fireAt) / 1000,
+        perSec: aDone.length / Math.max(0.001, (aLast - fireAt) / 1000),
+        p50: percentile(aLate, 50),
+        p99: percentile(aLate, 99),
+        max: aLate.length ? Math.max(...aLate) : NaN,
+        cpuSeconds: { ...cpuDiff(cpu0, cpu1), bench: cpu1.self - cpu0.self },
+        leadMs,
+      };
+      log(
+        `${name}: ${phase.done}/${o.n} done, ${fmt(phase.perSec)}/s after the timers' instant, lateness p50 ${fmt(phase.p50, 0)} ms, p99 ${fmt(phase.p99, 0)} ms`,
+      );
+      await waitClosed();
+      return phase;
+    };
+    const timers = await timersPhase('limit (a)', 'limit-timer', (id, fireAt) =>
       client.workflow.start('limitTimerWorkflow', { taskQueue, workflowId: id, args: [fireAt] }),
     );
-    const aLoad = await a.load;
-    const leadMs = fireAt - Date.now();
-    if (leadMs < 0) log(`limit (a): the last start returned ${fmt(-leadMs / 1000)} s after the timers' instant`);
-    await sleep(Math.max(0, leadMs - 1000));
-    cpu0 = cpuSample();
-    const aOk = a.ids.filter((id) => a.startedAt.has(id));
-    await waitRan(aOk);
-    cpu1 = cpuSample();
-    const aDone = aOk.filter((id) => ran.has(id));
-    const aLast = Math.max(fireAt, ...aDone.map((id) => ran.get(id)!));
-    const aLate = aDone.map((id) => ran.get(id)! - fireAt);
-    const timers: LimitResult['timers'] = {
-      started: aLoad.ops,
-      startErrors: aLoad.errors,
-      firstError: aLoad.firstError,
-      startsPerSec: aLoad.ops / (aLoad.elapsedMs / 1000),
-      done: aDone.length,
-      duplicates: duplicates - dupBefore,
-      seconds: (aLast - fireAt) / 1000,
-      perSec: aDone.length / Math.max(0.001, (aLast - fireAt) / 1000),
-      p50: percentile(aLate, 50),
-      p99: percentile(aLate, 99),
-      max: aLate.length ? Math.max(...aLate) : NaN,
-      cpuSeconds: { ...cpuDiff(cpu0, cpu1), bench: cpu1.self - cpu0.self },
-      leadMs,
-    };
-    log(
-      `limit (a): ${timers.done}/${o.n} done, ${fmt(timers.perSec)}/s after the timers' instant, lateness p50 ${fmt(timers.p50, 0)} ms, p99 ${fmt(timers.p99, 0)} ms`,
-    );
-    await waitClosed();
+    // (a) again with a reminder's search attributes, memo and status upserts: what visibility costs.
+    const tagged = o.tagged
+      ? await timersPhase('limit (a), tagged', 'limit-tagged', (id, fireAt) => {
+          const { searchAttributes, memo } = itemReminderStart(
+            { firmId: 'bench-firm', accountId: 'bench-account', kind: 'chat', itemId: id },
+            86_400,
+          );
+          return client.workflow.start('limitTimerTaggedWorkflow', {
+            taskQueue,
+            workflowId: id,
+            args: [fireAt],
+            typedSearchAttributes: searchAttributes,
+            memo,
+          });
+        })
+      : undefined;
     return {
       n: o.n,
       timers,
+      ...(tagged ? { tagged } : {}),
       starts,
       workerPeakRssMiB: worker.peakRssMiB(),
       settings: o,
@@ -257,6 +290,14 @@ export function limitRows(r: LimitResult): Cell[][] {
       '  (a) over the drain',
       `${fmt(r.timers.seconds)} s · ${cpu(r.timers)} · timers fired ${fmt(r.timers.leadMs / 1000)} s after the last start`,
     ],
+    ...(r.tagged
+      ? [
+          [
+            "  (a) with a reminder's search attributes, memo and NudgeStatus upserts",
+            `${fmt(r.tagged.perSec)} completions/s (${fmt(r.tagged.perSec / r.timers.perSec, 2)} of (a)) · lateness p99 ${fmt(r.tagged.p99, 0)} ms · ${fmt(r.tagged.seconds)} s · ${cpu(r.tagged)}${incomplete(r.tagged)}`,
+          ],
+        ]
+      : []),
     [
       `limit (b): ${r.n} started at concurrency ${r.settings.concurrency} → no-op activity`,
       `**${fmt(r.starts.perSec)} start → activity done/s** · start → done p50 ${fmt(r.starts.p50, 0)} ms · p99 ${fmt(r.starts.p99, 0)} ms${incomplete(r.starts)}`,
@@ -426,6 +467,7 @@ async function main() {
         n: Math.max(1, envInt('BENCH_LIMIT_N', 3000)),
         concurrency: Math.max(1, envInt('BENCH_CONCURRENCY', 32)),
         leadSeconds: envInt('BENCH_LIMIT_LEAD_SECONDS', 5),
+        tagged: envInt('BENCH_LIMIT_TAGGED', 1) > 0,
         maxConcurrentActivities: Math.max(1, envInt('BENCH_WORKER_ACTIVITIES', 100)),
         maxConcurrentLocalActivities: NUDGE_WORKER_LOCAL_ACTIVITIES,
       },

@@ -7,6 +7,7 @@
 // Sizes and tuning (env):
 //   BENCH_LIMIT_N=3000           workflows per shape of the limit ("0": skip it, and the ratios to it)
 //   BENCH_LIMIT_LEAD_SECONDS=5   the limit's timers fire at least this long after its last start
+//   BENCH_LIMIT_TAGGED=1         also shape (a) with a reminder's search attributes and status upserts
 //   BENCH_EVENTS=2000            messages per measured API mode (and raw starts per raw mode)
 //   BENCH_CONCURRENCY=32         calls in flight, the same for the API and the raw client
 //   BENCH_EVENT_ROUNDS=2         modes interleave in this many rounds
@@ -77,6 +78,7 @@ import {
 const config = {
   limitN: envInt('BENCH_LIMIT_N', 3000),
   limitLeadSeconds: envInt('BENCH_LIMIT_LEAD_SECONDS', 5),
+  limitTagged: envInt('BENCH_LIMIT_TAGGED', 1) > 0,
   events: envInt('BENCH_EVENTS', 2000),
   concurrency: Math.max(1, envInt('BENCH_CONCURRENCY', 32)),
   rounds: Math.max(1, envInt('BENCH_EVENT_ROUNDS', 2)),
@@ -191,6 +193,7 @@ async function main() {
           n: config.limitN,
           concurrency: config.concurrency,
           leadSeconds: config.limitLeadSeconds,
+          tagged: config.limitTagged,
           maxConcurrentActivities: config.workerActivities,
           maxConcurrentLocalActivities: NUDGE_WORKER_LOCAL_ACTIVITIES,
           ...(config.workerCache > 0 ? { maxCachedWorkflows: config.workerCache } : {}),
