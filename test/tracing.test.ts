@@ -1,16 +1,23 @@
 // Tracing on the real stack, with an in-memory span exporter (test-only configuration of
 // observability/tracing.ts): one API request that starts a reminder workflow gives one trace, from the
 // request through signal-with-start, the workflow and its activity to the SMTP call, and the request's
-// log lines carry that trace id.
+// log lines carry that trace id; a call the background relay delivers later still joins the trace of the
+// change that queued it.
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { NativeConnection, bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { ROOT_CONTEXT, context, trace } from '@opentelemetry/api';
 import pino from 'pino';
 import { startStack, serveApp, eventually, type Stack, type FirmHandle } from './support/stack';
 import { startTracing, traceLogFields, type Tracing } from '../observability/tracing';
 import { WORKFLOW_INTERCEPTORS_MODULE, tracingClientInterceptors } from '../observability/temporal-tracing';
 import { createNudgeWorker, workflowBundleOptions } from '../worker/worker';
+import { createTemporalGateway } from '../domain/temporal/gateway';
+import { commandBuilders } from '../domain/outbox/commands';
+import { insertOutboxRows } from '../domain/outbox/outbox';
+import { createRelay } from '../domain/outbox/relay';
+import { digestStart, digestWorkflowContract } from '../shared/contracts/digest';
 
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
@@ -20,6 +27,7 @@ let api: Awaited<ReturnType<typeof serveApp>>;
 let nativeConnection: NativeConnection;
 let worker: Worker;
 let running: Promise<void>;
+let temporal: Client;
 const logLines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
@@ -27,7 +35,7 @@ beforeAll(async () => {
   stack = await startStack({ daySeconds: 1, worker: false });
   firm = await stack.newFirm();
   // The API with a traced Temporal client and a logger that keeps its lines (at debug: the request lines).
-  const temporal = new Client({ connection: stack.client.connection, interceptors: tracingClientInterceptors() });
+  temporal = new Client({ connection: stack.client.connection, interceptors: tracingClientInterceptors() });
   const log = pino(
     { level: 'debug', mixin: traceLogFields },
     { write: (line: string) => logLines.push(JSON.parse(line)) },
@@ -122,4 +130,26 @@ test('one trace from the API request through signal-with-start, the workflow and
   const requestLines = logLines.filter((l) => l.path === `/v1/accounts/${account.body.id}/chat-threads`);
   expect(requestLines.length).toBeGreaterThan(0);
   for (const line of requestLines) expect(line.traceId).toBe(traceId);
+});
+
+test('a call the background relay delivers later continues the trace of the change that queued it', async () => {
+  // A start queued by a traced change, for a task queue no worker polls (the workflow only has to exist).
+  const gateway = createTemporalGateway({ client: temporal, taskQueue: `idle-${randomUUID()}` });
+  const start = digestStart(firm.firmId, randomUUID());
+  const command = commandBuilders(gateway.taskQueue).start(digestWorkflowContract, start);
+  const change = trace.getTracer('nudge-test').startSpan('change');
+  await context.with(trace.setSpan(ROOT_CONTEXT, change), () =>
+    stack.db.$transaction((tx) => insertOutboxRows(tx, [{ firmId: firm.firmId, command }])),
+  );
+  change.end();
+  // Delivered afterwards by a relay round that runs outside any trace, as the background relay does.
+  const round = await context.with(ROOT_CONTEXT, () => createRelay(stack.db, gateway).round([start.workflowId]));
+  expect(round.delivered).toBe(1);
+  const { traceId, spanId } = change.spanContext();
+  const started = exporter
+    .getFinishedSpans()
+    .filter((s) => s.name === 'StartWorkflow:digestWorkflow' && s.spanContext().traceId === traceId);
+  expect(started).toHaveLength(1);
+  expect(started[0].parentSpanContext?.spanId).toBe(spanId);
+  await temporal.workflow.getHandle(start.workflowId).terminate('test done');
 });

@@ -16,6 +16,7 @@ import type { ItemWorkflows } from './reminder-workflows';
 import { readItemSnapshot } from './snapshot';
 import { currentRequestKey } from '../outbox/request-key';
 import { hotQuery, hotSql } from '../outbox/hot-sql';
+import { currentTraceCarrier } from '../outbox/trace-carrier';
 
 export interface NewMessage {
   author: 'firm' | 'client';
@@ -98,6 +99,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     const draft = arm(stand);
     const workflowId = sig.reminderWorkflowId('chat', threadId);
     const key = currentRequestKey();
+    const trace = currentTraceCarrier();
     const seesAll = seesAllAccounts(actor);
     const [row] = await hotQuery<{ accountId: string; outboxId: bigint | string; claimed: boolean }>(
       db,
@@ -126,11 +128,12 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
           ${threadId}::uuid, ${JSON.stringify({ messageId })}::jsonb, ${now}::timestamp(3)
         FROM ok, m
       ), o AS (
-        INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", "claimedUntil")
+        INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", "claimedUntil", trace)
         SELECT ${firmId}::uuid, ${workflowId}, replace(${JSON.stringify(draft)}, ${stand}, ok."accountId"::text)::jsonb,
           ${now}::timestamp(3), ${now}::timestamp(3),
           CASE WHEN EXISTS (SELECT 1 FROM outbox x WHERE x."workflowId" = ${workflowId}) THEN NULL
-            ELSE ${new Date(now.getTime() + direct.leaseMs)}::timestamp(3) END
+            ELSE ${new Date(now.getTime() + direct.leaseMs)}::timestamp(3) END,
+          ${trace && JSON.stringify(trace)}::jsonb
         FROM ok, m
         RETURNING id, "claimedUntil" IS NOT NULL AS claimed
       ), k AS (
@@ -147,7 +150,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     }
     const command = arm(row.accountId);
     const id = BigInt(row.outboxId);
-    const claimed = row.claimed ? [{ id, workflowId, command, attempts: 0 }] : [];
+    const claimed = row.claimed ? [{ id, workflowId, command, attempts: 0, trace }] : [];
     await direct.deliverSoon([id], [workflowId], claimed);
     return presentMessage({
       id: messageId,

@@ -14,6 +14,7 @@ import type { TemporalGateway } from '../temporal/gateway';
 import { commandBuilders, commandWorkflowId, type OutboxCommand } from './commands';
 import { createRelay, DEFAULT_RELAY_OPTIONS, type ClaimedRow, type RelayOptions } from './relay';
 import { takeRequestKey } from './request-key';
+import { currentTraceCarrier } from './trace-carrier';
 
 /** Queues a Temporal call with the transaction; `firmId` is for operators (null: not a firm's). */
 export type Enqueue = (firmId: string | null, command: OutboxCommand) => void;
@@ -55,28 +56,31 @@ export async function insertOutboxRows(
   const mark = markKey ? Prisma.sql`, mark AS (${markKey})` : Prisma.empty;
   const now = new Date();
   const until = options.claimFor ? new Date(now.getTime() + options.claimFor) : null;
+  const trace = currentTraceCarrier();
   const input = rows.map((r, ord) => ({
     ord,
     firmId: r.firmId,
     workflowId: commandWorkflowId(r.command),
     command: r.command,
+    trace,
   }));
   const created = await tx.$queryRaw<{ id: bigint; workflowId: string; claimed: boolean }[]>`
     WITH input AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
-        AS r(ord int, "firmId" uuid, "workflowId" text, command jsonb)
+        AS r(ord int, "firmId" uuid, "workflowId" text, command jsonb, trace jsonb)
     ), ins AS (
-      INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", "claimedUntil")
+      INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", "claimedUntil", trace)
       SELECT i."firmId", i."workflowId", i.command, ${now}::timestamp(3), ${now}::timestamp(3),
         CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o."workflowId" = i."workflowId")
-          THEN NULL ELSE ${until}::timestamp(3) END
+          THEN NULL ELSE ${until}::timestamp(3) END,
+        i.trace
       FROM input i ORDER BY i.ord
       RETURNING id, "workflowId", "claimedUntil" IS NOT NULL AS claimed
     ) ${mark}
     SELECT id, "workflowId", claimed FROM ins ORDER BY id`;
   const claimed: ClaimedRow[] = [];
   created.forEach((c, i) => {
-    if (c.claimed) claimed.push({ id: c.id, workflowId: c.workflowId, command: rows[i].command, attempts: 0 });
+    if (c.claimed) claimed.push({ id: c.id, workflowId: c.workflowId, command: rows[i].command, attempts: 0, trace });
   });
   return {
     ids: created.map((c) => c.id),

@@ -6,6 +6,7 @@ import type { Db } from '../../prisma/client';
 import type { TemporalGateway } from '../temporal/gateway';
 import { commandWorkflowId, type OutboxCommand } from './commands';
 import { hotQuery, hotSql } from './hot-sql';
+import { withTraceCarrier, type TraceCarrier } from './trace-carrier';
 
 export interface RelayOptions {
   /** Workflows claimed per round. */
@@ -32,6 +33,8 @@ export interface ClaimedRow {
   workflowId: string;
   command: OutboxCommand;
   attempts: number;
+  /** The trace of the change that queued it (trace-carrier.ts); its delivery continues that trace. */
+  trace?: TraceCarrier | null;
 }
 
 export interface RoundResult {
@@ -51,7 +54,8 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
     const only = workflowIds ?? null;
     // On the pg pool (hot-sql.ts): the background relay runs it twice a second, and the fast path for rows it
     // could not claim with their insert.
-    const rows = await hotQuery<{ id: string | bigint; workflowId: string; command: OutboxCommand; attempts: number }>(
+    type Row = { id: string | bigint; workflowId: string; command: OutboxCommand; attempts: number };
+    const rows = await hotQuery<Row & { trace: TraceCarrier | null }>(
       db,
       hotSql`
       WITH heads AS (
@@ -67,9 +71,9 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
       UPDATE outbox SET "claimedUntil" = ${until}::timestamp(3)
       WHERE "workflowId" IN (SELECT "workflowId" FROM ready)
         AND ("claimedUntil" IS NULL OR "claimedUntil" < ${now}::timestamp(3))
-      RETURNING id, "workflowId", command, attempts`,
+      RETURNING id, "workflowId", command, attempts, trace`,
     );
-    return rows.map((r) => ({ id: BigInt(r.id), workflowId: r.workflowId, command: r.command, attempts: r.attempts }));
+    return rows.map((r) => ({ ...r, id: BigInt(r.id) }));
   }
 
   /** Delivers one workflow's rows in order; stops at the first failure, which backs off with the rest. */
@@ -78,7 +82,8 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
     let failure: { row: ClaimedRow; error: string } | null = null;
     for (const row of rows) {
       try {
-        await withTimeout(gateway.execute(row.command, o.callTimeoutMs), o.callTimeoutMs + 1000);
+        const call = withTraceCarrier(row.trace, () => gateway.execute(row.command, o.callTimeoutMs));
+        await withTimeout(call, o.callTimeoutMs + 1000);
         done.push(row.id);
       } catch (err) {
         failure = { row, error: (err as Error).message?.slice(0, 500) ?? String(err) };
