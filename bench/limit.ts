@@ -43,6 +43,8 @@ import {
   trackStack,
   trackWorkerPid,
   type Cell,
+  type CpuSample,
+  type LoadResult,
 } from './support';
 
 export interface LimitOptions {
@@ -176,21 +178,8 @@ export async function runLimitBench(
     const bDone = bOk.filter((id) => ran.has(id));
     const bLast = Math.max(first, ...bDone.map((id) => ran.get(id)!));
     const bLat = bDone.map((id) => ran.get(id)! - b.startedAt.get(id)!);
-    const startsPerSec = bLoad.ops / (bLoad.elapsedMs / 1000);
-    const starts: LimitPhase = {
-      started: bLoad.ops,
-      startErrors: bLoad.errors,
-      firstError: bLoad.firstError,
-      startsPerSec,
-      done: bDone.length,
-      duplicates: duplicates - dupBefore,
-      seconds: (bLast - first) / 1000,
-      perSec: bDone.length / Math.max(0.001, (bLast - first) / 1000),
-      p50: percentile(bLat, 50),
-      p99: percentile(bLat, 99),
-      max: bLat.length ? Math.max(...bLat) : NaN,
-      cpuSeconds: { ...cpuDiff(cpu0, cpu1), bench: cpu1.self - cpu0.self },
-    };
+    const starts = phaseOf(bLoad, bLat, first, bLast, duplicates - dupBefore, cpu0, cpu1);
+    const { startsPerSec } = starts;
     log(
       `limit (b): ${starts.done}/${o.n} done, ${fmt(starts.perSec)}/s start → activity (starts ${fmt(startsPerSec)}/s), p50 ${fmt(starts.p50, 0)} ms, p99 ${fmt(starts.p99, 0)} ms`,
     );
@@ -218,21 +207,7 @@ export async function runLimitBench(
       const aDone = aOk.filter((id) => ran.has(id));
       const aLast = Math.max(fireAt, ...aDone.map((id) => ran.get(id)!));
       const aLate = aDone.map((id) => ran.get(id)! - fireAt);
-      const phase: LimitResult['timers'] = {
-        started: aLoad.ops,
-        startErrors: aLoad.errors,
-        firstError: aLoad.firstError,
-        startsPerSec: aLoad.ops / (aLoad.elapsedMs / 1000),
-        done: aDone.length,
-        duplicates: duplicates - dupBefore,
-        seconds: (aLast - fireAt) / 1000,
-        perSec: aDone.length / Math.max(0.001, (aLast - fireAt) / 1000),
-        p50: percentile(aLate, 50),
-        p99: percentile(aLate, 99),
-        max: aLate.length ? Math.max(...aLate) : NaN,
-        cpuSeconds: { ...cpuDiff(cpu0, cpu1), bench: cpu1.self - cpu0.self },
-        leadMs,
-      };
+      const phase = { ...phaseOf(aLoad, aLate, fireAt, aLast, duplicates - dupBefore, cpu0, cpu1), leadMs };
       log(
         `${name}: ${phase.done}/${o.n} done, ${fmt(phase.perSec)}/s after the timers' instant, lateness p50 ${fmt(phase.p50, 0)} ms, p99 ${fmt(phase.p99, 0)} ms`,
       );
@@ -271,6 +246,33 @@ export async function runLimitBench(
     await worker.stop();
     trackWorkerPid(undefined);
   }
+}
+
+/** A phase's figures: `lat` holds one latency (ms) per workflow done; the rate runs from `from` to `last`. */
+function phaseOf(
+  load: LoadResult,
+  lat: number[],
+  from: number,
+  last: number,
+  duplicates: number,
+  cpu0: CpuSample,
+  cpu1: CpuSample,
+): LimitPhase {
+  const seconds = (last - from) / 1000;
+  return {
+    started: load.ops,
+    startErrors: load.errors,
+    firstError: load.firstError,
+    startsPerSec: load.ops / (load.elapsedMs / 1000),
+    done: lat.length,
+    duplicates,
+    seconds,
+    perSec: lat.length / Math.max(0.001, seconds),
+    p50: percentile(lat, 50),
+    p99: percentile(lat, 99),
+    max: lat.length ? Math.max(...lat) : NaN,
+    cpuSeconds: { ...cpuDiff(cpu0, cpu1), bench: cpu1.self - cpu0.self },
+  };
 }
 
 /** The limit's rows of the final table (figure, value). */
