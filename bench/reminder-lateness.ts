@@ -112,6 +112,11 @@ export interface LatenessResult {
   sqlPerReminder?: SqlPerOp;
   /** The same during the calibration, per notification (items with reminders off: create → notification). */
   sqlPerNotification?: SqlPerOp;
+  /**
+   * CPU ms per notification during the calibration, by process: bench (this process: the service, its outbox
+   * relay and the SMTP capture), worker, temporal, postgres, others (not ours).
+   */
+  cpuPerNotificationMs: Record<string, number>;
 }
 
 const KEY_RE =
@@ -212,6 +217,7 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     let calNotified = 0;
     let calibrating = true;
     await sqlReset();
+    const calCpu0 = cpuSample();
     const calBegin = performance.now();
     const samples: { t: number; k: number }[] = [];
     const calPoller = (async () => {
@@ -238,6 +244,13 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
     const calNotifiedAll = await waitNotified(cal.ops, 120_000);
     await sleep(1000); // the last workflows' statements after their notification row
     const sqlPerNotification = sqlPerOp(await sqlRead(), calNotifiedAll);
+    const calCpu1 = cpuSample();
+    const cpuPerNotificationMs = Object.fromEntries(
+      Object.entries({ bench: calCpu1.self - calCpu0.self, ...cpuDiff(calCpu0, calCpu1) }).map(([k, s]) => [
+        k,
+        (s * 1000) / Math.max(1, calNotifiedAll),
+      ]),
+    );
     const calRows = await db.reminderDispatch.findMany({
       where: { firmId: firm.id, kind: 'notification' },
       select: { itemId: true, createdAt: true },
@@ -452,6 +465,7 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
       activityRetries: hist.retries,
       sqlPerReminder: sqlPerOp(sqlCounts, remindersInPhase),
       sqlPerNotification,
+      cpuPerNotificationMs,
     };
   }
 }

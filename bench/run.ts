@@ -496,6 +496,13 @@ function latenessTable(rs: LatenessResult[]): string {
         ? `${fmt(r.sqlPerNotification.statements, 2)} / ${sqlTransactions(r.sqlPerNotification)} (${r.sqlPerNotification.ops} notifications)`
         : '—',
     ),
+    metric(
+      'CPU ms per notification (calibration): bench (service, relay, SMTP) / worker / Temporal / PostgreSQL',
+      (r) => {
+        const c = r.cpuPerNotificationMs;
+        return `${fmt(c.bench, 1)} / ${fmt(c.worker, 1)} / ${fmt(c.temporal, 1)} / ${fmt(c.postgres, 1)} (other processes ${fmt(c.others, 1)})`;
+      },
+    ),
   ];
   const steps = rs[0].breakdown.map((b, k) =>
     metric(
