@@ -3,10 +3,11 @@
 // posting it switches that category off for that address. The token is an HMAC-SHA256 (node:crypto) under
 // a key derived from the server secret for this purpose only, compared in constant time; nothing is stored
 // to issue one, so the worker signs and the API checks with the same secret (UNSUBSCRIBE_SECRET).
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Db } from '../../prisma/client';
 import { audit } from '../audit/audit';
 import { DomainError } from '../errors';
+import { hmacMatches, hmacSha256 } from '../hmac';
 import { CATEGORY_OF_ITEM, type PreferenceCategory } from '../../shared/recipients';
 import type { ItemKind } from '../../shared/reminder-types';
 import { DEFAULT_LANGUAGE, isLanguage } from './messages';
@@ -59,8 +60,7 @@ interface SignedPayload {
 }
 
 /** A key per purpose, so a token signed for one use can never verify for another. */
-const keyFor = (secret: string, purpose: string) => createHmac('sha256', secret).update(`nudge:${purpose}`).digest();
-const mac = (key: Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+const keyFor = (secret: string, purpose: string) => hmacSha256(secret, `nudge:${purpose}`);
 const addressDigest = (address: string) =>
   createHash('sha256').update(address.trim().toLowerCase()).digest().subarray(0, 16).toString('base64url');
 
@@ -75,7 +75,7 @@ export function signToken(secret: string, purpose: string, claims: UnsubscribeCl
     x: Math.floor(expiresAt.getTime() / 1000),
   };
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-  return `${body}.${mac(keyFor(secret, purpose), body).toString('base64url')}`;
+  return `${body}.${hmacSha256(keyFor(secret, purpose), body).toString('base64url')}`;
 }
 
 export function unsubscribeToken(links: UnsubscribeLinks, claims: UnsubscribeClaims, now = new Date()): string {
@@ -111,9 +111,7 @@ export function verifyUnsubscribeToken(secret: string | undefined, token: string
   const parts = token.split('.');
   if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1]))
     throw invalidLink('The link is damaged: copy the whole link from the email.');
-  const expected = mac(keyFor(secret ?? DEV_UNSUBSCRIBE_SECRET, PURPOSE), parts[0]);
-  const given = Buffer.from(parts[1], 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+  if (!hmacMatches(keyFor(secret ?? DEV_UNSUBSCRIBE_SECRET, PURPOSE), parts[0], parts[1]))
     throw invalidLink('The link was not issued by Nudge for unsubscribing.');
   let payload: SignedPayload;
   try {

@@ -2,7 +2,7 @@
 // approve, sign, activate) on which item, until when. The token is its claims and an HMAC-SHA256 over
 // them with a server secret (PORTAL_LINK_SECRET), so no row is needed to check it and a changed claim
 // (another item, another purpose, a later expiry) breaks the signature.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmacMatches, hmacSha256 } from '../hmac';
 import { DomainError } from '../errors';
 import { ITEM_KINDS, type ItemKind } from '../../shared/reminder-types';
 
@@ -32,7 +32,7 @@ export const DEFAULT_LINK_TTL_SECONDS = 30 * 86400;
 
 const VERSION = 'v1';
 
-const mac = (secret: string, payload: string) => createHmac('sha256', secret).update(`${VERSION}.${payload}`).digest();
+const signed = (payload: string) => `${VERSION}.${payload}`;
 
 export function signLink(secret: string, claims: LinkClaims): string {
   const fields = [
@@ -45,7 +45,7 @@ export function signLink(secret: string, claims: LinkClaims): string {
     claims.item?.itemId ?? '',
   ];
   const payload = Buffer.from(JSON.stringify(fields)).toString('base64url');
-  return `${VERSION}.${payload}.${mac(secret, payload).toString('base64url')}`;
+  return `${signed(payload)}.${hmacSha256(secret, signed(payload)).toString('base64url')}`;
 }
 
 const invalidLink = () =>
@@ -65,9 +65,7 @@ export function verifyLink(secret: string, token: unknown, purpose: LinkPurpose,
   if (typeof token !== 'string' || token.length > 2000) throw invalidLink();
   const [version, payload, signature, extra] = token.split('.');
   if (version !== VERSION || !payload || !signature || extra !== undefined) throw invalidLink();
-  const expected = mac(secret, payload);
-  const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidLink();
+  if (!hmacMatches(secret, signed(payload), signature)) throw invalidLink();
 
   const claims = parseClaims(payload);
   if (!claims) throw invalidLink(); // signed by us, so only a different version of this code gets here

@@ -1,0 +1,13 @@
+// HMAC-SHA256 for the signed links Nudge puts in emails (portal links, unsubscribe links): one way to sign
+// and one constant-time check, so each link format only says what it signs.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export const hmacSha256 = (key: string | Buffer, data: string): Buffer =>
+  createHmac('sha256', key).update(data).digest();
+
+/** Whether `signature` (base64url) is the HMAC of `data` under `key`, compared in constant time. */
+export function hmacMatches(key: string | Buffer, data: string, signature: string): boolean {
+  const expected = hmacSha256(key, data);
+  const given = Buffer.from(signature, 'base64url');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
