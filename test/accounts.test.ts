@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { startStack, type Stack, type FirmHandle } from './support/stack';
 import { validateCustomFields } from '../domain/settings/custom-fields';
 import { rowCounter, expectRefused, type BadInputCase } from './support/bad-input';
+import { firmUser } from './support/fixtures';
 
 let stack: Stack;
 let firm: FirmHandle;
@@ -14,16 +15,8 @@ beforeAll(async () => {
   // No worker: nothing here needs a reminder to run, and row counts stay still.
   stack = await startStack({ daySeconds: 1, worker: false });
   firm = await stack.newFirm();
-  employee = (
-    await firm.call('POST', '/v1/users', {
-      email: `emp-${randomUUID()}@firm.test`,
-      name: 'Eve Employee',
-      role: 'employee',
-    })
-  ).body.id;
-  admin = (
-    await firm.call('POST', '/v1/users', { email: `adm-${randomUUID()}@firm.test`, name: 'Adam Admin', role: 'admin' })
-  ).body.id;
+  employee = await firmUser(firm, 'Eve Employee');
+  admin = await firmUser(firm, 'Adam Admin', 'admin');
   for (const [key, type, extra] of [
     ['vatNumber', 'text', {}],
     ['employees', 'number', {}],
@@ -332,9 +325,7 @@ describe('account list', () => {
   beforeAll(async () => {
     // A firm of its own, so the list holds exactly these accounts.
     f = await stack.newFirm();
-    member = (
-      await f.call('POST', '/v1/users', { email: `m-${randomUUID()}@firm.test`, name: 'Mia', role: 'employee' })
-    ).body.id;
+    member = await firmUser(f, 'Mia');
     tagId = (await f.call('POST', '/v1/tags', { name: 'Payroll' })).body.id;
     const specs: [string, string][] = [
       ['alpha Srl', 'company'],

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { startStack, eventually, type Stack, type FirmHandle } from './support/stack';
 import { rowCounter, expectRefused, type BadInputCase } from './support/bad-input';
+import { firmUser } from './support/fixtures';
 
 let stack: Stack;
 let firm: FirmHandle;
@@ -16,11 +17,8 @@ beforeAll(async () => {
   stack = await startStack({ worker: false });
   firm = await stack.newFirm();
   other = await stack.newFirm();
-  const user = async (role: 'admin' | 'employee') =>
-    (await firm.call('POST', '/v1/users', { email: `${role}-${randomUUID()}@firm.test`, name: role, role })).body
-      .id as string;
-  adminId = await user('admin');
-  employeeId = await user('employee');
+  adminId = await firmUser(firm, 'admin', 'admin');
+  employeeId = await firmUser(firm, 'employee');
 });
 afterAll(() => stack?.stop());
 

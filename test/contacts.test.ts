@@ -3,7 +3,7 @@
 // bad input answered 4xx with nothing written.
 import { randomUUID } from 'node:crypto';
 import { useStackWithFirm, eventually, remindersTo, sleep, type FirmHandle } from './support/stack';
-import { accountWithContacts } from './support/fixtures';
+import { accountWithContacts, firmUser } from './support/fixtures';
 import { rowCounter, expectRefused, type BadInputCase } from './support/bad-input';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
@@ -193,12 +193,7 @@ test('deleting a contact removes its links, emails, to-dos and invitations, and 
 
 test('linking and unlinking need access to the account', async () => {
   const acc = await accountWithContacts(ctx.firm, [{}, {}]);
-  const employee = await ctx.firm.call('POST', '/v1/users', {
-    email: `emp-${randomUUID()}@firm.test`,
-    name: 'Eve Employee',
-    role: 'employee',
-  });
-  const as = { as: employee.body.id as string };
+  const as = { as: await firmUser(ctx.firm, 'Eve Employee') };
   const before = await rowCounts();
   const link = await ctx.firm.call(
     'PUT',

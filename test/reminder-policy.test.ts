@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
-import { accountWithContacts } from './support/fixtures';
+import { accountWithContacts, firmUser } from './support/fixtures';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
 import { applyPolicyBatch, finishPolicyApplication } from '../domain/reminder-policy/apply';
 import { createOutbox } from '../domain/outbox/outbox';
@@ -257,13 +257,7 @@ describe('bad input is refused with nothing written', () => {
     ['firmReminderPolicy', 'reminderPolicyApplication', 'reminderPolicyApplicationItem', 'reminderSettings'],
   );
   beforeAll(async () => {
-    employeeId = (
-      await firm.call('POST', '/v1/users', {
-        email: `emp-${randomUUID()}@firm.test`,
-        name: 'Eve Employee',
-        role: 'employee',
-      })
-    ).body.id;
+    employeeId = await firmUser(firm, 'Eve Employee');
     const applied = await putPolicy(firm, 'signature', { enabled: false, intervalDays: 3, count: 1, apply: 'running' });
     applicationId = applied.body.application.id;
   });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DateTime } from 'luxon';
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
-import { accountWithContacts } from './support/fixtures';
+import { accountWithContacts, firmUser } from './support/fixtures';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
@@ -229,13 +229,7 @@ describe('bad input: 4xx, nothing written', () => {
   // Audit entries are written with their change, in one transaction (reminders of other items add some meanwhile).
   const counts = rowCounter(() => stack.db, ['firmSendWindow', 'reminderPause', 'contact', 'manualResend']);
   beforeAll(async () => {
-    employeeId = (
-      await firm.call('POST', '/v1/users', {
-        email: `emp-${randomUUID()}@firm.test`,
-        name: 'Eve Employee',
-        role: 'employee',
-      })
-    ).body.id;
+    employeeId = await firmUser(firm, 'Eve Employee');
     const item = await approvalWithReminders(firm, { intervalDays: 5, count: 1 });
     requestId = item.requestId;
     contactId = item.contacts[0].id;

@@ -18,7 +18,7 @@ import {
   type FirmHandle,
   type Stack,
 } from './support/stack';
-import { accountWithContacts } from './support/fixtures';
+import { accountWithContacts, firmUser } from './support/fixtures';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
 
 interface Received {
@@ -97,9 +97,7 @@ beforeAll(async () => {
   firm = await stack.newFirm();
   receiver = await startReceiver();
   allowing = await serveApp(stack, { webhooksAllowPrivateTargets: true });
-  employeeId = (
-    await firm.call('POST', '/v1/users', { email: `emp-${randomUUID()}@firm.test`, name: 'Emp', role: 'employee' })
-  ).body.id;
+  employeeId = await firmUser(firm, 'Emp');
 });
 afterAll(async () => {
   worker?.shutdown();

@@ -1,4 +1,4 @@
-// Builders for a client account with linked contacts, through the public API.
+// Builders through the public API: a client account with linked contacts, a member of the firm's staff.
 import { randomUUID } from 'node:crypto';
 import type { FirmHandle } from './stack';
 
@@ -27,4 +27,11 @@ export async function accountWithContacts(firm: FirmHandle, specs: ContactSpec[]
     contacts.push({ id: c.body.id as string, emailId: c.body.emails[0].id as string, address });
   }
   return { accountId: account.body.id as string, contacts };
+}
+
+/** A member of the firm's staff (an employee unless `role` says otherwise), through the API: their id. */
+export async function firmUser(firm: FirmHandle, name: string, role: 'admin' | 'employee' = 'employee') {
+  const res = await firm.call('POST', '/v1/users', { email: `${role}-${randomUUID()}@firm.test`, name, role });
+  if (res.status !== 201) throw new Error(`user: ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
 }
