@@ -62,18 +62,17 @@ export async function insertOutboxRows(
     firmId: r.firmId,
     workflowId: commandWorkflowId(r.command),
     command: r.command,
-    trace,
   }));
   const created = await tx.$queryRaw<{ id: bigint; workflowId: string; claimed: boolean }[]>`
     WITH input AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
-        AS r(ord int, "firmId" uuid, "workflowId" text, command jsonb, trace jsonb)
+        AS r(ord int, "firmId" uuid, "workflowId" text, command jsonb)
     ), ins AS (
       INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", "claimedUntil", trace)
       SELECT i."firmId", i."workflowId", i.command, ${now}::timestamp(3), ${now}::timestamp(3),
         CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o."workflowId" = i."workflowId")
           THEN NULL ELSE ${until}::timestamp(3) END,
-        i.trace
+        ${trace && JSON.stringify(trace)}::jsonb
       FROM input i ORDER BY i.ord
       RETURNING id, "workflowId", "claimedUntil" IS NOT NULL AS claimed
     ) ${mark}

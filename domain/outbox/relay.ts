@@ -54,8 +54,7 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
     const only = workflowIds ?? null;
     // On the pg pool (hot-sql.ts): the background relay runs it twice a second, and the fast path for rows it
     // could not claim with their insert.
-    type Row = { id: string | bigint; workflowId: string; command: OutboxCommand; attempts: number };
-    const rows = await hotQuery<Row & { trace: TraceCarrier | null }>(
+    const rows = await hotQuery<Omit<ClaimedRow, 'id'> & { id: string | bigint }>(
       db,
       hotSql`
       WITH heads AS (

@@ -44,8 +44,8 @@ export function signLink(secret: string, claims: LinkClaims): string {
     claims.item?.kind ?? '',
     claims.item?.itemId ?? '',
   ];
-  const payload = Buffer.from(JSON.stringify(fields)).toString('base64url');
-  return `${signed(payload)}.${hmacSha256(secret, signed(payload)).toString('base64url')}`;
+  const data = signed(Buffer.from(JSON.stringify(fields)).toString('base64url'));
+  return `${data}.${hmacSha256(secret, data).toString('base64url')}`;
 }
 
 const invalidLink = () =>
