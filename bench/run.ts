@@ -78,7 +78,7 @@ import {
 const config = {
   limitN: envInt('BENCH_LIMIT_N', 3000),
   limitLeadSeconds: envInt('BENCH_LIMIT_LEAD_SECONDS', 5),
-  limitTagged: envInt('BENCH_LIMIT_TAGGED', 1) > 0,
+  limitTagged: envBool('BENCH_LIMIT_TAGGED', true),
   events: envInt('BENCH_EVENTS', 2000),
   concurrency: Math.max(1, envInt('BENCH_CONCURRENCY', 32)),
   rounds: Math.max(1, envInt('BENCH_EVENT_ROUNDS', 2)),

@@ -4,7 +4,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { startStack, eventually, sleep, serveApp, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
-import { deliveryFigures, freePort, useStackOnKillableTemporal } from './support/faults';
+import { deliveryFigures, useStackOnKillableTemporal } from './support/faults';
+import { freePort } from '../scripts/free-port';
 import { bulkWorkflowId } from '../shared/contracts/bulk-action';
 
 const MESSAGES = 8;

@@ -3,7 +3,7 @@
 // reminder; and the failure, bounce and bulk counters moving where those outcomes happen.
 import { startStack, eventually, remindersTo, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
-import { freePort } from './support/faults';
+import { freePort } from '../scripts/free-port';
 import { killWorker, spawnWorker, type WorkerProcess } from './support/worker-process';
 
 let stack: Stack;

@@ -12,8 +12,6 @@ import { freePort } from '../../scripts/free-port';
 import type { CapturedMail } from './smtp-capture';
 import { startStack, type Stack, type StackOptions } from './stack';
 
-export { freePort };
-
 export interface KillableTemporal {
   address: string;
   port: number;
