@@ -7,6 +7,9 @@
 //   so the activity's retry sends it; a permanent refusal (5xx) marks the email `failed` and, for a contact
 //   address, the address bouncing (excluded from later sends with reason `bounced` until it is edited, and
 //   the firm's owners and admins get an inbox notification).
+// - A claim statement that failed mid-flight (a connection reset) may still have committed: the next attempt
+//   in this process takes that claim back at once instead of after the lease, since the process knows it
+//   sent nothing under it.
 // - Once the mail server accepted, the claim is never released and this process never sends the email
 //   again. Nothing else is awaited between the acceptance and the "sent" mark, and the mark is retried on
 //   its own (MARK_RETRY_DELAYS_MS, about 35 s, heartbeating between tries) rather than sharing the SMTP
@@ -99,9 +102,11 @@ export async function sendEmailOnce(
   }
   // Created claimed, or claimed when pending; a claim past its lease (the attempt holding it ended without
   // recording an outcome: it died, or could not write to the database) is taken over: sent again with the
-  // same Message-ID, and noted for an operator. One statement (issue 10).
+  // same Message-ID, and noted for an operator. A claim this process abandoned (below) is taken back at
+  // once, without a note: nothing went out under it. One statement (issue 10).
   const leaseCutoff = new Date(now.getTime() - CLAIM_LEASE_MS);
-  const [claim] = await hotQuery<{ tookOver: boolean }>(
+  const abandoned = abandonedClaims.get(key) ?? null;
+  const claimed = hotQuery<{ tookOver: boolean }>(
     db,
     hotSql`
     INSERT INTO "OutboundEmail" (id, "firmId", "accountId", "idempotencyKey", "contactEmailId", "toAddress", category,
@@ -111,12 +116,22 @@ export async function sendEmailOnce(
       'sending', 1, ${now}::timestamp(3), ${now}::timestamp(3))
     ON CONFLICT ("idempotencyKey") DO UPDATE SET status = 'sending', "claimedAt" = EXCLUDED."claimedAt",
       attempts = "OutboundEmail".attempts + 1,
-      "lastError" = CASE WHEN "OutboundEmail".status = 'sending' THEN ${TAKEOVER_NOTE}::text
+      "lastError" = CASE WHEN "OutboundEmail".status = 'sending'
+          AND "OutboundEmail"."claimedAt" IS DISTINCT FROM ${abandoned}::timestamp(3) THEN ${TAKEOVER_NOTE}::text
         ELSE "OutboundEmail"."lastError" END
     WHERE "OutboundEmail".status = 'pending'
       OR ("OutboundEmail".status = 'sending' AND "OutboundEmail"."claimedAt" < ${leaseCutoff}::timestamp(3))
+      OR ("OutboundEmail".status = 'sending' AND "OutboundEmail"."claimedAt" = ${abandoned}::timestamp(3))
     RETURNING "lastError" IS NOT DISTINCT FROM ${TAKEOVER_NOTE}::text AS "tookOver"`,
   );
+  // The statement failed (a connection reset mid-flight): it may have committed the claim, but this
+  // attempt stops here and never sends under it, so a retry in this process may take it back at once
+  // instead of waiting out the lease.
+  const [claim] = await claimed.catch((err: unknown) => {
+    abandonedClaims.set(key, now);
+    throw err;
+  });
+  abandonedClaims.delete(key);
   const tookOver = claim?.tookOver ?? false;
   if (!claim) {
     const row = await db.outboundEmail.findUniqueOrThrow({ where: { idempotencyKey: key } });
@@ -206,6 +221,9 @@ async function retrySentMark(m: UnmarkedSend, opts: SendOnceOptions): Promise<bo
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Claims whose statement failed in this process (committed or not, nothing was sent under them): key → time. */
+const abandonedClaims = new Map<string, Date>();
 
 /** Accepted emails whose "sent" mark could not be written yet, by key (this process only). */
 const unmarkedSends = new Map<string, UnmarkedSend>();
