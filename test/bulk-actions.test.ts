@@ -2,11 +2,9 @@
 // idempotent start, permissions, the report (JSON, CSV, inbox) and bad input. Small batches so every
 // action runs several child workflows, and the parent continues as new.
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { useStackWithFirm, eventually, sleep, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
+import { recordHistory } from './support/histories';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
 import { loadBulkContext } from '../domain/bulk/context';
 import { runSetBasedChunk } from '../domain/bulk/set-steps';
@@ -15,13 +13,6 @@ const ctx = useStackWithFirm({
   daySeconds: 1,
   bulkPacing: { batchSize: 3, concurrentBatches: 2, accountConcurrency: 2, batchesPerRun: 2 },
 });
-
-/** `npm run history:record` sets NUDGE_RECORD_HISTORIES=1 to refresh test/histories/ (replayed by replay.test.ts). */
-async function maybeRecord(name: string, workflowId: string, runId?: string) {
-  if (!process.env.NUDGE_RECORD_HISTORIES) return;
-  const history = await ctx.stack.client.workflow.getHandle(workflowId, runId).fetchHistory();
-  writeFileSync(path.join(__dirname, 'histories', `${name}.json`), historyToJSON(history));
-}
 
 async function newAccounts(firm: FirmHandle, n: number, prefix = 'Acct') {
   const ids: string[] = [];
@@ -140,9 +131,9 @@ test('manage tags: per tag assign / remove / nothing, one outcome per account, r
   for await (const r of ctx.stack.client.workflow.list({ query: `WorkflowId = 'bulk-${started.id}'` })) runs.push(r);
   expect(runs.length).toBeGreaterThanOrEqual(2);
   runs.sort((x, y) => x.startTime.getTime() - y.startTime.getTime());
-  await maybeRecord('bulk-parent-continue-as-new-first-run', `bulk-${started.id}`, runs[0].runId);
-  await maybeRecord('bulk-parent-last-run', `bulk-${started.id}`, runs[runs.length - 1].runId);
-  await maybeRecord('bulk-batch', `bulk-${started.id}-batch-0`);
+  await recordHistory(ctx.stack.client, 'bulk-parent-continue-as-new-first-run', `bulk-${started.id}`, runs[0].runId);
+  await recordHistory(ctx.stack.client, 'bulk-parent-last-run', `bulk-${started.id}`, runs[runs.length - 1].runId);
+  await recordHistory(ctx.stack.client, 'bulk-batch', `bulk-${started.id}-batch-0`);
   expect(await handle.result()).toMatchObject({ total: 7, done: 6 });
   const batch = await ctx.stack.client.workflow.getHandle(`bulk-${started.id}-batch-2`).describe();
   expect(batch.status.name).toBe('COMPLETED');
@@ -466,7 +457,7 @@ test('cancel: accounts done stay done, the rest are reported as not reached, and
     expect(cancel.body.cancelRequestedAt).toEqual(expect.any(String));
     const end = await finished(started.id);
     expect(end.status).toBe('cancelled');
-    await maybeRecord('bulk-parent-cancelled', `bulk-${started.id}`);
+    await recordHistory(ctx.stack.client, 'bulk-parent-cancelled', `bulk-${started.id}`);
     const p = end.progress;
     expect(p.notReached).toBeGreaterThan(0);
     expect(p.done + p.skipped + p.failed + p.notReached).toBe(24);

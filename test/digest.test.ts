@@ -4,13 +4,12 @@
 // explainer says where each reminder went; the workflow carries no personal data; the `digest` email kind
 // previews and takes firm texts like the others; bad settings are refused with nothing written.
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startStack, eventually, workflowBundle, PORTAL_URL, type Stack, type FirmHandle } from './support/stack';
 import { expectRefused, type BadInputCase } from './support/bad-input';
 import { header, subjectOf, textOf } from './support/mail-text';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { recordHistory } from './support/histories';
 import { createNudgeWorker } from '../worker/worker';
 import { digestWorkflowId } from '../shared/contracts/digest';
 
@@ -199,15 +198,8 @@ test('one Italian digest across two accounts; an item approved before it goes dr
     expect(history).not.toContain(secret);
   // With nothing more waiting, the workflow idles one window, then ends.
   expect(await handle.result()).toEqual({ digestsSent: 1 });
-  await maybeRecord('digest-two-accounts', digestWorkflowId(giulia.emailId));
+  await recordHistory(stack.client, 'digest-two-accounts', digestWorkflowId(giulia.emailId));
 }, 60_000);
-
-/** With NUDGE_RECORD_HISTORIES=1, keeps the workflow's history for the replay test (test/histories/). */
-async function maybeRecord(name: string, workflowId: string) {
-  if (!process.env.NUDGE_RECORD_HISTORIES) return;
-  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
-  writeFileSync(path.join(__dirname, 'histories', `${name}.json`), historyToJSON(history));
-}
 
 test('the digest email kind: listed, previewed in any language, the firm’s own text used and checked', async () => {
   const kinds = await firm.call('GET', '/v1/email-templates/kinds');

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { workflowBundle } from './support/stack';
+import { historiesDir } from './support/histories';
 
-const dir = path.join(__dirname, 'histories');
+const dir = historiesDir;
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 test('histories are checked in', () => {

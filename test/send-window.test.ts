@@ -3,12 +3,10 @@
 // zone; manual resends at once unless asked to respect the window; pauses of an item and of a contact,
 // resuming without a burst; bad input refused with nothing written.
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DateTime } from 'luxon';
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts, firmUser } from './support/fixtures';
+import { recordHistory } from './support/histories';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
@@ -31,13 +29,6 @@ async function approvalWithReminders(f: FirmHandle, reminders: object, contacts 
   });
   expect(req.status).toBe(201);
   return { ...acc, requestId: req.body.id as string };
-}
-
-/** With NUDGE_RECORD_HISTORIES=1, keeps the workflow's history for the replay test (test/histories/). */
-async function maybeRecord(name: string, workflowId: string) {
-  if (!process.env.NUDGE_RECORD_HISTORIES) return;
-  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
-  writeFileSync(path.join(__dirname, 'histories', `${name}.json`), historyToJSON(history));
 }
 
 const explain = (f: FirmHandle, requestId: string) => f.call('GET', `/v1/approval-requests/${requestId}/reminders`);
@@ -149,7 +140,7 @@ test('the window is read in the contact’s time zone; manual resends go at once
   expect(dispatches.map((d) => d.kind).sort()).toEqual(['manual', 'manual', 'notification', 'reminder']);
   const workflowId = `reminder-approval-${req.body.id}`;
   await stack.client.workflow.getHandle(workflowId).result();
-  await maybeRecord('send-window-held-reminder-and-resend', workflowId);
+  await recordHistory(stack.client, 'send-window-held-reminder-and-resend', workflowId);
 });
 
 test('an item paused: nothing meanwhile, then one reminder at the pause end and the usual interval after', async () => {

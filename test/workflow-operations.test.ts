@@ -1,10 +1,9 @@
 // What operators rely on: workflows findable by firm, account and item in Temporal; long-lived chats that
 // continue as new instead of growing one history; and recorded histories for the replay test.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { recordHistory } from './support/histories';
 import { reminderWorkflowId } from '../shared/contracts/item-reminder';
 import { manualResendSignal } from '../shared/contracts/item-reminder';
 import type { ItemReminderInput } from '../shared/contracts/item-reminder';
@@ -28,13 +27,6 @@ async function listIds(query: string): Promise<string[]> {
   const ids: string[] = [];
   for await (const w of stack.client.workflow.list({ query })) ids.push(w.workflowId);
   return ids;
-}
-
-/** `npm run history:record` sets NUDGE_RECORD_HISTORIES=1 to refresh test/histories/ from these scenarios. */
-async function maybeRecord(name: string, workflowId: string, runId?: string) {
-  if (!process.env.NUDGE_RECORD_HISTORIES) return;
-  const history = await stack.client.workflow.getHandle(workflowId, runId).fetchHistory();
-  writeFileSync(path.join(__dirname, 'histories', `${name}.json`), historyToJSON(history));
 }
 
 test('reminder workflows are findable by firm, account, item kind and item id, with a memo', async () => {
@@ -67,7 +59,7 @@ test('reminder workflows are findable by firm, account, item kind and item id, w
   // No personal data in what Temporal stores: the client's address appears nowhere in the history.
   const history = await decodedHistory(id);
   expect(history).not.toContain(acc.contacts[0].address);
-  await maybeRecord('chat-remind-count-reached', id);
+  await recordHistory(stack.client, 'chat-remind-count-reached', id);
 });
 
 test('a manual resend message reaches the email and the database, never the workflow history', async () => {
@@ -134,8 +126,8 @@ test('a long-lived thread continues as new and still sends each reminder exactly
   expect(runs.length).toBeGreaterThanOrEqual(3);
   const final = await stack.client.workflow.getHandle(workflowId).result();
   expect(final).toMatchObject({ status: 'completed', stopReason: 'count_reached', remindersSent: 4 });
-  await maybeRecord('chat-continue-as-new-last-run', workflowId);
-  await maybeRecord('chat-continue-as-new-first-run', workflowId, handle.firstExecutionRunId);
+  await recordHistory(stack.client, 'chat-continue-as-new-last-run', workflowId);
+  await recordHistory(stack.client, 'chat-continue-as-new-first-run', workflowId, handle.firstExecutionRunId);
 });
 
 test('signature lifecycle history (partial signing, settings change, resend, completion)', async () => {
@@ -154,7 +146,7 @@ test('signature lifecycle history (partial signing, settings change, resend, com
   await firm.call('POST', `/v1/signature-requests/${req.body.id}/signers/${b.id}/sign`, {});
   const final = await stack.client.workflow.getHandle(reminderWorkflowId('signature', req.body.id)).result();
   expect(final).toMatchObject({ status: 'completed', doneReason: 'signed', manualResendsSent: 1 });
-  await maybeRecord('signature-partial-resend-signed', reminderWorkflowId('signature', req.body.id));
+  await recordHistory(stack.client, 'signature-partial-resend-signed', reminderWorkflowId('signature', req.body.id));
 });
 
 test('approval history (reply-like stop by approval while waiting)', async () => {
@@ -167,5 +159,5 @@ test('approval history (reply-like stop by approval while waiting)', async () =>
   await firm.call('POST', `/v1/approval-requests/${req.body.id}/approve`, { contactId: acc.contacts[0].id });
   const final = await stack.client.workflow.getHandle(reminderWorkflowId('approval', req.body.id)).result();
   expect(final).toMatchObject({ status: 'completed', doneReason: 'approved', remindersSent: 0 });
-  await maybeRecord('approval-approved-while-waiting', reminderWorkflowId('approval', req.body.id));
+  await recordHistory(stack.client, 'approval-approved-while-waiting', reminderWorkflowId('approval', req.body.id));
 });

@@ -2,14 +2,12 @@
 // go a chunk per local activity, spread over its lanes; an account that fails for good is recorded by the
 // chunk and the others go on; a chunk that fails as a whole is redone one account at a time; a cancel
 // stops further chunks. Fake activities (fake-bulk.ts) on a real Temporal dev server.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { bulkActionWorkflow } from '../../workflows/bulk-action';
 import { batchWorkflowId } from '../../shared/contracts/bulk-action';
 import { FakeBulk } from './fake-bulk';
 import { eventually, startHarness, type Harness } from './harness';
+import { recordHistory } from '../support/histories';
 
 type BulkInput = Parameters<typeof bulkActionWorkflow>[0];
 
@@ -109,10 +107,7 @@ test.concurrent('a chunk per local activity, spread over the lanes; every accoun
     outcome: 'failed',
     detail: `no such folder template (${accounts[7]})`,
   });
-  if (process.env.NUDGE_RECORD_HISTORIES) {
-    const history = await h.client.workflow.getHandle(batchWorkflowId(bulkActionId, 0)).fetchHistory();
-    writeFileSync(path.join(__dirname, '..', 'histories', 'bulk-batch-chunks.json'), historyToJSON(history));
-  }
+  await recordHistory(h.client, 'bulk-batch-chunks', batchWorkflowId(bulkActionId, 0));
 });
 
 test.concurrent('a chunk that fails as a whole is redone one account at a time', async () => {
