@@ -5,10 +5,10 @@
 // previews and takes firm texts like the others; bad settings are refused with nothing written.
 import { randomUUID } from 'node:crypto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startStack, eventually, workflowBundle, PORTAL_URL, type Stack, type FirmHandle } from './support/stack';
 import { expectRefused, type BadInputCase } from './support/bad-input';
 import { header, subjectOf, textOf } from './support/mail-text';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { recordHistory } from './support/histories';
 import { createNudgeWorker } from '../worker/worker';
 import { digestWorkflowId } from '../shared/contracts/digest';

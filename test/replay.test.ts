@@ -7,14 +7,13 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { workflowBundle } from './support/stack';
 import { historiesDir } from './support/histories';
 
-const dir = historiesDir;
-const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
 
 test('histories are checked in', () => {
   expect(files.length).toBeGreaterThanOrEqual(3);
 });
 
 test.each(files)('replays %s', async (file) => {
-  const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
+  const history = historyFromJSON(JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8')));
   await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file.replace(/\.json$/, ''));
 });

@@ -1,8 +1,8 @@
 // What operators rely on: workflows findable by firm, account and item in Temporal; long-lived chats that
 // continue as new instead of growing one history; and recorded histories for the replay test.
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { recordHistory } from './support/histories';
 import { reminderWorkflowId } from '../shared/contracts/item-reminder';
 import { manualResendSignal } from '../shared/contracts/item-reminder';
