@@ -161,23 +161,27 @@ test('a reminder for a superseded chat cycle is skipped', async () => {
   expect(sent).toHaveLength(0);
 });
 
-/** The real client, except that the "sent" mark of outbound emails throws while `failures.left` > 0. */
-function failingSentMark(real: Db, failures: { left: number }): Db {
-  const fail = (data: unknown) => (data as { status?: string } | undefined)?.status === 'sent' && failures.left-- > 0;
-  const outbound = new Proxy(real.outboundEmail, {
+/**
+ * The real client, except that the statements whose text matches `statement` throw while `failures.left` > 0.
+ * Wrapped, the client has no pg pool of its own, so send-once's statements reach it through $queryRawUnsafe.
+ */
+function failingStatements(real: Db, statement: RegExp, failures: { left: number }): Db {
+  return new Proxy(real, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
-      if (prop !== 'update' && prop !== 'updateMany') return value;
-      return (args: { data?: unknown }) => {
-        if (fail(args?.data)) return Promise.reject(new Error('connection to the database lost'));
-        return (value as (a: unknown) => Promise<unknown>).call(target, args);
+      if (prop !== '$queryRawUnsafe') return value;
+      return (text: string, ...values: unknown[]) => {
+        if (statement.test(text) && failures.left-- > 0)
+          return Promise.reject(new Error('connection to the database lost'));
+        return (value as (t: string, ...v: unknown[]) => Promise<unknown>).call(receiver, text, ...values);
       };
     },
   });
-  return new Proxy(real, {
-    get: (target, prop, receiver) => (prop === 'outboundEmail' ? outbound : Reflect.get(target, prop, receiver)),
-  });
 }
+
+/** The real client, except that the "sent" mark of outbound emails throws while `failures.left` > 0. */
+const failingSentMark = (real: Db, failures: { left: number }) =>
+  failingStatements(real, /SET status = 'sent'/, failures);
 
 test('the sent mark failing a few times after the mail server accepted: retried on its own, one email, row sent', async () => {
   const { firmId } = await approvalWithContacts(0);
@@ -254,15 +258,7 @@ test('a transient SMTP failure whose release cannot be written is sent by a retr
   const { firmId } = await approvalWithContacts(0);
   const { mailer, sent } = fakeMailer({ code: 421, times: 1 });
   const key = `unit:${randomUUID()}`;
-  const brokenRelease = new Proxy(db, {
-    get: (target, prop, receiver) =>
-      prop === 'outboundEmail'
-        ? new Proxy(target.outboundEmail, {
-            get: (t, p, r) =>
-              p === 'update' ? () => Promise.reject(new Error('database away')) : Reflect.get(t, p, r),
-          })
-        : Reflect.get(target, prop, receiver),
-  });
+  const brokenRelease = failingStatements(db, /SET status = 'pending'/, { left: Infinity });
   await expect(sendEmailOnce(brokenRelease, mailer, email(firmId, key))).rejects.toThrow(/421/);
   expect(await sendEmailOnce(db, mailer, email(firmId, key))).toBe('in_flight');
   await db.outboundEmail.update({

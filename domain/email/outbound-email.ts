@@ -154,21 +154,21 @@ export async function sendEmailOnce(
   } catch (err) {
     // The mail server did not accept it: nothing went out.
     if (isPermanentSmtpError(err)) {
-      await db.outboundEmail.update({
-        where: { idempotencyKey: key },
-        data: { status: 'failed', lastError: errorText(err) },
-      });
+      await hotQuery(
+        db,
+        hotSql`UPDATE "OutboundEmail" SET status = 'failed', "lastError" = ${errorText(err)}::text
+          WHERE "idempotencyKey" = ${key}::text`,
+      );
       if (email.contactEmailId) await markBouncing(db, email, errorText(err), now);
       return 'failed';
     }
     // A transient failure releases the claim so the activity's retry sends it. If even that cannot be
     // written, the claim's lease runs out and the retry sends it then.
-    await db.outboundEmail
-      .update({
-        where: { idempotencyKey: key },
-        data: { status: 'pending', claimedAt: null, lastError: errorText(err) },
-      })
-      .catch(() => undefined);
+    await hotQuery(
+      db,
+      hotSql`UPDATE "OutboundEmail" SET status = 'pending', "claimedAt" = NULL, "lastError" = ${errorText(err)}::text
+        WHERE "idempotencyKey" = ${key}::text`,
+    ).catch(() => undefined);
     throw err;
   }
 
@@ -195,10 +195,12 @@ interface UnmarkedSend {
 }
 
 async function writeSentMark(m: UnmarkedSend): Promise<boolean> {
-  await m.db.outboundEmail.update({
-    where: { idempotencyKey: m.key },
-    data: { status: 'sent', sentAt: m.sentAt, messageId: m.messageId, lastError: m.lastError ?? null },
-  });
+  await hotQuery(
+    m.db,
+    hotSql`UPDATE "OutboundEmail" SET status = 'sent', "sentAt" = ${m.sentAt}::timestamp(3),
+      "messageId" = ${m.messageId}::text, "lastError" = ${m.lastError ?? null}::text
+      WHERE "idempotencyKey" = ${m.key}::text`,
+  );
   unmarkedSends.delete(m.key);
   return true;
 }
