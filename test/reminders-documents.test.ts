@@ -1,6 +1,6 @@
 // Signature and approval reminders, recipient rules and "request approval for all pending", end to end.
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
-import { accountWithContacts, type ContactSpec } from './support/fixtures';
+import { accountWithContacts, firmUser, type ContactSpec } from './support/fixtures';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 let stack: Stack;
@@ -70,6 +70,53 @@ test('approvals: approving stops reminders; a second approve changes nothing', a
   const resend = await firm.call('POST', `/v1/approval-requests/${req.body.id}/resend`, {});
   expect(resend.status).toBe(409);
   expect(resend.body.type).toMatch(/item-not-pending/);
+});
+
+test('requesting approval: settings over the firm’s approval policy, one request per Idempotency-Key, refusals write nothing', async () => {
+  const f = await stack.newFirm();
+  const { accountId, contacts } = await accountWithContacts(f);
+  const doc = await f.call('POST', `/v1/accounts/${accountId}/documents`, { name: 'Payroll 2025' });
+  const policy = { enabled: false, intervalDays: 9, count: 4, sendWindow: 'anytime', apply: 'none' };
+  expect((await f.call('PUT', '/v1/reminder-policy/approval', policy)).status).toBe(200);
+  const request = (body: unknown, opts?: { idempotencyKey?: string; as?: string }) =>
+    f.call('POST', `/v1/documents/${doc.body.id}/approval-requests`, body, opts);
+  const settingsOf = (itemId: string) =>
+    stack.db.reminderSettings.findUniqueOrThrow({ where: { itemKind_itemId: { itemKind: 'approval', itemId } } });
+  const approvals = () => stack.db.approvalRequest.count({ where: { documentId: doc.body.id } });
+
+  // What the request leaves out comes from the policy, and the policy's send-window rule comes with it.
+  const own = await request({ message: 'Please approve', reminders: { count: 2 } });
+  expect(own.status).toBe(201);
+  expect(own.body).toMatchObject({ accountId, documentId: doc.body.id, status: 'pending', message: 'Please approve' });
+  expect(await settingsOf(own.body.id)).toMatchObject({
+    enabled: false,
+    intervalDays: 9,
+    count: 2,
+    source: 'own',
+    sendWindow: 'anytime',
+  });
+  const following = await request({});
+  expect(await settingsOf(following.body.id)).toMatchObject({ intervalDays: 9, count: 4, source: 'policy' });
+
+  // A retried request under the same key answers the same request and writes no second one.
+  const first = await request({}, { idempotencyKey: 'approve-payroll' });
+  const again = await request({}, { idempotencyKey: 'approve-payroll' });
+  expect([first.status, again.status, again.body.id]).toEqual([201, 201, first.body.id]);
+  expect(await approvals()).toBe(3);
+  const audited = await stack.db.auditEvent.count({ where: { action: 'approval.requested', itemId: first.body.id } });
+  expect(audited).toBe(1);
+  // One notification per request: three.
+  await eventually(async () => stack.smtp.to(contacts[0].address).length >= 3, 15_000, 'the notifications');
+  await sleep(1000);
+  expect(stack.smtp.to(contacts[0].address)).toHaveLength(3);
+
+  // No such document, no right to its account, bad settings: the usual refusals, nothing written.
+  const employee = await firmUser(f, 'Erin Employee');
+  const missing = await f.call('POST', `/v1/documents/${accountId}/approval-requests`, {});
+  const forbidden = await request({}, { as: employee });
+  const bad = await request({ reminders: { count: 0 } });
+  expect([missing.status, forbidden.status, bad.status]).toEqual([404, 403, 422]);
+  expect(await approvals()).toBe(3);
 });
 
 test('recipient rules: notify off and category off get nothing; a pending login gets the activation banner', async () => {

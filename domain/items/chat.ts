@@ -6,7 +6,8 @@ import type { Db } from '../../prisma/client';
 import * as sig from '../../shared/contracts/item-reminder';
 import type { ItemRef } from '../../shared/reminder-types';
 import { audit } from '../audit/audit';
-import { requireAccountAccess, seesAllAccounts, type Actor } from '../access/access';
+import { requireAccountAccess, type Actor } from '../access/access';
+import { mayOpenAccount } from '../access/access-sql';
 import { conflict, invalid, notFound } from '../errors';
 import { requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
 import { closeTodos } from './portal-todos';
@@ -16,6 +17,7 @@ import type { ItemWorkflows } from './reminder-workflows';
 import { readItemSnapshot } from './snapshot';
 import { currentRequestKey } from '../outbox/request-key';
 import { hotQuery, hotSql } from '../outbox/hot-sql';
+import { insertOutboxRow, markRequestKey, writtenRow } from '../outbox/one-statement';
 import { currentTraceCarrier } from '../outbox/trace-carrier';
 
 export interface NewMessage {
@@ -98,17 +100,24 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     const stand = randomUUID();
     const draft = arm(stand);
     const workflowId = sig.reminderWorkflowId('chat', threadId);
-    const key = currentRequestKey();
     const trace = currentTraceCarrier();
-    const seesAll = seesAllAccounts(actor);
+    const outboxRow = insertOutboxRow({
+      firmId,
+      workflowId,
+      draft,
+      stand,
+      accountId: 'ok."accountId"',
+      from: 'ok, m',
+      now,
+      trace,
+      leaseMs: direct.leaseMs,
+    });
     const [row] = await hotQuery<{ accountId: string; outboxId: bigint | string; claimed: boolean }>(
       db,
       hotSql`
       WITH th AS (
         SELECT t."accountId", t.status::text AS status, a.id IS NOT NULL AS "accountFound",
-          (${seesAll}::boolean OR EXISTS (
-            SELECT 1 FROM "AccountTeamMember" tm WHERE tm."accountId" = t."accountId" AND tm."firmUserId" = ${actor.id}::uuid
-          )) AS allowed
+          ${mayOpenAccount(actor, 't."accountId"')} AS allowed
         FROM "ChatThread" t LEFT JOIN "Account" a ON a.id = t."accountId" AND a."firmId" = ${firmId}::uuid
         WHERE t.id = ${threadId}::uuid AND t."firmId" = ${firmId}::uuid
       ), ok AS (
@@ -123,24 +132,13 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
         UPDATE "ChatThread" SET "updatedAt" = ${now}::timestamp(3)
         WHERE id = ${threadId}::uuid AND EXISTS (SELECT 1 FROM m)
       ), au AS (
-        INSERT INTO "AuditEvent" ("firmId", "accountId", "contactId", "actorType", "actorId", action, "itemKind", "itemId", data, "createdAt")
-        SELECT ${firmId}::uuid, ok."accountId", NULL, 'firm_user', ${actor.id}, 'chat.message_posted', 'chat'::"ItemKind",
-          ${threadId}::uuid, ${JSON.stringify({ messageId })}::jsonb, ${now}::timestamp(3)
+        INSERT INTO "AuditEvent" ("firmId", "accountId", "contactId", "actorType", "actorId", action, "itemKind",
+          "itemId", data, "createdAt")
+        SELECT ${firmId}::uuid, ok."accountId", NULL, 'firm_user', ${actor.id}, 'chat.message_posted',
+          'chat'::"ItemKind", ${threadId}::uuid, ${JSON.stringify({ messageId })}::jsonb, ${now}::timestamp(3)
         FROM ok, m
-      ), o AS (
-        INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", "claimedUntil", trace)
-        SELECT ${firmId}::uuid, ${workflowId}, replace(${JSON.stringify(draft)}, ${stand}, ok."accountId"::text)::jsonb,
-          ${now}::timestamp(3), ${now}::timestamp(3),
-          CASE WHEN EXISTS (SELECT 1 FROM outbox x WHERE x."workflowId" = ${workflowId}) THEN NULL
-            ELSE ${new Date(now.getTime() + direct.leaseMs)}::timestamp(3) END,
-          ${trace && JSON.stringify(trace)}::jsonb
-        FROM ok, m
-        RETURNING id, "claimedUntil" IS NOT NULL AS claimed
-      ), k AS (
-        UPDATE "IdempotencyRecord" SET "committedAt" = ${now}::timestamp(3)
-        WHERE "firmId" = ${key?.firmId ?? null}::uuid AND key = ${key?.key ?? null}::text AND "committedAt" IS NULL
-          AND EXISTS (SELECT 1 FROM m)
-      )
+      ), o AS (${outboxRow}
+      ), k AS (${markRequestKey(currentRequestKey(), now, 'm')})
       SELECT ok."accountId"::text AS "accountId", o.id AS "outboxId", o.claimed FROM ok, o`,
     );
     if (!row) {
@@ -148,10 +146,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
       await requireItemAccess(db, firmId, actor, 'chat', threadId);
       return post(firmId, actor.id, threadId, { author: 'firm', body });
     }
-    const command = arm(row.accountId);
-    const id = BigInt(row.outboxId);
-    const claimed = row.claimed ? [{ id, workflowId, command, attempts: 0, trace }] : [];
-    await direct.deliverSoon([id], [workflowId], claimed);
+    await direct.deliverSoon(...writtenRow(row, workflowId, arm(row.accountId), trace));
     return presentMessage({
       id: messageId,
       threadId,

@@ -17,15 +17,38 @@ export interface HotStatement {
   values: unknown[];
 }
 
+/** A piece of a hot statement's text with its own parameters (hotFragment, hotRaw), placed inside hotSql. */
+export class HotFragment {
+  constructor(
+    readonly strings: readonly string[],
+    readonly values: readonly unknown[],
+  ) {}
+}
+
+/** A fragment for hotSql: its interpolations are parameters of the statement it is placed in. */
+export const hotFragment = (strings: TemplateStringsArray, ...values: unknown[]) => new HotFragment(strings, values);
+
+/** SQL text placed as it is: for a constant of the call site (a table alias, a FROM list), never for a value. */
+export const hotRaw = (text: string) => new HotFragment([text], []);
+
 /**
  * `sql` for a hot statement: each interpolation is a parameter ($1, $2, …; cast it in the text), a Date goes
- * as its ISO text (UTC, as Prisma writes timestamps). The text depends only on the call site, so it can be
- * prepared once per connection.
+ * as its ISO text (UTC, as Prisma writes timestamps), a fragment is placed with its own parameters. The text
+ * depends only on the call site, so it can be prepared once per connection.
  */
 export function hotSql(strings: TemplateStringsArray, ...values: unknown[]): HotStatement {
-  let text = strings[0];
-  for (let i = 1; i < strings.length; i++) text += `$${i}${strings[i]}`;
-  return { text, values: values.map((v) => (v instanceof Date ? v.toISOString() : v)) };
+  let text = '';
+  const params: unknown[] = [];
+  const place = (parts: readonly string[], vals: readonly unknown[]) => {
+    text += parts[0];
+    vals.forEach((v, i) => {
+      if (v instanceof HotFragment) place(v.strings, v.values);
+      else text += `$${params.push(v instanceof Date ? v.toISOString() : v)}`;
+      text += parts[i + 1];
+    });
+  };
+  place(strings, values);
+  return { text, values: params };
 }
 
 const names = new Map<string, string>();

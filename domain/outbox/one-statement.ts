@@ -1,0 +1,56 @@
+// The outbox side of a change written as ONE statement (issue 10: a firm message, an approval request): the
+// outbox row of its Temporal call and the request's Idempotency-Key marked committed, as SQL fragments of that
+// statement, and the row's delivery after it. The same rows `outbox.transaction` writes, in no extra round trip.
+import type { OutboxCommand } from './commands';
+import { hotFragment, hotRaw } from './hot-sql';
+import type { ClaimedRow } from './relay';
+import type { RequestKey } from './request-key';
+import type { TraceCarrier } from './trace-carrier';
+
+export interface StatementOutboxRow {
+  firmId: string;
+  workflowId: string;
+  /** The command, with `stand` where the account id goes: that id is known only inside the statement. */
+  draft: OutboxCommand;
+  stand: string;
+  /** The SQL expression of the account id in the statement, e.g. `ok."accountId"`. */
+  accountId: string;
+  /** The FROM list that yields one row when the change was written and none when it was not. */
+  from: string;
+  now: Date;
+  /** The claim its own insert takes for the request's fast path (`direct.leaseMs`). */
+  leaseMs: number;
+  trace: TraceCarrier | null;
+}
+
+/**
+ * Inserts the call's row, claimed by the insert itself unless its workflow has rows pending (those go first,
+ * through the relay's ordered claim). Returns `id` and `claimed`.
+ */
+export const insertOutboxRow = (r: StatementOutboxRow) => hotFragment`
+  INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", "claimedUntil", trace)
+  SELECT ${r.firmId}::uuid, ${r.workflowId},
+    replace(${JSON.stringify(r.draft)}, ${r.stand}, ${hotRaw(r.accountId)}::text)::jsonb,
+    ${r.now}::timestamp(3), ${r.now}::timestamp(3),
+    CASE WHEN EXISTS (SELECT 1 FROM outbox x WHERE x."workflowId" = ${r.workflowId}) THEN NULL
+      ELSE ${new Date(r.now.getTime() + r.leaseMs)}::timestamp(3) END,
+    ${r.trace && JSON.stringify(r.trace)}::jsonb
+  FROM ${hotRaw(r.from)}
+  RETURNING id, "claimedUntil" IS NOT NULL AS claimed`;
+
+/** Marks the request's key (if it sent one) committed, when `written` (a CTE's name) holds a row. */
+export const markRequestKey = (key: RequestKey | undefined, now: Date, written: string) => hotFragment`
+  UPDATE "IdempotencyRecord" SET "committedAt" = ${now}::timestamp(3)
+  WHERE "firmId" = ${key?.firmId ?? null}::uuid AND key = ${key?.key ?? null}::text AND "committedAt" IS NULL
+    AND EXISTS (SELECT 1 FROM ${hotRaw(written)})`;
+
+/** What `deliverSoon` takes for the row the statement wrote: delivered from memory when its insert claimed it. */
+export function writtenRow(
+  row: { outboxId: bigint | string; claimed: boolean },
+  workflowId: string,
+  command: OutboxCommand,
+  trace: TraceCarrier | null,
+): [bigint[], string[], ClaimedRow[]] {
+  const id = BigInt(row.outboxId);
+  return [[id], [workflowId], row.claimed ? [{ id, workflowId, command, attempts: 0, trace }] : []];
+}
