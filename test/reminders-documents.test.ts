@@ -119,6 +119,42 @@ test('requesting approval: settings over the firm’s approval policy, one reque
   expect(await approvals()).toBe(3);
 });
 
+test('requesting signatures: signers in their order, settings over the firm’s policy, an unlinked signer writes nothing', async () => {
+  const f = await stack.newFirm();
+  const { accountId, contacts } = await accountWithContacts(f, [{}, {}]);
+  const other = await accountWithContacts(f);
+  const doc = await f.call('POST', `/v1/accounts/${accountId}/documents`, { name: 'Engagement letter' });
+  const policy = { enabled: false, intervalDays: 6, count: 2, sendWindow: 'firm', apply: 'none' };
+  expect((await f.call('PUT', '/v1/reminder-policy/signature', policy)).status).toBe(200);
+  const signers = [contacts[1].id, contacts[0].id];
+  const req = await f.call('POST', `/v1/documents/${doc.body.id}/signature-requests`, { signers });
+  expect(req.status).toBe(201);
+  expect(req.body).toMatchObject({ accountId, documentId: doc.body.id, status: 'pending' });
+  expect(req.body.signers).toEqual(signers.map((contactId) => ({ contactId, signedAt: null })));
+  const rows = await stack.db.signatureSigner.findMany({
+    where: { requestId: req.body.id },
+    orderBy: { position: 'asc' },
+  });
+  expect(rows.map((r) => [r.contactId, r.position])).toEqual([
+    [signers[0], 0],
+    [signers[1], 1],
+  ]);
+  const settings = await stack.db.reminderSettings.findUniqueOrThrow({
+    where: { itemKind_itemId: { itemKind: 'signature', itemId: req.body.id } },
+  });
+  expect(settings).toMatchObject({ enabled: false, intervalDays: 6, count: 2, source: 'policy' });
+  const audit = await stack.db.auditEvent.findFirstOrThrow({ where: { itemId: req.body.id } });
+  expect(audit).toMatchObject({ action: 'signature.requested', data: { documentId: doc.body.id, signers } });
+  await stack.smtp.waitFor((m) => m.to.includes(contacts[0].address) && /to sign/.test(m.subject));
+
+  const refused = await f.call('POST', `/v1/documents/${doc.body.id}/signature-requests`, {
+    signers: [contacts[0].id, other.contacts[0].id],
+  });
+  expect(refused.status).toBe(422);
+  expect(refused.body.errors).toEqual([{ field: 'body.signers', message: expect.stringMatching(/not linked/) }]);
+  expect(await stack.db.signatureRequest.count({ where: { documentId: doc.body.id } })).toBe(1);
+});
+
 test('recipient rules: notify off and category off get nothing; a pending login gets the activation banner', async () => {
   const d = await document([
     { login: 'pending' },

@@ -3,11 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../prisma/client';
 import * as sig from '../../shared/contracts/item-reminder';
-import { validateSettings } from '../../shared/reminder-policy';
-import { DEFAULT_REMINDER_SETTINGS } from '../../shared/reminder-types';
 import { audit } from '../audit/audit';
 import { accountScope, requireAccountAccess, type Actor } from '../access/access';
-import { mayOpenAccount } from '../access/access-sql';
 import { conflict, invalid } from '../errors';
 import { requireDocumentAccess, requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
 import { recordManualResend } from './manual-resends';
@@ -15,10 +12,8 @@ import { closeTodos } from './portal-todos';
 import { recordItemCompleted } from '../webhooks/item-events';
 import { presentApproval } from './present';
 import type { ItemWorkflows } from './reminder-workflows';
-import { hotQuery, hotSql } from '../outbox/hot-sql';
-import { insertOutboxRow, markRequestKey, writtenRow } from '../outbox/one-statement';
-import { currentRequestKey } from '../outbox/request-key';
-import { currentTraceCarrier } from '../outbox/trace-carrier';
+import { hotFragment } from '../outbox/hot-sql';
+import { writeDocumentRequest } from './document-request-sql';
 
 type NewApproval = { message?: string; reminders?: ReminderInput };
 
@@ -45,82 +40,30 @@ export function createApprovalService(db: Db, workflows: ItemWorkflows) {
     return presentApproval(request);
   }
 
-  /**
-   * The API's create path (issue 10) as ONE statement, as a firm message is (chat.ts): the access check of
-   * requireDocumentAccess, the request, its reminder settings (the input over the firm's policy for approvals
-   * over the defaults, as saveSettings merges them), the audit entry, the outbox row of the arm call and the
-   * request's Idempotency-Key marked committed, the rows requestInTransaction writes. Null when it wrote
-   * nothing (no such document, no right) or the settings are invalid: the usual path then gives the refusal.
-   */
+  /** The API's create path (issue 10): one statement (document-request-sql.ts), or null for the usual path. */
   async function requestInOneStatement(firmId: string, actor: Actor, documentId: string, input: NewApproval) {
-    const given: ReminderInput = Object.fromEntries(
-      Object.entries(input.reminders ?? {}).filter(([, v]) => v !== undefined),
-    );
-    if (validateSettings({ ...DEFAULT_REMINDER_SETTINGS, ...given })) return null;
     const id = randomUUID();
     const now = new Date();
-    const direct = workflows.direct;
-    const arm = (accountId: string) =>
-      direct.arm({ firmId, accountId, kind: 'approval', itemId: id }, sig.itemRequestedSignal);
-    const stand = randomUUID(); // the account id is known only inside the statement
-    const workflowId = sig.reminderWorkflowId('approval', id);
-    const trace = currentTraceCarrier();
-    const defaults = DEFAULT_REMINDER_SETTINGS;
-    const draft = arm(stand);
-    const outboxRow = insertOutboxRow({
+    const message = input.message ?? null;
+    const accountId = await writeDocumentRequest(db, workflows, {
       firmId,
-      workflowId,
-      draft,
-      stand,
-      accountId: 'ok."accountId"',
-      from: 'ok, r',
+      actor,
+      documentId,
+      kind: 'approval',
+      id,
       now,
-      trace,
-      leaseMs: direct.leaseMs,
-    });
-    const [row] = await hotQuery<{ accountId: string; outboxId: bigint | string; claimed: boolean }>(
-      db,
-      hotSql`
-      WITH d AS (
-        SELECT doc."accountId", a.id IS NOT NULL AS "accountFound",
-          ${mayOpenAccount(actor, 'doc."accountId"')} AS allowed
-        FROM "Document" doc LEFT JOIN "Account" a ON a.id = doc."accountId" AND a."firmId" = ${firmId}::uuid
-        WHERE doc.id = ${documentId}::uuid AND doc."firmId" = ${firmId}::uuid
-      ), ok AS (
-        SELECT "accountId" FROM d WHERE "accountFound" AND allowed
-      ), r AS (
+      reminders: input.reminders,
+      item: hotFragment`
         INSERT INTO "ApprovalRequest" (id, "firmId", "accountId", "documentId", status, message, "createdAt")
         SELECT ${id}::uuid, ${firmId}::uuid, ok."accountId", ${documentId}::uuid, 'pending'::"ApprovalStatus",
-          ${input.message ?? null}::text, ${now}::timestamp(3)
+          ${message}::text, ${now}::timestamp(3)
         FROM ok
-        RETURNING id
-      ), p AS (
-        SELECT enabled, "intervalDays", count, "sendWindow" FROM "FirmReminderPolicy"
-        WHERE "firmId" = ${firmId}::uuid AND "itemKind" = 'approval'::"ItemKind"
-      ), s AS (
-        INSERT INTO "ReminderSettings" ("firmId", "itemKind", "itemId", enabled, "intervalDays", count, source,
-          "sendWindow", "updatedAt")
-        SELECT ${firmId}::uuid, 'approval'::"ItemKind", r.id,
-          COALESCE(${given.enabled ?? null}::boolean, p.enabled, ${defaults.enabled}::boolean),
-          COALESCE(${given.intervalDays ?? null}::int, p."intervalDays", ${defaults.intervalDays}::int),
-          COALESCE(${given.count ?? null}::int, p.count, ${defaults.count}::int),
-          ${Object.keys(given).length ? 'own' : 'policy'}::"ReminderSettingsSource", COALESCE(p."sendWindow", 'firm'),
-          ${now}::timestamp(3)
-        FROM r LEFT JOIN p ON true
-      ), au AS (
-        INSERT INTO "AuditEvent" ("firmId", "accountId", "contactId", "actorType", "actorId", action, "itemKind",
-          "itemId", data, "createdAt")
-        SELECT ${firmId}::uuid, ok."accountId", NULL, 'firm_user', ${actor.id}, 'approval.requested',
-          'approval'::"ItemKind", r.id, ${JSON.stringify({ documentId })}::jsonb, ${now}::timestamp(3)
-        FROM ok, r
-      ), o AS (${outboxRow}
-      ), k AS (${markRequestKey(currentRequestKey(), now, 'r')})
-      SELECT ok."accountId"::text AS "accountId", o.id AS "outboxId", o.claimed FROM ok, o`,
-    );
-    if (!row) return null;
-    await direct.deliverSoon(...writtenRow(row, workflowId, arm(row.accountId), trace));
-    const message = input.message ?? null;
-    return presentApproval({ id, accountId: row.accountId, documentId, status: 'pending', message, approvedAt: null });
+        RETURNING id`,
+      audit: { action: 'approval.requested', data: { documentId } },
+    });
+    return accountId === null
+      ? null
+      : presentApproval({ id, accountId, documentId, status: 'pending', message, approvedAt: null });
   }
 
   return {

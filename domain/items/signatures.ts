@@ -1,5 +1,6 @@
 // Signature requests (SPEC §2): request signatures from contacts linked to the document's account, and
 // record each signature (the request completes when all have signed).
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../prisma/client';
 import * as sig from '../../shared/contracts/item-reminder';
 import { audit } from '../audit/audit';
@@ -10,48 +11,87 @@ import { closeTodos } from './portal-todos';
 import { recordItemCompleted } from '../webhooks/item-events';
 import { presentSignature } from './present';
 import type { ItemWorkflows } from './reminder-workflows';
+import { hotFragment } from '../outbox/hot-sql';
+import { writeDocumentRequest } from './document-request-sql';
+
+type NewSignatures = { signers: string[]; reminders?: ReminderInput };
 
 export function createSignatureService(db: Db, workflows: ItemWorkflows) {
-  return {
-    async requestSignatures(
-      firmId: string,
-      actor: Actor,
-      documentId: string,
-      input: { signers: string[]; reminders?: ReminderInput },
-    ) {
-      const doc = await requireDocumentAccess(db, firmId, actor, documentId);
-      if (new Set(input.signers).size !== input.signers.length) {
-        throw invalid('body.signers', 'each signer may appear once');
-      }
-      const links = await db.accountContact.findMany({
-        where: { accountId: doc.accountId, contactId: { in: input.signers } },
-      });
-      const missing = input.signers.find((c) => !links.some((l) => l.contactId === c));
-      if (missing) throw invalid('body.signers', `contact ${missing} is not linked to the document’s account`);
-      const request = await workflows.transaction(async (tx, calls) => {
-        const r = await tx.signatureRequest.create({
-          data: {
-            firmId,
-            accountId: doc.accountId,
-            documentId,
-            signers: { create: input.signers.map((contactId, position) => ({ contactId, position })) },
-          },
-          include: { signers: true },
-        });
-        await saveSettings(tx, firmId, 'signature', r.id, input.reminders);
-        await audit(tx, {
+  async function requestInTransaction(firmId: string, actor: Actor, documentId: string, input: NewSignatures) {
+    const doc = await requireDocumentAccess(db, firmId, actor, documentId);
+    if (new Set(input.signers).size !== input.signers.length) {
+      throw invalid('body.signers', 'each signer may appear once');
+    }
+    const links = await db.accountContact.findMany({
+      where: { accountId: doc.accountId, contactId: { in: input.signers } },
+    });
+    const missing = input.signers.find((c) => !links.some((l) => l.contactId === c));
+    if (missing) throw invalid('body.signers', `contact ${missing} is not linked to the document’s account`);
+    const request = await workflows.transaction(async (tx, calls) => {
+      const r = await tx.signatureRequest.create({
+        data: {
           firmId,
-          actorId: actor.id,
-          action: 'signature.requested',
           accountId: doc.accountId,
-          itemKind: 'signature',
-          itemId: r.id,
-          data: { documentId, signers: input.signers },
-        });
-        calls.arm({ firmId, accountId: doc.accountId, kind: 'signature', itemId: r.id }, sig.itemRequestedSignal);
-        return r;
+          documentId,
+          signers: { create: input.signers.map((contactId, position) => ({ contactId, position })) },
+        },
+        include: { signers: true },
       });
-      return presentSignature(request);
+      await saveSettings(tx, firmId, 'signature', r.id, input.reminders);
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: 'signature.requested',
+        accountId: doc.accountId,
+        itemKind: 'signature',
+        itemId: r.id,
+        data: { documentId, signers: input.signers },
+      });
+      calls.arm({ firmId, accountId: doc.accountId, kind: 'signature', itemId: r.id }, sig.itemRequestedSignal);
+      return r;
+    });
+    return presentSignature(request);
+  }
+
+  /** The API's create path (issue 10): one statement (document-request-sql.ts), or null for the usual path. */
+  async function requestInOneStatement(firmId: string, actor: Actor, documentId: string, input: NewSignatures) {
+    if (new Set(input.signers).size !== input.signers.length) return null;
+    const id = randomUUID();
+    const now = new Date();
+    const accountId = await writeDocumentRequest(db, workflows, {
+      firmId,
+      actor,
+      documentId,
+      kind: 'signature',
+      id,
+      now,
+      reminders: input.reminders,
+      // Every signer is a contact of the document's account.
+      onlyIf: hotFragment`${input.signers.length}::int = (SELECT count(*) FROM "AccountContact" ac
+        WHERE ac."accountId" = d."accountId" AND ac."contactId" = ANY(${input.signers}::uuid[]))`,
+      item: hotFragment`
+        INSERT INTO "SignatureRequest" (id, "firmId", "accountId", "documentId", status, "createdAt")
+        SELECT ${id}::uuid, ${firmId}::uuid, ok."accountId", ${documentId}::uuid, 'pending'::"SignatureStatus",
+          ${now}::timestamp(3)
+        FROM ok
+        RETURNING id`,
+      rows: hotFragment`sg AS (
+        INSERT INTO "SignatureSigner" (id, "requestId", "contactId", position)
+        SELECT gen_random_uuid(), r.id, c.id, c.n - 1
+        FROM r, unnest(${input.signers}::uuid[]) WITH ORDINALITY c(id, n)
+      ),`,
+      audit: { action: 'signature.requested', data: { documentId, signers: input.signers } },
+    });
+    const signers = input.signers.map((contactId, position) => ({ contactId, position, signedAt: null }));
+    return accountId === null ? null : presentSignature({ id, accountId, documentId, status: 'pending', signers });
+  }
+
+  return {
+    async requestSignatures(firmId: string, actor: Actor, documentId: string, input: NewSignatures) {
+      return (
+        (await requestInOneStatement(firmId, actor, documentId, input)) ??
+        requestInTransaction(firmId, actor, documentId, input)
+      );
     },
 
     async sign(firmId: string, actor: Actor, requestId: string, contactId: string) {
