@@ -17,8 +17,7 @@ import type { ItemWorkflows } from './reminder-workflows';
 import { readItemSnapshot } from './snapshot';
 import { currentRequestKey } from '../outbox/request-key';
 import { hotQuery, hotSql } from '../outbox/hot-sql';
-import { insertOutboxRow, markRequestKey, writtenRow } from '../outbox/one-statement';
-import { currentTraceCarrier } from '../outbox/trace-carrier';
+import { markRequestKey, type StatementRow } from '../outbox/one-statement';
 
 export interface NewMessage {
   author: 'firm' | 'client';
@@ -93,26 +92,13 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
   async function postFirmMessage(firmId: string, actor: Actor, threadId: string, body: string) {
     const messageId = randomUUID();
     const now = new Date();
-    const direct = workflows.direct;
-    const arm = (accountId: string) =>
-      direct.arm({ firmId, accountId, kind: 'chat', itemId: threadId }, sig.firmMessagePostedSignal, { messageId });
-    // The account id is known only inside the statement: the command is written with a stand-in for it.
-    const stand = randomUUID();
-    const draft = arm(stand);
-    const workflowId = sig.reminderWorkflowId('chat', threadId);
-    const trace = currentTraceCarrier();
-    const outboxRow = insertOutboxRow({
-      firmId,
-      workflowId,
-      draft,
-      stand,
-      accountId: 'ok."accountId"',
-      from: 'ok, m',
-      now,
-      trace,
-      leaseMs: direct.leaseMs,
-    });
-    const [row] = await hotQuery<{ accountId: string; outboxId: bigint | string; claimed: boolean }>(
+    const call = workflows.armInStatement(
+      { firmId, kind: 'chat', itemId: threadId },
+      { from: 'ok, m', now },
+      sig.firmMessagePostedSignal,
+      { messageId },
+    );
+    const [row] = await hotQuery<StatementRow>(
       db,
       hotSql`
       WITH th AS (
@@ -137,7 +123,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
         SELECT ${firmId}::uuid, ok."accountId", NULL, 'firm_user', ${actor.id}, 'chat.message_posted',
           'chat'::"ItemKind", ${threadId}::uuid, ${JSON.stringify({ messageId })}::jsonb, ${now}::timestamp(3)
         FROM ok, m
-      ), o AS (${outboxRow}
+      ), o AS (${call.row}
       ), k AS (${markRequestKey(currentRequestKey(), now, 'm')})
       SELECT ok."accountId"::text AS "accountId", o.id AS "outboxId", o.claimed FROM ok, o`,
     );
@@ -146,7 +132,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
       await requireItemAccess(db, firmId, actor, 'chat', threadId);
       return post(firmId, actor.id, threadId, { author: 'firm', body });
     }
-    await direct.deliverSoon(...writtenRow(row, workflowId, arm(row.accountId), trace));
+    await call.deliver(row);
     return presentMessage({
       id: messageId,
       threadId,

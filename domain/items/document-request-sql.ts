@@ -2,7 +2,6 @@
 // access check of requireDocumentAccess, the request, its reminder settings (the input over the firm's policy
 // for the kind over the defaults, as saveSettings merges them), the audit entry, the outbox row of the arm
 // call and the request's Idempotency-Key marked committed: the rows the services' transactions write.
-import { randomUUID } from 'node:crypto';
 import type { Db } from '../../prisma/client';
 import * as sig from '../../shared/contracts/item-reminder';
 import { validateSettings } from '../../shared/reminder-policy';
@@ -10,9 +9,8 @@ import { DEFAULT_REMINDER_SETTINGS } from '../../shared/reminder-types';
 import type { Actor } from '../access/access';
 import { mayOpenAccount } from '../access/access-sql';
 import { hotQuery, hotRaw, hotSql, type HotFragment } from '../outbox/hot-sql';
-import { insertOutboxRow, markRequestKey, writtenRow } from '../outbox/one-statement';
+import { markRequestKey, type StatementRow } from '../outbox/one-statement';
 import { currentRequestKey } from '../outbox/request-key';
-import { currentTraceCarrier } from '../outbox/trace-carrier';
 import type { ReminderInput } from './item-refs';
 import type { ItemWorkflows } from './reminder-workflows';
 
@@ -47,24 +45,13 @@ export async function writeDocumentRequest(
   const given: ReminderInput = Object.fromEntries(Object.entries(q.reminders ?? {}).filter(([, v]) => v !== undefined));
   if (validateSettings({ ...DEFAULT_REMINDER_SETTINGS, ...given })) return null;
   const { firmId, kind, now } = q;
-  const direct = workflows.direct;
-  const arm = (accountId: string) => direct.arm({ firmId, accountId, kind, itemId: q.id }, sig.itemRequestedSignal);
-  const stand = randomUUID(); // the account id is known only inside the statement
-  const workflowId = sig.reminderWorkflowId(kind, q.id);
-  const trace = currentTraceCarrier();
+  const call = workflows.armInStatement(
+    { firmId, kind, itemId: q.id },
+    { from: 'ok, r', now },
+    sig.itemRequestedSignal,
+  );
   const defaults = DEFAULT_REMINDER_SETTINGS;
-  const outboxRow = insertOutboxRow({
-    firmId,
-    workflowId,
-    draft: arm(stand),
-    stand,
-    accountId: 'ok."accountId"',
-    from: 'ok, r',
-    now,
-    trace,
-    leaseMs: direct.leaseMs,
-  });
-  const [row] = await hotQuery<{ accountId: string; outboxId: bigint | string; claimed: boolean }>(
+  const [row] = await hotQuery<StatementRow>(
     db,
     hotSql`
     WITH d AS (
@@ -94,11 +81,11 @@ export async function writeDocumentRequest(
       SELECT ${firmId}::uuid, ok."accountId", NULL, 'firm_user', ${q.actor.id}, ${q.audit.action}::text,
         ${kind}::"ItemKind", r.id, ${JSON.stringify(q.audit.data)}::jsonb, ${now}::timestamp(3)
       FROM ok, r
-    ), o AS (${outboxRow}
+    ), o AS (${call.row}
     ), k AS (${markRequestKey(currentRequestKey(), now, 'r')})
     SELECT ok."accountId"::text AS "accountId", o.id AS "outboxId", o.claimed FROM ok, o`,
   );
   if (!row) return null;
-  await direct.deliverSoon(...writtenRow(row, workflowId, arm(row.accountId), trace));
+  await call.deliver(row);
   return row.accountId;
 }

@@ -3,6 +3,7 @@
 // database before every send, so a lost stop signal still sends nothing). A change made through the API
 // queues its calls in its own transaction (`transaction`, the outbox); the direct calls serve the retry
 // mechanisms that keep their own record (the reconciler, bulk effects).
+import { randomUUID } from 'node:crypto';
 import type { SignalDefinition } from '@temporalio/common';
 import {
   itemReminderStart,
@@ -14,6 +15,8 @@ import type { ItemRef, ReminderState } from '../../shared/reminder-types';
 import type { TemporalGateway } from '../temporal/gateway';
 import type { Tx } from '../../prisma/client';
 import type { Outbox } from '../outbox/outbox';
+import { insertOutboxRow, writtenRow, type StatementRow } from '../outbox/one-statement';
+import { currentTraceCarrier } from '../outbox/trace-carrier';
 
 export interface ReminderWorkflowsDeps {
   gateway: TemporalGateway;
@@ -57,15 +60,42 @@ export function createReminderOutbox(outbox: Outbox, daySeconds: number) {
   const c = outbox.commands;
   return {
     /**
-     * For a change written as one statement (a firm message, chat.ts): the arm call as an outbox command, the
-     * lease its insert takes, and the fast path that delivers the row that insert claimed.
+     * For a change written as one statement (a firm message, a signature or approval request): its arm call as
+     * the statement's outbox row (`row`, whose account id is `ok."accountId"` of the rows in `from`), and the
+     * delivery of what the statement wrote (`deliver`, from memory when its insert claimed the row).
      */
-    direct: {
-      arm: <Args extends unknown[]>(item: ItemRef, signal: SignalDefinition<Args>, ...args: Args) =>
-        c.signalWithStart(itemReminderWorkflowContract, itemReminderStart(item, daySeconds), signal, ...args),
-      leaseMs: outbox.ownLeaseMs(1),
-      deliverSoon: outbox.deliverSoon,
+    armInStatement<Args extends unknown[]>(
+      item: Omit<ItemRef, 'accountId'>,
+      written: { from: string; now: Date },
+      signal: SignalDefinition<Args>,
+      ...args: Args
+    ) {
+      const arm = (accountId: string) =>
+        c.signalWithStart(
+          itemReminderWorkflowContract,
+          itemReminderStart({ ...item, accountId }, daySeconds),
+          signal,
+          ...args,
+        );
+      const stand = randomUUID(); // the account id is known only inside the statement
+      const workflowId = reminderWorkflowId(item.kind, item.itemId);
+      const trace = currentTraceCarrier();
+      return {
+        row: insertOutboxRow({
+          firmId: item.firmId,
+          workflowId,
+          draft: arm(stand),
+          stand,
+          accountId: 'ok."accountId"',
+          from: written.from,
+          now: written.now,
+          trace,
+          leaseMs: outbox.ownLeaseMs(1),
+        }),
+        deliver: (row: StatementRow) => outbox.deliverSoon(...writtenRow(row, workflowId, arm(row.accountId), trace)),
+      };
     },
+
     /** Runs `fn` in a transaction; the reminder calls it queues commit with it and are delivered after. */
     transaction<T>(fn: (tx: Tx, calls: ReminderCalls) => Promise<T>): Promise<T> {
       return outbox.transaction((tx, enqueue) =>

@@ -18,7 +18,7 @@ export interface StatementOutboxRow {
   /** The FROM list that yields one row when the change was written and none when it was not. */
   from: string;
   now: Date;
-  /** The claim its own insert takes for the request's fast path (`direct.leaseMs`). */
+  /** The claim its own insert takes for the request's fast path (`outbox.ownLeaseMs`). */
   leaseMs: number;
   trace: TraceCarrier | null;
 }
@@ -44,9 +44,16 @@ export const markRequestKey = (key: RequestKey | undefined, now: Date, written: 
   WHERE "firmId" = ${key?.firmId ?? null}::uuid AND key = ${key?.key ?? null}::text AND "committedAt" IS NULL
     AND EXISTS (SELECT 1 FROM ${hotRaw(written)})`;
 
+/** What a statement with an outbox row returns about it: the account id it wrote for, the row, its claim. */
+export interface StatementRow {
+  accountId: string;
+  outboxId: bigint | string;
+  claimed: boolean;
+}
+
 /** What `deliverSoon` takes for the row the statement wrote: delivered from memory when its insert claimed it. */
 export function writtenRow(
-  row: { outboxId: bigint | string; claimed: boolean },
+  row: Pick<StatementRow, 'outboxId' | 'claimed'>,
   workflowId: string,
   command: OutboxCommand,
   trace: TraceCarrier | null,
