@@ -15,7 +15,6 @@ import { recordItemCompleted } from '../webhooks/item-events';
 import { presentMessage, presentThread } from './present';
 import type { ItemWorkflows } from './reminder-workflows';
 import { readItemSnapshot } from './snapshot';
-import { currentRequestKey } from '../outbox/request-key';
 import { hotQuery, hotSql } from '../outbox/hot-sql';
 import { markRequestKey, type StatementRow } from '../outbox/one-statement';
 
@@ -124,7 +123,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
           'chat'::"ItemKind", ${threadId}::uuid, ${JSON.stringify({ messageId })}::jsonb, ${now}::timestamp(3)
         FROM ok, m
       ), o AS (${call.row}
-      ), k AS (${markRequestKey(currentRequestKey(), now, 'm')})
+      ), k AS (${markRequestKey(now, 'm')})
       SELECT ok."accountId"::text AS "accountId", o.id AS "outboxId", o.claimed FROM ok, o`,
     );
     if (!row) {

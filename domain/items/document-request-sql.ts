@@ -10,7 +10,6 @@ import type { Actor } from '../access/access';
 import { mayOpenAccount } from '../access/access-sql';
 import { hotQuery, hotRaw, hotSql, type HotFragment } from '../outbox/hot-sql';
 import { markRequestKey, type StatementRow } from '../outbox/one-statement';
-import { currentRequestKey } from '../outbox/request-key';
 import type { ReminderInput } from './item-refs';
 import type { ItemWorkflows } from './reminder-workflows';
 
@@ -82,7 +81,7 @@ export async function writeDocumentRequest(
         ${kind}::"ItemKind", r.id, ${JSON.stringify(q.audit.data)}::jsonb, ${now}::timestamp(3)
       FROM ok, r
     ), o AS (${call.row}
-    ), k AS (${markRequestKey(currentRequestKey(), now, 'r')})
+    ), k AS (${markRequestKey(now, 'r')})
     SELECT ok."accountId"::text AS "accountId", o.id AS "outboxId", o.claimed FROM ok, o`,
   );
   if (!row) return null;

@@ -1,10 +1,11 @@
-// The outbox side of a change written as ONE statement (issue 10: a firm message, an approval request): the
-// outbox row of its Temporal call and the request's Idempotency-Key marked committed, as SQL fragments of that
-// statement, and the row's delivery after it. The same rows `outbox.transaction` writes, in no extra round trip.
+// The outbox side of a change written as ONE statement (issue 10: a firm message, a signature or approval
+// request): the outbox row of its Temporal call and the request's Idempotency-Key marked committed, as SQL
+// fragments of that statement, and the row's delivery after it. The same rows `outbox.transaction` writes, in
+// no extra round trip.
 import type { OutboxCommand } from './commands';
 import { hotFragment, hotRaw } from './hot-sql';
 import type { ClaimedRow } from './relay';
-import type { RequestKey } from './request-key';
+import { currentRequestKey } from './request-key';
 import type { TraceCarrier } from './trace-carrier';
 
 export interface StatementOutboxRow {
@@ -38,11 +39,14 @@ export const insertOutboxRow = (r: StatementOutboxRow) => hotFragment`
   FROM ${hotRaw(r.from)}
   RETURNING id, "claimedUntil" IS NOT NULL AS claimed`;
 
-/** Marks the request's key (if it sent one) committed, when `written` (a CTE's name) holds a row. */
-export const markRequestKey = (key: RequestKey | undefined, now: Date, written: string) => hotFragment`
+/** Marks the key of the request running now (if it sent one) committed, when `written` (a CTE's name) holds a row. */
+export function markRequestKey(now: Date, written: string) {
+  const key = currentRequestKey();
+  return hotFragment`
   UPDATE "IdempotencyRecord" SET "committedAt" = ${now}::timestamp(3)
   WHERE "firmId" = ${key?.firmId ?? null}::uuid AND key = ${key?.key ?? null}::text AND "committedAt" IS NULL
     AND EXISTS (SELECT 1 FROM ${hotRaw(written)})`;
+}
 
 /** What a statement with an outbox row returns about it: the account id it wrote for, the row, its claim. */
 export interface StatementRow {
