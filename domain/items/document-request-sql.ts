@@ -10,6 +10,7 @@ import type { Actor } from '../access/access';
 import { mayOpenAccount } from '../access/access-sql';
 import { hotQuery, hotRaw, hotSql, type HotFragment } from '../outbox/hot-sql';
 import { markRequestKey, type StatementRow } from '../outbox/one-statement';
+import { givenSettings } from '../reminder-policy/rules';
 import type { ReminderInput } from './item-refs';
 import type { ItemWorkflows } from './reminder-workflows';
 
@@ -41,7 +42,8 @@ export async function writeDocumentRequest(
   workflows: ItemWorkflows,
   q: DocumentRequest,
 ): Promise<string | null> {
-  const given: ReminderInput = Object.fromEntries(Object.entries(q.reminders ?? {}).filter(([, v]) => v !== undefined));
+  // Merged over the kind's policy, then the defaults, as settingsToSave merges them (in the statement below).
+  const given = givenSettings(q.reminders);
   if (validateSettings({ ...DEFAULT_REMINDER_SETTINGS, ...given })) return null;
   const { firmId, kind, now } = q;
   const call = workflows.armInStatement(

@@ -46,6 +46,11 @@ export function policyOutcome(item: ItemSettingsView | null, proposed: PolicySet
   return sameSettings(item.settings, proposed) ? 'unchanged' : 'updated';
 }
 
+/** The fields the input sets (an absent or undefined field leaves the item's, or its policy's, value). */
+export function givenSettings(input: Partial<ReminderSettings> | undefined): Partial<ReminderSettings> {
+  return Object.fromEntries(Object.entries(input ?? {}).filter(([, v]) => v !== undefined));
+}
+
 /**
  * The settings an item gets when it is saved: explicit input makes them the item's own (merged over what
  * it had); without input it keeps its own settings, or takes the policy's.
@@ -54,7 +59,7 @@ export function settingsToSave(
   current: { source: SettingsSource; settings: ReminderSettings },
   input: Partial<ReminderSettings> | undefined,
 ): { source: 'own' | 'policy'; settings: ReminderSettings } {
-  const given = Object.fromEntries(Object.entries(input ?? {}).filter(([, v]) => v !== undefined));
+  const given = givenSettings(input);
   const explicit = Object.keys(given).length > 0;
   return {
     source: explicit || current.source === 'own' ? 'own' : 'policy',
