@@ -1,12 +1,12 @@
 // Where automatic reminders join digests (issue 12): in the dispatch's own transaction, once the reminder is
 // recorded (ReminderDispatch and audit entry, exactly as when it goes alone), each recipient's email becomes
 // a DigestEntry and that address's digest workflow is signalled (signal-with-start) through the outbox.
-import type { Tx } from '../../prisma/client';
+import type { Queryable } from '../../prisma/client';
 import type { ItemRef } from '../../shared/reminder-types';
 import { digestEntryAddedSignal, digestStart, digestWorkflowContract } from '../../shared/contracts/digest';
-import { insertOutboxRows } from '../outbox/outbox';
-import type { OutboxCommand } from '../outbox/commands';
-import { readDigestSetting } from './settings';
+import { commandWorkflowId, type OutboxCommand } from '../outbox/commands';
+import { hotQuery, hotSql, type HotTx } from '../outbox/hot-sql';
+import { currentTraceCarrier } from '../outbox/trace-carrier';
 
 export interface DigestRecipient {
   contactEmailId: string;
@@ -31,32 +31,45 @@ export function digestSignalCommand(firmId: string, contactEmailId: string): Out
 }
 
 /**
- * With the firm's digests on, queues an automatic reminder's recipients for their digests (in `tx`, the
- * dispatch's transaction) and answers true; with them off, answers false and the reminder goes alone.
+ * With the firm's digests on, queues an automatic reminder's recipients for their digests (in `q`, the
+ * dispatch's transaction) and answers true; with them off, answers false and the reminder goes alone. One
+ * statement (issue 10): the setting, the entries and the outbox rows waking each address's digest.
  */
 export async function queueForDigest(
-  tx: Tx,
+  q: HotTx | Queryable,
   item: ItemRef,
   dispatchKey: string,
   recipients: DigestRecipient[],
 ): Promise<boolean> {
-  if (!(await readDigestSetting(tx, item.firmId)).enabled) return false;
-  if (!recipients.length) return true;
-  await tx.digestEntry.createMany({
-    data: recipients.map((r) => ({
-      firmId: item.firmId,
-      contactEmailId: r.contactEmailId,
-      accountId: item.accountId,
-      itemKind: item.kind,
-      itemId: item.itemId,
-      dispatchKey,
-      activationBanner: r.activationBanner,
-    })),
-    skipDuplicates: true,
+  const now = new Date();
+  const trace = currentTraceCarrier();
+  const rows = recipients.map((r) => {
+    const command = digestSignalCommand(item.firmId, r.contactEmailId);
+    return { ...r, workflowId: commandWorkflowId(command), command };
   });
-  await insertOutboxRows(
-    tx,
-    recipients.map((r) => ({ firmId: item.firmId, command: digestSignalCommand(item.firmId, r.contactEmailId) })),
+  const [row] = await hotQuery<{ enabled: boolean }>(
+    q,
+    hotSql`
+    WITH s AS (
+      SELECT 1 FROM "FirmDigestSetting" WHERE "firmId" = ${item.firmId}::uuid AND enabled
+    ), r AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS r("contactEmailId" uuid, "activationBanner" boolean, "workflowId" text, command jsonb)
+    ), e AS (
+      INSERT INTO "DigestEntry" (id, "firmId", "contactEmailId", "accountId", "itemKind", "itemId", "dispatchKey",
+        "activationBanner", "createdAt")
+      SELECT gen_random_uuid(), ${item.firmId}::uuid, r."contactEmailId", ${item.accountId}::uuid,
+        ${item.kind}::text::"ItemKind", ${item.itemId}::uuid, ${dispatchKey}::text, r."activationBanner",
+        ${now}::timestamp(3)
+      FROM r, s
+      ON CONFLICT DO NOTHING
+    ), o AS (
+      INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", trace)
+      SELECT ${item.firmId}::uuid, r."workflowId", r.command, ${now}::timestamp(3), ${now}::timestamp(3),
+        ${trace && JSON.stringify(trace)}::jsonb
+      FROM r, s
+    )
+    SELECT EXISTS (SELECT 1 FROM s) AS enabled`,
   );
-  return true;
+  return row.enabled;
 }

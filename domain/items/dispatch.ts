@@ -1,6 +1,6 @@
 // Sends one notification, reminder or manual resend of an item to its recipients, exactly once per
 // dispatch key and email; the reminder workflow's activities call it.
-import type { Db, Queryable, Tx } from '../../prisma/client';
+import type { Db, Queryable } from '../../prisma/client';
 import type { Mailer } from '../email/mailer';
 import { toCandidate } from './recipient-lookup';
 import { leaveOutPaused, type ActivePauses } from './pauses';
@@ -92,10 +92,7 @@ export function createItemDispatcher({
       let skipped: DispatchResult | null = null;
       if (!dispatch) {
         const now = new Date();
-        // Firm webhooks and digests record through Prisma; without them the transaction is hot SQL only.
-        const viaPrisma =
-          (facts.hasWebhooks && req.kind !== 'notification') || (req.kind === 'reminder' && !!facts.digestOn);
-        const record = async (q: HotTx | Queryable, tx: Tx | null) => {
+        const record = async (q: HotTx | Queryable) => {
           // Lock the item and look again: a reply, signature, approval or withdrawal committing meanwhile
           // either happened before (nothing is recorded) or waits for this transaction (and closes its to-dos).
           await lockItem(q, item);
@@ -122,8 +119,8 @@ export function createItemDispatcher({
           else if (recorded.createdAt === null) skipped = { status: 'skipped', reason: 'stale_cycle' };
           if (skipped) return null;
           // Firm webhooks hear of each reminder once (and of the cycle's last): events keyed by the dispatch.
-          if (tx && facts.hasWebhooks)
-            await recordReminderEvents(tx, req, decision.recipients.length, settingsOf(facts).settings);
+          if (facts.hasWebhooks && req.kind !== 'notification')
+            await recordReminderEvents(q, req, decision.recipients.length, settingsOf(facts).settings);
           // In the same transaction as the dispatch: a to-do is never created after the item was closed.
           await upsertPortalTodos(
             q,
@@ -135,17 +132,14 @@ export function createItemDispatcher({
           // With the firm's digests on, an automatic reminder's emails wait in each recipient's digest instead
           // (issue 12, domain/digest/); the dispatch and its audit entry above are the same either way.
           if (
-            tx &&
             req.kind === 'reminder' &&
             facts.digestOn &&
-            (await queueForDigest(tx, item, req.dispatchKey, decision.recipients))
+            (await queueForDigest(q, item, req.dispatchKey, decision.recipients))
           )
             digested = new Set(decision.recipients.map((r) => r.contactEmailId));
           return { createdAt: recorded.createdAt!, recipients: decision.recipients.length };
         };
-        dispatch = viaPrisma
-          ? await db.$transaction((tx) => record(tx, tx))
-          : await hotTransaction(db, (q) => record(q, null));
+        dispatch = await hotTransaction(db, record);
       }
       if (!dispatch) return skipped!;
 

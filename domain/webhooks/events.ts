@@ -2,11 +2,13 @@
 // endpoint of the firm subscribed to the event type, and its workflow start in the outbox (delivered after
 // commit by the relay). The unique (endpoint, event key) makes a repeated call a no-op, so an event is
 // delivered once per endpoint however often the step that records it runs.
-import type { Prisma, Tx } from '../../prisma/client';
-import { insertOutboxRows } from '../outbox/outbox';
+import type { Prisma, Queryable } from '../../prisma/client';
+import { hotQuery, hotSql, type HotTx } from '../outbox/hot-sql';
+import { currentTraceCarrier } from '../outbox/trace-carrier';
 import {
   webhookDeliveryStart,
   webhookDeliveryWorkflowContract,
+  webhookDeliveryWorkflowId,
   type WebhookEventType,
 } from '../../shared/contracts/webhook-delivery';
 import type { OutboxCommand } from '../outbox/commands';
@@ -36,29 +38,56 @@ export function webhookDeliveryCommand(firmId: string, deliveryId: string, repla
   };
 }
 
-/** Writes the event's deliveries and their outbox rows in `tx`; returns how many endpoints it went to. */
-export async function recordWebhookEvent(tx: Tx, event: WebhookEvent): Promise<number> {
-  const endpoints = await tx.webhookEndpoint.findMany({
-    where: { firmId: event.firmId, disabledAt: null, eventTypes: { has: event.type } },
-    select: { id: true },
-  });
-  if (!endpoints.length) return 0;
-  const payload = { type: event.type, timestamp: (event.occurredAt ?? new Date()).toISOString(), data: event.data };
-  const created = await tx.webhookDelivery.createManyAndReturn({
-    data: endpoints.map((e) => ({
-      firmId: event.firmId,
-      endpointId: e.id,
-      eventKey: event.key,
-      eventType: event.type,
-      payload,
-    })),
-    skipDuplicates: true,
-    select: { id: true },
-  });
-  if (!created.length) return 0; // recorded before: its deliveries are queued already
-  await insertOutboxRows(
-    tx,
-    created.map((d) => ({ firmId: event.firmId, command: webhookDeliveryCommand(event.firmId, d.id) })),
+/** Where a delivery's id goes in its command: the ids are drawn inside the statement. */
+const DELIVERY_ID = '{{deliveryId}}';
+
+/** Writes the event's deliveries and their outbox rows; returns how many endpoints it went to, 0 when recorded before. */
+export async function recordWebhookEvent(q: HotTx | Queryable, event: WebhookEvent): Promise<number> {
+  return recordWebhookEvents(q, event.firmId, [event]);
+}
+
+/**
+ * Writes the deliveries of a firm's events (each to every active endpoint subscribed to its type) and their
+ * outbox rows in ONE statement (issue 10: a reminder's dispatch runs it on its hot transaction; a Prisma
+ * transaction runs the same statement). Returns how many deliveries it wrote; one recorded before is skipped.
+ */
+export async function recordWebhookEvents(
+  q: HotTx | Queryable,
+  firmId: string,
+  events: Omit<WebhookEvent, 'firmId'>[],
+): Promise<number> {
+  const now = new Date();
+  const rows = events.map((e) => ({
+    type: e.type,
+    key: e.key,
+    payload: { type: e.type, timestamp: (e.occurredAt ?? now).toISOString(), data: e.data },
+  }));
+  const draft = webhookDeliveryCommand(firmId, DELIVERY_ID);
+  const trace = currentTraceCarrier();
+  const [row] = await hotQuery<{ created: number }>(
+    q,
+    hotSql`
+    WITH ev AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS ev(type text, key text, payload jsonb)
+    ), ep AS (
+      SELECT w.id, ev.type, ev.key, ev.payload
+      FROM "WebhookEndpoint" w JOIN ev ON ev.type = ANY(w."eventTypes")
+      WHERE w."firmId" = ${firmId}::uuid AND w."disabledAt" IS NULL
+    ), d AS (
+      INSERT INTO "WebhookDelivery" (id, "firmId", "endpointId", "eventKey", "eventType", payload, "createdAt")
+      SELECT gen_random_uuid(), ${firmId}::uuid, ep.id, ep.key, ep.type, ep.payload, ${now}::timestamp(3)
+      FROM ep
+      ON CONFLICT DO NOTHING
+      RETURNING id
+    ), o AS (
+      INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", trace)
+      SELECT ${firmId}::uuid, replace(${webhookDeliveryWorkflowId(DELIVERY_ID)}::text, ${DELIVERY_ID}::text, d.id::text),
+        replace(${JSON.stringify(draft)}::text, ${DELIVERY_ID}::text, d.id::text)::jsonb,
+        ${now}::timestamp(3), ${now}::timestamp(3), ${trace && JSON.stringify(trace)}::jsonb
+      FROM d
+      RETURNING 1
+    )
+    SELECT count(*)::int AS created FROM o`,
   );
-  return created.length;
+  return row.created;
 }

@@ -2,23 +2,24 @@
 // reminder.sent and item.reminders_exhausted in the dispatch's own transaction, item.completed in the
 // client's reply, last signature or approval transaction (domain/items/), email.bounced right after a
 // permanent refusal of a client email of an item.
-import type { Db, Tx } from '../../prisma/client';
+import type { Db, Queryable, Tx } from '../../prisma/client';
+import type { HotTx } from '../outbox/hot-sql';
 import type { DispatchRequest, ItemRef, ItemSnapshot } from '../../shared/reminder-types';
-import { recordWebhookEvent } from './events';
+import { recordWebhookEvent, recordWebhookEvents, type WebhookEvent } from './events';
 
 const itemData = (item: ItemRef) => ({ itemKind: item.kind, itemId: item.itemId, accountId: item.accountId });
 
 /** In the dispatch's transaction: a reminder went to `recipients` addresses; the last of the cycle's count too. */
 export async function recordReminderEvents(
-  tx: Tx,
+  tx: HotTx | Queryable,
   req: DispatchRequest,
   recipients: number,
   settings: ItemSnapshot['settings'],
 ): Promise<void> {
   if (req.kind === 'notification') return;
+  const events: Omit<WebhookEvent, 'firmId'>[] = [];
   if (recipients > 0)
-    await recordWebhookEvent(tx, {
-      firmId: req.item.firmId,
+    events.push({
       type: 'reminder.sent',
       key: req.dispatchKey,
       data: {
@@ -30,12 +31,12 @@ export async function recordReminderEvents(
     });
   // No further automatic reminder in this cycle unless the firm raises the count.
   if (req.kind === 'reminder' && req.seq >= settings.count)
-    await recordWebhookEvent(tx, {
-      firmId: req.item.firmId,
+    events.push({
       type: 'item.reminders_exhausted',
       key: `${req.dispatchKey}:exhausted`,
       data: { ...itemData(req.item), remindersSent: req.seq },
     });
+  if (events.length) await recordWebhookEvents(tx, req.item.firmId, events);
 }
 
 /** In the client action's transaction: the item is done (`completion` says how); `key` names that action. */
@@ -55,12 +56,10 @@ export async function recordItemCompleted(
 
 /** A client email of the item refused for good (the address is now marked bouncing); keyed by the email. */
 export async function recordEmailBounced(db: Db, item: ItemRef, emailKey: string, contactEmailId: string) {
-  await db.$transaction((tx) =>
-    recordWebhookEvent(tx, {
-      firmId: item.firmId,
-      type: 'email.bounced',
-      key: `${emailKey}:bounced`,
-      data: { ...itemData(item), contactEmailId },
-    }),
-  );
+  await recordWebhookEvent(db, {
+    firmId: item.firmId,
+    type: 'email.bounced',
+    key: `${emailKey}:bounced`,
+    data: { ...itemData(item), contactEmailId },
+  });
 }
