@@ -1,4 +1,5 @@
 // SMTP delivery through nodemailer; the one place that knows about the transport.
+import net from 'node:net';
 import nodemailer from 'nodemailer';
 import type { Config } from '../../config/config';
 
@@ -20,6 +21,32 @@ export interface Mailer {
   close(): void;
 }
 
+const CONNECT_TIMEOUT_MS = 10_000;
+
+type SocketCallback = (err: Error | null, socket?: { connection: net.Socket }) => void;
+
+/**
+ * The SMTP connection, opened with Nagle's algorithm off (nodemailer leaves it on): a command written right
+ * after another small one otherwise waits for the server's delayed ACK, about 40 ms on every email
+ * (issue 10: 44 ms per email to a server on loopback, 2 ms with it off). nodemailer runs the session on it,
+ * TLS included (`secure` upgrades it at once, STARTTLS after EHLO).
+ */
+function connectNoDelay(host: string, port: number, callback: SocketCallback): void {
+  const socket = net.connect({ host, port, noDelay: true, keepAlive: true, timeout: CONNECT_TIMEOUT_MS });
+  // Failures carry the codes nodemailer gives its own connection's: ESOCKET, or ETIMEDOUT for the timeout.
+  const fail = (err: Error, code: string) => {
+    socket.off('error', onError).off('timeout', onTimeout).destroy();
+    callback(Object.assign(err, { code, command: 'CONN' }));
+  };
+  const onError = (err: Error) => fail(err, 'ESOCKET');
+  const onTimeout = () => fail(new Error('Connection timeout'), 'ETIMEDOUT');
+  socket.once('error', onError).once('timeout', onTimeout);
+  socket.once('connect', () => {
+    socket.off('error', onError).off('timeout', onTimeout).setTimeout(0);
+    callback(null, { connection: socket });
+  });
+}
+
 export function createMailer(smtp: Config['smtp']): Mailer {
   const transport = nodemailer.createTransport({
     host: smtp.host,
@@ -29,8 +56,9 @@ export function createMailer(smtp: Config['smtp']): Mailer {
     auth: smtp.user ? { user: smtp.user, pass: smtp.pass } : undefined,
     pool: true,
     maxConnections: 5,
+    getSocket: (_options: unknown, callback: SocketCallback) => connectNoDelay(smtp.host, smtp.port, callback),
     // Bounded so one stuck SMTP session cannot outlive the email claim lease (outbound-email.ts).
-    connectionTimeout: 10_000,
+    connectionTimeout: CONNECT_TIMEOUT_MS,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
   });
