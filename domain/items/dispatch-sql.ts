@@ -214,11 +214,14 @@ export interface DispatchRecord {
   action: string;
   data: unknown;
   now: Date;
+  /** The item's portal to-dos written with the dispatch: created for these contact emails, or moved up (`bump`). */
+  todos: { contactEmailIds: string[]; title: string; bump: boolean };
 }
 
 /**
  * Inside the dispatch's transaction, once the item's row is locked: looks at the cycle again and, unless
- * the item is done or (for an automatic one) its cycle moved on, writes the dispatch row and its audit entry.
+ * the item is done or (for an automatic one) its cycle moved on, writes the dispatch row, its audit entry and
+ * the portal to-dos (a to-do is never created after the item was closed).
  * Answers the cycle as it stands now (null: the item is gone) and the dispatch's time when it was written.
  */
 export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
@@ -244,6 +247,14 @@ export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
       SELECT $2::uuid, $5::uuid, NULL, $11::text, $12::text, $13::text, $6::text::"ItemKind", $1::uuid, $14::jsonb,
         $10::timestamp(3)
       FROM d
+    ), t AS (
+      INSERT INTO "PortalTodo" (id, "firmId", "accountId", "contactEmailId", "itemKind", "itemId", title, status,
+        "bumpedAt", "createdAt")
+      SELECT gen_random_uuid(), $2::uuid, $5::uuid, e, $6::text::"ItemKind", $1::uuid, $15::text, 'open',
+        $10::timestamp(3), $10::timestamp(3)
+      FROM d, unnest($16::uuid[]) e
+      ON CONFLICT ("contactEmailId", "itemKind", "itemId")
+        DO UPDATE SET "bumpedAt" = EXCLUDED."bumpedAt", status = 'open' WHERE $17::boolean
     )
     SELECT cyc."cycleKey" IS NOT NULL AS found, cyc."doneReason", (SELECT ${ms('"createdAt"')} FROM d) AS "createdAt"
     FROM (SELECT 1) one LEFT JOIN cyc ON true`,
@@ -262,6 +273,9 @@ export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
       r.actor.id,
       r.action,
       JSON.stringify(r.data),
+      r.todos.title,
+      r.todos.contactEmailIds,
+      r.todos.bump,
     ],
   });
   return row;

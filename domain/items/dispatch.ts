@@ -13,7 +13,7 @@ import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/remi
 import { portalEmailLinks } from '../portal/email-links';
 import { recordEmailBounced, recordReminderEvents } from '../webhooks/item-events';
 import { queueForDigest } from '../digest/queue';
-import { hotQuery, hotSql, hotTransaction, type HotTx } from '../outbox/hot-sql';
+import { hotQuery, hotTransaction, type HotTx } from '../outbox/hot-sql';
 import { recordDispatch, selectDispatchFacts, type DispatchFacts } from './dispatch-sql';
 import { isResendId } from './manual-resends';
 import { reminderSettingsFrom, type ItemReminderSettings } from './snapshot';
@@ -113,6 +113,11 @@ export function createItemDispatcher({
               ...(message ? { message } : {}),
             },
             now,
+            todos: {
+              contactEmailIds: portalTodoEmails(item, candidates, req.kind),
+              title,
+              bump: req.kind === 'manual',
+            },
           });
           if (!recorded.found) skipped = { status: 'skipped', reason: 'deleted' };
           else if (recorded.doneReason) skipped = { status: 'skipped', reason: recorded.doneReason };
@@ -121,14 +126,6 @@ export function createItemDispatcher({
           // Firm webhooks hear of each reminder once (and of the cycle's last): events keyed by the dispatch.
           if (facts.hasWebhooks && req.kind !== 'notification')
             await recordReminderEvents(q, req, decision.recipients.length, settingsOf(facts).settings);
-          // In the same transaction as the dispatch: a to-do is never created after the item was closed.
-          await upsertPortalTodos(
-            q,
-            item,
-            candidates,
-            title,
-            req.kind === 'notification' ? 'create' : req.kind === 'manual' ? 'bump' : 'keep',
-          );
           // With the firm's digests on, an automatic reminder's emails wait in each recipient's digest instead
           // (issue 12, domain/digest/); the dispatch and its audit entry above are the same either way.
           if (
@@ -228,33 +225,14 @@ const settingsOf = (facts: DispatchFacts): ItemReminderSettings => reminderSetti
 
 /**
  * Portal to-dos exist for every portal user (login pending or active) of the account, or for a signature
- * request its pending signers. A notification creates them; a manual resend moves them to the top.
+ * request its pending signers. A notification creates them, a manual resend moves them to the top
+ * (recordDispatch writes them); a reminder leaves them as they are.
  */
-async function upsertPortalTodos(
-  tx: HotTx | Queryable,
-  item: ItemRef,
-  emails: CandidateEmail[],
-  title: string,
-  mode: 'create' | 'bump' | 'keep',
-): Promise<void> {
-  if (mode === 'keep') return;
-  const portalUsers = emails.filter(
-    (e) => e.login !== 'off' && (item.kind !== 'signature' || e.pendingSigner === true),
-  );
-  if (!portalUsers.length) return;
-  // One statement for all of them (issue 10); an existing to-do is left as it is unless bumped.
-  const now = new Date();
-  await hotQuery(
-    tx,
-    hotSql`
-    INSERT INTO "PortalTodo" (id, "firmId", "accountId", "contactEmailId", "itemKind", "itemId", title, status,
-      "bumpedAt", "createdAt")
-    SELECT gen_random_uuid(), ${item.firmId}::uuid, ${item.accountId}::uuid, e, ${item.kind}::text::"ItemKind",
-      ${item.itemId}::uuid, ${title}::text, 'open', ${now}::timestamp(3), ${now}::timestamp(3)
-    FROM unnest(${portalUsers.map((e) => e.contactEmailId)}::uuid[]) e
-    ON CONFLICT ("contactEmailId", "itemKind", "itemId") DO UPDATE SET "bumpedAt" = EXCLUDED."bumpedAt", status = 'open'
-    WHERE ${mode === 'bump'}::boolean`,
-  );
+function portalTodoEmails(item: ItemRef, emails: CandidateEmail[], kind: DispatchRequest['kind']): string[] {
+  if (kind === 'reminder') return [];
+  return emails
+    .filter((e) => e.login !== 'off' && (item.kind !== 'signature' || e.pendingSigner === true))
+    .map((e) => e.contactEmailId);
 }
 
 const LOCK_ITEM = {

@@ -41,7 +41,7 @@ export function webhookDeliveryCommand(firmId: string, deliveryId: string, repla
 /** Where a delivery's id goes in its command: the ids are drawn inside the statement. */
 const DELIVERY_ID = '{{deliveryId}}';
 
-/** Writes the event's deliveries and their outbox rows; returns how many endpoints it went to, 0 when recorded before. */
+/** Writes the event's deliveries and their outbox rows; returns how many endpoints it went to (0: recorded before). */
 export async function recordWebhookEvent(q: HotTx | Queryable, event: WebhookEvent): Promise<number> {
   return recordWebhookEvents(q, event.firmId, [event]);
 }
@@ -81,7 +81,8 @@ export async function recordWebhookEvents(
       RETURNING id
     ), o AS (
       INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", trace)
-      SELECT ${firmId}::uuid, replace(${webhookDeliveryWorkflowId(DELIVERY_ID)}::text, ${DELIVERY_ID}::text, d.id::text),
+      SELECT ${firmId}::uuid,
+        replace(${webhookDeliveryWorkflowId(DELIVERY_ID)}::text, ${DELIVERY_ID}::text, d.id::text),
         replace(${JSON.stringify(draft)}::text, ${DELIVERY_ID}::text, d.id::text)::jsonb,
         ${now}::timestamp(3), ${now}::timestamp(3), ${trace && JSON.stringify(trace)}::jsonb
       FROM d
