@@ -5,8 +5,8 @@ import type { Queryable } from '../../prisma/client';
 import type { ItemRef } from '../../shared/reminder-types';
 import { digestEntryAddedSignal, digestStart, digestWorkflowContract } from '../../shared/contracts/digest';
 import { commandWorkflowId, type OutboxCommand } from '../outbox/commands';
-import { hotQuery, hotSql, type HotTx } from '../outbox/hot-sql';
-import { currentTraceCarrier } from '../outbox/trace-carrier';
+import { hotQuery, hotRaw, hotSql, type HotTx } from '../outbox/hot-sql';
+import { queueOutboxRows } from '../outbox/one-statement';
 
 export interface DigestRecipient {
   contactEmailId: string;
@@ -42,10 +42,15 @@ export async function queueForDigest(
   recipients: DigestRecipient[],
 ): Promise<boolean> {
   const now = new Date();
-  const trace = currentTraceCarrier();
   const rows = recipients.map((r) => {
     const command = digestSignalCommand(item.firmId, r.contactEmailId);
     return { ...r, workflowId: commandWorkflowId(command), command };
+  });
+  const outboxRows = queueOutboxRows({
+    firmId: item.firmId,
+    workflowId: hotRaw('r."workflowId"'),
+    command: hotRaw('r.command'),
+    from: 'r, s',
   });
   const [row] = await hotQuery<{ enabled: boolean }>(
     q,
@@ -64,10 +69,7 @@ export async function queueForDigest(
       FROM r, s
       ON CONFLICT DO NOTHING
     ), o AS (
-      INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", trace)
-      SELECT ${item.firmId}::uuid, r."workflowId", r.command, ${now}::timestamp(3), ${now}::timestamp(3),
-        ${trace && JSON.stringify(trace)}::jsonb
-      FROM r, s
+      ${outboxRows}
     )
     SELECT EXISTS (SELECT 1 FROM s) AS enabled`,
   );

@@ -1,12 +1,12 @@
 // The outbox side of a change written as ONE statement (issue 10: a firm message, a signature or approval
-// request): the outbox row of its Temporal call and the request's Idempotency-Key marked committed, as SQL
-// fragments of that statement, and the row's delivery after it. The same rows `outbox.transaction` writes, in
-// no extra round trip.
+// request, a reminder's webhook events or digest entries): the outbox rows of its Temporal calls and the
+// request's Idempotency-Key marked committed, as SQL fragments of that statement, and a row's delivery after
+// it. The same rows `outbox.transaction` writes, in no extra round trip.
 import type { OutboxCommand } from './commands';
-import { hotFragment, hotRaw } from './hot-sql';
+import { hotFragment, hotRaw, type HotFragment } from './hot-sql';
 import type { ClaimedRow } from './relay';
 import { currentRequestKey } from './request-key';
-import type { TraceCarrier } from './trace-carrier';
+import { currentTraceCarrier, type TraceCarrier } from './trace-carrier';
 
 export interface StatementOutboxRow {
   firmId: string;
@@ -38,6 +38,20 @@ export const insertOutboxRow = (r: StatementOutboxRow) => hotFragment`
     ${r.trace && JSON.stringify(r.trace)}::jsonb
   FROM ${hotRaw(r.from)}
   RETURNING id, "claimedUntil" IS NOT NULL AS claimed`;
+
+/**
+ * One outbox row per row of `from` (a CTE or FROM list of the statement), left to the relay (no claim): its
+ * workflow id and command are SQL expressions over that row, e.g. a command with an id drawn in the statement.
+ */
+export const queueOutboxRows = (r: { firmId: string; workflowId: HotFragment; command: HotFragment; from: string }) => {
+  const now = new Date();
+  const trace = currentTraceCarrier();
+  return hotFragment`
+  INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", trace)
+  SELECT ${r.firmId}::uuid, ${r.workflowId}, ${r.command}, ${now}::timestamp(3), ${now}::timestamp(3),
+    ${trace && JSON.stringify(trace)}::jsonb
+  FROM ${hotRaw(r.from)}`;
+};
 
 /** Marks the key of the request running now (if it sent one) committed, when `written` (a CTE's name) holds a row. */
 export function markRequestKey(now: Date, written: string) {

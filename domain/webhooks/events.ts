@@ -3,8 +3,8 @@
 // commit by the relay). The unique (endpoint, event key) makes a repeated call a no-op, so an event is
 // delivered once per endpoint however often the step that records it runs.
 import type { Prisma, Queryable } from '../../prisma/client';
-import { hotQuery, hotSql, type HotTx } from '../outbox/hot-sql';
-import { currentTraceCarrier } from '../outbox/trace-carrier';
+import { hotFragment, hotQuery, hotSql, type HotTx } from '../outbox/hot-sql';
+import { queueOutboxRows } from '../outbox/one-statement';
 import {
   webhookDeliveryStart,
   webhookDeliveryWorkflowContract,
@@ -62,8 +62,14 @@ export async function recordWebhookEvents(
     key: e.key,
     payload: { type: e.type, timestamp: (e.occurredAt ?? now).toISOString(), data: e.data },
   }));
-  const draft = webhookDeliveryCommand(firmId, DELIVERY_ID);
-  const trace = currentTraceCarrier();
+  // Each delivery's workflow id and command, with the id the statement drew for it.
+  const withId = (text: string) => hotFragment`replace(${text}::text, ${DELIVERY_ID}::text, d.id::text)`;
+  const outboxRows = queueOutboxRows({
+    firmId,
+    workflowId: withId(webhookDeliveryWorkflowId(DELIVERY_ID)),
+    command: hotFragment`${withId(JSON.stringify(webhookDeliveryCommand(firmId, DELIVERY_ID)))}::jsonb`,
+    from: 'd',
+  });
   const [row] = await hotQuery<{ created: number }>(
     q,
     hotSql`
@@ -80,12 +86,7 @@ export async function recordWebhookEvents(
       ON CONFLICT DO NOTHING
       RETURNING id
     ), o AS (
-      INSERT INTO outbox ("firmId", "workflowId", command, "nextAttemptAt", "createdAt", trace)
-      SELECT ${firmId}::uuid,
-        replace(${webhookDeliveryWorkflowId(DELIVERY_ID)}::text, ${DELIVERY_ID}::text, d.id::text),
-        replace(${JSON.stringify(draft)}::text, ${DELIVERY_ID}::text, d.id::text)::jsonb,
-        ${now}::timestamp(3), ${now}::timestamp(3), ${trace && JSON.stringify(trace)}::jsonb
-      FROM d
+      ${outboxRows}
       RETURNING 1
     )
     SELECT count(*)::int AS created FROM o`,
