@@ -8,6 +8,8 @@
 //   BENCH_LIMIT_N=3000           workflows per shape of the limit ("0": skip it, and the ratios to it)
 //   BENCH_LIMIT_LEAD_SECONDS=5   the limit's timers fire at least this long after its last start
 //   BENCH_LIMIT_TAGGED=1         also shape (a) with a reminder's search attributes and status upserts
+//   BENCH_LIMIT_AFTER=1          measure (a) and (b) again after the reminder runs, on the server as they left it,
+//                                and give each ratio to both (the dev server slows as its store fills)
 //   BENCH_EVENTS=2000            messages per measured API mode (and raw starts per raw mode)
 //   BENCH_CONCURRENCY=32         calls in flight, the same for the API and the raw client
 //   BENCH_EVENT_ROUNDS=2         modes interleave in this many rounds
@@ -79,6 +81,7 @@ const config = {
   limitN: envInt('BENCH_LIMIT_N', 3000),
   limitLeadSeconds: envInt('BENCH_LIMIT_LEAD_SECONDS', 5),
   limitTagged: envBool('BENCH_LIMIT_TAGGED', true),
+  limitAfter: envBool('BENCH_LIMIT_AFTER', true),
   events: envInt('BENCH_EVENTS', 2000),
   concurrency: Math.max(1, envInt('BENCH_CONCURRENCY', 32)),
   rounds: Math.max(1, envInt('BENCH_EVENT_ROUNDS', 2)),
@@ -111,6 +114,7 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   let exitCode = 0;
   let limit: LimitResult | undefined;
+  let limitAfter: LimitResult | undefined; // the same, measured again after the reminder runs
   let eventResult: EventApiResult | undefined;
   const lateness: LatenessResult[] = [];
   const calibrations: (Calibration | undefined)[] = []; // one per lateness run
@@ -186,20 +190,20 @@ async function main() {
     };
 
     // 0. The limit, first: what this server and a worker with Nudge's settings do with no work inside.
-    if (config.limitN > 0) {
-      limit = await runLimitBench(
+    const measureLimit = (tagged: boolean) =>
+      runLimitBench(
         { temporalAddress, client },
         {
           n: config.limitN,
           concurrency: config.concurrency,
           leadSeconds: config.limitLeadSeconds,
-          tagged: config.limitTagged,
+          tagged,
           maxConcurrentActivities: config.workerActivities,
           maxConcurrentLocalActivities: NUDGE_WORKER_LOCAL_ACTIVITIES,
           ...(config.workerCache > 0 ? { maxCachedWorkflows: config.workerCache } : {}),
         },
       );
-    }
+    if (config.limitN > 0) limit = await measureLimit(config.limitTagged);
 
     // 1. Event API
     if (config.events > 0) {
@@ -264,13 +268,20 @@ async function main() {
             `reminders ${runLabel(r)}: worker SQL per ${what}: ${fmt(x.statements, 2)} statements, transactions ${sqlTransactions(x)}; ${x.byStatement.map((s) => `${s.sql} ×${fmt(s.perOp, 2)}`).join(', ')}`,
           );
     }
+
+    // 3. The limit again, on the server as the other benchmarks left it (its store holds every workflow so far).
+    if (config.limitN > 0 && config.limitAfter && runs.length) {
+      log('limit: measuring again after the reminder runs');
+      limitAfter = await measureLimit(false);
+    }
   } catch (err) {
     console.error('[bench] failed:', err);
     exitCode = 1;
   } finally {
     // The report, also after a failure (with what was measured).
     const totalSeconds = (performance.now() - started) / 1000;
-    const report = renderReport(startedAt, totalSeconds, eventResult, lateness, limit, calibrations, exitCode !== 0);
+    const limits = { before: limit, after: limitAfter };
+    const report = renderReport(startedAt, totalSeconds, eventResult, lateness, limits, calibrations, exitCode !== 0);
     mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench', 'results', 'latest.md'), report);
     console.log('\n' + report);
@@ -652,16 +663,35 @@ function summaryTable(ev: EventApiResult | undefined, lat: LatenessResult[]): st
  * The closing table: the limit, then each throughput as a share of the limit it runs against — reminders
  * against (a), create → notification against (b) — and the event path against raw starts, as before.
  */
+/** The limit measured first and, with BENCH_LIMIT_AFTER, again after the reminder runs. */
+interface Limits {
+  before: LimitResult | undefined;
+  after: LimitResult | undefined;
+}
+
 function limitTable(
-  limit: LimitResult | undefined,
+  { before: limit, after }: Limits,
   ev: EventApiResult | undefined,
   lat: LatenessResult[],
   cals: (Calibration | undefined)[],
 ): string {
-  const ratio = (x: number, of: number | undefined) => (of === undefined ? '—' : `**${fmt(x / of, 2)}**`);
   const a = limit?.timers.perSec;
   const b = limit?.starts.perSec;
+  // To the limit measured first, and in brackets to the one measured after: the server Nudge ran on was in between.
+  const ratio = (x: number, of: number | undefined, ofAfter: number | undefined) =>
+    of === undefined ? '—' : `**${fmt(x / of, 2)}**${ofAfter === undefined ? '' : ` (${fmt(x / ofAfter, 2)} after)`}`;
   const rows: Cell[][] = limit ? limitRows(limit).map(([what, value]) => [what, value, '', '']) : [];
+  if (after)
+    rows.push(
+      ...limitRows(after)
+        .filter(([what]) => /^limit \((a|b)\)/.test(String(what)))
+        .map(([what, value]) => [
+          `${String(what).replace(/^limit/, 'limit again after the reminder runs,')}`,
+          value,
+          '',
+          '',
+        ]),
+    );
   if (ev) {
     const rate = (name: string) => {
       const x = ev.modes.find((m) => m.name === name)?.result;
@@ -704,7 +734,7 @@ function limitTable(
       rows.push([
         'event path with the worker: notifications/s ÷ limit (b)',
         `${fmt(perSec)}/s${ev.drain.complete ? '' : ' (incomplete)'}`,
-        ratio(perSec, b),
+        ratio(perSec, b, after?.starts.perSec),
         '',
       ]);
     }
@@ -715,7 +745,7 @@ function limitTable(
     rows.push([
       `reminders ${runLabel(r)}: reminders/s ÷ limit (a)`,
       `${fmt(r.sendRatePerSec)}/s${windowBound ? ` (kept up with the dues: N / due span = ${fmt(r.n / r.dueSpanSeconds)}/s)` : ''} · lateness p99 ${fmt(r.latenessP99, 0)} ms`,
-      ratio(r.sendRatePerSec, a),
+      ratio(r.sendRatePerSec, a, after?.timers.perSec),
       '≥ 0.60',
     ]);
     if (r.sqlPerReminder)
@@ -730,7 +760,7 @@ function limitTable(
       rows.push([
         `reminders ${runLabel(r)}: create → notification items/s ÷ limit (b)`,
         `${fmt(cal.perSec)}/s steady · request → notification p50 ${fmt(cal.lagP50Ms, 0)} ms`,
-        ratio(cal.perSec, b),
+        ratio(cal.perSec, b, after?.starts.perSec),
         '≥ 0.60',
       ]);
   });
@@ -750,7 +780,10 @@ function limitTable(
     table(['figure', 'value', 'ratio', 'goal'], rows),
     '',
     limit
-      ? `Limit measured in this run, before the other benchmarks, on the same dev server (bench/limit.ts); on one dev server it, not Nudge, caps absolute throughput.`
+      ? `Limit measured in this run, before the other benchmarks, on the same dev server (bench/limit.ts); on one dev server it, not Nudge, caps absolute throughput.` +
+        (after
+          ? ' Measured again after the reminder runs on the server as they left it (its store then holds every workflow of the run): a ratio in brackets is to that one; the server each benchmark ran on was in between.'
+          : '')
       : 'Limit not measured (BENCH_LIMIT_N=0): no ratios to it.',
   ].join('\n');
 }
@@ -760,7 +793,7 @@ function renderReport(
   totalSeconds: number,
   ev: EventApiResult | undefined,
   lat: LatenessResult[],
-  limit: LimitResult | undefined,
+  limits: Limits,
   cals: (Calibration | undefined)[],
   failed = false,
 ): string {
@@ -786,7 +819,7 @@ function renderReport(
   ];
   if (ev) lines.push('## Event API', '', eventTables(ev), '');
   if (lat.length) lines.push('## Reminder lateness', '', latenessTable(lat), '');
-  lines.push(limitTable(limit, ev, lat, cals), '');
+  lines.push(limitTable(limits, ev, lat, cals), '');
   return lines.join('\n');
 }
 
