@@ -142,6 +142,49 @@ test('dispatchItemEmail sends nothing once the client acted', async () => {
   expect(await db.reminderDispatch.count({ where: { itemId: item.itemId } })).toBe(0);
 });
 
+test("a reminder's webhook events are written with its dispatch, once, and none for a reminder skipped", async () => {
+  const { item, firmId } = await approvalWithContacts(1);
+  const done = await approvalWithContacts(1);
+  for (const f of [firmId, done.firmId])
+    await db.webhookEndpoint.create({
+      data: {
+        firmId: f,
+        url: 'https://hooks.t.test/in',
+        secret: 'whsec_x',
+        eventTypes: ['reminder.sent', 'item.reminders_exhausted'],
+      },
+    });
+  await db.approvalRequest.update({ where: { id: done.item.itemId }, data: { status: 'approved' } });
+  const { mailer, sent } = fakeMailer();
+  const acts = createReminderActivities({ db, mailer, portalUrl: 'http://portal' });
+  const env = new MockActivityEnvironment();
+  const reminder = (i: ItemRef) => ({
+    item: i,
+    kind: 'reminder' as const,
+    dispatchKey: dispatchKey(reminderWorkflowId('approval', i.itemId), i.itemId, 'reminder', 1),
+    cycleKey: i.itemId,
+    seq: 1,
+  });
+  const deliveries = (f: string) =>
+    db.webhookDelivery.findMany({ where: { firmId: f }, select: { id: true, eventType: true, eventKey: true } });
+
+  // The default count is 1: the first reminder is also the cycle's last.
+  expect(await env.run(acts.dispatchItemEmail, reminder(item))).toMatchObject({ status: 'sent', recipients: 1 });
+  await env.run(acts.dispatchItemEmail, reminder(item)); // a retry: nothing more
+  const written = await deliveries(firmId);
+  expect(written.map((d) => d.eventType).sort()).toEqual(['item.reminders_exhausted', 'reminder.sent']);
+  expect(written.find((d) => d.eventType === 'reminder.sent')?.eventKey).toBe(reminder(item).dispatchKey);
+  const outbox = await db.outboxMessage.findMany({ where: { firmId, workflowId: { startsWith: 'webhook-' } } });
+  expect(outbox.map((o) => o.workflowId).sort()).toEqual(written.map((d) => `webhook-${d.id}`).sort());
+  expect(sent).toHaveLength(1);
+
+  expect(await env.run(acts.dispatchItemEmail, reminder(done.item))).toEqual({ status: 'skipped', reason: 'approved' });
+  expect(await deliveries(done.firmId)).toHaveLength(0);
+  expect(await db.outboxMessage.count({ where: { firmId: done.firmId, workflowId: { startsWith: 'webhook-' } } })).toBe(
+    0,
+  );
+});
+
 test('a reminder for a superseded chat cycle is skipped', async () => {
   const { firmId, item: approval } = await approvalWithContacts(1);
   const thread = await db.chatThread.create({ data: { firmId, accountId: approval.accountId, subject: 'S' } });

@@ -2,7 +2,7 @@
 // recorded (after the item's row lock) in one more, on the pg pool under the Prisma client (hot-sql.ts).
 // Prisma's query builder cost several times the statements themselves in worker CPU (bench/README.md).
 import type { Queryable } from '../../prisma/client';
-import { hotQuery, type HotStatement, type HotTx } from '../outbox/hot-sql';
+import { hotQuery, placeFragment, type HotFragment, type HotStatement, type HotTx } from '../outbox/hot-sql';
 import type { DispatchKind, DoneReason, ItemKind, ItemRef } from '../../shared/reminder-types';
 import type { EmailRow as CandidateEmailRow } from './recipient-lookup';
 
@@ -216,17 +216,40 @@ export interface DispatchRecord {
   now: Date;
   /** The item's portal to-dos written with the dispatch: created for these contact emails, or moved up (`bump`). */
   todos: { contactEmailIds: string[]; title: string; bump: boolean };
+  /** More CTEs written with the dispatch (a reminder's webhook events): gated on `d`, the dispatch row written. */
+  also?: HotFragment | null;
 }
 
 /**
  * Inside the dispatch's transaction, once the item's row is locked: looks at the cycle again and, unless
- * the item is done or (for an automatic one) its cycle moved on, writes the dispatch row, its audit entry and
- * the portal to-dos (a to-do is never created after the item was closed).
+ * the item is done or (for an automatic one) its cycle moved on, writes the dispatch row, its audit entry,
+ * the portal to-dos (a to-do is never created after the item was closed) and what `also` writes with them.
  * Answers the cycle as it stands now (null: the item is gone) and the dispatch's time when it was written.
  */
 export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
   const { item } = r;
+  const values = [
+    item.itemId,
+    item.firmId,
+    r.kind,
+    r.cycleKey,
+    item.accountId,
+    item.kind,
+    r.seq,
+    r.dispatchKey,
+    r.recipients,
+    r.now.toISOString(),
+    r.actor.type,
+    r.actor.id,
+    r.action,
+    JSON.stringify(r.data),
+    r.todos.title,
+    r.todos.contactEmailIds,
+    r.todos.bump,
+  ];
+  const also = r.also ? `, ${placeFragment(values, r.also)}` : '';
   const [row] = await hotQuery<{ found: boolean; doneReason: DoneReason | null; createdAt: number | null }>(db, {
+    values,
     text: `
     WITH cyc AS (${CYCLE_SQL[item.kind]}),
     ok AS (
@@ -255,28 +278,9 @@ export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
       FROM d, unnest($16::uuid[]) e
       ON CONFLICT ("contactEmailId", "itemKind", "itemId")
         DO UPDATE SET "bumpedAt" = EXCLUDED."bumpedAt", status = 'open' WHERE $17::boolean
-    )
+    )${also}
     SELECT cyc."cycleKey" IS NOT NULL AS found, cyc."doneReason", (SELECT ${ms('"createdAt"')} FROM d) AS "createdAt"
     FROM (SELECT 1) one LEFT JOIN cyc ON true`,
-    values: [
-      item.itemId,
-      item.firmId,
-      r.kind,
-      r.cycleKey,
-      item.accountId,
-      item.kind,
-      r.seq,
-      r.dispatchKey,
-      r.recipients,
-      r.now.toISOString(),
-      r.actor.type,
-      r.actor.id,
-      r.action,
-      JSON.stringify(r.data),
-      r.todos.title,
-      r.todos.contactEmailIds,
-      r.todos.bump,
-    ],
   });
   return row;
 }

@@ -11,7 +11,7 @@ import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
 import { selectRecipients, CATEGORY_OF_ITEM, type CandidateEmail } from '../../shared/recipients';
 import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/reminder-types';
 import { portalEmailLinks } from '../portal/email-links';
-import { recordEmailBounced, recordReminderEvents } from '../webhooks/item-events';
+import { recordEmailBounced, reminderEventCtes } from '../webhooks/item-events';
 import { queueForDigest } from '../digest/queue';
 import { hotQuery, hotTransaction, type HotTx } from '../outbox/hot-sql';
 import { recordDispatch, selectDispatchFacts, type DispatchFacts } from './dispatch-sql';
@@ -118,14 +118,15 @@ export function createItemDispatcher({
               title,
               bump: req.kind === 'manual',
             },
+            // Firm webhooks hear of each reminder once (and of the cycle's last): events keyed by the dispatch.
+            also: facts.hasWebhooks
+              ? reminderEventCtes(req, decision.recipients.length, settingsOf(facts).settings, 'd')
+              : null,
           });
           if (!recorded.found) skipped = { status: 'skipped', reason: 'deleted' };
           else if (recorded.doneReason) skipped = { status: 'skipped', reason: recorded.doneReason };
           else if (recorded.createdAt === null) skipped = { status: 'skipped', reason: 'stale_cycle' };
           if (skipped) return null;
-          // Firm webhooks hear of each reminder once (and of the cycle's last): events keyed by the dispatch.
-          if (facts.hasWebhooks && req.kind !== 'notification')
-            await recordReminderEvents(q, req, decision.recipients.length, settingsOf(facts).settings);
           // With the firm's digests on, an automatic reminder's emails wait in each recipient's digest instead
           // (issue 12, domain/digest/); the dispatch and its audit entry above are the same either way.
           if (

@@ -37,8 +37,17 @@ export const hotRaw = (text: string) => new HotFragment([text], []);
  * depends only on the call site, so it can be prepared once per connection.
  */
 export function hotSql(strings: TemplateStringsArray, ...values: unknown[]): HotStatement {
-  let text = '';
   const params: unknown[] = [];
+  const text = placeFragment(params, new HotFragment(strings, values));
+  return { text, values: params };
+}
+
+/**
+ * The text of `fragment` for a statement whose parameters so far are `params` (a statement written with $1…$n
+ * by hand): its own parameters are appended to `params` and numbered after them.
+ */
+export function placeFragment(params: unknown[], fragment: HotFragment): string {
+  let text = '';
   const place = (parts: readonly string[], vals: readonly unknown[]) => {
     text += parts[0];
     vals.forEach((v, i) => {
@@ -47,8 +56,8 @@ export function hotSql(strings: TemplateStringsArray, ...values: unknown[]): Hot
       text += parts[i + 1];
     });
   };
-  place(strings, values);
-  return { text, values: params };
+  place(fragment.strings, fragment.values);
+  return text;
 }
 
 const names = new Map<string, string>();

@@ -3,7 +3,7 @@
 // commit by the relay). The unique (endpoint, event key) makes a repeated call a no-op, so an event is
 // delivered once per endpoint however often the step that records it runs.
 import type { Prisma, Queryable } from '../../prisma/client';
-import { hotFragment, hotQuery, hotSql, type HotTx } from '../outbox/hot-sql';
+import { hotFragment, hotQuery, hotRaw, hotSql, type HotTx } from '../outbox/hot-sql';
 import { queueOutboxRows } from '../outbox/one-statement';
 import {
   webhookDeliveryStart,
@@ -48,14 +48,28 @@ export async function recordWebhookEvent(q: HotTx | Queryable, event: WebhookEve
 
 /**
  * Writes the deliveries of a firm's events (each to every active endpoint subscribed to its type) and their
- * outbox rows in ONE statement (issue 10: a reminder's dispatch runs it on its hot transaction; a Prisma
- * transaction runs the same statement). Returns how many deliveries it wrote; one recorded before is skipped.
+ * outbox rows in ONE statement (issue 10). Returns how many deliveries it wrote; one recorded before is skipped.
  */
 export async function recordWebhookEvents(
   q: HotTx | Queryable,
   firmId: string,
   events: Omit<WebhookEvent, 'firmId'>[],
 ): Promise<number> {
+  const [row] = await hotQuery<{ created: number }>(
+    q,
+    hotSql`
+    WITH ${webhookEventCtes(firmId, events)}
+    SELECT count(*)::int AS created FROM webhook_outbox`,
+  );
+  return row.created;
+}
+
+/**
+ * The CTEs that write those deliveries and outbox rows inside another statement (a reminder's dispatch
+ * statement writes its events so: domain/items/dispatch-sql.ts), named `webhook_*`; `webhook_outbox` returns a
+ * row per delivery written. With `onlyIf` (a CTE of that statement), only when it holds a row.
+ */
+export function webhookEventCtes(firmId: string, events: Omit<WebhookEvent, 'firmId'>[], onlyIf?: string) {
   const now = new Date();
   const rows = events.map((e) => ({
     type: e.type,
@@ -63,33 +77,30 @@ export async function recordWebhookEvents(
     payload: { type: e.type, timestamp: (e.occurredAt ?? now).toISOString(), data: e.data },
   }));
   // Each delivery's workflow id and command, with the id the statement drew for it.
-  const withId = (text: string) => hotFragment`replace(${text}::text, ${DELIVERY_ID}::text, d.id::text)`;
+  const withId = (text: string) => hotFragment`replace(${text}::text, ${DELIVERY_ID}::text, webhook_delivery.id::text)`;
   const outboxRows = queueOutboxRows({
     firmId,
     workflowId: withId(webhookDeliveryWorkflowId(DELIVERY_ID)),
     command: hotFragment`${withId(JSON.stringify(webhookDeliveryCommand(firmId, DELIVERY_ID)))}::jsonb`,
-    from: 'd',
+    from: 'webhook_delivery',
   });
-  const [row] = await hotQuery<{ created: number }>(
-    q,
-    hotSql`
-    WITH ev AS (
+  const gate = onlyIf ? hotRaw(`WHERE EXISTS (SELECT 1 FROM ${onlyIf})`) : hotRaw('');
+  return hotFragment`
+    webhook_event AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS ev(type text, key text, payload jsonb)
-    ), ep AS (
+      ${gate}
+    ), webhook_target AS (
       SELECT w.id, ev.type, ev.key, ev.payload
-      FROM "WebhookEndpoint" w JOIN ev ON ev.type = ANY(w."eventTypes")
+      FROM "WebhookEndpoint" w JOIN webhook_event ev ON ev.type = ANY(w."eventTypes")
       WHERE w."firmId" = ${firmId}::uuid AND w."disabledAt" IS NULL
-    ), d AS (
+    ), webhook_delivery AS (
       INSERT INTO "WebhookDelivery" (id, "firmId", "endpointId", "eventKey", "eventType", payload, "createdAt")
-      SELECT gen_random_uuid(), ${firmId}::uuid, ep.id, ep.key, ep.type, ep.payload, ${now}::timestamp(3)
-      FROM ep
+      SELECT gen_random_uuid(), ${firmId}::uuid, t.id, t.key, t.type, t.payload, ${now}::timestamp(3)
+      FROM webhook_target t
       ON CONFLICT DO NOTHING
       RETURNING id
-    ), o AS (
+    ), webhook_outbox AS (
       ${outboxRows}
       RETURNING 1
-    )
-    SELECT count(*)::int AS created FROM o`,
-  );
-  return row.created;
+    )`;
 }

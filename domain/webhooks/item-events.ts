@@ -1,22 +1,25 @@
 // The item events firm webhooks hear of (issue 11), each keyed so that recording it again is a no-op:
-// reminder.sent and item.reminders_exhausted in the dispatch's own transaction, item.completed in the
+// reminder.sent and item.reminders_exhausted in the dispatch's own statement, item.completed in the
 // client's reply, last signature or approval transaction (domain/items/), email.bounced right after a
 // permanent refusal of a client email of an item.
-import type { Db, Queryable, Tx } from '../../prisma/client';
-import type { HotTx } from '../outbox/hot-sql';
+import type { Db, Tx } from '../../prisma/client';
+import type { HotFragment } from '../outbox/hot-sql';
 import type { DispatchRequest, ItemRef, ItemSnapshot } from '../../shared/reminder-types';
-import { recordWebhookEvent, recordWebhookEvents, type WebhookEvent } from './events';
+import { recordWebhookEvent, webhookEventCtes, type WebhookEvent } from './events';
 
 const itemData = (item: ItemRef) => ({ itemKind: item.kind, itemId: item.itemId, accountId: item.accountId });
 
-/** In the dispatch's transaction: a reminder went to `recipients` addresses; the last of the cycle's count too. */
-export async function recordReminderEvents(
-  tx: HotTx | Queryable,
+/**
+ * In the dispatch's statement: a reminder went to `recipients` addresses; the last of the cycle's count too.
+ * The CTEs that record them (events.ts `webhookEventCtes`) when `onlyIf` holds a row; null: no event.
+ */
+export function reminderEventCtes(
   req: DispatchRequest,
   recipients: number,
   settings: ItemSnapshot['settings'],
-): Promise<void> {
-  if (req.kind === 'notification') return;
+  onlyIf: string,
+): HotFragment | null {
+  if (req.kind === 'notification') return null;
   const events: Omit<WebhookEvent, 'firmId'>[] = [];
   if (recipients > 0)
     events.push({
@@ -36,7 +39,7 @@ export async function recordReminderEvents(
       key: `${req.dispatchKey}:exhausted`,
       data: { ...itemData(req.item), remindersSent: req.seq },
     });
-  if (events.length) await recordWebhookEvents(tx, req.item.firmId, events);
+  return events.length ? webhookEventCtes(req.item.firmId, events, onlyIf) : null;
 }
 
 /** In the client action's transaction: the item is done (`completion` says how); `key` names that action. */
