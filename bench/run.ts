@@ -659,16 +659,16 @@ function summaryTable(ev: EventApiResult | undefined, lat: LatenessResult[]): st
   return ['## Summary', '', table(['figure', 'value'], rows)].join('\n');
 }
 
-/**
- * The closing table: the limit, then each throughput as a share of the limit it runs against — reminders
- * against (a), create → notification against (b) — and the event path against raw starts, as before.
- */
 /** The limit measured first and, with BENCH_LIMIT_AFTER, again after the reminder runs. */
 interface Limits {
   before: LimitResult | undefined;
   after: LimitResult | undefined;
 }
 
+/**
+ * The closing table: the limit, then each throughput as a share of the limit it runs against — reminders
+ * against (a), create → notification against (b) — and the event path against raw starts, as before.
+ */
 function limitTable(
   { before: limit, after }: Limits,
   ev: EventApiResult | undefined,
@@ -686,7 +686,7 @@ function limitTable(
       ...limitRows(after)
         .filter(([what]) => /^limit \((a|b)\)/.test(String(what)))
         .map(([what, value]) => [
-          `${String(what).replace(/^limit/, 'limit again after the reminder runs,')}`,
+          String(what).replace(/^limit/, 'limit again after the reminder runs,'),
           value,
           '',
           '',
