@@ -216,8 +216,9 @@ export interface DispatchRecord {
   now: Date;
   /** The item's portal to-dos written with the dispatch: created for these contact emails, or moved up (`bump`). */
   todos: { contactEmailIds: string[]; title: string; bump: boolean };
-  /** More CTEs written with the dispatch (a reminder's webhook events): gated on `d`, the dispatch row written. */
-  also?: HotFragment | null;
+  /** More CTEs written with the dispatch (a reminder's webhook events), given the name of the CTE that holds the
+   * dispatch row when it is written (none when it is not). */
+  also?: ((dispatchRow: string) => HotFragment | null) | null;
 }
 
 /**
@@ -247,7 +248,8 @@ export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
     r.todos.contactEmailIds,
     r.todos.bump,
   ];
-  const also = r.also ? `, ${placeFragment(values, r.also)}` : '';
+  const also = r.also?.('d');
+  const alsoText = also ? `, ${placeFragment(values, also)}` : '';
   const [row] = await hotQuery<{ found: boolean; doneReason: DoneReason | null; createdAt: number | null }>(db, {
     values,
     text: `
@@ -278,7 +280,7 @@ export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
       FROM d, unnest($16::uuid[]) e
       ON CONFLICT ("contactEmailId", "itemKind", "itemId")
         DO UPDATE SET "bumpedAt" = EXCLUDED."bumpedAt", status = 'open' WHERE $17::boolean
-    )${also}
+    )${alsoText}
     SELECT cyc."cycleKey" IS NOT NULL AS found, cyc."doneReason", (SELECT ${ms('"createdAt"')} FROM d) AS "createdAt"
     FROM (SELECT 1) one LEFT JOIN cyc ON true`,
   });

@@ -120,7 +120,8 @@ export function createItemDispatcher({
             },
             // Firm webhooks hear of each reminder once (and of the cycle's last): events keyed by the dispatch.
             also: facts.hasWebhooks
-              ? reminderEventCtes(req, decision.recipients.length, settingsOf(facts).settings, 'd')
+              ? (dispatchRow) =>
+                  reminderEventCtes(req, decision.recipients.length, settingsOf(facts).settings, dispatchRow)
               : null,
           });
           if (!recorded.found) skipped = { status: 'skipped', reason: 'deleted' };

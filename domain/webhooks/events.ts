@@ -41,31 +41,22 @@ export function webhookDeliveryCommand(firmId: string, deliveryId: string, repla
 /** Where a delivery's id goes in its command: the ids are drawn inside the statement. */
 const DELIVERY_ID = '{{deliveryId}}';
 
-/** Writes the event's deliveries and their outbox rows; returns how many endpoints it went to (0: recorded before). */
-export async function recordWebhookEvent(q: HotTx | Queryable, event: WebhookEvent): Promise<number> {
-  return recordWebhookEvents(q, event.firmId, [event]);
-}
-
 /**
- * Writes the deliveries of a firm's events (each to every active endpoint subscribed to its type) and their
- * outbox rows in ONE statement (issue 10). Returns how many deliveries it wrote; one recorded before is skipped.
+ * Writes the event's deliveries (one to every active endpoint of the firm subscribed to its type) and their
+ * outbox rows in ONE statement (issue 10); returns how many endpoints it went to (0: recorded before).
  */
-export async function recordWebhookEvents(
-  q: HotTx | Queryable,
-  firmId: string,
-  events: Omit<WebhookEvent, 'firmId'>[],
-): Promise<number> {
+export async function recordWebhookEvent(q: HotTx | Queryable, { firmId, ...event }: WebhookEvent): Promise<number> {
   const [row] = await hotQuery<{ created: number }>(
     q,
     hotSql`
-    WITH ${webhookEventCtes(firmId, events)}
+    WITH ${webhookEventCtes(firmId, [event])}
     SELECT count(*)::int AS created FROM webhook_outbox`,
   );
   return row.created;
 }
 
 /**
- * The CTEs that write those deliveries and outbox rows inside another statement (a reminder's dispatch
+ * The CTEs that write the deliveries and outbox rows of a firm's events inside another statement (a reminder's dispatch
  * statement writes its events so: domain/items/dispatch-sql.ts), named `webhook_*`; `webhook_outbox` returns a
  * row per delivery written. With `onlyIf` (a CTE of that statement), only when it holds a row.
  */
