@@ -1,7 +1,9 @@
 // Activities of the item reminder workflow: thin wrappers over the domain, built from injected dependencies.
 import { readItemSnapshot } from '../domain/items/snapshot';
 import { createItemDispatcher, type DispatchDeps } from '../domain/items/dispatch';
-import type { DispatchRequest, DispatchResult, ItemRef } from '../shared/reminder-types';
+import { Context } from '@temporalio/activity';
+import { reminderWorkflowId } from '../shared/contracts/item-reminder';
+import type { DispatchRequest, DispatchResult, FirstNotification, ItemRef } from '../shared/reminder-types';
 import { planItemSend, recordHold } from '../domain/items/send-time';
 import { retryWhenInFlight } from './failures';
 import { heartbeatWhenDue } from './heartbeat';
@@ -41,6 +43,21 @@ export function createReminderActivities(deps: ReminderActivityDeps) {
       // Counted per completed dispatch (an attempt retried after the dispatch was recorded counts again).
       if (result.status === 'sent' && result.recipients > 0) count.reminderSent(req.kind, req.item.kind);
       return result;
+    },
+
+    /**
+     * A run's first read: the item's snapshot, with its notification sent when due (domain/items/dispatch.ts).
+     * Keys come from the workflow's id; a retry goes on with a notification an earlier attempt recorded.
+     */
+    notifyItem: async (item: ItemRef): Promise<FirstNotification> => {
+      const { workflowExecution, attempt } = Context.current().info;
+      const heartbeat = heartbeatWhenDue();
+      // Outside a workflow (a standalone run), the item's own reminder workflow id.
+      const workflowId = workflowExecution?.workflowId ?? reminderWorkflowId(item.kind, item.itemId);
+      const run = { workflowId, retry: attempt > 1 };
+      const first = await retryWhenInFlight(() => dispatcher.notifyItem(item, run, heartbeat));
+      if (first.result?.status === 'sent' && first.result.recipients > 0) count.reminderSent('notification', item.kind);
+      return first;
     },
   };
 }

@@ -8,7 +8,7 @@ import { createReminderActivities } from '../activities/reminder-activities';
 import { EmailInFlightError, messageIdFor, sendEmailOnce, unmarkedSendKeys } from '../domain/email/outbound-email';
 import type { Mailer, OutgoingMail } from '../domain/email/mailer';
 import { reminderWorkflowId, dispatchKey } from '../shared/contracts/item-reminder';
-import type { ItemRef } from '../shared/reminder-types';
+import type { FirstNotification, ItemRef } from '../shared/reminder-types';
 
 let db: Db;
 beforeAll(() => {
@@ -140,6 +140,52 @@ test('dispatchItemEmail sends nothing once the client acted', async () => {
   expect(result).toEqual({ status: 'skipped', reason: 'approved' });
   expect(sent).toHaveLength(0);
   expect(await db.reminderDispatch.count({ where: { itemId: item.itemId } })).toBe(0);
+});
+
+test("a run's first read notifies once: a retry sends what did not go out, a later run's read sends nothing", async () => {
+  const { item } = await approvalWithContacts(2);
+  const { mailer, sent } = fakeMailer();
+  const acts = createReminderActivities({ db, mailer, portalUrl: 'http://portal' });
+  const workflowId = reminderWorkflowId('approval', item.itemId);
+  const attempt = (n: number) =>
+    new MockActivityEnvironment({ attempt: n, workflowExecution: { workflowId, runId: 'r' } });
+
+  // The second email fails: the first attempt throws after one delivery, with the dispatch recorded.
+  const original = mailer.send;
+  let calls = 0;
+  mailer.send = async (m) => {
+    if (++calls === 2) throw Object.assign(new Error('smtp 421'), { responseCode: 421 });
+    return original(m);
+  };
+  await expect(attempt(1).run(acts.notifyItem, item)).rejects.toThrow(/421/);
+  expect(sent).toHaveLength(1);
+  const retried: FirstNotification = await attempt(2).run(acts.notifyItem, item);
+  expect(retried.result).toMatchObject({ status: 'sent', recipients: 2 });
+  expect(sent).toHaveLength(2);
+  expect(new Set(sent.map((m) => m.to)).size).toBe(2);
+  const sentAt = retried.result?.status === 'sent' ? retried.result.sentAt : NaN;
+  expect(retried.snapshot).toMatchObject({ notificationSent: true, anchorAt: sentAt, remindersSent: 0 });
+  // The snapshot answered is the one the workflow's own read gives.
+  expect(retried.snapshot).toEqual(await attempt(1).run(acts.loadItemSnapshot, item));
+  expect(await db.auditEvent.count({ where: { itemId: item.itemId, action: 'item.notification_sent' } })).toBe(1);
+
+  // A later run (continued as new) reads the same, reminders included, and sends nothing.
+  const reminder = dispatchKey(workflowId, item.itemId, 'reminder', 1);
+  const req = { item, kind: 'reminder' as const, dispatchKey: reminder, cycleKey: item.itemId, seq: 1 };
+  await attempt(1).run(acts.dispatchItemEmail, req);
+  const later: FirstNotification = await attempt(1).run(acts.notifyItem, item);
+  expect(later.result).toBeNull();
+  expect(later.snapshot).toMatchObject({ notificationSent: true, remindersSent: 1 });
+  expect(later.snapshot).toEqual(await attempt(1).run(acts.loadItemSnapshot, item));
+  expect(sent).toHaveLength(4);
+
+  // An item done before its first read: nothing sent, the reason answered.
+  const done = await approvalWithContacts(1);
+  await db.approvalRequest.update({ where: { id: done.item.itemId }, data: { status: 'approved' } });
+  const first: FirstNotification = await attempt(1).run(acts.notifyItem, done.item);
+  expect(first).toEqual({ snapshot: await attempt(1).run(acts.loadItemSnapshot, done.item), result: null });
+  expect(first.snapshot.doneReason).toBe('approved');
+  expect(sent).toHaveLength(4);
 });
 
 test("a reminder's webhook events are written with its dispatch, once, and none for a reminder skipped", async () => {

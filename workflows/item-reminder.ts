@@ -44,7 +44,10 @@ const LOCAL_SNAPSHOT_PATCH = 'local-snapshot';
 const SEND_WINDOW_PATCH = 'send-window';
 /** The send activity plans a due reminder itself (issue 10): one activity per reminder instead of two. */
 const PLAN_IN_DISPATCH_PATCH = 'plan-in-dispatch';
-const { dispatchItemEmail } = proxyActivities<ReminderActivities>(DISPATCH_EMAILS);
+const { dispatchItemEmail, notifyItem } = proxyActivities<ReminderActivities>(DISPATCH_EMAILS);
+/** A run's first read is its notification's own (issue 10): one activity reads the item, sends the notification
+ * when due and answers the snapshot, with no local activity before it. */
+const NOTIFY_FIRST_PATCH = 'notify-first';
 
 export async function itemReminderWorkflow(input: ItemReminderInput): Promise<ReminderState> {
   const { item, daySeconds } = input;
@@ -121,17 +124,22 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     const key = extra
       ? dispatchKey(workflowId, 'manual', kind, extra.resendId)
       : dispatchKey(workflowId, cycleKey, kind, seq);
-    const result = await dispatchItemEmail({
-      item,
-      kind,
-      dispatchKey: key,
-      cycleKey,
-      seq,
-      resendId: extra?.resendId,
-      message: extra?.message,
-      requestedBy: extra?.requestedBy,
-      ...(dueAt !== undefined ? { dueAt } : {}),
-    });
+    return counted(
+      await dispatchItemEmail({
+        item,
+        kind,
+        dispatchKey: key,
+        cycleKey,
+        seq,
+        resendId: extra?.resendId,
+        message: extra?.message,
+        requestedBy: extra?.requestedBy,
+        ...(dueAt !== undefined ? { dueAt } : {}),
+      }),
+    );
+  }
+
+  function counted(result: DispatchResult): DispatchResult {
     if (result.status === 'held') return result;
     if (result.status === 'sent') lastSentAt = result.sentAt;
     dispatchesThisRun++;
@@ -141,7 +149,11 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
   for (;;) {
     if (stale) {
       stale = false;
-      snapshot = await (patched(LOCAL_SNAPSHOT_PATCH) ? loadItemSnapshotLocally : loadItemSnapshot)(item);
+      if (snapshot === null && patched(NOTIFY_FIRST_PATCH)) {
+        const first = await notifyItem(item);
+        snapshot = first.snapshot; // as it stands after the notification, if one went
+        if (first.result && counted(first.result).status !== 'sent') stale = true;
+      } else snapshot = await (patched(LOCAL_SNAPSHOT_PATCH) ? loadItemSnapshotLocally : loadItemSnapshot)(item);
     }
     const s = snapshot!;
     // A held resend is asked about again at its time: it goes if the window is open by then.

@@ -142,17 +142,37 @@ export interface DispatchFacts {
   /** Contact emails whose copy of this dispatch went in their digest. */
   digested: string[];
   resendMessage: string | null;
+  /** Only when read for the cycle's notification (`notificationKey`): the cycle's automatic reminders. */
+  sent: { reminders: number; lastReminderAt: number | null } | null;
 }
 
-/** Everything one dispatch reads, in one statement. */
+/**
+ * Everything one dispatch reads, in one statement. A run's first notification does not know its dispatch key
+ * yet (its subject is the cycle's): `notificationKey` gives the key around the subject key, as
+ * selectSnapshotFacts takes it, and the statement also reads what the workflow's snapshot needs.
+ */
 export async function selectDispatchFacts(
   db: Queryable,
-  p: { item: ItemRef; emailKind: string; dispatchKey: string; resendId: string | null; now: Date },
+  p: {
+    item: ItemRef;
+    emailKind: string;
+    dispatchKey: string | { notificationKey: { before: string; after: string } };
+    resendId: string | null;
+    now: Date;
+  },
 ): Promise<DispatchFacts> {
   const { item } = p;
+  const around = typeof p.dispatchKey === 'string' ? null : p.dispatchKey.notificationKey;
   const statement: HotStatement = {
     text: `
     WITH cyc AS (${CYCLE_SQL[item.kind]}),
+    dkey AS (
+      SELECT coalesce($8::text, $10::text || coalesce((SELECT "subjectKey" FROM cyc), $1::text) || $11::text) AS k
+    ), sent AS (
+      SELECT seq, "createdAt" FROM "ReminderDispatch"
+      WHERE $10::text IS NOT NULL AND "itemKind" = $4::text::"ItemKind" AND "itemId" = $1::uuid
+        AND "cycleKey" = coalesce((SELECT "cycleKey" FROM cyc), $1::text) AND kind = 'reminder'
+    ),
     emails AS (
       SELECT e.id, e."contactId", e.address, e.login::text AS login, e.notify, e."prefDocumentUploads",
         e."prefSignatures", e."prefApprovals", e."prefMessages", e."prefProposals", e."prefQuestionnaires",
@@ -183,9 +203,13 @@ export async function selectDispatchFacts(
           json_agg(json_build_object('kind', kind, 'language', language, 'subject', subject, 'body', body)), '[]')
         FROM "EmailKindTemplate" WHERE "firmId" = $2::uuid AND kind IN ($7::text, 'activation_banner')) AS templates,
       (SELECT json_build_object('createdAt', ${ms('"createdAt"')}, 'recipients', recipients)
-        FROM "ReminderDispatch" WHERE "dispatchKey" = $8::text) AS existing,
-      (SELECT coalesce(json_agg("contactEmailId"), '[]') FROM "DigestEntry" WHERE "dispatchKey" = $8::text) AS digested,
-      (SELECT message FROM "ManualResend" WHERE id = $9::uuid) AS "resendMessage"`,
+        FROM "ReminderDispatch" WHERE "dispatchKey" = (SELECT k FROM dkey)) AS existing,
+      (SELECT coalesce(json_agg("contactEmailId"), '[]') FROM "DigestEntry"
+        WHERE "dispatchKey" = (SELECT k FROM dkey)) AS digested,
+      (SELECT message FROM "ManualResend" WHERE id = $9::uuid) AS "resendMessage",
+      CASE WHEN $10::text IS NOT NULL THEN json_build_object(
+        'reminders', (SELECT count(*)::int FROM sent),
+        'lastReminderAt', (SELECT ${ms('"createdAt"')} FROM sent ORDER BY seq DESC LIMIT 1)) END AS sent`,
     values: [
       item.itemId,
       item.firmId,
@@ -194,8 +218,10 @@ export async function selectDispatchFacts(
       p.now.toISOString(),
       `${item.kind}:${item.itemId}`,
       p.emailKind,
-      p.dispatchKey,
+      typeof p.dispatchKey === 'string' ? p.dispatchKey : null,
       p.resendId,
+      around?.before ?? null,
+      around?.after ?? null,
     ],
   };
   const [row] = await hotQuery<DispatchFacts>(db, statement);

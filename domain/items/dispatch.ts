@@ -9,14 +9,15 @@ import { ITEM_EMAIL_KIND } from '../email/item-email';
 import type { UnsubscribeLinks } from '../email/unsubscribe';
 import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
 import { selectRecipients, CATEGORY_OF_ITEM, type CandidateEmail } from '../../shared/recipients';
-import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/reminder-types';
+import type { DispatchRequest, DispatchResult, FirstNotification, ItemRef } from '../../shared/reminder-types';
+import { dispatchKey } from '../../shared/contracts/item-reminder';
 import { portalEmailLinks } from '../portal/email-links';
 import { recordEmailBounced, reminderEventCtes } from '../webhooks/item-events';
 import { queueForDigest } from '../digest/queue';
 import { hotQuery, hotTransaction, type HotTx } from '../outbox/hot-sql';
 import { recordDispatch, selectDispatchFacts, type DispatchFacts } from './dispatch-sql';
 import { isResendId } from './manual-resends';
-import { reminderSettingsFrom, type ItemReminderSettings } from './snapshot';
+import { notificationKeyAround, reminderSettingsFrom, snapshotFrom, type ItemReminderSettings } from './snapshot';
 import { planItemSendFrom, recordHold } from './send-time';
 import type { SendWindow } from '../../shared/send-window';
 
@@ -45,6 +46,151 @@ export function createItemDispatcher({
   portalLinkTtlSeconds,
   unsubscribe,
 }: DispatchDeps) {
+  /** Sends a dispatch with what was read for it (selectDispatchFacts). */
+  async function send(req: DispatchRequest, facts: DispatchFacts, heartbeat: () => void): Promise<DispatchResult> {
+    const { item } = req;
+    // A resend's message is read from the database; older signals carried it themselves.
+    const message = req.message ?? facts.resendMessage ?? undefined;
+    const candidates = candidatesOf(item, facts);
+    const pauses = activePausesOf(facts);
+    // Contacts paused now are left out of an automatic reminder that goes to others (issue 12).
+    const selected = selectRecipients(item.kind, candidates);
+    const decision = req.kind === 'reminder' ? leaveOutPaused(selected, pauses.contacts) : selected;
+    const title = facts.cycle?.title ?? '';
+    // A reminder that just fell due asks the send window and pauses first (issue 12); one recorded already
+    // (this is a retry) goes on.
+    if (req.dueAt !== undefined && !facts.existing) {
+      const contactIds = [...new Set(selected.recipients.map((r) => r.contactId))];
+      const zones = new Map(facts.emails.map((e) => [e.contactId, e.timeZone]));
+      const plan = planItemSendFrom({
+        dueAt: req.dueAt,
+        firmWindow: facts.sendWindow as SendWindow | null,
+        rule: settingsOf(facts).sendWindow,
+        contactIds,
+        zones: contactIds.map((id) => zones.get(id) ?? null),
+        pauses,
+      });
+      await recordHold(db, item, req.cycleKey, req.seq, plan);
+      if (plan.sendAt > Date.now()) return { status: 'held', sendAt: plan.sendAt };
+    }
+
+    let dispatch = facts.existing;
+    let digested = new Set(facts.digested);
+    let skipped: DispatchResult | null = null;
+    if (!dispatch) {
+      const now = new Date();
+      const record = async (q: HotTx | Queryable) => {
+        // Lock the item and look again: a reply, signature, approval or withdrawal committing meanwhile
+        // either happened before (nothing is recorded) or waits for this transaction (and closes its to-dos).
+        await lockItem(q, item);
+        const recorded = await recordDispatch(q, {
+          item,
+          kind: req.kind,
+          cycleKey: req.cycleKey,
+          seq: req.seq,
+          dispatchKey: req.dispatchKey,
+          recipients: decision.recipients.length,
+          actor: { type: req.requestedBy ? 'firm_user' : 'system', id: req.requestedBy ?? null },
+          action: AUDIT_ACTION[req.kind],
+          data: {
+            dispatchKey: req.dispatchKey,
+            seq: req.seq,
+            recipients: decision.recipients.map((r) => r.contactEmailId),
+            excluded: decision.excluded,
+            ...(message ? { message } : {}),
+          },
+          now,
+          todos: {
+            contactEmailIds: portalTodoEmails(item, candidates, req.kind),
+            title,
+            bump: req.kind === 'manual',
+          },
+          // Firm webhooks hear of each reminder once (and of the cycle's last): events keyed by the dispatch.
+          also: facts.hasWebhooks
+            ? (dispatchRow) =>
+                reminderEventCtes(req, decision.recipients.length, settingsOf(facts).settings, dispatchRow)
+            : null,
+        });
+        if (!recorded.found) skipped = { status: 'skipped', reason: 'deleted' };
+        else if (recorded.doneReason) skipped = { status: 'skipped', reason: recorded.doneReason };
+        else if (recorded.createdAt === null) skipped = { status: 'skipped', reason: 'stale_cycle' };
+        if (skipped) return null;
+        // With the firm's digests on, an automatic reminder's emails wait in each recipient's digest instead
+        // (issue 12, domain/digest/); the dispatch and its audit entry above are the same either way.
+        if (
+          req.kind === 'reminder' &&
+          facts.digestOn &&
+          (await queueForDigest(q, item, req.dispatchKey, decision.recipients))
+        )
+          digested = new Set(decision.recipients.map((r) => r.contactEmailId));
+        return { createdAt: recorded.createdAt!, recipients: decision.recipients.length };
+      };
+      dispatch = await hotTransaction(db, record);
+    }
+    if (!dispatch) return skipped!;
+
+    // Recipients whose email went in their digest (recorded with the dispatch) get none of their own.
+    const alone = decision.recipients.filter((r) => !digested.has(r.contactEmailId));
+    const emails = new Map(facts.emails.map((e) => [e.id, e]));
+    // One signed link per recipient: it names the contact email that may act on the item.
+    const links = portalEmailLinks({ portalUrl, secret: portalLinkSecret, ttlSeconds: portalLinkTtlSeconds });
+    for (const r of alone) {
+      const email = emails.get(r.contactEmailId);
+      if (!email) continue;
+      const to = email.address;
+      // In the recipient's language, with the firm's texts if any, and the one-click unsubscribe headers.
+      const language = emailLanguage(email.language, facts.firm?.language);
+      const template = (kind: string) =>
+        facts.templates.find((t) => t.kind === kind && t.language === language) ?? null;
+      const content = composeItemEmailFrom(
+        unsubscribe,
+        {
+          item,
+          contactEmailId: r.contactEmailId,
+          to,
+          firmName: facts.firm?.name ?? '',
+          accountName: facts.accountName ?? '',
+          itemKind: item.kind,
+          itemTitle: title,
+          dispatchKind: req.kind,
+          reminderNumber: req.seq,
+          link: links.item(item, r.contactEmailId),
+          activationLink: r.activationBanner ? links.activation(item.firmId, r.contactEmailId) : undefined,
+          message,
+        },
+        {
+          language,
+          override: template(ITEM_EMAIL_KIND[req.kind]),
+          bannerOverride: r.activationBanner ? template('activation_banner') : null,
+          sentOn: facts.cycle ? new Date(facts.cycle.createdAt) : undefined,
+          timeZone: emailTimeZone(email.timeZone, facts.sendWindow?.timeZone),
+        },
+      );
+      heartbeat();
+      // The heartbeat also keeps the activity alive while a "sent" mark is retried after the mail
+      // server accepted (outbound-email.ts).
+      const outcome = await sendEmailOnce(
+        db,
+        mailer,
+        {
+          firmId: item.firmId,
+          accountId: item.accountId,
+          idempotencyKey: `${req.dispatchKey}:${r.contactEmailId}`,
+          contactEmailId: r.contactEmailId,
+          to,
+          category: CATEGORY_OF_ITEM[item.kind],
+          ...content,
+        },
+        { heartbeat },
+      );
+      if (outcome === 'in_flight') throw new EmailInFlightError(`${req.dispatchKey}:${r.contactEmailId}`);
+      if (outcome === 'failed')
+        await recordEmailBounced(db, item, `${req.dispatchKey}:${r.contactEmailId}`, r.contactEmailId);
+    }
+
+    return { status: 'sent', sentAt: dispatch.createdAt, recipients: dispatch.recipients };
+  }
+
   return {
     /**
      * Sends one notification, reminder or manual resend to every eligible email, unless the item is done
@@ -53,155 +199,52 @@ export function createItemDispatcher({
      * so a retry sends only what did not go out. What it reads comes in one statement (dispatch-sql.ts).
      */
     async dispatchItemEmail(req: DispatchRequest, heartbeat: () => void = () => undefined): Promise<DispatchResult> {
-      const { item } = req;
       heartbeat();
       const facts = await selectDispatchFacts(db, {
-        item,
+        item: req.item,
         emailKind: ITEM_EMAIL_KIND[req.kind],
         dispatchKey: req.dispatchKey,
         resendId: req.resendId && isResendId(req.resendId) ? req.resendId : null,
         now: new Date(),
       });
-      // A resend's message is read from the database; older signals carried it themselves.
-      const message = req.message ?? facts.resendMessage ?? undefined;
-      const candidates = candidatesOf(item, facts);
-      const pauses = activePausesOf(facts);
-      // Contacts paused now are left out of an automatic reminder that goes to others (issue 12).
-      const selected = selectRecipients(item.kind, candidates);
-      const decision = req.kind === 'reminder' ? leaveOutPaused(selected, pauses.contacts) : selected;
-      const title = facts.cycle?.title ?? '';
-      // A reminder that just fell due asks the send window and pauses first (issue 12); one recorded already
-      // (this is a retry) goes on.
-      if (req.dueAt !== undefined && !facts.existing) {
-        const contactIds = [...new Set(selected.recipients.map((r) => r.contactId))];
-        const zones = new Map(facts.emails.map((e) => [e.contactId, e.timeZone]));
-        const plan = planItemSendFrom({
-          dueAt: req.dueAt,
-          firmWindow: facts.sendWindow as SendWindow | null,
-          rule: settingsOf(facts).sendWindow,
-          contactIds,
-          zones: contactIds.map((id) => zones.get(id) ?? null),
-          pauses,
-        });
-        await recordHold(db, item, req.cycleKey, req.seq, plan);
-        if (plan.sendAt > Date.now()) return { status: 'held', sendAt: plan.sendAt };
-      }
+      return send(req, facts, heartbeat);
+    },
 
-      let dispatch = facts.existing;
-      let digested = new Set(facts.digested);
-      let skipped: DispatchResult | null = null;
-      if (!dispatch) {
-        const now = new Date();
-        const record = async (q: HotTx | Queryable) => {
-          // Lock the item and look again: a reply, signature, approval or withdrawal committing meanwhile
-          // either happened before (nothing is recorded) or waits for this transaction (and closes its to-dos).
-          await lockItem(q, item);
-          const recorded = await recordDispatch(q, {
-            item,
-            kind: req.kind,
-            cycleKey: req.cycleKey,
-            seq: req.seq,
-            dispatchKey: req.dispatchKey,
-            recipients: decision.recipients.length,
-            actor: { type: req.requestedBy ? 'firm_user' : 'system', id: req.requestedBy ?? null },
-            action: AUDIT_ACTION[req.kind],
-            data: {
-              dispatchKey: req.dispatchKey,
-              seq: req.seq,
-              recipients: decision.recipients.map((r) => r.contactEmailId),
-              excluded: decision.excluded,
-              ...(message ? { message } : {}),
-            },
-            now,
-            todos: {
-              contactEmailIds: portalTodoEmails(item, candidates, req.kind),
-              title,
-              bump: req.kind === 'manual',
-            },
-            // Firm webhooks hear of each reminder once (and of the cycle's last): events keyed by the dispatch.
-            also: facts.hasWebhooks
-              ? (dispatchRow) =>
-                  reminderEventCtes(req, decision.recipients.length, settingsOf(facts).settings, dispatchRow)
-              : null,
-          });
-          if (!recorded.found) skipped = { status: 'skipped', reason: 'deleted' };
-          else if (recorded.doneReason) skipped = { status: 'skipped', reason: recorded.doneReason };
-          else if (recorded.createdAt === null) skipped = { status: 'skipped', reason: 'stale_cycle' };
-          if (skipped) return null;
-          // With the firm's digests on, an automatic reminder's emails wait in each recipient's digest instead
-          // (issue 12, domain/digest/); the dispatch and its audit entry above are the same either way.
-          if (
-            req.kind === 'reminder' &&
-            facts.digestOn &&
-            (await queueForDigest(q, item, req.dispatchKey, decision.recipients))
-          )
-            digested = new Set(decision.recipients.map((r) => r.contactEmailId));
-          return { createdAt: recorded.createdAt!, recipients: decision.recipients.length };
-        };
-        dispatch = await hotTransaction(db, record);
-      }
-      if (!dispatch) return skipped!;
-
-      // Recipients whose email went in their digest (recorded with the dispatch) get none of their own.
-      const alone = decision.recipients.filter((r) => !digested.has(r.contactEmailId));
-      const emails = new Map(facts.emails.map((e) => [e.id, e]));
-      // One signed link per recipient: it names the contact email that may act on the item.
-      const links = portalEmailLinks({ portalUrl, secret: portalLinkSecret, ttlSeconds: portalLinkTtlSeconds });
-      for (const r of alone) {
-        const email = emails.get(r.contactEmailId);
-        if (!email) continue;
-        const to = email.address;
-        // In the recipient's language, with the firm's texts if any, and the one-click unsubscribe headers.
-        const language = emailLanguage(email.language, facts.firm?.language);
-        const template = (kind: string) =>
-          facts.templates.find((t) => t.kind === kind && t.language === language) ?? null;
-        const content = composeItemEmailFrom(
-          unsubscribe,
-          {
-            item,
-            contactEmailId: r.contactEmailId,
-            to,
-            firmName: facts.firm?.name ?? '',
-            accountName: facts.accountName ?? '',
-            itemKind: item.kind,
-            itemTitle: title,
-            dispatchKind: req.kind,
-            reminderNumber: req.seq,
-            link: links.item(item, r.contactEmailId),
-            activationLink: r.activationBanner ? links.activation(item.firmId, r.contactEmailId) : undefined,
-            message,
-          },
-          {
-            language,
-            override: template(ITEM_EMAIL_KIND[req.kind]),
-            bannerOverride: r.activationBanner ? template('activation_banner') : null,
-            sentOn: facts.cycle ? new Date(facts.cycle.createdAt) : undefined,
-            timeZone: emailTimeZone(email.timeZone, facts.sendWindow?.timeZone),
-          },
-        );
-        heartbeat();
-        // The heartbeat also keeps the activity alive while a "sent" mark is retried after the mail
-        // server accepted (outbound-email.ts).
-        const outcome = await sendEmailOnce(
-          db,
-          mailer,
-          {
-            firmId: item.firmId,
-            accountId: item.accountId,
-            idempotencyKey: `${req.dispatchKey}:${r.contactEmailId}`,
-            contactEmailId: r.contactEmailId,
-            to,
-            category: CATEGORY_OF_ITEM[item.kind],
-            ...content,
-          },
-          { heartbeat },
-        );
-        if (outcome === 'in_flight') throw new EmailInFlightError(`${req.dispatchKey}:${r.contactEmailId}`);
-        if (outcome === 'failed')
-          await recordEmailBounced(db, item, `${req.dispatchKey}:${r.contactEmailId}`, r.contactEmailId);
-      }
-
-      return { status: 'sent', sentAt: dispatch.createdAt, recipients: dispatch.recipients };
+    /**
+     * A workflow run's first read (issue 10): the item's snapshot, read with what its notification needs in the
+     * same statement, and the notification sent when the snapshot says it is due. The snapshot answered is the
+     * one after the notification. A retry goes on with the notification an earlier attempt recorded (only the
+     * emails that did not go out are sent); a first attempt that finds it recorded (a later run) sends nothing.
+     */
+    async notifyItem(
+      item: ItemRef,
+      run: { workflowId: string; retry: boolean },
+      heartbeat: () => void = () => undefined,
+    ): Promise<FirstNotification> {
+      heartbeat();
+      const facts = await selectDispatchFacts(db, {
+        item,
+        emailKind: ITEM_EMAIL_KIND.notification,
+        dispatchKey: { notificationKey: notificationKeyAround(run.workflowId) },
+        resendId: null,
+        now: new Date(),
+      });
+      const snapshot = snapshotFrom(item, {
+        cycle: facts.cycle,
+        settings: facts.settings,
+        policy: facts.policy,
+        notificationAt: facts.existing?.createdAt ?? null,
+        reminders: facts.sent?.reminders ?? 0,
+        lastReminderAt: facts.sent?.lastReminderAt ?? null,
+      });
+      if (snapshot.doneReason !== null || (snapshot.notificationSent && !run.retry)) return { snapshot, result: null };
+      const { subjectKey } = snapshot;
+      const key = dispatchKey(run.workflowId, subjectKey, 'notification', 0);
+      const req: DispatchRequest = { item, kind: 'notification', dispatchKey: key, cycleKey: subjectKey, seq: 0 };
+      const result = await send(req, facts, heartbeat);
+      if (result.status !== 'sent') return { snapshot, result };
+      const anchorAt = Math.max(snapshot.anchorAt ?? result.sentAt, result.sentAt);
+      return { snapshot: { ...snapshot, notificationSent: true, anchorAt }, result };
     },
   };
 }

@@ -11,7 +11,7 @@ import {
   type ReminderSettings,
 } from '../../shared/reminder-types';
 import type { SendWindowRule, SettingsSource } from '../reminder-policy/rules';
-import { selectSnapshotFacts, type CycleRow, type SettingsRow } from './dispatch-sql';
+import { selectSnapshotFacts, type CycleRow, type SettingsRow, type SnapshotFacts } from './dispatch-sql';
 
 interface ItemCycle {
   doneReason: DoneReason | null;
@@ -71,8 +71,18 @@ export function reminderSettingsFrom(
 }
 
 export async function readItemSnapshot(db: Queryable, item: ItemRef): Promise<ItemSnapshot> {
-  const [before, after] = dispatchKey(reminderWorkflowId(item.kind, item.itemId), '\n', 'notification', 0).split('\n');
-  const facts = await selectSnapshotFacts(db, item, { before, after });
+  const facts = await selectSnapshotFacts(db, item, notificationKeyAround(reminderWorkflowId(item.kind, item.itemId)));
+  return snapshotFrom(item, facts);
+}
+
+/** The cycle's notification key of a workflow, before and after its subject key (the cycle gives that). */
+export function notificationKeyAround(workflowId: string): { before: string; after: string } {
+  const [before, after] = dispatchKey(workflowId, '\n', 'notification', 0).split('\n');
+  return { before, after };
+}
+
+/** The snapshot the workflow decides on, from what selectSnapshotFacts (or a notification's read) gives. */
+export function snapshotFrom(item: ItemRef, facts: SnapshotFacts): ItemSnapshot {
   const cycle = cycleOf(item, facts.cycle);
   const anchors = [facts.notificationAt, facts.lastReminderAt, cycle.restartedAt?.getTime()].filter(
     (t): t is number => typeof t === 'number',

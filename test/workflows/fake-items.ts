@@ -3,10 +3,12 @@
 // derived from the recorded dispatches (domain/items/snapshot.ts), and a dispatch is recorded once per
 // key and refused when the item is done or its cycle moved on.
 import { Context } from '@temporalio/activity';
+import { dispatchKey } from '../../shared/contracts/item-reminder';
 import type {
   DispatchRequest,
   DispatchResult,
   DoneReason,
+  FirstNotification,
   ItemRef,
   ItemSnapshot,
   ReminderSettings,
@@ -14,6 +16,7 @@ import type {
 
 /** The run of the workflow that called the activity. */
 const runId = () => Context.current().info.workflowExecution?.runId ?? '';
+const workflowId = () => Context.current().info.workflowExecution?.workflowId ?? '';
 
 export interface FakeItem {
   doneReason: DoneReason | null;
@@ -43,7 +46,7 @@ export class FakeItems {
   /** Every dispatchItemEmail call, including repeated keys and skipped ones. */
   readonly calls: { req: DispatchRequest; result: DispatchResult }[] = [];
   readonly runIds = new Set<string>();
-  /** loadItemSnapshot calls per item: each one is a re-read. */
+  /** loadItemSnapshot and notifyItem calls per item: each one is a read. */
   readonly loads = new Map<string, number>();
 
   add(itemId: string, over: Partial<FakeItem> = {}): FakeItem {
@@ -93,6 +96,19 @@ export class FakeItems {
         this.runIds.add(runId());
         this.loads.set(item.itemId, (this.loads.get(item.itemId) ?? 0) + 1);
         return this.snapshot(item.itemId);
+      },
+      // A run's first read, with the notification when due (as the real one; no attempt fails here).
+      notifyItem: async (item: ItemRef): Promise<FirstNotification> => {
+        this.runIds.add(runId());
+        this.loads.set(item.itemId, (this.loads.get(item.itemId) ?? 0) + 1);
+        const snapshot = this.snapshot(item.itemId);
+        if (snapshot.doneReason || snapshot.notificationSent) return { snapshot, result: null };
+        const { subjectKey } = snapshot;
+        const key = dispatchKey(workflowId(), subjectKey, 'notification', 0);
+        const req: DispatchRequest = { item, kind: 'notification', dispatchKey: key, cycleKey: subjectKey, seq: 0 };
+        const result = this.dispatch(req);
+        this.calls.push({ req, result });
+        return { snapshot: result.status === 'sent' ? this.snapshot(item.itemId) : snapshot, result };
       },
       // No send window or pause here: a reminder goes when due.
       planReminderSend: async ({ dueAt }: { dueAt: number }) => ({ sendAt: dueAt, reasons: [] as string[] }),
