@@ -2,7 +2,7 @@
 // reminder's send activity runs (domain/items/dispatch.ts), called directly over a fresh database and an SMTP
 // capture on loopback, for a firm with nothing on, one with a webhook endpoint subscribed to reminder events,
 // and one with digests on. For each: BENCH_DISPATCH_ITEMS (200) approval requests, each sent its notification
-// and then its one automatic reminder (the last of its count), one after the other. Printed per dispatch: SQL
+// (as a workflow run's first read sends it, with the snapshot: notifyItem) and then its one automatic reminder (the last of its count), one after the other. Printed per dispatch: SQL
 // statements and transactions (counted on the pool, Prisma's included), CPU of this process (the dispatcher,
 // the pg and SMTP clients and the SMTP capture) and of PostgreSQL, and the p50 time. Items are created through
 // createItemsService on a Temporal dev server whose workflows no worker runs, so only the direct calls send.
@@ -111,7 +111,7 @@ async function main() {
   );
 
   /** A firm with `setup` on and ITEMS approval requests with one automatic reminder each. */
-  async function seedItems(setup: Setup): Promise<{ item: ItemRef; subjectKey: string; cycleKey: string }[]> {
+  async function seedItems(setup: Setup): Promise<{ item: ItemRef; cycleKey: string }[]> {
     const { firm, owner } = await createFirm(db, {
       name: `Bench Dispatch Firm (${setup})`,
       owner: { email: `owner-${randomUUID()}@firm.bench`, name: 'Bench Owner' },
@@ -141,29 +141,31 @@ async function main() {
         reminders: { enabled: true, intervalDays: 1, count: 1 },
       });
       const item: ItemRef = { firmId: firm.id, accountId: doc.accountId, kind: 'approval', itemId: r.id };
-      const snapshot = await readItemSnapshot(db, item);
-      refs.push({ item, subjectKey: snapshot.subjectKey, cycleKey: snapshot.cycleKey });
+      refs.push({ item, cycleKey: (await readItemSnapshot(db, item)).cycleKey });
     }
     return refs;
   }
 
-  async function measure(refs: { item: ItemRef; subjectKey: string; cycleKey: string }[], kind: DispatchKind) {
+  async function measure(refs: { item: ItemRef; cycleKey: string }[], kind: DispatchKind) {
     const times: number[] = [];
     sql.reset();
     const cpu0 = cpuSample();
-    for (const { item, subjectKey, cycleKey } of refs) {
-      const seq = kind === 'notification' ? 0 : 1;
-      const key = kind === 'notification' ? subjectKey : cycleKey;
+    for (const { item, cycleKey } of refs) {
+      const workflowId = `bench-${item.itemId}`;
       const t = performance.now();
-      const result = await dispatcher.dispatchItemEmail({
-        item,
-        kind,
-        dispatchKey: dispatchKey(`bench-${item.itemId}`, key, kind, seq),
-        cycleKey: key,
-        seq,
-      });
+      // A notification as a workflow run sends it: with its first read (notifyItem), the snapshot included.
+      const result =
+        kind === 'notification'
+          ? (await dispatcher.notifyItem(item, { workflowId, retry: false })).result
+          : await dispatcher.dispatchItemEmail({
+              item,
+              kind,
+              dispatchKey: dispatchKey(workflowId, cycleKey, kind, 1),
+              cycleKey,
+              seq: 1,
+            });
       times.push(performance.now() - t);
-      if (result.status !== 'sent') throw new Error(`${kind} of ${item.itemId}: ${JSON.stringify(result)}`);
+      if (result?.status !== 'sent') throw new Error(`${kind} of ${item.itemId}: ${JSON.stringify(result)}`);
     }
     const cpu1 = cpuSample();
     const counts = sql.read();
