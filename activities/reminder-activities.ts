@@ -11,6 +11,9 @@ import { count } from '../observability/metrics';
 
 export type ReminderActivityDeps = DispatchDeps;
 
+/** How far the Temporal server's clock and the worker's may differ, for notifyItem's retries. */
+const CLOCK_MARGIN_MS = 60_000;
+
 export function createReminderActivities(deps: ReminderActivityDeps) {
   const dispatcher = createItemDispatcher(deps);
   return {
@@ -47,14 +50,15 @@ export function createReminderActivities(deps: ReminderActivityDeps) {
 
     /**
      * A run's first read: the item's snapshot, with its notification sent when due (domain/items/dispatch.ts).
-     * Keys come from the workflow's id; a retry goes on with a notification an earlier attempt recorded.
+     * Keys come from the workflow's id. A later attempt finishes a notification recorded since the first was
+     * scheduled (its clock against the worker's: a minute's margin), never an earlier run's.
      */
     notifyItem: async (item: ItemRef): Promise<FirstNotification> => {
-      const { workflowExecution, attempt } = Context.current().info;
+      const { workflowExecution, attempt, scheduledTimestampMs } = Context.current().info;
       const heartbeat = heartbeatWhenDue();
       // Outside a workflow (a standalone run), the item's own reminder workflow id.
       const workflowId = workflowExecution?.workflowId ?? reminderWorkflowId(item.kind, item.itemId);
-      const run = { workflowId, retry: attempt > 1 };
+      const run = { workflowId, ...(attempt > 1 ? { attemptsSince: scheduledTimestampMs - CLOCK_MARGIN_MS } : {}) };
       const first = await retryWhenInFlight(() => dispatcher.notifyItem(item, run, heartbeat));
       if (first.result?.status === 'sent' && first.result.recipients > 0) count.reminderSent('notification', item.kind);
       return first;

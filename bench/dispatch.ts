@@ -156,7 +156,7 @@ async function main() {
       // A notification as a workflow run sends it: with its first read (notifyItem), the snapshot included.
       const result =
         kind === 'notification'
-          ? (await dispatcher.notifyItem(item, { workflowId, retry: false })).result
+          ? (await dispatcher.notifyItem(item, { workflowId })).result
           : await dispatcher.dispatchItemEmail({
               item,
               kind,

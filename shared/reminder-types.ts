@@ -67,8 +67,8 @@ export type DispatchResult =
   /** Only for a request with `dueAt`: the send window or a pause holds it until `sendAt` (ms). */
   | { status: 'held'; sendAt: number };
 
-/** What a workflow run's first read answers: the snapshot after the notification, and the notification's
- * result when it was sent (or skipped) by that read; null when none was due. */
+/** What a workflow run's first read answers: the snapshot after the notification, and the result of the
+ * notification that read sent, finished or found skipped; null when none was due. */
 export interface FirstNotification {
   snapshot: ItemSnapshot;
   result: DispatchResult | null;

@@ -142,13 +142,19 @@ test('dispatchItemEmail sends nothing once the client acted', async () => {
   expect(await db.reminderDispatch.count({ where: { itemId: item.itemId } })).toBe(0);
 });
 
-test("a run's first read notifies once: a retry sends what did not go out, a later run's read sends nothing", async () => {
+test("a run's first read notifies once: a retry sends what did not go out, a later run's reads send nothing", async () => {
   const { item } = await approvalWithContacts(2);
   const { mailer, sent } = fakeMailer();
   const acts = createReminderActivities({ db, mailer, portalUrl: 'http://portal' });
   const workflowId = reminderWorkflowId('approval', item.itemId);
-  const attempt = (n: number) =>
-    new MockActivityEnvironment({ attempt: n, workflowExecution: { workflowId, runId: 'r' } });
+  // An attempt of an activity first scheduled at `scheduled` (ms).
+  const scheduledAt = Date.now();
+  const attempt = (n: number, scheduled = scheduledAt) =>
+    new MockActivityEnvironment({
+      attempt: n,
+      scheduledTimestampMs: scheduled,
+      workflowExecution: { workflowId, runId: 'r' },
+    });
 
   // The second email fails: the first attempt throws after one delivery, with the dispatch recorded.
   const original = mailer.send;
@@ -177,6 +183,15 @@ test("a run's first read notifies once: a retry sends what did not go out, a lat
   expect(later.result).toBeNull();
   expect(later.snapshot).toMatchObject({ notificationSent: true, remindersSent: 1 });
   expect(later.snapshot).toEqual(await attempt(1).run(acts.loadItemSnapshot, item));
+  expect(sent).toHaveLength(4);
+  // Nor does its retry, though a contact linked since would now be a recipient: the notification is older
+  // than the activity.
+  const contact = await db.contact.create({
+    data: { firmId: item.firmId, firstName: 'New', emails: { create: { firmId: item.firmId, address: 'n@t.test' } } },
+  });
+  await db.accountContact.create({ data: { accountId: item.accountId, contactId: contact.id } });
+  const laterRetry: FirstNotification = await attempt(2, Date.now() + 120_000).run(acts.notifyItem, item);
+  expect(laterRetry).toEqual(later);
   expect(sent).toHaveLength(4);
 
   // An item done before its first read: nothing sent, the reason answered.

@@ -213,12 +213,14 @@ export function createItemDispatcher({
     /**
      * A workflow run's first read (issue 10): the item's snapshot, read with what its notification needs in the
      * same statement, and the notification sent when the snapshot says it is due. The snapshot answered is the
-     * one after the notification. A retry goes on with the notification an earlier attempt recorded (only the
-     * emails that did not go out are sent); a first attempt that finds it recorded (a later run) sends nothing.
+     * one after the notification. A notification recorded since `run.attemptsSince` (when the activity was
+     * first scheduled, less a margin for clocks; absent on a first attempt) is an earlier attempt's: it is
+     * finished as a dispatchItemEmail retry would finish it (the emails not out yet go, the item done or not).
+     * One recorded before (an earlier run's) is never sent again.
      */
     async notifyItem(
       item: ItemRef,
-      run: { workflowId: string; retry: boolean },
+      run: { workflowId: string; attemptsSince?: number },
       heartbeat: () => void = () => undefined,
     ): Promise<FirstNotification> {
       heartbeat();
@@ -237,7 +239,9 @@ export function createItemDispatcher({
         reminders: facts.sent?.reminders ?? 0,
         lastReminderAt: facts.sent?.lastReminderAt ?? null,
       });
-      if (snapshot.doneReason !== null || (snapshot.notificationSent && !run.retry)) return { snapshot, result: null };
+      const unfinished =
+        !!facts.existing && run.attemptsSince !== undefined && facts.existing.createdAt >= run.attemptsSince;
+      if (!unfinished && (snapshot.doneReason !== null || snapshot.notificationSent)) return { snapshot, result: null };
       const { subjectKey } = snapshot;
       const key = dispatchKey(run.workflowId, subjectKey, 'notification', 0);
       const req: DispatchRequest = { item, kind: 'notification', dispatchKey: key, cycleKey: subjectKey, seq: 0 };
