@@ -139,6 +139,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     );
   }
 
+  // A dispatch's outcome, noted for the query and for continue-as-new (a held one did nothing yet).
   function counted(result: DispatchResult): DispatchResult {
     if (result.status === 'held') return result;
     if (result.status === 'sent') lastSentAt = result.sentAt;

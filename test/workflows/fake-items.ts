@@ -43,7 +43,7 @@ export class FakeItems {
   readonly items = new Map<string, FakeItem>();
   /** Dispatches as recorded, in order: what the recipients received (one email each). */
   readonly dispatches: Dispatch[] = [];
-  /** Every dispatchItemEmail call, including repeated keys and skipped ones. */
+  /** Every dispatch asked for (dispatchItemEmail, notifyItem's notification), repeated keys and skipped ones too. */
   readonly calls: { req: DispatchRequest; result: DispatchResult }[] = [];
   readonly runIds = new Set<string>();
   /** loadItemSnapshot and notifyItem calls per item: each one is a read. */
