@@ -82,6 +82,20 @@ export interface SnapshotFacts {
 }
 
 /**
+ * What the snapshot reads of the cycle's dispatches, as fragments after `cyc` ($1 item id, $4 item kind): the
+ * cycle's notification key (the key around its subject key, `before` and `after` the parameters giving it),
+ * its automatic reminders as a CTE body, and, from that CTE (named sent), their count and the last one's time.
+ */
+const notificationKeySql = (before: string, after: string) =>
+  `${before}::text || coalesce((SELECT "subjectKey" FROM cyc), $1::text) || ${after}::text`;
+const CYCLE_REMINDERS_SQL = `
+      SELECT seq, "createdAt" FROM "ReminderDispatch"
+      WHERE "itemKind" = $4::text::"ItemKind" AND "itemId" = $1::uuid
+        AND "cycleKey" = coalesce((SELECT "cycleKey" FROM cyc), $1::text) AND kind = 'reminder'`;
+const SENT_COLUMNS_SQL = `(SELECT count(*)::int FROM sent) AS reminders,
+      (SELECT ${ms('"createdAt"')} FROM sent ORDER BY seq DESC LIMIT 1) AS "lastReminderAt"`;
+
+/**
  * What the reminder workflow decides on, in one statement: the cycle, the settings, and what went out in
  * it. `notificationKey` is the notification's dispatch key around its subject key (the cycle decides it).
  */
@@ -93,20 +107,13 @@ export async function selectSnapshotFacts(
   const [row] = await hotQuery<SnapshotFacts>(db, {
     text: `
     WITH cyc AS (${CYCLE_SQL[item.kind]}),
-    keys AS (
-      SELECT coalesce((SELECT "subjectKey" FROM cyc), $1::text) AS subject,
-        coalesce((SELECT "cycleKey" FROM cyc), $1::text) AS cycle
-    ), sent AS (
-      SELECT seq, "createdAt" FROM "ReminderDispatch", keys
-      WHERE "itemKind" = $4::text::"ItemKind" AND "itemId" = $1::uuid AND "cycleKey" = keys.cycle AND kind = 'reminder'
-    )
+    sent AS (${CYCLE_REMINDERS_SQL})
     SELECT
       (SELECT row_to_json(cyc) FROM cyc) AS cycle,
       ${SETTINGS_SQL},
-      (SELECT ${ms('d."createdAt"')} FROM "ReminderDispatch" d, keys
-        WHERE d."dispatchKey" = $3::text || keys.subject || $5::text) AS "notificationAt",
-      (SELECT count(*)::int FROM sent) AS reminders,
-      (SELECT ${ms('"createdAt"')} FROM sent ORDER BY seq DESC LIMIT 1) AS "lastReminderAt"`,
+      (SELECT ${ms('d."createdAt"')} FROM "ReminderDispatch" d
+        WHERE d."dispatchKey" = ${notificationKeySql('$3', '$5')}) AS "notificationAt",
+      ${SENT_COLUMNS_SQL}`,
     values: [item.itemId, item.firmId, notificationKey.before, item.kind, notificationKey.after],
   });
   return row;
@@ -143,7 +150,7 @@ export interface DispatchFacts {
   digested: string[];
   resendMessage: string | null;
   /** Only when read for the cycle's notification (`notificationKey`): the cycle's automatic reminders. */
-  sent: { reminders: number; lastReminderAt: number | null } | null;
+  sent: Pick<SnapshotFacts, 'reminders' | 'lastReminderAt'> | null;
 }
 
 /**
@@ -166,13 +173,8 @@ export async function selectDispatchFacts(
   const statement: HotStatement = {
     text: `
     WITH cyc AS (${CYCLE_SQL[item.kind]}),
-    dkey AS (
-      SELECT coalesce($8::text, $10::text || coalesce((SELECT "subjectKey" FROM cyc), $1::text) || $11::text) AS k
-    ), sent AS (
-      SELECT seq, "createdAt" FROM "ReminderDispatch"
-      WHERE $10::text IS NOT NULL AND "itemKind" = $4::text::"ItemKind" AND "itemId" = $1::uuid
-        AND "cycleKey" = coalesce((SELECT "cycleKey" FROM cyc), $1::text) AND kind = 'reminder'
-    ),
+    dkey AS (SELECT coalesce($8::text, ${notificationKeySql('$10', '$11')}) AS k),
+    sent AS (${CYCLE_REMINDERS_SQL} AND $10::text IS NOT NULL),
     emails AS (
       SELECT e.id, e."contactId", e.address, e.login::text AS login, e.notify, e."prefDocumentUploads",
         e."prefSignatures", e."prefApprovals", e."prefMessages", e."prefProposals", e."prefQuestionnaires",
@@ -207,9 +209,7 @@ export async function selectDispatchFacts(
       (SELECT coalesce(json_agg("contactEmailId"), '[]') FROM "DigestEntry"
         WHERE "dispatchKey" = (SELECT k FROM dkey)) AS digested,
       (SELECT message FROM "ManualResend" WHERE id = $9::uuid) AS "resendMessage",
-      CASE WHEN $10::text IS NOT NULL THEN json_build_object(
-        'reminders', (SELECT count(*)::int FROM sent),
-        'lastReminderAt', (SELECT ${ms('"createdAt"')} FROM sent ORDER BY seq DESC LIMIT 1)) END AS sent`,
+      (SELECT row_to_json(s) FROM (SELECT ${SENT_COLUMNS_SQL}) s WHERE $10::text IS NOT NULL) AS sent`,
     values: [
       item.itemId,
       item.firmId,
