@@ -59,6 +59,8 @@ export interface LimitOptions {
   maxConcurrentLocalActivities: number;
   /** As Nudge's worker in the same run (BENCH_WORKER_CACHE); absent: createNudgeWorker's default. */
   maxCachedWorkflows?: number;
+  /** As Nudge's worker in the same run (BENCH_WORKER_STICKY_SECONDS); absent: createNudgeWorker's default. */
+  stickyQueueTimeoutSeconds?: number;
   /** Also measure shape (a) with a reminder's search attributes, memo and status upserts. */
   tagged?: boolean;
 }
@@ -103,6 +105,7 @@ interface LimitWorkerConfig {
   maxConcurrentActivities: number;
   maxConcurrentLocalActivities: number;
   maxCachedWorkflows?: number;
+  stickyQueueTimeoutSeconds?: number;
 }
 
 type Ran = [key: string, at: number];
@@ -125,6 +128,7 @@ export async function runLimitBench(
       maxConcurrentActivities: o.maxConcurrentActivities,
       maxConcurrentLocalActivities: o.maxConcurrentLocalActivities,
       maxCachedWorkflows: o.maxCachedWorkflows,
+      stickyQueueTimeoutSeconds: o.stickyQueueTimeoutSeconds,
     },
     (batch: Ran[]) => {
       for (const [key, at] of batch) {
@@ -385,6 +389,7 @@ async function nudgeWorkerOptions(
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
       maxConcurrentLocalActivityExecutions: config.maxConcurrentLocalActivities,
       maxCachedWorkflows: config.maxCachedWorkflows,
+      stickyQueueTimeoutSeconds: config.stickyQueueTimeoutSeconds,
     });
   } finally {
     Worker.create = create;
@@ -412,6 +417,7 @@ function describeWorker(w: Worker): string {
     `pollers workflow ${pollers(o.workflowTaskPollerBehavior)} / activity ${pollers(o.activityTaskPollerBehavior)}`,
     `slots workflow ${slots(o.tuner.workflowTaskSlotSupplier)} / activity ${slots(o.tuner.activityTaskSlotSupplier)} / local activity ${slots(o.tuner.localActivityTaskSlotSupplier)}`,
     `workflow threads ${o.workflowThreadPoolSize}`,
+    `sticky queue timeout ${o.stickyQueueScheduleToStartTimeoutMs / 1000} s`,
   ].join(' · ');
 }
 

@@ -105,6 +105,9 @@ export interface LatenessResult {
   breakdown: { step: string; p50: number; p99: number; max: number }[];
   breakdownSample: number;
   activityRetries: number;
+  /** Workflow tasks of the sample that timed out after the timer fired (a sticky task waiting longer than the
+   * sticky queue's schedule-to-start timeout goes to the shared queue, and the worker replays the history). */
+  taskTimeouts: number;
   /**
    * SQL the worker processes ran during the reminder phase (BEGIN/COMMIT/ROLLBACK apart) per reminder
    * delivered in it; undefined when not counted.
@@ -463,6 +466,7 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
       breakdown: hist.steps,
       breakdownSample: picked.length,
       activityRetries: hist.retries,
+      taskTimeouts: hist.taskTimeouts,
       sqlPerReminder: sqlPerOp(sqlCounts, remindersInPhase),
       sqlPerNotification,
       cpuPerNotificationMs,
@@ -489,6 +493,7 @@ async function historyBreakdown(
   ];
   const values: number[][] = names.map(() => []);
   let retries = 0;
+  let taskTimeouts = 0;
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
@@ -504,6 +509,7 @@ async function historyBreakdown(
         const armedFireAt =
           tsToMs(timerStarted.eventTime) + tsToMs(timerStarted.timerStartedEventAttributes.startToFireTimeout);
         const after = events.slice(fired);
+        taskTimeouts += after.filter((e) => e.workflowTaskTimedOutEventAttributes).length;
         const wftStarted = after.find((e) => e.workflowTaskStartedEventAttributes);
         const wftCompleted = after.find((e) => e.workflowTaskCompletedEventAttributes);
         const scheduled = after.find(
@@ -544,5 +550,6 @@ async function historyBreakdown(
       max: values[k].length ? Math.max(...values[k]) : NaN,
     })),
     retries,
+    taskTimeouts,
   };
 }

@@ -30,6 +30,7 @@
 //   BENCH_WORKER_POOL=20         the worker's Prisma pool (worker/main.ts uses 20)
 //   BENCH_WORKER_ACTIVITIES=100  maxConcurrentActivityTaskExecutions (the default)
 //   BENCH_WORKER_CACHE=0         maxCachedWorkflows of Nudge's and the limit's worker (0: the SDK's default)
+//   BENCH_WORKER_STICKY_SECONDS=0  sticky queue timeout of Nudge's and the limit's worker (0: the SDK's 10 s)
 //   BENCH_SEED_CONCURRENCY=32    item creations in flight
 //   BENCH_MAX_OUTSTANDING=64     created items still awaiting their notification, at most (at least 2× the above)
 //   BENCH_CALIBRATION_SECONDS=20 steady-state calibration of the create+notify rate before each N
@@ -98,6 +99,7 @@ const config = {
   workerPool: Math.max(1, envInt('BENCH_WORKER_POOL', 20)),
   workerActivities: Math.max(1, envInt('BENCH_WORKER_ACTIVITIES', 100)),
   workerCache: Math.max(0, envInt('BENCH_WORKER_CACHE', 0)),
+  workerSticky: Math.max(0, envInt('BENCH_WORKER_STICKY_SECONDS', 0)),
   seedConcurrency: Math.max(1, envInt('BENCH_SEED_CONCURRENCY', 32)),
   maxOutstanding: envInt('BENCH_MAX_OUTSTANDING', 64),
   graceSeconds: envInt('BENCH_GRACE_SECONDS', 0),
@@ -164,6 +166,7 @@ async function main() {
         poolSize: config.workerPool,
         maxConcurrentActivities: config.workerActivities,
         ...(config.workerCache > 0 ? { maxCachedWorkflows: config.workerCache } : {}),
+        ...(config.workerSticky > 0 ? { stickyQueueTimeoutSeconds: config.workerSticky } : {}),
         bundlePath,
       });
       workers.add(w);
@@ -201,6 +204,7 @@ async function main() {
           maxConcurrentActivities: config.workerActivities,
           maxConcurrentLocalActivities: NUDGE_WORKER_LOCAL_ACTIVITIES,
           ...(config.workerCache > 0 ? { maxCachedWorkflows: config.workerCache } : {}),
+          ...(config.workerSticky > 0 ? { stickyQueueTimeoutSeconds: config.workerSticky } : {}),
         },
       );
     if (config.limitN > 0) limit = await measureLimit(config.limitTagged);
@@ -524,7 +528,8 @@ function latenessTable(rs: LatenessResult[]): string {
   rows.push(
     metric(
       'lateness by step (sampled histories)',
-      (r) => `${r.breakdownSample} workflows, ${r.activityRetries} activity retries`,
+      (r) =>
+        `${r.breakdownSample} workflows, ${r.activityRetries} activity retries, ${r.taskTimeouts} workflow task timeouts`,
     ),
     ...steps,
   );

@@ -36,6 +36,7 @@ async function main() {
     workflowBundle: { codePath: config.bundlePath },
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     maxCachedWorkflows: config.maxCachedWorkflows,
+    stickyQueueTimeoutSeconds: config.stickyQueueTimeoutSeconds,
   });
   const stop = () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();

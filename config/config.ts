@@ -23,6 +23,7 @@ const schema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().positive().default(16),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  WORKER_STICKY_QUEUE_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).optional(),
   BULK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
   BULK_CONCURRENT_BATCHES: z.coerce.number().int().min(1).max(50).default(2),
   BULK_ACCOUNT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
@@ -70,6 +71,9 @@ export interface Config {
   workerMaxConcurrentLocalActivities: number;
   /** Workflows one worker keeps cached (memory against replays); undefined: the SDK's default. */
   workerMaxCachedWorkflows: number | undefined;
+  /** How long a cached workflow's task waits for this worker before any worker takes it, replaying its history;
+   * undefined: the SDK's default (10 s). */
+  workerStickyQueueTimeoutSeconds: number | undefined;
   /** Bulk actions: accounts per child workflow, child workflows at once, accounts at once per child. */
   bulkPacing: { batchSize: number; concurrentBatches: number; accountConcurrency: number };
   /** Bulk actions of one firm running at once; further ones wait as "queued". */
@@ -129,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     workerMaxConcurrentLocalActivities: e.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    workerStickyQueueTimeoutSeconds: e.WORKER_STICKY_QUEUE_TIMEOUT_SECONDS,
     bulkPacing: {
       batchSize: e.BULK_BATCH_SIZE,
       concurrentBatches: e.BULK_CONCURRENT_BATCHES,

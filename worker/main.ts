@@ -41,6 +41,7 @@ async function main() {
     maxConcurrentActivityTaskExecutions: config.workerMaxConcurrentActivities,
     maxConcurrentLocalActivityExecutions: config.workerMaxConcurrentLocalActivities,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    stickyQueueTimeoutSeconds: config.workerStickyQueueTimeoutSeconds,
     tracing,
   });
   const clientConnection = await Connection.connect({ address: config.temporal.address });

@@ -34,6 +34,13 @@ export interface NudgeWorkerOptions {
    * absent: the SDK's default, sized from the machine's memory. */
   maxCachedWorkflows?: number;
   /**
+   * How long a task of a workflow this worker caches waits for it on its sticky queue before the server hands it
+   * to any worker, which replays the whole history first; absent: the SDK's 10 s. A burst that keeps tasks
+   * waiting longer than this replays about half its workflows (bench/README.md); longer means a crashed worker's
+   * cached workflows wait as long before another worker takes them.
+   */
+  stickyQueueTimeoutSeconds?: number;
+  /**
    * Traces workflows and activities (observability/temporal-tracing.ts); a prebuilt bundle must then include
    * WORKFLOW_INTERCEPTORS_MODULE. Absent: no tracing.
    */
@@ -51,6 +58,9 @@ export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worke
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
     maxConcurrentLocalActivityExecutions: opts.maxConcurrentLocalActivityExecutions ?? 16,
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    ...(opts.stickyQueueTimeoutSeconds !== undefined
+      ? { stickyQueueScheduleToStartTimeout: opts.stickyQueueTimeoutSeconds * 1000 }
+      : {}),
     ...(opts.tracing ? tracingWorkerOptions(opts.tracing, !!opts.workflowBundle) : {}),
   });
 }

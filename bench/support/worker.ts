@@ -15,6 +15,8 @@ export interface WorkerProcessConfig {
   maxConcurrentActivities: number;
   /** The worker's workflow cache (BENCH_WORKER_CACHE); absent: createNudgeWorker's default. */
   maxCachedWorkflows?: number;
+  /** The worker's sticky queue timeout (BENCH_WORKER_STICKY_SECONDS); absent: createNudgeWorker's default. */
+  stickyQueueTimeoutSeconds?: number;
   /** A workflow bundle written to disk by the parent (built once, shared by every worker process). */
   bundlePath: string;
 }
