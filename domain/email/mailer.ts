@@ -51,7 +51,7 @@ function connectNoDelay(host: string, port: number, callback: SocketCallback): v
 /**
  * The message handed to the SMTP session as one chunk: nodemailer streams it part by part (headers, each
  * boundary, each body), and on a connection with Nagle's algorithm off every part was a write and a TCP
- * segment of its own (eleven for a reminder), each costing a system call here and a wake-up at the server.
+ * segment of its own (ten for a reminder), each costing a system call here and a wake-up at the server.
  * Our emails are small (no attachments), so holding one whole costs nothing; DKIM signing does the same.
  */
 function wholeMessage(input: Readable): Readable {
