@@ -52,6 +52,13 @@ export function createDb(databaseUrl: string, poolSize = 10, options: DbPoolOpti
   // (domain/outbox/hot-sql.ts) may be the only users of the pool until then.
   pool.on('error', () => undefined);
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  // Prisma ends the pool only if it connected itself. When the hot statements were the pool's only users (an
+  // idle worker), its idle connections kept the process alive for idleTimeoutMs (30 s) after a SIGTERM.
+  const disconnect = client.$disconnect.bind(client);
+  client.$disconnect = async () => {
+    await disconnect();
+    if (!pool.ended) await pool.end();
+  };
   registerPgPool(client, pool);
   return client;
 }

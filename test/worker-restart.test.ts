@@ -1,5 +1,6 @@
 // The worker process is killed (SIGKILL) while reminders sleep, and restarted: every reminder still goes
-// out exactly once, because timers live in Temporal and every email is keyed by its business key.
+// out exactly once, because timers live in Temporal and every email is keyed by its business key. And a
+// SIGTERM stops the worker process at once.
 import { startStack, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import { killWorker, spawnWorker, type WorkerProcess } from './support/worker-process';
@@ -60,5 +61,30 @@ test('a worker killed while reminders sleep, then restarted, sends each reminder
   for (const id of threads) {
     const state = await firm.call('GET', `/v1/chat-threads/${id}/reminders`);
     expect(state.body.workflow).toMatchObject({ status: 'completed', remindersSent: 3 });
+  }
+});
+
+test('SIGTERM stops the worker process within docker stop’s 10 s, idle or after work', async () => {
+  for (const busy of [false, true]) {
+    const w = await spawnWorker(stack);
+    if (busy) {
+      // The notification's statements use the database pool directly; nothing went through Prisma's own path.
+      const acc = await accountWithContacts(firm, [{}]);
+      const t = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+        subject: 'Stop',
+        message: { body: 'Please reply' },
+      });
+      await stack.smtp.waitFor((m) => m.subject.includes('Stop'), 1, 20_000);
+      expect(t.status).toBe(201);
+    }
+    const started = Date.now();
+    const exited = new Promise<number | null>((r) => w.child.once('exit', (code) => r(code)));
+    w.child.kill('SIGTERM'); // to tsx, which passes it on to the worker (as npm start stops it)
+    const code = await Promise.race([exited, sleep(10_000).then(() => 'still running' as const)]);
+    if (code === 'still running') await killWorker(w);
+    console.log(
+      `[worker-restart] SIGTERM (${busy ? 'after work' : 'idle'}): exit ${code} after ${Date.now() - started} ms`,
+    );
+    expect({ busy, code }).toEqual({ busy, code: 0 });
   }
 });
