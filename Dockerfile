@@ -31,8 +31,9 @@ COPY scripts ./scripts
 
 # The schema writes the client to generated/prisma (query compiler, no native engine needed).
 RUN npx prisma generate
-# rootDir is the repo root, so files land at dist/api/main.js, dist/worker/main.js, dist/prisma/migrate.js.
-RUN npx tsc -p tsconfig.build.json
+# rootDir is the repo root, so files land at dist/api/main.js, dist/worker/main.js, dist/prisma/migrate.js;
+# then the workflow code is bundled once (dist/workflow-bundle.js, and .traced.js with the tracing interceptors).
+RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: production dependencies and compiled code only ----
@@ -48,8 +49,8 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/generated/prisma ./dist/generated/prisma
 # dist/prisma/migrate.js reads path.join(__dirname, 'migrations').
 COPY --from=build /app/prisma/migrations ./dist/prisma/migrations
-# The worker bundles dist/workflows/index.js with webpack at start; its source maps point back to
-# ../../workflows/*.ts and ../../shared/*.ts, so the sources stay next to dist/.
+# The worker loads dist/workflow-bundle*.js (their source maps inside). The compiled files' source maps point
+# back to ../../workflows/*.ts and ../../shared/*.ts, for a worker that bundles dist/workflows itself.
 COPY --from=build /app/workflows ./workflows
 COPY --from=build /app/shared ./shared
 

@@ -175,7 +175,7 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-restricted-imports': restrict(...workflowRules) },
   },
   {
-    // The worker evaluates these modules once for all workflows (worker/worker.ts workflowBundleOptions):
+    // The worker evaluates these modules once for all workflows (worker/workflow-bundle.ts workflowBundleOptions):
     // state at module level would be shared between workflows and break their determinism.
     name: 'nudge/workflow-bundle/no-module-state',
     files: ['workflows/**', 'shared/**'],

@@ -49,7 +49,7 @@ import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDb, type Db } from '../prisma/client';
 import { dropDatabase } from '../prisma/migration-runner';
-import { workflowBundleOptions } from '../worker/worker';
+import { workflowBundleOptions } from '../worker/workflow-bundle';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startSmtpCapture, type SmtpCapture } from '../test/support/smtp-capture';
 import { createFirm } from '../domain/firms/firms';

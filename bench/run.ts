@@ -48,7 +48,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDb, type Db } from '../prisma/client';
 import { dropDatabase } from '../prisma/migration-runner';
 import { createMailer, type Mailer } from '../domain/email/mailer';
-import { workflowBundleOptions } from '../worker/worker';
+import { workflowBundleOptions } from '../worker/workflow-bundle';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startSmtpCapture, type SmtpCapture } from '../test/support/smtp-capture';
 import { runEventApiBench, type EventApiOptions, type EventApiResult } from './event-api';

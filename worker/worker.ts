@@ -1,31 +1,20 @@
 // Builds a worker for the nudge task queue from its dependencies; worker/main.ts runs it in production,
 // tests and benchmarks build their own with the same function.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { isPermanentSmtpError } from '../domain/email/mailer';
 import { instrumentMailer } from '../observability/mailer';
 import { tracingWorkerOptions } from '../observability/temporal-tracing';
 import type { Tracing } from '../observability/tracing';
-
-export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
-
-/**
- * How Nudge's workflow bundle is built. Its modules (workflows/, shared/) keep no state of their own (lint
- * forbids module-level `let` there), so the worker evaluates them once for every workflow it runs instead of
- * once per workflow it keeps in its cache: about 30 KiB of heap less per cached workflow (bench/README.md).
- */
-export function workflowBundleOptions(workflowsPath = resolveWorkflowsPath()) {
-  return { workflowsPath, preloadModules: [workflowsPath] };
-}
+import { workflowCode } from './workflow-bundle';
 
 export interface NudgeWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** A prebuilt bundle (tests build it once per file); otherwise the worker bundles workflows/ at start. */
+  /** A prebuilt bundle (tests build it once per file); otherwise `npm run build`'s, if the worker runs from
+   * dist/ and it is there, else the worker bundles workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
   /** Bulk-action accounts at once on this worker, across all actions (each holds a database connection). */
@@ -48,11 +37,14 @@ export interface NudgeWorkerOptions {
 }
 
 export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worker> {
+  const code = opts.workflowBundle
+    ? { options: { workflowBundle: opts.workflowBundle }, prebuilt: true }
+    : workflowCode(!!opts.tracing);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : bundledFromSource()),
+    ...code.options,
     // Emails counted and traced where they leave (observability/mailer.ts).
     activities: createActivities({ ...opts.deps, mailer: instrumentMailer(opts.deps.mailer, isPermanentSmtpError) }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
@@ -61,17 +53,6 @@ export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worke
     ...(opts.stickyQueueTimeoutSeconds !== undefined
       ? { stickyQueueScheduleToStartTimeout: opts.stickyQueueTimeoutSeconds * 1000 }
       : {}),
-    ...(opts.tracing ? tracingWorkerOptions(opts.tracing, !!opts.workflowBundle) : {}),
+    ...(opts.tracing ? tracingWorkerOptions(opts.tracing, code.prebuilt) : {}),
   });
-}
-
-function bundledFromSource(): Pick<WorkerOptions, 'workflowsPath' | 'bundlerOptions'> {
-  const { workflowsPath, preloadModules } = workflowBundleOptions();
-  return { workflowsPath, bundlerOptions: { preloadModules } };
-}
-
-/** From source (tsx, tests) the .ts file; from dist/ the compiled .js next to this file. */
-function resolveWorkflowsPath(): string {
-  const compiled = path.join(__dirname, '..', 'workflows', 'index.js');
-  return existsSync(compiled) ? compiled : WORKFLOWS_PATH;
 }

@@ -8,7 +8,8 @@ import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Work
 import pino from 'pino';
 import { createDb, type Db } from '../../prisma/client';
 import { createMailer, type Mailer } from '../../domain/email/mailer';
-import { createNudgeWorker, workflowBundleOptions } from '../../worker/worker';
+import { createNudgeWorker } from '../../worker/worker';
+import { workflowBundleOptions } from '../../worker/workflow-bundle';
 import { createApp, type AppDeps } from '../../api/app';
 import { createTemporalGateway } from '../../domain/temporal/gateway';
 import { createRelay } from '../../domain/outbox/relay';

@@ -25,7 +25,7 @@ async function loadOrBuildBundle(): Promise<{ code: string }> {
   const file = runDir && path.join(runDir, 'workflow-bundle.js');
   if (file && existsSync(file)) return { code: readFileSync(file, 'utf8') };
   const workflowsPath = path.join(__dirname, '..', '..', 'workflows', 'index.ts');
-  // As worker/worker.ts bundles them (workflowBundleOptions): evaluated once, shared by every workflow.
+  // As worker/workflow-bundle.ts bundles them (workflowBundleOptions): evaluated once, shared by every workflow.
   const built = await bundleWorkflowCode({ workflowsPath, preloadModules: [workflowsPath], logger: quietLogger });
   if (file) {
     const tmp = `${file}.${process.pid}.tmp`;
