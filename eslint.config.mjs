@@ -53,7 +53,7 @@ const apiFolder = {
 
 /** One `@typescript-eslint/no-restricted-imports` entry (the TypeScript version, for `allowTypeImports`).
  * Flat config replaces (does not merge) a rule's options when several blocks match a file, so each block
- * lists every pattern that applies to its files. No `import()`/`require()` checks: the code uses neither. */
+ * lists every pattern that applies to its files. `import()` is not checked: tracing uses it to load its SDK only when it starts. */
 const restrict = (...patterns) => ['error', { patterns }];
 
 const workflowRules = [
@@ -100,6 +100,12 @@ const apiRules = [
 const observabilityRules = [
   apiFolder,
   express,
+  {
+    regex: pkg('@opentelemetry/(?:sdk-[^/]+|exporter-[^/]+|resources)', '@temporalio/interceptors-opentelemetry'),
+    allowTypeImports: true,
+    message:
+      'The OpenTelemetry SDK costs a process about 40 MiB and 0.7 s to load: import() it where tracing starts (observability/tracing.ts).',
+  },
   {
     regex: folder('(?:activities|workflows|worker)'),
     message: 'observability/ sits below api/, activities/ and worker/: they call it, not the reverse.',

@@ -18,14 +18,14 @@ async function main() {
   const config = loadConfig();
   // Tracing (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set) starts first; every log line of a traced request
   // carries its trace id.
-  const tracing = loadObservabilityConfig().tracing ? startTracing({ serviceName: 'nudge-api' }) : undefined;
+  const tracing = loadObservabilityConfig().tracing ? await startTracing({ serviceName: 'nudge-api' }) : undefined;
   enableProcessMetrics();
   const log = pino({ ...apiLoggerOptions(config.logLevel), mixin: traceLogFields });
   const connection = await Connection.connect({ address: config.temporal.address });
   const temporal = new Client({
     connection,
     namespace: config.temporal.namespace,
-    ...(tracing ? { interceptors: tracingClientInterceptors() } : {}),
+    ...(tracing ? { interceptors: await tracingClientInterceptors() } : {}),
   });
   const { poolSize, ...poolOptions } = config.db;
   const db = createDb(config.databaseUrl, poolSize, poolOptions);

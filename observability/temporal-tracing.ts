@@ -3,14 +3,9 @@
 // headers of start, signal and signal-with-start; in the worker, the workflow interceptors (bundled into the
 // workflow code, where they run in the sandbox) continue it in the workflow and pass it to each activity,
 // whose interceptor makes the activity's span the parent of what it does (the SMTP call among them).
+// The interceptors package (and the OpenTelemetry SDK under it) is loaded only by a process that traces.
 import path from 'node:path';
 import type { ClientInterceptors } from '@temporalio/client';
-import {
-  OpenTelemetryActivityInboundInterceptor,
-  OpenTelemetryActivityOutboundInterceptor,
-  OpenTelemetryWorkflowClientInterceptor,
-  makeWorkflowExporter,
-} from '@temporalio/interceptors-opentelemetry';
 import type { WorkerOptions } from '@temporalio/worker';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Tracing } from './tracing';
@@ -21,19 +16,24 @@ export const WORKFLOW_INTERCEPTORS_MODULE = path.join(
   'workflow-interceptors',
 );
 
+const interceptors = () => import('@temporalio/interceptors-opentelemetry');
+
 /** Interceptors of a Temporal client whose calls carry the caller's trace. */
-export const tracingClientInterceptors = (): ClientInterceptors => ({
-  workflow: [new OpenTelemetryWorkflowClientInterceptor()],
-});
+export async function tracingClientInterceptors(): Promise<ClientInterceptors> {
+  const { OpenTelemetryWorkflowClientInterceptor } = await interceptors();
+  return { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
+}
 
 /**
  * What a worker adds to its options for tracing: workflow and activity interceptors, the workflow span sink.
  * `prebuiltBundle`: the workflow interceptors are already in the bundle (WORKFLOW_INTERCEPTORS_MODULE).
  */
-export function tracingWorkerOptions(
+export async function tracingWorkerOptions(
   tracing: Tracing,
   prebuiltBundle = false,
-): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+): Promise<Pick<WorkerOptions, 'interceptors' | 'sinks'>> {
+  const { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } =
+    await interceptors();
   return {
     interceptors: {
       ...(prebuiltBundle ? {} : { workflowModules: [WORKFLOW_INTERCEPTORS_MODULE] }),
@@ -44,7 +44,7 @@ export function tracingWorkerOptions(
         }),
       ],
       // The client activities use (bulk actions start reminder workflows) continues the activity's trace.
-      client: tracingClientInterceptors(),
+      client: await tracingClientInterceptors(),
     },
     sinks: { exporter: makeWorkflowExporter(workflowSpans(tracing), tracing.resource as never) },
   };

@@ -32,11 +32,11 @@ let temporal: Client;
 const logLines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
-  tracing = startTracing({ serviceName: 'nudge-test', exporter });
+  tracing = await startTracing({ serviceName: 'nudge-test', exporter });
   stack = await startStack({ daySeconds: 1, worker: false });
   firm = await stack.newFirm();
   // The API with a traced Temporal client and a logger that keeps its lines (at debug: the request lines).
-  temporal = new Client({ connection: stack.client.connection, interceptors: tracingClientInterceptors() });
+  temporal = new Client({ connection: stack.client.connection, interceptors: await tracingClientInterceptors() });
   const log = pino(
     { level: 'debug', mixin: traceLogFields },
     { write: (line: string) => logLines.push(JSON.parse(line)) },

@@ -19,7 +19,7 @@ async function main() {
   // Before the first connection: the SDK's runtime (and its metrics exporter) is installed once.
   const observability = loadObservabilityConfig();
   const metrics = await startWorkerMetrics(observability.workerMetricsPort, (m) => console.warn(m));
-  const tracing = observability.tracing ? startTracing({ serviceName: 'nudge-worker' }) : undefined;
+  const tracing = observability.tracing ? await startTracing({ serviceName: 'nudge-worker' }) : undefined;
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const { poolSize: _apiPool, ...poolOptions } = config.db;
   const db = createDb(config.databaseUrl, 20, poolOptions);

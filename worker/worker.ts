@@ -53,6 +53,6 @@ export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worke
     ...(opts.stickyQueueTimeoutSeconds !== undefined
       ? { stickyQueueScheduleToStartTimeout: opts.stickyQueueTimeoutSeconds * 1000 }
       : {}),
-    ...(opts.tracing ? tracingWorkerOptions(opts.tracing, code.prebuilt) : {}),
+    ...(opts.tracing ? await tracingWorkerOptions(opts.tracing, code.prebuilt) : {}),
   });
 }
