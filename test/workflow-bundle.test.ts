@@ -49,7 +49,7 @@ test('npm run build bundles the compiled workflows both ways, and a worker runs 
   }
 });
 
-test('a bundle older than the compiled code it came from is not used', async () => {
+test('a bundle is not used once the compiled code it came from changed', async () => {
   await writeWorkflowBundles(dist);
   writeFileSync(path.join(dist, 'shared', 'greeting.js'), "exports.greeting = (name) => 'hi ' + name;\n");
   expect(prebuiltWorkflowBundle(dist, false)).toBeUndefined();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 import { WORKFLOW_INTERCEPTORS_MODULE } from '../observability/temporal-tracing';
 
-export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
+const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
 /** Exists when this file runs from dist/. */
 const COMPILED_WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.js');
 const DIST_DIR = path.join(__dirname, '..');
