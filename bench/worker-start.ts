@@ -3,7 +3,7 @@
 // peak. `npx tsx bench/worker-start.ts`; BENCH_WORKER_STARTS (default 3) starts of each, interleaved. Builds
 // into a folder of its own (the project's dist/ is left alone), with its own dev server and database.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { dropDatabase } from '../prisma/migration-runner';
 import {
@@ -14,6 +14,7 @@ import {
   envInt,
   fmt,
   log,
+  readStatusMiB,
   sleep,
   startTemporal,
   table,
@@ -27,11 +28,6 @@ interface Start {
   readySeconds: number;
   idleRssMiB: number;
   peakRssMiB: number;
-}
-
-function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 /** tsc and the bundles into `dist`, which sits in the project so that node_modules resolves from it. */
@@ -65,7 +61,11 @@ async function startOnce(dist: string, env: NodeJS.ProcessEnv): Promise<Start> {
     });
     const readySeconds = (performance.now() - started) / 1000;
     await sleep(IDLE_MS);
-    return { readySeconds, idleRssMiB: statusMiB(child.pid!, 'VmRSS'), peakRssMiB: statusMiB(child.pid!, 'VmHWM') };
+    return {
+      readySeconds,
+      idleRssMiB: readStatusMiB(child.pid!, 'VmRSS'),
+      peakRssMiB: readStatusMiB(child.pid!, 'VmHWM'),
+    };
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');

@@ -35,14 +35,17 @@ export interface WorkerProcess {
   stop(): Promise<number>;
 }
 
-export function readVmHwmMiB(pid: number): number {
+/** A memory figure of a process from /proc/<pid>/status in MiB: VmHWM its peak RSS, VmRSS its RSS now. */
+export function readStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
-    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : NaN;
   } catch {
     return NaN;
   }
 }
+
+export const readVmHwmMiB = (pid: number): number => readStatusMiB(pid, 'VmHWM');
 
 /** Runs bench/worker-process.ts under tsx in a child process and waits until its worker polls. */
 export async function startWorkerProcess(config: WorkerProcessConfig, timeoutMs = 120_000): Promise<WorkerProcess> {
