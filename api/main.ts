@@ -5,6 +5,7 @@ import { loadConfig } from '../config/config';
 import { createDb } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createApp } from './app';
+import { closeHttp, listenHttp } from './http-server';
 import { apiLoggerOptions } from './log-redaction';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import { createRelay } from '../domain/outbox/relay';
@@ -52,9 +53,8 @@ async function main() {
   // The outbox's background path: what the fast path after a commit did not deliver (Temporal was down).
   const gateway = createTemporalGateway({ client: temporal, taskQueue: config.temporal.taskQueue });
   const relay = startRelayLoop(db, createRelay(db, gateway), log, { pollMs: config.outbox.pollMs });
-  const server = app.listen(config.port, () =>
-    log.info(`API listening on http://localhost:${config.port} (docs at /docs)`),
-  );
+  const server = await listenHttp(app, { port: config.port, keepAliveTimeoutMs: config.keepAliveTimeoutMs });
+  log.info(`API listening on http://localhost:${config.port} (docs at /docs)`);
 
   const shutdown = async () => {
     await relay.stop();
@@ -64,9 +64,7 @@ async function main() {
     await tracing?.shutdown();
     process.exit(0);
   };
-  const stop = () => {
-    server.close(() => void shutdown());
-  };
+  const stop = () => void closeHttp(server).finally(shutdown);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

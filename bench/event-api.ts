@@ -14,6 +14,7 @@ import { PrismaClient } from '../generated/prisma';
 import { createDb, registerPgPool, type Db } from '../prisma/client';
 import type { Mailer } from '../domain/email/mailer';
 import { createApp } from '../api/app';
+import { listenHttp } from '../api/http-server';
 import { hashApiKey } from '../domain/firms/api-keys';
 import { createFirm } from '../domain/firms/firms';
 import { firmMessagePostedSignal, reminderWorkflowId } from '../shared/contracts/item-reminder';
@@ -235,10 +236,7 @@ export async function runEventApiBench(ctx: EventApiContext, o: EventApiOptions)
   const servers: Server[] = [];
   const listen = async (taskQueue: string, db: Db, temporal: Client) => {
     const app = createApp({ db, temporal, mailer: ctx.mailer, log: silent, taskQueue, reminderDaySeconds: 86_400 });
-    const server: Server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    server.keepAliveTimeout = 60_000;
+    const server = await listenHttp(app, { port: 0, host: '127.0.0.1' });
     servers.push(server);
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   };

@@ -11,6 +11,7 @@ import { createMailer, type Mailer } from '../../domain/email/mailer';
 import { createNudgeWorker } from '../../worker/worker';
 import { workflowBundleOptions } from '../../worker/workflow-bundle';
 import { createApp, type AppDeps } from '../../api/app';
+import { closeHttp, listenHttp } from '../../api/http-server';
 import { createTemporalGateway } from '../../domain/temporal/gateway';
 import { createRelay } from '../../domain/outbox/relay';
 import { startRelayLoop } from '../../domain/outbox/relay-loop';
@@ -177,7 +178,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     async stop() {
       await stack.stopWorker();
-      await new Promise((r) => server.close(r));
+      await closeHttp(server);
       await relay.stop();
       mailer.close();
       await smtp.close();
@@ -227,11 +228,9 @@ export function useStackWithFirm(opts: StackOptions = {}) {
 export const remindersTo = (smtp: SmtpCapture, address: string) =>
   smtp.to(address).filter((m) => /^Reminder/.test(m.subject));
 
-/** Serves an Express app on a random loopback port. */
+/** Serves an Express app on a random loopback port, as api/main.ts serves it. */
 async function listen(app: ReturnType<typeof createApp>): Promise<{ server: Server; baseUrl: string }> {
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await listenHttp(app, { port: 0, host: '127.0.0.1' });
   return { server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
@@ -250,5 +249,5 @@ export async function serveApp(stack: Stack, over: Partial<AppDeps> = {}) {
     ...over,
   });
   const { server, baseUrl } = await listen(app);
-  return { baseUrl, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { baseUrl, close: () => closeHttp(server) };
 }
