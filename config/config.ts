@@ -118,8 +118,15 @@ export interface Config {
   logLevel: string;
 }
 
+/** Secrets: set but empty is refused, never read as unset (that would sign with the development secret). */
+const STRICT_WHEN_EMPTY = new Set(['PORTAL_LINK_SECRET', 'UNSUBSCRIBE_SECRET']);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  // An empty variable (`FOO=` in an env file, compose's `${FOO}` of an unset one) counts as unset, as in
+  // observability/config.ts: coerced, it read as 0, which meant a worker without a cache, no rate limit, no
+  // reconciler or a random port.
+  const set = Object.entries(env).filter(([k, v]) => v !== '' || STRICT_WHEN_EMPTY.has(k));
+  const parsed = schema.safeParse(Object.fromEntries(set));
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid configuration: ${detail}`);
