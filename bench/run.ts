@@ -19,6 +19,7 @@
 //   BENCH_EVENT_WORKER=1         also measure the route while a worker sends the notifications
 //   BENCH_EVENT_WORKER_EVENTS=500  messages in that mode
 //   BENCH_EVENT_API_PROCESS=1    also measure the route on the API in its own process (api/main.ts)
+//   BENCH_API_CPU_PROF=<dir>     a V8 CPU profile of that API process, written there when it exits
 //   BENCH_API_POOL=10            the API's Prisma pool (createDb's default)
 //   BENCH_REMINDERS=1000,3000    N for the lateness benchmark, one run each ("0": skip). N=10000 takes about
 //                                20 minutes on a 2-core machine (creating and notifying 10k items, then

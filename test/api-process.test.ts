@@ -28,11 +28,11 @@ const freePort = () =>
 
 /** GET on `agent`: the status, whether the request went on a kept connection, and the Keep-Alive header. */
 const get = (port: number, agent: http.Agent, path: string) =>
-  new Promise<{ status?: number; reused: boolean; keepAlive?: string }>((resolve, reject) => {
+  new Promise<{ status?: number; reused: boolean; keepAlive: string }>((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
       res.resume();
       res.on('end', () =>
-        resolve({ status: res.statusCode, reused: req.reusedSocket, keepAlive: res.headers['keep-alive'] }),
+        resolve({ status: res.statusCode, reused: req.reusedSocket, keepAlive: String(res.headers['keep-alive']) }),
       );
     });
     req.on('error', reject);

@@ -23,7 +23,10 @@ export interface ApiProcess {
 /** Starts api/main.ts under tsx and waits until it answers /health. No rate limit: the bench is one key. */
 export async function startApiProcess(config: ApiProcessConfig, timeoutMs = 60_000): Promise<ApiProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'api', 'main.ts')], {
+  // BENCH_API_CPU_PROF=<dir>: a V8 CPU profile of the API's main thread, written there when it exits.
+  const profile = process.env.BENCH_API_CPU_PROF;
+  const args = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), '--import', 'tsx'];
+  const child: ChildProcess = spawn(process.execPath, [...args, path.join(ROOT, 'api', 'main.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,
