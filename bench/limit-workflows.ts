@@ -1,6 +1,12 @@
 // The shapes of Nudge's hot workflows with no work inside, for bench/limit.ts: what the Temporal server and
 // one worker can do at best, the yardstick for the reminder pipeline and for create → notification.
-import { condition, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { STATUS } from '../shared/contracts/search-attributes';
 import { DISPATCH_EMAILS } from '../workflows/activity-options';
 
@@ -11,6 +17,10 @@ export interface LimitActivities {
 
 // The options of the reminder's send (dispatchItemEmail), so the server schedules it the same way.
 const { limitNoop } = proxyActivities<LimitActivities>(DISPATCH_EMAILS);
+const local = proxyLocalActivities<LimitActivities>({
+  startToCloseTimeout: DISPATCH_EMAILS.startToCloseTimeout,
+  retry: DISPATCH_EMAILS.retry,
+});
 
 /** Shape (a), a reminder falling due: wait on a timer until `fireAt` (epoch ms), then one activity. */
 export async function limitTimerWorkflow(fireAt: number): Promise<void> {
@@ -31,6 +41,17 @@ export async function limitTimerTaggedWorkflow(fireAt: number): Promise<void> {
   if (wait > 0) await condition(() => false, wait);
   await limitNoop(workflowInfo().workflowId);
   upsertSearchAttributes([{ key: STATUS, value: 'completed' }]);
+}
+
+/**
+ * Shape (a) with the activity run as a local activity: inside the workflow task the timer wakes, recorded as
+ * a marker, with no activity task and no second workflow task. Not a shape of Nudge's today: what moving a
+ * reminder's send into the workflow task would be worth on the server.
+ */
+export async function limitTimerLocalWorkflow(fireAt: number): Promise<void> {
+  const wait = fireAt - Date.now();
+  if (wait > 0) await condition(() => false, wait);
+  await local.limitNoop(workflowInfo().workflowId);
 }
 
 /** Shape (b), an item's notification right after its workflow starts: one activity. */

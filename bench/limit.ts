@@ -12,8 +12,10 @@
 //
 //   (a) tagged, unless BENCH_LIMIT_TAGGED=0: shape (a) started with a reminder's search attributes and memo,
 //       upserting NudgeStatus as a reminder does (what the visibility writes cost the same burst).
+//   (a) local, with BENCH_LIMIT_LOCAL=1: shape (a) with its activity as a local activity (not Nudge's shape:
+//       what the server would do for a reminder whose send ran inside the workflow task).
 // Env (alone; bench/run.ts passes its own): BENCH_LIMIT_N=3000, BENCH_CONCURRENCY=32,
-// BENCH_LIMIT_LEAD_SECONDS=5, BENCH_LIMIT_TAGGED=1, BENCH_WORKER_ACTIVITIES=100, BENCH_TEMPORAL_DC
+// BENCH_LIMIT_LEAD_SECONDS=5, BENCH_LIMIT_TAGGED=1, BENCH_LIMIT_LOCAL=0, BENCH_WORKER_ACTIVITIES=100, BENCH_TEMPORAL_DC
 // (bench/support/stack.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -63,6 +65,8 @@ export interface LimitOptions {
   stickyQueueTimeoutSeconds?: number;
   /** Also measure shape (a) with a reminder's search attributes, memo and status upserts. */
   tagged?: boolean;
+  /** Also measure shape (a) with its activity as a local activity. */
+  local?: boolean;
 }
 
 export interface LimitPhase {
@@ -91,6 +95,8 @@ export interface LimitResult {
   timers: LimitPhase & { leadMs: number };
   /** Shape (a) with a reminder's search attributes, memo and status upserts (LimitOptions.tagged). */
   tagged?: LimitPhase & { leadMs: number };
+  /** Shape (a) with a local activity (LimitOptions.local). */
+  local?: LimitPhase & { leadMs: number };
   /** Shape (b). */
   starts: LimitPhase;
   workerPeakRssMiB: number;
@@ -238,10 +244,17 @@ export async function runLimitBench(
           });
         })
       : undefined;
+    // (a) again with the activity run inside the workflow task (a local activity).
+    const local = o.local
+      ? await timersPhase('limit (a), local activity', 'limit-local', (id, fireAt) =>
+          client.workflow.start('limitTimerLocalWorkflow', { taskQueue, workflowId: id, args: [fireAt] }),
+        )
+      : undefined;
     return {
       n: o.n,
       timers,
       ...(tagged ? { tagged } : {}),
+      ...(local ? { local } : {}),
       starts,
       workerPeakRssMiB: worker.peakRssMiB(),
       settings: o,
@@ -302,6 +315,14 @@ export function limitRows(r: LimitResult): Cell[][] {
           [
             "  (a) with a reminder's search attributes, memo and NudgeStatus upserts",
             `${fmt(r.tagged.perSec)} completions/s (${fmt(r.tagged.perSec / r.timers.perSec, 2)} of (a)) · lateness p99 ${fmt(r.tagged.p99, 0)} ms · ${fmt(r.tagged.seconds)} s · ${cpu(r.tagged)}${incomplete(r.tagged)}`,
+          ],
+        ]
+      : []),
+    ...(r.local
+      ? [
+          [
+            '  (a) with a local activity instead (not a shape of Nudge’s)',
+            `${fmt(r.local.perSec)} completions/s (${fmt(r.local.perSec / r.timers.perSec, 2)} of (a)) · lateness p99 ${fmt(r.local.p99, 0)} ms · ${fmt(r.local.seconds)} s · ${cpu(r.local)}${incomplete(r.local)}`,
           ],
         ]
       : []),
@@ -477,6 +498,7 @@ async function main() {
         concurrency: Math.max(1, envInt('BENCH_CONCURRENCY', 32)),
         leadSeconds: envInt('BENCH_LIMIT_LEAD_SECONDS', 5),
         tagged: envBool('BENCH_LIMIT_TAGGED', true),
+        local: envBool('BENCH_LIMIT_LOCAL', false),
         maxConcurrentActivities: Math.max(1, envInt('BENCH_WORKER_ACTIVITIES', 100)),
         maxConcurrentLocalActivities: NUDGE_WORKER_LOCAL_ACTIVITIES,
       },

@@ -8,6 +8,7 @@
 //   BENCH_LIMIT_N=3000           workflows per shape of the limit ("0": skip it, and the ratios to it)
 //   BENCH_LIMIT_LEAD_SECONDS=5   the limit's timers fire at least this long after its last start
 //   BENCH_LIMIT_TAGGED=1         also shape (a) with a reminder's search attributes and status upserts
+//   BENCH_LIMIT_LOCAL=0          also shape (a) with its activity as a local activity (not a shape of Nudge's)
 //   BENCH_LIMIT_AFTER=1          measure (a) and (b) again after the reminder runs, on the server as they left it,
 //                                and give each ratio to both (the dev server slows as its store fills)
 //   BENCH_EVENTS=2000            messages per measured API mode (and raw starts per raw mode)
@@ -83,6 +84,7 @@ const config = {
   limitN: envInt('BENCH_LIMIT_N', 3000),
   limitLeadSeconds: envInt('BENCH_LIMIT_LEAD_SECONDS', 5),
   limitTagged: envBool('BENCH_LIMIT_TAGGED', true),
+  limitLocal: envBool('BENCH_LIMIT_LOCAL', false),
   limitAfter: envBool('BENCH_LIMIT_AFTER', true),
   events: envInt('BENCH_EVENTS', 2000),
   concurrency: Math.max(1, envInt('BENCH_CONCURRENCY', 32)),
@@ -194,7 +196,7 @@ async function main() {
     };
 
     // 0. The limit, first: what this server and a worker with Nudge's settings do with no work inside.
-    const measureLimit = (tagged: boolean) =>
+    const measureLimit = (tagged: boolean, local = false) =>
       runLimitBench(
         { temporalAddress, client },
         {
@@ -202,13 +204,14 @@ async function main() {
           concurrency: config.concurrency,
           leadSeconds: config.limitLeadSeconds,
           tagged,
+          local,
           maxConcurrentActivities: config.workerActivities,
           maxConcurrentLocalActivities: NUDGE_WORKER_LOCAL_ACTIVITIES,
           ...(config.workerCache > 0 ? { maxCachedWorkflows: config.workerCache } : {}),
           ...(config.workerSticky > 0 ? { stickyQueueTimeoutSeconds: config.workerSticky } : {}),
         },
       );
-    if (config.limitN > 0) limit = await measureLimit(config.limitTagged);
+    if (config.limitN > 0) limit = await measureLimit(config.limitTagged, config.limitLocal);
 
     // 1. Event API
     if (config.events > 0) {
