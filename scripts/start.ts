@@ -134,7 +134,7 @@ async function startMail(smtpPort: number): Promise<Service> {
 
 /** WORKERS: how many worker processes poll the task queue (default 1); they share the work, none is special. */
 function workerProcesses(): number {
-  const raw = process.env.WORKERS ?? '1';
+  const raw = process.env.WORKERS || '1'; // empty counts as unset, as in config/config.ts
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 16)
     throw new Error(`WORKERS must be a whole number from 1 to 16 (got "${raw}")`);
@@ -143,7 +143,7 @@ function workerProcesses(): number {
 
 /** Each worker after the first serves its /metrics on the next port, so several can run on one machine. */
 function workerEnv(env: NodeJS.ProcessEnv, index: number): NodeJS.ProcessEnv {
-  const port = Number(env.WORKER_METRICS_PORT ?? 9464);
+  const port = Number(env.WORKER_METRICS_PORT || 9464); // empty: the worker's own default, not port 0
   return index === 0 || port === 0 ? env : { ...env, WORKER_METRICS_PORT: String(port + index) };
 }
 
