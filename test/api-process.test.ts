@@ -2,7 +2,7 @@
 // default (the next request on it does not meet a socket the server is closing), and SIGTERM still stops
 // the API at once with that connection open.
 import http from 'node:http';
-import net from 'node:net';
+import { freePort } from '../scripts/free-port';
 import { startStack, sleep, type Stack } from './support/stack';
 import { killNudgeProcess, spawnNudgeProcess, type NudgeProcess } from './support/nudge-process';
 
@@ -16,15 +16,6 @@ afterAll(async () => {
   await killNudgeProcess(api);
   await stack?.stop();
 });
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** GET on `agent`: the status, whether the request went on a kept connection, and the Keep-Alive header. */
 const get = (port: number, agent: http.Agent, path: string) =>
