@@ -22,11 +22,16 @@ const local = proxyLocalActivities<LimitActivities>({
   retry: DISPATCH_EMAILS.retry,
 });
 
-/** Shape (a), a reminder falling due: wait on a timer until `fireAt` (epoch ms), then one activity. */
-export async function limitTimerWorkflow(fireAt: number): Promise<void> {
-  // condition with a timeout, as itemReminderWorkflow waits for its due time (one timer in the history).
+/** Until `fireAt` (epoch ms): a condition with a timeout, as itemReminderWorkflow waits for its due time (one
+ * timer in the history). */
+async function waitUntil(fireAt: number): Promise<void> {
   const wait = fireAt - Date.now();
   if (wait > 0) await condition(() => false, wait);
+}
+
+/** Shape (a), a reminder falling due: wait on a timer until `fireAt` (epoch ms), then one activity. */
+export async function limitTimerWorkflow(fireAt: number): Promise<void> {
+  await waitUntil(fireAt);
   await limitNoop(workflowInfo().workflowId);
 }
 
@@ -37,8 +42,7 @@ export async function limitTimerWorkflow(fireAt: number): Promise<void> {
  */
 export async function limitTimerTaggedWorkflow(fireAt: number): Promise<void> {
   upsertSearchAttributes([{ key: STATUS, value: 'waiting' }]);
-  const wait = fireAt - Date.now();
-  if (wait > 0) await condition(() => false, wait);
+  await waitUntil(fireAt);
   await limitNoop(workflowInfo().workflowId);
   upsertSearchAttributes([{ key: STATUS, value: 'completed' }]);
 }
@@ -49,8 +53,7 @@ export async function limitTimerTaggedWorkflow(fireAt: number): Promise<void> {
  * reminder's send into the workflow task would be worth on the server.
  */
 export async function limitTimerLocalWorkflow(fireAt: number): Promise<void> {
-  const wait = fireAt - Date.now();
-  if (wait > 0) await condition(() => false, wait);
+  await waitUntil(fireAt);
   await local.limitNoop(workflowInfo().workflowId);
 }
 
