@@ -24,7 +24,7 @@ import {
   type itemReminderWorkflowContract,
 } from '../shared/contracts/item-reminder';
 import type { WorkflowFunction } from '../shared/contracts/workflow';
-import { DISPATCH_EMAILS, LOAD_ITEM, LOAD_ITEM_LOCAL } from './activity-options';
+import { DISPATCH_EMAILS, DISPATCH_EMAILS_LOCAL, LOAD_ITEM, LOAD_ITEM_LOCAL } from './activity-options';
 import type {
   DispatchKind,
   DispatchResult,
@@ -48,6 +48,10 @@ const { dispatchItemEmail, notifyItem } = proxyActivities<ReminderActivities>(DI
 /** A run's first read is its notification's own (issue 10): one activity reads the item, sends the notification
  * when due and answers the snapshot, with no local activity before it. */
 const NOTIFY_FIRST_PATCH = 'notify-first';
+const { dispatchItemEmail: dispatchItemEmailLocally } = proxyLocalActivities<ReminderActivities>(DISPATCH_EMAILS_LOCAL);
+/** Reminders, resends and notifications after the first read go out in a local activity (issue 10): the
+ * timer's workflow task sends, instead of scheduling an activity task and waiting for a second workflow task. */
+const LOCAL_DISPATCH_PATCH = 'local-dispatch';
 
 export async function itemReminderWorkflow(input: ItemReminderInput): Promise<ReminderState> {
   const { item, daySeconds } = input;
@@ -124,8 +128,9 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     const key = extra
       ? dispatchKey(workflowId, 'manual', kind, extra.resendId)
       : dispatchKey(workflowId, cycleKey, kind, seq);
+    const send = patched(LOCAL_DISPATCH_PATCH) ? dispatchItemEmailLocally : dispatchItemEmail;
     return counted(
-      await dispatchItemEmail({
+      await send({
         item,
         kind,
         dispatchKey: key,
