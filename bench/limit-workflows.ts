@@ -49,8 +49,8 @@ export async function limitTimerTaggedWorkflow(fireAt: number): Promise<void> {
 
 /**
  * Shape (a) with the activity run as a local activity: inside the workflow task the timer wakes, recorded as
- * a marker, with no activity task and no second workflow task. Not a shape of Nudge's today: what moving a
- * reminder's send into the workflow task would be worth on the server.
+ * a marker, with no activity task and no second workflow task: a reminder's shape since its send became a
+ * local activity (patched('local-dispatch') in workflows/item-reminder.ts).
  */
 export async function limitTimerLocalWorkflow(fireAt: number): Promise<void> {
   await waitUntil(fireAt);

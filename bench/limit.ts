@@ -12,10 +12,10 @@
 //
 //   (a) tagged, unless BENCH_LIMIT_TAGGED=0: shape (a) started with a reminder's search attributes and memo,
 //       upserting NudgeStatus as a reminder does (what the visibility writes cost the same burst).
-//   (a) local, with BENCH_LIMIT_LOCAL=1: shape (a) with its activity as a local activity (not Nudge's shape:
-//       what the server would do for a reminder whose send ran inside the workflow task).
+//   (a) local, unless BENCH_LIMIT_LOCAL=0: shape (a) with its activity as a local activity, the shape of a
+//       reminder since patched('local-dispatch') (its send runs inside the workflow task the timer wakes).
 // Env (alone; bench/run.ts passes its own): BENCH_LIMIT_N=3000, BENCH_CONCURRENCY=32,
-// BENCH_LIMIT_LEAD_SECONDS=5, BENCH_LIMIT_TAGGED=1, BENCH_LIMIT_LOCAL=0, BENCH_WORKER_ACTIVITIES=100, BENCH_TEMPORAL_DC
+// BENCH_LIMIT_LEAD_SECONDS=5, BENCH_LIMIT_TAGGED=1, BENCH_LIMIT_LOCAL=1, BENCH_WORKER_ACTIVITIES=100, BENCH_TEMPORAL_DC
 // (bench/support/stack.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -321,7 +321,7 @@ export function limitRows(r: LimitResult): Cell[][] {
     ...(r.local
       ? [
           [
-            '  (a) with a local activity instead (not a shape of Nudge’s)',
+            '  (a) with a local activity instead (a reminder’s shape since local-dispatch)',
             `${fmt(r.local.perSec)} completions/s (${fmt(r.local.perSec / r.timers.perSec, 2)} of (a)) · lateness p99 ${fmt(r.local.p99, 0)} ms · ${fmt(r.local.seconds)} s · ${cpu(r.local)}${incomplete(r.local)}`,
           ],
         ]
@@ -498,7 +498,7 @@ async function main() {
         concurrency: Math.max(1, envInt('BENCH_CONCURRENCY', 32)),
         leadSeconds: envInt('BENCH_LIMIT_LEAD_SECONDS', 5),
         tagged: envBool('BENCH_LIMIT_TAGGED', true),
-        local: envBool('BENCH_LIMIT_LOCAL', false),
+        local: envBool('BENCH_LIMIT_LOCAL', true),
         maxConcurrentActivities: Math.max(1, envInt('BENCH_WORKER_ACTIVITIES', 100)),
         maxConcurrentLocalActivities: NUDGE_WORKER_LOCAL_ACTIVITIES,
       },

@@ -474,9 +474,13 @@ export async function runLatenessBench(ctx: LatenessContext, o: LatenessOptions)
   }
 }
 
+/** The marker the SDK records for a local activity's result. */
+const LA_MARKER = 'core_local_activity';
+
 /**
  * From each sampled workflow's history: due → timer fired → workflow task started → completed (activity
- * scheduled) → activity started → dispatch row written → email received.
+ * scheduled) → activity started → dispatch row written → email received. A local dispatch has no activity:
+ * its send runs between the workflow task's start and completion.
  */
 async function historyBreakdown(
   client: Client,
@@ -487,8 +491,8 @@ async function historyBreakdown(
     'armed fire time → timer fired',
     'timer fired → workflow task started',
     'workflow task started → completed',
-    'activity scheduled → started',
-    'activity started → dispatch row',
+    'activity scheduled → started (none when local)',
+    'activity (local: workflow task) started → dispatch row',
     'dispatch row → SMTP receipt',
   ];
   const values: number[][] = names.map(() => []);
@@ -522,20 +526,17 @@ async function historyBreakdown(
               e.activityTaskStartedEventAttributes &&
               Number(e.activityTaskStartedEventAttributes.scheduledEventId) === Number(scheduled.eventId),
           );
-        if (!wftStarted || !wftCompleted || !scheduled || !started) continue;
+        // A local dispatch (patched 'local-dispatch') runs inside the workflow task: its marker, no activity.
+        const local = !scheduled && after.some((e) => e.markerRecordedEventAttributes?.markerName === LA_MARKER);
+        if (!wftStarted || !wftCompleted || !((scheduled && started) || local)) continue;
         const t = (e: { eventTime?: Parameters<typeof tsToMs>[0] }) => tsToMs(e.eventTime);
-        const marks = [
-          it.due,
-          armedFireAt,
-          t(events[fired]),
-          t(wftStarted),
-          t(wftCompleted),
-          t(started),
-          it.row,
-          it.received,
-        ];
-        marks.slice(1).forEach((m, k) => values[k].push(m - marks[k]));
-        if ((started.activityTaskStartedEventAttributes?.attempt ?? 1) > 1) retries++;
+        const sendStarted = started ? t(started) : t(wftStarted);
+        const marks = [it.due, armedFireAt, t(events[fired]), t(wftStarted), t(wftCompleted), it.row, it.received];
+        marks.slice(1, 5).forEach((m, k) => values[k].push(m - marks[k]));
+        if (started) values[4].push(t(started) - t(wftCompleted));
+        values[5].push(it.row - sendStarted);
+        values[6].push(it.received - it.row);
+        if ((started?.activityTaskStartedEventAttributes?.attempt ?? 1) > 1) retries++;
       } catch {
         /* history unavailable: skip the sample */
       }

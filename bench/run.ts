@@ -8,7 +8,7 @@
 //   BENCH_LIMIT_N=3000           workflows per shape of the limit ("0": skip it, and the ratios to it)
 //   BENCH_LIMIT_LEAD_SECONDS=5   the limit's timers fire at least this long after its last start
 //   BENCH_LIMIT_TAGGED=1         also shape (a) with a reminder's search attributes and status upserts
-//   BENCH_LIMIT_LOCAL=0          also shape (a) with its activity as a local activity (not a shape of Nudge's)
+//   BENCH_LIMIT_LOCAL=1          also shape (a) with its activity as a local activity (a reminder's, local-dispatch)
 //   BENCH_LIMIT_AFTER=1          measure (a) and (b) again after the reminder runs, on the server as they left it,
 //                                and give each ratio to both (the dev server slows as its store fills)
 //   BENCH_EVENTS=2000            messages per measured API mode (and raw starts per raw mode)
@@ -84,7 +84,7 @@ const config = {
   limitN: envInt('BENCH_LIMIT_N', 3000),
   limitLeadSeconds: envInt('BENCH_LIMIT_LEAD_SECONDS', 5),
   limitTagged: envBool('BENCH_LIMIT_TAGGED', true),
-  limitLocal: envBool('BENCH_LIMIT_LOCAL', false),
+  limitLocal: envBool('BENCH_LIMIT_LOCAL', true),
   limitAfter: envBool('BENCH_LIMIT_AFTER', true),
   events: envInt('BENCH_EVENTS', 2000),
   concurrency: Math.max(1, envInt('BENCH_CONCURRENCY', 32)),
@@ -757,6 +757,14 @@ function limitTable(
       ratio(r.sendRatePerSec, a, after?.timers.perSec),
       '≥ 0.60',
     ]);
+    // A reminder's send is a local activity since patched('local-dispatch'): this shape is Nudge's own now.
+    if (limit?.local)
+      rows.push([
+        `reminders ${runLabel(r)}: reminders/s ÷ limit (a) with a local activity`,
+        `${fmt(r.sendRatePerSec)} / ${fmt(limit.local.perSec)}/s`,
+        ratio(r.sendRatePerSec, limit.local.perSec, undefined),
+        '',
+      ]);
     if (r.sqlPerReminder)
       rows.push([
         `reminders ${runLabel(r)}: SQL statements per reminder (counted, worker)`,
