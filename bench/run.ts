@@ -33,6 +33,7 @@
 //   BENCH_WORKER_ACTIVITIES=100  maxConcurrentActivityTaskExecutions (the default)
 //   BENCH_WORKER_CACHE=0         maxCachedWorkflows of Nudge's and the limit's worker (0: the SDK's default)
 //   BENCH_WORKER_STICKY_SECONDS=0  sticky queue timeout of Nudge's and the limit's worker (0: the SDK's 10 s)
+//   BENCH_WORKER_LOCAL_ACTIVITIES=0  local activities at once on Nudge's and the limit's worker (0: Nudge's 16)
 //   BENCH_SEED_CONCURRENCY=32    item creations in flight
 //   BENCH_MAX_OUTSTANDING=64     created items still awaiting their notification, at most (at least 2× the above)
 //   BENCH_CALIBRATION_SECONDS=20 steady-state calibration of the create+notify rate before each N
@@ -103,6 +104,7 @@ const config = {
   workerActivities: Math.max(1, envInt('BENCH_WORKER_ACTIVITIES', 100)),
   workerCache: Math.max(0, envInt('BENCH_WORKER_CACHE', 0)),
   workerSticky: Math.max(0, envInt('BENCH_WORKER_STICKY_SECONDS', 0)),
+  workerLocal: Math.max(0, envInt('BENCH_WORKER_LOCAL_ACTIVITIES', 0)),
   seedConcurrency: Math.max(1, envInt('BENCH_SEED_CONCURRENCY', 32)),
   maxOutstanding: envInt('BENCH_MAX_OUTSTANDING', 64),
   graceSeconds: envInt('BENCH_GRACE_SECONDS', 0),
@@ -170,6 +172,7 @@ async function main() {
         maxConcurrentActivities: config.workerActivities,
         ...(config.workerCache > 0 ? { maxCachedWorkflows: config.workerCache } : {}),
         ...(config.workerSticky > 0 ? { stickyQueueTimeoutSeconds: config.workerSticky } : {}),
+        ...(config.workerLocal > 0 ? { maxConcurrentLocalActivities: config.workerLocal } : {}),
         bundlePath,
       });
       workers.add(w);
@@ -206,7 +209,7 @@ async function main() {
           tagged,
           local,
           maxConcurrentActivities: config.workerActivities,
-          maxConcurrentLocalActivities: NUDGE_WORKER_LOCAL_ACTIVITIES,
+          maxConcurrentLocalActivities: config.workerLocal || NUDGE_WORKER_LOCAL_ACTIVITIES,
           ...(config.workerCache > 0 ? { maxCachedWorkflows: config.workerCache } : {}),
           ...(config.workerSticky > 0 ? { stickyQueueTimeoutSeconds: config.workerSticky } : {}),
         },

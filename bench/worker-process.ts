@@ -37,6 +37,7 @@ async function main() {
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     maxCachedWorkflows: config.maxCachedWorkflows,
     stickyQueueTimeoutSeconds: config.stickyQueueTimeoutSeconds,
+    maxConcurrentLocalActivityExecutions: config.maxConcurrentLocalActivities,
   });
   const stop = () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();

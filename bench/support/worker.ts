@@ -17,6 +17,8 @@ export interface WorkerProcessConfig {
   maxCachedWorkflows?: number;
   /** The worker's sticky queue timeout (BENCH_WORKER_STICKY_SECONDS); absent: createNudgeWorker's default. */
   stickyQueueTimeoutSeconds?: number;
+  /** Local activities at once (BENCH_WORKER_LOCAL_ACTIVITIES); absent: createNudgeWorker's default. */
+  maxConcurrentLocalActivities?: number;
   /** A workflow bundle written to disk by the parent (built once, shared by every worker process). */
   bundlePath: string;
 }
