@@ -23,7 +23,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
-import { createNudgeWorker } from '../worker/worker';
+import { DEFAULT_MAX_CONCURRENT_LOCAL_ACTIVITIES, createNudgeWorker } from '../worker/worker';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { itemReminderStart } from '../shared/contracts/item-reminder';
 import type { LimitActivities } from './limit-workflows';
@@ -117,7 +117,7 @@ interface LimitWorkerConfig {
 type Ran = [key: string, at: number];
 
 /** createNudgeWorker's default, which the bench's Nudge worker (bench/worker-process.ts) runs with. */
-export const NUDGE_WORKER_LOCAL_ACTIVITIES = 16;
+export const NUDGE_WORKER_LOCAL_ACTIVITIES = DEFAULT_MAX_CONCURRENT_LOCAL_ACTIVITIES;
 
 export async function runLimitBench(
   ctx: { temporalAddress: string; client: Client },

@@ -531,8 +531,8 @@ async function historyBreakdown(
         if (!wftStarted || !wftCompleted || !((scheduled && started) || local)) continue;
         const t = (e: { eventTime?: Parameters<typeof tsToMs>[0] }) => tsToMs(e.eventTime);
         const sendStarted = started ? t(started) : t(wftStarted);
-        const marks = [it.due, armedFireAt, t(events[fired]), t(wftStarted), t(wftCompleted), it.row, it.received];
-        marks.slice(1, 5).forEach((m, k) => values[k].push(m - marks[k]));
+        const marks = [it.due, armedFireAt, t(events[fired]), t(wftStarted), t(wftCompleted)];
+        marks.slice(1).forEach((m, k) => values[k].push(m - marks[k]));
         if (started) values[4].push(t(started) - t(wftCompleted));
         values[5].push(it.row - sendStarted);
         values[6].push(it.received - it.row);

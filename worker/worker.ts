@@ -36,6 +36,9 @@ export interface NudgeWorkerOptions {
   tracing?: Tracing;
 }
 
+/** Local activities one worker runs at once unless told otherwise (each holds a database connection). */
+export const DEFAULT_MAX_CONCURRENT_LOCAL_ACTIVITIES = 16;
+
 export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worker> {
   const code = opts.workflowBundle
     ? { options: { workflowBundle: opts.workflowBundle }, prebuilt: true }
@@ -48,7 +51,8 @@ export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worke
     // Emails counted and traced where they leave (observability/mailer.ts).
     activities: createActivities({ ...opts.deps, mailer: instrumentMailer(opts.deps.mailer, isPermanentSmtpError) }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
-    maxConcurrentLocalActivityExecutions: opts.maxConcurrentLocalActivityExecutions ?? 16,
+    maxConcurrentLocalActivityExecutions:
+      opts.maxConcurrentLocalActivityExecutions ?? DEFAULT_MAX_CONCURRENT_LOCAL_ACTIVITIES,
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     ...(opts.stickyQueueTimeoutSeconds !== undefined
       ? { stickyQueueScheduleToStartTimeout: opts.stickyQueueTimeoutSeconds * 1000 }
