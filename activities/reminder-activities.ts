@@ -51,15 +51,18 @@ export function createReminderActivities(deps: ReminderActivityDeps) {
     /**
      * A run's first read: the item's snapshot, with its notification sent when due (domain/items/dispatch.ts).
      * Keys come from the workflow's id. A later attempt finishes a notification recorded since the first was
-     * scheduled (its clock against the worker's: a minute's margin), never an earlier run's.
+     * scheduled (its clock against the worker's: a minute's margin), never an earlier run's. As a local
+     * activity (`run` given) every attempt finishes one recorded since the run started: one run again after
+     * its workflow task was lost (a worker died mid-send) starts over at attempt 1.
      */
-    notifyItem: async (item: ItemRef): Promise<FirstNotification> => {
+    notifyItem: async (item: ItemRef, run?: { startedAt: number }): Promise<FirstNotification> => {
       const { workflowExecution, attempt, scheduledTimestampMs } = Context.current().info;
       const heartbeat = heartbeatWhenDue();
       // Outside a workflow (a standalone run), the item's own reminder workflow id.
       const workflowId = workflowExecution?.workflowId ?? reminderWorkflowId(item.kind, item.itemId);
-      const run = { workflowId, ...(attempt > 1 ? { attemptsSince: scheduledTimestampMs - CLOCK_MARGIN_MS } : {}) };
-      const first = await retryWhenInFlight(() => dispatcher.notifyItem(item, run, heartbeat));
+      const since = run ? run.startedAt : attempt > 1 ? scheduledTimestampMs : undefined;
+      const attempts = { workflowId, ...(since !== undefined ? { attemptsSince: since - CLOCK_MARGIN_MS } : {}) };
+      const first = await retryWhenInFlight(() => dispatcher.notifyItem(item, attempts, heartbeat));
       if (first.result?.status === 'sent' && first.result.recipients > 0) count.reminderSent('notification', item.kind);
       return first;
     },

@@ -203,6 +203,42 @@ test("a run's first read notifies once: a retry sends what did not go out, a lat
   expect(sent).toHaveLength(4);
 });
 
+test("as a local activity, a run's first read finishes its own notification at any attempt, never an earlier run's", async () => {
+  const { item } = await approvalWithContacts(2);
+  const { mailer, sent } = fakeMailer();
+  const acts = createReminderActivities({ db, mailer, portalUrl: 'http://portal' });
+  const workflowId = reminderWorkflowId('approval', item.itemId);
+  // A worker that dies mid-send loses its workflow task: the next one runs the local activity at attempt 1.
+  const attempt1 = () =>
+    new MockActivityEnvironment({ attempt: 1, isLocal: true, workflowExecution: { workflowId, runId: 'r' } });
+  const runStartedAt = Date.now();
+
+  const original = mailer.send;
+  let calls = 0;
+  mailer.send = async (m) => {
+    if (++calls === 2) throw Object.assign(new Error('smtp 421'), { responseCode: 421 });
+    return original(m);
+  };
+  await expect(attempt1().run(acts.notifyItem, item, { startedAt: runStartedAt })).rejects.toThrow(/421/);
+  expect(sent).toHaveLength(1);
+  const again: FirstNotification = await attempt1().run(acts.notifyItem, item, { startedAt: runStartedAt });
+  expect(again.result).toMatchObject({ status: 'sent', recipients: 2 });
+  expect(new Set(sent.map((m) => m.to)).size).toBe(2);
+  expect(again.snapshot).toMatchObject({ notificationSent: true, remindersSent: 0 });
+  expect(await db.auditEvent.count({ where: { itemId: item.itemId, action: 'item.notification_sent' } })).toBe(1);
+
+  // A later run (started more than the clock margin after the notification) sends nothing, to a contact
+  // linked since either.
+  const contact = await db.contact.create({
+    data: { firmId: item.firmId, firstName: 'New', emails: { create: { firmId: item.firmId, address: 'l@t.test' } } },
+  });
+  await db.accountContact.create({ data: { accountId: item.accountId, contactId: contact.id } });
+  const later: FirstNotification = await attempt1().run(acts.notifyItem, item, { startedAt: Date.now() + 120_000 });
+  expect(later.result).toBeNull();
+  expect(later.snapshot).toEqual(await attempt1().run(acts.loadItemSnapshot, item));
+  expect(sent).toHaveLength(2);
+});
+
 test("a reminder's webhook events are written with its dispatch, once, and none for a reminder skipped", async () => {
   const { item, firmId } = await approvalWithContacts(1);
   const done = await approvalWithContacts(1);

@@ -105,11 +105,11 @@ test('the worker process serves its counters and the Temporal SDK metrics; a rem
   expect(metric(after, 'nudge_emails_failed_total')).toBe(0);
   // The Temporal SDK's own metrics, Prometheus-named, on the same page; and the process's.
   expect(after).toMatch(/^temporal_\w+/m);
-  // The notification goes from the run's first read (notifyItem, an activity), the reminder from
-  // dispatchItemEmail (a local activity since patched('local-dispatch')).
+  // The notification goes from the run's first read (notifyItem, a local activity since
+  // patched('local-notify')), the reminder from dispatchItemEmail (one since patched('local-dispatch')).
   const ran = (kind: 'activity' | 'local_activity', activity_type: string) =>
     metric(after, `temporal_${kind}_execution_latency_seconds_count`, { activity_type });
-  expect([ran('activity', 'notifyItem'), ran('local_activity', 'dispatchItemEmail')]).toEqual([1, 1]);
+  expect([ran('local_activity', 'notifyItem'), ran('local_activity', 'dispatchItemEmail')]).toEqual([1, 1]);
   expect(after).toMatch(/^process_cpu_seconds_total/m);
 
   await killWorker(worker);

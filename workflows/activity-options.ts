@@ -19,10 +19,10 @@ export const DISPATCH_EMAILS: ActivityOptions = {
   retry: RETRY_FOREVER,
 };
 
-/** The same dispatch as a local activity, run in the workflow task that decided it: no activity task round
- * trip through the server. A backoff past 10 s waits in a timer, so a mail server down for long neither holds
- * the task open nor fills the history with task heartbeats. No heartbeat: a dead worker is noticed by its
- * workflow task's timeout instead. */
+/** The same dispatch (and a run's first notification) as a local activity, run in the workflow task that
+ * decided it: no activity task round trip through the server. A backoff past 10 s waits in a timer, so a mail
+ * server down for long neither holds the task open nor fills the history with task heartbeats. No heartbeat:
+ * a dead worker is noticed by its workflow task's timeout instead. */
 export const DISPATCH_EMAILS_LOCAL: LocalActivityOptions = {
   startToCloseTimeout: '5 minutes',
   localRetryThreshold: '10 seconds',

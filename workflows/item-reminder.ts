@@ -48,10 +48,13 @@ const { dispatchItemEmail, notifyItem } = proxyActivities<ReminderActivities>(DI
 /** A run's first read is its notification's own (issue 10): one activity reads the item, sends the notification
  * when due and answers the snapshot, with no local activity before it. */
 const NOTIFY_FIRST_PATCH = 'notify-first';
-const { dispatchItemEmail: dispatchItemEmailLocally } = proxyLocalActivities<ReminderActivities>(DISPATCH_EMAILS_LOCAL);
+const { dispatchItemEmail: dispatchItemEmailLocally, notifyItem: notifyItemLocally } =
+  proxyLocalActivities<ReminderActivities>(DISPATCH_EMAILS_LOCAL);
 /** Reminders, resends and notifications after the first read go out in a local activity (issue 10): the
  * timer's workflow task sends, instead of scheduling an activity task and waiting for a second workflow task. */
 const LOCAL_DISPATCH_PATCH = 'local-dispatch';
+/** The run's first read and notification too (issue 10): the run's first workflow task sends it. */
+const LOCAL_NOTIFY_PATCH = 'local-notify';
 
 export async function itemReminderWorkflow(input: ItemReminderInput): Promise<ReminderState> {
   const { item, daySeconds } = input;
@@ -156,7 +159,9 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     if (stale) {
       stale = false;
       if (snapshot === null && patched(NOTIFY_FIRST_PATCH)) {
-        const first = await notifyItem(item);
+        const first = patched(LOCAL_NOTIFY_PATCH)
+          ? await notifyItemLocally(item, { startedAt: workflowInfo().runStartTime.getTime() })
+          : await notifyItem(item);
         snapshot = first.snapshot; // as it stands after the notification, if one went
         if (first.result && counted(first.result).status !== 'sent') stale = true;
       } else snapshot = await (patched(LOCAL_SNAPSHOT_PATCH) ? loadItemSnapshotLocally : loadItemSnapshot)(item);

@@ -214,8 +214,9 @@ export function createItemDispatcher({
      * A workflow run's first read (issue 10): the item's snapshot, read with what its notification needs in the
      * same statement, and the notification sent when the snapshot says it is due. The snapshot answered is the
      * one after the notification. A notification recorded since `run.attemptsSince` (when the activity was
-     * first scheduled, less a margin for clocks; absent on a first attempt) is an earlier attempt's: it is
-     * finished as a dispatchItemEmail retry would finish it (the emails not out yet go, the item done or not).
+     * first scheduled, or as a local activity when its run started, less a margin for clocks; absent on an
+     * activity's first attempt) is an earlier attempt's: it is finished as a dispatchItemEmail retry would
+     * finish it (the emails not out yet go, the item done or not).
      * One recorded before (an earlier run's) is never sent again.
      */
     async notifyItem(
