@@ -304,14 +304,16 @@ async function main() {
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
 
-/** The steady create → notification rate of a lateness run's calibration, and its request → notification p50. */
+/** The steady create → notification rate of a lateness run's calibration, and its request → notification p50
+ * and p99. */
 interface Calibration {
   perSec: number;
   lagP50Ms: number;
+  lagP99Ms: number;
 }
 
 const CALIBRATION_LINE =
-  /reminders N=\d+: calibration \d+ items, steady (\S+)\/s \(request→notification p50 (\S+) ms\)/;
+  /reminders N=\d+: calibration \d+ items, steady (\S+)\/s \(request→notification p50 (\S+) ms, p99 (\S+) ms\)/;
 
 /**
  * reminder-lateness.ts logs its calibration's steady create → notification rate but does not return it; the
@@ -322,7 +324,7 @@ async function withCalibration<T>(run: () => Promise<T>): Promise<[T, Calibratio
   const original = console.log;
   console.log = (...args: unknown[]) => {
     const m = CALIBRATION_LINE.exec(String(args[0]));
-    if (m) cal = { perSec: Number(m[1]), lagP50Ms: Number(m[2]) };
+    if (m) cal = { perSec: Number(m[1]), lagP50Ms: Number(m[2]), lagP99Ms: Number(m[3]) };
     original.apply(console, args);
   };
   try {
@@ -779,7 +781,7 @@ function limitTable(
     if (cal)
       rows.push([
         `reminders ${runLabel(r)}: create → notification items/s ÷ limit (b)`,
-        `${fmt(cal.perSec)}/s steady · request → notification p50 ${fmt(cal.lagP50Ms, 0)} ms`,
+        `${fmt(cal.perSec)}/s steady · request → notification p50 ${fmt(cal.lagP50Ms, 0)} ms · p99 ${fmt(cal.lagP99Ms, 0)} ms`,
         ratio(cal.perSec, b, after?.starts.perSec),
         '≥ 0.60',
       ]);
