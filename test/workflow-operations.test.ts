@@ -101,7 +101,7 @@ test('a long-lived thread continues as new and still sends each reminder exactly
   const input: ItemReminderInput = {
     item: { firmId: firm.firmId, accountId: acc.accountId, kind: 'chat', itemId: thread.id },
     daySeconds: 1,
-    continueAsNewAfterEvents: 20,
+    continueAsNewAfterEvents: 12,
   };
   const handle = await stack.client.workflow.start('itemReminderWorkflow', {
     taskQueue: stack.taskQueue,

@@ -55,10 +55,16 @@ const { dispatchItemEmail: dispatchItemEmailLocally, notifyItem: notifyItemLocal
 const LOCAL_DISPATCH_PATCH = 'local-dispatch';
 /** The run's first read and notification too (issue 10): the run's first workflow task sends it. */
 const LOCAL_NOTIFY_PATCH = 'local-notify';
+/** Every patch above at once, asked as a run starts (issue 10): each patch records a marker and upserts
+ * TemporalChangeVersion, four of each per reminder otherwise. Runs recorded before it ask each one on its own;
+ * a change after it needs a patch of its own. */
+const ALL_THROUGH_LOCAL_NOTIFY_PATCH = 'all-through-local-notify';
 
 export async function itemReminderWorkflow(input: ItemReminderInput): Promise<ReminderState> {
   const { item, daySeconds } = input;
   const { workflowId } = workflowInfo();
+  const current = patched(ALL_THROUGH_LOCAL_NOTIFY_PATCH);
+  const since = (patch: string) => current || patched(patch);
   let snapshot: ItemSnapshot | null = null;
   let stale = true; // the snapshot must be re-read before the next decision
   const manualQueue: ManualResendRequest[] = [...(input.pendingManualResends ?? [])];
@@ -131,7 +137,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     const key = extra
       ? dispatchKey(workflowId, 'manual', kind, extra.resendId)
       : dispatchKey(workflowId, cycleKey, kind, seq);
-    const send = patched(LOCAL_DISPATCH_PATCH) ? dispatchItemEmailLocally : dispatchItemEmail;
+    const send = since(LOCAL_DISPATCH_PATCH) ? dispatchItemEmailLocally : dispatchItemEmail;
     return counted(
       await send({
         item,
@@ -158,13 +164,13 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
   for (;;) {
     if (stale) {
       stale = false;
-      if (snapshot === null && patched(NOTIFY_FIRST_PATCH)) {
-        const first = patched(LOCAL_NOTIFY_PATCH)
+      if (snapshot === null && since(NOTIFY_FIRST_PATCH)) {
+        const first = since(LOCAL_NOTIFY_PATCH)
           ? await notifyItemLocally(item, { startedAt: workflowInfo().runStartTime.getTime() })
           : await notifyItem(item);
         snapshot = first.snapshot; // as it stands after the notification, if one went
         if (first.result && counted(first.result).status !== 'sent') stale = true;
-      } else snapshot = await (patched(LOCAL_SNAPSHOT_PATCH) ? loadItemSnapshotLocally : loadItemSnapshot)(item);
+      } else snapshot = await (since(LOCAL_SNAPSHOT_PATCH) ? loadItemSnapshotLocally : loadItemSnapshot)(item);
     }
     const s = snapshot!;
     // A held resend is asked about again at its time: it goes if the window is open by then.
@@ -175,7 +181,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     // Manual resends go out whenever asked and leave the automatic schedule as it was.
     const resend = manualQueue.shift();
     if (resend) {
-      if (resend.respectSendWindow && patched(SEND_WINDOW_PATCH)) {
+      if (resend.respectSendWindow && since(SEND_WINDOW_PATCH)) {
         const plan = await planReminderSend({ item, dueAt: Date.now() });
         if (plan.sendAt > Date.now()) {
           // Asked again at least once a reminder day, so a window changed meanwhile applies by then.
@@ -228,8 +234,8 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
       const recheck = Math.min(sendAt - Date.now(), daySeconds * 1000, held.length ? heldWait() : Infinity);
       if (recheck > 0) await condition(() => stale || manualQueue.length > 0, recheck);
     };
-    const planInDispatch = patched(PLAN_IN_DISPATCH_PATCH);
-    if (!planInDispatch && patched(SEND_WINDOW_PATCH)) {
+    const planInDispatch = since(PLAN_IN_DISPATCH_PATCH);
+    if (!planInDispatch && since(SEND_WINDOW_PATCH)) {
       const plan = await planReminderSend({ item, dueAt: next.dueAt, cycleKey: s.cycleKey, seq: next.seq });
       if (plan.sendAt - Date.now() > 0) {
         await holdUntil(plan.sendAt);
