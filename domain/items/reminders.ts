@@ -76,8 +76,10 @@ export function createReminderService(db: Db, workflows: ItemWorkflows) {
     /** The item's reminder state: the workflow's view plus, per email, whether it receives them and why not. */
     async reminderState(firmId: string, actor: Actor, kind: ItemKind, itemId: string) {
       const ref = await requireItemAccess(db, firmId, actor, kind, itemId);
-      const [workflow, snapshot, candidates, dispatches] = await Promise.all([
-        workflows.state(ref),
+      // The workflow's view first: whatever it reports sent was committed before, so the rows read after show
+      // it too (read side by side, a run that notifies and ends in one task could look done with nothing sent).
+      const workflow = await workflows.state(ref);
+      const [snapshot, candidates, dispatches] = await Promise.all([
         readItemSnapshot(db, ref),
         loadCandidateEmails(db, ref),
         db.reminderDispatch.findMany({ where: { itemKind: kind, itemId }, orderBy: { createdAt: 'asc' } }),
