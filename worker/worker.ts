@@ -25,8 +25,9 @@ export interface NudgeWorkerOptions {
   /**
    * How long a task of a workflow this worker caches waits for it on its sticky queue before the server hands it
    * to any worker, which replays the whole history first; absent: the SDK's 10 s. A burst that keeps tasks
-   * waiting longer than this replays about half its workflows (bench/README.md); longer means a crashed worker's
-   * cached workflows wait as long before another worker takes them.
+   * waiting longer than this replays about half its workflows, which since the sends became local activities costs
+   * no measurable rate (bench/README.md); longer means a crashed worker's cached workflows wait as long before
+   * another worker takes them.
    */
   stickyQueueTimeoutSeconds?: number;
   /**
