@@ -8,6 +8,9 @@ import { deliveryFigures, useStackOnKillableTemporal } from './support/faults';
 import { freePort } from '../scripts/free-port';
 import { bulkWorkflowId } from '../shared/contracts/bulk-action';
 
+/** The Temporal client's longest wait between retries of a failed call (its default backoff: 5 s, +20 % jitter). */
+const GRPC_RETRY_MAX_WAIT_MS = 6_000;
+
 const MESSAGES = 8;
 const DAY_SECONDS = 30; // long enough that no reminder falls due during a case: only notifications count
 
@@ -135,9 +138,12 @@ describe('the outbox on the shared stack', () => {
       );
     });
     expect(await s.db.outboxMessage.count({ where: { workflowId: bulkWorkflowId(body.id) } })).toBe(0);
-    // Only now: its fast path's last call has long given up (closing earlier fails that call's retry timer).
-    await deadConnection.close().catch(() => undefined);
     const completedMs = Date.now() - started;
+    // Only once its fast path's last call has given up: the client's retry of a refused call waits up to 6 s
+    // (5 s × 1.2 jitter) past the call's deadline, and a retry timer firing on a closed channel throws outside any
+    // await (CI on b6d0c3f, where the relay completed the action 1.2 s after the post).
+    await sleep(Math.max(0, started + GRPC_RETRY_MAX_WAIT_MS + 2_000 - Date.now()));
+    await deadConnection.close().catch(() => undefined);
     const tagged = await s.db.accountTag.findMany({ where: { accountId: { in: accounts }, tagId: tag.body.id } });
     expect(tagged).toHaveLength(accounts.length);
     const outcomes = await s.db.bulkActionOutcome.groupBy({
