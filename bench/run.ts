@@ -31,7 +31,7 @@
 //   BENCH_DUE_WINDOW_SECONDS=60  the dues spread over this window
 //   BENCH_WORKER_POOL=20         the worker's Prisma pool (worker/main.ts uses 20)
 //   BENCH_WORKER_ACTIVITIES=100  maxConcurrentActivityTaskExecutions (the default)
-//   BENCH_WORKER_CACHE=0         maxCachedWorkflows of Nudge's and the limit's worker (0: the SDK's default)
+//   BENCH_WORKER_CACHE=0         maxCachedWorkflows of Nudge's and the limit's worker (0: Nudge's, 800)
 //   BENCH_WORKER_STICKY_SECONDS=0  sticky queue timeout of Nudge's and the limit's worker (0: the SDK's 10 s)
 //   BENCH_WORKER_LOCAL_ACTIVITIES=0  local activities at once on Nudge's and the limit's worker (0: Nudge's 16)
 //   BENCH_SEED_CONCURRENCY=32    item creations in flight
