@@ -45,7 +45,7 @@ export const DEFAULT_MAX_CONCURRENT_LOCAL_ACTIVITIES = 16;
  * 2,310 on a 24 GiB machine). A cached reminder costs about 270 KiB of RSS, and a reminder's timer fires a day or
  * more after its last task, when a busy worker's cache has long moved on: the cache pays off for workflows with
  * tasks seconds apart (a send and its result, bulk actions), which 800 hold. With 10,000 due in one minute the
- * worker drained as fast with 800 as with 2,310, at 559 MiB peak against 860 (bench/README.md).
+ * worker drained as fast with 800 as with 2,310, at 493–618 MiB peak against 812–860 (bench/README.md).
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 800;
 
