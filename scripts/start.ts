@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadConfig } from '../config/config';
 import { ensureDatabase, migrate } from '../prisma/migration-runner';
 import { openDatabase, type Database } from './database';
+import { withYoungGeneration } from './node-options';
 import { elapsed } from './step';
 import {
   assertPortFree,
@@ -192,12 +193,12 @@ async function main() {
 
   const temporalAddress = server?.address ?? config.temporal.address;
   // With our catcher bound to 127.0.0.1, "localhost" could resolve to ::1 and miss it.
-  const env = {
+  const env = withYoungGeneration({
     ...process.env,
     DATABASE_URL: db.url,
     TEMPORAL_ADDRESS: temporalAddress,
     ...(runMail && { SMTP_HOST: '127.0.0.1' }),
-  };
+  });
   const appsSince = performance.now();
   const workerCount = workerProcesses();
   const workers = Array.from({ length: workerCount }, (_, i) => {
