@@ -41,6 +41,8 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 # The young generation Node 20 used (16 MiB semi-spaces; Node 24's V8 grows them to 32): with 3,000 reminders
 # due at once the worker peaked at 647-675 MiB instead of 812-895, at the same rate (bench/README.md, 2026-12-05).
+# Run the worker as `node --heap-growing-percent=50 dist/worker/main.js` (docker-compose.yml): Node refuses that
+# flag here, and it took the peak to 457 MiB.
 ENV NODE_OPTIONS=--max-semi-space-size=16
 WORKDIR /app
 

@@ -24,6 +24,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import { DEFAULT_MAX_CONCURRENT_LOCAL_ACTIVITIES, createNudgeWorker } from '../worker/worker';
+import { WORKER_NODE_FLAGS } from '../scripts/node-options';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { itemReminderStart } from '../shared/contracts/item-reminder';
 import type { LimitActivities } from './limit-workflows';
@@ -348,7 +349,8 @@ interface LimitWorkerProcess {
 async function startLimitWorker(config: LimitWorkerConfig, onRan: (batch: Ran[]) => void): Promise<LimitWorkerProcess> {
   const child: ChildProcess = fork(__filename, [], {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx'],
+    // Node's flags as for Nudge's worker, like for like.
+    execArgv: ['--import', 'tsx', ...WORKER_NODE_FLAGS],
     env: { ...process.env, BENCH_LIMIT_WORKER_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { loadConfig } from '../config/config';
 import { ensureDatabase, migrate } from '../prisma/migration-runner';
 import { openDatabase, type Database } from './database';
-import { withYoungGeneration } from './node-options';
+import { WORKER_NODE_FLAGS, withYoungGeneration } from './node-options';
 import { elapsed } from './step';
 import {
   assertPortFree,
@@ -26,6 +26,7 @@ const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const GRACE_MS = 10_000;
 const MAIL_WEB_PORT = 1080;
 const APPS = { worker: 'worker/main.ts', api: 'api/main.ts' };
+const NODE_FLAGS: Record<keyof typeof APPS, readonly string[]> = { worker: WORKER_NODE_FLAGS, api: [] };
 
 // Phase 0 is infrastructure, phase 1 our apps; stopping goes phase 1 first so the worker can finish its
 // tasks and the API its requests while Temporal and the mail catcher are still there.
@@ -90,7 +91,8 @@ function spawnApp(
   onLine?: (line: string) => void,
   name: string = app,
 ): Service {
-  const child = spawnGroup(bin('tsx'), [APPS[app]], env);
+  // tsx hands Node's own flags before the script to node.
+  const child = spawnGroup(bin('tsx'), [...NODE_FLAGS[app], APPS[app]], env);
   const log = prefixed(name);
   forwardLines(
     child,

@@ -2,6 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { WORKER_NODE_FLAGS } from '../../scripts/node-options';
 import type { CpuCategory } from './cpu';
 import type { SqlCounts } from './sql';
 import { ROOT, sleep } from './env';
@@ -57,6 +58,7 @@ export async function startWorkerProcess(config: WorkerProcessConfig, timeoutMs 
     execArgv: [
       '--import',
       'tsx',
+      ...WORKER_NODE_FLAGS, // as npm start runs the worker
       ...(process.env.BENCH_WORKER_CPU_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`]
         : []),

@@ -1,6 +1,7 @@
-// `npm start` gives its apps Node 20's young generation on every Node, unless the operator chose one.
+// How `npm start` runs Node: its apps get Node 20's young generation on every Node, unless the operator chose
+// one, and the worker its heap flag on the command line.
 import { execFileSync } from 'node:child_process';
-import { withYoungGeneration } from '../../scripts/node-options';
+import { WORKER_NODE_FLAGS, withYoungGeneration } from '../../scripts/node-options';
 
 test('added to NODE_OPTIONS, after what is there; an operator-chosen size is kept', () => {
   expect(withYoungGeneration({}).NODE_OPTIONS).toBe('--max-semi-space-size=16');
@@ -13,8 +14,8 @@ test('added to NODE_OPTIONS, after what is there; an operator-chosen size is kep
   expect(withYoungGeneration({ PATH: '/bin' }).PATH).toBe('/bin');
 });
 
-test('this Node accepts it from NODE_OPTIONS (it refuses options it does not allow there)', () => {
-  const out = execFileSync(process.execPath, ['-e', 'console.log("ok")'], {
+test('this Node takes both: the young generation from NODE_OPTIONS, the worker flags from its command line', () => {
+  const out = execFileSync(process.execPath, [...WORKER_NODE_FLAGS, '-e', 'console.log("ok")'], {
     env: withYoungGeneration({ PATH: process.env.PATH }),
     encoding: 'utf8',
   });
