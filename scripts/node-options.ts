@@ -1,9 +1,9 @@
 // How `npm start` (and the bench, like for like) runs Node for our apps, as the image does (Dockerfile,
 // docker-compose.yml). Measured with 3,000 reminders due at once (bench/README.md, the runs of 2026-12-05).
 
-// Node 22+ sizes V8's young generation from the machine's memory (64 MiB semi-spaces here against Node 20's
-// 16): on Node 24 the worker peaked at 812-895 MiB, 647-675 MiB with Node 20's size, at the same rate. On
-// Node 20 it changes nothing.
+// Node 22+ sizes V8's young generation from the machine's memory (32 MiB semi-spaces here, new space 64,
+// against Node 20's 16 and 32): on Node 24 the worker peaked at 812-895 MiB, 647-675 MiB with Node 20's size,
+// at the same rate. On Node 20 it changes nothing.
 const YOUNG_GENERATION = '--max-semi-space-size=16';
 
 /** `env` with Node 20's young generation added to NODE_OPTIONS, unless the operator chose a size. */
