@@ -60,8 +60,10 @@ async function main() {
     await relay.stop();
     await db.$disconnect();
     mailer.close();
-    await connection.close();
     await tracing?.shutdown();
+    // Last, with nothing awaited after it: a call the fast path left retrying (Temporal unreachable) would
+    // throw "Channel has been shut down" from its retry timer, uncaught, if the process ran on after the close.
+    await connection.close();
     process.exit(0);
   };
   const stop = () => void closeHttp(server).finally(shutdown);

@@ -1,9 +1,11 @@
 // The API as api/main.ts serves it, in its own process: an idle keep-alive connection stays open past Node's
 // default (the next request on it does not meet a socket the server is closing), and SIGTERM still stops
-// the API at once with that connection open.
+// the API at once with that connection open, or while a call to an unreachable Temporal is still retrying.
 import http from 'node:http';
+import net from 'node:net';
 import { freePort } from '../scripts/free-port';
 import { startStack, sleep, type Stack } from './support/stack';
+import { accountWithContacts } from './support/fixtures';
 import { killNudgeProcess, spawnNudgeProcess, type NudgeProcess } from './support/nudge-process';
 
 let stack: Stack;
@@ -46,3 +48,75 @@ test('an idle keep-alive connection outlives Node’s default; SIGTERM stops the
   expect(code).toBe(0);
   agent.destroy();
 });
+
+/** A TCP relay to `target` (host:port) that `cut()` takes away, connections included: Temporal gone. */
+async function cuttableRelay(target: string) {
+  const [host, port] = target.split(':');
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect(Number(port), host);
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('error', () => s.destroy());
+      s.on('close', () => sockets.delete(s));
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  const relayPort = await freePort();
+  await new Promise<void>((r) => server.listen(relayPort, '127.0.0.1', r));
+  return {
+    address: `127.0.0.1:${relayPort}`,
+    cut: () => {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+test('SIGTERM while a post’s workflow call retries against an unreachable Temporal: exit 0', async () => {
+  const firm = await stack.newFirm();
+  const acc = await accountWithContacts(firm, [{}]);
+  const thread = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Shutdown' });
+  expect(thread.status).toBe(201);
+  const temporal = await cuttableRelay(stack.temporalAddress);
+  // A trace collector that answers after 7 s: the API's last span flush at stop lasts longer than the
+  // client's longest wait between retries (5 s + 20 % jitter), so a retry falls within the stop.
+  const collector = http.createServer((req, res) => {
+    req.resume();
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 7_000);
+  });
+  const collectorPort = await freePort();
+  await new Promise<void>((r) => collector.listen(collectorPort, '127.0.0.1', r));
+  const port = await freePort();
+  api = await spawnNudgeProcess(stack, 'api/main.ts', 'API listening', {
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    TEMPORAL_ADDRESS: temporal.address,
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
+  });
+  try {
+    temporal.cut();
+    const post = await fetch(`http://127.0.0.1:${port}/v1/chat-threads/${thread.body.id}/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${firm.apiKey}`,
+        'x-acting-user': firm.ownerId,
+      },
+      body: JSON.stringify({ author: 'firm', body: 'Please send the signed letter', reminders: { enabled: false } }),
+    });
+    // Saved with its workflow call in the outbox; the call goes on retrying after the answer.
+    expect(post.status).toBe(201);
+
+    const started = Date.now();
+    const exited = new Promise<number | null>((r) => api!.child.once('exit', (code) => r(code)));
+    api.child.kill('SIGTERM');
+    const code = await Promise.race([exited, sleep(20_000).then(() => 'still running' as const)]);
+    console.log(`[api-process] SIGTERM with a Temporal call retrying: exit ${code} after ${Date.now() - started} ms`);
+    expect(api.log()).not.toContain('Channel has been shut down');
+    expect(code).toBe(0);
+  } finally {
+    collector.closeAllConnections();
+    collector.close();
+  }
+}, 60_000);

@@ -66,13 +66,16 @@ async function main() {
   // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done.
   await worker.run();
   await relay.stop();
-  await clientConnection.close();
   await db.$disconnect();
   mailer.close();
   await connection.close();
   metrics?.close();
   metrics?.closeAllConnections();
   await tracing?.shutdown();
+  // Last, and the process exits at once: a relay call left retrying (Temporal unreachable) would throw
+  // "Channel has been shut down" from its retry timer, uncaught, if the process ran on after the close.
+  await clientConnection.close();
+  process.exit(0);
 }
 
 main().catch((err) => {
