@@ -1,11 +1,13 @@
-// The production worker (`node dist/worker/main.js`) started with the workflow bundle `npm run build` wrote,
-// and without it (then it runs webpack at start): time until it polls, and its RSS after 10 s idle and at
-// peak. `npx tsx bench/worker-start.ts`; BENCH_WORKER_STARTS (default 3) starts of each, interleaved. Builds
-// into a folder of its own (the project's dist/ is left alone), with its own dev server and database.
+// The production worker as docker-compose runs it (`node --heap-growing-percent=50 dist/worker/main.js`, with
+// the image's NODE_OPTIONS) started with the workflow bundle `npm run build` wrote, and without it (then it
+// runs webpack at start): time until it polls, and its RSS after 10 s idle and at peak.
+// `npx tsx bench/worker-start.ts`; BENCH_WORKER_STARTS (default 3) starts of each, interleaved. Builds into a
+// folder of its own (the project's dist/ is left alone), with its own dev server and database.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { dropDatabase } from '../prisma/migration-runner';
+import { WORKER_NODE_FLAGS, withYoungGeneration } from '../scripts/node-options';
 import {
   DEFAULT_TEMPORAL_DYNAMIC_CONFIG,
   ROOT,
@@ -43,7 +45,7 @@ function build(dist: string) {
 
 async function startOnce(dist: string, env: NodeJS.ProcessEnv): Promise<Start> {
   const started = performance.now();
-  const child = spawn(process.execPath, [path.join(dist, 'worker', 'main.js')], {
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, path.join(dist, 'worker', 'main.js')], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,7 +86,7 @@ async function main() {
     cleanup.steps.push(() => temporal.teardown());
     const databaseUrl = await createBenchDatabase();
     cleanup.steps.push(() => dropDatabase(databaseUrl));
-    const env = {
+    const env = withYoungGeneration({
       ...process.env,
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporal.connection.options.address,
@@ -93,7 +95,7 @@ async function main() {
       RECONCILER_INTERVAL_SECONDS: '0',
       WORKER_METRICS_PORT: '0',
       OTEL_EXPORTER_OTLP_ENDPOINT: '',
-    };
+    });
     // Without its record of what it bundled, the build's bundle is not used and the worker bundles.
     const manifest = path.join(dist, 'workflow-bundle.json');
     const results: Record<Mode, Start[]> = { 'prebuilt bundle': [], 'bundled at start': [] };
