@@ -2,10 +2,10 @@
 // default (the next request on it does not meet a socket the server is closing), and SIGTERM still stops
 // the API at once with that connection open, or while a call to an unreachable Temporal is still retrying.
 import http from 'node:http';
-import net from 'node:net';
 import { freePort } from '../scripts/free-port';
 import { startStack, sleep, type Stack } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
+import { startTcpProxy } from './support/tcp-proxy';
 import { killNudgeProcess, spawnNudgeProcess, type NudgeProcess } from './support/nudge-process';
 
 let stack: Stack;
@@ -49,36 +49,13 @@ test('an idle keep-alive connection outlives Node’s default; SIGTERM stops the
   agent.destroy();
 });
 
-/** A TCP relay to `target` (host:port) that `cut()` takes away, connections included: Temporal gone. */
-async function cuttableRelay(target: string) {
-  const [host, port] = target.split(':');
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((inbound) => {
-    const outbound = net.connect(Number(port), host);
-    for (const s of [inbound, outbound]) {
-      sockets.add(s);
-      s.on('error', () => s.destroy());
-      s.on('close', () => sockets.delete(s));
-    }
-    inbound.pipe(outbound).pipe(inbound);
-  });
-  const relayPort = await freePort();
-  await new Promise<void>((r) => server.listen(relayPort, '127.0.0.1', r));
-  return {
-    address: `127.0.0.1:${relayPort}`,
-    cut: () => {
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
-  };
-}
-
 test('SIGTERM while a post’s workflow call retries against an unreachable Temporal: exit 0', async () => {
   const firm = await stack.newFirm();
   const acc = await accountWithContacts(firm, [{}]);
   const thread = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Shutdown' });
   expect(thread.status).toBe(201);
-  const temporal = await cuttableRelay(stack.temporalAddress);
+  const [host, temporalPort] = stack.temporalAddress.split(':');
+  const temporal = await startTcpProxy({ host, port: Number(temporalPort) });
   // A trace collector that answers after 7 s: the API's last span flush at stop lasts longer than the
   // client's longest wait between retries (5 s + 20 % jitter), so a retry falls within the stop.
   const collector = http.createServer((req, res) => {
@@ -91,11 +68,11 @@ test('SIGTERM while a post’s workflow call retries against an unreachable Temp
   api = await spawnNudgeProcess(stack, 'api/main.ts', 'API listening', {
     PORT: String(port),
     LOG_LEVEL: 'info',
-    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporal.port}`,
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
   });
   try {
-    temporal.cut();
+    await temporal.close(); // Temporal gone: open connections closed, new ones refused
     const post = await fetch(`http://127.0.0.1:${port}/v1/chat-threads/${thread.body.id}/messages`, {
       method: 'POST',
       headers: {
