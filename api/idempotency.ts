@@ -69,18 +69,7 @@ export function idempotency(db: Db): RequestHandler {
           .type(prior.status >= 400 ? 'application/problem+json' : 'application/json')
           .send(JSON.stringify(prior.body));
       }
-      if (prior.committedAt) {
-        // The first request's change committed but its answer was lost (its process died): running it
-        // again would make the change twice.
-        return next(
-          new Problem(
-            409,
-            'idempotency-key-committed',
-            'The request with this Idempotency-Key was applied; its answer was lost',
-            'Do not retry it: read the resource it changed instead.',
-          ),
-        );
-      }
+      // Also once its change committed: the first request may still be storing its answer.
       if (Date.now() - prior.createdAtMs < STALE_AFTER_MS) {
         return next(
           new Problem(
@@ -88,6 +77,18 @@ export function idempotency(db: Db): RequestHandler {
             'idempotency-key-in-use',
             'A request with this Idempotency-Key is still in progress',
             'Retry after it finishes.',
+          ),
+        );
+      }
+      if (prior.committedAt) {
+        // The first request's change committed and, long since, no answer came (its process died): running it
+        // again would make the change twice.
+        return next(
+          new Problem(
+            409,
+            'idempotency-key-committed',
+            'The request with this Idempotency-Key was applied; its answer was lost',
+            'Do not retry it: read the resource it changed instead.',
           ),
         );
       }

@@ -193,6 +193,32 @@ describe('the outbox on the shared stack', () => {
     expect(await s.db.account.count({ where: { firmId: firm.firmId, name: account.name } })).toBe(1);
   });
 
+  test('a retry while the first request has committed but not yet stored its answer: in progress, not "lost"', async () => {
+    const s = stack!;
+    const firm = await s.newFirm();
+    const account = { name: `Answer pending ${Date.now()}`, type: 'company' };
+    expect((await firm.call('POST', '/v1/accounts', account, { idempotencyKey: 'answer-pending' })).status).toBe(201);
+    const key = { firmId_key: { firmId: firm.firmId, key: 'answer-pending' } };
+    // What a request still answering leaves (a slow fast path, a long bulk start): committed, no answer yet.
+    const stored = await s.db.idempotencyRecord.findUniqueOrThrow({ where: key });
+    expect(stored.committedAt).not.toBeNull();
+    await s.db.idempotencyRecord.update({ where: key, data: { status: null, body: undefined } });
+    const retry = await firm.call('POST', '/v1/accounts', account, { idempotencyKey: 'answer-pending' });
+    expect({ status: retry.status, type: retry.body.type }).toEqual({
+      status: 409,
+      type: expect.stringMatching(/idempotency-key-in-use$/),
+    });
+    // Once the first request stores its answer, the retry gets it.
+    await s.db.idempotencyRecord.update({
+      where: key,
+      data: { status: stored.status, body: stored.body ?? undefined },
+    });
+    const replayed = await firm.call('POST', '/v1/accounts', account, { idempotencyKey: 'answer-pending' });
+    expect(replayed.status).toBe(201);
+    expect(replayed.body.id).toBe((stored.body as { id: string }).id);
+    expect(await s.db.account.count({ where: { firmId: firm.firmId, name: account.name } })).toBe(1);
+  });
+
   test('a command delivered twice (a relay died before deleting its row) changes nothing', async () => {
     const s = stack!;
     const firm = await s.newFirm();
