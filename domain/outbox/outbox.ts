@@ -109,7 +109,9 @@ export function createOutbox(db: Db, gateway: TemporalGateway, options: Partial<
     const rest = ids.filter((id) => !claimedIds.has(id));
     const work = (async () => {
       const pending = new Set(rest);
-      const own = claimed.length ? relay.deliverClaimed(claimed) : undefined;
+      // Caught at once: a failure while the loop below still runs would otherwise be unhandled (the rows stay
+      // in the table for the background relay).
+      const own = claimed.length ? relay.deliverClaimed(claimed).catch(() => undefined) : undefined;
       while (pending.size && Date.now() < until) {
         const restWorkflows = workflowIds.filter((w) => !claimed.some((c) => c.workflowId === w));
         const { failed, deliveredIds } = await relay.round(restWorkflows);
