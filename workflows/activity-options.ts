@@ -8,8 +8,14 @@ const RETRY_FOREVER = { initialInterval: '1 second', backoffCoefficient: 2, maxi
 /** Re-reading an item's state: a few queries. */
 export const LOAD_ITEM: ActivityOptions = { startToCloseTimeout: '15 seconds', retry: RETRY_FOREVER };
 
-/** The same read as a local activity (one statement): no activity task round trip through the server. */
-export const LOAD_ITEM_LOCAL: LocalActivityOptions = { startToCloseTimeout: '15 seconds', retry: RETRY_FOREVER };
+/** The same read as a local activity (one statement): no activity task round trip through the server. A
+ * backoff past 10 s waits in a timer (as DISPATCH_EMAILS_LOCAL), so a database down for long neither holds the
+ * workflow task open nor fills the history with task heartbeats. */
+export const LOAD_ITEM_LOCAL: LocalActivityOptions = {
+  startToCloseTimeout: '15 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: RETRY_FOREVER,
+};
 
 /** One notification or reminder to every recipient; heartbeats (one per email) let Temporal notice a dead
  * worker within seconds instead of at the timeout. */
