@@ -34,7 +34,7 @@ export function createReminderActivities(deps: ReminderActivityDeps) {
       cycleKey?: string;
       seq?: number;
     }) => {
-      const plan = await planItemSend(deps.db, item, dueAt);
+      const plan = await planItemSend(deps.db, item, dueAt, Date.now());
       if (cycleKey !== undefined && seq !== undefined) await recordHold(deps.db, item, cycleKey, seq, plan);
       return { sendAt: plan.sendAt, reasons: plan.reasons };
     },

@@ -131,16 +131,19 @@ function closedReason(
 /**
  * When a reminder due at `dueAt` may go: not before a pause ends, then at the window's next opening in
  * `zone` (the recipient's; the window's own zone when null). No window: whenever due (or the pause ends).
+ * Planned at `now`, a due time already past counts from now: an overdue reminder (a timer fired late, a
+ * shortened interval, a pause ended early) still waits for the window to be open now.
  */
 export function planSend(p: {
   dueAt: number;
   window: SendWindow | null;
   zone: string | null;
   pausedUntil: number | null;
+  now?: number;
 }): SendPlan {
   const zone = p.zone ?? p.window?.timeZone ?? 'UTC';
   const reasons: DeferReason[] = [];
-  let from = p.dueAt;
+  let from = Math.max(p.dueAt, p.now ?? -Infinity);
   if (p.pausedUntil !== null && p.pausedUntil > from) {
     from = p.pausedUntil;
     reasons.push('paused');

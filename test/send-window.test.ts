@@ -89,6 +89,41 @@ test('a reminder due on a closed day waits for the next opening, and goes once t
   });
 });
 
+test('a reminder overdue once the window has closed (its pause lifted early) waits for the next opening', async () => {
+  const f = await stack.newFirm();
+  // The window closes at a minute boundary far enough ahead for the reminder to fall due while it is open.
+  let closeAt = DateTime.utc().plus({ seconds: 10 }).startOf('minute').plus({ minutes: 1 });
+  if (closeAt.toFormat('HH:mm') === '00:00') closeAt = closeAt.plus({ minutes: 1 });
+  const hours = everyDay([{ from: '00:00', to: closeAt.toFormat('HH:mm') }]);
+  expect((await f.call('PUT', '/v1/settings/send-window', { timeZone: 'UTC', hours, closedDays: [] })).status).toBe(
+    200,
+  );
+  const { requestId, contacts } = await approvalWithReminders(f, { intervalDays: 3, count: 1 });
+  const [client] = contacts;
+  const pause = `/v1/approval-requests/${requestId}/reminder-pause`;
+  const until = new Date(Date.now() + 3_600_000).toISOString();
+  expect((await f.call('PUT', pause, { until })).status).toBe(200);
+  await eventually(async () => notifications(client.address).length === 1, 15_000, 'the notification');
+  // Due (3 s after the notification) while the window is open, held by the pause.
+  const held = await eventually(async () => {
+    const s = await explain(f, requestId);
+    return s.body.nextReminder?.reasons?.[0] === 'paused' ? s : null;
+  }, 15_000);
+  expect(Date.parse(held.body.nextReminder.dueAt)).toBeLessThan(closeAt.toMillis());
+
+  // The window closes; then the pause is lifted: the reminder is overdue, and now is outside the hours.
+  await sleep(Math.max(0, closeAt.toMillis() + 500 - Date.now()));
+  expect((await f.call('DELETE', pause)).status).toBeLessThan(300);
+  const nextOpening = closeAt.plus({ days: 1 }).startOf('day');
+  const waiting = await eventually(async () => {
+    const s = await explain(f, requestId);
+    return s.body.nextReminder?.sendAt === nextOpening.toISO() ? s : null;
+  }, 15_000);
+  expect(waiting.body.nextReminder.reasons).toEqual(['outside_hours']);
+  await sleep(2000);
+  expect(remindersTo(stack.smtp, client.address)).toHaveLength(0);
+});
+
 test('the window is read in the contact’s time zone; manual resends go at once unless asked to wait', async () => {
   const f = await stack.newFirm();
   // Open one hour a day, two hours from now in Tokyo (always "outside business hours" now).

@@ -64,6 +64,7 @@ export function createItemDispatcher({
       const zones = new Map(facts.emails.map((e) => [e.contactId, e.timeZone]));
       const plan = planItemSendFrom({
         dueAt: req.dueAt,
+        now: Date.now(),
         firmWindow: facts.sendWindow as SendWindow | null,
         rule: settingsOf(facts).sendWindow,
         contactIds,

@@ -14,7 +14,10 @@ export async function explainSendSchedule(db: Db, ref: ItemRef, workflow: Remind
   const due = workflow?.reminderDueAt ?? workflow?.nextReminderAt ?? null;
   const dueAt = due ? Date.parse(due) : null;
   // Without a reminder ahead the plan still tells which pauses run.
-  const [plan, digest] = await Promise.all([planItemSend(db, ref, dueAt ?? now), nextReminderDigest(db, ref.firmId)]);
+  const [plan, digest] = await Promise.all([
+    planItemSend(db, ref, dueAt ?? now, now),
+    nextReminderDigest(db, ref.firmId),
+  ]);
   return {
     pausedContacts: plan.pauses.contacts,
     nextReminder:

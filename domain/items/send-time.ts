@@ -24,7 +24,7 @@ function recipientZone(zones: (string | null)[], firmZone: string | null): strin
   return distinct.size === 1 ? [...distinct][0] : firmZone;
 }
 
-export async function planItemSend(db: Db, item: ItemRef, dueAt: number): Promise<ItemSendPlan> {
+export async function planItemSend(db: Db, item: ItemRef, dueAt: number, now: number): Promise<ItemSendPlan> {
   const [firmWindow, candidates, own] = await Promise.all([
     readSendWindow(db, item.firmId),
     loadCandidateEmails(db, item),
@@ -37,6 +37,7 @@ export async function planItemSend(db: Db, item: ItemRef, dueAt: number): Promis
   ]);
   return planItemSendFrom({
     dueAt,
+    now,
     firmWindow,
     rule: own.sendWindow,
     contactIds,
@@ -45,9 +46,13 @@ export async function planItemSend(db: Db, item: ItemRef, dueAt: number): Promis
   });
 }
 
-/** The plan from what was read: the recipients' contacts, their zones, the firm's window and the pauses. */
+/**
+ * The plan from what was read: the recipients' contacts, their zones, the firm's window and the pauses,
+ * made at `now` (a due time already past waits for the window to be open now).
+ */
 export function planItemSendFrom(p: {
   dueAt: number;
+  now: number;
   firmWindow: SendWindow | null;
   rule: SendWindowRule;
   contactIds: string[];
@@ -58,6 +63,7 @@ export function planItemSendFrom(p: {
   const window = p.rule === 'anytime' ? null : p.firmWindow;
   const plan = planSend({
     dueAt: p.dueAt,
+    now: p.now,
     window,
     zone: recipientZone(p.zones, window?.timeZone ?? null),
     pausedUntil: pausedUntil(p.pauses, p.contactIds),

@@ -39,6 +39,20 @@ describe('planSend', () => {
     expect(explainPlan(plan, plan.dueAt)).toBe('due Saturday 10:00, goes Monday 09:00: weekend');
   });
 
+  test('overdue on a Saturday (a timer fired late, an interval shortened): counted from now, Monday at opening', () => {
+    const dueAt = local('2026-12-02T10:00'); // a Wednesday, inside the window
+    const plan = planSend({ dueAt, now: local('2026-12-05T10:00'), window: weekdays, zone: null, pausedUntil: null });
+    expect(plan.dueAt).toBe(dueAt);
+    expect(iso(plan.sendAt)).toBe('2026-12-07T09:00:00.000+01:00');
+    expect(plan.reasons).toEqual(['weekend']);
+  });
+
+  test('overdue while the window is open: goes now', () => {
+    const now = local('2026-12-01T11:00'); // a Tuesday
+    const plan = planSend({ dueAt: local('2026-11-28T10:00'), now, window: weekdays, zone: null, pausedUntil: null });
+    expect(plan).toMatchObject({ sendAt: now, reasons: [] });
+  });
+
   test('before, between and after the hours of a day', () => {
     const split = {
       ...weekdays,
