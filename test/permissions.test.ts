@@ -13,6 +13,7 @@ let accountId: string;
 let threadId: string;
 let approvalId: string;
 let contactId: string;
+let emailId: string;
 
 async function addUser(role: 'admin' | 'employee', canViewAllAccounts = false) {
   const res = await firm.call('POST', '/v1/users', {
@@ -38,6 +39,7 @@ beforeAll(async () => {
   const acc = await accountWithContacts(firm, [{}]);
   accountId = acc.accountId;
   contactId = acc.contacts[0].id;
+  emailId = acc.contacts[0].emailId;
   expect((await firm.call('POST', `/v1/accounts/${accountId}/team`, { firmUserId: users.onTeam })).status).toBe(200);
   threadId = (await firm.call('POST', `/v1/accounts/${accountId}/chat-threads`, { subject: 'Receipts' })).body.id;
   const documentId = (await firm.call('POST', `/v1/accounts/${accountId}/documents`, { name: 'Tax return' })).body.id;
@@ -56,6 +58,7 @@ const TABLES = [
   'reminderSettings',
   'auditEvent',
   'reminderDispatch',
+  'invitation',
 ] as const;
 const rowCounts = rowCounter(() => stack.db, TABLES);
 
@@ -89,6 +92,12 @@ const operations: [string, Send, number][] = [
     202,
   ),
   op('read a contact of the account', (as, f = firm) => f.call('GET', `/v1/contacts/${contactId}`, undefined, { as })),
+  op('portal to-dos of a contact email of the account', (as, f = firm) =>
+    f.call('GET', `/v1/contact-emails/${emailId}/todos`, undefined, { as }),
+  ),
+  op('invitations of a contact email of the account', (as, f = firm) =>
+    f.call('GET', `/v1/contact-emails/${emailId}/invitations`, undefined, { as }),
+  ),
   op(
     'create a contact linked to the account',
     (as, f = firm) =>
@@ -187,6 +196,47 @@ describe('scoped reach', () => {
 });
 
 // Only owners and admins manage users, and nobody grants a role above their own (owner > admin > employee).
+describe('portal invitations of a contact email', () => {
+  let offLogin: string;
+  beforeAll(async () => {
+    const c = await firm.call('POST', '/v1/contacts', {
+      firstName: 'Ivo',
+      emails: [{ address: `invitee-${randomUUID()}@client.test`, login: 'off' }],
+      accounts: [{ accountId }],
+    });
+    expect(c.status).toBe(201);
+    offLogin = c.body.emails[0].id;
+  });
+
+  test('an employee off the contact’s accounts may neither invite nor resend: 403, nothing written', async () => {
+    const before = await rowCounts();
+    for (const path of [
+      `/v1/contact-emails/${offLogin}/invitation`,
+      `/v1/contact-emails/${offLogin}/invitation/resend`,
+    ]) {
+      const res = await firm.call('POST', path, {}, { as: users.offTeam });
+      expect({ path, status: res.status, type: res.body.type }).toEqual({
+        path,
+        status: 403,
+        type: 'https://nudge.dev/problems/forbidden',
+      });
+    }
+    expect(await rowCounts()).toEqual(before);
+    expect((await stack.db.contactEmail.findUniqueOrThrow({ where: { id: offLogin } })).login).toBe('off');
+  });
+
+  test('another firm gets 404; the account’s team may invite', async () => {
+    const invite = `/v1/contact-emails/${offLogin}/invitation`;
+    expect((await other.call('POST', invite, {})).status).toBe(404);
+    expect((await other.call('POST', `${invite}/resend`, {})).status).toBe(404);
+    expect((await firm.call('POST', invite, {}, { as: users.onTeam })).status).toBe(201);
+    expect(
+      (await firm.call('GET', `/v1/contact-emails/${offLogin}/invitations`, undefined, { as: users.onTeam })).body
+        .items,
+    ).toHaveLength(1);
+  });
+});
+
 describe('user management', () => {
   const userRows = rowCounter(() => stack.db, ['firmUser', 'auditEvent']);
   const grant = (who: Who, role: 'owner' | 'admin' | 'employee') =>
@@ -271,5 +321,64 @@ describe('contact reads show only the account links the reader may see', () => {
   test('an employee on neither team is still refused the contact', async () => {
     const res = await firm.call('GET', `/v1/contacts/${shared}`, undefined, { as: users.onTeam });
     expect(res.status).toBe(403);
+  });
+
+  test('the contact’s timeline shows A’s entries and none of B’s', async () => {
+    const entries = async (who: Who) => {
+      const res = await firm.call('GET', `/v1/contacts/${shared}/timeline`, undefined, { as: users[who] });
+      expect(res.status).toBe(200);
+      return res.body.items as { accountId: string | null; action: string }[];
+    };
+    const limited = await entries('offTeam');
+    expect(limited.filter((e) => e.accountId === teamA).length).toBeGreaterThan(0);
+    expect(limited.filter((e) => e.accountId !== null && e.accountId !== teamA)).toEqual([]);
+    expect(JSON.stringify(limited)).not.toContain('Secret role at B');
+    expect((await entries('owner')).some((e) => e.accountId === hiddenB)).toBe(true);
+  });
+
+  test('the portal to-dos of the contact’s email: A’s only', async () => {
+    const emailOf = (await firm.call('GET', `/v1/contacts/${shared}`)).body.emails[0].id as string;
+    // To-dos are written by the reminder dispatch (no worker here): two, one per account.
+    for (const [acc, title] of [
+      [teamA, 'Approve A’s accounts'],
+      [hiddenB, 'Approve B’s secret accounts'],
+    ]) {
+      await stack.db.portalTodo.create({
+        data: {
+          firmId: firm.firmId,
+          accountId: acc,
+          contactEmailId: emailOf,
+          itemKind: 'approval',
+          itemId: randomUUID(),
+          title,
+        },
+      });
+    }
+    const todos = async (who: Who) =>
+      (await firm.call('GET', `/v1/contact-emails/${emailOf}/todos`, undefined, { as: users[who] })).body as {
+        accountId: string;
+      }[];
+    expect((await todos('offTeam')).map((t) => t.accountId)).toEqual([teamA]);
+    expect((await todos('owner')).map((t) => t.accountId).sort()).toEqual([teamA, hiddenB].sort());
+  });
+
+  test('a note about the contact and B: refused to the employee on A’s team only', async () => {
+    const note = await firm.call('POST', '/v1/notes', {
+      contactId: shared,
+      accountId: hiddenB,
+      body: 'B’s audit plan',
+    });
+    expect(note.status).toBe(201);
+    const read = await firm.call('GET', `/v1/notes/${note.body.id}`, undefined, { as: users.offTeam });
+    expect(read.status).toBe(403);
+    const comment = await firm.call(
+      'POST',
+      `/v1/notes/${note.body.id}/comments`,
+      { body: 'Seen' },
+      { as: users.offTeam },
+    );
+    expect(comment.status).toBe(403);
+    expect(await stack.db.noteComment.count({ where: { noteId: note.body.id } })).toBe(0);
+    expect((await firm.call('GET', `/v1/notes/${note.body.id}`)).status).toBe(200);
   });
 });

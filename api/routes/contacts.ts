@@ -145,7 +145,7 @@ export function contactRoutes(domain: DomainServices, wf: InvitationWorkflows): 
       summary: 'A client email’s open portal to-dos, most recent first',
       params: idParams('emailId'),
     },
-    async (req) => domain.portalTodos.listTodos(req.firmId, req.valid.params.emailId),
+    async (req) => domain.portalTodos.listTodos(req.firmId, req.actor, req.valid.params.emailId),
   );
   route(
     r,
@@ -160,8 +160,7 @@ export function contactRoutes(domain: DomainServices, wf: InvitationWorkflows): 
       status: 201,
       ...mut,
     },
-    async (req) =>
-      domain.invitations.inviteEmail(wf, req.firmId, req.actorId, req.valid.params.emailId, req.valid.body),
+    async (req) => domain.invitations.inviteEmail(wf, req.firmId, req.actor, req.valid.params.emailId, req.valid.body),
   );
   route(
     r,
@@ -174,7 +173,7 @@ export function contactRoutes(domain: DomainServices, wf: InvitationWorkflows): 
       status: 202,
       ...mut,
     },
-    async (req) => domain.invitations.resendInvitation(wf, req.firmId, req.actorId, req.valid.params.emailId),
+    async (req) => domain.invitations.resendInvitation(wf, req.firmId, req.actor, req.valid.params.emailId),
   );
   route(
     r,
@@ -185,7 +184,7 @@ export function contactRoutes(domain: DomainServices, wf: InvitationWorkflows): 
       summary: 'An email’s invitations, newest first',
       params: idParams('emailId'),
     },
-    async (req) => domain.invitations.listInvitations(req.firmId, req.valid.params.emailId),
+    async (req) => domain.invitations.listInvitations(req.firmId, req.actor, req.valid.params.emailId),
   );
 
   return r;

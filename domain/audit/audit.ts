@@ -40,6 +40,8 @@ export interface AuditQuery {
   contactId?: string;
   itemId?: string;
   action?: string;
+  /** Only entries of no account or of one of these (a reader limited to their team's accounts). */
+  accountsOpen?: string[];
   /** Return entries older than this id (cursor pagination, newest first). */
   before?: string;
   limit: number;
@@ -61,6 +63,7 @@ export async function listAudit(db: Db, firmId: string, q: AuditQuery) {
       ...(q.contactId ? { contactId: q.contactId } : {}),
       ...(q.itemId ? { itemId: q.itemId } : {}),
       ...(q.action ? { action: q.action } : {}),
+      ...(q.accountsOpen ? { OR: [{ accountId: null }, { accountId: { in: q.accountsOpen } }] } : {}),
       ...(q.before ? { id: { lt: BigInt(q.before) } } : {}),
     },
     orderBy: { id: 'desc' },

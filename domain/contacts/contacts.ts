@@ -1,6 +1,6 @@
 // Contacts, their emails (toggles and notification preferences) and account–contact links.
 // Every query is scoped by firm: another firm's ids are simply "not found".
-import type { Db, Tx, Queryable } from '../../prisma/client';
+import type { Db, Tx } from '../../prisma/client';
 import { isUniqueViolation } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { preferenceColumns, presentEmail, type Preferences } from './email-view';
@@ -16,12 +16,7 @@ import {
   type InviteOptions,
 } from '../invitations/invitations';
 import { conflict, DomainError, invalid, notFound } from '../errors';
-
-export async function requireContact(db: Queryable, firmId: string, contactId: string) {
-  const contact = await db.contact.findFirst({ where: { id: contactId, firmId } });
-  if (!contact) throw notFound('Contact', contactId);
-  return contact;
-}
+import { requireContact, requireContactAccess } from '../access/contact-access';
 
 const emailTaken = () =>
   conflict(
@@ -29,27 +24,6 @@ const emailTaken = () =>
     'Email address already in use',
     'Another contact of this firm already has this email address.',
   );
-
-/**
- * A contact belongs to the accounts it is linked to: changing it needs access to one of them (or it is
- * linked to none); deleting it, which removes it from all of them, needs access to every one.
- */
-async function requireContactAccess(tx: Tx, firmId: string, actor: Actor, contactId: string, need: 'any' | 'all') {
-  const contact = await requireContact(tx, firmId, contactId);
-  const links = await tx.accountContact.findMany({ where: { contactId }, select: { accountId: true } });
-  let lastDenial: unknown;
-  for (const l of links) {
-    try {
-      await requireAccountAccess(tx, firmId, actor, l.accountId);
-      if (need === 'any') return { contact, links };
-    } catch (err) {
-      if (need === 'all') throw err;
-      lastDenial = err;
-    }
-  }
-  if (lastDenial) throw lastDenial;
-  return { contact, links };
-}
 
 type NewEmail = {
   address: string;

@@ -18,7 +18,9 @@ import type { OutboxCommand } from '../outbox/commands';
 import type { Outbox } from '../outbox/outbox';
 import { hashInvitationToken, newInvitationToken } from './token';
 import { audit } from '../audit/audit';
-import { conflict, DomainError, notFound, type ErrorKind } from '../errors';
+import { conflict, DomainError, type ErrorKind } from '../errors';
+import type { Actor } from '../access/access';
+import { requireContactEmailAccess } from '../access/contact-access';
 
 export interface InvitationWorkflowsDeps {
   gateway: TemporalGateway;
@@ -184,31 +186,25 @@ export function presentInvitation(i: {
   };
 }
 
-async function requireEmail(tx: Tx | Db, firmId: string, emailId: string) {
-  const email = await tx.contactEmail.findFirst({ where: { id: emailId, firmId } });
-  if (!email) throw notFound('Contact email', emailId);
-  return email;
-}
-
 /** POST /v1/contact-emails/:id/invitation: (re)invite, now or at `sendAt`. */
 export async function inviteEmail(
   db: Db,
   wf: InvitationWorkflows,
   firmId: string,
-  actorId: string,
+  actor: Actor,
   emailId: string,
   opts: InviteOptions,
 ) {
   const effects = noEffects();
   const inv = await db.$transaction(async (tx) => {
-    const email = await requireEmail(tx, firmId, emailId);
+    const email = await requireContactEmailAccess(tx, firmId, actor, emailId);
     if (email.login === 'active')
       throw conflict(
         'login-already-active',
         'Login already active',
         'This email already has portal access; turn login off first to invite it again.',
       );
-    const created = await createInvitation(tx, wf.daySeconds, firmId, actorId, email, opts, effects);
+    const created = await createInvitation(tx, wf.daySeconds, firmId, actor.id, email, opts, effects);
     await wf.record(tx, firmId, effects);
     return created;
   });
@@ -217,16 +213,10 @@ export async function inviteEmail(
 }
 
 /** Sends the current link again (a fresh link: the previous one stops working). */
-export async function resendInvitation(
-  db: Db,
-  wf: InvitationWorkflows,
-  firmId: string,
-  actorId: string,
-  emailId: string,
-) {
+export async function resendInvitation(db: Db, wf: InvitationWorkflows, firmId: string, actor: Actor, emailId: string) {
   const effects = noEffects();
   const { inv, seq } = await db.$transaction(async (tx) => {
-    const email = await requireEmail(tx, firmId, emailId);
+    const email = await requireContactEmailAccess(tx, firmId, actor, emailId);
     const inv = await tx.invitation.findFirst({
       where: { contactEmailId: email.id, status: { in: [...OPEN] } },
       orderBy: { createdAt: 'desc' },
@@ -254,7 +244,7 @@ export async function resendInvitation(
       })) + 1;
     await audit(tx, {
       firmId,
-      actorId,
+      actorId: actor.id,
       action: 'invitation.resend_requested',
       contactId: email.contactId,
       data: { invitationId: inv.id, contactEmailId: email.id, seq },
@@ -267,8 +257,8 @@ export async function resendInvitation(
   return { ...presentInvitation(inv), resendSeq: seq };
 }
 
-export async function listInvitations(db: Db, firmId: string, emailId: string) {
-  await requireEmail(db, firmId, emailId);
+export async function listInvitations(db: Db, firmId: string, actor: Actor, emailId: string) {
+  await requireContactEmailAccess(db, firmId, actor, emailId);
   const rows = await db.invitation.findMany({
     where: { contactEmailId: emailId, firmId },
     orderBy: { createdAt: 'desc' },

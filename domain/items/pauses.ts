@@ -6,7 +6,7 @@ import type { RecipientDecision, ExclusionReason } from '../../shared/recipients
 import type { ItemKind, ItemRef } from '../../shared/reminder-types';
 import { requireAccountAccess, seesAllAccounts, type Actor } from '../access/access';
 import { audit } from '../audit/audit';
-import { requireContact } from '../contacts/contacts';
+import { requireContact } from '../access/contact-access';
 import { invalid } from '../errors';
 import { requireItemAccess } from './item-refs';
 

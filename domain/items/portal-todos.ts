@@ -1,12 +1,13 @@
 // Portal to-dos: the client's list of pending items, newest (or most recently resent) first.
 import type { Db, Queryable } from '../../prisma/client';
-import { notFound } from '../errors';
+import { accountScope, type Actor } from '../access/access';
+import { requireContactEmailAccess } from '../access/contact-access';
 
-export async function listTodos(db: Db, firmId: string, emailId: string) {
-  const email = await db.contactEmail.findFirst({ where: { id: emailId, firmId }, select: { id: true } });
-  if (!email) throw notFound('Contact email', emailId);
+/** The email's open to-dos on the accounts the actor may open (its contact must be open to them). */
+export async function listTodos(db: Db, firmId: string, actor: Actor, emailId: string) {
+  await requireContactEmailAccess(db, firmId, actor, emailId);
   const todos = await db.portalTodo.findMany({
-    where: { contactEmailId: emailId, status: 'open' },
+    where: { contactEmailId: emailId, status: 'open', account: accountScope(firmId, actor) },
     orderBy: [{ bumpedAt: 'desc' }, { createdAt: 'desc' }],
   });
   return todos.map((t) => ({

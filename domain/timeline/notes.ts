@@ -69,12 +69,12 @@ export async function insertNote(
   };
 }
 
-/** May the actor open the note's contact or account? A note about neither is firm-wide. */
+/** May the actor open the note's contact and its account (as writing it needs)? A note about neither is firm-wide. */
 async function requireNoteAccess(tx: Tx | Db, firmId: string, actor: Actor, noteId: string) {
   const note = await tx.note.findFirst({ where: { id: noteId, firmId } });
   if (!note) throw notFound('Note', noteId);
   if (note.contactId) await requireContactAccess(tx, firmId, actor, note.contactId);
-  else if (note.accountId) await requireAccountAccess(tx, firmId, actor, note.accountId);
+  if (note.accountId) await requireAccountAccess(tx, firmId, actor, note.accountId);
   return note;
 }
 

@@ -35,7 +35,16 @@ export interface TimelinePage {
 
 export async function contactTimeline(db: Db, firmId: string, actor: Actor, contactId: string, page: TimelinePage) {
   await requireContactAccess(db, firmId, actor, contactId);
-  return listAudit(db, firmId, { contactId, ...page });
+  // A contact shared with accounts the reader may not open: their entries stay hidden, as the links do.
+  const accountsOpen = seesAllAccounts(actor)
+    ? undefined
+    : (
+        await db.accountTeamMember.findMany({
+          where: { firmUserId: actor.id, account: { firmId } },
+          select: { accountId: true },
+        })
+      ).map((m) => m.accountId);
+  return listAudit(db, firmId, { contactId, accountsOpen, ...page });
 }
 
 export async function accountTimeline(db: Db, firmId: string, actor: Actor, accountId: string, page: TimelinePage) {
