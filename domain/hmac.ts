@@ -1,6 +1,6 @@
 // HMAC-SHA256 for the signed links Nudge puts in emails (portal links, unsubscribe links): one way to sign
 // and one constant-time check, so each link format only says what it signs.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export const hmacSha256 = (key: string | Buffer, data: string): Buffer =>
   createHmac('sha256', key).update(data).digest();
@@ -11,3 +11,7 @@ export function hmacMatches(key: string | Buffer, data: string, signature: strin
   const given = Buffer.from(signature, 'base64url');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
+
+/** What a signed link keeps of the address it was sent to: a link for an address since changed is refused. */
+export const addressDigest = (address: string): string =>
+  createHash('sha256').update(address.trim().toLowerCase()).digest().subarray(0, 16).toString('base64url');

@@ -5,6 +5,7 @@ import { useStackWithFirm, eventually, PORTAL_URL } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import type { CapturedMail } from './support/smtp-capture';
 import { DEV_PORTAL_LINK_SECRET, signLink, verifyLink } from '../domain/portal/links';
+import { addressDigest } from '../domain/hmac';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 
@@ -114,6 +115,42 @@ test('a changed, expired or wrong-purpose link is a friendly page and changes no
 
   expect(await approvalStatus(a.requestId)).toBe('pending');
   expect(await ctx.stack.db.auditEvent.count({ where: { itemId: a.requestId, action: 'approval.approved' } })).toBe(0);
+});
+
+test('once the email’s address changes, links sent to the old one stop working (410) and change nothing', async () => {
+  const a = await approvalWithLink({ login: 'pending' });
+  const activation = a.links.find((l) => l.includes('/activate?token='))!;
+  const claims = verifyLink(DEV_PORTAL_LINK_SECRET, tokenOf(a.item), 'view');
+  expect(claims.addressDigest).toBeTruthy();
+  await expectPage(await get(a.item), 200, /Engagement letter/);
+  const approve = formToken(await (await get(a.item)).text(), 'approve')!;
+
+  const moved = `moved-${a.contact.address}`;
+  expect((await ctx.firm.call('PATCH', `/v1/contact-emails/${a.contact.emailId}`, { address: moved })).status).toBe(
+    200,
+  );
+  await expectPage(await get(a.item), 410, /This link no longer works/);
+  await expectPage(await post('/approve', { token: approve }), 410, /This link no longer works/);
+  await expectPage(await get(activation), 410, /This link no longer works/);
+  await expectPage(await post('/activate', { token: tokenOf(activation) }), 410, /This link no longer works/);
+  expect(await approvalStatus(a.requestId)).toBe('pending');
+  const email = await ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id: a.contact.emailId } });
+  expect(email.login).toBe('pending');
+  expect(await ctx.stack.db.invitation.count({ where: { contactEmailId: email.id, status: 'accepted' } })).toBe(0);
+
+  // Links for the address on file work; one signed before links named their address still opens its item,
+  // but may not activate (the invitation email's own link does that).
+  const current = signLink(DEV_PORTAL_LINK_SECRET, { ...claims, addressDigest: addressDigest(moved) });
+  await expectPage(await get(a.item.replace(tokenOf(a.item), current)), 200, /Engagement letter/);
+  const legacy = signLink(DEV_PORTAL_LINK_SECRET, { ...claims, addressDigest: undefined });
+  await expectPage(await get(a.item.replace(tokenOf(a.item), legacy)), 200, /Engagement letter/);
+  const legacyActivation = signLink(DEV_PORTAL_LINK_SECRET, {
+    firmId: claims.firmId,
+    contactEmailId: claims.contactEmailId,
+    purpose: 'activate',
+    expiresAt: claims.expiresAt,
+  });
+  await expectPage(await post('/activate', { token: legacyActivation }), 410, /This link no longer works/);
 });
 
 test('bad page input: 422 or 404 pages with nothing written', async () => {

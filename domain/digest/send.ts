@@ -178,7 +178,7 @@ export function createDigestSender(deps: DigestDeps) {
           accountId: e.accountId,
           accountName: accounts.get(e.accountId) ?? '',
           sentOn: facts.createdAt,
-          link: links.item(refOf(firmId, e), contactEmailId),
+          link: links.item(refOf(firmId, e), contactEmailId, email.address),
         });
       }
       if (!items.length) {
@@ -209,7 +209,7 @@ export function createDigestSender(deps: DigestDeps) {
         language,
         override,
         bannerOverride,
-        activationLink: banner ? links.activation(firmId, contactEmailId) : undefined,
+        activationLink: banner ? links.activation(firmId, contactEmailId, email.address) : undefined,
         unsubscribeUrl: unsubscribe.url,
         timeZone,
       });

@@ -3,11 +3,10 @@
 // posting it switches that category off for that address. The token is an HMAC-SHA256 (node:crypto) under
 // a key derived from the server secret for this purpose only, compared in constant time; nothing is stored
 // to issue one, so the worker signs and the API checks with the same secret (UNSUBSCRIBE_SECRET).
-import { createHash } from 'node:crypto';
 import type { Db } from '../../prisma/client';
 import { audit } from '../audit/audit';
 import { DomainError } from '../errors';
-import { hmacMatches, hmacSha256 } from '../hmac';
+import { addressDigest, hmacMatches, hmacSha256 } from '../hmac';
 import { CATEGORY_OF_ITEM, type PreferenceCategory } from '../../shared/recipients';
 import type { ItemKind } from '../../shared/reminder-types';
 import { DEFAULT_LANGUAGE, isLanguage } from './messages';
@@ -61,8 +60,6 @@ interface SignedPayload {
 
 /** A key per purpose, so a token signed for one use can never verify for another. */
 const keyFor = (secret: string, purpose: string) => hmacSha256(secret, `nudge:${purpose}`);
-const addressDigest = (address: string) =>
-  createHash('sha256').update(address.trim().toLowerCase()).digest().subarray(0, 16).toString('base64url');
 
 /** Signs a token for `purpose` (exported for tests, which prove other purposes are refused). */
 export function signToken(secret: string, purpose: string, claims: UnsubscribeClaims, expiresAt: Date): string {

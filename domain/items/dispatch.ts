@@ -155,8 +155,8 @@ export function createItemDispatcher({
           itemTitle: title,
           dispatchKind: req.kind,
           reminderNumber: req.seq,
-          link: links.item(item, r.contactEmailId),
-          activationLink: r.activationBanner ? links.activation(item.firmId, r.contactEmailId) : undefined,
+          link: links.item(item, r.contactEmailId, to),
+          activationLink: r.activationBanner ? links.activation(item.firmId, r.contactEmailId, to) : undefined,
           message,
         },
         {

@@ -3,6 +3,7 @@
 // one recipient, so the link works by itself on the built-in client pages; a firm's own portal
 // (PORTAL_URL) gets the same paths as before, the token as an extra query parameter.
 import type { ItemRef } from '../../shared/reminder-types';
+import { addressDigest } from '../hmac';
 import { DEFAULT_LINK_TTL_SECONDS, DEV_PORTAL_LINK_SECRET, signLink } from './links';
 
 export interface PortalLinkOptions {
@@ -18,18 +19,26 @@ export function portalEmailLinks(opts: PortalLinkOptions, now = Date.now()) {
   const expiresAt = now + (opts.ttlSeconds ?? DEFAULT_LINK_TTL_SECONDS) * 1000;
   const base = opts.portalUrl.replace(/\/+$/, '');
   return {
-    item(item: ItemRef, contactEmailId: string): string {
+    /** The item page's link for the contact email at `address` (the link stops working if it changes). */
+    item(item: ItemRef, contactEmailId: string, address: string): string {
       const token = signLink(secret, {
         firmId: item.firmId,
         contactEmailId,
         purpose: 'view',
         expiresAt,
         item: { accountId: item.accountId, kind: item.kind, itemId: item.itemId },
+        addressDigest: addressDigest(address),
       });
       return `${base}/accounts/${item.accountId}/${item.kind}/${item.itemId}?token=${token}`;
     },
-    activation(firmId: string, contactEmailId: string): string {
-      const token = signLink(secret, { firmId, contactEmailId, purpose: 'activate', expiresAt });
+    activation(firmId: string, contactEmailId: string, address: string): string {
+      const token = signLink(secret, {
+        firmId,
+        contactEmailId,
+        purpose: 'activate',
+        expiresAt,
+        addressDigest: addressDigest(address),
+      });
       return `${base}/activate?token=${token}`;
     },
   };

@@ -4,6 +4,7 @@
 import type { Db } from '../../prisma/client';
 import type { ItemKind } from '../../shared/reminder-types';
 import { DomainError, notFound } from '../errors';
+import { addressDigest } from '../hmac';
 import { KIND_LABEL } from '../items/item-refs';
 import { signLink, type LinkClaims, type LinkPurpose } from './links';
 
@@ -51,6 +52,19 @@ export async function linkedClient(db: Db, claims: LinkClaims): Promise<LinkedCl
       'portal-link-revoked',
       'This link no longer works',
       'The firm has changed who receives this item. Ask the firm for a new link.',
+    );
+  // Sent to an address the email no longer has (SPEC §5: the old link stops working). An activation link
+  // signed before links named their address is refused too: the invitation email's own link still works.
+  if (
+    claims.addressDigest === undefined
+      ? claims.purpose === 'activate'
+      : claims.addressDigest !== addressDigest(email.address)
+  )
+    throw new DomainError(
+      'gone',
+      'portal-link-revoked',
+      'This link no longer works',
+      'The link was sent to an email address that has changed since. Use a more recent email from the firm.',
     );
   const name = `${email.contact.firstName} ${email.contact.lastName}`.trim();
   return { contactId: email.contactId, contactEmailId: email.id, name, address: email.address };

@@ -19,6 +19,11 @@ export interface LinkClaims {
   expiresAt: number;
   /** The item, for every purpose but `activate`. */
   item?: { accountId: string; kind: ItemKind; itemId: string };
+  /**
+   * Digest of the address the link was sent to (hmac.ts `addressDigest`): once the email's address changes,
+   * its links stop working. Absent from links signed before it was added.
+   */
+  addressDigest?: string;
 }
 
 /**
@@ -43,6 +48,7 @@ export function signLink(secret: string, claims: LinkClaims): string {
     claims.item?.accountId ?? '',
     claims.item?.kind ?? '',
     claims.item?.itemId ?? '',
+    ...(claims.addressDigest !== undefined ? [claims.addressDigest] : []),
   ];
   const data = signed(Buffer.from(JSON.stringify(fields)).toString('base64url'));
   return `${data}.${hmacSha256(secret, data).toString('base64url')}`;
@@ -93,11 +99,13 @@ function parseClaims(payload: string): LinkClaims | null {
   } catch {
     return null;
   }
-  if (!Array.isArray(fields) || fields.length !== 7) return null;
-  const [firmId, contactEmailId, purpose, expiresAt, accountId, kind, itemId] = fields as unknown[];
+  if (!Array.isArray(fields) || fields.length < 7 || fields.length > 8) return null;
+  const [firmId, contactEmailId, purpose, expiresAt, accountId, kind, itemId, digest] = fields as unknown[];
   if (typeof firmId !== 'string' || typeof contactEmailId !== 'string' || typeof expiresAt !== 'number') return null;
   if (!LINK_PURPOSES.includes(purpose as LinkPurpose)) return null;
+  if (digest !== undefined && typeof digest !== 'string') return null;
   const claims: LinkClaims = { firmId, contactEmailId, purpose: purpose as LinkPurpose, expiresAt };
+  if (digest !== undefined) claims.addressDigest = digest;
   if (kind) {
     if (!ITEM_KINDS.includes(kind as ItemKind) || typeof accountId !== 'string' || typeof itemId !== 'string')
       return null;
