@@ -2,7 +2,7 @@
 // matching email, rejected with a reason), and files that are not the template change nothing.
 import { randomUUID } from 'node:crypto';
 import { startStack, type Stack, type FirmHandle } from './support/stack';
-import { accountWithContacts } from './support/fixtures';
+import { accountWithContacts, firmUser } from './support/fixtures';
 
 let stack: Stack;
 let firm: FirmHandle;
@@ -20,10 +20,10 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const HEADER = 'firstName,lastName,email,phone,accountId,description';
-const upload = (body: string | Buffer, contentType = 'text/csv') =>
+const upload = (body: string | Buffer, contentType = 'text/csv', as = firm.ownerId) =>
   fetch(`${stack.baseUrl}/v1/contacts/import`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${firm.apiKey}`, 'x-acting-user': firm.ownerId, 'content-type': contentType },
+    headers: { authorization: `Bearer ${firm.apiKey}`, 'x-acting-user': as, 'content-type': contentType },
     body,
   }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
 
@@ -103,6 +103,37 @@ test('answers a per-row report: created, updated on a matching email, rejected w
   expect(again.body.totals).toEqual({ rows: 8, created: 0, updated: 3, rejected: 5 });
   const after = await counts();
   expect({ ...after, audit: 0 }).toEqual({ ...before, audit: 0 });
+});
+
+test('an employee may not update a contact of accounts they cannot open: rejected, unchanged, not linked', async () => {
+  const employee = await firmUser(firm, 'Team-limited importer');
+  const mine = await accountWithContacts(firm, [{}]);
+  const theirs = await accountWithContacts(firm, [{}]);
+  expect((await firm.call('POST', `/v1/accounts/${mine.accountId}/team`, { firmUserId: employee })).status).toBe(200);
+  const fresh = `emp-${randomUUID()}@client.test`;
+  const csv = [
+    HEADER,
+    `Hidden,Renamed,${theirs.contacts[0].address},,${mine.accountId},`,
+    `Own,Renamed,${mine.contacts[0].address},,,`,
+    `New,Contact,${fresh},,${mine.accountId},`,
+    '',
+  ].join('\n');
+  const res = await upload(csv, 'text/csv', employee);
+  expect(res.status).toBe(200);
+  expect(res.body.totals).toEqual({ rows: 3, created: 1, updated: 1, rejected: 1 });
+  expect(res.body.rows[0]).toEqual({
+    row: 2,
+    email: theirs.contacts[0].address,
+    status: 'rejected',
+    reason: 'email: belongs to a contact you may not change',
+  });
+  const hidden = await stack.db.contact.findUniqueOrThrow({
+    where: { id: theirs.contacts[0].id },
+    include: { accounts: true },
+  });
+  expect(hidden.lastName).not.toBe('Renamed');
+  expect(hidden.accounts.map((a) => a.accountId)).toEqual([theirs.accountId]);
+  expect((await stack.db.contact.findUniqueOrThrow({ where: { id: mine.contacts[0].id } })).lastName).toBe('Renamed');
 });
 
 test('imports across several batches', async () => {

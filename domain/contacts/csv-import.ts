@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
-import { accountScope, type Actor } from '../access/access';
+import { accountScope, seesAllAccounts, type Actor } from '../access/access';
 import { audit } from '../audit/audit';
 import { DomainError } from '../errors';
 import { badFile, checkHeader, CsvParser, parseRow, type ContactRow } from './csv-row';
@@ -165,8 +165,35 @@ async function writeBatch(
       })
     ).map((e) => [e.address, e.contactId]),
   );
-  const created = valid.filter((r) => !existing.has(r.email)).map((r) => ({ ...r, contactId: randomUUID() }));
-  const updated = valid.filter((r) => existing.has(r.email)).map((r) => ({ ...r, contactId: existing.get(r.email)! }));
+  // Updating a contact needs access to one of its accounts (or it has none), as PATCH /v1/contacts does.
+  const changeable = seesAllAccounts(actor)
+    ? null
+    : new Set(
+        (
+          await tx.contact.findMany({
+            where: {
+              firmId,
+              id: { in: [...new Set(existing.values())] },
+              OR: [{ accounts: { none: {} } }, { accounts: { some: { account: accountScope(firmId, actor) } } }],
+            },
+            select: { id: true },
+          })
+        ).map((c) => c.id),
+      );
+  const kept: Row[] = [];
+  for (const r of valid) {
+    const contactId = existing.get(r.email);
+    if (contactId && changeable && !changeable.has(contactId))
+      report.push({
+        row: r.row,
+        email: r.email,
+        status: 'rejected',
+        reason: 'email: belongs to a contact you may not change',
+      });
+    else kept.push(r);
+  }
+  const created = kept.filter((r) => !existing.has(r.email)).map((r) => ({ ...r, contactId: randomUUID() }));
+  const updated = kept.filter((r) => existing.has(r.email)).map((r) => ({ ...r, contactId: existing.get(r.email)! }));
 
   if (created.length) {
     await tx.contact.createMany({
