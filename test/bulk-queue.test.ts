@@ -155,6 +155,32 @@ test('the reconciler promotes a queued action left behind when the firm is under
   expect(second.bulkStarted).not.toContain(b.body.id);
 });
 
+test('the reconciler closes a queued action whose cancel did not get to close it', async () => {
+  const firm = await ctx.stack.newFirm();
+  const { tag, ids } = await taggedAccounts(firm, 2);
+  const a = await idleRunning(firm, tag, ids);
+  const b = await firm.call('POST', '/v1/bulk-actions', tagAction(tag, ids));
+  expect(b.body.status).toBe('queued');
+  // A crash right after the cancel's mark committed, before its close: B queued with the mark, long ago.
+  await ctx.stack.db.bulkAction.update({
+    where: { id: b.body.id },
+    data: { cancelRequestedAt: new Date(Date.now() - 2 * 3_600_000) },
+  });
+  const gateway = createTemporalGateway({ client: ctx.stack.client, taskQueue: ctx.stack.taskQueue });
+  const input = { olderThanMs: 3_600_000, daySeconds: 1, pacing, maxRunningPerFirm: 1 };
+  const first = await reconcile(ctx.stack.db, gateway, input);
+  expect(first.bulkClosed).toContain(b.body.id);
+  expect(first.bulkStarted).not.toContain(b.body.id);
+  const closedB = (await firm.call('GET', `/v1/bulk-actions/${b.body.id}`)).body;
+  expect(closedB).toMatchObject({ status: 'cancelled', progress: { total: 2, notReached: 2, done: 0 } });
+  expect(await workflowStatus(b.body.id)).toBeNull();
+  const second = await reconcile(ctx.stack.db, gateway, input);
+  expect(second.bulkClosed).not.toContain(b.body.id);
+  // Clean up: A closed, nothing queued left behind.
+  await ctx.stack.client.workflow.getHandle(bulkWorkflowId(a)).terminate('test');
+  expect((await firm.call('POST', `/v1/bulk-actions/${a}/cancel`)).body.status).toBe('cancelled');
+});
+
 test('bad input: an unknown status filter is still refused', async () => {
   const res = await ctx.firm.call('GET', '/v1/bulk-actions?status=bogus');
   expect(res.status).toBe(422);

@@ -322,17 +322,31 @@ export function createBulkActionsService({
      * The reconciler's pass over actions still "running" for longer than `olderThanMs`: one whose workflow
      * never started (the API stopped between its commit and the start) is started now; one whose workflow
      * ended without closing it (terminated by an operator) is closed, its unreached accounts "not reached".
+     * A queued action cancelled as long ago (the cancel's own close did not happen) is closed too.
      * Starting and closing are both idempotent, so a second pass changes nothing.
      */
     async reconcileRunning(olderThanMs: number, limit = 500): Promise<{ started: string[]; closed: string[] }> {
+      const before = new Date(Date.now() - olderThanMs);
       const rows = await db.bulkAction.findMany({
-        where: { status: 'running', createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+        where: {
+          OR: [
+            { status: 'running', createdAt: { lt: before } },
+            { status: 'queued', cancelRequestedAt: { lt: before } },
+          ],
+        },
         orderBy: { createdAt: 'asc' },
         take: limit,
       });
       const started: string[] = [];
       const closed: string[] = [];
       for (const row of rows) {
+        if (row.status === 'queued') {
+          // Never promoted once cancelled, so no workflow ever ran: closed here, as the cancel would have.
+          await applyAllPendingEffects(db, { gateway, daySeconds }, row.id);
+          await startPromotedActions((await closeBulkAction(db, row.id, { cancelled: true })).promoted);
+          closed.push(row.id);
+          continue;
+        }
         const status = await workflowStatus(row.id);
         if (status === 'RUNNING') continue;
         if (status === null) {
