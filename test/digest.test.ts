@@ -6,7 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { startStack, eventually, workflowBundle, PORTAL_URL, type Stack, type FirmHandle } from './support/stack';
+import {
+  startStack,
+  eventually,
+  sleep,
+  workflowBundle,
+  PORTAL_URL,
+  type Stack,
+  type FirmHandle,
+} from './support/stack';
 import { expectRefused, type BadInputCase } from './support/bad-input';
 import { header, subjectOf, textOf } from './support/mail-text';
 import { recordHistory } from './support/histories';
@@ -200,6 +208,51 @@ test('one Italian digest across two accounts; an item approved before it goes dr
   expect(await handle.result()).toEqual({ digestsSent: 1 });
   await recordHistory(stack.client, 'digest-two-accounts', digestWorkflowId(giulia.emailId));
 }, 60_000);
+
+test('a digest waits for the firm’s send window and the recipient’s pause, then goes once', async () => {
+  const f = await stack.newFirm(`Studio Neri ${randomUUID().slice(0, 4)}`);
+  expect((await f.call('PUT', '/v1/settings/digest', { enabled: true, windowMinutes: 1440 })).status).toBe(200);
+  const accountId = (await f.call('POST', '/v1/accounts', { name: 'Neri Srl', type: 'company' })).body.id;
+  const address = `client-${randomUUID()}@client.test`;
+  const c = await f.call('POST', '/v1/contacts', {
+    firstName: 'Nora',
+    emails: [{ address, login: 'active' }],
+    accounts: [{ accountId }],
+  });
+  expect(c.status).toBe(201);
+  const doc = await f.call('POST', `/v1/accounts/${accountId}/documents`, { name: 'Nota integrativa' });
+  const req = await f.call('POST', `/v1/documents/${doc.body.id}/approval-requests`, { reminders });
+  expect(req.status).toBe(201);
+  await stack.smtp.waitFor((m) => m.to.includes(address), 1, 20_000); // the notification
+  await eventually(async () => (await entriesOf(req.body.id)).length === 1, 20_000, 'the reminder in the digest');
+
+  // The firm closes today before the digest's window has passed: it waits (asked again each reminder day).
+  const allDay = [{ from: '00:00', to: '24:00' }];
+  const hours = Object.fromEntries(
+    ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, allDay]),
+  );
+  const today = new Date().toISOString().slice(0, 10);
+  const window = (closedDays: string[]) =>
+    f.call('PUT', '/v1/settings/send-window', { timeZone: 'UTC', hours, closedDays });
+  expect((await window([today])).status).toBe(200);
+  await sleep(2 * DAY_SECONDS * 1000);
+  expect(stack.smtp.to(address)).toHaveLength(1);
+  expect((await entriesOf(req.body.id)).map((e) => e.state)).toEqual(['pending']);
+
+  // Open again, but the contact is paused: still nothing.
+  const pause = `/v1/contacts/${c.body.id}/reminder-pause`;
+  expect((await f.call('PUT', pause, { until: new Date(Date.now() + 3_600_000).toISOString() })).status).toBe(200);
+  expect((await window([])).status).toBe(200);
+  await sleep(DAY_SECONDS * 1000 + 2000);
+  expect(stack.smtp.to(address)).toHaveLength(1);
+
+  // The pause lifted: the digest goes within a reminder day, once.
+  expect((await f.call('DELETE', pause)).status).toBeLessThan(300);
+  await stack.smtp.waitFor((m) => m.to.includes(address), 2, 3 * DAY_SECONDS * 1000);
+  await sleep(2000);
+  expect(stack.smtp.to(address)).toHaveLength(2);
+  expect((await entriesOf(req.body.id)).map((e) => e.state)).toEqual(['sent']);
+});
 
 test('the digest email kind: listed, previewed in any language, the firm’s own text used and checked', async () => {
   const kinds = await firm.call('GET', '/v1/email-templates/kinds');

@@ -5,7 +5,7 @@
 // Until the email's send-once row exists, an item done meanwhile (or an address that no longer receives it)
 // drops out; from then on the digest's list is fixed, so a retry sends the same email under the same key
 // (outbound-email.ts: claimed before SMTP, never twice). Reminders queued after the claim wait for the next.
-import type { Db, Tx } from '../../prisma/client';
+import type { Db, Queryable, Tx } from '../../prisma/client';
 import type { DispatchDeps } from '../items/dispatch';
 import { digestEmailKey, type DigestPlan, type DigestSendResult } from '../../shared/contracts/digest';
 import { CATEGORY_OF_ITEM, selectRecipients } from '../../shared/recipients';
@@ -19,6 +19,7 @@ import { portalEmailLinks } from '../portal/email-links';
 import { recordEmailBounced } from '../webhooks/item-events';
 import { renderDigestEmail, type DigestItem } from './digest-email';
 import { readDigestSetting, windowMs } from './settings';
+import { planDigestSend } from './send-time';
 
 /** What the item dispatcher needs (mailer, portal links, unsubscribe links), and the reminder clock. */
 export interface DigestDeps extends DispatchDeps {
@@ -68,6 +69,12 @@ async function itemFacts(db: Db, e: Entry): Promise<{ title: string; createdAt: 
 
 export function createDigestSender(deps: DigestDeps) {
   const { db, mailer } = deps;
+  const dayMs = (deps.reminderDaySeconds ?? 86_400) * 1000;
+
+  /** When the collection window that `first` (the oldest waiting entry) opened ends. */
+  async function collectedAt(q: Queryable, firmId: string, first: { createdAt: Date }): Promise<number> {
+    return first.createdAt.getTime() + windowMs(await readDigestSetting(q, firmId), deps.reminderDaySeconds);
+  }
 
   /** Claims the address's digest (or finds the one a failed attempt claimed) and drops what no longer goes. */
   function claim({ firmId, contactEmailId }: DigestAddress) {
@@ -93,6 +100,16 @@ export function createDigestSender(deps: DigestDeps) {
           orderBy: ORDER,
         });
         if (!pending.length) return { key: null, entries: [] as Entry[], dropped: 0 };
+        // Not before the send window opens and the recipient's pause ends (a claimed digest goes regardless:
+        // it may have gone already).
+        const now = Date.now();
+        const plan = await planDigestSend(
+          tx,
+          { firmId, contactEmailId },
+          await collectedAt(tx, firmId, pending[0]),
+          now,
+        );
+        if (plan.sendAt > now) return { key: null, entries: [] as Entry[], dropped: 0, heldUntil: plan.sendAt };
         const key = digestEmailKey(contactEmailId, pending[0].id);
         await tx.digestEntry.updateMany({
           where: { id: { in: pending.map((p) => p.id) } },
@@ -123,8 +140,13 @@ export function createDigestSender(deps: DigestDeps) {
   }
 
   return {
-    /** When the address's waiting reminders go: the first one's arrival plus the firm's window (null: none wait). */
-    async planDigest({ firmId, contactEmailId }: DigestAddress): Promise<DigestPlan> {
+    /**
+     * When the address's waiting reminders go (null: none wait): the first one's arrival plus the firm's window,
+     * then inside the send window and after the recipient's pause. Asked again at least once a reminder day
+     * (sendDigest holds it meanwhile), so a window or pause changed in between applies.
+     */
+    async planDigest(address: DigestAddress): Promise<DigestPlan> {
+      const { firmId, contactEmailId } = address;
       const [setting, first] = await Promise.all([
         readDigestSetting(db, firmId),
         db.digestEntry.findFirst({
@@ -133,17 +155,21 @@ export function createDigestSender(deps: DigestDeps) {
           select: { createdAt: true, state: true },
         }),
       ]);
-      const window = windowMs(setting, deps.reminderDaySeconds);
+      const idleMs = windowMs(setting, deps.reminderDaySeconds);
+      if (!first) return { sendAt: null, idleMs };
       // A claimed digest is one an attempt started and did not finish: it goes now.
-      const sendAt = !first ? null : first.state === 'claimed' ? Date.now() : first.createdAt.getTime() + window;
-      return { sendAt, idleMs: window };
+      const now = Date.now();
+      if (first.state === 'claimed') return { sendAt: now, idleMs };
+      const plan = await planDigestSend(db, address, first.createdAt.getTime() + idleMs, now);
+      return { sendAt: Math.min(plan.sendAt, Math.max(now, first.createdAt.getTime() + idleMs) + dayMs), idleMs };
     },
 
     /** One email with every item still pending, or nothing when none is left; heartbeats while it sends. */
     async sendDigest(address: DigestAddress, heartbeat: () => void = () => undefined): Promise<DigestSendResult> {
       const { firmId, contactEmailId } = address;
       heartbeat();
-      const { key, entries, dropped } = await claim(address);
+      const { key, entries, dropped, heldUntil } = await claim(address);
+      if (heldUntil !== undefined) return { status: 'held', sendAt: heldUntil };
       if (!key || !entries.length) return { status: 'nothing', dropped };
 
       const [firm, email, language] = await Promise.all([
@@ -231,13 +257,14 @@ export function createDigestSender(deps: DigestDeps) {
       if (outcome === 'in_flight') throw new EmailInFlightError(key);
       const ids = entries.map((e) => e.id);
       if (outcome === 'failed') {
-        // Refused for good: the address is now bouncing (send-once marked it); firm webhooks hear it per item.
+        // Refused for good: the address is now bouncing (send-once marked it); firm webhooks hear it per item,
+        // before the entries settle, so a retry after a crash in between records them (keyed: never twice).
+        for (const e of entries)
+          await recordEmailBounced(db, refOf(firmId, e), `${key}:${e.itemKind}:${e.itemId}`, contactEmailId);
         await db.digestEntry.updateMany({
           where: { id: { in: ids } },
           data: { state: 'dropped', dropReason: 'bounced', settledAt: new Date() },
         });
-        for (const e of entries)
-          await recordEmailBounced(db, refOf(firmId, e), `${key}:${e.itemKind}:${e.itemId}`, contactEmailId);
         return { status: 'nothing', dropped: dropped + entries.length };
       }
       await db.digestEntry.updateMany({

@@ -37,9 +37,12 @@ export interface DigestPlan {
   idleMs: number;
 }
 
-/** What one send did: the email went with `items` items, or nothing was left to send. */
+/** What one send did: the email went with `items` items, nothing was left to send, or the send window or the
+ * recipient's pause holds it until `sendAt` (nothing claimed; the workflow plans again). */
 export type DigestSendResult =
-  { status: 'sent'; items: number; dropped: number } | { status: 'nothing'; dropped: number };
+  | { status: 'sent'; items: number; dropped: number }
+  | { status: 'nothing'; dropped: number }
+  | { status: 'held'; sendAt: number };
 
 export const DIGEST_ITEM_KIND = 'digest';
 
