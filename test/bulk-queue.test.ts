@@ -4,7 +4,7 @@
 // at once; the reconciler promotes a queued action left behind.
 import { randomUUID } from 'node:crypto';
 import { useStackWithFirm, eventually, type FirmHandle } from './support/stack';
-import { accountWithContacts } from './support/fixtures';
+import { accountWithContacts, firmUser } from './support/fixtures';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import { createBulkActionsService } from '../domain/bulk/bulk-actions';
 import { reconcile } from '../domain/reconciler/reconcile';
@@ -176,6 +176,39 @@ test('the reconciler closes a queued action whose cancel did not get to close it
   expect(await workflowStatus(b.body.id)).toBeNull();
   const second = await reconcile(ctx.stack.db, gateway, input);
   expect(second.bulkClosed).not.toContain(b.body.id);
+  // Clean up: A closed, nothing queued left behind.
+  await ctx.stack.client.workflow.getHandle(bulkWorkflowId(a)).terminate('test');
+  expect((await firm.call('POST', `/v1/bulk-actions/${a}/cancel`)).body.status).toBe('cancelled');
+});
+
+test('an employee’s action names only the accounts they may open, pending or not reached', async () => {
+  const firm = await ctx.stack.newFirm();
+  const { tag, ids } = await taggedAccounts(firm, 2);
+  const [mine, hidden] = ids;
+  const employee = await firmUser(firm, 'Team-limited starter');
+  expect((await firm.call('POST', `/v1/accounts/${mine}/team`, { firmUserId: employee })).status).toBe(200);
+  const a = await idleRunning(firm, tag, ids);
+  const b = await firm.call('POST', '/v1/bulk-actions', tagAction(tag, ids), { as: employee });
+  expect(b.body.status).toBe('queued');
+  const names = async (as: string) => {
+    const res = await firm.call('GET', `/v1/bulk-actions/${b.body.id}/outcomes`, undefined, { as });
+    expect(res.status).toBe(200);
+    return Object.fromEntries(
+      res.body.items.map((o: { accountId: string; accountName: string | null }) => [o.accountId, o.accountName]),
+    );
+  };
+  const hiddenName = (await ctx.stack.db.account.findUniqueOrThrow({ where: { id: hidden } })).name;
+  expect(await names(employee)).toEqual({ [mine]: expect.any(String), [hidden]: null });
+  expect((await names(firm.ownerId))[hidden]).toBe(hiddenName);
+  expect((await firm.call('POST', `/v1/bulk-actions/${b.body.id}/cancel`, undefined, { as: employee })).status).toBe(
+    202,
+  );
+  expect(await names(employee)).toEqual({ [mine]: expect.any(String), [hidden]: null });
+  const csv = await fetch(`${ctx.stack.baseUrl}/v1/bulk-actions/${b.body.id}/report.csv`, {
+    headers: { authorization: `Bearer ${firm.apiKey}`, 'x-acting-user': employee },
+  });
+  expect(csv.status).toBe(200);
+  expect(await csv.text()).not.toContain(hiddenName);
   // Clean up: A closed, nothing queued left behind.
   await ctx.stack.client.workflow.getHandle(bulkWorkflowId(a)).terminate('test');
   expect((await firm.call('POST', `/v1/bulk-actions/${a}/cancel`)).body.status).toBe('cancelled');

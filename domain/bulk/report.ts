@@ -37,6 +37,11 @@ export async function buildBulkReport(tx: Queryable, bulkActionId: string, firmI
   const failures = await tx.$queryRaw<{ accountId: string; accountName: string | null; error: string | null }[]>`
     SELECT o."accountId"::text AS "accountId", a.name AS "accountName", o.detail AS error
     FROM "BulkActionOutcome" o LEFT JOIN "Account" a ON a.id = o."accountId" AND a."firmId" = ${firmId}::uuid
+      -- The name only of an account its starter may open (the report is theirs and the admins').
+      AND EXISTS (
+        SELECT 1 FROM "BulkAction" b JOIN "FirmUser" u ON u.id = b."startedBy"
+        WHERE b.id = o."bulkActionId" AND (u.role <> 'employee' OR u."canViewAllAccounts" OR EXISTS (
+          SELECT 1 FROM "AccountTeamMember" tm WHERE tm."accountId" = a.id AND tm."firmUserId" = u.id)))
     WHERE o."bulkActionId" = ${bulkActionId}::uuid AND o.outcome = 'failed'
     ORDER BY o.position LIMIT ${REPORT_FAILURE_LIMIT}`;
   const skipReasons = await tx.$queryRaw<{ reason: string | null; accounts: bigint }[]>`
