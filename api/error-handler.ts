@@ -47,8 +47,13 @@ export const notFoundRoute: RequestHandler = (req, _res, next) => {
 };
 
 /** What body-parser reports for a body it cannot read. */
-const parserError = (err: unknown): { type?: unknown; message?: unknown } | undefined =>
-  typeof err === 'object' && err !== null ? (err as { type?: unknown; message?: unknown }) : undefined;
+type ParserError = { type?: unknown; message?: unknown; status?: unknown; expose?: unknown };
+const parserError = (err: unknown): ParserError | undefined =>
+  typeof err === 'object' && err !== null ? (err as ParserError) : undefined;
+
+/** Another client error of the body's reading (a compressed body that does not inflate, an aborted upload). */
+const bodyReadStatus = (e: ParserError | undefined): number | undefined =>
+  typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true ? e.status : undefined;
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
@@ -63,6 +68,13 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     else if (parser?.type === 'entity.too.large') problem = new Problem(413, 'body-too-large', 'The body is too large');
     else if (parser?.type === 'charset.unsupported' || parser?.type === 'encoding.unsupported')
       problem = new Problem(415, 'unsupported-encoding', 'Unsupported body encoding');
+    else if (bodyReadStatus(parser))
+      problem = new Problem(
+        bodyReadStatus(parser)!,
+        'malformed-body',
+        'The body could not be read',
+        String(parser!.message),
+      );
     else if (down) {
       // PostgreSQL or Temporal not answering, the pool exhausted, a timeout: honest 503, retry later.
       log.warn({ err, requestId: req.id, dependency: down.dependency, reason: down.reason }, 'dependency unavailable');

@@ -82,6 +82,13 @@ const bad: BadInputCase[] = [
   ],
   ['malformed JSON', () => a.call('POST', '/v1/accounts', '{"name": '), 400, 'malformed-json'],
   [
+    'a gzip body that does not inflate',
+    () =>
+      a.call('POST', '/v1/accounts', '{"name": "x", "type": "company"}', { headers: { 'content-encoding': 'gzip' } }),
+    400,
+    'malformed-body',
+  ],
+  [
     'account without name',
     () => a.call('POST', '/v1/accounts', { type: 'company' }),
     422,
