@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps) {
   });
 
   app.get('/metrics', metricsEndpoint); // Prometheus text format (observability/metrics.ts)
-  registerOutboxGauges(() => outboxLag(db)); // the outbox's backlog, read at each scrape
+  registerOutboxGauges(() => outboxLag(db, 2000)); // the outbox's backlog, read at each scrape (in time)
   app.get('/health', async (_req, res) => {
     const health = await checkHealth(db, temporal, mailer);
     res.status(health.status === 'ok' ? 200 : 503).json(health);

@@ -43,7 +43,10 @@ export async function checkHealth(db: Db, temporal: Client, mailer: Mailer) {
  * or Temporal). A backlog alone does not fail it: this instance still takes changes, which wait safely.
  */
 export async function checkReady(db: Db, temporal: Client, mailer: Mailer) {
-  const [{ checks }, outbox] = await Promise.all([checkHealth(db, temporal, mailer), outboxLag(db).catch(() => null)]);
+  const [{ checks }, outbox] = await Promise.all([
+    checkHealth(db, temporal, mailer),
+    outboxLag(db, 3000).catch(() => null),
+  ]);
   const ready = checks.database.ok && checks.temporal.ok;
   const lagging = outbox !== null && outbox.oldestAgeMs > OUTBOX_LAG_DEGRADED_MS;
   const status = !ready ? 'unavailable' : checks.smtp.ok && !lagging ? 'ok' : 'degraded';

@@ -173,16 +173,23 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
 export type Relay = ReturnType<typeof createRelay>;
 
 /** The client's deadline does not cover everything (a lazy connection's first connect): never wait longer. */
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+function withTimeout<T>(p: Promise<T>, ms: number, what = 'Temporal call'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Temporal call timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
   });
   return Promise.race([p, expired]).finally(() => clearTimeout(timer));
 }
 
-/** Depth and age of the oldest pending row, for readiness and logs. */
-export async function outboxLag(db: Db): Promise<{ depth: number; oldestAgeMs: number }> {
+/**
+ * Depth and age of the oldest pending row, for readiness, metrics and logs; with `timeoutMs`, a database
+ * that does not answer fails it then (a silent partition would otherwise hold it for the pool's timeouts).
+ */
+export function outboxLag(db: Db, timeoutMs?: number): Promise<{ depth: number; oldestAgeMs: number }> {
+  return timeoutMs === undefined ? readOutboxLag(db) : withTimeout(readOutboxLag(db), timeoutMs, 'outbox read');
+}
+
+async function readOutboxLag(db: Db): Promise<{ depth: number; oldestAgeMs: number }> {
   // On the pg pool (hot-sql.ts): the background relay reads it every round. The oldest row's time as epoch ms
   // (the column holds UTC, as Prisma writes it).
   const [row] = await hotQuery<{ depth: string | bigint | number; oldestMs: number | null }>(
