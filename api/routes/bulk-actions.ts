@@ -136,9 +136,14 @@ async function stream(res: Response, chunks: AsyncGenerator<string, void, undefi
   }
 }
 
+/** A client that reads nothing for this long is cut off: it would hold its admission slot, and a stop, for ever. */
+const STALLED_MS = 60_000;
+
 function drainOrClose(res: Response): Promise<void> {
   return new Promise((resolve) => {
+    const stalled = setTimeout(() => res.destroy(), STALLED_MS); // its 'close' ends the wait
     const done = () => {
+      clearTimeout(stalled);
       res.off('drain', done);
       res.off('close', done);
       resolve();
