@@ -131,8 +131,9 @@ function closedReason(
 /**
  * When a reminder due at `dueAt` may go: not before a pause ends, then at the window's next opening in
  * `zone` (the recipient's; the window's own zone when null). No window: whenever due (or the pause ends).
- * Planned at `now`, a due time already past counts from now: an overdue reminder (a timer fired late, a
- * shortened interval, a pause ended early) still waits for the window to be open now.
+ * Planned at `now`, a plan whose time has already passed counts from now: an overdue reminder (a timer fired
+ * late, a shortened interval, a pause ended early) still waits for the window to be open now. A plan still
+ * ahead keeps the reasons of its due time (a holiday Friday stays "holiday" when asked again on Saturday).
  */
 export function planSend(p: {
   dueAt: number;
@@ -141,9 +142,17 @@ export function planSend(p: {
   pausedUntil: number | null;
   now?: number;
 }): SendPlan {
+  const plan = planSendFrom(p.dueAt, p);
+  return p.now !== undefined && plan.sendAt < p.now ? planSendFrom(p.now, p) : plan;
+}
+
+function planSendFrom(
+  start: number,
+  p: { dueAt: number; window: SendWindow | null; zone: string | null; pausedUntil: number | null },
+): SendPlan {
   const zone = p.zone ?? p.window?.timeZone ?? 'UTC';
   const reasons: DeferReason[] = [];
-  let from = Math.max(p.dueAt, p.now ?? -Infinity);
+  let from = start;
   if (p.pausedUntil !== null && p.pausedUntil > from) {
     from = p.pausedUntil;
     reasons.push('paused');

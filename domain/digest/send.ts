@@ -103,12 +103,8 @@ export function createDigestSender(deps: DigestDeps) {
         // Not before the send window opens and the recipient's pause ends (a claimed digest goes regardless:
         // it may have gone already).
         const now = Date.now();
-        const plan = await planDigestSend(
-          tx,
-          { firmId, contactEmailId },
-          await collectedAt(tx, firmId, pending[0]),
-          now,
-        );
+        const collected = await collectedAt(tx, firmId, pending[0]);
+        const plan = await planDigestSend(tx, { firmId, contactEmailId }, pending, collected, now);
         if (plan.sendAt > now) return { key: null, entries: [] as Entry[], dropped: 0, heldUntil: plan.sendAt };
         const key = digestEmailKey(contactEmailId, pending[0].id);
         await tx.digestEntry.updateMany({
@@ -147,20 +143,21 @@ export function createDigestSender(deps: DigestDeps) {
      */
     async planDigest(address: DigestAddress): Promise<DigestPlan> {
       const { firmId, contactEmailId } = address;
-      const [setting, first] = await Promise.all([
+      const [setting, waiting] = await Promise.all([
         readDigestSetting(db, firmId),
-        db.digestEntry.findFirst({
+        db.digestEntry.findMany({
           where: { firmId, contactEmailId, state: { in: ['pending', 'claimed'] } },
           orderBy: ORDER,
-          select: { createdAt: true, state: true },
+          select: { createdAt: true, state: true, itemKind: true, itemId: true },
         }),
       ]);
       const idleMs = windowMs(setting, deps.reminderDaySeconds);
+      const first = waiting[0];
       if (!first) return { sendAt: null, idleMs };
       // A claimed digest is one an attempt started and did not finish: it goes now.
       const now = Date.now();
       if (first.state === 'claimed') return { sendAt: now, idleMs };
-      const plan = await planDigestSend(db, address, first.createdAt.getTime() + idleMs, now);
+      const plan = await planDigestSend(db, address, waiting, first.createdAt.getTime() + idleMs, now);
       return { sendAt: Math.min(plan.sendAt, Math.max(now, first.createdAt.getTime() + idleMs) + dayMs), idleMs };
     },
 

@@ -47,6 +47,20 @@ describe('planSend', () => {
     expect(plan.reasons).toEqual(['weekend']);
   });
 
+  test('asked again while it waits (a holiday Friday, asked on Saturday): the due day’s reason stays', () => {
+    const holidayFriday = { ...weekdays, closedDays: ['2026-12-04'] };
+    const dueAt = local('2026-12-04T10:00');
+    const plan = planSend({
+      dueAt,
+      now: local('2026-12-05T10:00'),
+      window: holidayFriday,
+      zone: null,
+      pausedUntil: null,
+    });
+    expect(iso(plan.sendAt)).toBe('2026-12-07T09:00:00.000+01:00');
+    expect(plan.reasons).toEqual(['holiday']);
+  });
+
   test('overdue while the window is open: goes now', () => {
     const now = local('2026-12-01T11:00'); // a Tuesday
     const plan = planSend({ dueAt: local('2026-11-28T10:00'), now, window: weekdays, zone: null, pausedUntil: null });
