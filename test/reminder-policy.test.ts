@@ -186,6 +186,22 @@ test('each item is applied once however often a batch is retried; a later change
   expect(res.body).toMatchObject({ status: 'superseded', progress: { total: 2, pending: 0, superseded: 2 } });
 });
 
+test('a change applied to running reminders also reaches threads that follow the policy with none running', async () => {
+  const f = await stack.newFirm();
+  expect((await putPolicy(f, 'chat', { enabled: true, intervalDays: 40, count: 3, apply: 'none' })).status).toBe(200);
+  const { accountId } = await accountWithContacts(f);
+  const idle = await f.call('POST', `/v1/accounts/${accountId}/chat-threads`, { subject: 'No message yet' });
+  expect(idle.status).toBe(201);
+  const proposed = { enabled: false, intervalDays: 2, count: 1 };
+  const changed = await putPolicy(f, 'chat', { ...proposed, apply: 'running' });
+  expect(changed.status).toBe(200);
+  // It follows the policy as it is now, not the one it had: no row of the old settings written for it.
+  expect(await stack.db.reminderSettings.count({ where: { itemId: idle.body.id } })).toBe(0);
+  const state = (await explain(f, idle.body.id)).body;
+  expect(state.settings).toEqual(proposed);
+  expect(state.settingsSource.source).toBe('policy');
+});
+
 test('a change with apply none leaves running reminders as they were; new items take it', async () => {
   const f = await stack.newFirm();
   expect((await putPolicy(f, 'chat', { enabled: true, intervalDays: 40, count: 1, apply: 'none' })).status).toBe(200);

@@ -81,13 +81,14 @@ export async function applyPolicyBatch(
       orderBy: { position: 'asc' },
       take: batchSize,
     });
-    const views = await itemSettingsViews(
-      tx,
-      app.firmId,
-      kind,
-      items.map((i) => i.itemId),
-      proposed,
-    );
+    const ids = items.map((i) => i.itemId);
+    // The items' rows locked first: a user's own settings saved meanwhile are read, never overwritten.
+    await tx.$executeRaw`SELECT 1 FROM "ReminderSettings"
+      WHERE "itemKind" = ${kind}::"ItemKind" AND "itemId" = ANY(${ids}::uuid[]) FOR UPDATE`;
+    // An item following the policy without a row had the policy before the change (older applications wrote
+    // it down as a row instead).
+    const before = (app.previousSettings as unknown as PolicySettings | null) ?? proposed;
+    const views = await itemSettingsViews(tx, app.firmId, kind, ids, before);
     // Set-based: a few statements per batch whatever its size (all updated items get the same settings).
     const now = new Date();
     const { sendWindow, ...settings } = proposed;

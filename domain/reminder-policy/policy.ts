@@ -119,7 +119,9 @@ export function createReminderPolicyService({ db, gateway, outbox, batchSize }: 
         await tx.$executeRaw`SELECT 1 FROM "FirmReminderPolicy"
           WHERE "firmId" = ${firmId}::uuid AND "itemKind" = ${kind}::"ItemKind" FOR UPDATE`;
         const before = await readPolicy(tx, firmId, kind);
-        const followers = await writeDownFollowers(tx, firmId, kind, before.settings);
+        // Only when the change is not applied: applied, those items take the new policy too (running ones
+        // through the application, which keeps the old policy as what they had).
+        const followers = apply === 'none' ? await writeDownFollowers(tx, firmId, kind, before.settings) : 0;
         const row = await tx.firmReminderPolicy.upsert({
           where: { firmId_itemKind: { firmId, itemKind: kind } },
           create: { firmId, itemKind: kind, ...proposed, updatedBy: actor.id },
@@ -139,6 +141,7 @@ export function createReminderPolicyService({ db, gateway, outbox, batchSize }: 
               itemKind: kind,
               policyVersion: row.version,
               settings: { ...proposed },
+              previousSettings: { ...before.settings },
               requestedBy: actor.id,
             },
           });
