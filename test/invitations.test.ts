@@ -185,6 +185,25 @@ test('changing a pending email’s address kills the old link and invites the ne
   expect((await emailOf(c.emailId)).login).toBe('active');
 });
 
+test('changing the address of a scheduled invitation keeps its time and validity for the new address', async () => {
+  const c = await offContact();
+  const sendAt = new Date(Date.now() + 3_600_000);
+  const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {
+    sendAt: sendAt.toISOString(),
+    expiresInDays: 3,
+  });
+  expect(inv.status).toBe(201);
+  const newAddress = `moved-${c.emailId}@client.test`;
+  const res = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { address: newAddress });
+  expect(res.status).toBe(200);
+  const replacement = await ctx.stack.db.invitation.findUniqueOrThrow({ where: { id: res.body.invitationId } });
+  expect(replacement).toMatchObject({ status: 'scheduled', address: newAddress, sendAt });
+  expect(replacement.expiresAt.getTime() - replacement.sendAt.getTime()).toBe(3 * ctx.stack.daySeconds * 1000);
+  expect(await workflowResult(inv.body.id)).toBe('revoked');
+  await sleep(1500);
+  expect(invitationMails(newAddress)).toHaveLength(0);
+});
+
 test('turning login off revokes access and pending invitations, and keeps the email', async () => {
   const c = await offContact();
   const inv = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'pending' });

@@ -436,18 +436,15 @@ export async function updateContactEmail(
         invitationId = (await createInvitation(tx, wf.daySeconds, firmId, actor.id, current, invitation ?? {}, effects))
           .id;
       } else if (pendingInvitation) {
-        // The old link must stop working; the new address gets its own invitation, same message.
-        invitationId = (
-          await createInvitation(
-            tx,
-            wf.daySeconds,
-            firmId,
-            actor.id,
-            current,
-            { message: pendingInvitation.message ?? undefined },
-            effects,
-          )
-        ).id;
+        // The old link must stop working; the new address gets its own invitation: the same message, the same
+        // validity, and a scheduled one still at its time.
+        const { sendAt, expiresAt, message, status } = pendingInvitation;
+        const replacement: InviteOptions = {
+          message: message ?? undefined,
+          expiresInDays: Math.max(1, Math.round((expiresAt.getTime() - sendAt.getTime()) / (wf.daySeconds * 1000))),
+          ...(status === 'scheduled' ? { sendAt } : {}),
+        };
+        invitationId = (await createInvitation(tx, wf.daySeconds, firmId, actor.id, current, replacement, effects)).id;
       }
       const changes: Record<string, unknown> = {
         ...toggles,
