@@ -53,18 +53,22 @@ export async function linkedClient(db: Db, claims: LinkClaims): Promise<LinkedCl
       'This link no longer works',
       'The firm has changed who receives this item. Ask the firm for a new link.',
     );
-  // Sent to an address the email no longer has (SPEC §5: the old link stops working). An activation link
-  // signed before links named their address is refused too: the invitation email's own link still works.
-  if (
-    claims.addressDigest === undefined
-      ? claims.purpose === 'activate'
-      : claims.addressDigest !== addressDigest(email.address)
-  )
+  // Sent to an address the email no longer has (SPEC §5: the old link stops working).
+  if (claims.addressDigest !== undefined && claims.addressDigest !== addressDigest(email.address))
     throw new DomainError(
       'gone',
       'portal-link-revoked',
       'This link no longer works',
       'The link was sent to an email address that has changed since. Use a more recent email from the firm.',
+    );
+  // An activation link signed before links named their address cannot tell: refused, the invitation email's
+  // own link still works.
+  if (claims.addressDigest === undefined && claims.purpose === 'activate')
+    throw new DomainError(
+      'gone',
+      'portal-link-revoked',
+      'This link no longer works',
+      'This activation link is from an older email. Use the link in your invitation email, or a more recent email.',
     );
   const name = `${email.contact.firstName} ${email.contact.lastName}`.trim();
   return { contactId: email.contactId, contactEmailId: email.id, name, address: email.address };
