@@ -32,7 +32,8 @@ import { applyAllPendingEffects } from './runner';
 import { isNotAllowed } from './decisions';
 import type { BulkListQuery, BulkOutcomeQuery, BulkSelection, NewBulkAction, RetryFailedRequest } from './inputs';
 import { accountFilterConditions } from '../accounts/list';
-import { seesAllAccounts, type Actor } from '../access/access';
+import type { Actor } from '../access/access';
+import { mayOpenAccountSql } from '../access/access-sql';
 import { audit } from '../audit/audit';
 import { conflict, DomainError, forbidden, invalid, notFound, unavailable } from '../errors';
 import { encodeCreatedCursor, olderThanCursor } from '../pagination';
@@ -284,7 +285,7 @@ export function createBulkActionsService({
       const rows = await db.$queryRaw<OutcomeRow[]>`
         SELECT o.position, o."accountId"::text AS "accountId", a.name AS "accountName", o.outcome, o.detail, o.result
         FROM "BulkActionOutcome" o LEFT JOIN "Account" a ON a.id = o."accountId" AND a."firmId" = ${firmId}::uuid
-          ${nameVisibleTo(actor)}
+          AND ${mayOpenAccountSql(actor, 'a.id')} -- the name only for who may open the account
         WHERE o."bulkActionId" = ${id}::uuid AND o.position > ${after} ORDER BY o.position LIMIT 2000`;
       if (!rows.length) return;
       yield rows.map((r) => csvLine(presentOutcome(r))).join('\n') + '\n';
@@ -414,7 +415,7 @@ export function createBulkActionsService({
       const rows = await db.$queryRaw<OutcomeRow[]>`
         SELECT o.position, o."accountId"::text AS "accountId", a.name AS "accountName", o.outcome, o.detail, o.result
         FROM "BulkActionOutcome" o LEFT JOIN "Account" a ON a.id = o."accountId" AND a."firmId" = ${firmId}::uuid
-          ${nameVisibleTo(actor)}
+          AND ${mayOpenAccountSql(actor, 'a.id')} -- the name only for who may open the account
         WHERE o."bulkActionId" = ${id}::uuid AND o.position > ${q.after}
           ${q.outcome === 'pending' ? Prisma.sql`AND o.outcome IS NULL` : q.outcome ? Prisma.sql`AND o.outcome = ${q.outcome}` : Prisma.empty}
         ORDER BY o.position LIMIT ${q.limit + 1}`;
@@ -563,15 +564,6 @@ interface OutcomeRow {
   detail: string | null;
   result: Record<string, unknown> | null;
 }
-
-/**
- * The outcome's account name only for a reader who may open the account (as requireAccountAccess); an employee
- * reads only the actions they started, whose snapshot may name accounts outside their team.
- */
-const nameVisibleTo = (actor: Actor) =>
-  seesAllAccounts(actor)
-    ? Prisma.empty
-    : Prisma.sql`AND EXISTS (SELECT 1 FROM "AccountTeamMember" tm WHERE tm."accountId" = a.id AND tm."firmUserId" = ${actor.id}::uuid)`;
 
 function presentOutcome(r: OutcomeRow) {
   // An account the user may not change is reported by id only: its name is not theirs to see.
