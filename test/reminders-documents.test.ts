@@ -267,3 +267,83 @@ test('withdrawing a request stops its reminders and closes its to-dos', async ()
     workflow: { status: 'completed' },
   });
 });
+
+/** Runs `fn` while another transaction holds the audit table, so concurrent changes all reach their audit entry. */
+async function withAuditHeld<T>(fn: () => Promise<T>, holdMs = 500): Promise<T> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let holding!: () => void;
+  const held = new Promise<void>((r) => (holding = r));
+  const lock = stack.db.$transaction(
+    async (tx) => {
+      await tx.$executeRawUnsafe('LOCK TABLE "AuditEvent" IN EXCLUSIVE MODE');
+      holding();
+      await released;
+    },
+    { timeout: 15_000 },
+  );
+  await held;
+  const result = fn();
+  await sleep(holdMs);
+  release();
+  await lock;
+  return result;
+}
+
+test('the last two signers signing at once complete the request once', async () => {
+  const d = await document([{}, {}]);
+  const [a, b] = d.contacts;
+  const req = await firm.call('POST', `/v1/documents/${d.documentId}/signature-requests`, { signers: [a.id, b.id] });
+  expect(req.status).toBe(201);
+  const signs = await withAuditHeld(() =>
+    Promise.all([a, b].map((c) => firm.call('POST', `/v1/signature-requests/${req.body.id}/signers/${c.id}/sign`, {}))),
+  );
+  expect(signs.map((s) => s.status)).toEqual([200, 200]);
+  const after = await stack.db.signatureRequest.findUniqueOrThrow({ where: { id: req.body.id } });
+  expect(after.status).toBe('signed');
+  const actions = await stack.db.auditEvent.findMany({
+    where: { itemId: req.body.id, action: { startsWith: 'signature.' } },
+    select: { action: true },
+  });
+  expect(actions.map((e) => e.action).sort()).toEqual([
+    'signature.completed',
+    'signature.requested',
+    'signature.signed',
+  ]);
+});
+
+test('approve and cancel at once: one wins, the other is refused and writes nothing', async () => {
+  const d = await document([{}]);
+  const [c] = d.contacts;
+  const req = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {});
+  const [approve, cancel] = await withAuditHeld(() =>
+    Promise.all([
+      firm.call('POST', `/v1/approval-requests/${req.body.id}/approve`, { contactId: c.id }),
+      sleep(150).then(() => firm.call('POST', `/v1/approval-requests/${req.body.id}/cancel`, {})),
+    ]),
+  );
+  expect(approve.status).toBe(200);
+  expect(cancel.status).toBe(409);
+  expect(cancel.body.type).toMatch(/request-closed/);
+  expect((await stack.db.approvalRequest.findUniqueOrThrow({ where: { id: req.body.id } })).status).toBe('approved');
+  const actions = await stack.db.auditEvent.findMany({
+    where: { itemId: req.body.id, action: { startsWith: 'approval.' } },
+    select: { action: true },
+  });
+  expect(actions.map((e) => e.action).sort()).toEqual(['approval.approved', 'approval.requested']);
+  // Two approves at once: one entry.
+  const d2 = await document([{}]);
+  const req2 = await firm.call('POST', `/v1/documents/${d2.documentId}/approval-requests`, {});
+  const approves = await withAuditHeld(() =>
+    Promise.all(
+      [0, 1].map(() =>
+        firm.call('POST', `/v1/approval-requests/${req2.body.id}/approve`, { contactId: d2.contacts[0].id }),
+      ),
+    ),
+  );
+  expect(approves.map((r) => r.status)).toEqual([200, 200]);
+  const approvedEntries = await stack.db.auditEvent.count({
+    where: { itemId: req2.body.id, action: 'approval.approved' },
+  });
+  expect(approvedEntries).toBe(1);
+});

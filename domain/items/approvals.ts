@@ -9,6 +9,7 @@ import { conflict, invalid } from '../errors';
 import { requireDocumentAccess, requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
 import { recordManualResend } from './manual-resends';
 import { closeTodos } from './portal-todos';
+import { lockRequestStatus } from './request-lock';
 import { recordItemCompleted } from '../webhooks/item-events';
 import { presentApproval } from './present';
 import type { ItemWorkflows } from './reminder-workflows';
@@ -83,6 +84,10 @@ export function createApprovalService(db: Db, workflows: ItemWorkflows) {
       if (!link) throw invalid('body.contactId', 'the contact is not linked to the request’s account');
       const ref = { firmId, accountId: request.accountId, kind: 'approval' as const, itemId: requestId };
       const updated = await workflows.transaction(async (tx, calls) => {
+        // Decided again under the request's lock: a concurrent approve or cancel may have committed meanwhile.
+        const status = await lockRequestStatus(tx, 'approval', requestId);
+        if (status === 'approved') return null;
+        if (status !== 'pending') throw conflict('request-closed', `The approval request is ${status}`);
         const r = await tx.approvalRequest.update({
           where: { id: requestId },
           data: { status: 'approved', approvedAt: new Date(), approvedBy: contactId },
@@ -101,7 +106,9 @@ export function createApprovalService(db: Db, workflows: ItemWorkflows) {
         await recordItemCompleted(tx, ref, 'approved', 'approved');
         return r;
       });
-      return presentApproval(updated);
+      return presentApproval(
+        updated ?? (await db.approvalRequest.findFirstOrThrow({ where: { id: requestId, firmId } })),
+      );
     },
 
     /** "Request approval for all pending": a manual resend of every pending approval of an account or the firm. */

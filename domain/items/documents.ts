@@ -7,6 +7,7 @@ import { requireAccountAccess, type Actor } from '../access/access';
 import { conflict } from '../errors';
 import { requireItemAccess } from './item-refs';
 import { closeTodos } from './portal-todos';
+import { lockRequestStatus } from './request-lock';
 import type { ItemWorkflows } from './reminder-workflows';
 
 export function createDocumentService(db: Db, workflows: ItemWorkflows) {
@@ -36,6 +37,10 @@ export function createDocumentService(db: Db, workflows: ItemWorkflows) {
       if (row.status === 'cancelled') return { id: requestId, status: 'cancelled' };
       if (row.status !== 'pending') throw conflict('request-closed', `The request is already ${row.status}`);
       await workflows.transaction(async (tx, calls) => {
+        // Decided again under the request's lock: a concurrent sign, approve or cancel may have committed.
+        const status = await lockRequestStatus(tx, kind, requestId);
+        if (status === 'cancelled') return;
+        if (status !== 'pending') throw conflict('request-closed', `The request is already ${status}`);
         if (kind === 'signature') {
           await tx.signatureRequest.update({
             where: { id: requestId },

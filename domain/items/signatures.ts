@@ -13,6 +13,7 @@ import { presentSignature } from './present';
 import type { ItemWorkflows } from './reminder-workflows';
 import { hotFragment } from '../outbox/hot-sql';
 import { writeDocumentRequest } from './document-request-sql';
+import { lockRequestStatus } from './request-lock';
 
 type NewSignatures = { signers: string[]; reminders?: ReminderInput };
 
@@ -108,6 +109,11 @@ export function createSignatureService(db: Db, workflows: ItemWorkflows) {
       if (signer.signedAt) return presentSignature(request); // signing twice changes nothing
       const ref = { firmId, accountId: request.accountId, kind: 'signature' as const, itemId: requestId };
       const updated = await workflows.transaction(async (tx, calls) => {
+        // Decided again under the request's lock: a concurrent sign or cancel may have committed meanwhile.
+        const status = await lockRequestStatus(tx, 'signature', requestId);
+        const now = await tx.signatureSigner.findUniqueOrThrow({ where: { id: signer.id } });
+        if (now.signedAt) return null;
+        if (status !== 'pending') throw conflict('request-closed', `The signature request is ${status}`);
         await tx.signatureSigner.update({ where: { id: signer.id }, data: { signedAt: new Date() } });
         const left = await tx.signatureSigner.count({ where: { requestId, signedAt: null } });
         if (left === 0) {
@@ -141,7 +147,13 @@ export function createSignatureService(db: Db, workflows: ItemWorkflows) {
         if (after.status === 'signed') await recordItemCompleted(tx, ref, 'signed', 'signed');
         return after;
       });
-      return presentSignature(updated);
+      return presentSignature(
+        updated ??
+          (await db.signatureRequest.findFirstOrThrow({
+            where: { id: requestId, firmId },
+            include: { signers: true },
+          })),
+      );
     },
   };
 }
