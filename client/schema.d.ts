@@ -511,7 +511,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Delete a custom field definition (owner and admins) */
+    /** Delete a custom field definition and the values stored under its key (owner and admins) */
     delete: operations['deleteCustomField'];
     options?: never;
     head?: never;

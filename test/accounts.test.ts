@@ -314,6 +314,62 @@ describe('custom field validation', () => {
     expect((await firm.call('DELETE', `/v1/custom-fields/${temp.body.id}`)).status).toBe(204);
     expect((await firm.call('DELETE', `/v1/custom-fields/${temp.body.id}`)).status).toBe(404);
   });
+
+  test('deleting a definition clears its values: the records save again, and the key re-created starts empty', async () => {
+    const f2 = await stack.newFirm();
+    const field = await f2.call('POST', '/v1/custom-fields', {
+      entity: 'account',
+      key: 'legacy',
+      label: 'L',
+      type: 'text',
+    });
+    const other = await f2.call('POST', '/v1/custom-fields', {
+      entity: 'account',
+      key: 'vat',
+      label: 'V',
+      type: 'text',
+    });
+    expect([field.status, other.status]).toEqual([201, 201]);
+    const acc = await f2.call('POST', '/v1/accounts', { name: 'Old', type: 'company', customFields: { legacy: 'L1' } });
+    expect(acc.status).toBe(201);
+    const contactField = await f2.call('POST', '/v1/custom-fields', {
+      entity: 'contact',
+      key: 'nick',
+      label: 'N',
+      type: 'text',
+    });
+    const c = await f2.call('POST', '/v1/contacts', {
+      firstName: 'A',
+      lastName: 'B',
+      emails: [{ address: `nick-${randomUUID()}@client.test`, login: 'off' }],
+      accounts: [{ accountId: acc.body.id }],
+    });
+    expect(c.status).toBe(201);
+    expect((await f2.call('PATCH', `/v1/contacts/${c.body.id}`, { customFields: { nick: 'Bee' } })).status).toBe(200);
+    expect((await f2.call('DELETE', `/v1/custom-fields/${field.body.id}`)).status).toBe(204);
+    expect((await f2.call('DELETE', `/v1/custom-fields/${contactField.body.id}`)).status).toBe(204);
+    const patched = await f2.call('PATCH', `/v1/accounts/${acc.body.id}`, { customFields: { vat: 'IT1' } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.customFields).toEqual({ vat: 'IT1' });
+    expect((await f2.call('PATCH', `/v1/contacts/${c.body.id}`, { customFields: {} })).status).toBe(200);
+    expect((await stack.db.contact.findUniqueOrThrow({ where: { id: c.body.id } })).customFields).toEqual({});
+    // Re-created as a select, the old text is not there to slip past its options.
+    const again = await f2.call('POST', '/v1/custom-fields', {
+      entity: 'account',
+      key: 'legacy',
+      label: 'L',
+      type: 'select',
+      options: ['a', 'b'],
+    });
+    expect(again.status).toBe(201);
+    expect((await f2.call('GET', `/v1/accounts/${acc.body.id}`)).body.customFields).toEqual({ vat: 'IT1' });
+    // A key the firm never defined is still refused, but null for it clears nothing and passes.
+    const unknown = await f2.call('PATCH', `/v1/accounts/${acc.body.id}`, { customFields: { colour: 'red' } });
+    expect(unknown.status).toBe(422);
+    expect((await f2.call('PATCH', `/v1/accounts/${acc.body.id}`, { customFields: { colour: null } })).status).toBe(
+      200,
+    );
+  });
 });
 
 describe('account list', () => {

@@ -234,7 +234,7 @@ export function accountRoutes(domain: DomainServices): Router {
       method: 'delete',
       path: '/v1/custom-fields/:fieldId',
       tag: 'Custom fields',
-      summary: 'Delete a custom field definition (owner and admins)',
+      summary: 'Delete a custom field definition and the values stored under its key (owner and admins)',
       params: idParams('fieldId'),
       ...mut,
     },

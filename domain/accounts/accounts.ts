@@ -78,8 +78,8 @@ export async function updateAccount(db: Db, firmId: string, actor: Actor, accoun
     if (patch.type !== undefined) data.type = patch.type;
     if (patch.photoUrl !== undefined) data.photoUrl = patch.photoUrl;
     if (patch.customFields !== undefined) {
-      const merged = { ...(account.customFields as Record<string, unknown>), ...patch.customFields };
-      data.customFields = await validateCustomFields(tx, firmId, 'account', merged);
+      const stored = account.customFields as Record<string, unknown>;
+      data.customFields = await validateCustomFields(tx, firmId, 'account', patch.customFields, stored);
     }
     const tagIds = patch.tags ? await resolveTags(tx, firmId, patch.tags) : undefined;
     if (patch.team) await requireFirmUsers(tx, firmId, patch.team, 'body.team');

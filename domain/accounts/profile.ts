@@ -300,7 +300,7 @@ export async function accountDetails(db: Db, firmId: string, actor: Actor, accou
       .sort((a, b) => a.name.localeCompare(b.name)),
     team,
     teamHistory: history,
-    // Defined fields with their labels, in key order; values of deleted definitions stay in customFields only.
+    // Defined fields with their labels, in key order.
     customFieldValues: definitions.map((d) => ({
       key: d.key,
       label: d.label,

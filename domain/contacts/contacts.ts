@@ -180,8 +180,8 @@ export async function updateContact(db: Db, firmId: string, actor: Actor, contac
     const data: Prisma.ContactUpdateInput = { ...rest };
     if (address !== undefined) data.address = address === null ? Prisma.DbNull : address;
     if (customFields !== undefined) {
-      const merged = { ...(contact.customFields as Record<string, unknown>), ...customFields };
-      data.customFields = await validateCustomFields(tx, firmId, 'contact', merged);
+      const stored = contact.customFields as Record<string, unknown>;
+      data.customFields = await validateCustomFields(tx, firmId, 'contact', customFields, stored);
     }
     await tx.contact.update({ where: { id: contactId }, data });
     const links = await tx.accountContact.findMany({ where: { contactId }, select: { accountId: true } });

@@ -157,19 +157,29 @@ async function refuseOptionsInUse(
   }
 }
 
-/** Removes the definition; values already stored under its key stay in the JSON but are no longer shown as a field. */
+/**
+ * Removes the definition and the values stored under its key: left behind, a value would come back under a
+ * field re-created with that key (unchecked against its new type or options).
+ */
 export async function deleteCustomField(db: Db, firmId: string, actor: Actor, fieldId: string) {
   requireManager(actor, 'delete custom fields');
   const actorId = actor.id;
   await db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT 1 FROM "CustomFieldDefinition" WHERE id = ${fieldId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
     const field = await tx.customFieldDefinition.findFirst({ where: { id: fieldId, firmId } });
     if (!field) throw notFound('Custom field', fieldId);
     await tx.customFieldDefinition.delete({ where: { id: fieldId } });
+    const cleared =
+      field.entity === 'account'
+        ? await tx.$executeRaw`UPDATE "Account" SET "customFields" = "customFields" - ${field.key}::text
+            WHERE "firmId" = ${firmId}::uuid AND "customFields" ? ${field.key}::text`
+        : await tx.$executeRaw`UPDATE "Contact" SET "customFields" = "customFields" - ${field.key}::text
+            WHERE "firmId" = ${firmId}::uuid AND "customFields" ? ${field.key}::text`;
     await audit(tx, {
       firmId,
       actorId,
       action: 'custom_field.deleted',
-      data: { fieldId, entity: field.entity, key: field.key },
+      data: { fieldId, entity: field.entity, key: field.key, valuesCleared: cleared },
     });
   });
 }
@@ -178,26 +188,29 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const emailCheck = z.email();
 
 /**
- * Checks the complete set of values an account or contact will hold against the firm's definitions:
- * an unknown key, a value of the wrong type or a missing required field is invalid, naming the field.
- * Returns the values to store (null values dropped, so null clears a field).
+ * Checks the complete set of values an account or contact will hold (the stored ones with the patch over
+ * them) against the firm's definitions: an unknown key in the patch, a value of the wrong type or a missing
+ * required field is invalid, naming the field. Returns the values to store (null values dropped, so null
+ * clears a field; a stored value whose definition is gone is dropped too, rather than blocking the save).
  */
 export async function validateCustomFields(
   db: Queryable,
   firmId: string,
   entity: CustomFieldEntity,
-  values: CustomFieldValues,
-  fieldPrefix = 'body.customFields',
+  patch: CustomFieldValues,
+  stored: CustomFieldValues = {},
 ): Promise<Prisma.InputJsonObject> {
+  const fieldPrefix = 'body.customFields';
   const defs = await db.customFieldDefinition.findMany({ where: { firmId, entity } });
   const byKey = new Map(defs.map((d) => [d.key, d]));
   const errors: FieldError[] = [];
   const out: Record<string, string | number> = {};
-  for (const [key, value] of Object.entries(values)) {
+  for (const [key, value] of Object.entries({ ...stored, ...patch })) {
     const field = `${fieldPrefix}.${key}`;
     const def = byKey.get(key);
     if (!def) {
-      errors.push({ field, message: `no ${entity} custom field "${key}" is defined` });
+      if (Object.hasOwn(patch, key) && value !== null && value !== undefined)
+        errors.push({ field, message: `no ${entity} custom field "${key}" is defined` });
       continue;
     }
     if (value === null || value === undefined) continue;
