@@ -62,6 +62,8 @@ export function idempotency(db: Db): RequestHandler {
         );
       }
       if (prior.status !== null) {
+        const omitted = secretOmitted(prior.body);
+        if (omitted) return next(secretShownOnce(omitted));
         res.set('Idempotent-Replayed', 'true');
         if (prior.body === null) return res.status(prior.status).end();
         return res
@@ -104,7 +106,8 @@ export function idempotency(db: Db): RequestHandler {
           ? db.idempotencyRecord.deleteMany({ where: { ...id, committedAt: null } })
           : hotQuery(
               db,
-              hotSql`UPDATE "IdempotencyRecord" SET status = ${status}::int, body = ${jsonText(body)}::jsonb
+              hotSql`UPDATE "IdempotencyRecord" SET status = ${status}::int,
+                body = ${withoutSecret(jsonText(body), res.locals.secretField)}::jsonb
                 WHERE "firmId" = ${id.firmId}::uuid AND key = ${key}::text`,
             );
       done.catch(() => undefined).finally(() => send(body));
@@ -136,4 +139,31 @@ function jsonText(body: unknown): string | null {
   } catch {
     return null;
   }
+}
+
+/** Marks a kept answer whose secret was left out; its other fields stay (the id for the problem's detail). */
+const SECRET_OMITTED = '$secretOmitted';
+
+/** The answer to keep: without the secret of a route that shows one once (an API key is kept only hashed). */
+function withoutSecret(text: string | null, field: string | undefined): string | null {
+  if (text === null || !field) return text;
+  const { [field]: _secret, ...rest } = JSON.parse(text) as Record<string, unknown>;
+  return JSON.stringify({ ...rest, [SECRET_OMITTED]: field });
+}
+
+function secretOmitted(body: unknown): { field: string; id?: string } | null {
+  if (!body || typeof body !== 'object' || !(SECRET_OMITTED in body)) return null;
+  const kept = body as Record<string, unknown>;
+  return { field: String(kept[SECRET_OMITTED]), id: typeof kept.id === 'string' ? kept.id : undefined };
+}
+
+/** A retry of a call whose answer showed a secret once: the change stands, the secret is not shown again. */
+function secretShownOnce({ field, id }: { field: string; id?: string }): Problem {
+  return new Problem(
+    409,
+    'secret-shown-once',
+    'The request with this Idempotency-Key was applied; its secret was shown only in the first answer',
+    `The ${field} is not kept, so it cannot be shown again: ${id ? `the resource ${id} exists; ` : ''}` +
+      'if its first answer was lost, revoke or disable it and create another.',
+  );
 }

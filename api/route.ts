@@ -30,6 +30,8 @@ export interface RouteSpec<
   response?: z.ZodType;
   /** Mutating routes accept Idempotency-Key. */
   idempotent?: boolean;
+  /** The answer's field holding a secret shown once (api/idempotency.ts keeps the answer without it). */
+  secretField?: string;
   /** Public routes need no API key. */
   public?: boolean;
   /** Problem statuses the route answers beyond those its declaration implies (a body it reads itself). */
@@ -78,6 +80,7 @@ export function route<
         valid[part] = parsed.data;
       }
       // Each part was parsed by the schema the types are inferred from.
+      if (spec.secretField) res.locals.secretField = spec.secretField;
       const result = await handler(Object.assign(req, { valid: valid as Valid<P, Q, B> }), res);
       if (!res.headersSent) {
         if (result === undefined) res.status(spec.status ?? 204).send();

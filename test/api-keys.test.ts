@@ -47,6 +47,23 @@ test('a new key is shown once, works at once, and the list shows its prefix and 
   );
 });
 
+test('a retried create under its Idempotency-Key makes no second key and shows no key: the kept answer has none', async () => {
+  const idempotencyKey = randomUUID();
+  const made = await firm.call('POST', '/v1/api-keys', { name: 'Retried' }, { idempotencyKey });
+  expect(made.status).toBe(201);
+  const kept = await stack.db.idempotencyRecord.findUniqueOrThrow({
+    where: { firmId_key: { firmId: firm.firmId, key: idempotencyKey } },
+  });
+  expect(kept.status).toBe(201);
+  expect(JSON.stringify(kept.body)).not.toContain(made.body.key);
+  const retry = await firm.call('POST', '/v1/api-keys', { name: 'Retried' }, { idempotencyKey });
+  expect(retry.status).toBe(409);
+  expect(retry.body.type).toBe('https://nudge.dev/problems/secret-shown-once');
+  expect(retry.body.detail).toContain(made.body.id);
+  expect(JSON.stringify(retry.body)).not.toContain(made.body.key);
+  expect(await stack.db.apiKey.count({ where: { firmId: firm.firmId, name: 'Retried' } })).toBe(1);
+});
+
 test('an admin manages keys too; a revoked key stops working; revoking again changes nothing', async () => {
   const made = await firm.call('POST', '/v1/api-keys', { name: 'Old integration' }, { as: adminId });
   expect(made.status).toBe(201);

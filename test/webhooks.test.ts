@@ -331,6 +331,26 @@ test('a receiver answering 410 Gone disables its endpoint at once: no retries', 
   expect((await api('GET', `/v1/webhooks/${gone.body.id}`)).body.status).toBe('disabled');
 });
 
+test('a retried registration under its Idempotency-Key registers once and does not show the secret again', async () => {
+  const headers = {
+    authorization: `Bearer ${firm.apiKey}`,
+    'x-acting-user': firm.ownerId,
+    'content-type': 'application/json',
+    'idempotency-key': `hook-${Date.now()}`,
+  };
+  const body = JSON.stringify({ url: `${receiver.url}/ok?retried`, eventTypes: ['reminder.sent'] });
+  const post = () => fetch(allowing.baseUrl + '/v1/webhooks', { method: 'POST', headers, body });
+  const first = await post();
+  expect(first.status).toBe(201);
+  const { secret } = await first.json();
+  const retry = await post();
+  expect(retry.status).toBe(409);
+  const text = await retry.text();
+  expect(JSON.parse(text).type).toBe('https://nudge.dev/problems/secret-shown-once');
+  expect(text).not.toContain(secret);
+  expect(await stack.db.webhookEndpoint.count({ where: { url: `${receiver.url}/ok?retried` } })).toBe(1);
+});
+
 test('a disabled endpoint stays listed as disabled and its deliveries cannot be replayed', async () => {
   const made = await api('POST', '/v1/webhooks', { url: `${receiver.url}/ok`, eventTypes: ['reminder.sent'] });
   const gone = await api('DELETE', `/v1/webhooks/${made.body.id}`);

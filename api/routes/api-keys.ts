@@ -18,6 +18,7 @@ export function apiKeyRoutes(domain: DomainServices): Router {
       summary: 'Create an API key; the answer is the only time the key itself is shown (it is stored as a hash)',
       body: s.newApiKeyBody,
       status: 201,
+      secretField: 'key',
       ...mut,
     },
     async (req) => domain.apiKeys.createApiKey(req.firmId, req.actor, req.valid.body),

@@ -20,6 +20,7 @@ export function webhookRoutes(webhooks: WebhooksService): Router {
         'Register an endpoint for events (reminder.sent, item.completed, item.reminders_exhausted, bulk_action.completed, email.bounced). Each delivery is signed per the Standard Webhooks specification with its secret (whsec_…, generated unless given, shown only in this answer). Targets on private, loopback or link-local addresses are refused (422).',
       body: s.newWebhookBody,
       status: 201,
+      secretField: 'secret',
       ...mut,
     },
     async (req) => webhooks.createEndpoint(req.firmId, req.actor, req.valid.body),
