@@ -14,12 +14,16 @@ export interface WebhookActivityDeps {
 export function createWebhookActivities(deps: WebhookActivityDeps) {
   const delivery = createWebhookDelivery({ db: deps.db, ...deps.webhooks });
   return {
-    attemptWebhookDelivery: async ({ firmId, deliveryId }: WebhookDeliveryInput): Promise<WebhookAttemptResult> => {
-      const result = await delivery.attemptDelivery(firmId, deliveryId);
+    attemptWebhookDelivery: async ({
+      firmId,
+      deliveryId,
+      replay,
+    }: WebhookDeliveryInput): Promise<WebhookAttemptResult> => {
+      const result = await delivery.attemptDelivery(firmId, deliveryId, replay);
       if (result.outcome === 'failed') throw ApplicationFailure.retryable(result.error, 'WebhookAttemptFailed');
       return result;
     },
-    markWebhookDeliveryFailed: ({ firmId, deliveryId }: WebhookDeliveryInput) =>
-      delivery.markDeliveryFailed(firmId, deliveryId),
+    markWebhookDeliveryFailed: ({ firmId, deliveryId, replay }: WebhookDeliveryInput) =>
+      delivery.markDeliveryFailed(firmId, deliveryId, replay),
   };
 }

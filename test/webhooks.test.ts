@@ -12,6 +12,7 @@ import {
   PORTAL_URL,
   eventually,
   serveApp,
+  sleep,
   startStack,
   workflowBundle,
   type ApiResponse,
@@ -27,11 +28,12 @@ interface Received {
   body: string;
 }
 
-/** A webhook receiver: /flaky answers 500 to the first request of each webhook-id, then 200; /ok always 200;
- * /gone always 410. */
+/** A webhook receiver: /flaky answers 500 to the first request of each webhook-id, then 200; /second-only 200
+ * to the second request of each webhook-id only, 500 to the others; /ok always 200; /gone always 410. */
 function startReceiver() {
   const received: Received[] = [];
   const seen = new Set<string>();
+  const count = (id: string) => received.filter((r) => r.headers['webhook-id'] === id).length;
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -39,7 +41,7 @@ function startReceiver() {
       const headers = req.headers as Record<string, string>;
       received.push({ path: req.url ?? '', headers, body });
       const id = headers['webhook-id'];
-      const fail = req.url === '/flaky' && !seen.has(id);
+      const fail = (req.url === '/flaky' && !seen.has(id)) || (req.url === '/second-only' && count(id) !== 2);
       seen.add(id);
       if (req.url === '/gone') return void res.writeHead(410).end('gone');
       res.writeHead(fail ? 500 : 200).end(fail ? 'not yet' : 'ok');
@@ -309,6 +311,35 @@ test('a replay delivers again with the same webhook-id, as a new attempt in the 
   expect(verify(flaky.secret, requests[requests.length - 1]).data).toEqual(reminderDelivery.payload.data);
 });
 
+test('a replay that delivers ends the first run’s retries: no further request, and the delivery stays delivered', async () => {
+  const hook = await api('POST', '/v1/webhooks', {
+    url: `${receiver.url}/second-only`,
+    eventTypes: ['bulk_action.completed'],
+  });
+  const account = (await firm.call('POST', '/v1/accounts', { name: 'Replayed', type: 'company' })).body.id;
+  const bulk = await firm.call('POST', '/v1/bulk-actions', {
+    action: { kind: 'archive' },
+    selection: { accountIds: [account] },
+  });
+  const retrying = await deliveryOf(
+    hook.body.id,
+    'bulk_action.completed',
+    (d) => d.payload.data.bulkActionId === bulk.body.id && d.status === 'retrying',
+    'the first attempt failed',
+  );
+  expect((await api('POST', `/v1/webhook-deliveries/${retrying.id}/replay`)).status).toBe(202);
+  await eventually(
+    async () => (await api('GET', `/v1/webhook-deliveries/${retrying.id}`)).body.status === 'delivered',
+    15_000,
+    'the replay delivered',
+  );
+  // The first run's next attempt was due 2 s after its first, then 4 s later.
+  await sleep(7_000);
+  const after = (await api('GET', `/v1/webhook-deliveries/${retrying.id}`)).body;
+  expect(after).toMatchObject({ status: 'delivered', attempts: 2 });
+  expect(receiver.received.filter((r) => r.headers['webhook-id'] === retrying.id)).toHaveLength(2);
+});
+
 test('a receiver answering 410 Gone disables its endpoint at once: no retries', async () => {
   const gone = await api('POST', '/v1/webhooks', {
     url: `${receiver.url}/gone`,
@@ -342,7 +373,7 @@ test('a retried registration under its Idempotency-Key registers once and does n
   const post = () => fetch(allowing.baseUrl + '/v1/webhooks', { method: 'POST', headers, body });
   const first = await post();
   expect(first.status).toBe(201);
-  const { secret } = await first.json();
+  const { secret } = (await first.json()) as { secret: string };
   const retry = await post();
   expect(retry.status).toBe(409);
   const text = await retry.text();
@@ -372,6 +403,26 @@ test('a disabled endpoint stays listed as disabled and its deliveries cannot be 
     409,
     'webhook-disabled',
   ]);
+});
+
+test('two disables at once write one audit entry; the log shows the latest 100 attempts', async () => {
+  const made = await api('POST', '/v1/webhooks', { url: `${receiver.url}/ok?twice`, eventTypes: ['reminder.sent'] });
+  const disables = await Promise.all([0, 1].map(() => api('DELETE', `/v1/webhooks/${made.body.id}`)));
+  expect(disables.map((d) => d.status)).toEqual([200, 200]);
+  expect(disables[0].body.disabledAt).toBe(disables[1].body.disabledAt);
+  expect(
+    await stack.db.auditEvent.count({
+      where: { action: 'webhook.disabled', data: { path: ['webhookId'], equals: made.body.id } },
+    }),
+  ).toBe(1);
+  const d = await stack.db.webhookDelivery.create({
+    data: { firmId: firm.firmId, endpointId: made.body.id, eventKey: 'many', eventType: 'reminder.sent', payload: {} },
+  });
+  await stack.db.webhookDeliveryAttempt.createMany({
+    data: Array.from({ length: 105 }, (_, i) => ({ deliveryId: d.id, attempt: i + 1, at: new Date(), durationMs: 1 })),
+  });
+  const log = (await api('GET', `/v1/webhook-deliveries/${d.id}`)).body.attemptLog;
+  expect(log.map((a: { attempt: number }) => a.attempt)).toEqual(Array.from({ length: 100 }, (_, i) => i + 6));
 });
 
 test('private, loopback and link-local targets are refused without the allow flag (the default API)', async () => {

@@ -31,14 +31,23 @@ export function signedHeaders(secret: string, msgId: string, body: string, at = 
 
 export function createWebhookDelivery({ db, allowPrivateTargets = false, timeoutMs }: WebhookDeliveryDeps) {
   return {
-    async attemptDelivery(firmId: string, deliveryId: string): Promise<AttemptOutcome> {
+    /**
+     * `replay` names the workflow run (0 the first, n the n-th replay). A run a later replay superseded sends
+     * nothing more, and a run's retried attempt after its delivery committed does not send it again.
+     */
+    async attemptDelivery(firmId: string, deliveryId: string, replay?: number): Promise<AttemptOutcome> {
       const delivery = await db.webhookDelivery.findFirstOrThrow({
         where: { id: deliveryId, firmId },
         include: { endpoint: true },
       });
+      if (replay !== undefined) {
+        if (delivery.replays !== replay) return { outcome: 'superseded' };
+        if (delivery.status === 'delivered')
+          return { outcome: 'delivered', statusCode: delivery.lastStatusCode ?? 200 };
+      }
       if (delivery.endpoint.disabledAt) {
-        await db.webhookDelivery.update({
-          where: { id: deliveryId },
+        await db.webhookDelivery.updateMany({
+          where: { id: deliveryId, status: { not: 'delivered' }, ...(replay !== undefined ? { replays: replay } : {}) },
           data: { status: 'failed', lastError: 'the endpoint is disabled' },
         });
         return { outcome: 'endpoint_disabled' };
@@ -55,7 +64,18 @@ export function createWebhookDelivery({ db, allowPrivateTargets = false, timeout
       const code = result.statusCode;
       const ok = code !== undefined && code >= 200 && code < 300;
       const error = ok ? null : (result.error ?? `HTTP ${code}`);
-      await db.$transaction(async (tx) => {
+      const superseded = await db.$transaction(async (tx) => {
+        // Under the row's lock: a replay started, or the run gave up, while the request was out.
+        const [now] = await tx.$queryRaw<{ status: string; replays: number }[]>`
+          SELECT status, replays FROM "WebhookDelivery" WHERE id = ${deliveryId}::uuid FOR UPDATE`;
+        const stale = replay !== undefined && now.replays !== replay;
+        const status = stale
+          ? now.status
+          : ok || now.status === 'delivered'
+            ? 'delivered'
+            : code === 410 || now.status === 'failed'
+              ? 'failed'
+              : 'retrying';
         const updated = await tx.webhookDelivery.update({
           where: { id: deliveryId },
           data: {
@@ -63,8 +83,8 @@ export function createWebhookDelivery({ db, allowPrivateTargets = false, timeout
             lastAttemptAt: new Date(started),
             lastStatusCode: code ?? null,
             lastError: error,
-            status: ok ? 'delivered' : code === 410 ? 'failed' : 'retrying',
-            ...(ok ? { deliveredAt: new Date() } : {}),
+            status,
+            ...(ok && !stale ? { deliveredAt: new Date() } : {}),
           },
         });
         await tx.webhookDeliveryAttempt.create({
@@ -83,16 +103,24 @@ export function createWebhookDelivery({ db, allowPrivateTargets = false, timeout
             where: { id: delivery.endpointId, disabledAt: null },
             data: { disabledAt: new Date() },
           });
+        return stale;
       });
+      if (superseded) return { outcome: 'superseded' };
       if (ok) return { outcome: 'delivered', statusCode: code };
       if (code === 410) return { outcome: 'gone', statusCode: code };
       return { outcome: 'failed', error: error! };
     },
 
     /** After 24 hours of failed attempts the workflow gives up: the log says so until a replay. */
-    async markDeliveryFailed(firmId: string, deliveryId: string): Promise<void> {
+    async markDeliveryFailed(firmId: string, deliveryId: string, replay?: number): Promise<void> {
+      // Not over a replay still trying (the run that gave up is no longer the delivery's latest).
       await db.webhookDelivery.updateMany({
-        where: { id: deliveryId, firmId, status: { not: 'delivered' } },
+        where: {
+          id: deliveryId,
+          firmId,
+          status: { not: 'delivered' },
+          ...(replay !== undefined ? { replays: replay } : {}),
+        },
         data: { status: 'failed' },
       });
     },

@@ -11,11 +11,11 @@ import { webhookDeliveryCommand } from './events';
 
 type DeliveryRow = Awaited<ReturnType<typeof loadDelivery>>;
 
+/** The newest attempts (the ones being investigated), at most 100, shown oldest first. */
+const LATEST_ATTEMPTS = { attemptLog: { orderBy: { attempt: 'desc' as const }, take: 100 } };
+
 const loadDelivery = (db: Db, firmId: string, deliveryId: string) =>
-  db.webhookDelivery.findFirst({
-    where: { id: deliveryId, firmId },
-    include: { attemptLog: { orderBy: { attempt: 'asc' }, take: 100 } },
-  });
+  db.webhookDelivery.findFirst({ where: { id: deliveryId, firmId }, include: LATEST_ATTEMPTS });
 
 const presentDelivery = (d: NonNullable<DeliveryRow>) => ({
   id: d.id,
@@ -31,7 +31,7 @@ const presentDelivery = (d: NonNullable<DeliveryRow>) => ({
   lastAttemptAt: d.lastAttemptAt?.toISOString() ?? null,
   deliveredAt: d.deliveredAt?.toISOString() ?? null,
   createdAt: d.createdAt.toISOString(),
-  attemptLog: d.attemptLog.map((a) => ({
+  attemptLog: [...d.attemptLog].reverse().map((a) => ({
     attempt: a.attempt,
     at: a.at.toISOString(),
     statusCode: a.statusCode,
@@ -59,7 +59,7 @@ export function createDeliveryOperations(db: Db, outbox?: Outbox) {
           ...(query.status ? { status: query.status } : {}),
           ...(query.cursor ? olderThanCursor(query.cursor, 'query.cursor') : {}),
         },
-        include: { attemptLog: { orderBy: { attempt: 'asc' }, take: 100 } },
+        include: LATEST_ATTEMPTS,
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: limit + 1,
       });

@@ -95,12 +95,16 @@ export function createEndpointOperations(db: Db, opts: { allowPrivateTargets: bo
       requireWebhookManager(actor);
       const e = await findEndpoint(db, firmId, endpointId);
       if (e.disabledAt) return presentEndpoint(e);
-      const row = await db.$transaction(async (tx) => {
-        const updated = await tx.webhookEndpoint.update({ where: { id: e.id }, data: { disabledAt: new Date() } });
-        await audit(tx, { firmId, actorId: actor.id, action: 'webhook.disabled', data: { webhookId: e.id } });
-        return updated;
+      await db.$transaction(async (tx) => {
+        // Only the disable that finds it enabled writes (a concurrent one, or a 410, may have come first).
+        const { count } = await tx.webhookEndpoint.updateMany({
+          where: { id: e.id, disabledAt: null },
+          data: { disabledAt: new Date() },
+        });
+        if (count)
+          await audit(tx, { firmId, actorId: actor.id, action: 'webhook.disabled', data: { webhookId: e.id } });
       });
-      return presentEndpoint(row);
+      return presentEndpoint(await findEndpoint(db, firmId, endpointId));
     },
   };
 }

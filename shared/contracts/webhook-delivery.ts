@@ -17,13 +17,16 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export interface WebhookDeliveryInput {
   firmId: string;
   deliveryId: string;
+  /** Which run: 0 the first, n the n-th replay; a run a later replay superseded stops (absent: runs from before). */
+  replay?: number;
 }
 
 /** What one attempt ended with; a failed attempt throws instead, so the activity's retry policy backs off. */
 export type WebhookAttemptResult =
   | { outcome: 'delivered'; statusCode: number }
   | { outcome: 'gone'; statusCode: number }
-  | { outcome: 'endpoint_disabled' };
+  | { outcome: 'endpoint_disabled' }
+  | { outcome: 'superseded' };
 
 export const webhookDeliveryWorkflowContract = defineWorkflow<WebhookDeliveryInput>('webhookDeliveryWorkflow');
 
@@ -37,7 +40,7 @@ export function webhookDeliveryStart(
 ): WorkflowStart<WebhookDeliveryInput> {
   return {
     workflowId: webhookDeliveryWorkflowId(deliveryId, replay),
-    input: { firmId, deliveryId },
+    input: { firmId, deliveryId, replay },
     searchAttributes: [],
     memo: {},
   };
