@@ -1,5 +1,6 @@
 // The CLI's door to Nudge's HTTP API: base URL, API key and acting user from flags or the environment, JSON
 // in and out, problem+json answers turned into readable errors.
+import { retryAfterMs } from '../client/retry';
 
 export interface ApiOptions {
   url: string;
@@ -12,6 +13,17 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** A failed call: the API's error answer (its status, and its Retry-After if any), or none at all (no status). */
+export class ApiError extends CliError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -31,21 +43,26 @@ export function apiClient(opts: ApiOptions): ApiClient {
 
   async function call<T>(method: string, path: string, body?: unknown, allow404 = false): Promise<T | undefined> {
     let res: Response;
+    let text: string;
     try {
-      res = await fetch(new URL(path, opts.url), {
+      res = await fetch(apiUrl(opts.url, path), {
         method,
         headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(30_000),
       });
+      // In here: a connection lost while the answer arrives is no answer either.
+      text = await res.text();
     } catch (err) {
       const why = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
-      throw new CliError(`cannot reach the Nudge API at ${opts.url} (${why}); set --url or NUDGE_API_URL`);
+      throw new ApiError(`cannot reach the Nudge API at ${opts.url} (${why}); set --url or NUDGE_API_URL`);
     }
     if (allow404 && res.status === 404) return undefined;
-    const text = await res.text();
     const parsed = text ? safeJson(text) : undefined;
-    if (!res.ok) throw new CliError(problemMessage(res.status, parsed ?? text));
+    if (!res.ok) {
+      const retryAfter = retryAfterMs(res.headers.get('retry-after'));
+      throw new ApiError(problemMessage(res.status, parsed ?? text), res.status, retryAfter);
+    }
     return parsed as T;
   }
 
@@ -54,6 +71,14 @@ export function apiClient(opts: ApiOptions): ApiClient {
     post: async (path, body) => (await call('POST', path, body ?? {}))!,
     find: (path) => call('GET', path, undefined, true),
   };
+}
+
+/** `path` under the base URL's path (`http://gw/nudge` + `/v1/…`): `new URL(path, base)` would drop the
+ * base's path for an absolute one, and its last segment for a relative one unless it ends in a slash. */
+export function apiUrl(base: string, path: string): URL {
+  const dir = new URL(base);
+  if (!dir.pathname.endsWith('/')) dir.pathname += '/';
+  return new URL(`./${path.replace(/^\/+/, '')}`, dir);
 }
 
 function safeJson(text: string): unknown {

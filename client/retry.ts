@@ -1,8 +1,10 @@
 // The typed client's transport: an Idempotency-Key on every change-making call and safe retries.
 // A change-making call keeps one key across its attempts, so when an answer is lost after the server acted,
 // the retry is answered with the first result (Idempotent-Replayed) instead of making the change twice.
-// Retried: network errors, 503 and 429 (after Retry-After when the server sends one). Never another 4xx:
-// the request itself is wrong and would fail the same way again.
+// Retried: network errors, 503 and 429 (after Retry-After when the server sends one), and a 409
+// idempotency-key-in-use: an earlier attempt under the same key is still running on the server, which asks to
+// retry shortly; handing it back would leave the caller only a new call under a new key, a second change.
+// Never another 4xx: the request itself is wrong and would fail the same way again.
 
 export interface RetryOptions {
   /** Attempts in all, the first included (default 4). */
@@ -40,13 +42,25 @@ export function retryingFetch(transport: Fetch, options: RetryOptions = {}): Fet
         await sleep(backoff, original.signal);
         continue;
       }
-      if (last || !RETRYABLE_STATUS.has(response.status)) return response;
+      if (last || !(RETRYABLE_STATUS.has(response.status) || (await keyInUse(response)))) return response;
       const asked = retryAfterMs(response.headers.get('retry-after'));
       if (asked !== undefined && asked > maxDelayMs) return response;
       await response.body?.cancel();
       await sleep(asked ?? backoff, original.signal);
     }
   };
+}
+
+/** A 409 whose problem type is idempotency-key-in-use (api/idempotency.ts); read from a copy, so the body
+ * is still there when the answer goes back to the caller. */
+async function keyInUse(response: Response): Promise<boolean> {
+  if (response.status !== 409) return false;
+  try {
+    const problem = (await response.clone().json()) as { type?: unknown };
+    return typeof problem?.type === 'string' && problem.type.endsWith('/idempotency-key-in-use');
+  } catch {
+    return false;
+  }
 }
 
 /** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */

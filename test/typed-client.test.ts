@@ -1,10 +1,11 @@
 // The typed client (client/) against the real API: credentials and Idempotency-Key on the wire, a lost answer
-// retried into exactly one row, a 422 returned as a typed problem at once, 503/429 retried after Retry-After.
+// retried into exactly one row, a 422 returned as a typed problem at once, 503/429 retried after Retry-After, a
+// retry that finds the first attempt still running (409 idempotency-key-in-use) retried into that attempt's answer.
 // Faults are made by the transport the client is given: it counts the attempts, drops an answer after the
 // server handled the request, or answers 503/429 itself without reaching the server.
 import { randomUUID } from 'node:crypto';
 import { createNudgeClient, type Body, type NudgeClientOptions, type NudgeProblem } from '../client';
-import { useStackWithFirm, type FirmHandle, type Stack } from './support/stack';
+import { eventually, useStackWithFirm, type FirmHandle, type Stack } from './support/stack';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 let stack: Stack;
@@ -218,4 +219,62 @@ test('429 then a lost answer: one change under one key; a Retry-After beyond the
   const down = await nudge.GET('/v1/accounts', {});
   expect(down.error?.status).toBe(503);
   expect(attempts).toHaveLength(3);
+});
+
+test('a retry that finds the first attempt still running (409 in use) waits for its answer: one change', async () => {
+  const name = `Still running ${randomUUID().slice(0, 8)}`;
+  // Hold the account table: the first attempt claims its key, then waits on the lock to insert.
+  let unlock!: () => void;
+  const unlocked = new Promise<void>((r) => (unlock = r));
+  let holding!: () => void;
+  const held = new Promise<void>((r) => (holding = r));
+  const lock = stack.db.$transaction(
+    async (tx) => {
+      await tx.$executeRawUnsafe('LOCK TABLE "Account" IN SHARE MODE');
+      holding();
+      await unlocked;
+    },
+    { timeout: 30_000 },
+  );
+  await held;
+  let first: Promise<Response> | undefined;
+  const answers: string[] = [];
+  const transport = async (req: Request): Promise<Response> => {
+    if (!first) {
+      // Sent, and its connection lost while the server still runs it.
+      first = fetch(req);
+      const key = { firmId_key: { firmId: firm.firmId, key: req.headers.get('idempotency-key')! } };
+      await eventually(() => stack.db.idempotencyRecord.findUnique({ where: key }), 10_000, 'the key claimed');
+      throw new TypeError('fetch failed: connection reset (simulated)');
+    }
+    const res = await fetch(req);
+    const type = res.status === 409 ? ((await res.clone().json()) as { type: string }).type : '';
+    answers.push(`${res.status}${type.replace(/^.*\//, ' ')}`);
+    if (res.status === 409) {
+      // The first attempt may now finish; its answer is stored before it is sent.
+      unlock();
+      await (await first).body?.cancel();
+    }
+    return res;
+  };
+  try {
+    const nudge = createNudgeClient({
+      baseUrl: stack.baseUrl,
+      apiKey: firm.apiKey,
+      actingUser: firm.ownerId,
+      fetch: transport,
+      retry: { baseDelayMs: 10 },
+    });
+    const created = await nudge.POST('/v1/accounts', { body: { name, type: 'company' } });
+    expect(answers).toEqual(['409 idempotency-key-in-use', '201']);
+    expect(created.error).toBeUndefined();
+    expect(created.response.status).toBe(201);
+    expect(created.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(idOf(created.data)).toBe((await stack.db.account.findFirstOrThrow({ where: { name } })).id);
+    expect(await accountsNamed(name)).toBe(1);
+  } finally {
+    unlock();
+    await lock;
+    await first?.catch(() => undefined);
+  }
 });

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { api, globals, printJson } from '../options';
-import { CliError } from '../api-client';
+import { ApiError, CliError } from '../api-client';
 import { fields } from '../table';
 
 interface Counts {
@@ -25,6 +25,14 @@ interface BulkAction {
 }
 
 const OPEN = new Set(['queued', 'running']);
+/** Failed polls in a row a watch rides out, and the longest it waits before the next (a Retry-After asking
+ * for more ends the watch, as the typed client returns such an answer). */
+const POLL_RETRIES = 5;
+const MAX_POLL_WAIT_MS = 60_000;
+/** No answer, or the API asking to come back later (503, 429): the action runs on meanwhile. */
+const transient = (err: unknown): err is ApiError =>
+  err instanceof ApiError && (err.status === undefined || err.status === 503 || err.status === 429);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const processed = (c: Counts) => c.done + c.skipped + c.failed + c.notReached;
 const summary = (c: Counts) =>
   `done ${c.done}, skipped ${c.skipped}, failed ${c.failed}, not reached ${c.notReached}, pending ${c.pending}`;
@@ -44,6 +52,7 @@ export function bulkCommands(program: Command) {
       const read = () => client.get<BulkAction>(path);
       const live = process.stdout.isTTY && !globals(cmd).json;
 
+      // The first read is not retried: a wrong --url, key or id is told at once.
       let action = await read();
       const bar = live
         ? new SingleBar(
@@ -55,17 +64,23 @@ export function bulkCommands(program: Command) {
           )
         : undefined;
       bar?.start(action.total, processed(action.progress), { counts: summary(action.progress), status: action.status });
-      let last = '';
-      for (;;) {
-        const line = `${action.status}: ${processed(action.progress)}/${action.total} accounts (${summary(action.progress)})`;
-        if (bar) bar.update(processed(action.progress), { counts: summary(action.progress), status: action.status });
-        else if (line !== last && !globals(cmd).json) console.log(line);
-        last = line;
-        if (!OPEN.has(action.status)) break;
-        await new Promise((r) => setTimeout(r, interval));
-        action = await read();
+      try {
+        let last = '';
+        for (;;) {
+          const line = `${action.status}: ${processed(action.progress)}/${action.total} accounts (${summary(action.progress)})`;
+          if (bar) bar.update(processed(action.progress), { counts: summary(action.progress), status: action.status });
+          else if (line !== last && !globals(cmd).json) console.log(line);
+          last = line;
+          if (!OPEN.has(action.status)) break;
+          await sleep(interval);
+          action = await ridingOut(read, interval, (note) =>
+            bar ? bar.update({ status: note }) : console.error(note),
+          );
+        }
+      } finally {
+        // Also when the watch fails: the terminal gets its cursor back.
+        bar?.stop();
       }
-      bar?.stop();
       if (globals(cmd).json) return printJson(action);
       console.log(
         `\n${fields([
@@ -77,4 +92,20 @@ export function bulkCommands(program: Command) {
         ])}`,
       );
     });
+}
+
+/** `read`, asked again after a transient failure (after its Retry-After, else a growing wait), a few times in a
+ * row: one lost answer must not end the watch of an action that runs on. */
+async function ridingOut<T>(read: () => Promise<T>, interval: number, note: (line: string) => void): Promise<T> {
+  for (let failures = 1; ; failures++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!transient(err) || failures > POLL_RETRIES) throw err;
+      const wait = err.retryAfterMs ?? Math.min(MAX_POLL_WAIT_MS, interval * 2 ** failures);
+      if (wait > MAX_POLL_WAIT_MS) throw err;
+      note(`${err.message.split('\n')[0]}; asking again in ${+(wait / 1000).toFixed(1)} s`);
+      await sleep(wait);
+    }
+  }
 }

@@ -63,7 +63,9 @@ export function reminderCommands(program: Command) {
     .argument('<itemId>', 'a chat thread, signature request or approval request id')
     .option('--kind <kind>', 'chat, signature or approval (default: whichever the id is)')
     .action(async (itemId: string, opts: { kind?: string }, cmd: Command) => {
-      if (opts.kind && !(opts.kind in KIND_PATHS)) throw new CliError('--kind: one of chat, signature, approval', 2);
+      // Own keys only: `in` also finds what every object inherits (toString, constructor, __proto__).
+      if (opts.kind !== undefined && !Object.hasOwn(KIND_PATHS, opts.kind))
+        throw new CliError('--kind: one of chat, signature, approval', 2);
       const client = api(cmd);
       const kinds = opts.kind ? [opts.kind as Kind] : (Object.keys(KIND_PATHS) as Kind[]);
       let found: Explainer | undefined;
