@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { startStack, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import { rowCounter, expectRefused, type BadInputCase } from './support/bad-input';
+import { header, textOf } from './support/mail-text';
+import { createClientActionEmails } from '../domain/timeline/client-action-emails';
 
 let stack: Stack;
 let firm: FirmHandle;
@@ -191,6 +193,10 @@ test('GDPR consent status emails the contact from the firm’s template', async 
   expect(mail.to).toEqual([contact.address]);
   expect(mail.subject).toBe('Thank you Carla');
   expect(mail.raw).toContain('Dear Carla Client 1, Rossi & Co has recorded your consent.');
+  // Like every email to a client: the one-click link at its foot too, the header's (category `all`).
+  const footer = /\n-- \nDon’t want these emails\? Unsubscribe: (\S+)$/.exec(textOf(mail))?.[1];
+  expect(footer).toMatch(/^http:\/\/localhost:3000\/unsubscribe\?token=/);
+  expect(header(mail, 'List-Unsubscribe')).toBe(`<${footer}>`);
   expect((await timeline('contacts', contact.id))[0]).toMatchObject({
     action: 'contact.gdpr_status_set',
     data: { to: 'Consent given', emailed: 1 },
@@ -198,6 +204,116 @@ test('GDPR consent status emails the contact from the firm’s template', async 
   const row = await stack.db.contact.findUniqueOrThrow({ where: { id: contact.id } });
   expect(row.gdprStatus).toBe('Consent given');
   expect(row.gdprUpdatedAt).not.toBeNull();
+});
+
+describe('GDPR emails are category `all`: the one-click link, and who no longer receives them', () => {
+  let templateId: string;
+  let statusId: string;
+  beforeAll(async () => {
+    const name = `Consent ${randomUUID().slice(0, 8)}`;
+    templateId = (
+      await firm.call('POST', '/v1/email-templates', { name, subject: 'Consent', body: 'Dear {{firstName}}.' })
+    ).body.id;
+    statusId = (await firm.call('POST', '/v1/gdpr-statuses', { name, emailTemplateId: templateId })).body.id;
+  });
+  const setStatus = (contactId: string) =>
+    firm.call('PUT', `/v1/contacts/${contactId}/gdpr-status`, { statusId, sendEmail: true });
+
+  /** A contact of the account with three addresses, in address order. */
+  async function threeAddresses() {
+    const tag = randomUUID();
+    const addresses = ['a', 'b', 'c'].map((x) => `gdpr-${x}-${tag}@client.test`);
+    const res = await firm.call('POST', '/v1/contacts', {
+      firstName: 'Gina',
+      lastName: 'Gdpr',
+      emails: addresses.map((address) => ({ address })),
+      accounts: [{ accountId: acc.accountId }],
+    });
+    expect(res.status).toBe(201);
+    const id = (address: string) => res.body.emails.find((e: { address: string }) => e.address === address).id;
+    return { contactId: res.body.id as string, emails: addresses.map((address) => ({ address, id: id(address) })) };
+  }
+
+  test('an unsubscribed or bouncing address is left out and listed on the timeline; the rest get the footer link', async () => {
+    const { contactId, emails } = await threeAddresses();
+    const [a, b, c] = emails;
+    // c bounced earlier: the mail server refused an email to it for good.
+    await stack.db.contactEmail.update({
+      where: { id: c.id },
+      data: { bouncedAt: new Date(), bounceReason: '550 no such user' },
+    });
+    const first = await setStatus(contactId);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      emailed: 2,
+      excluded: [{ contactEmailId: c.id, contactId, reason: 'bounced' }],
+    });
+    const sent = await stack.smtp.waitFor((m) => m.key?.startsWith(`gdpr-${first.body.changeId}:`) ?? false, 2);
+    expect(sent.map((m) => m.to[0]).sort()).toEqual([a.address, b.address]);
+    // The one-click link in the header and at the foot of the firm's own text.
+    for (const mail of sent) {
+      const inHeader = /^<(.+)>$/.exec(header(mail, 'List-Unsubscribe') ?? '')?.[1];
+      expect(inHeader).toMatch(/^http:\/\/localhost:3000\/unsubscribe\?token=/);
+      expect(textOf(mail)).toMatch(/^Dear Gina\.\n\n-- \nDon’t want these emails\? Unsubscribe: (\S+)$/);
+      expect(/Unsubscribe: (\S+)$/.exec(textOf(mail))![1]).toBe(inHeader);
+    }
+    // a's client uses the link at the foot: all of that address's emails stop (category `all`).
+    const mailA = sent.find((m) => m.to.includes(a.address))!;
+    const link = new URL(/Unsubscribe: (\S+)$/.exec(textOf(mailA))![1]);
+    const click = await stack.request('POST', `${link.pathname}${link.search}`, 'List-Unsubscribe=One-Click', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(click.status).toBe(200);
+
+    const second = await setStatus(contactId);
+    expect(second.body).toMatchObject({
+      emailed: 1,
+      excluded: [
+        { contactEmailId: a.id, reason: 'notify_off' },
+        { contactEmailId: c.id, reason: 'bounced' },
+      ],
+    });
+    const [toB] = await stack.smtp.waitFor((m) => m.key === `gdpr-${second.body.changeId}:email:${b.id}`);
+    expect(toB.to).toEqual([b.address]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(stack.smtp.mails.filter((m) => m.key?.startsWith(`gdpr-${second.body.changeId}:`))).toHaveLength(1);
+    expect(stack.smtp.to(a.address)).toHaveLength(1);
+    expect(stack.smtp.to(c.address)).toHaveLength(0);
+    // The timeline entry says who was left out and why, like a reminder's.
+    const [entry] = await timeline('contacts', contactId);
+    expect(entry).toMatchObject({
+      action: 'contact.gdpr_status_set',
+      data: {
+        changeId: second.body.changeId,
+        emailed: 1,
+        excluded: [
+          { contactEmailId: a.id, reason: 'notify_off' },
+          { contactEmailId: c.id, reason: 'bounced' },
+        ],
+      },
+    });
+  });
+
+  test('an address that opts out or bounces after the status was set is checked again just before sending', async () => {
+    const { emails } = await threeAddresses();
+    const [optedOut, bounced, fine] = emails;
+    await stack.db.contactEmail.update({ where: { id: optedOut.id }, data: { notify: false } });
+    await stack.db.contactEmail.update({ where: { id: bounced.id }, data: { bouncedAt: new Date() } });
+    const sender = createClientActionEmails({ db: stack.db, mailer: stack.mailer });
+    const changeId = randomUUID();
+    const send = (contactEmailId: string) =>
+      sender.sendClientActionEmail({ kind: 'gdpr', firmId: firm.firmId, changeId, templateId, contactEmailId });
+    expect(await send(optedOut.id)).toBe('skipped');
+    expect(await send(bounced.id)).toBe('skipped');
+    expect(await send(fine.id)).toBe('sent');
+    expect(
+      (await stack.db.outboundEmail.findMany({ where: { idempotencyKey: { startsWith: `gdpr-${changeId}:` } } })).map(
+        (r) => r.contactEmailId,
+      ),
+    ).toEqual([fine.id]);
+    expect(stack.smtp.to(optedOut.address)).toHaveLength(0);
+    expect(stack.smtp.to(bounced.address)).toHaveLength(0);
+  });
 });
 
 test('custom actions check their values and land on the timeline', async () => {

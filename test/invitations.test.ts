@@ -5,6 +5,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { useStackWithFirm, eventually, sleep } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import type { CapturedMail } from './support/smtp-capture';
+import { header } from './support/mail-text';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 
@@ -148,6 +149,102 @@ test('a resend sends a fresh link and the previous link stops working', async ()
   const ok = await accept(tokenOf(mails[1]));
   expect(ok.status).toBe(200);
   expect(await workflowResult(inv.body.id)).toBe('accepted');
+});
+
+describe('an address that no longer receives emails of category `all` gets no invitation', () => {
+  /** What a refused resend must not write: the request on the contact's timeline (its outbox row, the
+   * workflow's resend signal, goes in the same transaction), the email, a change to the invitation. */
+  const writes = async (c: { id: string; invitationId: string }) => ({
+    audits: await ctx.stack.db.auditEvent.count({ where: { contactId: c.id } }),
+    emails: await ctx.stack.db.outboundEmail.count({
+      where: { idempotencyKey: { startsWith: `invitation-${c.invitationId}` } },
+    }),
+    invitation: await ctx.stack.db.invitation.findUniqueOrThrow({ where: { id: c.invitationId } }),
+  });
+
+  async function invited() {
+    const c = await offContact();
+    const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {});
+    expect(inv.status).toBe(201);
+    const [mail] = await waitInvitations(c.address);
+    await eventually(
+      async () =>
+        (await ctx.stack.db.outboundEmail.findUnique({ where: { idempotencyKey: `invitation-${inv.body.id}:send` } }))
+          ?.status === 'sent',
+      5000,
+      'invitation marked sent',
+    );
+    return { ...c, invitationId: inv.body.id as string, mail };
+  }
+
+  async function refusedResend(c: Awaited<ReturnType<typeof invited>>, detail: RegExp) {
+    const before = await writes(c);
+    const res = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation/resend`);
+    expect(res.status).toBe(409);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      type: 'https://nudge.dev/problems/recipient-not-receiving',
+      title: 'The address receives no invitations',
+      detail: expect.stringMatching(detail),
+    });
+    await sleep(500);
+    expect(await writes(c)).toEqual(before);
+    expect(invitationMails(c.address)).toHaveLength(1);
+  }
+
+  test('a staff resend after the client unsubscribed from the invitation’s own link: 409, nothing sent or written', async () => {
+    const c = await invited();
+    const link = /^<(.+)>$/.exec(header(c.mail, 'List-Unsubscribe') ?? '')![1];
+    const clicked = await ctx.stack.request(
+      'POST',
+      `/unsubscribe${new URL(link).search}`,
+      'List-Unsubscribe=One-Click',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    );
+    expect(clicked.status).toBe(200);
+    expect((await emailOf(c.emailId)).notify).toBe(false);
+    await refusedResend(c, /unsubscribed this address from all emails on \d{4}-.*one-click/);
+  });
+
+  test('a staff resend to an address whose notifications the firm switched off, or that bounces: 409', async () => {
+    const c = await invited();
+    expect((await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { notify: false })).status).toBe(200);
+    await refusedResend(c, /Notifications are off for this address/);
+
+    const d = await invited();
+    await ctx.stack.db.contactEmail.update({
+      where: { id: d.emailId },
+      data: { bouncedAt: new Date(), bounceReason: '550 mailbox unavailable' },
+    });
+    await refusedResend(d, /refused an email to this address for good/);
+  });
+
+  test('a scheduled invitation whose address opted out meanwhile is not sent: it ends revoked, with the reason', async () => {
+    const c = await offContact();
+    const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {
+      sendAt: new Date(Date.now() + 1500).toISOString(),
+    });
+    expect(inv.status).toBe(201);
+    expect((await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { notify: false })).status).toBe(200);
+    expect(await workflowResult(inv.body.id)).toBe('revoked');
+    expect(invitationMails(c.address)).toHaveLength(0);
+    expect(
+      await ctx.stack.db.outboundEmail.count({
+        where: { idempotencyKey: { startsWith: `invitation-${inv.body.id}` } },
+      }),
+    ).toBe(0);
+    expect((await ctx.stack.db.invitation.findUniqueOrThrow({ where: { id: inv.body.id } })).status).toBe('revoked');
+    const skipped = await ctx.stack.db.auditEvent.findMany({
+      where: { contactId: c.id, action: 'invitation.skipped' },
+    });
+    expect(skipped).toEqual([
+      expect.objectContaining({
+        actorType: 'system',
+        accountId: c.accountId,
+        data: expect.objectContaining({ invitationId: inv.body.id, contactEmailId: c.emailId, reason: 'notify_off' }),
+      }),
+    ]);
+  });
 });
 
 test('an expired link is refused and the invitation ends expired', async () => {

@@ -72,9 +72,102 @@ test('GET shows a confirmation page with a button that posts, and changes nothin
   expect(page.status).toBe(200);
   expect(page.headers.get('content-type')).toMatch(/text\/html/);
   expect(page.body).toContain(`Stop receiving emails about messages at ${n.contact.address}?`);
-  expect(page.body).toMatch(/<form method="post" action="\/unsubscribe\?token=[\w.%-]+">/);
+  expect(page.body).toMatch(/<form method="post" action="\?token=[\w.%-]+">/);
   expect(page.body).toContain('<input type="hidden" name="List-Unsubscribe" value="One-Click">');
   expect(await written(n.contact.emailId)).toEqual(before);
+});
+
+test('the page’s form posts back where it was served, under a reverse proxy’s path prefix too', async () => {
+  const n = await notified();
+  const page = await ctx.stack.request('GET', `/unsubscribe?token=${tokenOf(n.mail)}`);
+  const action = /<form method="post" action="([^"]+)">/.exec(page.body)![1].replace(/&amp;/g, '&');
+  // UNSUBSCRIBE_URL=https://firm.example/mail/unsubscribe, proxied to this API's /unsubscribe.
+  const served = new URL(`https://firm.example/mail/unsubscribe?token=${tokenOf(n.mail)}`);
+  const target = new URL(action, served);
+  expect(`${target.origin}${target.pathname}`).toBe('https://firm.example/mail/unsubscribe');
+  expect(target.searchParams.get('token')).toBe(tokenOf(n.mail));
+  // The same form, posted as a browser does, against the API itself.
+  const posted = await ctx.stack.request(
+    'POST',
+    `/unsubscribe${new URL(action, `${ctx.stack.baseUrl}/unsubscribe`).search}`,
+    'List-Unsubscribe=One-Click',
+    { 'content-type': 'application/x-www-form-urlencoded' },
+  );
+  expect(posted.status).toBe(200);
+});
+
+test('a mail client’s multipart/form-data one-click (RFC 8058 §3.1) unsubscribes like the form-encoded one', async () => {
+  const n = await notified();
+  const form = new FormData();
+  form.append('List-Unsubscribe', 'One-Click');
+  // The body and its boundary exactly as fetch (a mail client's HTTP stack) encodes them.
+  const encoded = new Request('http://x/', { method: 'POST', body: form });
+  const body = await encoded.text();
+  const type = encoded.headers.get('content-type')!;
+  expect(type).toMatch(/^multipart\/form-data; boundary=/);
+  const res = await oneClick(tokenOf(n.mail), body, type);
+  expect(res.status).toBe(200);
+  expect(res.body).toContain(`Done: ${n.contact.address} will no longer receive emails about messages.`);
+  expect(await ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id: n.contact.emailId } })).toMatchObject({
+    prefMessages: false,
+    notify: true,
+  });
+  expect(
+    await ctx.stack.db.emailUnsubscribe.count({ where: { contactEmailId: n.contact.emailId, category: 'messages' } }),
+  ).toBe(1);
+});
+
+test('a new one-click after the firm turned the category back on is dated by the new click', async () => {
+  const n = await notified();
+  expect((await oneClick(tokenOf(n.mail))).status).toBe(200);
+  const first = await ctx.stack.db.emailUnsubscribe.findUniqueOrThrow({
+    where: { contactEmailId_category: { contactEmailId: n.contact.emailId, category: 'messages' } },
+  });
+  const on = await ctx.firm.call('PATCH', `/v1/contact-emails/${n.contact.emailId}`, {
+    preferences: { messages: true },
+  });
+  expect(on.status).toBe(200);
+  await new Promise((r) => setTimeout(r, 50));
+  expect((await oneClick(tokenOf(n.mail))).status).toBe(200);
+
+  const state = await ctx.firm.call('GET', `/v1/chat-threads/${n.threadId}/reminders`);
+  const mine = state.body.recipients.find((r: { contactEmailId: string }) => r.contactEmailId === n.contact.emailId);
+  expect(mine).toMatchObject({ included: false, reason: 'unsubscribed' });
+  expect(new Date(mine.unsubscribedAt).getTime()).toBeGreaterThan(first.createdAt.getTime());
+  // Two unsubscribes, each on the timeline.
+  expect(
+    await ctx.stack.db.auditEvent.count({
+      where: { firmId: ctx.firm.firmId, contactId: n.contact.id, action: 'contact_email.unsubscribed' },
+    }),
+  ).toBe(2);
+});
+
+test('the firm turning a category back on forgets the one-click: switched off again, the explainer says the firm did', async () => {
+  const n = await notified();
+  expect((await oneClick(tokenOf(n.mail))).status).toBe(200);
+  const where = { contactEmailId: n.contact.emailId };
+  expect(await ctx.stack.db.emailUnsubscribe.count({ where })).toBe(1);
+  const patch = (body: unknown) => ctx.firm.call('PATCH', `/v1/contact-emails/${n.contact.emailId}`, body);
+  // Another category, or notify left alone: the record stands.
+  expect((await patch({ preferences: { signatures: true } })).status).toBe(200);
+  expect(await ctx.stack.db.emailUnsubscribe.count({ where })).toBe(1);
+  expect((await patch({ preferences: { messages: true } })).status).toBe(200);
+  expect(await ctx.stack.db.emailUnsubscribe.count({ where })).toBe(0);
+  expect((await patch({ preferences: { messages: false } })).status).toBe(200);
+  const state = await ctx.firm.call('GET', `/v1/chat-threads/${n.threadId}/reminders`);
+  const mine = state.body.recipients.find((r: { contactEmailId: string }) => r.contactEmailId === n.contact.emailId);
+  expect(mine).toMatchObject({ included: false, reason: 'category_off' });
+});
+
+test('two one-clicks at once for a category the firm had switched off: both 200, one record', async () => {
+  const n = await notified();
+  expect(
+    (await ctx.firm.call('PATCH', `/v1/contact-emails/${n.contact.emailId}`, { preferences: { messages: false } }))
+      .status,
+  ).toBe(200);
+  const clicks = await Promise.all([0, 1, 2].map(() => oneClick(tokenOf(n.mail))));
+  expect(clicks.map((c) => c.status)).toEqual([200, 200, 200]);
+  expect(await ctx.stack.db.emailUnsubscribe.count({ where: { contactEmailId: n.contact.emailId } })).toBe(1);
 });
 
 test('one click switches the category off: audit entry, explainer `unsubscribed`, no further reminders', async () => {
@@ -151,6 +244,10 @@ test('unsubscribing from an invitation turns the address’s notifications off (
     expect.objectContaining({ contactEmailId: c.emailId, included: false, reason: 'unsubscribed' }),
   ]);
 });
+
+const MULTIPART = 'multipart/form-data';
+const multipart = (value: string, boundary = 'b0') =>
+  `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\n${value}\r\n--${boundary}--\r\n`;
 
 describe('tokens that must not work: refused, nothing written', () => {
   let n: Awaited<ReturnType<typeof notified>>;
@@ -261,12 +358,22 @@ describe('tokens that must not work: refused, nothing written', () => {
     ['no body', 'TOKEN', '', 'application/x-www-form-urlencoded', 'body.List-Unsubscribe'],
     ['another value', 'TOKEN', 'List-Unsubscribe=Yes', 'application/x-www-form-urlencoded', 'body.List-Unsubscribe'],
     ['a JSON body', 'TOKEN', '{"List-Unsubscribe":"One-Click"}', 'application/json', 'body.List-Unsubscribe'],
+    ['multipart, another value', 'TOKEN', multipart('Yes'), `${MULTIPART}; boundary=b0`, 'body.List-Unsubscribe'],
+    ['multipart without a boundary', 'TOKEN', multipart('One-Click'), MULTIPART, 'body.List-Unsubscribe'],
+    ['multipart, not parseable', 'TOKEN', 'One-Click', `${MULTIPART}; boundary=b0`, 'body.List-Unsubscribe'],
   ])('bad input: %s → 400', async (_name, token, body, type, field) => {
     const before = await written(n.contact.emailId);
     const path = token ? `/unsubscribe?token=${tokenOf(n.mail)}` : '/unsubscribe';
     const res = await ctx.stack.request('POST', path, body, { 'content-type': type });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].field).toBe(field);
+    expect(await written(n.contact.emailId)).toEqual(before);
+  });
+
+  test('bad input: a multipart body over the limit → 413', async () => {
+    const before = await written(n.contact.emailId);
+    const res = await oneClick(tokenOf(n.mail), multipart(`One-Click${' '.repeat(5000)}`), `${MULTIPART}; boundary=b0`);
+    expect(res.status).toBe(413);
     expect(await written(n.contact.emailId)).toEqual(before);
   });
 });

@@ -1,7 +1,8 @@
 // One-click unsubscribe (RFC 8058), public: no API key, the signed token is the authority. Mail clients
-// POST `List-Unsubscribe=One-Click` (form-encoded) to the List-Unsubscribe address; a person who opens the
-// link gets a small confirmation page whose button makes the same POST. GET never changes anything (mail
-// scanners open links). Pages are in the recipient's language (or the browser's when the link is bad).
+// POST `List-Unsubscribe=One-Click` (multipart/form-data, or form-encoded) to the List-Unsubscribe address;
+// a person who opens the link gets a small confirmation page whose button makes the same POST. GET never
+// changes anything (mail scanners open links). Pages are in the recipient's language (or the browser's when
+// the link is bad).
 import { PAGE_HEADERS } from '../portal/html';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { DomainError } from '../../domain/errors';
@@ -57,9 +58,30 @@ const tokenOf = (req: Request): string => {
   return token;
 };
 
+/**
+ * The one-click field of the POST body. RFC 8058 §3.1: mail clients SHOULD send multipart/form-data and MAY
+ * send form-encoded. No multipart parser is among our dependencies, and this body is one short field, so it
+ * is read whole under a small limit (the `raw` parser) and parsed by the Web Request's `formData()`.
+ */
+async function oneClickField(req: Request): Promise<unknown> {
+  if (!Buffer.isBuffer(req.body)) return (req.body as Record<string, unknown> | undefined)?.['List-Unsubscribe'];
+  try {
+    const form = await new globalThis.Request('http://unsubscribe.invalid/', {
+      method: 'POST',
+      headers: { 'content-type': req.get('content-type') ?? '' },
+      body: req.body,
+    }).formData();
+    return form.get('List-Unsubscribe');
+  } catch {
+    return undefined; // no boundary, or not multipart after all: the same answer as any other bad body
+  }
+}
+
 export function unsubscribeRoutes(service: UnsubscribeService): Router {
   const r = Router();
-  const form = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 5 });
+  const formEncoded = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 5 });
+  // Boundaries and part headers make a multipart body of the same field a few hundred bytes longer.
+  const multipart = express.raw({ type: 'multipart/form-data', limit: '4kb' });
 
   /** A refusal: a page for a browser, problem+json (via the error handler) for anything else. */
   const refuse = (req: Request, res: Response, next: NextFunction, err: unknown, forceHtml: boolean) => {
@@ -83,7 +105,9 @@ export function unsubscribeRoutes(service: UnsubscribeService): Router {
         u.language,
         t.title,
         `<p>${escapeHtml(t.question)}</p>` +
-          `<form method="post" action="${UNSUBSCRIBE_PATH}?token=${encodeURIComponent(token)}">` +
+          // Relative: it posts back to where the page was served, under any path prefix of UNSUBSCRIBE_URL
+          // (a reverse proxy), not to this app's own root path.
+          `<form method="post" action="?token=${encodeURIComponent(token)}">` +
           `<input type="hidden" name="List-Unsubscribe" value="One-Click">` +
           `<button type="submit">${escapeHtml(t.button)}</button></form>`,
       );
@@ -92,12 +116,14 @@ export function unsubscribeRoutes(service: UnsubscribeService): Router {
     }
   });
 
-  r.post(UNSUBSCRIBE_PATH, form, async (req, res, next) => {
+  r.post(UNSUBSCRIBE_PATH, formEncoded, multipart, async (req, res, next) => {
     try {
       const token = tokenOf(req);
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      if (body['List-Unsubscribe'] !== 'One-Click')
-        throw badInput('body.List-Unsubscribe', 'the form-encoded body must be List-Unsubscribe=One-Click (RFC 8058)');
+      if ((await oneClickField(req)) !== 'One-Click')
+        throw badInput(
+          'body.List-Unsubscribe',
+          'the body must be the form field List-Unsubscribe=One-Click (RFC 8058: multipart/form-data or form-encoded)',
+        );
       const u = await service.apply(token);
       const t = texts(u.language, u.category, u.address);
       page(res, 200, u.language, t.title, `<p>${escapeHtml(t.done)}</p>`);

@@ -11,6 +11,7 @@ import { validateSettings } from '../../shared/reminder-policy';
 import { seesAllAccounts } from '../access/access';
 import { audit } from '../audit/audit';
 import { preferenceColumns } from '../contacts/email-view';
+import { forgetUnsubscribes } from '../email/unsubscribe';
 import { createInvitation, noEffects, revokeOpenInvitations } from '../invitations/invitations';
 import type { BulkContext } from './context';
 import type { BulkEffect } from './effects';
@@ -338,6 +339,7 @@ const contactToggles: Step = async (tx, ctx, account) => {
         ...(preferences ? preferenceColumns(preferences) : {}),
       },
     });
+    await forgetUnsubscribes(tx, ctx.firmId, e.id, { notify: toggles.notify, preferences });
     if (login === 'off') await revokeOpenInvitations(tx, e.id, invitations);
     if (invite)
       await createInvitation(

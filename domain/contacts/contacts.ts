@@ -4,6 +4,7 @@ import type { Db, Tx } from '../../prisma/client';
 import { isUniqueViolation } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { preferenceColumns, presentEmail, type Preferences } from './email-view';
+import { forgetUnsubscribes } from '../email/unsubscribe';
 import { audit } from '../audit/audit';
 import { requireAccountAccess, requireWritableAccount, seesAllAccounts, type Actor } from '../access/access';
 import { validateCustomFields } from '../settings/custom-fields';
@@ -427,6 +428,7 @@ export async function updateContactEmail(
           ...preferenceColumns(preferences),
         },
       });
+      await forgetUnsubscribes(tx, firmId, emailId, { notify: toggles.notify, preferences });
       const current = { id: emailId, contactId: email.contactId, address: newAddress ?? email.address };
       let invitationId: string | undefined;
       if (login === 'off' || login === 'active') {

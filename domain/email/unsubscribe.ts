@@ -3,11 +3,18 @@
 // posting it switches that category off for that address. The token is an HMAC-SHA256 (node:crypto) under
 // a key derived from the server secret for this purpose only, compared in constant time; nothing is stored
 // to issue one, so the worker signs and the API checks with the same secret (UNSUBSCRIBE_SECRET).
-import type { Db } from '../../prisma/client';
+import type { Db, Tx } from '../../prisma/client';
 import { audit } from '../audit/audit';
 import { DomainError } from '../errors';
 import { addressDigest, hmacMatches, hmacSha256 } from '../hmac';
-import { CATEGORY_OF_ITEM, type PreferenceCategory } from '../../shared/recipients';
+import { toCandidate, type EmailRow } from '../items/recipient-lookup';
+import {
+  CATEGORY_OF_ITEM,
+  PREFERENCE_CATEGORIES,
+  selectRecipients,
+  type PreferenceCategory,
+  type RecipientDecision,
+} from '../../shared/recipients';
 import type { ItemKind } from '../../shared/reminder-types';
 import { DEFAULT_LANGUAGE, isLanguage } from './messages';
 
@@ -21,6 +28,23 @@ const COLUMN: Record<UnsubscribeCategory, 'prefMessages' | 'prefSignatures' | 'p
   approvals: 'prefApprovals',
   all: 'notify',
 };
+
+const EVERY_PREFERENCE_ON = Object.fromEntries(PREFERENCE_CATEGORIES.map((c) => [c, true])) as Record<
+  PreferenceCategory,
+  boolean
+>;
+
+/**
+ * Who receives an email of category `all` (invitations, GDPR emails): the items' recipient rule
+ * (shared/recipients.ts) with no item preference of its own, so a bounce and the notify toggle decide, in
+ * that order and with the same reasons (`bounced`, `notify_off`). The kind only names a category, forced on.
+ */
+export function selectAllCategoryRecipients(emails: EmailRow[]): RecipientDecision {
+  return selectRecipients(
+    'chat',
+    emails.map((e) => ({ ...toCandidate(e), preferences: EVERY_PREFERENCE_ON })),
+  );
+}
 
 /**
  * UNSUBSCRIBE_SECRET, UNSUBSCRIBE_URL and UNSUBSCRIBE_LINK_TTL_DAYS (in seconds); each absent one takes
@@ -162,6 +186,9 @@ export async function applyUnsubscribe(db: Db, secret: string | undefined, token
   const t = verifyUnsubscribeToken(secret, token, now);
   return db.$transaction(async (tx) => {
     const email = await addressOf(tx, t);
+    // Two posts at once (a mail client and its user) take turns: with the preference already off, neither
+    // update would lock the row, and both would record the unsubscribe.
+    await tx.$executeRaw`SELECT 1 FROM "ContactEmail" WHERE id = ${email.id}::uuid FOR UPDATE`;
     const column = COLUMN[t.category];
     const changed = await tx.contactEmail.updateMany({
       where: { id: email.id, firmId: t.firmId, [column]: true },
@@ -170,10 +197,14 @@ export async function applyUnsubscribe(db: Db, secret: string | undefined, token
     const existing = await tx.emailUnsubscribe.findUnique({
       where: { contactEmailId_category: { contactEmailId: email.id, category: t.category } },
     });
+    // A click that switched the preference off again (the firm had turned it back on) is a new unsubscribe:
+    // the explainer shows its date, not the first one's.
     if (!existing)
       await tx.emailUnsubscribe.create({
         data: { firmId: t.firmId, contactEmailId: email.id, category: t.category },
       });
+    else if (changed.count > 0)
+      await tx.emailUnsubscribe.update({ where: { id: existing.id }, data: { createdAt: now } });
     if (changed.count > 0 || !existing) {
       const links = await tx.accountContact.findMany({
         where: { contactId: email.contactId },
@@ -200,6 +231,48 @@ export async function applyUnsubscribe(db: Db, secret: string | undefined, token
       changed: changed.count > 0,
     };
   });
+}
+
+/** The unsubscribe categories a change of an address's toggles switches on (notify → `all`). */
+export function unsubscribeCategoriesTurnedOn(change: {
+  notify?: boolean;
+  preferences?: Partial<Record<PreferenceCategory, boolean>>;
+}): UnsubscribeCategory[] {
+  return UNSUBSCRIBE_CATEGORIES.filter((c) =>
+    c === 'all' ? change.notify === true : change.preferences?.[c] === true,
+  );
+}
+
+/**
+ * The firm switched preferences back on: their one-click records no longer explain anything, so a later
+ * switch-off by the firm reads `category_off` / `notify_off`, not `unsubscribed` with an old date. For the
+ * writers of the toggles (the contact email PATCH, the bulk contact toggles), in their transaction.
+ */
+export async function forgetUnsubscribes(
+  tx: Pick<Tx, 'emailUnsubscribe'>,
+  firmId: string,
+  contactEmailId: string,
+  change: Parameters<typeof unsubscribeCategoriesTurnedOn>[0],
+): Promise<number> {
+  const categories = unsubscribeCategoriesTurnedOn(change);
+  if (!categories.length) return 0;
+  const { count } = await tx.emailUnsubscribe.deleteMany({
+    where: { firmId, contactEmailId, category: { in: categories } },
+  });
+  return count;
+}
+
+/** When a one-click unsubscribe switched this category off for the address, if one did (and still stands). */
+export async function unsubscribedAt(
+  db: Pick<Db, 'emailUnsubscribe'>,
+  contactEmailId: string,
+  category: UnsubscribeCategory,
+): Promise<Date | null> {
+  const row = await db.emailUnsubscribe.findUnique({
+    where: { contactEmailId_category: { contactEmailId, category } },
+    select: { createdAt: true },
+  });
+  return row?.createdAt ?? null;
 }
 
 /** The unsubscribe route's view of the above, bound to the database and the secret. */

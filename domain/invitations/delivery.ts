@@ -8,7 +8,7 @@ import { renderInvitationEmail } from '../email/invitation-email';
 import { invitationEmailKey, invitationExpiry } from '../../shared/contracts/invitation';
 import { hashInvitationToken, newInvitationToken } from './token';
 import { clientUnsubscribe, contactLanguage, contactTimeZone, firmOverride } from '../email/compose';
-import type { UnsubscribeLinks } from '../email/unsubscribe';
+import { selectAllCategoryRecipients, type UnsubscribeLinks } from '../email/unsubscribe';
 
 export interface InvitationDeliveryDeps {
   db: Db;
@@ -28,7 +28,8 @@ export interface SendInvitationRequest {
 
 export type SendInvitationResult =
   | { status: 'sent' | 'already_sent'; expiresAt: number }
-  | { status: 'skipped'; reason: 'not_open' | 'login_off' }
+  /** not_open and login_off: ended elsewhere; bounced and notify_off: the invitation is revoked here. */
+  | { status: 'skipped'; reason: 'not_open' | 'login_off' | 'bounced' | 'notify_off' }
   | { status: 'failed' };
 
 export function createInvitationDelivery({ db, mailer, portalUrl, unsubscribe }: InvitationDeliveryDeps) {
@@ -64,11 +65,42 @@ export function createInvitationDelivery({ db, mailer, portalUrl, unsubscribe }:
         throw new EmailInFlightError(key);
       }
 
+      const contact = inv.email.contact;
+      const accountId = contact.accounts[0]?.accountId;
+      // An invitation is an email of category `all`: an address that bounces or whose notifications are off
+      // (a one-click unsubscribe included) gets none. It cannot reach the address any more, so it ends revoked,
+      // with the reason on the contact's timeline (the API refuses a staff resend up front; this is the
+      // scheduled send, or a resend whose address opted out meanwhile).
+      const [excluded] = selectAllCategoryRecipients([inv.email]).excluded;
+      if (excluded?.reason === 'bounced' || excluded?.reason === 'notify_off') {
+        await db.$transaction(async (tx) => {
+          const revoked = await tx.invitation.updateMany({
+            where: { id: inv.id, status: { in: ['scheduled', 'sent'] } },
+            data: { status: 'revoked' },
+          });
+          if (revoked.count === 0) return;
+          await tx.auditEvent.create({
+            data: {
+              firmId: inv.firmId,
+              accountId: accountId ?? null,
+              contactId: contact.id,
+              actorType: 'system',
+              action: 'invitation.skipped',
+              data: {
+                invitationId: inv.id,
+                contactEmailId: inv.contactEmailId,
+                emailKey: key,
+                reason: excluded.reason,
+              },
+            },
+          });
+        });
+        return { status: 'skipped', reason: excluded.reason };
+      }
+
       const token = newInvitationToken();
       const now = Date.now();
       const expiresAt = new Date(invitationExpiry(now, req.expiryDays, req.daySeconds));
-      const contact = inv.email.contact;
-      const accountId = contact.accounts[0]?.accountId;
       const issued = await db.$transaction(async (tx) => {
         // Guarded by status: a revoke or accept that landed meanwhile wins.
         const updated = await tx.invitation.updateMany({

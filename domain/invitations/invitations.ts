@@ -21,6 +21,8 @@ import { audit } from '../audit/audit';
 import { conflict, DomainError, type ErrorKind } from '../errors';
 import type { Actor } from '../access/access';
 import { requireContactEmailAccess } from '../access/contact-access';
+import { selectAllCategoryRecipients, unsubscribedAt } from '../email/unsubscribe';
+import type { ExclusionReason } from '../../shared/recipients';
 
 export interface InvitationWorkflowsDeps {
   gateway: TemporalGateway;
@@ -212,6 +214,30 @@ export async function inviteEmail(
   return presentInvitation(inv);
 }
 
+/**
+ * An invitation is an email of category `all`: an address that bounces, or whose notifications are off (by
+ * the firm, or by the client's one-click unsubscribe), gets no further one, so a staff resend is refused.
+ */
+async function notReceiving(
+  tx: Tx,
+  email: { id: string; bouncedAt: Date | null },
+  reason: ExclusionReason,
+): Promise<DomainError> {
+  const refuse = (detail: string) =>
+    conflict('recipient-not-receiving', 'The address receives no invitations', `${detail} Nothing was sent.`);
+  if (reason === 'bounced')
+    return refuse(
+      `The mail server refused an email to this address for good on ${email.bouncedAt?.toISOString()}; ` +
+        'correct the address to invite it again.',
+    );
+  const at = await unsubscribedAt(tx, email.id, 'all');
+  return refuse(
+    at
+      ? `The client unsubscribed this address from all emails on ${at.toISOString()} (one-click link).`
+      : 'Notifications are off for this address (notify); turn them on if the client agrees.',
+  );
+}
+
 /** Sends the current link again (a fresh link: the previous one stops working). */
 export async function resendInvitation(db: Db, wf: InvitationWorkflows, firmId: string, actor: Actor, emailId: string) {
   const effects = noEffects();
@@ -233,6 +259,8 @@ export async function resendInvitation(db: Db, wf: InvitationWorkflows, firmId: 
         'Invitation not sent yet',
         `The invitation is scheduled for ${inv.sendAt.toISOString()}; it can be resent once it has gone out.`,
       );
+    const [excluded] = selectAllCategoryRecipients([email]).excluded;
+    if (excluded) throw await notReceiving(tx, email, excluded.reason);
     const seq =
       (await tx.auditEvent.count({
         where: {

@@ -6,10 +6,11 @@ import type { Db } from '../../prisma/client';
 import type { Mailer } from '../email/mailer';
 import { sendEmailOnce, type SendOutcome } from '../email/outbound-email';
 import { fillPlaceholders, paragraphs } from '../email/text';
-import { clientUnsubscribe, firmLanguage, firmOverride } from '../email/compose';
+import { clientUnsubscribe, emailLanguage, firmLanguage, firmOverride } from '../email/compose';
+import { withUnsubscribeFooter } from '../email/item-email';
 import { CATALOGS, type EmailKind } from '../email/messages';
 import { renderEmailKind, type MessageValues } from '../email/render';
-import type { UnsubscribeLinks } from '../email/unsubscribe';
+import { selectAllCategoryRecipients, type UnsubscribeLinks } from '../email/unsubscribe';
 import { clientActionEmailKey, type ClientActionEmail } from '../../shared/contracts/participant-notification';
 
 type Words = (typeof CATALOGS)['en']['words'];
@@ -83,7 +84,10 @@ export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActi
   }
 
   return {
-    /** Sends one client-action email; a recipient or note deleted meanwhile is skipped, not retried. */
+    /**
+     * Sends one client-action email; a recipient or note deleted meanwhile is skipped, not retried, and so is
+     * a GDPR email whose address bounced or had its notifications switched off since the status was set.
+     */
     async sendClientActionEmail(job: ClientActionEmail): Promise<SendOutcome | 'skipped'> {
       const idempotencyKey = clientActionEmailKey(job);
       if (job.kind === 'gdpr') {
@@ -96,24 +100,29 @@ export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActi
           db.firm.findUnique({ where: { id: job.firmId } }),
         ]);
         if (!template || !email || !firm) return 'skipped';
+        // Read again just before sending, like a reminder's recipients (the timeline entry has the decision
+        // made when the status was set).
+        if (selectAllCategoryRecipients([email]).excluded.length) return 'skipped';
         const values = { firstName: email.contact.firstName, lastName: email.contact.lastName, firmName: firm.name };
         const body = fillPlaceholders(template.body, values);
-        // The firm writes this one itself (its GDPR template); it still carries the one-click opt-out.
+        // The firm writes this one itself (its GDPR template); it still carries the one-click opt-out, in the
+        // header and at its foot in the contact's language.
         const optOut = clientUnsubscribe(unsubscribe, {
           firmId: job.firmId,
           contactEmailId: email.id,
           address: email.address,
           category: 'all',
         });
+        const subject = fillPlaceholders(template.subject, values);
+        const language = emailLanguage(email.contact.language, firm.language);
+        const content = withUnsubscribeFooter({ subject, text: body, html: paragraphs(body) }, language, optOut.url);
         return sendEmailOnce(db, mailer, {
           firmId: job.firmId,
           idempotencyKey,
           contactEmailId: email.id,
           to: email.address,
           category: 'gdpr',
-          subject: fillPlaceholders(template.subject, values),
-          text: body,
-          html: paragraphs(body),
+          ...content,
           headers: optOut.headers,
         });
       }

@@ -16,6 +16,7 @@ import { participantWorkflowId, type ClientActionEmail } from '../../shared/cont
 import { conflict, invalid, invalidFields, notFound } from '../errors';
 import { lockSetting, requireTemplateRef } from '../settings/admin';
 import type { CustomActionField } from '../settings/custom-actions';
+import { selectAllCategoryRecipients } from '../email/unsubscribe';
 
 /** Opens a discussion note for an action when participants are named; otherwise nothing to email. */
 async function discussion(
@@ -247,7 +248,11 @@ export async function moveContact(
 
 // --- GDPR consent status ---------------------------------------------------------------------------
 
-/** Sets a contact's GDPR consent status; with sendEmail, every email of the contact gets the template. */
+/**
+ * Sets a contact's GDPR consent status; with sendEmail, the contact's emails get the template, except an
+ * address that bounces or whose notifications are off (GDPR emails are category `all`): those are listed,
+ * with their reason, in the timeline entry as `excluded`, like a reminder's.
+ */
 export async function setGdprStatus(
   db: Db,
   firmId: string,
@@ -265,9 +270,10 @@ export async function setGdprStatus(
       throw invalid('body.emailTemplateId', 'name an email template: this status has none');
     if (templateId) await requireTemplateRef(tx, firmId, templateId, 'body.emailTemplateId');
     const emails = templateId
-      ? await tx.contactEmail.findMany({ where: { contactId, firmId }, select: { id: true } })
+      ? await tx.contactEmail.findMany({ where: { contactId, firmId }, orderBy: { address: 'asc' } })
       : [];
     if (templateId && emails.length === 0) throw invalid('body.sendEmail', 'the contact has no email address');
+    const { recipients, excluded } = selectAllCategoryRecipients(emails);
     const changeId = randomUUID();
     await tx.contact.update({ where: { id: contactId }, data: { gdprStatus: status.name, gdprUpdatedAt: new Date() } });
     await audit(tx, {
@@ -280,17 +286,18 @@ export async function setGdprStatus(
         from: contact.gdprStatus,
         to: status.name,
         emailTemplateId: templateId,
-        emailed: emails.length,
+        emailed: recipients.length,
+        excluded,
       },
     });
     const jobs: ClientActionEmail[] = templateId
-      ? emails.map((e) => ({ kind: 'gdpr', firmId, changeId, templateId, contactEmailId: e.id }))
+      ? recipients.map((e) => ({ kind: 'gdpr', firmId, changeId, templateId, contactEmailId: e.contactEmailId }))
       : [];
     const batch: EmailBatch | null = jobs.length
       ? { workflowId: participantWorkflowId.gdpr(changeId), emails: jobs }
       : null;
     return {
-      result: { contactId, gdprStatus: status.name, changeId, emailed: jobs.length },
+      result: { contactId, gdprStatus: status.name, changeId, emailed: jobs.length, excluded },
       batch: await queueEmails(tx, firmId, batch),
     };
   });
