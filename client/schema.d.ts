@@ -475,11 +475,11 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Delete a tag, removing it from every account */
+    /** Delete a tag, removing it from every account (owner and admins) */
     delete: operations['deleteTag'];
     options?: never;
     head?: never;
-    /** Rename or recolour a tag (names are unique in the firm) */
+    /** Rename or recolour a tag (names are unique in the firm; owner and admins) */
     patch: operations['updateTag'];
     trace?: never;
   };

@@ -193,6 +193,20 @@ describe('scoped reach', () => {
     expect((await firm.call('POST', '/v1/custom-fields', body, { as: users.viewAll })).status).toBe(403);
     expect((await firm.call('POST', '/v1/custom-fields', body, { as: users.admin })).status).toBe(201);
   });
+
+  test('an employee may create a tag but not rename or delete one: it is on accounts across the firm', async () => {
+    const made = await firm.call('POST', '/v1/tags', { name: `t-${randomUUID().slice(0, 6)}` }, { as: users.offTeam });
+    expect(made.status).toBe(201);
+    expect((await firm.call('PATCH', `/v1/accounts/${accountId}`, { tags: [made.body.id] })).status).toBe(200);
+    for (const as of [users.offTeam, users.viewAll]) {
+      const renamed = await firm.call('PATCH', `/v1/tags/${made.body.id}`, { name: 'Renamed' }, { as });
+      expect(renamed.status).toBe(403);
+      expect((await firm.call('DELETE', `/v1/tags/${made.body.id}`, undefined, { as })).status).toBe(403);
+    }
+    expect(await stack.db.accountTag.count({ where: { tagId: made.body.id } })).toBe(1);
+    expect((await stack.db.tag.findUniqueOrThrow({ where: { id: made.body.id } })).name).toBe(made.body.name);
+    expect((await firm.call('DELETE', `/v1/tags/${made.body.id}`, undefined, { as: users.admin })).status).toBe(204);
+  });
 });
 
 // Only owners and admins manage users, and nobody grants a role above their own (owner > admin > employee).

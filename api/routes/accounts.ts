@@ -167,12 +167,12 @@ export function accountRoutes(domain: DomainServices): Router {
       method: 'patch',
       path: '/v1/tags/:tagId',
       tag: 'Tags',
-      summary: 'Rename or recolour a tag (names are unique in the firm)',
+      summary: 'Rename or recolour a tag (names are unique in the firm; owner and admins)',
       params: idParams('tagId'),
       body: s.tagPatchBody,
       ...mut,
     },
-    async (req) => domain.accounts.updateTag(req.firmId, req.actorId, req.valid.params.tagId, req.valid.body),
+    async (req) => domain.accounts.updateTag(req.firmId, req.actor, req.valid.params.tagId, req.valid.body),
   );
   route(
     r,
@@ -180,12 +180,12 @@ export function accountRoutes(domain: DomainServices): Router {
       method: 'delete',
       path: '/v1/tags/:tagId',
       tag: 'Tags',
-      summary: 'Delete a tag, removing it from every account',
+      summary: 'Delete a tag, removing it from every account (owner and admins)',
       params: idParams('tagId'),
       ...mut,
     },
     async (req) => {
-      await domain.accounts.deleteTag(req.firmId, req.actorId, req.valid.params.tagId);
+      await domain.accounts.deleteTag(req.firmId, req.actor, req.valid.params.tagId);
     },
   );
 

@@ -7,7 +7,7 @@ import { presentEmail } from '../contacts/email-view';
 import { validateCustomFields } from '../settings/custom-fields';
 import { requireFirmUsers, setTeam } from './team';
 import { requireAccountAccess, requireWritableAccount, seesAllAccounts, type Actor } from '../access/access';
-import { conflict, invalid, notFound } from '../errors';
+import { conflict, forbidden, invalid, notFound } from '../errors';
 
 export type AccountType = 'individual' | 'company' | 'other';
 
@@ -107,10 +107,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 async function resolveTags(tx: Tx, firmId: string, refs: string[]): Promise<string[]> {
   const ids = refs.filter((r) => UUID.test(r));
   const names = refs.filter((r) => !UUID.test(r));
-  const tags = await tx.tag.findMany({
-    where: { firmId, OR: [{ id: { in: ids } }, { name: { in: names } }] },
-    select: { id: true, name: true },
-  });
+  // Key-share locked: a tag deleted meanwhile waits for this change, or is gone before it looks (then 422).
+  const tags = await tx.$queryRaw<{ id: string; name: string }[]>`
+    SELECT id::text AS id, name FROM "Tag"
+    WHERE "firmId" = ${firmId}::uuid AND (id = ANY(${ids}::uuid[]) OR name = ANY(${names}::text[]))
+    FOR KEY SHARE`;
   const resolved = refs.map((r, i) => {
     const tag = tags.find((t) => t.id === r || t.name === r);
     if (!tag) throw invalid(`body.tags.${i}`, `no tag "${r}" in this firm`);
@@ -152,13 +153,21 @@ async function requireTag(tx: Tx, firmId: string, tagId: string) {
   return tag;
 }
 
+/** A tag is on accounts across the firm, some an employee may not open: renaming or deleting it is a firm setting. */
+const requireTagManager = (actor: Actor) => {
+  if (actor.role === 'employee')
+    throw forbidden('Only the owner and admins may rename or delete tags: a tag is on accounts across the firm.');
+};
+
 export async function updateTag(
   db: Db,
   firmId: string,
-  actorId: string,
+  actor: Actor,
   tagId: string,
   patch: { name?: string; color?: string },
 ) {
+  requireTagManager(actor);
+  const actorId = actor.id;
   try {
     return await db.$transaction(async (tx) => {
       const tag = await requireTag(tx, firmId, tagId);
@@ -182,7 +191,9 @@ export async function updateTag(
 }
 
 /** Deletes the tag; the database removes it from every account (AccountTag cascades). */
-export async function deleteTag(db: Db, firmId: string, actorId: string, tagId: string) {
+export async function deleteTag(db: Db, firmId: string, actor: Actor, tagId: string) {
+  requireTagManager(actor);
+  const actorId = actor.id;
   await db.$transaction(async (tx) => {
     const tag = await requireTag(tx, firmId, tagId);
     const accounts = await tx.accountTag.count({ where: { tagId } });
