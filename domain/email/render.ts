@@ -131,12 +131,37 @@ export function checkMessage(kind: EmailKind, language: Language, source: string
       `unknown value {${unknown.name}}; this email may use ${allowed.map((v) => `{${v}}`).join(', ')}`,
       unknown.at ?? positionOfArgument(source, unknown.name),
     );
-  try {
-    message.format(sampleValues(kind, CATALOGS[language]));
-  } catch (err) {
-    return new TemplateError(`cannot be formatted with sample values: ${(err as Error).message}`, null);
+  for (const values of sampleVariants(sampleValues(kind, CATALOGS[language]))) {
+    try {
+      message.format(values);
+    } catch (err) {
+      return new TemplateError(`cannot be formatted with sample values: ${(err as Error).message}`, null);
+    }
   }
   return null;
+}
+
+/** Every value a `select` may branch on, and a message both absent and present (a date of it would throw). */
+const VARIANTS: Record<string, (string | number)[]> = {
+  itemKind: ['chat', 'signature', 'approval'],
+  named: ['yes', 'no'],
+  resend: ['yes', 'no'],
+  message: ['', 'Please sign by Friday.'],
+  daysWaiting: [0, 1, 3],
+  reminderNumber: [1, 2],
+  validDays: [1, 14],
+  itemCount: [1, 2],
+  accountCount: [1, 2],
+};
+
+/** The sample values in every combination of the variants of the values the kind has (at most a few dozen). */
+function sampleVariants(base: MessageValues): MessageValues[] {
+  let out = [base];
+  for (const [key, options] of Object.entries(VARIANTS)) {
+    if (!(key in base)) continue;
+    out = out.flatMap((v) => options.map((o) => ({ ...v, [key]: o })));
+  }
+  return out;
 }
 
 /** Values for previews and for checking a firm's text: every value the kind may use. */
@@ -249,7 +274,19 @@ export function renderEmailKind(
   values: MessageValues,
   opts: RenderOptions = {},
 ): RenderedEmail {
-  const texts = messagesFor(kind, language, opts.override);
+  if (opts.override) {
+    // A firm's text passed the save check with sample values; should these values still break it, the email
+    // goes with the built-in text rather than failing its send over and over.
+    try {
+      return renderTexts(opts.override, language, values, opts);
+    } catch {
+      // the catalog's below
+    }
+  }
+  return renderTexts(messagesFor(kind, language), language, values, opts);
+}
+
+function renderTexts(texts: EmailMessages, language: Language, values: MessageValues, opts: RenderOptions) {
   const subject = formatMessage(texts.subject, language, values, opts.timeZone)
     .replace(/\s*\n\s*/g, ' ')
     .trim();

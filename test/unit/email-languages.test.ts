@@ -88,6 +88,25 @@ describe('checking a firm text', () => {
     expect(checkMessage('item_notification', 'en', 'Since {firmName, date, long}')?.message).toMatch(/sample values/);
   });
 
+  test('every branch of a select is formatted, and a message present as well as absent', () => {
+    const branch = '{itemKind, select, chat {Sent {itemTitle, date, long}} other {ok}}';
+    expect(checkMessage('item_notification', 'en', branch)?.message).toMatch(/sample values/);
+    expect(checkMessage('item_notification', 'en', 'Note: {message, date, long}')?.message).toMatch(/sample values/);
+    expect(
+      checkMessage('invitation', 'en', '{named, select, no {{contactName, time, short}} other {Hi}}'),
+    ).not.toBeNull();
+  });
+
+  test('a firm text that still cannot format its values falls back to the built-in text', () => {
+    const values = { ...sampleValues('item_notification'), message: 'Please sign by Friday.' };
+    const override = { subject: 'From {firmName}', body: 'Note: {message, date, long}' };
+    const m = renderEmailKind('item_notification', 'en', values, { override });
+    expect(m).toEqual(renderEmailKind('item_notification', 'en', values));
+    expect(renderEmailKind('item_notification', 'en', values, { override: { ...override, body: 'Hi' } }).text).toBe(
+      'Hi',
+    );
+  });
+
   test('angle brackets are text, not markup', () => {
     expect(checkMessage('note_comment', 'en', 'a <b>bold</b> {about}')).toBeNull();
   });
