@@ -40,9 +40,29 @@ const requireObject: RequestHandler = (req, _res, next) => {
   );
 };
 
+/** The first place in a parsed value holding a NUL character, as a dotted path; null when there is none. */
+function nulAt(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, v] of Object.entries(value)) {
+    const at = key.includes('\u0000') ? `${path}.${key}` : nulAt(v, `${path}.${key}`);
+    if (at) return at;
+  }
+  return null;
+}
+
+/** PostgreSQL text cannot hold a NUL character: refused here, naming the field, rather than failing as a 500. */
+const refuseNulText: RequestHandler = (req, _res, next) => {
+  const field = nulAt(req.query, 'query') ?? nulAt(req.body, 'body');
+  if (!field) return next();
+  const message = 'must not contain a NUL character (\\u0000)';
+  next(new Problem(422, 'validation-error', 'The request is not valid', `${field}: ${message}`, [{ field, message }]));
+};
+
 /** The JSON body middleware of /v1: media type check, parse (any JSON value, then checked), object check. */
 export const jsonBody = (): RequestHandler[] => [
   requireJsonType,
   express.json({ limit: '1mb', strict: false, type: () => true }),
   requireObject,
+  refuseNulText,
 ];

@@ -9,7 +9,11 @@ export const encodeCreatedCursor = (row: { createdAt: Date; id: string }) =>
 export function olderThanCursor(cursor: string, field: string) {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const date = new Date(at);
-  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id))
+  if (
+    !id ||
+    Number.isNaN(date.getTime()) ||
+    !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
+  )
     throw invalid(field, 'must be a nextCursor from an earlier page');
   return { OR: [{ createdAt: { lt: date } }, { createdAt: date, id: { lt: id } }] };
 }

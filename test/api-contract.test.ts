@@ -89,6 +89,45 @@ const bad: BadInputCase[] = [
     'malformed-body',
   ],
   [
+    'a NUL character in a name',
+    () => a.call('POST', '/v1/accounts', { name: 'a\u0000b', type: 'company' }),
+    422,
+    'validation-error',
+    'body.name',
+  ],
+  [
+    'a NUL character in a search',
+    () => a.call('GET', '/v1/accounts?search=%00'),
+    422,
+    'validation-error',
+    'query.search',
+  ],
+  [
+    'a NUL character in a nested value',
+    () => a.call('POST', '/v1/users', { name: 'N', email: 'n@firm.test', role: 'employee', extra: { x: ['\u0000'] } }),
+    422,
+    'validation-error',
+    'body.extra.x.0',
+  ],
+  [
+    'an audit cursor beyond a bigint',
+    () => a.call('GET', '/v1/audit-events?before=99999999999999999999'),
+    422,
+    'validation-error',
+    'query.before',
+  ],
+  [
+    'an inbox cursor whose id is not a UUID',
+    () =>
+      a.call(
+        'GET',
+        `/v1/inbox?before=${Buffer.from(`2026-01-01T00:00:00.000Z|${'a'.repeat(36)}`).toString('base64url')}`,
+      ),
+    422,
+    'validation-error',
+    'query.before',
+  ],
+  [
     'account without name',
     () => a.call('POST', '/v1/accounts', { type: 'company' }),
     422,

@@ -18,4 +18,11 @@ export const patchOf = <T extends z.ZodRawShape>(create: z.ZodObject<T>) => {
 };
 
 /** Newest-first pages keyed by audit id: nextCursor → before. */
-export const cursorBefore = () => z.string().regex(/^\d+$/, 'must be a cursor from nextCursor');
+export const cursorBefore = () =>
+  z
+    .string()
+    .regex(/^\d{1,19}$/, 'must be a cursor from nextCursor')
+    .refine((v) => BigInt(v) <= MAX_BIGINT, 'must be a cursor from nextCursor');
+
+/** The largest id of a PostgreSQL bigint column. */
+const MAX_BIGINT = 9223372036854775807n;

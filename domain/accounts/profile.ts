@@ -212,7 +212,8 @@ export async function listSection(
 }
 
 function parseBigInt(cursor: string): bigint {
-  if (!/^\d{1,19}$/.test(cursor)) throw invalid('query.cursor', 'must be a nextCursor from an earlier page');
+  if (!/^\d{1,19}$/.test(cursor) || BigInt(cursor) > 9223372036854775807n)
+    throw invalid('query.cursor', 'must be a nextCursor from an earlier page');
   return BigInt(cursor);
 }
 
