@@ -22,7 +22,7 @@ export const cursorBefore = () =>
   z
     .string()
     .regex(/^\d{1,19}$/, 'must be a cursor from nextCursor')
-    .refine((v) => BigInt(v) <= MAX_BIGINT, 'must be a cursor from nextCursor');
+    .refine((v) => !/^\d+$/.test(v) || BigInt(v) <= MAX_BIGINT, 'must be a cursor from nextCursor');
 
 /** The largest id of a PostgreSQL bigint column. */
 const MAX_BIGINT = 9223372036854775807n;
