@@ -269,7 +269,7 @@ describe('GDPR emails are category `all`: the one-click link, and who no longer 
     expect(second.body).toMatchObject({
       emailed: 1,
       excluded: [
-        { contactEmailId: a.id, reason: 'notify_off' },
+        { contactEmailId: a.id, reason: 'unsubscribed' },
         { contactEmailId: c.id, reason: 'bounced' },
       ],
     });
@@ -287,7 +287,7 @@ describe('GDPR emails are category `all`: the one-click link, and who no longer 
         changeId: second.body.changeId,
         emailed: 1,
         excluded: [
-          { contactEmailId: a.id, reason: 'notify_off' },
+          { contactEmailId: a.id, reason: 'unsubscribed' },
           { contactEmailId: c.id, reason: 'bounced' },
         ],
       },
@@ -297,7 +297,11 @@ describe('GDPR emails are category `all`: the one-click link, and who no longer 
   test('an address that opts out or bounces after the status was set is checked again just before sending', async () => {
     const { emails } = await threeAddresses();
     const [optedOut, bounced, fine] = emails;
+    // As a one-click from all emails leaves it (the firm's notify toggle alone would not hold a GDPR email).
     await stack.db.contactEmail.update({ where: { id: optedOut.id }, data: { notify: false } });
+    await stack.db.emailUnsubscribe.create({
+      data: { firmId: firm.firmId, contactEmailId: optedOut.id, category: 'all' },
+    });
     await stack.db.contactEmail.update({ where: { id: bounced.id }, data: { bouncedAt: new Date() } });
     const sender = createClientActionEmails({ db: stack.db, mailer: stack.mailer });
     const changeId = randomUUID();

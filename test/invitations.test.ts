@@ -6,6 +6,7 @@ import { useStackWithFirm, eventually, sleep } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import type { CapturedMail } from './support/smtp-capture';
 import { header } from './support/mail-text';
+import { unsubscribeToken } from '../domain/email/unsubscribe';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 
@@ -206,10 +207,11 @@ describe('an address that no longer receives emails of category `all` gets no in
     await refusedResend(c, /unsubscribed this address from all emails on \d{4}-.*one-click/);
   });
 
-  test('a staff resend to an address whose notifications the firm switched off, or that bounces: 409', async () => {
+  test('a staff resend to an address that bounces: 409; notifications switched off by the firm do not hold it', async () => {
     const c = await invited();
     expect((await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { notify: false })).status).toBe(200);
-    await refusedResend(c, /Notifications are off for this address/);
+    expect((await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation/resend`)).status).toBe(202);
+    await eventually(async () => invitationMails(c.address).length === 2, 10_000, 'the resend');
 
     const d = await invited();
     await ctx.stack.db.contactEmail.update({
@@ -225,7 +227,13 @@ describe('an address that no longer receives emails of category `all` gets no in
       sendAt: new Date(Date.now() + 1500).toISOString(),
     });
     expect(inv.status).toBe(201);
-    expect((await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { notify: false })).status).toBe(200);
+    // The client unsubscribed from all emails with an earlier email's link.
+    const claims = { firmId: ctx.firm.firmId, contactEmailId: c.emailId, address: c.address, category: 'all' as const };
+    const token = unsubscribeToken({}, claims);
+    const clicked = await ctx.stack.request('POST', `/unsubscribe?token=${token}`, 'List-Unsubscribe=One-Click', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(clicked.status).toBe(200);
     expect(await workflowResult(inv.body.id)).toBe('revoked');
     expect(invitationMails(c.address)).toHaveLength(0);
     expect(
@@ -241,7 +249,7 @@ describe('an address that no longer receives emails of category `all` gets no in
       expect.objectContaining({
         actorType: 'system',
         accountId: c.accountId,
-        data: expect.objectContaining({ invitationId: inv.body.id, contactEmailId: c.emailId, reason: 'notify_off' }),
+        data: expect.objectContaining({ invitationId: inv.body.id, contactEmailId: c.emailId, reason: 'unsubscribed' }),
       }),
     ]);
   });

@@ -7,14 +7,7 @@ import type { Db, Tx } from '../../prisma/client';
 import { audit } from '../audit/audit';
 import { DomainError } from '../errors';
 import { addressDigest, hmacMatches, hmacSha256 } from '../hmac';
-import { toCandidate, type EmailRow } from '../items/recipient-lookup';
-import {
-  CATEGORY_OF_ITEM,
-  PREFERENCE_CATEGORIES,
-  selectRecipients,
-  type PreferenceCategory,
-  type RecipientDecision,
-} from '../../shared/recipients';
+import { CATEGORY_OF_ITEM, type PreferenceCategory } from '../../shared/recipients';
 import type { ItemKind } from '../../shared/reminder-types';
 import { DEFAULT_LANGUAGE, isLanguage } from './messages';
 
@@ -29,21 +22,33 @@ const COLUMN: Record<UnsubscribeCategory, 'prefMessages' | 'prefSignatures' | 'p
   all: 'notify',
 };
 
-const EVERY_PREFERENCE_ON = Object.fromEntries(PREFERENCE_CATEGORIES.map((c) => [c, true])) as Record<
-  PreferenceCategory,
-  boolean
->;
+/** Why an email of category `all` (an invitation, a GDPR email) does not go to an address. */
+export type AllCategoryExclusion = 'bounced' | 'unsubscribed';
 
 /**
- * Who receives an email of category `all` (invitations, GDPR emails): the items' recipient rule
- * (shared/recipients.ts) with no item preference of its own, so a bounce and the notify toggle decide, in
- * that order and with the same reasons (`bounced`, `notify_off`). The kind only names a category, forced on.
+ * The addresses an email of category `all` does not go to, with why. The firm sends these on purpose, so its
+ * notify toggle (about item notifications) does not hold them back; an address that bounces does, and so does
+ * the client's own one-click unsubscribe from all emails (until the firm turns notifications back on, which
+ * forgets it: forgetUnsubscribes).
  */
-export function selectAllCategoryRecipients(emails: EmailRow[]): RecipientDecision {
-  return selectRecipients(
-    'chat',
-    emails.map((e) => ({ ...toCandidate(e), preferences: EVERY_PREFERENCE_ON })),
-  );
+export async function allCategoryExclusions(
+  db: Pick<Db, 'emailUnsubscribe'>,
+  emails: { id: string; bouncedAt: Date | null }[],
+): Promise<Map<string, AllCategoryExclusion>> {
+  const rest = emails.filter((e) => !e.bouncedAt).map((e) => e.id);
+  const opted = rest.length
+    ? await db.emailUnsubscribe.findMany({
+        where: { contactEmailId: { in: rest }, category: 'all' },
+        select: { contactEmailId: true },
+      })
+    : [];
+  const unsubscribed = new Set(opted.map((u) => u.contactEmailId));
+  // In the emails' order.
+  const out = new Map<string, AllCategoryExclusion>();
+  for (const e of emails)
+    if (e.bouncedAt) out.set(e.id, 'bounced');
+    else if (unsubscribed.has(e.id)) out.set(e.id, 'unsubscribed');
+  return out;
 }
 
 /**

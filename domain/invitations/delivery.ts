@@ -8,7 +8,7 @@ import { renderInvitationEmail } from '../email/invitation-email';
 import { invitationEmailKey, invitationExpiry } from '../../shared/contracts/invitation';
 import { hashInvitationToken, newInvitationToken } from './token';
 import { clientUnsubscribe, contactLanguage, contactTimeZone, firmOverride } from '../email/compose';
-import { selectAllCategoryRecipients, type UnsubscribeLinks } from '../email/unsubscribe';
+import { allCategoryExclusions, type UnsubscribeLinks } from '../email/unsubscribe';
 
 export interface InvitationDeliveryDeps {
   db: Db;
@@ -28,8 +28,8 @@ export interface SendInvitationRequest {
 
 export type SendInvitationResult =
   | { status: 'sent' | 'already_sent'; expiresAt: number }
-  /** not_open and login_off: ended elsewhere; bounced and notify_off: the invitation is revoked here. */
-  | { status: 'skipped'; reason: 'not_open' | 'login_off' | 'bounced' | 'notify_off' }
+  /** not_open and login_off: ended elsewhere; bounced and unsubscribed: the invitation is revoked here. */
+  | { status: 'skipped'; reason: 'not_open' | 'login_off' | 'bounced' | 'unsubscribed' }
   | { status: 'failed' };
 
 export function createInvitationDelivery({ db, mailer, portalUrl, unsubscribe }: InvitationDeliveryDeps) {
@@ -67,12 +67,12 @@ export function createInvitationDelivery({ db, mailer, portalUrl, unsubscribe }:
 
       const contact = inv.email.contact;
       const accountId = contact.accounts[0]?.accountId;
-      // An invitation is an email of category `all`: an address that bounces or whose notifications are off
-      // (a one-click unsubscribe included) gets none. It cannot reach the address any more, so it ends revoked,
-      // with the reason on the contact's timeline (the API refuses a staff resend up front; this is the
-      // scheduled send, or a resend whose address opted out meanwhile).
-      const [excluded] = selectAllCategoryRecipients([inv.email]).excluded;
-      if (excluded?.reason === 'bounced' || excluded?.reason === 'notify_off') {
+      // An invitation is an email of category `all`: an address that bounces or whose client unsubscribed from
+      // all emails gets none. It cannot reach the address any more, so it ends revoked, with the reason on the
+      // contact's timeline (the API refuses a staff resend up front; this is the scheduled send, or a resend
+      // whose address opted out meanwhile).
+      const excluded = (await allCategoryExclusions(db, [inv.email])).get(inv.email.id);
+      if (excluded) {
         await db.$transaction(async (tx) => {
           const revoked = await tx.invitation.updateMany({
             where: { id: inv.id, status: { in: ['scheduled', 'sent'] } },
@@ -90,12 +90,12 @@ export function createInvitationDelivery({ db, mailer, portalUrl, unsubscribe }:
                 invitationId: inv.id,
                 contactEmailId: inv.contactEmailId,
                 emailKey: key,
-                reason: excluded.reason,
+                reason: excluded,
               },
             },
           });
         });
-        return { status: 'skipped', reason: excluded.reason };
+        return { status: 'skipped', reason: excluded };
       }
 
       const token = newInvitationToken();

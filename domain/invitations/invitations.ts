@@ -21,8 +21,7 @@ import { audit } from '../audit/audit';
 import { conflict, DomainError, type ErrorKind } from '../errors';
 import type { Actor } from '../access/access';
 import { requireContactEmailAccess } from '../access/contact-access';
-import { selectAllCategoryRecipients, unsubscribedAt } from '../email/unsubscribe';
-import type { ExclusionReason } from '../../shared/recipients';
+import { allCategoryExclusions, unsubscribedAt, type AllCategoryExclusion } from '../email/unsubscribe';
 
 export interface InvitationWorkflowsDeps {
   gateway: TemporalGateway;
@@ -215,13 +214,13 @@ export async function inviteEmail(
 }
 
 /**
- * An invitation is an email of category `all`: an address that bounces, or whose notifications are off (by
- * the firm, or by the client's one-click unsubscribe), gets no further one, so a staff resend is refused.
+ * An invitation is an email of category `all`: an address that bounces, or whose client unsubscribed from all
+ * emails (one-click), gets no further one, so a staff resend is refused.
  */
 async function notReceiving(
   tx: Tx,
   email: { id: string; bouncedAt: Date | null },
-  reason: ExclusionReason,
+  reason: AllCategoryExclusion,
 ): Promise<DomainError> {
   const refuse = (detail: string) =>
     conflict('recipient-not-receiving', 'The address receives no invitations', `${detail} Nothing was sent.`);
@@ -232,9 +231,8 @@ async function notReceiving(
     );
   const at = await unsubscribedAt(tx, email.id, 'all');
   return refuse(
-    at
-      ? `The client unsubscribed this address from all emails on ${at.toISOString()} (one-click link).`
-      : 'Notifications are off for this address (notify); turn them on if the client agrees.',
+    `The client unsubscribed this address from all emails on ${at?.toISOString()} (one-click link); ` +
+      'turning its notifications back on, if the client agrees, lets invitations go again.',
   );
 }
 
@@ -259,8 +257,8 @@ export async function resendInvitation(db: Db, wf: InvitationWorkflows, firmId: 
         'Invitation not sent yet',
         `The invitation is scheduled for ${inv.sendAt.toISOString()}; it can be resent once it has gone out.`,
       );
-    const [excluded] = selectAllCategoryRecipients([email]).excluded;
-    if (excluded) throw await notReceiving(tx, email, excluded.reason);
+    const excluded = (await allCategoryExclusions(tx, [email])).get(email.id);
+    if (excluded) throw await notReceiving(tx, email, excluded);
     const seq =
       (await tx.auditEvent.count({
         where: {

@@ -10,7 +10,7 @@ import { clientUnsubscribe, emailLanguage, firmLanguage, firmOverride } from '..
 import { withUnsubscribeFooter } from '../email/item-email';
 import { CATALOGS, type EmailKind } from '../email/messages';
 import { renderEmailKind, type MessageValues } from '../email/render';
-import { selectAllCategoryRecipients, type UnsubscribeLinks } from '../email/unsubscribe';
+import { allCategoryExclusions, type UnsubscribeLinks } from '../email/unsubscribe';
 import { clientActionEmailKey, type ClientActionEmail } from '../../shared/contracts/participant-notification';
 
 type Words = (typeof CATALOGS)['en']['words'];
@@ -102,7 +102,7 @@ export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActi
         if (!template || !email || !firm) return 'skipped';
         // Read again just before sending, like a reminder's recipients (the timeline entry has the decision
         // made when the status was set).
-        if (selectAllCategoryRecipients([email]).excluded.length) return 'skipped';
+        if ((await allCategoryExclusions(db, [email])).size) return 'skipped';
         const values = { firstName: email.contact.firstName, lastName: email.contact.lastName, firmName: firm.name };
         const body = fillPlaceholders(template.body, values);
         // The firm writes this one itself (its GDPR template); it still carries the one-click opt-out, in the

@@ -16,7 +16,7 @@ import { participantWorkflowId, type ClientActionEmail } from '../../shared/cont
 import { conflict, invalid, invalidFields, notFound } from '../errors';
 import { lockSetting, requireTemplateRef } from '../settings/admin';
 import type { CustomActionField } from '../settings/custom-actions';
-import { selectAllCategoryRecipients } from '../email/unsubscribe';
+import { allCategoryExclusions } from '../email/unsubscribe';
 
 /** Opens a discussion note for an action when participants are named; otherwise nothing to email. */
 async function discussion(
@@ -273,7 +273,9 @@ export async function setGdprStatus(
       ? await tx.contactEmail.findMany({ where: { contactId, firmId }, orderBy: { address: 'asc' } })
       : [];
     if (templateId && emails.length === 0) throw invalid('body.sendEmail', 'the contact has no email address');
-    const { recipients, excluded } = selectAllCategoryRecipients(emails);
+    const exclusions = await allCategoryExclusions(tx, emails);
+    const recipients = emails.filter((e) => !exclusions.has(e.id));
+    const excluded = [...exclusions].map(([contactEmailId, reason]) => ({ contactEmailId, contactId, reason }));
     const changeId = randomUUID();
     await tx.contact.update({ where: { id: contactId }, data: { gdprStatus: status.name, gdprUpdatedAt: new Date() } });
     await audit(tx, {
@@ -291,7 +293,7 @@ export async function setGdprStatus(
       },
     });
     const jobs: ClientActionEmail[] = templateId
-      ? recipients.map((e) => ({ kind: 'gdpr', firmId, changeId, templateId, contactEmailId: e.contactEmailId }))
+      ? recipients.map((e) => ({ kind: 'gdpr', firmId, changeId, templateId, contactEmailId: e.id }))
       : [];
     const batch: EmailBatch | null = jobs.length
       ? { workflowId: participantWorkflowId.gdpr(changeId), emails: jobs }

@@ -1,53 +1,31 @@
-// Emails of category `all` (invitations, GDPR emails): who receives them, by the items' recipient rule
-// without an item preference; and which one-click records a change of the toggles makes stale.
-import { selectAllCategoryRecipients, unsubscribeCategoriesTurnedOn } from '../../domain/email/unsubscribe';
-import type { EmailRow } from '../../domain/items/recipient-lookup';
+// Emails of category `all` (invitations, GDPR emails): which addresses they skip, and why; and which one-click
+// records a change of the toggles makes stale.
+import { allCategoryExclusions, unsubscribeCategoriesTurnedOn } from '../../domain/email/unsubscribe';
 
-const row = (id: string, over: Partial<EmailRow> = {}): EmailRow => ({
-  id,
-  contactId: 'contact-1',
-  login: 'active',
-  notify: true,
-  prefDocumentUploads: true,
-  prefSignatures: true,
-  prefApprovals: true,
-  prefMessages: true,
-  prefProposals: true,
-  prefQuestionnaires: true,
-  prefInvoices: true,
-  prefClientRequests: true,
-  bouncedAt: null,
-  ...over,
-});
-
-describe('selectAllCategoryRecipients', () => {
-  test('the notify toggle and a bounce decide; no item preference does', () => {
-    const decision = selectAllCategoryRecipients([
-      row('on'),
-      row('every-preference-off', {
-        prefDocumentUploads: false,
-        prefSignatures: false,
-        prefApprovals: false,
-        prefMessages: false,
-        prefProposals: false,
-        prefQuestionnaires: false,
-        prefInvoices: false,
-        prefClientRequests: false,
-      }),
-      row('notify-off', { notify: false }),
-      row('bounced', { bouncedAt: new Date('2026-01-02T03:04:05Z') }),
-      row('pending-login', { login: 'pending' }),
+describe('allCategoryExclusions', () => {
+  test('a bounce, then the client’s one-click from all emails; the firm’s notify toggle is not asked', async () => {
+    const asked: unknown[] = [];
+    const db = {
+      emailUnsubscribe: {
+        findMany: async (q: { where: { contactEmailId: { in: string[] } } }) => {
+          asked.push(q.where.contactEmailId.in);
+          return [{ contactEmailId: 'opted-out' }];
+        },
+      },
+    } as never;
+    const bounced = new Date('2026-01-02T03:04:05Z');
+    const out = await allCategoryExclusions(db, [
+      { id: 'on', bouncedAt: null },
+      { id: 'opted-out', bouncedAt: null },
+      { id: 'bounced', bouncedAt: bounced },
     ]);
-    expect(decision.recipients.map((r) => r.contactEmailId)).toEqual(['on', 'every-preference-off', 'pending-login']);
-    expect(decision.excluded).toEqual([
-      { contactEmailId: 'notify-off', contactId: 'contact-1', reason: 'notify_off' },
-      { contactEmailId: 'bounced', contactId: 'contact-1', reason: 'bounced' },
+    expect([...out]).toEqual([
+      ['opted-out', 'unsubscribed'],
+      ['bounced', 'bounced'],
     ]);
-  });
-
-  test('a bouncing address reads `bounced` even with its notifications off, as for items', () => {
-    const decision = selectAllCategoryRecipients([row('both', { notify: false, bounced: true })]);
-    expect(decision.excluded).toEqual([{ contactEmailId: 'both', contactId: 'contact-1', reason: 'bounced' }]);
+    expect(asked).toEqual([['on', 'opted-out']]);
+    expect((await allCategoryExclusions(db, [{ id: 'b', bouncedAt: bounced }])).get('b')).toBe('bounced');
+    expect(asked).toHaveLength(1);
   });
 });
 
