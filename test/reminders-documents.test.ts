@@ -347,3 +347,78 @@ test('approve and cancel at once: one wins, the other is refused and writes noth
   });
   expect(approvedEntries).toBe(1);
 });
+
+test('an archived account is read-only for the firm: no new thread, message, document or request; a client reply is kept', async () => {
+  const d = await document([{}]);
+  const [c] = d.contacts;
+  const thread = await firm.call('POST', `/v1/accounts/${d.accountId}/chat-threads`, { subject: 'Before' });
+  expect(thread.status).toBe(201);
+  const bulk = await firm.call('POST', '/v1/bulk-actions', {
+    action: { kind: 'archive' },
+    selection: { accountIds: [d.accountId] },
+  });
+  expect(bulk.status).toBe(202);
+  await eventually(
+    async () => (await stack.db.account.findUniqueOrThrow({ where: { id: d.accountId } })).status === 'archived',
+    20_000,
+    'archived',
+  );
+  const counts = async () =>
+    Promise.all([
+      stack.db.chatThread.count({ where: { accountId: d.accountId } }),
+      stack.db.document.count({ where: { accountId: d.accountId } }),
+      stack.db.approvalRequest.count({ where: { accountId: d.accountId } }),
+      stack.db.signatureRequest.count({ where: { accountId: d.accountId } }),
+      stack.db.chatMessage.count({ where: { threadId: thread.body.id } }),
+    ]);
+  const before = await counts();
+  const refused = [
+    await firm.call('POST', `/v1/accounts/${d.accountId}/chat-threads`, { subject: 'After' }),
+    await firm.call('POST', `/v1/chat-threads/${thread.body.id}/messages`, { author: 'firm', body: 'Hello?' }),
+    await firm.call('POST', `/v1/accounts/${d.accountId}/documents`, { name: 'Late' }),
+    await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {}),
+    await firm.call('POST', `/v1/documents/${d.documentId}/signature-requests`, { signers: [c.id] }),
+  ];
+  expect(refused.map((r) => [r.status, r.body.type])).toEqual(
+    refused.map(() => [409, 'https://nudge.dev/problems/account-archived']),
+  );
+  expect(await counts()).toEqual(before);
+  const reply = await firm.call('POST', `/v1/chat-threads/${thread.body.id}/messages`, {
+    author: 'client',
+    contactId: c.id,
+    body: 'Sent by post',
+  });
+  expect(reply.status).toBe(201);
+});
+
+test('request approval for all pending failing part-way writes nothing; its retry under the key requests each once', async () => {
+  const d = await document([{}]);
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++)
+    ids.push((await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {})).body.id);
+  // The second resend fails inside the database, as a constraint or a lost connection would.
+  await stack.db.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION fail_second_resend() RETURNS trigger AS $$
+    BEGIN IF NEW."itemId" = '${ids[1]}'::uuid THEN RAISE EXCEPTION 'injected'; END IF; RETURN NEW; END $$
+    LANGUAGE plpgsql`);
+  await stack.db.$executeRawUnsafe(
+    'CREATE TRIGGER fail_second_resend BEFORE INSERT ON "ManualResend" FOR EACH ROW EXECUTE FUNCTION fail_second_resend()',
+  );
+  const call = () =>
+    firm.call(
+      'POST',
+      '/v1/approval-requests/request-pending',
+      { accountId: d.accountId },
+      { idempotencyKey: `part-way-${d.accountId}` },
+    );
+  try {
+    expect((await call()).status).toBeGreaterThanOrEqual(500);
+    expect(await stack.db.manualResend.count({ where: { accountId: d.accountId } })).toBe(0);
+  } finally {
+    await stack.db.$executeRawUnsafe('DROP TRIGGER fail_second_resend ON "ManualResend"');
+  }
+  const retry = await call();
+  expect(retry.status).toBe(202);
+  expect(retry.body.requested).toBe(3);
+  const resends = await stack.db.manualResend.findMany({ where: { accountId: d.accountId }, select: { itemId: true } });
+  expect(resends.map((r) => r.itemId).sort()).toEqual([...ids].sort());
+});

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../prisma/client';
 import * as sig from '../../shared/contracts/item-reminder';
 import { audit } from '../audit/audit';
-import { accountScope, requireAccountAccess, type Actor } from '../access/access';
+import { accountScope, requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 import { conflict, invalid } from '../errors';
 import { requireDocumentAccess, requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
 import { recordManualResend } from './manual-resends';
@@ -22,6 +22,7 @@ export function createApprovalService(db: Db, workflows: ItemWorkflows) {
   async function requestInTransaction(firmId: string, actor: Actor, documentId: string, input: NewApproval) {
     const doc = await requireDocumentAccess(db, firmId, actor, documentId);
     const request = await workflows.transaction(async (tx, calls) => {
+      await requireWritableAccount(tx, firmId, doc.accountId);
       const r = await tx.approvalRequest.create({
         data: { firmId, accountId: doc.accountId, documentId, message: input.message },
       });
@@ -125,16 +126,18 @@ export function createApprovalService(db: Db, workflows: ItemWorkflows) {
         select: { id: true, accountId: true },
         orderBy: { createdAt: 'asc' },
       });
-      const resends = [];
-      for (const r of pending) {
-        const ref = { firmId, accountId: r.accountId, kind: 'approval' as const, itemId: r.id };
-        const resend = await workflows.transaction(async (tx, calls) => {
+      // One transaction: a failure part-way writes nothing, so a retry under the same Idempotency-Key does it
+      // all once (each its own transaction, the first marked the key committed and the rest were never asked).
+      const resends = await workflows.transaction(async (tx, calls) => {
+        const done = [];
+        for (const r of pending) {
+          const ref = { firmId, accountId: r.accountId, kind: 'approval' as const, itemId: r.id };
           const recorded = await recordManualResend(tx, ref, actor.id, input.message);
           calls.arm(ref, sig.manualResendSignal, recorded);
-          return recorded;
-        });
-        resends.push({ approvalRequestId: r.id, resendId: resend.resendId });
-      }
+          done.push({ approvalRequestId: r.id, resendId: recorded.resendId });
+        }
+        return done;
+      });
       return { requested: resends.length, resends };
     },
   };

@@ -6,7 +6,7 @@ import type { Db } from '../../prisma/client';
 import * as sig from '../../shared/contracts/item-reminder';
 import type { ItemRef } from '../../shared/reminder-types';
 import { audit } from '../audit/audit';
-import { requireAccountAccess, type Actor } from '../access/access';
+import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 import { mayOpenAccount } from '../access/access-sql';
 import { conflict, invalid, notFound } from '../errors';
 import { requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
@@ -45,6 +45,8 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     const byFirm = input.author === 'firm';
     const ref: ItemRef = { firmId, accountId: thread.accountId, kind: 'chat', itemId: threadId };
     const message = await workflows.transaction(async (tx, calls) => {
+      // The firm writes nothing more to an archived account; a client's reply is still recorded.
+      if (byFirm) await requireWritableAccount(tx, firmId, thread.accountId);
       // Settings carry over from the thread's earlier messages unless this one changes them.
       if (byFirm && input.reminders) await saveSettings(tx, firmId, 'chat', threadId, input.reminders);
       const m = await tx.chatMessage.create({
@@ -101,7 +103,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
       db,
       hotSql`
       WITH th AS (
-        SELECT t."accountId", t.status::text AS status, a.id IS NOT NULL AS "accountFound",
+        SELECT t."accountId", t.status::text AS status, a.id IS NOT NULL AND a.status = 'active' AS "accountFound",
           ${mayOpenAccount(actor, 't."accountId"')} AS allowed
         FROM "ChatThread" t LEFT JOIN "Account" a ON a.id = t."accountId" AND a."firmId" = ${firmId}::uuid
         WHERE t.id = ${threadId}::uuid AND t."firmId" = ${firmId}::uuid
@@ -153,6 +155,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
       await requireAccountAccess(db, firmId, actor, accountId);
       if (input.reminders && !input.message) throw invalid('body.reminders', 'reminders need a first message');
       const thread = await db.$transaction(async (tx) => {
+        await requireWritableAccount(tx, firmId, accountId);
         const t = await tx.chatThread.create({ data: { firmId, accountId, subject: input.subject } });
         await audit(tx, {
           firmId,

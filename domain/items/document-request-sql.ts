@@ -56,7 +56,7 @@ export async function writeDocumentRequest(
     db,
     hotSql`
     WITH d AS (
-      SELECT doc."accountId", a.id IS NOT NULL AS "accountFound",
+      SELECT doc."accountId", a.id IS NOT NULL AND a.status = 'active' AS "accountFound",
         ${mayOpenAccount(q.actor, 'doc."accountId"')} AS allowed
       FROM "Document" doc LEFT JOIN "Account" a ON a.id = doc."accountId" AND a."firmId" = ${firmId}::uuid
       WHERE doc.id = ${q.documentId}::uuid AND doc."firmId" = ${firmId}::uuid

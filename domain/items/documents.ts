@@ -3,7 +3,7 @@
 import type { Db } from '../../prisma/client';
 import * as sig from '../../shared/contracts/item-reminder';
 import { audit } from '../audit/audit';
-import { requireAccountAccess, type Actor } from '../access/access';
+import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 import { conflict } from '../errors';
 import { requireItemAccess } from './item-refs';
 import { closeTodos } from './portal-todos';
@@ -15,6 +15,7 @@ export function createDocumentService(db: Db, workflows: ItemWorkflows) {
     async createDocument(firmId: string, actor: Actor, accountId: string, input: { name: string }) {
       await requireAccountAccess(db, firmId, actor, accountId);
       return db.$transaction(async (tx) => {
+        await requireWritableAccount(tx, firmId, accountId);
         const d = await tx.document.create({ data: { firmId, accountId, name: input.name } });
         await audit(tx, {
           firmId,

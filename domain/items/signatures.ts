@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../prisma/client';
 import * as sig from '../../shared/contracts/item-reminder';
 import { audit } from '../audit/audit';
-import type { Actor } from '../access/access';
+import { requireWritableAccount, type Actor } from '../access/access';
 import { conflict, invalid, notFound } from '../errors';
 import { requireDocumentAccess, requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
 import { closeTodos } from './portal-todos';
@@ -29,6 +29,7 @@ export function createSignatureService(db: Db, workflows: ItemWorkflows) {
     const missing = input.signers.find((c) => !links.some((l) => l.contactId === c));
     if (missing) throw invalid('body.signers', `contact ${missing} is not linked to the document’s account`);
     const request = await workflows.transaction(async (tx, calls) => {
+      await requireWritableAccount(tx, firmId, doc.accountId);
       const r = await tx.signatureRequest.create({
         data: {
           firmId,
