@@ -2,7 +2,7 @@
 // participants are emailed about actions and later comments, a note can carry a calendar invitation, GDPR
 // consent emails come from the firm's template, custom actions check their values, and bad input writes nothing.
 import { randomUUID } from 'node:crypto';
-import { startStack, type Stack, type FirmHandle } from './support/stack';
+import { startStack, eventually, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import { rowCounter, expectRefused, type BadInputCase } from './support/bad-input';
 import { header, textOf } from './support/mail-text';
@@ -168,6 +168,75 @@ test('move a contact to another company, keeping its link description and signin
       .map((e) => e.action)
       .sort(),
   ).toEqual(['contact.moved_in', 'contact.moved_out']);
+});
+
+test('a participant must be able to open what the note is about: an employee off its team is refused, nothing sent', async () => {
+  const before = await stack.db.note.count({ where: { firmId: firm.firmId } });
+  const res = await firm.call('POST', '/v1/notes', {
+    accountId: acc.accountId,
+    body: 'The audit plan',
+    participants: [colleague.id, employee.id],
+  });
+  expect(res.status).toBe(422);
+  expect(res.body.errors).toEqual([{ field: 'body.participants', message: expect.stringContaining(employee.id) }]);
+  const moved = await firm.call('POST', '/v1/contacts/status', {
+    contactIds: [acc.contacts[0].id],
+    status: 'prospect',
+    participants: [employee.id],
+  });
+  expect(moved.status).toBe(422);
+  expect(await stack.db.note.count({ where: { firmId: firm.firmId } })).toBe(before);
+  // On the account's team, the same employee may take part.
+  await firm.call('POST', `/v1/accounts/${acc.accountId}/team`, { firmUserId: employee.id });
+  const ok = await firm.call('POST', '/v1/notes', {
+    accountId: acc.accountId,
+    body: 'Plan',
+    participants: [employee.id],
+  });
+  expect(ok.status).toBe(201);
+  await stack.smtp.waitFor((m) => m.key === `note-${ok.body.id}:participant:${employee.id}`);
+  await firm.call('DELETE', `/v1/accounts/${acc.accountId}/team/${employee.id}`);
+});
+
+test('a move takes the contact’s portal to-dos of the account it leaves; the same move twice at once: 200 and 409', async () => {
+  const from = await accountWithContacts(firm, [{}, {}]);
+  const [mover] = from.contacts;
+  const doc = await firm.call('POST', `/v1/accounts/${from.accountId}/documents`, { name: 'Engagement letter' });
+  expect((await firm.call('POST', `/v1/documents/${doc.body.id}/approval-requests`, {})).status).toBe(201);
+  const todos = () => firm.call('GET', `/v1/contact-emails/${mover.emailId}/todos`).then((r) => r.body as unknown[]);
+  await eventually(async () => (await todos()).length === 1, 10_000, 'a to-do');
+  const to = (await firm.call('POST', '/v1/accounts', { name: 'Next Co', type: 'company' })).body.id;
+  // A double submit: the second finds the contact moved already.
+  const moves = await Promise.all(
+    [to, to].map((toAccountId) => firm.call('POST', `/v1/contacts/${mover.id}/move`, { toAccountId })),
+  );
+  expect(moves.map((m) => m.status).sort()).toEqual([200, 409]);
+  expect(await stack.db.accountContact.count({ where: { contactId: mover.id } })).toBe(1);
+  expect(await todos()).toEqual([]);
+});
+
+test('an archived account takes no assignment and no contact moved in or out: 409, nothing changed', async () => {
+  const archived = await accountWithContacts(firm, [{}, {}]);
+  const bulk = await firm.call('POST', '/v1/bulk-actions', {
+    action: { kind: 'archive' },
+    selection: { accountIds: [archived.accountId] },
+  });
+  expect(bulk.status).toBe(202);
+  await eventually(
+    async () => (await stack.db.account.findUniqueOrThrow({ where: { id: archived.accountId } })).status === 'archived',
+    20_000,
+    'archived',
+  );
+  const assign = await firm.call('POST', '/v1/assignments', { userId: colleague.id, accountIds: [archived.accountId] });
+  expect([assign.status, assign.body.type]).toEqual([409, 'https://nudge.dev/problems/account-archived']);
+  expect((await stack.db.account.findUniqueOrThrow({ where: { id: archived.accountId } })).assignedUserId).toBeNull();
+  const to = (await firm.call('POST', '/v1/accounts', { name: 'Live Co', type: 'company' })).body.id;
+  const out = await firm.call('POST', `/v1/contacts/${archived.contacts[0].id}/move`, { toAccountId: to });
+  expect([out.status, out.body.type]).toEqual([409, 'https://nudge.dev/problems/account-archived']);
+  const live = await accountWithContacts(firm, [{}]);
+  const into = await firm.call('POST', `/v1/contacts/${live.contacts[0].id}/move`, { toAccountId: archived.accountId });
+  expect(into.status).toBe(409);
+  expect(await stack.db.accountContact.count({ where: { accountId: archived.accountId } })).toBe(2);
 });
 
 test('GDPR consent status emails the contact from the firm’s template', async () => {
@@ -360,6 +429,19 @@ test('custom actions check their values and land on the timeline', async () => {
   expect(missing.status).toBe(422);
   expect(missing.body.errors.map((e: any) => e.field).sort()).toEqual(['body.values.date', 'body.values.outcome']);
   expect(await stack.db.auditEvent.count({ where: { actorType: { not: 'system' } } })).toBe(before);
+});
+
+test('an optional custom-action field keyed like an Object method may be left out', async () => {
+  const def = await firm.call('POST', '/v1/custom-actions', {
+    name: `Keys ${randomUUID().slice(0, 6)}`,
+    fields: [{ key: 'toString', label: 'Note', type: 'text' }],
+  });
+  expect(def.status).toBe(201);
+  const run = await firm.call('POST', `/v1/custom-actions/${def.body.id}/runs`, {
+    accountId: acc.accountId,
+    values: {},
+  });
+  expect(run.status).toBe(201);
 });
 
 test('timelines page newest first with a cursor', async () => {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db, Tx } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
-import { requireAccountAccess, type Actor } from '../access/access';
+import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 import { audit } from '../audit/audit';
 import { requireContactAccess } from './timeline';
 import { insertNote, requireFirmUsers } from './notes';
@@ -123,7 +123,11 @@ export async function assignToUser(
   return db.$transaction(async (tx) => {
     await requireFirmUsers(tx, firmId, [input.userId], 'body.userId');
     const accounts = [];
-    for (const id of accountIds) accounts.push(await requireAccountAccess(tx, firmId, actor, id));
+    // Locked in id order (no deadlock between two assignments); an archived account is read-only.
+    for (const id of [...accountIds].sort()) {
+      await requireAccountAccess(tx, firmId, actor, id);
+      accounts.push(await requireWritableAccount(tx, firmId, id));
+    }
     const contacts = [];
     for (const id of contactIds) contacts.push(await requireContactAccess(tx, firmId, actor, id));
     const about = contactIds.length ? { contactId: contactIds[0] } : { accountId: accountIds[0] };
@@ -180,6 +184,8 @@ export async function moveContact(
 ) {
   return db.$transaction(async (tx) => {
     const contact = await requireContactAccess(tx, firmId, actor, contactId);
+    // Two moves of one contact take turns: the second reads the first's links (409, not a 500 on a link gone).
+    await tx.$executeRaw`SELECT 1 FROM "Contact" WHERE id = ${contactId}::uuid FOR UPDATE`;
     const target = await requireAccountAccess(tx, firmId, actor, input.toAccountId);
     if (target.type !== 'company') throw invalid('body.toAccountId', 'must be a company account');
     const links = await tx.accountContact.findMany({
@@ -200,9 +206,17 @@ export async function moveContact(
         throw invalid('body.fromAccountId', 'the contact belongs to several companies: name the one it leaves');
       from = companies[0];
     }
+    if (from) await requireAccountAccess(tx, firmId, actor, from.accountId);
+    // Both accounts change: locked in id order, and neither may be archived (read-only).
+    for (const id of [target.id, ...(from ? [from.accountId] : [])].sort())
+      await requireWritableAccount(tx, firmId, id);
+    let portalTodosRemoved = 0;
     if (from) {
-      await requireAccountAccess(tx, firmId, actor, from.accountId);
       await tx.accountContact.delete({ where: { accountId_contactId: { accountId: from.accountId, contactId } } });
+      // As an unlink: its portal to-dos for the account it leaves go, it no longer sees that account's items.
+      portalTodosRemoved = (
+        await tx.portalTodo.deleteMany({ where: { accountId: from.accountId, email: { contactId } } })
+      ).count;
     }
     // The link's description and signing fields move with the contact.
     const link = await tx.accountContact.create({
@@ -225,6 +239,7 @@ export async function moveContact(
     const data = {
       fromAccountId: from?.accountId ?? null,
       toAccountId: target.id,
+      portalTodosRemoved,
       description: input.description ?? null,
       noteId,
       participants: input.participants ?? [],
@@ -347,7 +362,8 @@ export async function runCustomAction(
   const def = await db.customActionDefinition.findFirst({ where: { id: definitionId, firmId } });
   if (!def) throw notFound('Custom action', definitionId);
   const fields = def.fields as unknown as CustomActionField[];
-  const parsed = valuesSchema(fields).safeParse(input.values);
+  // Own keys only: read from a plain object, an optional field keyed `toString` would find Object's method.
+  const parsed = valuesSchema(fields).safeParse(Object.assign(Object.create(null), input.values));
   if (!parsed.success) {
     const errors = parsed.error.issues.map((i) => ({
       field: ['body', 'values', ...i.path.map(String)].join('.'),

@@ -8,11 +8,11 @@ import { audit } from '../audit/audit';
 import { requireContactAccess } from './timeline';
 import { participantWorkflowId, type ClientActionEmail } from '../../shared/contracts/participant-notification';
 import { queueEmails, type EmailBatch } from './participant-emails';
-import { invalid, notFound } from '../errors';
+import { DomainError, invalid, notFound } from '../errors';
 
 /** Emails to send once the transaction has committed, under one business workflow id. */
 
-/** Participants must be users of the firm: an unknown id is invalid input, not a silent skip. */
+/** Users named must be users of the firm: an unknown id is invalid input, not a silent skip. */
 export async function requireFirmUsers(tx: Tx | Db, firmId: string, ids: string[], field: string): Promise<void> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return;
@@ -20,6 +20,37 @@ export async function requireFirmUsers(tx: Tx | Db, firmId: string, ids: string[
   const known = new Set(found.map((u) => u.id));
   const missing = unique.filter((id) => !known.has(id));
   if (missing.length) throw invalid(field, `not a user of this firm: ${missing.join(', ')}`);
+}
+
+/**
+ * Participants must be users of the firm who may open what the note is about (they are emailed its text and
+ * every comment, and may read and comment on it): an unknown id or one without that right is invalid input,
+ * not a silent skip.
+ */
+export async function requireParticipants(
+  tx: Tx | Db,
+  firmId: string,
+  ids: string[],
+  about: { accountId?: string | null; contactId?: string | null },
+  field: string,
+): Promise<void> {
+  await requireFirmUsers(tx, firmId, ids, field);
+  const found = await tx.firmUser.findMany({
+    where: { firmId, id: { in: [...new Set(ids)] } },
+    select: { id: true, role: true, canViewAllAccounts: true },
+  });
+  const barred: string[] = [];
+  for (const user of found) {
+    try {
+      if (about.contactId) await requireContactAccess(tx, firmId, user, about.contactId);
+      if (about.accountId) await requireAccountAccess(tx, firmId, user, about.accountId);
+    } catch (err) {
+      if (!(err instanceof DomainError && err.kind === 'forbidden')) throw err;
+      barred.push(user.id);
+    }
+  }
+  if (barred.length)
+    throw invalid(field, `may not open the account or contact the note is about: ${barred.sort().join(', ')}`);
 }
 
 /** Writes a note with its participants and audit entry inside the caller's transaction. */
@@ -37,7 +68,7 @@ export async function insertNote(
   },
 ) {
   const participants = [...new Set(input.participants ?? [])];
-  await requireFirmUsers(tx, firmId, participants, 'body.participants');
+  await requireParticipants(tx, firmId, participants, input, 'body.participants');
   const note = await tx.note.create({
     data: {
       firmId,
