@@ -1345,7 +1345,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Add a note to a contact or account; participants are emailed, an optional calendar invitation goes to the acting user */
+    /** Add a note to a contact or account; participants (firm users who may open that contact and account) are emailed, an optional calendar invitation goes to the acting user */
     post: operations['createNote'];
     delete?: never;
     options?: never;

@@ -168,7 +168,7 @@ export function clientActionRoutes({ domain, outbox, authenticate: auth, idempot
       path: '/v1/notes',
       tag: 'Notes',
       summary:
-        'Add a note to a contact or account; participants are emailed, an optional calendar invitation goes to the acting user',
+        'Add a note to a contact or account; participants (firm users who may open that contact and account) are emailed, an optional calendar invitation goes to the acting user',
       body: s.newNote,
       status: 201,
       ...mut,
