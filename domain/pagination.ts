@@ -2,11 +2,20 @@
 // skipped nor repeated. The cursor is opaque to clients (base64url of "<ISO time>|<id>").
 import { invalid } from './errors';
 
-export const encodeCreatedCursor = (row: { createdAt: Date; id: string }) =>
-  Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
+export const encodeCreatedCursor = (row: { createdAt: Date; id: string }) => encodeTimeCursor(row.createdAt, row.id);
+
+/** The same cursor over another time column (a thread's updatedAt): a row's time is kept, not re-read. */
+export const encodeTimeCursor = (at: Date, id: string) =>
+  Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
 
 /** The where-clause for rows after the cursor's row; a cursor not made by encodeCreatedCursor is invalid. */
 export function olderThanCursor(cursor: string, field: string) {
+  const { at, id } = decodeTimeCursor(cursor, field);
+  return { OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: id } }] };
+}
+
+/** The time and id an encodeTimeCursor cursor holds; invalid (naming the field) for anything else. */
+export function decodeTimeCursor(cursor: string, field: string): { at: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const date = new Date(at);
   if (
@@ -15,5 +24,5 @@ export function olderThanCursor(cursor: string, field: string) {
     !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
   )
     throw invalid(field, 'must be a nextCursor from an earlier page');
-  return { OR: [{ createdAt: { lt: date } }, { createdAt: date, id: { lt: id } }] };
+  return { at: date, id };
 }

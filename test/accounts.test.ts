@@ -534,6 +534,11 @@ describe('overview', () => {
     expect(res.body.approvalRequests).toMatchObject({ latest: [], total: 0 });
 
     const p1 = await firm.call('GET', `/v1/accounts/${id}/overview/chat-threads?limit=4`);
+    // A message on the last thread seen moves it up: the next page neither repeats nor restarts.
+    const last = p1.body.items[3].id as string;
+    expect(
+      (await firm.call('POST', `/v1/chat-threads/${last}/messages`, { author: 'firm', body: 'Any news?' })).status,
+    ).toBe(201);
     const p2 = await firm.call('GET', `/v1/accounts/${id}/overview/chat-threads?limit=4&cursor=${p1.body.nextCursor}`);
     expect([...p1.body.items, ...p2.body.items].map((t: { subject: string }) => t.subject)).toEqual([
       'Thread 6',

@@ -5,6 +5,7 @@ import { accountScope, requireAccountAccess, type Actor } from '../access/access
 import { getAccount } from './accounts';
 import { listTeam, teamHistory } from './team';
 import { invalid } from '../errors';
+import { decodeTimeCursor, encodeTimeCursor } from '../pagination';
 
 export const OVERVIEW_SECTIONS = [
   'documents',
@@ -37,7 +38,7 @@ export async function listSection(
   cursor?: string,
 ): Promise<Page<unknown>> {
   const take = limit + 1;
-  if (cursor && section !== 'audit-events' && !UUID.test(cursor))
+  if (cursor && section !== 'audit-events' && section !== 'chat-threads' && !UUID.test(cursor))
     throw invalid('query.cursor', 'must be a nextCursor from an earlier page');
   const after = (id?: string): { cursor?: { id: string }; skip?: number } => (id ? { cursor: { id }, skip: 1 } : {});
   const byAccount = { firmId, accountId };
@@ -68,19 +69,25 @@ export async function listSection(
         (d) => ({ id: d.id, name: d.name, createdAt: iso(d.createdAt) }),
       );
     case 'chat-threads': {
+      // Ordered by the time of their latest message, which moves: the cursor keeps the last row's time, so a
+      // message arriving meanwhile neither repeats the threads seen nor restarts the list.
       const include = { messages: { orderBy: { createdAt: desc }, take: 1 } };
-      return finish(
-        await Promise.all([
-          db.chatThread.findMany({
-            where: byAccount,
-            include,
-            orderBy: [{ updatedAt: desc }, { id: desc }],
-            take,
-            ...after(cursor),
-          }),
-          db.chatThread.count({ where: byAccount }),
-        ]),
-        (t) => {
+      const at = cursor ? decodeTimeCursor(cursor, 'query.cursor') : null;
+      const [rows, total] = await Promise.all([
+        db.chatThread.findMany({
+          where: {
+            ...byAccount,
+            ...(at ? { OR: [{ updatedAt: { lt: at.at } }, { updatedAt: at.at, id: { lt: at.id } }] } : {}),
+          },
+          include,
+          orderBy: [{ updatedAt: desc }, { id: desc }],
+          take,
+        }),
+        db.chatThread.count({ where: byAccount }),
+      ]);
+      const last = rows.length > limit ? rows[limit - 1] : null;
+      return {
+        ...finish([rows, total], (t) => {
           const m = t.messages[0];
           return {
             id: t.id,
@@ -89,8 +96,9 @@ export async function listSection(
             updatedAt: iso(t.updatedAt),
             lastMessage: m ? { author: m.author, body: m.body.slice(0, 200), at: iso(m.createdAt) } : null,
           };
-        },
-      );
+        }),
+        nextCursor: last ? encodeTimeCursor(last.updatedAt, last.id) : null,
+      };
     }
     case 'signature-requests': {
       const where = { ...byAccount, status: 'pending' as const };
