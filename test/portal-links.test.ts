@@ -235,3 +235,41 @@ test('the activation banner link activates a pending login (once), from the item
     'the invitation workflow ends',
   );
 });
+
+test('a thread’s portal to-do opens again with the firm’s next message, and with a reopen', async () => {
+  const acc = await accountWithContacts(ctx.firm, [{ login: 'active' }]);
+  const [c] = acc.contacts;
+  const todos = async () =>
+    (await ctx.firm.call('GET', `/v1/contact-emails/${c.emailId}/todos`)).body.map((t: { itemId: string }) => t.itemId);
+  const notifications = (n: number) =>
+    ctx.stack.smtp.waitFor((m) => m.to.includes(c.address) && /sent you a message/.test(m.subject), n);
+  const thread = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Receipts',
+    message: { body: 'Please upload your receipts' },
+  });
+  expect(thread.status).toBe(201);
+  const threadId = thread.body.id as string;
+  const [mail] = await notifications(1);
+  expect(await todos()).toEqual([threadId]);
+
+  // The client replies from the email's link: the to-do is done.
+  const item = linksIn(mail).find((l) => l.includes('/chat/'))!;
+  const reply = formToken(await (await get(item)).text(), 'reply')!;
+  expect((await post('/reply', { token: reply, body: 'Sent them' })).status).toBe(303);
+  expect(await todos()).toEqual([]);
+
+  // The firm's next message: its notification (recorded before its email goes) lists the thread again.
+  const next = await ctx.firm.call('POST', `/v1/chat-threads/${threadId}/messages`, {
+    author: 'firm',
+    body: 'One is missing',
+  });
+  expect(next.status).toBe(201);
+  await notifications(2);
+  expect(await todos()).toEqual([threadId]);
+
+  // Archived, the thread is off the list; reopened, it is back at once (no notification goes for the same message).
+  expect((await ctx.firm.call('POST', `/v1/chat-threads/${threadId}/archive`)).status).toBe(200);
+  expect(await todos()).toEqual([]);
+  expect((await ctx.firm.call('POST', `/v1/chat-threads/${threadId}/reopen`)).status).toBe(200);
+  expect(await todos()).toEqual([threadId]);
+});

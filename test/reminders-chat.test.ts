@@ -8,6 +8,7 @@ import {
   type FirmHandle,
 } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
+import type { Tx } from '../prisma/client';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 let stack: Stack;
@@ -15,6 +16,32 @@ let firm: FirmHandle;
 beforeAll(() => ({ stack, firm } = ctx));
 
 const subjectIs = (re: RegExp) => (m: { subject: string }) => re.test(m.subject);
+
+/** Runs `fn` while a test transaction holds what `hold` wrote or locked, for `holdMs`; then commits it. */
+async function whileHeld<T>(hold: (tx: Tx) => Promise<unknown>, fn: () => Promise<T>, holdMs = 500): Promise<T> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let holding!: () => void;
+  const held = new Promise<void>((r) => (holding = r));
+  const transaction = stack.db.$transaction(
+    async (tx) => {
+      await hold(tx);
+      holding();
+      await released;
+    },
+    { timeout: 15_000 },
+  );
+  await held;
+  const result = fn();
+  await sleep(holdMs);
+  release();
+  await transaction;
+  return result;
+}
+
+/** Concurrent changes all get as far as their audit entry before any of them commits. */
+const withAuditHeld = <T>(fn: () => Promise<T>) =>
+  whileHeld((tx) => tx.$executeRawUnsafe('LOCK TABLE "AuditEvent" IN EXCLUSIVE MODE'), fn);
 
 async function thread(reminders: Record<string, unknown>, contacts = [{}]) {
   const acc = await accountWithContacts(firm, contacts);
@@ -225,4 +252,137 @@ test('a retried message with the same Idempotency-Key starts one workflow and se
   );
   expect(clash.status).toBe(422);
   expect(clash.body.type).toMatch(/idempotency-key-reused/);
+});
+
+test('a new thread whose first message fails is not created; its retry under the same key creates it once', async () => {
+  const acc = await accountWithContacts(firm);
+  // The message's insert fails inside the database, as a constraint or a lost connection would.
+  await stack.db.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION fail_boom_message() RETURNS trigger AS $$
+    BEGIN IF NEW.body = 'boom' THEN RAISE EXCEPTION 'injected'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+  await stack.db.$executeRawUnsafe(
+    'CREATE TRIGGER fail_boom_message BEFORE INSERT ON "ChatMessage" FOR EACH ROW EXECUTE FUNCTION fail_boom_message()',
+  );
+  const create = () =>
+    firm.call(
+      'POST',
+      `/v1/accounts/${acc.accountId}/chat-threads`,
+      { subject: 'Boom', message: { body: 'boom' } },
+      { idempotencyKey: `boom-${acc.accountId}` },
+    );
+  const threads = () => stack.db.chatThread.count({ where: { accountId: acc.accountId } });
+  try {
+    expect((await create()).status).toBeGreaterThanOrEqual(500);
+    expect(await threads()).toBe(0);
+  } finally {
+    await stack.db.$executeRawUnsafe('DROP TRIGGER fail_boom_message ON "ChatMessage"');
+    await stack.db.$executeRawUnsafe('DROP FUNCTION fail_boom_message()');
+  }
+  const retry = await create();
+  expect(retry.status).toBe(201);
+  expect(retry.body.lastMessage).toMatchObject({ threadId: retry.body.id, body: 'boom' });
+  expect(await threads()).toBe(1);
+  expect(await stack.db.chatMessage.count({ where: { threadId: retry.body.id } })).toBe(1);
+  await stack.smtp.waitFor((m) => m.to.includes(acc.contacts[0].address) && /sent you a message/.test(m.subject));
+});
+
+test('two reminder settings changes at once both stay: reminders off and another interval', async () => {
+  const t = await thread({ enabled: true, intervalDays: 30, count: 1 });
+  const put = (body: Record<string, unknown>) =>
+    firm.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, body);
+  for (let round = 0; round < 3; round++) {
+    expect((await put({ enabled: true, intervalDays: 30 })).status).toBe(200);
+    const pair = [{ enabled: false }, { intervalDays: 5 }];
+    if (round % 2) pair.reverse();
+    const answers = await withAuditHeld(() => Promise.all(pair.map(put)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    const row = await stack.db.reminderSettings.findUniqueOrThrow({
+      where: { itemKind_itemId: { itemKind: 'chat', itemId: t.threadId } },
+    });
+    expect({ round, enabled: row.enabled, intervalDays: row.intervalDays }).toEqual({
+      round,
+      enabled: false,
+      intervalDays: 5,
+    });
+  }
+});
+
+test('an archive committing while the firm and the client post: both 409 thread-archived, no message lands', async () => {
+  const t = await thread({ enabled: false });
+  await stack.smtp.waitFor((m) => m.to.includes(t.address) && /sent you a message/.test(m.subject));
+  const messages = () => stack.db.chatMessage.count({ where: { threadId: t.threadId } });
+  const before = await messages();
+  const posts = await whileHeld(
+    (tx) => tx.$executeRaw`UPDATE "ChatThread" SET status = 'archived' WHERE id = ${t.threadId}::uuid`,
+    () =>
+      Promise.all([
+        firm.call('POST', `/v1/chat-threads/${t.threadId}/messages`, { author: 'firm', body: 'Still there?' }),
+        firm.call('POST', `/v1/chat-threads/${t.threadId}/messages`, {
+          author: 'client',
+          contactId: t.contacts[0].id,
+          body: 'Here they are',
+        }),
+      ]),
+  );
+  expect(posts.map((p) => [p.status, p.body.type])).toEqual(
+    posts.map(() => [409, 'https://nudge.dev/problems/thread-archived']),
+  );
+  expect(await messages()).toBe(before);
+});
+
+test('two archives, then two reopens, at once: one audit entry each, the reopen counted once', async () => {
+  const t = await thread({ enabled: false });
+  const twice = (action: 'archive' | 'reopen') =>
+    withAuditHeld(() => Promise.all([0, 1].map(() => firm.call('POST', `/v1/chat-threads/${t.threadId}/${action}`))));
+  expect((await twice('archive')).map((r) => r.status)).toEqual([200, 200]);
+  expect((await twice('reopen')).map((r) => [r.status, r.body.status])).toEqual([
+    [200, 'open'],
+    [200, 'open'],
+  ]);
+  const entries = await stack.db.auditEvent.findMany({
+    where: { itemId: t.threadId, action: { in: ['chat.thread_archived', 'chat.thread_reopened'] } },
+    select: { action: true },
+  });
+  expect(entries.map((e) => e.action).sort()).toEqual(['chat.thread_archived', 'chat.thread_reopened']);
+  expect(await stack.db.chatThread.findUniqueOrThrow({ where: { id: t.threadId } })).toMatchObject({
+    status: 'open',
+    reopenCount: 1,
+  });
+});
+
+test('an archived account is read-only for its threads too: archive, reopen, reminder settings and pause 409', async () => {
+  const t = await thread({ enabled: true, intervalDays: 30, count: 1 });
+  const closed = await firm.call('POST', `/v1/accounts/${t.accountId}/chat-threads`, { subject: 'Closed' });
+  expect((await firm.call('POST', `/v1/chat-threads/${closed.body.id}/archive`)).status).toBe(200);
+  const pause = `/v1/chat-threads/${t.threadId}/reminder-pause`;
+  const until = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
+  expect((await firm.call('PUT', pause, { until })).status).toBe(200);
+  const bulk = await firm.call('POST', '/v1/bulk-actions', {
+    action: { kind: 'archive' },
+    selection: { accountIds: [t.accountId] },
+  });
+  expect(bulk.status).toBe(202);
+  await eventually(
+    async () => (await stack.db.account.findUniqueOrThrow({ where: { id: t.accountId } })).status === 'archived',
+    20_000,
+    'archived',
+  );
+  const state = async () =>
+    Promise.all([
+      stack.db.auditEvent.count({ where: { accountId: t.accountId } }),
+      stack.db.chatThread.findMany({ where: { accountId: t.accountId }, orderBy: { id: 'asc' } }),
+      stack.db.reminderSettings.findMany({ where: { itemId: t.threadId } }),
+      stack.db.reminderPause.findMany({ where: { itemId: t.threadId } }),
+    ]);
+  const before = await state();
+  const refused = [
+    await firm.call('POST', `/v1/chat-threads/${t.threadId}/archive`),
+    await firm.call('POST', `/v1/chat-threads/${closed.body.id}/reopen`),
+    await firm.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, { enabled: false }),
+    await firm.call('PUT', pause, { until: new Date(Date.now() + 24 * 3600 * 1000).toISOString() }),
+    await firm.call('DELETE', pause),
+  ];
+  expect(refused.map((r) => [r.status, r.body?.type])).toEqual(
+    refused.map(() => [409, 'https://nudge.dev/problems/account-archived']),
+  );
+  expect(await state()).toEqual(before);
 });

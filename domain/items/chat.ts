@@ -2,18 +2,18 @@
 // replies (which stop it), archive and reopen. Each change is written with its audit entry first, then
 // told to the thread's reminder workflow.
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../prisma/client';
+import type { Db, Tx } from '../../prisma/client';
 import * as sig from '../../shared/contracts/item-reminder';
 import type { ItemRef } from '../../shared/reminder-types';
 import { audit } from '../audit/audit';
 import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 import { mayOpenAccount } from '../access/access-sql';
 import { conflict, invalid, notFound } from '../errors';
-import { requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
-import { closeTodos } from './portal-todos';
+import { lockItemRow, requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
+import { closeTodos, reopenTodos } from './portal-todos';
 import { recordItemCompleted } from '../webhooks/item-events';
 import { presentMessage, presentThread } from './present';
-import type { ItemWorkflows } from './reminder-workflows';
+import type { ItemWorkflows, ReminderCalls } from './reminder-workflows';
 import { readItemSnapshot } from './snapshot';
 import { hotQuery, hotSql } from '../outbox/hot-sql';
 import { markRequestKey, type StatementRow } from '../outbox/one-statement';
@@ -25,13 +25,57 @@ export interface NewMessage {
   reminders?: ReminderInput;
 }
 
+/** A message may not be posted to an archived thread, by the firm or the client. */
+function refuseArchived(status: string | null): void {
+  if (status === 'archived') {
+    throw conflict('thread-archived', 'The thread is archived', 'Reopen the thread before posting to it.');
+  }
+}
+
 export function createChatService(db: Db, workflows: ItemWorkflows) {
+  /**
+   * Writes the message with its audit entry in the caller's transaction and queues its call to the thread's
+   * workflow: a firm message arms a reminder cycle, a client's reply stops it.
+   */
+  async function writeMessage(tx: Tx, calls: ReminderCalls, ref: ItemRef, actorId: string, input: NewMessage) {
+    const { firmId, accountId, itemId: threadId } = ref;
+    const byFirm = input.author === 'firm';
+    // Settings carry over from the thread's earlier messages unless this one changes them.
+    if (byFirm && input.reminders) await saveSettings(tx, firmId, 'chat', threadId, input.reminders);
+    const m = await tx.chatMessage.create({
+      data: {
+        firmId,
+        threadId,
+        author: input.author,
+        body: input.body,
+        firmUserId: byFirm ? actorId : null,
+        contactId: input.contactId ?? null,
+      },
+    });
+    await tx.chatThread.update({ where: { id: threadId }, data: { updatedAt: new Date() } });
+    if (!byFirm) await closeTodos(tx, 'chat', threadId);
+    await audit(tx, {
+      firmId,
+      actorId: byFirm ? actorId : input.contactId!,
+      actorType: byFirm ? 'firm_user' : 'client',
+      action: byFirm ? 'chat.message_posted' : 'chat.client_replied',
+      accountId,
+      itemKind: 'chat',
+      itemId: threadId,
+      data: { messageId: m.id },
+    });
+    if (byFirm) calls.arm(ref, sig.firmMessagePostedSignal, { messageId: m.id });
+    else {
+      calls.notify(ref, sig.clientRepliedSignal);
+      await recordItemCompleted(tx, ref, 'replied', m.id);
+    }
+    return m;
+  }
+
   async function post(firmId: string, actorId: string, threadId: string, input: NewMessage) {
     const thread = await db.chatThread.findFirst({ where: { id: threadId, firmId } });
     if (!thread) throw notFound('Chat thread', threadId);
-    if (thread.status === 'archived') {
-      throw conflict('thread-archived', 'The thread is archived', 'Reopen the thread before posting to it.');
-    }
+    refuseArchived(thread.status);
     if (input.author === 'client') {
       if (!input.contactId) throw invalid('body.contactId', 'a client message names the contact who wrote it');
       const link = await db.accountContact.findFirst({
@@ -42,41 +86,13 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     if (input.author === 'client' && input.reminders) {
       throw invalid('body.reminders', 'only firm messages carry reminder settings');
     }
-    const byFirm = input.author === 'firm';
     const ref: ItemRef = { firmId, accountId: thread.accountId, kind: 'chat', itemId: threadId };
     const message = await workflows.transaction(async (tx, calls) => {
+      // Looked at again under the thread's lock: an archive committing meanwhile is seen, not overtaken.
+      refuseArchived(await lockItemRow(tx, 'chat', threadId));
       // The firm writes nothing more to an archived account; a client's reply is still recorded.
-      if (byFirm) await requireWritableAccount(tx, firmId, thread.accountId);
-      // Settings carry over from the thread's earlier messages unless this one changes them.
-      if (byFirm && input.reminders) await saveSettings(tx, firmId, 'chat', threadId, input.reminders);
-      const m = await tx.chatMessage.create({
-        data: {
-          firmId,
-          threadId,
-          author: input.author,
-          body: input.body,
-          firmUserId: byFirm ? actorId : null,
-          contactId: input.contactId ?? null,
-        },
-      });
-      await tx.chatThread.update({ where: { id: threadId }, data: { updatedAt: new Date() } });
-      if (!byFirm) await closeTodos(tx, 'chat', threadId);
-      await audit(tx, {
-        firmId,
-        actorId: byFirm ? actorId : input.contactId!,
-        actorType: byFirm ? 'firm_user' : 'client',
-        action: byFirm ? 'chat.message_posted' : 'chat.client_replied',
-        accountId: thread.accountId,
-        itemKind: 'chat',
-        itemId: threadId,
-        data: { messageId: m.id },
-      });
-      if (byFirm) calls.arm(ref, sig.firmMessagePostedSignal, { messageId: m.id });
-      else {
-        calls.notify(ref, sig.clientRepliedSignal);
-        await recordItemCompleted(tx, ref, 'replied', m.id);
-      }
-      return m;
+      if (input.author === 'firm') await requireWritableAccount(tx, firmId, thread.accountId);
+      return writeMessage(tx, calls, ref, actorId, input);
     });
     return presentMessage(message);
   }
@@ -84,11 +100,12 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
   /**
    * A firm message without reminder settings, the API's hot path (issue 10), as ONE statement and so one
    * round trip: the access check of requireItemAccess (the thread of the firm, its account, the actor's
-   * right to it), the archived check, the message, the thread's updatedAt, the audit entry, the outbox row of
-   * the arm call (claimed for this request's fast path unless its workflow has rows pending, so it is
-   * delivered from memory) and the request's Idempotency-Key marked committed. The rows are those `post`
-   * writes. When the statement writes nothing (no such thread, no right, archived) nothing was changed and the
-   * usual path runs instead, so every refusal is the one it always was.
+   * right to it), the archived check (on the thread's row, locked as the statement's update locks it, so an
+   * archive committing meanwhile is seen, not overtaken), the message, the thread's updatedAt, the audit
+   * entry, the outbox row of the arm call (claimed for this request's fast path unless its workflow has rows
+   * pending, so it is delivered from memory) and the request's Idempotency-Key marked committed. The rows are
+   * those `post` writes. When the statement writes nothing (no such thread, no right, archived) nothing was
+   * changed and the usual path runs instead, so every refusal is the one it always was.
    */
   async function postFirmMessage(firmId: string, actor: Actor, threadId: string, body: string) {
     const messageId = randomUUID();
@@ -107,6 +124,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
           ${mayOpenAccount(actor, 't."accountId"')} AS allowed
         FROM "ChatThread" t LEFT JOIN "Account" a ON a.id = t."accountId" AND a."firmId" = ${firmId}::uuid
         WHERE t.id = ${threadId}::uuid AND t."firmId" = ${firmId}::uuid
+        FOR NO KEY UPDATE OF t
       ), ok AS (
         SELECT "accountId" FROM th WHERE "accountFound" AND allowed AND status <> 'archived'
       ), m AS (
@@ -154,7 +172,9 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     ) {
       await requireAccountAccess(db, firmId, actor, accountId);
       if (input.reminders && !input.message) throw invalid('body.reminders', 'reminders need a first message');
-      const thread = await db.$transaction(async (tx) => {
+      // The thread and its first message commit together: a failure leaves no thread without its message, and
+      // the request's Idempotency-Key unmarked, so its retry creates both.
+      const { thread, message } = await workflows.transaction(async (tx, calls) => {
         await requireWritableAccount(tx, firmId, accountId);
         const t = await tx.chatThread.create({ data: { firmId, accountId, subject: input.subject } });
         await audit(tx, {
@@ -166,16 +186,17 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
           itemId: t.id,
           data: { subject: t.subject },
         });
-        return t;
+        const ref: ItemRef = { firmId, accountId, kind: 'chat', itemId: t.id };
+        const m = input.message
+          ? await writeMessage(tx, calls, ref, actor.id, {
+              author: 'firm',
+              body: input.message.body,
+              reminders: input.reminders,
+            })
+          : null;
+        return { thread: t, message: m };
       });
-      const message = input.message
-        ? await post(firmId, actor.id, thread.id, {
-            author: 'firm',
-            body: input.message.body,
-            reminders: input.reminders,
-          })
-        : null;
-      return { ...presentThread(thread), lastMessage: message };
+      return { ...presentThread(thread), lastMessage: message && presentMessage(message) };
     },
 
     async postMessage(firmId: string, actor: Actor, threadId: string, input: NewMessage) {
@@ -187,11 +208,13 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     },
 
     async setThreadStatus(firmId: string, actor: Actor, threadId: string, status: 'archived' | 'open') {
-      await requireItemAccess(db, firmId, actor, 'chat', threadId);
-      const thread = await db.chatThread.findFirstOrThrow({ where: { id: threadId, firmId } });
-      if (thread.status === status) return presentThread(thread); // repeating the call changes nothing
-      const ref: ItemRef = { firmId, accountId: thread.accountId, kind: 'chat', itemId: threadId };
+      const ref = await requireItemAccess(db, firmId, actor, 'chat', threadId);
       const updated = await workflows.transaction(async (tx, calls) => {
+        // Under the thread's lock, then the account's: two archives or reopens at once take turns, and the
+        // second finds the first's status and changes nothing.
+        const current = await lockItemRow(tx, 'chat', threadId);
+        await requireWritableAccount(tx, firmId, ref.accountId);
+        if (current === status) return tx.chatThread.findUniqueOrThrow({ where: { id: threadId } });
         const t = await tx.chatThread.update({
           where: { id: threadId },
           data: status === 'open' ? { status, reopenCount: { increment: 1 }, reopenedAt: new Date() } : { status },
@@ -201,12 +224,16 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
           firmId,
           actorId: actor.id,
           action: status === 'archived' ? 'chat.thread_archived' : 'chat.thread_reopened',
-          accountId: thread.accountId,
+          accountId: ref.accountId,
           itemKind: 'chat',
           itemId: threadId,
         });
         if (status === 'archived') calls.notify(ref, sig.threadArchivedSignal);
-        else if (!(await readItemSnapshot(tx, ref)).doneReason) calls.arm(ref, sig.threadReopenedSignal);
+        else if (!(await readItemSnapshot(tx, ref)).doneReason) {
+          // As if its latest message were new (SPEC §3): reminders re-armed, the client's to-do open again.
+          calls.arm(ref, sig.threadReopenedSignal);
+          await reopenTodos(tx, 'chat', threadId);
+        }
         return t;
       });
       return presentThread(updated);

@@ -240,7 +240,8 @@ export interface DispatchRecord {
   action: string;
   data: unknown;
   now: Date;
-  /** The item's portal to-dos written with the dispatch: created for these contact emails, or moved up (`bump`). */
+  /** The item's portal to-dos written with the dispatch: created for these contact emails, or moved up (`bump`);
+   * a notification (a thread's new message) opens and moves up the ones a reply or an archive closed. */
   todos: { contactEmailIds: string[]; title: string; bump: boolean };
   /** More CTEs written with the dispatch (a reminder's webhook events), given the name of the CTE that holds the
    * dispatch row when it is written (none when it is not). */
@@ -305,7 +306,7 @@ export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
         $10::timestamp(3), $10::timestamp(3)
       FROM d, unnest($16::uuid[]) e
       ON CONFLICT ("contactEmailId", "itemKind", "itemId")
-        DO UPDATE SET "bumpedAt" = EXCLUDED."bumpedAt", status = 'open' WHERE $17::boolean
+        DO UPDATE SET "bumpedAt" = EXCLUDED."bumpedAt", status = 'open' WHERE $17::boolean OR $3::text = 'notification'
     )${alsoText}
     SELECT cyc."cycleKey" IS NOT NULL AS found, cyc."doneReason", (SELECT ${ms('"createdAt"')} FROM d) AS "createdAt"
     FROM (SELECT 1) one LEFT JOIN cyc ON true`,

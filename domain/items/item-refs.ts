@@ -1,6 +1,7 @@
 // Finding an item of the firm, checking the actor's right to it (through its account), and saving its
 // reminder settings: the steps every chat, signature, approval and reminder operation shares.
 import type { Db, Tx } from '../../prisma/client';
+import { Prisma } from '../../prisma/client';
 import { validateSettings } from '../../shared/reminder-policy';
 import type { ItemKind, ItemRef, ReminderSettings } from '../../shared/reminder-types';
 import { requireAccountAccess, type Actor } from '../access/access';
@@ -37,6 +38,24 @@ export async function requireItemAccess(db: Db, firmId: string, actor: Actor, ki
   return ref;
 }
 
+const ITEM_TABLE: Record<ItemKind, string> = {
+  chat: '"ChatThread"',
+  signature: '"SignatureRequest"',
+  approval: '"ApprovalRequest"',
+};
+
+/**
+ * Locks the item's row until the transaction ends and answers its status now (null: no such item), so changes
+ * to one item take turns and each decides from what the one before wrote. Take it before the account's lock
+ * (requireWritableAccount), the order a dispatch takes them. NO KEY UPDATE: the strength of the update that
+ * follows, so rows inserted meanwhile that refer to it are not held up.
+ */
+export async function lockItemRow(tx: Tx, kind: ItemKind, itemId: string): Promise<string | null> {
+  const [row] = await tx.$queryRaw<{ status: string }[]>`
+    SELECT status::text AS status FROM ${Prisma.raw(ITEM_TABLE[kind])} WHERE id = ${itemId}::uuid FOR NO KEY UPDATE`;
+  return row?.status ?? null;
+}
+
 /** The document's account id, if the actor may open that account. */
 export async function requireDocumentAccess(db: Db, firmId: string, actor: Actor, documentId: string) {
   const doc = await db.document.findFirst({ where: { id: documentId, firmId } });
@@ -56,6 +75,8 @@ export async function saveSettings(
   itemId: string,
   input: ReminderInput | undefined,
 ): Promise<ReminderSettings> {
+  // Read-merge-write under the item's lock: two changes at once (reminders off, another interval) both stay.
+  await lockItemRow(tx, kind, itemId);
   const current = await readItemReminderSettings(tx as Db, { firmId, kind, itemId });
   const { source, settings } = settingsToSave(current, input);
   const problem = validateSettings(settings);

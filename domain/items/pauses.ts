@@ -4,7 +4,7 @@
 import type { Db, Queryable } from '../../prisma/client';
 import type { RecipientDecision, ExclusionReason } from '../../shared/recipients';
 import type { ItemKind, ItemRef } from '../../shared/reminder-types';
-import { requireAccountAccess, seesAllAccounts, type Actor } from '../access/access';
+import { requireAccountAccess, requireWritableAccount, seesAllAccounts, type Actor } from '../access/access';
 import { audit } from '../audit/audit';
 import { requireContact } from '../access/contact-access';
 import { invalid } from '../errors';
@@ -45,6 +45,7 @@ async function requireContactPauseAccess(db: Db, firmId: string, actor: Actor, c
   if (denial) throw denial;
 }
 
+/** An item's pause is a change to its account, which an archive makes read-only; a contact's is the firm's. */
 async function savePause(
   db: Db,
   firmId: string,
@@ -56,6 +57,7 @@ async function savePause(
   checkUntil(until);
   const { accountId, ...keys } = fields;
   return db.$transaction(async (tx) => {
+    if (accountId) await requireWritableAccount(tx, firmId, accountId);
     const row = await tx.reminderPause.upsert({
       where: { firmId_target: { firmId, target } },
       create: { firmId, target, ...keys, until, createdBy: actor.id },
@@ -83,6 +85,7 @@ async function removePause(
   fields: { itemKind?: ItemKind; itemId?: string; contactId?: string; accountId?: string },
 ): Promise<void> {
   await db.$transaction(async (tx) => {
+    if (fields.accountId) await requireWritableAccount(tx, firmId, fields.accountId);
     const { count } = await tx.reminderPause.deleteMany({ where: { firmId, target } });
     if (!count) return;
     await audit(tx, {

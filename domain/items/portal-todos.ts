@@ -24,3 +24,14 @@ export async function listTodos(db: Db, firmId: string, actor: Actor, emailId: s
 export async function closeTodos(tx: Queryable, itemKind: 'chat' | 'signature' | 'approval', itemId: string) {
   await tx.portalTodo.updateMany({ where: { itemKind, itemId, status: 'open' }, data: { status: 'done' } });
 }
+
+/**
+ * A thread reopened with its client still to answer: its to-dos are open again and on top, as a new message's
+ * notification would leave them (none is sent for the same message), for the emails still on the portal.
+ */
+export async function reopenTodos(tx: Queryable, itemKind: 'chat', itemId: string) {
+  await tx.portalTodo.updateMany({
+    where: { itemKind, itemId, email: { login: { not: 'off' } } },
+    data: { status: 'open', bumpedAt: new Date() },
+  });
+}

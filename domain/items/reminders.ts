@@ -5,9 +5,9 @@ import * as sig from '../../shared/contracts/item-reminder';
 import { selectRecipients } from '../../shared/recipients';
 import type { ItemKind } from '../../shared/reminder-types';
 import { audit } from '../audit/audit';
-import type { Actor } from '../access/access';
+import { requireWritableAccount, type Actor } from '../access/access';
 import { conflict } from '../errors';
-import { requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
+import { lockItemRow, requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
 import { recordManualResend } from './manual-resends';
 import { loadCandidateEmails } from './recipient-lookup';
 import type { ItemWorkflows } from './reminder-workflows';
@@ -24,6 +24,9 @@ export function createReminderService(db: Db, workflows: ItemWorkflows) {
     async updateReminderSettings(firmId: string, actor: Actor, kind: ItemKind, itemId: string, input: ReminderInput) {
       const ref = await requireItemAccess(db, firmId, actor, kind, itemId);
       return workflows.transaction(async (tx, calls) => {
+        // The item's lock before the account's (the order a dispatch takes them); an archived account is read-only.
+        await lockItemRow(tx, kind, itemId);
+        await requireWritableAccount(tx, firmId, ref.accountId);
         const s = await saveSettings(tx, firmId, kind, itemId, input);
         await audit(tx, {
           firmId,
