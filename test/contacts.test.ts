@@ -214,6 +214,162 @@ test('linking and unlinking need access to the account', async () => {
   expect(await rowCounts()).toEqual(before);
 });
 
+// Each check below counts or reads, then writes: without a lock two requests at once both pass it.
+const ROUNDS = 5;
+
+test('of two unlinks at once, one keeps the account’s last contact: exactly one 409 each round', async () => {
+  for (let round = 0; round < ROUNDS; round++) {
+    const acc = await accountWithContacts(ctx.firm, [{}, {}]);
+    const results = await Promise.all(
+      acc.contacts.map((c) => ctx.firm.call('DELETE', `/v1/accounts/${acc.accountId}/contacts/${c.id}`)),
+    );
+    expect({ round, statuses: results.map((r) => r.status).sort() }).toEqual({ round, statuses: [204, 409] });
+    expect(results.find((r) => r.status === 409)!.body.type).toBe('https://nudge.dev/problems/last-contact');
+    expect(await ctx.stack.db.accountContact.count({ where: { accountId: acc.accountId } })).toBe(1);
+  }
+});
+
+test('of two email removals at once, one keeps the contact’s last email: exactly one 409 each round', async () => {
+  for (let round = 0; round < ROUNDS; round++) {
+    const { contacts } = await accountWithContacts(ctx.firm, [{ login: 'off' }]);
+    const second = await ctx.firm.call('POST', `/v1/contacts/${contacts[0].id}/emails`, { address: addr('second') });
+    const results = await Promise.all(
+      [contacts[0].emailId, second.body.id].map((id) => ctx.firm.call('DELETE', `/v1/contact-emails/${id}`)),
+    );
+    expect({ round, statuses: results.map((r) => r.status).sort() }).toEqual({ round, statuses: [204, 409] });
+    expect(results.find((r) => r.status === 409)!.body.type).toBe('https://nudge.dev/problems/last-email');
+    expect(await ctx.stack.db.contactEmail.count({ where: { contactId: contacts[0].id } })).toBe(1);
+  }
+});
+
+test('two PATCHes of different custom fields at once both land', async () => {
+  const keys = ['a', 'b'].map((k) => `${k}${randomUUID().slice(0, 6)}`);
+  for (const key of keys)
+    expect(
+      (await ctx.firm.call('POST', '/v1/custom-fields', { entity: 'contact', key, label: key, type: 'text' })).status,
+    ).toBe(201);
+  const { contacts } = await accountWithContacts(ctx.firm);
+  for (let round = 0; round < ROUNDS; round++) {
+    const results = await Promise.all(
+      keys.map((key) =>
+        ctx.firm.call('PATCH', `/v1/contacts/${contacts[0].id}`, { customFields: { [key]: `${key}-${round}` } }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
+    const stored = (await ctx.firm.call('GET', `/v1/contacts/${contacts[0].id}`)).body.customFields;
+    expect({ round, stored }).toEqual({ round, stored: Object.fromEntries(keys.map((k) => [k, `${k}-${round}`])) });
+  }
+});
+
+test('two invitations of one email at once leave one open invitation', async () => {
+  const { contacts } = await accountWithContacts(ctx.firm, [{ login: 'off' }]);
+  const emailId = contacts[0].emailId;
+  const sendAt = new Date(Date.now() + 3_600_000).toISOString(); // scheduled: no email goes meanwhile
+  for (let round = 0; round < ROUNDS; round++) {
+    const results = await Promise.all(
+      [0, 1].map(() => ctx.firm.call('POST', `/v1/contact-emails/${emailId}/invitation`, { sendAt })),
+    );
+    expect(results.map((r) => r.status)).toEqual([201, 201]);
+    const open = await ctx.stack.db.invitation.findMany({
+      where: { contactEmailId: emailId, status: { in: ['scheduled', 'sent'] } },
+    });
+    expect({ round, open: open.length }).toEqual({ round, open: 1 });
+  }
+  expect(await ctx.stack.db.invitation.count({ where: { contactEmailId: emailId } })).toBe(2 * ROUNDS);
+});
+
+test('a signer who has not signed a pending request can be neither deleted nor unlinked from its account', async () => {
+  const a = await accountWithContacts(ctx.firm, [{}, {}]);
+  const b = await accountWithContacts(ctx.firm, [{}]);
+  const signer = a.contacts[1];
+  expect((await ctx.firm.call('PUT', `/v1/accounts/${b.accountId}/contacts/${signer.id}`, {})).status).toBe(200);
+  const doc = await ctx.firm.call('POST', `/v1/accounts/${b.accountId}/documents`, { name: 'Engagement letter' });
+  const request = await ctx.firm.call('POST', `/v1/documents/${doc.body.id}/signature-requests`, {
+    signers: [signer.id, b.contacts[0].id],
+    reminders: { enabled: false },
+  });
+  expect(request.status).toBe(201);
+  // Its first emails sent, the request writes nothing more in the background (the row counts below stay true).
+  for (const { address } of [signer, b.contacts[0]])
+    await ctx.stack.smtp.waitFor((m) => m.to.includes(address) && /to sign/.test(m.subject));
+  const db = ctx.stack.db;
+  const unchanged = async () => ({
+    contact: await db.contact.count({ where: { id: signer.id } }),
+    links: await db.accountContact.count({ where: { contactId: signer.id } }),
+    signers: await db.signatureSigner.count({ where: { requestId: request.body.id } }),
+    removals: await db.auditEvent.count({
+      where: { contactId: signer.id, action: { in: ['contact.deleted', 'contact.unlinked'] } },
+    }),
+  });
+  const before = await unchanged();
+  expect(before).toEqual({ contact: 1, links: 2, signers: 2, removals: 0 });
+
+  for (const [method, path] of [
+    ['DELETE', `/v1/contacts/${signer.id}`], // the request is of another account: delete checks them all
+    ['DELETE', `/v1/accounts/${b.accountId}/contacts/${signer.id}`],
+  ]) {
+    const res = await ctx.firm.call(method, path);
+    expect({ path, status: res.status, type: res.body?.type }).toEqual({
+      path,
+      status: 409,
+      type: 'https://nudge.dev/problems/pending-signature',
+    });
+    expect(res.body.detail).toContain(request.body.id);
+  }
+  expect(await unchanged()).toEqual(before);
+  expect((await db.signatureRequest.findUniqueOrThrow({ where: { id: request.body.id } })).status).toBe('pending');
+
+  // Its request of account b does not hold its link to a; once signed, nothing holds the contact.
+  expect((await ctx.firm.call('DELETE', `/v1/accounts/${a.accountId}/contacts/${signer.id}`)).status).toBe(204);
+  const sign = `/v1/signature-requests/${request.body.id}/signers/${signer.id}/sign`;
+  expect((await ctx.firm.call('POST', sign, {})).status).toBe(200);
+  expect((await ctx.firm.call('DELETE', `/v1/contacts/${signer.id}`)).status).toBe(200);
+});
+
+test('an archived account’s contacts can be neither linked nor unlinked: 409, nothing written', async () => {
+  const acc = await accountWithContacts(ctx.firm, [{}, {}]);
+  const free = await ctx.firm.call('POST', '/v1/contacts', { firstName: 'Free', emails: [{ address: addr('free') }] });
+  const bulk = await ctx.firm.call('POST', '/v1/bulk-actions', {
+    action: { kind: 'archive' },
+    selection: { accountIds: [acc.accountId] },
+  });
+  expect(bulk.status).toBe(202);
+  await eventually(
+    async () => (await ctx.firm.call('GET', `/v1/accounts/${acc.accountId}`)).body.status === 'archived',
+    30_000,
+    'the account archived',
+  );
+  // And its report written, so the bulk action writes nothing more in the background.
+  await eventually(
+    async () =>
+      ['completed', 'failed'].includes((await ctx.firm.call('GET', `/v1/bulk-actions/${bulk.body.id}`)).body.status),
+    30_000,
+    'the bulk action finished',
+  );
+  const links = () =>
+    ctx.stack.db.accountContact.findMany({ where: { accountId: acc.accountId }, orderBy: { contactId: 'asc' } });
+  const linkAudit = () =>
+    ctx.stack.db.auditEvent.count({
+      where: { accountId: acc.accountId, action: { in: ['contact.linked', 'contact.unlinked'] } },
+    });
+  const [linksBefore, auditBefore] = [await links(), await linkAudit()];
+  for (const [method, path, body] of [
+    ['PUT', `/v1/accounts/${acc.accountId}/contacts/${free.body.id}`, {}],
+    ['PUT', `/v1/accounts/${acc.accountId}/contacts/${acc.contacts[0].id}`, { description: 'Changed' }],
+    ['DELETE', `/v1/accounts/${acc.accountId}/contacts/${acc.contacts[0].id}`, undefined],
+  ] as const) {
+    const res = await ctx.firm.call(method, path, body);
+    expect({ method, path, status: res.status, type: res.body?.type }).toEqual({
+      method,
+      path,
+      status: 409,
+      type: 'https://nudge.dev/problems/account-archived',
+    });
+  }
+  expect(await links()).toEqual(linksBefore);
+  expect(await linkAudit()).toBe(auditBefore);
+});
+
 describe('bad input is refused with 4xx and nothing written', () => {
   let acc: Awaited<ReturnType<typeof accountWithContacts>>;
   let other: FirmHandle;
@@ -354,6 +510,18 @@ describe('bad input is refused with 4xx and nothing written', () => {
       () => ctx.firm.call('DELETE', `/v1/contact-emails/${offEmail}`),
       409,
       'last-email',
+    ],
+    [
+      'new contact naming one account twice',
+      () =>
+        ctx.firm.call('POST', '/v1/contacts', {
+          firstName: 'Twice',
+          emails: [{ address: addr('twice') }],
+          accounts: [{ accountId: acc.accountId }, { accountId: acc.accountId, description: 'again' }],
+        }),
+      422,
+      'validation-error',
+      'body.accounts',
     ],
     [
       'unlinking a contact that is not linked',

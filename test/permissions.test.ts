@@ -396,3 +396,58 @@ describe('contact reads show only the account links the reader may see', () => {
     expect((await firm.call('GET', `/v1/notes/${note.body.id}`)).status).toBe(200);
   });
 });
+
+// A link opens the contact (its emails, its address) to whoever may open the account: linking takes the right to
+// change the contact already, as PATCH /v1/contacts and the CSV import do.
+describe('linking a contact needs the right to change it', () => {
+  let employee: string;
+  let teamA: string;
+  let ofB: { id: string; emailId: string; address: string };
+  beforeAll(async () => {
+    employee = await addUser('employee');
+    const a = await accountWithContacts(firm, [{}]);
+    const b = await accountWithContacts(firm, [{}]);
+    teamA = a.accountId;
+    ofB = b.contacts[0];
+    expect((await firm.call('POST', `/v1/accounts/${teamA}/team`, { firmUserId: employee })).status).toBe(200);
+  });
+
+  test('a contact only of an account the employee may not open: 403, nothing written, emails shut', async () => {
+    const before = await rowCounts();
+    const link = await firm.call('PUT', `/v1/accounts/${teamA}/contacts/${ofB.id}`, {}, { as: employee });
+    expect({ status: link.status, type: link.body.type }).toEqual({
+      status: 403,
+      type: 'https://nudge.dev/problems/forbidden',
+    });
+    expect(await rowCounts()).toEqual(before);
+    const redirect = await firm.call(
+      'PATCH',
+      `/v1/contact-emails/${ofB.emailId}`,
+      { address: `attacker-${randomUUID()}@evil.test` },
+      { as: employee },
+    );
+    expect(redirect.status).toBe(403);
+    expect((await stack.db.contactEmail.findUniqueOrThrow({ where: { id: ofB.emailId } })).address).toBe(ofB.address);
+  });
+
+  test('a contact of no account, or of one the employee may open, may be linked', async () => {
+    const free = await firm.call('POST', '/v1/contacts', {
+      firstName: 'Free',
+      emails: [{ address: `free-${randomUUID()}@client.test` }],
+    });
+    expect(
+      (await firm.call('PUT', `/v1/accounts/${teamA}/contacts/${free.body.id}`, {}, { as: employee })).status,
+    ).toBe(200);
+    const c = await accountWithContacts(firm, [{}]);
+    expect((await firm.call('POST', `/v1/accounts/${c.accountId}/team`, { firmUserId: employee })).status).toBe(200);
+    const shared = await firm.call('PUT', `/v1/accounts/${teamA}/contacts/${c.contacts[0].id}`, {}, { as: employee });
+    expect(shared.status).toBe(200);
+  });
+
+  test('whoever may open both accounts may link it', async () => {
+    expect((await firm.call('PUT', `/v1/accounts/${teamA}/contacts/${ofB.id}`, {}, { as: users.viewAll })).status).toBe(
+      200,
+    );
+    expect((await firm.call('GET', `/v1/contacts/${ofB.id}`, undefined, { as: employee })).status).toBe(200);
+  });
+});

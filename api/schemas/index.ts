@@ -100,6 +100,11 @@ export const newContact = z
   .refine((c) => new Set(c.emails.map((e) => e.address.toLowerCase())).size === c.emails.length, {
     message: 'email addresses must be distinct',
     path: ['emails'],
+  })
+  // A contact has one link per account (and a repeat would otherwise surface as a unique violation).
+  .refine((c) => !c.accounts || new Set(c.accounts.map((a) => a.accountId.toLowerCase())).size === c.accounts.length, {
+    message: 'each account may appear once',
+    path: ['accounts'],
   });
 
 export const newThread = z

@@ -1,5 +1,5 @@
 // Who may change a contact and its emails (SPEC §6): a contact belongs to the accounts it is linked to.
-import type { Queryable } from '../../prisma/client';
+import type { Queryable, Tx } from '../../prisma/client';
 import { notFound } from '../errors';
 import { requireAccountAccess, type Actor } from './access';
 
@@ -8,6 +8,15 @@ export async function requireContact(db: Queryable, firmId: string, contactId: s
   const contact = await db.contact.findFirst({ where: { id: contactId, firmId } });
   if (!contact) throw notFound('Contact', contactId);
   return contact;
+}
+
+/**
+ * Locks the contact's row for the rest of the transaction: a read-merge-write of its fields, or a count
+ * before a delete (its last email), would otherwise race a concurrent one. Adding a signer or an email
+ * references the row, so it waits too.
+ */
+export async function lockContact(tx: Tx, firmId: string, contactId: string) {
+  await tx.$executeRaw`SELECT 1 FROM "Contact" WHERE id = ${contactId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
 }
 
 /**

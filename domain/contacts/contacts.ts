@@ -17,7 +17,7 @@ import {
   type InviteOptions,
 } from '../invitations/invitations';
 import { conflict, DomainError, invalid, notFound } from '../errors';
-import { requireContact, requireContactAccess } from '../access/contact-access';
+import { lockContact, requireContact, requireContactAccess } from '../access/contact-access';
 
 const emailTaken = () =>
   conflict(
@@ -59,6 +59,26 @@ async function insertEmail(
   if (e.login !== 'pending') return row;
   await createInvitation(tx, daySeconds, firmId, actorId, row, e.invitation ?? {}, effects);
   return { ...row, login: 'pending' as const };
+}
+
+/**
+ * Refuses to remove a contact who has still to sign a pending signature request (of the account, or of any):
+ * deleted, the others' signatures would never complete the request; unlinked, it would stay a required
+ * signer who gets no reminders and whose portal link is refused. Either way the request stays pending for good.
+ */
+async function refusePendingSignature(tx: Tx, contactId: string, change: 'deleted' | 'unlinked', accountId?: string) {
+  const open = await tx.signatureSigner.findFirst({
+    where: { contactId, signedAt: null, request: { status: 'pending', ...(accountId ? { accountId } : {}) } },
+    orderBy: { request: { createdAt: 'asc' } },
+    select: { request: { select: { id: true, accountId: true } } },
+  });
+  if (open)
+    throw conflict(
+      'pending-signature',
+      'The contact has a signature to give',
+      `Contact ${contactId} has yet to sign the pending signature request ${open.request.id} of account ` +
+        `${open.request.accountId}; it can be ${change} once it has signed or the request is cancelled.`,
+    );
 }
 
 export async function createContact(
@@ -176,6 +196,8 @@ export interface ContactPatch {
 
 export async function updateContact(db: Db, firmId: string, actor: Actor, contactId: string, patch: ContactPatch) {
   return db.$transaction(async (tx) => {
+    // Locked before it is read: two PATCHes of different custom fields would each merge into the same old values.
+    await lockContact(tx, firmId, contactId);
     const { contact } = await requireContactAccess(tx, firmId, actor, contactId, 'any');
     const { customFields, address, ...rest } = patch;
     const data: Prisma.ContactUpdateInput = { ...rest };
@@ -203,12 +225,16 @@ export async function updateContact(db: Db, firmId: string, actor: Actor, contac
 
 /**
  * Deletes the contact for good with its emails, account links, portal to-dos and invitations (all by
- * cascade). Reminder sends re-read their recipients, so nothing more goes to its emails.
+ * cascade). Reminder sends re-read their recipients, so nothing more goes to its emails. Refused while it
+ * has still to sign a pending signature request.
  */
 export async function deleteContact(db: Db, wf: InvitationWorkflows, firmId: string, actor: Actor, contactId: string) {
   const effects = noEffects();
   const summary = await db.$transaction(async (tx) => {
+    // Locked first: a signer added meanwhile references the row, so it waits for the check below.
+    await lockContact(tx, firmId, contactId);
     const { links } = await requireContactAccess(tx, firmId, actor, contactId, 'all');
+    await refusePendingSignature(tx, contactId, 'deleted');
     const emails = await tx.contactEmail.findMany({ where: { contactId }, select: { id: true } });
     for (const e of emails) await revokeOpenInvitations(tx, e.id, effects);
     const todos = await tx.portalTodo.deleteMany({ where: { contactEmailId: { in: emails.map((e) => e.id) } } });
@@ -281,6 +307,8 @@ export async function removeContactEmail(
   await db.$transaction(async (tx) => {
     const email = await tx.contactEmail.findFirst({ where: { id: emailId, firmId } });
     if (!email) throw notFound('Contact email', emailId);
+    // Counted under the contact's lock: two removals at once would each see the other's email left.
+    await lockContact(tx, firmId, email.contactId);
     await requireContactAccess(tx, firmId, actor, email.contactId, 'any');
     if ((await tx.contactEmail.count({ where: { contactId: email.contactId } })) === 1) {
       throw conflict(
@@ -314,7 +342,10 @@ export async function linkContact(
 ) {
   return db.$transaction(async (tx) => {
     await requireAccountAccess(tx, firmId, actor, accountId);
-    await requireContact(tx, firmId, contactId);
+    await requireWritableAccount(tx, firmId, accountId);
+    // The link opens the contact and its emails to whoever may open this account: it takes the right to change
+    // the contact already (one of its accounts, or it has none), as the CSV import does.
+    await requireContactAccess(tx, firmId, actor, contactId, 'any');
     const row = await tx.accountContact.upsert({
       where: { accountId_contactId: { accountId, contactId } },
       create: {
@@ -338,10 +369,15 @@ export async function linkContact(
   });
 }
 
-/** Unlinks a contact from an account; an account always keeps at least one contact (SPEC §6). */
+/**
+ * Unlinks a contact from an account; an account always keeps at least one contact (SPEC §6), and a signer
+ * who has not signed a pending request of the account stays.
+ */
 export async function unlinkContact(db: Db, firmId: string, actor: Actor, accountId: string, contactId: string) {
   await db.$transaction(async (tx) => {
     await requireAccountAccess(tx, firmId, actor, accountId);
+    // Locks the account: of two unlinks at once, the second counts after the first, so one contact stays.
+    await requireWritableAccount(tx, firmId, accountId);
     await requireContact(tx, firmId, contactId);
     const link = await tx.accountContact.findUnique({ where: { accountId_contactId: { accountId, contactId } } });
     if (!link)
@@ -358,6 +394,7 @@ export async function unlinkContact(db: Db, firmId: string, actor: Actor, accoun
         'An account must keep at least one contact: link another contact first, or delete the contact.',
       );
     }
+    await refusePendingSignature(tx, contactId, 'unlinked', accountId);
     await tx.accountContact.delete({ where: { accountId_contactId: { accountId, contactId } } });
     // Its portal to-dos for this account go: it no longer sees the account's items.
     const todos = await tx.portalTodo.deleteMany({ where: { accountId, email: { contactId } } });

@@ -113,6 +113,15 @@ export async function revokeOpenInvitations(tx: Tx, emailId: string, effects: In
 }
 
 /**
+ * Locks the email's row for the rest of the transaction. Two invitations at once would otherwise each revoke
+ * the open ones before either wrote its own, and leave both open with two live links.
+ */
+async function lockContactEmail(tx: Tx, firmId: string, emailId: string) {
+  await tx.$executeRaw`
+    SELECT 1 FROM "ContactEmail" WHERE id = ${emailId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
+}
+
+/**
  * Creates an invitation for the email (replacing any open one) and sets its login to "pending". The row's
  * hash is of a throw-away secret: the real token is made when the workflow sends the email.
  */
@@ -125,6 +134,7 @@ export async function createInvitation(
   opts: InviteOptions,
   effects: InvitationEffects,
 ) {
+  await lockContactEmail(tx, firmId, email.id);
   const replaced = await revokeOpenInvitations(tx, email.id, effects);
   const sendAt = opts.sendAt && opts.sendAt.getTime() > Date.now() ? opts.sendAt : new Date();
   const expiryDays = opts.expiresInDays ?? INVITATION_EXPIRY_DAYS;
@@ -198,6 +208,8 @@ export async function inviteEmail(
 ) {
   const effects = noEffects();
   const inv = await db.$transaction(async (tx) => {
+    // Locked before it is read, so the login checked below is still the login when the invitation is written.
+    await lockContactEmail(tx, firmId, emailId);
     const email = await requireContactEmailAccess(tx, firmId, actor, emailId);
     if (email.login === 'active')
       throw conflict(

@@ -10,6 +10,7 @@ import { Prisma } from '../../prisma/client';
 import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 import { audit } from '../audit/audit';
 import { requireContactAccess } from './timeline';
+import { lockContact } from '../access/contact-access';
 import { insertNote, requireFirmUsers } from './notes';
 import { queueEmails, type EmailBatch } from './participant-emails';
 import { participantWorkflowId, type ClientActionEmail } from '../../shared/contracts/participant-notification';
@@ -184,32 +185,39 @@ export async function moveContact(
 ) {
   return db.$transaction(async (tx) => {
     const contact = await requireContactAccess(tx, firmId, actor, contactId);
-    // Two moves of one contact take turns: the second reads the first's links (409, not a 500 on a link gone).
-    await tx.$executeRaw`SELECT 1 FROM "Contact" WHERE id = ${contactId}::uuid FOR UPDATE`;
     const target = await requireAccountAccess(tx, firmId, actor, input.toAccountId);
     if (target.type !== 'company') throw invalid('body.toAccountId', 'must be a company account');
-    const links = await tx.accountContact.findMany({
-      where: { contactId },
-      include: { account: { select: { type: true } } },
-    });
-    if (links.some((l) => l.accountId === target.id))
-      throw conflict(
-        'already-linked',
-        'Contact already linked to this company',
-        'The contact is already linked to the target account.',
-      );
-    let from = input.fromAccountId ? links.find((l) => l.accountId === input.fromAccountId) : undefined;
-    if (input.fromAccountId && !from) throw invalid('body.fromAccountId', 'the contact is not linked to this account');
-    if (!from) {
+    const leaving = async () => {
+      const links = await tx.accountContact.findMany({
+        where: { contactId },
+        include: { account: { select: { type: true } } },
+      });
+      if (links.some((l) => l.accountId === target.id))
+        throw conflict(
+          'already-linked',
+          'Contact already linked to this company',
+          'The contact is already linked to the target account.',
+        );
+      if (input.fromAccountId) {
+        const named = links.find((l) => l.accountId === input.fromAccountId);
+        if (!named) throw invalid('body.fromAccountId', 'the contact is not linked to this account');
+        return named;
+      }
       const companies = links.filter((l) => l.account.type === 'company');
       if (companies.length > 1)
         throw invalid('body.fromAccountId', 'the contact belongs to several companies: name the one it leaves');
-      from = companies[0];
-    }
+      return companies[0];
+    };
+    const from = await leaving();
     if (from) await requireAccountAccess(tx, firmId, actor, from.accountId);
-    // Both accounts change: locked in id order, and neither may be archived (read-only).
+    // Both accounts change: locked in id order, then the contact (the order a link, an unlink and the bulk steps
+    // take them), and neither may be archived (read-only).
     for (const id of [target.id, ...(from ? [from.accountId] : [])].sort())
       await requireWritableAccount(tx, firmId, id);
+    await lockContact(tx, firmId, contactId);
+    // Read again under the locks: a move of the same contact committed meanwhile answers 409 here, not a 500.
+    if ((await leaving())?.accountId !== from?.accountId)
+      throw conflict('contact-changed', 'The contact’s links changed meanwhile', 'Read the contact and try again.');
     let portalTodosRemoved = 0;
     if (from) {
       await tx.accountContact.delete({ where: { accountId_contactId: { accountId: from.accountId, contactId } } });
