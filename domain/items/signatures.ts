@@ -23,13 +23,14 @@ export function createSignatureService(db: Db, workflows: ItemWorkflows) {
     if (new Set(input.signers).size !== input.signers.length) {
       throw invalid('body.signers', 'each signer may appear once');
     }
-    const links = await db.accountContact.findMany({
-      where: { accountId: doc.accountId, contactId: { in: input.signers } },
-    });
-    const missing = input.signers.find((c) => !links.some((l) => l.contactId === c));
-    if (missing) throw invalid('body.signers', `contact ${missing} is not linked to the document’s account`);
     const request = await workflows.transaction(async (tx, calls) => {
+      // The signers' links are read under the account's lock, which an unlink takes too: none leaves meanwhile.
       await requireWritableAccount(tx, firmId, doc.accountId);
+      const links = await tx.accountContact.findMany({
+        where: { accountId: doc.accountId, contactId: { in: input.signers } },
+      });
+      const missing = input.signers.find((c) => !links.some((l) => l.contactId === c));
+      if (missing) throw invalid('body.signers', `contact ${missing} is not linked to the document’s account`);
       const r = await tx.signatureRequest.create({
         data: {
           firmId,
