@@ -4,8 +4,8 @@
 // answered 503 with Retry-After at once. A request that has not answered after `requestTimeoutMs` is
 // answered 503 by the deadline; what its handler does afterwards is written nowhere (never a second
 // answer), and its slot is held until the handler finishes (or one more deadline has passed), so hung
-// handlers hold back new work instead of piling more onto a stuck database. Streaming routes (the CSV
-// import and report) have no deadline.
+// handlers hold back new work instead of piling more onto a stuck database. A request whose client left
+// holds its slot the same way. Streaming routes (the CSV import and report) have no deadline.
 import http from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { problemBody } from './error-handler';
@@ -78,9 +78,9 @@ function writeProblem(req: Request, res: Response, problem: Problem) {
 }
 
 /**
- * After the deadline answered, the handler still runs: the response becomes a sink that swallows what it
- * writes (it sees an unanswered response, so the idempotency capture stores its outcome for a retry), and
- * `onSettled` is called when it ends its answer.
+ * After the deadline answered (or the client left), the handler still runs: the response becomes a sink that
+ * swallows what it writes (it sees an unanswered response, so the idempotency capture stores its outcome for a
+ * retry), and `onSettled` is called when it ends its answer.
  */
 function divert(res: Response, onSettled: () => void) {
   let ended = false;
@@ -148,7 +148,14 @@ export function admissionControl(options: Partial<AdmissionOptions> = {}): Admis
         }, o.requestTimeoutMs);
     res.once('close', () => {
       clearTimeout(deadline);
-      if (!diverted) free();
+      if (diverted) return; // answered by the deadline: the sink frees the slot
+      if (res.writableEnded) return free();
+      // The client left before the answer, but the handler runs on (on a database connection): it keeps its
+      // slot until it ends, as after the deadline, or clients that give up and retry during a stall would
+      // pile handlers onto the pool beyond maxInFlight.
+      diverted = true;
+      divert(res, free);
+      hold = setTimeout(free, o.requestTimeoutMs);
     });
     next();
   }

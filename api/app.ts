@@ -14,7 +14,7 @@ import { errorHandler, notFoundRoute } from './error-handler';
 import { buildOpenApi } from './openapi';
 import { checkHealth, checkReady } from './health';
 import { admissionControl, type AdmissionOptions } from './admission';
-import { rateLimit, authenticatedAndLimited, type RateLimitOptions } from './rate-limit';
+import { rateLimit, type RateLimitOptions } from './rate-limit';
 import { v1Routes } from './routes';
 import { httpMetrics, metricsEndpoint } from './metrics';
 import { registerOutboxGauges } from '../observability/metrics';
@@ -118,9 +118,9 @@ export function createApp(deps: AppDeps) {
     const { ready, ...readiness } = await checkReady(db, temporal, mailer);
     res.status(ready ? 200 : 503).json({ ...readiness, load: admission.stats() });
   });
-  const auth = authenticate(db);
+  // The key's rate limit is counted inside authentication, once the key is known (api/auth.ts).
+  const auth = authenticate(db, deps.rateLimit ? rateLimit(deps.rateLimit) : undefined);
   const idempotent = idempotency(db);
-  const limit = deps.rateLimit ? rateLimit(deps.rateLimit) : rateLimit({ burst: 0 });
   const webhooks = createWebhooksService({ db, outbox, allowPrivateTargets: deps.webhooksAllowPrivateTargets });
   const reminderPolicy = createReminderPolicyService({ db: changes, gateway, outbox });
   const v1 = v1Routes(domain, items, invitations, bulk, webhooks, reminderPolicy); // registers the routes the OpenAPI document describes
@@ -132,7 +132,7 @@ export function createApp(deps: AppDeps) {
     clientActionRoutes({
       domain,
       outbox,
-      authenticate: authenticatedAndLimited(auth, limit),
+      authenticate: auth,
       idempotency: idempotent,
     }),
   );
@@ -148,7 +148,7 @@ export function createApp(deps: AppDeps) {
   // One-click unsubscribe (RFC 8058): public, outside /v1, the signed token is the authority.
   if (!deps.unsubscribeSecret) log.warn('UNSUBSCRIBE_SECRET is not set: unsubscribe links use the development secret');
   app.use(unsubscribeRoutes(createUnsubscribeService(db, deps.unsubscribeSecret)));
-  app.use('/v1', auth, limit, idempotent);
+  app.use('/v1', auth, idempotent);
   app.use(v1);
   app.use(notFoundRoute);
   app.use(errorHandler(log));

@@ -1,88 +1,118 @@
 // Authorization: Bearer <firm API key> selects the firm; X-Acting-User names the firm user acting, who
-// must belong to that firm. Keys are stored as SHA-256 hashes only.
+// must belong to that firm. Keys are stored as SHA-256 hashes only. The key's rate limit is taken as soon
+// as the key is known, before the acting user is looked at.
 import type { RequestHandler } from 'express';
 import type { Db } from '../prisma/client';
 import { hashApiKey, touchApiKey } from '../domain/firms/api-keys';
 import { Problem } from './problem';
 import { hotQuery, hotSql } from '../domain/outbox/hot-sql';
+import type { RateLimit } from './rate-limit';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const unauthorized = (detail: string) => new Problem(401, 'unauthorized', 'Authentication required', detail);
 
-type Principal = {
-  firmId: string;
-  revoked: boolean;
-  user: { id: string; role: 'owner' | 'admin' | 'employee'; canViewAllAccounts: boolean } | null;
-};
+type ApiKey = { firmId: string; revoked: boolean };
+type FirmUser = { id: string; role: 'owner' | 'admin' | 'employee'; canViewAllAccounts: boolean };
 
 /**
- * Key and acting user are resolved in one query and remembered briefly: every API call needs them, and
- * a revoked key or a changed role takes effect within PRINCIPAL_TTL_MS.
+ * Keys and acting users are each looked up on their own and remembered briefly: every API call needs them,
+ * and a revoked key or a changed role takes effect within LOOKUP_TTL_MS.
  */
-const PRINCIPAL_TTL_MS = 5_000;
-const PRINCIPAL_CACHE_MAX = 10_000;
+const LOOKUP_TTL_MS = 5_000;
+/** Rows remembered at most, per kind: only rows that exist land here. */
+const FOUND_MAX = 10_000;
+/** Misses remembered at most, per kind: values a client made up land here, and push out only each other. */
+const MISSED_MAX = 1_000;
 
-export function authenticate(db: Db): RequestHandler {
-  const cache = new Map<string, { at: number; principal: Principal | null }>();
-  // Lookups in flight, by cache key: the requests that miss together (a burst, or the entry expiring under
-  // load) share one query instead of each sending its own.
-  const pending = new Map<string, Promise<Principal | null>>();
+/**
+ * Lookups remembered for LOOKUP_TTL_MS from when their read began: a read that began before a revoke and
+ * answered late must not make the revoked key last longer. Reads of one key in flight are shared (a burst,
+ * or an entry expiring under load, sends one query).
+ */
+function rememberedLookups<T>() {
+  const found = new Map<string, { at: number; value: T }>();
+  const missed = new Map<string, number>();
+  const pending = new Map<string, Promise<T | null>>();
 
-  function resolve(hash: string, actorId: string): Principal | null | Promise<Principal | null> {
-    const cacheKey = `${hash}:${actorId}`;
-    const hit = cache.get(cacheKey);
-    if (hit && Date.now() - hit.at < PRINCIPAL_TTL_MS) return hit.principal;
-    let lookup = pending.get(cacheKey);
-    if (!lookup) {
-      lookup = load(hash, actorId, cacheKey).finally(() => pending.delete(cacheKey));
-      pending.set(cacheKey, lookup);
+  function keep(key: string, value: T | null, at: number) {
+    if (value === null) {
+      if (missed.size >= MISSED_MAX) missed.clear();
+      found.delete(key);
+      missed.set(key, at);
+    } else {
+      if (found.size >= FOUND_MAX) found.clear();
+      missed.delete(key);
+      found.set(key, { at, value });
     }
-    return lookup;
   }
 
-  async function load(hash: string, actorId: string, cacheKey: string): Promise<Principal | null> {
-    // On the pg pool (hot-sql.ts), not through Prisma's query engine: it runs for every key and acting user
-    // once per PRINCIPAL_TTL_MS, and several at once when the entry expires under load.
-    const rows = await hotQuery<{
-      firmId: string;
-      revokedAt: Date | null;
-      id: string | null;
-      role: 'owner' | 'admin' | 'employee';
-      canViewAllAccounts: boolean | null;
-    }>(
+  /** The remembered value, or the read's promise (a hit answers at once, without a turn of the event loop). */
+  return (key: string, read: () => Promise<T | null>): T | null | Promise<T | null> => {
+    const now = Date.now();
+    const hit = found.get(key);
+    if (hit && now - hit.at < LOOKUP_TTL_MS) return hit.value;
+    const missedAt = missed.get(key);
+    if (missedAt !== undefined && now - missedAt < LOOKUP_TTL_MS) return null;
+    let lookup = pending.get(key);
+    if (!lookup) {
+      lookup = read()
+        .then((value) => {
+          keep(key, value, now);
+          return value;
+        })
+        .finally(() => pending.delete(key));
+      pending.set(key, lookup);
+    }
+    return lookup;
+  };
+}
+
+/**
+ * The API's authentication, with the key's rate limit (none when absent) taken once the key is known and
+ * valid, before the acting user is checked: a request with a valid key counts whatever its X-Acting-User,
+ * or a made-up acting user per request would step around the limit (each costing a lookup).
+ */
+export function authenticate(db: Db, limit?: RateLimit): RequestHandler {
+  const keys = rememberedLookups<ApiKey>();
+  const users = rememberedLookups<FirmUser>();
+
+  // On the pg pool (hot-sql.ts), not through Prisma's query engine: they run for every key and acting user
+  // once per LOOKUP_TTL_MS, and several at once when the entries expire under load.
+  async function readKey(hash: string): Promise<ApiKey | null> {
+    const [row] = await hotQuery<{ firmId: string; revokedAt: Date | null }>(
       db,
-      hotSql`
-      SELECT k."firmId"::text AS "firmId", k."revokedAt", u.id::text AS id, u.role::text AS role, u."canViewAllAccounts"
-      FROM "ApiKey" k LEFT JOIN "FirmUser" u ON u."firmId" = k."firmId" AND u.id = ${actorId}::uuid
-      WHERE k.hash = ${hash}::text`,
+      hotSql`SELECT k."firmId"::text AS "firmId", k."revokedAt" FROM "ApiKey" k WHERE k.hash = ${hash}::text`,
     );
-    const row = rows[0];
-    const principal: Principal | null = row
-      ? {
-          firmId: row.firmId,
-          revoked: row.revokedAt !== null,
-          user: row.id ? { id: row.id, role: row.role, canViewAllAccounts: !!row.canViewAllAccounts } : null,
-        }
-      : null;
+    if (!row) return null;
     // "Last used" for the key list: written off the request path, at most once a minute per key.
-    if (principal && !principal.revoked) void touchApiKey(db, hash).catch(() => undefined);
-    if (cache.size >= PRINCIPAL_CACHE_MAX) cache.clear();
-    cache.set(cacheKey, { at: Date.now(), principal });
-    return principal;
+    if (row.revokedAt === null) void touchApiKey(db, hash).catch(() => undefined);
+    return { firmId: row.firmId, revoked: row.revokedAt !== null };
+  }
+
+  async function readUser(firmId: string, userId: string): Promise<FirmUser | null> {
+    const [row] = await hotQuery<FirmUser>(
+      db,
+      hotSql`SELECT u.id::text AS id, u.role::text AS role, u."canViewAllAccounts"
+      FROM "FirmUser" u WHERE u."firmId" = ${firmId}::uuid AND u.id = ${userId}::uuid`,
+    );
+    return row ? { id: row.id, role: row.role, canViewAllAccounts: !!row.canViewAllAccounts } : null;
   }
 
   return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) return next(unauthorized('Send the firm API key as "Authorization: Bearer <key>".'));
-    const actor = req.get('x-acting-user') ?? '';
-    const resolved = resolve(hashApiKey(match[1]), UUID.test(actor) ? actor : '00000000-0000-0000-0000-000000000000');
-    const principal = resolved instanceof Promise ? await resolved : resolved; // a cache hit answers at once
-    if (!principal || principal.revoked) {
+    const hash = hashApiKey(match[1]);
+    const keyLookup = keys(hash, () => readKey(hash));
+    const key = keyLookup instanceof Promise ? await keyLookup : keyLookup;
+    if (!key || key.revoked) {
       res.set('WWW-Authenticate', 'Bearer');
       return next(unauthorized('The API key is unknown or revoked.'));
     }
+    const limited = limit?.(hash, res);
+    if (limited) return next(limited);
+    const actor = req.get('x-acting-user') ?? '';
     if (!UUID.test(actor)) {
       return next(
         new Problem(
@@ -94,16 +124,18 @@ export function authenticate(db: Db): RequestHandler {
         ),
       );
     }
-    if (!principal.user) {
+    const userLookup = users(`${key.firmId}:${actor.toLowerCase()}`, () => readUser(key.firmId, actor));
+    const user = userLookup instanceof Promise ? await userLookup : userLookup;
+    if (!user) {
       return next(
         new Problem(403, 'unknown-acting-user', 'Unknown acting user', 'X-Acting-User is not a user of this firm.', [
           { field: 'headers.x-acting-user', message: 'not a user of this firm' },
         ]),
       );
     }
-    req.firmId = principal.firmId;
-    req.actorId = principal.user.id;
-    req.actor = principal.user;
+    req.firmId = key.firmId;
+    req.actorId = user.id;
+    req.actor = user;
     next();
   };
 }

@@ -68,6 +68,14 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     else if (parser?.type === 'entity.too.large') problem = new Problem(413, 'body-too-large', 'The body is too large');
     else if (parser?.type === 'charset.unsupported' || parser?.type === 'encoding.unsupported')
       problem = new Problem(415, 'unsupported-encoding', 'Unsupported body encoding');
+    else if (err instanceof URIError && parser?.status === 400)
+      // Express's router could not decode a %-escape of the path (`/v1/contacts/%ZZ`): the client's mistake.
+      problem = new Problem(
+        400,
+        'malformed-path',
+        'The path is not valid',
+        'A %-escape in the path does not decode; percent-encode the path as UTF-8.',
+      );
     else if (bodyReadStatus(parser))
       problem = new Problem(
         bodyReadStatus(parser)!,

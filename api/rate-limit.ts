@@ -1,14 +1,13 @@
-// Per API key rate limit of /v1 (issue 9): a token bucket per key, after authentication. Each key may
-// send `burst` requests at once and `perSecond` a second on average; beyond, 429 problem+json with
-// Retry-After. Every answer to an authenticated request carries the IETF RateLimit headers
-// (draft-ietf-httpapi-ratelimit-headers):
+// Per API key rate limit of /v1 (issue 9): a token bucket per key, taken by authentication as soon as the
+// key is known and valid, before the acting user is checked (api/auth.ts). Each key may send `burst`
+// requests at once and `perSecond` a second on average; beyond, 429 problem+json with Retry-After. Every
+// answer to a request with a valid key carries the IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers):
 //   RateLimit-Policy: "burst";q=<burst>;w=<seconds to refill an empty bucket>
 //   RateLimit: "burst";r=<requests left now>;t=<seconds until the bucket is full again>
 // Buckets live in this process's memory (one set per API process), keyed by the SHA-256 hash of the key
 // (never the key itself); a bucket idle long enough to be full again is the same as a new one, so it is
 // dropped, and at most `maxKeys` are kept.
-import type { RequestHandler } from 'express';
-import { hashApiKey } from '../domain/firms/api-keys';
+import type { Response } from 'express';
 import { Problem } from './problem';
 
 export interface RateLimitOptions {
@@ -63,32 +62,29 @@ export function tokenBuckets(o: Pick<RateLimitOptions, 'burst' | 'perSecond' | '
   return { take, size: () => buckets.size };
 }
 
-/** The /v1 middleware, after authentication (the key is known and valid there). */
-export function rateLimit(options: Partial<RateLimitOptions> = {}): RequestHandler {
+/**
+ * Takes one request from the bucket of a key (its SHA-256 hash) and sets the RateLimit headers on the answer;
+ * gives the 429 problem when the bucket is empty.
+ */
+export type RateLimit = (keyHash: string, res: Response) => Problem | undefined;
+
+/** The limit authentication takes once the key is known and valid (api/auth.ts); undefined: no limit. */
+export function rateLimit(options: Partial<RateLimitOptions> = {}): RateLimit | undefined {
   const o = { ...DEFAULT_RATE_LIMIT, ...options };
-  if (o.burst <= 0 || o.perSecond <= 0) return (_req, _res, next) => next();
+  if (o.burst <= 0 || o.perSecond <= 0) return undefined;
   const buckets = tokenBuckets(o);
   const policy = `"${POLICY}";q=${o.burst};w=${Math.ceil(o.burst / o.perSecond)}`;
-  return (req, res, next) => {
-    const key = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
-    if (!key) return next(); // authentication answers 401 before this
-    const r = buckets.take(hashApiKey(key));
+  return (keyHash, res) => {
+    const r = buckets.take(keyHash);
     res.set('RateLimit-Policy', policy);
     res.set('RateLimit', `"${POLICY}";r=${r.remaining};t=${r.resetSeconds}`);
-    if (r.allowed) return next();
+    if (r.allowed) return undefined;
     res.set('Retry-After', String(r.retryAfterSeconds));
-    next(
-      new Problem(
-        429,
-        'rate-limited',
-        'Too many requests',
-        `This API key may send ${o.burst} requests at once and ${o.perSecond} a second; retry in ${r.retryAfterSeconds} s.`,
-      ),
+    return new Problem(
+      429,
+      'rate-limited',
+      'Too many requests',
+      `This API key may send ${o.burst} requests at once and ${o.perSecond} a second; retry in ${r.retryAfterSeconds} s.`,
     );
   };
-}
-
-/** Authentication, then the rate limit: one handler, for routers that take a single `authenticate`. */
-export function authenticatedAndLimited(auth: RequestHandler, limit: RequestHandler): RequestHandler {
-  return (req, res, next) => auth(req, res, (err?: unknown) => (err ? next(err) : limit(req, res, next)));
 }

@@ -4,6 +4,7 @@
 import type { RequestHandler } from 'express';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { routePatternOf, watchRoutePattern } from './route-pattern';
+import { CLIENT_CLOSED_STATUS } from './metrics';
 
 const tracer = trace.getTracer('nudge-api');
 
@@ -18,14 +19,20 @@ export const requestTracing: RequestHandler = (req, res, next) => {
   // response emitters, so every later middleware, handler and 'finish' listener runs inside the span.
   context.bind(ctx, req);
   context.bind(ctx, res);
-  res.once('finish', () => {
+  let ended = false;
+  const end = (status: number) => {
+    if (ended) return;
+    ended = true;
     // The route pattern, never the raw path (ids stay out of span names).
     const route = routePatternOf(req);
     span.updateName(route ? `${req.method} ${route}` : req.method);
     if (route) span.setAttribute('http.route', route);
-    span.setAttribute('http.response.status_code', res.statusCode);
-    if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.setAttribute('http.response.status_code', status);
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
-  });
+  };
+  res.once('finish', () => end(res.statusCode));
+  // A client that left before the answer: the span ends then, or it would never be exported.
+  res.once('close', () => end(res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS));
   context.with(ctx, next);
 };

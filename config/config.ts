@@ -9,6 +9,11 @@ import { z } from 'zod';
  */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
+/** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days): a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+/** A delay in ms that becomes a Node timer (or PostgreSQL's, whose limit is the same). */
+const ms = () => z.coerce.number().int().max(MAX_TIMER_MS);
+
 const schema = z.object({
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/nudge'),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
@@ -38,21 +43,25 @@ const schema = z.object({
   BULK_ACCOUNT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
   BULK_MAX_RUNNING_PER_FIRM: z.coerce.number().int().min(1).default(3),
   API_DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
-  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
-  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  DB_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
-  DB_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  DB_CONNECT_TIMEOUT_MS: ms().positive().default(5_000),
+  // Its query timeout, unless set, is 5 s longer: a timer too.
+  DB_STATEMENT_TIMEOUT_MS: ms()
+    .positive()
+    .max(MAX_TIMER_MS - 5_000)
+    .default(30_000),
+  DB_QUERY_TIMEOUT_MS: ms().positive().optional(),
+  DB_IDLE_TIMEOUT_MS: ms().positive().default(30_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: ms().positive().default(60_000),
   API_MAX_IN_FLIGHT: z.coerce.number().int().positive().optional(),
   API_MAX_QUEUED: z.coerce.number().int().min(0).optional(),
-  API_QUEUE_WAIT_MS: z.coerce.number().int().min(0).default(2_000),
-  API_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  API_QUEUE_WAIT_MS: ms().min(0).default(2_000),
+  API_REQUEST_TIMEOUT_MS: ms().positive().default(15_000),
   API_RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(100),
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
   RECONCILER_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   RECONCILER_GRACE_SECONDS: z.coerce.number().int().min(0).default(120),
-  OUTBOX_POLL_MS: z.coerce.number().int().positive().default(500),
-  OUTBOX_FAST_PATH_WAIT_MS: z.coerce.number().int().min(0).default(1_000),
+  OUTBOX_POLL_MS: ms().positive().default(500),
+  OUTBOX_FAST_PATH_WAIT_MS: ms().min(0).default(1_000),
   UNSUBSCRIBE_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   UNSUBSCRIBE_URL: z.string().url().default('http://localhost:3000/unsubscribe'),
   UNSUBSCRIBE_LINK_TTL_DAYS: z.coerce.number().positive().max(3650).default(90),
@@ -122,10 +131,10 @@ export interface Config {
 const STRICT_WHEN_EMPTY = new Set(['PORTAL_LINK_SECRET', 'UNSUBSCRIBE_SECRET']);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // An empty variable (`FOO=` in an env file, compose's `${FOO}` of an unset one) counts as unset, as in
-  // observability/config.ts: coerced, it read as 0, which meant a worker without a cache, no rate limit, no
+  // An empty variable (`FOO=` in an env file, compose's `${FOO}` of an unset one), or one of spaces only,
+  // counts as unset: coerced, it read as 0, which meant a worker without a cache, no rate limit, no
   // reconciler or a random port.
-  const set = Object.entries(env).filter(([k, v]) => v !== '' || STRICT_WHEN_EMPTY.has(k));
+  const set = Object.entries(env).filter(([k, v]) => v?.trim() !== '' || STRICT_WHEN_EMPTY.has(k));
   const parsed = schema.safeParse(Object.fromEntries(set));
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

@@ -1,10 +1,11 @@
 // Honest status (issue 9): liveness and readiness (SMTP reported, not failing readiness), 503 with
 // Retry-After instead of 500 or a hang when the database refuses, when more requests come than the API
 // admits, and when a request outlives its deadline; a connection broken inside a transaction leaves the pool.
+import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { serveApp, startStack, type Stack, type FirmHandle } from './support/stack';
+import { eventually, serveApp, startStack, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import type { AppDeps } from '../api/app';
 import { createDb, type Db } from '../prisma/client';
@@ -31,7 +32,7 @@ afterAll(async () => {
 async function startApp(over: Partial<AppDeps>) {
   const { baseUrl: base, close } = await serveApp(stack, over);
   cleanups.push(close);
-  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const started = Date.now();
     const res = await fetch(base + path, {
       method,
@@ -52,6 +53,7 @@ async function startApp(over: Partial<AppDeps>) {
     }
     return { status: res.status, body: parsed, headers: res.headers, ms: Date.now() - started };
   };
+  return Object.assign(call, { baseUrl: base });
 }
 
 /** A loopback port nothing listens on. */
@@ -64,6 +66,49 @@ async function closedPort(): Promise<number> {
 }
 
 const message = (i: number) => ({ author: 'firm', body: `Message ${i}` });
+
+/** Posts JSON as the firm's owner, then gives up after `ms` and closes its connection (a client timeout). */
+function postThenLeave(url: string, body: unknown, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = http.request(url, {
+      method: 'POST',
+      // Its own connection, gone with it: fetch's pool opens a spare one that a server's close waits on.
+      agent: false,
+      headers: {
+        authorization: `Bearer ${firm.apiKey}`,
+        'x-acting-user': firm.ownerId,
+        'content-type': 'application/json',
+      },
+    });
+    req.on('error', () => undefined); // the destroy below
+    req.end(JSON.stringify(body));
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, ms);
+  });
+}
+
+/** Holds the account table (ACCESS EXCLUSIVE) until the returned function is called; resolves once it is held. */
+async function lockAccounts(): Promise<() => Promise<void>> {
+  let unlock!: () => void;
+  const locked = new Promise<void>((r) => (unlock = r));
+  let holding!: () => void;
+  const held = new Promise<void>((r) => (holding = r));
+  const lock = stack.db.$transaction(
+    async (tx) => {
+      await tx.$executeRawUnsafe('LOCK TABLE "Account" IN ACCESS EXCLUSIVE MODE');
+      holding();
+      await locked;
+    },
+    { timeout: 20_000 },
+  );
+  await held;
+  return async () => {
+    unlock();
+    await lock;
+  };
+}
 
 test('GET /health/live answers 200 while the process runs', async () => {
   const res = await stack.request('GET', '/health/live');
@@ -195,27 +240,14 @@ test('the request deadline answers 503 once; the late result is kept for an idem
   const key = `deadline-${Date.now()}`;
   const name = `Slow ${key}`;
   // Hold the account table so the create waits well past the deadline, then let it finish.
-  let unlock!: () => void;
-  const locked = new Promise<void>((r) => (unlock = r));
-  let holding!: () => void;
-  const held = new Promise<void>((r) => (holding = r));
-  const lock = stack.db.$transaction(
-    async (tx) => {
-      await tx.$executeRawUnsafe('LOCK TABLE "Account" IN ACCESS EXCLUSIVE MODE');
-      holding();
-      await locked;
-    },
-    { timeout: 10_000 },
-  );
-  await held;
+  const unlock = await lockAccounts();
   const first = await call('POST', '/v1/accounts', { name, type: 'company' }, { 'idempotency-key': key });
   expect(first.status).toBe(503);
   expect(first.body.type).toBe('https://nudge.dev/problems/deadline-exceeded');
   expect(first.headers.get('retry-after')).toBe('5');
   expect(first.ms).toBeLessThan(2_000);
   console.log(`deadline 400 ms: 503 in ${first.ms} ms`);
-  unlock();
-  await lock;
+  await unlock();
   // The handler finished after the deadline: its answer went nowhere, and the retry replays it.
   let retry = await call('POST', '/v1/accounts', { name, type: 'company' }, { 'idempotency-key': key });
   for (let i = 0; retry.status === 409 && i < 50; i++) {
@@ -227,6 +259,34 @@ test('the request deadline answers 503 once; the late result is kept for an idem
   expect(await stack.db.account.count({ where: { name } })).toBe(1);
   // The instance still serves.
   expect((await call('GET', '/v1/accounts')).status).toBe(200);
+});
+
+test('a client that leaves does not free its slot while its handler still runs: the next request is refused', async () => {
+  const call = await startApp({ admission: { maxInFlight: 1, maxQueued: 0, requestTimeoutMs: 5_000 } });
+  const name = `Left ${Date.now()}`;
+  const unlock = await lockAccounts();
+  try {
+    // Client A's create waits on the lock; then A gives up (a client timeout) while its handler runs on.
+    const left = postThenLeave(`${call.baseUrl}/v1/accounts`, { name, type: 'company' }, 800);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await call('GET', '/health/ready')).body.load.inFlight).toBe(1);
+    await left;
+    await new Promise((r) => setTimeout(r, 300));
+    // A's handler still holds the one slot: B is refused at once, not admitted onto the stuck pool.
+    expect((await call('GET', '/health/ready')).body.load.inFlight).toBe(1);
+    const b = await call('GET', '/v1/accounts');
+    expect({ status: b.status, type: b.body.type }).toEqual({
+      status: 503,
+      type: 'https://nudge.dev/problems/overloaded',
+    });
+    expect(b.ms).toBeLessThan(1_000);
+  } finally {
+    await unlock();
+  }
+  // A's handler ends once the lock goes: its slot is free again, and its account was made once.
+  await eventually(async () => (await call('GET', '/health/ready')).body.load.inFlight === 0, 10_000, 'the slot');
+  expect((await call('GET', '/v1/accounts')).status).toBe(200);
+  expect(await stack.db.account.count({ where: { name } })).toBe(1);
 });
 
 test('a connection killed inside a transaction leaves the pool (no leak, the pool keeps serving)', async () => {
@@ -258,6 +318,23 @@ test('a connection killed inside a transaction leaves the pool (no leak, the poo
     ]),
   ).resolves.toHaveLength(2);
   expect(Date.now() - started).toBeLessThan(1_500);
+});
+
+test('a malformed %-escape in the path answers 400 malformed-path, never 500', async () => {
+  const answers = [
+    // The client-action routes match the path before their authentication runs: no key needed.
+    ['/v1/contacts/%ZZ/timeline', await stack.request('GET', '/v1/contacts/%ZZ/timeline')],
+    ['/v1/accounts/%E0%A4%A', await firm.call('GET', '/v1/accounts/%E0%A4%A')],
+    ['/v1/accounts/%ZZ/chat-threads', await firm.call('POST', '/v1/accounts/%ZZ/chat-threads', { subject: 'x' })],
+  ] as const;
+  for (const [path, res] of answers) {
+    expect({ path, status: res.status, type: res.body.type }).toEqual({
+      path,
+      status: 400,
+      type: 'https://nudge.dev/problems/malformed-path',
+    });
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  }
 });
 
 test('dependency errors are told apart from bugs', () => {

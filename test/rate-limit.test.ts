@@ -1,6 +1,8 @@
-// Rate limit per API key (issue 9): a token bucket per key after authentication, 429 problem+json with
-// Retry-After and the RateLimit headers, independent buckets per key, a refused change writes nothing and
-// leaves its Idempotency-Key free; logs redact the Authorization header and mask email addresses.
+// Rate limit per API key (issue 9): a token bucket per key once the key is known (whatever the acting
+// user), 429 problem+json with Retry-After and the RateLimit headers, independent buckets per key, a refused
+// change writes nothing and leaves its Idempotency-Key free; logs redact the Authorization header and mask
+// email addresses.
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { serveApp, startStack, sleep, type Stack, type FirmHandle } from './support/stack';
@@ -120,6 +122,20 @@ test('two API keys have independent buckets; a request without a valid key is no
   // Public routes are not limited.
   const health = await fetch(`${stack.baseUrl}/health/live`);
   expect(health.headers.get('ratelimit')).toBeNull();
+});
+
+test('a valid key with a random X-Acting-User per request is limited all the same: 429 after the burst', async () => {
+  const key = await secondKey();
+  const call = await startApp({ burst: 2, perSecond: 0.1 });
+  const statuses: number[] = [];
+  for (let i = 0; i < 20; i++)
+    statuses.push((await call({ ...key, ownerId: randomUUID() }, 'GET', '/v1/accounts')).status);
+  expect(statuses).toEqual([403, 403, ...Array(18).fill(429)]);
+  // A missing acting user counts as well, and the bucket is the key's, whoever acts.
+  const missing = await call({ ...key, ownerId: 'nobody' }, 'GET', '/v1/accounts');
+  expect(missing.status).toBe(429);
+  expect(missing.headers.get('ratelimit')).toBe('"burst";r=0;t=20');
+  expect((await call(key, 'GET', '/v1/accounts')).status).toBe(429);
 });
 
 test('a 429 POST writes nothing and leaves its Idempotency-Key free: a later retry works normally', async () => {

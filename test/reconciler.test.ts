@@ -1,9 +1,12 @@
 // The reconciler (issue 9): a bulk action left "running" without its workflow is started; one whose
 // workflow was terminated is closed; an item whose reminder workflow is gone is armed again and sends each
 // remaining reminder once (also one following the firm's policy); an address whose digest workflow was
-// terminated gets it back and its digest goes once; a second pass changes nothing; the Schedule runs passes on its own.
+// terminated gets it back and its digest goes once; a second pass changes nothing; the Schedule runs passes on its own,
+// and a worker started with the reconciler off deletes the one an earlier start left.
 import { randomUUID } from 'node:crypto';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { useStackWithFirm, eventually, remindersTo, sleep } from './support/stack';
+import { killWorker, spawnWorker } from './support/worker-process';
 import { accountWithContacts } from './support/fixtures';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import { createBulkActionsService } from '../domain/bulk/bulk-actions';
@@ -13,7 +16,7 @@ import { bulkWorkflowId, type BulkPacing } from '../shared/contracts/bulk-action
 import { ensureReconcilerSchedule } from '../worker/reconciler-schedule';
 import { header } from './support/mail-text';
 import { digestEntryAddedSignal, digestStart, digestWorkflowContract } from '../shared/contracts/digest';
-import type { ReconcilerInput } from '../shared/contracts/reconciler';
+import { RECONCILER_SCHEDULE_ID, type ReconcilerInput } from '../shared/contracts/reconciler';
 
 const pacing: BulkPacing = { batchSize: 3, concurrentBatches: 2, accountConcurrency: 2, batchesPerRun: 400 };
 const ctx = useStackWithFirm({ daySeconds: 1, bulkPacing: pacing });
@@ -184,4 +187,22 @@ test('the Schedule runs reconciler passes on its own', async () => {
   } finally {
     await handle.delete();
   }
+});
+
+test('RECONCILER_INTERVAL_SECONDS=0: the worker process deletes the Schedule an earlier start left running', async () => {
+  // What a worker started with the reconciler on left behind (on this run's own dev server).
+  await ensureReconcilerSchedule(ctx.stack.client, { taskQueue: ctx.stack.taskQueue, everySeconds: 3600, input });
+  const handle = ctx.stack.client.schedule.getHandle(RECONCILER_SCHEDULE_ID);
+  expect((await handle.describe()).spec.intervals?.[0]?.every).toBe(3_600_000);
+  const worker = await spawnWorker(ctx.stack, { RECONCILER_INTERVAL_SECONDS: '0' });
+  try {
+    await expect(handle.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  } finally {
+    await killWorker(worker);
+    await handle.delete().catch(() => undefined);
+  }
+  // With none to delete, a start with the reconciler off goes on as usual.
+  await expect(
+    ensureReconcilerSchedule(ctx.stack.client, { taskQueue: ctx.stack.taskQueue, everySeconds: 0, input }),
+  ).resolves.toBeUndefined();
 });

@@ -4,6 +4,7 @@
 // log lines carry that trace id; a call the background relay delivers later still joins the trace of the
 // change that queued it.
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { Client } from '@temporalio/client';
 import { NativeConnection, bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -132,6 +133,61 @@ test('one trace from the API request through signal-with-start, the workflow and
   const requestLines = logLines.filter((l) => l.path === `/v1/accounts/${account.body.id}/chat-threads`);
   expect(requestLines.length).toBeGreaterThan(0);
   for (const line of requestLines) expect(line.traceId).toBe(traceId);
+});
+
+/** Posts JSON as the firm's owner, then gives up after `ms` and closes its connection (a client timeout). */
+function postThenLeave(url: string, body: unknown, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = http.request(url, {
+      method: 'POST',
+      // Its own connection, gone with it: fetch's pool opens a spare one that a server's close waits on.
+      agent: false,
+      headers: {
+        authorization: `Bearer ${firm.apiKey}`,
+        'x-acting-user': firm.ownerId,
+        'content-type': 'application/json',
+      },
+    });
+    req.on('error', () => undefined); // the destroy below
+    req.end(JSON.stringify(body));
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, ms);
+  });
+}
+
+test('a request whose client left before its answer still ends its span, with status 499', async () => {
+  const name = `Left ${randomUUID()}`;
+  // Hold the account table so the create waits until its client gives up.
+  let unlock!: () => void;
+  const locked = new Promise<void>((r) => (unlock = r));
+  let holding!: () => void;
+  const held = new Promise<void>((r) => (holding = r));
+  const lock = stack.db.$transaction(
+    async (tx) => {
+      await tx.$executeRawUnsafe('LOCK TABLE "Account" IN ACCESS EXCLUSIVE MODE');
+      holding();
+      await locked;
+    },
+    { timeout: 20_000 },
+  );
+  await held;
+  try {
+    await postThenLeave(`${api.baseUrl}/v1/accounts`, { name, type: 'company' }, 500);
+    const span = await eventually(
+      async () =>
+        exporter
+          .getFinishedSpans()
+          .find((s) => s.name === 'POST /v1/accounts' && s.attributes['http.response.status_code'] === 499),
+      5_000,
+      'the request span',
+    );
+    expect(span.attributes['http.route']).toBe('/v1/accounts');
+  } finally {
+    unlock();
+    await lock;
+  }
 });
 
 test('a call the background relay delivers later continues the trace of the change that queued it', async () => {

@@ -49,18 +49,17 @@ async function main() {
   // The outbox's background path here too, so queued calls go out while no API instance runs.
   const gateway = createTemporalGateway({ client, taskQueue: config.temporal.taskQueue });
   const relay = startRelayLoop(db, createRelay(db, gateway), console, { pollMs: config.outbox.pollMs });
-  if (config.reconciler.intervalSeconds > 0) {
-    await ensureReconcilerSchedule(client, {
-      taskQueue: config.temporal.taskQueue,
-      everySeconds: config.reconciler.intervalSeconds,
-      input: {
-        olderThanMs: config.reconciler.graceSeconds * 1000,
-        daySeconds: config.reminderDaySeconds,
-        pacing: config.bulkPacing,
-        maxRunningPerFirm: config.bulkMaxRunningPerFirm,
-      },
-    });
-  }
+  // Also with RECONCILER_INTERVAL_SECONDS=0, which deletes the Schedule an earlier start left running.
+  await ensureReconcilerSchedule(client, {
+    taskQueue: config.temporal.taskQueue,
+    everySeconds: config.reconciler.intervalSeconds,
+    input: {
+      olderThanMs: config.reconciler.graceSeconds * 1000,
+      daySeconds: config.reminderDaySeconds,
+      pacing: config.bulkPacing,
+      maxRunningPerFirm: config.bulkMaxRunningPerFirm,
+    },
+  });
   if (metrics) console.log(`worker metrics on http://localhost:${observability.workerMetricsPort}/metrics`);
   console.log(`worker listening on task queue "${config.temporal.taskQueue}" at ${config.temporal.address}`);
   // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done.
