@@ -19,7 +19,8 @@ export interface ObservabilityConfig {
 }
 
 export function loadObservabilityConfig(env: NodeJS.ProcessEnv = process.env): ObservabilityConfig {
-  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  // Empty or spaces only is unset, as in config/config.ts (coerced, spaces would read as port 0: no metrics).
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v?.trim() !== '')));
   if (!parsed.success) throw new Error(`Invalid observability settings: ${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
   return {

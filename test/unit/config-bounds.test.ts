@@ -1,6 +1,7 @@
 // Settings validated at start (config/config.ts): a delay in ms beyond what a Node timer takes is refused (it
 // would fire after 1 ms), and a value of spaces only counts as unset, like an empty one.
 import { MAX_TIMER_MS, loadConfig } from '../../config/config';
+import { loadObservabilityConfig } from '../../observability/config';
 
 const MS_SETTINGS = [
   'DB_CONNECT_TIMEOUT_MS',
@@ -50,4 +51,9 @@ test('a value of spaces only counts as unset and takes the default; a secret of 
   expect(loadConfig({ API_RATE_LIMIT_BURST: ' 7 ' }).rateLimit.burst).toBe(7);
   expect(() => loadConfig({ PORTAL_LINK_SECRET: '   ' })).toThrow(/PORTAL_LINK_SECRET/);
   expect(() => loadConfig({ UNSUBSCRIBE_SECRET: ' ' })).toThrow(/UNSUBSCRIBE_SECRET/);
+});
+
+test('WORKER_METRICS_PORT of spaces only takes the default port, not 0 (no metrics)', () => {
+  expect(loadObservabilityConfig({ WORKER_METRICS_PORT: '  ' }).workerMetricsPort).toBe(9464);
+  expect(loadObservabilityConfig({ WORKER_METRICS_PORT: '0' }).workerMetricsPort).toBe(0);
 });
