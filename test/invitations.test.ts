@@ -2,11 +2,14 @@
 // and login off; the token never reaches Temporal's history and is stored only as a hash.
 import { createHash } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { useStackWithFirm, eventually, sleep } from './support/stack';
+import { useStackWithFirm, eventually, sleep, PORTAL_URL } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import type { CapturedMail } from './support/smtp-capture';
 import { header } from './support/mail-text';
 import { unsubscribeToken } from '../domain/email/unsubscribe';
+import type { Mailer } from '../domain/email/mailer';
+import { CLAIM_LEASE_MS } from '../domain/email/outbound-email';
+import { createInvitationDelivery } from '../domain/invitations/delivery';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 
@@ -265,6 +268,61 @@ test('an expired link is refused and the invitation ends expired', async () => {
   expect(res.status).toBe(410);
   expect(res.body.type).toBe('https://nudge.dev/problems/invitation-expired');
   expect((await emailOf(c.emailId)).login).toBe('pending');
+});
+
+test('a first send refused for good ends the invitation expired, in the database too', async () => {
+  const c = await offContact();
+  const send = ctx.stack.mailer.send.bind(ctx.stack.mailer);
+  ctx.stack.mailer.send = async (m) => {
+    if (m.to === c.address) throw Object.assign(new Error('550 5.1.1 mailbox unavailable'), { responseCode: 550 });
+    return send(m);
+  };
+  try {
+    const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {});
+    expect(await workflowResult(inv.body.id)).toBe('expired');
+    // The send had marked the row sent with an expiry; left so, it would count as open forever.
+    expect((await ctx.stack.db.invitation.findUniqueOrThrow({ where: { id: inv.body.id } })).status).toBe('expired');
+    const trail = await ctx.stack.db.auditEvent.findMany({ where: { contactId: c.id }, select: { action: true } });
+    expect(trail.map((t) => t.action)).toContain('invitation.expired');
+  } finally {
+    ctx.stack.mailer.send = send;
+  }
+});
+
+test('an attempt that died after the mail server accepted: the retry’s copy has the same link, which works', async () => {
+  const c = await offContact();
+  // Scheduled for later, so its workflow sends nothing during the test: the attempts are made here.
+  const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+  const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, { sendAt });
+  const req = { invitationId: inv.body.id as string, expiryDays: 14, daySeconds: ctx.stack.daySeconds };
+  const key = `invitation-${req.invitationId}:send`;
+  const delivery = (mailer: Mailer) => createInvitationDelivery({ db: ctx.stack.db, mailer, portalUrl: PORTAL_URL });
+
+  // The first attempt's email is accepted, then its worker dies before the "sent" mark.
+  const dying: Mailer = {
+    ...ctx.stack.mailer,
+    send: async (m) => {
+      await ctx.stack.mailer.send(m);
+      return new Promise<never>(() => undefined);
+    },
+  };
+  void delivery(dying).sendInvitation(req);
+  const [first] = await waitInvitations(c.address);
+  const row = await ctx.stack.db.outboundEmail.findUniqueOrThrow({ where: { idempotencyKey: key } });
+  expect(row.status).toBe('sending');
+  // Its activity timed out, the claim's lease ran out: the retry sends a copy (the first may not have gone).
+  await ctx.stack.db.outboundEmail.update({
+    where: { idempotencyKey: key },
+    data: { claimedAt: new Date(Date.now() - CLAIM_LEASE_MS - 1_000) },
+  });
+  expect(await delivery(ctx.stack.mailer).sendInvitation(req)).toMatchObject({ status: 'sent' });
+  const mails = await waitInvitations(c.address, 2);
+  expect(mails.map((m) => m.key)).toEqual([key, key]);
+  expect(tokenOf(mails[1])).toBe(tokenOf(first));
+  // The link in the copy the client already has still works.
+  const ok = await accept(tokenOf(first));
+  expect(ok.status).toBe(200);
+  expect(ok.body).toMatchObject({ contactEmailId: c.emailId, login: 'active' });
 });
 
 test('changing a pending email’s address kills the old link and invites the new address', async () => {

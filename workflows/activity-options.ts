@@ -38,11 +38,9 @@ export const DISPATCH_EMAILS_LOCAL: LocalActivityOptions = {
 /** Sending or expiring one invitation. */
 export const INVITATION_STEP: ActivityOptions = { startToCloseTimeout: '2 minutes', retry: RETRY_FOREVER };
 
-/** One client-action email; gives up after about an hour and a half of failures. */
-export const CLIENT_ACTION_EMAIL: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20 },
-};
+/** One client-action email, retried like every email for as long as an outage lasts: nothing reconciles a
+ * participant notification that gave up. A permanent refusal (5xx) is an outcome, not a failure, so it ends. */
+export const CLIENT_ACTION_EMAIL: ActivityOptions = { startToCloseTimeout: '1 minute', retry: RETRY_FOREVER };
 
 /** Bulk-action bookkeeping: loading a batch, recording a failure, closing the action. */
 export const BULK_STEP: ActivityOptions = {

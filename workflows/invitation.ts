@@ -1,7 +1,7 @@
 // One durable workflow per portal invitation: it sleeps until the chosen send time, emails the single-use
 // link, sends resends on request, and ends when the client accepts, the firm revokes, or the link expires.
 // Input, signals and history hold ids and times only: the token is made and emailed inside an activity.
-import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createInvitationActivities } from '../activities/invitation-activities';
 import { STATUS } from '../shared/contracts/search-attributes';
 import * as msg from '../shared/contracts/invitation';
@@ -16,6 +16,9 @@ import { INVITATION_STEP } from './activity-options';
 
 type InvitationActivities = ReturnType<typeof createInvitationActivities>;
 const { sendInvitation, expireInvitation } = proxyActivities<InvitationActivities>(INVITATION_STEP);
+/** A first send refused for good expires the invitation's row too (the send had already marked it sent, with
+ * an expiry); runs recorded before ended without, leaving it open. */
+const EXPIRE_REFUSED_PATCH = 'expire-refused';
 
 export async function invitationWorkflow(input: InvitationInput): Promise<InvitationOutcome> {
   const { invitationId, expiryDays, daySeconds } = input;
@@ -43,7 +46,11 @@ export async function invitationWorkflow(input: InvitationInput): Promise<Invita
 
   const first = await sendInvitation({ invitationId, expiryDays, daySeconds });
   if (first.status === 'skipped') return finish('revoked');
-  if (first.status === 'failed') return finish('expired'); // permanent SMTP refusal: the link never arrived
+  if (first.status === 'failed') {
+    // Permanent SMTP refusal: the link never arrived.
+    if (patched(EXPIRE_REFUSED_PATCH)) await expireInvitation(invitationId);
+    return finish('expired');
+  }
   state.status = 'sent';
   state.expiresAt = first.expiresAt;
   upsertSearchAttributes([{ key: STATUS, value: 'sent' }]);

@@ -1,12 +1,14 @@
-// Sending an invitation: issue a fresh single-use token and email its link; and marking an invitation
-// expired. The invitation workflow's activities call these. The token is born and dies here: only its SHA-256 hash is stored and it never
-// reaches the workflow's history or the logs; the link exists only in the email.
+// Sending an invitation: issue the email's single-use token and email its link; and marking an invitation
+// expired. The invitation workflow's activities call these. The token is made here (derived from the email's
+// key under PORTAL_LINK_SECRET): only its SHA-256 hash is stored and it never reaches the workflow's history or
+// the logs; the link exists only in the email.
 import type { Db } from '../../prisma/client';
 import type { Mailer } from '../email/mailer';
 import { CLAIM_LEASE_MS, EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
 import { renderInvitationEmail } from '../email/invitation-email';
 import { invitationEmailKey, invitationExpiry } from '../../shared/contracts/invitation';
-import { hashInvitationToken, newInvitationToken } from './token';
+import { hashInvitationToken, invitationEmailToken } from './token';
+import { DEV_PORTAL_LINK_SECRET } from '../portal/links';
 import { clientUnsubscribe, contactLanguage, contactTimeZone, firmOverride } from '../email/compose';
 import { allCategoryExclusions, type UnsubscribeLinks } from '../email/unsubscribe';
 
@@ -14,6 +16,8 @@ export interface InvitationDeliveryDeps {
   db: Db;
   mailer: Mailer;
   portalUrl: string;
+  /** PORTAL_LINK_SECRET, under which each invitation email's token is derived; absent: the development secret. */
+  portalLinkSecret?: string;
   /** The one-click unsubscribe links of emails to clients (defaults when absent). */
   unsubscribe?: UnsubscribeLinks;
 }
@@ -32,7 +36,13 @@ export type SendInvitationResult =
   | { status: 'skipped'; reason: 'not_open' | 'login_off' | 'bounced' | 'unsubscribed' }
   | { status: 'failed' };
 
-export function createInvitationDelivery({ db, mailer, portalUrl, unsubscribe }: InvitationDeliveryDeps) {
+export function createInvitationDelivery({
+  db,
+  mailer,
+  portalUrl,
+  portalLinkSecret,
+  unsubscribe,
+}: InvitationDeliveryDeps) {
   return {
     async sendInvitation(req: SendInvitationRequest): Promise<SendInvitationResult> {
       const key = invitationEmailKey(req.invitationId, req.resendSeq);
@@ -52,8 +62,8 @@ export function createInvitationDelivery({ db, mailer, portalUrl, unsubscribe }:
         return { status: 'skipped', reason: 'not_open' };
       if (inv.email.login === 'off') return { status: 'skipped', reason: 'login_off' };
 
-      // A new token is issued only while no copy of this email may have gone out: once the email is
-      // sent (or being sent), replacing the hash would kill the link the client holds.
+      // An email sent or refused is done (the row keeps the expiry its link went with); one a live attempt is
+      // sending is retried later.
       const previous = await db.outboundEmail.findUnique({ where: { idempotencyKey: key } });
       if (previous?.status === 'sent') return { status: 'already_sent', expiresAt: inv.expiresAt.getTime() };
       if (previous?.status === 'failed') return { status: 'failed' };
@@ -98,7 +108,10 @@ export function createInvitationDelivery({ db, mailer, portalUrl, unsubscribe }:
         return { status: 'skipped', reason: excluded };
       }
 
-      const token = newInvitationToken();
+      // The same token for every attempt at this email: an attempt that takes over a claim past its lease (the
+      // one before may have died after the mail server accepted) writes the hash it had written, so the link in
+      // a copy already delivered keeps working.
+      const token = invitationEmailToken(portalLinkSecret ?? DEV_PORTAL_LINK_SECRET, key);
       const now = Date.now();
       const expiresAt = new Date(invitationExpiry(now, req.expiryDays, req.daySeconds));
       const issued = await db.$transaction(async (tx) => {

@@ -4,7 +4,7 @@
 // sends it twice.
 import type { Db } from '../../prisma/client';
 import type { Mailer } from '../email/mailer';
-import { sendEmailOnce, type SendOutcome } from '../email/outbound-email';
+import { EmailInFlightError, sendEmailOnce, type LogicalEmail, type SendOutcome } from '../email/outbound-email';
 import { fillPlaceholders, paragraphs } from '../email/text';
 import { clientUnsubscribe, emailLanguage, firmLanguage, firmOverride } from '../email/compose';
 import { withUnsubscribeFooter } from '../email/item-email';
@@ -61,6 +61,14 @@ export function calendarInvitation(e: {
 }
 
 export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActionEmailDeps) {
+  /** Send-once; a claim another attempt holds (perhaps one that died after the mail server accepted) is a
+   * retry later, never a success: the lease decides whether that attempt's email went out. */
+  async function sendOnce(email: LogicalEmail): Promise<Exclude<SendOutcome, 'in_flight'>> {
+    const outcome = await sendEmailOnce(db, mailer, email);
+    if (outcome === 'in_flight') throw new EmailInFlightError(email.idempotencyKey);
+    return outcome;
+  }
+
   /** An email to a firm user: in the firm's language, with the firm's own texts for the kind if any. */
   async function renderForFirmUser(firmId: string, kind: EmailKind, values: (words: Words) => MessageValues) {
     const language = await firmLanguage(db, firmId);
@@ -86,9 +94,10 @@ export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActi
   return {
     /**
      * Sends one client-action email; a recipient or note deleted meanwhile is skipped, not retried, and so is
-     * a GDPR email whose address bounced or had its notifications switched off since the status was set.
+     * a GDPR email whose address bounced or had its notifications switched off since the status was set. An
+     * email another attempt is sending throws EmailInFlightError (the activity retries it).
      */
-    async sendClientActionEmail(job: ClientActionEmail): Promise<SendOutcome | 'skipped'> {
+    async sendClientActionEmail(job: ClientActionEmail): Promise<Exclude<SendOutcome, 'in_flight'> | 'skipped'> {
       const idempotencyKey = clientActionEmailKey(job);
       if (job.kind === 'gdpr') {
         const [template, email, firm] = await Promise.all([
@@ -116,7 +125,7 @@ export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActi
         const subject = fillPlaceholders(template.subject, values);
         const language = emailLanguage(email.contact.language, firm.language);
         const content = withUnsubscribeFooter({ subject, text: body, html: paragraphs(body) }, language, optOut.url);
-        return sendEmailOnce(db, mailer, {
+        return sendOnce({
           firmId: job.firmId,
           idempotencyKey,
           contactEmailId: email.id,
@@ -139,7 +148,7 @@ export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActi
           about: about ?? w.aClient,
           body: comment.body,
         }));
-        return sendEmailOnce(db, mailer, {
+        return sendOnce({
           firmId: job.firmId,
           accountId: comment.note.accountId ?? undefined,
           idempotencyKey,
@@ -165,7 +174,7 @@ export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActi
         // The title is built here, not carried in the job: workflow inputs hold no client names.
         const content = await renderForFirmUser(job.firmId, 'note_calendar', values);
         const title = (await renderForFirmUser(job.firmId, 'note_participant', values)).subject;
-        return sendEmailOnce(db, mailer, {
+        return sendOnce({
           firmId: job.firmId,
           accountId: note.accountId ?? undefined,
           idempotencyKey,
@@ -188,7 +197,7 @@ export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActi
         });
       }
       const content = await renderForFirmUser(job.firmId, 'note_participant', values);
-      return sendEmailOnce(db, mailer, {
+      return sendOnce({
         firmId: job.firmId,
         accountId: note.accountId ?? undefined,
         idempotencyKey,

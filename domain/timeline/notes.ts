@@ -96,7 +96,7 @@ export async function insertNote(
     .map((userId) => ({ kind: 'note', firmId, noteId: note.id, userId }));
   return {
     note: { ...note, participants },
-    batch: { workflowId: participantWorkflowId.note(note.id), emails } satisfies EmailBatch,
+    batch: { workflowId: participantWorkflowId.note(note.id), emails, accountId: note.accountId } satisfies EmailBatch,
   };
 }
 
@@ -171,7 +171,11 @@ export async function addComment(db: Db, firmId: string, actor: Actor, noteId: s
     }));
     return {
       result: comment,
-      batch: await queueEmails(tx, firmId, { workflowId: participantWorkflowId.comment(comment.id), emails }),
+      batch: await queueEmails(tx, firmId, {
+        workflowId: participantWorkflowId.comment(comment.id),
+        emails,
+        accountId: note.accountId,
+      }),
     };
   });
 }

@@ -12,6 +12,8 @@ import { insertOutboxRows, type Outbox } from '../outbox/outbox';
 export interface EmailBatch {
   workflowId: string;
   emails: ClientActionEmail[];
+  /** The account the action is about, if one: its workflow is found by it too (NudgeAccountId). */
+  accountId?: string | null;
   /** The outbox rows `queueEmails` wrote for it. */
   queued?: { ids: bigint[]; workflowIds: string[] };
 }
@@ -19,7 +21,7 @@ export interface EmailBatch {
 /** Writes the batch's workflow start in the outbox, in the action's transaction; the relay's task queue runs it. */
 export async function queueEmails(tx: Tx, firmId: string, batch: EmailBatch | null): Promise<EmailBatch | null> {
   if (!batch?.emails.length) return null;
-  const start = participantNotificationStart(batch.workflowId, batch.emails);
+  const start = participantNotificationStart(batch.workflowId, batch.emails, batch.accountId ?? undefined);
   const command = {
     op: 'start' as const,
     start: {

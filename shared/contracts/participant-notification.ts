@@ -1,6 +1,7 @@
 // The participant notification workflow's contract: one workflow per client action (a note, a comment,
 // a GDPR status change) delivering its emails. Jobs carry ids only; the activity reads names and texts.
 import { defineWorkflow, type WorkflowStart } from './workflow';
+import { ACCOUNT_ID, FIRM_ID } from './search-attributes';
 
 export type ClientActionEmail =
   | { kind: 'note'; firmId: string; noteId: string; userId: string }
@@ -37,9 +38,21 @@ export function clientActionEmailKey(job: ClientActionEmail): string {
   }
 }
 
+/** Start of a client action's emails, findable by its firm (every job names it) and, when the caller knows it,
+ * the account the action is about. */
 export function participantNotificationStart(
   workflowId: string,
   emails: ClientActionEmail[],
+  accountId?: string,
 ): WorkflowStart<ParticipantNotificationInput> {
-  return { workflowId, input: { emails }, searchAttributes: [], memo: {} };
+  const firmId = emails[0]?.firmId;
+  return {
+    workflowId,
+    input: { emails },
+    searchAttributes: [
+      ...(firmId ? [{ key: FIRM_ID, value: firmId }] : []),
+      ...(accountId ? [{ key: ACCOUNT_ID, value: accountId }] : []),
+    ],
+    memo: { firmId: firmId ?? null, accountId: accountId ?? null },
+  };
 }
