@@ -1,11 +1,11 @@
 // Honest status (issue 9): liveness and readiness (SMTP reported, not failing readiness), 503 with
 // Retry-After instead of 500 or a hang when the database refuses, when more requests come than the API
 // admits, and when a request outlives its deadline; a connection broken inside a transaction leaves the pool.
-import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { eventually, serveApp, startStack, type Stack, type FirmHandle } from './support/stack';
+import { lockAccounts, postThenLeave } from './support/holds';
 import { accountWithContacts } from './support/fixtures';
 import type { AppDeps } from '../api/app';
 import { createDb, type Db } from '../prisma/client';
@@ -66,49 +66,6 @@ async function closedPort(): Promise<number> {
 }
 
 const message = (i: number) => ({ author: 'firm', body: `Message ${i}` });
-
-/** Posts JSON as the firm's owner, then gives up after `ms` and closes its connection (a client timeout). */
-function postThenLeave(url: string, body: unknown, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const req = http.request(url, {
-      method: 'POST',
-      // Its own connection, gone with it: fetch's pool opens a spare one that a server's close waits on.
-      agent: false,
-      headers: {
-        authorization: `Bearer ${firm.apiKey}`,
-        'x-acting-user': firm.ownerId,
-        'content-type': 'application/json',
-      },
-    });
-    req.on('error', () => undefined); // the destroy below
-    req.end(JSON.stringify(body));
-    setTimeout(() => {
-      req.destroy();
-      resolve();
-    }, ms);
-  });
-}
-
-/** Holds the account table (ACCESS EXCLUSIVE) until the returned function is called; resolves once it is held. */
-async function lockAccounts(): Promise<() => Promise<void>> {
-  let unlock!: () => void;
-  const locked = new Promise<void>((r) => (unlock = r));
-  let holding!: () => void;
-  const held = new Promise<void>((r) => (holding = r));
-  const lock = stack.db.$transaction(
-    async (tx) => {
-      await tx.$executeRawUnsafe('LOCK TABLE "Account" IN ACCESS EXCLUSIVE MODE');
-      holding();
-      await locked;
-    },
-    { timeout: 20_000 },
-  );
-  await held;
-  return async () => {
-    unlock();
-    await lock;
-  };
-}
 
 test('GET /health/live answers 200 while the process runs', async () => {
   const res = await stack.request('GET', '/health/live');
@@ -240,7 +197,7 @@ test('the request deadline answers 503 once; the late result is kept for an idem
   const key = `deadline-${Date.now()}`;
   const name = `Slow ${key}`;
   // Hold the account table so the create waits well past the deadline, then let it finish.
-  const unlock = await lockAccounts();
+  const unlock = await lockAccounts(stack.db);
   const first = await call('POST', '/v1/accounts', { name, type: 'company' }, { 'idempotency-key': key });
   expect(first.status).toBe(503);
   expect(first.body.type).toBe('https://nudge.dev/problems/deadline-exceeded');
@@ -264,10 +221,10 @@ test('the request deadline answers 503 once; the late result is kept for an idem
 test('a client that leaves does not free its slot while its handler still runs: the next request is refused', async () => {
   const call = await startApp({ admission: { maxInFlight: 1, maxQueued: 0, requestTimeoutMs: 5_000 } });
   const name = `Left ${Date.now()}`;
-  const unlock = await lockAccounts();
+  const unlock = await lockAccounts(stack.db);
   try {
     // Client A's create waits on the lock; then A gives up (a client timeout) while its handler runs on.
-    const left = postThenLeave(`${call.baseUrl}/v1/accounts`, { name, type: 'company' }, 800);
+    const left = postThenLeave(firm, `${call.baseUrl}/v1/accounts`, { name, type: 'company' }, 800);
     await new Promise((r) => setTimeout(r, 300));
     expect((await call('GET', '/health/ready')).body.load.inFlight).toBe(1);
     await left;

@@ -1,8 +1,8 @@
 // Metrics on the real stack: the API's request durations by route pattern; the production worker process's
 // /metrics (WORKER_METRICS_PORT) with Nudge's counters and the Temporal SDK's runtime metrics after a
 // reminder; and the failure, bounce and bulk counters moving where those outcomes happen.
-import http from 'node:http';
 import { startStack, eventually, remindersTo, sleep, type Stack, type FirmHandle } from './support/stack';
+import { lockAccounts, postThenLeave } from './support/holds';
 import { accountWithContacts } from './support/fixtures';
 import { freePort } from '../scripts/free-port';
 import { killWorker, spawnWorker, type WorkerProcess } from './support/worker-process';
@@ -71,49 +71,6 @@ test('the API times each request by route pattern and status, never by raw path'
   expect(text).toMatch(/^nudge_outbox_oldest_age_seconds [\d.e+-]+$/m);
 });
 
-/** Posts JSON as the firm's owner, then gives up after `ms` and closes its connection (a client timeout). */
-function postThenLeave(url: string, body: unknown, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const req = http.request(url, {
-      method: 'POST',
-      // Its own connection, gone with it: fetch's pool opens a spare one that a server's close waits on.
-      agent: false,
-      headers: {
-        authorization: `Bearer ${firm.apiKey}`,
-        'x-acting-user': firm.ownerId,
-        'content-type': 'application/json',
-      },
-    });
-    req.on('error', () => undefined); // the destroy below
-    req.end(JSON.stringify(body));
-    setTimeout(() => {
-      req.destroy();
-      resolve();
-    }, ms);
-  });
-}
-
-/** Holds the account table (ACCESS EXCLUSIVE) until the returned function is called; resolves once it is held. */
-async function lockAccounts(): Promise<() => Promise<void>> {
-  let unlock!: () => void;
-  const locked = new Promise<void>((r) => (unlock = r));
-  let holding!: () => void;
-  const held = new Promise<void>((r) => (holding = r));
-  const lock = stack.db.$transaction(
-    async (tx) => {
-      await tx.$executeRawUnsafe('LOCK TABLE "Account" IN ACCESS EXCLUSIVE MODE');
-      holding();
-      await locked;
-    },
-    { timeout: 20_000 },
-  );
-  await held;
-  return async () => {
-    unlock();
-    await lock;
-  };
-}
-
 test('a request whose client left before its answer is counted once, with status 499', async () => {
   const creates = (text: string, status?: string) =>
     metric(text, 'nudge_http_request_duration_seconds_count', {
@@ -123,10 +80,10 @@ test('a request whose client left before its answer is counted once, with status
     });
   const before = await apiMetrics();
   const name = `Left ${Date.now()}`;
-  const unlock = await lockAccounts();
+  const unlock = await lockAccounts(stack.db);
   try {
     // The create waits on the held table until its client gives up.
-    await postThenLeave(`${stack.baseUrl}/v1/accounts`, { name, type: 'company' }, 500);
+    await postThenLeave(firm, `${stack.baseUrl}/v1/accounts`, { name, type: 'company' }, 500);
     await eventually(async () => creates(await apiMetrics(), '499') - creates(before, '499') === 1, 5_000, 'the 499');
   } finally {
     await unlock();

@@ -8,7 +8,7 @@ import {
   type FirmHandle,
 } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
-import type { Tx } from '../prisma/client';
+import { whileHeld, withAuditHeld } from './support/holds';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 let stack: Stack;
@@ -16,32 +16,6 @@ let firm: FirmHandle;
 beforeAll(() => ({ stack, firm } = ctx));
 
 const subjectIs = (re: RegExp) => (m: { subject: string }) => re.test(m.subject);
-
-/** Runs `fn` while a test transaction holds what `hold` wrote or locked, for `holdMs`; then commits it. */
-async function whileHeld<T>(hold: (tx: Tx) => Promise<unknown>, fn: () => Promise<T>, holdMs = 500): Promise<T> {
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  let holding!: () => void;
-  const held = new Promise<void>((r) => (holding = r));
-  const transaction = stack.db.$transaction(
-    async (tx) => {
-      await hold(tx);
-      holding();
-      await released;
-    },
-    { timeout: 15_000 },
-  );
-  await held;
-  const result = fn();
-  await sleep(holdMs);
-  release();
-  await transaction;
-  return result;
-}
-
-/** Concurrent changes all get as far as their audit entry before any of them commits. */
-const withAuditHeld = <T>(fn: () => Promise<T>) =>
-  whileHeld((tx) => tx.$executeRawUnsafe('LOCK TABLE "AuditEvent" IN EXCLUSIVE MODE'), fn);
 
 async function thread(reminders: Record<string, unknown>, contacts = [{}]) {
   const acc = await accountWithContacts(firm, contacts);
@@ -293,7 +267,7 @@ test('two reminder settings changes at once both stay: reminders off and another
     expect((await put({ enabled: true, intervalDays: 30 })).status).toBe(200);
     const pair = [{ enabled: false }, { intervalDays: 5 }];
     if (round % 2) pair.reverse();
-    const answers = await withAuditHeld(() => Promise.all(pair.map(put)));
+    const answers = await withAuditHeld(stack.db, () => Promise.all(pair.map(put)));
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     const row = await stack.db.reminderSettings.findUniqueOrThrow({
       where: { itemKind_itemId: { itemKind: 'chat', itemId: t.threadId } },
@@ -312,6 +286,7 @@ test('an archive committing while the firm and the client post: both 409 thread-
   const messages = () => stack.db.chatMessage.count({ where: { threadId: t.threadId } });
   const before = await messages();
   const posts = await whileHeld(
+    stack.db,
     (tx) => tx.$executeRaw`UPDATE "ChatThread" SET status = 'archived' WHERE id = ${t.threadId}::uuid`,
     () =>
       Promise.all([
@@ -332,7 +307,9 @@ test('an archive committing while the firm and the client post: both 409 thread-
 test('two archives, then two reopens, at once: one audit entry each, the reopen counted once', async () => {
   const t = await thread({ enabled: false });
   const twice = (action: 'archive' | 'reopen') =>
-    withAuditHeld(() => Promise.all([0, 1].map(() => firm.call('POST', `/v1/chat-threads/${t.threadId}/${action}`))));
+    withAuditHeld(stack.db, () =>
+      Promise.all([0, 1].map(() => firm.call('POST', `/v1/chat-threads/${t.threadId}/${action}`))),
+    );
   expect((await twice('archive')).map((r) => r.status)).toEqual([200, 200]);
   expect((await twice('reopen')).map((r) => [r.status, r.body.status])).toEqual([
     [200, 'open'],

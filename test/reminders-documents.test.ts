@@ -1,6 +1,7 @@
 // Signature and approval reminders, recipient rules and "request approval for all pending", end to end.
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts, firmUser, type ContactSpec } from './support/fixtures';
+import { withAuditHeld } from './support/holds';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 let stack: Stack;
@@ -268,34 +269,12 @@ test('withdrawing a request stops its reminders and closes its to-dos', async ()
   });
 });
 
-/** Runs `fn` while another transaction holds the audit table, so concurrent changes all reach their audit entry. */
-async function withAuditHeld<T>(fn: () => Promise<T>, holdMs = 500): Promise<T> {
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  let holding!: () => void;
-  const held = new Promise<void>((r) => (holding = r));
-  const lock = stack.db.$transaction(
-    async (tx) => {
-      await tx.$executeRawUnsafe('LOCK TABLE "AuditEvent" IN EXCLUSIVE MODE');
-      holding();
-      await released;
-    },
-    { timeout: 15_000 },
-  );
-  await held;
-  const result = fn();
-  await sleep(holdMs);
-  release();
-  await lock;
-  return result;
-}
-
 test('the last two signers signing at once complete the request once', async () => {
   const d = await document([{}, {}]);
   const [a, b] = d.contacts;
   const req = await firm.call('POST', `/v1/documents/${d.documentId}/signature-requests`, { signers: [a.id, b.id] });
   expect(req.status).toBe(201);
-  const signs = await withAuditHeld(() =>
+  const signs = await withAuditHeld(stack.db, () =>
     Promise.all([a, b].map((c) => firm.call('POST', `/v1/signature-requests/${req.body.id}/signers/${c.id}/sign`, {}))),
   );
   expect(signs.map((s) => s.status)).toEqual([200, 200]);
@@ -316,7 +295,7 @@ test('approve and cancel at once: one wins, the other is refused and writes noth
   const d = await document([{}]);
   const [c] = d.contacts;
   const req = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {});
-  const [approve, cancel] = await withAuditHeld(() =>
+  const [approve, cancel] = await withAuditHeld(stack.db, () =>
     Promise.all([
       firm.call('POST', `/v1/approval-requests/${req.body.id}/approve`, { contactId: c.id }),
       sleep(150).then(() => firm.call('POST', `/v1/approval-requests/${req.body.id}/cancel`, {})),
@@ -334,7 +313,7 @@ test('approve and cancel at once: one wins, the other is refused and writes noth
   // Two approves at once: one entry.
   const d2 = await document([{}]);
   const req2 = await firm.call('POST', `/v1/documents/${d2.documentId}/approval-requests`, {});
-  const approves = await withAuditHeld(() =>
+  const approves = await withAuditHeld(stack.db, () =>
     Promise.all(
       [0, 1].map(() =>
         firm.call('POST', `/v1/approval-requests/${req2.body.id}/approve`, { contactId: d2.contacts[0].id }),

@@ -4,13 +4,13 @@
 // log lines carry that trace id; a call the background relay delivers later still joins the trace of the
 // change that queued it.
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
 import { Client } from '@temporalio/client';
 import { NativeConnection, bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ROOT_CONTEXT, context, trace } from '@opentelemetry/api';
 import pino from 'pino';
 import { startStack, serveApp, eventually, type Stack, type FirmHandle } from './support/stack';
+import { lockAccounts, postThenLeave } from './support/holds';
 import { startTracing, traceLogFields, type Tracing } from '../observability/tracing';
 import { WORKFLOW_INTERCEPTORS_MODULE, tracingClientInterceptors } from '../observability/temporal-tracing';
 import { createNudgeWorker } from '../worker/worker';
@@ -135,46 +135,12 @@ test('one trace from the API request through signal-with-start, the workflow and
   for (const line of requestLines) expect(line.traceId).toBe(traceId);
 });
 
-/** Posts JSON as the firm's owner, then gives up after `ms` and closes its connection (a client timeout). */
-function postThenLeave(url: string, body: unknown, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const req = http.request(url, {
-      method: 'POST',
-      // Its own connection, gone with it: fetch's pool opens a spare one that a server's close waits on.
-      agent: false,
-      headers: {
-        authorization: `Bearer ${firm.apiKey}`,
-        'x-acting-user': firm.ownerId,
-        'content-type': 'application/json',
-      },
-    });
-    req.on('error', () => undefined); // the destroy below
-    req.end(JSON.stringify(body));
-    setTimeout(() => {
-      req.destroy();
-      resolve();
-    }, ms);
-  });
-}
-
 test('a request whose client left before its answer still ends its span, with status 499', async () => {
   const name = `Left ${randomUUID()}`;
   // Hold the account table so the create waits until its client gives up.
-  let unlock!: () => void;
-  const locked = new Promise<void>((r) => (unlock = r));
-  let holding!: () => void;
-  const held = new Promise<void>((r) => (holding = r));
-  const lock = stack.db.$transaction(
-    async (tx) => {
-      await tx.$executeRawUnsafe('LOCK TABLE "Account" IN ACCESS EXCLUSIVE MODE');
-      holding();
-      await locked;
-    },
-    { timeout: 20_000 },
-  );
-  await held;
+  const unlock = await lockAccounts(stack.db);
   try {
-    await postThenLeave(`${api.baseUrl}/v1/accounts`, { name, type: 'company' }, 500);
+    await postThenLeave(firm, `${api.baseUrl}/v1/accounts`, { name, type: 'company' }, 500);
     const span = await eventually(
       async () =>
         exporter
@@ -185,8 +151,7 @@ test('a request whose client left before its answer still ends its span, with st
     );
     expect(span.attributes['http.route']).toBe('/v1/accounts');
   } finally {
-    unlock();
-    await lock;
+    await unlock();
   }
 });
 
