@@ -46,6 +46,10 @@ async function main() {
   });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  // The worker signs what goes into client emails (portal and invitation links): in production, say so loudly
+  // when it would sign them with the public development secret, as the API does.
+  if (!config.portalLinkSecret && process.env.NODE_ENV === 'production')
+    console.warn('PORTAL_LINK_SECRET is not set: portal and invitation links are signed with the development secret');
   // The outbox's background path here too, so queued calls go out while no API instance runs.
   const gateway = createTemporalGateway({ client, taskQueue: config.temporal.taskQueue });
   const relay = startRelayLoop(db, createRelay(db, gateway), console, { pollMs: config.outbox.pollMs });

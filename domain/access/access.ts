@@ -38,9 +38,14 @@ export async function requireAccountAccess(db: Queryable, firmId: string, actor:
 /**
  * Locks the account row for the rest of the transaction (concurrent PATCHes of custom fields or team
  * would otherwise overwrite each other's read-merge-write) and refuses archived accounts, which are read-only.
+ * NO KEY UPDATE: writers of the account (an archive, another change, a delete) wait, but rows that merely refer
+ * to it (a dispatch's to-dos, a resend, an import's links: their foreign-key check's KEY SHARE) do not, so
+ * they and this lock never wait on each other in a cycle. Take it before an item's lock (lockItemRow), as a
+ * bulk delete takes the account before the items its delete cascades to.
  */
 export async function requireWritableAccount(tx: Tx, firmId: string, accountId: string) {
-  await tx.$executeRaw`SELECT 1 FROM "Account" WHERE id = ${accountId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
+  await tx.$executeRaw`
+    SELECT 1 FROM "Account" WHERE id = ${accountId}::uuid AND "firmId" = ${firmId}::uuid FOR NO KEY UPDATE`;
   const account = await tx.account.findFirst({ where: { id: accountId, firmId } });
   if (!account) throw notFound('Account', accountId);
   if (account.status === 'archived')

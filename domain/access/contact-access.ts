@@ -16,7 +16,9 @@ export async function requireContact(db: Queryable, firmId: string, contactId: s
  * references the row, so it waits too.
  */
 export async function lockContact(tx: Tx, firmId: string, contactId: string) {
-  await tx.$executeRaw`SELECT 1 FROM "Contact" WHERE id = ${contactId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
+  // NO KEY UPDATE: rows referring to the contact (links, emails) are not held up by it (see requireWritableAccount).
+  await tx.$executeRaw`
+    SELECT 1 FROM "Contact" WHERE id = ${contactId}::uuid AND "firmId" = ${firmId}::uuid FOR NO KEY UPDATE`;
 }
 
 /**

@@ -118,7 +118,7 @@ export async function revokeOpenInvitations(tx: Tx, emailId: string, effects: In
  */
 async function lockContactEmail(tx: Tx, firmId: string, emailId: string) {
   await tx.$executeRaw`
-    SELECT 1 FROM "ContactEmail" WHERE id = ${emailId}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
+    SELECT 1 FROM "ContactEmail" WHERE id = ${emailId}::uuid AND "firmId" = ${firmId}::uuid FOR NO KEY UPDATE`;
 }
 
 /**

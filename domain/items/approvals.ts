@@ -7,7 +7,7 @@ import { audit } from '../audit/audit';
 import { accountScope, requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 import { conflict, invalid } from '../errors';
 import { requireDocumentAccess, requireItemAccess, saveSettings, type ReminderInput } from './item-refs';
-import { recordManualResend } from './manual-resends';
+import { recordManualResends } from './manual-resends';
 import { closeTodos } from './portal-todos';
 import { lockRequestStatus } from './request-lock';
 import { recordItemCompleted } from '../webhooks/item-events';
@@ -129,14 +129,10 @@ export function createApprovalService(db: Db, workflows: ItemWorkflows) {
       // One transaction: a failure part-way writes nothing, so a retry under the same Idempotency-Key does it
       // all once (each its own transaction, the first marked the key committed and the rest were never asked).
       const resends = await workflows.transaction(async (tx, calls) => {
-        const done = [];
-        for (const r of pending) {
-          const ref = { firmId, accountId: r.accountId, kind: 'approval' as const, itemId: r.id };
-          const recorded = await recordManualResend(tx, ref, actor.id, input.message);
-          calls.arm(ref, sig.manualResendSignal, recorded);
-          done.push({ approvalRequestId: r.id, resendId: recorded.resendId });
-        }
-        return done;
+        const refs = pending.map((r) => ({ firmId, accountId: r.accountId, kind: 'approval' as const, itemId: r.id }));
+        const recorded = await recordManualResends(tx, refs, actor.id, input.message);
+        refs.forEach((ref, i) => calls.arm(ref, sig.manualResendSignal, recorded[i]));
+        return refs.map((ref, i) => ({ approvalRequestId: ref.itemId, resendId: recorded[i].resendId }));
       });
       return { requested: resends.length, resends };
     },

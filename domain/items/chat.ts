@@ -88,10 +88,11 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     }
     const ref: ItemRef = { firmId, accountId: thread.accountId, kind: 'chat', itemId: threadId };
     const message = await workflows.transaction(async (tx, calls) => {
+      // The firm writes nothing more to an archived account; a client's reply is still recorded. The account's
+      // lock comes before the thread's (requireWritableAccount says why).
+      if (input.author === 'firm') await requireWritableAccount(tx, firmId, thread.accountId);
       // Looked at again under the thread's lock: an archive committing meanwhile is seen, not overtaken.
       refuseArchived(await lockItemRow(tx, 'chat', threadId));
-      // The firm writes nothing more to an archived account; a client's reply is still recorded.
-      if (input.author === 'firm') await requireWritableAccount(tx, firmId, thread.accountId);
       return writeMessage(tx, calls, ref, actorId, input);
     });
     return presentMessage(message);
@@ -210,10 +211,10 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     async setThreadStatus(firmId: string, actor: Actor, threadId: string, status: 'archived' | 'open') {
       const ref = await requireItemAccess(db, firmId, actor, 'chat', threadId);
       const updated = await workflows.transaction(async (tx, calls) => {
-        // Under the thread's lock, then the account's: two archives or reopens at once take turns, and the
+        // Under the account's lock, then the thread's: two archives or reopens at once take turns, and the
         // second finds the first's status and changes nothing.
-        const current = await lockItemRow(tx, 'chat', threadId);
         await requireWritableAccount(tx, firmId, ref.accountId);
+        const current = await lockItemRow(tx, 'chat', threadId);
         if (current === status) return tx.chatThread.findUniqueOrThrow({ where: { id: threadId } });
         const t = await tx.chatThread.update({
           where: { id: threadId },

@@ -46,9 +46,9 @@ const ITEM_TABLE: Record<ItemKind, string> = {
 
 /**
  * Locks the item's row until the transaction ends and answers its status now (null: no such item), so changes
- * to one item take turns and each decides from what the one before wrote. Take it before the account's lock
- * (requireWritableAccount), the order a dispatch takes them. NO KEY UPDATE: the strength of the update that
- * follows, so rows inserted meanwhile that refer to it are not held up.
+ * to one item take turns and each decides from what the one before wrote. Take it after the account's lock
+ * (requireWritableAccount), as a bulk delete takes them; a dispatch takes the item only. NO KEY UPDATE: the
+ * strength of the update that follows, so rows inserted meanwhile that refer to it are not held up.
  */
 export async function lockItemRow(tx: Tx, kind: ItemKind, itemId: string): Promise<string | null> {
   const [row] = await tx.$queryRaw<{ status: string }[]>`

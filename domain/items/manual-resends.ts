@@ -26,5 +26,30 @@ export async function recordManualResend(
   return { resendId, requestedBy };
 }
 
+/**
+ * Records one resend per item in one statement (a firm's "request all pending" may name thousands), in account
+ * order: the accounts' foreign-key locks are taken in the order other writers lock accounts. The answers are
+ * in the items' order.
+ */
+export async function recordManualResends(
+  tx: Tx,
+  items: ItemRef[],
+  requestedBy: string,
+  message?: string,
+): Promise<ManualResend[]> {
+  const rows = items.map((item) => ({
+    id: randomUUID(),
+    firmId: item.firmId,
+    accountId: item.accountId,
+    itemKind: item.kind,
+    itemId: item.itemId,
+    requestedBy,
+    message: message ?? null,
+  }));
+  const ordered = [...rows].sort((a, b) => a.accountId.localeCompare(b.accountId) || a.itemId.localeCompare(b.itemId));
+  await tx.manualResend.createMany({ data: ordered });
+  return rows.map((r) => ({ resendId: r.id, requestedBy }));
+}
+
 /** A resend id as the workflow signals it (older signals may carry anything). */
 export const isResendId = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);

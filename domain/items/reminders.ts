@@ -24,9 +24,9 @@ export function createReminderService(db: Db, workflows: ItemWorkflows) {
     async updateReminderSettings(firmId: string, actor: Actor, kind: ItemKind, itemId: string, input: ReminderInput) {
       const ref = await requireItemAccess(db, firmId, actor, kind, itemId);
       return workflows.transaction(async (tx, calls) => {
-        // The item's lock before the account's (the order a dispatch takes them); an archived account is read-only.
-        await lockItemRow(tx, kind, itemId);
+        // The account's lock before the item's (requireWritableAccount says why); an archived account is read-only.
         await requireWritableAccount(tx, firmId, ref.accountId);
+        await lockItemRow(tx, kind, itemId);
         const s = await saveSettings(tx, firmId, kind, itemId, input);
         await audit(tx, {
           firmId,

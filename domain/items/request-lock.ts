@@ -8,8 +8,8 @@ export async function lockRequestStatus(tx: Tx, kind: 'signature' | 'approval', 
   const rows =
     kind === 'signature'
       ? await tx.$queryRaw<{ status: string }[]>`
-          SELECT status::text AS status FROM "SignatureRequest" WHERE id = ${requestId}::uuid FOR UPDATE`
+          SELECT status::text AS status FROM "SignatureRequest" WHERE id = ${requestId}::uuid FOR NO KEY UPDATE`
       : await tx.$queryRaw<{ status: string }[]>`
-          SELECT status::text AS status FROM "ApprovalRequest" WHERE id = ${requestId}::uuid FOR UPDATE`;
+          SELECT status::text AS status FROM "ApprovalRequest" WHERE id = ${requestId}::uuid FOR NO KEY UPDATE`;
   return rows[0].status;
 }

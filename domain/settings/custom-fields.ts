@@ -169,12 +169,15 @@ export async function deleteCustomField(db: Db, firmId: string, actor: Actor, fi
     const field = await tx.customFieldDefinition.findFirst({ where: { id: fieldId, firmId } });
     if (!field) throw notFound('Custom field', fieldId);
     await tx.customFieldDefinition.delete({ where: { id: fieldId } });
+    // The records are locked in id order, the order other writers of several accounts or contacts take them.
     const cleared =
       field.entity === 'account'
         ? await tx.$executeRaw`UPDATE "Account" SET "customFields" = "customFields" - ${field.key}::text
-            WHERE "firmId" = ${firmId}::uuid AND "customFields" ? ${field.key}::text`
+            WHERE id IN (SELECT id FROM "Account" WHERE "firmId" = ${firmId}::uuid
+              AND "customFields" ? ${field.key}::text ORDER BY id FOR NO KEY UPDATE)`
         : await tx.$executeRaw`UPDATE "Contact" SET "customFields" = "customFields" - ${field.key}::text
-            WHERE "firmId" = ${firmId}::uuid AND "customFields" ? ${field.key}::text`;
+            WHERE id IN (SELECT id FROM "Contact" WHERE "firmId" = ${firmId}::uuid
+              AND "customFields" ? ${field.key}::text ORDER BY id FOR NO KEY UPDATE)`;
     await audit(tx, {
       firmId,
       actorId,
