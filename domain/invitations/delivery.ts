@@ -2,7 +2,8 @@
 // expired. The invitation workflow's activities call these. The token is made here (derived from the email's
 // key under PORTAL_LINK_SECRET): only its SHA-256 hash is stored and it never reaches the workflow's history or
 // the logs; the link exists only in the email.
-import type { Db } from '../../prisma/client';
+import type { Db, Tx } from '../../prisma/client';
+import { audit } from '../audit/audit';
 import type { Mailer } from '../email/mailer';
 import { CLAIM_LEASE_MS, EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
 import { renderInvitationEmail } from '../email/invitation-email';
@@ -77,6 +78,16 @@ export function createInvitationDelivery({
 
       const contact = inv.email.contact;
       const accountId = contact.accounts[0]?.accountId;
+      /** A system entry on the contact's timeline about this email of the invitation. */
+      const recordOnTimeline = (tx: Tx, action: string, data: Record<string, string>) =>
+        audit(tx, {
+          firmId: inv.firmId,
+          actorId: null,
+          accountId: accountId ?? null,
+          contactId: contact.id,
+          action,
+          data: { invitationId: inv.id, contactEmailId: inv.contactEmailId, emailKey: key, ...data },
+        });
       // An invitation is an email of category `all`: an address that bounces or whose client unsubscribed from
       // all emails gets none. It cannot reach the address any more, so it ends revoked, with the reason on the
       // contact's timeline (the API refuses a staff resend up front; this is the scheduled send, or a resend
@@ -89,21 +100,7 @@ export function createInvitationDelivery({
             data: { status: 'revoked' },
           });
           if (revoked.count === 0) return;
-          await tx.auditEvent.create({
-            data: {
-              firmId: inv.firmId,
-              accountId: accountId ?? null,
-              contactId: contact.id,
-              actorType: 'system',
-              action: 'invitation.skipped',
-              data: {
-                invitationId: inv.id,
-                contactEmailId: inv.contactEmailId,
-                emailKey: key,
-                reason: excluded,
-              },
-            },
-          });
+          await recordOnTimeline(tx, 'invitation.skipped', { reason: excluded });
         });
         return { status: 'skipped', reason: excluded };
       }
@@ -122,21 +119,8 @@ export function createInvitationDelivery({
         });
         if (updated.count === 0) return false;
         if (!previous) {
-          await tx.auditEvent.create({
-            data: {
-              firmId: inv.firmId,
-              accountId: accountId ?? null,
-              contactId: contact.id,
-              actorType: 'system',
-              action: req.resendSeq === undefined ? 'invitation.sent' : 'invitation.resent',
-              data: {
-                invitationId: inv.id,
-                contactEmailId: inv.contactEmailId,
-                emailKey: key,
-                expiresAt: expiresAt.toISOString(),
-              },
-            },
-          });
+          const action = req.resendSeq === undefined ? 'invitation.sent' : 'invitation.resent';
+          await recordOnTimeline(tx, action, { expiresAt: expiresAt.toISOString() });
         }
         return true;
       });

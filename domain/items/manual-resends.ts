@@ -11,19 +11,8 @@ export async function recordManualResend(
   requestedBy: string,
   message?: string,
 ): Promise<ManualResend> {
-  const resendId = randomUUID();
-  await db.manualResend.create({
-    data: {
-      id: resendId,
-      firmId: item.firmId,
-      accountId: item.accountId,
-      itemKind: item.kind,
-      itemId: item.itemId,
-      requestedBy,
-      message: message ?? null,
-    },
-  });
-  return { resendId, requestedBy };
+  const [resend] = await recordManualResends(db, [item], requestedBy, message);
+  return resend;
 }
 
 /**
@@ -32,7 +21,7 @@ export async function recordManualResend(
  * in the items' order.
  */
 export async function recordManualResends(
-  tx: Tx,
+  db: Db | Tx,
   items: ItemRef[],
   requestedBy: string,
   message?: string,
@@ -47,7 +36,7 @@ export async function recordManualResends(
     message: message ?? null,
   }));
   const ordered = [...rows].sort((a, b) => a.accountId.localeCompare(b.accountId) || a.itemId.localeCompare(b.itemId));
-  await tx.manualResend.createMany({ data: ordered });
+  await db.manualResend.createMany({ data: ordered });
   return rows.map((r) => ({ resendId: r.id, requestedBy }));
 }
 
