@@ -3,7 +3,7 @@
 // consent emails come from the firm's template, custom actions check their values, and bad input writes nothing.
 import { randomUUID } from 'node:crypto';
 import { startStack, eventually, type Stack, type FirmHandle } from './support/stack';
-import { accountWithContacts } from './support/fixtures';
+import { accountWithContacts, archiveAccount } from './support/fixtures';
 import { rowCounter, expectRefused, type BadInputCase } from './support/bad-input';
 import { header, textOf } from './support/mail-text';
 import { createClientActionEmails } from '../domain/timeline/client-action-emails';
@@ -217,16 +217,7 @@ test('a move takes the contact’s portal to-dos of the account it leaves; the s
 
 test('an archived account takes no assignment and no contact moved in or out: 409, nothing changed', async () => {
   const archived = await accountWithContacts(firm, [{}, {}]);
-  const bulk = await firm.call('POST', '/v1/bulk-actions', {
-    action: { kind: 'archive' },
-    selection: { accountIds: [archived.accountId] },
-  });
-  expect(bulk.status).toBe(202);
-  await eventually(
-    async () => (await stack.db.account.findUniqueOrThrow({ where: { id: archived.accountId } })).status === 'archived',
-    20_000,
-    'archived',
-  );
+  await archiveAccount(firm, stack.db, archived.accountId);
   const assign = await firm.call('POST', '/v1/assignments', { userId: colleague.id, accountIds: [archived.accountId] });
   expect([assign.status, assign.body.type]).toEqual([409, 'https://nudge.dev/problems/account-archived']);
   expect((await stack.db.account.findUniqueOrThrow({ where: { id: archived.accountId } })).assignedUserId).toBeNull();

@@ -7,7 +7,7 @@ import {
   type Stack,
   type FirmHandle,
 } from './support/stack';
-import { accountWithContacts } from './support/fixtures';
+import { accountWithContacts, archiveAccount } from './support/fixtures';
 import { whileHeld, withAuditHeld } from './support/holds';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
@@ -333,16 +333,7 @@ test('an archived account is read-only for its threads too: archive, reopen, rem
   const pause = `/v1/chat-threads/${t.threadId}/reminder-pause`;
   const until = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
   expect((await firm.call('PUT', pause, { until })).status).toBe(200);
-  const bulk = await firm.call('POST', '/v1/bulk-actions', {
-    action: { kind: 'archive' },
-    selection: { accountIds: [t.accountId] },
-  });
-  expect(bulk.status).toBe(202);
-  await eventually(
-    async () => (await stack.db.account.findUniqueOrThrow({ where: { id: t.accountId } })).status === 'archived',
-    20_000,
-    'archived',
-  );
+  await archiveAccount(firm, stack.db, t.accountId);
   const state = async () =>
     Promise.all([
       stack.db.auditEvent.count({ where: { accountId: t.accountId } }),

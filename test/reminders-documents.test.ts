@@ -1,6 +1,6 @@
 // Signature and approval reminders, recipient rules and "request approval for all pending", end to end.
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
-import { accountWithContacts, firmUser, type ContactSpec } from './support/fixtures';
+import { accountWithContacts, archiveAccount, firmUser, type ContactSpec } from './support/fixtures';
 import { withAuditHeld } from './support/holds';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
@@ -332,16 +332,7 @@ test('an archived account is read-only for the firm: no new thread, message, doc
   const [c] = d.contacts;
   const thread = await firm.call('POST', `/v1/accounts/${d.accountId}/chat-threads`, { subject: 'Before' });
   expect(thread.status).toBe(201);
-  const bulk = await firm.call('POST', '/v1/bulk-actions', {
-    action: { kind: 'archive' },
-    selection: { accountIds: [d.accountId] },
-  });
-  expect(bulk.status).toBe(202);
-  await eventually(
-    async () => (await stack.db.account.findUniqueOrThrow({ where: { id: d.accountId } })).status === 'archived',
-    20_000,
-    'archived',
-  );
+  await archiveAccount(firm, stack.db, d.accountId);
   const counts = async () =>
     Promise.all([
       stack.db.chatThread.count({ where: { accountId: d.accountId } }),

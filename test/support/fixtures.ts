@@ -1,6 +1,7 @@
 // Builders through the public API: a client account with linked contacts, a member of the firm's staff.
 import { randomUUID } from 'node:crypto';
-import type { FirmHandle } from './stack';
+import type { Db } from '../../prisma/client';
+import { eventually, type FirmHandle } from './stack';
 
 export interface ContactSpec {
   login?: 'off' | 'pending' | 'active';
@@ -34,4 +35,18 @@ export async function firmUser(firm: FirmHandle, name: string, role: 'admin' | '
   const res = await firm.call('POST', '/v1/users', { email: `${role}-${randomUUID()}@firm.test`, name, role });
   if (res.status !== 201) throw new Error(`user: ${JSON.stringify(res.body)}`);
   return res.body.id as string;
+}
+
+/** Archives the account as a firm app does (the bulk archive action), once it is archived. */
+export async function archiveAccount(firm: FirmHandle, db: Db, accountId: string): Promise<void> {
+  const bulk = await firm.call('POST', '/v1/bulk-actions', {
+    action: { kind: 'archive' },
+    selection: { accountIds: [accountId] },
+  });
+  if (bulk.status !== 202) throw new Error(`archive: ${bulk.status} ${JSON.stringify(bulk.body)}`);
+  await eventually(
+    async () => (await db.account.findUniqueOrThrow({ where: { id: accountId } })).status === 'archived',
+    20_000,
+    'archived',
+  );
 }
