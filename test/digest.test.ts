@@ -192,6 +192,13 @@ test('one Italian digest across two accounts; an item approved before it goes dr
   ]);
   const next = await firm.call('GET', `/v1/chat-threads/${receipts}/reminders`);
   expect(next.body.dispatches.find((d: { kind: string }) => d.kind === 'reminder').digest[0].status).toBe('sent');
+  // The digest is in the emails of both accounts whose reminders it carried.
+  for (const id of [family, company]) {
+    const emails = await firm.call('GET', `/v1/accounts/${id}/overview/emails?limit=50`);
+    expect(emails.body.items).toContainEqual(
+      expect.objectContaining({ to: giulia.address, subject: subjectOf(digest), status: 'sent' }),
+    );
+  }
 
   // The workflow: findable by firm and kind, ids only in its history.
   const handle = stack.client.workflow.getHandle(digestWorkflowId(giulia.emailId));
@@ -353,4 +360,86 @@ test('bad digest settings are refused with nothing written; employees may read, 
       data: { from: { enabled: false, windowMinutes: 60 }, to: { enabled: false, windowMinutes: 30 } },
     }),
   ]);
+});
+
+/** A firm with digests of a reminder day's window (6 s here), one account and one client of it. */
+async function digestFirm(name: string) {
+  const f = await stack.newFirm(`${name} ${randomUUID().slice(0, 4)}`);
+  expect((await f.call('PUT', '/v1/settings/digest', { enabled: true, windowMinutes: 1440 })).status).toBe(200);
+  const accountId = (await f.call('POST', '/v1/accounts', { name: `${name} Srl`, type: 'company' })).body.id as string;
+  const address = `client-${randomUUID()}@client.test`;
+  const c = await f.call('POST', '/v1/contacts', {
+    firstName: 'Paola',
+    emails: [{ address, login: 'active' }],
+    accounts: [{ accountId }],
+  });
+  expect(c.status).toBe(201);
+  return { f, accountId, contactId: c.body.id as string, address };
+}
+
+test('a waiting chat reminder drops out once the client replied and the firm wrote again (stale cycle)', async () => {
+  const { f, accountId, contactId, address } = await digestFirm('Studio Gallo');
+  const t = await f.call('POST', `/v1/accounts/${accountId}/chat-threads`, {
+    subject: 'Estratti conto',
+    message: { body: 'Please send the statements' },
+    reminders,
+  });
+  expect(t.status).toBe(201);
+  await stack.smtp.waitFor((m) => m.to.includes(address), 1, 20_000); // the notification
+  await eventually(async () => (await entriesOf(t.body.id)).length === 1, 20_000, 'the reminder in the digest');
+
+  // Answered, then a new firm message (its notification goes at once; its own reminder three days later).
+  const post = (body: object) => f.call('POST', `/v1/chat-threads/${t.body.id}/messages`, body);
+  expect((await post({ author: 'client', body: 'Sent!', contactId })).status).toBe(201);
+  expect((await post({ author: 'firm', body: 'Thanks', reminders: { ...reminders, intervalDays: 3 } })).status).toBe(
+    201,
+  );
+  await stack.smtp.waitFor((m) => m.to.includes(address), 2, 20_000);
+
+  // The reminder about the answered message is not sent, as it would not be alone.
+  const settled = async () => ['sent', 'dropped'].includes((await entriesOf(t.body.id))[0].state);
+  await eventually(settled, 20_000, 'the entry settled');
+  expect((await entriesOf(t.body.id))[0]).toMatchObject({ state: 'dropped', dropReason: 'stale_cycle' });
+  expect(stack.smtp.to(address)).toHaveLength(2);
+});
+
+test('an item paused after its reminder was queued waits for the pause; one switched off drops out', async () => {
+  const { f, accountId, address } = await digestFirm('Studio Conti');
+  const request = async (name: string) => {
+    const doc = await f.call('POST', `/v1/accounts/${accountId}/documents`, { name });
+    const req = await f.call('POST', `/v1/documents/${doc.body.id}/approval-requests`, { reminders });
+    expect(req.status).toBe(201);
+    return req.body.id as string;
+  };
+  const [paused, off] = await Promise.all([request('Bilancio ridotto'), request('Modello F24')]);
+  await stack.smtp.waitFor((m) => m.to.includes(address), 2, 20_000); // the notifications
+  for (const id of [paused, off])
+    await eventually(async () => (await entriesOf(id)).length === 1, 20_000, 'the reminder in the digest');
+
+  const pause = `/v1/approval-requests/${paused}/reminder-pause`;
+  expect((await f.call('PUT', pause, { until: new Date(Date.now() + 3_600_000).toISOString() })).status).toBe(200);
+  const settings = `/v1/approval-requests/${off}/reminder-settings`;
+  expect((await f.call('PUT', settings, { enabled: false })).status).toBe(200);
+
+  // Once the window has passed: the switched-off reminder dropped out, the paused one still waits, nothing sent.
+  await eventually(async () => (await entriesOf(off))[0]?.state === 'dropped', 20_000, 'the switched-off entry');
+  expect((await entriesOf(off))[0].dropReason).toBe('reminders_off');
+  await sleep(2000);
+  expect((await entriesOf(paused)).map((e) => e.state)).toEqual(['pending']);
+  expect(stack.smtp.to(address)).toHaveLength(2);
+
+  // The pause lifted: the paused reminder goes in a digest of its own within a reminder day.
+  expect((await f.call('DELETE', pause)).status).toBeLessThan(300);
+  const [digest] = await stack.smtp.waitFor(
+    (m) => m.to.includes(address) && textOf(m).includes('Bilancio ridotto'),
+    1,
+    3 * DAY_SECONDS * 1000,
+  );
+  expect(textOf(digest)).not.toContain('Modello F24');
+  await eventually(async () => (await entriesOf(paused))[0]?.state === 'sent', 10_000, 'the paused entry sent');
+  expect(stack.smtp.to(address)).toHaveLength(3);
+
+  // A digest of one account's items is in that account's emails.
+  const emails = await f.call('GET', `/v1/accounts/${accountId}/overview/emails?limit=50`);
+  expect(emails.body.items).toContainEqual(expect.objectContaining({ to: address, subject: subjectOf(digest) }));
 });

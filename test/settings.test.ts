@@ -652,3 +652,23 @@ describe('bad input: 4xx problem+json and nothing written', () => {
     expect(await ctx.stack.db.tag.findUniqueOrThrow({ where: { id: theirs.tag } })).toMatchObject({ name: 'Theirs' });
   });
 });
+
+describe('digest setting', () => {
+  test('changes at once take turns: each audit entry starts from what the one before it wrote', async () => {
+    const f = await ctx.stack.newFirm();
+    const put = (windowMinutes: number) =>
+      f.call('PUT', '/v1/settings/digest', { enabled: windowMinutes % 2 === 0, windowMinutes });
+    for (let round = 0; round < 5; round++) {
+      const answers = await Promise.all([put(2 * round + 1), put(2 * round + 2)]);
+      for (const a of answers) expect(a.status).toBe(200);
+    }
+    const audit = await ctx.stack.db.auditEvent.findMany({
+      where: { firmId: f.firmId, action: 'digest.settings_changed' },
+      orderBy: { id: 'asc' },
+    });
+    const changes = audit.map((e) => e.data as { from: unknown; to: unknown });
+    expect(changes).toHaveLength(10);
+    expect(changes[0].from).toEqual({ enabled: false, windowMinutes: 60 });
+    for (let i = 1; i < changes.length; i++) expect(changes[i].from).toEqual(changes[i - 1].to);
+  });
+});

@@ -146,16 +146,17 @@ export async function listSection(
         }),
       );
     }
-    case 'emails':
+    case 'emails': {
+      const where = await accountEmailsWhere(db, firmId, accountId);
       return finish(
         await Promise.all([
           db.outboundEmail.findMany({
-            where: byAccount,
+            where,
             orderBy: [{ createdAt: desc }, { id: desc }],
             take,
             ...after(cursor),
           }),
-          db.outboundEmail.count({ where: byAccount }),
+          db.outboundEmail.count({ where }),
         ]),
         (e) => ({
           id: e.id,
@@ -167,6 +168,7 @@ export async function listSection(
           createdAt: iso(e.createdAt),
         }),
       );
+    }
     case 'notes':
       return finish(
         await Promise.all([
@@ -217,6 +219,27 @@ export async function listSection(
       );
     }
   }
+}
+
+/**
+ * The account's emails: those sent for it, and the digests (issue 12) that carried its reminders together with
+ * other accounts' (such an email names no account). Those are found through the account's items, by index.
+ */
+async function accountEmailsWhere(db: Db, firmId: string, accountId: string) {
+  const digests = await db.$queryRaw<{ key: string }[]>`
+    SELECT DISTINCT e."digestKey" AS key
+    FROM (
+      SELECT 'chat' AS kind, id FROM "ChatThread" WHERE "firmId" = ${firmId}::uuid AND "accountId" = ${accountId}::uuid
+      UNION ALL
+      SELECT 'signature', id FROM "SignatureRequest" WHERE "firmId" = ${firmId}::uuid AND "accountId" = ${accountId}::uuid
+      UNION ALL
+      SELECT 'approval', id FROM "ApprovalRequest" WHERE "firmId" = ${firmId}::uuid AND "accountId" = ${accountId}::uuid
+    ) i
+    JOIN "DigestEntry" e ON e."itemKind" = i.kind::"ItemKind" AND e."itemId" = i.id
+    WHERE e."firmId" = ${firmId}::uuid AND e."accountId" = ${accountId}::uuid AND e.state = 'sent'`;
+  const byAccount = { firmId, accountId };
+  if (!digests.length) return byAccount;
+  return { firmId, OR: [{ accountId }, { idempotencyKey: { in: digests.map((d) => d.key) } }] };
 }
 
 function parseBigInt(cursor: string): bigint {

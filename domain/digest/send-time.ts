@@ -1,5 +1,6 @@
 // When an address's digest may go (issue 12): it is a reminder too, so once its collection window has passed
-// it waits for the firm's send window, read in the recipient's time zone, and for the recipient's own pause.
+// it waits for the firm's send window, read in the recipient's time zone, for the recipient's own pause, and,
+// while every item in it is paused, for the first of those pauses to end (a paused item's reminder waits).
 import type { Queryable } from '../../prisma/client';
 import type { ItemKind } from '../../shared/reminder-types';
 import { planSend, type SendPlan } from '../../shared/send-window';
@@ -16,6 +17,22 @@ async function windowFor(db: Queryable, firmId: string, items: { itemKind: ItemK
   return rules.length && rules.every((r) => r.sendWindow === 'anytime') ? null : readSendWindow(db, firmId);
 }
 
+const itemTarget = (i: { itemKind: ItemKind; itemId: string }) => `${i.itemKind}:${i.itemId}`;
+
+/** The items' own pauses running at `now`: when each paused item's ends, by `<itemKind>:<itemId>`. */
+async function itemPauses(db: Queryable, firmId: string, items: { itemKind: ItemKind; itemId: string }[], now: number) {
+  const rows = await db.reminderPause.findMany({
+    where: { firmId, target: { in: [...new Set(items.map(itemTarget))] }, until: { gt: new Date(now) } },
+    select: { target: true, until: true },
+  });
+  return new Map(rows.map((r) => [r.target, r.until.getTime()]));
+}
+
+export interface DigestSendPlan extends SendPlan {
+  /** Whether an item's own pause holds its reminder now: it stays out of the digest (and waits for the next). */
+  itemPaused: (item: { itemKind: ItemKind; itemId: string }) => boolean;
+}
+
 /** The plan for a digest of `items` whose collection window ends at `collectedAt`, made at `now`. */
 export async function planDigestSend(
   db: Queryable,
@@ -23,13 +40,14 @@ export async function planDigestSend(
   items: { itemKind: ItemKind; itemId: string }[],
   collectedAt: number,
   now: number,
-): Promise<SendPlan> {
-  const [window, email] = await Promise.all([
+): Promise<DigestSendPlan> {
+  const [window, email, paused] = await Promise.all([
     windowFor(db, firmId, items),
     db.contactEmail.findFirst({
       where: { id: contactEmailId, firmId },
       select: { contactId: true, contact: { select: { timeZone: true } } },
     }),
+    itemPauses(db, firmId, items, now),
   ]);
   const pause = email
     ? await db.reminderPause.findFirst({
@@ -38,11 +56,16 @@ export async function planDigestSend(
         select: { until: true },
       })
     : null;
-  return planSend({
+  const itemPaused = (i: { itemKind: ItemKind; itemId: string }) => paused.has(itemTarget(i));
+  // Held while the recipient is paused, or while every item is (until the first of those pauses ends).
+  const allPausedUntil = items.length && items.every(itemPaused) ? Math.min(...paused.values()) : null;
+  const ends = [pause?.until.getTime() ?? null, allPausedUntil].filter((t): t is number => t !== null);
+  const plan = planSend({
     dueAt: collectedAt,
     now,
     window,
     zone: email?.contact.timeZone ?? null,
-    pausedUntil: pause?.until.getTime() ?? null,
+    pausedUntil: ends.length ? Math.max(...ends) : null,
   });
+  return { ...plan, itemPaused };
 }

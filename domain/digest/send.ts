@@ -10,6 +10,7 @@ import type { DispatchDeps } from '../items/dispatch';
 import { digestEmailKey, type DigestPlan, type DigestSendResult } from '../../shared/contracts/digest';
 import { CATEGORY_OF_ITEM, selectRecipients } from '../../shared/recipients';
 import type { ItemKind, ItemRef } from '../../shared/reminder-types';
+import { dispatchKey, reminderWorkflowId } from '../../shared/contracts/item-reminder';
 import { readItemSnapshot } from '../items/snapshot';
 import { loadCandidateEmails } from '../items/recipient-lookup';
 import { clientUnsubscribe, contactEmailLanguage, contactTimeZone, firmOverride } from '../email/compose';
@@ -32,7 +33,14 @@ export interface DigestAddress {
   contactEmailId: string;
 }
 
-type Entry = { id: string; accountId: string; itemKind: ItemKind; itemId: string; activationBanner: boolean };
+type Entry = {
+  id: string;
+  accountId: string;
+  itemKind: ItemKind;
+  itemId: string;
+  dispatchKey: string;
+  activationBanner: boolean;
+};
 
 const ORDER = [{ createdAt: 'asc' as const }, { id: 'asc' as const }];
 const refOf = (firmId: string, e: Entry): ItemRef => ({
@@ -42,11 +50,21 @@ const refOf = (firmId: string, e: Entry): ItemRef => ({
   itemId: e.itemId,
 });
 
-/** Why an entry leaves its digest unsent: the item is done, or the address no longer receives its reminders. */
+/** Whether the entry's reminder belongs to the item's current cycle (its dispatch key names the cycle). */
+const inCycle = (e: Entry, cycleKey: string) =>
+  e.dispatchKey.startsWith(dispatchKey(reminderWorkflowId(e.itemKind, e.itemId), cycleKey, 'reminder', ''));
+
+/**
+ * Why an entry leaves its digest unsent, as its reminder would not go alone: the item is done, its cycle moved
+ * on (a chat reply then a new firm message, or a reopen), its reminders were switched off, or the address no
+ * longer receives them.
+ */
 async function dropReason(tx: Tx, firmId: string, contactEmailId: string, e: Entry): Promise<string | null> {
   const ref = refOf(firmId, e);
   const snapshot = await readItemSnapshot(tx, ref);
   if (snapshot.doneReason) return snapshot.doneReason;
+  if (!inCycle(e, snapshot.cycleKey)) return 'stale_cycle';
+  if (!snapshot.settings.enabled) return 'reminders_off';
   const decision = selectRecipients(e.itemKind, await loadCandidateEmails(tx as unknown as Db, ref));
   if (decision.recipients.some((r) => r.contactEmailId === contactEmailId)) return null;
   return decision.excluded.find((x) => x.contactEmailId === contactEmailId)?.reason ?? 'not_a_recipient';
@@ -101,17 +119,18 @@ export function createDigestSender(deps: DigestDeps) {
         });
         if (!pending.length) return { key: null, entries: [] as Entry[], dropped: 0 };
         // Not before the send window opens and the recipient's pause ends (a claimed digest goes regardless:
-        // it may have gone already).
+        // it may have gone already). Items paused on their own stay pending for a later digest.
         const now = Date.now();
         const collected = await collectedAt(tx, firmId, pending[0]);
         const plan = await planDigestSend(tx, { firmId, contactEmailId }, pending, collected, now);
         if (plan.sendAt > now) return { key: null, entries: [] as Entry[], dropped: 0, heldUntil: plan.sendAt };
-        const key = digestEmailKey(contactEmailId, pending[0].id);
+        const ready = pending.filter((p) => !plan.itemPaused(p));
+        const key = digestEmailKey(contactEmailId, ready[0].id);
         await tx.digestEntry.updateMany({
-          where: { id: { in: pending.map((p) => p.id) } },
+          where: { id: { in: ready.map((p) => p.id) } },
           data: { state: 'claimed', digestKey: key },
         });
-        entries = pending.map((p) => ({ ...p, state: 'claimed', digestKey: key }));
+        entries = ready.map((p) => ({ ...p, state: 'claimed', digestKey: key }));
       }
       const key = entries[0].digestKey!;
       // Once the email's send-once row exists it may have gone: its list no longer changes.
@@ -237,11 +256,14 @@ export function createDigestSender(deps: DigestDeps) {
         timeZone,
       });
       heartbeat();
+      // A digest of one account's items is that account's email; a mixed one the profile finds by its entries.
+      const oneAccount = new Set(entries.map((e) => e.accountId)).size === 1;
       const outcome = await sendEmailOnce(
         db,
         mailer,
         {
           firmId,
+          accountId: oneAccount ? entries[0].accountId : undefined,
           idempotencyKey: key,
           contactEmailId,
           to: email.address,

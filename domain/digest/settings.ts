@@ -33,6 +33,9 @@ export async function putDigestSetting(db: Db, firmId: string, actor: Actor, inp
     throw invalid('body.windowMinutes', `must be a whole number of minutes from ${min} to ${max}`);
   const data = { enabled: input.enabled, windowMinutes: input.windowMinutes };
   await db.$transaction(async (tx) => {
+    // Two changes at once take turns, so each audits what the other wrote. The firm's row (the setting's may not
+    // exist yet), first and only; NO KEY UPDATE leaves the firm's inserts referring to it unblocked.
+    await tx.$executeRaw`SELECT 1 FROM "Firm" WHERE id = ${firmId}::uuid FOR NO KEY UPDATE`;
     const before = await readDigestSetting(tx, firmId);
     await tx.firmDigestSetting.upsert({ where: { firmId }, create: { firmId, ...data }, update: data });
     await audit(tx, {
