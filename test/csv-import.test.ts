@@ -1,8 +1,12 @@
 // CSV import of contacts on the real stack: the template, the per-row report (created, updated on a
 // matching email, rejected with a reason), and files that are not the template change nothing.
+import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { startStack, type Stack, type FirmHandle } from './support/stack';
+import pino from 'pino';
+import { startStack, serveApp, eventually, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts, firmUser } from './support/fixtures';
+import { whileHeld, withAuditHeld } from './support/holds';
+import { importContacts, MAX_IMPORT_ROWS, MAX_LISTED_REJECTIONS } from '../domain/contacts/csv-import';
 
 let stack: Stack;
 let firm: FirmHandle;
@@ -20,12 +24,24 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const HEADER = 'firstName,lastName,email,phone,accountId,description';
-const upload = (body: string | Buffer, contentType = 'text/csv', as = firm.ownerId) =>
-  fetch(`${stack.baseUrl}/v1/contacts/import`, {
+const upload = (body: string | Buffer, contentType = 'text/csv', as = firm.ownerId, baseUrl = stack.baseUrl) =>
+  fetch(`${baseUrl}/v1/contacts/import`, {
     method: 'POST',
     headers: { authorization: `Bearer ${firm.apiKey}`, 'x-acting-user': as, 'content-type': contentType },
     body,
-  }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
+  }).then(async (res) => ({ status: res.status, headers: res.headers, body: (await res.json()) as any }));
+const csvOf = (...rows: string[]) => [HEADER, ...rows, ''].join('\n');
+const fresh = (tag = 'c') => `${tag}-${randomUUID()}@client.test`;
+
+/** What the import wrote for this firm (the database is shared with other test files). */
+async function firmCounts(firmId = firm.firmId) {
+  return {
+    contacts: await stack.db.contact.count({ where: { firmId } }),
+    emails: await stack.db.contactEmail.count({ where: { firmId } }),
+    links: await stack.db.accountContact.count({ where: { account: { firmId } } }),
+    audit: await stack.db.auditEvent.count({ where: { firmId } }),
+  };
+}
 
 async function counts() {
   return {
@@ -208,4 +224,206 @@ describe('a bad file changes nothing', () => {
     });
     expect(res.status).toBe(401);
   });
+});
+
+describe('concurrent changes', () => {
+  test('two imports at once: one runs, the other answers 409 import-in-progress with Retry-After; one contact per address', async () => {
+    const addresses = Array.from({ length: 20 }, () => fresh('twice'));
+    // No account: the account's lock alone would make the second wait for the first.
+    const csv = csvOf(...addresses.map((a, i) => `Twin${i},Import,${a},,,`));
+    // Both are in flight before either commits: the first waits on its audit entry.
+    const results = await withAuditHeld(stack.db, () => Promise.all([upload(csv), upload(csv)]));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    const refused = results.find((r) => r.status === 409)!;
+    expect(refused.body.type).toBe('https://nudge.dev/problems/import-in-progress');
+    expect(refused.headers.get('retry-after')).toBe('10');
+    expect(results.find((r) => r.status === 200)!.body.totals).toMatchObject({ created: 20, rejected: 0 });
+    expect(await stack.db.contactEmail.count({ where: { firmId: firm.firmId, address: { in: addresses } } })).toBe(20);
+    // Once it has finished, the same file goes through again: every row updated.
+    expect((await upload(csv)).body.totals).toMatchObject({ created: 0, updated: 20 });
+  });
+
+  test('an address another change adds while the import runs: 409 import-conflict, nothing imported', async () => {
+    const taken = fresh('taken');
+    const before = await firmCounts();
+    const contactId = randomUUID();
+    // A contact with that address, written but not yet committed when the import inserts its own.
+    const res = await whileHeld(
+      stack.db,
+      async (tx) => {
+        await tx.contact.create({ data: { id: contactId, firmId: firm.firmId, firstName: 'Meanwhile', lastName: '' } });
+        await tx.contactEmail.create({ data: { firmId: firm.firmId, contactId, address: taken } });
+      },
+      () => upload(csvOf(`Other,Row,${fresh()},,,`, `Late,Comer,${taken},,,`)),
+    );
+    expect(res.status).toBe(409);
+    expect(res.body.type).toBe('https://nudge.dev/problems/import-conflict');
+    expect(await firmCounts()).toEqual({ ...before, contacts: before.contacts + 1, emails: before.emails + 1 });
+  });
+
+  test('a row naming an archived account is rejected: nothing linked or changed', async () => {
+    const archived = await accountWithContacts(firm, [{}]);
+    const existing = await accountWithContacts(firm, [{}]);
+    await stack.db.account.update({ where: { id: archived.accountId }, data: { status: 'archived' } });
+    const before = await firmCounts();
+    const res = await upload(
+      csvOf(
+        `New,Contact,${fresh('arch')},,${archived.accountId},`,
+        `Carla,Renamed,${existing.contacts[0].address},,${archived.accountId},`,
+      ),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.totals).toEqual({ rows: 2, created: 0, updated: 0, rejected: 2 });
+    for (const r of res.body.rows) expect(r.reason).toBe('accountId: the account is archived; restore it first');
+    expect(await firmCounts()).toEqual({ ...before, audit: before.audit + 1 }); // the import's own entry
+    expect((await stack.db.contact.findUniqueOrThrow({ where: { id: existing.contacts[0].id } })).lastName).not.toBe(
+      'Renamed',
+    );
+  });
+
+  test('an account deleted while the import waits for it: its row is rejected, no foreign-key failure', async () => {
+    const doomed = (await firm.call('POST', '/v1/accounts', { name: 'Doomed', type: 'company' })).body.id;
+    const address = fresh('doomed');
+    const res = await whileHeld(
+      stack.db,
+      (tx) => tx.account.delete({ where: { id: doomed } }),
+      () => upload(csvOf(`Gone,Account,${address},,${doomed},`)),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.rows).toEqual([
+      { row: 2, email: address, status: 'rejected', reason: 'accountId: no such account you may open' },
+    ]);
+    expect(await stack.db.contactEmail.count({ where: { address } })).toBe(0);
+  });
+});
+
+describe('rows that repeat an address', () => {
+  test('another account links the same contact; a row rejected for its account leaves the address to a later row', async () => {
+    const second = await accountWithContacts(firm, [{}]);
+    const ann = fresh('ann');
+    const bob = fresh('bob');
+    const res = await upload(
+      csvOf(
+        `Ann,One,${ann},,${acc.accountId},Owner`,
+        `Ann,One,${ann},,${second.accountId},Director`,
+        `Ann,Again,${ann},,${acc.accountId},`,
+        `Bob,Foreign,${bob},,${otherAccountId},`,
+        `Bob,Own,${bob},,,`,
+      ),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.totals).toEqual({ rows: 5, created: 2, updated: 1, rejected: 2 });
+    const [r2, r3, r4, r5, r6] = res.body.rows;
+    expect(r2).toMatchObject({ row: 2, status: 'created' });
+    expect(r3).toMatchObject({ row: 3, status: 'updated', contactId: r2.contactId });
+    expect(r4).toMatchObject({ row: 4, status: 'rejected', reason: 'email: already in row 2 of this file' });
+    expect(r5).toMatchObject({ row: 5, status: 'rejected', reason: 'accountId: no such account you may open' });
+    expect(r6).toMatchObject({ row: 6, status: 'created', email: bob });
+    const contact = await stack.db.contact.findUniqueOrThrow({
+      where: { id: r2.contactId },
+      include: { accounts: true, emails: true },
+    });
+    expect(contact.emails).toHaveLength(1);
+    expect(contact.accounts.map((l) => [l.accountId, l.description]).sort()).toEqual(
+      [
+        [acc.accountId, 'Owner'],
+        [second.accountId, 'Director'],
+      ].sort(),
+    );
+  });
+
+  test('a re-import changes a link’s description; an empty cell keeps it', async () => {
+    const address = fresh('desc');
+    const first = await upload(csvOf(`Dee,Scription,${address},,${acc.accountId},Bookkeeper`));
+    const contactId = first.body.rows[0].contactId;
+    const link = () =>
+      stack.db.accountContact.findUniqueOrThrow({
+        where: { accountId_contactId: { accountId: acc.accountId, contactId } },
+      });
+    const again = await upload(csvOf(`Dee,Scription,${address},,${acc.accountId},Finance director`));
+    expect(again.body.rows[0]).toMatchObject({ status: 'updated', contactId });
+    expect((await link()).description).toBe('Finance director');
+    await upload(csvOf(`Dee,Scription,${address},,${acc.accountId},`));
+    expect((await link()).description).toBe('Finance director');
+  });
+});
+
+test('row numbers are the spreadsheet’s: blank lines in the middle count', async () => {
+  const res = await upload(
+    [HEADER, '', `Blank,Before,${fresh('blank')},,,`, '', '', 'Bad,Email,nope,,,', ''].join('\r\n'),
+  );
+  expect(res.body.rows.map((r: any) => [r.row, r.status])).toEqual([
+    [3, 'created'],
+    [6, 'rejected'],
+  ]);
+});
+
+describe('limits', () => {
+  test(`more than ${MAX_IMPORT_ROWS} rows: 413 too-many-rows, nothing written`, async () => {
+    const before = await firmCounts();
+    const valid = Array.from({ length: 600 }, (_, i) => `Many${i},Rows,${fresh(`many${i}`)},,,`);
+    // Rows of one cell: quick to refuse, so the file is quick to read.
+    const res = await upload(csvOf(...valid, ...Array<string>(MAX_IMPORT_ROWS - valid.length + 1).fill('x')));
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ type: 'https://nudge.dev/problems/too-many-rows' });
+    expect(res.body.detail).toContain('100,000 rows');
+    expect(await firmCounts()).toEqual(before);
+  });
+
+  test(`the report lists ${MAX_LISTED_REJECTIONS} rejected rows and counts the rest`, async () => {
+    const bad = MAX_LISTED_REJECTIONS + 5;
+    const res = await upload(csvOf(`Good,Row,${fresh('good')},,,`, ...Array<string>(bad).fill('Bad,Email,nope,,,')));
+    expect(res.status).toBe(200);
+    expect(res.body.totals).toEqual({ rows: bad + 1, created: 1, updated: 0, rejected: bad });
+    expect(res.body.rows).toHaveLength(MAX_LISTED_REJECTIONS + 1);
+    expect(res.body.rejectedNotListed).toBe(5);
+  });
+
+  test('an import that outlives its transaction: import-too-large, nothing written', async () => {
+    const before = await firmCounts();
+    const actor = { id: firm.ownerId, role: 'owner' as const, canViewAllAccounts: true };
+    async function* slowly() {
+      yield `${HEADER}\n${Array.from({ length: 600 }, (_, i) => `Slow${i},Row,${fresh(`slow${i}`)},,,`).join('\n')}\n`;
+      await new Promise((r) => setTimeout(r, 1_500));
+      yield `Late,Row,${fresh('late')},,,\n`;
+    }
+    await expect(importContacts(stack.db, firm.firmId, actor, slowly(), { timeoutMs: 1_000 })).rejects.toMatchObject({
+      kind: 'payload-too-large',
+      slug: 'import-too-large',
+    });
+    expect(await firmCounts()).toEqual(before);
+  });
+});
+
+test('an upload the client cuts off is not logged as a database outage', async () => {
+  const warnings: Record<string, unknown>[] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line)) });
+  const api = await serveApp(stack, { log });
+  warnings.length = 0; // the app's own start-up notices
+  try {
+    await new Promise<void>((resolve) => {
+      const req = http.request(`${api.baseUrl}/v1/contacts/import`, {
+        method: 'POST',
+        agent: false,
+        headers: {
+          authorization: `Bearer ${firm.apiKey}`,
+          'x-acting-user': firm.ownerId,
+          'content-type': 'text/csv',
+          'content-length': '1000000',
+        },
+      });
+      req.on('error', () => undefined); // the destroy below
+      req.write(csvOf(`Cut,Off,${fresh('cut')},,,`));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 300);
+    });
+    // The import has ended once another may run; by then its error has been handled.
+    await eventually(async () => (await upload(csvOf())).status === 200, 10_000, 'the cut-off import ended');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(warnings).toEqual([]);
+  } finally {
+    await api.close();
+  }
 });

@@ -2,7 +2,7 @@
 // import can stream its body; every other route here gets the same JSON parsing, authentication and
 // idempotency as the rest of /v1, applied to these paths only. Emails go out through a workflow started
 // after the transaction commits.
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { DomainServices } from '../../domain/services';
 import { route, idParams, type Handler, type RouteSpec } from '../route';
@@ -10,6 +10,7 @@ import { Problem } from '../problem';
 import { jsonBody } from '../json-body';
 import * as s from '../schemas/client-actions';
 import { csvTemplate } from '../../domain/contacts/csv-import';
+import { DomainError } from '../../domain/errors';
 import { resultAfterDelivery } from '../../domain/timeline/participant-emails';
 import type { Outbox } from '../../domain/outbox/outbox';
 
@@ -22,6 +23,26 @@ export interface ClientActionDeps {
 }
 
 const CSV_TYPES = ['text/csv', 'application/csv'];
+/** When to upload again after 409 import-in-progress: a large import takes about a minute. */
+const IMPORT_RETRY_AFTER_SECONDS = 10;
+
+/**
+ * The uploaded file as the import reads it. An import that stops early (a bad file, too many rows) leaves the
+ * request open, so the rest is drained and the answer reaches the client; a body the client cuts off is the
+ * client's doing (400, not logged), not the database outage its ECONNRESET would otherwise read as.
+ */
+async function* uploadedFile(req: Request): AsyncGenerator<Buffer> {
+  try {
+    yield* req.iterator({ destroyOnReturn: false }) as AsyncIterableIterator<Buffer>;
+  } catch {
+    throw new Problem(
+      400,
+      'request-aborted',
+      'The upload was cut off',
+      'The connection closed before the whole file arrived; nothing was imported.',
+    );
+  }
+}
 
 export function clientActionRoutes({ domain, outbox, authenticate: auth, idempotency }: ClientActionDeps): Router {
   const r = Router();
@@ -87,7 +108,7 @@ export function clientActionRoutes({ domain, outbox, authenticate: auth, idempot
       summary:
         'Import contacts from the CSV template (body: text/csv, up to 50 MB); answers a per-row report. Rows match existing contacts on email, so a re-upload is safe to retry.',
     },
-    async (req) => {
+    async (req, res) => {
       if (!CSV_TYPES.includes((req.get('content-type') ?? '').split(';')[0].trim().toLowerCase())) {
         req.resume();
         throw new Problem(
@@ -98,9 +119,11 @@ export function clientActionRoutes({ domain, outbox, authenticate: auth, idempot
         );
       }
       try {
-        return await domain.csvImport.importContacts(req.firmId, req.actor, req);
+        return await domain.csvImport.importContacts(req.firmId, req.actor, uploadedFile(req));
       } catch (err) {
         req.resume(); // drain what is left so the error response reaches the client
+        if (err instanceof DomainError && err.slug === 'import-in-progress')
+          res.set('Retry-After', String(IMPORT_RETRY_AFTER_SECONDS));
         throw err;
       }
     },

@@ -13,6 +13,12 @@ export const MAX_FIELD_CHARS = 10_000;
 export const badFile = (detail: string) =>
   new DomainError('invalid', 'invalid-csv', 'The file is not a valid contacts CSV', detail);
 
+/** One record and its row as a spreadsheet numbers it: blank lines count, a quoted line break does not. */
+export interface CsvRecord {
+  row: number;
+  cells: string[];
+}
+
 /** Incremental RFC 4180 parser: push text chunks, get back the records completed so far. */
 export class CsvParser {
   private field = '';
@@ -21,10 +27,11 @@ export class CsvParser {
   private afterQuote = false;
   private skipLf = false;
   private started = false;
+  private row = 0;
   line = 1;
 
-  push(text: string): string[][] {
-    const out: string[][] = [];
+  push(text: string): CsvRecord[] {
+    const out: CsvRecord[] = [];
     for (let i = 0; i < text.length; i++) {
       const ch = text[i];
       if (this.skipLf) {
@@ -73,10 +80,10 @@ export class CsvParser {
     return out;
   }
 
-  end(): string[][] {
+  end(): CsvRecord[] {
     if (this.inQuotes) throw badFile(`line ${this.line}: a quoted field is never closed`);
-    const out: string[][] = [];
-    this.endRecord(out);
+    const out: CsvRecord[] = [];
+    if (this.started || this.field !== '') this.endRecord(out); // a last record without a line end
     return out;
   }
 
@@ -86,11 +93,13 @@ export class CsvParser {
     this.field += ch;
   }
 
-  private endRecord(out: string[][]) {
-    // Blank lines are skipped, as spreadsheets often leave some at the end.
+  private endRecord(out: CsvRecord[]) {
+    // Blank lines are skipped, as spreadsheets often leave some at the end, but counted: the report's row
+    // numbers are the spreadsheet's.
+    this.row++;
     if (this.started || this.field !== '') {
       this.record.push(this.field);
-      out.push(this.record);
+      out.push({ row: this.row, cells: this.record });
     }
     this.record = [];
     this.field = '';

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   CsvParser,
+  type CsvRecord,
   checkHeader,
   csvTemplate,
   parseRow,
@@ -10,13 +11,15 @@ import {
 } from '../../domain/contacts/csv-row';
 import { DomainError } from '../../domain/errors';
 
-const parse = (...chunks: string[]) => {
+/** The records of a text pushed in chunks, each with its row number. */
+const records = (...chunks: string[]) => {
   const p = new CsvParser();
-  const out: string[][] = [];
+  const out: CsvRecord[] = [];
   for (const c of chunks) out.push(...p.push(c));
   out.push(...p.end());
   return out;
 };
+const parse = (...chunks: string[]) => records(...chunks).map((r) => r.cells);
 /** The error a parse throws, to check its kind, slug and detail. */
 const failure = (fn: () => unknown): DomainError => {
   try {
@@ -59,6 +62,17 @@ describe('CsvParser', () => {
       ['a', '', 'c'],
       ['', '', ''],
     ]);
+  });
+
+  test('row numbers are a spreadsheet’s: blank lines count, a line break inside quotes does not', () => {
+    const text = 'h\n\na\r\n\r\n"multi\nline",b\n\rc\n\n';
+    expect(records(text)).toEqual([
+      { row: 1, cells: ['h'] },
+      { row: 3, cells: ['a'] },
+      { row: 5, cells: ['multi\nline', 'b'] },
+      { row: 7, cells: ['c'] },
+    ]);
+    for (let i = 1; i < text.length; i++) expect(records(text.slice(0, i), text.slice(i))).toEqual(records(text));
   });
 
   test('a record split across chunks anywhere, even between CR and LF or inside a doubled quote', () => {
