@@ -68,9 +68,8 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
       for (;;) {
         try {
           const ctx = await contextOf(req.bulkActionId, req.daySeconds);
-          const result = await runBulkAccount(db, target(req.daySeconds), ctx, req.accountId);
-          if ('outcome' in result) count.bulkAccount(result.outcome);
-          return result;
+          // Counted only by the call that records the outcome, not by a retry or replay that finds it.
+          return await runBulkAccount(db, target(req.daySeconds), ctx, req.accountId, count.bulkAccount);
         } catch (err) {
           // The account fails at once, without retries that would only fail the same way.
           if (isPermanentError(err))
@@ -104,8 +103,7 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
     },
 
     async recordBulkFailure(req: { bulkActionId: string; accountId: string; error: string }): Promise<void> {
-      await recordBulkFailure(db, req.bulkActionId, req.accountId, req.error);
-      count.bulkAccount('failed');
+      if (await recordBulkFailure(db, req.bulkActionId, req.accountId, req.error)) count.bulkAccount('failed');
     },
 
     /**

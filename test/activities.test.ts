@@ -9,6 +9,9 @@ import { EmailInFlightError, messageIdFor, sendEmailOnce, unmarkedSendKeys } fro
 import type { Mailer, OutgoingMail } from '../domain/email/mailer';
 import { reminderWorkflowId, dispatchKey } from '../shared/contracts/item-reminder';
 import type { FirstNotification, ItemRef } from '../shared/reminder-types';
+import type { Client } from '@temporalio/client';
+import { createBulkActivities } from '../activities/bulk-activities';
+import { registry } from '../observability/metrics';
 
 let db: Db;
 beforeAll(() => {
@@ -463,4 +466,39 @@ test('a permanent refusal marks the contact address bouncing: the next dispatch 
   expect((auditRow.data as { excluded: unknown[] }).excluded).toEqual([
     { contactEmailId: bouncing.id, contactId: bouncing.contactId, reason: 'bounced' },
   ]);
+});
+
+test('a bulk account is counted once: not again by a retry or replay that finds its outcome, nor as failed after', async () => {
+  const { firm, owner } = await createFirm(db, {
+    name: 'Bulk',
+    owner: { email: `o-${randomUUID()}@t.test`, name: 'O' },
+  });
+  const [first, second] = await Promise.all(
+    ['A', 'B'].map((name) => db.account.create({ data: { firmId: firm.id, name, type: 'company' } })),
+  );
+  const action = await db.bulkAction.create({
+    data: { firmId: firm.id, kind: 'archive', params: { kind: 'archive' }, startedBy: owner.id, total: 2 },
+  });
+  await db.bulkActionOutcome.createMany({
+    data: [first, second].map((a, position) => ({ bulkActionId: action.id, accountId: a.id, position })),
+  });
+  const processed = async (outcome: string) =>
+    (await registry.getSingleMetric('nudge_bulk_accounts_processed_total')!.get()).values.find(
+      (v) => v.labels.outcome === outcome,
+    )?.value ?? 0;
+  const before = { done: await processed('done'), failed: await processed('failed') };
+  // An archive makes no Temporal call: the client is never used.
+  const acts = createBulkActivities({ db, temporal: {} as Client });
+  const env = new MockActivityEnvironment();
+  const one = { bulkActionId: action.id, accountId: first.id, daySeconds: 1 };
+
+  expect(await env.run(acts.processBulkAccount, one)).toEqual({ outcome: 'done', detail: null });
+  expect(await env.run(acts.processBulkAccount, one)).toEqual({ outcome: 'done', detail: null }); // a retry
+  const chunk = { bulkActionId: action.id, accountIds: [first.id, second.id], daySeconds: 1 };
+  expect(await env.run(acts.processBulkAccounts, chunk)).toEqual({ processed: 2, stopped: false });
+  await env.run(acts.recordBulkFailure, { bulkActionId: action.id, accountId: first.id, error: 'late' });
+
+  expect(await processed('done')).toBe(before.done + 2);
+  expect(await processed('failed')).toBe(before.failed);
+  expect(await db.bulkActionOutcome.count({ where: { bulkActionId: action.id, outcome: 'done' } })).toBe(2);
 });

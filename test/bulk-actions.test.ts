@@ -208,6 +208,40 @@ test('send message: a personalised chat message per account, each starting its r
   }
 });
 
+test('send message with some reminder settings merges them onto the firm’s chat policy, as a thread through the API', async () => {
+  const firm = await ctx.stack.newFirm();
+  const policy = { enabled: true, intervalDays: 2, count: 3, sendWindow: 'anytime', apply: 'none' };
+  expect((await firm.call('PUT', '/v1/reminder-policy/chat', policy)).status).toBe(200);
+  const tpl = await firm.call('POST', '/v1/chat-templates', { name: 'Receipts', body: 'Please send them' });
+  const [viaBulk, viaApi, noSettings] = await newAccounts(firm, 3, 'Policy');
+  const settingsOf = async (accountId: string) => {
+    const [thread] = await ctx.stack.db.chatThread.findMany({ where: { accountId } });
+    const row = await ctx.stack.db.reminderSettings.findUnique({
+      where: { itemKind_itemId: { itemKind: 'chat', itemId: thread.id } },
+      select: { enabled: true, intervalDays: true, count: true, source: true, sendWindow: true },
+    });
+    return row;
+  };
+  const message = (accountIds: string[], reminders?: object) =>
+    start(
+      { action: { kind: 'send_message', chatTemplateId: tpl.body.id, reminders }, selection: { accountIds } },
+      { firm },
+    );
+  expect((await finished((await message([viaBulk], { count: 5 })).id, firm)).progress).toMatchObject({ done: 1 });
+  const api = await firm.call('POST', `/v1/accounts/${viaApi}/chat-threads`, {
+    subject: 'Receipts',
+    message: { body: 'Please send them' },
+    reminders: { count: 5 },
+  });
+  expect(api.status).toBe(201);
+  const expected = { enabled: true, intervalDays: 2, count: 5, source: 'own', sendWindow: 'anytime' };
+  expect(await settingsOf(viaApi)).toEqual(expected);
+  expect(await settingsOf(viaBulk)).toEqual(expected);
+  // Without settings the thread has no row of its own and follows the policy, as through the API.
+  expect((await finished((await message([noSettings])).id, firm)).progress).toMatchObject({ done: 1 });
+  expect(await settingsOf(noSettings)).toBeNull();
+});
+
 test('archive, restore, and delete: only archived accounts, only with confirmation; everything goes and reminders stop', async () => {
   const shared = await accountWithContacts(ctx.firm, [{}]);
   const doomed = await accountWithContacts(ctx.firm, [{}, {}]);
@@ -432,6 +466,37 @@ test('restore re-arms the reminders that archiving stopped', async () => {
   await ctx.stack.smtp.waitFor((m) => m.to.includes(address) && /^Reminder/.test(m.subject), 1, 20_000);
 });
 
+test('restore re-arms the reminders of a thread that follows the firm’s chat policy (no settings of its own)', async () => {
+  const firm = await ctx.stack.newFirm();
+  const policy = { enabled: true, intervalDays: 3, count: 1, sendWindow: 'anytime', apply: 'none' };
+  expect((await firm.call('PUT', '/v1/reminder-policy/chat', policy)).status).toBe(200);
+  const acc = await accountWithContacts(firm, [{}]);
+  const address = acc.contacts[0].address;
+  const thread = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Invoices',
+    message: { body: 'Please send them' },
+  });
+  expect(thread.status).toBe(201);
+  await ctx.stack.smtp.waitFor((m) => m.to.includes(address), 1, 20_000);
+  await finished(
+    (await start({ action: { kind: 'archive' }, selection: { accountIds: [acc.accountId] } }, { firm })).id,
+    firm,
+  );
+  const workflow = ctx.stack.client.workflow.getHandle(`reminder-chat-${thread.body.id}`);
+  await eventually(
+    async () => (await workflow.describe()).status.name === 'COMPLETED',
+    20_000,
+    'reminders stopped by the archive',
+  );
+  expect(ctx.stack.smtp.to(address).filter((m) => /^Reminder/.test(m.subject))).toHaveLength(0);
+
+  await finished(
+    (await start({ action: { kind: 'restore' }, selection: { accountIds: [acc.accountId] } }, { firm })).id,
+    firm,
+  );
+  await ctx.stack.smtp.waitFor((m) => m.to.includes(address) && /^Reminder/.test(m.subject), 1, 20_000);
+});
+
 test('cancel: accounts done stay done, the rest are reported as not reached, and nothing runs after', async () => {
   const t = await tag('Slow');
   const accounts = await newAccounts(ctx.firm, 24, 'Slow');
@@ -527,6 +592,17 @@ test('manage tags by chunk: a dry run writes only outcomes; a chunk run again af
   expect(await audits()).toBe(4);
 });
 
+test('manage tags takes a tag id in capitals, as it takes account ids', async () => {
+  const t = await tag('Caps');
+  const [account] = await newAccounts(ctx.firm, 1, 'Caps');
+  const started = await start({
+    action: { kind: 'manage_tags', tags: [{ tagId: t.toUpperCase(), action: 'assign' }] },
+    selection: { accountIds: [account.toUpperCase()] },
+  });
+  expect((await finished(started.id)).progress).toMatchObject({ done: 1, failed: 0 });
+  expect(await tagsOf(account)).toEqual([t]);
+});
+
 test('a filter selection is a snapshot: accounts created after the start are not part of it', async () => {
   const t = await tag('Filter');
   const tagged = await newAccounts(ctx.firm, 3, 'Filtered');
@@ -581,6 +657,12 @@ test('an employee acts only on accounts they may change; the others are reported
 describe('bad input: a precise 4xx and nothing written', () => {
   const counts = rowCounter(() => ctx.stack.db, ['bulkAction', 'bulkActionOutcome', 'chatTemplate', 'folderTemplate']);
   const id = randomUUID();
+  // An action that exists, for the cases its own pages refuse.
+  let existing = '';
+  beforeAll(async () => {
+    const [acc] = await newAccounts(ctx.firm, 1, 'Bad input');
+    existing = (await start({ action: { kind: 'archive' }, selection: { accountIds: [acc] }, dryRun: true })).id;
+  });
   const ids = { accountIds: [id] };
   const post = (body: unknown) => () => ctx.firm.call('POST', '/v1/bulk-actions', body);
   const cases: BadInputCase[] = [
@@ -762,6 +844,13 @@ describe('bad input: a precise 4xx and nothing written', () => {
       422,
       'validation-error',
       'query.outcome',
+    ],
+    [
+      'outcomes after a position beyond any',
+      () => ctx.firm.call('GET', `/v1/bulk-actions/${existing}/outcomes?after=3000000000`),
+      422,
+      'validation-error',
+      'query.after',
     ],
     [
       'folder template with ".." in a path',

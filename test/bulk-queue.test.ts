@@ -8,6 +8,9 @@ import { accountWithContacts, firmUser } from './support/fixtures';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import { createBulkActionsService } from '../domain/bulk/bulk-actions';
 import { reconcile } from '../domain/reconciler/reconcile';
+import { loadBulkContext } from '../domain/bulk/context';
+import { runSetBasedChunk } from '../domain/bulk/set-steps';
+import { runBulkAccount } from '../domain/bulk/runner';
 import { bulkWorkflowId, type BulkPacing } from '../shared/contracts/bulk-action';
 
 const pacing: BulkPacing = { batchSize: 1, concurrentBatches: 1, accountConcurrency: 1, batchesPerRun: 400 };
@@ -29,7 +32,12 @@ const tagAction = (tag: string, ids: string[]) => ({
 });
 
 /** A bulk action started on a task queue nobody polls: it stays "running" as long as the test wants. */
-async function idleRunning(firm: FirmHandle, tag: string, ids: string[]) {
+async function idleRunning(
+  firm: FirmHandle,
+  tag: string,
+  ids: string[],
+  tags: { tagId: string; action: 'assign' | 'remove' }[] = [{ tagId: tag, action: 'assign' }],
+) {
   const idle = createTemporalGateway({ client: ctx.stack.client, taskQueue: `idle-${randomUUID()}` });
   const service = createBulkActionsService({
     db: ctx.stack.db,
@@ -40,7 +48,7 @@ async function idleRunning(firm: FirmHandle, tag: string, ids: string[]) {
   });
   const owner = { id: firm.ownerId, role: 'owner' as const, canViewAllAccounts: true };
   const started = await service.start(firm.firmId, owner, {
-    action: { kind: 'manage_tags', tags: [{ tagId: tag, action: 'assign' }] },
+    action: { kind: 'manage_tags', tags },
     selection: { accountIds: ids },
     dryRun: false,
   });
@@ -179,6 +187,76 @@ test('the reconciler closes a queued action whose cancel did not get to close it
   // Clean up: A closed, nothing queued left behind.
   await ctx.stack.client.workflow.getHandle(bulkWorkflowId(a)).terminate('test');
   expect((await firm.call('POST', `/v1/bulk-actions/${a}/cancel`)).body.status).toBe('cancelled');
+});
+
+test('a tag deleted while a manage-tags action runs is left out: its accounts still get the other tag', async () => {
+  const firm = await ctx.stack.newFirm();
+  const { tag, ids } = await taggedAccounts(firm, 3);
+  const doomed = (await firm.call('POST', '/v1/tags', { name: `D ${randomUUID().slice(0, 6)}` })).body.id as string;
+  const assign = [tag, doomed].map((tagId) => ({ tagId, action: 'assign' as const }));
+  const a = await idleRunning(firm, tag, ids, assign);
+  // The worker's context was read before the delete (it is cached for a few seconds).
+  const context = await loadBulkContext(ctx.stack.db, a, 1);
+  expect((await firm.call('DELETE', `/v1/tags/${doomed}`)).status).toBe(204);
+  // By chunk, and one account at a time (a chunk redone per account).
+  expect(await runSetBasedChunk(ctx.stack.db, context, ids.slice(0, 2))).toEqual({
+    outcomes: ['done', 'done'],
+    alreadyDone: 0,
+  });
+  const gateway = createTemporalGateway({ client: ctx.stack.client, taskQueue: ctx.stack.taskQueue });
+  expect(await runBulkAccount(ctx.stack.db, { gateway, daySeconds: 1 }, context, ids[2])).toEqual({
+    outcome: 'done',
+    detail: null,
+  });
+  const tagName = (await ctx.stack.db.tag.findUniqueOrThrow({ where: { id: tag } })).name;
+  for (const id of ids) {
+    expect((await ctx.stack.db.accountTag.findMany({ where: { accountId: id } })).map((t) => t.tagId)).toEqual([tag]);
+  }
+  const outcomes = await firm.call('GET', `/v1/bulk-actions/${a}/outcomes`);
+  expect(outcomes.body.items.map((o: { result: unknown }) => o.result)).toEqual(
+    Array(3).fill({ tagsAdded: [tagName], tagsRemoved: [] }),
+  );
+  // Clean up: A closed, nothing queued left behind.
+  await ctx.stack.client.workflow.getHandle(bulkWorkflowId(a)).terminate('test');
+  expect((await firm.call('POST', `/v1/bulk-actions/${a}/cancel`)).body.status).toBe('cancelled');
+});
+
+test('a retry cancelled before it ran leaves its accounts to a retry of it', async () => {
+  const firm = await ctx.stack.newFirm();
+  const { tag, ids } = await taggedAccounts(firm, 2);
+  const [broken] = ids;
+  // A real database error for one account: a trigger refusing its tags.
+  await ctx.stack.db.$executeRawUnsafe(`
+    CREATE OR REPLACE FUNCTION nudge_test_refuse_tag() RETURNS trigger AS $$
+    BEGIN IF NEW."accountId" = '${broken}' THEN RAISE EXCEPTION 'refused for this account'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+  await ctx.stack.db.$executeRawUnsafe(
+    `CREATE TRIGGER nudge_test_refuse_tag BEFORE INSERT ON "AccountTag" FOR EACH ROW EXECUTE FUNCTION nudge_test_refuse_tag()`,
+  );
+  let source: string;
+  try {
+    source = (await firm.call('POST', '/v1/bulk-actions', tagAction(tag, ids))).body.id;
+    expect((await untilStatus(firm, source, 'completed')).progress).toMatchObject({ done: 1, failed: 1 });
+  } finally {
+    await ctx.stack.db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS nudge_test_refuse_tag ON "AccountTag"`);
+  }
+  // The retry waits behind another action and is cancelled before it runs: its account is not reached.
+  const other = (await firm.call('POST', '/v1/tags', { name: `O ${randomUUID().slice(0, 6)}` })).body.id as string;
+  const blocking = await idleRunning(firm, other, ids);
+  const retry = await firm.call('POST', `/v1/bulk-actions/${source}/retry-failed`);
+  expect(retry.body).toMatchObject({ status: 'queued', total: 1 });
+  const cancelled = await firm.call('POST', `/v1/bulk-actions/${retry.body.id}/cancel`);
+  expect(cancelled.body).toMatchObject({ status: 'cancelled', progress: { notReached: 1 } });
+  await ctx.stack.client.workflow.getHandle(bulkWorkflowId(blocking)).terminate('test');
+  expect((await firm.call('POST', `/v1/bulk-actions/${blocking}/cancel`)).body.status).toBe('cancelled');
+
+  // The source stays retried once; the cancelled retry takes its accounts on.
+  expect((await firm.call('POST', `/v1/bulk-actions/${source}/retry-failed`)).status).toBe(409);
+  const again = await firm.call('POST', `/v1/bulk-actions/${retry.body.id}/retry-failed`);
+  expect(again.status).toBe(202);
+  expect(again.body).toMatchObject({ retryOf: retry.body.id, total: 1 });
+  const done = await untilStatus(firm, again.body.id, 'completed');
+  expect(done.progress).toMatchObject({ total: 1, done: 1 });
+  expect(await ctx.stack.db.accountTag.count({ where: { accountId: broken, tagId: tag } })).toBe(1);
 });
 
 test('an employee’s action names only the accounts they may open, pending or not reached', async () => {

@@ -61,7 +61,7 @@ const manageTags = z
       .array(z.object({ tagId: id('tag id'), action: z.enum(['nothing', 'assign', 'remove']) }).strict())
       .min(1, 'name at least one tag')
       .max(200)
-      .refine((t) => new Set(t.map((x) => x.tagId)).size === t.length, 'each tag may appear once')
+      .refine((t) => new Set(t.map((x) => x.tagId.toLowerCase())).size === t.length, 'each tag may appear once')
       .refine((t) => t.some((x) => x.action !== 'nothing'), 'at least one tag must be assigned or removed'),
   })
   .strict();
@@ -151,10 +151,19 @@ export const bulkListQuery = z
   })
   .strict() satisfies z.ZodType<BulkListQuery>;
 
+/** The largest position an outcome can have (its column is a 32-bit integer). */
+const POSITION_MAX = 2_147_483_647;
+
 export const bulkOutcomeQuery = z
   .object({
     outcome: z.enum(['pending', ...BULK_OUTCOMES]).optional(),
-    after: z.coerce.number().int().min(-1).default(-1).describe('nextCursor of the previous page (a position)'),
+    after: z.coerce
+      .number()
+      .int()
+      .min(-1)
+      .max(POSITION_MAX, `at most ${POSITION_MAX}`)
+      .default(-1)
+      .describe('nextCursor of the previous page (a position)'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict() satisfies z.ZodType<BulkOutcomeQuery>;

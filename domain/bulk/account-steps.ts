@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma, Tx } from '../../prisma/client';
 import { hotQuery, hotSql } from '../outbox/hot-sql';
-import type { ItemKind, ItemRef } from '../../shared/reminder-types';
+import type { ItemKind, ItemRef, ReminderSettings } from '../../shared/reminder-types';
 import { validateSettings } from '../../shared/reminder-policy';
 import { seesAllAccounts } from '../access/access';
 import { audit } from '../audit/audit';
@@ -16,6 +16,8 @@ import { createInvitation, noEffects, revokeOpenInvitations } from '../invitatio
 import type { BulkContext } from './context';
 import type { BulkEffect } from './effects';
 import { recordManualResend } from '../items/manual-resends';
+import { reminderSettingsFrom } from '../items/snapshot';
+import { settingsToSave } from '../reminder-policy/rules';
 import {
   accountSkip,
   deleteSkip,
@@ -102,10 +104,11 @@ const manageTags: Step = async (tx, ctx, account) => {
     (await tx.accountTag.findMany({ where: { accountId: account.id }, select: { tagId: true } })).map((t) => t.tagId),
   );
   // A tag deleted since the action started is left out rather than failing every account.
-  const { add, remove } = tagChanges(ctx.params.tags, ctx.tagNames, have);
+  const known = await lockAskedTags(tx, ctx.firmId, ctx.params.tags);
+  const { add, remove } = tagChanges(ctx.params.tags, known, have);
   const result = {
-    tagsAdded: add.map((id) => ctx.tagNames.get(id)!),
-    tagsRemoved: remove.map((id) => ctx.tagNames.get(id)!),
+    tagsAdded: add.map((id) => known.get(id)!),
+    tagsRemoved: remove.map((id) => known.get(id)!),
   };
   if (!add.length && !remove.length) return skip(SKIP.tagsAsAsked, result);
   if (ctx.dryRun) return done(result);
@@ -119,6 +122,17 @@ const manageTags: Step = async (tx, ctx, account) => {
   await bulkAudit(tx, ctx, 'account.tags_changed', account.id, result);
   return done(result);
 };
+
+/**
+ * The asked tags still in the firm (id → name), key-share locked until commit: a tag deleted meanwhile is
+ * either gone before this reads (left out) or waits for this step, never removed under its inserts.
+ */
+async function lockAskedTags(tx: Tx, firmId: string, asked: { tagId: string }[]): Promise<Map<string, string>> {
+  const rows = await tx.$queryRaw<{ id: string; name: string }[]>`
+    SELECT id::text AS id, name FROM "Tag"
+    WHERE id = ANY(${asked.map((t) => t.tagId)}::uuid[]) AND "firmId" = ${firmId}::uuid ORDER BY id FOR KEY SHARE`;
+  return new Map(rows.map((t) => [t.id, t.name]));
+}
 
 const applyFolderTemplate: Step = async (tx, ctx, account) => {
   const readOnly = readOnlySkip(account.status);
@@ -148,12 +162,8 @@ const sendMessage: Step = async (tx, ctx, account) => {
   const body = personalise(ctx.chatTemplate.body, values);
   const result = { messagePosted: { subject, preview: messagePreview(body) } };
   if (ctx.dryRun) return done(result);
-  const reminders = ctx.params.reminders;
-  const settings = { enabled: false, intervalDays: 3, count: 1, ...reminders };
-  if (reminders) {
-    const problem = validateSettings(settings);
-    if (problem) throw new Error(`invalid reminder settings: ${problem}`);
-  }
+  // Without reminders the thread has no row and follows the firm's chat policy, as through the API.
+  const settings = ctx.params.reminders ? threadSettings(ctx, ctx.params.reminders) : null;
   // The thread, its settings, the message and both audit entries in one statement (issue 10).
   const thread = { id: randomUUID() };
   const message = { id: randomUUID() };
@@ -171,10 +181,13 @@ const sendMessage: Step = async (tx, ctx, account) => {
         ${now}::timestamp(3))
       RETURNING id
     ), s AS (
-      INSERT INTO "ReminderSettings" ("firmId", "itemKind", "itemId", enabled, "intervalDays", count, "updatedAt")
-      SELECT ${ctx.firmId}::uuid, 'chat', t.id, ${settings.enabled}::boolean, ${settings.intervalDays}::int,
-        ${settings.count}::int, ${now}::timestamp(3)
-      FROM t WHERE ${!!reminders}::boolean
+      INSERT INTO "ReminderSettings" ("firmId", "itemKind", "itemId", enabled, "intervalDays", count, source,
+        "sendWindow", "updatedAt")
+      SELECT ${ctx.firmId}::uuid, 'chat', t.id, ${settings?.enabled ?? null}::boolean,
+        ${settings?.intervalDays ?? null}::int, ${settings?.count ?? null}::int,
+        ${settings?.source ?? null}::"ReminderSettingsSource", ${settings?.sendWindow ?? null}::"ReminderSendWindow",
+        ${now}::timestamp(3)
+      FROM t WHERE ${settings !== null}::boolean
     ), m AS (
       INSERT INTO "ChatMessage" (id, "firmId", "threadId", author, "firmUserId", body, "createdAt")
       SELECT ${message.id}::uuid, ${ctx.firmId}::uuid, t.id, 'firm', ${ctx.actor!.id}::uuid, ${body}::text,
@@ -195,6 +208,18 @@ const sendMessage: Step = async (tx, ctx, account) => {
     { type: 'message-posted', item, messageId: message.id },
   ]);
 };
+
+/**
+ * A new thread's settings row as the chat API saves it (saveSettings in items/item-refs.ts): the input merged
+ * onto the firm's chat policy, the thread's own, with the policy's send-window rule.
+ */
+function threadSettings(ctx: BulkContext, input: Partial<ReminderSettings>) {
+  const current = ctx.chatPolicy!;
+  const { source, settings } = settingsToSave(current, input);
+  const problem = validateSettings(settings);
+  if (problem) throw new Error(`invalid reminder settings: ${problem}`);
+  return { ...settings, source, sendWindow: current.sendWindow };
+}
 
 /**
  * Archiving makes the account read-only and its reminders stop at their next check (the reminder
@@ -224,14 +249,22 @@ async function rearmReminders(tx: Tx, ctx: BulkContext, accountId: string): Prom
     ...approvals.map((r) => ['approval', r.id] as const),
   ];
   if (!items.length) return [];
-  const enabled = await tx.reminderSettings.findMany({
-    where: { itemId: { in: items.map(([, id]) => id) }, enabled: true },
+  const rows = await tx.reminderSettings.findMany({
+    where: { firmId: ctx.firmId, itemId: { in: items.map(([, id]) => id) } },
   });
-  return enabled.map((r) => ({
-    type: 'settings-changed' as const,
-    item: { firmId: ctx.firmId, accountId, kind: r.itemKind, itemId: r.itemId },
-    settings: { enabled: r.enabled, intervalDays: r.intervalDays, count: r.count },
-  }));
+  const own = new Map(rows.map((r) => [`${r.itemKind}:${r.itemId}`, r]));
+  // An item without a row (a chat thread started without settings) follows the firm's policy for its kind.
+  const policies = items.some(([kind, id]) => !own.has(`${kind}:${id}`))
+    ? await tx.firmReminderPolicy.findMany({ where: { firmId: ctx.firmId } })
+    : [];
+  const effects: BulkEffect[] = [];
+  for (const [kind, itemId] of items) {
+    const policy = policies.find((p) => p.itemKind === kind) ?? null;
+    const { settings } = reminderSettingsFrom(own.get(`${kind}:${itemId}`) ?? null, policy);
+    if (settings.enabled)
+      effects.push({ type: 'settings-changed', item: { firmId: ctx.firmId, accountId, kind, itemId }, settings });
+  }
+  return effects;
 }
 
 /**

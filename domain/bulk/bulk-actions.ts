@@ -162,7 +162,7 @@ export function createBulkActionsService({
     bulkActionId: string,
     firmId: string,
     actor: Actor,
-    selection: BulkSelection | { retryOf: string },
+    selection: BulkSelection | RetrySelection,
   ): Promise<number> {
     if ('accountIds' in selection) {
       // Every id is kept, also ones of no account of the firm: the report then says "skipped: no such account".
@@ -175,7 +175,8 @@ export function createBulkActionsService({
       return tx.$executeRaw`
         INSERT INTO "BulkActionOutcome" ("bulkActionId", "accountId", position, "updatedAt")
         SELECT ${bulkActionId}::uuid, o."accountId", (row_number() OVER (ORDER BY o.position) - 1)::int, now()
-        FROM "BulkActionOutcome" o WHERE o."bulkActionId" = ${selection.retryOf}::uuid AND o.outcome = 'failed'`;
+        FROM "BulkActionOutcome" o
+        WHERE o."bulkActionId" = ${selection.retryOf}::uuid AND o.outcome = ANY(${selection.outcomes}::text[])`;
     }
     const where = accountFilterConditions(firmId, actor, selection.filter);
     return tx.$executeRaw`
@@ -188,7 +189,7 @@ export function createBulkActionsService({
     firmId: string,
     actor: Actor,
     fields: { kind: string; params: BulkParams; selection: object; dryRun: boolean; retryOf?: string },
-    select: BulkSelection | { retryOf: string },
+    select: BulkSelection | RetrySelection,
     idempotencyKey: string | undefined,
   ) {
     if (idempotencyKey) {
@@ -502,7 +503,8 @@ export function createBulkActionsService({
         if (body.confirm !== 'DELETE')
           throw invalid('body.confirm', 'retrying a delete deletes accounts: send confirm "DELETE"');
       }
-      const failed = await db.bulkActionOutcome.count({ where: { bulkActionId: id, outcome: 'failed' } });
+      const outcomes = retriedOutcomes(source);
+      const failed = await db.bulkActionOutcome.count({ where: { bulkActionId: id, outcome: { in: outcomes } } });
       if (!failed)
         throw conflict(
           'nothing-to-retry',
@@ -519,7 +521,7 @@ export function createBulkActionsService({
           dryRun: source.dryRun,
           retryOf: id,
         },
-        { retryOf: id },
+        { retryOf: id, outcomes },
         idempotencyKey,
       );
     },
@@ -528,13 +530,25 @@ export function createBulkActionsService({
 
 export type BulkActionsService = ReturnType<typeof createBulkActionsService>;
 
+/** A retry's snapshot: the source's accounts with these outcomes. */
+type RetrySelection = { retryOf: string; outcomes: string[] };
+
+/**
+ * The accounts "retry the failed" takes. A retry's accounts had all failed, so those a cancelled retry did not
+ * reach are failed still: they are retried from it (its source counts as retried once, whatever its end).
+ */
+const retriedOutcomes = (source: BulkRow): string[] => (source.retryOf ? ['failed', 'not_reached'] : ['failed']);
+
 /** The stored params: "nothing" choices are dropped, so the steps see only what changes. */
 function normalise(a: NewBulkAction['action']): BulkParams {
   switch (a.kind) {
     case 'manage_tags':
+      // Ids as the database writes them (lowercase), so they match the firm's tags however they were typed.
       return {
         kind: a.kind,
-        tags: a.tags.filter((t) => t.action !== 'nothing') as { tagId: string; action: 'assign' | 'remove' }[],
+        tags: a.tags
+          .filter((t) => t.action !== 'nothing')
+          .map((t) => ({ tagId: t.tagId.toLowerCase(), action: t.action as 'assign' | 'remove' })),
       };
     case 'contact_toggles': {
       const pick = (t: 'nothing' | 'enable' | 'disable') => (t === 'nothing' ? undefined : t);

@@ -1,8 +1,10 @@
 // What every account step of one bulk action needs to know, read once per action (not per account):
-// the action, the starting user's rights, the firm's name and the tags or template the action names.
+// the action, the starting user's rights, the firm's name, the template the action names and the chat
+// policy a message's reminder settings are merged onto. (The tags are read by each step, under a lock.)
 import type { Db } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import type { BulkParams } from '../../shared/bulk-actions';
+import { reminderSettingsFrom, type ItemReminderSettings } from '../items/snapshot';
 
 export interface BulkContext {
   bulkActionId: string;
@@ -12,9 +14,10 @@ export interface BulkContext {
   dryRun: boolean;
   /** null when the user who started it has been removed: every account is then skipped. */
   actor: Actor | null;
-  tagNames: Map<string, string>;
   folderPaths: string[];
   chatTemplate: { name: string; body: string } | null;
+  /** send_message with reminders: what a new thread's settings are before the input (the firm's chat policy). */
+  chatPolicy: ItemReminderSettings | null;
   daySeconds: number;
 }
 
@@ -28,14 +31,6 @@ export async function loadBulkContext(db: Db, bulkActionId: string, daySeconds: 
       select: { id: true, role: true, canViewAllAccounts: true },
     }),
   ]);
-  const tagNames = new Map<string, string>();
-  if (params.kind === 'manage_tags') {
-    const tags = await db.tag.findMany({
-      where: { firmId: action.firmId, id: { in: params.tags.map((t) => t.tagId) } },
-      select: { id: true, name: true },
-    });
-    for (const t of tags) tagNames.set(t.id, t.name);
-  }
   let folderPaths: string[] = [];
   if (params.kind === 'apply_folder_template') {
     const template = await db.folderTemplate.findFirst({
@@ -50,6 +45,16 @@ export async function loadBulkContext(db: Db, bulkActionId: string, daySeconds: 
           select: { name: true, body: true },
         })
       : null;
+  // Read once per action like the template: a policy changed mid-run reaches its threads within the cache's ttl.
+  const chatPolicy =
+    params.kind === 'send_message' && params.reminders
+      ? reminderSettingsFrom(
+          null,
+          await db.firmReminderPolicy.findUnique({
+            where: { firmId_itemKind: { firmId: action.firmId, itemKind: 'chat' } },
+          }),
+        )
+      : null;
   return {
     bulkActionId,
     firmId: action.firmId,
@@ -57,9 +62,9 @@ export async function loadBulkContext(db: Db, bulkActionId: string, daySeconds: 
     params,
     dryRun: action.dryRun,
     actor: user,
-    tagNames,
     folderPaths,
     chatTemplate,
+    chatPolicy,
     daySeconds,
   };
 }

@@ -21,13 +21,20 @@ interface LockedOutcomeRow {
 }
 
 type Step =
-  { outcome: 'done' | 'skipped' | 'failed'; detail: string | null; effects: BulkEffect[] } | { stopped: true };
+  | { outcome: 'done' | 'skipped' | 'failed'; detail: string | null; effects: BulkEffect[]; recorded: boolean }
+  | { stopped: true };
+
+/** Sees an account's outcome once: when the call that wrote it commits (not a retry that finds it written). */
+export type OnOutcome = (outcome: 'done' | 'skipped' | 'failed') => void;
+
+const ignore: OnOutcome = () => undefined;
 
 export async function runBulkAccount(
   db: Db,
   target: BulkEffectTarget,
   ctx: BulkContext,
   accountId: string,
+  onOutcome: OnOutcome = ignore,
 ): Promise<BulkAccountResult> {
   const key = { bulkActionId_accountId: { bulkActionId: ctx.bulkActionId, accountId } };
   const step = await db.$transaction(
@@ -44,6 +51,7 @@ export async function runBulkAccount(
           outcome: row.outcome as 'done',
           detail: row.detail,
           effects: row.effectsPending ? (row.result?.effects ?? []) : [],
+          recorded: false,
         };
       if (row.cancelRequestedAt) return { stopped: true };
       const plan = await planAccount(tx, ctx, accountId);
@@ -57,11 +65,12 @@ export async function runBulkAccount(
           effectsPending: effects.length > 0,
         },
       });
-      return { outcome: plan.outcome, detail: plan.detail, effects };
+      return { outcome: plan.outcome, detail: plan.detail, effects, recorded: true };
     },
     { maxWait: 10_000, timeout: 60_000 },
   );
   if ('stopped' in step) return step;
+  if (step.recorded) onOutcome(step.outcome);
   if (step.effects.length) await applyPendingEffects(db, target, ctx.bulkActionId, accountId, step.effects);
   return { outcome: step.outcome, detail: step.detail };
 }
@@ -85,7 +94,7 @@ export async function runBulkAccounts(
   target: BulkEffectTarget,
   ctx: BulkContext,
   accountIds: string[],
-  onOutcome: (outcome: 'done' | 'skipped' | 'failed') => void = () => undefined,
+  onOutcome: OnOutcome = ignore,
 ): Promise<BulkChunkResult> {
   if (SET_BASED_KINDS.has(ctx.params.kind)) {
     try {
@@ -101,16 +110,15 @@ export async function runBulkAccounts(
   for (const accountId of accountIds) {
     let result: BulkAccountResult;
     try {
-      result = await runBulkAccount(db, target, ctx, accountId);
+      result = await runBulkAccount(db, target, ctx, accountId, onOutcome);
     } catch (err) {
       if (!isPermanentError(err)) throw err;
-      await recordBulkFailure(db, ctx.bulkActionId, accountId, err instanceof Error ? err.message : String(err));
-      onOutcome('failed');
+      const message = err instanceof Error ? err.message : String(err);
+      if (await recordBulkFailure(db, ctx.bulkActionId, accountId, message)) onOutcome('failed');
       processed++;
       continue;
     }
     if ('stopped' in result) return { processed, stopped: true };
-    onOutcome(result.outcome);
     processed++;
   }
   return { processed, stopped: false };
@@ -156,10 +164,19 @@ export async function applyAllPendingEffects(db: Db, target: BulkEffectTarget, b
   }
 }
 
-/** After the retries are spent: the account is failed with the error, unless a late attempt finished it. */
-export async function recordBulkFailure(db: Db, bulkActionId: string, accountId: string, error: string): Promise<void> {
-  await db.bulkActionOutcome.updateMany({
+/**
+ * After the retries are spent: the account is failed with the error, unless a late attempt finished it (or a
+ * repeated call failed it already). Whether this call wrote it.
+ */
+export async function recordBulkFailure(
+  db: Db,
+  bulkActionId: string,
+  accountId: string,
+  error: string,
+): Promise<boolean> {
+  const { count } = await db.bulkActionOutcome.updateMany({
     where: { bulkActionId, accountId, outcome: null },
     data: { outcome: 'failed', detail: error.slice(0, 2000) },
   });
+  return count > 0;
 }

@@ -57,17 +57,26 @@ async function manageTagsChunk(tx: Tx, ctx: BulkContext, accountIds: string[]): 
   if (!pending.length) return { outcomes: [], alreadyDone: claimed.done };
 
   const asked = p.tags.map((t) => t.tagId);
-  // The accounts locked in id order (as every chunk locks them), with the asked tags they have.
-  const accounts = await tx.$queryRaw<{ id: string; status: AccountStatus; tags: string[] }[]>`
+  // The accounts locked in id order (as every chunk locks them), with the asked tags they have; and the asked
+  // tags still in the firm (id → name), key-share locked until commit: a tag deleted meanwhile is either gone
+  // before this reads (left out) or waits for the chunk, never removed under its inserts.
+  const accounts = await tx.$queryRaw<
+    { id: string; status: AccountStatus; tags: string[]; known: Record<string, string> }[]
+  >`
     WITH a AS (
       SELECT id, status FROM "Account"
       WHERE id = ANY(${pending}::uuid[]) AND "firmId" = ${ctx.firmId}::uuid ORDER BY id FOR UPDATE
+    ), g AS (
+      SELECT id, name FROM "Tag"
+      WHERE id = ANY(${asked}::uuid[]) AND "firmId" = ${ctx.firmId}::uuid ORDER BY id FOR KEY SHARE
     )
     SELECT a.id::text AS id, a.status::text AS status,
-           COALESCE(array_agg(t."tagId"::text) FILTER (WHERE t."tagId" IS NOT NULL), '{}') AS tags
+           COALESCE(array_agg(t."tagId"::text) FILTER (WHERE t."tagId" IS NOT NULL), '{}') AS tags,
+           (SELECT COALESCE(jsonb_object_agg(g.id::text, g.name), '{}'::jsonb) FROM g) AS known
     FROM a LEFT JOIN "AccountTag" t ON t."accountId" = a.id AND t."tagId" = ANY(${asked}::uuid[])
     GROUP BY a.id, a.status`;
   const byId = new Map(accounts.map((a) => [a.id, a]));
+  const known = new Map(Object.entries(accounts[0]?.known ?? {}));
   const { actor } = ctx;
   // The team is looked up only where it decides: a user who does not see every account.
   const onTeam = new Set<string>();
@@ -91,10 +100,10 @@ async function manageTagsChunk(tx: Tx, ctx: BulkContext, accountIds: string[]): 
       continue;
     }
     // A tag deleted since the action started is left out rather than failing every account.
-    const changes = tagChanges(p.tags, ctx.tagNames, new Set(account!.tags));
+    const changes = tagChanges(p.tags, known, new Set(account!.tags));
     const result = {
-      tagsAdded: changes.add.map((id) => ctx.tagNames.get(id)!),
-      tagsRemoved: changes.remove.map((id) => ctx.tagNames.get(id)!),
+      tagsAdded: changes.add.map((id) => known.get(id)!),
+      tagsRemoved: changes.remove.map((id) => known.get(id)!),
     };
     if (!changes.add.length && !changes.remove.length) {
       skip(SKIP.tagsAsAsked, result);
