@@ -1,4 +1,5 @@
 // API process: serves the firm apps' HTTP API.
+import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { loadConfig } from '../config/config';
@@ -22,7 +23,9 @@ async function main() {
   const tracing = loadObservabilityConfig().tracing ? await startTracing({ serviceName: 'nudge-api' }) : undefined;
   enableProcessMetrics();
   const log = pino({ ...apiLoggerOptions(config.logLevel), mixin: traceLogFields });
-  const connection = await Connection.connect({ address: config.temporal.address });
+  // Lazy: the API serves while Temporal is unreachable (changes wait in the outbox, readiness says 503) instead of
+  // failing its start; calls connect when they are made.
+  const connection = Connection.lazy({ address: config.temporal.address });
   const temporal = new Client({
     connection,
     namespace: config.temporal.namespace,
@@ -54,7 +57,8 @@ async function main() {
   const gateway = createTemporalGateway({ client: temporal, taskQueue: config.temporal.taskQueue });
   const relay = startRelayLoop(db, createRelay(db, gateway), log, { pollMs: config.outbox.pollMs });
   const server = await listenHttp(app, { port: config.port, keepAliveTimeoutMs: config.keepAliveTimeoutMs });
-  log.info(`API listening on http://localhost:${config.port} (docs at /docs)`);
+  const { port } = server.address() as AddressInfo; // PORT=0: the one the system chose
+  log.info(`API listening on http://localhost:${port} (docs at /docs)`);
 
   const shutdown = async () => {
     await relay.stop();

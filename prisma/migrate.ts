@@ -1,13 +1,15 @@
-// `npm run db:migrate`: create the database if needed and apply pending migrations.
+// `npm run db:migrate`: create the database if needed and apply pending migrations. The database is the one
+// `npm start` uses: DATABASE_URL, else the server at 127.0.0.1:5432, else the embedded one a running `npm start`
+// announced (scripts/database.ts).
 import path from 'node:path';
-import { ensureDatabase, migrate } from './migration-runner';
-import { loadConfig } from '../config/config';
+import { migrate } from './migration-runner';
+import { ensureDatabaseOn, findDatabase } from '../scripts/database';
 
 async function main() {
-  const { databaseUrl } = loadConfig();
-  await ensureDatabase(databaseUrl);
-  const applied = await migrate(databaseUrl, path.join(__dirname, 'migrations'));
-  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+  const db = await findDatabase();
+  await ensureDatabaseOn(db);
+  const applied = await migrate(db.url, path.join(__dirname, 'migrations'));
+  console.log(`${db.description}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
 }
 
 main().catch((err) => {

@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { dropDatabase, ensureDatabase, migrate } from '../prisma/migration-runner';
+import { dropDatabase, migrate } from '../prisma/migration-runner';
+import { ensureDatabaseOn, openDatabase, type Database } from './database';
 
 const root = path.resolve(__dirname, '..');
 const arg = (name: string, fallback: string) => {
@@ -22,21 +23,24 @@ const arg = (name: string, fallback: string) => {
 const schemaPath = arg('--schema', path.join(root, 'prisma', 'schema.prisma'));
 const migrationsDir = arg('--migrations', path.join(root, 'prisma', 'migrations'));
 
-// Same server/user as the app, only the database name differs; unique so parallel runs don't collide.
-function scratchUrl(suffix: string): string {
-  const url = new URL(process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres');
+// The server `npm start` and `npm test` would use (DATABASE_URL, the default one, or a throwaway embedded one),
+// the app's user; only the database name differs, unique so parallel runs don't collide.
+let server: Database | undefined;
+function scratchUrl(serverUrl: string, suffix: string): string {
+  const url = new URL(serverUrl);
   url.pathname = `/nudge_drift_${process.pid}_${Date.now()}_${suffix}`;
   return url.toString();
 }
-const dbA = scratchUrl('a');
-const dbB = scratchUrl('b');
+let scratch: string[] = [];
 const dbName = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
 
 let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
   cleaning ??= Promise.all(
-    [dbA, dbB].map((u) => dropDatabase(u).catch((e) => console.error(`could not drop ${dbName(u)}: ${e.message}`))),
-  ).then(() => {});
+    scratch.map((u) => dropDatabase(u).catch((e) => console.error(`could not drop ${dbName(u)}: ${e.message}`))),
+  )
+    .then(() => server?.stop())
+    .catch((e) => console.error(`could not stop the embedded PostgreSQL: ${e.message}`));
   return cleaning;
 }
 // Ctrl-C / kill: still drop the scratch databases (DROP ... WITH (FORCE) ends our open sessions).
@@ -44,8 +48,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => void cleanup().finally(() => process.exit(130)));
 }
 
-/** The SQL Prisma would generate for the schema, from an empty database. */
-function schemaSql(): Promise<string> {
+/** The SQL Prisma would generate for the schema, from an empty database (`dbB`, a scratch one). */
+function schemaSql(dbB: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const bin = path.join(root, 'node_modules', '.bin', 'prisma');
     const args = ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', schemaPath, '--script'];
@@ -134,6 +138,9 @@ async function catalog(url: string, why: string): Promise<string[]> {
       SELECT format('constraint %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid))
         FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid <> 0
          AND conrelid::regclass::text <> '_prisma_migrations'
+         -- PostgreSQL 18 lists NOT NULL as constraints, named after the table they were made on (a renamed
+         -- table keeps the old names): the column lines above already say NOT NULL.
+         AND contype <> 'n'
       UNION ALL
       SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'
       UNION ALL
@@ -163,9 +170,11 @@ function unifiedDiff(a: string[], b: string[]): string {
 }
 
 async function main(): Promise<number> {
-  await Promise.all([ensureDatabase(dbA), ensureDatabase(dbB)]);
+  const db = (server = await openDatabase());
+  const [dbA, dbB] = (scratch = [scratchUrl(db.url, 'a'), scratchUrl(db.url, 'b')]);
+  await Promise.all([ensureDatabaseOn(db, dbA), ensureDatabaseOn(db, dbB)]);
   // Both sides are independent; prisma's ~10 s startup dominates, so overlap it with the migrations.
-  await Promise.all([migrate(dbA, migrationsDir), schemaSql().then((sql) => exec(dbB, sql))]);
+  await Promise.all([migrate(dbA, migrationsDir), schemaSql(dbB).then((sql) => exec(dbB, sql))]);
   const [a, b] = await Promise.all([dump(dbA), dump(dbB)]);
   if (a.join('\n') === b.join('\n')) {
     console.log('schema and migrations agree');

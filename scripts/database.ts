@@ -8,7 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { canConnect, forwardLines, spawnGroup, terminate, waitUntil } from './temporal-dev';
+import { ensureDatabase } from '../prisma/migration-runner';
+import { canConnect, forwardLines, spawnTypeScript, terminate, waitUntil } from './temporal-dev';
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/nudge';
 const root = path.resolve(__dirname, '..');
@@ -83,22 +84,48 @@ export async function openDatabase(
 }
 
 /** For the CLI: DATABASE_URL, the default server, or the embedded one a running `npm start` announced. */
-export async function findDatabaseUrl(): Promise<string> {
+export async function findDatabase(): Promise<Pick<Database, 'url' | 'kind' | 'description'>> {
   const configured = await configuredDatabase();
-  if (configured) return configured.url;
+  if (configured) return configured;
   if (existsSync(EMBEDDED_URL_FILE)) {
     const url = readFileSync(EMBEDDED_URL_FILE, 'utf8').trim();
     const { hostname, port } = new URL(url);
-    if (await canConnect(hostname, Number(port))) return url;
+    if (await canConnect(hostname, Number(port)))
+      return { url, kind: 'embedded', description: `embedded PostgreSQL, ${url}` };
   }
   throw new Error(
     'no PostgreSQL found: set DATABASE_URL, run a server at 127.0.0.1:5432, or start Nudge with `npm start` (its embedded server)',
   );
 }
 
+export const findDatabaseUrl = async (): Promise<string> => (await findDatabase()).url;
+
+/**
+ * Creates the database `url` names (default: the app's) on `db`'s server if it is missing: our first words with
+ * the server, so a refusal (a server at the default address that wants a password, which the default URL
+ * lacks) says which server refused and what to do.
+ */
+export async function ensureDatabaseOn(db: Pick<Database, 'url' | 'kind'>, url = db.url): Promise<void> {
+  try {
+    await ensureDatabase(url);
+  } catch (err) {
+    if (db.kind === 'embedded') throw err;
+    const server = new URL(db.url).host;
+    const why = err instanceof Error ? err.message : String(err);
+    if (db.kind === 'configured') throw new Error(`PostgreSQL at ${server} (DATABASE_URL): ${why}`, { cause: err });
+    throw new Error(
+      `PostgreSQL at ${server} (the default server): ${why}; ` +
+        `set DATABASE_URL (with its password) or stop the server at ${server} to use the embedded one`,
+      { cause: err },
+    );
+  }
+}
+
 async function startEmbeddedPostgres(dataDir: string, fast = false) {
-  const args = [path.join(root, 'scripts', 'embedded-postgres.ts'), '--data-dir', dataDir, ...(fast ? ['--fast'] : [])];
-  const child = spawnGroup(path.join(root, 'node_modules', '.bin', 'tsx'), args);
+  // Straight in node (spawnTypeScript): a wrapper the tsx command SIGKILLed would leave postgres running, and the
+  // next start would fail on the data folder's lock.
+  const args = ['--data-dir', dataDir, ...(fast ? ['--fast'] : [])];
+  const child = spawnTypeScript(path.join(root, 'scripts', 'embedded-postgres.ts'), args);
   let url: string | undefined;
   const tail = forwardLines(child, (line) => {
     const ready = /^READY (\S+)$/.exec(line);

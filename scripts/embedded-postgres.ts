@@ -73,12 +73,13 @@ async function main() {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 
+  // The package rejects with nothing when the server exits before it is ready.
+  const exited = new Error('the server exited before it was ready');
   try {
     if (!initialised) await pg.initialise();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      // The package rejects with nothing when the server exits before it is ready.
-      pg.start().catch((err) => Promise.reject(err ?? new Error('the server exited before it was ready'))),
+      pg.start().catch((err) => Promise.reject(err ?? exited)),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`not ready after ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
       }),
@@ -86,7 +87,8 @@ async function main() {
   } catch (err) {
     console.error(`embedded PostgreSQL did not start: ${err instanceof Error ? err.message : err}`);
     console.error(tail.join('\n'));
-    await pg.stop().catch(() => undefined);
+    // A server that exited has nothing to stop, and the package's stop() would wait for its exit forever.
+    if (err !== exited) await pg.stop().catch(() => undefined);
     process.exit(1);
   }
   console.log(`READY postgresql://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`);

@@ -6,8 +6,8 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../config/config';
-import { ensureDatabase, migrate } from '../prisma/migration-runner';
-import { openDatabase, type Database } from './database';
+import { migrate } from '../prisma/migration-runner';
+import { ensureDatabaseOn, openDatabase, type Database } from './database';
 import { WORKER_NODE_FLAGS, withYoungGeneration } from './node-options';
 import { elapsed } from './step';
 import {
@@ -16,6 +16,7 @@ import {
   forwardLines,
   signalGroup,
   spawnGroup,
+  spawnTypeScript,
   startTemporalDevServer,
   terminate,
   waitUntil,
@@ -91,8 +92,7 @@ function spawnApp(
   onLine?: (line: string) => void,
   name: string = app,
 ): Service {
-  // tsx hands Node's own flags before the script to node.
-  const child = spawnGroup(bin('tsx'), [...NODE_FLAGS[app], APPS[app]], env);
+  const child = spawnTypeScript(APPS[app], [], { nodeFlags: NODE_FLAGS[app], env });
   const log = prefixed(name);
   forwardLines(
     child,
@@ -156,7 +156,7 @@ async function startDatabase(): Promise<Database> {
   const db = await openDatabase({ dataDir: path.join(root, '.data', 'postgres'), announce: true });
   // Tracked at once, so it is stopped even if the migrations fail.
   if (db.process) track({ name: 'postgres', phase: 0, child: db.process, stop: db.stop });
-  await ensureDatabase(db.url);
+  await ensureDatabaseOn(db);
   const applied = await migrate(db.url, path.join(root, 'prisma', 'migrations'));
   const migrations = applied.length ? `${applied.length} migrations applied` : 'migrations up to date';
   ready('database', `${db.description}; ${migrations}`, since);
@@ -217,7 +217,11 @@ async function main() {
     return { service, state };
   });
   const workersListening = () => workers.every((w) => w.state.listening);
-  const api = spawnApp('api', env);
+  // Its own line says where it listens: with PORT=0, on the port the system chose.
+  let apiUrl = config.port ? `http://localhost:${config.port}` : undefined;
+  const api = spawnApp('api', env, (line) => {
+    apiUrl = /API listening on (http:\/\/\S+)/.exec(line)?.[1] ?? apiUrl;
+  });
   if (config.port) {
     await waitUntil(api.child, 120_000, async () => !!stopReason || canConnect('127.0.0.1', config.port));
     if (stopReason) return;
@@ -242,7 +246,7 @@ async function main() {
     [
       '',
       `[start] Nudge is up (${elapsed(startedAt)})`,
-      `  API           http://localhost:${config.port || '<random port>'}  (docs /docs, OpenAPI /openapi.json, health /health)`,
+      `  API           ${apiUrl ?? 'a port of its own (its log names it)'}  (docs /docs, OpenAPI /openapi.json, health /health)`,
       `  ${temporalLine}`,
       `  ${mailLine}`,
       `  Database      ${db.description}`,

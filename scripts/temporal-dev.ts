@@ -115,7 +115,7 @@ function cliEnv(): NodeJS.ProcessEnv {
 
 /**
  * Spawns in its own process group, so a terminal Ctrl-C reaches only our parent, which stops children in
- * order (API and worker before Temporal), and so a stop also reaches grandchildren (tsx runs node).
+ * order (API and worker before Temporal), and so a last-resort SIGKILL also reaches grandchildren.
  */
 export function spawnGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
   const child = spawn(cmd, args, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -124,6 +124,21 @@ export function spawnGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv =
   process.on('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
   return child;
+}
+
+/**
+ * Runs a TypeScript entry point (our apps, the embedded PostgreSQL) in node itself with tsx's loader, in its own
+ * group. Not through the `tsx` command: that relays a SIGTERM to the node process it runs and SIGKILLs it unless
+ * the child reports the signal within about 30 ms, which a busy event loop (a worker at work) misses, so the
+ * worker was killed before it could drain.
+ */
+export function spawnTypeScript(
+  script: string,
+  args: readonly string[] = [],
+  opts: { nodeFlags?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+): ChildProcess {
+  // `--import tsx` resolves from the child's working directory, the project root (spawnGroup).
+  return spawnGroup(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', script, ...args], opts.env);
 }
 
 /** Sends each stdout/stderr line to `log`; returns a live buffer of the last lines, for error messages. */
@@ -143,8 +158,9 @@ export function forwardLines(child: ChildProcess, log: (line: string) => void, k
 
 /**
  * SIGTERM to the child, SIGKILL to its whole group after `graceMs`; resolves once the child has exited.
- * SIGTERM goes to the child alone because tsx relays it to the node process it runs, and a second copy
- * sent to the group can arrive after the Temporal worker has removed its handler, killing it mid-drain.
+ * SIGTERM goes to the child alone: a process it started (postgres under the embedded wrapper) is stopped by
+ * it, and a copy sent to the group could arrive after the Temporal worker has removed its handler, killing
+ * it mid-drain.
  */
 export function terminate(child: ChildProcess, graceMs: number, onKill?: () => void): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();

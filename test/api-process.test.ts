@@ -1,6 +1,7 @@
 // The API as api/main.ts serves it, in its own process: an idle keep-alive connection stays open past Node's
 // default (the next request on it does not meet a socket the server is closing), and SIGTERM still stops
-// the API at once with that connection open, or while a call to an unreachable Temporal is still retrying.
+// the API at once with that connection open, or while a call to an unreachable Temporal is still retrying. It
+// starts with Temporal unreachable, and with PORT=0 names the port it got.
 import http from 'node:http';
 import { freePort } from '../scripts/free-port';
 import { startStack, sleep, type Stack } from './support/stack';
@@ -42,7 +43,7 @@ test('an idle keep-alive connection outlives Node’s default; SIGTERM stops the
 
   const started = Date.now();
   const exited = new Promise<number | null>((r) => api!.child.once('exit', (code) => r(code)));
-  api.child.kill('SIGTERM'); // to tsx, which passes it on (as npm start stops the API)
+  api.child.kill('SIGTERM'); // to tsx, which passes it on (the API is idle: its handler reports in time)
   const code = await Promise.race([exited, sleep(10_000).then(() => 'still running' as const)]);
   console.log(`[api-process] SIGTERM with a kept connection open: exit ${code} after ${Date.now() - started} ms`);
   expect(code).toBe(0);
@@ -96,4 +97,38 @@ test('SIGTERM while a post’s workflow call retries against an unreachable Temp
     collector.closeAllConnections();
     collector.close();
   }
+}, 60_000);
+
+test('Temporal unreachable at start, PORT=0: the API listens, says on which port, takes a message and is not ready', async () => {
+  const firm = await stack.newFirm();
+  const acc = await accountWithContacts(firm, [{}]);
+  const thread = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Temporal down' });
+  expect(thread.status).toBe(201);
+  api = await spawnNudgeProcess(stack, 'api/main.ts', '(docs at /docs)', {
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, // nothing listens there
+  });
+  const port = Number(/API listening on http:\/\/localhost:(\d+)/.exec(api.log())?.[1]);
+  expect(port).toBeGreaterThan(0);
+
+  const post = await fetch(`http://127.0.0.1:${port}/v1/chat-threads/${thread.body.id}/messages`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${firm.apiKey}`,
+      'x-acting-user': firm.ownerId,
+    },
+    body: JSON.stringify({ author: 'firm', body: 'Saved while Temporal is down', reminders: { enabled: false } }),
+  });
+  expect(post.status).toBe(201); // its workflow call waits in the outbox
+  const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+  expect({ status: ready.status, temporal: ((await ready.json()) as any).checks.temporal.ok }).toEqual({
+    status: 503,
+    temporal: false,
+  });
+
+  const exited = new Promise<number | null>((r) => api!.child.once('exit', (code) => r(code)));
+  api.child.kill('SIGTERM');
+  expect(await Promise.race([exited, sleep(20_000).then(() => 'still running' as const)])).toBe(0);
 }, 60_000);

@@ -1,7 +1,9 @@
 // The defaults `npm start` and `npm test` set up with only Node: the database they pick (scripts/database.ts):
 // DATABASE_URL, else the default server if something answers at its address, else an embedded PostgreSQL —
 // this machine runs a server at the default address, so NUDGE_DB_PROBE_ADDRESS points the probe at a closed
-// port (or at a listener of ours); and the order in which the Temporal CLI is found (scripts/temporal-cli.ts).
+// port (or at a listener of ours); `npm run db:migrate` picks the same way; a server that refuses us says what
+// to do; an embedded server that cannot start fails at once; and the order in which the Temporal CLI is found
+// (scripts/temporal-cli.ts).
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -10,11 +12,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { listMigrations, ensureDatabase, migrate } from '../prisma/migration-runner';
-import { openDatabase, DEFAULT_DATABASE_URL, type Database } from '../scripts/database';
-import { canConnect } from '../scripts/temporal-dev';
+import { ensureDatabaseOn, openDatabase, DEFAULT_DATABASE_URL, type Database } from '../scripts/database';
+import { canConnect, forwardLines, signalGroup, spawnTypeScript } from '../scripts/temporal-dev';
 import { ensureTemporalCli, TEMPORAL_CLI_VERSION } from '../scripts/temporal-cli';
 
 const MIGRATIONS = path.join(__dirname, '..', 'prisma', 'migrations');
+const MIGRATE = path.join(__dirname, '..', 'prisma', 'migrate.ts');
+const EMBEDDED_POSTGRES = path.join(__dirname, '..', 'scripts', 'embedded-postgres.ts');
 const saved = { probe: process.env.NUDGE_DB_PROBE_ADDRESS, url: process.env.DATABASE_URL };
 
 /** A port nothing listens on (taken, then released). */
@@ -34,6 +38,17 @@ async function query<T>(url: string, sql: string): Promise<T[]> {
   } finally {
     await client.end();
   }
+}
+
+/** `script` in its own process, as npm runs it, with `env` added: its exit code and output. */
+async function run(script: string, env: Record<string, string>) {
+  const child = spawnTypeScript(script, [], { env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((r) => child.once('close', r));
+  return { code, stdout, stderr };
 }
 
 beforeEach(() => delete process.env.DATABASE_URL);
@@ -90,6 +105,63 @@ test('without a data folder the embedded server is throwaway: its folder is gone
   }
   const dataDir = db.process?.spawnargs[db.process.spawnargs.indexOf('--data-dir') + 1];
   expect(dataDir && existsSync(dataDir)).toBe(false);
+});
+
+test('a server that wants a password, reached without one: the error names it and what to do', async () => {
+  process.env.NUDGE_DB_PROBE_ADDRESS = `127.0.0.1:${await closedPort()}`;
+  const db = await openDatabase(); // embedded, with a password (scram-sha-256)
+  try {
+    // As the default URL, which has none, reaches a server at 127.0.0.1:5432 that wants one.
+    const url = new URL(db.url);
+    url.password = '';
+    const server = `127.0.0.1:${url.port}`;
+    await expect(ensureDatabaseOn({ kind: 'default', url: url.toString() })).rejects.toThrow(
+      `PostgreSQL at ${server} (the default server): SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string; ` +
+        `set DATABASE_URL (with its password) or stop the server at ${server} to use the embedded one`,
+    );
+  } finally {
+    await db.stop();
+  }
+});
+
+test('an embedded PostgreSQL that cannot start (its port taken) fails at once, with exit 1', async () => {
+  const taken = net.createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  const parent = mkdtempSync(path.join(os.tmpdir(), 'nudge-embedded-test-'));
+  chmodSync(parent, 0o755);
+  const args = [
+    '--data-dir',
+    path.join(parent, 'postgres'),
+    '--port',
+    String((taken.address() as net.AddressInfo).port),
+  ];
+  const child = spawnTypeScript(EMBEDDED_POSTGRES, [...args, '--fast']);
+  const output: string[] = [];
+  forwardLines(child, (line) => output.push(line));
+  try {
+    const started = Date.now();
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    // It used to wait 10 s for a stop of the server that had already exited, then exit 0.
+    expect({ code, afterStart: Date.now() - started < 10_000 }).toEqual({ code: 1, afterStart: true });
+    expect(output.join('\n')).toMatch(/embedded PostgreSQL did not start: the server exited before it was ready/);
+  } finally {
+    signalGroup(child, 'SIGKILL');
+    await new Promise((r) => taken.close(r));
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test('db:migrate with no DATABASE_URL and nothing at the default address does not migrate the default URL', async () => {
+  // (No `npm start` of this checkout running: its embedded server would be found.)
+  const { stdout, stderr, code } = await run(MIGRATE, {
+    DATABASE_URL: '',
+    NUDGE_DB_PROBE_ADDRESS: `127.0.0.1:${await closedPort()}`,
+  });
+  expect({ code, stdout, stderr }).toEqual({
+    code: 1,
+    stdout: '',
+    stderr: expect.stringMatching(/^no PostgreSQL found: set DATABASE_URL, run a server at 127\.0\.0\.1:5432/),
+  });
 });
 
 test('something answers at the default address: the default URL, no embedded server', async () => {
