@@ -30,7 +30,12 @@ const schema = z.object({
   MAIL_FROM: z.string().default('Nudge <no-reply@nudge.local>'),
   PORT: z.coerce.number().int().min(0).default(3000),
   API_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
-  PORTAL_URL: z.string().url().default('http://localhost:3000/portal'),
+  // Without its trailing slashes: every link appends a path that starts with one (…/portal//invitations is a 404).
+  PORTAL_URL: z
+    .string()
+    .url()
+    .default('http://localhost:3000/portal')
+    .transform((url) => url.replace(/\/+$/, '')),
   PORTAL_LINK_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   PORTAL_LINK_TTL_DAYS: z.coerce.number().positive().max(365).default(30),
   REMINDER_DAY_SECONDS: z.coerce.number().positive().default(86400),

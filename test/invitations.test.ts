@@ -2,7 +2,8 @@
 // and login off; the token never reaches Temporal's history and is stored only as a hash.
 import { createHash } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { useStackWithFirm, eventually, sleep, PORTAL_URL } from './support/stack';
+import { useStackWithFirm, eventually, sleep, PORTAL_URL, type ApiResponse } from './support/stack';
+import type { Tx } from '../prisma/client';
 import { accountWithContacts } from './support/fixtures';
 import type { CapturedMail } from './support/smtp-capture';
 import { header } from './support/mail-text';
@@ -31,6 +32,14 @@ const waitInvitations = (address: string, count = 1, timeoutMs = 20_000) =>
   );
 const accept = (token: unknown) => ctx.stack.request('POST', '/v1/invitations/accept', { token });
 const emailOf = async (id: string) => ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id } });
+
+type Invited = Awaited<ReturnType<typeof offContact>>;
+
+const revokeOpen = (tx: Tx, emailId: string) =>
+  tx.invitation.updateMany({
+    where: { contactEmailId: emailId, status: { in: ['scheduled', 'sent'] } },
+    data: { status: 'revoked' },
+  });
 
 async function offContact() {
   const acc = await accountWithContacts(ctx.firm, [{ login: 'off' }]);
@@ -325,6 +334,27 @@ test('an attempt that died after the mail server accepted: the retry’s copy ha
   expect(ok.body).toMatchObject({ contactEmailId: c.emailId, login: 'active' });
 });
 
+test('a portal address given with a trailing slash still makes a working accept link', async () => {
+  const c = await offContact();
+  // Scheduled for later, so its workflow sends nothing during the test: the send is made here.
+  const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+  const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, { sendAt });
+  const delivery = createInvitationDelivery({
+    db: ctx.stack.db,
+    mailer: ctx.stack.mailer,
+    portalUrl: `${PORTAL_URL}/`,
+  });
+  const req = { invitationId: inv.body.id as string, expiryDays: 14, daySeconds: ctx.stack.daySeconds };
+  expect(await delivery.sendInvitation(req)).toMatchObject({ status: 'sent' });
+  const [mail] = await waitInvitations(c.address);
+  const body = mail.raw.replace(/=\r?\n/g, '').replace(/=3D/gi, '=');
+  expect(body).toContain(`${PORTAL_URL}/invitations/accept?token=${tokenOf(mail)}`);
+  expect(body).not.toContain('//invitations');
+  // The link on the built-in pages opens the invitation.
+  const page = await fetch(`${ctx.stack.baseUrl}/portal/invitations/accept?token=${tokenOf(mail)}`);
+  expect(page.status).toBe(200);
+});
+
 test('changing a pending email’s address kills the old link and invites the new address', async () => {
   const c = await offContact();
   const inv = await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, {
@@ -384,6 +414,43 @@ test('turning login off revokes access and pending invitations, and keeps the em
   expect((await accept(tokenOf(second))).status).toBe(200);
   expect(await workflowResult(again.body.invitationId)).toBe('accepted');
   expect((await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'off' })).body.login).toBe('off');
+});
+
+test('an accept while the firm turns login off or deletes the contact waits for it: refused, no deadlock', async () => {
+  // Each change as the API makes it (contacts.ts): its first lock, then, once the accept is under way, the
+  // invitation's revoke and the rest.
+  const changes = [
+    {
+      status: 410,
+      first: (tx: Tx, c: Invited) => tx.contactEmail.update({ where: { id: c.emailId }, data: { login: 'off' } }),
+      rest: (tx: Tx, c: Invited) => revokeOpen(tx, c.emailId),
+    },
+    {
+      status: 404,
+      first: (tx: Tx, c: Invited) => tx.$executeRaw`SELECT 1 FROM "Contact" WHERE id = ${c.id}::uuid FOR NO KEY UPDATE`,
+      rest: async (tx: Tx, c: Invited) => {
+        await revokeOpen(tx, c.emailId);
+        await tx.contact.delete({ where: { id: c.id } });
+      },
+    },
+  ];
+  for (const change of changes) {
+    const c = await offContact();
+    await ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'pending' });
+    const token = tokenOf((await waitInvitations(c.address))[0]);
+    let accepted!: Promise<ApiResponse>;
+    await ctx.stack.db.$transaction(
+      async (tx) => {
+        await change.first(tx, c);
+        accepted = accept(token);
+        await sleep(500); // the accept waits on the lock taken first
+        await change.rest(tx, c);
+      },
+      { timeout: 20_000 },
+    );
+    expect((await accepted).status).toBe(change.status);
+    expect(await ctx.stack.db.loginEvent.count({ where: { contactEmailId: c.emailId } })).toBe(0);
+  }
 });
 
 test('an invitation scheduled for later and revoked before then sends nothing', async () => {

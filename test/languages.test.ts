@@ -77,6 +77,44 @@ test('an Italian client gets the notification and the reminder in Italian', asyn
   expect(textOf(reminder)).toContain(`Inviato in data ${longDate('it', sentOn)}.`);
 });
 
+test('an Italian client’s portal page is in Italian, its times in her zone; an error page in the browser’s language', async () => {
+  const { firm } = ctx;
+  const c = await clientIn(firm, 'it', 'active', 'Anna', 'Europe/Rome');
+  const threadId = await thread(firm, c.accountId, { enabled: false, intervalDays: 1, count: 1 });
+  const [mail] = await mailTo(c.address, /Le ha inviato un messaggio/);
+  const link = /http:\/\/portal\.test(\/accounts\/\S+)/.exec(textOf(mail))![1];
+  const res = await fetch(`${ctx.stack.baseUrl}/portal${link}`);
+  expect(res.status).toBe(200);
+  const html = await res.text();
+  expect(html).toContain('<html lang="it">');
+  expect(html).toMatch(/<button type="submit">Invia risposta<\/button>/);
+  expect(html).toContain('>Aperta</span');
+  expect(html).toContain('Gentile Anna Bianchi,');
+  const sent = (await ctx.stack.db.chatMessage.findFirstOrThrow({ where: { threadId } })).createdAt;
+  const at = new Intl.DateTimeFormat('it', {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: 'Europe/Rome',
+    timeZoneName: 'short',
+  }).format(sent);
+  expect(html).toContain(at);
+  expect(html).not.toContain(' UTC');
+
+  // An error page knows no contact: the browser's language, else English.
+  const broken = `${ctx.stack.baseUrl}/portal${link.replace(/token=.*/, 'token=v1.x.y')}`;
+  const german = await fetch(broken, { headers: { 'accept-language': 'de-CH, de;q=0.9, en;q=0.5' } });
+  expect(german.status).toBe(403);
+  const page = await german.text();
+  expect(page).toContain('<html lang="de">');
+  expect(page).toContain('Dieser Link ist ungültig');
+  const english = await (await fetch(broken)).text();
+  expect(english).toContain('<html lang="en">');
+  expect(english).toContain('This link is not valid');
+});
+
 test('a French client with a pending login gets the invitation and the activation banner in French', async () => {
   const { firm } = ctx;
   const c = await clientIn(firm, 'fr', 'pending', 'Camille', 'Europe/Paris');

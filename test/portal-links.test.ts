@@ -3,6 +3,7 @@
 // value is escaped; the activation banner's link activates the email's portal access.
 import { useStackWithFirm, eventually, PORTAL_URL } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
+import { withAuditHeld } from './support/holds';
 import type { CapturedMail } from './support/smtp-capture';
 import { DEV_PORTAL_LINK_SECRET, signLink, verifyLink } from '../domain/portal/links';
 import { addressDigest } from '../domain/hmac';
@@ -272,4 +273,114 @@ test('a thread’s portal to-do opens again with the firm’s next message, and 
   expect(await todos()).toEqual([]);
   expect((await ctx.firm.call('POST', `/v1/chat-threads/${threadId}/reopen`)).status).toBe(200);
   expect(await todos()).toEqual([threadId]);
+});
+
+/** A chat thread with one firm message for one client: its item link and the page's reply form. */
+async function threadWithReplyForm() {
+  const acc = await accountWithContacts(ctx.firm);
+  const [c] = acc.contacts;
+  const thread = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Receipts',
+    message: { body: 'Please upload your receipts' },
+  });
+  expect(thread.status).toBe(201);
+  const [mail] = await ctx.stack.smtp.waitFor((m) => m.to.includes(c.address) && /sent you a message/.test(m.subject));
+  const item = linksIn(mail).find((l) => l.includes('/chat/'))!;
+  const html = await (await get(item)).text();
+  const formId = /name="formId" value="([^"]+)"/.exec(html)?.[1];
+  return { contact: c, threadId: thread.body.id as string, item, token: formToken(html, 'reply')!, formId };
+}
+
+const clientMessages = (threadId: string) =>
+  ctx.stack.db.chatMessage.findMany({ where: { threadId, author: 'client' }, select: { id: true, body: true } });
+
+test('a reply form sent twice, one after the other or both at once, posts one message', async () => {
+  for (const together of [false, true]) {
+    const t = await threadWithReplyForm();
+    expect(t.formId).toMatch(/^[0-9a-f-]{36}$/);
+    const form = { token: t.token, formId: t.formId!, body: 'Here they are' };
+    const sends = together
+      ? await Promise.all([post('/reply', form), post('/reply', form)])
+      : [await post('/reply', form), await post('/reply', form)];
+    for (const res of sends) {
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toMatch(/done=replied/);
+    }
+    expect(await clientMessages(t.threadId)).toEqual([{ id: t.formId, body: 'Here they are' }]);
+    const replied = { itemId: t.threadId, action: 'chat.client_replied' };
+    expect(await ctx.stack.db.auditEvent.count({ where: replied })).toBe(1);
+    // The page shown again has a new form: another reply is another message.
+    const again = await (await get(t.item)).text();
+    const next = /name="formId" value="([^"]+)"/.exec(again)![1];
+    expect(next).not.toBe(t.formId);
+    expect((await post('/reply', { ...form, formId: next, body: 'And one more' })).status).toBe(303);
+    expect(await clientMessages(t.threadId)).toHaveLength(2);
+  }
+});
+
+test('a form id that is another message’s is refused (422), nothing written', async () => {
+  const t = await threadWithReplyForm();
+  const firmMessage = await ctx.stack.db.chatMessage.findFirstOrThrow({ where: { threadId: t.threadId } });
+  const res = await post('/reply', { token: t.token, formId: firmMessage.id, body: 'Hi' });
+  await expectPage(res, 422, /Please check your input/);
+  await expectPage(await post('/reply', { token: t.token, formId: 'x', body: 'Hi' }), 422, /Please check your input/);
+  expect(await clientMessages(t.threadId)).toEqual([]);
+});
+
+test('a reply of 20,000 Cyrillic or Chinese characters is posted (the form is up to 180 kB encoded)', async () => {
+  for (const letter of ['ж', '中']) {
+    const t = await threadWithReplyForm();
+    const body = letter.repeat(20000);
+    const res = await post('/reply', { token: t.token, formId: t.formId!, body });
+    expect(res.status).toBe(303);
+    expect((await clientMessages(t.threadId)).map((m) => m.body)).toEqual([body]);
+  }
+});
+
+test('a signer who has signed sees the document waiting for the other signers', async () => {
+  const acc = await accountWithContacts(ctx.firm, [{}, {}]);
+  const [a, b] = acc.contacts;
+  const doc = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/documents`, { name: 'Annual accounts' });
+  const req = await ctx.firm.call('POST', `/v1/documents/${doc.body.id}/signature-requests`, { signers: [a.id, b.id] });
+  expect(req.status).toBe(201);
+  const linkOf = async (address: string) => {
+    const [mail] = await ctx.stack.smtp.waitFor((m) => m.to.includes(address) && /to sign/.test(m.subject));
+    return linksIn(mail).find((l) => l.includes('/signature/'))!;
+  };
+  const badge = (html: string) => /<span class="status"[^>]*>([^<]*)<\/span/.exec(html)?.[1].trim();
+  const [linkA, linkB] = [await linkOf(a.address), await linkOf(b.address)];
+  const pageA = await (await get(linkA)).text();
+  expect(badge(pageA)).toBe('Waiting for you');
+
+  const signed = await post('/sign', { token: formToken(pageA, 'sign')! });
+  expect(signed.status).toBe(303);
+  const after = await expectPage(await get(ctx.stack.baseUrl + signed.headers.get('location')!), 200, /recorded/);
+  expect(badge(after)).toBe('Waiting for other signers');
+  expect(badge(await (await get(linkB)).text())).toBe('Waiting for you');
+});
+
+test('an invitation accepted twice, and an activation sent twice at once, both show the account active', async () => {
+  // The invitation email's link: its form sent again after it was accepted.
+  const invited = await accountWithContacts(ctx.firm, [{ login: 'pending' }]);
+  const [c] = invited.contacts;
+  const [mail] = await ctx.stack.smtp.waitFor((m) => m.to.includes(c.address) && /invites you/.test(m.subject));
+  const token = tokenOf(linksIn(mail).find((l) => l.includes('/invitations/accept'))!);
+  const account = await ctx.stack.db.account.findUniqueOrThrow({ where: { id: invited.accountId } });
+  for (let i = 0; i < 2; i++) {
+    const html = await expectPage(await post('/invitations/accept', { token }), 200, /Your account is active/);
+    expect(html).toContain(`<li>${account.name}</li>`);
+  }
+  expect(await ctx.stack.db.auditEvent.count({ where: { contactId: c.id, action: 'invitation.accepted' } })).toBe(1);
+
+  // The activation banner's form sent twice at once: both reach their accept before either commits.
+  const a = await approvalWithLink({ login: 'pending' });
+  await ctx.stack.smtp.waitFor((m) => m.to.includes(a.contact.address) && /invites you/.test(m.subject));
+  const activation = tokenOf(a.links.find((l) => l.includes('/activate?token='))!);
+  const both = await withAuditHeld(ctx.stack.db, () =>
+    Promise.all([post('/activate', { token: activation }), post('/activate', { token: activation })]),
+  );
+  for (const res of both) await expectPage(res, 200, /Your account is active/);
+  expect(
+    await ctx.stack.db.auditEvent.count({ where: { contactId: a.contact.id, action: 'invitation.accepted' } }),
+  ).toBe(1);
 });

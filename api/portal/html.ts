@@ -43,9 +43,9 @@ button{font:inherit;padding:.45rem 1rem;border-radius:4px;border:1px solid #2b5f
 .status{display:inline-block;font-size:.8rem;padding:.1rem .5rem;border-radius:3px;background:#eee}
 `;
 
-export function page(title: string, body: Html, heading: Part = 'Nudge client pages'): Html {
+export function page(language: string, title: string, body: Html, heading: Part): Html {
   return html`<!doctype html>
-    <html lang="en">
+    <html lang="${language}">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />

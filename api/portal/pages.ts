@@ -1,75 +1,90 @@
 // The client pages' HTML: an item (thread, approval, signature) with the action still open to the client,
 // invitation and activation pages, and the friendly error page. Every value goes through `html`, which
-// escapes it. Forms post to this server with their single-purpose token in a hidden field.
+// escapes it. Forms post to this server with their single-purpose token in a hidden field. The texts are
+// the `portal` part of the email catalogs (domain/email/messages/), in the contact's language; times are in
+// the contact's zone, as in their emails.
+import { randomUUID } from 'node:crypto';
+import { CATALOGS, type Language, type PortalTexts } from '../../domain/email/messages';
+import { formatMessage, type MessageValues } from '../../domain/email/render';
 import type { AccessPage } from '../../domain/portal/activation';
 import type { ItemPage } from '../../domain/portal/item-page';
 import { html, multiline, page, type Html } from './html';
 
 export type Done = 'replied' | 'approved' | 'signed';
 
-const DONE_TEXT: Record<Done, string> = {
-  replied: 'Your reply has been sent.',
-  approved: 'Thank you: the document is approved.',
-  signed: 'Thank you: your signature is recorded.',
-};
+/** The client pages' texts in `language`, and a formatter for those that name values. */
+function textsIn(language: Language) {
+  const t = CATALOGS[language].portal;
+  return { t, f: (text: string, values: MessageValues) => formatMessage(text, language, values) };
+}
 
-const STATUS_TEXT: Record<string, string> = {
-  open: 'Open',
-  archived: 'Closed',
-  pending: 'Waiting for you',
-  approved: 'Approved',
-  signed: 'Signed',
-  cancelled: 'Withdrawn',
-};
+/** A signature still pending that this client has signed, or is not asked to sign, waits for the others. */
+function statusText(t: PortalTexts, item: ItemPage): string {
+  const mine = item.signers?.some((s) => s.you && !s.signed);
+  if (item.kind === 'signature' && item.status === 'pending' && !mine) return t.status.waitingForOthers;
+  return t.status[item.status as keyof PortalTexts['status']] ?? item.status;
+}
 
-const when = (d: Date) => d.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+/** A message's time, in the contact's language and zone, the zone named. */
+const when = (d: Date, language: Language, timeZone: string) =>
+  new Intl.DateTimeFormat(language, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
+  }).format(d);
 
 const hidden = (token: string) => html`<input type="hidden" name="token" value="${token}" />`;
 
+/** A new id each time the form is shown: the same form sent twice is one reply (domain/portal/portal.ts). */
+const formId = () => html`<input type="hidden" name="formId" value="${randomUUID()}" />`;
+
 export function itemPage(base: string, item: ItemPage, done?: Done): Html {
+  const { t, f } = textsIn(item.language);
   const heading = html`${item.firmName} · ${item.accountName}`;
-  const notice = done ? html`<p class="notice" role="status">${DONE_TEXT[done]}</p>` : '';
-  const status = html`<span class="status" data-status="${item.status}"
-    >${STATUS_TEXT[item.status] ?? item.status}</span
-  >`;
+  const notice = done ? html`<p class="notice" role="status">${t.done[done]}</p>` : '';
+  const status = html`<span class="status" data-status="${item.status}">${statusText(t, item)}</span>`;
   let content: Html;
   if (item.kind === 'chat') {
     const messages = (item.messages ?? []).map(
       (m) =>
         html`<div class="msg ${m.author}">
-          <div class="who">${m.name} · ${when(m.at)}</div>
+          <div class="who">${m.name} · ${when(m.at, item.language, item.timeZone)}</div>
           <div class="body">${multiline(m.body)}</div>
         </div>`,
     );
     const reply =
       item.action?.purpose === 'reply'
         ? html`<form method="post" action="${base}/reply">
-            ${hidden(item.action.token)}
-            <label for="body">Your reply</label>
+            ${hidden(item.action.token)}${formId()}
+            <label for="body">${t.reply.label}</label>
             <textarea id="body" name="body" required maxlength="20000"></textarea>
-            <p><button type="submit">Send reply</button></p>
+            <p><button type="submit">${t.reply.button}</button></p>
           </form>`
-        : html`<p>This conversation is closed.</p>`;
+        : html`<p>${t.reply.closed}</p>`;
     content = html`${messages}${reply}`;
   } else if (item.kind === 'approval') {
     const note = item.note ? html`<p>${multiline(item.note)}</p>` : '';
     const approve =
       item.action?.purpose === 'approve'
-        ? html`<p>${item.firmName} asks you to review and approve this document.</p>
+        ? html`<p>${f(t.approve.ask, { firmName: item.firmName })}</p>
             <form method="post" action="${base}/approve">
-              ${hidden(item.action.token)}<button type="submit">Approve</button>
+              ${hidden(item.action.token)}<button type="submit">${t.approve.button}</button>
             </form>`
         : '';
     content = html`${note}${approve}`;
   } else {
     const signers = (item.signers ?? []).map(
-      (s) => html`<li>${s.name}${s.you ? ' (you)' : ''}: ${s.signed ? 'signed' : 'not signed yet'}</li>`,
+      (s) => html`<li>${s.name}${s.you ? ` (${t.sign.you})` : ''}: ${s.signed ? t.sign.signed : t.sign.notSigned}</li>`,
     );
     const sign =
       item.action?.purpose === 'sign'
-        ? html`<p>${item.firmName} asks you to sign this document.</p>
+        ? html`<p>${f(t.sign.ask, { firmName: item.firmName })}</p>
             <form method="post" action="${base}/sign">
-              ${hidden(item.action.token)}<button type="submit">Mark as signed</button>
+              ${hidden(item.action.token)}<button type="submit">${t.sign.button}</button>
             </form>`
         : '';
     content = html`<ul>
@@ -78,64 +93,79 @@ export function itemPage(base: string, item: ItemPage, done?: Done): Html {
       ${sign}`;
   }
   return page(
+    item.language,
     item.title,
     html`${notice}
       <h1>${item.title}</h1>
-      <p>${status} Hello ${item.contactName}.</p>
+      <p>${status} ${f(t.hello, { name: item.contactName })}</p>
       ${content}`,
     heading,
   );
 }
 
 export function invitationPage(base: string, token: string, p: AccessPage): Html {
+  const { t, f } = textsIn(p.language);
+  const values = { firmName: p.firmName, contactName: p.contactName, address: p.address };
   const body = p.active
-    ? html`<h1>You already have access</h1>
-        <p>The portal access for ${p.address} is already active.</p>`
-    : html`<h1>${p.firmName} invites you</h1>
-        <p>Hello ${p.contactName}, ${p.firmName} invites you to its client portal with ${p.address}.</p>
+    ? html`<h1>${t.invitation.activeHeading}</h1>
+        <p>${f(t.invitation.activeBody, values)}</p>`
+    : html`<h1>${f(t.invitation.heading, values)}</h1>
+        <p>${f(t.invitation.body, values)}</p>
         <form method="post" action="${base}/invitations/accept">
-          ${hidden(token)}<button type="submit">Accept invitation</button>
+          ${hidden(token)}<button type="submit">${t.invitation.button}</button>
         </form>`;
-  return page('Portal invitation', body, p.firmName);
+  return page(p.language, t.invitation.title, body, p.firmName);
 }
 
 export function activationPage(base: string, token: string, p: AccessPage): Html {
+  const { t, f } = textsIn(p.language);
+  const values = { firmName: p.firmName, contactName: p.contactName, address: p.address };
   const body = p.active
-    ? html`<h1>Your account is active</h1>
-        <p>${p.address} has access to the portal of ${p.firmName}.</p>`
-    : html`<h1>Activate your account</h1>
-        <p>Hello ${p.contactName}, activate the portal access of ${p.address} at ${p.firmName}.</p>
-        <form method="post" action="${base}/activate">${hidden(token)}<button type="submit">Activate</button></form>`;
-  return page('Activate your account', body, p.firmName);
+    ? html`<h1>${t.activation.activeHeading}</h1>
+        <p>${f(t.activation.activeBody, values)}</p>`
+    : html`<h1>${t.activation.title}</h1>
+        <p>${f(t.activation.body, values)}</p>
+        <form method="post" action="${base}/activate">
+          ${hidden(token)}<button type="submit">${t.activation.button}</button>
+        </form>`;
+  return page(p.language, t.activation.title, body, p.firmName);
 }
 
-export function acceptedPage(firmName: string, accounts: { name: string }[]): Html {
+export function acceptedPage(language: Language, firmName: string, accounts: { name: string }[]): Html {
+  const { t } = textsIn(language);
   const list = accounts.length
-    ? html`<p>Your accounts:</p>
+    ? html`<p>${t.accepted.accounts}</p>
         <ul>
           ${accounts.map((a) => html`<li>${a.name}</li>`)}
         </ul>`
     : '';
   return page(
-    'Welcome',
-    html`<h1>Welcome</h1>
-      <p class="notice" role="status">Your account is active.</p>
+    language,
+    t.accepted.title,
+    html`<h1>${t.accepted.title}</h1>
+      <p class="notice" role="status">${t.accepted.notice}</p>
       ${list}`,
     firmName,
   );
 }
 
-export function errorPage(title: string, detail?: string): Html {
+export function errorPage(language: Language, title: string, detail?: string): Html {
   return page(
+    language,
     title,
     html`<h1>${title}</h1>
       <p class="problem">${detail ?? ''}</p>`,
+    CATALOGS[language].portal.title,
   );
 }
 
-export const landingPage = () =>
-  page(
-    'Nudge client pages',
-    html`<h1>Client pages</h1>
-      <p>Open the link in the email your accountant sent you to see what they are waiting for.</p>`,
+export const landingPage = (language: Language) => {
+  const { t } = textsIn(language);
+  return page(
+    language,
+    t.title,
+    html`<h1>${t.title}</h1>
+      <p>${t.landing}</p>`,
+    t.title,
   );
+};

@@ -1,11 +1,21 @@
 // The built-in client pages, mounted at /portal (the default PORTAL_URL points here): server-rendered
 // HTML, no scripts. GET shows a page and never changes anything (mail scanners open links); the action is
 // a form POST carrying its single-purpose token. Errors are friendly pages with the domain error's status:
-// a changed or wrong-purpose link 403, an expired one 410, bad input 422 with nothing written.
+// a changed or wrong-purpose link 403, an expired one 410, bad input 422 with nothing written. Pages are in
+// the contact's language; error pages, which may not know the contact, in the browser's.
 import express, { Router, type ErrorRequestHandler, type Request } from 'express';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import { DomainError } from '../../domain/errors';
+import {
+  CATALOGS,
+  DEFAULT_LANGUAGE,
+  LANGUAGES,
+  PORTAL_ERRORS,
+  isLanguage,
+  type Language,
+  type PortalError,
+} from '../../domain/email/messages';
 import type { PortalService } from '../../domain/portal/portal';
 import { STATUS_OF_KIND } from '../problem';
 import { unavailableDependency } from '../dependency-errors';
@@ -15,9 +25,15 @@ import * as pages from './pages';
 const itemPath = z.object({ accountId: z.uuid(), kind: z.enum(['chat', 'signature', 'approval']), itemId: z.uuid() });
 const viewQuery = z.object({ token: z.string().max(2000), done: z.enum(['replied', 'approved', 'signed']).optional() });
 const tokenForm = z.object({ token: z.string().max(2000) });
+// Each message names the error page's text (the catalogs' `portal.errors`).
 const replyForm = tokenForm.extend({
-  body: z.string().trim().min(1, 'Write a message before sending it.').max(20000, 'The message is too long.'),
+  body: z.string().trim().min(1, 'empty-message').max(20000, 'message-too-long'),
+  // The form's own id (pages.ts); absent from a page shown before forms carried one.
+  formId: z.uuid('validation-error').optional(),
 });
+
+const ENGLISH = CATALOGS[DEFAULT_LANGUAGE].portal.errors;
+const isPortalError = (slug: string): slug is PortalError => (PORTAL_ERRORS as readonly string[]).includes(slug);
 
 /** Bad page input: the friendly page of a domain error (422, or 403 for a missing token). */
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -25,14 +41,39 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (issue.path[0] === 'token')
-    throw new DomainError('forbidden', 'portal-link-invalid', 'This link is not valid', 'The link is incomplete.');
-  throw new DomainError('invalid', 'validation-error', 'Please check your input', issue.message);
+    throw new DomainError(
+      'forbidden',
+      'portal-link-invalid',
+      ENGLISH['portal-link-invalid'].title,
+      'The link is incomplete.',
+    );
+  const slug = isPortalError(issue.message) ? issue.message : 'validation-error';
+  throw new DomainError('invalid', slug, ENGLISH[slug].title, ENGLISH[slug].detail);
 }
+
+/** The browser's preferred language among ours, for pages that do not know the contact. */
+function browserLanguage(req: Request): Language {
+  const picked = req.acceptsLanguages(...LANGUAGES);
+  return isLanguage(picked) ? picked : DEFAULT_LANGUAGE;
+}
+
+/** An error page's words: in English the error's own (the most specific), else its slug's in the catalog. */
+function errorText(language: Language, slug: string, own?: { title: string; detail?: string }) {
+  if (own && language === DEFAULT_LANGUAGE) return own;
+  const texts = CATALOGS[language].portal.errors;
+  return texts[isPortalError(slug) ? slug : 'other'];
+}
+
+const errorPage = (language: Language, slug: PortalError, own?: { title: string; detail?: string }) => {
+  const { title, detail } = errorText(language, slug, own);
+  return pages.errorPage(language, title, detail);
+};
 
 export function portalRoutes(portal: PortalService, log: Logger): Router {
   const router = Router();
-  // Small forms only: a token and a message.
-  const form = express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 10 });
+  // Small forms only: a token and a message. A reply of 20,000 characters is up to 180 kB percent-encoded (9
+  // bytes for a character of three UTF-8 bytes, such as Chinese; Cyrillic takes 6): room for it and the token.
+  const form = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 10 });
   const base = (req: Request) => req.baseUrl;
   const itemUrl = (
     req: Request,
@@ -41,11 +82,11 @@ export function portalRoutes(portal: PortalService, log: Logger): Router {
   ) =>
     `${base(req)}/accounts/${back.accountId}/${back.kind}/${back.itemId}?token=${encodeURIComponent(back.token)}&done=${done}`;
 
-  router.get('/', (_req, res) => send(res, 200, pages.landingPage()));
+  router.get('/', (req, res) => send(res, 200, pages.landingPage(browserLanguage(req))));
 
   router.get('/accounts/:accountId/:kind/:itemId', async (req, res) => {
     const path = itemPath.safeParse(req.params);
-    if (!path.success) return send(res, 404, pages.errorPage('Page not found', 'There is no such page.'));
+    if (!path.success) return send(res, 404, errorPage(browserLanguage(req), 'not-found'));
     const query = parse(viewQuery, req.query);
     const item = await portal.viewItem(query.token, path.data);
     send(res, 200, pages.itemPage(base(req), item, query.done));
@@ -53,7 +94,7 @@ export function portalRoutes(portal: PortalService, log: Logger): Router {
 
   router.post('/reply', form, async (req, res) => {
     const input = parse(replyForm, req.body);
-    res.redirect(303, itemUrl(req, await portal.reply(input.token, input.body), 'replied'));
+    res.redirect(303, itemUrl(req, await portal.reply(input.token, input.body, input.formId), 'replied'));
   });
   router.post('/approve', form, async (req, res) => {
     res.redirect(303, itemUrl(req, await portal.approve(parse(tokenForm, req.body).token), 'approved'));
@@ -70,7 +111,7 @@ export function portalRoutes(portal: PortalService, log: Logger): Router {
     const { token } = parse(tokenForm, req.body);
     const before = await portal.invitationPage(token); // expired or withdrawn: its own page, nothing written
     const accepted = await portal.acceptInvitation(token);
-    send(res, 200, pages.acceptedPage(before.firmName, accepted.accounts));
+    send(res, 200, pages.acceptedPage(before.language, before.firmName, accepted.accounts));
   });
 
   router.get('/activate', async (req, res) => {
@@ -82,7 +123,7 @@ export function portalRoutes(portal: PortalService, log: Logger): Router {
     send(res, 200, pages.activationPage(base(req), token, await portal.activate(token)));
   });
 
-  router.use((_req, res) => send(res, 404, pages.errorPage('Page not found', 'There is no such page.')));
+  router.use((req, res) => send(res, 404, errorPage(browserLanguage(req), 'not-found')));
   router.use(portalErrors(log));
   return router;
 }
@@ -90,10 +131,14 @@ export function portalRoutes(portal: PortalService, log: Logger): Router {
 /** Every failure as a page: domain errors with their status, unreadable forms 400/413, dependencies 503. */
 function portalErrors(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    if (err instanceof DomainError) return send(res, STATUS_OF_KIND[err.kind], pages.errorPage(err.title, err.detail));
+    const language = browserLanguage(req);
+    if (err instanceof DomainError) {
+      const { title, detail } = errorText(language, err.slug, err);
+      return send(res, STATUS_OF_KIND[err.kind], pages.errorPage(language, title, detail));
+    }
     const status = (err as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500)
-      return send(res, status, pages.errorPage('The form could not be read', 'Please try again from the page.'));
+      return send(res, status, errorPage(language, 'unreadable-form'));
     const down = unavailableDependency(err);
     if (down) {
       log.warn(
@@ -101,9 +146,9 @@ function portalErrors(log: Logger): ErrorRequestHandler {
         'portal: dependency unavailable',
       );
       res.set('Retry-After', '5');
-      return send(res, 503, pages.errorPage('Please try again shortly', 'The service is busy; try again in a minute.'));
+      return send(res, 503, errorPage(language, 'busy'));
     }
     log.error({ requestId: req.id, err }, 'portal: unexpected error');
-    send(res, 500, pages.errorPage('Something went wrong', 'Please try again later.'));
+    send(res, 500, errorPage(language, 'unexpected'));
   };
 }

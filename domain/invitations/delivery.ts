@@ -44,6 +44,8 @@ export function createInvitationDelivery({
   portalLinkSecret,
   unsubscribe,
 }: InvitationDeliveryDeps) {
+  // A PORTAL_URL given with a trailing slash (a caller other than config) still makes a working link.
+  const acceptUrl = `${portalUrl.replace(/\/+$/, '')}/invitations/accept`;
   return {
     async sendInvitation(req: SendInvitationRequest): Promise<SendInvitationResult> {
       const key = invitationEmailKey(req.invitationId, req.resendSeq);
@@ -139,7 +141,7 @@ export function createInvitationDelivery({
       const content = renderInvitationEmail({
         firmName: firm.name,
         contactName: `${contact.firstName} ${contact.lastName}`.trim(),
-        link: `${portalUrl}/invitations/accept?token=${token}`,
+        link: `${acceptUrl}?token=${token}`,
         expiresAt,
         validDays: req.expiryDays,
         message: inv.message,

@@ -20,7 +20,7 @@ import { hashInvitationToken, newInvitationToken } from './token';
 import { audit } from '../audit/audit';
 import { conflict, DomainError, type ErrorKind } from '../errors';
 import type { Actor } from '../access/access';
-import { requireContactEmailAccess } from '../access/contact-access';
+import { lockContact, requireContactEmailAccess } from '../access/contact-access';
 import { allCategoryExclusions, unsubscribedAt, type AllCategoryExclusion } from '../email/unsubscribe';
 
 export interface InvitationWorkflowsDeps {
@@ -312,11 +312,28 @@ export async function acceptInvitation(db: Db, wf: InvitationWorkflows, token: s
   return acceptInvitationByHash(db, wf, hashInvitationToken(token));
 }
 
+/**
+ * Locks the contact, then the email, the invitation's token names, before the invitation is read: the order
+ * of the changes that revoke it (a deletion takes the contact before revoking, a login or address change the
+ * email), so an accept waits for them and then reads the outcome rather than holding the invitation's row
+ * while they wait for it (a deadlock, a 500 for the client).
+ */
+async function lockInvitee(tx: Tx, tokenHash: string) {
+  const target = await tx.invitation.findUnique({
+    where: { tokenHash },
+    select: { firmId: true, contactEmailId: true, email: { select: { contactId: true } } },
+  });
+  if (!target) return;
+  await lockContact(tx, target.firmId, target.email.contactId);
+  await lockContactEmail(tx, target.firmId, target.contactEmailId);
+}
+
 /** The accept itself, by the stored hash: the client pages' activation link (domain/portal) proves the
  * address with its own signature and names the email's open invitation rather than holding its token. */
 export async function acceptInvitationByHash(db: Db, wf: InvitationWorkflows, tokenHash: string) {
   const effects = noEffects();
   const result = await db.$transaction(async (tx) => {
+    await lockInvitee(tx, tokenHash);
     const inv = await tx.invitation.findUnique({
       where: { tokenHash },
       include: {

@@ -23,6 +23,9 @@ export interface NewMessage {
   body: string;
   contactId?: string;
   reminders?: ReminderInput;
+  /** The message's id, chosen by the caller (the client pages' reply form): the same form sent twice is refused
+   * by the key the first one wrote. */
+  id?: string;
 }
 
 /** A message may not be posted to an archived thread, by the firm or the client. */
@@ -44,6 +47,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     if (byFirm && input.reminders) await saveSettings(tx, firmId, 'chat', threadId, input.reminders);
     const m = await tx.chatMessage.create({
       data: {
+        id: input.id,
         firmId,
         threadId,
         author: input.author,

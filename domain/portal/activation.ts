@@ -4,12 +4,16 @@
 // workflow signal are the same whichever link the client used.
 import type { Db } from '../../prisma/client';
 import { DomainError } from '../errors';
-import { acceptInvitationByHash, type InvitationWorkflows } from '../invitations/invitations';
+import { emailLanguage } from '../email/compose';
+import type { Language } from '../email/messages';
+import { acceptInvitation, acceptInvitationByHash, type InvitationWorkflows } from '../invitations/invitations';
 import { hashInvitationToken } from '../invitations/token';
 import { linkedClient } from './item-page';
 import type { LinkClaims } from './links';
 
 export interface AccessPage {
+  /** The contact's language (their own, else the firm's). */
+  language: Language;
   firmName: string;
   contactName: string;
   address: string;
@@ -23,7 +27,7 @@ const gone = (slug: string, title: string, detail: string) => new DomainError('g
 export async function invitationPage(db: Db, token: string): Promise<AccessPage> {
   const inv = await db.invitation.findUnique({
     where: { tokenHash: hashInvitationToken(token) },
-    include: { email: { include: { contact: { select: { firstName: true, lastName: true } } } } },
+    include: { email: { include: { contact: { select: { firstName: true, lastName: true, language: true } } } } },
   });
   if (!inv)
     throw new DomainError(
@@ -36,8 +40,9 @@ export async function invitationPage(db: Db, token: string): Promise<AccessPage>
     throw gone('invitation-revoked', 'Invitation withdrawn', 'The firm has withdrawn this invitation.');
   if (inv.status === 'expired' || (inv.status !== 'accepted' && inv.expiresAt.getTime() <= Date.now()))
     throw gone('invitation-expired', 'Invitation expired', 'This invitation has expired; ask the firm for a new one.');
-  const firm = await db.firm.findUniqueOrThrow({ where: { id: inv.firmId }, select: { name: true } });
+  const firm = await db.firm.findUniqueOrThrow({ where: { id: inv.firmId }, select: { name: true, language: true } });
   return {
+    language: emailLanguage(inv.email.contact.language, firm.language),
     firmName: firm.name,
     contactName: `${inv.email.contact.firstName} ${inv.email.contact.lastName}`.trim(),
     address: inv.address,
@@ -49,21 +54,61 @@ export async function invitationPage(db: Db, token: string): Promise<AccessPage>
 export async function activationPage(db: Db, claims: LinkClaims): Promise<AccessPage> {
   const client = await linkedClient(db, claims);
   const [firm, email] = await Promise.all([
-    db.firm.findUniqueOrThrow({ where: { id: claims.firmId }, select: { name: true } }),
+    db.firm.findUniqueOrThrow({ where: { id: claims.firmId }, select: { name: true, language: true } }),
     db.contactEmail.findUniqueOrThrow({ where: { id: client.contactEmailId }, select: { login: true } }),
   ]);
-  const page = { firmName: firm.name, contactName: client.name, address: client.address };
+  const language = emailLanguage(client.language, firm.language);
+  const page = { language, firmName: firm.name, contactName: client.name, address: client.address };
   if (email.login === 'active') return { ...page, active: true };
   await openInvitation(db, claims);
   return { ...page, active: false };
 }
 
-/** Accepts the email's open invitation; an email already active is left as it is. */
+/**
+ * Accepts the email's open invitation; an email already active is left as it is. The form sent twice at once
+ * (a double click): the second finds the invitation accepted by the first, and the email active, as it asked.
+ */
 export async function activate(db: Db, wf: InvitationWorkflows, claims: LinkClaims) {
   const page = await activationPage(db, claims);
   if (page.active) return page;
-  await acceptInvitationByHash(db, wf, (await openInvitation(db, claims)).tokenHash);
+  try {
+    await acceptInvitationByHash(db, wf, (await openInvitation(db, claims)).tokenHash);
+  } catch (err) {
+    if (!(err instanceof DomainError) || !(await loginActive(db, claims.firmId, claims.contactEmailId))) throw err;
+  }
   return { ...page, active: true };
+}
+
+/**
+ * Accepts the invitation of the email's link. Accepted already (the form sent twice, or the link used again)
+ * while its email still has access: what the client wanted is done, so the accounts are shown, not an error.
+ */
+export async function acceptInvitationLink(db: Db, wf: InvitationWorkflows, token: string) {
+  try {
+    return await acceptInvitation(db, wf, token);
+  } catch (err) {
+    if (!(err instanceof DomainError) || err.slug !== 'invitation-already-accepted') throw err;
+    const inv = await db.invitation.findUnique({
+      where: { tokenHash: hashInvitationToken(token) },
+      select: { status: true, firmId: true, contactEmailId: true, email: { select: { contactId: true } } },
+    });
+    if (inv?.status !== 'accepted' || !(await loginActive(db, inv.firmId, inv.contactEmailId))) throw err;
+    return { accounts: await accountsOf(db, inv.firmId, inv.email.contactId) };
+  }
+}
+
+async function loginActive(db: Db, firmId: string, contactEmailId: string): Promise<boolean> {
+  const email = await db.contactEmail.findFirst({ where: { id: contactEmailId, firmId }, select: { login: true } });
+  return email?.login === 'active';
+}
+
+/** The contact's accounts by name, as an accept lists them. */
+async function accountsOf(db: Db, firmId: string, contactId: string) {
+  const links = await db.accountContact.findMany({
+    where: { contactId, account: { firmId } },
+    select: { account: { select: { id: true, name: true } } },
+  });
+  return links.map((l) => l.account).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 async function openInvitation(db: Db, claims: LinkClaims) {

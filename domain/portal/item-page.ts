@@ -6,6 +6,8 @@ import type { ItemKind } from '../../shared/reminder-types';
 import { DomainError, notFound } from '../errors';
 import { addressDigest } from '../hmac';
 import { KIND_LABEL } from '../items/item-refs';
+import { emailLanguage, emailTimeZone } from '../email/compose';
+import type { Language } from '../email/messages';
 import { signLink, type LinkClaims, type LinkPurpose } from './links';
 
 export interface PortalMessage {
@@ -16,6 +18,9 @@ export interface PortalMessage {
 }
 
 export interface ItemPage {
+  /** The contact's language and time zone, as their emails have them (domain/email/compose.ts). */
+  language: Language;
+  timeZone: string;
   firmName: string;
   accountName: string;
   contactName: string;
@@ -31,13 +36,21 @@ export interface ItemPage {
   action?: { purpose: Extract<LinkPurpose, 'reply' | 'approve' | 'sign'>; token: string };
 }
 
-export type LinkedClient = { contactId: string; contactEmailId: string; name: string; address: string };
+export type LinkedClient = {
+  contactId: string;
+  contactEmailId: string;
+  name: string;
+  address: string;
+  /** The contact's own language and zone, if set (the firm's apply otherwise). */
+  language: string | null;
+  timeZone: string | null;
+};
 
 /** The contact the link was sent to, still at this firm and still linked to the item's account. */
 export async function linkedClient(db: Db, claims: LinkClaims): Promise<LinkedClient> {
   const email = await db.contactEmail.findFirst({
     where: { id: claims.contactEmailId, firmId: claims.firmId },
-    include: { contact: { select: { id: true, firstName: true, lastName: true } } },
+    include: { contact: { select: { id: true, firstName: true, lastName: true, language: true, timeZone: true } } },
   });
   const linked =
     email &&
@@ -71,18 +84,27 @@ export async function linkedClient(db: Db, claims: LinkClaims): Promise<LinkedCl
       'This activation link is from an older email. Use the link in your invitation email, or a more recent email.',
     );
   const name = `${email.contact.firstName} ${email.contact.lastName}`.trim();
-  return { contactId: email.contactId, contactEmailId: email.id, name, address: email.address };
+  const { language, timeZone } = email.contact;
+  return { contactId: email.contactId, contactEmailId: email.id, name, address: email.address, language, timeZone };
 }
 
 export async function loadItemPage(db: Db, secret: string, claims: LinkClaims): Promise<ItemPage> {
   const item = claims.item!;
   const client = await linkedClient(db, claims);
   const where = { id: item.itemId, firmId: claims.firmId, accountId: item.accountId };
-  const [firm, account] = await Promise.all([
-    db.firm.findUniqueOrThrow({ where: { id: claims.firmId }, select: { name: true } }),
+  const [firm, account, window] = await Promise.all([
+    db.firm.findUniqueOrThrow({ where: { id: claims.firmId }, select: { name: true, language: true } }),
     db.account.findFirstOrThrow({ where: { id: item.accountId, firmId: claims.firmId }, select: { name: true } }),
+    db.firmSendWindow.findUnique({ where: { firmId: claims.firmId }, select: { timeZone: true } }),
   ]);
-  const base = { firmName: firm.name, accountName: account.name, contactName: client.name, kind: item.kind };
+  const base = {
+    language: emailLanguage(client.language, firm.language),
+    timeZone: emailTimeZone(client.timeZone, window?.timeZone),
+    firmName: firm.name,
+    accountName: account.name,
+    contactName: client.name,
+    kind: item.kind,
+  };
   // An action token has the view link's claims and expiry, another purpose.
   const action = (purpose: 'reply' | 'approve' | 'sign') => ({
     purpose,

@@ -2,13 +2,14 @@
 // firm's own portal would do through the same domain calls as the API's client actions (post a client
 // message, approve, sign, accept an invitation), so the audit, to-dos and the reminder workflow's stop
 // signal are the same. The pages themselves (HTML) are in api/portal/.
-import type { Db } from '../../prisma/client';
+import { isUniqueViolation, type Db } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import { DomainError } from '../errors';
-import { acceptInvitation, type InvitationWorkflows } from '../invitations/invitations';
+import type { InvitationWorkflows } from '../invitations/invitations';
+import type { NewMessage } from '../items/chat';
 import type { ItemsService } from '../items/items';
 import type { ItemKind } from '../../shared/reminder-types';
-import { activate, activationPage, invitationPage } from './activation';
+import { acceptInvitationLink, activate, activationPage, invitationPage } from './activation';
 import { linkedClient, loadItemPage } from './item-page';
 import { DEV_PORTAL_LINK_SECRET, signLink, verifyLink, type LinkClaims } from './links';
 
@@ -29,6 +30,20 @@ export interface PortalDeps {
 const throughSignedLink = (contactId: string): Actor => ({ id: contactId, role: 'owner', canViewAllAccounts: true });
 
 const KIND_OF_ACTION = { reply: 'chat', approve: 'approval', sign: 'signature' } as const;
+
+/** Whether the reply form `formId` has posted its message on the thread; an id of another message is a tampered form. */
+async function postedFrom(db: Db, formId: string, firmId: string, threadId: string, contactId: string) {
+  const m = await db.chatMessage.findFirst({
+    where: { id: formId, firmId },
+    select: { threadId: true, contactId: true },
+  });
+  if (!m) return false;
+  if (m.threadId !== threadId || m.contactId !== contactId) throw invalidForm();
+  return true;
+}
+
+const invalidForm = () =>
+  new DomainError('invalid', 'validation-error', 'Please check your input', 'Open the page again and send your reply.');
 
 export interface ItemPath {
   accountId: string;
@@ -65,13 +80,25 @@ export function createPortalService({ db, items, invitations, secret = DEV_PORTA
       return loadItemPage(db, secret, claims);
     },
 
-    async reply(token: unknown, body: string) {
+    /**
+     * Posts the client's reply. `formId` is the reply form's own id, and becomes the message's: the same form
+     * sent twice (a double click, a resubmit after a slow answer) posts once, and the second send finds it.
+     * Absent (a page shown before forms carried it), each send posts.
+     */
+    async reply(token: unknown, body: string, formId?: string) {
       const { claims, item, client, back } = await actionOn(token, 'reply');
-      await items.postMessage(claims.firmId, throughSignedLink(client.contactId), item.itemId, {
-        author: 'client',
-        body,
-        contactId: client.contactId,
-      });
+      const posted = async () =>
+        formId !== undefined && (await postedFrom(db, formId, claims.firmId, item.itemId, client.contactId));
+      if (await posted()) return back;
+      const message: NewMessage = { id: formId, author: 'client', body, contactId: client.contactId };
+      try {
+        await items.postMessage(claims.firmId, throughSignedLink(client.contactId), item.itemId, message);
+      } catch (err) {
+        // Sent twice at once: the first send's message holds the id, so this one's insert was refused.
+        if (await posted()) return back;
+        if (isUniqueViolation(err)) throw invalidForm();
+        throw err;
+      }
       return back;
     },
 
@@ -91,7 +118,7 @@ export function createPortalService({ db, items, invitations, secret = DEV_PORTA
     activate: (token: unknown) => activate(db, invitations, verifyLink(secret, token, 'activate')),
 
     invitationPage: (token: string) => invitationPage(db, token),
-    acceptInvitation: (token: string) => acceptInvitation(db, invitations, token),
+    acceptInvitation: (token: string) => acceptInvitationLink(db, invitations, token),
   };
 }
 

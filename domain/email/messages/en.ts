@@ -71,4 +71,96 @@ export const en: Catalog = {
       all: 'notifications and reminders',
     },
   },
+  portal: {
+    title: 'Nudge client pages',
+    landing: 'Open the link in the email your accountant sent you to see what they are waiting for.',
+    hello: 'Hello {name}.',
+    status: {
+      open: 'Open',
+      archived: 'Closed',
+      pending: 'Waiting for you',
+      waitingForOthers: 'Waiting for other signers',
+      approved: 'Approved',
+      signed: 'Signed',
+      cancelled: 'Withdrawn',
+    },
+    done: {
+      replied: 'Your reply has been sent.',
+      approved: 'Thank you: the document is approved.',
+      signed: 'Thank you: your signature is recorded.',
+    },
+    reply: { label: 'Your reply', button: 'Send reply', closed: 'This conversation is closed.' },
+    approve: { ask: '{firmName} asks you to review and approve this document.', button: 'Approve' },
+    sign: {
+      ask: '{firmName} asks you to sign this document.',
+      button: 'Mark as signed',
+      signed: 'signed',
+      notSigned: 'not signed yet',
+      you: 'you',
+    },
+    invitation: {
+      title: 'Portal invitation',
+      heading: '{firmName} invites you',
+      body: 'Hello {contactName}, {firmName} invites you to its client portal with {address}.',
+      button: 'Accept invitation',
+      activeHeading: 'You already have access',
+      activeBody: 'The portal access for {address} is already active.',
+    },
+    activation: {
+      title: 'Activate your account',
+      body: 'Hello {contactName}, activate the portal access of {address} at {firmName}.',
+      button: 'Activate',
+      activeHeading: 'Your account is active',
+      activeBody: '{address} has access to the portal of {firmName}.',
+    },
+    accepted: { title: 'Welcome', notice: 'Your account is active.', accounts: 'Your accounts:' },
+    errors: {
+      'portal-link-invalid': {
+        title: 'This link is not valid',
+        detail:
+          'The link is incomplete or has been changed. Open it again from your email, or ask the firm to send it again.',
+      },
+      'portal-link-wrong-purpose': {
+        title: 'This link is for something else',
+        detail: 'The link does not allow this action. Open the page again from the link in your email.',
+      },
+      'portal-link-expired': {
+        title: 'This link has expired',
+        detail: 'Links in emails work for a limited time. Ask the firm to send you a new one.',
+      },
+      'portal-link-revoked': {
+        title: 'This link no longer works',
+        detail: 'The link was sent before something changed at the firm. Use a more recent email from the firm.',
+      },
+      'invitation-invalid': {
+        title: 'Invitation link not valid',
+        detail: 'This invitation link is unknown or has been replaced by a newer one. Use the newest invitation email.',
+      },
+      'invitation-revoked': { title: 'Invitation withdrawn', detail: 'The firm has withdrawn this invitation.' },
+      'invitation-expired': {
+        title: 'Invitation expired',
+        detail: 'This invitation has expired; ask the firm for a new one.',
+      },
+      'invitation-already-accepted': {
+        title: 'Invitation already accepted',
+        detail: 'This invitation link has already been used.',
+      },
+      'activation-unavailable': {
+        title: 'No invitation to accept',
+        detail:
+          'Your portal invitation has expired, been withdrawn or not been sent yet. Ask the firm to invite you again.',
+      },
+      'validation-error': { title: 'Please check your input', detail: 'Open the page again and send the form.' },
+      'empty-message': { title: 'Please check your input', detail: 'Write a message before sending it.' },
+      'message-too-long': { title: 'Please check your input', detail: 'The message is too long.' },
+      'not-found': { title: 'Page not found', detail: 'There is no such page.' },
+      'unreadable-form': { title: 'The form could not be read', detail: 'Please try again from the page.' },
+      busy: { title: 'Please try again shortly', detail: 'The service is busy; try again in a minute.' },
+      unexpected: { title: 'Something went wrong', detail: 'Please try again later.' },
+      other: {
+        title: 'This could not be done',
+        detail: 'Open the page again from the link in your email to see where things stand.',
+      },
+    },
+  },
 };

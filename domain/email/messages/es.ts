@@ -72,4 +72,101 @@ export const es: Catalog = {
       all: 'notificaciones y recordatorios',
     },
   },
+  portal: {
+    title: 'Páginas de cliente de Nudge',
+    landing: 'Abra el enlace del correo que le envió su asesor para ver qué está pendiente de usted.',
+    hello: 'Buenos días, {name}:',
+    status: {
+      open: 'Abierta',
+      archived: 'Cerrada',
+      pending: 'Pendiente de usted',
+      waitingForOthers: 'Pendiente de los demás firmantes',
+      approved: 'Aprobado',
+      signed: 'Firmado',
+      cancelled: 'Retirado',
+    },
+    done: {
+      replied: 'Su respuesta se ha enviado.',
+      approved: 'Gracias: el documento está aprobado.',
+      signed: 'Gracias: su firma ha quedado registrada.',
+    },
+    reply: { label: 'Su respuesta', button: 'Enviar respuesta', closed: 'Esta conversación está cerrada.' },
+    approve: { ask: '{firmName} le pide que revise y apruebe este documento.', button: 'Aprobar' },
+    sign: {
+      ask: '{firmName} le pide que firme este documento.',
+      button: 'Marcar como firmado',
+      signed: 'firmado',
+      notSigned: 'aún sin firmar',
+      you: 'usted',
+    },
+    invitation: {
+      title: 'Invitación al portal',
+      heading: '{firmName} le invita',
+      body: 'Buenos días, {contactName}: {firmName} le invita a su portal de cliente con la dirección {address}.',
+      button: 'Aceptar la invitación',
+      activeHeading: 'Ya tiene acceso',
+      activeBody: 'El acceso al portal para {address} ya está activo.',
+    },
+    activation: {
+      title: 'Active su cuenta',
+      body: 'Buenos días, {contactName}: active el acceso de {address} al portal de {firmName}.',
+      button: 'Activar',
+      activeHeading: 'Su cuenta está activa',
+      activeBody: '{address} tiene acceso al portal de {firmName}.',
+    },
+    accepted: { title: 'Le damos la bienvenida', notice: 'Su cuenta está activa.', accounts: 'Sus cuentas:' },
+    errors: {
+      'portal-link-invalid': {
+        title: 'Este enlace no es válido',
+        detail:
+          'El enlace está incompleto o se ha modificado. Ábralo de nuevo desde su correo o pida al despacho que se lo envíe otra vez.',
+      },
+      'portal-link-wrong-purpose': {
+        title: 'Este enlace es para otra cosa',
+        detail: 'El enlace no permite esta acción. Abra de nuevo la página desde el enlace de su correo.',
+      },
+      'portal-link-expired': {
+        title: 'Este enlace ha caducado',
+        detail:
+          'Los enlaces de los correos funcionan durante un tiempo limitado. Pida al despacho que le envíe uno nuevo.',
+      },
+      'portal-link-revoked': {
+        title: 'Este enlace ya no funciona',
+        detail: 'El enlace se envió antes de un cambio en el despacho. Use un correo más reciente del despacho.',
+      },
+      'invitation-invalid': {
+        title: 'Enlace de invitación no válido',
+        detail:
+          'Este enlace de invitación es desconocido o se ha sustituido por uno más reciente. Use el último correo de invitación.',
+      },
+      'invitation-revoked': { title: 'Invitación retirada', detail: 'El despacho ha retirado esta invitación.' },
+      'invitation-expired': {
+        title: 'Invitación caducada',
+        detail: 'Esta invitación ha caducado; pida una nueva al despacho.',
+      },
+      'invitation-already-accepted': {
+        title: 'Invitación ya aceptada',
+        detail: 'Este enlace de invitación ya se ha usado.',
+      },
+      'activation-unavailable': {
+        title: 'No hay ninguna invitación que aceptar',
+        detail:
+          'Su invitación al portal ha caducado, se ha retirado o aún no se ha enviado. Pida al despacho que le invite de nuevo.',
+      },
+      'validation-error': { title: 'Revise los datos', detail: 'Abra de nuevo la página y envíe el formulario.' },
+      'empty-message': { title: 'Revise los datos', detail: 'Escriba un mensaje antes de enviarlo.' },
+      'message-too-long': { title: 'Revise los datos', detail: 'El mensaje es demasiado largo.' },
+      'not-found': { title: 'Página no encontrada', detail: 'Esta página no existe.' },
+      'unreadable-form': { title: 'No se ha podido leer el formulario', detail: 'Inténtelo de nuevo desde la página.' },
+      busy: {
+        title: 'Inténtelo de nuevo en un momento',
+        detail: 'El servicio está ocupado; inténtelo de nuevo en un minuto.',
+      },
+      unexpected: { title: 'Se ha producido un error', detail: 'Inténtelo de nuevo más tarde.' },
+      other: {
+        title: 'No se ha podido hacer',
+        detail: 'Abra de nuevo la página desde el enlace de su correo para ver en qué punto está.',
+      },
+    },
+  },
 };

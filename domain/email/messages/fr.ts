@@ -73,4 +73,101 @@ export const fr: Catalog = {
       all: 'les notifications et rappels',
     },
   },
+  portal: {
+    title: 'Pages clients Nudge',
+    landing: 'Ouvrez le lien de l’e-mail envoyé par votre cabinet pour voir ce qu’il attend de vous.',
+    hello: 'Bonjour {name},',
+    status: {
+      open: 'Ouverte',
+      archived: 'Close',
+      pending: 'En attente de votre part',
+      waitingForOthers: 'En attente des autres signataires',
+      approved: 'Approuvé',
+      signed: 'Signé',
+      cancelled: 'Retiré',
+    },
+    done: {
+      replied: 'Votre réponse a été envoyée.',
+      approved: 'Merci\u00a0: le document est approuvé.',
+      signed: 'Merci\u00a0: votre signature est enregistrée.',
+    },
+    reply: { label: 'Votre réponse', button: 'Envoyer la réponse', closed: 'Cette conversation est close.' },
+    approve: { ask: '{firmName} vous demande d’examiner et d’approuver ce document.', button: 'Approuver' },
+    sign: {
+      ask: '{firmName} vous demande de signer ce document.',
+      button: 'Marquer comme signé',
+      signed: 'signé',
+      notSigned: 'pas encore signé',
+      you: 'vous',
+    },
+    invitation: {
+      title: 'Invitation au portail',
+      heading: '{firmName} vous invite',
+      body: 'Bonjour {contactName}, {firmName} vous invite à son portail client avec l’adresse {address}.',
+      button: 'Accepter l’invitation',
+      activeHeading: 'Vous avez déjà accès',
+      activeBody: 'L’accès au portail pour {address} est déjà actif.',
+    },
+    activation: {
+      title: 'Activez votre compte',
+      body: 'Bonjour {contactName}, activez l’accès de {address} au portail de {firmName}.',
+      button: 'Activer',
+      activeHeading: 'Votre compte est actif',
+      activeBody: '{address} a accès au portail de {firmName}.',
+    },
+    accepted: { title: 'Bienvenue', notice: 'Votre compte est actif.', accounts: 'Vos dossiers\u00a0:' },
+    errors: {
+      'portal-link-invalid': {
+        title: 'Ce lien n’est pas valide',
+        detail:
+          'Le lien est incomplet ou a été modifié. Ouvrez-le à nouveau depuis votre e-mail, ou demandez au cabinet de vous le renvoyer.',
+      },
+      'portal-link-wrong-purpose': {
+        title: 'Ce lien sert à autre chose',
+        detail: 'Le lien ne permet pas cette action. Ouvrez à nouveau la page depuis le lien de votre e-mail.',
+      },
+      'portal-link-expired': {
+        title: 'Ce lien a expiré',
+        detail:
+          'Les liens des e-mails fonctionnent pendant une durée limitée. Demandez au cabinet de vous en envoyer un nouveau.',
+      },
+      'portal-link-revoked': {
+        title: 'Ce lien ne fonctionne plus',
+        detail: 'Le lien a été envoyé avant un changement au cabinet. Utilisez un e-mail plus récent du cabinet.',
+      },
+      'invitation-invalid': {
+        title: 'Lien d’invitation non valide',
+        detail:
+          'Ce lien d’invitation est inconnu ou a été remplacé par un plus récent. Utilisez le dernier e-mail d’invitation.',
+      },
+      'invitation-revoked': { title: 'Invitation retirée', detail: 'Le cabinet a retiré cette invitation.' },
+      'invitation-expired': {
+        title: 'Invitation expirée',
+        detail: 'Cette invitation a expiré\u00a0; demandez-en une nouvelle au cabinet.',
+      },
+      'invitation-already-accepted': {
+        title: 'Invitation déjà acceptée',
+        detail: 'Ce lien d’invitation a déjà été utilisé.',
+      },
+      'activation-unavailable': {
+        title: 'Aucune invitation à accepter',
+        detail:
+          'Votre invitation au portail a expiré, a été retirée ou n’a pas encore été envoyée. Demandez au cabinet de vous inviter à nouveau.',
+      },
+      'validation-error': {
+        title: 'Vérifiez votre saisie',
+        detail: 'Ouvrez à nouveau la page et envoyez le formulaire.',
+      },
+      'empty-message': { title: 'Vérifiez votre saisie', detail: 'Écrivez un message avant de l’envoyer.' },
+      'message-too-long': { title: 'Vérifiez votre saisie', detail: 'Le message est trop long.' },
+      'not-found': { title: 'Page introuvable', detail: 'Cette page n’existe pas.' },
+      'unreadable-form': { title: 'Le formulaire n’a pas pu être lu', detail: 'Réessayez depuis la page.' },
+      busy: { title: 'Réessayez dans un instant', detail: 'Le service est occupé\u00a0; réessayez dans une minute.' },
+      unexpected: { title: 'Une erreur s’est produite', detail: 'Réessayez plus tard.' },
+      other: {
+        title: 'Cette action n’a pas pu être effectuée',
+        detail: 'Ouvrez à nouveau la page depuis le lien de votre e-mail pour voir où en sont les choses.',
+      },
+    },
+  },
 };

@@ -50,8 +50,67 @@ export interface EmailMessages {
 }
 
 /**
+ * What the client pages' error pages (api/portal/) may say, by the error's slug: the domain's errors a
+ * client can meet there, the pages' own (bad form input, no such page, busy), and `other` for the rest.
+ */
+export const PORTAL_ERRORS = [
+  'portal-link-invalid',
+  'portal-link-wrong-purpose',
+  'portal-link-expired',
+  'portal-link-revoked',
+  'invitation-invalid',
+  'invitation-revoked',
+  'invitation-expired',
+  'invitation-already-accepted',
+  'activation-unavailable',
+  'validation-error',
+  'empty-message',
+  'message-too-long',
+  'not-found',
+  'unreadable-form',
+  'busy',
+  'unexpected',
+  'other',
+] as const;
+export type PortalError = (typeof PORTAL_ERRORS)[number];
+
+/**
+ * The built-in client pages (api/portal/), in the contact's language. ICU MessageFormat where a text names
+ * a value: {firmName}, {contactName}, {address}, {name} (the contact's).
+ */
+export interface PortalTexts {
+  /** The header of a page that names no firm; the landing page's title. */
+  title: string;
+  landing: string;
+  /** {name} */
+  hello: string;
+  /** An item's status badge; `waitingForOthers`: a signature this client has signed, others not yet. */
+  status: Record<'open' | 'archived' | 'pending' | 'waitingForOthers' | 'approved' | 'signed' | 'cancelled', string>;
+  /** The notice after an action. */
+  done: Record<'replied' | 'approved' | 'signed', string>;
+  reply: { label: string; button: string; closed: string };
+  /** `ask`: {firmName} */
+  approve: { ask: string; button: string };
+  /** `ask`: {firmName}; a signer's line: `signed` or `notSigned`, `you` after this client's name. */
+  sign: { ask: string; button: string; signed: string; notSigned: string; you: string };
+  /** `heading` {firmName}; `body` {contactName}, {firmName}, {address}; `activeBody` {address}. */
+  invitation: {
+    title: string;
+    heading: string;
+    body: string;
+    button: string;
+    activeHeading: string;
+    activeBody: string;
+  };
+  /** `body` {contactName}, {address}, {firmName}; `activeBody` {address}, {firmName}. */
+  activation: { title: string; body: string; button: string; activeHeading: string; activeBody: string };
+  accepted: { title: string; notice: string; accounts: string };
+  errors: Record<PortalError, { title: string; detail: string }>;
+}
+
+/**
  * A language's catalog: every kind's messages, plus the words used when a value is unknown and the
- * texts of the unsubscribe page.
+ * texts of the unsubscribe page and of the client pages.
  */
 export interface Catalog {
   emails: Record<EmailKind, EmailMessages>;
@@ -73,4 +132,5 @@ export interface Catalog {
     footer: string;
     categories: Record<'messages' | 'signatures' | 'approvals' | 'all', string>;
   };
+  portal: PortalTexts;
 }
