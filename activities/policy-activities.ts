@@ -4,7 +4,12 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../prisma/client';
 import type { PolicyApplyResult } from '../shared/contracts/reminder-policy';
-import { applyPolicyBatch, collectPolicyTargets, finishPolicyApplication } from '../domain/reminder-policy/apply';
+import {
+  applyPolicyBatch,
+  cancelPolicyApplication,
+  collectPolicyTargets,
+  finishPolicyApplication,
+} from '../domain/reminder-policy/apply';
 import { createOutbox } from '../domain/outbox/outbox';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 
@@ -36,5 +41,9 @@ export function createPolicyActivities({ db, temporal }: PolicyActivityDeps) {
       applicationId: string;
       status: PolicyApplyResult['status'];
     }) => finishPolicyApplication(db, applicationId, status),
+
+    /** Closes an application whose workflow was cancelled; answers how it ended (cancelled, unless already). */
+    cancelPolicyApplication: ({ applicationId }: { applicationId: string }) =>
+      cancelPolicyApplication(db, applicationId),
   };
 }

@@ -21,7 +21,8 @@ export function createReminderActivities(deps: ReminderActivityDeps) {
 
     /**
      * When a reminder due at `dueAt` may go (send window, pauses); instants and reasons only, no zone names.
-     * An automatic reminder (`cycleKey`, `seq`) held back is recorded for the explainer.
+     * An automatic reminder (`cycleKey`, `seq`: runs from before plan-in-dispatch) held back is recorded for the
+     * explainer; without them it is a manual resend.
      */
     planReminderSend: async ({
       item,
@@ -34,7 +35,9 @@ export function createReminderActivities(deps: ReminderActivityDeps) {
       cycleKey?: string;
       seq?: number;
     }) => {
-      const plan = await planItemSend(deps.db, item, dueAt, Date.now());
+      // Without a cycle it is a manual resend asked to respect the window: the kind's `anytime` rule is for
+      // automatic reminders only, so it keeps to the firm's window.
+      const plan = await planItemSend(deps.db, item, dueAt, Date.now(), cycleKey === undefined ? 'firm' : undefined);
       if (cycleKey !== undefined && seq !== undefined) await recordHold(deps.db, item, cycleKey, seq, plan);
       return { sendAt: plan.sendAt, reasons: plan.reasons };
     },

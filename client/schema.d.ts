@@ -931,7 +931,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A policy change applied to running reminders: status (running, completed, superseded), progress per outcome, and the report once ended (owners and admins) */
+    /** A policy change applied to running reminders: status (running, completed, superseded, cancelled: its workflow was cancelled in the Temporal UI), progress per outcome, and the report once ended (owners and admins) */
     get: operations['getReminderPolicyApplication'];
     put?: never;
     post?: never;
@@ -948,7 +948,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Each running reminder the change found and what it did (updated, unchanged, own_settings, gone, superseded, pending), in order (cursor: nextCursor → after; owners and admins) */
+    /** Each running reminder the change found and what it did (updated, unchanged, own_settings, gone, superseded, cancelled, pending), in order (cursor: nextCursor → after; owners and admins) */
     get: operations['listReminderPolicyApplicationItems'];
     put?: never;
     post?: never;
@@ -1088,7 +1088,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Start a new bulk action, same action, over exactly the accounts that failed in this finished one (once per action; a delete needs confirm "DELETE" again) */
+    /** Start a new bulk action, same action, over exactly the accounts that failed in this finished one (of a retry, also those it did not reach; once per action; a delete needs confirm "DELETE" again) */
     post: operations['retryFailedBulkAction'];
     delete?: never;
     options?: never;
@@ -5945,7 +5945,7 @@ export interface operations {
   listReminderPolicyApplicationItems: {
     parameters: {
       query?: {
-        outcome?: 'updated' | 'unchanged' | 'own_settings' | 'gone' | 'superseded' | 'pending';
+        outcome?: 'updated' | 'unchanged' | 'own_settings' | 'gone' | 'superseded' | 'cancelled' | 'pending';
         after?: string;
         limit?: number;
       };

@@ -3,15 +3,24 @@
 // search attributes, items with their own settings left alone) and writes nothing; a change applied to
 // running reminders goes through the workflow reminder-policy-<id> with progress and a report, and each
 // reminder reschedules from its last send (one reminder for a due time already past, no burst); `none`
-// leaves running reminders alone; a kind may ignore the send window; bad input is refused, nothing written.
+// leaves running reminders alone; a batch and a concurrent change or own settings; an application cancelled or
+// its workflow terminated; a thread no change reached still stops with the policy; a kind may ignore the send
+// window; bad input is refused, nothing written.
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts, firmUser } from './support/fixtures';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
-import { applyPolicyBatch, finishPolicyApplication } from '../domain/reminder-policy/apply';
+import {
+  applyPolicyBatch,
+  cancelPolicyApplication,
+  closeAbandonedPolicyApplications,
+  finishPolicyApplication,
+} from '../domain/reminder-policy/apply';
 import { createOutbox } from '../domain/outbox/outbox';
 import { createTemporalGateway } from '../domain/temporal/gateway';
+import type { Tx } from '../prisma/client';
+import { policyApplyStart, policyApplyWorkflowContract } from '../shared/contracts/reminder-policy';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 let stack: Stack;
@@ -95,6 +104,7 @@ test('a change applied to running reminders: preview, then the workflow with its
     own_settings: 1,
     gone: 0,
     superseded: 0,
+    cancelled: 0,
   });
   expect(done.report.counts).toEqual(done.progress);
   const items = (await f.call('GET', `/v1/reminder-policy/applications/${applicationId}/items`)).body.items;
@@ -184,6 +194,207 @@ test('each item is applied once however often a batch is retried; a later change
   await finishPolicyApplication(stack.db, stale.id, 'superseded');
   const res = await f.call('GET', `/v1/reminder-policy/applications/${stale.id}`);
   expect(res.body).toMatchObject({ status: 'superseded', progress: { total: 2, pending: 0, superseded: 2 } });
+
+  // One whose workflow an operator cancelled in the Temporal UI closes too; the rest reads cancelled.
+  const cancelled = await application(2, [randomUUID(), randomUUID()]);
+  await cancelPolicyApplication(stack.db, cancelled.id);
+  const closed = await f.call('GET', `/v1/reminder-policy/applications/${cancelled.id}`);
+  expect(closed.body).toMatchObject({ status: 'cancelled', progress: { total: 2, pending: 0, cancelled: 2 } });
+  expect(closed.body.report.counts).toEqual(closed.body.progress);
+  const listed = await f.call('GET', `/v1/reminder-policy/applications/${cancelled.id}/items?outcome=cancelled`);
+  expect(listed.body.items).toHaveLength(2);
+});
+
+/** A transaction that did `work` and stays open until `commit()`. */
+async function heldTransaction(work: (tx: Tx) => Promise<unknown>) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let worked!: () => void;
+  const ready = new Promise<void>((r) => (worked = r));
+  const done = stack.db.$transaction(
+    async (tx) => {
+      await work(tx);
+      worked();
+      await released;
+    },
+    { timeout: 30_000 },
+  );
+  await Promise.race([ready, done]);
+  return {
+    commit: async () => {
+      release();
+      await done;
+    },
+  };
+}
+
+/** Whether `p` is still pending after `ms`. */
+const stillWaiting = (p: Promise<unknown>, ms: number) =>
+  Promise.race([p.then(() => false), sleep(ms).then(() => true)]);
+
+test('a batch waits for a policy change in flight, and reports what it wrote, not what it meant to', async () => {
+  const f = await stack.newFirm();
+  const outbox = createOutbox(stack.db, createTemporalGateway({ client: stack.client, taskQueue: stack.taskQueue }));
+  const policy = { enabled: true, intervalDays: 40, count: 1, sendWindow: 'firm' };
+  expect((await putPolicy(f, 'chat', { ...policy, apply: 'none' })).status).toBe(200);
+  const [a, b, c] = [await thread(f), await thread(f), await thread(f)]; // none with a row
+  const application = (itemIds: string[]) =>
+    stack.db.reminderPolicyApplication.create({
+      data: {
+        firmId: f.firmId,
+        itemKind: 'chat',
+        policyVersion: 1,
+        settings: { enabled: true, intervalDays: 7, count: 2, sendWindow: 'firm' },
+        previousSettings: policy,
+        requestedBy: f.ownerId,
+        total: itemIds.length,
+        items: { create: itemIds.map((itemId, position) => ({ itemId, position })) },
+      },
+    });
+
+  // b's user gives it settings of its own while the batch runs (no row to lock yet): b keeps them, and the
+  // report says so, with no audit entry or signal of the policy's.
+  const own = await heldTransaction((tx) =>
+    tx.reminderSettings.create({
+      data: { firmId: f.firmId, itemKind: 'chat', itemId: b.threadId, enabled: true, intervalDays: 9, count: 4 },
+    }),
+  );
+  const first = await application([a.threadId, b.threadId]);
+  const batch = applyPolicyBatch(outbox, first.id, 10);
+  expect(await stillWaiting(batch, 300)).toBe(true);
+  await own.commit();
+  expect(await batch).toEqual({ processed: 2, remaining: 0, superseded: false });
+  const outcomes = await stack.db.reminderPolicyApplicationItem.findMany({ where: { applicationId: first.id } });
+  expect(Object.fromEntries(outcomes.map((o) => [o.itemId, o.outcome]))).toEqual({
+    [a.threadId]: 'updated',
+    [b.threadId]: 'own_settings',
+  });
+  expect(
+    await stack.db.reminderSettings.findUnique({
+      where: { itemKind_itemId: { itemKind: 'chat', itemId: b.threadId } },
+    }),
+  ).toMatchObject({ source: 'own', intervalDays: 9, count: 4 });
+  const audited = await stack.db.auditEvent.findMany({
+    where: { firmId: f.firmId, action: 'reminders.settings_changed', itemId: { in: [a.threadId, b.threadId] } },
+  });
+  expect(audited.map((e) => e.itemId)).toEqual([a.threadId]);
+
+  // A policy change committing while a batch starts (it holds the policy's row, as a change does): the batch
+  // waits for it, then stops as superseded; c keeps following the new policy, no row of the old one written.
+  const second = await application([c.threadId]);
+  const change = await heldTransaction(async (tx) => {
+    await tx.$executeRaw`SELECT 1 FROM "FirmReminderPolicy"
+      WHERE "firmId" = ${f.firmId}::uuid AND "itemKind" = 'chat' FOR UPDATE`;
+    await tx.firmReminderPolicy.update({
+      where: { firmId_itemKind: { firmId: f.firmId, itemKind: 'chat' } },
+      data: { enabled: false, version: { increment: 1 } },
+    });
+  });
+  const late = applyPolicyBatch(outbox, second.id, 10);
+  expect(await stillWaiting(late, 300)).toBe(true);
+  await change.commit();
+  expect(await late).toEqual({ processed: 0, remaining: 0, superseded: true });
+  expect(await stack.db.reminderSettings.count({ where: { itemId: c.threadId } })).toBe(0);
+});
+
+test('an application whose workflow was terminated in the Temporal UI is closed cancelled by the reconciler', async () => {
+  const f = await stack.newFirm();
+  const gateway = createTemporalGateway({ client: stack.client, taskQueue: stack.taskQueue });
+  expect((await putPolicy(f, 'chat', { enabled: true, intervalDays: 40, count: 1, apply: 'none' })).status).toBe(200);
+  const t = await thread(f);
+  const application = () =>
+    stack.db.reminderPolicyApplication.create({
+      data: {
+        firmId: f.firmId,
+        itemKind: 'chat',
+        policyVersion: 1,
+        settings: { enabled: true, intervalDays: 7, count: 2, sendWindow: 'firm' },
+        requestedBy: f.ownerId,
+        total: 1,
+        items: { create: [{ itemId: t.threadId, position: 0 }] },
+      },
+    });
+  const [terminated, unstarted] = [await application(), await application()];
+  // Its application row held, the workflow cannot get past its first batch before it is terminated.
+  const held = await heldTransaction(
+    (tx) => tx.$executeRaw`SELECT 1 FROM "ReminderPolicyApplication" WHERE id = ${terminated.id}::uuid FOR UPDATE`,
+  );
+  const start = policyApplyStart({ ...terminated, itemKind: 'chat' });
+  expect(await gateway.start(policyApplyWorkflowContract, start)).toBeTruthy();
+  await stack.client.workflow.getHandle(start.workflowId).terminate('operator');
+  await held.commit();
+
+  const closed = await closeAbandonedPolicyApplications(stack.db, gateway, 0);
+  expect(closed).toContain(terminated.id);
+  expect(closed).not.toContain(unstarted.id); // its workflow is the outbox's to start
+  const res = await f.call('GET', `/v1/reminder-policy/applications/${terminated.id}`);
+  expect(res.body).toMatchObject({ status: 'cancelled', progress: { total: 1, pending: 0 } });
+  expect((await f.call('GET', `/v1/reminder-policy/applications/${unstarted.id}`)).body.status).toBe('running');
+});
+
+test('applying the policy a thread already follows leaves it unchanged, as the preview said', async () => {
+  const f = await stack.newFirm();
+  const policy = { enabled: true, intervalDays: 40, count: 3 };
+  expect((await putPolicy(f, 'chat', { ...policy, apply: 'none' })).status).toBe(200);
+  const t = await thread(f); // no row: it follows the policy
+  await eventually(async () => notified(t.address), 20_000, 'the notification');
+  const preview = await eventually(async () => {
+    const res = await putPolicy(f, 'chat', { ...policy, apply: 'preview' });
+    return res.body.runningReminders?.total === 1 && res.body.runningReminders;
+  }, 20_000);
+  expect(preview).toEqual({ total: 1, wouldChange: 0, unchanged: 1, ownSettings: 0 });
+
+  const applied = await putPolicy(f, 'chat', { ...policy, apply: 'running' });
+  expect(applied.status).toBe(200);
+  const done = await eventually(async () => {
+    const res = await f.call('GET', `/v1/reminder-policy/applications/${applied.body.application.id}`);
+    return res.body.status === 'completed' && res.body;
+  }, 20_000);
+  expect(done.progress).toMatchObject({ total: 1, updated: 0, unchanged: preview.unchanged });
+  // Nothing written for it: no row, no audit entry.
+  expect(await stack.db.reminderSettings.count({ where: { itemId: t.threadId } })).toBe(0);
+  expect(await stack.db.auditEvent.count({ where: { itemId: t.threadId, action: 'reminders.settings_changed' } })).toBe(
+    0,
+  );
+});
+
+test('a thread following the policy stops when the policy turns off or lowers its count, reached by no change', async () => {
+  // What a change whose application never reached the thread leaves (cancelled, superseded, missed by the
+  // search): the policy changed in the database, the thread's workflow not told.
+  const policyChanged = (f: FirmHandle, data: { enabled?: boolean; count?: number }) =>
+    stack.db.firmReminderPolicy.update({
+      where: { firmId_itemKind: { firmId: f.firmId, itemKind: 'chat' } },
+      data: { ...data, version: { increment: 1 } },
+    });
+  const off = async () => {
+    const f = await stack.newFirm();
+    expect((await putPolicy(f, 'chat', { enabled: true, intervalDays: 2, count: 5, apply: 'none' })).status).toBe(200);
+    const t = await thread(f);
+    await eventually(async () => notified(t.address), 20_000, 'the notification');
+    await policyChanged(f, { enabled: false });
+    return { f, t, reminders: 0, stopReason: 'off' };
+  };
+  const lowered = async () => {
+    const f = await stack.newFirm();
+    expect((await putPolicy(f, 'chat', { enabled: true, intervalDays: 1, count: 5, apply: 'none' })).status).toBe(200);
+    const t = await thread(f);
+    await eventually(async () => remindersTo(stack.smtp, t.address).length === 1, 20_000, 'the first reminder');
+    await policyChanged(f, { count: 1 });
+    return { f, t, reminders: 1, stopReason: 'count_reached' };
+  };
+  const cases = await Promise.all([off(), lowered()]);
+  // Two reminder days on: no reminder more, each workflow ended, and the explainer says why.
+  await sleep(2500);
+  for (const { f, t, reminders, stopReason } of cases) {
+    expect(remindersTo(stack.smtp, t.address)).toHaveLength(reminders);
+    const state = await eventually(async () => {
+      const res = await explain(f, t.threadId);
+      return res.body.workflow?.status === 'completed' && res.body;
+    }, 10_000);
+    expect(state.workflow.stopReason).toBe(stopReason);
+    expect(state.remindersSent).toBe(reminders);
+    expect(state.settingsSource.source).toBe('policy');
+  }
 });
 
 test('a change applied to running reminders also reaches threads that follow the policy with none running', async () => {
@@ -352,6 +563,20 @@ describe('bad input is refused with nothing written', () => {
     [
       'a bad cursor',
       () => firm.call('GET', `/v1/reminder-policy/applications/${applicationId}/items?after=x`),
+      422,
+      'validation-error',
+      'query.after',
+    ],
+    [
+      'a cursor of 20 digits',
+      () => firm.call('GET', `/v1/reminder-policy/applications/${applicationId}/items?after=${'9'.repeat(20)}`),
+      422,
+      'validation-error',
+      'query.after',
+    ],
+    [
+      'a cursor beyond any position',
+      () => firm.call('GET', `/v1/reminder-policy/applications/${applicationId}/items?after=2147483648`),
       422,
       'validation-error',
       'query.after',

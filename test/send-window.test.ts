@@ -1,7 +1,7 @@
 // Send windows and pauses (issue 12) on the real stack: a reminder due while the window is closed waits
 // (the explainer says until when and why, no email goes), and goes once the window opens; a contact's time
-// zone; manual resends at once unless asked to respect the window; pauses of an item and of a contact,
-// resuming without a burst; bad input refused with nothing written.
+// zone; manual resends at once unless asked to respect the window (whatever the kind's send-window rule);
+// pauses of an item and of a contact, resuming without a burst; bad input refused with nothing written.
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
@@ -176,6 +176,32 @@ test('the window is read in the contact’s time zone; manual resends go at once
   const workflowId = `reminder-approval-${req.body.id}`;
   await stack.client.workflow.getHandle(workflowId).result();
   await recordHistory(stack.client, 'send-window-held-reminder-and-resend', workflowId);
+});
+
+test('a manual resend asked to respect the window waits for it, though the kind’s policy says "anytime"', async () => {
+  const f = await stack.newFirm();
+  const closedDays = [DateTime.utc().toISODate()!, DateTime.utc().plus({ days: 1 }).toISODate()!];
+  const put = await f.call('PUT', '/v1/settings/send-window', { timeZone: 'UTC', hours: everyDay(allDay), closedDays });
+  expect(put.status).toBe(200);
+  // "anytime" lets the kind's automatic reminders go when due; a person's resend is not one of them.
+  const policy = { enabled: true, intervalDays: 30, count: 1, sendWindow: 'anytime', apply: 'none' };
+  expect((await f.call('PUT', '/v1/reminder-policy/approval', policy)).status).toBe(200);
+  const acc = await accountWithContacts(f, [{}]);
+  const [client] = acc.contacts;
+  const doc = await f.call('POST', `/v1/accounts/${acc.accountId}/documents`, { name: 'Payroll' });
+  const req = await f.call('POST', `/v1/documents/${doc.body.id}/approval-requests`, {});
+  expect(req.status).toBe(201);
+  await eventually(async () => notifications(client.address).length === 1, 15_000, 'the notification');
+
+  const held = await f.call('POST', `/v1/approval-requests/${req.body.id}/resend`, { respectSendWindow: true });
+  expect(held.status).toBe(202);
+  await eventually(async () => (await explain(f, req.body.id)).body.workflow?.pendingManualResends === 1, 10_000);
+  await sleep(1500);
+  expect(remindersTo(stack.smtp, client.address)).toHaveLength(0);
+
+  // The window open again: it goes.
+  expect((await f.call('DELETE', '/v1/settings/send-window')).status).toBe(204);
+  await eventually(async () => remindersTo(stack.smtp, client.address).length === 1, 15_000, 'the resend');
 });
 
 test('an item paused: nothing meanwhile, then one reminder at the pause end and the usual interval after', async () => {

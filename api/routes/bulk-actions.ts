@@ -99,7 +99,7 @@ export function bulkActionRoutes(bulk: BulkActionsService): Router {
       path: '/v1/bulk-actions/:bulkActionId/retry-failed',
       tag: 'Bulk actions',
       summary:
-        'Start a new bulk action, same action, over exactly the accounts that failed in this finished one (once per action; a delete needs confirm "DELETE" again)',
+        'Start a new bulk action, same action, over exactly the accounts that failed in this finished one (of a retry, also those it did not reach; once per action; a delete needs confirm "DELETE" again)',
       params: bulkId,
       body: s.retryFailedBody,
       status: 202,

@@ -29,7 +29,7 @@ export function reminderPolicyRoutes(policy: ReminderPolicyService): Router {
       operationId: 'getReminderPolicyApplication',
       tag: 'Settings',
       summary:
-        'A policy change applied to running reminders: status (running, completed, superseded), progress per outcome, and the report once ended (owners and admins)',
+        'A policy change applied to running reminders: status (running, completed, superseded, cancelled: its workflow was cancelled in the Temporal UI), progress per outcome, and the report once ended (owners and admins)',
       params: appId,
     },
     async (req) => policy.application(req.firmId, req.actor, req.valid.params.applicationId),
@@ -42,7 +42,7 @@ export function reminderPolicyRoutes(policy: ReminderPolicyService): Router {
       operationId: 'listReminderPolicyApplicationItems',
       tag: 'Settings',
       summary:
-        'Each running reminder the change found and what it did (updated, unchanged, own_settings, gone, superseded, pending), in order (cursor: nextCursor → after; owners and admins)',
+        'Each running reminder the change found and what it did (updated, unchanged, own_settings, gone, superseded, cancelled, pending), in order (cursor: nextCursor → after; owners and admins)',
       params: appId,
       query: applicationItemsQuery,
     },

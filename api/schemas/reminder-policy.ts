@@ -1,7 +1,7 @@
 // The firm reminder policy (issue 12): a kind's defaults with what the change does to running reminders, and
 // the pages of an application's report.
 import { z } from 'zod';
-import { POLICY_ITEM_OUTCOMES } from '../../shared/contracts/reminder-policy';
+import { APPLICATION_ITEM_OUTCOMES } from '../../domain/reminder-policy/rules';
 import { REMINDER_LIMITS } from '../../shared/reminder-policy';
 import { ITEM_KINDS } from '../../shared/reminder-types';
 
@@ -19,10 +19,18 @@ export const reminderPolicyInput = z
   })
   .strict();
 
+/** The largest position an application's item may have (an int column). */
+const MAX_POSITION = 2147483647;
+
 export const applicationItemsQuery = z
   .object({
-    outcome: z.enum([...POLICY_ITEM_OUTCOMES, 'pending']).optional(),
-    after: z.string().regex(/^\d+$/, 'must be a cursor from nextCursor').transform(Number).optional(),
+    outcome: z.enum([...APPLICATION_ITEM_OUTCOMES, 'pending']).optional(),
+    after: z
+      .string()
+      .regex(/^\d{1,10}$/, 'must be a cursor from nextCursor')
+      .refine((v) => !/^\d{1,10}$/.test(v) || Number(v) <= MAX_POSITION, 'must be a cursor from nextCursor')
+      .transform(Number)
+      .optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();

@@ -57,6 +57,12 @@ export function createItemDispatcher({
     const selected = selectRecipients(item.kind, candidates);
     const decision = req.kind === 'reminder' ? leaveOutPaused(selected, pauses.contacts) : selected;
     const title = facts.cycle?.title ?? '';
+    // A thread without settings of its own follows the firm's policy as it is now, but its workflow holds the
+    // policy it last read: a change whose application never reached it (cancelled, superseded, missed) tells
+    // it nothing. On a skip the workflow re-reads and stops (off, count reached); a retry of one recorded goes on.
+    if (req.kind === 'reminder' && !facts.existing && policyNoLongerAllows(req.seq, facts)) {
+      return { status: 'skipped', reason: 'stale_cycle' };
+    }
     // A reminder that just fell due asks the send window and pauses first (issue 12); one recorded already
     // (this is a retry) goes on.
     if (req.dueAt !== undefined && !facts.existing) {
@@ -273,6 +279,14 @@ function activePausesOf(facts: DispatchFacts): ActivePauses {
 
 /** The item's settings as snapshot.ts reads them: its own row, else the firm's policy, else the defaults. */
 const settingsOf = (facts: DispatchFacts): ItemReminderSettings => reminderSettingsFrom(facts.settings, facts.policy);
+
+/** For an item following the firm's policy without a row (no signal tells it of a change): reminder `seq` is
+ * no longer allowed (the policy is off now, or its count lower). Items with a row hear of every change. */
+function policyNoLongerAllows(seq: number, facts: DispatchFacts): boolean {
+  if (facts.settings !== null || facts.policy === null) return false;
+  const { enabled, count } = settingsOf(facts).settings;
+  return !enabled || seq > count;
+}
 
 /**
  * Portal to-dos exist for every portal user (login pending or active) of the account, or for a signature

@@ -24,11 +24,18 @@ function recipientZone(zones: (string | null)[], firmZone: string | null): strin
   return distinct.size === 1 ? [...distinct][0] : firmZone;
 }
 
-export async function planItemSend(db: Db, item: ItemRef, dueAt: number, now: number): Promise<ItemSendPlan> {
-  const [firmWindow, candidates, own] = await Promise.all([
+/** `rule` given overrides the item's send-window rule (a manual resend keeps to the firm's window). */
+export async function planItemSend(
+  db: Db,
+  item: ItemRef,
+  dueAt: number,
+  now: number,
+  rule?: SendWindowRule,
+): Promise<ItemSendPlan> {
+  const [firmWindow, candidates, windowRule] = await Promise.all([
     readSendWindow(db, item.firmId),
     loadCandidateEmails(db, item),
-    readItemReminderSettings(db, item),
+    rule ?? readItemReminderSettings(db, item).then((s) => s.sendWindow),
   ]);
   const contactIds = [...new Set(selectRecipients(item.kind, candidates).recipients.map((r) => r.contactId))];
   const [contacts, pauses] = await Promise.all([
@@ -39,7 +46,7 @@ export async function planItemSend(db: Db, item: ItemRef, dueAt: number, now: nu
     dueAt,
     now,
     firmWindow,
-    rule: own.sendWindow,
+    rule: windowRule,
     contactIds,
     zones: contacts.map((c) => c.timeZone),
     pauses,

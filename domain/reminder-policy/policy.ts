@@ -4,12 +4,10 @@
 // (write it and apply it to each through the workflow reminder-policy-<applicationId>).
 import type { Db } from '../../prisma/client';
 import {
-  POLICY_ITEM_OUTCOMES,
   policyApplyStart,
   policyApplyWorkflowContract,
   policyApplyWorkflowId,
   type PolicyApplicationCounts,
-  type PolicyItemOutcome,
 } from '../../shared/contracts/reminder-policy';
 import { ITEM_KINDS, type ItemKind } from '../../shared/reminder-types';
 import type { Actor } from '../access/access';
@@ -18,7 +16,14 @@ import { invalidFields, notFound } from '../errors';
 import type { Outbox } from '../outbox/outbox';
 import { requireFirmAdmin } from '../settings/admin';
 import type { TemporalGateway } from '../temporal/gateway';
-import { policyOutcome, policyProblem, type ApplyMode, type PolicySettings } from './rules';
+import {
+  APPLICATION_ITEM_OUTCOMES,
+  policyOutcome,
+  policyProblem,
+  type ApplicationItemOutcome,
+  type ApplyMode,
+  type PolicySettings,
+} from './rules';
 import { itemSettingsViews, readPolicy, runningReminderItems, writeDownFollowers } from './running';
 
 export interface ReminderPolicyDeps {
@@ -49,14 +54,14 @@ export async function applicationCounts(db: Db, applicationId: string, total: nu
     where: { applicationId },
     _count: { _all: true },
   });
-  const counts: PolicyApplicationCounts = {
+  const counts: PolicyApplicationCounts & Record<ApplicationItemOutcome, number> = {
     total,
     pending: 0,
-    ...(Object.fromEntries(POLICY_ITEM_OUTCOMES.map((o) => [o, 0])) as Record<PolicyItemOutcome, number>),
+    ...(Object.fromEntries(APPLICATION_ITEM_OUTCOMES.map((o) => [o, 0])) as Record<ApplicationItemOutcome, number>),
   };
   for (const g of groups) {
     if (g.outcome === null) counts.pending += g._count._all;
-    else counts[g.outcome as PolicyItemOutcome] += g._count._all;
+    else counts[g.outcome as ApplicationItemOutcome] += g._count._all;
   }
   return counts;
 }
@@ -187,7 +192,7 @@ export function createReminderPolicyService({ db, gateway, outbox, batchSize }: 
       firmId: string,
       actor: Actor,
       applicationId: string,
-      q: { outcome?: PolicyItemOutcome | 'pending'; after?: number; limit: number },
+      q: { outcome?: ApplicationItemOutcome | 'pending'; after?: number; limit: number },
     ) {
       const app = await requireApplication(firmId, actor, applicationId);
       const rows = await db.reminderPolicyApplicationItem.findMany({

@@ -2,7 +2,11 @@
 // new item takes, and what applying a changed policy does to one running reminder.
 import { validateSettings } from '../../shared/reminder-policy';
 import { DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from '../../shared/reminder-types';
-import type { PolicyItemOutcome } from '../../shared/contracts/reminder-policy';
+import {
+  POLICY_ITEM_OUTCOMES,
+  type PolicyApplyResult,
+  type PolicyItemOutcome,
+} from '../../shared/contracts/reminder-policy';
 
 /** firm: automatic reminders wait for the firm's send window; anytime: they go when due (pauses still hold). */
 export type SendWindowRule = 'firm' | 'anytime';
@@ -29,6 +33,16 @@ export function policyProblem(p: PolicySettings): { field: string; message: stri
 
 export const sameSettings = (a: PolicySettings, b: PolicySettings) =>
   a.enabled === b.enabled && a.intervalDays === b.intervalDays && a.count === b.count && a.sendWindow === b.sendWindow;
+
+/**
+ * What an application's item may read: an outcome of the workflow's contract, or `cancelled` (the application's
+ * workflow was cancelled from the Temporal UI before reaching it; written by the domain, never by a batch).
+ */
+export const APPLICATION_ITEM_OUTCOMES = [...POLICY_ITEM_OUTCOMES, 'cancelled'] as const;
+export type ApplicationItemOutcome = (typeof APPLICATION_ITEM_OUTCOMES)[number];
+
+/** How an application ended: as the workflow's contract says, or `cancelled` from the Temporal UI. */
+export type ApplicationEnd = PolicyApplyResult['status'] | 'cancelled';
 
 /** An item's current settings as far as a policy change is concerned; null: the item no longer exists. */
 export interface ItemSettingsView {
