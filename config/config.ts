@@ -13,6 +13,8 @@ export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export const MAX_TIMER_MS = 2_147_483_647;
 /** A delay in ms that becomes a Node timer (or PostgreSQL's, whose limit is the same). */
 const ms = () => z.coerce.number().int().max(MAX_TIMER_MS);
+/** A link put in emails: http(s) only (`portal.acme.com:443/portal`, the scheme forgotten, parses as a URL). */
+const webUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 const schema = z.object({
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/nudge'),
@@ -20,7 +22,7 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('nudge'),
   SMTP_HOST: z.string().default('127.0.0.1'),
-  SMTP_PORT: z.coerce.number().int().positive().default(1025),
+  SMTP_PORT: z.coerce.number().int().positive().max(65_535).default(1025),
   SMTP_SECURE: z
     .enum(['true', 'false'])
     .default('false')
@@ -28,12 +30,10 @@ const schema = z.object({
   SMTP_USER: z.string().optional(),
   SMTP_PASS: z.string().optional(),
   MAIL_FROM: z.string().default('Nudge <no-reply@nudge.local>'),
-  PORT: z.coerce.number().int().min(0).default(3000),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   API_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
   // Without its trailing slashes: every link appends a path that starts with one (…/portal//invitations is a 404).
-  PORTAL_URL: z
-    .string()
-    .url()
+  PORTAL_URL: webUrl()
     .default('http://localhost:3000/portal')
     .transform((url) => url.replace(/\/+$/, '')),
   PORTAL_LINK_SECRET: z.string().min(32, 'at least 32 characters').optional(),
@@ -68,7 +68,7 @@ const schema = z.object({
   OUTBOX_POLL_MS: ms().positive().default(500),
   OUTBOX_FAST_PATH_WAIT_MS: ms().min(0).default(1_000),
   UNSUBSCRIBE_SECRET: z.string().min(32, 'at least 32 characters').optional(),
-  UNSUBSCRIBE_URL: z.string().url().default('http://localhost:3000/unsubscribe'),
+  UNSUBSCRIBE_URL: webUrl().default('http://localhost:3000/unsubscribe'),
   UNSUBSCRIBE_LINK_TTL_DAYS: z.coerce.number().positive().max(3650).default(90),
   WEBHOOKS_ALLOW_PRIVATE_TARGETS: z
     .enum(['true', 'false'])

@@ -57,3 +57,16 @@ test('WORKER_METRICS_PORT of spaces only takes the default port, not 0 (no metri
   expect(loadObservabilityConfig({ WORKER_METRICS_PORT: '  ' }).workerMetricsPort).toBe(9464);
   expect(loadObservabilityConfig({ WORKER_METRICS_PORT: '0' }).workerMetricsPort).toBe(0);
 });
+
+test('the links put in emails are http(s) URLs; ports are at most 65535', () => {
+  for (const name of ['PORTAL_URL', 'UNSUBSCRIBE_URL']) {
+    // The scheme forgotten: "portal.acme.com:" would read as one, and every link in emails would be broken.
+    expect(() => loadConfig({ [name]: 'portal.acme.com:443/portal' })).toThrow(new RegExp(`${name}: must be an http`));
+    expect(() => loadConfig({ [name]: 'ftp://acme.com/portal' })).toThrow(new RegExp(name));
+  }
+  expect(loadConfig({ PORTAL_URL: 'https://acme.com/portal/' }).portalUrl).toBe('https://acme.com/portal');
+  for (const name of ['PORT', 'SMTP_PORT']) {
+    expect(() => loadConfig({ [name]: '70000' })).toThrow(new RegExp(`${name}: Too big`));
+    expect(() => loadConfig({ [name]: '65535' })).not.toThrow();
+  }
+});
