@@ -14,7 +14,8 @@ export function createReconcilerActivities({ db }: { db: Db }) {
         report.bulkStarted.length +
         report.bulkClosed.length +
         report.remindersRearmed.length +
-        (report.digestsRearmed?.length ?? 0);
+        (report.digestsRearmed?.length ?? 0) +
+        (report.policyApplicationsClosed?.length ?? 0);
       if (fixed) log.warn('reconciler repaired workflows', { ...report });
       return report;
     },

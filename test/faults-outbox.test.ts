@@ -1,12 +1,19 @@
 // Fault suite, the seam between the database and Temporal (issue 9): each change commits with the Temporal
 // calls it asks for (the outbox), so an unreachable Temporal or an API that dies after its commit loses
-// nothing, and no client retry is needed. Each case prints its figures.
+// nothing, and no client retry is needed; a request whose rows wait behind a failed one does not poll for
+// them, and the relay warns of rows waiting only once they wait longer than a delivery takes. Each case
+// prints its figures.
+import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { startStack, eventually, sleep, serveApp, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import { deliveryFigures, useStackOnKillableTemporal } from './support/faults';
 import { freePort } from '../scripts/free-port';
 import { bulkWorkflowId } from '../shared/contracts/bulk-action';
+import { createTemporalGateway } from '../domain/temporal/gateway';
+import { createOutbox, insertOutboxRows } from '../domain/outbox/outbox';
+import { createRelay } from '../domain/outbox/relay';
+import { startRelayLoop } from '../domain/outbox/relay-loop';
 
 /** The Temporal client's longest wait between retries of a failed call (its default backoff: 5 s, +20 % jitter). */
 const GRPC_RETRY_MAX_WAIT_MS = 6_000;
@@ -257,4 +264,77 @@ describe('the outbox on the shared stack', () => {
       await s.db.$executeRawUnsafe('DROP TRIGGER IF EXISTS outbox_copy ON outbox');
     }
   }, 60_000);
+  /** A harmless command of a workflow of its own: ending one that never ran is success. */
+  const harmless = () => {
+    const workflowId = `outbox-test-${randomUUID()}`;
+    return { workflowId, command: { op: 'terminate' as const, workflowId, reason: 'test' } };
+  };
+
+  test('a request whose rows wait behind one backed off after a failure stops waiting for them at once', async () => {
+    const s = stack!;
+    const waitMs = 5_000;
+    const outbox = createOutbox(s.db, createTemporalGateway({ client: s.client, taskQueue: s.taskQueue }), {
+      fastPathWaitMs: waitMs,
+    });
+    const { workflowId, command } = harmless();
+    // The workflow's earlier row failed (Temporal away) and waits for its next attempt, after the request's wait.
+    const head = await s.db.outboxMessage.create({
+      data: { workflowId, command, attempts: 5, nextAttemptAt: new Date(Date.now() + 30_000) },
+    });
+    try {
+      const queued = await s.db.$transaction((tx) =>
+        insertOutboxRows(tx, [{ firmId: null, command }], { claimFor: 10_000 }),
+      );
+      expect(queued.claimed).toEqual([]); // behind the head: left to the relay's claim
+      let started = Date.now();
+      await outbox.deliverSoon(queued.ids, queued.workflowIds, queued.claimed);
+      const backedOffMs = Date.now() - started;
+      expect(backedOffMs).toBeLessThan(1_000);
+      expect(await s.db.outboxMessage.count({ where: { workflowId } })).toBe(2);
+
+      // Held by another relay instead (being delivered): the request waits for it, then its own row goes.
+      await s.db.outboxMessage.update({
+        where: { id: head.id },
+        data: { nextAttemptAt: new Date(), claimedUntil: new Date(Date.now() + 30_000) },
+      });
+      started = Date.now();
+      const returned = outbox.deliverSoon(queued.ids, queued.workflowIds, queued.claimed).then(() => Date.now());
+      await sleep(300);
+      await s.db.outboxMessage.delete({ where: { id: head.id } }); // that relay delivered it
+      const heldMs = (await returned) - started;
+      expect(await s.db.outboxMessage.count({ where: { workflowId } })).toBe(0);
+      expect(heldMs).toBeGreaterThanOrEqual(300);
+      expect(heldMs).toBeLessThan(waitMs);
+      console.log(
+        `[faults] rows behind a backed-off row: the fast path gave up after ${backedOffMs} ms (wait ${waitMs} ms); ` +
+          `behind a row another relay held for 300 ms: delivered after ${heldMs} ms`,
+      );
+    } finally {
+      await s.db.outboxMessage.deleteMany({ where: { workflowId } });
+    }
+  });
+
+  test('the relay warns of rows waiting only once the oldest waits longer than a delivery takes', async () => {
+    const s = stack!;
+    const warnings: { outbox?: { depth: number; oldestAgeMs: number } }[] = [];
+    const log = { warn: (obj: object) => void warnings.push(obj), error: () => undefined };
+    // A row in flight: its request's fast path holds it, as the claim of its own insert does.
+    const { workflowId, command } = harmless();
+    const row = await s.db.outboxMessage.create({
+      data: { workflowId, command, claimedUntil: new Date(Date.now() + 60_000) },
+    });
+    const relay = createRelay(s.db, createTemporalGateway({ client: s.client, taskQueue: s.taskQueue }));
+    const loop = startRelayLoop(s.db, relay, log, { pollMs: 50 });
+    try {
+      await sleep(500);
+      expect(warnings).toEqual([]);
+      // The same row, a minute old: waiting for Temporal.
+      await s.db.outboxMessage.update({ where: { id: row.id }, data: { createdAt: new Date(Date.now() - 60_000) } });
+      await eventually(async () => warnings.length > 0, 5_000, 'the warning');
+      expect(warnings[0].outbox?.oldestAgeMs).toBeGreaterThanOrEqual(60_000);
+    } finally {
+      await loop.stop();
+      await s.db.outboxMessage.deleteMany({ where: { workflowId } });
+    }
+  });
 });

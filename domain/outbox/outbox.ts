@@ -12,6 +12,7 @@ import type { Db, Tx } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import type { TemporalGateway } from '../temporal/gateway';
 import { commandBuilders, commandWorkflowId, type OutboxCommand } from './commands';
+import { hotQuery, hotSql } from './hot-sql';
 import { createRelay, DEFAULT_RELAY_OPTIONS, type ClaimedRow, type RelayOptions } from './relay';
 import { takeRequestKey } from './request-key';
 import { currentTraceCarrier } from './trace-carrier';
@@ -88,6 +89,31 @@ export async function insertOutboxRows(
   };
 }
 
+/** The fast path looks again at rows queued behind a row being delivered after this long, doubling up to the max. */
+const MIN_POLL_MS = 20;
+const MAX_POLL_MS = 160;
+
+/**
+ * When a round may next claim one of these rows' workflows (epoch ms): now while a head row is claimed (being
+ * delivered) or ready, else the earliest head's next attempt after a failure; null once none is pending.
+ */
+async function nextChance(db: Db, ids: bigint[]): Promise<number | null> {
+  const now = new Date();
+  const [row] = await hotQuery<{ at: number | null }>(
+    db,
+    hotSql`
+    WITH heads AS (
+      SELECT DISTINCT ON ("workflowId") "nextAttemptAt", "claimedUntil" FROM outbox
+      WHERE "workflowId" IN (SELECT "workflowId" FROM outbox WHERE id = ANY(${ids.map(String)}::bigint[]))
+      ORDER BY "workflowId", id
+    )
+    SELECT extract(epoch FROM min(CASE WHEN "claimedUntil" >= ${now}::timestamp(3) THEN ${now}::timestamp(3)
+      ELSE "nextAttemptAt" END))::float8 * 1000 AS at
+    FROM heads`,
+  );
+  return row?.at ?? null;
+}
+
 export function createOutbox(db: Db, gateway: TemporalGateway, options: Partial<OutboxOptions> = {}) {
   const waitMs = options.fastPathWaitMs ?? DEFAULT_FAST_PATH_WAIT_MS;
   const relay = createRelay(db, gateway, options.relay);
@@ -112,14 +138,17 @@ export function createOutbox(db: Db, gateway: TemporalGateway, options: Partial<
       // Caught at once: a failure while the loop below still runs would otherwise be unhandled (the rows stay
       // in the table for the background relay).
       const own = claimed.length ? relay.deliverClaimed(claimed).catch(() => undefined) : undefined;
-      while (pending.size && Date.now() < until) {
+      for (let pollMs = MIN_POLL_MS; pending.size && Date.now() < until; pollMs = Math.min(2 * pollMs, MAX_POLL_MS)) {
         const restWorkflows = workflowIds.filter((w) => !claimed.some((c) => c.workflowId === w));
         const { failed, deliveredIds } = await relay.round(restWorkflows);
         for (const id of deliveredIds) pending.delete(id);
         if (!pending.size || failed) break; // a failure backs off: the background relay retries
-        // Claimed by another relay meanwhile, or queued behind an earlier row: look again shortly.
-        if (await relay.delivered([...pending])) break;
-        await sleep(20);
+        // Delivered by another relay meanwhile, or queued behind an earlier row: while that row is being
+        // delivered, look again shortly; backed off after a failure (Temporal away), wait for its next attempt,
+        // or leave it to the background relay when that comes after the wait.
+        const at = await nextChance(db, [...pending]);
+        if (at === null || at >= until) break;
+        await sleep(Math.max(pollMs, at - Date.now()));
       }
       await own;
     })().catch(() => undefined); // the rows are safe in the table; the background relay delivers them

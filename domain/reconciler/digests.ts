@@ -5,37 +5,55 @@
 import type { Db } from '../../prisma/client';
 import { digestEntryAddedSignal, digestStart, digestWorkflowContract } from '../../shared/contracts/digest';
 import type { TemporalGateway } from '../temporal/gateway';
+import { CHECKS_PER_PASS, keysetBounds, rearmPass, type PassResult, type RingKey } from './ring';
 
-type Address = { firmId: string; contactEmailId: string };
+/** An address (`id`, its ContactEmail) and since when its oldest reminder waits (`at`). */
+type Address = RingKey & { firmId: string };
 
 /** Addresses with a reminder waiting for their digest since at least `olderThanMs` ago, longest first. */
-function waitingAddresses(db: Db, olderThanMs: number, limit: number): Promise<Address[]> {
+function waitingAddresses(
+  db: Db,
+  olderThanMs: number,
+  after: RingKey | null,
+  upTo: RingKey | null,
+  limit: number,
+): Promise<Address[]> {
   const cutoff = new Date(Date.now() - olderThanMs);
   return db.$queryRaw<Address[]>`
-    SELECT "firmId"::text AS "firmId", "contactEmailId"::text AS "contactEmailId"
-    FROM "DigestEntry"
-    WHERE state IN ('pending', 'claimed') AND "createdAt" < ${cutoff}
-    GROUP BY "firmId", "contactEmailId"
-    ORDER BY min("createdAt") LIMIT ${limit}`;
+    SELECT w."firmId"::text AS "firmId", w.id::text AS id, w.at FROM (
+      SELECT "firmId", "contactEmailId" AS id, min("createdAt") AS at
+      FROM "DigestEntry"
+      WHERE state IN ('pending', 'claimed') AND "createdAt" < ${cutoff}
+      GROUP BY "firmId", "contactEmailId"
+    ) w
+    WHERE ${keysetBounds('w', after, upTo)}
+    ORDER BY w.at, w.id LIMIT ${limit}`;
 }
 
+/**
+ * One pass of up to `limit` addresses whose workflow is not listed as running, from just after `from` (where
+ * the last pass stopped) round to it: those held long (a closed day, a pause) with their workflow running
+ * are passed by, so an address whose workflow was lost later still gets its turn.
+ */
 export async function rearmLostDigests(
   deps: { db: Db; gateway: TemporalGateway },
   olderThanMs: number,
-  limit = 1000,
-): Promise<{ checked: number; rearmed: string[] }> {
+  limit = CHECKS_PER_PASS,
+  from: RingKey | null = null,
+): Promise<PassResult> {
   const { db, gateway } = deps;
-  const addresses = await waitingAddresses(db, olderThanMs, limit);
-  if (!addresses.length) return { checked: 0, rearmed: [] };
-  const running = await gateway.runningWorkflowIds('NudgeItemKind = "digest"');
-  const rearmed: string[] = [];
-  for (const a of addresses) {
-    const start = digestStart(a.firmId, a.contactEmailId);
-    if (running.has(start.workflowId)) continue;
-    // Visibility lags behind: a workflow just started may not be listed yet, so ask for it directly.
-    if ((await gateway.status(start.workflowId)) === 'RUNNING') continue;
-    await gateway.signalWithStart(digestWorkflowContract, start, digestEntryAddedSignal);
-    rearmed.push(start.workflowId);
-  }
-  return { checked: addresses.length, rearmed };
+  return rearmPass({
+    page: (after, upTo, n) => waitingAddresses(db, olderThanMs, after, upTo, n),
+    from,
+    budget: limit,
+    running: () => gateway.runningWorkflowIds('NudgeItemKind = "digest"'),
+    workflowId: (a) => digestStart(a.firmId, a.id).workflowId,
+    async rearm(a) {
+      const start = digestStart(a.firmId, a.id);
+      // Visibility lags behind: a workflow just started may not be listed yet, so ask for it directly.
+      if ((await gateway.status(start.workflowId)) === 'RUNNING') return false;
+      await gateway.signalWithStart(digestWorkflowContract, start, digestEntryAddedSignal);
+      return true;
+    },
+  });
 }

@@ -24,6 +24,8 @@ export interface ReconcileReport {
   remindersRearmed: string[];
   /** Digest workflows started again for addresses whose reminders waited without one (absent: older runs). */
   digestsRearmed?: string[];
+  /** Policy applications closed `cancelled` whose workflow ended without closing them (absent: older runs). */
+  policyApplicationsClosed?: string[];
 }
 
 export const reconcilerWorkflowContract = defineWorkflow<ReconcilerInput, ReconcileReport>('reconcilerWorkflow');
