@@ -162,10 +162,6 @@ export function createRelay(db: Db, gateway: TemporalGateway, options: Partial<R
      * no claim, no re-read. A failure backs off and releases them to the background relay, as in a round.
      */
     deliverClaimed: deliverRows,
-    /** Whether none of these rows is still pending. */
-    async delivered(ids: bigint[]): Promise<boolean> {
-      return (await db.outboxMessage.count({ where: { id: { in: ids } } })) === 0;
-    },
     workflowIdOf: commandWorkflowId,
   };
 }
