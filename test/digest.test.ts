@@ -443,3 +443,34 @@ test('an item paused after its reminder was queued waits for the pause; one swit
   const emails = await f.call('GET', `/v1/accounts/${accountId}/overview/emails?limit=50`);
   expect(emails.body.items).toContainEqual(expect.objectContaining({ to: address, subject: subjectOf(digest) }));
 });
+
+test('a later reminder waits for its own window, not for that of an older one paused on its own', async () => {
+  const { f, accountId, address } = await digestFirm('Studio Riva');
+  const request = async (name: string) => {
+    const doc = await f.call('POST', `/v1/accounts/${accountId}/documents`, { name });
+    const req = await f.call('POST', `/v1/documents/${doc.body.id}/approval-requests`, { reminders });
+    expect(req.status).toBe(201);
+    return req.body.id as string;
+  };
+  const paused = await request('Bilancio consolidato');
+  await eventually(async () => (await entriesOf(paused)).length === 1, 20_000, 'the first reminder in the digest');
+  const until = new Date(Date.now() + 3_600_000).toISOString();
+  expect((await f.call('PUT', `/v1/approval-requests/${paused}/reminder-pause`, { until })).status).toBe(200);
+
+  // Queued once the paused entry's window has nearly passed: measured from that entry, it would go at once.
+  await sleep((DAY_SECONDS - 2) * 1000);
+  const later = await request('Modello 770');
+  await eventually(async () => (await entriesOf(later)).length === 1, 20_000, 'the later reminder in the digest');
+  const [queued] = await entriesOf(later);
+  const [digest] = await stack.smtp.waitFor(
+    (m) => m.to.includes(address) && /^Reminder from/.test(subjectOf(m)) && textOf(m).includes('Modello 770'),
+    1,
+    4 * DAY_SECONDS * 1000,
+  );
+  expect(textOf(digest)).not.toContain('Bilancio consolidato');
+  const [sent] = await entriesOf(later);
+  expect(sent.state).toBe('sent');
+  // Its own window (one reminder day) passed first; the paused entry still waits.
+  expect(sent.settledAt!.getTime() - queued.createdAt.getTime()).toBeGreaterThanOrEqual((DAY_SECONDS - 1) * 1000);
+  expect((await entriesOf(paused)).map((e) => e.state)).toEqual(['pending']);
+});

@@ -5,7 +5,7 @@
 // Until the email's send-once row exists, an item done meanwhile (or an address that no longer receives it)
 // drops out; from then on the digest's list is fixed, so a retry sends the same email under the same key
 // (outbound-email.ts: claimed before SMTP, never twice). Reminders queued after the claim wait for the next.
-import type { Db, Queryable, Tx } from '../../prisma/client';
+import type { Db, Tx } from '../../prisma/client';
 import type { DispatchDeps } from '../items/dispatch';
 import { digestEmailKey, type DigestPlan, type DigestSendResult } from '../../shared/contracts/digest';
 import { CATEGORY_OF_ITEM, selectRecipients } from '../../shared/recipients';
@@ -89,11 +89,6 @@ export function createDigestSender(deps: DigestDeps) {
   const { db, mailer } = deps;
   const dayMs = (deps.reminderDaySeconds ?? 86_400) * 1000;
 
-  /** When the collection window that `first` (the oldest waiting entry) opened ends. */
-  async function collectedAt(q: Queryable, firmId: string, first: { createdAt: Date }): Promise<number> {
-    return first.createdAt.getTime() + windowMs(await readDigestSetting(q, firmId), deps.reminderDaySeconds);
-  }
-
   /** Claims the address's digest (or finds the one a failed attempt claimed) and drops what no longer goes. */
   function claim({ firmId, contactEmailId }: DigestAddress) {
     return db.$transaction(async (tx) => {
@@ -121,8 +116,8 @@ export function createDigestSender(deps: DigestDeps) {
         // Not before the send window opens and the recipient's pause ends (a claimed digest goes regardless:
         // it may have gone already). Items paused on their own stay pending for a later digest.
         const now = Date.now();
-        const collected = await collectedAt(tx, firmId, pending[0]);
-        const plan = await planDigestSend(tx, { firmId, contactEmailId }, pending, collected, now);
+        const collecting = windowMs(await readDigestSetting(tx, firmId), deps.reminderDaySeconds);
+        const plan = await planDigestSend(tx, { firmId, contactEmailId }, pending, collecting, now);
         if (plan.sendAt > now) return { key: null, entries: [] as Entry[], dropped: 0, heldUntil: plan.sendAt };
         const ready = pending.filter((p) => !plan.itemPaused(p));
         const key = digestEmailKey(contactEmailId, ready[0].id);
@@ -176,8 +171,11 @@ export function createDigestSender(deps: DigestDeps) {
       // A claimed digest is one an attempt started and did not finish: it goes now.
       const now = Date.now();
       if (first.state === 'claimed') return { sendAt: now, idleMs };
-      const plan = await planDigestSend(db, address, waiting, first.createdAt.getTime() + idleMs, now);
-      return { sendAt: Math.min(plan.sendAt, Math.max(now, first.createdAt.getTime() + idleMs) + dayMs), idleMs };
+      const plan = await planDigestSend(db, address, waiting, idleMs, now);
+      // The workflow's wait is not woken by a new reminder: while only paused items wait, it looks again a window
+      // later, so a reminder queued meanwhile goes at its own window's end, not at the pause's.
+      const askAgainAt = plan.allPaused ? now + idleMs : Math.max(now, first.createdAt.getTime() + idleMs) + dayMs;
+      return { sendAt: Math.min(plan.sendAt, askAgainAt), idleMs };
     },
 
     /** One email with every item still pending, or nothing when none is left; heartbeats while it sends. */

@@ -14,6 +14,8 @@ import { requireItemAccess } from './item-refs';
 export const MAX_PAUSE_MS = 366 * 24 * 3600 * 1000;
 
 const itemTarget = (kind: ItemKind, itemId: string) => `${kind}:${itemId}`;
+/** An item's pause target, as digests look their items' pauses up (domain/digest/send-time.ts). */
+export const itemPauseTarget = (i: { itemKind: ItemKind; itemId: string }) => itemTarget(i.itemKind, i.itemId);
 const contactTarget = (contactId: string) => `contact:${contactId}`;
 
 function checkUntil(until: Date, now = Date.now()): void {
