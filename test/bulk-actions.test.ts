@@ -662,6 +662,12 @@ describe('bad input: a precise 4xx and nothing written', () => {
   beforeAll(async () => {
     const [acc] = await newAccounts(ctx.firm, 1, 'Bad input');
     existing = (await start({ action: { kind: 'archive' }, selection: { accountIds: [acc] }, dryRun: true })).id;
+    // Done before the file ends: left queued or running, a later file's reconciler pass would pick it up.
+    await eventually(
+      async () => (await ctx.firm.call('GET', `/v1/bulk-actions/${existing}`)).body.status === 'completed',
+      60_000,
+      'the dry run to complete',
+    );
   });
   const ids = { accountIds: [id] };
   const post = (body: unknown) => () => ctx.firm.call('POST', '/v1/bulk-actions', body);

@@ -370,6 +370,13 @@ test('an invitation accepted twice, and an activation sent twice at once, both s
     const html = await expectPage(await post('/invitations/accept', { token }), 200, /Your account is active/);
     expect(html).toContain(`<li>${account.name}</li>`);
   }
+  // The used link kept past its validity (forwarded, in a history): still no error, but no account names.
+  await ctx.stack.db.invitation.updateMany({
+    where: { contactEmailId: c.emailId, status: 'accepted' },
+    data: { expiresAt: new Date(Date.now() - 1000) },
+  });
+  const late = await expectPage(await post('/invitations/accept', { token }), 200, /Your account is active/);
+  expect(late).not.toContain(account.name);
   expect(await ctx.stack.db.auditEvent.count({ where: { contactId: c.id, action: 'invitation.accepted' } })).toBe(1);
 
   // The activation banner's form sent twice at once: both reach their accept before either commits.

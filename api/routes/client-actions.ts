@@ -23,7 +23,7 @@ export interface ClientActionDeps {
 }
 
 const CSV_TYPES = ['text/csv', 'application/csv'];
-/** When to upload again after 409 import-in-progress: a large import takes about a minute. */
+/** When to upload again after 409 import-in-progress or import-conflict: a large import takes about a minute. */
 const IMPORT_RETRY_AFTER_SECONDS = 10;
 
 /**
@@ -122,7 +122,7 @@ export function clientActionRoutes({ domain, outbox, authenticate: auth, idempot
         return await domain.csvImport.importContacts(req.firmId, req.actor, uploadedFile(req));
       } catch (err) {
         req.resume(); // drain what is left so the error response reaches the client
-        if (err instanceof DomainError && err.slug === 'import-in-progress')
+        if (err instanceof DomainError && ['import-in-progress', 'import-conflict'].includes(err.slug))
           res.set('Retry-After', String(IMPORT_RETRY_AFTER_SECONDS));
         throw err;
       }

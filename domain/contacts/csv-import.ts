@@ -208,6 +208,13 @@ function importFailure(err: unknown, expired: boolean, timeoutMs: number, maxRow
       'An address was added meanwhile',
       'Another change added one of the file’s addresses while the import ran; nothing was imported. Upload the file again.',
     );
+  // The import's account locks (held to its end, taken batch by batch) met a bulk action's in the other order.
+  if (isDeadlock(err))
+    return conflict(
+      'import-conflict',
+      'Another change held the same accounts',
+      'A change to some of the file’s accounts (a bulk action) ran at the same time; nothing was imported. Upload the file again.',
+    );
   // Prisma ended the transaction at its timeout: the file is too large to import at once.
   if (expired && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2028')
     return new DomainError(
@@ -217,6 +224,14 @@ function importFailure(err: unknown, expired: boolean, timeoutMs: number, maxRow
       `An import must finish within ${timeoutMs / 1000} s; nothing was imported. Split the file (at most ${maxRows.toLocaleString('en')} rows each).`,
     );
   return err;
+}
+
+/** PostgreSQL chose this transaction to end a deadlock (40P01), as Prisma or its driver adapter reports it. */
+function isDeadlock(err: unknown): boolean {
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  const cause = (err.meta as { driverAdapterError?: { cause?: { code?: unknown } } } | undefined)?.driverAdapterError
+    ?.cause;
+  return err.code === 'P2034' || cause?.code === '40P01';
 }
 
 /** Why a row naming this account cannot be written, given the account's status (undefined: not found). */
@@ -232,7 +247,9 @@ function accountRejection(status: string | undefined): string | undefined {
  * the import (in id order). KEY SHARE, what the links' foreign-key check takes anyway: a bulk archive or delete
  * (FOR UPDATE) waits for the import, so no link goes to an account archived or deleted meanwhile, while the
  * NO KEY UPDATE of requireWritableAccount (account, then contact) never waits on it: the import holds contacts
- * of earlier batches, and a stronger lock here could close a cycle with such a transaction.
+ * of earlier batches, and a stronger lock here could close a cycle with such a transaction. Batches lock in id
+ * order each, not across the file, so a bulk action locking the same accounts may still meet it the other way
+ * round: PostgreSQL ends one of the two, and an import so ended answers 409 import-conflict (upload again).
  */
 async function lockAccounts(tx: Tx, firmId: string, actor: Actor, rows: Row[]): Promise<Map<string, string>> {
   const ids = [...new Set(rows.flatMap((r) => (r.accountId ? [r.accountId] : [])))];

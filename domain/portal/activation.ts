@@ -81,7 +81,8 @@ export async function activate(db: Db, wf: InvitationWorkflows, claims: LinkClai
 
 /**
  * Accepts the invitation of the email's link. Accepted already (the form sent twice, or the link used again)
- * while its email still has access: what the client wanted is done, so the accounts are shown, not an error.
+ * while its email still has access: what the client wanted is done, so the accounts are shown (until the link
+ * would have expired), not an error.
  */
 export async function acceptInvitationLink(db: Db, wf: InvitationWorkflows, token: string) {
   try {
@@ -90,10 +91,18 @@ export async function acceptInvitationLink(db: Db, wf: InvitationWorkflows, toke
     if (!(err instanceof DomainError) || err.slug !== 'invitation-already-accepted') throw err;
     const inv = await db.invitation.findUnique({
       where: { tokenHash: hashInvitationToken(token) },
-      select: { status: true, firmId: true, contactEmailId: true, email: { select: { contactId: true } } },
+      select: {
+        status: true,
+        firmId: true,
+        contactEmailId: true,
+        expiresAt: true,
+        email: { select: { contactId: true } },
+      },
     });
     if (inv?.status !== 'accepted' || !(await loginActive(db, inv.firmId, inv.contactEmailId))) throw err;
-    return { accounts: await accountsOf(db, inv.firmId, inv.email.contactId) };
+    // The account names only while the link was valid: a used link kept (forwarded, in a history) shows none.
+    const valid = inv.expiresAt.getTime() > Date.now();
+    return { accounts: valid ? await accountsOf(db, inv.firmId, inv.email.contactId) : [] };
   }
 }
 
