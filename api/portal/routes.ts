@@ -10,9 +10,7 @@ import { DomainError } from '../../domain/errors';
 import {
   CATALOGS,
   DEFAULT_LANGUAGE,
-  LANGUAGES,
   PORTAL_ERRORS,
-  isLanguage,
   type Language,
   type PortalError,
 } from '../../domain/email/messages';
@@ -21,6 +19,7 @@ import { STATUS_OF_KIND } from '../problem';
 import { unavailableDependency } from '../dependency-errors';
 import { send } from './html';
 import * as pages from './pages';
+import { browserLanguage } from '../browser-language';
 
 const itemPath = z.object({ accountId: z.uuid(), kind: z.enum(['chat', 'signature', 'approval']), itemId: z.uuid() });
 const viewQuery = z.object({ token: z.string().max(2000), done: z.enum(['replied', 'approved', 'signed']).optional() });
@@ -52,10 +51,6 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 /** The browser's preferred language among ours, for pages that do not know the contact. */
-function browserLanguage(req: Request): Language {
-  const picked = req.acceptsLanguages(...LANGUAGES);
-  return isLanguage(picked) ? picked : DEFAULT_LANGUAGE;
-}
 
 /** An error page's words: in English the error's own (the most specific), else its slug's in the catalog. */
 function errorText(language: Language, slug: string, own?: { title: string; detail?: string }) {

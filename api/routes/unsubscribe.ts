@@ -8,9 +8,10 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { DomainError } from '../../domain/errors';
 import { escapeHtml } from '../../domain/email/text';
 import { formatMessage } from '../../domain/email/render';
-import { CATALOGS, DEFAULT_LANGUAGE, isLanguage, type Language } from '../../domain/email/messages';
+import { CATALOGS, type Language } from '../../domain/email/messages';
 import type { UnsubscribeCategory, UnsubscribeService } from '../../domain/email/unsubscribe';
 import { Problem, STATUS_OF_KIND } from '../problem';
+import { browserLanguage } from '../browser-language';
 
 export const UNSUBSCRIBE_PATH = '/unsubscribe';
 
@@ -20,11 +21,6 @@ const badInput = (field: string, message: string) =>
   ]);
 
 /** The browser's preferred language among ours, for pages shown before a token names the recipient. */
-function browserLanguage(req: Request): Language {
-  const picked = req.acceptsLanguages(...CATALOGS_KEYS);
-  return isLanguage(picked) ? picked : DEFAULT_LANGUAGE;
-}
-const CATALOGS_KEYS = Object.keys(CATALOGS);
 
 function page(res: Response, status: number, language: Language, title: string, body: string) {
   // The client pages' headers: the URL carries a token, so no caching, no Referer, no scripts, no framing.

@@ -13,6 +13,7 @@ import type { AccountFilter } from '../../domain/accounts/list';
 import { PREFERENCE_CATEGORIES } from '../../shared/recipients';
 import { reminderSettingsInput } from './index';
 import { BULK_OUTCOMES } from '../../shared/bulk-actions';
+import { MAX_INT } from './common';
 
 const id = (what = 'id') => z.uuid({ message: `must be a${/^[aeiou]/.test(what) ? 'n' : ''} ${what}` });
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
@@ -152,7 +153,6 @@ export const bulkListQuery = z
   .strict() satisfies z.ZodType<BulkListQuery>;
 
 /** The largest position an outcome can have (its column is a 32-bit integer). */
-const POSITION_MAX = 2_147_483_647;
 
 export const bulkOutcomeQuery = z
   .object({
@@ -161,7 +161,7 @@ export const bulkOutcomeQuery = z
       .number()
       .int()
       .min(-1)
-      .max(POSITION_MAX, `at most ${POSITION_MAX}`)
+      .max(MAX_INT, `at most ${MAX_INT}`)
       .default(-1)
       .describe('nextCursor of the previous page (a position)'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),

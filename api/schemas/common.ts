@@ -26,3 +26,5 @@ export const cursorBefore = () =>
 
 /** The largest id of a PostgreSQL bigint column. */
 const MAX_BIGINT = 9223372036854775807n;
+/** The largest value of an int column (a position), beyond which a cursor would make PostgreSQL fail. */
+export const MAX_INT = 2_147_483_647;

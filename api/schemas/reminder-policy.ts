@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { APPLICATION_ITEM_OUTCOMES } from '../../domain/reminder-policy/rules';
 import { REMINDER_LIMITS } from '../../shared/reminder-policy';
 import { ITEM_KINDS } from '../../shared/reminder-types';
+import { MAX_INT } from './common';
 
 export const policyKindParams = z.object({ itemKind: z.enum(ITEM_KINDS) });
 
@@ -20,7 +21,6 @@ export const reminderPolicyInput = z
   .strict();
 
 /** The largest position an application's item may have (an int column). */
-const MAX_POSITION = 2147483647;
 
 export const applicationItemsQuery = z
   .object({
@@ -28,7 +28,7 @@ export const applicationItemsQuery = z
     after: z
       .string()
       .regex(/^\d{1,10}$/, 'must be a cursor from nextCursor')
-      .refine((v) => !/^\d{1,10}$/.test(v) || Number(v) <= MAX_POSITION, 'must be a cursor from nextCursor')
+      .refine((v) => !/^\d{1,10}$/.test(v) || Number(v) <= MAX_INT, 'must be a cursor from nextCursor')
       .transform(Number)
       .optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
