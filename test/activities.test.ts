@@ -501,4 +501,6 @@ test('a bulk account is counted once: not again by a retry or replay that finds 
   expect(await processed('done')).toBe(before.done + 2);
   expect(await processed('failed')).toBe(before.failed);
   expect(await db.bulkActionOutcome.count({ where: { bulkActionId: action.id, outcome: 'done' } })).toBe(2);
+  // Closed: left running without a workflow, a later file's reconciler pass would start it.
+  await db.bulkAction.update({ where: { id: action.id }, data: { status: 'completed', finishedAt: new Date() } });
 });
