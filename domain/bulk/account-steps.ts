@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import type { Prisma, Tx } from '../../prisma/client';
 import { hotQuery, hotSql } from '../outbox/hot-sql';
 import type { ItemKind, ItemRef, ReminderSettings } from '../../shared/reminder-types';
-import { validateSettings } from '../../shared/reminder-policy';
 import { seesAllAccounts } from '../access/access';
 import { audit } from '../audit/audit';
 import { preferenceColumns } from '../contacts/email-view';
@@ -17,7 +16,7 @@ import type { BulkContext } from './context';
 import type { BulkEffect } from './effects';
 import { recordManualResend } from '../items/manual-resends';
 import { reminderSettingsFrom } from '../items/snapshot';
-import { settingsToSave } from '../reminder-policy/rules';
+import { settingsRowToSave } from '../reminder-policy/rules';
 import {
   accountSkip,
   deleteSkip,
@@ -214,11 +213,9 @@ const sendMessage: Step = async (tx, ctx, account) => {
  * onto the firm's chat policy, the thread's own, with the policy's send-window rule.
  */
 function threadSettings(ctx: BulkContext, input: Partial<ReminderSettings>) {
-  const current = ctx.chatPolicy!;
-  const { source, settings } = settingsToSave(current, input);
-  const problem = validateSettings(settings);
+  const { row, problem } = settingsRowToSave(ctx.chatPolicy!, input);
   if (problem) throw new Error(`invalid reminder settings: ${problem}`);
-  return { ...settings, source, sendWindow: current.sendWindow };
+  return row;
 }
 
 /**

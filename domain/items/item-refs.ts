@@ -2,11 +2,10 @@
 // reminder settings: the steps every chat, signature, approval and reminder operation shares.
 import type { Db, Tx } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
-import { validateSettings } from '../../shared/reminder-policy';
 import type { ItemKind, ItemRef, ReminderSettings } from '../../shared/reminder-types';
 import { requireAccountAccess, type Actor } from '../access/access';
 import { invalid, notFound } from '../errors';
-import { settingsToSave } from '../reminder-policy/rules';
+import { settingsRowToSave } from '../reminder-policy/rules';
 import { readItemReminderSettings } from './snapshot';
 
 export type ReminderInput = Partial<ReminderSettings>;
@@ -78,10 +77,8 @@ export async function saveSettings(
   // Read-merge-write under the item's lock: two changes at once (reminders off, another interval) both stay.
   await lockItemRow(tx, kind, itemId);
   const current = await readItemReminderSettings(tx as Db, { firmId, kind, itemId });
-  const { source, settings } = settingsToSave(current, input);
-  const problem = validateSettings(settings);
+  const { settings, row, problem } = settingsRowToSave(current, input);
   if (problem) throw invalid('reminders', problem);
-  const row = { ...settings, source, sendWindow: current.sendWindow };
   await tx.reminderSettings.upsert({
     where: { itemKind_itemId: { itemKind: kind, itemId } },
     create: { firmId, itemKind: kind, itemId, ...row },

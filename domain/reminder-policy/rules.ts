@@ -80,3 +80,19 @@ export function settingsToSave(
     settings: { ...current.settings, ...given },
   };
 }
+
+/**
+ * The settings row an item saves (the chat API, a bulk message): `input` merged onto its current settings as
+ * settingsToSave says, with their send-window rule; `problem` names what makes the merged settings invalid.
+ */
+export function settingsRowToSave(
+  current: { source: SettingsSource; settings: ReminderSettings; sendWindow: SendWindowRule },
+  input: Partial<ReminderSettings> | undefined,
+) {
+  const { source, settings } = settingsToSave(current, input);
+  return {
+    settings,
+    row: { ...settings, source, sendWindow: current.sendWindow },
+    problem: validateSettings(settings),
+  };
+}
