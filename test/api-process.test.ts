@@ -4,7 +4,7 @@
 // starts with Temporal unreachable, and with PORT=0 names the port it got.
 import http from 'node:http';
 import { freePort } from '../scripts/free-port';
-import { startStack, sleep, type Stack } from './support/stack';
+import { startStack, sleep, type FirmHandle, type Stack } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import { startTcpProxy } from './support/tcp-proxy';
 import { killNudgeProcess, spawnNudgeProcess, type NudgeProcess } from './support/nudge-process';
@@ -19,6 +19,18 @@ afterAll(async () => {
   await killNudgeProcess(api);
   await stack?.stop();
 });
+
+/** A firm message posted to the API process on `port` (its reminders off). */
+const postMessage = (port: number, firm: FirmHandle, threadId: string, body: string) =>
+  fetch(`http://127.0.0.1:${port}/v1/chat-threads/${threadId}/messages`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${firm.apiKey}`,
+      'x-acting-user': firm.ownerId,
+    },
+    body: JSON.stringify({ author: 'firm', body, reminders: { enabled: false } }),
+  });
 
 /** GET on `agent`: the status, whether the request went on a kept connection, and the Keep-Alive header. */
 const get = (port: number, agent: http.Agent, path: string) =>
@@ -74,15 +86,7 @@ test('SIGTERM while a post’s workflow call retries against an unreachable Temp
   });
   try {
     await temporal.close(); // Temporal gone: open connections closed, new ones refused
-    const post = await fetch(`http://127.0.0.1:${port}/v1/chat-threads/${thread.body.id}/messages`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${firm.apiKey}`,
-        'x-acting-user': firm.ownerId,
-      },
-      body: JSON.stringify({ author: 'firm', body: 'Please send the signed letter', reminders: { enabled: false } }),
-    });
+    const post = await postMessage(port, firm, thread.body.id, 'Please send the signed letter');
     // Saved with its workflow call in the outbox; the call goes on retrying after the answer.
     expect(post.status).toBe(201);
 
@@ -112,15 +116,7 @@ test('Temporal unreachable at start, PORT=0: the API listens, says on which port
   const port = Number(/API listening on http:\/\/localhost:(\d+)/.exec(api.log())?.[1]);
   expect(port).toBeGreaterThan(0);
 
-  const post = await fetch(`http://127.0.0.1:${port}/v1/chat-threads/${thread.body.id}/messages`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${firm.apiKey}`,
-      'x-acting-user': firm.ownerId,
-    },
-    body: JSON.stringify({ author: 'firm', body: 'Saved while Temporal is down', reminders: { enabled: false } }),
-  });
+  const post = await postMessage(port, firm, thread.body.id, 'Saved while Temporal is down');
   expect(post.status).toBe(201); // its workflow call waits in the outbox
   const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
   expect({ status: ready.status, temporal: ((await ready.json()) as any).checks.temporal.ok }).toEqual({
