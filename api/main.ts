@@ -13,7 +13,7 @@ import { createRelay } from '../domain/outbox/relay';
 import { startRelayLoop } from '../domain/outbox/relay-loop';
 import { loadObservabilityConfig } from '../observability/config';
 import { startTracing, traceLogFields } from '../observability/tracing';
-import { tracingClientInterceptors } from '../observability/temporal-tracing';
+import { tracedClientOptions } from '../observability/temporal-tracing';
 import { enableProcessMetrics } from '../observability/metrics';
 
 async function main() {
@@ -29,7 +29,7 @@ async function main() {
   const temporal = new Client({
     connection,
     namespace: config.temporal.namespace,
-    ...(tracing ? { interceptors: await tracingClientInterceptors() } : {}),
+    ...(await tracedClientOptions(tracing)),
   });
   const { poolSize, ...poolOptions } = config.db;
   const db = createDb(config.databaseUrl, poolSize, poolOptions);

@@ -5,7 +5,7 @@
 // whose interceptor makes the activity's span the parent of what it does (the SMTP call among them).
 // The interceptors package (and the OpenTelemetry SDK under it) is loaded only by a process that traces.
 import path from 'node:path';
-import type { ClientInterceptors } from '@temporalio/client';
+import type { ClientInterceptors, ClientOptions } from '@temporalio/client';
 import type { WorkerOptions } from '@temporalio/worker';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Tracing } from './tracing';
@@ -22,6 +22,14 @@ const interceptors = () => import('@temporalio/interceptors-opentelemetry');
 export async function tracingClientInterceptors(): Promise<ClientInterceptors> {
   const { OpenTelemetryWorkflowClientInterceptor } = await interceptors();
   return { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
+}
+
+/**
+ * What a process's Temporal client adds to its options: when the process traces, the interceptors, so its calls
+ * (the outbox relay's among them, made inside the stored trace of the change) join the caller's trace.
+ */
+export async function tracedClientOptions(tracing: Tracing | undefined): Promise<Pick<ClientOptions, 'interceptors'>> {
+  return tracing ? { interceptors: await tracingClientInterceptors() } : {};
 }
 
 /**

@@ -13,6 +13,7 @@ import { startRelayLoop } from '../domain/outbox/relay-loop';
 import { loadObservabilityConfig } from '../observability/config';
 import { startWorkerMetrics } from '../observability/metrics-server';
 import { startTracing } from '../observability/tracing';
+import { tracedClientOptions } from '../observability/temporal-tracing';
 
 async function main() {
   const config = loadConfig();
@@ -45,7 +46,12 @@ async function main() {
     tracing,
   });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  // Traced like the API's: a call the relay below delivers continues the trace of the change that queued it.
+  const client = new Client({
+    connection: clientConnection,
+    namespace: config.temporal.namespace,
+    ...(await tracedClientOptions(tracing)),
+  });
   // The worker signs what goes into client emails (portal and invitation links): in production, say so loudly
   // when it would sign them with the public development secret, as the API does.
   if (!config.portalLinkSecret && process.env.NODE_ENV === 'production')

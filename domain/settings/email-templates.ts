@@ -232,6 +232,9 @@ export async function deleteEmailKindTemplate(
 export async function setFirmLanguage(db: Db, firmId: string, actor: Actor, language: Language) {
   requireFirmAdmin(actor);
   return db.$transaction(async (tx) => {
+    // Two changes at once take turns, so each audits what the other wrote; NO KEY UPDATE leaves the firm's
+    // inserts referring to its row unblocked.
+    await tx.$executeRaw`SELECT 1 FROM "Firm" WHERE id = ${firmId}::uuid FOR NO KEY UPDATE`;
     const before = await tx.firm.findUniqueOrThrow({ where: { id: firmId }, select: { language: true } });
     await tx.firm.update({ where: { id: firmId }, data: { language } });
     await audit(tx, {

@@ -75,6 +75,8 @@ export interface StackOptions {
   bulkPacing?: BulkPacing;
   /** Bulk actions of one firm running at once (the API's default when absent). */
   bulkMaxRunningPerFirm?: number;
+  /** false: no outbox relay in the test process (a test whose worker process relays alone); default true. */
+  relay?: boolean;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -109,7 +111,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const { server, baseUrl } = await listen(app);
   // The outbox's background path, as api/main.ts and the worker run it.
   const gateway = createTemporalGateway({ client, taskQueue });
-  const relay = startRelayLoop(db, createRelay(db, gateway), pino({ level: 'silent' }), { pollMs: 200 });
+  const relay =
+    opts.relay === false
+      ? undefined
+      : startRelayLoop(db, createRelay(db, gateway), pino({ level: 'silent' }), { pollMs: 200 });
 
   async function request(
     method: string,
@@ -179,7 +184,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async stop() {
       await stack.stopWorker();
       await closeHttp(server);
-      await relay.stop();
+      await relay?.stop();
       mailer.close();
       await smtp.close();
       await connection.close();
