@@ -4,7 +4,7 @@
 // so they leave with their codes only. The SMTP text stays in OutboundEmail.lastError (outbound-email.ts).
 import { ApplicationFailure } from '@temporalio/activity';
 import { EmailInFlightError } from '../domain/email/outbound-email';
-import { isPermanentSmtpError } from '../domain/email/mailer';
+import { enhancedStatus, isPermanentSmtpError } from '../domain/email/mailer';
 import { Prisma } from '../prisma/client';
 
 interface SmtpErrorFields {
@@ -22,8 +22,8 @@ const word = (v: unknown, pattern: RegExp) => (typeof v === 'string' && pattern.
 /** "SMTP error EENVELOPE at RCPT TO, reply 450 4.2.0": nodemailer's code, the command, the reply code and its
  * enhanced status (RFC 3463), never the reply's text. */
 export function smtpFailureMessage(e: SmtpErrorFields): string {
-  const enhanced = typeof e.response === 'string' ? /^\d{3}[ -](\d\.\d{1,3}\.\d{1,3})\b/.exec(e.response)?.[1] : null;
-  const reply = [typeof e.responseCode === 'number' ? String(e.responseCode) : null, enhanced].filter(Boolean);
+  const code = typeof e.responseCode === 'number' ? String(e.responseCode) : null;
+  const reply = [code, enhancedStatus(e.response)].filter(Boolean);
   const command = word(e.command, /^[A-Z]{2,10}( [A-Z]{2,10})?$/);
   const head = ['SMTP error', word(e.code, /^E[A-Z]{2,20}$/), command && `at ${command}`].filter(Boolean).join(' ');
   return reply.length ? `${head}, reply ${reply.join(' ')}` : head;
@@ -53,7 +53,8 @@ export function activityFailure(err: unknown): unknown {
   if (err instanceof EmailInFlightError) return ApplicationFailure.retryable(err.message, 'EmailInFlight');
   if (err instanceof ApplicationFailure || typeof err !== 'object' || err === null) return err;
   if (isSmtpError(err)) {
-    // A permanent refusal is normally an outcome (send-once marks the email failed); thrown, it must not loop.
+    // A permanent refusal (of the recipient or the message) is normally an outcome (send-once marks the email
+    // failed); thrown, it must not loop. A 5xx to the login, the sender or TLS is retried until fixed.
     const message = smtpFailureMessage(err);
     return isPermanentSmtpError(err)
       ? ApplicationFailure.nonRetryable(message, 'SmtpRefused')

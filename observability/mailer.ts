@@ -5,7 +5,10 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Mailer } from '../domain/email/mailer';
 import { count } from './metrics';
 
-/** `isPermanent` tells a refusal for good (a bounce, SMTP 5xx) from a failure worth retrying. */
+/**
+ * `isPermanent` tells a refusal for good (a bounce: the mail server's 5xx to the recipient or the message)
+ * from a failure worth retrying, a 5xx to the login, the sender or TLS included (isPermanentSmtpError).
+ */
 export function instrumentMailer(mailer: Mailer, isPermanent: (err: unknown) => boolean): Mailer {
   const tracer = trace.getTracer('nudge');
   return {

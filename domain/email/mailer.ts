@@ -1,5 +1,6 @@
 // SMTP delivery through nodemailer; the one place that knows about the transport.
 import net from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import { PassThrough, type Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import type { Config } from '../../config/config';
@@ -63,12 +64,17 @@ function wholeMessage(input: Readable): Readable {
   return output;
 }
 
-export function createMailer(smtp: Config['smtp']): Mailer {
+/**
+ * `tls`: extra options for the TLS session (tests trust their server's self-signed certificate with it).
+ * Without `SMTP_SECURE`, the session is upgraded with STARTTLS whenever the server offers it, credentials or
+ * not: an unauthenticated relay (allowed by IP) carries client emails too, and may refuse them in plain text.
+ */
+export function createMailer(smtp: Config['smtp'], tls?: ConnectionOptions): Mailer {
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,
-    ignoreTLS: !smtp.secure && !smtp.user,
+    ...(tls ? { tls } : {}),
     auth: smtp.user ? { user: smtp.user, pass: smtp.pass } : undefined,
     pool: true,
     maxConnections: 5,
@@ -94,8 +100,48 @@ export function createMailer(smtp: Config['smtp']): Mailer {
   };
 }
 
-/** SMTP reply codes 5xx are permanent: retrying the same message will not help. */
+interface SmtpErrorFields {
+  command?: unknown;
+  responseCode?: unknown;
+  response?: unknown;
+}
+
+/** The enhanced status code (RFC 3463) opening a reply, "5.1.1" of "550 5.1.1 …"; null without one. */
+export function enhancedStatus(response: unknown): string | null {
+  return typeof response === 'string' ? (/^\d{3}[ -](\d\.\d{1,3}\.\d{1,3})\b/.exec(response)?.[1] ?? null) : null;
+}
+
+/** Replies that ask for a login or TLS first (RFC 4954, 3207): the session's fault, whatever the command. */
+const LOGIN_OR_TLS_REQUIRED = new Set([530, 534, 535, 538]);
+
+/** X.1.7 and X.1.8 are about the sender's address; Postfix gives them at RCPT TO (it delays its refusals there). */
+const SENDER_STATUS = /^5\.1\.[78]$/;
+
+/**
+ * The recipient's address (X.1.x) or mailbox (X.2.x) at DATA. X.2.0, the catch-all, is left out: Exchange
+ * Online gives it to a sender that may not send as MAIL_FROM.
+ */
+const MAILBOX_STATUS = /^5\.(1\.\d+|2\.[1-9]\d*)$/;
+
+/**
+ * What a mail server refused for good (a 5xx reply): `recipient`, the address (its email fails and the
+ * address is marked bouncing); `message`, this one email (refused at DATA for its content or size: it fails,
+ * the address stays); null, nothing for good. A 5xx to the greeting, EHLO, STARTTLS, AUTH or MAIL FROM is the
+ * sender's or the configuration's (a rotated password, an unverified MAIL_FROM, TLS required): the email is
+ * retried once the operator fixes it, and the addresses stay. nodemailer names the command of every reply;
+ * an error without one (a mailer of our own, in tests) is read by its code alone, as a refusal of the address.
+ */
+export function smtpRefusal(err: unknown): 'recipient' | 'message' | null {
+  const { command, responseCode, response } = (err ?? {}) as SmtpErrorFields;
+  if (typeof responseCode !== 'number' || responseCode < 500 || responseCode >= 600) return null;
+  const status = enhancedStatus(response);
+  if (LOGIN_OR_TLS_REQUIRED.has(responseCode) || (status !== null && SENDER_STATUS.test(status))) return null;
+  if (command === undefined || command === 'RCPT TO') return 'recipient';
+  if (command === 'DATA') return status !== null && MAILBOX_STATUS.test(status) ? 'recipient' : 'message';
+  return null;
+}
+
+/** Retrying the same email will not help: the mail server refused its recipient or the message for good. */
 export function isPermanentSmtpError(err: unknown): boolean {
-  const code = (err as { responseCode?: number }).responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
+  return smtpRefusal(err) !== null;
 }

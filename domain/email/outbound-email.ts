@@ -3,10 +3,11 @@
 // went out.
 //
 // Send-once that survives the database (issue 9), the design and its trade-off:
-// - Before the mail server accepted: a transient failure (4xx, connection) releases the claim and throws,
-//   so the activity's retry sends it; a permanent refusal (5xx) marks the email `failed` and, for a contact
-//   address, the address bouncing (excluded from later sends with reason `bounced` until it is edited, and
-//   the firm's owners and admins get an inbox notification).
+// - Before the mail server accepted: a transient failure (4xx, connection, or a 5xx to the login, the sender
+//   or TLS, which the operator fixes) releases the claim and throws, so the activity's retry sends it; a
+//   permanent refusal (5xx) of the recipient or the message (smtpRefusal in mailer.ts) marks the email
+//   `failed` and, when the recipient was refused, a contact's address bouncing (excluded from later sends
+//   with reason `bounced` until it is edited, and the firm's owners and admins get an inbox notification).
 // - A claim statement that failed mid-flight (a connection reset) may still have committed: the next attempt
 //   in this process takes that claim back at once instead of after the lease, since the process knows it
 //   sent nothing under it.
@@ -28,7 +29,7 @@
 //   clients fold the two), and the row records the takeover in `lastError` for an operator.
 import { createHash } from 'node:crypto';
 import type { Db } from '../../prisma/client';
-import { isPermanentSmtpError, type Mailer, type OutgoingMail } from './mailer';
+import { smtpRefusal, type Mailer, type OutgoingMail } from './mailer';
 import { hotQuery, hotSql } from '../outbox/hot-sql';
 
 export interface LogicalEmail {
@@ -153,13 +154,14 @@ export async function sendEmailOnce(
     }));
   } catch (err) {
     // The mail server did not accept it: nothing went out.
-    if (isPermanentSmtpError(err)) {
+    const refused = smtpRefusal(err);
+    if (refused) {
       await hotQuery(
         db,
         hotSql`UPDATE "OutboundEmail" SET status = 'failed', "lastError" = ${errorText(err)}::text
           WHERE "idempotencyKey" = ${key}::text`,
       );
-      if (email.contactEmailId) await markBouncing(db, email, errorText(err), now);
+      if (refused === 'recipient' && email.contactEmailId) await markBouncing(db, email, errorText(err), now);
       return 'failed';
     }
     // A transient failure releases the claim so the activity's retry sends it. If even that cannot be

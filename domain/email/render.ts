@@ -2,7 +2,7 @@
 // or the firm's own for that kind and language. Plurals, dates and times follow the language's rules. The
 // texts are plain text; the HTML part is derived from the rendered text (escaped, paragraphs, links), so a
 // value can never inject markup and a firm's override needs no HTML. Pure: no database, unit-testable.
-import { IntlMessageFormat } from 'intl-messageformat';
+import { IntlMessageFormat, type Formatters } from 'intl-messageformat';
 import { escapeHtml } from './text';
 import {
   CATALOGS,
@@ -39,11 +39,54 @@ export class TemplateError extends Error {
   }
 }
 
-/** Dates and times in emails: long dates, short times with the zone named (no zone is implied). */
-const formatsFor = (timeZone: string) => ({
-  date: { long: { year: 'numeric', month: 'long', day: 'numeric', timeZone } as const },
-  time: { short: { hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' } as const },
-});
+/** Dates and times in the catalogs: long dates, short times (in the recipient's zone, named: formattersIn). */
+const FORMATS = {
+  date: { long: { year: 'numeric', month: 'long', day: 'numeric' } as const },
+  time: { short: { hour: 'numeric', minute: '2-digit' } as const },
+};
+
+/**
+ * Every date and time of a text in `timeZone`, whatever its style: a firm's own text may use any (`{x, date,
+ * short}`, `{x, time}`, a skeleton), and only the styles given in FORMATS would carry the zone otherwise. A
+ * time of day names its zone, since no zone is implied. Each Intl object is made once per text, as the
+ * library's own formatters do.
+ */
+function formattersIn(timeZone: string): Formatters {
+  const made = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.PluralRules>();
+  const once = <T extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.PluralRules>(
+    key: string,
+    make: () => T,
+  ): T => {
+    const hit = made.get(key);
+    if (hit) return hit as T;
+    const value = make();
+    made.set(key, value);
+    return value;
+  };
+  return {
+    getNumberFormat: (locales, options) =>
+      once(
+        `number ${JSON.stringify([locales, options])}`,
+        () =>
+          // The library types the options of a newer ECMAScript than our lib (useGrouping 'auto', …).
+          new Intl.NumberFormat(locales, options as Intl.NumberFormatOptions),
+      ),
+    getPluralRules: (locales, options) =>
+      once(`plural ${JSON.stringify([locales, options])}`, () => new Intl.PluralRules(locales, options)),
+    getDateTimeFormat: (locales, options = {}) =>
+      once(
+        `date ${JSON.stringify([locales, options])}`,
+        () =>
+          new Intl.DateTimeFormat(locales, {
+            ...options,
+            timeZone,
+            ...(options.hour !== undefined && !options.timeZoneName && !options.timeStyle
+              ? { timeZoneName: 'short' }
+              : {}),
+          }),
+      ),
+  };
+}
 
 const compiled = new Map<string, IntlMessageFormat>();
 const MAX_CACHED = 2_000;
@@ -58,7 +101,7 @@ export function compileMessage(source: string, language: Language, timeZone = 'U
   if (hit) return hit;
   let message: IntlMessageFormat;
   try {
-    message = new IntlMessageFormat(source, language, formatsFor(timeZone), { ignoreTag: true });
+    message = new IntlMessageFormat(source, language, FORMATS, { ignoreTag: true, formatters: formattersIn(timeZone) });
   } catch (err) {
     const e = err as { message?: string; location?: { start: TemplatePosition } };
     const start = e.location?.start;
@@ -103,20 +146,43 @@ function argumentsOf(nodes: AstNode[], out: { name: string; at: TemplatePosition
   return out;
 }
 
-/** Where `{name` first appears (the compiled message keeps no locations), as the parser reports positions. */
+/** An offset in a text as the parser reports positions. */
+function positionAt(source: string, offset: number): TemplatePosition {
+  const lines = source.slice(0, offset).split('\n');
+  return { offset, line: lines.length, column: lines[lines.length - 1].length + 1 };
+}
+
+/** Where `{name` first appears (the compiled message keeps no locations). */
 function positionOfArgument(source: string, name: string): TemplatePosition | null {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const match = new RegExp(`\\{\\s*${escaped}\\s*[,}]`).exec(source);
-  if (!match) return null;
-  const lines = source.slice(0, match.index).split('\n');
-  return { offset: match.index, line: lines.length, column: lines[lines.length - 1].length + 1 };
+  return match ? positionAt(source, match.index) : null;
 }
 
 /**
- * Checks a firm's text for one kind before it is saved: it must compile, name only the kind's values,
- * and format with sample values (a `plural` over a text value, say, fails here rather than at send).
+ * A straight apostrophe right before `{`, `}`, `<`, `>` or `#` opens quoted text in ICU MessageFormat, up
+ * to the next apostrophe: "Rappel d'{firmName}" would show "Rappel d{firmName}". French and Italian elisions
+ * are typed so, and such a text compiles and formats, so it is refused here. `''` is an apostrophe.
+ */
+function quotingApostrophe(source: string): TemplateError | null {
+  for (const match of source.matchAll(/''|'[{}<>#]/g)) {
+    if (match[0] === "''") continue;
+    return new TemplateError(
+      `an apostrophe before ${match[0][1]} starts quoted text in ICU MessageFormat: write ’ (or '' for a straight one)`,
+      positionAt(source, match.index),
+    );
+  }
+  return null;
+}
+
+/**
+ * Checks a firm's text for one kind before it is saved: it must have no apostrophe that quotes, compile,
+ * name only the kind's values, and format with sample values (a `plural` over a text value, say, fails
+ * here rather than at send).
  */
 export function checkMessage(kind: EmailKind, language: Language, source: string): TemplateError | null {
+  const quoting = quotingApostrophe(source);
+  if (quoting) return quoting;
   let message: IntlMessageFormat;
   try {
     message = compileMessage(source, language);

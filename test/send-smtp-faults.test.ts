@@ -1,0 +1,320 @@
+// What a mail server's 5xx refused, on real SMTP sessions: a refusal of the recipient marks the address
+// bouncing and fails the email for good, one of the content fails that email only; a 5xx to the greeting, the
+// login or the sender, or for want of TLS, is the configuration's, so the email is retried and goes out once
+// it is fixed, the address untouched. STARTTLS is used whenever the server offers it, credentials or not. And
+// a firm's own text: dates and times in the recipient's zone whatever their style, and a straight apostrophe
+// that would quote a value refused at save.
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { createMailer, isPermanentSmtpError, smtpRefusal, type Mailer } from '../domain/email/mailer';
+import { activityFailure } from '../activities/failures';
+import { useStackWithFirm, eventually, type FirmHandle } from './support/stack';
+import { accountWithContacts } from './support/fixtures';
+import { textOf } from './support/mail-text';
+
+const ctx = useStackWithFirm({ daySeconds: 1 });
+
+type Fault = 'greeting' | 'login' | 'sender' | 'tls-required' | 'sender-at-rcpt' | 'recipient' | 'content' | 'mailbox';
+let fault: Fault = 'greeting';
+
+const reply = (responseCode: number, text: string) => Object.assign(new Error(text), { responseCode });
+
+/** An SMTP server on loopback, closed after the file's tests. */
+async function smtpServer(options: SMTPServerOptions): Promise<{ server: SMTPServer; port: number }> {
+  const server = new SMTPServer({ logger: false, hideENHANCEDSTATUSCODES: true, ...options });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return { server, port: (server.server.address() as AddressInfo).port };
+}
+const servers: SMTPServer[] = [];
+const mailers: Mailer[] = [];
+const mailerTo = (...args: Parameters<typeof createMailer>) => {
+  const mailer = createMailer(...args);
+  mailers.push(mailer);
+  return mailer;
+};
+
+let refusingPort = 0;
+
+/** A mailer to the refusing server, a new pool each time (a new session: `greeting` refuses only that). */
+const refusing = (login = false) =>
+  mailerTo({
+    host: '127.0.0.1',
+    port: refusingPort,
+    secure: false,
+    from: 'Nudge <no-reply@nudge.test>',
+    ...(login ? { user: 'nudge', pass: 'rotated' } : {}),
+  });
+
+beforeAll(async () => {
+  // Refuses as real servers do, at the stage `fault` names, the enhanced status in the reply.
+  const { port } = await smtpServer({
+    authOptional: true,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    onConnect: (_session, callback) =>
+      callback(fault === 'greeting' ? reply(554, '5.3.2 Service currently unavailable') : undefined),
+    onAuth: (_auth, _session, callback) => callback(reply(535, '5.7.8 Authentication credentials invalid')),
+    onMailFrom(_address, _session, callback) {
+      if (fault === 'sender') return callback(reply(553, '5.7.1 Sender address not verified'));
+      if (fault === 'tls-required') return callback(reply(530, '5.7.0 Must issue a STARTTLS command first'));
+      callback();
+    },
+    onRcptTo(address, _session, callback) {
+      // Postfix delays its sender checks to RCPT TO, the reply naming the sender.
+      if (fault === 'sender-at-rcpt')
+        return callback(reply(550, '5.1.8 <no-reply@nudge.test>: Sender address rejected: Domain not found'));
+      if (fault === 'recipient')
+        return callback(reply(550, `5.1.1 <${address.address}>: Recipient address rejected: User unknown`));
+      callback();
+    },
+    onData(stream, _session, callback) {
+      stream.resume();
+      stream.on('end', () => {
+        if (fault === 'content') return callback(reply(554, '5.7.1 Message refused as spam'));
+        if (fault === 'mailbox') return callback(reply(552, '5.2.2 Mailbox full'));
+        callback();
+      });
+    },
+  });
+  refusingPort = port;
+});
+
+afterAll(async () => {
+  for (const m of mailers) m.close();
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+});
+
+const mail = (to = 'anna@client.test') => ({ to, subject: 'S', text: 'T', html: '<p>T</p>', messageId: '<m@nudge>' });
+
+describe('what nodemailer reports at each stage', () => {
+  test.each([
+    ['greeting', false, null, { code: 'EPROTOCOL', command: 'CONN', responseCode: 554 }],
+    ['login', true, null, { code: 'EAUTH', command: 'AUTH PLAIN', responseCode: 535 }],
+    ['sender', false, null, { code: 'EENVELOPE', command: 'MAIL FROM', responseCode: 553 }],
+    ['tls-required', false, null, { code: 'EENVELOPE', command: 'MAIL FROM', responseCode: 530 }],
+    ['sender-at-rcpt', false, null, { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }],
+    ['recipient', false, 'recipient', { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }],
+    ['content', false, 'message', { code: 'EMESSAGE', command: 'DATA', responseCode: 554 }],
+    ['mailbox', false, 'recipient', { code: 'EMESSAGE', command: 'DATA', responseCode: 552 }],
+  ] as const)('a 5xx to the %s (login %s) refuses for good: %s', async (at, login, refused, fields) => {
+    fault = at;
+    const err = await refusing(login)
+      .send(mail())
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject(fields);
+    expect(smtpRefusal(err)).toBe(refused);
+    expect(isPermanentSmtpError(err)).toBe(refused !== null);
+    expect(activityFailure(err)).toMatchObject({ nonRetryable: refused !== null });
+  });
+});
+
+/** The sum of a counter in the API's /metrics (the stack's worker shares its registry). */
+async function counter(name: string): Promise<number> {
+  const text = String((await ctx.stack.request('GET', '/metrics')).body);
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+}
+
+/** Sends the first email to `address` through `mailer` (the refusing server), the rest to the capture server. */
+function firstSendThrough(address: string, mailer: Mailer): () => void {
+  const { stack } = ctx;
+  const send = stack.mailer.send.bind(stack.mailer);
+  let left = 1;
+  stack.mailer.send = async (m) => (m.to === address && left-- > 0 ? mailer.send(m) : send(m));
+  return () => {
+    stack.mailer.send = send;
+  };
+}
+
+async function chatThread(firm: FirmHandle, accountId: string) {
+  const thread = await firm.call('POST', `/v1/accounts/${accountId}/chat-threads`, {
+    subject: 'Receipts 2025',
+    message: { body: 'Please upload your receipts' },
+    reminders: { enabled: false, intervalDays: 1, count: 1 },
+  });
+  expect(thread.status).toBe(201);
+  return thread.body.id as string;
+}
+
+const bounceNotices = (firm: FirmHandle, contactEmailId: string) =>
+  ctx.stack.db.inboxNotification.count({
+    where: {
+      firmId: firm.firmId,
+      kind: 'contact_email.bounced',
+      data: { path: ['contactEmailId'], equals: contactEmailId },
+    },
+  });
+
+describe('on the stack', () => {
+  test.each([
+    ['greeting', false],
+    ['login', true],
+    ['sender', false],
+    ['tls-required', false],
+    ['sender-at-rcpt', false],
+  ] as const)('a 5xx to the %s (login %s) is retried: the email goes out, the address stays', async (at, login) => {
+    const { stack, firm } = ctx;
+    fault = at;
+    const acc = await accountWithContacts(firm, [{}]);
+    const [c] = acc.contacts;
+    const failedBefore = await counter('nudge_emails_failed_total');
+    const bouncedBefore = await counter('nudge_emails_bounced_total');
+    const restore = firstSendThrough(c.address, refusing(login));
+    try {
+      const threadId = await chatThread(firm, acc.accountId);
+      await stack.smtp.waitFor((m) => m.to.includes(c.address), 1, 20_000);
+
+      const email = await eventually(
+        () => stack.db.outboundEmail.findFirst({ where: { contactEmailId: c.emailId, status: 'sent' } }),
+        10_000,
+        'the sent mark',
+      );
+      expect(email.attempts).toBe(2);
+      expect(await stack.db.contactEmail.findUniqueOrThrow({ where: { id: c.emailId } })).toMatchObject({
+        bouncedAt: null,
+        bounceReason: null,
+      });
+      expect(await bounceNotices(firm, c.emailId)).toBe(0);
+      const explained = await firm.call('GET', `/v1/chat-threads/${threadId}/reminders`);
+      expect(explained.body.recipients).toEqual([
+        expect.objectContaining({ contactEmailId: c.emailId, included: true, reason: null }),
+      ]);
+      expect(await counter('nudge_emails_failed_total')).toBe(failedBefore + 1);
+      expect(await counter('nudge_emails_bounced_total')).toBe(bouncedBefore);
+    } finally {
+      restore();
+    }
+  });
+
+  test('a 5xx to the recipient still marks the address bouncing and fails the email for good', async () => {
+    const { stack, firm } = ctx;
+    fault = 'recipient';
+    const acc = await accountWithContacts(firm, [{}]);
+    const [c] = acc.contacts;
+    const restore = firstSendThrough(c.address, refusing());
+    try {
+      const threadId = await chatThread(firm, acc.accountId);
+      await eventually(
+        () => stack.db.outboundEmail.findFirst({ where: { contactEmailId: c.emailId, status: 'failed' } }),
+        15_000,
+        'the refusal recorded',
+      );
+      const email = await stack.db.contactEmail.findUniqueOrThrow({ where: { id: c.emailId } });
+      expect(email.bouncedAt).toBeInstanceOf(Date);
+      expect(email.bounceReason).toMatch(/550 5\.1\.1/);
+      await eventually(async () => (await bounceNotices(firm, c.emailId)) === 1, 5_000, 'the inbox notice');
+      const explained = await firm.call('GET', `/v1/chat-threads/${threadId}/reminders`);
+      expect(explained.body.recipients).toEqual([
+        expect.objectContaining({ contactEmailId: c.emailId, included: false, reason: 'bounced' }),
+      ]);
+      expect(stack.smtp.to(c.address)).toHaveLength(0);
+    } finally {
+      restore();
+    }
+  });
+
+  test('a 5xx to the content fails that email for good; the address stays', async () => {
+    const { stack, firm } = ctx;
+    fault = 'content';
+    const acc = await accountWithContacts(firm, [{}]);
+    const [c] = acc.contacts;
+    const restore = firstSendThrough(c.address, refusing());
+    try {
+      const threadId = await chatThread(firm, acc.accountId);
+      const failed = await eventually(
+        () => stack.db.outboundEmail.findFirst({ where: { contactEmailId: c.emailId, status: 'failed' } }),
+        15_000,
+        'the refusal recorded',
+      );
+      expect(failed.lastError).toMatch(/554 5\.7\.1/);
+      expect((await stack.db.contactEmail.findUniqueOrThrow({ where: { id: c.emailId } })).bouncedAt).toBeNull();
+      expect(await bounceNotices(firm, c.emailId)).toBe(0);
+      const explained = await firm.call('GET', `/v1/chat-threads/${threadId}/reminders`);
+      expect(explained.body.recipients).toEqual([
+        expect.objectContaining({ contactEmailId: c.emailId, included: true, reason: null }),
+      ]);
+      expect(stack.smtp.to(c.address)).toHaveLength(0);
+    } finally {
+      restore();
+    }
+  });
+});
+
+describe('STARTTLS without credentials', () => {
+  test('the session is upgraded when the server offers it, and a server that requires it gets the email', async () => {
+    const sessions: boolean[] = [];
+    // smtp-server's own self-signed certificate; it refuses MAIL FROM in plain text, as relays requiring TLS do.
+    const { port } = await smtpServer({
+      authOptional: true,
+      onMailFrom(_address, session, callback) {
+        sessions.push(session.secure);
+        callback(session.secure ? undefined : reply(530, '5.7.0 Must issue a STARTTLS command first'));
+      },
+      onData(stream, _session, callback) {
+        stream.resume();
+        stream.on('end', () => callback());
+      },
+    });
+    const mailer = mailerTo(
+      { host: '127.0.0.1', port, secure: false, from: 'Nudge <no-reply@nudge.test>' },
+      { rejectUnauthorized: false },
+    );
+    await expect(mailer.send(mail())).resolves.toEqual({ messageId: '<m@nudge>' });
+    expect(sessions).toEqual([true]);
+  });
+});
+
+describe('a firm’s own text', () => {
+  test('dates and times of any style are in the recipient’s zone', async () => {
+    const { stack } = ctx;
+    const firm = await stack.newFirm('Studio Zone');
+    const saved = await firm.call('PUT', '/v1/email-templates/kinds/invitation/en', {
+      subject: 'Join {firmName}',
+      body: 'Accept by {expiresAt, date, short} at {expiresAt, time}: {link}',
+    });
+    expect(saved.status).toBe(200);
+    const account = await firm.call('POST', '/v1/accounts', {
+      name: `Zone ${randomUUID().slice(0, 6)}`,
+      type: 'company',
+    });
+    const address = `client-${randomUUID()}@client.test`;
+    const contact = await firm.call('POST', '/v1/contacts', {
+      firstName: 'Tia',
+      lastName: 'Kiri',
+      language: 'en',
+      timeZone: 'Pacific/Kiritimati',
+      emails: [{ address, login: 'pending' }],
+      accounts: [{ accountId: account.body.id }],
+    });
+    expect(contact.status).toBe(201);
+
+    const [invitation] = await stack.smtp.waitFor((m) => m.to.includes(address) && m.subject === 'Join Studio Zone');
+    const { expiresAt } = await stack.db.invitation.findFirstOrThrow({ where: { address } });
+    const zone = { timeZone: 'Pacific/Kiritimati' } as const;
+    const date = new Intl.DateTimeFormat('en', { month: 'numeric', day: 'numeric', year: '2-digit', ...zone });
+    const time = new Intl.DateTimeFormat('en', {
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      timeZoneName: 'short',
+      ...zone,
+    });
+    expect(textOf(invitation)).toContain(`Accept by ${date.format(expiresAt)} at ${time.format(expiresAt)}:`);
+    expect(time.format(expiresAt)).toMatch(/GMT\+14$/);
+  });
+
+  test('a straight apostrophe before a value is refused at save with its position; nothing is written', async () => {
+    const firm = await ctx.stack.newFirm('Cabinet Dupont');
+    const res = await firm.call('PUT', '/v1/email-templates/kinds/item_reminder/fr', {
+      subject: "Rappel d'{firmName}\u00a0: {itemTitle}",
+      body: 'Bonjour,\n\nle cabinet {firmName} attend {itemTitle}.\n\nLien\u00a0: {link}',
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ field: 'body.subject', line: 1, column: 9, offset: 8 }),
+    ]);
+    expect(res.body.errors[0].message).toMatch(/^line 1, column 9: an apostrophe before \{/);
+    expect(await ctx.stack.db.emailKindTemplate.count({ where: { firmId: firm.firmId } })).toBe(0);
+  });
+});
