@@ -5,8 +5,8 @@ import { Prisma } from '../../prisma/client';
 import { audit } from '../audit/audit';
 import { presentEmail } from '../contacts/email-view';
 import { validateCustomFields } from '../settings/custom-fields';
-import { requireFirmUsers, setTeam } from './team';
-import { requireAccountAccess, requireWritableAccount, seesAllAccounts, type Actor } from '../access/access';
+import { lowerIds, requireFirmUsers, requireWritableAccountAccess, setTeam } from './team';
+import { requireAccountAccess, seesAllAccounts, type Actor } from '../access/access';
 import { conflict, forbidden, invalid, notFound } from '../errors';
 
 export type AccountType = 'individual' | 'company' | 'other';
@@ -31,9 +31,9 @@ export interface AccountInput {
 /** Creates an account; an employee without "view all" who creates it joins its team. */
 export async function createAccount(db: Db, firmId: string, actor: Actor, account: AccountInput) {
   const actorId = actor.id;
+  const named = account.team && lowerIds(account.team);
   // Otherwise an employee limited to their own accounts could not open the account they just made.
-  const team =
-    seesAllAccounts(actor) || account.team?.includes(actorId) ? account.team : [...(account.team ?? []), actorId];
+  const team = seesAllAccounts(actor) || named?.includes(actorId) ? named : [...(named ?? []), actorId];
   const input: AccountInput = { ...account, team };
   return db.$transaction(async (tx) => {
     const customFields = await validateCustomFields(tx, firmId, 'account', input.customFields ?? {});
@@ -72,7 +72,7 @@ export async function updateAccount(db: Db, firmId: string, actor: Actor, accoun
   await requireAccountAccess(db, firmId, actor, accountId);
   const actorId = actor.id;
   return db.$transaction(async (tx) => {
-    const account = await requireWritableAccount(tx, firmId, accountId);
+    const account = await requireWritableAccountAccess(tx, firmId, actor, accountId);
     const data: Prisma.AccountUpdateInput = { updatedAt: new Date() };
     if (patch.name !== undefined) data.name = patch.name;
     if (patch.type !== undefined) data.type = patch.type;
@@ -104,7 +104,9 @@ export async function updateAccount(db: Db, firmId: string, actor: Actor, accoun
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Tag references are ids or names of the firm's tags; an unknown one is invalid, naming it. */
-async function resolveTags(tx: Tx, firmId: string, refs: string[]): Promise<string[]> {
+async function resolveTags(tx: Tx, firmId: string, given: string[]): Promise<string[]> {
+  // An id is taken in any case (the database writes it in lower case); a name is matched as written.
+  const refs = given.map((r) => (UUID.test(r) ? r.toLowerCase() : r));
   const ids = refs.filter((r) => UUID.test(r));
   const names = refs.filter((r) => !UUID.test(r));
   // Key-share locked: a tag deleted meanwhile waits for this change, or is gone before it looks (then 422).
@@ -114,7 +116,7 @@ async function resolveTags(tx: Tx, firmId: string, refs: string[]): Promise<stri
     FOR KEY SHARE`;
   const resolved = refs.map((r, i) => {
     const tag = tags.find((t) => t.id === r || t.name === r);
-    if (!tag) throw invalid(`body.tags.${i}`, `no tag "${r}" in this firm`);
+    if (!tag) throw invalid(`body.tags.${i}`, `no tag "${given[i]}" in this firm`);
     return tag.id;
   });
   return [...new Set(resolved)];

@@ -5,10 +5,13 @@ import { audit } from '../audit/audit';
 import { invalid, notFound } from '../errors';
 import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 
+/** Ids as the database writes them (a UUID is taken in any case), each once. */
+export const lowerIds = (ids: string[]) => [...new Set(ids.map((id) => id.toLowerCase()))];
+
 /** Fails as invalid, naming the field, unless every id is a user of this firm. */
 export async function requireFirmUsers(tx: Tx | Db, firmId: string, userIds: string[], field: string) {
-  const found = await tx.firmUser.findMany({ where: { firmId, id: { in: userIds } }, select: { id: true } });
-  const missing = userIds.find((id) => !found.some((u) => u.id === id));
+  const found = await tx.firmUser.findMany({ where: { firmId, id: { in: lowerIds(userIds) } }, select: { id: true } });
+  const missing = userIds.find((id) => !found.some((u) => u.id === id.toLowerCase()));
   if (missing) throw invalid(field, `${missing} is not a user of this firm`);
 }
 
@@ -45,17 +48,30 @@ export async function removeMember(
 
 /** Makes the team exactly `userIds`, recording each addition and removal. */
 export async function setTeam(tx: Tx, firmId: string, actorId: string, accountId: string, userIds: string[]) {
+  const team = lowerIds(userIds);
   const current = await tx.accountTeamMember.findMany({ where: { accountId }, select: { firmUserId: true } });
   for (const m of current)
-    if (!userIds.includes(m.firmUserId)) await removeMember(tx, firmId, actorId, accountId, m.firmUserId);
-  for (const id of userIds) await addMember(tx, firmId, actorId, accountId, id);
+    if (!team.includes(m.firmUserId)) await removeMember(tx, firmId, actorId, accountId, m.firmUserId);
+  for (const id of team) await addMember(tx, firmId, actorId, accountId, id);
 }
 
-export async function addTeamMember(db: Db, firmId: string, actor: Actor, accountId: string, firmUserId: string) {
+/**
+ * Locks the account for a change and checks the actor's right again under the lock: a member taken off
+ * the team while their change waited is refused, not let back on by it. (Checked before the lock too, so
+ * someone off the team asking about an archived account is forbidden, not told it is archived.)
+ */
+export async function requireWritableAccountAccess(tx: Tx, firmId: string, actor: Actor, accountId: string) {
+  const account = await requireWritableAccount(tx, firmId, accountId);
+  await requireAccountAccess(tx, firmId, actor, accountId);
+  return account;
+}
+
+export async function addTeamMember(db: Db, firmId: string, actor: Actor, accountId: string, userId: string) {
   await requireAccountAccess(db, firmId, actor, accountId);
   const actorId = actor.id;
+  const firmUserId = userId.toLowerCase();
   return db.$transaction(async (tx) => {
-    await requireWritableAccount(tx, firmId, accountId);
+    await requireWritableAccountAccess(tx, firmId, actor, accountId);
     await requireFirmUsers(tx, firmId, [firmUserId], 'body.firmUserId');
     const added = await addMember(tx, firmId, actorId, accountId, firmUserId);
     if (added) await tx.account.update({ where: { id: accountId }, data: { updatedAt: new Date() } });
@@ -63,11 +79,12 @@ export async function addTeamMember(db: Db, firmId: string, actor: Actor, accoun
   });
 }
 
-export async function removeTeamMember(db: Db, firmId: string, actor: Actor, accountId: string, firmUserId: string) {
+export async function removeTeamMember(db: Db, firmId: string, actor: Actor, accountId: string, userId: string) {
   await requireAccountAccess(db, firmId, actor, accountId);
   const actorId = actor.id;
+  const firmUserId = userId.toLowerCase();
   await db.$transaction(async (tx) => {
-    await requireWritableAccount(tx, firmId, accountId);
+    await requireWritableAccountAccess(tx, firmId, actor, accountId);
     if (!(await removeMember(tx, firmId, actorId, accountId, firmUserId))) throw notFound('Team member', firmUserId);
     await tx.account.update({ where: { id: accountId }, data: { updatedAt: new Date() } });
   });

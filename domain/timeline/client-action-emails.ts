@@ -3,6 +3,7 @@
 // only; names, addresses and texts are read here, and each email has a business key so a retry never
 // sends it twice.
 import type { Db } from '../../prisma/client';
+import type { Actor } from '../access/access';
 import type { Mailer } from '../email/mailer';
 import { EmailInFlightError, sendEmailOnce, type LogicalEmail, type SendOutcome } from '../email/outbound-email';
 import { fillPlaceholders, paragraphs } from '../email/text';
@@ -12,6 +13,8 @@ import { CATALOGS, type EmailKind } from '../email/messages';
 import { renderEmailKind, type MessageValues } from '../email/render';
 import { allCategoryExclusions, type UnsubscribeLinks } from '../email/unsubscribe';
 import { clientActionEmailKey, type ClientActionEmail } from '../../shared/contracts/participant-notification';
+import { DomainError } from '../errors';
+import { mayOpenNote } from './notes';
 
 type Words = (typeof CATALOGS)['en']['words'];
 
@@ -91,9 +94,23 @@ export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActi
     return null;
   }
 
+  /** May the firm user still open what the note is about? Its contact or account deleted since: no one may. */
+  async function stillOpens(
+    user: Actor & { firmId: string },
+    note: { accountId: string | null; contactId: string | null },
+  ) {
+    try {
+      return await mayOpenNote(db, user.firmId, user, note);
+    } catch (err) {
+      if (err instanceof DomainError && err.kind === 'not-found') return false;
+      throw err;
+    }
+  }
+
   return {
     /**
      * Sends one client-action email; a recipient or note deleted meanwhile is skipped, not retried, and so is
+     * an email about a note its recipient may no longer open (taken off the team since it was queued), and
      * a GDPR email whose address bounced or had its notifications switched off since the status was set. An
      * email another attempt is sending throws EmailInFlightError (the activity retries it).
      */
@@ -141,6 +158,7 @@ export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActi
       if (job.kind === 'comment') {
         const comment = await db.noteComment.findUnique({ where: { id: job.commentId }, include: { note: true } });
         if (!comment || comment.note.firmId !== job.firmId) return 'skipped';
+        if (!(await stillOpens(user, comment.note))) return 'skipped';
         const author = await db.firmUser.findUnique({ where: { id: comment.authorId }, select: { name: true } });
         const about = await subjectName(comment.note);
         const content = await renderForFirmUser(job.firmId, 'note_comment', (w) => ({
@@ -159,7 +177,7 @@ export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActi
       }
 
       const note = await db.note.findFirst({ where: { id: job.noteId, firmId: job.firmId } });
-      if (!note) return 'skipped';
+      if (!note || !(await stillOpens(user, note))) return 'skipped';
       const author = await db.firmUser.findUnique({
         where: { id: note.authorId },
         select: { name: true, email: true },

@@ -12,6 +12,7 @@ import { audit } from '../audit/audit';
 import { requireContactAccess } from './timeline';
 import { lockContact } from '../access/contact-access';
 import { insertNote, requireFirmUsers } from './notes';
+import { lowerIds } from '../accounts/team';
 import { queueEmails, type EmailBatch } from './participant-emails';
 import { participantWorkflowId, type ClientActionEmail } from '../../shared/contracts/participant-notification';
 import { conflict, invalid, invalidFields, notFound } from '../errors';
@@ -35,6 +36,18 @@ async function discussion(
 
 const withDescription = (line: string, description?: string) => (description ? `${line}\n\n${description}` : line);
 
+/**
+ * The contacts (ids in lower case), each locked in id order and then read under its lock with the actor's
+ * right checked: two actions naming the same contacts in other orders wait for each other instead of
+ * deadlocking, a contact deleted meanwhile is not found, and each entry's `from` is what the last change wrote.
+ */
+async function lockContacts(tx: Tx, firmId: string, actor: Actor, ids: string[]) {
+  for (const id of [...ids].sort()) await lockContact(tx, firmId, id);
+  const contacts = [];
+  for (const id of ids) contacts.push(await requireContactAccess(tx, firmId, actor, id));
+  return contacts;
+}
+
 // --- activate / deactivate -------------------------------------------------------------------------
 
 export async function setContactsActive(
@@ -45,17 +58,16 @@ export async function setContactsActive(
 ) {
   return db.$transaction(async (tx) => {
     const contacts = [];
-    for (const contactId of new Set(input.contactIds)) {
-      const contact = await requireContactAccess(tx, firmId, actor, contactId);
-      await tx.contact.update({ where: { id: contactId }, data: { active: input.active } });
+    for (const contact of await lockContacts(tx, firmId, actor, lowerIds(input.contactIds))) {
+      await tx.contact.update({ where: { id: contact.id }, data: { active: input.active } });
       await audit(tx, {
         firmId,
         actorId: actor.id,
         action: input.active ? 'contact.activated' : 'contact.deactivated',
-        contactId,
+        contactId: contact.id,
         data: { wasActive: contact.active },
       });
-      contacts.push({ id: contactId, active: input.active });
+      contacts.push({ id: contact.id, active: input.active });
     }
     return { contacts };
   });
@@ -69,10 +81,9 @@ export async function changeContactStatus(
   actor: Actor,
   input: { contactIds: string[]; status: string; description?: string; participants?: string[] },
 ) {
-  const ids = [...new Set(input.contactIds)];
+  const ids = lowerIds(input.contactIds);
   return db.$transaction(async (tx) => {
-    const before = [];
-    for (const contactId of ids) before.push(await requireContactAccess(tx, firmId, actor, contactId));
+    const before = await lockContacts(tx, firmId, actor, ids);
     // One discussion for the whole action, on the first contact; every contact's entry points to it.
     const { noteId, batch } = await discussion(
       tx,
@@ -119,18 +130,19 @@ export async function assignToUser(
     participants?: string[];
   },
 ) {
-  const accountIds = [...new Set(input.accountIds ?? [])];
-  const contactIds = [...new Set(input.contactIds ?? [])];
+  const accountIds = lowerIds(input.accountIds ?? []);
+  const contactIds = lowerIds(input.contactIds ?? []);
+  const userId = input.userId.toLowerCase();
   return db.$transaction(async (tx) => {
-    await requireFirmUsers(tx, firmId, [input.userId], 'body.userId');
+    await requireFirmUsers(tx, firmId, [userId], 'body.userId');
     const accounts = [];
     // Locked in id order (no deadlock between two assignments); an archived account is read-only.
     for (const id of [...accountIds].sort()) {
       await requireAccountAccess(tx, firmId, actor, id);
       accounts.push(await requireWritableAccount(tx, firmId, id));
     }
-    const contacts = [];
-    for (const id of contactIds) contacts.push(await requireContactAccess(tx, firmId, actor, id));
+    // Then the contacts, as a link or an unlink takes an account before its contact.
+    const contacts = await lockContacts(tx, firmId, actor, contactIds);
     const about = contactIds.length ? { contactId: contactIds[0] } : { accountId: accountIds[0] };
     const { noteId, batch } = await discussion(
       tx,
@@ -142,13 +154,13 @@ export async function assignToUser(
     );
     const data = (from: string | null) => ({
       from,
-      to: input.userId,
+      to: userId,
       description: input.description ?? null,
       noteId,
       participants: input.participants ?? [],
     });
     for (const a of accounts) {
-      await tx.account.update({ where: { id: a.id }, data: { assignedUserId: input.userId } });
+      await tx.account.update({ where: { id: a.id }, data: { assignedUserId: userId } });
       await audit(tx, {
         firmId,
         actorId: actor.id,
@@ -158,7 +170,7 @@ export async function assignToUser(
       });
     }
     for (const c of contacts) {
-      await tx.contact.update({ where: { id: c.id }, data: { assignedUserId: input.userId } });
+      await tx.contact.update({ where: { id: c.id }, data: { assignedUserId: userId } });
       await audit(tx, {
         firmId,
         actorId: actor.id,
@@ -168,7 +180,7 @@ export async function assignToUser(
       });
     }
     return {
-      result: { userId: input.userId, accountIds, contactIds, noteId },
+      result: { userId, accountIds, contactIds, noteId },
       batch: await queueEmails(tx, firmId, batch),
     };
   });
@@ -184,7 +196,7 @@ export async function moveContact(
   input: { toAccountId: string; fromAccountId?: string; description?: string; participants?: string[] },
 ) {
   return db.$transaction(async (tx) => {
-    const contact = await requireContactAccess(tx, firmId, actor, contactId);
+    await requireContactAccess(tx, firmId, actor, contactId);
     const target = await requireAccountAccess(tx, firmId, actor, input.toAccountId);
     if (target.type !== 'company') throw invalid('body.toAccountId', 'must be a company account');
     const leaving = async () => {
@@ -214,8 +226,9 @@ export async function moveContact(
     // take them), and neither may be archived (read-only).
     for (const id of [target.id, ...(from ? [from.accountId] : [])].sort())
       await requireWritableAccount(tx, firmId, id);
-    await lockContact(tx, firmId, contactId);
-    // Read again under the locks: a move of the same contact committed meanwhile answers 409 here, not a 500.
+    // Read again under the locks: a contact deleted meanwhile is not found, and a move of the same contact
+    // committed meanwhile answers 409 here, not a 500.
+    const [contact] = await lockContacts(tx, firmId, actor, [contactId]);
     if ((await leaving())?.accountId !== from?.accountId)
       throw conflict('contact-changed', 'The contact’s links changed meanwhile', 'Read the contact and try again.');
     let portalTodosRemoved = 0;
@@ -284,7 +297,7 @@ export async function setGdprStatus(
   input: { statusId: string; sendEmail?: boolean; emailTemplateId?: string },
 ) {
   return db.$transaction(async (tx) => {
-    const contact = await requireContactAccess(tx, firmId, actor, contactId);
+    const [contact] = await lockContacts(tx, firmId, actor, [contactId]);
     await lockSetting(tx, 'gdprStatus', firmId, input.statusId, 'share'); // no rename or delete until the name is stored
     const status = await tx.gdprStatusDefinition.findFirst({ where: { id: input.statusId, firmId } });
     if (!status) throw invalid('body.statusId', 'no such GDPR status in this firm');

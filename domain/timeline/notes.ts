@@ -1,10 +1,11 @@
 // Notes on a contact or an account, their comments and participants (firm users emailed about the note
 // and every later comment). Actions with participants open a note too, so their discussion works the same.
-import type { Db, Tx } from '../../prisma/client';
+import type { Db, Queryable, Tx } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import { requireAccountAccess } from '../access/access';
 import { audit } from '../audit/audit';
+import { lowerIds } from '../accounts/team';
 import { requireContactAccess } from './timeline';
 import { participantWorkflowId, type ClientActionEmail } from '../../shared/contracts/participant-notification';
 import { queueEmails, type EmailBatch } from './participant-emails';
@@ -14,12 +15,32 @@ import { DomainError, invalid, notFound } from '../errors';
 
 /** Users named must be users of the firm: an unknown id is invalid input, not a silent skip. */
 export async function requireFirmUsers(tx: Tx | Db, firmId: string, ids: string[], field: string): Promise<void> {
-  const unique = [...new Set(ids)];
+  const unique = lowerIds(ids);
   if (unique.length === 0) return;
   const found = await tx.firmUser.findMany({ where: { firmId, id: { in: unique } }, select: { id: true } });
   const known = new Set(found.map((u) => u.id));
   const missing = unique.filter((id) => !known.has(id));
   if (missing.length) throw invalid(field, `not a user of this firm: ${missing.join(', ')}`);
+}
+
+/**
+ * May the user open the note's contact and its account (as reading or commenting on the note needs)? False
+ * when refused; a note about neither is firm-wide.
+ */
+export async function mayOpenNote(
+  db: Queryable,
+  firmId: string,
+  user: Actor,
+  about: { accountId?: string | null; contactId?: string | null },
+): Promise<boolean> {
+  try {
+    if (about.contactId) await requireContactAccess(db, firmId, user, about.contactId);
+    if (about.accountId) await requireAccountAccess(db, firmId, user, about.accountId);
+    return true;
+  } catch (err) {
+    if (err instanceof DomainError && err.kind === 'forbidden') return false;
+    throw err;
+  }
 }
 
 /**
@@ -36,19 +57,11 @@ export async function requireParticipants(
 ): Promise<void> {
   await requireFirmUsers(tx, firmId, ids, field);
   const found = await tx.firmUser.findMany({
-    where: { firmId, id: { in: [...new Set(ids)] } },
+    where: { firmId, id: { in: lowerIds(ids) } },
     select: { id: true, role: true, canViewAllAccounts: true },
   });
   const barred: string[] = [];
-  for (const user of found) {
-    try {
-      if (about.contactId) await requireContactAccess(tx, firmId, user, about.contactId);
-      if (about.accountId) await requireAccountAccess(tx, firmId, user, about.accountId);
-    } catch (err) {
-      if (!(err instanceof DomainError && err.kind === 'forbidden')) throw err;
-      barred.push(user.id);
-    }
-  }
+  for (const user of found) if (!(await mayOpenNote(tx, firmId, user, about))) barred.push(user.id);
   if (barred.length)
     throw invalid(field, `may not open the account or contact the note is about: ${barred.sort().join(', ')}`);
 }
@@ -67,7 +80,7 @@ export async function insertNote(
     data?: Prisma.InputJsonObject;
   },
 ) {
-  const participants = [...new Set(input.participants ?? [])];
+  const participants = lowerIds(input.participants ?? []);
   await requireParticipants(tx, firmId, participants, input, 'body.participants');
   const note = await tx.note.create({
     data: {
@@ -147,6 +160,30 @@ export async function getNote(db: Db, firmId: string, actor: Actor, noteId: stri
   return { ...note, participants: participants.map((p) => p.firmUserId), comments };
 }
 
+/**
+ * Participants and the note's author hear of a new comment, the commenter does not, nor anyone who may no
+ * longer open the note (taken off the team, or no longer seeing all accounts, since it was written).
+ */
+async function commentRecipients(
+  tx: Tx,
+  firmId: string,
+  actor: Actor,
+  note: { id: string; authorId: string; accountId: string | null; contactId: string | null },
+) {
+  const participants = await tx.noteParticipant.findMany({ where: { noteId: note.id }, select: { firmUserId: true } });
+  const ids = [...new Set([...participants.map((p) => p.firmUserId), note.authorId])].filter((id) => id !== actor.id);
+  const users = await tx.firmUser.findMany({
+    where: { firmId, id: { in: ids } },
+    select: { id: true, role: true, canViewAllAccounts: true },
+  });
+  const recipients: string[] = [];
+  for (const id of ids) {
+    const user = users.find((u) => u.id === id);
+    if (user && (await mayOpenNote(tx, firmId, user, note))) recipients.push(id);
+  }
+  return recipients;
+}
+
 export async function addComment(db: Db, firmId: string, actor: Actor, noteId: string, body: string) {
   return db.$transaction(async (tx) => {
     const note = await requireNoteAccess(tx, firmId, actor, noteId);
@@ -159,11 +196,7 @@ export async function addComment(db: Db, firmId: string, actor: Actor, noteId: s
       contactId: note.contactId,
       data: { noteId, commentId: comment.id },
     });
-    const participants = await tx.noteParticipant.findMany({ where: { noteId }, select: { firmUserId: true } });
-    // Participants and the note's author hear of new comments; the commenter does not.
-    const recipients = new Set([...participants.map((p) => p.firmUserId), note.authorId]);
-    recipients.delete(actor.id);
-    const emails: ClientActionEmail[] = [...recipients].map((userId) => ({
+    const emails: ClientActionEmail[] = (await commentRecipients(tx, firmId, actor, note)).map((userId) => ({
       kind: 'comment',
       firmId,
       commentId: comment.id,
