@@ -1,7 +1,7 @@
 // Idempotency-Key support for change-making calls: the first response is stored per firm and key and
 // replayed for a retry, so a retried call starts no second workflow and sends no second email.
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Db } from '../prisma/client';
 import { Problem } from './problem';
 import { withRequestKey } from '../domain/outbox/request-key';
@@ -21,9 +21,7 @@ export function idempotency(db: Db): RequestHandler {
         ]),
       );
     }
-    const requestHash = createHash('sha256')
-      .update(JSON.stringify([req.method, req.path, req.body ?? null]))
-      .digest('hex');
+    const requestHash = hashRequest([req.method, req.path, req.actorId, req.body ?? null]);
     const id = { firmId: req.firmId, key };
     // The claim, or the record that holds the key already, in one round trip.
     let claim: Claim[];
@@ -51,7 +49,7 @@ export function idempotency(db: Db): RequestHandler {
     if (claim[0]?.prior !== false) {
       const prior = claim[0];
       if (!prior) return next(new Problem(409, 'idempotency-key-in-use', 'Request in progress', 'Retry shortly.'));
-      if (prior.requestHash !== requestHash) {
+      if (prior.requestHash !== requestHash && !sameLegacyRequest(prior.requestHash, req)) {
         return next(
           new Problem(
             422,
@@ -117,6 +115,17 @@ export function idempotency(db: Db): RequestHandler {
     withRequestKey(id, () => next());
   };
 }
+
+// The acting user is part of the request: another user's retry under the key is a different request (422), not
+// a replay of an answer their own rights might refuse them.
+const hashRequest = (parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+
+/**
+ * A record stored before the hash named the acting user (it holds no actor to compare): the same request is
+ * still replayed, so a retry spanning the upgrade is not refused as another request.
+ */
+const sameLegacyRequest = (stored: string, req: Request) =>
+  stored === hashRequest([req.method, req.path, req.body ?? null]);
 
 interface Claim {
   /** false: this request claimed the key; true: the row is the earlier request's record. */

@@ -156,6 +156,15 @@ const encodeCursor = (sort: string, value: string, id: string) =>
   Buffer.from(JSON.stringify([sort, value, id])).toString('base64url');
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$/;
 
+/** A time as SORT_KEY writes it, and one ::timestamp(3) takes: no 13th month, no 30 February, no year 0. */
+function isTimestamp(v: string): boolean {
+  const at = new Date(v + 'Z');
+  return (
+    TIMESTAMP.test(v) && !v.startsWith('0000') && !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 23) === v
+  );
+}
+
+/** The cursor's value goes to PostgreSQL: one it would refuse (NUL in text, an impossible time) is invalid here. */
 function decodeCursor(cursor: string, sort: AccountListQuery['sort']): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -166,7 +175,7 @@ function decodeCursor(cursor: string, sort: AccountListQuery['sort']): [string, 
       typeof v[1] === 'string' &&
       /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v[2])
     ) {
-      if (sort === 'name' || TIMESTAMP.test(v[1])) return [v[1], v[2]];
+      if (!v[1].includes('\u0000') && (sort === 'name' || isTimestamp(v[1]))) return [v[1], v[2]];
     }
   } catch {
     /* fall through */

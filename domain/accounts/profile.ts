@@ -5,7 +5,7 @@ import { accountScope, requireAccountAccess, type Actor } from '../access/access
 import { getAccount } from './accounts';
 import { listTeam, teamHistory } from './team';
 import { invalid } from '../errors';
-import { decodeTimeCursor, encodeTimeCursor } from '../pagination';
+import { decodeTimeCursor, encodeCreatedCursor, encodeTimeCursor, olderThanCursor } from '../pagination';
 
 export const OVERVIEW_SECTIONS = [
   'documents',
@@ -19,7 +19,6 @@ export const OVERVIEW_SECTIONS = [
 ] as const;
 export type OverviewSection = (typeof OVERVIEW_SECTIONS)[number];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 interface Page<T> {
@@ -28,7 +27,11 @@ interface Page<T> {
   nextCursor: string | null;
 }
 
-/** One page of a section, newest first; the cursor is the last row's id (Prisma keyset on the unique id). */
+/**
+ * One page of a section, newest first. The cursor keeps the last row's time with its id (the audit events':
+ * their id), not the row alone: a row that has since left the list (a request signed, approved or cancelled)
+ * neither hides the next one nor ends the list.
+ */
 export async function listSection(
   db: Db,
   firmId: string,
@@ -38,20 +41,21 @@ export async function listSection(
   cursor?: string,
 ): Promise<Page<unknown>> {
   const take = limit + 1;
-  if (cursor && section !== 'audit-events' && section !== 'chat-threads' && !UUID.test(cursor))
-    throw invalid('query.cursor', 'must be a nextCursor from an earlier page');
-  const after = (id?: string): { cursor?: { id: string }; skip?: number } => (id ? { cursor: { id }, skip: 1 } : {});
+  // The rows after the cursor's, for the sections ordered by (createdAt, id).
+  const after = <W extends object>(where: W) =>
+    cursor ? { AND: [where, olderThanCursor(cursor, 'query.cursor')] } : where;
   const byAccount = { firmId, accountId };
   const desc = 'desc' as const;
-  const finish = <T extends { id: string | bigint }>(
+  const finish = <T>(
     [rows, total]: [T[], number],
     present: (r: T) => unknown,
+    cursorOf: (r: T) => string,
   ): Page<unknown> => {
     const page = rows.slice(0, limit);
     return {
       items: page.map(present),
       total,
-      nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null,
+      nextCursor: rows.length > limit ? cursorOf(page[page.length - 1]) : null,
     };
   };
   switch (section) {
@@ -59,35 +63,34 @@ export async function listSection(
       return finish(
         await Promise.all([
           db.document.findMany({
-            where: byAccount,
+            where: after(byAccount),
             orderBy: [{ createdAt: desc }, { id: desc }],
             take,
-            ...after(cursor),
           }),
           db.document.count({ where: byAccount }),
         ]),
         (d) => ({ id: d.id, name: d.name, createdAt: iso(d.createdAt) }),
+        encodeCreatedCursor,
       );
     case 'chat-threads': {
       // Ordered by the time of their latest message, which moves: the cursor keeps the last row's time, so a
       // message arriving meanwhile neither repeats the threads seen nor restarts the list.
       const include = { messages: { orderBy: { createdAt: desc }, take: 1 } };
       const at = cursor ? decodeTimeCursor(cursor, 'query.cursor') : null;
-      const [rows, total] = await Promise.all([
-        db.chatThread.findMany({
-          where: {
-            ...byAccount,
-            ...(at ? { OR: [{ updatedAt: { lt: at.at } }, { updatedAt: at.at, id: { lt: at.id } }] } : {}),
-          },
-          include,
-          orderBy: [{ updatedAt: desc }, { id: desc }],
-          take,
-        }),
-        db.chatThread.count({ where: byAccount }),
-      ]);
-      const last = rows.length > limit ? rows[limit - 1] : null;
-      return {
-        ...finish([rows, total], (t) => {
+      return finish(
+        await Promise.all([
+          db.chatThread.findMany({
+            where: {
+              ...byAccount,
+              ...(at ? { OR: [{ updatedAt: { lt: at.at } }, { updatedAt: at.at, id: { lt: at.id } }] } : {}),
+            },
+            include,
+            orderBy: [{ updatedAt: desc }, { id: desc }],
+            take,
+          }),
+          db.chatThread.count({ where: byAccount }),
+        ]),
+        (t) => {
           const m = t.messages[0];
           return {
             id: t.id,
@@ -96,20 +99,19 @@ export async function listSection(
             updatedAt: iso(t.updatedAt),
             lastMessage: m ? { author: m.author, body: m.body.slice(0, 200), at: iso(m.createdAt) } : null,
           };
-        }),
-        nextCursor: last ? encodeTimeCursor(last.updatedAt, last.id) : null,
-      };
+        },
+        (t) => encodeTimeCursor(t.updatedAt, t.id),
+      );
     }
     case 'signature-requests': {
       const where = { ...byAccount, status: 'pending' as const };
       return finish(
         await Promise.all([
           db.signatureRequest.findMany({
-            where,
+            where: after(where),
             include: { document: { select: { name: true } }, signers: true },
             orderBy: [{ createdAt: desc }, { id: desc }],
             take,
-            ...after(cursor),
           }),
           db.signatureRequest.count({ where }),
         ]),
@@ -122,6 +124,7 @@ export async function listSection(
           signed: r.signers.filter((s: { signedAt: Date | null }) => s.signedAt).length,
           createdAt: iso(r.createdAt),
         }),
+        encodeCreatedCursor,
       );
     }
     case 'approval-requests': {
@@ -129,11 +132,10 @@ export async function listSection(
       return finish(
         await Promise.all([
           db.approvalRequest.findMany({
-            where,
+            where: after(where),
             include: { document: { select: { name: true } } },
             orderBy: [{ createdAt: desc }, { id: desc }],
             take,
-            ...after(cursor),
           }),
           db.approvalRequest.count({ where }),
         ]),
@@ -144,6 +146,7 @@ export async function listSection(
           status: r.status,
           createdAt: iso(r.createdAt),
         }),
+        encodeCreatedCursor,
       );
     }
     case 'emails': {
@@ -151,10 +154,9 @@ export async function listSection(
       return finish(
         await Promise.all([
           db.outboundEmail.findMany({
-            where,
+            where: after(where),
             orderBy: [{ createdAt: desc }, { id: desc }],
             take,
-            ...after(cursor),
           }),
           db.outboundEmail.count({ where }),
         ]),
@@ -167,12 +169,13 @@ export async function listSection(
           sentAt: iso(e.sentAt),
           createdAt: iso(e.createdAt),
         }),
+        encodeCreatedCursor,
       );
     }
     case 'notes':
       return finish(
         await Promise.all([
-          db.note.findMany({ where: byAccount, orderBy: [{ createdAt: desc }, { id: desc }], take, ...after(cursor) }),
+          db.note.findMany({ where: after(byAccount), orderBy: [{ createdAt: desc }, { id: desc }], take }),
           db.note.count({ where: byAccount }),
         ]),
         (n) => ({
@@ -182,19 +185,20 @@ export async function listSection(
           body: n.body.slice(0, 500),
           createdAt: iso(n.createdAt),
         }),
+        encodeCreatedCursor,
       );
     case 'logins':
       return finish(
         await Promise.all([
           db.loginEvent.findMany({
-            where: byAccount,
+            where: after(byAccount),
             orderBy: [{ createdAt: desc }, { id: desc }],
             take,
-            ...after(cursor),
           }),
           db.loginEvent.count({ where: byAccount }),
         ]),
         (l) => ({ id: l.id, contactEmailId: l.contactEmailId, at: iso(l.createdAt) }),
+        encodeCreatedCursor,
       );
     case 'audit-events': {
       const before = cursor ? parseBigInt(cursor) : undefined;
@@ -216,6 +220,7 @@ export async function listSection(
           itemId: e.itemId,
           at: iso(e.createdAt),
         }),
+        (e) => e.id.toString(),
       );
     }
   }

@@ -52,7 +52,17 @@ export async function listAuditTrail(db: Db, firmId: string, actor: Actor, q: Au
   if (q.accountId) await requireAccountAccess(db, firmId, actor, q.accountId);
   // The firm-wide trail spans every account; an employee limited to their team's accounts asks per account.
   else if (!seesAllAccounts(actor)) throw forbidden('Filter the audit trail by an account you work on (accountId).');
-  return listAudit(db, firmId, q);
+  return listAudit(db, firmId, { ...q, accountsOpen: await accountsOpenTo(db, firmId, actor) });
+}
+
+/** The accounts a reader limited to their team's accounts may open; undefined for one who sees them all. */
+export async function accountsOpenTo(db: Queryable, firmId: string, actor: Actor): Promise<string[] | undefined> {
+  if (seesAllAccounts(actor)) return undefined;
+  const rows = await db.accountTeamMember.findMany({
+    where: { firmUserId: actor.id, account: { firmId } },
+    select: { accountId: true },
+  });
+  return rows.map((m) => m.accountId);
 }
 
 export async function listAudit(db: Db, firmId: string, q: AuditQuery) {
@@ -70,8 +80,30 @@ export async function listAudit(db: Db, firmId: string, q: AuditQuery) {
     take: q.limit + 1,
   });
   const page = rows.slice(0, q.limit);
+  const open = q.accountsOpen && new Set(q.accountsOpen);
   return {
-    items: page.map((r) => ({ ...r, id: r.id.toString(), createdAt: r.createdAt.toISOString() })),
+    items: page.map((r) => ({
+      ...r,
+      id: r.id.toString(),
+      createdAt: r.createdAt.toISOString(),
+      data: open ? withoutHiddenAccounts(r.data, open) : r.data,
+    })),
     nextCursor: rows.length > q.limit ? page[page.length - 1].id.toString() : null,
   };
+}
+
+/**
+ * An entry's data as a reader limited to some accounts sees it: the other accounts it names (a contact's
+ * `accountIds`, a move's `fromAccountId` / `toAccountId`) left out, as the contact's links leave them out.
+ */
+function withoutHiddenAccounts(data: Prisma.JsonValue, open: Set<string>): Prisma.JsonValue {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
+  const seen = (id: Prisma.JsonValue | undefined) => typeof id === 'string' && open.has(id);
+  return Object.fromEntries(
+    Object.entries(data).map(([k, v]) => {
+      if (k === 'accountIds' && Array.isArray(v)) return [k, v.filter(seen)];
+      if (k.endsWith('AccountId') && typeof v === 'string' && !seen(v)) return [k, null];
+      return [k, v];
+    }),
+  );
 }

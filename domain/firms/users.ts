@@ -3,6 +3,7 @@ import type { Db } from '../../prisma/client';
 import { isUniqueViolation } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import { conflict, forbidden } from '../errors';
+import { audit } from '../audit/audit';
 
 export interface NewFirmUser {
   email: string;
@@ -22,13 +23,23 @@ function requireMayGrant(actor: Actor, role: Actor['role']): void {
 }
 
 /**
- * Adds a user to the firm, if the actor may grant the role (owners and admins, up to their own role);
- * an email already used in the firm is a conflict.
+ * Adds a user to the firm, if the actor may grant the role (owners and admins, up to their own role), with
+ * its audit entry; an email already used in the firm is a conflict.
  */
 export async function createFirmUser(db: Db, firmId: string, actor: Actor, input: NewFirmUser) {
   requireMayGrant(actor, input.role);
   try {
-    return await db.firmUser.create({ data: { firmId, ...input } });
+    return await db.$transaction(async (tx) => {
+      const user = await tx.firmUser.create({ data: { firmId, ...input } });
+      // Who granted which role is on the trail; the new user's name and email stay in their own row.
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: 'firm_user.created',
+        data: { firmUserId: user.id, role: user.role, canViewAllAccounts: user.canViewAllAccounts },
+      });
+      return user;
+    });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('email-taken', 'A firm user with this email already exists');
     throw err;

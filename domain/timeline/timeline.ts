@@ -1,31 +1,17 @@
-// The activity timeline of a contact or an account (SPEC §7): its audit entries, newest first, with the
-// contact access rule that the timeline and every contact-scoped client action share.
+// The activity timeline of a contact or an account (SPEC §7): its audit entries, newest first. The timeline
+// and every contact-scoped client action open a contact by the rule contacts are changed by.
 import type { Db, Queryable } from '../../prisma/client';
-import { requireAccountAccess, seesAllAccounts, type Actor } from '../access/access';
-import { listAudit } from '../audit/audit';
-import { forbidden, notFound } from '../errors';
+import { requireAccountAccess, type Actor } from '../access/access';
+import { requireContactAccess as requireContactRight } from '../access/contact-access';
+import { accountsOpenTo, listAudit } from '../audit/audit';
 
 /**
- * A contact is open to the actor when they see all accounts or are on the team of at least one account
- * the contact is linked to: not found for no such contact in the firm, forbidden for no right to it.
+ * The contact if the actor may change it (domain/access/contact-access.ts, 'any': open to who may open one
+ * of its accounts, to anyone while it has none): not found for no such contact in the firm, forbidden for
+ * no right to it. One rule, so a contact its PATCH opens has its timeline and actions open too.
  */
 export async function requireContactAccess(db: Queryable, firmId: string, actor: Actor, contactId: string) {
-  const contact = await db.contact.findFirst({
-    where: { id: contactId, firmId },
-    include: { accounts: { select: { accountId: true } } },
-  });
-  if (!contact) throw notFound('Contact', contactId);
-  if (seesAllAccounts(actor)) return contact;
-  const member = await db.accountTeamMember.findFirst({
-    where: { firmUserId: actor.id, accountId: { in: contact.accounts.map((a) => a.accountId) } },
-  });
-  if (!member) {
-    throw forbidden(
-      'Only users who may open at least one of the contact’s accounts may see or change the contact.',
-      'Not allowed on this contact',
-    );
-  }
-  return contact;
+  return (await requireContactRight(db, firmId, actor, contactId, 'any')).contact;
 }
 
 export interface TimelinePage {
@@ -36,18 +22,12 @@ export interface TimelinePage {
 export async function contactTimeline(db: Db, firmId: string, actor: Actor, contactId: string, page: TimelinePage) {
   await requireContactAccess(db, firmId, actor, contactId);
   // A contact shared with accounts the reader may not open: their entries stay hidden, as the links do.
-  const accountsOpen = seesAllAccounts(actor)
-    ? undefined
-    : (
-        await db.accountTeamMember.findMany({
-          where: { firmUserId: actor.id, account: { firmId } },
-          select: { accountId: true },
-        })
-      ).map((m) => m.accountId);
+  const accountsOpen = await accountsOpenTo(db, firmId, actor);
   return listAudit(db, firmId, { contactId, accountsOpen, ...page });
 }
 
 export async function accountTimeline(db: Db, firmId: string, actor: Actor, accountId: string, page: TimelinePage) {
   await requireAccountAccess(db, firmId, actor, accountId);
-  return listAudit(db, firmId, { accountId, ...page });
+  // Entries naming other accounts (a contact moved in, one shared) name only those the reader may open.
+  return listAudit(db, firmId, { accountId, accountsOpen: await accountsOpenTo(db, firmId, actor), ...page });
 }

@@ -1,0 +1,214 @@
+// Reading views and who they answer: the overview's pending-request pages past a request that left the list,
+// forged account-list cursors, the accounts a team-limited reader's timeline and trail name, an
+// Idempotency-Key reused by another user, and the audit entry of a new firm user.
+import { createHash, randomUUID } from 'node:crypto';
+import { startStack, type Stack, type FirmHandle } from './support/stack';
+import { accountWithContacts, firmUser } from './support/fixtures';
+
+let stack: Stack;
+let firm: FirmHandle;
+let employee: string;
+
+beforeAll(async () => {
+  // No worker: nothing here needs a workflow to run.
+  stack = await startStack({ daySeconds: 1, worker: false });
+  firm = await stack.newFirm();
+  employee = await firmUser(firm, 'Eve Employee');
+});
+afterAll(() => stack?.stop());
+
+const forged = (value: unknown[]) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('overview pages of pending requests', () => {
+  let accountId: string;
+  let all: string[];
+  const page = (section: string, query: string) =>
+    firm.call('GET', `/v1/accounts/${accountId}/overview/${section}?${query}`);
+
+  beforeAll(async () => {
+    const acc = await accountWithContacts(firm, [{}]);
+    accountId = acc.accountId;
+    for (const name of ['First', 'Second', 'Third']) {
+      const doc = await firm.call('POST', `/v1/accounts/${accountId}/documents`, { name });
+      expect((await firm.call('POST', `/v1/documents/${doc.body.id}/approval-requests`, {})).status).toBe(201);
+    }
+    all = (await page('approval-requests', 'limit=50')).body.items.map((r: { id: string }) => r.id);
+    expect(all).toHaveLength(3);
+  });
+
+  test('the request a page ended on, cancelled meanwhile, hides none of the next', async () => {
+    const p1 = await page('approval-requests', 'limit=1');
+    expect(p1.body.items.map((r: { id: string }) => r.id)).toEqual([all[0]]);
+    expect((await firm.call('POST', `/v1/approval-requests/${all[0]}/cancel`)).status).toBe(200);
+    const p2 = await page('approval-requests', `limit=1&cursor=${p1.body.nextCursor}`);
+    expect(p2.status).toBe(200);
+    expect(p2.body.items.map((r: { id: string }) => r.id)).toEqual([all[1]]);
+    const p3 = await page('approval-requests', `limit=1&cursor=${p2.body.nextCursor}`);
+    expect(p3.body).toMatchObject({ items: [expect.objectContaining({ id: all[2] })], nextCursor: null, total: 2 });
+  });
+
+  test.each(['approval-requests', 'signature-requests', 'documents'])(
+    '%s: a cursor no page gave (a bare id) is refused',
+    async (section) => {
+      const res = await page(section, `cursor=${randomUUID()}`);
+      expect(res.status).toBe(422);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'query.cursor' })]);
+    },
+  );
+});
+
+describe('account list cursors forged with a value PostgreSQL would refuse', () => {
+  test.each([
+    ['a 13th month', 'createdAt', '2026-13-01T00:00:00.000'],
+    ['30 February', 'updatedAt', '2026-02-30T00:00:00.000'],
+    ['hour 24', 'createdAt', '2026-02-28T24:00:00.000'],
+    ['year 0', 'createdAt', '0000-01-01T00:00:00.000'],
+    ['NUL in a name', 'name', 'a\u0000'],
+  ])('%s: 422 query.cursor', async (_name, sort, value) => {
+    const res = await firm.call('GET', `/v1/accounts?sort=${sort}&cursor=${forged([sort, value, randomUUID()])}`);
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'query.cursor' })]);
+  });
+
+  test('a real cursor still pages', async () => {
+    for (let i = 0; i < 2; i++) await accountWithContacts(firm, []);
+    const p1 = await firm.call('GET', '/v1/accounts?sort=createdAt&order=desc&limit=1');
+    const p2 = await firm.call('GET', `/v1/accounts?sort=createdAt&order=desc&limit=1&cursor=${p1.body.nextCursor}`);
+    expect(p2.status).toBe(200);
+    expect(p2.body.items[0].id).not.toBe(p1.body.items[0].id);
+  });
+});
+
+describe('a team-limited reader’s timeline and trail name no account they may not open', () => {
+  let teamA: string;
+  let hiddenB: string;
+
+  beforeAll(async () => {
+    teamA = (await accountWithContacts(firm, [])).accountId;
+    hiddenB = (await accountWithContacts(firm, [])).accountId;
+    expect((await firm.call('POST', `/v1/accounts/${teamA}/team`, { firmUserId: employee })).status).toBe(200);
+  });
+
+  async function sharedContact() {
+    const c = await firm.call('POST', '/v1/contacts', {
+      firstName: 'Sam',
+      lastName: 'Shared',
+      emails: [{ address: `shared-${randomUUID()}@client.test` }],
+      accounts: [{ accountId: teamA }, { accountId: hiddenB }],
+    });
+    expect(c.status).toBe(201);
+    return c.body.id as string;
+  }
+
+  test('a change to a contact of A and B: its timeline lists A only', async () => {
+    const contactId = await sharedContact();
+    expect(
+      (await firm.call('PATCH', `/v1/contacts/${contactId}`, { phone: '+39 02 1' }, { as: employee })).status,
+    ).toBe(200);
+    const limited = await firm.call('GET', `/v1/contacts/${contactId}/timeline`, undefined, { as: employee });
+    expect(limited.status).toBe(200);
+    const updated = limited.body.items.find((e: { action: string }) => e.action === 'contact.updated');
+    expect(updated.data.accountIds).toEqual([teamA]);
+    expect(JSON.stringify(limited.body)).not.toContain(hiddenB);
+    // The owner sees both.
+    const full = await firm.call('GET', `/v1/contacts/${contactId}/timeline`);
+    const all = full.body.items.find((e: { action: string }) => e.action === 'contact.updated');
+    expect([...all.data.accountIds].sort()).toEqual([teamA, hiddenB].sort());
+  });
+
+  test('a contact moved from B into A: the move names no B', async () => {
+    const c = await firm.call('POST', '/v1/contacts', {
+      firstName: 'Mo',
+      lastName: 'Mover',
+      emails: [{ address: `mover-${randomUUID()}@client.test` }],
+      accounts: [{ accountId: hiddenB }],
+    });
+    expect(c.status).toBe(201);
+    const moved = await firm.call('POST', `/v1/contacts/${c.body.id}/move`, { toAccountId: teamA });
+    expect(moved.status).toBe(200);
+    const limited = await firm.call('GET', `/v1/contacts/${c.body.id}/timeline`, undefined, { as: employee });
+    expect(limited.status).toBe(200);
+    const movedIn = limited.body.items.find((e: { action: string }) => e.action === 'contact.moved_in');
+    expect(movedIn.data).toMatchObject({ fromAccountId: null, toAccountId: teamA });
+    expect(JSON.stringify(limited.body)).not.toContain(hiddenB);
+    // A's own timeline names no B either.
+    const account = await firm.call('GET', `/v1/accounts/${teamA}/timeline`, undefined, { as: employee });
+    expect(account.status).toBe(200);
+    const inA = account.body.items.find((e: { action: string; contactId: string }) => e.contactId === c.body.id);
+    expect(inA.data).toMatchObject({ fromAccountId: null, toAccountId: teamA });
+    expect(JSON.stringify(account.body)).not.toContain(hiddenB);
+  });
+
+  test('a contact of A and B deleted: A’s audit trail names no B', async () => {
+    const contactId = await sharedContact();
+    expect((await firm.call('DELETE', `/v1/contacts/${contactId}`)).status).toBe(200);
+    const trail = await firm.call('GET', `/v1/audit-events?accountId=${teamA}&action=contact.deleted`, undefined, {
+      as: employee,
+    });
+    expect(trail.status).toBe(200);
+    const deleted = trail.body.items.find((e: { contactId: string }) => e.contactId === contactId);
+    expect(deleted.data.accountIds).toEqual([teamA]);
+    expect(JSON.stringify(trail.body)).not.toContain(hiddenB);
+  });
+});
+
+describe('an Idempotency-Key reused by another user', () => {
+  let accountId: string;
+  const addToTeam = (as: string, key: string) =>
+    firm.call('POST', `/v1/accounts/${accountId}/team`, { firmUserId: employee }, { as, idempotencyKey: key });
+
+  beforeAll(async () => {
+    accountId = (await accountWithContacts(firm, [])).accountId;
+  });
+
+  test('gets no replay of the first user’s answer: 422, as a different request', async () => {
+    const key = randomUUID();
+    const outsider = await firmUser(firm, 'Otto Outsider');
+    expect((await addToTeam(firm.ownerId, key)).status).toBe(200);
+    const res = await addToTeam(outsider, key);
+    expect(res.status).toBe(422);
+    expect(res.body.type).toBe('https://nudge.dev/problems/idempotency-key-reused');
+    expect(res.headers.get('idempotent-replayed')).toBeNull();
+    // The first user's own retry is still a replay.
+    const retry = await addToTeam(firm.ownerId, key);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  test('a record stored before the hash named the user still replays its retry', async () => {
+    const key = randomUUID();
+    expect((await addToTeam(firm.ownerId, key)).status).toBe(200);
+    // As the earlier version stored it: method, path and body, no acting user.
+    const where = { firmId_key: { firmId: firm.firmId, key } };
+    const record = await stack.db.idempotencyRecord.findUniqueOrThrow({ where });
+    const legacy = createHash('sha256')
+      .update(JSON.stringify([record.method, record.path, { firmUserId: employee }]))
+      .digest('hex');
+    await stack.db.idempotencyRecord.update({ where, data: { requestHash: legacy } });
+    const retry = await addToTeam(firm.ownerId, key);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+  });
+});
+
+test('adding a firm user is on the audit trail, naming who did it', async () => {
+  const admin = await firmUser(firm, 'Ada Admin', 'admin');
+  const res = await firm.call(
+    'POST',
+    '/v1/users',
+    { email: `new-admin-${randomUUID()}@firm.test`, name: 'New Admin', role: 'admin' },
+    { as: admin },
+  );
+  expect(res.status).toBe(201);
+  const trail = await firm.call('GET', '/v1/audit-events?action=firm_user.created');
+  expect(
+    trail.body.items.find((e: { data: { firmUserId: string } }) => e.data.firmUserId === res.body.id),
+  ).toMatchObject({
+    actorId: admin,
+    actorType: 'firm_user',
+    accountId: null,
+    data: { firmUserId: res.body.id, role: 'admin', canViewAllAccounts: false },
+  });
+  // No personal data of the new user on the trail.
+  expect(JSON.stringify(trail.body)).not.toContain('New Admin');
+});
