@@ -339,10 +339,15 @@ const contactToggles: Step = async (tx, ctx, account) => {
   const readOnly = readOnlySkip(account.status);
   if (readOnly) return skip(readOnly);
   // Locked in id order: a contact shared by two selected accounts is decided once, by whichever step
-  // gets it first; the other then sees it already switched (no second invitation).
+  // gets it first; the other then sees it already switched (no second invitation). The contacts before
+  // their emails, as a deletion and the API's invitation changes take them: a contact deleted meanwhile is
+  // waited for and left out, rather than deadlocking on its invitations.
+  const contacts = await tx.$queryRaw<{ id: string }[]>`
+    SELECT c.id::text FROM "Contact" c JOIN "AccountContact" ac ON ac."contactId" = c.id
+    WHERE ac."accountId" = ${account.id}::uuid ORDER BY c.id FOR NO KEY UPDATE OF c`;
   const locked = await tx.$queryRaw<{ id: string }[]>`
-    SELECT e.id::text FROM "ContactEmail" e JOIN "AccountContact" ac ON ac."contactId" = e."contactId"
-    WHERE ac."accountId" = ${account.id}::uuid ORDER BY e.id FOR UPDATE OF e`;
+    SELECT id::text FROM "ContactEmail" WHERE "contactId" = ANY(${contacts.map((c) => c.id)}::uuid[])
+    ORDER BY id FOR UPDATE`;
   const emails = await tx.contactEmail.findMany({
     where: { id: { in: locked.map((e) => e.id) } },
     orderBy: { address: 'asc' },

@@ -9,7 +9,9 @@ import { audit } from '../audit/audit';
 import { requireAccountAccess, requireWritableAccount, seesAllAccounts, type Actor } from '../access/access';
 import { validateCustomFields } from '../settings/custom-fields';
 import {
+  chosenExpiryDays,
   createInvitation,
+  lockContactAndEmail,
   noEffects,
   revokeOpenInvitations,
   type InvitationEffects,
@@ -435,6 +437,9 @@ export async function updateContactEmail(
   const effects = noEffects();
   try {
     const result = await db.$transaction(async (tx) => {
+      // Locked before it is read: an accept committed meanwhile is seen (an active login is not invited again,
+      // nor its address), and a deletion under way is waited for (then 404).
+      await lockContactAndEmail(tx, firmId, emailId);
       const email = await tx.contactEmail.findFirst({ where: { id: emailId, firmId } });
       if (!email) throw notFound('Contact email', emailId);
       await requireContactAccess(tx, firmId, actor, email.contactId, 'any');
@@ -477,10 +482,10 @@ export async function updateContactEmail(
       } else if (pendingInvitation) {
         // The old link must stop working; the new address gets its own invitation: the same message, the same
         // validity, and a scheduled one still at its time.
-        const { sendAt, expiresAt, message, status } = pendingInvitation;
+        const { sendAt, message, status } = pendingInvitation;
         const replacement: InviteOptions = {
           message: message ?? undefined,
-          expiresInDays: Math.max(1, Math.round((expiresAt.getTime() - sendAt.getTime()) / (wf.daySeconds * 1000))),
+          expiresInDays: await chosenExpiryDays(tx, wf.daySeconds, pendingInvitation, email.contactId),
           ...(status === 'scheduled' ? { sendAt } : {}),
         };
         invitationId = (await createInvitation(tx, wf.daySeconds, firmId, actor.id, current, replacement, effects)).id;

@@ -37,6 +37,9 @@ export type SendInvitationResult =
   | { status: 'skipped'; reason: 'not_open' | 'login_off' | 'bounced' | 'unsubscribed' }
   | { status: 'failed' };
 
+/** A system entry on the contact's timeline about one email of the invitation. */
+type RecordOnTimeline = (tx: Tx, action: string, data: Record<string, string>) => Promise<unknown>;
+
 export function createInvitationDelivery({
   db,
   mailer,
@@ -46,6 +49,43 @@ export function createInvitationDelivery({
 }: InvitationDeliveryDeps) {
   // A PORTAL_URL given with a trailing slash (a caller other than config) still makes a working link.
   const acceptUrl = `${portalUrl.replace(/\/+$/, '')}/invitations/accept`;
+  const tokenOf = (emailKey: string) => invitationEmailToken(portalLinkSecret ?? DEV_PORTAL_LINK_SECRET, emailKey);
+
+  /**
+   * Puts back the link of the invitation's newest earlier email that went out (its timeline entry has the
+   * email's key, so its token, and its expiry) in place of a refused resend's, while that one is still in force.
+   */
+  async function restoreEarlierLink(
+    inv: { id: string; firmId: string; email: { contactId: string } },
+    key: string,
+    record: RecordOnTimeline,
+  ) {
+    const issued = await db.auditEvent.findMany({
+      where: {
+        firmId: inv.firmId,
+        contactId: inv.email.contactId,
+        action: { in: ['invitation.sent', 'invitation.resent'] },
+        data: { path: ['invitationId'], equals: inv.id },
+      },
+      orderBy: { id: 'desc' },
+      select: { data: true },
+    });
+    for (const { data } of issued) {
+      const { emailKey, expiresAt } = data as { emailKey?: string; expiresAt?: string };
+      if (!emailKey || !expiresAt || emailKey === key) continue;
+      const earlier = await db.outboundEmail.findUnique({ where: { idempotencyKey: emailKey } });
+      if (earlier?.status !== 'sent') continue;
+      await db.$transaction(async (tx) => {
+        const restored = await tx.invitation.updateMany({
+          where: { id: inv.id, status: 'sent', tokenHash: hashInvitationToken(tokenOf(key)) },
+          data: { tokenHash: hashInvitationToken(tokenOf(emailKey)), expiresAt: new Date(expiresAt) },
+        });
+        if (restored.count) await record(tx, 'invitation.resend_failed', { expiresAt });
+      });
+      return;
+    }
+  }
+
   return {
     async sendInvitation(req: SendInvitationRequest): Promise<SendInvitationResult> {
       const key = invitationEmailKey(req.invitationId, req.resendSeq);
@@ -65,23 +105,10 @@ export function createInvitationDelivery({
         return { status: 'skipped', reason: 'not_open' };
       if (inv.email.login === 'off') return { status: 'skipped', reason: 'login_off' };
 
-      // An email sent or refused is done (the row keeps the expiry its link went with); one a live attempt is
-      // sending is retried later.
-      const previous = await db.outboundEmail.findUnique({ where: { idempotencyKey: key } });
-      if (previous?.status === 'sent') return { status: 'already_sent', expiresAt: inv.expiresAt.getTime() };
-      if (previous?.status === 'failed') return { status: 'failed' };
-      if (
-        previous?.status === 'sending' &&
-        previous.claimedAt &&
-        previous.claimedAt.getTime() > Date.now() - CLAIM_LEASE_MS
-      ) {
-        throw new EmailInFlightError(key);
-      }
-
       const contact = inv.email.contact;
       const accountId = contact.accounts[0]?.accountId;
       /** A system entry on the contact's timeline about this email of the invitation. */
-      const recordOnTimeline = (tx: Tx, action: string, data: Record<string, string>) =>
+      const recordOnTimeline: RecordOnTimeline = (tx, action, data) =>
         audit(tx, {
           firmId: inv.firmId,
           actorId: null,
@@ -90,6 +117,26 @@ export function createInvitationDelivery({
           action,
           data: { invitationId: inv.id, contactEmailId: inv.contactEmailId, emailKey: key, ...data },
         });
+      // A resend refused for good leaves the client the link they already had (the workflow keeps its expiry);
+      // a retry of it puts that link back too if the attempt that was refused could not.
+      const refused = async (): Promise<SendInvitationResult> => {
+        if (req.resendSeq !== undefined) await restoreEarlierLink(inv, key, recordOnTimeline);
+        return { status: 'failed' };
+      };
+
+      // An email sent or refused is done (the row keeps the expiry its link went with); one a live attempt is
+      // sending is retried later.
+      const previous = await db.outboundEmail.findUnique({ where: { idempotencyKey: key } });
+      if (previous?.status === 'sent') return { status: 'already_sent', expiresAt: inv.expiresAt.getTime() };
+      if (previous?.status === 'failed') return refused();
+      if (
+        previous?.status === 'sending' &&
+        previous.claimedAt &&
+        previous.claimedAt.getTime() > Date.now() - CLAIM_LEASE_MS
+      ) {
+        throw new EmailInFlightError(key);
+      }
+
       // An invitation is an email of category `all`: an address that bounces or whose client unsubscribed from
       // all emails gets none. It cannot reach the address any more, so it ends revoked, with the reason on the
       // contact's timeline (the API refuses a staff resend up front; this is the scheduled send, or a resend
@@ -110,9 +157,13 @@ export function createInvitationDelivery({
       // The same token for every attempt at this email: an attempt that takes over a claim past its lease (the
       // one before may have died after the mail server accepted) writes the hash it had written, so the link in
       // a copy already delivered keeps working.
-      const token = invitationEmailToken(portalLinkSecret ?? DEV_PORTAL_LINK_SECRET, key);
-      const now = Date.now();
-      const expiresAt = new Date(invitationExpiry(now, req.expiryDays, req.daySeconds));
+      const token = tokenOf(key);
+      // An attempt after one that issued this link already (it ended before its email was claimed, or took
+      // over a claim) keeps that link's expiry and its one timeline entry: every copy says the same.
+      const issuedBefore = inv.tokenHash === hashInvitationToken(token);
+      const expiresAt = issuedBefore
+        ? inv.expiresAt
+        : new Date(invitationExpiry(Date.now(), req.expiryDays, req.daySeconds));
       const issued = await db.$transaction(async (tx) => {
         // Guarded by status: a revoke or accept that landed meanwhile wins.
         const updated = await tx.invitation.updateMany({
@@ -120,7 +171,7 @@ export function createInvitationDelivery({
           data: { tokenHash: hashInvitationToken(token), status: 'sent', expiresAt },
         });
         if (updated.count === 0) return false;
-        if (!previous) {
+        if (!issuedBefore) {
           const action = req.resendSeq === undefined ? 'invitation.sent' : 'invitation.resent';
           await recordOnTimeline(tx, action, { expiresAt: expiresAt.toISOString() });
         }
@@ -162,7 +213,7 @@ export function createInvitationDelivery({
         headers: optOut.headers,
       });
       if (outcome === 'in_flight') throw new EmailInFlightError(key);
-      if (outcome === 'failed') return { status: 'failed' };
+      if (outcome === 'failed') return refused();
       return { status: outcome, expiresAt: expiresAt.getTime() };
     },
 

@@ -4,6 +4,7 @@
 import type { Db, Tx } from '../../prisma/client';
 import {
   INVITATION_EXPIRY_DAYS,
+  INVITATION_LIMITS,
   invitationAcceptedSignal,
   invitationResendSignal,
   invitationRevokedSignal,
@@ -122,6 +123,46 @@ async function lockContactEmail(tx: Tx, firmId: string, emailId: string) {
 }
 
 /**
+ * Locks the email's contact, then the email, before anything of either is read: the order of a deletion
+ * (contact, the invitations it revokes, the email by cascade) and of an accept (lockInvitee). A change of the
+ * email's invitations then waits for a deletion under way and finds the email gone (404), rather than holding
+ * the email while the deletion holds its invitations (a deadlock, a 500). Callers read the email afterwards.
+ */
+export async function lockContactAndEmail(tx: Tx, firmId: string, emailId: string) {
+  const email = await tx.contactEmail.findFirst({ where: { id: emailId, firmId }, select: { contactId: true } });
+  if (!email) return;
+  await lockContact(tx, firmId, email.contactId);
+  await lockContactEmail(tx, firmId, emailId);
+}
+
+/**
+ * The validity the firm chose for an invitation, in days, as its creation's entry says (the row's expiry
+ * moves with every send and resend). Without the entry, the row's span, kept within the API's limits.
+ */
+export async function chosenExpiryDays(
+  tx: Tx,
+  daySeconds: number,
+  inv: { id: string; firmId: string; sendAt: Date; expiresAt: Date },
+  contactId: string,
+): Promise<number> {
+  const created = await tx.auditEvent.findFirst({
+    where: {
+      firmId: inv.firmId,
+      contactId,
+      action: 'invitation.created',
+      data: { path: ['invitationId'], equals: inv.id },
+    },
+    select: { data: true },
+  });
+  const recorded = (created?.data as { expiresInDays?: unknown } | undefined)?.expiresInDays;
+  const days =
+    typeof recorded === 'number'
+      ? recorded
+      : Math.round((inv.expiresAt.getTime() - inv.sendAt.getTime()) / (daySeconds * 1000));
+  return Math.min(INVITATION_LIMITS.maxExpiryDays, Math.max(INVITATION_LIMITS.minExpiryDays, days));
+}
+
+/**
  * Creates an invitation for the email (replacing any open one) and sets its login to "pending". The row's
  * hash is of a throw-away secret: the real token is made when the workflow sends the email.
  */
@@ -209,7 +250,7 @@ export async function inviteEmail(
   const effects = noEffects();
   const inv = await db.$transaction(async (tx) => {
     // Locked before it is read, so the login checked below is still the login when the invitation is written.
-    await lockContactEmail(tx, firmId, emailId);
+    await lockContactAndEmail(tx, firmId, emailId);
     const email = await requireContactEmailAccess(tx, firmId, actor, emailId);
     if (email.login === 'active')
       throw conflict(
@@ -252,6 +293,9 @@ async function notReceiving(
 export async function resendInvitation(db: Db, wf: InvitationWorkflows, firmId: string, actor: Actor, emailId: string) {
   const effects = noEffects();
   const { inv, seq } = await db.$transaction(async (tx) => {
+    // Locked first: two resends at once count their number one after the other, and a re-invite under way
+    // is waited for, so the newest invitation is the one resent.
+    await lockContactAndEmail(tx, firmId, emailId);
     const email = await requireContactEmailAccess(tx, firmId, actor, emailId);
     const inv = await tx.invitation.findFirst({
       where: { contactEmailId: email.id, status: { in: [...OPEN] } },

@@ -23,6 +23,19 @@ export interface AccessPage {
 
 const gone = (slug: string, title: string, detail: string) => new DomainError('gone', slug, title, detail);
 
+/** A used link, its email's access since removed or moved to another address: as its accept answers. */
+const usedLink = () =>
+  new DomainError(
+    'conflict',
+    'invitation-already-accepted',
+    'Invitation already accepted',
+    'This invitation link has already been used; sign in instead.',
+  );
+
+/** The accepted invitation's address still has access: its email's login is active, at that address. */
+const stillHasAccess = (inv: { address: string }, email: { login: string; address: string }) =>
+  email.login === 'active' && email.address === inv.address;
+
 /** What the invitation accept page shows before the client clicks: whose invitation, or why it no longer works. */
 export async function invitationPage(db: Db, token: string): Promise<AccessPage> {
   const inv = await db.invitation.findUnique({
@@ -40,6 +53,8 @@ export async function invitationPage(db: Db, token: string): Promise<AccessPage>
     throw gone('invitation-revoked', 'Invitation withdrawn', 'The firm has withdrawn this invitation.');
   if (inv.status === 'expired' || (inv.status !== 'accepted' && inv.expiresAt.getTime() <= Date.now()))
     throw gone('invitation-expired', 'Invitation expired', 'This invitation has expired; ask the firm for a new one.');
+  // "Already active" only while it is: turned off, or the address changed, the link is just used up.
+  if (inv.status === 'accepted' && !stillHasAccess(inv, inv.email)) throw usedLink();
   const firm = await db.firm.findUniqueOrThrow({ where: { id: inv.firmId }, select: { name: true, language: true } });
   return {
     language: emailLanguage(inv.email.contact.language, firm.language),
@@ -94,12 +109,12 @@ export async function acceptInvitationLink(db: Db, wf: InvitationWorkflows, toke
       select: {
         status: true,
         firmId: true,
-        contactEmailId: true,
+        address: true,
         expiresAt: true,
-        email: { select: { contactId: true } },
+        email: { select: { contactId: true, login: true, address: true } },
       },
     });
-    if (inv?.status !== 'accepted' || !(await loginActive(db, inv.firmId, inv.contactEmailId))) throw err;
+    if (inv?.status !== 'accepted' || !stillHasAccess(inv, inv.email)) throw err;
     // The account names only while the link was valid: a used link kept (forwarded, in a history) shows none.
     const valid = inv.expiresAt.getTime() > Date.now();
     return { accounts: valid ? await accountsOf(db, inv.firmId, inv.email.contactId) : [] };
