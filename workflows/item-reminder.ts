@@ -59,6 +59,11 @@ const LOCAL_NOTIFY_PATCH = 'local-notify';
  * TemporalChangeVersion, four of each per reminder otherwise. Runs recorded before it ask each one on its own;
  * a change after it needs a patch of its own. */
 const ALL_THROUGH_LOCAL_NOTIFY_PATCH = 'all-through-local-notify';
+/** Reminders over while a resend waits for the send window: the status says `completed` from then on, not
+ * `waiting` (a search attribute upsert, so a patch). Asked only then. */
+const REMINDERS_OVER_WHILE_HELD_PATCH = 'reminders-over-while-held';
+/** How many counted resend ids travel through continue-as-new (a repeat comes soon after, if ever). */
+const COUNTED_RESENDS_KEPT = 100;
 
 export async function itemReminderWorkflow(input: ItemReminderInput): Promise<ReminderState> {
   const { item, daySeconds } = input;
@@ -72,7 +77,9 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
   const held: { resend: ManualResendRequest; at: number }[] = [];
   const heldWait = () => Math.min(...held.map((h) => h.at)) - Date.now();
   let manualResendsSent = input.manualResendsSent ?? 0;
-  let status: ReminderStatus = 'starting';
+  // Resend ids already counted: a repeated signal finds its dispatch recorded and answers "sent" again.
+  const countedResends = new Set(input.countedResendIds ?? []);
+  let status = 'starting' as ReminderStatus; // changed in setStatus only (cast: TypeScript would narrow it)
   let nextReminderAt: number | null = null;
   let reminderDueAt: number | null = null; // nextReminderAt before a send window or pause moved it
   let lastSentAt: number | null = null;
@@ -96,7 +103,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     if (snapshot) snapshot.settings = settings;
     changed();
   });
-  // A repeated resend id is harmless: its dispatch key makes the second send a no-op.
+  // A repeated resend id is harmless: its dispatch key makes the second send a no-op (counted once).
   setHandler(msg.manualResendSignal, (resend) => void manualQueue.push(resend));
 
   function view(): ReminderStateView {
@@ -156,7 +163,8 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
   // A dispatch's outcome, noted for the query and for continue-as-new (a held one did nothing yet).
   function counted(result: DispatchResult): DispatchResult {
     if (result.status === 'held') return result;
-    if (result.status === 'sent') lastSentAt = result.sentAt;
+    // A dispatch found recorded (a repeated resend) answers its own, earlier time.
+    if (result.status === 'sent') lastSentAt = Math.max(lastSentAt ?? result.sentAt, result.sentAt);
     dispatchesThisRun++;
     return result;
   }
@@ -190,7 +198,10 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
         }
       }
       const r = await dispatch('manual', s.cycleKey, 0, resend);
-      if (r.status === 'sent') manualResendsSent++;
+      if (r.status === 'sent' && !countedResends.has(resend.resendId)) {
+        countedResends.add(resend.resendId);
+        manualResendsSent++;
+      }
       continue;
     }
 
@@ -199,6 +210,9 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
       // Leave only once every signal that arrived is accounted for, and every held resend went.
       if (!stale && manualQueue.length === 0) {
         if (held.length === 0) break;
+        // Only a held resend is left: no reminder will go, whatever the last wait said.
+        nextReminderAt = reminderDueAt = null;
+        if (status !== 'completed' && patched(REMINDERS_OVER_WHILE_HELD_PATCH)) setStatus('completed');
         if (heldWait() > 0) await condition(() => stale || manualQueue.length > 0, heldWait());
       }
       continue;
@@ -218,6 +232,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
         ...input,
         pendingManualResends: [...held.map((h) => h.resend), ...manualQueue],
         manualResendsSent,
+        countedResendIds: [...countedResends].slice(-COUNTED_RESENDS_KEPT),
       });
     }
     setStatus('waiting');

@@ -243,6 +243,9 @@ export interface DispatchRecord {
   /** The item's portal to-dos written with the dispatch: created for these contact emails, or moved up (`bump`);
    * a notification (a thread's new message) opens and moves up the ones a reply or an archive closed. */
   todos: { contactEmailIds: string[]; title: string; bump: boolean };
+  /** A signature request's signers (contact ids) the recipients and to-dos were decided with as still to sign:
+   * one who signed since (read after the lock) means nothing is written, and `signedSince` names them. */
+  pendingSigners?: string[];
   /** More CTEs written with the dispatch (a reminder's webhook events), given the name of the CTE that holds the
    * dispatch row when it is written (none when it is not). */
   also?: ((dispatchRow: string) => HotFragment | null) | null;
@@ -252,7 +255,8 @@ export interface DispatchRecord {
  * Inside the dispatch's transaction, once the item's row is locked: looks at the cycle again and, unless
  * the item is done or (for an automatic one) its cycle moved on, writes the dispatch row, its audit entry,
  * the portal to-dos (a to-do is never created after the item was closed) and what `also` writes with them.
- * Answers the cycle as it stands now (null: the item is gone) and the dispatch's time when it was written.
+ * Answers the cycle as it stands now (null: the item is gone), the dispatch's time when it was written, and
+ * (signature requests) the pending signers given who have signed by now, in which case nothing was written.
  */
 export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
   const { item } = r;
@@ -275,16 +279,31 @@ export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
     r.todos.contactEmailIds,
     r.todos.bump,
   ];
+  // A signature request's signers are read again here, after the lock (a statement's own snapshot).
+  const pending = item.kind === 'signature' ? `$${values.push(r.pendingSigners ?? [])}::uuid[]` : null;
+  const signedSql = pending
+    ? `
+    signed AS (
+      SELECT "contactId" FROM "SignatureSigner"
+      WHERE "requestId" = $1::uuid AND "signedAt" IS NOT NULL AND "contactId" = ANY(${pending})
+    ),`
+    : '';
   const also = r.also?.('d');
   const alsoText = also ? `, ${placeFragment(values, also)}` : '';
-  const [row] = await hotQuery<{ found: boolean; doneReason: DoneReason | null; createdAt: number | null }>(db, {
+  const [row] = await hotQuery<{
+    found: boolean;
+    doneReason: DoneReason | null;
+    createdAt: number | null;
+    signedSince: string[];
+  }>(db, {
     values,
     text: `
-    WITH cyc AS (${CYCLE_SQL[item.kind]}),
+    WITH cyc AS (${CYCLE_SQL[item.kind]}),${signedSql}
     ok AS (
       SELECT 1 FROM cyc WHERE "doneReason" IS NULL
         AND ($3::text = 'manual'
           OR (CASE WHEN $3::text = 'notification' THEN "subjectKey" ELSE "cycleKey" END) = $4::text)
+        ${pending ? 'AND NOT EXISTS (SELECT 1 FROM signed)' : ''}
     ), d AS (
       INSERT INTO "ReminderDispatch"
         (id, "firmId", "accountId", "itemKind", "itemId", "cycleKey", kind, seq, "dispatchKey", recipients, "createdAt")
@@ -308,7 +327,8 @@ export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
       ON CONFLICT ("contactEmailId", "itemKind", "itemId")
         DO UPDATE SET "bumpedAt" = EXCLUDED."bumpedAt", status = 'open' WHERE $17::boolean OR $3::text = 'notification'
     )${alsoText}
-    SELECT cyc."cycleKey" IS NOT NULL AS found, cyc."doneReason", (SELECT ${ms('"createdAt"')} FROM d) AS "createdAt"
+    SELECT cyc."cycleKey" IS NOT NULL AS found, cyc."doneReason", (SELECT ${ms('"createdAt"')} FROM d) AS "createdAt",
+      ${pending ? `(SELECT coalesce(json_agg("contactId"), '[]') FROM signed)` : `'[]'::json`} AS "signedSince"
     FROM (SELECT 1) one LEFT JOIN cyc ON true`,
   });
   return row;

@@ -3,19 +3,36 @@
 import type { Db, Queryable } from '../../prisma/client';
 import type { Mailer } from '../email/mailer';
 import { toCandidate } from './recipient-lookup';
-import { leaveOutPaused, type ActivePauses } from './pauses';
+import { leaveOutPaused, type ActivePauses, type PauseAwareDecision } from './pauses';
 import { composeItemEmailFrom, emailLanguage, emailTimeZone } from '../email/compose';
 import { ITEM_EMAIL_KIND } from '../email/item-email';
 import type { UnsubscribeLinks } from '../email/unsubscribe';
 import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
-import { selectRecipients, CATEGORY_OF_ITEM, type CandidateEmail } from '../../shared/recipients';
-import type { DispatchRequest, DispatchResult, FirstNotification, ItemRef } from '../../shared/reminder-types';
+import {
+  selectRecipients,
+  CATEGORY_OF_ITEM,
+  type CandidateEmail,
+  type RecipientDecision,
+} from '../../shared/recipients';
+import type {
+  DispatchRequest,
+  DispatchResult,
+  DoneReason,
+  FirstNotification,
+  ItemRef,
+} from '../../shared/reminder-types';
 import { dispatchKey } from '../../shared/contracts/item-reminder';
 import { portalEmailLinks } from '../portal/email-links';
 import { recordEmailBounced, reminderEventCtes } from '../webhooks/item-events';
 import { queueForDigest } from '../digest/queue';
 import { hotQuery, hotTransaction, type HotTx } from '../outbox/hot-sql';
-import { recordDispatch, selectDispatchFacts, type DispatchFacts } from './dispatch-sql';
+import {
+  recordDispatch,
+  selectDispatchFacts,
+  type CycleRow,
+  type DispatchFacts,
+  type DispatchRecord,
+} from './dispatch-sql';
 import { isResendId } from './manual-resends';
 import { notificationKeyAround, reminderSettingsFrom, snapshotFrom, type ItemReminderSettings } from './snapshot';
 import { planItemSendFrom, recordHold } from './send-time';
@@ -51,12 +68,16 @@ export function createItemDispatcher({
     const { item } = req;
     // A resend's message is read from the database; older signals carried it themselves.
     const message = req.message ?? facts.resendMessage ?? undefined;
-    const candidates = candidatesOf(item, facts);
     const pauses = activePausesOf(facts);
-    // Contacts paused now are left out of an automatic reminder that goes to others (issue 12).
-    const selected = selectRecipients(item.kind, candidates);
-    const decision = req.kind === 'reminder' ? leaveOutPaused(selected, pauses.contacts) : selected;
+    // A signature request's signers as read so far; the record reads them again under the item's lock.
+    let signers = facts.signers;
+    const first = recipientsOf(req, signers, facts, pauses);
+    let { candidates, decision } = first;
     const title = facts.cycle?.title ?? '';
+    // One recorded already (this is a retry, e.g. after an SMTP outage) sends the emails not out yet, unless
+    // the client acted or the cycle moved on since: the facts just read tell, as the record's check would.
+    const over = facts.existing ? noLongerDue(req, facts.cycle) : null;
+    if (over) return { status: 'skipped', reason: over };
     // A thread without settings of its own follows the firm's policy as it is now, but its workflow holds the
     // policy it last read: a change whose application never reached it (cancelled, superseded, missed) tells
     // it nothing. On a skip the workflow re-reads and stops (off, count reached); a retry of one recorded goes on.
@@ -66,7 +87,7 @@ export function createItemDispatcher({
     // A reminder that just fell due asks the send window and pauses first (issue 12); one recorded already
     // (this is a retry) goes on.
     if (req.dueAt !== undefined && !facts.existing) {
-      const contactIds = [...new Set(selected.recipients.map((r) => r.contactId))];
+      const contactIds = [...new Set(first.unpaused.recipients.map((r) => r.contactId))];
       const zones = new Map(facts.emails.map((e) => [e.contactId, e.timeZone]));
       const plan = planItemSendFrom({
         dueAt: req.dueAt,
@@ -86,38 +107,49 @@ export function createItemDispatcher({
     let skipped: DispatchResult | null = null;
     if (!dispatch) {
       const now = new Date();
+      // What recordDispatch writes, for the recipients and to-dos decided so far.
+      const dispatchRecord = (): DispatchRecord => ({
+        item,
+        kind: req.kind,
+        cycleKey: req.cycleKey,
+        seq: req.seq,
+        dispatchKey: req.dispatchKey,
+        recipients: decision.recipients.length,
+        actor: { type: req.requestedBy ? 'firm_user' : 'system', id: req.requestedBy ?? null },
+        action: AUDIT_ACTION[req.kind],
+        data: {
+          dispatchKey: req.dispatchKey,
+          seq: req.seq,
+          recipients: decision.recipients.map((r) => r.contactEmailId),
+          excluded: decision.excluded,
+          ...(message ? { message } : {}),
+        },
+        now,
+        todos: {
+          contactEmailIds: portalTodoEmails(item, candidates, req.kind),
+          title,
+          bump: req.kind === 'manual',
+        },
+        pendingSigners: signers.filter((s) => s.pending).map((s) => s.contactId),
+        // Firm webhooks hear of each reminder once (and of the cycle's last): events keyed by the dispatch.
+        also: facts.hasWebhooks
+          ? (dispatchRow) => reminderEventCtes(req, decision.recipients.length, settingsOf(facts).settings, dispatchRow)
+          : null,
+      });
       const record = async (q: HotTx | Queryable) => {
         // Lock the item and look again: a reply, signature, approval or withdrawal committing meanwhile
         // either happened before (nothing is recorded) or waits for this transaction (and closes its to-dos).
         await lockItem(q, item);
-        const recorded = await recordDispatch(q, {
-          item,
-          kind: req.kind,
-          cycleKey: req.cycleKey,
-          seq: req.seq,
-          dispatchKey: req.dispatchKey,
-          recipients: decision.recipients.length,
-          actor: { type: req.requestedBy ? 'firm_user' : 'system', id: req.requestedBy ?? null },
-          action: AUDIT_ACTION[req.kind],
-          data: {
-            dispatchKey: req.dispatchKey,
-            seq: req.seq,
-            recipients: decision.recipients.map((r) => r.contactEmailId),
-            excluded: decision.excluded,
-            ...(message ? { message } : {}),
-          },
-          now,
-          todos: {
-            contactEmailIds: portalTodoEmails(item, candidates, req.kind),
-            title,
-            bump: req.kind === 'manual',
-          },
-          // Firm webhooks hear of each reminder once (and of the cycle's last): events keyed by the dispatch.
-          also: facts.hasWebhooks
-            ? (dispatchRow) =>
-                reminderEventCtes(req, decision.recipients.length, settingsOf(facts).settings, dispatchRow)
-            : null,
-        });
+        let recorded = await recordDispatch(q, dispatchRecord());
+        // A signer who signed before the lock came (the facts were read earlier) is neither emailed nor has a
+        // to-do reopened: nothing was written, so it is decided again without them. Signing takes the same
+        // lock, so the second look finds no more.
+        while (recorded.signedSince.length > 0 && !recorded.doneReason) {
+          const signed = new Set(recorded.signedSince);
+          signers = signers.map((s) => (signed.has(s.contactId) ? { ...s, pending: false } : s));
+          ({ candidates, decision } = recipientsOf(req, signers, facts, pauses));
+          recorded = await recordDispatch(q, dispatchRecord());
+        }
         if (!recorded.found) skipped = { status: 'skipped', reason: 'deleted' };
         else if (recorded.doneReason) skipped = { status: 'skipped', reason: recorded.doneReason };
         else if (recorded.createdAt === null) skipped = { status: 'skipped', reason: 'stale_cycle' };
@@ -201,9 +233,10 @@ export function createItemDispatcher({
   return {
     /**
      * Sends one notification, reminder or manual resend to every eligible email, unless the item is done
-     * or the cycle moved on (checked once, under the item's row lock, as the dispatch is recorded). The
-     * dispatch row and its audit entry are written once, under the dispatch key; each email has its own key,
-     * so a retry sends only what did not go out. What it reads comes in one statement (dispatch-sql.ts).
+     * or the cycle moved on (checked under the item's row lock as the dispatch is recorded, and by a retry
+     * in what it reads). The dispatch row and its audit entry are written once, under the dispatch key; each
+     * email has its own key, so a retry sends only what did not go out. What it reads comes in one statement
+     * (dispatch-sql.ts).
      */
     async dispatchItemEmail(req: DispatchRequest, heartbeat: () => void = () => undefined): Promise<DispatchResult> {
       heartbeat();
@@ -223,7 +256,7 @@ export function createItemDispatcher({
      * one after the notification. A notification recorded since `run.attemptsSince` (when the activity was
      * first scheduled, or as a local activity when its run started, less a margin for clocks; absent on an
      * activity's first attempt) is an earlier attempt's: it is finished as a dispatchItemEmail retry would
-     * finish it (the emails not out yet go, the item done or not).
+     * finish it (the emails not out yet go, unless the item is done since).
      * One recorded before (an earlier run's) is never sent again.
      */
     async notifyItem(
@@ -262,9 +295,34 @@ export function createItemDispatcher({
 }
 
 /** The candidates of the recipient rules, from the facts (a signature request's signers marked). */
-function candidatesOf(item: ItemRef, facts: DispatchFacts): CandidateEmail[] {
-  const pending = new Map(facts.signers.map((s) => [s.contactId, s.pending]));
+function candidatesOf(item: ItemRef, facts: DispatchFacts, signers: DispatchFacts['signers']): CandidateEmail[] {
+  const pending = new Map(signers.map((s) => [s.contactId, s.pending]));
   return facts.emails.map((e) => toCandidate(e, item.kind === 'signature' ? pending.get(e.contactId) : undefined));
+}
+
+/** Who gets the dispatch by the recipient rules (`unpaused`), less the contacts paused now for an automatic
+ * reminder that goes to others (issue 12): `decision`. `signers` are the request's as last read. */
+function recipientsOf(
+  req: DispatchRequest,
+  signers: DispatchFacts['signers'],
+  facts: DispatchFacts,
+  pauses: ActivePauses,
+): { candidates: CandidateEmail[]; unpaused: RecipientDecision; decision: PauseAwareDecision } {
+  const candidates = candidatesOf(req.item, facts, signers);
+  const unpaused = selectRecipients(req.item.kind, candidates);
+  const decision = req.kind === 'reminder' ? leaveOutPaused(unpaused, pauses.contacts) : unpaused;
+  return { candidates, unpaused, decision };
+}
+
+/**
+ * Why a dispatch may no longer go, by the cycle as read (null: the item is gone): the item is done, or (for
+ * a notification its subject, for a reminder its cycle) moved on. recordDispatch checks the same in SQL.
+ */
+function noLongerDue(req: DispatchRequest, cycle: CycleRow | null): DoneReason | 'stale_cycle' | null {
+  if (!cycle) return 'deleted';
+  if (cycle.doneReason) return cycle.doneReason;
+  if (req.kind === 'manual') return null;
+  return (req.kind === 'notification' ? cycle.subjectKey : cycle.cycleKey) === req.cycleKey ? null : 'stale_cycle';
 }
 
 /** The pauses running now, as pauses.ts gives them. */

@@ -12,6 +12,9 @@ export interface ItemReminderInput {
   /** Manual resends not yet sent when the previous run continued as new. */
   pendingManualResends?: ManualResendRequest[];
   manualResendsSent?: number;
+  /** Ids of the resends counted in `manualResendsSent` (the latest ones), so a repeated signal is not counted
+   * again. Absent in inputs from before it. */
+  countedResendIds?: string[];
   /** Test hook: continue as new after this many history events instead of when Temporal suggests it. */
   continueAsNewAfterEvents?: number;
 }
