@@ -3794,7 +3794,7 @@ export interface operations {
           /** @default  */
           lastName?: string;
           /**
-           * @description the language of the contact’s emails; absent: the firm’s
+           * @description the language of the contact’s emails; absent: the firm’s of now, kept (PATCH null: follows the firm)
            * @enum {string}
            */
           language?: 'en' | 'it' | 'fr' | 'es' | 'de';

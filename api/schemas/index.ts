@@ -87,7 +87,9 @@ export const newContact = z
   .object({
     firstName: text(100),
     lastName: z.string().trim().max(100).default(''),
-    language: language().optional().describe('the language of the contact’s emails; absent: the firm’s'),
+    language: language()
+      .optional()
+      .describe('the language of the contact’s emails; absent: the firm’s of now, kept (PATCH null: follows the firm)'),
     phone: z.string().trim().max(50).optional(),
     timeZone: timeZone.nullable().optional(),
     emails: z.array(emailInput).min(1, 'a contact needs at least one email').max(20),
