@@ -74,6 +74,8 @@ test('GET /health/live answers 200 while the process runs', async () => {
 });
 
 test('GET /health/ready answers 200 when the database and Temporal answer', async () => {
+  // Readiness waits at most 300 ms for SMTP (api/health.ts): on a loaded machine its first check may answer later.
+  await eventually(async () => (await stack.request('GET', '/health/ready')).body.checks.smtp.ok, 10_000, 'SMTP');
   const res = await stack.request('GET', '/health/ready');
   expect(res.status).toBe(200);
   expect(res.body).toMatchObject({

@@ -96,7 +96,8 @@ test('a mail server that never greets: /health/ready answers 200 degraded at onc
       body: 'degraded',
       smtp: false,
     });
-    expect(ms).toBeLessThan(1000);
+    // 300 ms of waiting at most, with room for a loaded machine; the old readiness waited 3 s.
+    expect(ms).toBeLessThan(2500);
   }
   // Probes in a row reuse the check under way instead of each opening a connection to the mail server.
   expect(smtp.connections()).toBe(1);
