@@ -10,6 +10,9 @@ import { hotQuery, hotSql } from '../domain/outbox/hot-sql';
 /** A key left "in progress" this long belongs to a crashed request; a retry may take it over. */
 const STALE_AFTER_MS = 60_000;
 
+/** How long after its claim a record stored before the upgrade still stands for a retry of its request. */
+const LEGACY_RETRY_MS = 24 * 60 * 60_000;
+
 export function idempotency(db: Db): RequestHandler {
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
@@ -49,7 +52,7 @@ export function idempotency(db: Db): RequestHandler {
     if (claim[0]?.prior !== false) {
       const prior = claim[0];
       if (!prior) return next(new Problem(409, 'idempotency-key-in-use', 'Request in progress', 'Retry shortly.'));
-      if (prior.requestHash !== requestHash && !sameLegacyRequest(prior.requestHash, req)) {
+      if (prior.requestHash !== requestHash && !sameLegacyRequest(prior, req)) {
         return next(
           new Problem(
             422,
@@ -92,7 +95,8 @@ export function idempotency(db: Db): RequestHandler {
           ),
         );
       }
-      await db.idempotencyRecord.update({ where: { firmId_key: id }, data: { createdAt: new Date() } });
+      // The retry takes the key over as its own request: a record stored before the upgrade gets its hash.
+      await db.idempotencyRecord.update({ where: { firmId_key: id }, data: { createdAt: new Date(), requestHash } });
     }
     // Capture the response to store it. Errors are not kept: bad input writes nothing, and a retry after
     // a failure runs again, unless the change had committed (then the record stays, marked committed).
@@ -122,10 +126,11 @@ const hashRequest = (parts: unknown[]) => createHash('sha256').update(JSON.strin
 
 /**
  * A record stored before the hash named the acting user (it holds no actor to compare): the same request is
- * still replayed, so a retry spanning the upgrade is not refused as another request.
+ * still replayed for a retry spanning the upgrade, but only within a retry's time, as it may be another user's.
  */
-const sameLegacyRequest = (stored: string, req: Request) =>
-  stored === hashRequest([req.method, req.path, req.body ?? null]);
+const sameLegacyRequest = (prior: Claim, req: Request) =>
+  Date.now() - prior.createdAtMs < LEGACY_RETRY_MS &&
+  prior.requestHash === hashRequest([req.method, req.path, req.body ?? null]);
 
 interface Claim {
   /** false: this request claimed the key; true: the row is the earlier request's record. */

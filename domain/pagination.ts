@@ -14,14 +14,24 @@ export function olderThanCursor(cursor: string, field: string) {
   return { OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: id } }] };
 }
 
-/** The time and id an encodeTimeCursor cursor holds; invalid (naming the field) for anything else. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * The time and id an encodeTimeCursor cursor holds; invalid (naming the field) for anything else. The time must be
+ * one toISOString writes (no 30 February) and one PostgreSQL takes (no year 0, no signed year): not a 500.
+ */
 export function decodeTimeCursor(cursor: string, field: string): { at: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const [at, id] = parts;
   const date = new Date(at);
   if (
-    !id ||
+    parts.length !== 2 ||
+    !ISO_UTC.test(at) ||
+    at.startsWith('0000') ||
     Number.isNaN(date.getTime()) ||
-    !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
+    date.toISOString() !== at ||
+    !UUID.test(id)
   )
     throw invalid(field, 'must be a nextCursor from an earlier page');
   return { at: date, id };

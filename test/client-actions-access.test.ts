@@ -1,8 +1,9 @@
 // Client actions and team changes under concurrency and changing rights, on the real stack: contacts are
 // locked in id order (two actions in other orders both succeed, a contact deleted meanwhile is 404, each
 // entry's `from` is the last change's `to`), comments reach only who may still open the note, a contact
-// linked to no account is open to its timeline and actions as to its PATCH, ids are taken in any case, and
-// a team change re-checks its actor under the account's lock.
+// linked to no account is open to its timeline and actions as to its PATCH, ids are taken in any case (a move's
+// company left, the participants on the entries), a team change re-checks its actor under the account's lock,
+// and a GDPR status renamed while a contact is set to it: both succeed, one after the other.
 import { randomUUID } from 'node:crypto';
 import { startStack, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
@@ -240,5 +241,77 @@ describe('a team change re-checks its actor under the account’s lock', () => {
     );
     expect(res.status).toBe(403);
     expect(await stack.db.accountTeamMember.count({ where: { accountId, firmUserId: employee } })).toBe(0);
+  });
+});
+
+describe('a GDPR status renamed while a contact is set to it', () => {
+  test('both answer 200: the set waits for the rename and stores the new name', async () => {
+    const { contacts } = await accountWithContacts(firm, [{}]);
+    const contactId = contacts[0].id;
+    const name = `Consent ${randomUUID().slice(0, 8)}`;
+    const template = await firm.call('POST', '/v1/email-templates', { name, subject: 'Consent', body: 'Dear.' });
+    const status = await firm.call('POST', '/v1/gdpr-statuses', { name });
+    const set = () => firm.call('PUT', `/v1/contacts/${contactId}/gdpr-status`, { statusId: status.body.id });
+    expect((await set()).status).toBe(200);
+    const renamed = `${name} 2026`;
+    const pause = () => new Promise((r) => setTimeout(r, 200));
+    const [rename, again] = await whileHeld(
+      stack.db,
+      // The template held: the rename locks the status, then waits on its template.
+      (tx: Tx) => tx.$executeRaw`SELECT 1 FROM "EmailTemplate" WHERE id = ${template.body.id}::uuid FOR UPDATE`,
+      async () => {
+        const first = firm.call('PATCH', `/v1/gdpr-statuses/${status.body.id}`, {
+          name: renamed,
+          emailTemplateId: template.body.id,
+        });
+        await pause();
+        return Promise.all([first, set()]);
+      },
+      600,
+    );
+    expect([rename.status, again.status]).toEqual([200, 200]);
+    expect(again.body.gdprStatus).toBe(renamed);
+    expect((await stack.db.contact.findUniqueOrThrow({ where: { id: contactId } })).gdprStatus).toBe(renamed);
+  });
+});
+
+describe('ids are taken in any case: a move’s company left, and the participants on the entries', () => {
+  test('a move naming the company it leaves in upper case', async () => {
+    const { accountId, contacts } = await accountWithContacts(firm, [{}]);
+    const target = await accountWithContacts(firm, []);
+    const res = await firm.call('POST', `/v1/contacts/${contacts[0].id}/move`, {
+      toAccountId: target.accountId,
+      fromAccountId: accountId.toUpperCase(),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.fromAccountId).toBe(accountId);
+    expect(
+      await stack.db.accountContact.findMany({ where: { contactId: contacts[0].id }, select: { accountId: true } }),
+    ).toEqual([{ accountId: target.accountId }]);
+  });
+
+  test.each<[string, string, (contactId: string, accountId: string, custom: string) => Request]>([
+    [
+      'status change',
+      'contact.status_changed',
+      (id) => ['POST', '/v1/contacts/status', { contactIds: [id], status: 'x' }],
+    ],
+    ['assignment', 'contact.assigned', (id) => ['POST', '/v1/assignments', { contactIds: [id], userId: colleague }]],
+    ['move', 'contact.moved_in', (id, to) => ['POST', `/v1/contacts/${id}/move`, { toAccountId: to }]],
+    [
+      'custom action',
+      'custom_action.run',
+      (id, _to, custom) => ['POST', `/v1/custom-actions/${custom}/runs`, { contactId: id, values: {} }],
+    ],
+  ])('%s: its entry lists its participants in lower case, once each', async (_name, action, request) => {
+    const { contacts } = await accountWithContacts(firm, [{}]);
+    const target = await accountWithContacts(firm, []);
+    const custom = await firm.call('POST', '/v1/custom-actions', { name: `Call ${randomUUID()}`, fields: [] });
+    const [method, url, body] = request(contacts[0].id, target.accountId, custom.body.id);
+    const participants = [colleague.toUpperCase(), colleague];
+    const res = await firm.call(method, url, { ...(body as object), participants });
+    expect(res.status).toBe(action === 'custom_action.run' ? 201 : 200);
+    const [entry] = await entries(contacts[0].id, action);
+    expect(entry.participants).toEqual([colleague]);
   });
 });

@@ -1,9 +1,11 @@
 // Reading views and who they answer: the overview's pending-request pages past a request that left the list,
-// forged account-list cursors, the accounts a team-limited reader's timeline and trail name, an
-// Idempotency-Key reused by another user, and the audit entry of a new firm user.
+// forged account-list and overview cursors, the accounts a team-limited reader's timeline and trail name, an
+// Idempotency-Key reused by another user (a record of the earlier version too, past its retry time), and the audit
+// entry of a new firm user.
 import { createHash, randomUUID } from 'node:crypto';
 import { startStack, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts, firmUser } from './support/fixtures';
+import { Prisma } from '../prisma/client';
 
 let stack: Stack;
 let firm: FirmHandle;
@@ -211,4 +213,110 @@ test('adding a firm user is on the audit trail, naming who did it', async () => 
   });
   // No personal data of the new user on the trail.
   expect(JSON.stringify(trail.body)).not.toContain('New Admin');
+});
+
+describe('overview time cursors forged with a time PostgreSQL would refuse', () => {
+  let accountId: string;
+  const timeCursor = (at: string) => Buffer.from(`${at}|${randomUUID()}`).toString('base64url');
+
+  beforeAll(async () => {
+    accountId = (await accountWithContacts(firm, [])).accountId;
+  });
+
+  const sections = [
+    'documents',
+    'approval-requests',
+    'signature-requests',
+    'notes',
+    'emails',
+    'logins',
+    'chat-threads',
+  ];
+  test.each(
+    sections.flatMap((section) =>
+      [
+        ['year 0', '0000-01-01T00:00:00.000Z'],
+        ['a signed year', '-000001-01-01T00:00:00.000Z'],
+        ['30 February', '2026-02-30T00:00:00.000Z'],
+        ['no time zone', '2026-01-01T00:00:00.000'],
+      ].map(([name, at]) => [section, name, at]),
+    ),
+  )('%s, %s: 422 query.cursor', async (section, _name, at) => {
+    const res = await firm.call('GET', `/v1/accounts/${accountId}/overview/${section}?cursor=${timeCursor(at)}`);
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'query.cursor' })]);
+  });
+
+  test('a cursor a page gave still pages', async () => {
+    for (const name of ['One', 'Two']) await firm.call('POST', `/v1/accounts/${accountId}/documents`, { name });
+    const p1 = await firm.call('GET', `/v1/accounts/${accountId}/overview/documents?limit=1`);
+    const p2 = await firm.call(
+      'GET',
+      `/v1/accounts/${accountId}/overview/documents?limit=1&cursor=${p1.body.nextCursor}`,
+    );
+    expect(p2.status).toBe(200);
+    expect(p2.body.items).toHaveLength(1);
+    expect(p2.body.items[0].id).not.toBe(p1.body.items[0].id);
+  });
+});
+
+describe('an Idempotency-Key record stored before the hash named the user, once its retry time is past', () => {
+  let accountId: string;
+  const body = () => ({ firmUserId: employee });
+  const addToTeam = (as: string, key: string) =>
+    firm.call('POST', `/v1/accounts/${accountId}/team`, body(), { as, idempotencyKey: key });
+  const where = (key: string) => ({ firmId_key: { firmId: firm.firmId, key } });
+  const legacyHash = (method: string, path: string) =>
+    createHash('sha256')
+      .update(JSON.stringify([method, path, body()]))
+      .digest('hex');
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+
+  beforeAll(async () => {
+    accountId = (await accountWithContacts(firm, [])).accountId;
+  });
+
+  test('is no longer replayed to another user: 422', async () => {
+    const key = randomUUID();
+    expect((await addToTeam(firm.ownerId, key)).status).toBe(200);
+    const record = await stack.db.idempotencyRecord.findUniqueOrThrow({ where: where(key) });
+    await stack.db.idempotencyRecord.update({
+      where: where(key),
+      data: { requestHash: legacyHash(record.method, record.path), createdAt: hoursAgo(48) },
+    });
+    const outsider = await firmUser(firm, 'Olga Outsider');
+    const res = await addToTeam(outsider, key);
+    expect(res.status).toBe(422);
+    expect(res.body.type).toBe('https://nudge.dev/problems/idempotency-key-reused');
+    expect(res.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  test('one taken over by a retry becomes that user’s: another user’s is not replayed its answer', async () => {
+    const key = randomUUID();
+    // An unanswered record of the earlier version, left by a request that died (no answer, not committed).
+    expect((await addToTeam(firm.ownerId, key)).status).toBe(200);
+    const record = await stack.db.idempotencyRecord.findUniqueOrThrow({ where: where(key) });
+    await stack.db.idempotencyRecord.update({
+      where: where(key),
+      data: {
+        requestHash: legacyHash(record.method, record.path),
+        status: null,
+        body: Prisma.DbNull,
+        committedAt: null,
+        createdAt: hoursAgo(1),
+      },
+    });
+    const admin = await firmUser(firm, 'Arno Admin', 'admin');
+    const taken = await addToTeam(admin, key);
+    expect(taken.status).toBe(200);
+    expect(taken.headers.get('idempotent-replayed')).toBeNull();
+    const outsider = await firmUser(firm, 'Oscar Outsider');
+    const res = await addToTeam(outsider, key);
+    expect(res.status).toBe(422);
+    expect(res.headers.get('idempotent-replayed')).toBeNull();
+    // The user who took it over still gets their own answer again.
+    const retry = await addToTeam(admin, key);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+  });
 });

@@ -105,7 +105,7 @@ export async function changeContactStatus(
           to: input.status,
           description: input.description ?? null,
           noteId,
-          participants: input.participants ?? [],
+          participants: lowerIds(input.participants ?? []),
         },
       });
     }
@@ -157,7 +157,7 @@ export async function assignToUser(
       to: userId,
       description: input.description ?? null,
       noteId,
-      participants: input.participants ?? [],
+      participants: lowerIds(input.participants ?? []),
     });
     for (const a of accounts) {
       await tx.account.update({ where: { id: a.id }, data: { assignedUserId: userId } });
@@ -195,6 +195,7 @@ export async function moveContact(
   contactId: string,
   input: { toAccountId: string; fromAccountId?: string; description?: string; participants?: string[] },
 ) {
+  const fromAccountId = input.fromAccountId?.toLowerCase(); // compared with the links' ids, stored in lower case
   return db.$transaction(async (tx) => {
     await requireContactAccess(tx, firmId, actor, contactId);
     const target = await requireAccountAccess(tx, firmId, actor, input.toAccountId);
@@ -210,8 +211,8 @@ export async function moveContact(
           'Contact already linked to this company',
           'The contact is already linked to the target account.',
         );
-      if (input.fromAccountId) {
-        const named = links.find((l) => l.accountId === input.fromAccountId);
+      if (fromAccountId) {
+        const named = links.find((l) => l.accountId === fromAccountId);
         if (!named) throw invalid('body.fromAccountId', 'the contact is not linked to this account');
         return named;
       }
@@ -263,7 +264,7 @@ export async function moveContact(
       portalTodosRemoved,
       description: input.description ?? null,
       noteId,
-      participants: input.participants ?? [],
+      participants: lowerIds(input.participants ?? []),
     };
     if (from)
       await audit(tx, {
@@ -297,8 +298,10 @@ export async function setGdprStatus(
   input: { statusId: string; sendEmail?: boolean; emailTemplateId?: string },
 ) {
   return db.$transaction(async (tx) => {
+    // No rename or delete until the name is stored. The status before the contact: the order a rename takes
+    // (the status, then the contacts holding its name), so the two wait for each other instead of deadlocking.
+    await lockSetting(tx, 'gdprStatus', firmId, input.statusId, 'share');
     const [contact] = await lockContacts(tx, firmId, actor, [contactId]);
-    await lockSetting(tx, 'gdprStatus', firmId, input.statusId, 'share'); // no rename or delete until the name is stored
     const status = await tx.gdprStatusDefinition.findFirst({ where: { id: input.statusId, firmId } });
     if (!status) throw invalid('body.statusId', 'no such GDPR status in this firm');
     const templateId = input.sendEmail ? (input.emailTemplateId ?? status.emailTemplateId) : null;
@@ -419,7 +422,7 @@ export async function runCustomAction(
         labels: Object.fromEntries(fields.map((f) => [f.key, f.label])),
         description: input.description ?? null,
         noteId,
-        participants: input.participants ?? [],
+        participants: lowerIds(input.participants ?? []),
       },
     });
     return {
