@@ -2,17 +2,16 @@
 // resend signalled again with the same id (an outbox redelivery) counted once, in the same run or after
 // continue-as-new; and reminders that stop while a resend waits for the send window show no next reminder.
 // A "day" is 1 s (a held resend is asked about again once a day).
-import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { itemReminderWorkflow } from '../../workflows/item-reminder';
 import {
   clientRepliedSignal,
   manualResendSignal,
   reminderStateQuery,
   settingsChangedSignal,
 } from '../../shared/contracts/item-reminder';
-import type { DispatchRequest, DispatchResult, ItemRef, ReminderSettings } from '../../shared/reminder-types';
+import type { ItemRef, ReminderSettings } from '../../shared/reminder-types';
 import { FakeItems, type FakeItem } from './fake-items';
 import { eventually, startHarness, type Harness } from './harness';
+import { startChatReminder, windowedActivities, type ReminderHandle as Handle } from './reminder-runs';
 
 const DAY_SECONDS = 1;
 
@@ -25,37 +24,12 @@ beforeAll(async () => {
     const open = opensAt.get(item.itemId) ?? 0;
     return open > dueAt ? { sendAt: open, reasons: ['outside_hours'] } : { sendAt: dueAt, reasons: [] };
   };
-  const activities = fake.activities();
-  h = await startHarness(
-    {
-      ...activities,
-      planReminderSend: plan,
-      dispatchItemEmail: async (req: DispatchRequest): Promise<DispatchResult> => {
-        if (req.dueAt !== undefined) {
-          const p = await plan({ item: req.item, dueAt: req.dueAt });
-          if (p.sendAt > Date.now()) return { status: 'held', sendAt: p.sendAt };
-        }
-        return activities.dispatchItemEmail(req);
-      },
-    },
-    'item-reminder-resends',
-  );
+  h = await startHarness(windowedActivities(fake, plan), 'item-reminder-resends');
 });
 afterAll(() => h?.stop());
 
-type Handle = WorkflowHandleWithFirstExecutionRunId<typeof itemReminderWorkflow>;
-
-async function start(item: Partial<FakeItem>, input: { continueAsNewAfterEvents?: number } = {}) {
-  const itemId = h.uniqueId('thread');
-  fake.add(itemId, item);
-  const ref: ItemRef = { firmId: 'firm-1', accountId: 'acc-1', kind: 'chat', itemId };
-  const handle: Handle = await h.client.workflow.start<typeof itemReminderWorkflow>('itemReminderWorkflow', {
-    taskQueue: h.taskQueue,
-    workflowId: `reminder-chat-${itemId}`,
-    args: [{ item: ref, daySeconds: DAY_SECONDS, ...input }],
-  });
-  return { itemId, handle };
-}
+const start = (item: Partial<FakeItem>, input: { continueAsNewAfterEvents?: number } = {}) =>
+  startChatReminder(h, fake, DAY_SECONDS, item, input);
 const settings = (over: Partial<ReminderSettings>): ReminderSettings => ({
   enabled: true,
   intervalDays: 25,

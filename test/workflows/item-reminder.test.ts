@@ -1,7 +1,5 @@
 // itemReminderWorkflow on a real Temporal dev server with fake activities (fake-items.ts): the schedule,
 // stop signals, settings changes, manual resends, the state query and continue-as-new. A "day" is 0.2 s.
-import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { itemReminderWorkflow } from '../../workflows/item-reminder';
 import {
   clientRepliedSignal,
   firmMessagePostedSignal,
@@ -10,9 +8,10 @@ import {
   reminderStateQuery,
   settingsChangedSignal,
 } from '../../shared/contracts/item-reminder';
-import type { ItemRef, ReminderSettings } from '../../shared/reminder-types';
+import type { ReminderSettings } from '../../shared/reminder-types';
 import { FakeItems, type FakeItem } from './fake-items';
 import { eventually, eventuallyExpect, sleep, startHarness, type Harness } from './harness';
+import { startChatReminder, type ReminderHandle as Handle } from './reminder-runs';
 
 const DAY_SECONDS = 0.2;
 const DAY_MS = DAY_SECONDS * 1000;
@@ -26,19 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => h?.stop());
 
-type Handle = WorkflowHandleWithFirstExecutionRunId<typeof itemReminderWorkflow>;
-
-async function start(item: Partial<FakeItem> = {}, input: { continueAsNewAfterEvents?: number } = {}) {
-  const itemId = h.uniqueId('thread');
-  fake.add(itemId, item);
-  const ref: ItemRef = { firmId: 'firm-1', accountId: 'acc-1', kind: 'chat', itemId };
-  const handle: Handle = await h.client.workflow.start<typeof itemReminderWorkflow>('itemReminderWorkflow', {
-    taskQueue: h.taskQueue,
-    workflowId: `reminder-chat-${itemId}`,
-    args: [{ item: ref, daySeconds: DAY_SECONDS, ...input }],
-  });
-  return { itemId, handle };
-}
+const start = (item: Partial<FakeItem> = {}, input: { continueAsNewAfterEvents?: number } = {}) =>
+  startChatReminder(h, fake, DAY_SECONDS, item, input);
 const settings = (over: Partial<ReminderSettings>): ReminderSettings => ({
   enabled: true,
   intervalDays: 1,

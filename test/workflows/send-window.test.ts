@@ -1,12 +1,11 @@
 // itemReminderWorkflow and send windows (issue 12) with fake activities: a due reminder the window holds
 // waits for the opening the activity names, asks again once a "day" (a window opened meanwhile applies),
 // and manual resends go at once unless asked to respect the window. A "day" is 1 s.
-import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { itemReminderWorkflow } from '../../workflows/item-reminder';
 import { manualResendSignal, reminderStateQuery } from '../../shared/contracts/item-reminder';
-import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/reminder-types';
+import type { ItemRef } from '../../shared/reminder-types';
 import { FakeItems } from './fake-items';
 import { eventually, sleep, startHarness, type Harness } from './harness';
+import { startChatReminder, windowedActivities } from './reminder-runs';
 
 // A second, not less: on a busy CI machine a sub-second day left too little room for a workflow task.
 const DAY_SECONDS = 1;
@@ -23,38 +22,12 @@ const plan = async ({ item, dueAt }: { item: ItemRef; dueAt: number }) => {
   return open > dueAt ? { sendAt: open, reasons: ['outside_hours'] } : { sendAt: dueAt, reasons: [] };
 };
 beforeAll(async () => {
-  const activities = fake.activities();
-  h = await startHarness(
-    {
-      ...activities,
-      planReminderSend: plan,
-      // A reminder that fell due is planned by the send activity itself (the plan-in-dispatch patch).
-      dispatchItemEmail: async (req: DispatchRequest): Promise<DispatchResult> => {
-        if (req.dueAt !== undefined) {
-          const p = await plan({ item: req.item, dueAt: req.dueAt });
-          if (p.sendAt > Date.now()) return { status: 'held', sendAt: p.sendAt };
-        }
-        return activities.dispatchItemEmail(req);
-      },
-    },
-    'send-window',
-  );
+  h = await startHarness(windowedActivities(fake, plan), 'send-window');
 });
 afterAll(() => h?.stop());
 
-type Handle = WorkflowHandleWithFirstExecutionRunId<typeof itemReminderWorkflow>;
-
-async function start(count = 1) {
-  const itemId = h.uniqueId('thread');
-  fake.add(itemId, { settings: { enabled: true, intervalDays: 1, count } });
-  const ref: ItemRef = { firmId: 'firm-1', accountId: 'acc-1', kind: 'chat', itemId };
-  const handle: Handle = await h.client.workflow.start<typeof itemReminderWorkflow>('itemReminderWorkflow', {
-    taskQueue: h.taskQueue,
-    workflowId: `reminder-chat-${itemId}`,
-    args: [{ item: ref, daySeconds: DAY_SECONDS }],
-  });
-  return { itemId, handle };
-}
+const start = (count = 1) =>
+  startChatReminder(h, fake, DAY_SECONDS, { settings: { enabled: true, intervalDays: 1, count } });
 const kinds = (itemId: string) => fake.sent(itemId).map((d) => (d.kind === 'reminder' ? `reminder ${d.seq}` : d.kind));
 
 test.concurrent('a held reminder waits for the opening, asking again once a day, then goes once', async () => {
