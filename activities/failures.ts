@@ -54,7 +54,7 @@ export function activityFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure || typeof err !== 'object' || err === null) return err;
   if (isSmtpError(err)) {
     // A permanent refusal (of the recipient or the message) is normally an outcome (send-once marks the email
-    // failed); thrown, it must not loop. A 5xx to the login, the sender or TLS is retried until fixed.
+    // failed); thrown, it must not loop. A 5xx to the login, the sender, the relay or TLS is retried until fixed.
     const message = smtpFailureMessage(err);
     return isPermanentSmtpError(err)
       ? ApplicationFailure.nonRetryable(message, 'SmtpRefused')

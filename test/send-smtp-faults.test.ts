@@ -1,7 +1,9 @@
 // What a mail server's 5xx refused, on real SMTP sessions: a refusal of the recipient marks the address
 // bouncing and fails the email for good, one of the content fails that email only; a 5xx to the greeting, the
 // login or the sender, or for want of TLS, is the configuration's, so the email is retried and goes out once
-// it is fixed, the address untouched. STARTTLS is used whenever the server offers it, credentials or not. And
+// it is fixed, the address untouched, and so is one at RCPT TO refusing the sender, the client or the relay (a
+// policy refusal there fails that email only). Only a refused recipient is a bounce for the firm's webhooks and
+// digests. STARTTLS is used whenever the server offers it, credentials or not. And
 // a firm's own text: dates and times in the recipient's zone whatever their style, and a straight apostrophe
 // that would quote a value refused at save.
 import { randomUUID } from 'node:crypto';
@@ -9,13 +11,32 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { createMailer, isPermanentSmtpError, smtpRefusal, type Mailer } from '../domain/email/mailer';
 import { activityFailure } from '../activities/failures';
-import { useStackWithFirm, eventually, type FirmHandle } from './support/stack';
+import { sendEmailOnce } from '../domain/email/outbound-email';
+import { createDigestSender } from '../domain/digest/send';
+import { useStackWithFirm, eventually, PORTAL_URL, type FirmHandle } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import { textOf } from './support/mail-text';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 
-type Fault = 'greeting' | 'login' | 'sender' | 'tls-required' | 'sender-at-rcpt' | 'recipient' | 'content' | 'mailbox';
+type Fault =
+  | 'greeting'
+  | 'login'
+  | 'sender'
+  | 'tls-required'
+  | 'sender-at-rcpt'
+  | 'recipient'
+  | 'content'
+  | 'mailbox'
+  | 'sender-login-at-rcpt'
+  | 'unlisted-sender'
+  | 'relay-denied'
+  | 'client-rejected'
+  | 'client-blocked'
+  | 'tenant-relay'
+  | 'exchange-relay'
+  | 'policy-at-rcpt'
+  | 'recipient-no-status';
 let fault: Fault = 'greeting';
 
 const reply = (responseCode: number, text: string) => Object.assign(new Error(text), { responseCode });
@@ -67,6 +88,21 @@ beforeAll(async () => {
         return callback(reply(550, '5.1.8 <no-reply@nudge.test>: Sender address rejected: Domain not found'));
       if (fault === 'recipient')
         return callback(reply(550, `5.1.1 <${address.address}>: Recipient address rejected: User unknown`));
+      // The sender, the client or the relay refused at RCPT TO, as Postfix and Exchange Online word it.
+      const refusals: Partial<Record<Fault, [number, string]>> = {
+        'sender-login-at-rcpt': [553, '5.7.1 <no-reply@nudge.test>: Sender address rejected: not owned by user nudge'],
+        'unlisted-sender': [550, '5.1.0 <no-reply@nudge.test>: Sender address rejected: User unknown'],
+        'relay-denied': [554, `5.7.1 <${address.address}>: Relay access denied`],
+        'client-rejected': [554, '5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied'],
+        'client-blocked': [554, '5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org'],
+        'tenant-relay': [550, '5.7.64 TenantAttribution; Relay Access Denied'],
+        'exchange-relay': [550, '5.7.54 SMTP; Unable to relay recipient in non-accepted domain'],
+        // A policy about this email, not the address; and an address refused without an enhanced status.
+        'policy-at-rcpt': [550, '5.7.1 RESOLVER.RST.NotAuthorized; not authorized'],
+        'recipient-no-status': [550, 'No such user here'],
+      };
+      const refusal = refusals[fault];
+      if (refusal) return callback(reply(...refusal));
       callback();
     },
     onData(stream, _session, callback) {
@@ -98,6 +134,15 @@ describe('what nodemailer reports at each stage', () => {
     ['recipient', false, 'recipient', { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }],
     ['content', false, 'message', { code: 'EMESSAGE', command: 'DATA', responseCode: 554 }],
     ['mailbox', false, 'recipient', { code: 'EMESSAGE', command: 'DATA', responseCode: 552 }],
+    ['sender-login-at-rcpt', false, null, { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 553 }],
+    ['unlisted-sender', false, null, { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }],
+    ['relay-denied', false, null, { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 554 }],
+    ['client-rejected', false, null, { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 554 }],
+    ['client-blocked', false, null, { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 554 }],
+    ['tenant-relay', false, null, { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }],
+    ['exchange-relay', false, null, { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }],
+    ['policy-at-rcpt', false, 'message', { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }],
+    ['recipient-no-status', false, 'recipient', { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }],
   ] as const)('a 5xx to the %s (login %s) refuses for good: %s', async (at, login, refused, fields) => {
     fault = at;
     const err = await refusing(login)
@@ -127,11 +172,15 @@ function firstSendThrough(address: string, mailer: Mailer): () => void {
   };
 }
 
-async function chatThread(firm: FirmHandle, accountId: string) {
+async function chatThread(
+  firm: FirmHandle,
+  accountId: string,
+  reminders = { enabled: false, intervalDays: 1, count: 1 },
+) {
   const thread = await firm.call('POST', `/v1/accounts/${accountId}/chat-threads`, {
     subject: 'Receipts 2025',
     message: { body: 'Please upload your receipts' },
-    reminders: { enabled: false, intervalDays: 1, count: 1 },
+    reminders,
   });
   expect(thread.status).toBe(201);
   return thread.body.id as string;
@@ -153,6 +202,9 @@ describe('on the stack', () => {
     ['sender', false],
     ['tls-required', false],
     ['sender-at-rcpt', false],
+    ['sender-login-at-rcpt', false],
+    ['relay-denied', false],
+    ['client-rejected', false],
   ] as const)('a 5xx to the %s (login %s) is retried: the email goes out, the address stays', async (at, login) => {
     const { stack, firm } = ctx;
     fault = at;
@@ -239,6 +291,140 @@ describe('on the stack', () => {
       restore();
     }
   });
+});
+
+/** Deliveries of `email.bounced` about one item (to the endpoint of a firm from firmHearingBounces). */
+const bouncedEvents = (firm: FirmHandle, itemId: string) =>
+  ctx.stack.db.webhookDelivery.count({
+    where: { firmId: firm.firmId, eventType: 'email.bounced', payload: { path: ['data', 'itemId'], equals: itemId } },
+  });
+
+const hearing: string[] = [];
+
+/**
+ * A firm whose endpoint hears `email.bounced`: its deliveries are counted, none needs to arrive (the host does
+ * not resolve), and the endpoint is disabled after the test so their retries end.
+ */
+async function firmHearingBounces(): Promise<FirmHandle> {
+  const firm = await ctx.stack.newFirm();
+  hearing.push(firm.firmId);
+  await ctx.stack.db.webhookEndpoint.create({
+    data: {
+      firmId: firm.firmId,
+      url: 'https://hooks.example.test/nudge',
+      secret: `whsec_${Buffer.from(randomUUID()).toString('base64')}`,
+      eventTypes: ['email.bounced'],
+    },
+  });
+  return firm;
+}
+
+describe('what a refusal tells the firm', () => {
+  afterEach(() =>
+    ctx.stack.db.webhookEndpoint.updateMany({
+      where: { firmId: { in: hearing.splice(0) } },
+      data: { disabledAt: new Date() },
+    }),
+  );
+
+  test.each([
+    ['content', 'failed'],
+    ['policy-at-rcpt', 'failed'],
+    ['recipient', 'bounced'],
+  ] as const)('send-once: a 5xx to the %s is %s, and so on a retry that finds it refused', async (at, outcome) => {
+    const { stack, firm } = ctx;
+    fault = at;
+    const [c] = (await accountWithContacts(firm, [{}])).contacts;
+    const email = {
+      firmId: firm.firmId,
+      idempotencyKey: `faults:${randomUUID()}`,
+      contactEmailId: c.emailId,
+      to: c.address,
+      category: 'all',
+      subject: 'S',
+      text: 'T',
+      html: '<p>T</p>',
+    };
+    expect(await sendEmailOnce(stack.db, refusing(), email)).toBe(outcome);
+    expect(await sendEmailOnce(stack.db, refusing(), email)).toBe(outcome);
+    const { bouncedAt } = await stack.db.contactEmail.findUniqueOrThrow({ where: { id: c.emailId } });
+    expect(bouncedAt !== null).toBe(outcome === 'bounced');
+  });
+
+  test.each([
+    ['content', 0],
+    ['policy-at-rcpt', 0],
+    ['recipient', 1],
+  ] as const)('a reminder email refused at the %s: %i email.bounced event', async (at, events) => {
+    const { stack } = ctx;
+    const firm = await firmHearingBounces();
+    fault = at;
+    const acc = await accountWithContacts(firm, [{}]);
+    const [c] = acc.contacts;
+    const restore = firstSendThrough(c.address, refusing());
+    try {
+      const itemId = await chatThread(firm, acc.accountId, { enabled: true, intervalDays: 1, count: 1 });
+      await eventually(
+        () => stack.db.outboundEmail.findFirst({ where: { contactEmailId: c.emailId, status: 'failed' } }),
+        15_000,
+        'the refusal recorded',
+      );
+      if (events) {
+        await eventually(async () => (await bouncedEvents(firm, itemId)) === events, 10_000, 'the bounce event');
+      } else {
+        // The address stays: the reminder after the refused notification goes to it, after the refusal's activity.
+        await stack.smtp.waitFor((m) => m.to.includes(c.address), 1, 20_000);
+        expect((await stack.db.contactEmail.findUniqueOrThrow({ where: { id: c.emailId } })).bouncedAt).toBeNull();
+      }
+      expect(await bouncedEvents(firm, itemId)).toBe(events);
+    } finally {
+      restore();
+    }
+  });
+
+  test.each([
+    ['content', 'refused', 0],
+    ['recipient', 'bounced', 1],
+  ] as const)(
+    'a digest refused at the %s drops its entries as %s, with %i email.bounced event',
+    async (at, reason, events) => {
+      const { stack } = ctx;
+      const firm = await firmHearingBounces();
+      expect((await firm.call('PUT', '/v1/settings/digest', { enabled: true, windowMinutes: 1 })).status).toBe(200);
+      const acc = await accountWithContacts(firm, [{}]);
+      const [c] = acc.contacts;
+      const itemId = await chatThread(firm, acc.accountId, { enabled: true, intervalDays: 1, count: 1 });
+      // The reminder waits for its digest; the stack's worker keeps a real reminder day (its digest would go in a
+      // minute), so the test sends the digest first.
+      const [entry] = await eventually(
+        async () => {
+          const rows = await stack.db.digestEntry.findMany({ where: { contactEmailId: c.emailId, state: 'pending' } });
+          return rows.length > 0 && rows;
+        },
+        20_000,
+        'the reminder in the digest',
+      );
+      // The digest goes now, through the refusing server, with a reminder day of a second.
+      fault = at;
+      const digests = createDigestSender({
+        db: stack.db,
+        mailer: refusing(),
+        portalUrl: PORTAL_URL,
+        reminderDaySeconds: 1,
+      });
+      expect(await digests.sendDigest({ firmId: firm.firmId, contactEmailId: c.emailId })).toEqual({
+        status: 'nothing',
+        dropped: 1,
+      });
+      expect(await stack.db.digestEntry.findUniqueOrThrow({ where: { id: entry.id } })).toMatchObject({
+        state: 'dropped',
+        dropReason: reason,
+      });
+      expect(await bouncedEvents(firm, itemId)).toBe(events);
+      const { bouncedAt } = await stack.db.contactEmail.findUniqueOrThrow({ where: { id: c.emailId } });
+      expect(bouncedAt !== null).toBe(reason === 'bounced');
+    },
+  );
 });
 
 describe('STARTTLS without credentials', () => {

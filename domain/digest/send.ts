@@ -273,14 +273,16 @@ export function createDigestSender(deps: DigestDeps) {
       );
       if (outcome === 'in_flight') throw new EmailInFlightError(key);
       const ids = entries.map((e) => e.id);
-      if (outcome === 'failed') {
-        // Refused for good: the address is now bouncing (send-once marked it); firm webhooks hear it per item,
-        // before the entries settle, so a retry after a crash in between records them (keyed: never twice).
-        for (const e of entries)
-          await recordEmailBounced(db, refOf(firmId, e), `${key}:${e.itemKind}:${e.itemId}`, contactEmailId);
+      if (outcome === 'failed' || outcome === 'bounced') {
+        // Refused for good. A bounce (the address is now bouncing: send-once marked it) reaches the firm's
+        // webhooks per item, before the entries settle, so a retry after a crash in between records them (keyed:
+        // never twice); a refused message (its content, a policy) drops the entries as `refused`, the address stays.
+        if (outcome === 'bounced')
+          for (const e of entries)
+            await recordEmailBounced(db, refOf(firmId, e), `${key}:${e.itemKind}:${e.itemId}`, contactEmailId);
         await db.digestEntry.updateMany({
           where: { id: { in: ids } },
-          data: { state: 'dropped', dropReason: 'bounced', settledAt: new Date() },
+          data: { state: 'dropped', dropReason: outcome === 'bounced' ? 'bounced' : 'refused', settledAt: new Date() },
         });
         return { status: 'nothing', dropped: dropped + entries.length };
       }

@@ -118,6 +118,25 @@ const LOGIN_OR_TLS_REQUIRED = new Set([530, 534, 535, 538]);
 const SENDER_STATUS = /^5\.1\.[78]$/;
 
 /**
+ * A refusal at RCPT TO of the sender or the client, not the recipient: Postfix's fixed phrases for its sender,
+ * client and HELO checks (delayed to RCPT TO) and for a relay that no longer trusts us, under any status, and
+ * Exchange Online's relay refusals (X.7.54, X.7.64).
+ */
+const ENVELOPE_REFUSAL =
+  /\b(?:(?:Sender address|Client host|Helo command) (?:rejected|\[[^\]]*\] blocked)|Relay access denied)\b/i;
+const RELAY_STATUS = /^5\.7\.(54|64)$/;
+
+/** At RCPT TO, the recipient's address: a reply without a status, or with an address (X.1.x) or mailbox (X.2.x) one. */
+const RECIPIENT_STATUS = /^5\.[12]\.\d+$/;
+
+/**
+ * Or a reply whose words say the address does not exist, under another status: Outlook.com's "550 5.5.0 Requested
+ * action not taken: mailbox unavailable", Exchange Online's "550 5.4.1 Recipient address rejected: Access denied".
+ */
+const UNKNOWN_RECIPIENT =
+  /\b(?:mailbox (?:unavailable|not found|does not exist)|recipient address rejected|user unknown|unknown user|no such (?:user|mailbox|recipient))\b/i;
+
+/**
  * The recipient's address (X.1.x) or mailbox (X.2.x) at DATA. X.2.0, the catch-all, is left out: Exchange
  * Online gives it to a sender that may not send as MAIL_FROM.
  */
@@ -125,20 +144,31 @@ const MAILBOX_STATUS = /^5\.(1\.\d+|2\.[1-9]\d*)$/;
 
 /**
  * What a mail server refused for good (a 5xx reply): `recipient`, the address (its email fails and the
- * address is marked bouncing); `message`, this one email (refused at DATA for its content or size: it fails,
- * the address stays); null, nothing for good. A 5xx to the greeting, EHLO, STARTTLS, AUTH or MAIL FROM is the
- * sender's or the configuration's (a rotated password, an unverified MAIL_FROM, TLS required): the email is
- * retried once the operator fixes it, and the addresses stay. nodemailer names the command of every reply;
- * an error without one (a mailer of our own, in tests) is read by its code alone, as a refusal of the address.
+ * address is marked bouncing); `message`, this one email (it fails, the address stays: refused at DATA for its
+ * content or size, or at RCPT TO by a policy, X.7.x and the like, rather than for the address); null, nothing
+ * for good. A 5xx to the greeting, EHLO, STARTTLS, AUTH or MAIL FROM, or at RCPT TO one refusing the sender,
+ * the client or the relay, is the sender's or the configuration's (a rotated password, an unverified
+ * MAIL_FROM, TLS required, a new IP): the email is retried once the operator fixes it, and the addresses stay.
+ * nodemailer names the command of every reply; an error without one (a mailer of our own, in tests) is read by
+ * its code alone, as a refusal of the address.
  */
 export function smtpRefusal(err: unknown): 'recipient' | 'message' | null {
   const { command, responseCode, response } = (err ?? {}) as SmtpErrorFields;
   if (typeof responseCode !== 'number' || responseCode < 500 || responseCode >= 600) return null;
   const status = enhancedStatus(response);
   if (LOGIN_OR_TLS_REQUIRED.has(responseCode) || (status !== null && SENDER_STATUS.test(status))) return null;
-  if (command === undefined || command === 'RCPT TO') return 'recipient';
+  if (command === undefined) return 'recipient';
+  if (command === 'RCPT TO') return recipientRefusal(response, status);
   if (command === 'DATA') return status !== null && MAILBOX_STATUS.test(status) ? 'recipient' : 'message';
   return null;
+}
+
+/** A 5xx at RCPT TO: the recipient's address only when the reply says so (see RECIPIENT_STATUS). */
+function recipientRefusal(response: unknown, status: string | null): 'recipient' | 'message' | null {
+  if ((typeof response === 'string' && ENVELOPE_REFUSAL.test(response)) || (status && RELAY_STATUS.test(status)))
+    return null;
+  if (status === null || RECIPIENT_STATUS.test(status)) return 'recipient';
+  return typeof response === 'string' && UNKNOWN_RECIPIENT.test(response) ? 'recipient' : 'message';
 }
 
 /** Retrying the same email will not help: the mail server refused its recipient or the message for good. */

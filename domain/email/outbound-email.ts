@@ -6,8 +6,9 @@
 // - Before the mail server accepted: a transient failure (4xx, connection, or a 5xx to the login, the sender
 //   or TLS, which the operator fixes) releases the claim and throws, so the activity's retry sends it; a
 //   permanent refusal (5xx) of the recipient or the message (smtpRefusal in mailer.ts) marks the email
-//   `failed` and, when the recipient was refused, a contact's address bouncing (excluded from later sends
-//   with reason `bounced` until it is edited, and the firm's owners and admins get an inbox notification).
+//   `failed` and, when the recipient was refused, a contact's address bouncing (outcome `bounced`: excluded
+//   from later sends with reason `bounced` until it is edited, and the firm's owners and admins get an inbox
+//   notification).
 // - A claim statement that failed mid-flight (a connection reset) may still have committed: the next attempt
 //   in this process takes that claim back at once instead of after the lease, since the process knows it
 //   sent nothing under it.
@@ -47,7 +48,11 @@ export interface LogicalEmail {
   headers?: Record<string, string>;
 }
 
-export type SendOutcome = 'sent' | 'already_sent' | 'in_flight' | 'failed';
+/**
+ * `bounced`: refused for good, the contact's address with it (marked bouncing); `failed`: refused for good, this
+ * email only (its content or size, a policy, or an address that is no contact's): the address stays.
+ */
+export type SendOutcome = 'sent' | 'already_sent' | 'in_flight' | 'failed' | 'bounced';
 
 /** Another attempt holds the email's claim: try again later (the activity layer makes this a retry). */
 export class EmailInFlightError extends Error {
@@ -137,7 +142,7 @@ export async function sendEmailOnce(
   if (!claim) {
     const row = await db.outboundEmail.findUniqueOrThrow({ where: { idempotencyKey: key } });
     if (row.status === 'sent') return 'already_sent';
-    if (row.status === 'failed') return 'failed';
+    if (row.status === 'failed') return recordedRefusal(db, row);
     return 'in_flight';
   }
 
@@ -161,8 +166,9 @@ export async function sendEmailOnce(
         hotSql`UPDATE "OutboundEmail" SET status = 'failed', "lastError" = ${errorText(err)}::text
           WHERE "idempotencyKey" = ${key}::text`,
       );
-      if (refused === 'recipient' && email.contactEmailId) await markBouncing(db, email, errorText(err), now);
-      return 'failed';
+      if (refused !== 'recipient' || !email.contactEmailId) return 'failed';
+      await markBouncing(db, email, errorText(err), now);
+      return 'bounced';
     }
     // A transient failure releases the claim so the activity's retry sends it. If even that cannot be
     // written, the claim's lease runs out and the retry sends it then.
@@ -247,6 +253,26 @@ function holdUntilMarked(m: UnmarkedSend): void {
 /** Keys of emails the mail server accepted whose "sent" mark is still waiting for the database. */
 export function unmarkedSendKeys(): string[] {
   return [...unmarkedSends.keys()];
+}
+
+/**
+ * An email an earlier attempt saw refused (the row does not say of what): a bounce when its contact's address,
+ * still the one it went to, is marked bouncing.
+ */
+async function recordedRefusal(
+  db: Db,
+  row: { firmId: string; contactEmailId: string | null; toAddress: string },
+): Promise<'failed' | 'bounced'> {
+  if (!row.contactEmailId) return 'failed';
+  const bouncing = await db.contactEmail.count({
+    where: {
+      id: row.contactEmailId,
+      firmId: row.firmId,
+      address: { equals: row.toAddress, mode: 'insensitive' },
+      bouncedAt: { not: null },
+    },
+  });
+  return bouncing ? 'bounced' : 'failed';
 }
 
 /**

@@ -213,7 +213,7 @@ export function createInvitationDelivery({
         headers: optOut.headers,
       });
       if (outcome === 'in_flight') throw new EmailInFlightError(key);
-      if (outcome === 'failed') return refused();
+      if (outcome === 'failed' || outcome === 'bounced') return refused();
       return { status: outcome, expiresAt: expiresAt.getTime() };
     },
 

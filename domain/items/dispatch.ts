@@ -223,7 +223,8 @@ export function createItemDispatcher({
         { heartbeat },
       );
       if (outcome === 'in_flight') throw new EmailInFlightError(`${req.dispatchKey}:${r.contactEmailId}`);
-      if (outcome === 'failed')
+      // Only a refused address is a bounce for the firm's webhooks; a refused message fails that email alone.
+      if (outcome === 'bounced')
         await recordEmailBounced(db, item, `${req.dispatchKey}:${r.contactEmailId}`, r.contactEmailId);
     }
 

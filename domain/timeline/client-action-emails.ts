@@ -18,6 +18,9 @@ import { mayOpenNote } from './notes';
 
 type Words = (typeof CATALOGS)['en']['words'];
 
+/** What the participant-notification workflow's activity returns (recorded in its history). */
+type ClientActionEmailOutcome = Exclude<SendOutcome, 'in_flight' | 'bounced'>;
+
 export interface ClientActionEmailDeps {
   db: Db;
   mailer: Mailer;
@@ -65,11 +68,12 @@ export function calendarInvitation(e: {
 
 export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActionEmailDeps) {
   /** Send-once; a claim another attempt holds (perhaps one that died after the mail server accepted) is a
-   * retry later, never a success: the lease decides whether that attempt's email went out. */
-  async function sendOnce(email: LogicalEmail): Promise<Exclude<SendOutcome, 'in_flight'>> {
+   * retry later, never a success: the lease decides whether that attempt's email went out. A bounce is
+   * `failed` here, as the workflow's history has always recorded it. */
+  async function sendOnce(email: LogicalEmail): Promise<ClientActionEmailOutcome> {
     const outcome = await sendEmailOnce(db, mailer, email);
     if (outcome === 'in_flight') throw new EmailInFlightError(email.idempotencyKey);
-    return outcome;
+    return outcome === 'bounced' ? 'failed' : outcome;
   }
 
   /** An email to a firm user: in the firm's language, with the firm's own texts for the kind if any. */
@@ -114,7 +118,7 @@ export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActi
      * a GDPR email whose address bounced or had its notifications switched off since the status was set. An
      * email another attempt is sending throws EmailInFlightError (the activity retries it).
      */
-    async sendClientActionEmail(job: ClientActionEmail): Promise<Exclude<SendOutcome, 'in_flight'> | 'skipped'> {
+    async sendClientActionEmail(job: ClientActionEmail): Promise<ClientActionEmailOutcome | 'skipped'> {
       const idempotencyKey = clientActionEmailKey(job);
       if (job.kind === 'gdpr') {
         const [template, email, firm] = await Promise.all([

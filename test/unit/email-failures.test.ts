@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { ApplicationFailure, DefaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
-import { createMailer, type Mailer } from '../../domain/email/mailer';
+import { createMailer, smtpRefusal, type Mailer } from '../../domain/email/mailer';
 import { EmailInFlightError } from '../../domain/email/outbound-email';
 import { Prisma } from '../../prisma/client';
 import { activityFailure, retryWhenInFlight } from '../../activities/failures';
@@ -127,4 +127,18 @@ test('an email in flight is retried; other errors leave as they are', () => {
   expect(activityFailure(own)).toBe(own);
   const bug = new TypeError('x is undefined');
   expect(activityFailure(bug)).toBe(bug);
+});
+
+// What a 5xx at RCPT TO refused, from the reply's words where its status is not about the address.
+test.each([
+  ['550 5.1.1 <anna@example.test>: Recipient address rejected: User unknown', 'recipient'],
+  ['550 5.5.0 Requested action not taken: mailbox unavailable', 'recipient'],
+  ['550 5.4.1 Recipient address rejected: Access denied', 'recipient'],
+  ['550 Requested action not taken: no such user here', 'recipient'],
+  ['554 5.7.1 Message rejected under policy', 'message'],
+  ['554 5.7.1 <anna@example.test>: Relay access denied', null],
+  ['553 5.7.1 <no-reply@nudge.test>: Sender address rejected: not owned by user', null],
+])('a 5xx at RCPT TO "%s" refused: %s', (response, refused) => {
+  const responseCode = Number(response.slice(0, 3));
+  expect(smtpRefusal({ command: 'RCPT TO', responseCode, response })).toBe(refused);
 });
