@@ -3,7 +3,7 @@
 # Registers Nudge's custom search attributes. The API sets them when it starts a workflow and the
 # workflow updates NudgeStatus, both of which fail until they exist: api and worker wait for this job.
 # Idempotent: attributes already registered are skipped. Keep the list in sync with
-# shared/search-attributes.ts.
+# shared/contracts/search-attributes.ts (the worker also registers any missing at start: worker/search-attributes.ts).
 set -euo pipefail
 
 ADDRESS="${TEMPORAL_ADDRESS:-temporal:7233}"

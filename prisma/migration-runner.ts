@@ -83,6 +83,12 @@ export async function migrate(databaseUrl: string, migrationsDir: string): Promi
         }
         continue;
       }
+      // An earlier failed attempt (rolled back with its transaction) is marked so, as `prisma migrate resolve
+      // --rolled-back` would: Prisma refuses a database with a failed row left (P3009). The lock keeps others out.
+      await client.query(
+        'UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL',
+        [name],
+      );
       const id = randomUUID();
       await client.query(
         'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())',

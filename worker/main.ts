@@ -7,6 +7,7 @@ import { createDb } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createNudgeWorker } from './worker';
 import { ensureReconcilerSchedule } from './reconciler-schedule';
+import { ensureSearchAttributes } from './search-attributes';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import { createRelay } from '../domain/outbox/relay';
 import { startRelayLoop } from '../domain/outbox/relay-loop';
@@ -56,6 +57,8 @@ async function main() {
   // when it would sign them with the public development secret, as the API does.
   if (!config.portalLinkSecret && process.env.NODE_ENV === 'production')
     console.warn('PORTAL_LINK_SECRET is not set: portal and invitation links are signed with the development secret');
+  // Before the relay and the reconciler start workflows, which carry them (a Temporal of the operator's own).
+  await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   // The outbox's background path here too, so queued calls go out while no API instance runs.
   const gateway = createTemporalGateway({ client, taskQueue: config.temporal.taskQueue });
   const relay = startRelayLoop(db, createRelay(db, gateway), console, { pollMs: config.outbox.pollMs });

@@ -1,5 +1,6 @@
 // Custom search attributes that make every workflow findable by firm, account and item in the Temporal UI.
-// The dev server registers them at start (scripts/temporal-dev.ts); docker-compose registers them too.
+// The dev server registers them at start (scripts/temporal-dev.ts), docker-compose too, and the worker adds any
+// missing at start (worker/search-attributes.ts).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const FIRM_ID = defineSearchAttributeKey('NudgeFirmId', SearchAttributeType.KEYWORD);
