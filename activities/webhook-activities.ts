@@ -1,5 +1,6 @@
 // Activities of the webhook delivery workflow: a thin wrapper over the domain's delivery. A failed attempt
-// (no answer, or not 2xx) throws, so the workflow's retry policy backs off and tries again.
+// (no answer, or not 2xx) throws, so the workflow's retry policy backs off and tries again; after a 429 or 503
+// with Retry-After, the failure's nextRetryDelay makes the next attempt wait as long as the receiver asked.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../prisma/client';
 import { createWebhookDelivery } from '../domain/webhooks/deliver';
@@ -20,7 +21,12 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
       replay,
     }: WebhookDeliveryInput): Promise<WebhookAttemptResult> => {
       const result = await delivery.attemptDelivery(firmId, deliveryId, replay);
-      if (result.outcome === 'failed') throw ApplicationFailure.retryable(result.error, 'WebhookAttemptFailed');
+      if (result.outcome === 'failed')
+        throw ApplicationFailure.create({
+          message: result.error,
+          type: 'WebhookAttemptFailed',
+          nextRetryDelay: result.retryAfterMs,
+        });
       return result;
     },
     markWebhookDeliveryFailed: ({ firmId, deliveryId, replay }: WebhookDeliveryInput) =>

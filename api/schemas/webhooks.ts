@@ -1,5 +1,6 @@
 // Request schemas of the webhook routes (issue 11).
 import { z } from 'zod';
+import { WEBHOOK_SECRET_PATTERN, WEBHOOK_SECRET_SHAPE, webhookSecretProblem } from '../../domain/webhooks/secret';
 import { WEBHOOK_EVENT_TYPES } from '../../shared/contracts/webhook-delivery';
 import { text } from './common';
 
@@ -17,14 +18,12 @@ export const newWebhookBody = z
       .max(WEBHOOK_EVENT_TYPES.length * 2),
     secret: z
       .string()
-      .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be a Standard Webhooks secret: whsec_ and base64')
-      .refine(
-        (s) => {
-          const n = Buffer.from(s.slice(6), 'base64').length;
-          return n >= 24 && n <= 64;
-        },
-        { message: 'must decode to 24 to 64 bytes' },
-      )
+      // The shape, also the OpenAPI pattern; the whole rule is the domain's (webhookSecretProblem).
+      .regex(WEBHOOK_SECRET_PATTERN, { message: WEBHOOK_SECRET_SHAPE, abort: true })
+      .superRefine((s, ctx) => {
+        const problem = webhookSecretProblem(s);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .optional(),
     description: text(200).optional(),
   })

@@ -5,7 +5,8 @@
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../../prisma/client';
 import type { WebhookAttemptResult } from '../../shared/contracts/webhook-delivery';
-import { postJson } from './http-post';
+import { disableGoneEndpoint, ENDPOINT_DISABLED_ERROR } from './endpoints';
+import { postJson, type PostResult } from './http-post';
 import { targetRefusal } from './targets';
 
 export interface WebhookDeliveryDeps {
@@ -16,10 +17,28 @@ export interface WebhookDeliveryDeps {
   timeoutMs?: number;
 }
 
-/** An attempt that did not deliver: the workflow's retry policy tries again later. */
-export type AttemptOutcome = WebhookAttemptResult | { outcome: 'failed'; error: string };
+/**
+ * An attempt that did not deliver: tried again later, after `retryAfterMs` when the receiver asked for it, else
+ * after the workflow's retry policy's backoff.
+ */
+export type AttemptOutcome = WebhookAttemptResult | { outcome: 'failed'; error: string; retryAfterMs?: number };
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+
+/** The longest wait a receiver's Retry-After may ask for: the retry policy's own longest interval. */
+export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+
+/**
+ * How long a receiver that throttles (429) or is briefly unavailable (503) asks to be left alone, from its
+ * Retry-After (seconds or an HTTP date), at most an hour. Undefined for any other answer, or without a usable
+ * future value: the retry policy's backoff applies then.
+ */
+export function retryAfterMs(statusCode: number | undefined, header: string | undefined, now = Date.now()) {
+  if ((statusCode !== 429 && statusCode !== 503) || !header) return undefined;
+  const value = header.trim();
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  return ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
+}
 
 export function signedHeaders(secret: string, msgId: string, body: string, at = new Date()): Record<string, string> {
   return {
@@ -48,14 +67,14 @@ export function createWebhookDelivery({ db, allowPrivateTargets = false, timeout
       if (delivery.endpoint.disabledAt) {
         await db.webhookDelivery.updateMany({
           where: { id: deliveryId, status: { not: 'delivered' }, ...(replay !== undefined ? { replays: replay } : {}) },
-          data: { status: 'failed', lastError: 'the endpoint is disabled' },
+          data: { status: 'failed', lastError: ENDPOINT_DISABLED_ERROR },
         });
         return { outcome: 'endpoint_disabled' };
       }
       const body = JSON.stringify(delivery.payload);
       const started = Date.now();
       const refusal = await targetRefusal(delivery.endpoint.url, allowPrivateTargets);
-      const result = refusal
+      const result: PostResult = refusal
         ? { error: `refused: ${refusal}` }
         : await postJson(delivery.endpoint.url, body, signedHeaders(delivery.endpoint.secret, delivery.id, body), {
             timeoutMs: timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
@@ -65,6 +84,10 @@ export function createWebhookDelivery({ db, allowPrivateTargets = false, timeout
       const ok = code !== undefined && code >= 200 && code < 300;
       const error = ok ? null : (result.error ?? `HTTP ${code}`);
       const superseded = await db.$transaction(async (tx) => {
+        // A 410 disables the endpoint and then fails its waiting deliveries: lock the endpoint before this row,
+        // as an API disable does, so two 410s (or a 410 and a disable) never wait on each other's rows.
+        if (code === 410)
+          await tx.$queryRaw`SELECT 1 FROM "WebhookEndpoint" WHERE id = ${delivery.endpointId}::uuid AND "firmId" = ${firmId}::uuid FOR NO KEY UPDATE`;
         // Under the row's lock: a replay started, or the run gave up, while the request was out.
         const [now] = await tx.$queryRaw<{ status: string; replays: number }[]>`
           SELECT status, replays FROM "WebhookDelivery" WHERE id = ${deliveryId}::uuid FOR UPDATE`;
@@ -98,17 +121,13 @@ export function createWebhookDelivery({ db, allowPrivateTargets = false, timeout
           },
         });
         // 410 Gone: the receiver says the endpoint is no more (Standard Webhooks' recommendation): disable it.
-        if (code === 410)
-          await tx.webhookEndpoint.updateMany({
-            where: { id: delivery.endpointId, disabledAt: null },
-            data: { disabledAt: new Date() },
-          });
+        if (code === 410) await disableGoneEndpoint(tx, delivery.endpoint, deliveryId);
         return stale;
       });
       if (superseded) return { outcome: 'superseded' };
       if (ok) return { outcome: 'delivered', statusCode: code };
       if (code === 410) return { outcome: 'gone', statusCode: code };
-      return { outcome: 'failed', error: error! };
+      return { outcome: 'failed', error: error!, retryAfterMs: retryAfterMs(code, result.retryAfter) };
     },
 
     /** After 24 hours of failed attempts the workflow gives up: the log says so until a replay. */

@@ -1,6 +1,6 @@
 // A firm's webhook endpoints (issue 11): owners and admins register, list, read and disable them. The secret
 // is shown once, when Nudge generates it (or taken as given); lists and reads show only its first characters.
-import type { Db } from '../../prisma/client';
+import type { Db, Queryable } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import { audit } from '../audit/audit';
 import { forbidden, invalid, notFound } from '../errors';
@@ -47,6 +47,60 @@ export async function findEndpoint(db: Db, firmId: string, endpointId: string) {
   return e;
 }
 
+/** What a delivery still waiting when its endpoint was disabled says in the log. */
+export const ENDPOINT_DISABLED_ERROR = 'the endpoint is disabled';
+
+/**
+ * In the disable's transaction: the endpoint's deliveries still waiting (pending, or retrying in a backoff of up
+ * to an hour) fail now, so its log does not show them retrying. An attempt already under way still records its
+ * answer (a 2xx still delivers); a later one finds the endpoint disabled and sends nothing.
+ */
+async function failWaitingDeliveries(tx: Queryable, firmId: string, endpointId: string): Promise<void> {
+  await tx.webhookDelivery.updateMany({
+    where: { firmId, endpointId, status: { in: ['pending', 'retrying'] } },
+    data: { status: 'failed', lastError: ENDPOINT_DISABLED_ERROR },
+  });
+}
+
+/**
+ * In the attempt's transaction: the receiver answered 410 Gone, so the endpoint is disabled. The run that
+ * disables it (not a concurrent one, nor an API disable that came first) writes the audit entry and tells the
+ * firm's owners and admins in their inbox, since no one else would notice that events stopped.
+ */
+export async function disableGoneEndpoint(
+  tx: Queryable,
+  endpoint: { id: string; firmId: string; url: string },
+  deliveryId: string,
+): Promise<void> {
+  const { id: webhookId, firmId } = endpoint;
+  const { count } = await tx.webhookEndpoint.updateMany({
+    where: { id: webhookId, firmId, disabledAt: null },
+    data: { disabledAt: new Date() },
+  });
+  if (!count) return;
+  await failWaitingDeliveries(tx, firmId, webhookId);
+  await audit(tx, {
+    firmId,
+    actorId: null,
+    action: 'webhook.disabled',
+    data: { webhookId, reason: 'gone', deliveryId },
+  });
+  const managers = await tx.firmUser.findMany({
+    where: { firmId, role: { in: ['owner', 'admin'] } },
+    select: { id: true },
+  });
+  await tx.inboxNotification.createMany({
+    data: managers.map((u) => ({
+      firmId,
+      firmUserId: u.id,
+      kind: 'webhook.disabled',
+      title: `Webhook ${endpoint.url} disabled`,
+      body: 'The endpoint answered 410 Gone, so Nudge disabled it: it gets no more events, and its waiting deliveries failed. Register the URL again to receive events.',
+      data: { webhookId, deliveryId },
+    })),
+  });
+}
+
 export function createEndpointOperations(db: Db, opts: { allowPrivateTargets: boolean }) {
   return {
     /** A new endpoint; the answer is the only place its secret appears. */
@@ -90,7 +144,7 @@ export function createEndpointOperations(db: Db, opts: { allowPrivateTargets: bo
       return presentEndpoint(await findEndpoint(db, firmId, endpointId));
     },
 
-    /** Disables the endpoint: no new deliveries, pending retries stop; its delivery log stays readable. */
+    /** Disables the endpoint: no new deliveries, its waiting ones fail (retries stop); its delivery log stays readable. */
     async disableEndpoint(firmId: string, actor: Actor, endpointId: string) {
       requireWebhookManager(actor);
       const e = await findEndpoint(db, firmId, endpointId);
@@ -101,8 +155,9 @@ export function createEndpointOperations(db: Db, opts: { allowPrivateTargets: bo
           where: { id: e.id, disabledAt: null },
           data: { disabledAt: new Date() },
         });
-        if (count)
-          await audit(tx, { firmId, actorId: actor.id, action: 'webhook.disabled', data: { webhookId: e.id } });
+        if (!count) return;
+        await failWaitingDeliveries(tx, firmId, e.id);
+        await audit(tx, { firmId, actorId: actor.id, action: 'webhook.disabled', data: { webhookId: e.id } });
       });
       return presentEndpoint(await findEndpoint(db, firmId, endpointId));
     },

@@ -8,6 +8,8 @@ import { isPrivateAddress } from './targets';
 
 export interface PostResult {
   statusCode?: number;
+  /** The answer's Retry-After header as sent (seconds or an HTTP date). */
+  retryAfter?: string;
   error?: string;
 }
 
@@ -48,8 +50,9 @@ export function postJson(
       (res) => {
         // The answer's body is not used; read (and drop) it so the connection is released.
         res.resume();
-        res.on('end', () => resolve({ statusCode: res.statusCode }));
-        res.on('error', () => resolve({ statusCode: res.statusCode }));
+        const answer = { statusCode: res.statusCode, retryAfter: res.headers['retry-after'] };
+        res.on('end', () => resolve(answer));
+        res.on('error', () => resolve(answer));
       },
     );
     request.on('error', (err: NodeJS.ErrnoException) =>

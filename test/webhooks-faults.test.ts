@@ -1,0 +1,314 @@
+// Webhook faults on the real stack (review webhooks2): a receiver asking for a pause with Retry-After (429,
+// 503) gets it before the next attempt; disabling an endpoint, by DELETE or by a receiver's 410 Gone, fails its
+// waiting deliveries at once, and a 410 leaves a system audit entry and an inbox notice to owners and admins;
+// a secret a firm brings must be canonical padded base64, which every Standard Webhooks library decodes.
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Webhook } from 'standardwebhooks';
+import { createNudgeWorker } from '../worker/worker';
+import { MAX_RETRY_AFTER_MS, retryAfterMs } from '../domain/webhooks/deliver';
+import { recordWebhookEvent } from '../domain/webhooks/events';
+import { webhookDeliveryWorkflowId } from '../shared/contracts/webhook-delivery';
+import {
+  PORTAL_URL,
+  eventually,
+  serveApp,
+  startStack,
+  workflowBundle,
+  type ApiResponse,
+  type FirmHandle,
+  type Stack,
+} from './support/stack';
+import { firmUser } from './support/fixtures';
+import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
+
+interface Received {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** How many requests /gone-together holds until it answers them all at once (or after a second). */
+const TOGETHER = 5;
+
+/**
+ * A webhook receiver: /throttled answers 429 `Retry-After: 4` to the first request of each webhook-id, then
+ * 200; /unavailable 503 with a Retry-After date 5 s ahead, then 200; /gone-together holds requests until
+ * TOGETHER arrived, then answers them all 410 at the same moment; /ok always 200.
+ */
+function startReceiver() {
+  const received: Received[] = [];
+  const held: http.ServerResponse[] = [];
+  const release = () => held.splice(0).forEach((r) => r.writeHead(410).end('gone'));
+  const count = (id: string) => received.filter((r) => r.headers['webhook-id'] === id).length;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const headers = req.headers as Record<string, string>;
+      received.push({ path: req.url ?? '', headers, body });
+      const first = count(headers['webhook-id']) === 1;
+      if (req.url === '/throttled' && first) return void res.writeHead(429, { 'retry-after': '4' }).end();
+      if (req.url === '/unavailable' && first)
+        return void res.writeHead(503, { 'retry-after': new Date(Date.now() + 5_000).toUTCString() }).end();
+      if (req.url === '/gone-together') {
+        held.push(res);
+        if (held.length >= TOGETHER) release();
+        else setTimeout(release, 1_000);
+        return;
+      }
+      res.writeHead(200).end('ok');
+    });
+  });
+  return new Promise<{ url: string; received: Received[]; close: () => Promise<void> }>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        received,
+        close: () => new Promise((r) => server.close(() => r())),
+      }),
+    ),
+  );
+}
+
+let stack: Stack;
+let firm: FirmHandle;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let allowing: Awaited<ReturnType<typeof serveApp>>;
+let nativeConnection: NativeConnection;
+let worker: Worker;
+let running: Promise<void>;
+
+/** Calls the API that allows private targets (the receiver is on loopback), as the firm's owner by default. */
+const api = (method: string, path: string, body?: unknown, as: FirmHandle = firm): Promise<ApiResponse> =>
+  fetch(allowing.baseUrl + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${as.apiKey}`,
+      'x-acting-user': as.ownerId,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).then(async (r) => {
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null, headers: r.headers };
+  });
+
+const rowCounts = rowCounter(() => stack.db, ['webhookEndpoint', 'webhookDelivery', 'auditEvent'] as const);
+
+beforeAll(async () => {
+  stack = await startStack({ daySeconds: 1, worker: false });
+  // The stack's worker, with private webhook targets allowed (as WEBHOOKS_ALLOW_PRIVATE_TARGETS=true does).
+  nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
+  worker = await createNudgeWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue: stack.taskQueue,
+    deps: { db: stack.db, mailer: stack.mailer, portalUrl: PORTAL_URL, webhooks: { allowPrivateTargets: true } },
+    workflowBundle: await workflowBundle(),
+  });
+  running = worker.run();
+  firm = await stack.newFirm();
+  receiver = await startReceiver();
+  allowing = await serveApp(stack, { webhooksAllowPrivateTargets: true });
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await nativeConnection?.close();
+  await allowing?.close();
+  await receiver?.close();
+  await stack?.stop();
+});
+
+const register = async (path: string, as: FirmHandle = firm) => {
+  const made = await api('POST', '/v1/webhooks', { url: `${receiver.url}${path}`, eventTypes: ['reminder.sent'] }, as);
+  expect(made.status).toBe(201);
+  return made.body as { id: string; secret: string };
+};
+
+/**
+ * A reminder.sent event of the endpoint's firm, recorded as a dispatch records it (a delivery row for each of
+ * the firm's endpoints, and its workflow start in the outbox); the endpoint's delivery id.
+ */
+async function sendEvent(endpointId: string, as: FirmHandle = firm): Promise<string> {
+  const key = `fault-${randomUUID()}`;
+  await recordWebhookEvent(stack.db, { firmId: as.firmId, type: 'reminder.sent', key, data: { key } });
+  const d = await stack.db.webhookDelivery.findFirstOrThrow({ where: { endpointId, eventKey: key } });
+  return d.id;
+}
+
+/** The delivery's workflow has finished (it has started, and its attempts are over). */
+const settled = (deliveryId: string) =>
+  eventually(
+    () =>
+      stack.client.workflow
+        .getHandle(webhookDeliveryWorkflowId(deliveryId))
+        .result()
+        .then(
+          () => true,
+          () => false,
+        ),
+    30_000,
+    `workflow of ${deliveryId} finished`,
+  );
+
+const delivered = (deliveryId: string, as: FirmHandle = firm) =>
+  eventually(
+    async () => {
+      const d = (await api('GET', `/v1/webhook-deliveries/${deliveryId}`, undefined, as)).body;
+      return d.status === 'delivered' && d;
+    },
+    60_000,
+    'delivered',
+  );
+
+const gap = (d: { attemptLog: { at: string }[] }) => Date.parse(d.attemptLog[1].at) - Date.parse(d.attemptLog[0].at);
+
+/** A delivery row waiting with no workflow of its own (as one in a long backoff looks in the log). */
+const waitingDelivery = (endpointId: string, status: 'pending' | 'retrying', as: FirmHandle = firm) =>
+  stack.db.webhookDelivery.create({
+    data: {
+      firmId: as.firmId,
+      endpointId,
+      eventKey: `waiting-${randomUUID()}`,
+      eventType: 'reminder.sent',
+      payload: {},
+      status,
+      attempts: status === 'retrying' ? 3 : 0,
+      lastStatusCode: status === 'retrying' ? 500 : null,
+    },
+  });
+
+describe('Retry-After', () => {
+  test('the delay it asks for: seconds or an HTTP date, on 429 and 503 only, at most an hour', () => {
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    expect(retryAfterMs(429, '4', now)).toBe(4_000);
+    expect(retryAfterMs(503, ' 120 ', now)).toBe(120_000);
+    expect(retryAfterMs(503, 'Tue, 01 Jan 2030 00:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfterMs(429, '86400', now)).toBe(MAX_RETRY_AFTER_MS);
+    expect(MAX_RETRY_AFTER_MS).toBe(3_600_000);
+    // Otherwise the retry policy's backoff.
+    expect(retryAfterMs(500, '4', now)).toBeUndefined();
+    expect(retryAfterMs(429, undefined, now)).toBeUndefined();
+    expect(retryAfterMs(429, '0', now)).toBeUndefined();
+    expect(retryAfterMs(429, 'Mon, 31 Dec 2029 23:59:00 GMT', now)).toBeUndefined();
+    expect(retryAfterMs(429, 'soon', now)).toBeUndefined();
+    expect(retryAfterMs(429, '-5', now)).toBeUndefined();
+  });
+
+  test('a 429 with Retry-After in seconds: the next attempt waits that long', async () => {
+    const own = await stack.newFirm();
+    const hook = await register('/throttled', own);
+    const d = await delivered(await sendEvent(hook.id, own), own);
+    expect(d.attemptLog).toEqual([
+      expect.objectContaining({ attempt: 1, statusCode: 429, error: 'HTTP 429' }),
+      expect.objectContaining({ attempt: 2, statusCode: 200 }),
+    ]);
+    // The retry policy alone would try again after 2 s.
+    expect(gap(d)).toBeGreaterThanOrEqual(4_000);
+  });
+
+  test('a 503 with Retry-After as an HTTP date: the next attempt waits until then', async () => {
+    const own = await stack.newFirm();
+    const hook = await register('/unavailable', own);
+    const d = await delivered(await sendEvent(hook.id, own), own);
+    expect(d.attemptLog.map((a: { statusCode: number }) => a.statusCode)).toEqual([503, 200]);
+    // The date is 5 s ahead, in whole seconds.
+    expect(gap(d)).toBeGreaterThanOrEqual(3_000);
+  });
+});
+
+describe('disabling an endpoint', () => {
+  test('DELETE fails its waiting deliveries at once; delivered ones and other endpoints’ stay as they were', async () => {
+    const own = await stack.newFirm();
+    const hook = await register('/ok', own);
+    const other = await register('/ok', own);
+    const retrying = await waitingDelivery(hook.id, 'retrying', own);
+    const pending = await waitingDelivery(hook.id, 'pending', own);
+    const done = await delivered(await sendEvent(hook.id, own), own);
+    const elsewhere = await waitingDelivery(other.id, 'retrying', own);
+    expect((await api('DELETE', `/v1/webhooks/${hook.id}`, undefined, own)).status).toBe(200);
+    const read = async (id: string) => (await api('GET', `/v1/webhook-deliveries/${id}`, undefined, own)).body;
+    for (const d of [retrying, pending])
+      expect(await read(d.id)).toMatchObject({
+        status: 'failed',
+        lastError: 'the endpoint is disabled',
+        attempts: d.attempts,
+      });
+    const log = await api('GET', `/v1/webhooks/${hook.id}/deliveries?status=retrying`, undefined, own);
+    expect(log.body.items).toEqual([]);
+    expect(await read(done.id)).toMatchObject({ status: 'delivered' });
+    expect(await read(elsewhere.id)).toMatchObject({ status: 'retrying' });
+  });
+
+  test('a 410 disables it once: waiting deliveries fail, a system audit entry, an inbox notice to owners and admins', async () => {
+    const own = await stack.newFirm();
+    const adminId = await firmUser(own, 'Ada Admin', 'admin');
+    const employeeId = await firmUser(own, 'Eve Employee');
+    const hook = await register('/gone-together', own);
+    const waiting = await waitingDelivery(hook.id, 'retrying', own);
+    // Several deliveries answered 410 at the same moment: one disable, and no attempt lost to a deadlock.
+    const ids = await Promise.all(Array.from({ length: TOGETHER }, () => sendEvent(hook.id, own)));
+    for (const id of ids) await settled(id);
+    const rows = await stack.db.webhookDelivery.findMany({ where: { id: { in: ids } }, include: { attemptLog: true } });
+    expect(rows.map((d) => d.status)).toEqual(ids.map(() => 'failed'));
+    // Every request the receiver got is in the log (a transaction rolled back would have lost its attempt).
+    for (const d of rows)
+      expect(d.attemptLog).toHaveLength(receiver.received.filter((r) => r.headers['webhook-id'] === d.id).length);
+    expect(rows.some((d) => d.lastStatusCode === 410)).toBe(true);
+    expect((await api('GET', `/v1/webhooks/${hook.id}`, undefined, own)).body.status).toBe('disabled');
+    expect((await api('GET', `/v1/webhook-deliveries/${waiting.id}`, undefined, own)).body).toMatchObject({
+      status: 'failed',
+      lastError: 'the endpoint is disabled',
+    });
+    const entries = await stack.db.auditEvent.findMany({
+      where: { firmId: own.firmId, action: 'webhook.disabled', data: { path: ['webhookId'], equals: hook.id } },
+    });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ actorType: 'system', actorId: null, data: { reason: 'gone' } });
+    expect(ids).toContain((entries[0].data as { deliveryId: string }).deliveryId);
+    const notices = await stack.db.inboxNotification.findMany({
+      where: { firmId: own.firmId, kind: 'webhook.disabled' },
+    });
+    expect(notices.map((n) => n.firmUserId).sort()).toEqual([own.ownerId, adminId].sort());
+    expect(notices.map((n) => n.firmUserId)).not.toContain(employeeId);
+    expect(notices[0]).toMatchObject({
+      title: expect.stringContaining(`${receiver.url}/gone-together`),
+      body: expect.stringContaining('410 Gone'),
+      data: { webhookId: hook.id },
+    });
+  });
+});
+
+describe('a secret the firm brings', () => {
+  const post = (secret: string) =>
+    api('POST', '/v1/webhooks', { url: `${receiver.url}/ok`, eventTypes: ['reminder.sent'], secret });
+  const b64 = (n: number, fill = 1) => Buffer.alloc(n, fill).toString('base64');
+
+  test('must be canonical padded base64 (as Go, Rust and C# decode it), else 422 naming the field', async () => {
+    const cases: BadInputCase[] = [
+      // 32 bytes without the padding many tools leave out: Node decodes it, Go's StdEncoding does not.
+      ['unpadded', () => post(`whsec_${'A'.repeat(43)}`), 422, 'validation-error', 'body.secret'],
+      ['length not a multiple of 4', () => post(`whsec_${'A'.repeat(41)}=`), 422, 'validation-error', 'body.secret'],
+      // The last character carries bits that are not part of any byte: it does not re-encode to itself.
+      ['non-canonical last character', () => post(`whsec_${'A'.repeat(42)}B=`), 422, 'validation-error', 'body.secret'],
+      ['23 bytes', () => post(`whsec_${b64(23)}`), 422, 'validation-error', 'body.secret'],
+      ['65 bytes', () => post(`whsec_${b64(65)}`), 422, 'validation-error', 'body.secret'],
+    ];
+    for (const c of cases) await expectRefused(rowCounts, c);
+  });
+
+  test('canonical secrets of 24 to 64 bytes are taken, and sign what the receiver verifies', async () => {
+    for (const secret of [`whsec_${b64(24, 2)}`, `whsec_${b64(32, 3)}`, `whsec_${b64(64, 4)}`]) {
+      const made = await post(secret);
+      expect(made.status).toBe(201);
+      expect(made.body.secret).toBe(secret);
+      const d = await delivered(await sendEvent(made.body.id));
+      const r = receiver.received.find((x) => x.headers['webhook-id'] === d.id)!;
+      expect(new Webhook(secret).verify(r.body, r.headers)).toMatchObject({ type: 'reminder.sent' });
+    }
+  });
+});
