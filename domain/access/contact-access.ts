@@ -12,8 +12,8 @@ export async function requireContact(db: Queryable, firmId: string, contactId: s
 
 /**
  * Locks the contact's row for the rest of the transaction: a read-merge-write of its fields, or a count
- * before a delete (its last email), would otherwise race a concurrent one. Adding a signer or an email
- * references the row, so it waits too.
+ * before a delete (its last email), would otherwise race a concurrent one. A row that merely references it
+ * (a foreign key's KEY SHARE) does not wait: a new signature request locks its signers FOR SHARE for that.
  */
 export async function lockContact(tx: Tx, firmId: string, contactId: string) {
   // NO KEY UPDATE: rows referring to the contact (links, emails) are not held up by it (see requireWritableAccount).

@@ -68,7 +68,12 @@ async function insertEmail(
  * deleted, the others' signatures would never complete the request; unlinked, it would stay a required
  * signer who gets no reminders and whose portal link is refused. Either way the request stays pending for good.
  */
-async function refusePendingSignature(tx: Tx, contactId: string, change: 'deleted' | 'unlinked', accountId?: string) {
+export async function refusePendingSignature(
+  tx: Tx,
+  contactId: string,
+  change: 'deleted' | 'unlinked' | 'moved',
+  accountId?: string,
+) {
   const open = await tx.signatureSigner.findFirst({
     where: { contactId, signedAt: null, request: { status: 'pending', ...(accountId ? { accountId } : {}) } },
     orderBy: { request: { createdAt: 'asc' } },
@@ -233,7 +238,8 @@ export async function updateContact(db: Db, firmId: string, actor: Actor, contac
 export async function deleteContact(db: Db, wf: InvitationWorkflows, firmId: string, actor: Actor, contactId: string) {
   const effects = noEffects();
   const summary = await db.$transaction(async (tx) => {
-    // Locked first: a signer added meanwhile references the row, so it waits for the check below.
+    // Locked first: a signature request naming the contact takes its row FOR SHARE (signatures.ts), so one waits
+    // for the other: the request's signer is seen by the check below, or the request finds the contact gone.
     await lockContact(tx, firmId, contactId);
     const { links } = await requireContactAccess(tx, firmId, actor, contactId, 'all');
     await refusePendingSignature(tx, contactId, 'deleted');

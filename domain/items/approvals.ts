@@ -76,7 +76,10 @@ export function createApprovalService(db: Db, workflows: ItemWorkflows) {
       );
     },
 
-    async approve(firmId: string, actor: Actor, requestId: string, contactId: string) {
+    async approve(firmId: string, actor: Actor, givenRequestId: string, givenContactId: string) {
+      // Stored as the approver and compared in lower case; the request's id also names its workflow.
+      const requestId = givenRequestId.toLowerCase();
+      const contactId = givenContactId.toLowerCase();
       await requireItemAccess(db, firmId, actor, 'approval', requestId);
       const request = await db.approvalRequest.findFirstOrThrow({ where: { id: requestId, firmId } });
       if (request.status === 'approved') return presentApproval(request);

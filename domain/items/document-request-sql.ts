@@ -27,6 +27,8 @@ export interface DocumentRequest {
   item: HotFragment;
   /** Further CTEs written with the request, each followed by a comma, e.g. the signers (from `r`, its id). */
   rows?: HotFragment;
+  /** Further CTEs read before anything is written (row locks `onlyIf` counts), each followed by a comma; from `d`. */
+  locks?: HotFragment;
   /** A further condition for writing anything, on the document's account `d."accountId"`. */
   onlyIf?: HotFragment;
   audit: { action: string; data: unknown };
@@ -60,7 +62,7 @@ export async function writeDocumentRequest(
         ${mayOpenAccount(q.actor, 'doc."accountId"')} AS allowed
       FROM "Document" doc LEFT JOIN "Account" a ON a.id = doc."accountId" AND a."firmId" = ${firmId}::uuid
       WHERE doc.id = ${q.documentId}::uuid AND doc."firmId" = ${firmId}::uuid
-    ), ok AS (
+    ), ${q.locks ?? hotRaw('')} ok AS (
       SELECT "accountId" FROM d WHERE "accountFound" AND allowed AND (${q.onlyIf ?? hotRaw('true')})
     ), r AS (${q.item}
     ), ${q.rows ?? hotRaw('')} p AS (

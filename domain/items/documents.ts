@@ -29,7 +29,8 @@ export function createDocumentService(db: Db, workflows: ItemWorkflows) {
     },
 
     /** Withdraws a pending signature or approval request; its reminders stop and its to-dos close. */
-    async cancelRequest(firmId: string, actor: Actor, kind: 'signature' | 'approval', requestId: string) {
+    async cancelRequest(firmId: string, actor: Actor, kind: 'signature' | 'approval', givenId: string) {
+      const requestId = givenId.toLowerCase(); // the stored id, which also names the request's workflow
       const ref = await requireItemAccess(db, firmId, actor, kind, requestId);
       const row =
         kind === 'signature'
@@ -38,6 +39,9 @@ export function createDocumentService(db: Db, workflows: ItemWorkflows) {
       if (row.status === 'cancelled') return { id: requestId, status: 'cancelled' };
       if (row.status !== 'pending') throw conflict('request-closed', `The request is already ${row.status}`);
       await workflows.transaction(async (tx, calls) => {
+        // The account's lock before the request's (requireWritableAccount says why); an archived account is
+        // read-only for the firm, so its requests are withdrawn only once it is restored.
+        await requireWritableAccount(tx, firmId, ref.accountId);
         // Decided again under the request's lock: a concurrent sign, approve or cancel may have committed.
         const status = await lockRequestStatus(tx, kind, requestId);
         if (status === 'cancelled') return;

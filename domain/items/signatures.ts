@@ -26,6 +26,11 @@ export function createSignatureService(db: Db, workflows: ItemWorkflows) {
     const request = await workflows.transaction(async (tx, calls) => {
       // The signers' links are read under the account's lock, which an unlink takes too: none leaves meanwhile.
       await requireWritableAccount(tx, firmId, doc.accountId);
+      // Then the signers themselves (account before contact, as every path takes them): a deletion under way is
+      // waited for, and its contact then has no link (422 below).
+      await tx.$executeRaw`
+        SELECT 1 FROM "Contact" WHERE id = ANY(${input.signers}::uuid[]) AND "firmId" = ${firmId}::uuid
+        ORDER BY id FOR SHARE`;
       const links = await tx.accountContact.findMany({
         where: { accountId: doc.accountId, contactId: { in: input.signers } },
       });
@@ -69,9 +74,19 @@ export function createSignatureService(db: Db, workflows: ItemWorkflows) {
       id,
       now,
       reminders: input.reminders,
-      // Every signer is a contact of the document's account.
+      // The account (KEY SHARE, as the request's foreign key takes it anyway), then the signers, in the order a
+      // bulk delete takes them (no deadlock): a contact deletion under way is waited for, and a contact it removed
+      // is not counted. Referenced by onlyIf, so PostgreSQL runs them.
+      locks: hotFragment`la AS (
+        SELECT a.id FROM "Account" a WHERE a.id = (SELECT "accountId" FROM d) AND a.status = 'active' FOR KEY SHARE
+      ), lc AS (
+        SELECT c.id FROM la, "Contact" c WHERE c.id = ANY(${input.signers}::uuid[]) AND c."firmId" = ${firmId}::uuid
+        ORDER BY c.id FOR SHARE OF c
+      ),`,
+      // Every signer is a contact of the document's account, and still there under its lock.
       onlyIf: hotFragment`${input.signers.length}::int = (SELECT count(*) FROM "AccountContact" ac
-        WHERE ac."accountId" = d."accountId" AND ac."contactId" = ANY(${input.signers}::uuid[]))`,
+        WHERE ac."accountId" = d."accountId" AND ac."contactId" = ANY(${input.signers}::uuid[]))
+        AND ${input.signers.length}::int = (SELECT count(*) FROM lc)`,
       item: hotFragment`
         INSERT INTO "SignatureRequest" (id, "firmId", "accountId", "documentId", status, "createdAt")
         SELECT ${id}::uuid, ${firmId}::uuid, ok."accountId", ${documentId}::uuid, 'pending'::"SignatureStatus",
@@ -90,14 +105,19 @@ export function createSignatureService(db: Db, workflows: ItemWorkflows) {
   }
 
   return {
-    async requestSignatures(firmId: string, actor: Actor, documentId: string, input: NewSignatures) {
+    async requestSignatures(firmId: string, actor: Actor, documentId: string, given: NewSignatures) {
+      // Ids in any case: stored and compared in lower case (a repeated signer is one whatever its case).
+      const input = { ...given, signers: given.signers.map((id) => id.toLowerCase()) };
       return (
         (await requestInOneStatement(firmId, actor, documentId, input)) ??
         requestInTransaction(firmId, actor, documentId, input)
       );
     },
 
-    async sign(firmId: string, actor: Actor, requestId: string, contactId: string) {
+    async sign(firmId: string, actor: Actor, givenRequestId: string, givenContactId: string) {
+      // Compared with the stored ids (lower case); the request's id also names its workflow.
+      const requestId = givenRequestId.toLowerCase();
+      const contactId = givenContactId.toLowerCase();
       await requireItemAccess(db, firmId, actor, 'signature', requestId);
       const request = await db.signatureRequest.findFirstOrThrow({
         where: { id: requestId, firmId },

@@ -11,6 +11,7 @@ import { requireAccountAccess, requireWritableAccount, type Actor } from '../acc
 import { audit } from '../audit/audit';
 import { requireContactAccess } from './timeline';
 import { lockContact } from '../access/contact-access';
+import { refusePendingSignature } from '../contacts/contacts';
 import { insertNote, requireFirmUsers } from './notes';
 import { lowerIds } from '../accounts/team';
 import { queueEmails, type EmailBatch } from './participant-emails';
@@ -232,6 +233,8 @@ export async function moveContact(
     const [contact] = await lockContacts(tx, firmId, actor, [contactId]);
     if ((await leaving())?.accountId !== from?.accountId)
       throw conflict('contact-changed', 'The contact’s links changed meanwhile', 'Read the contact and try again.');
+    // As an unlink: a signer still to sign a pending request of the account it leaves stays (409).
+    if (from) await refusePendingSignature(tx, contactId, 'moved', from.accountId);
     let portalTodosRemoved = 0;
     if (from) {
       await tx.accountContact.delete({ where: { accountId_contactId: { accountId: from.accountId, contactId } } });
