@@ -4,82 +4,44 @@
 // a secret a firm brings must be canonical padded base64, which every Standard Webhooks library decodes.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { Webhook } from 'standardwebhooks';
-import { createNudgeWorker } from '../worker/worker';
 import { MAX_RETRY_AFTER_MS, retryAfterMs } from '../domain/webhooks/deliver';
 import { recordWebhookEvent } from '../domain/webhooks/events';
 import { webhookDeliveryWorkflowId } from '../shared/contracts/webhook-delivery';
-import {
-  PORTAL_URL,
-  eventually,
-  serveApp,
-  startStack,
-  workflowBundle,
-  type ApiResponse,
-  type FirmHandle,
-  type Stack,
-} from './support/stack';
+import { eventually, type ApiResponse, type FirmHandle, type Stack } from './support/stack';
+import { startWebhookStack, type Answer, type Receiver, type WebhookStack } from './support/webhook-stack';
 import { firmUser } from './support/fixtures';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
-
-interface Received {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
 
 /** How many requests /gone-together holds until it answers them all at once (or after a second). */
 const TOGETHER = 5;
 
 /**
- * A webhook receiver: /throttled answers 429 `Retry-After: 4` to the first request of each webhook-id, then
- * 200; /unavailable 503 with a Retry-After date 5 s ahead, then 200; /gone-together holds requests until
- * TOGETHER arrived, then answers them all 410 at the same moment; /ok always 200.
+ * /throttled answers 429 `Retry-After: 4` to the first request of each webhook-id, then 200; /unavailable 503
+ * with a Retry-After date 5 s ahead, then 200; /gone-together holds requests until TOGETHER arrived, then
+ * answers them all 410 at the same moment; /ok always 200.
  */
-function startReceiver() {
-  const received: Received[] = [];
-  const held: http.ServerResponse[] = [];
-  const release = () => held.splice(0).forEach((r) => r.writeHead(410).end('gone'));
-  const count = (id: string) => received.filter((r) => r.headers['webhook-id'] === id).length;
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const headers = req.headers as Record<string, string>;
-      received.push({ path: req.url ?? '', headers, body });
-      const first = count(headers['webhook-id']) === 1;
-      if (req.url === '/throttled' && first) return void res.writeHead(429, { 'retry-after': '4' }).end();
-      if (req.url === '/unavailable' && first)
-        return void res.writeHead(503, { 'retry-after': new Date(Date.now() + 5_000).toUTCString() }).end();
-      if (req.url === '/gone-together') {
-        held.push(res);
-        if (held.length >= TOGETHER) release();
-        else setTimeout(release, 1_000);
-        return;
-      }
-      res.writeHead(200).end('ok');
-    });
-  });
-  return new Promise<{ url: string; received: Received[]; close: () => Promise<void> }>((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        received,
-        close: () => new Promise((r) => server.close(() => r())),
-      }),
-    ),
-  );
-}
+const held: http.ServerResponse[] = [];
+const release = () => held.splice(0).forEach((r) => r.writeHead(410).end('gone'));
+const answer: Answer = (req, res, received) => {
+  const first = received.filter((r) => r.headers['webhook-id'] === req.headers['webhook-id']).length === 1;
+  if (req.path === '/throttled' && first) return void res.writeHead(429, { 'retry-after': '4' }).end();
+  if (req.path === '/unavailable' && first)
+    return void res.writeHead(503, { 'retry-after': new Date(Date.now() + 5_000).toUTCString() }).end();
+  if (req.path === '/gone-together') {
+    held.push(res);
+    if (held.length >= TOGETHER) release();
+    else setTimeout(release, 1_000);
+    return;
+  }
+  res.writeHead(200).end('ok');
+};
 
+let webhookStack: WebhookStack;
 let stack: Stack;
 let firm: FirmHandle;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
-let allowing: Awaited<ReturnType<typeof serveApp>>;
-let nativeConnection: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
+let receiver: Receiver;
+let allowing: WebhookStack['allowing'];
 
 /** Calls the API that allows private targets (the receiver is on loopback), as the firm's owner by default. */
 const api = (method: string, path: string, body?: unknown, as: FirmHandle = firm): Promise<ApiResponse> =>
@@ -99,29 +61,10 @@ const api = (method: string, path: string, body?: unknown, as: FirmHandle = firm
 const rowCounts = rowCounter(() => stack.db, ['webhookEndpoint', 'webhookDelivery', 'auditEvent'] as const);
 
 beforeAll(async () => {
-  stack = await startStack({ daySeconds: 1, worker: false });
-  // The stack's worker, with private webhook targets allowed (as WEBHOOKS_ALLOW_PRIVATE_TARGETS=true does).
-  nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
-  worker = await createNudgeWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue: stack.taskQueue,
-    deps: { db: stack.db, mailer: stack.mailer, portalUrl: PORTAL_URL, webhooks: { allowPrivateTargets: true } },
-    workflowBundle: await workflowBundle(),
-  });
-  running = worker.run();
-  firm = await stack.newFirm();
-  receiver = await startReceiver();
-  allowing = await serveApp(stack, { webhooksAllowPrivateTargets: true });
+  webhookStack = await startWebhookStack(answer);
+  ({ stack, firm, receiver, allowing } = webhookStack);
 });
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await nativeConnection?.close();
-  await allowing?.close();
-  await receiver?.close();
-  await stack?.stop();
-});
+afterAll(() => webhookStack?.stop());
 
 const register = async (path: string, as: FirmHandle = firm) => {
   const made = await api('POST', '/v1/webhooks', { url: `${receiver.url}${path}`, eventTypes: ['reminder.sent'] }, as);

@@ -3,68 +3,35 @@
 // the `standardwebhooks` library, a failed first attempt retried (seen in the delivery log), replay with the
 // same webhook-id, private targets refused without the allow flag, bad input and employees refused.
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { Webhook } from 'standardwebhooks';
-import { createNudgeWorker } from '../worker/worker';
+import { eventually, sleep, type ApiResponse, type FirmHandle, type Stack } from './support/stack';
 import {
-  PORTAL_URL,
-  eventually,
-  serveApp,
-  sleep,
-  startStack,
-  workflowBundle,
-  type ApiResponse,
-  type FirmHandle,
-  type Stack,
-} from './support/stack';
+  startWebhookStack,
+  type Answer,
+  type Received,
+  type Receiver,
+  type WebhookStack,
+} from './support/webhook-stack';
 import { accountWithContacts, firmUser } from './support/fixtures';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
 
-interface Received {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
+/** /flaky answers 500 to the first request of each webhook-id, then 200; /second-only 200 to the second request
+ * of each webhook-id only, 500 to the others; /ok always 200; /gone always 410. */
+const seen = new Set<string>();
+const answer: Answer = (req, res, received) => {
+  const id = req.headers['webhook-id'];
+  const count = received.filter((r) => r.headers['webhook-id'] === id).length;
+  const fail = (req.path === '/flaky' && !seen.has(id)) || (req.path === '/second-only' && count !== 2);
+  seen.add(id);
+  if (req.path === '/gone') return void res.writeHead(410).end('gone');
+  res.writeHead(fail ? 500 : 200).end(fail ? 'not yet' : 'ok');
+};
 
-/** A webhook receiver: /flaky answers 500 to the first request of each webhook-id, then 200; /second-only 200
- * to the second request of each webhook-id only, 500 to the others; /ok always 200; /gone always 410. */
-function startReceiver() {
-  const received: Received[] = [];
-  const seen = new Set<string>();
-  const count = (id: string) => received.filter((r) => r.headers['webhook-id'] === id).length;
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const headers = req.headers as Record<string, string>;
-      received.push({ path: req.url ?? '', headers, body });
-      const id = headers['webhook-id'];
-      const fail = (req.url === '/flaky' && !seen.has(id)) || (req.url === '/second-only' && count(id) !== 2);
-      seen.add(id);
-      if (req.url === '/gone') return void res.writeHead(410).end('gone');
-      res.writeHead(fail ? 500 : 200).end(fail ? 'not yet' : 'ok');
-    });
-  });
-  return new Promise<{ url: string; received: Received[]; close: () => Promise<void> }>((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        received,
-        close: () => new Promise((r) => server.close(() => r())),
-      }),
-    ),
-  );
-}
-
+let webhookStack: WebhookStack;
 let stack: Stack;
 let firm: FirmHandle;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
-let allowing: Awaited<ReturnType<typeof serveApp>>;
-let nativeConnection: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
+let receiver: Receiver;
+let allowing: WebhookStack['allowing'];
 let employeeId: string;
 
 /** Calls the API that allows private targets (the tests' receiver is on loopback), as the firm's owner. */
@@ -85,30 +52,11 @@ const api = (method: string, path: string, body?: unknown, as?: string): Promise
 const rowCounts = rowCounter(() => stack.db, ['webhookEndpoint', 'webhookDelivery', 'auditEvent'] as const);
 
 beforeAll(async () => {
-  stack = await startStack({ daySeconds: 1, worker: false });
-  // The stack's worker, with private webhook targets allowed (as WEBHOOKS_ALLOW_PRIVATE_TARGETS=true does).
-  nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
-  worker = await createNudgeWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue: stack.taskQueue,
-    deps: { db: stack.db, mailer: stack.mailer, portalUrl: PORTAL_URL, webhooks: { allowPrivateTargets: true } },
-    workflowBundle: await workflowBundle(),
-  });
-  running = worker.run();
-  firm = await stack.newFirm();
-  receiver = await startReceiver();
-  allowing = await serveApp(stack, { webhooksAllowPrivateTargets: true });
+  webhookStack = await startWebhookStack(answer);
+  ({ stack, firm, receiver, allowing } = webhookStack);
   employeeId = await firmUser(firm, 'Emp');
 });
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await nativeConnection?.close();
-  await allowing?.close();
-  await receiver?.close();
-  await stack?.stop();
-});
+afterAll(() => webhookStack?.stop());
 
 /** Waits for a delivery of this event type on the endpoint that the predicate accepts. */
 async function deliveryOf(webhookId: string, eventType: string, accept: (d: any) => boolean, what: string) {
