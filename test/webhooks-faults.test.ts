@@ -1,7 +1,8 @@
 // Webhook faults on the real stack (review webhooks2): a receiver asking for a pause with Retry-After (429,
 // 503) gets it before the next attempt; disabling an endpoint, by DELETE or by a receiver's 410 Gone, fails its
 // waiting deliveries at once, and a 410 leaves a system audit entry and an inbox notice to owners and admins;
-// a secret a firm brings must be canonical padded base64, which every Standard Webhooks library decodes.
+// a secret a firm brings must be canonical padded base64, which every Standard Webhooks library decodes; a
+// rotated secret keeps the replaced one signing for its grace; an endpoint's URL, event types and state change.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Webhook } from 'standardwebhooks';
@@ -253,5 +254,219 @@ describe('a secret the firm brings', () => {
       const r = receiver.received.find((x) => x.headers['webhook-id'] === d.id)!;
       expect(new Webhook(secret).verify(r.body, r.headers)).toMatchObject({ type: 'reminder.sent' });
     }
+  });
+});
+
+describe('rotating the secret', () => {
+  const rotate = (id: string, body: unknown, as: FirmHandle = firm, headers: Record<string, string> = {}) =>
+    fetch(`${allowing.baseUrl}/v1/webhooks/${id}/rotate-secret`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${as.apiKey}`,
+        'x-acting-user': as.ownerId,
+        'content-type': 'application/json',
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: JSON.parse(await r.text()), headers: r.headers }));
+  const received = (deliveryId: string) => receiver.received.find((x) => x.headers['webhook-id'] === deliveryId)!;
+
+  test('the replaced secret signs alongside the new one for the grace, so either verifies; shown once', async () => {
+    const own = await stack.newFirm();
+    const hook = await register('/ok', own);
+    const key = { 'idempotency-key': `rotate-${randomUUID()}` };
+    const rotated = await rotate(hook.id, {}, own, key);
+    expect(rotated.status).toBe(200);
+    const { secret } = rotated.body;
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret).not.toBe(hook.secret);
+    const graceEnds = Date.parse(rotated.body.previousSecretExpiresAt) - Date.now();
+    expect(graceEnds).toBeGreaterThan(23.9 * 3_600_000);
+    expect(graceEnds).toBeLessThanOrEqual(24 * 3_600_000);
+    // A retry under the same key rotates nothing more and does not show the secret again.
+    const retry = await rotate(hook.id, {}, own, key);
+    expect(retry.status).toBe(409);
+    expect(retry.body.type).toBe('https://nudge.dev/problems/secret-shown-once');
+    expect(JSON.stringify(retry.body)).not.toContain(secret);
+    const read = (await api('GET', `/v1/webhooks/${hook.id}`, undefined, own)).body;
+    expect(read).toMatchObject({ secretPrefix: secret.slice(0, 10), previousSecretExpiresAt: expect.any(String) });
+    const r = received((await delivered(await sendEvent(hook.id, own), own)).id);
+    expect(r.headers['webhook-signature'].split(' ')).toHaveLength(2);
+    for (const s of [secret, hook.secret])
+      expect(new Webhook(s).verify(r.body, r.headers)).toMatchObject({ type: 'reminder.sent' });
+    const entries = await stack.db.auditEvent.findMany({
+      where: { firmId: own.firmId, action: 'webhook.secret_rotated' },
+    });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ actorId: own.ownerId, data: { webhookId: hook.id } });
+  });
+
+  test('with keepPreviousForHours 0 (a leaked secret) and a secret the firm brings, the old one stops at once', async () => {
+    const own = await stack.newFirm();
+    const hook = await register('/ok', own);
+    const first = await rotate(hook.id, {}, own);
+    const mine = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const rotated = await rotate(hook.id, { secret: mine, keepPreviousForHours: 0 }, own);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toMatchObject({ secret: mine, previousSecretExpiresAt: null });
+    const r = received((await delivered(await sendEvent(hook.id, own), own)).id);
+    expect(r.headers['webhook-signature'].split(' ')).toHaveLength(1);
+    expect(new Webhook(mine).verify(r.body, r.headers)).toMatchObject({ type: 'reminder.sent' });
+    for (const old of [hook.secret, first.body.secret])
+      expect(() => new Webhook(old).verify(r.body, r.headers)).toThrow();
+  });
+
+  test('bad input, another firm’s endpoint and employees: a precise 4xx, the secret unchanged', async () => {
+    const own = await stack.newFirm();
+    const hook = await register('/ok', own);
+    const employee = { ...own, ownerId: await firmUser(own, 'Eve Employee') };
+    const foreign = await register('/ok');
+    const cases: BadInputCase[] = [
+      [
+        'grace over a week',
+        () => rotate(hook.id, { keepPreviousForHours: 169 }, own),
+        422,
+        'validation-error',
+        'body.keepPreviousForHours',
+      ],
+      [
+        'negative grace',
+        () => rotate(hook.id, { keepPreviousForHours: -1 }, own),
+        422,
+        'validation-error',
+        'body.keepPreviousForHours',
+      ],
+      [
+        'fractional grace',
+        () => rotate(hook.id, { keepPreviousForHours: 1.5 }, own),
+        422,
+        'validation-error',
+        'body.keepPreviousForHours',
+      ],
+      [
+        'grace as text',
+        () => rotate(hook.id, { keepPreviousForHours: '24' }, own),
+        422,
+        'validation-error',
+        'body.keepPreviousForHours',
+      ],
+      [
+        'unpadded secret',
+        () => rotate(hook.id, { secret: `whsec_${'A'.repeat(43)}` }, own),
+        422,
+        'validation-error',
+        'body.secret',
+      ],
+      [
+        'the current secret',
+        () => rotate(hook.id, { secret: hook.secret }, own),
+        422,
+        'validation-error',
+        'body.secret',
+      ],
+      ['unknown field', () => rotate(hook.id, { grace: 1 }, own), 422, 'validation-error'],
+      ['another firm’s endpoint', () => rotate(foreign.id, {}, own), 404, 'not-found'],
+      ['an employee', () => rotate(hook.id, {}, employee), 403, 'forbidden'],
+    ];
+    for (const c of cases) await expectRefused(rowCounts, c);
+    for (const [id, secret] of [
+      [hook.id, hook.secret],
+      [foreign.id, foreign.secret],
+    ])
+      expect(await stack.db.webhookEndpoint.findUniqueOrThrow({ where: { id } })).toMatchObject({
+        secret,
+        previousSecret: null,
+      });
+  });
+});
+
+describe('changing an endpoint', () => {
+  /** A reminder.sent event of the firm; the delivery the endpoint got for it, or null. */
+  const eventFor = async (endpointId: string, as: FirmHandle) => {
+    const key = `change-${randomUUID()}`;
+    await recordWebhookEvent(stack.db, { firmId: as.firmId, type: 'reminder.sent', key, data: { key } });
+    return stack.db.webhookDelivery.findFirst({ where: { endpointId, eventKey: key } });
+  };
+
+  test('URL, event types and description change; disabled by PATCH it gets nothing, enabled again it does', async () => {
+    const own = await stack.newFirm();
+    const hook = await register('/ok', own);
+    const changed = await api(
+      'PATCH',
+      `/v1/webhooks/${hook.id}`,
+      { url: `${receiver.url}/ok?moved`, eventTypes: ['item.completed', 'item.completed'], description: 'CRM' },
+      own,
+    );
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ url: `${receiver.url}/ok?moved`, eventTypes: ['item.completed'] });
+    expect(await eventFor(hook.id, own)).toBeNull();
+    const back = await api(
+      'PATCH',
+      `/v1/webhooks/${hook.id}`,
+      { eventTypes: ['reminder.sent'], description: null },
+      own,
+    );
+    expect(back.body).toMatchObject({ eventTypes: ['reminder.sent'], description: null, status: 'active' });
+    const d = await delivered((await eventFor(hook.id, own))!.id, own);
+    expect(receiver.received.find((x) => x.headers['webhook-id'] === d.id)!.path).toBe('/ok?moved');
+
+    const waiting = await waitingDelivery(hook.id, 'retrying', own);
+    const off = await api('PATCH', `/v1/webhooks/${hook.id}`, { enabled: false }, own);
+    expect(off.body).toMatchObject({ status: 'disabled', disabledAt: expect.any(String) });
+    expect(await stack.db.webhookDelivery.findUniqueOrThrow({ where: { id: waiting.id } })).toMatchObject({
+      status: 'failed',
+      lastError: 'the endpoint is disabled',
+    });
+    expect(await eventFor(hook.id, own)).toBeNull();
+    const on = await api('PATCH', `/v1/webhooks/${hook.id}`, { enabled: true }, own);
+    expect(on.body).toMatchObject({ status: 'active', disabledAt: null });
+    await delivered((await eventFor(hook.id, own))!.id, own);
+    // Once per change that changed something (the same value again writes nothing).
+    expect((await api('PATCH', `/v1/webhooks/${hook.id}`, { enabled: true }, own)).status).toBe(200);
+    const actions = await stack.db.auditEvent.findMany({
+      where: { firmId: own.firmId, action: { startsWith: 'webhook.' } },
+      orderBy: { id: 'asc' },
+    });
+    expect(actions.map((a) => a.action)).toEqual([
+      'webhook.created',
+      'webhook.updated',
+      'webhook.updated',
+      'webhook.disabled',
+      'webhook.enabled',
+    ]);
+    expect(actions[1].data).toMatchObject({ changed: ['url', 'eventTypes', 'description'] });
+  });
+
+  test('bad input, private targets, another firm’s endpoint and employees: a precise 4xx, nothing changed', async () => {
+    const own = await stack.newFirm();
+    const hook = await register('/ok', own);
+    const employee = { ...own, ownerId: await firmUser(own, 'Eve Employee') };
+    const foreign = await register('/ok');
+    const patch = (body: unknown, as = own, id = hook.id) => api('PATCH', `/v1/webhooks/${id}`, body, as);
+    const cases: BadInputCase[] = [
+      ['empty', () => patch({}), 422, 'validation-error', 'body'],
+      ['no event types', () => patch({ eventTypes: [] }), 422, 'validation-error', 'body.eventTypes'],
+      ['unknown event type', () => patch({ eventTypes: ['item.sent'] }), 422, 'validation-error', 'body.eventTypes.0'],
+      ['not a URL', () => patch({ url: 'crm' }), 422, 'validation-error', 'body.url'],
+      ['enabled as text', () => patch({ enabled: 'yes' }), 422, 'validation-error', 'body.enabled'],
+      ['secret (rotate it instead)', () => patch({ secret: hook.secret }), 422, 'validation-error'],
+      ['another firm’s endpoint', () => patch({ enabled: false }, own, foreign.id), 404, 'not-found'],
+      ['an employee', () => patch({ enabled: false }, employee), 403, 'forbidden'],
+      [
+        'a loopback URL where private targets are refused',
+        // The stack's own API, not the one allowing private targets.
+        () => own.call('PATCH', `/v1/webhooks/${hook.id}`, { url: 'http://127.0.0.1:9/hook' }),
+        422,
+        'validation-error',
+        'body.url',
+      ],
+    ];
+    for (const c of cases) await expectRefused(rowCounts, c);
+    expect(await stack.db.webhookEndpoint.findUniqueOrThrow({ where: { id: hook.id } })).toMatchObject({
+      url: `${receiver.url}/ok`,
+      eventTypes: ['reminder.sent'],
+      disabledAt: null,
+    });
+    expect((await stack.db.webhookEndpoint.findUniqueOrThrow({ where: { id: foreign.id } })).disabledAt).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
-// Webhooks (issue 11): a firm's endpoints (owners and admins), their delivery log and the replay call.
+// Webhooks (issue 11): a firm's endpoints (owners and admins), their secret's rotation, their delivery log and
+// the replay call.
 import { Router } from 'express';
 import type { WebhooksService } from '../../domain/webhooks/webhooks';
 import { idParams, route } from '../route';
@@ -39,6 +40,36 @@ export function webhookRoutes(webhooks: WebhooksService): Router {
     r,
     { method: 'get', path: '/v1/webhooks/:webhookId', tag, summary: 'One webhook endpoint', params: webhookId },
     async (req) => webhooks.getEndpoint(req.firmId, req.actor, req.valid.params.webhookId),
+  );
+  route(
+    r,
+    {
+      method: 'patch',
+      path: '/v1/webhooks/:webhookId',
+      tag,
+      summary:
+        'Change an endpoint’s URL, event types or description (null clears it), or disable or enable it (enabled); new event types apply to events from now on',
+      params: webhookId,
+      body: s.webhookPatch,
+      ...mut,
+    },
+    async (req) => webhooks.updateEndpoint(req.firmId, req.actor, req.valid.params.webhookId, req.valid.body),
+  );
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/v1/webhooks/:webhookId/rotate-secret',
+      operationId: 'rotateWebhookSecret',
+      tag,
+      summary:
+        'A new signing secret (generated unless given, shown only in this answer); the replaced one keeps signing alongside it for keepPreviousForHours (default 24, 0 drops it at once)',
+      params: webhookId,
+      body: s.rotateSecretBody,
+      secretField: 'secret',
+      ...mut,
+    },
+    async (req) => webhooks.rotateSecret(req.firmId, req.actor, req.valid.params.webhookId, req.valid.body),
   );
   route(
     r,

@@ -1,12 +1,14 @@
 // One attempt of a webhook delivery, as the delivery workflow's activity runs it: the stored payload, signed
-// per the Standard Webhooks specification (the `standardwebhooks` library) with the endpoint's secret, POSTed
-// with the webhook-id (the delivery id: the same on every attempt and replay, so receivers can deduplicate),
-// webhook-timestamp and webhook-signature headers. Every attempt is written to the delivery log.
+// per the Standard Webhooks specification (the `standardwebhooks` library) with the endpoint's secret (and the
+// one a rotation replaced, while its grace lasts), POSTed with the webhook-id (the delivery id: the same on
+// every attempt and replay, so receivers can deduplicate), webhook-timestamp and webhook-signature headers.
+// Every attempt is written to the delivery log.
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../../prisma/client';
 import type { WebhookAttemptResult } from '../../shared/contracts/webhook-delivery';
 import { disableGoneEndpoint, ENDPOINT_DISABLED_ERROR } from './endpoints';
 import { postJson, type PostResult } from './http-post';
+import { signingSecrets } from './rotation';
 import { targetRefusal } from './targets';
 
 export interface WebhookDeliveryDeps {
@@ -40,11 +42,12 @@ export function retryAfterMs(statusCode: number | undefined, header: string | un
   return ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
 }
 
-export function signedHeaders(secret: string, msgId: string, body: string, at = new Date()): Record<string, string> {
+/** One `v1,<signature>` per secret, space-separated, as Standard Webhooks sends them during a rotation. */
+export function signedHeaders(secrets: string[], msgId: string, body: string, at = new Date()): Record<string, string> {
   return {
     'webhook-id': msgId,
     'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-    'webhook-signature': new Webhook(secret).sign(msgId, at, body),
+    'webhook-signature': secrets.map((secret) => new Webhook(secret).sign(msgId, at, body)).join(' '),
   };
 }
 
@@ -76,10 +79,15 @@ export function createWebhookDelivery({ db, allowPrivateTargets = false, timeout
       const refusal = await targetRefusal(delivery.endpoint.url, allowPrivateTargets);
       const result: PostResult = refusal
         ? { error: `refused: ${refusal}` }
-        : await postJson(delivery.endpoint.url, body, signedHeaders(delivery.endpoint.secret, delivery.id, body), {
-            timeoutMs: timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
-            allowPrivate: allowPrivateTargets,
-          });
+        : await postJson(
+            delivery.endpoint.url,
+            body,
+            signedHeaders(signingSecrets(delivery.endpoint), delivery.id, body),
+            {
+              timeoutMs: timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
+              allowPrivate: allowPrivateTargets,
+            },
+          );
       const code = result.statusCode;
       const ok = code !== undefined && code >= 200 && code < 300;
       const error = ok ? null : (result.error ?? `HTTP ${code}`);

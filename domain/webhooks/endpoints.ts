@@ -1,5 +1,6 @@
-// A firm's webhook endpoints (issue 11): owners and admins register, list, read and disable them. The secret
-// is shown once, when Nudge generates it (or taken as given); lists and reads show only its first characters.
+// A firm's webhook endpoints (issue 11): owners and admins register, list, read, change, disable and enable
+// them. The secret is shown once, when Nudge generates it (or taken as given); lists and reads show only its
+// first characters. Rotating it is rotation.ts.
 import type { Db, Queryable } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import { audit } from '../audit/audit';
@@ -16,6 +17,14 @@ export interface WebhookEndpointInput {
   description?: string;
 }
 
+/** A PATCH: each field given is changed; `description: null` clears it; `enabled` disables or enables. */
+export interface WebhookEndpointChange {
+  url?: string;
+  eventTypes?: WebhookEventType[];
+  description?: string | null;
+  enabled?: boolean;
+}
+
 type EndpointRow = {
   id: string;
   url: string;
@@ -24,6 +33,7 @@ type EndpointRow = {
   description: string | null;
   createdAt: Date;
   disabledAt: Date | null;
+  previousSecretExpiresAt: Date | null;
 };
 
 export const presentEndpoint = (e: EndpointRow) => ({
@@ -35,6 +45,11 @@ export const presentEndpoint = (e: EndpointRow) => ({
   status: e.disabledAt ? ('disabled' as const) : ('active' as const),
   createdAt: e.createdAt.toISOString(),
   disabledAt: e.disabledAt?.toISOString() ?? null,
+  /** While a rotation's grace lasts, deliveries are signed with the replaced secret too (rotation.ts). */
+  previousSecretExpiresAt:
+    e.previousSecretExpiresAt && e.previousSecretExpiresAt > new Date()
+      ? e.previousSecretExpiresAt.toISOString()
+      : null,
 });
 
 export function requireWebhookManager(actor: Actor): void {
@@ -45,6 +60,14 @@ export async function findEndpoint(db: Db, firmId: string, endpointId: string) {
   const e = await db.webhookEndpoint.findFirst({ where: { id: endpointId, firmId } });
   if (!e) throw notFound('Webhook', endpointId);
   return e;
+}
+
+/** Locks the firm's endpoint for a change (as a 410's attempt does before its delivery row); 404 if none. */
+export async function lockEndpoint(tx: Queryable, firmId: string, endpointId: string) {
+  const [row] = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM "WebhookEndpoint" WHERE id = ${endpointId}::uuid AND "firmId" = ${firmId}::uuid FOR NO KEY UPDATE`;
+  if (!row) throw notFound('Webhook', endpointId);
+  return tx.webhookEndpoint.findUniqueOrThrow({ where: { id: endpointId } });
 }
 
 /** What a delivery still waiting when its endpoint was disabled says in the log. */
@@ -95,13 +118,63 @@ export async function disableGoneEndpoint(
       firmUserId: u.id,
       kind: 'webhook.disabled',
       title: `Webhook ${endpoint.url} disabled`,
-      body: 'The endpoint answered 410 Gone, so Nudge disabled it: it gets no more events, and its waiting deliveries failed. Register the URL again to receive events.',
+      body: 'The endpoint answered 410 Gone, so Nudge disabled it: it gets no more events, and its waiting deliveries failed. Enable it again (PATCH with enabled: true) once the receiver is back.',
       data: { webhookId, deliveryId },
     })),
   });
 }
 
+const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
 export function createEndpointOperations(db: Db, opts: { allowPrivateTargets: boolean }) {
+  /**
+   * Changes what is given, under the endpoint's lock, with one audit entry per kind of change. A new URL is
+   * checked as at registration; new event types apply to events recorded from now on. Enabling a disabled
+   * endpoint delivers new events again (the deliveries that failed meanwhile stay failed: replay them).
+   */
+  async function updateEndpoint(firmId: string, actor: Actor, endpointId: string, change: WebhookEndpointChange) {
+    requireWebhookManager(actor);
+    if (change.url !== undefined) {
+      const refusal = await targetRefusal(change.url, opts.allowPrivateTargets);
+      if (refusal) throw invalid('body.url', refusal);
+    }
+    const row = await db.$transaction(async (tx) => {
+      const e = await lockEndpoint(tx, firmId, endpointId);
+      const eventTypes = change.eventTypes && [...new Set(change.eventTypes)];
+      const data = {
+        ...(change.url !== undefined && change.url !== e.url ? { url: change.url } : {}),
+        ...(eventTypes && !sameSet(eventTypes, e.eventTypes) ? { eventTypes } : {}),
+        ...(change.description !== undefined && change.description !== e.description
+          ? { description: change.description }
+          : {}),
+      };
+      const toggled = change.enabled !== undefined && change.enabled !== !e.disabledAt;
+      if (!Object.keys(data).length && !toggled) return e;
+      const updated = await tx.webhookEndpoint.update({
+        where: { id: e.id },
+        data: { ...data, ...(toggled ? { disabledAt: change.enabled ? null : new Date() } : {}) },
+      });
+      const webhookId = e.id;
+      if (Object.keys(data).length)
+        await audit(tx, {
+          firmId,
+          actorId: actor.id,
+          action: 'webhook.updated',
+          data: { webhookId, changed: Object.keys(data), eventTypes: updated.eventTypes },
+        });
+      if (toggled && !change.enabled) await failWaitingDeliveries(tx, firmId, webhookId);
+      if (toggled)
+        await audit(tx, {
+          firmId,
+          actorId: actor.id,
+          action: change.enabled ? 'webhook.enabled' : 'webhook.disabled',
+          data: { webhookId },
+        });
+      return updated;
+    });
+    return presentEndpoint(row);
+  }
+
   return {
     /** A new endpoint; the answer is the only place its secret appears. */
     async createEndpoint(firmId: string, actor: Actor, input: WebhookEndpointInput) {
@@ -144,22 +217,10 @@ export function createEndpointOperations(db: Db, opts: { allowPrivateTargets: bo
       return presentEndpoint(await findEndpoint(db, firmId, endpointId));
     },
 
+    updateEndpoint,
+
     /** Disables the endpoint: no new deliveries, its waiting ones fail (retries stop); its delivery log stays readable. */
-    async disableEndpoint(firmId: string, actor: Actor, endpointId: string) {
-      requireWebhookManager(actor);
-      const e = await findEndpoint(db, firmId, endpointId);
-      if (e.disabledAt) return presentEndpoint(e);
-      await db.$transaction(async (tx) => {
-        // Only the disable that finds it enabled writes (a concurrent one, or a 410, may have come first).
-        const { count } = await tx.webhookEndpoint.updateMany({
-          where: { id: e.id, disabledAt: null },
-          data: { disabledAt: new Date() },
-        });
-        if (!count) return;
-        await failWaitingDeliveries(tx, firmId, e.id);
-        await audit(tx, { firmId, actorId: actor.id, action: 'webhook.disabled', data: { webhookId: e.id } });
-      });
-      return presentEndpoint(await findEndpoint(db, firmId, endpointId));
-    },
+    disableEndpoint: (firmId: string, actor: Actor, endpointId: string) =>
+      updateEndpoint(firmId, actor, endpointId, { enabled: false }),
   };
 }

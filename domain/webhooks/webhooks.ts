@@ -1,9 +1,10 @@
-// The webhooks service the API calls: endpoints (register, list, read, disable) and their delivery log
-// with replay. Event recording (events.ts) and delivery (deliver.ts) are used by other domains and the worker.
+// The webhooks service the API calls: endpoints (register, list, read, change, disable, rotate the secret) and
+// their delivery log with replay. Event recording (events.ts) and delivery (deliver.ts) are used by other domains and the worker.
 import type { Db } from '../../prisma/client';
 import type { Outbox } from '../outbox/outbox';
 import { createDeliveryOperations } from './deliveries';
 import { createEndpointOperations } from './endpoints';
+import { createSecretRotation } from './rotation';
 
 export interface WebhooksServiceDeps {
   db: Db;
@@ -16,6 +17,7 @@ export interface WebhooksServiceDeps {
 export function createWebhooksService({ db, outbox, allowPrivateTargets = false }: WebhooksServiceDeps) {
   return {
     ...createEndpointOperations(db, { allowPrivateTargets }),
+    ...createSecretRotation(db),
     ...createDeliveryOperations(db, outbox),
   };
 }
