@@ -6,10 +6,11 @@ import type { Mailer } from '../domain/email/mailer';
 import { count } from './metrics';
 
 /**
- * `isPermanent` tells a refusal for good (a bounce: the mail server's 5xx to the recipient or the message)
- * from a failure worth retrying, a 5xx to the login, the sender or TLS included (isPermanentSmtpError).
+ * `refusal` tells a refusal for good of the recipient (a bounce: the address is marked) or of the message
+ * (content, policy: the address stays) from a failure worth retrying, a 5xx to the login, the sender or TLS
+ * included (smtpRefusal).
  */
-export function instrumentMailer(mailer: Mailer, isPermanent: (err: unknown) => boolean): Mailer {
+export function instrumentMailer(mailer: Mailer, refusal: (err: unknown) => 'recipient' | 'message' | null): Mailer {
   const tracer = trace.getTracer('nudge');
   return {
     send: (mail) =>
@@ -20,10 +21,12 @@ export function instrumentMailer(mailer: Mailer, isPermanent: (err: unknown) => 
           count.emailSent();
           return sent;
         } catch (err) {
-          const bounced = isPermanent(err);
-          if (bounced) count.emailBounced();
+          const refused = refusal(err);
+          if (refused === 'recipient') count.emailBounced();
+          else if (refused === 'message') count.emailRefused();
           else count.emailFailed();
-          span.setAttribute('nudge.email.bounced', bounced);
+          span.setAttribute('nudge.email.bounced', refused === 'recipient');
+          if (refused) span.setAttribute('nudge.email.refused', refused);
           // The reply code only: a mail server's message often quotes the address.
           const code = (err as { responseCode?: number }).responseCode;
           span.setStatus({ code: SpanStatusCode.ERROR, message: code ? `SMTP ${code}` : 'SMTP connection failed' });

@@ -36,7 +36,13 @@ const emailsFailed = new Counter({
 
 const emailsBounced = new Counter({
   name: 'nudge_emails_bounced_total',
-  help: 'Emails the mail server refused for good (5xx): the address is marked bouncing.',
+  help: 'Emails whose recipient the mail server refused for good (5xx to the address): it is marked bouncing.',
+  registers: [registry],
+});
+
+const emailsRefused = new Counter({
+  name: 'nudge_emails_refused_total',
+  help: 'Emails the mail server refused for good for their content or a policy (5xx to the message): the address stays.',
   registers: [registry],
 });
 
@@ -53,6 +59,7 @@ export const count = {
   emailSent: () => emailsSent.inc(),
   emailFailed: () => emailsFailed.inc(),
   emailBounced: () => emailsBounced.inc(),
+  emailRefused: () => emailsRefused.inc(),
   bulkAccount: (outcome: 'done' | 'skipped' | 'failed') => bulkAccountsProcessed.inc({ outcome }),
 };
 

@@ -2,7 +2,7 @@
 // tests and benchmarks build their own with the same function.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import { isPermanentSmtpError } from '../domain/email/mailer';
+import { smtpRefusal } from '../domain/email/mailer';
 import { instrumentMailer } from '../observability/mailer';
 import { tracingWorkerOptions } from '../observability/temporal-tracing';
 import type { Tracing } from '../observability/tracing';
@@ -59,7 +59,7 @@ export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worke
     taskQueue: opts.taskQueue,
     ...code.options,
     // Emails counted and traced where they leave (observability/mailer.ts).
-    activities: createActivities({ ...opts.deps, mailer: instrumentMailer(opts.deps.mailer, isPermanentSmtpError) }),
+    activities: createActivities({ ...opts.deps, mailer: instrumentMailer(opts.deps.mailer, smtpRefusal) }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
     maxConcurrentLocalActivityExecutions:
       opts.maxConcurrentLocalActivityExecutions ?? DEFAULT_MAX_CONCURRENT_LOCAL_ACTIVITIES,
