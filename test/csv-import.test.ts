@@ -160,6 +160,22 @@ test('imports across several batches', async () => {
   expect(res.body.rows[1233]).toMatchObject({ row: 1235, status: 'created' });
 });
 
+test('an account id in capitals: the row is created and linked, and the id matches it written in lower case', async () => {
+  const address = fresh('caps');
+  const res = await upload(
+    csvOf(`Cap,Itals,${address},,${acc.accountId.toUpperCase()},Partner`, `Cap,Again,${address},,${acc.accountId},`),
+  );
+  expect(res.status).toBe(200);
+  expect(res.body.totals).toEqual({ rows: 2, created: 1, updated: 0, rejected: 1 });
+  const [created, repeated] = res.body.rows;
+  expect(created).toMatchObject({ row: 2, status: 'created', email: address });
+  expect(repeated).toMatchObject({ row: 3, status: 'rejected', reason: 'email: already in row 2 of this file' });
+  const link = await stack.db.accountContact.findUniqueOrThrow({
+    where: { accountId_contactId: { accountId: acc.accountId, contactId: created.contactId } },
+  });
+  expect(link.description).toBe('Partner');
+});
+
 describe('a bad file changes nothing', () => {
   const valid = () => `Ok,Row,ok-${randomUUID()}@client.test,,,`;
   const cases: [string, () => Promise<{ status: number; body: any }>, number, string][] = [
@@ -295,6 +311,36 @@ describe('concurrent changes', () => {
     ]);
     expect(await stack.db.contactEmail.count({ where: { address } })).toBe(0);
   });
+
+  // Its address is read before the deletion commits: the row would update a contact that is gone (and link it).
+  test.each([
+    ['naming its account', true],
+    ['naming no account', false],
+  ])(
+    'a contact deleted while the import waits for it (%s): 409 import-conflict with Retry-After, nothing written',
+    async (_, naming) => {
+      const { accountId, contacts } = await accountWithContacts(firm, [{ login: 'off' }, {}]);
+      const [gone] = contacts;
+      const beside = fresh('beside');
+      const before = await firmCounts();
+      const res = await whileHeld(
+        stack.db,
+        (tx) => tx.contact.delete({ where: { id: gone.id } }),
+        () => upload(csvOf(`New,Beside,${beside},,,`, `Gone,Contact,${gone.address},,${naming ? accountId : ''},`)),
+      );
+      expect(res.status).toBe(409);
+      expect(res.body.type).toBe('https://nudge.dev/problems/import-conflict');
+      expect(res.headers.get('retry-after')).toBe('10');
+      // Only the deletion's own changes: its contact, email and link.
+      expect(await firmCounts()).toEqual({
+        ...before,
+        contacts: before.contacts - 1,
+        emails: before.emails - 1,
+        links: before.links - 1,
+      });
+      expect(await stack.db.contactEmail.count({ where: { address: { in: [beside, gone.address] } } })).toBe(0);
+    },
+  );
 });
 
 describe('rows that repeat an address', () => {

@@ -1,7 +1,8 @@
 // The send activity against what the client does meanwhile, over the real test database and a fake mailer (as
 // activities.test.ts): a dispatch recorded before an SMTP outage is not finished once the client acted or the
 // cycle moved on, and a signer who signs while a dispatch waits for the request's lock gets neither its email
-// nor a reopened to-do. Also the statements a reminder's dispatch costs (bench/README.md: five).
+// nor a reopened to-do; an automatic reminder the stored settings no longer allow is not sent (a manual resend
+// is). Also the statements a reminder's dispatch costs (bench/README.md: five).
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDb, pgPoolOf, type Db } from '../prisma/client';
@@ -235,6 +236,48 @@ describe('a signer who signs while a dispatch waits for the request', () => {
       recipients: [b.emailId],
       excluded: [{ contactEmailId: a.emailId, contactId: a.id, reason: 'already_signed' }],
     });
+  });
+});
+
+describe('settings changed before their signal reached the workflow', () => {
+  test('an automatic reminder the stored settings no longer allow is skipped, in its one read; a manual resend goes', async () => {
+    const { item, contacts } = await approval(1);
+    const { mailer, sent } = fakeMailer();
+    const acts = createReminderActivities({ db: counted, mailer, portalUrl: 'http://portal' });
+    const env = new MockActivityEnvironment();
+    const settings = (data: { enabled: boolean; count: number }) =>
+      db.reminderSettings.upsert({
+        where: { itemKind_itemId: { itemKind: 'approval', itemId: item.itemId } },
+        create: { firmId: item.firmId, itemKind: 'approval', itemId: item.itemId, intervalDays: 3, ...data },
+        update: data,
+      });
+    const reminders = () => db.reminderDispatch.count({ where: { itemId: item.itemId, kind: 'reminder' } });
+
+    // Switched off: the workflow, which held them on, re-reads and ends on the skip.
+    await settings({ enabled: false, count: 3 });
+    statements.reset();
+    expect(await env.run(acts.dispatchItemEmail, request(item, 'reminder', item.itemId, 1))).toEqual({
+      status: 'skipped',
+      reason: 'stale_cycle',
+    });
+    expect(statements.read()).toMatchObject({ statements: 1, begins: 0 });
+    // A person's resend goes whatever the automatic settings say.
+    expect(await env.run(acts.dispatchItemEmail, request(item, 'manual', item.itemId))).toMatchObject({
+      status: 'sent',
+      recipients: 1,
+    });
+
+    // On with a lower count: the reminders within it go, the one beyond it does not.
+    await settings({ enabled: true, count: 1 });
+    expect(await env.run(acts.dispatchItemEmail, request(item, 'reminder', item.itemId, 1))).toMatchObject({
+      status: 'sent',
+    });
+    expect(await env.run(acts.dispatchItemEmail, request(item, 'reminder', item.itemId, 2))).toEqual({
+      status: 'skipped',
+      reason: 'stale_cycle',
+    });
+    expect(await reminders()).toBe(1);
+    expect(sentTo(sent, contacts[0].address)).toBe(2); // the resend and reminder 1
   });
 });
 

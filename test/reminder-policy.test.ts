@@ -3,9 +3,10 @@
 // search attributes, items with their own settings left alone) and writes nothing; a change applied to
 // running reminders goes through the workflow reminder-policy-<id> with progress and a report, and each
 // reminder reschedules from its last send (one reminder for a due time already past, no burst); `none`
-// leaves running reminders alone; a batch and a concurrent change or own settings; an application cancelled or
-// its workflow terminated; a thread no change reached still stops with the policy; a kind may ignore the send
-// window; bad input is refused, nothing written.
+// leaves running reminders alone; a batch and a concurrent change, own settings or a partial settings change; an
+// application cancelled or its workflow terminated; a thread no change or signal reached still stops with its
+// stored settings, and one re-applied a policy it never heard of is told; a kind may ignore the send window; bad
+// input is refused, nothing written.
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
@@ -297,6 +298,50 @@ test('a batch waits for a policy change in flight, and reports what it wrote, no
   expect(await stack.db.reminderSettings.count({ where: { itemId: c.threadId } })).toBe(0);
 });
 
+test('an item’s partial settings change while a batch writes its row keeps what the batch wrote', async () => {
+  const f = await stack.newFirm();
+  const outbox = createOutbox(stack.db, createTemporalGateway({ client: stack.client, taskQueue: stack.taskQueue }));
+  const policy = { enabled: true, intervalDays: 40, count: 1, sendWindow: 'firm' as const };
+  expect((await putPolicy(f, 'chat', { ...policy, apply: 'none' })).status).toBe(200);
+  const t = await thread(f);
+  const key = { itemKind_itemId: { itemKind: 'chat' as const, itemId: t.threadId } };
+  await stack.db.reminderSettings.create({
+    data: { firmId: f.firmId, itemKind: 'chat', itemId: t.threadId, ...policy, source: 'policy' },
+  });
+  const app = await stack.db.reminderPolicyApplication.create({
+    data: {
+      firmId: f.firmId,
+      itemKind: 'chat',
+      policyVersion: 1,
+      settings: { ...policy, intervalDays: 7 },
+      previousSettings: policy,
+      requestedBy: f.ownerId,
+      total: 1,
+      items: { create: [{ itemId: t.threadId, position: 0 }] },
+    },
+  });
+  // The batch writes the row, then waits (its item's outcome held) before it commits.
+  const outcome = await heldTransaction(
+    (tx) => tx.$executeRaw`SELECT 1 FROM "ReminderPolicyApplicationItem"
+      WHERE "applicationId" = ${app.id}::uuid FOR UPDATE`,
+  );
+  const batch = applyPolicyBatch(outbox, app.id, 10);
+  expect(await stillWaiting(batch, 300)).toBe(true);
+  // Only the count changes: the interval is the batch's once it commits.
+  const put = f.call('PUT', `/v1/chat-threads/${t.threadId}/reminder-settings`, { count: 4 });
+  expect(await stillWaiting(put, 300)).toBe(true);
+  await outcome.commit();
+  expect(await batch).toEqual({ processed: 1, remaining: 0, superseded: false });
+  const res = await put;
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ enabled: true, intervalDays: 7, count: 4 });
+  expect(await stack.db.reminderSettings.findUnique({ where: key })).toMatchObject({
+    source: 'own',
+    intervalDays: 7,
+    count: 4,
+  });
+});
+
 test('an application whose workflow was terminated in the Temporal UI is closed cancelled by the reconciler', async () => {
   const f = await stack.newFirm();
   const gateway = createTemporalGateway({ client: stack.client, taskQueue: stack.taskQueue });
@@ -356,9 +401,30 @@ test('applying the policy a thread already follows leaves it unchanged, as the p
   expect(await stack.db.auditEvent.count({ where: { itemId: t.threadId, action: 'reminders.settings_changed' } })).toBe(
     0,
   );
+
+  // A change to every reminder day whose application never reached the thread (cancelled, superseded): its
+  // workflow still waits 40. Applied again, the thread counts unchanged, yet it is told and reminds at once.
+  const daily = { ...policy, intervalDays: 1 };
+  await stack.db.firmReminderPolicy.update({
+    where: { firmId_itemKind: { firmId: f.firmId, itemKind: 'chat' } },
+    data: { intervalDays: 1, version: { increment: 1 } },
+  });
+  const again = await putPolicy(f, 'chat', { ...daily, apply: 'running' });
+  expect(again.status).toBe(200);
+  const redone = await eventually(async () => {
+    const res = await f.call('GET', `/v1/reminder-policy/applications/${again.body.application.id}`);
+    return res.body.status === 'completed' && res.body;
+  }, 20_000);
+  expect(redone.progress).toMatchObject({ total: 1, updated: 0, unchanged: 1 });
+  await eventually(async () => remindersTo(stack.smtp, t.address).length === 1, 5_000, 'the reminder');
+  expect((await explain(f, t.threadId)).body.settings).toEqual(daily);
+  expect(await stack.db.reminderSettings.count({ where: { itemId: t.threadId } })).toBe(0);
+  expect(await stack.db.auditEvent.count({ where: { itemId: t.threadId, action: 'reminders.settings_changed' } })).toBe(
+    0,
+  );
 });
 
-test('a thread following the policy stops when the policy turns off or lowers its count, reached by no change', async () => {
+test('a thread stops when its stored settings turn off or lower the count, reached by no change or signal', async () => {
   // What a change whose application never reached the thread leaves (cancelled, superseded, missed by the
   // search): the policy changed in the database, the thread's workflow not told.
   const policyChanged = (f: FirmHandle, data: { enabled?: boolean; count?: number }) =>
@@ -372,7 +438,7 @@ test('a thread following the policy stops when the policy turns off or lowers it
     const t = await thread(f);
     await eventually(async () => notified(t.address), 20_000, 'the notification');
     await policyChanged(f, { enabled: false });
-    return { f, t, reminders: 0, stopReason: 'off' };
+    return { f, t, reminders: 0, stopReason: 'off', source: 'policy' };
   };
   const lowered = async () => {
     const f = await stack.newFirm();
@@ -380,20 +446,44 @@ test('a thread following the policy stops when the policy turns off or lowers it
     const t = await thread(f);
     await eventually(async () => remindersTo(stack.smtp, t.address).length === 1, 20_000, 'the first reminder');
     await policyChanged(f, { count: 1 });
-    return { f, t, reminders: 1, stopReason: 'count_reached' };
+    return { f, t, reminders: 1, stopReason: 'count_reached', source: 'policy' };
   };
-  const cases = await Promise.all([off(), lowered()]);
-  // Two reminder days on: no reminder more, each workflow ended, and the explainer says why.
+  // Then a change with apply none writes the policy it replaces (off) into the thread's row, with no signal.
+  const writtenDown = async () => {
+    const f = await stack.newFirm();
+    expect((await putPolicy(f, 'chat', { enabled: true, intervalDays: 2, count: 5, apply: 'none' })).status).toBe(200);
+    const t = await thread(f);
+    await eventually(async () => notified(t.address), 20_000, 'the notification');
+    await policyChanged(f, { enabled: false });
+    expect((await putPolicy(f, 'chat', { enabled: true, intervalDays: 2, count: 5, apply: 'none' })).status).toBe(200);
+    const row = { itemKind_itemId: { itemKind: 'chat' as const, itemId: t.threadId } };
+    expect(await stack.db.reminderSettings.findUnique({ where: row })).toMatchObject({ enabled: false });
+    return { f, t, reminders: 0, stopReason: 'off', source: 'policy' };
+  };
+  // A thread's own row lowered whose signal has not arrived (still in the outbox): none written here.
+  const rowLowered = async () => {
+    const f = await stack.newFirm();
+    const t = await thread(f, { enabled: true, intervalDays: 1, count: 5 });
+    await eventually(async () => remindersTo(stack.smtp, t.address).length === 1, 20_000, 'the first reminder');
+    await stack.db.reminderSettings.update({
+      where: { itemKind_itemId: { itemKind: 'chat', itemId: t.threadId } },
+      data: { count: 1 },
+    });
+    return { f, t, reminders: 1, stopReason: 'count_reached', source: 'own' };
+  };
+  const cases = await Promise.all([off(), lowered(), writtenDown(), rowLowered()]);
+  // Two reminder days on: no reminder more, no dispatch recorded, each workflow ended, and the explainer says why.
   await sleep(2500);
-  for (const { f, t, reminders, stopReason } of cases) {
+  for (const { f, t, reminders, stopReason, source } of cases) {
     expect(remindersTo(stack.smtp, t.address)).toHaveLength(reminders);
+    expect(await stack.db.reminderDispatch.count({ where: { itemId: t.threadId, kind: 'reminder' } })).toBe(reminders);
     const state = await eventually(async () => {
       const res = await explain(f, t.threadId);
       return res.body.workflow?.status === 'completed' && res.body;
     }, 10_000);
     expect(state.workflow.stopReason).toBe(stopReason);
     expect(state.remindersSent).toBe(reminders);
-    expect(state.settingsSource.source).toBe('policy');
+    expect(state.settingsSource.source).toBe(source);
   }
 });
 

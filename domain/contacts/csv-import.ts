@@ -199,6 +199,13 @@ const tooManyRows = (max: number) =>
     `Import at most ${max.toLocaleString('en')} rows at once: split the file; nothing was imported.`,
   );
 
+const contactDeleted = () =>
+  conflict(
+    'import-conflict',
+    'A contact was deleted meanwhile',
+    'Another change deleted a contact of one of the file’s addresses while the import ran; nothing was imported. Upload the file again.',
+  );
+
 /** What a failed import tells its caller: a domain error where the cause is the file or a change made meanwhile. */
 function importFailure(err: unknown, expired: boolean, timeoutMs: number, maxRows: number): unknown {
   // Another change (a new contact) took one of the file's new addresses while the import ran.
@@ -214,6 +221,13 @@ function importFailure(err: unknown, expired: boolean, timeoutMs: number, maxRow
       'import-conflict',
       'Another change held the same accounts',
       'A change to some of the file’s accounts (a bulk action) ran at the same time; nothing was imported. Upload the file again.',
+    );
+  // A row written for something another change deleted meanwhile (the checks in writeBatch should see it first).
+  if (isForeignKeyViolation(err))
+    return conflict(
+      'import-conflict',
+      'A contact or account was deleted meanwhile',
+      'Another change deleted a contact or account of the file while the import ran; nothing was imported. Upload the file again.',
     );
   // Prisma ended the transaction at its timeout: the file is too large to import at once.
   if (expired && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2028')
@@ -232,6 +246,14 @@ function isDeadlock(err: unknown): boolean {
   const cause = (err.meta as { driverAdapterError?: { cause?: { code?: unknown } } } | undefined)?.driverAdapterError
     ?.cause;
   return err.code === 'P2034' || cause?.code === '40P01';
+}
+
+/** A foreign key refused the write (23503), as Prisma (P2003) or its driver adapter reports it. */
+function isForeignKeyViolation(err: unknown): boolean {
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  const cause = (err.meta as { driverAdapterError?: { cause?: { code?: unknown; kind?: unknown } } } | undefined)
+    ?.driverAdapterError?.cause;
+  return err.code === 'P2003' || cause?.code === '23503' || cause?.kind === 'ForeignKeyConstraintViolation';
 }
 
 /** Why a row naming this account cannot be written, given the account's status (undefined: not found). */
@@ -356,8 +378,14 @@ async function writeBatch(
     const values = Prisma.join(
       updated.map((r) => Prisma.sql`(${r.contactId}::uuid, ${r.firstName}, ${r.lastName}, ${r.phone ?? null})`),
     );
-    await tx.$executeRaw`UPDATE "Contact" AS c SET "firstName" = v.fn, "lastName" = v.ln, "phone" = COALESCE(v.ph, c."phone"), "updatedAt" = now()
-      FROM (VALUES ${values}) AS v(id, fn, ln, ph) WHERE c."id" = v.id AND c."firmId" = ${firmId}::uuid`;
+    const changed = await tx.$queryRaw<
+      { id: string }[]
+    >`UPDATE "Contact" AS c SET "firstName" = v.fn, "lastName" = v.ln, "phone" = COALESCE(v.ph, c."phone"), "updatedAt" = now()
+      FROM (VALUES ${values}) AS v(id, fn, ln, ph) WHERE c."id" = v.id AND c."firmId" = ${firmId}::uuid
+      RETURNING c."id"::text AS id`;
+    // The addresses were read without a lock: a contact deleted since (its deletion committed while this UPDATE
+    // waited for its row) is not updated, and must be neither reported updated nor linked.
+    if (changed.length < new Set(updated.map((r) => r.contactId)).size) throw contactDeleted();
   }
   // One link per account and contact: two addresses of one contact may name the same account (the later row wins).
   const links = new Map<string, Row & { contactId: string }>();

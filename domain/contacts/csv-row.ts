@@ -131,15 +131,17 @@ const rowSchema = z.object({
     .toLowerCase()
     .pipe(z.email({ message: 'must be an email address' }).max(254)),
   phone: optional(50, 'at most 50 characters'),
+  // Ids are taken in any case, and kept lower-cased as the database answers them: the import matches on them.
   accountId: z
     .string()
     .trim()
+    .toLowerCase()
     .pipe(z.union([z.literal(''), z.uuid({ message: 'must be an account id (UUID)' })]))
     .transform((s) => s || undefined),
   description: optional(500, 'at most 500 characters'),
 });
 
-/** One valid row, normalised: cells trimmed, the email lower-cased, empty optional cells absent. */
+/** One valid row, normalised: cells trimmed, the email and account id lower-cased, empty optional cells absent. */
 export type ContactRow = z.infer<typeof rowSchema>;
 
 export type RowCheck = { ok: true; row: ContactRow } | { ok: false; email: string | null; reason: string };

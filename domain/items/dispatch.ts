@@ -78,10 +78,12 @@ export function createItemDispatcher({
     // the client acted or the cycle moved on since: the facts just read tell, as the record's check would.
     const over = facts.existing ? noLongerDue(req, facts.cycle) : null;
     if (over) return { status: 'skipped', reason: over };
-    // A thread without settings of its own follows the firm's policy as it is now, but its workflow holds the
-    // policy it last read: a change whose application never reached it (cancelled, superseded, missed) tells
-    // it nothing. On a skip the workflow re-reads and stops (off, count reached); a retry of one recorded goes on.
-    if (req.kind === 'reminder' && !facts.existing && policyNoLongerAllows(req.seq, facts)) {
+    // The workflow holds the settings it last read, and a change may not have reached it: its signal still in
+    // the outbox, or none sent (an application cancelled or superseded, a row written down by a change not
+    // applied, a thread following the policy as it is now). The stored settings decide whether an automatic
+    // reminder may go; on a skip the workflow re-reads and stops (off, count reached). A retry of one recorded
+    // goes on; manual resends go whatever the settings say.
+    if (req.kind === 'reminder' && !facts.existing && settingsNoLongerAllow(req.seq, facts)) {
       return { status: 'skipped', reason: 'stale_cycle' };
     }
     // A reminder that just fell due asks the send window and pauses first (issue 12); one recorded already
@@ -339,10 +341,10 @@ function activePausesOf(facts: DispatchFacts): ActivePauses {
 /** The item's settings as snapshot.ts reads them: its own row, else the firm's policy, else the defaults. */
 const settingsOf = (facts: DispatchFacts): ItemReminderSettings => reminderSettingsFrom(facts.settings, facts.policy);
 
-/** For an item following the firm's policy without a row (no signal tells it of a change): reminder `seq` is
- * no longer allowed (the policy is off now, or its count lower). Items with a row hear of every change. */
-function policyNoLongerAllows(seq: number, facts: DispatchFacts): boolean {
-  if (facts.settings !== null || facts.policy === null) return false;
+/** Automatic reminder `seq` is no longer allowed by the stored settings (the item's row, else the firm's
+ * policy): they are off now, or their count is lower. Nudge's defaults (nothing stored) never change. */
+function settingsNoLongerAllow(seq: number, facts: DispatchFacts): boolean {
+  if (facts.settings === null && facts.policy === null) return false;
   const { enabled, count } = settingsOf(facts).settings;
   return !enabled || seq > count;
 }

@@ -76,6 +76,10 @@ export async function saveSettings(
 ): Promise<ReminderSettings> {
   // Read-merge-write under the item's lock: two changes at once (reminders off, another interval) both stay.
   await lockItemRow(tx, kind, itemId);
+  // And under the settings row's: a policy batch locks that row only (never the item's, so no deadlock), and
+  // what it writes meanwhile is merged into, not overwritten.
+  await tx.$executeRaw`SELECT 1 FROM "ReminderSettings"
+    WHERE "itemKind" = ${kind}::"ItemKind" AND "itemId" = ${itemId}::uuid FOR UPDATE`;
   const current = await readItemReminderSettings(tx as Db, { firmId, kind, itemId });
   const { settings, row, problem } = settingsRowToSave(current, input);
   if (problem) throw invalid('reminders', problem);

@@ -65,7 +65,8 @@ export interface PolicyBatchResult {
  * The next `batchSize` items without an outcome: each item whose settings come from the policy gets the
  * application's settings (its row, an audit entry, and a settingsChanged signal to its workflow through the
  * outbox, so the workflow re-reads them and reschedules from its last send), all in one transaction with
- * the items' outcomes. Items with settings of their own are left alone.
+ * the items' outcomes; a thread without a row already on them gets the signal only. Items with settings of
+ * their own are left alone.
  */
 export async function applyPolicyBatch(
   outbox: Outbox,
@@ -126,7 +127,11 @@ export async function applyPolicyBatch(
         })),
       });
     }
-    for (const d of updated) {
+    // A thread without a row counted unchanged follows a policy that was the new one already, but only in the
+    // database: its workflow may hold an older one (an application cancelled or superseded before reaching it),
+    // so it is told too. Nothing is written for it.
+    const rowLessUnchanged = decided.filter((d) => d.outcome === 'unchanged' && d.view && !d.view.hasRow);
+    for (const d of [...updated, ...rowLessUnchanged]) {
       enqueue(
         app.firmId,
         outbox.commands.signal(reminderWorkflowId(kind, d.item.itemId), settingsChangedSignal, settings),

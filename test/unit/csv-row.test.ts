@@ -180,6 +180,14 @@ describe('parseRow', () => {
     });
   });
 
+  test('an account id in capitals is taken and lower-cased', () => {
+    const accountId = randomUUID();
+    expect(parseRow(row({ accountId: ` ${accountId.toUpperCase()} ` }))).toMatchObject({
+      ok: true,
+      row: { accountId },
+    });
+  });
+
   test('a wrong number of cells is refused before anything else, without an email', () => {
     expect(parseRow(['Few', 'Columns', 'few@client.test'])).toEqual({
       ok: false,
