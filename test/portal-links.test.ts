@@ -29,8 +29,12 @@ const post = (path: string, form: Record<string, string>) =>
     body: new URLSearchParams(form).toString(),
   });
 const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
+/** A form's token; its action is relative to the page (`./reply`, `../../../approve`). */
 const formToken = (html: string, action: string) =>
-  new RegExp(`action="/portal/${action}"[^]*?name="token" value="([^"]+)"`).exec(html)?.[1];
+  new RegExp(`action="(?:[^"]*/)?${action}"[^]*?name="token" value="([^"]+)"`).exec(html)?.[1];
+/** Where a POST to the portal's `path` redirects, on this stack. */
+const redirected = (res: Response, path: string) =>
+  new URL(res.headers.get('location')!, `${ctx.stack.baseUrl}/portal${path}`).href;
 
 /** An approval request with reminders for one client, its notification's item link. */
 async function approvalWithLink(spec: { login?: 'pending' | 'active' } = {}) {
@@ -68,11 +72,11 @@ test('the email link opens the item page; its approve form approves once', async
 
   const res = await post('/approve', { token });
   expect(res.status).toBe(303);
-  const back = res.headers.get('location')!;
+  const back = redirected(res, '/approve');
   expect(back).toMatch(/done=approved/);
   expect(await approvalStatus(a.requestId)).toBe('approved');
-  const after = await expectPage(await get(ctx.stack.baseUrl + back), 200, /the document is approved/);
-  expect(after).not.toContain('action="/portal/approve"'); // nothing left to do
+  const after = await expectPage(await get(back), 200, /the document is approved/);
+  expect(after).not.toMatch(/action="[^"]*approve"/); // nothing left to do
   const audit = await ctx.stack.db.auditEvent.findFirstOrThrow({
     where: { itemId: a.requestId, action: 'approval.approved' },
   });
@@ -337,6 +341,90 @@ test('a reply of 20,000 Cyrillic or Chinese characters is posted (the form is up
   }
 });
 
+test('a reply the textarea allowed is posted: a line break sent as CRLF counts and is stored as one \\n', async () => {
+  const t = await threadWithReplyForm();
+  // 19,990 letters and 10 line breaks: 20,000 characters for the textarea's maxlength, 20,010 as submitted.
+  const body = 'x'.repeat(1990) + `\r\n${'x'.repeat(1800)}`.repeat(10);
+  expect((await post('/reply', { token: t.token, formId: t.formId!, body })).status).toBe(303);
+  expect((await post('/reply', { token: t.token, body: 'one\rtwo' })).status).toBe(303); // an old Mac's lone CR
+  const [long, short] = (await clientMessages(t.threadId)).map((m) => m.body).sort((a, b) => b.length - a.length);
+  expect(long).toHaveLength(20000);
+  expect(long).toBe(body.replace(/\r\n/g, '\n'));
+  expect(short).toBe('one\ntwo');
+});
+
+test('forms and redirects stay under a gateway’s path prefix of PORTAL_URL', async () => {
+  // PORTAL_URL=https://gw.example/nudge/portal, proxied to this API's /portal.
+  const gateway = 'https://gw.example/nudge/portal';
+  const viaGateway = (link: string) => new URL(link.replace(`${ctx.stack.baseUrl}/portal`, gateway));
+  const onStack = (url: URL) => `${ctx.stack.baseUrl}/portal${url.pathname.slice('/nudge/portal'.length)}${url.search}`;
+  /** The page at `link` seen through the gateway: where its form posts, and the form's fields. */
+  async function formOf(link: string) {
+    const html = await expectPage(await get(link), 200, /<form/);
+    const actions = [...html.matchAll(/<form method="post" action="([^"]+)">/g)].map((m) => m[1]);
+    expect(actions).toHaveLength(1);
+    const fields = Object.fromEntries(
+      [...html.matchAll(/name="(token|formId)" value="([^"]+)"/g)].map((m) => [m[1], m[2]]),
+    );
+    return { target: new URL(actions[0].replace(/&amp;/g, '&'), viaGateway(link)), fields };
+  }
+  /** Posts the form through the gateway: its redirect, resolved as the browser does, and the page it shows. */
+  async function submit(form: Awaited<ReturnType<typeof formOf>>, extra: Record<string, string> = {}) {
+    const res = await fetch(onStack(form.target), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...form.fields, ...extra }).toString(),
+    });
+    expect(res.status).toBe(303);
+    const back = new URL(res.headers.get('location')!, form.target);
+    return { back, page: await (await get(onStack(back))).text() };
+  }
+
+  const [a, t, signer] = await Promise.all([
+    approvalWithLink({ login: 'pending' }),
+    threadWithReplyForm(),
+    (async () => {
+      const acc = await accountWithContacts(ctx.firm);
+      const [c] = acc.contacts;
+      const doc = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/documents`, { name: 'Tax return' });
+      await ctx.firm.call('POST', `/v1/documents/${doc.body.id}/signature-requests`, { signers: [c.id] });
+      const [mail] = await ctx.stack.smtp.waitFor((m) => m.to.includes(c.address) && /to sign/.test(m.subject));
+      return linksIn(mail).find((l) => l.includes('/signature/'))!;
+    })(),
+  ]);
+
+  const approve = await formOf(a.item);
+  expect(approve.target.href).toBe(`${gateway}/approve`);
+  // The same page at its path with a trailing slash (the router serves it too) posts to the same place.
+  expect((await formOf(a.item.replace('?', '/?'))).target.href).toBe(`${gateway}/approve`);
+  const approved = await submit(approve);
+  expect(approved.back.pathname).toBe(viaGateway(a.item).pathname);
+  expect(approved.back.searchParams.get('done')).toBe('approved');
+  expect(approved.page).toMatch(/the document is approved/);
+
+  const reply = await formOf(t.item);
+  expect(reply.target.href).toBe(`${gateway}/reply`);
+  const replied = await submit(reply, { body: 'Sent them' });
+  expect(replied.back.pathname).toBe(viaGateway(t.item).pathname);
+  expect(replied.page).toMatch(/Your reply has been sent/);
+
+  const sign = await formOf(signer);
+  expect(sign.target.href).toBe(`${gateway}/sign`);
+  const signed = await submit(sign);
+  expect(signed.back.pathname).toBe(viaGateway(signer).pathname);
+  expect(signed.page).toMatch(/your signature is recorded/);
+
+  // The activation banner's page and the invitation email's page post back to their own paths.
+  const activation = a.links.find((l) => l.includes('/activate?token='))!;
+  expect((await formOf(activation)).target.href).toBe(`${gateway}/activate`);
+  const [invitation] = await ctx.stack.smtp.waitFor(
+    (m) => m.to.includes(a.contact.address) && /invites/.test(m.subject),
+  );
+  const accept = linksIn(invitation).find((l) => l.includes('/invitations/accept?token='))!;
+  expect((await formOf(accept)).target.href).toBe(`${gateway}/invitations/accept`);
+});
+
 test('a signer who has signed sees the document waiting for the other signers', async () => {
   const acc = await accountWithContacts(ctx.firm, [{}, {}]);
   const [a, b] = acc.contacts;
@@ -354,7 +442,7 @@ test('a signer who has signed sees the document waiting for the other signers', 
 
   const signed = await post('/sign', { token: formToken(pageA, 'sign')! });
   expect(signed.status).toBe(303);
-  const after = await expectPage(await get(ctx.stack.baseUrl + signed.headers.get('location')!), 200, /recorded/);
+  const after = await expectPage(await get(redirected(signed, '/sign')), 200, /recorded/);
   expect(badge(after)).toBe('Waiting for other signers');
   expect(badge(await (await get(linkB)).text())).toBe('Waiting for you');
 });

@@ -1,8 +1,9 @@
 // The client pages' HTML: an item (thread, approval, signature) with the action still open to the client,
 // invitation and activation pages, and the friendly error page. Every value goes through `html`, which
-// escapes it. Forms post to this server with their single-purpose token in a hidden field. The texts are
-// the `portal` part of the email catalogs (domain/email/messages/), in the contact's language; times are in
-// the contact's zone, as in their emails.
+// escapes it. Forms post to this server with their single-purpose token in a hidden field, to a URL relative
+// to the page (`root`, the portal's root seen from it: routes.ts), so a gateway's path prefix is kept. The
+// texts are the `portal` part of the email catalogs (domain/email/messages/), in the contact's language; times
+// are in the contact's zone, as in their emails.
 import { randomUUID } from 'node:crypto';
 import { CATALOGS, type Language, type PortalTexts } from '../../domain/email/messages';
 import { formatMessage, type MessageValues } from '../../domain/email/render';
@@ -42,7 +43,7 @@ const hidden = (token: string) => html`<input type="hidden" name="token" value="
 /** A new id each time the form is shown: the same form sent twice is one reply (domain/portal/portal.ts). */
 const formId = () => html`<input type="hidden" name="formId" value="${randomUUID()}" />`;
 
-export function itemPage(base: string, item: ItemPage, done?: Done): Html {
+export function itemPage(root: string, item: ItemPage, done?: Done): Html {
   const { t, f } = textsIn(item.language);
   const heading = html`${item.firmName} · ${item.accountName}`;
   const notice = done ? html`<p class="notice" role="status">${t.done[done]}</p>` : '';
@@ -58,7 +59,7 @@ export function itemPage(base: string, item: ItemPage, done?: Done): Html {
     );
     const reply =
       item.action?.purpose === 'reply'
-        ? html`<form method="post" action="${base}/reply">
+        ? html`<form method="post" action="${root}reply">
             ${hidden(item.action.token)}${formId()}
             <label for="body">${t.reply.label}</label>
             <textarea id="body" name="body" required maxlength="20000"></textarea>
@@ -71,7 +72,7 @@ export function itemPage(base: string, item: ItemPage, done?: Done): Html {
     const approve =
       item.action?.purpose === 'approve'
         ? html`<p>${f(t.approve.ask, { firmName: item.firmName })}</p>
-            <form method="post" action="${base}/approve">
+            <form method="post" action="${root}approve">
               ${hidden(item.action.token)}<button type="submit">${t.approve.button}</button>
             </form>`
         : '';
@@ -83,7 +84,7 @@ export function itemPage(base: string, item: ItemPage, done?: Done): Html {
     const sign =
       item.action?.purpose === 'sign'
         ? html`<p>${f(t.sign.ask, { firmName: item.firmName })}</p>
-            <form method="post" action="${base}/sign">
+            <form method="post" action="${root}sign">
               ${hidden(item.action.token)}<button type="submit">${t.sign.button}</button>
             </form>`
         : '';
@@ -103,7 +104,7 @@ export function itemPage(base: string, item: ItemPage, done?: Done): Html {
   );
 }
 
-export function invitationPage(base: string, token: string, p: AccessPage): Html {
+export function invitationPage(root: string, token: string, p: AccessPage): Html {
   const { t, f } = textsIn(p.language);
   const values = { firmName: p.firmName, contactName: p.contactName, address: p.address };
   const body = p.active
@@ -111,13 +112,13 @@ export function invitationPage(base: string, token: string, p: AccessPage): Html
         <p>${f(t.invitation.activeBody, values)}</p>`
     : html`<h1>${f(t.invitation.heading, values)}</h1>
         <p>${f(t.invitation.body, values)}</p>
-        <form method="post" action="${base}/invitations/accept">
+        <form method="post" action="${root}invitations/accept">
           ${hidden(token)}<button type="submit">${t.invitation.button}</button>
         </form>`;
   return page(p.language, t.invitation.title, body, p.firmName);
 }
 
-export function activationPage(base: string, token: string, p: AccessPage): Html {
+export function activationPage(root: string, token: string, p: AccessPage): Html {
   const { t, f } = textsIn(p.language);
   const values = { firmName: p.firmName, contactName: p.contactName, address: p.address };
   const body = p.active
@@ -125,7 +126,7 @@ export function activationPage(base: string, token: string, p: AccessPage): Html
         <p>${f(t.activation.activeBody, values)}</p>`
     : html`<h1>${t.activation.title}</h1>
         <p>${f(t.activation.body, values)}</p>
-        <form method="post" action="${base}/activate">
+        <form method="post" action="${root}activate">
           ${hidden(token)}<button type="submit">${t.activation.button}</button>
         </form>`;
   return page(p.language, t.activation.title, body, p.firmName);

@@ -26,7 +26,12 @@ const viewQuery = z.object({ token: z.string().max(2000), done: z.enum(['replied
 const tokenForm = z.object({ token: z.string().max(2000) });
 // Each message names the error page's text (the catalogs' `portal.errors`).
 const replyForm = tokenForm.extend({
-  body: z.string().trim().min(1, 'empty-message').max(20000, 'message-too-long'),
+  // A browser submits a line break as \r\n but its textarea's maxlength counts it as one, as the API's messages
+  // store it: one \n, so a reply the page allowed fits and reads like any other message.
+  body: z
+    .string()
+    .transform((body) => body.replace(/\r\n?/g, '\n'))
+    .pipe(z.string().trim().min(1, 'empty-message').max(20000, 'message-too-long')),
   // The form's own id (pages.ts); absent from a page shown before forms carried one.
   formId: z.uuid('validation-error').optional(),
 });
@@ -50,7 +55,12 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   throw new DomainError('invalid', slug, ENGLISH[slug].title, ENGLISH[slug].detail);
 }
 
-/** The browser's preferred language among ours, for pages that do not know the contact. */
+/**
+ * The portal's root as seen from the page answering `req`, a relative URL (`./`, `../../../`): forms and
+ * redirects resolve against the address the browser used, so under a gateway that serves the pages at a path
+ * prefix (PORTAL_URL=https://gw.example/nudge/portal) they stay under it, as an absolute /portal/… would not.
+ */
+const root = (req: Request) => '../'.repeat(req.path.split('/').length - 2) || './';
 
 /** An error page's words: in English the error's own (the most specific), else its slug's in the catalog. */
 function errorText(language: Language, slug: string, own?: { title: string; detail?: string }) {
@@ -69,13 +79,12 @@ export function portalRoutes(portal: PortalService, log: Logger): Router {
   // Small forms only: a token and a message. A reply of 20,000 characters is up to 180 kB percent-encoded (9
   // bytes for a character of three UTF-8 bytes, such as Chinese; Cyrillic takes 6): room for it and the token.
   const form = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 10 });
-  const base = (req: Request) => req.baseUrl;
   const itemUrl = (
     req: Request,
     back: { accountId: string; kind: string; itemId: string; token: string },
     done: pages.Done,
   ) =>
-    `${base(req)}/accounts/${back.accountId}/${back.kind}/${back.itemId}?token=${encodeURIComponent(back.token)}&done=${done}`;
+    `${root(req)}accounts/${back.accountId}/${back.kind}/${back.itemId}?token=${encodeURIComponent(back.token)}&done=${done}`;
 
   router.get('/', (req, res) => send(res, 200, pages.landingPage(browserLanguage(req))));
 
@@ -84,7 +93,7 @@ export function portalRoutes(portal: PortalService, log: Logger): Router {
     if (!path.success) return send(res, 404, errorPage(browserLanguage(req), 'not-found'));
     const query = parse(viewQuery, req.query);
     const item = await portal.viewItem(query.token, path.data);
-    send(res, 200, pages.itemPage(base(req), item, query.done));
+    send(res, 200, pages.itemPage(root(req), item, query.done));
   });
 
   router.post('/reply', form, async (req, res) => {
@@ -100,7 +109,7 @@ export function portalRoutes(portal: PortalService, log: Logger): Router {
 
   router.get('/invitations/accept', async (req, res) => {
     const { token } = parse(tokenForm, req.query);
-    send(res, 200, pages.invitationPage(base(req), token, await portal.invitationPage(token)));
+    send(res, 200, pages.invitationPage(root(req), token, await portal.invitationPage(token)));
   });
   router.post('/invitations/accept', form, async (req, res) => {
     const { token } = parse(tokenForm, req.body);
@@ -111,11 +120,11 @@ export function portalRoutes(portal: PortalService, log: Logger): Router {
 
   router.get('/activate', async (req, res) => {
     const { token } = parse(tokenForm, req.query);
-    send(res, 200, pages.activationPage(base(req), token, await portal.activationPage(token)));
+    send(res, 200, pages.activationPage(root(req), token, await portal.activationPage(token)));
   });
   router.post('/activate', form, async (req, res) => {
     const { token } = parse(tokenForm, req.body);
-    send(res, 200, pages.activationPage(base(req), token, await portal.activate(token)));
+    send(res, 200, pages.activationPage(root(req), token, await portal.activate(token)));
   });
 
   router.use((req, res) => send(res, 404, errorPage(browserLanguage(req), 'not-found')));
