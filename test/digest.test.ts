@@ -20,6 +20,7 @@ import { header, subjectOf, textOf } from './support/mail-text';
 import { recordHistory } from './support/histories';
 import { createNudgeWorker } from '../worker/worker';
 import { digestWorkflowId } from '../shared/contracts/digest';
+import { verifyUnsubscribeToken } from '../domain/email/unsubscribe';
 
 // Reminder days of 6 s: each reminder 6 s after its notification, and a digest window of 1440 minutes (one
 // reminder day) is 6 s too. The stack's worker has no REMINDER_DAY_SECONDS, so this file runs its own.
@@ -155,8 +156,10 @@ test('one Italian digest across two accounts; an item approved before it goes dr
   expect(text).not.toContain('Dichiarazione IVA');
   expect(text).toContain(`Lo trova nel Suo portale clienti: ${PORTAL_URL}/accounts/${family}/chat/${receipts}?token=`);
   expect(text).toContain(`${PORTAL_URL}/accounts/${company}/approval/${balance}?token=`);
-  // Mixed categories: the one-click link turns the address's notifications off.
+  // Mixed categories: the one-click link switches off each category the digest carries (not `all`).
   expect(header(digest, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+  const unsubscribe = /token=([\w.-]+)>$/.exec(header(digest, 'List-Unsubscribe') ?? '')![1];
+  expect(verifyUnsubscribeToken(undefined, unsubscribe).category).toEqual(['messages', 'approvals']);
   expect(text).toMatch(/Annulli l’iscrizione: http:\/\/localhost:3000\/unsubscribe\?token=/);
 
   // No reminder went alone; Marco's digest had nothing left and was not sent.

@@ -1,11 +1,13 @@
 // One-click unsubscribe (RFC 8058) on the real stack: the headers on every email to a client, the
 // confirmation page, the one-click POST (preference off, audit entry, explainer `unsubscribed`, no further
 // reminders of the category to that address), and every way a token must not work.
-import { useStackWithFirm, eventually } from './support/stack';
+import { useStackWithFirm, eventually, PORTAL_URL } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
+import { holdInTransaction } from './support/holds';
 import { header, subjectOf, textOf } from './support/mail-text';
 import type { CapturedMail } from './support/smtp-capture';
 import { DEV_UNSUBSCRIBE_SECRET, signToken, unsubscribeToken } from '../domain/email/unsubscribe';
+import { createDigestSender } from '../domain/digest/send';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 
@@ -245,6 +247,70 @@ test('unsubscribing from an invitation turns the address’s notifications off (
   ]);
 });
 
+test('a mixed digest’s link switches off each category it carries, not invitations and GDPR emails', async () => {
+  // A firm of its own: digests on, with the shortest window.
+  const firm = await ctx.stack.newFirm();
+  expect((await firm.call('PUT', '/v1/settings/digest', { enabled: true, windowMinutes: 1 })).status).toBe(200);
+  const acc = await accountWithContacts(firm, [{ login: 'off' }]);
+  const [c] = acc.contacts;
+  const reminders = { enabled: true, intervalDays: 1, count: 1 };
+  const thread = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Receipts',
+    message: { body: 'Please upload them' },
+    reminders,
+  });
+  expect(thread.status).toBe(201);
+  const doc = await firm.call('POST', `/v1/accounts/${acc.accountId}/documents`, { name: 'Balance sheet' });
+  expect((await firm.call('POST', `/v1/documents/${doc.body.id}/approval-requests`, { reminders })).status).toBe(201);
+  // Both reminders fall due (a reminder day is 1 s here) and wait for the address's digest. The stack's worker
+  // measures the window on a real day (a minute), so the digest is sent here, on this file's clock.
+  await eventually(
+    async () => (await ctx.stack.db.digestEntry.count({ where: { contactEmailId: c.emailId } })) === 2,
+    20_000,
+    'both reminders waiting for the digest',
+  );
+  const sender = createDigestSender({
+    db: ctx.stack.db,
+    mailer: ctx.stack.mailer,
+    portalUrl: PORTAL_URL,
+    reminderDaySeconds: 1,
+  });
+  expect(await sender.sendDigest({ firmId: firm.firmId, contactEmailId: c.emailId })).toMatchObject({
+    status: 'sent',
+    items: 2,
+  });
+  const [digest] = await ctx.stack.smtp.waitFor(
+    (m) => m.to.includes(c.address) && /^Reminder from .*: 2 items are waiting for you$/.test(subjectOf(m)),
+    1,
+    10_000,
+  );
+
+  const stops = 'emails about messages and documents to approve';
+  const page = await ctx.stack.request('GET', `/unsubscribe?token=${tokenOf(digest)}`);
+  expect(page.body).toContain(`Stop receiving ${stops} at ${c.address}?`);
+  const res = await oneClick(tokenOf(digest));
+  expect(res.status).toBe(200);
+  expect(res.body).toContain(`Done: ${c.address} will no longer receive ${stops}.`);
+  expect(await ctx.stack.db.contactEmail.findUniqueOrThrow({ where: { id: c.emailId } })).toMatchObject({
+    notify: true,
+    prefMessages: false,
+    prefApprovals: false,
+    prefSignatures: true,
+  });
+  const records = await ctx.stack.db.emailUnsubscribe.findMany({ where: { contactEmailId: c.emailId } });
+  expect(records.map((r) => r.category).sort()).toEqual(['approvals', 'messages']);
+  const audits = await ctx.stack.db.auditEvent.findMany({
+    where: { firmId: firm.firmId, contactId: c.id, action: 'contact_email.unsubscribed' },
+  });
+  expect(audits.map((a) => (a.data as { category: string }).category).sort()).toEqual(['approvals', 'messages']);
+
+  // The firm's invitation still goes (not revoked as "unsubscribed"): the address did not opt out of all emails.
+  const invited = await firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {});
+  expect(invited.status).toBe(201);
+  await ctx.stack.smtp.waitFor((m) => m.to.includes(c.address) && /invites you/.test(subjectOf(m)), 1, 10_000);
+  expect((await firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation/resend`)).status).toBe(202);
+});
+
 const MULTIPART = 'multipart/form-data';
 const multipart = (value: string, boundary = 'b0') =>
   `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\n${value}\r\n--${boundary}--\r\n`;
@@ -317,6 +383,35 @@ describe('tokens that must not work: refused, nothing written', () => {
     const res = await oneClick(tokenOf(mail));
     expect(res.status).toBe(400);
     expect(await written(acc.contacts[0].emailId)).toEqual(before);
+  });
+
+  test('an address changed while the click waits for its row: refused, the new address not unsubscribed', async () => {
+    const m = await notified();
+    const before = await written(m.contact.emailId);
+    // Staff change the address (their PATCH not committed yet) as the owner of the old one clicks.
+    let holder = 0;
+    const release = await holdInTransaction(ctx.stack.db, async (tx) => {
+      holder = (await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`)[0].pid;
+      await tx.contactEmail.update({
+        where: { id: m.contact.emailId },
+        data: { address: `moved-${m.contact.address}` },
+      });
+    });
+    const click = oneClick(tokenOf(m.mail));
+    await eventually(
+      async () =>
+        (
+          await ctx.stack.db.$queryRaw<{ n: number }[]>`
+            SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${holder}::int = ANY (pg_blocking_pids(pid))`
+        )[0].n > 0,
+      5_000,
+      'the click waiting for the address change',
+    );
+    await release();
+    const res = await click;
+    expect(res.status).toBe(400);
+    expect(res.body.type).toBe('https://nudge.dev/problems/invalid-unsubscribe-link');
+    expect(await written(m.contact.emailId)).toEqual(before);
   });
 
   test('an expired token', async () => {

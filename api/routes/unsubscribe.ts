@@ -9,7 +9,7 @@ import { DomainError } from '../../domain/errors';
 import { escapeHtml } from '../../domain/email/text';
 import { formatMessage } from '../../domain/email/render';
 import { CATALOGS, type Language } from '../../domain/email/messages';
-import type { UnsubscribeCategory, UnsubscribeService } from '../../domain/email/unsubscribe';
+import { unsubscribeTargetName, type UnsubscribeService, type UnsubscribeTarget } from '../../domain/email/unsubscribe';
 import { Problem, STATUS_OF_KIND } from '../problem';
 import { browserLanguage } from '../browser-language';
 
@@ -36,9 +36,9 @@ function page(res: Response, status: number, language: Language, title: string, 
     );
 }
 
-function texts(language: Language, category: UnsubscribeCategory, address: string) {
+function texts(language: Language, category: UnsubscribeTarget, address: string) {
   const t = CATALOGS[language].unsubscribe;
-  const values = { category: t.categories[category], address };
+  const values = { category: unsubscribeTargetName(language, category), address };
   return {
     title: t.title,
     button: t.button,

@@ -13,9 +13,9 @@ import type { ItemKind, ItemRef } from '../../shared/reminder-types';
 import { dispatchKey, reminderWorkflowId } from '../../shared/contracts/item-reminder';
 import { readItemSnapshot } from '../items/snapshot';
 import { loadCandidateEmails } from '../items/recipient-lookup';
-import { clientUnsubscribe, contactEmailLanguage, contactTimeZone, firmOverride } from '../email/compose';
+import { contactEmailLanguage, contactTimeZone, firmOverride } from '../email/compose';
 import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
-import type { UnsubscribeCategory } from '../email/unsubscribe';
+import { unsubscribeHeaders, unsubscribeTargetOf } from '../email/unsubscribe';
 import { portalEmailLinks } from '../portal/email-links';
 import { recordEmailBounced } from '../webhooks/item-events';
 import { renderDigestEmail, type DigestItem } from './digest-email';
@@ -234,15 +234,17 @@ export function createDigestSender(deps: DigestDeps) {
         banner ? firmOverride(db, firmId, 'activation_banner', language) : null,
         contactTimeZone(db, firmId, email.contactId),
       ]);
-      // One category when every item shares it; a mixed digest's link turns the address's notifications off.
-      const categories = new Set(entries.map((e) => CATEGORY_OF_ITEM[e.itemKind]));
-      const category = (categories.size === 1 ? [...categories][0] : 'all') as UnsubscribeCategory;
-      const unsubscribe = clientUnsubscribe(deps.unsubscribe, {
+      // The link stops what the digest carries: its items' category, or each of a mixed digest's categories
+      // (not `all`, which would stop the firm's invitations and GDPR emails too).
+      const unsubscribe = unsubscribeHeaders(deps.unsubscribe ?? {}, {
         firmId,
         contactEmailId,
         address: email.address,
-        category,
+        category: unsubscribeTargetOf(entries.map((e) => e.itemKind)),
       });
+      // The email's own category, as listed in the account profile: a mixed digest's reads `all`, as before.
+      const categories = new Set(entries.map((e) => CATEGORY_OF_ITEM[e.itemKind]));
+      const category = categories.size === 1 ? [...categories][0] : 'all';
       const content = renderDigestEmail({
         firmName: firm.name,
         items,

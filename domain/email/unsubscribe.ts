@@ -1,19 +1,53 @@
 // One-click unsubscribe (RFC 8058). Every email to a client carries a link with a signed, expiring,
-// single-purpose token naming the firm, the contact email (and a digest of its address) and the category;
-// posting it switches that category off for that address. The token is an HMAC-SHA256 (node:crypto) under
-// a key derived from the server secret for this purpose only, compared in constant time; nothing is stored
-// to issue one, so the worker signs and the API checks with the same secret (UNSUBSCRIBE_SECRET).
+// single-purpose token naming the firm, the contact email (and a digest of its address) and the category (a
+// mixed digest's: each category it carries); posting it switches that off for that address. The token is an
+// HMAC-SHA256 (node:crypto) under a key derived from the server secret for this purpose only, compared in
+// constant time; nothing is stored to issue one, so the worker signs and the API checks with the same secret
+// (UNSUBSCRIBE_SECRET).
 import type { Db, Tx } from '../../prisma/client';
 import { audit } from '../audit/audit';
 import { DomainError } from '../errors';
 import { addressDigest, hmacMatches, hmacSha256 } from '../hmac';
 import { CATEGORY_OF_ITEM, type PreferenceCategory } from '../../shared/recipients';
 import type { ItemKind } from '../../shared/reminder-types';
-import { DEFAULT_LANGUAGE, isLanguage } from './messages';
+import { CATALOGS, DEFAULT_LANGUAGE, isLanguage, type Language } from './messages';
+import { formatMessage } from './render';
 
 /** What a link switches off: one preference category, or `all` (the address's notify toggle). */
 export type UnsubscribeCategory = Extract<PreferenceCategory, 'messages' | 'signatures' | 'approvals'> | 'all';
 export const UNSUBSCRIBE_CATEGORIES: readonly UnsubscribeCategory[] = ['messages', 'signatures', 'approvals', 'all'];
+
+/** An item's category: what its notifications and reminders, alone or in a digest, can switch off. */
+export type ItemUnsubscribeCategory = Exclude<UnsubscribeCategory, 'all'>;
+const ITEM_CATEGORIES: readonly ItemUnsubscribeCategory[] = ['messages', 'signatures', 'approvals'];
+
+/**
+ * What one link switches off: a category (an item email's), `all` (an invitation's, a GDPR email's), or
+ * the several item categories of a digest, each switched off on its own: a digest carries no invitation or
+ * GDPR email, so its link must not stop them as `all` would (allCategoryExclusions).
+ */
+export type UnsubscribeTarget = UnsubscribeCategory | readonly ItemUnsubscribeCategory[];
+
+/** The categories a target switches off, in a fixed order. */
+export const categoriesOf = (target: UnsubscribeTarget): UnsubscribeCategory[] =>
+  typeof target === 'string' ? [target] : ITEM_CATEGORIES.filter((c) => target.includes(c));
+
+/** The link target of an email about items of these kinds: their category, or each of theirs. */
+export function unsubscribeTargetOf(kinds: readonly ItemKind[]): UnsubscribeTarget {
+  const of = new Set(kinds.map((k) => CATEGORY_OF_ITEM[k]));
+  const categories = ITEM_CATEGORIES.filter((c) => of.has(c));
+  return categories.length === 1 ? categories[0] : categories;
+}
+
+/** How the unsubscribe page names what a link stops, in the recipient's language. */
+export function unsubscribeTargetName(language: Language, target: UnsubscribeTarget): string {
+  const texts = CATALOGS[language].unsubscribe;
+  const categories = categoriesOf(target);
+  if (categories.length === 1) return texts.categories[categories[0]];
+  const list = new Intl.ListFormat(language, { type: 'conjunction' });
+  const topics = list.format(categories.map((c) => texts.topics[c as ItemUnsubscribeCategory]));
+  return formatMessage(texts.several, language, { topics });
+}
 
 const COLUMN: Record<UnsubscribeCategory, 'prefMessages' | 'prefSignatures' | 'prefApprovals' | 'notify'> = {
   messages: 'prefMessages',
@@ -70,7 +104,7 @@ export interface UnsubscribeClaims {
   firmId: string;
   contactEmailId: string;
   address: string;
-  category: UnsubscribeCategory;
+  category: UnsubscribeTarget;
 }
 
 const PURPOSE = 'unsubscribe';
@@ -82,7 +116,8 @@ interface SignedPayload {
   e: string;
   /** Digest of the address the email went to: the link stops working once the address is changed. */
   a: string;
-  c: string;
+  /** A category, or the list of a mixed digest's categories. */
+  c: string | string[];
   /** Expiry, seconds since the epoch. */
   x: number;
 }
@@ -97,7 +132,7 @@ export function signToken(secret: string, purpose: string, claims: UnsubscribeCl
     f: claims.firmId,
     e: claims.contactEmailId,
     a: addressDigest(claims.address),
-    c: claims.category,
+    c: typeof claims.category === 'string' ? claims.category : categoriesOf(claims.category),
     x: Math.floor(expiresAt.getTime() / 1000),
   };
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
@@ -129,7 +164,17 @@ export interface VerifiedToken {
   firmId: string;
   contactEmailId: string;
   addressDigest: string;
-  category: UnsubscribeCategory;
+  category: UnsubscribeTarget;
+}
+
+/** A signed payload's category as a target: one known category, or several distinct item categories. */
+function targetOf(c: unknown): UnsubscribeTarget | null {
+  if (typeof c === 'string')
+    return UNSUBSCRIBE_CATEGORIES.includes(c as UnsubscribeCategory) ? (c as UnsubscribeCategory) : null;
+  if (!Array.isArray(c) || !c.length || new Set(c).size !== c.length) return null;
+  return c.every((x) => ITEM_CATEGORIES.includes(x as ItemUnsubscribeCategory))
+    ? (c as ItemUnsubscribeCategory[])
+    : null;
 }
 
 /** Checks a token's form, signature (constant time), purpose and expiry; throws a DomainError otherwise. */
@@ -145,9 +190,8 @@ export function verifyUnsubscribeToken(secret: string | undefined, token: string
   } catch {
     throw invalidLink('The link is damaged: copy the whole link from the email.');
   }
-  const category = payload.c as UnsubscribeCategory;
-  if (payload.p !== PURPOSE || !UNSUBSCRIBE_CATEGORIES.includes(category))
-    throw invalidLink('The link was not issued for unsubscribing.');
+  const category = targetOf(payload.c);
+  if (payload.p !== PURPOSE || !category) throw invalidLink('The link was not issued for unsubscribing.');
   if (!Number.isFinite(payload.x) || payload.x * 1000 <= now.getTime())
     throw new DomainError(
       'gone',
@@ -184,57 +228,60 @@ export async function describeUnsubscribe(db: Db, secret: string | undefined, to
 }
 
 /**
- * Switches the category off for the token's address, records the unsubscribe (shown as `unsubscribed`
- * in the reminder explainer) and writes an audit entry; a repeated post changes and writes nothing.
+ * Switches the token's categories off for its address, records each unsubscribe (shown as `unsubscribed`
+ * in the reminder explainer) and writes an audit entry for each; a repeated post changes and writes nothing.
  */
 export async function applyUnsubscribe(db: Db, secret: string | undefined, token: string, now = new Date()) {
   const t = verifyUnsubscribeToken(secret, token, now);
   return db.$transaction(async (tx) => {
+    // The row is locked before its address is checked: an address change under way (the link's address
+    // replaced by another) is waited for and then refused, rather than unsubscribing the new address. And two
+    // posts at once (a mail client and its user) take turns: with the preference already off, neither update
+    // would lock the row, and both would record the unsubscribe.
+    await tx.$executeRaw`
+      SELECT 1 FROM "ContactEmail" WHERE id = ${t.contactEmailId}::uuid AND "firmId" = ${t.firmId}::uuid FOR UPDATE`;
     const email = await addressOf(tx, t);
-    // Two posts at once (a mail client and its user) take turns: with the preference already off, neither
-    // update would lock the row, and both would record the unsubscribe.
-    await tx.$executeRaw`SELECT 1 FROM "ContactEmail" WHERE id = ${email.id}::uuid FOR UPDATE`;
-    const column = COLUMN[t.category];
-    const changed = await tx.contactEmail.updateMany({
-      where: { id: email.id, firmId: t.firmId, [column]: true },
-      data: { [column]: false },
-    });
-    const existing = await tx.emailUnsubscribe.findUnique({
-      where: { contactEmailId_category: { contactEmailId: email.id, category: t.category } },
-    });
-    // A click that switched the preference off again (the firm had turned it back on) is a new unsubscribe:
-    // the explainer shows its date, not the first one's.
-    if (!existing)
-      await tx.emailUnsubscribe.create({
-        data: { firmId: t.firmId, contactEmailId: email.id, category: t.category },
+    const switched: UnsubscribeCategory[] = [];
+    let changed = false;
+    for (const category of categoriesOf(t.category)) {
+      const column = COLUMN[category];
+      const { count } = await tx.contactEmail.updateMany({
+        where: { id: email.id, firmId: t.firmId, [column]: true },
+        data: { [column]: false },
       });
-    else if (changed.count > 0)
-      await tx.emailUnsubscribe.update({ where: { id: existing.id }, data: { createdAt: now } });
-    if (changed.count > 0 || !existing) {
+      const existing = await tx.emailUnsubscribe.findUnique({
+        where: { contactEmailId_category: { contactEmailId: email.id, category } },
+      });
+      // A click that switched the preference off again (the firm had turned it back on) is a new unsubscribe:
+      // the explainer shows its date, not the first one's.
+      if (!existing)
+        await tx.emailUnsubscribe.create({ data: { firmId: t.firmId, contactEmailId: email.id, category } });
+      else if (count > 0) await tx.emailUnsubscribe.update({ where: { id: existing.id }, data: { createdAt: now } });
+      if (count > 0 || !existing) switched.push(category);
+      changed ||= count > 0;
+    }
+    if (switched.length) {
       const links = await tx.accountContact.findMany({
         where: { contactId: email.contactId },
         select: { accountId: true },
       });
-      await audit(tx, {
-        firmId: t.firmId,
-        actorId: null,
-        actorType: 'client',
-        action: 'contact_email.unsubscribed',
-        contactId: email.contactId,
-        data: {
-          contactEmailId: email.id,
-          category: t.category,
-          via: 'one_click',
-          accountIds: links.map((l) => l.accountId),
-        },
-      });
+      // One entry per category, each as a single-category link writes it.
+      for (const category of switched)
+        await audit(tx, {
+          firmId: t.firmId,
+          actorId: null,
+          actorType: 'client',
+          action: 'contact_email.unsubscribed',
+          contactId: email.contactId,
+          data: {
+            contactEmailId: email.id,
+            category,
+            via: 'one_click',
+            accountIds: links.map((l) => l.accountId),
+          },
+        });
     }
-    return {
-      address: email.address,
-      category: t.category,
-      language: email.language,
-      changed: changed.count > 0,
-    };
+    return { address: email.address, category: t.category, language: email.language, changed };
   });
 }
 

@@ -70,6 +70,12 @@ export const de: Catalog = {
       approvals: 'E-Mails zu Dokumenten zur Freigabe',
       all: 'Benachrichtigungen und Erinnerungen',
     },
+    several: 'E-Mails zu {topics}',
+    topics: {
+      messages: 'Nachrichten',
+      signatures: 'Dokumenten zur Unterschrift',
+      approvals: 'Dokumenten zur Freigabe',
+    },
   },
   portal: {
     title: 'Nudge-Mandantenseiten',

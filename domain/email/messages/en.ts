@@ -70,6 +70,8 @@ export const en: Catalog = {
       approvals: 'emails about documents to approve',
       all: 'notifications and reminders',
     },
+    several: 'emails about {topics}',
+    topics: { messages: 'messages', signatures: 'documents to sign', approvals: 'documents to approve' },
   },
   portal: {
     title: 'Nudge client pages',

@@ -71,6 +71,8 @@ export const es: Catalog = {
       approvals: 'los correos sobre documentos para aprobar',
       all: 'notificaciones y recordatorios',
     },
+    several: 'los correos sobre {topics}',
+    topics: { messages: 'mensajes', signatures: 'documentos para firmar', approvals: 'documentos para aprobar' },
   },
   portal: {
     title: 'Páginas de cliente de Nudge',

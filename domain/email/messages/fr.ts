@@ -72,6 +72,12 @@ export const fr: Catalog = {
       approvals: 'les e-mails concernant les documents à approuver',
       all: 'les notifications et rappels',
     },
+    several: 'les e-mails concernant {topics}',
+    topics: {
+      messages: 'vos messages',
+      signatures: 'les documents à signer',
+      approvals: 'les documents à approuver',
+    },
   },
   portal: {
     title: 'Pages clients Nudge',

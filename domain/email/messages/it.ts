@@ -71,6 +71,12 @@ export const it: Catalog = {
       approvals: 'le email sui documenti da approvare',
       all: 'notifiche e promemoria',
     },
+    several: 'le email {topics}',
+    topics: {
+      messages: 'sui messaggi',
+      signatures: 'sui documenti da firmare',
+      approvals: 'sui documenti da approvare',
+    },
   },
   portal: {
     title: 'Pagine clienti Nudge',

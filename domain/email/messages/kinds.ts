@@ -123,7 +123,7 @@ export interface Catalog {
   unsubscribe: {
     /** The page's title. */
     title: string;
-    /** {category} is one of `categories`, {address} the email address. */
+    /** {category} is one of `categories` (or `several`), {address} the email address. */
     question: string;
     button: string;
     done: string;
@@ -131,6 +131,12 @@ export interface Catalog {
     /** The line at the foot of each email to a client. */
     footer: string;
     categories: Record<'messages' | 'signatures' | 'approvals' | 'all', string>;
+    /**
+     * What a digest's link stops when it carries several categories: {topics} is the list of their `topics`
+     * (joined by the language's "and"), e.g. "emails about messages and documents to approve".
+     */
+    several: string;
+    topics: Record<'messages' | 'signatures' | 'approvals', string>;
   };
   portal: PortalTexts;
 }
