@@ -121,7 +121,11 @@ export function createApp(deps: AppDeps) {
   // The key's rate limit is counted inside authentication, once the key is known (api/auth.ts).
   const auth = authenticate(db, deps.rateLimit ? rateLimit(deps.rateLimit) : undefined);
   const idempotent = idempotency(db);
-  const webhooks = createWebhooksService({ db, outbox, allowPrivateTargets: deps.webhooksAllowPrivateTargets });
+  const webhooks = createWebhooksService({
+    db: changes,
+    outbox,
+    allowPrivateTargets: deps.webhooksAllowPrivateTargets,
+  });
   const reminderPolicy = createReminderPolicyService({ db: changes, gateway, outbox });
   const v1 = v1Routes(domain, items, invitations, bulk, webhooks, reminderPolicy); // registers the routes the OpenAPI document describes
   const publicV1 = publicInvitationRoutes(domain, invitations); // the portal's invitation accept: no API key

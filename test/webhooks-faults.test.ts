@@ -470,3 +470,44 @@ describe('changing an endpoint', () => {
     expect((await stack.db.webhookEndpoint.findUniqueOrThrow({ where: { id: foreign.id } })).disabledAt).toBeNull();
   });
 });
+
+test('an API that died after registering or rotating, before storing its answer: a retry does neither again', async () => {
+  const own = await stack.newFirm();
+  const post = (path: string, body: unknown, key: string) =>
+    fetch(allowing.baseUrl + path, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${own.apiKey}`,
+        'x-acting-user': own.ownerId,
+        'content-type': 'application/json',
+        'idempotency-key': key,
+      },
+      body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: JSON.parse(await r.text()) }));
+  /** What a process killed between its commit and storing the answer leaves: no answer, long stale. */
+  const loseAnswer = async (key: string) => {
+    const where = { firmId_key: { firmId: own.firmId, key } };
+    expect((await stack.db.idempotencyRecord.findUniqueOrThrow({ where })).committedAt).not.toBeNull();
+    await stack.db.idempotencyRecord.update({
+      where,
+      data: { status: null, body: undefined, createdAt: new Date(Date.now() - 10 * 60_000) },
+    });
+  };
+  const hook = { url: `${receiver.url}/ok?lost`, eventTypes: ['reminder.sent'] };
+  const made = await post('/v1/webhooks', hook, 'lost-register');
+  expect(made.status).toBe(201);
+  await loseAnswer('lost-register');
+  const again = await post('/v1/webhooks', hook, 'lost-register');
+  expect(again.status).toBe(409);
+  expect(again.body.type).toMatch(/idempotency-key-committed$/);
+  expect(await stack.db.webhookEndpoint.count({ where: { firmId: own.firmId } })).toBe(1);
+
+  const rotated = await post(`/v1/webhooks/${made.body.id}/rotate-secret`, {}, 'lost-rotate');
+  expect(rotated.status).toBe(200);
+  await loseAnswer('lost-rotate');
+  expect((await post(`/v1/webhooks/${made.body.id}/rotate-secret`, {}, 'lost-rotate')).status).toBe(409);
+  // Rotated once: the secret the firm had still signs for the grace.
+  expect(await stack.db.webhookEndpoint.findUniqueOrThrow({ where: { id: made.body.id } })).toMatchObject({
+    previousSecret: made.body.secret,
+  });
+});
