@@ -137,6 +137,29 @@ test('an invitation scheduled for later is sent at sendAt, with its message', as
   expect(list.body.items).toMatchObject([{ id: res.body.id, status: 'sent' }]);
 });
 
+test('a resend once the link ran out (its workflow ending it): 409 invitation-expired, nothing sent or written', async () => {
+  const c = await offContact();
+  const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {});
+  await waitInvitations(c.address);
+  await eventually(
+    async () => (await ctx.stack.db.invitation.findUniqueOrThrow({ where: { id: inv.body.id } })).status === 'sent',
+    5000,
+    'invitation sent',
+  );
+  // The moment between the link's expiry and the workflow's expire activity.
+  await ctx.stack.db.invitation.update({
+    where: { id: inv.body.id },
+    data: { expiresAt: new Date(Date.now() - 1000) },
+  });
+  const audits = () => ctx.stack.db.auditEvent.count({ where: { contactId: c.id } });
+  const before = await audits();
+  const res = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation/resend`);
+  expect(res.status).toBe(409);
+  expect(res.body.type).toBe('https://nudge.dev/problems/invitation-expired');
+  expect(await audits()).toBe(before);
+  expect(invitationMails(c.address)).toHaveLength(1);
+});
+
 test('a resend sends a fresh link and the previous link stops working', async () => {
   const c = await offContact();
   const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {});

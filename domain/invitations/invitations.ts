@@ -313,6 +313,13 @@ export async function resendInvitation(db: Db, wf: InvitationWorkflows, firmId: 
         'Invitation not sent yet',
         `The invitation is scheduled for ${inv.sendAt.toISOString()}; it can be resent once it has gone out.`,
       );
+    // Its link ran out, and its workflow is ending it (a resend signalled now would never be sent).
+    if (inv.expiresAt && inv.expiresAt.getTime() <= Date.now())
+      throw conflict(
+        'invitation-expired',
+        'Invitation expired',
+        `The invitation's link ran out on ${inv.expiresAt.toISOString()}; send a new invitation instead.`,
+      );
     const excluded = (await allCategoryExclusions(tx, [email])).get(email.id);
     if (excluded) throw await notReceiving(tx, email, excluded);
     const seq =
