@@ -39,7 +39,9 @@ export function createReminderActivities(deps: ReminderActivityDeps) {
       // automatic reminders only, so it keeps to the firm's window.
       const plan = await planItemSend(deps.db, item, dueAt, Date.now(), cycleKey === undefined ? 'firm' : undefined);
       if (cycleKey !== undefined && seq !== undefined) await recordHold(deps.db, item, cycleKey, seq, plan);
-      return { sendAt: plan.sendAt, reasons: plan.reasons };
+      // Nothing holds it: its due time, not this worker's clock, which may run ahead of the workflow's (the
+      // server's), so the workflow would read "held until now" and ask again, and again, for ever.
+      return { sendAt: plan.sendAt <= Date.now() ? Math.min(dueAt, plan.sendAt) : plan.sendAt, reasons: plan.reasons };
     },
 
     /** Heartbeats between emails when one is due, so Temporal notices a dead worker within seconds. */

@@ -285,6 +285,15 @@ test("a reminder's webhook events are written with its dispatch, once, and none 
   );
 });
 
+test('a send nothing holds is planned at its due time, not at the worker clock (which may run ahead of the workflow)', async () => {
+  const { item } = await approvalWithContacts(1);
+  const acts = createReminderActivities({ db, mailer: fakeMailer().mailer, portalUrl: 'http://portal' });
+  const dueAt = Date.now() - 50;
+  // No send window, no pause: a manual resend asked to respect the window goes at once.
+  const plan = await new MockActivityEnvironment().run(acts.planReminderSend, { item, dueAt });
+  expect(plan).toEqual({ sendAt: dueAt, reasons: [] });
+});
+
 test('a reminder for a superseded chat cycle is skipped', async () => {
   const { firmId, item: approval } = await approvalWithContacts(1);
   const thread = await db.chatThread.create({ data: { firmId, accountId: approval.accountId, subject: 'S' } });

@@ -82,7 +82,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
   let status = 'starting' as ReminderStatus; // changed in setStatus only (cast: TypeScript would narrow it)
   let nextReminderAt: number | null = null;
   let reminderDueAt: number | null = null; // nextReminderAt before a send window or pause moved it
-  let lastSentAt: number | null = null;
+  let lastSentAt: number | null = input.lastSentAt ?? null; // carried across continue-as-new
   let dispatchesThisRun = 0; // a new run continues as new only after doing some work of its own
 
   // Handlers only record what changed; stop signals take effect at once, the re-read confirms them.
@@ -233,6 +233,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
         pendingManualResends: [...held.map((h) => h.resend), ...manualQueue],
         manualResendsSent,
         countedResendIds: [...countedResends].slice(-COUNTED_RESENDS_KEPT),
+        ...(lastSentAt !== null ? { lastSentAt } : {}),
       });
     }
     setStatus('waiting');

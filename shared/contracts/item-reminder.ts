@@ -15,6 +15,8 @@ export interface ItemReminderInput {
   /** Ids of the resends counted in `manualResendsSent` (the latest ones), so a repeated signal is not counted
    * again. Absent in inputs from before it. */
   countedResendIds?: string[];
+  /** When the previous run last sent (the state's lastSentAt), so the new run shows it until its own first send. */
+  lastSentAt?: number;
   /** Test hook: continue as new after this many history events instead of when Temporal suggests it. */
   continueAsNewAfterEvents?: number;
 }

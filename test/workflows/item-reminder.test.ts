@@ -252,7 +252,22 @@ test.concurrent(
     );
     await eventually(() => fake.sent(itemId).length >= 1);
     await handle.signal(manualResendSignal, { resendId: 'before-or-after' });
-    const result = await handle.result(); // follows the runs
+    // The state as each run shows it: once a send was made, no later run shows none (until its own first send).
+    const lastSent: (string | null)[] = [];
+    let over = false;
+    const watching = (async () => {
+      while (!over) {
+        const state = await handle.query(reminderStateQuery).catch(() => undefined);
+        lastSent.push(state ? state.lastSentAt : 'no answer');
+        await sleep(20);
+      }
+    })();
+    const result = await handle.result().finally(() => (over = true)); // follows the runs
+    await watching;
+    const answers = lastSent.filter((v) => v !== 'no answer');
+    const firstShown = answers.findIndex((v) => v !== null);
+    expect(firstShown).toBeGreaterThanOrEqual(0);
+    expect(answers.slice(firstShown)).not.toContain(null);
     expect(result).toMatchObject({
       status: 'completed',
       stopReason: 'count_reached',
