@@ -10,7 +10,13 @@ import { MAX_RETRY_AFTER_MS, retryAfterMs } from '../domain/webhooks/deliver';
 import { recordWebhookEvent } from '../domain/webhooks/events';
 import { webhookDeliveryWorkflowId } from '../shared/contracts/webhook-delivery';
 import { eventually, type ApiResponse, type FirmHandle, type Stack } from './support/stack';
-import { startWebhookStack, type Answer, type Receiver, type WebhookStack } from './support/webhook-stack';
+import {
+  callAllowing,
+  startWebhookStack,
+  type Answer,
+  type Receiver,
+  type WebhookStack,
+} from './support/webhook-stack';
 import { firmUser } from './support/fixtures';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
 
@@ -46,18 +52,7 @@ let allowing: WebhookStack['allowing'];
 
 /** Calls the API that allows private targets (the receiver is on loopback), as the firm's owner by default. */
 const api = (method: string, path: string, body?: unknown, as: FirmHandle = firm): Promise<ApiResponse> =>
-  fetch(allowing.baseUrl + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${as.apiKey}`,
-      'x-acting-user': as.ownerId,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  }).then(async (r) => {
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : null, headers: r.headers };
-  });
+  callAllowing(allowing, as, method, path, body);
 
 const rowCounts = rowCounter(() => stack.db, ['webhookEndpoint', 'webhookDelivery', 'auditEvent'] as const);
 
@@ -259,16 +254,7 @@ describe('a secret the firm brings', () => {
 
 describe('rotating the secret', () => {
   const rotate = (id: string, body: unknown, as: FirmHandle = firm, headers: Record<string, string> = {}) =>
-    fetch(`${allowing.baseUrl}/v1/webhooks/${id}/rotate-secret`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${as.apiKey}`,
-        'x-acting-user': as.ownerId,
-        'content-type': 'application/json',
-        ...headers,
-      },
-      body: JSON.stringify(body),
-    }).then(async (r) => ({ status: r.status, body: JSON.parse(await r.text()), headers: r.headers }));
+    callAllowing(allowing, as, 'POST', `/v1/webhooks/${id}/rotate-secret`, body, { headers });
   const received = (deliveryId: string) => receiver.received.find((x) => x.headers['webhook-id'] === deliveryId)!;
 
   test('the replaced secret signs alongside the new one for the grace, so either verifies; shown once', async () => {
@@ -474,16 +460,7 @@ describe('changing an endpoint', () => {
 test('an API that died after registering or rotating, before storing its answer: a retry does neither again', async () => {
   const own = await stack.newFirm();
   const post = (path: string, body: unknown, key: string) =>
-    fetch(allowing.baseUrl + path, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${own.apiKey}`,
-        'x-acting-user': own.ownerId,
-        'content-type': 'application/json',
-        'idempotency-key': key,
-      },
-      body: JSON.stringify(body),
-    }).then(async (r) => ({ status: r.status, body: JSON.parse(await r.text()) }));
+    callAllowing(allowing, own, 'POST', path, body, { headers: { 'idempotency-key': key } });
   /** What a process killed between its commit and storing the answer leaves: no answer, long stale. */
   const loseAnswer = async (key: string) => {
     const where = { firmId_key: { firmId: own.firmId, key } };

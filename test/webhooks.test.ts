@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { eventually, sleep, type ApiResponse, type FirmHandle, type Stack } from './support/stack';
 import {
+  callAllowing,
   startWebhookStack,
   type Answer,
   type Received,
@@ -36,18 +37,7 @@ let employeeId: string;
 
 /** Calls the API that allows private targets (the tests' receiver is on loopback), as the firm's owner. */
 const api = (method: string, path: string, body?: unknown, as?: string): Promise<ApiResponse> =>
-  fetch(allowing.baseUrl + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${firm.apiKey}`,
-      'x-acting-user': as ?? firm.ownerId,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  }).then(async (r) => {
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : null, headers: r.headers };
-  });
+  callAllowing(allowing, firm, method, path, body, { actingUser: as });
 
 const rowCounts = rowCounter(() => stack.db, ['webhookEndpoint', 'webhookDelivery', 'auditEvent'] as const);
 

@@ -5,7 +5,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NativeConnection } from '@temporalio/worker';
 import { createNudgeWorker } from '../../worker/worker';
-import { PORTAL_URL, serveApp, startStack, workflowBundle, type FirmHandle, type Stack } from './stack';
+import {
+  PORTAL_URL,
+  serveApp,
+  startStack,
+  workflowBundle,
+  type ApiResponse,
+  type FirmHandle,
+  type Stack,
+} from './stack';
 
 export interface Received {
   path: string;
@@ -81,4 +89,31 @@ export async function startWebhookStack(answer: Answer): Promise<WebhookStack> {
       await stack.stop();
     },
   };
+}
+
+/**
+ * Calls the API that allows private targets (the receiver is on loopback) with `firm`'s key, as its owner or
+ * `actingUser`, with any extra headers (an Idempotency-Key).
+ */
+export function callAllowing(
+  allowing: WebhookStack['allowing'],
+  firm: FirmHandle,
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { actingUser?: string; headers?: Record<string, string> } = {},
+): Promise<ApiResponse> {
+  return fetch(allowing.baseUrl + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${firm.apiKey}`,
+      'x-acting-user': opts.actingUser ?? firm.ownerId,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...opts.headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).then(async (r) => {
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null, headers: r.headers };
+  });
 }
