@@ -13,9 +13,9 @@ import type { ItemKind, ItemRef } from '../../shared/reminder-types';
 import { dispatchKey, reminderWorkflowId } from '../../shared/contracts/item-reminder';
 import { readItemSnapshot } from '../items/snapshot';
 import { loadCandidateEmails } from '../items/recipient-lookup';
-import { contactEmailLanguage, contactTimeZone, firmOverride } from '../email/compose';
+import { clientUnsubscribe, contactEmailLanguage, contactTimeZone, firmOverride } from '../email/compose';
 import { EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
-import { unsubscribeHeaders, unsubscribeTargetOf } from '../email/unsubscribe';
+import { unsubscribeTargetOf } from '../email/unsubscribe';
 import { portalEmailLinks } from '../portal/email-links';
 import { recordEmailBounced } from '../webhooks/item-events';
 import { renderDigestEmail, type DigestItem } from './digest-email';
@@ -236,7 +236,7 @@ export function createDigestSender(deps: DigestDeps) {
       ]);
       // The link stops what the digest carries: its items' category, or each of a mixed digest's categories
       // (not `all`, which would stop the firm's invitations and GDPR emails too).
-      const unsubscribe = unsubscribeHeaders(deps.unsubscribe ?? {}, {
+      const unsubscribe = clientUnsubscribe(deps.unsubscribe, {
         firmId,
         contactEmailId,
         address: email.address,

@@ -6,7 +6,12 @@ import type { ItemRef } from '../../shared/reminder-types';
 import { CATEGORY_OF_ITEM } from '../../shared/recipients';
 import { DEFAULT_LANGUAGE, isLanguage, type EmailKind, type EmailMessages, type Language } from './messages';
 import { ITEM_EMAIL_KIND, renderItemEmail, type ItemEmailInput } from './item-email';
-import { unsubscribeHeaders, type UnsubscribeCategory, type UnsubscribeLinks } from './unsubscribe';
+import {
+  unsubscribeHeaders,
+  type UnsubscribeCategory,
+  type UnsubscribeLinks,
+  type UnsubscribeTarget,
+} from './unsubscribe';
 
 type Reader = Pick<Db, 'firm' | 'contact' | 'contactEmail' | 'emailKindTemplate' | 'firmSendWindow'>;
 
@@ -80,7 +85,7 @@ export async function firmOverride(
 /** The unsubscribe link and headers of an email to a contact address (defaults without configuration). */
 export const clientUnsubscribe = (
   links: UnsubscribeLinks | undefined,
-  claims: { firmId: string; contactEmailId: string; address: string; category: UnsubscribeCategory },
+  claims: { firmId: string; contactEmailId: string; address: string; category: UnsubscribeTarget },
 ) => unsubscribeHeaders(links ?? {}, claims);
 
 /** What the dispatcher knows of an item email; the rest is gathered here. */
