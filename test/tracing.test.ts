@@ -34,7 +34,9 @@ const logLines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   tracing = await startTracing({ serviceName: 'nudge-test', exporter });
-  stack = await startStack({ daySeconds: 1, worker: false });
+  // No background relay in this process: the relay round below must be the one that delivers its row (the
+  // loop, polling every 200 ms with an untraced client, took it first once on a loaded machine).
+  stack = await startStack({ daySeconds: 1, worker: false, relay: false });
   firm = await stack.newFirm();
   // The API with a traced Temporal client and a logger that keeps its lines (at debug: the request lines).
   temporal = new Client({ connection: stack.client.connection, interceptors: await tracingClientInterceptors() });
