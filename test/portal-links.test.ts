@@ -174,6 +174,8 @@ test('bad page input: 422 or 404 pages with nothing written', async () => {
   await expectPage(await post('/reply', { token: reply, body: '   ' }), 422, /Write a message before sending it/);
   await expectPage(await post('/reply', { token: reply }), 422, /Please check your input/);
   await expectPage(await post('/reply', { token: reply, body: 'x'.repeat(20001) }), 422, /too long/);
+  // PostgreSQL text cannot hold a NUL character.
+  await expectPage(await post('/reply', { token: reply, body: 'hi\u0000there' }), 422, /Please check your input/);
   const json = await fetch(`${ctx.stack.baseUrl}/portal/reply`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -8,7 +8,7 @@ import {
   type FirmHandle,
 } from './support/stack';
 import { accountWithContacts, archiveAccount } from './support/fixtures';
-import { whileHeld, withAuditHeld } from './support/holds';
+import { holdInTransaction, whileHeld, withAuditHeld } from './support/holds';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 let stack: Stack;
@@ -16,6 +16,18 @@ let firm: FirmHandle;
 beforeAll(() => ({ stack, firm } = ctx));
 
 const subjectIs = (re: RegExp) => (m: { subject: string }) => re.test(m.subject);
+
+/** Until a statement whose text is `like` waits for a lock (one a test transaction holds). */
+const waitingForLock = (like: string, what: string) =>
+  eventually(
+    async () =>
+      (
+        await stack.db.$queryRaw<unknown[]>`SELECT 1 FROM pg_stat_activity
+          WHERE wait_event_type = 'Lock' AND query LIKE ${like}`
+      ).length > 0,
+    5000,
+    what,
+  );
 
 async function thread(reminders: Record<string, unknown>, contacts = [{}]) {
   const acc = await accountWithContacts(firm, contacts);
@@ -302,6 +314,63 @@ test('an archive committing while the firm and the client post: both 409 thread-
     posts.map(() => [409, 'https://nudge.dev/problems/thread-archived']),
   );
   expect(await messages()).toBe(before);
+});
+
+test('a client reply committing while a firm message waits for the thread: the firm message is the latest, notified', async () => {
+  const t = await thread({ enabled: true, intervalDays: 30, count: 1 });
+  const notified = (m: { to: string[]; subject: string }) =>
+    m.to.includes(t.address) && /sent you a message/.test(m.subject);
+  await stack.smtp.waitFor(notified);
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  let reply!: () => void;
+  const replyNow = new Promise<void>((r) => (reply = r));
+  // The client's reply holds the thread's lock and is stamped under it, as `post` does, after the firm's
+  // request began.
+  const held = holdInTransaction(stack.db, async (tx) => {
+    await tx.$queryRaw`SELECT 1 FROM "ChatThread" WHERE id = ${t.threadId}::uuid FOR UPDATE`;
+    locked();
+    await replyNow;
+    await tx.chatMessage.create({
+      data: {
+        firmId: firm.firmId,
+        threadId: t.threadId,
+        author: 'client',
+        contactId: t.contacts[0].id,
+        body: 'Sent them',
+        createdAt: new Date(),
+      },
+    });
+  });
+  await isLocked;
+  const posting = firm.call('POST', `/v1/chat-threads/${t.threadId}/messages`, {
+    author: 'firm',
+    body: 'And the invoices?',
+  });
+  await waitingForLock('%INSERT INTO "ChatMessage"%', 'the firm message waiting for the thread');
+  reply();
+  const release = await held;
+  await release();
+  expect((await posting).status).toBe(201);
+  expect((await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.doneReason).toBeNull();
+  await stack.smtp.waitFor(notified, 2, 5000);
+});
+
+test('a client reply to a thread deleted meanwhile (its account deleted) is 404, not a 500', async () => {
+  const t = await thread({ enabled: false });
+  const release = await holdInTransaction(
+    stack.db,
+    (tx) => tx.$executeRaw`DELETE FROM "ChatThread" WHERE id = ${t.threadId}::uuid`,
+  );
+  const posting = firm.call('POST', `/v1/chat-threads/${t.threadId}/messages`, {
+    author: 'client',
+    contactId: t.contacts[0].id,
+    body: 'Here they are',
+  });
+  await waitingForLock('%FOR NO KEY UPDATE%', 'the reply waiting for the thread');
+  await release();
+  const res = await posting;
+  expect([res.status, res.body.type]).toEqual([404, 'https://nudge.dev/problems/not-found']);
 });
 
 test('two archives, then two reopens, at once: one audit entry each, the reopen counted once', async () => {

@@ -31,7 +31,15 @@ const replyForm = tokenForm.extend({
   body: z
     .string()
     .transform((body) => body.replace(/\r\n?/g, '\n'))
-    .pipe(z.string().trim().min(1, 'empty-message').max(20000, 'message-too-long')),
+    .pipe(
+      z
+        .string()
+        .trim()
+        .min(1, 'empty-message')
+        .max(20000, 'message-too-long')
+        // PostgreSQL text cannot hold a NUL character: bad input, as the API's JSON bodies treat it, not a 500.
+        .refine((body) => !body.includes('\u0000'), 'validation-error'),
+    ),
   // The form's own id (pages.ts); absent from a page shown before forms carried one.
   formId: z.uuid('validation-error').optional(),
 });

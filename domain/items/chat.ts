@@ -96,7 +96,10 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
       // lock comes before the thread's (requireWritableAccount says why).
       if (input.author === 'firm') await requireWritableAccount(tx, firmId, thread.accountId);
       // Looked at again under the thread's lock: an archive committing meanwhile is seen, not overtaken.
-      refuseArchived(await lockItemRow(tx, 'chat', threadId));
+      // Gone meanwhile (its account deleted): not found, as it would be had it been gone before.
+      const status = await lockItemRow(tx, 'chat', threadId);
+      if (status === null) throw notFound('Chat thread', threadId);
+      refuseArchived(status);
       return writeMessage(tx, calls, ref, actorId, input);
     });
     return presentMessage(message);
@@ -109,8 +112,11 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
    * archive committing meanwhile is seen, not overtaken), the message, the thread's updatedAt, the audit
    * entry, the outbox row of the arm call (claimed for this request's fast path unless its workflow has rows
    * pending, so it is delivered from memory) and the request's Idempotency-Key marked committed. The rows are
-   * those `post` writes. When the statement writes nothing (no such thread, no right, archived) nothing was
-   * changed and the usual path runs instead, so every refusal is the one it always was.
+   * those `post` writes. The message is stamped by the database's clock once the thread's lock is held, as
+   * `post` stamps it under that lock: a client's reply committing while this statement waits for the lock
+   * sorts before this message, which is then the thread's latest. When the statement writes nothing (no such
+   * thread, no right, archived) nothing was changed and the usual path runs instead, so every refusal is the
+   * one it always was.
    */
   async function postFirmMessage(firmId: string, actor: Actor, threadId: string, body: string) {
     const messageId = randomUUID();
@@ -121,7 +127,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
       sig.firmMessagePostedSignal,
       { messageId },
     );
-    const [row] = await hotQuery<StatementRow>(
+    const [row] = await hotQuery<StatementRow & { createdAtMs: number }>(
       db,
       hotSql`
       WITH th AS (
@@ -135,12 +141,11 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
       ), m AS (
         INSERT INTO "ChatMessage" (id, "firmId", "threadId", author, "firmUserId", "contactId", body, "createdAt")
         SELECT ${messageId}::uuid, ${firmId}::uuid, ${threadId}::uuid, 'firm'::"MessageAuthor", ${actor.id}::uuid,
-          NULL, ${body}, ${now}::timestamp(3)
+          NULL, ${body}, (clock_timestamp() AT TIME ZONE 'UTC')::timestamp(3)
         FROM ok
-        RETURNING id
+        RETURNING id, "createdAt"
       ), u AS (
-        UPDATE "ChatThread" SET "updatedAt" = ${now}::timestamp(3)
-        WHERE id = ${threadId}::uuid AND EXISTS (SELECT 1 FROM m)
+        UPDATE "ChatThread" SET "updatedAt" = m."createdAt" FROM m WHERE "ChatThread".id = ${threadId}::uuid
       ), au AS (
         INSERT INTO "AuditEvent" ("firmId", "accountId", "contactId", "actorType", "actorId", action, "itemKind",
           "itemId", data, "createdAt")
@@ -149,7 +154,9 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
         FROM ok, m
       ), o AS (${call.row}
       ), k AS (${markRequestKey(now, 'm')})
-      SELECT ok."accountId"::text AS "accountId", o.id AS "outboxId", o.claimed FROM ok, o`,
+      SELECT ok."accountId"::text AS "accountId", o.id AS "outboxId", o.claimed,
+        (extract(epoch from m."createdAt") * 1000)::float8 AS "createdAtMs"
+      FROM ok, o, m`,
     );
     if (!row) {
       // Nothing written: the usual path gives the refusal (or posts, if the thread changed meanwhile).
@@ -162,7 +169,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
       threadId,
       author: 'firm',
       body,
-      createdAt: now,
+      createdAt: new Date(row.createdAtMs),
       contactId: null,
       firmUserId: actor.id,
     });
