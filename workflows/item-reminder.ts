@@ -108,6 +108,8 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
 
   function view(): ReminderStateView {
     const next = snapshot ? nextStep(snapshot, daySeconds) : null;
+    // A stop signal takes effect at once: no reminder is shown as coming even before the loop takes it up.
+    const waiting = status === 'waiting' && next?.step !== 'stop';
     return {
       workflowId,
       status,
@@ -117,11 +119,11 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
       cycleKey: snapshot?.cycleKey ?? null,
       remindersSent: snapshot?.remindersSent ?? 0,
       lastSentAt: lastSentAt === null ? null : new Date(lastSentAt).toISOString(),
-      nextReminderAt: status === 'waiting' && nextReminderAt !== null ? new Date(nextReminderAt).toISOString() : null,
+      nextReminderAt: waiting && nextReminderAt !== null ? new Date(nextReminderAt).toISOString() : null,
       manualResendsSent,
       pendingManualResends: manualQueue.length + held.length,
       // Only while a send window or pause holds the reminder: when it fell due.
-      ...(status === 'waiting' && reminderDueAt !== null && reminderDueAt !== nextReminderAt
+      ...(waiting && reminderDueAt !== null && reminderDueAt !== nextReminderAt
         ? { reminderDueAt: new Date(reminderDueAt).toISOString() }
         : {}),
     };

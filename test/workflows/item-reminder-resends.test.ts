@@ -110,7 +110,8 @@ describe('reminders stop while a resend waits for the send window', () => {
 
     const state = await eventually(async () => {
       const q = await query(handle);
-      return q.stopReason === reason ? q : null;
+      // The loop takes the stop up after the signal's handler (a re-read in between): wait for both.
+      return q.stopReason === reason && q.status === 'completed' ? q : null;
     });
     expect(state).toMatchObject({ status: 'completed', nextReminderAt: null, pendingManualResends: 1 });
     expect(state.reminderDueAt).toBeUndefined();
