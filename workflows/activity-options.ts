@@ -35,6 +35,13 @@ export const DISPATCH_EMAILS_LOCAL: LocalActivityOptions = {
   retry: RETRY_FOREVER,
 };
 
+/** How many attempts an item reminder's local activity (the three above) makes before the workflow hands the
+ * call to the regular activity: about two minutes (1 + 2 + 4 + 8 s of backoff in the workflow task, then 16, 32
+ * and 60 s in timers). Each local retry past 10 s waits in a workflow timer, about five history events, so an
+ * outage of days grew the history toward Temporal's limit; the regular activity's retries are the server's and
+ * add none. (A local activity's scheduleToCloseTimeout does not bound its retries in this SDK: measured.) */
+export const LOCAL_ATTEMPTS_BEFORE_GIVING_WAY = 8;
+
 /** Sending or expiring one invitation. */
 export const INVITATION_STEP: ActivityOptions = { startToCloseTimeout: '2 minutes', retry: RETRY_FOREVER };
 

@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -24,9 +25,16 @@ import {
   type itemReminderWorkflowContract,
 } from '../shared/contracts/item-reminder';
 import type { WorkflowFunction } from '../shared/contracts/workflow';
-import { DISPATCH_EMAILS, DISPATCH_EMAILS_LOCAL, LOAD_ITEM, LOAD_ITEM_LOCAL } from './activity-options';
+import {
+  DISPATCH_EMAILS,
+  DISPATCH_EMAILS_LOCAL,
+  LOAD_ITEM,
+  LOAD_ITEM_LOCAL,
+  LOCAL_ATTEMPTS_BEFORE_GIVING_WAY,
+} from './activity-options';
 import type {
   DispatchKind,
+  DispatchRequest,
   DispatchResult,
   ItemSnapshot,
   ManualResend,
@@ -59,6 +67,10 @@ const LOCAL_NOTIFY_PATCH = 'local-notify';
  * TemporalChangeVersion, four of each per reminder otherwise. Runs recorded before it ask each one on its own;
  * a change after it needs a patch of its own. */
 const ALL_THROUGH_LOCAL_NOTIFY_PATCH = 'all-through-local-notify';
+/** Every patch above, and a local activity failing LOCAL_ATTEMPTS_BEFORE_GIVING_WAY times goes on as the regular activity
+ * (a long outage no longer grows the history by a timer per retry). New runs ask only this one as they start;
+ * runs from before keep retrying locally until they end or continue as new. */
+const ALL_THROUGH_LOCAL_GIVES_WAY_PATCH = 'all-through-local-gives-way';
 /** Reminders over while a resend waits for the send window: the status says `completed` from then on, not
  * `waiting` (a search attribute upsert, so a patch). Asked only then. */
 const REMINDERS_OVER_WHILE_HELD_PATCH = 'reminders-over-while-held';
@@ -68,14 +80,32 @@ const COUNTED_RESENDS_KEPT = 100;
 export async function itemReminderWorkflow(input: ItemReminderInput): Promise<ReminderState> {
   const { item, daySeconds } = input;
   const { workflowId } = workflowInfo();
-  const current = patched(ALL_THROUGH_LOCAL_NOTIFY_PATCH);
+  const givesWay = patched(ALL_THROUGH_LOCAL_GIVES_WAY_PATCH);
+  const current = givesWay || patched(ALL_THROUGH_LOCAL_NOTIFY_PATCH);
   const since = (patch: string) => current || patched(patch);
+  const capped = cappedLocalActivities(input.localAttemptsBeforeGivingWay ?? LOCAL_ATTEMPTS_BEFORE_GIVING_WAY);
+  /** A local activity's call; in runs that give way, the regular activity's once the local one ran out. */
+  async function local<A extends unknown[], R>(
+    call: { local: (...a: A) => Promise<R>; capped: (...a: A) => Promise<R>; regular: (...a: A) => Promise<R> },
+    ...args: A
+  ): Promise<R> {
+    if (!givesWay) return call.local(...args);
+    try {
+      return await call.capped(...args);
+    } catch (err) {
+      // Out of attempts (the last attempt's own failure, not an ActivityFailure, for a local activity): the same
+      // call, idempotent by its keys. A failure the retry policy would not retry meets the same end there.
+      if (isCancellation(err)) throw err;
+      return call.regular(...args);
+    }
+  }
   let snapshot: ItemSnapshot | null = null;
   let stale = true; // the snapshot must be re-read before the next decision
   const manualQueue: ManualResendRequest[] = [...(input.pendingManualResends ?? [])];
   // Manual resends asked to respect the send window, each with the instant it opens for them.
   const held: { resend: ManualResendRequest; at: number }[] = [];
   const heldWait = () => Math.min(...held.map((h) => h.at)) - Date.now();
+  let resendInFlight = false; // taken off the queue, not yet sent or held
   let manualResendsSent = input.manualResendsSent ?? 0;
   // Resend ids already counted: a repeated signal finds its dispatch recorded and answers "sent" again.
   const countedResends = new Set(input.countedResendIds ?? []);
@@ -121,7 +151,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
       lastSentAt: lastSentAt === null ? null : new Date(lastSentAt).toISOString(),
       nextReminderAt: waiting && nextReminderAt !== null ? new Date(nextReminderAt).toISOString() : null,
       manualResendsSent,
-      pendingManualResends: manualQueue.length + held.length,
+      pendingManualResends: manualQueue.length + held.length + (resendInFlight ? 1 : 0),
       // Only while a send window or pause holds the reminder: when it fell due.
       ...(waiting && reminderDueAt !== null && reminderDueAt !== nextReminderAt
         ? { reminderDueAt: new Date(reminderDueAt).toISOString() }
@@ -146,7 +176,10 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     const key = extra
       ? dispatchKey(workflowId, 'manual', kind, extra.resendId)
       : dispatchKey(workflowId, cycleKey, kind, seq);
-    const send = since(LOCAL_DISPATCH_PATCH) ? dispatchItemEmailLocally : dispatchItemEmail;
+    const send = since(LOCAL_DISPATCH_PATCH)
+      ? (req: DispatchRequest) =>
+          local({ local: dispatchItemEmailLocally, capped: capped.dispatchItemEmail, regular: dispatchItemEmail }, req)
+      : dispatchItemEmail;
     return counted(
       await send({
         item,
@@ -171,16 +204,37 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     return result;
   }
 
+  // A manual resend goes now, unless it asked to respect the send window and the window is closed.
+  async function sendOrHold(resend: ManualResendRequest, cycleKey: string): Promise<void> {
+    if (resend.respectSendWindow && since(SEND_WINDOW_PATCH)) {
+      const plan = await planReminderSend({ item, dueAt: Date.now() });
+      if (plan.sendAt > Date.now()) {
+        // Asked again at least once a reminder day, so a window changed meanwhile applies by then.
+        held.push({ resend, at: Math.min(plan.sendAt, Date.now() + daySeconds * 1000) });
+        return;
+      }
+    }
+    const r = await dispatch('manual', cycleKey, 0, resend);
+    if (r.status === 'sent' && !countedResends.has(resend.resendId)) {
+      countedResends.add(resend.resendId);
+      manualResendsSent++;
+    }
+  }
+
   for (;;) {
     if (stale) {
       stale = false;
       if (snapshot === null && since(NOTIFY_FIRST_PATCH)) {
+        const notify = { local: notifyItemLocally, capped: capped.notifyItem, regular: notifyItem };
         const first = since(LOCAL_NOTIFY_PATCH)
-          ? await notifyItemLocally(item, { startedAt: workflowInfo().runStartTime.getTime() })
+          ? await local(notify, item, { startedAt: workflowInfo().runStartTime.getTime() })
           : await notifyItem(item);
         snapshot = first.snapshot; // as it stands after the notification, if one went
         if (first.result && counted(first.result).status !== 'sent') stale = true;
-      } else snapshot = await (since(LOCAL_SNAPSHOT_PATCH) ? loadItemSnapshotLocally : loadItemSnapshot)(item);
+      } else if (since(LOCAL_SNAPSHOT_PATCH)) {
+        const read = { local: loadItemSnapshotLocally, capped: capped.loadItemSnapshot, regular: loadItemSnapshot };
+        snapshot = await local(read, item);
+      } else snapshot = await loadItemSnapshot(item);
     }
     const s = snapshot!;
     // A held resend is asked about again at its time: it goes if the window is open by then.
@@ -191,19 +245,9 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
     // Manual resends go out whenever asked and leave the automatic schedule as it was.
     const resend = manualQueue.shift();
     if (resend) {
-      if (resend.respectSendWindow && since(SEND_WINDOW_PATCH)) {
-        const plan = await planReminderSend({ item, dueAt: Date.now() });
-        if (plan.sendAt > Date.now()) {
-          // Asked again at least once a reminder day, so a window changed meanwhile applies by then.
-          held.push({ resend, at: Math.min(plan.sendAt, Date.now() + daySeconds * 1000) });
-          continue;
-        }
-      }
-      const r = await dispatch('manual', s.cycleKey, 0, resend);
-      if (r.status === 'sent' && !countedResends.has(resend.resendId)) {
-        countedResends.add(resend.resendId);
-        manualResendsSent++;
-      }
+      resendInFlight = true; // pending for the query while it is planned and sent
+      await sendOrHold(resend, s.cycleKey);
+      resendInFlight = false;
       continue;
     }
 
@@ -273,6 +317,19 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
   nextReminderAt = null;
   setStatus('completed');
   return view();
+}
+
+/** The local activities with a limit on their attempts. */
+function cappedLocalActivities(maximumAttempts: number) {
+  const { loadItemSnapshot } = proxyLocalActivities<ReminderActivities>({
+    ...LOAD_ITEM_LOCAL,
+    retry: { ...LOAD_ITEM_LOCAL.retry, maximumAttempts },
+  });
+  const { dispatchItemEmail, notifyItem } = proxyLocalActivities<ReminderActivities>({
+    ...DISPATCH_EMAILS_LOCAL,
+    retry: { ...DISPATCH_EMAILS_LOCAL.retry, maximumAttempts },
+  });
+  return { loadItemSnapshot, dispatchItemEmail, notifyItem };
 }
 
 function shouldContinueAsNew(input: ItemReminderInput): boolean {

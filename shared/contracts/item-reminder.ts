@@ -19,6 +19,8 @@ export interface ItemReminderInput {
   lastSentAt?: number;
   /** Test hook: continue as new after this many history events instead of when Temporal suggests it. */
   continueAsNewAfterEvents?: number;
+  /** Test hook: a local activity gives way to the regular one after this many attempts instead of eight. */
+  localAttemptsBeforeGivingWay?: number;
 }
 
 export const itemReminderWorkflowContract = defineWorkflow<ItemReminderInput, ReminderState>('itemReminderWorkflow');

@@ -3,6 +3,7 @@
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { itemReminderWorkflow } from '../../workflows/item-reminder';
 import type { DispatchRequest, DispatchResult, ItemRef } from '../../shared/reminder-types';
+import type { ItemReminderInput } from '../../shared/contracts/item-reminder';
 import type { FakeItem, FakeItems } from './fake-items';
 import type { Harness } from './harness';
 
@@ -14,9 +15,9 @@ export async function startChatReminder(
   fake: FakeItems,
   daySeconds: number,
   item: Partial<FakeItem> = {},
-  input: { continueAsNewAfterEvents?: number } = {},
+  input: Pick<ItemReminderInput, 'continueAsNewAfterEvents' | 'localAttemptsBeforeGivingWay'> = {},
+  itemId = h.uniqueId('thread'),
 ): Promise<{ itemId: string; handle: ReminderHandle }> {
-  const itemId = h.uniqueId('thread');
   fake.add(itemId, item);
   const ref: ItemRef = { firmId: 'firm-1', accountId: 'acc-1', kind: 'chat', itemId };
   const handle: ReminderHandle = await h.client.workflow.start<typeof itemReminderWorkflow>('itemReminderWorkflow', {
