@@ -139,7 +139,8 @@ export async function pauseItemReminders(
   return { item: { kind, id: itemId }, ...pause };
 }
 
-/** Ends the item's pause now: a reminder it held goes at once (or at the window's next opening). */
+/** Ends the item's pause now: a reminder it held goes when the workflow next asks (within a reminder day), inside
+ * the send window. */
 export async function resumeItemReminders(db: Db, firmId: string, actor: Actor, kind: ItemKind, itemId: string) {
   const ref = await requireItemAccess(db, firmId, actor, kind, itemId);
   await removePause(db, firmId, actor, itemTarget(kind, itemId), { itemKind: kind, itemId, accountId: ref.accountId });
