@@ -246,10 +246,11 @@ test('reminders explain prints the explainer as tables, finding the item’s kin
   await eventually(
     async () => {
       const state = await ctx.firm.call('GET', `/v1/chat-threads/${threadId}/reminders`);
-      return state.body.dispatches?.length > 0;
+      // The notification's row is written in the workflow's first task; it waits once that task completed.
+      return state.body.dispatches?.length > 0 && state.body.workflow?.status === 'waiting';
     },
     30_000,
-    'the notification sent',
+    'the notification sent and the workflow waiting',
   );
 
   const explained = await nudge(['reminders', 'explain', threadId]);
