@@ -67,9 +67,9 @@ const LOCAL_NOTIFY_PATCH = 'local-notify';
  * TemporalChangeVersion, four of each per reminder otherwise. Runs recorded before it ask each one on its own;
  * a change after it needs a patch of its own. */
 const ALL_THROUGH_LOCAL_NOTIFY_PATCH = 'all-through-local-notify';
-/** Every patch above, and a local activity failing LOCAL_ATTEMPTS_BEFORE_GIVING_WAY times goes on as the regular activity
- * (a long outage no longer grows the history by a timer per retry). New runs ask only this one as they start;
- * runs from before keep retrying locally until they end or continue as new. */
+/** Every patch above, and a local activity failing LOCAL_ATTEMPTS_BEFORE_GIVING_WAY times goes on as the regular
+ * activity (a long outage no longer grows the history by a timer per retry). New runs ask only this one as they
+ * start; runs from before keep retrying locally until they end or continue as new. */
 const ALL_THROUGH_LOCAL_GIVES_WAY_PATCH = 'all-through-local-gives-way';
 /** Reminders over while a resend waits for the send window: the status says `completed` from then on, not
  * `waiting` (a search attribute upsert, so a patch). Asked only then. */
