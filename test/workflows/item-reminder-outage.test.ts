@@ -57,7 +57,7 @@ async function scheduledActivities(handle: Awaited<ReturnType<typeof startChatRe
 test.concurrent('a reminder send failing past the limit goes on as the regular activity and goes once', async () => {
   const { itemId, handle } = await start();
   await eventually(() => fake.sent(itemId, 'notification').length === 1);
-  down.add(itemId); // before the reminder falls due (a day later)
+  down.add(itemId); // before the reminder falls due (3 days later: room for a stalled test)
   await eventually(() => regularFailed(itemId, 'dispatchItemEmail'), { timeoutMs: 20_000 });
   down.delete(itemId);
 
@@ -105,7 +105,7 @@ const start = (itemId?: string) =>
     h,
     fake,
     1,
-    { settings: { enabled: true, intervalDays: 1, count: 1 } },
+    { settings: { enabled: true, intervalDays: 3, count: 1 } },
     { localAttemptsBeforeGivingWay: 2 },
     itemId,
   );
