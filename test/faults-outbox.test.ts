@@ -289,7 +289,7 @@ describe('the outbox on the shared stack', () => {
       let started = Date.now();
       await outbox.deliverSoon(queued.ids, queued.workflowIds, queued.claimed);
       const backedOffMs = Date.now() - started;
-      expect(backedOffMs).toBeLessThan(1_000);
+      expect(backedOffMs).toBeLessThan(waitMs / 2); // at once, not after the wait (room for a stalled machine)
       expect(await s.db.outboxMessage.count({ where: { workflowId } })).toBe(2);
 
       // Held by another relay instead (being delivered): the request waits for it, then its own row goes.

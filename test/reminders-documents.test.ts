@@ -9,6 +9,16 @@ let firm: FirmHandle;
 beforeAll(() => ({ stack, firm } = ctx));
 
 const reminders = (address: string) => remindersTo(stack.smtp, address);
+/** A request's reminder state once its workflow ended: after that no reminder can go. */
+const ended = (path: string) =>
+  eventually(
+    async () => {
+      const res = await firm.call('GET', `${path}/reminders`);
+      return res.body.workflow?.status === 'completed' && res.body;
+    },
+    10_000,
+    `${path}: reminders ended`,
+  );
 
 async function document(specs: ContactSpec[] = [{}]) {
   const acc = await accountWithContacts(firm, specs);
@@ -20,9 +30,11 @@ async function document(specs: ContactSpec[] = [{}]) {
 test('signatures: partial signing narrows the recipients, settings change after a signer signed, full signing stops', async () => {
   const d = await document([{}, {}]);
   const [a, b] = d.contacts;
+  // Three reminder days between reminders: room on a loaded machine for a signature or a change to land
+  // before the next one is due.
   const req = await firm.call('POST', `/v1/documents/${d.documentId}/signature-requests`, {
     signers: [a.id, b.id],
-    reminders: { enabled: true, intervalDays: 1, count: 3 },
+    reminders: { enabled: true, intervalDays: 3, count: 3 },
   });
   expect(req.status).toBe(201);
   await stack.smtp.waitFor((m) => m.to.includes(a.address) && /to sign/.test(m.subject));
@@ -33,40 +45,41 @@ test('signatures: partial signing narrows the recipients, settings change after 
   expect((await firm.call('PUT', `/v1/signature-requests/${req.body.id}/reminder-settings`, { count: 2 })).status).toBe(
     200,
   );
-  await eventually(async () => reminders(b.address).length === 2, 8000, 'two reminders to the remaining signer');
+  await eventually(async () => reminders(b.address).length === 2, 15_000, 'two reminders to the remaining signer');
   expect(reminders(a.address)).toHaveLength(0);
 
-  const state = await firm.call('GET', `/v1/signature-requests/${req.body.id}/reminders`);
-  expect(state.body.recipients.find((r: any) => r.contactId === a.id)).toMatchObject({
+  const state = await ended(`/v1/signature-requests/${req.body.id}`);
+  expect(state.recipients.find((r: any) => r.contactId === a.id)).toMatchObject({
     included: false,
     reason: 'already_signed',
   });
-  expect(state.body.workflow).toMatchObject({ status: 'completed', stopReason: 'count_reached', remindersSent: 2 });
+  expect(state.workflow).toMatchObject({ status: 'completed', stopReason: 'count_reached', remindersSent: 2 });
 
   // Raising the count re-arms; signing stops it for good.
   await firm.call('PUT', `/v1/signature-requests/${req.body.id}/reminder-settings`, { count: 5 });
-  await eventually(async () => reminders(b.address).length === 3, 5000, 'third reminder');
+  await eventually(async () => reminders(b.address).length === 3, 10_000, 'third reminder');
   const signed = await firm.call('POST', `/v1/signature-requests/${req.body.id}/signers/${b.id}/sign`, {});
   expect(signed.body.status).toBe('signed');
-  await sleep(2500);
+  const done = await ended(`/v1/signature-requests/${req.body.id}`);
   expect(reminders(b.address)).toHaveLength(3);
-  expect((await firm.call('GET', `/v1/signature-requests/${req.body.id}/reminders`)).body.doneReason).toBe('signed');
+  expect(done.doneReason).toBe('signed');
 });
 
 test('approvals: approving stops reminders; a second approve changes nothing', async () => {
   const d = await document();
   const [c] = d.contacts;
   const req = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {
-    reminders: { enabled: true, intervalDays: 1, count: 5 },
+    reminders: { enabled: true, intervalDays: 3, count: 5 }, // the approve lands within the 3 s to the next
   });
-  await eventually(async () => reminders(c.address).length === 1, 8000, 'first reminder');
+  await eventually(async () => reminders(c.address).length === 1, 15_000, 'first reminder');
   expect((await firm.call('POST', `/v1/approval-requests/${req.body.id}/approve`, { contactId: c.id })).status).toBe(
     200,
   );
   expect((await firm.call('POST', `/v1/approval-requests/${req.body.id}/approve`, { contactId: c.id })).status).toBe(
     200,
   );
-  await sleep(2500);
+  // Its workflow ended (at once, or at the next due time had the signal been lost): no reminder more.
+  expect((await ended(`/v1/approval-requests/${req.body.id}`)).doneReason).toBe('approved');
   expect(reminders(c.address)).toHaveLength(1);
   const resend = await firm.call('POST', `/v1/approval-requests/${req.body.id}/resend`, {});
   expect(resend.status).toBe(409);
@@ -192,14 +205,20 @@ test('recipient rules: notify off and category off get nothing; a pending login 
 test('a preference switched off mid-flight takes effect on the next reminder', async () => {
   const d = await document([{}]);
   const [c] = d.contacts;
-  await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {
-    reminders: { enabled: true, intervalDays: 1, count: 3 },
+  const req = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {
+    reminders: { enabled: true, intervalDays: 3, count: 3 }, // the change lands within the 3 s to the next
   });
-  await eventually(async () => reminders(c.address).length === 1, 8000, 'first reminder');
+  await eventually(async () => reminders(c.address).length === 1, 15_000, 'first reminder');
   expect(
     (await firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { preferences: { approvals: false } })).status,
   ).toBe(200);
-  await sleep(2500);
+  // Once the next reminder went (to nobody), not before a fixed time that a slow machine might not reach.
+  await eventually(
+    async () =>
+      (await firm.call('GET', `/v1/approval-requests/${req.body.id}/reminders`)).body.workflow?.remindersSent >= 2,
+    10_000,
+    'the second reminder',
+  );
   expect(reminders(c.address)).toHaveLength(1);
 });
 
@@ -254,12 +273,13 @@ test('withdrawing a request stops its reminders and closes its to-dos', async ()
   const d = await document([{}]);
   const [c] = d.contacts;
   const req = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {
-    reminders: { enabled: true, intervalDays: 1, count: 3 },
+    reminders: { enabled: true, intervalDays: 3, count: 3 }, // the cancel lands within the 3 s to the first
   });
   await stack.smtp.waitFor((m) => m.to.includes(c.address));
   const cancel = await firm.call('POST', `/v1/approval-requests/${req.body.id}/cancel`, {});
   expect(cancel.body).toEqual({ id: req.body.id, status: 'cancelled' });
-  await sleep(2500);
+  // Its workflow ended (at once, or at the first due time had the signal been lost): no reminder went.
+  await ended(`/v1/approval-requests/${req.body.id}`);
   expect(reminders(c.address)).toHaveLength(0);
   expect((await firm.call('GET', `/v1/contact-emails/${c.emailId}/todos`)).body).toHaveLength(0);
   expect((await firm.call('GET', `/v1/approval-requests/${req.body.id}/reminders`)).body).toMatchObject({
