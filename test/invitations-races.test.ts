@@ -6,7 +6,7 @@ import { useStackWithFirm, eventually, sleep, PORTAL_URL, type ApiResponse } fro
 import type { Db, Tx } from '../prisma/client';
 import { accountWithContacts } from './support/fixtures';
 import type { CapturedMail } from './support/smtp-capture';
-import { whileHeld } from './support/holds';
+import { untilWaitingForLocks, whileHeld } from './support/holds';
 import { createInvitationDelivery } from '../domain/invitations/delivery';
 import { planAccount, type AccountPlan } from '../domain/bulk/account-steps';
 import type { BulkContext } from '../domain/bulk/context';
@@ -144,7 +144,7 @@ test('a re-invite sent while the client accepts is refused 409; the login stays 
   const c = await invited();
   const [accepted, reinvite] = await withAuditHeld(async () => {
     const acc = accept(c.token);
-    await sleep(400); // the accept holds the contact and the email, and waits on the audit table
+    await untilWaitingForLocks(ctx.stack.db, 1); // the accept holds the contact and the email, and waits on the audit table
     const patch = ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, {
       login: 'pending',
       invitation: { message: 'again' },
@@ -163,7 +163,7 @@ test('an address change sent while the client accepts changes the address and ke
   const newAddress = `moved-${c.emailId}@client.test`;
   const [accepted, moved] = await withAuditHeld(async () => {
     const acc = accept(c.token);
-    await sleep(400);
+    await untilWaitingForLocks(ctx.stack.db, 1);
     const patch = ctx.firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { address: newAddress });
     return Promise.all([acc, patch]);
   });

@@ -3,7 +3,7 @@
 // an archived account's requests withdrawn; ids in any case.
 import { useStackWithFirm, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts, archiveAccount } from './support/fixtures';
-import { holdInTransaction } from './support/holds';
+import { holdInTransaction, untilWaitingForLocks } from './support/holds';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 let stack: Stack;
@@ -25,13 +25,14 @@ async function document(contacts = 2) {
 const requestSignatures = (documentId: string, signers: string[]) =>
   firm.call('POST', `/v1/documents/${documentId}/signature-requests`, { signers, reminders: { enabled: false } });
 
-/** A contact deletion that has passed its pending-signature check and waits on its next write until released. */
-async function deletionUnderWay(contactId: string) {
+/** A contact deletion that has passed its pending-signature check and waits on its next write until released
+ * (`waiting`: the statements that wait for a lock once it does, itself included). */
+async function deletionUnderWay(contactId: string, waiting = 1) {
   const release = await holdInTransaction(stack.db, (tx) =>
     tx.$executeRawUnsafe('LOCK TABLE "PortalTodo" IN EXCLUSIVE MODE'),
   );
   const deleted = firm.call('DELETE', `/v1/contacts/${contactId}`);
-  await sleep(300);
+  await untilWaitingForLocks(stack.db, waiting);
   return { release, deleted };
 }
 
@@ -45,7 +46,7 @@ test('a contact deleted while a request names it: the request waits, then finds 
   const [c, other] = d.contacts;
   const { release, deleted } = await deletionUnderWay(c.id);
   const request = requestSignatures(d.documentId, [c.id, other.id]);
-  await sleep(300);
+  await untilWaitingForLocks(stack.db, 2); // the request waits for the deletion's lock on the contact
   await release();
   const [del, req] = await Promise.all([deleted, request]);
   // Before: the request was written at once (201), and the deletion then took its signer away (200).
@@ -63,9 +64,9 @@ test('a request written while a contact deletion starts: the deletion waits, the
     (tx) => tx.$executeRaw`SELECT 1 FROM "Document" WHERE id = ${d.documentId}::uuid FOR UPDATE`,
   );
   const request = requestSignatures(d.documentId, [c.id, other.id]);
-  await sleep(300);
+  await untilWaitingForLocks(stack.db, 1);
   const deleted = firm.call('DELETE', `/v1/contacts/${c.id}`);
-  await sleep(300);
+  await untilWaitingForLocks(stack.db, 2); // the deletion waits for the request's lock on its signer
   await release();
   const [req, del] = await Promise.all([request, deleted]);
   // Before: the deletion went first (200) and the request's own foreign-key check then failed (500).
@@ -87,8 +88,8 @@ test('the request’s usual transaction also waits for a contact deletion under 
     await tx.accountContact.create({ data: { accountId: d.accountId, contactId: newcomer } });
   });
   const request = requestSignatures(d.documentId, [c.id, newcomer]);
-  await sleep(300);
-  const { release, deleted } = await deletionUnderWay(c.id);
+  await untilWaitingForLocks(stack.db, 1); // its transaction waits for the account
+  const { release, deleted } = await deletionUnderWay(c.id, 2);
   await linked();
   await sleep(300);
   await release();

@@ -26,6 +26,19 @@ export async function holdInTransaction(db: Db, hold: (tx: Tx) => Promise<unknow
   };
 }
 
+/** Until at least `n` statements of this database wait for a lock (one a test transaction holds, or one of
+ * theirs): a request under test has reached the point where it waits, however slow the machine. */
+export async function untilWaitingForLocks(db: Db, n: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [{ waiting }] = await db.$queryRaw<{ waiting: number }[]>`SELECT count(*)::int AS waiting
+      FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+    if (waiting >= n) return;
+    if (Date.now() > deadline) throw new Error(`${waiting} statements wait for a lock, not ${n}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Runs `fn` while a test transaction holds what `hold` wrote or locked, for `holdMs`; then commits it. */
 export async function whileHeld<T>(
   db: Db,
