@@ -11,6 +11,7 @@ import { unsubscribeToken } from '../domain/email/unsubscribe';
 import type { Mailer } from '../domain/email/mailer';
 import { CLAIM_LEASE_MS } from '../domain/email/outbound-email';
 import { createInvitationDelivery } from '../domain/invitations/delivery';
+import { recordHistory } from './support/histories';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
 
@@ -184,6 +185,7 @@ test('a resend sends a fresh link and the previous link stops working', async ()
   const ok = await accept(tokenOf(mails[1]));
   expect(ok.status).toBe(200);
   expect(await workflowResult(inv.body.id)).toBe('accepted');
+  await recordHistory(ctx.stack.client, 'invitation-resent-accepted', `invitation-${inv.body.id}`);
 });
 
 describe('an address that no longer receives emails of category `all` gets no invitation', () => {
@@ -300,6 +302,7 @@ test('an expired link is refused and the invitation ends expired', async () => {
   expect(res.status).toBe(410);
   expect(res.body.type).toBe('https://nudge.dev/problems/invitation-expired');
   expect((await emailOf(c.emailId)).login).toBe('pending');
+  await recordHistory(ctx.stack.client, 'invitation-expired', `invitation-${inv.body.id}`);
 });
 
 test('a first send refused for good ends the invitation expired, in the database too', async () => {
@@ -316,6 +319,7 @@ test('a first send refused for good ends the invitation expired, in the database
     expect((await ctx.stack.db.invitation.findUniqueOrThrow({ where: { id: inv.body.id } })).status).toBe('expired');
     const trail = await ctx.stack.db.auditEvent.findMany({ where: { contactId: c.id }, select: { action: true } });
     expect(trail.map((t) => t.action)).toContain('invitation.expired');
+    await recordHistory(ctx.stack.client, 'invitation-first-send-refused', `invitation-${inv.body.id}`);
   } finally {
     ctx.stack.mailer.send = send;
   }
