@@ -7,6 +7,7 @@ export function createInvitationActivities(deps: InvitationDeliveryDeps) {
   const delivery = createInvitationDelivery(deps);
   return {
     sendInvitation: (req: SendInvitationRequest) => withActivityFailures(() => delivery.sendInvitation(req)),
-    expireInvitation: (invitationId: string) => withActivityFailures(() => delivery.expireInvitation(invitationId)),
+    expireInvitation: (invitationId: string, resendsSeen?: number) =>
+      withActivityFailures(() => delivery.expireInvitation(invitationId, resendsSeen)),
   };
 }

@@ -11,6 +11,7 @@ import { unsubscribeToken } from '../domain/email/unsubscribe';
 import type { Mailer } from '../domain/email/mailer';
 import { CLAIM_LEASE_MS } from '../domain/email/outbound-email';
 import { createInvitationDelivery } from '../domain/invitations/delivery';
+import { acceptInvitation, resendInvitation, type InvitationWorkflows } from '../domain/invitations/invitations';
 import { recordHistory } from './support/histories';
 
 const ctx = useStackWithFirm({ daySeconds: 1 });
@@ -303,6 +304,43 @@ test('an expired link is refused and the invitation ends expired', async () => {
   expect(res.body.type).toBe('https://nudge.dev/problems/invitation-expired');
   expect((await emailOf(c.emailId)).login).toBe('pending');
   await recordHistory(ctx.stack.client, 'invitation-expired', `invitation-${inv.body.id}`);
+});
+
+/** The API's invitation calls with their signals lost on the way (as if the relay had not delivered them yet). */
+const signalsLate = {
+  daySeconds: 1,
+  record: async () => undefined,
+  apply: async () => undefined,
+} as unknown as InvitationWorkflows;
+
+test('an accept whose signal is late when the link runs out: the workflow ends "accepted", nothing expired', async () => {
+  const c = await offContact();
+  const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, { expiresInDays: 4 });
+  const [mail] = await waitInvitations(c.address);
+  await acceptInvitation(ctx.stack.db, signalsLate, tokenOf(mail));
+  expect(await workflowResult(inv.body.id)).toBe('accepted');
+  expect((await ctx.stack.db.invitation.findUniqueOrThrow({ where: { id: inv.body.id } })).status).toBe('accepted');
+  const trail = await ctx.stack.db.auditEvent.findMany({ where: { contactId: c.id }, select: { action: true } });
+  expect(trail.map((t) => t.action)).not.toContain('invitation.expired');
+  expect((await emailOf(c.emailId)).login).toBe('active');
+});
+
+test('a resend taken before the link ran out whose signal is late: sent at the expiry, with a fresh link', async () => {
+  const c = await offContact();
+  const inv = await ctx.firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, { expiresInDays: 4 });
+  await waitInvitations(c.address);
+  const owner = { id: ctx.firm.ownerId, role: 'owner' as const, canViewAllAccounts: true };
+  const taken = await resendInvitation(ctx.stack.db, signalsLate, ctx.firm.firmId, owner, c.emailId);
+  expect(taken.resendSeq).toBe(1);
+  const mails = await waitInvitations(c.address, 2, 20_000);
+  expect(mails[1].key).toBe(`invitation-${inv.body.id}:resend:1`);
+  const row = await ctx.stack.db.invitation.findUniqueOrThrow({ where: { id: inv.body.id } });
+  expect(row.status).toBe('sent');
+  expect(row.expiresAt.getTime()).toBeGreaterThan(Date.now());
+  const ok = await accept(tokenOf(mails[1]));
+  expect(ok.status).toBe(200);
+  expect(await workflowResult(inv.body.id)).toBe('accepted');
+  expect(invitationMails(c.address)).toHaveLength(2);
 });
 
 test('a first send refused for good ends the invitation expired, in the database too', async () => {

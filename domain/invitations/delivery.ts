@@ -7,11 +7,12 @@ import { audit } from '../audit/audit';
 import type { Mailer } from '../email/mailer';
 import { CLAIM_LEASE_MS, EmailInFlightError, sendEmailOnce } from '../email/outbound-email';
 import { renderInvitationEmail } from '../email/invitation-email';
-import { invitationEmailKey, invitationExpiry } from '../../shared/contracts/invitation';
+import { invitationEmailKey, invitationExpiry, type InvitationOutcome } from '../../shared/contracts/invitation';
 import { hashInvitationToken, invitationEmailToken } from './token';
 import { DEV_PORTAL_LINK_SECRET } from '../portal/links';
 import { clientUnsubscribe, contactLanguage, contactTimeZone, firmOverride } from '../email/compose';
 import { allCategoryExclusions, type UnsubscribeLinks } from '../email/unsubscribe';
+import { lockContactAndEmail, resendsRequested } from './invitations';
 
 export interface InvitationDeliveryDeps {
   db: Db;
@@ -33,9 +34,14 @@ export interface SendInvitationRequest {
 
 export type SendInvitationResult =
   | { status: 'sent' | 'already_sent'; expiresAt: number }
-  /** not_open and login_off: ended elsewhere; bounced and unsubscribed: the invitation is revoked here. */
-  | { status: 'skipped'; reason: 'not_open' | 'login_off' | 'bounced' | 'unsubscribed' }
+  /** accepted, revoked, expired (the row's status), not_open (no row) and login_off: ended elsewhere; bounced
+   * and unsubscribed: the invitation is revoked here. */
+  | { status: 'skipped'; reason: InvitationOutcome | 'not_open' | 'login_off' | 'bounced' | 'unsubscribed' }
   | { status: 'failed' };
+
+/** How the expiry found the invitation: ended (by it or before it), or resent by a request its workflow has not
+ * seen yet (the request's signal is on its way), the newest resend's number. */
+export type ExpireInvitationResult = { status: InvitationOutcome } | { status: 'resend_requested'; seq: number };
 
 /** A system entry on the contact's timeline about one email of the invitation. */
 type RecordOnTimeline = (tx: Tx, action: string, data: Record<string, string>) => Promise<unknown>;
@@ -86,6 +92,14 @@ export function createInvitationDelivery({
     }
   }
 
+  /** How an invitation a send found no longer open ended (an accept or revoke landed meanwhile). */
+  async function endedAs(invitationId: string) {
+    const row = await db.invitation.findUnique({ where: { id: invitationId }, select: { status: true } });
+    return row?.status === 'accepted' || row?.status === 'revoked' || row?.status === 'expired'
+      ? row.status
+      : 'not_open';
+  }
+
   return {
     async sendInvitation(req: SendInvitationRequest): Promise<SendInvitationResult> {
       const key = invitationEmailKey(req.invitationId, req.resendSeq);
@@ -101,8 +115,8 @@ export function createInvitationDelivery({
           },
         },
       });
-      if (!inv || (inv.status !== 'scheduled' && inv.status !== 'sent'))
-        return { status: 'skipped', reason: 'not_open' };
+      if (!inv) return { status: 'skipped', reason: 'not_open' };
+      if (inv.status !== 'scheduled' && inv.status !== 'sent') return { status: 'skipped', reason: inv.status };
       if (inv.email.login === 'off') return { status: 'skipped', reason: 'login_off' };
 
       const contact = inv.email.contact;
@@ -177,7 +191,7 @@ export function createInvitationDelivery({
         }
         return true;
       });
-      if (!issued) return { status: 'skipped', reason: 'not_open' };
+      if (!issued) return { status: 'skipped', reason: await endedAs(inv.id) };
 
       const firm = await db.firm.findUniqueOrThrow({ where: { id: inv.firmId }, select: { name: true } });
       // In the contact's language, with the firm's own texts if it wrote them; unsubscribing from an
@@ -217,19 +231,35 @@ export function createInvitationDelivery({
       return { status: outcome, expiresAt: expiresAt.getTime() };
     },
 
-    /** The link ran out without being accepted; the email stays login "pending" until re-invited or turned off. */
-    async expireInvitation(invitationId: string): Promise<boolean> {
+    /**
+     * The link ran out without being accepted; the email stays login "pending" until re-invited or turned off.
+     * Locked as an accept and a resend lock (contact, then email), so neither can land unseen: an accept that
+     * committed first is reported (the workflow ends "accepted", not "expired"), and so is a resend the API took
+     * before the link ran out whose signal the workflow (which has seen `resendsSeen`) has not had yet; it is
+     * then not expired. Without `resendsSeen`, requested resends are not looked for.
+     */
+    async expireInvitation(invitationId: string, resendsSeen?: number): Promise<ExpireInvitationResult> {
       const inv = await db.invitation.findUnique({
         where: { id: invitationId },
         include: { email: { select: { contactId: true } } },
       });
-      if (!inv) return false;
+      if (!inv) return { status: 'revoked' }; // its email was deleted, which revokes
       return db.$transaction(async (tx) => {
+        await lockContactAndEmail(tx, inv.firmId, inv.contactEmailId);
+        const now = await tx.invitation.findUnique({ where: { id: invitationId }, select: { status: true } });
+        if (!now) return { status: 'revoked' };
+        if (now.status === 'accepted' || now.status === 'revoked' || now.status === 'expired')
+          return { status: now.status };
+        if (resendsSeen !== undefined) {
+          const at = { firmId: inv.firmId, contactId: inv.email.contactId, invitationId };
+          const requested = await resendsRequested(tx, at);
+          if (requested > resendsSeen) return { status: 'resend_requested', seq: requested };
+        }
         const updated = await tx.invitation.updateMany({
           where: { id: invitationId, status: 'sent' },
           data: { status: 'expired' },
         });
-        if (updated.count === 0) return false;
+        if (updated.count === 0) return { status: 'expired' }; // never sent: nothing to end (as before)
         await tx.auditEvent.create({
           data: {
             firmId: inv.firmId,
@@ -239,7 +269,7 @@ export function createInvitationDelivery({
             data: { invitationId, contactEmailId: inv.contactEmailId },
           },
         });
-        return true;
+        return { status: 'expired' };
       });
     },
   };

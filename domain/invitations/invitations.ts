@@ -289,6 +289,18 @@ async function notReceiving(
   );
 }
 
+/** How many resends of the invitation staff asked for: the newest one's number (they count from 1). */
+export function resendsRequested(tx: Tx, at: { firmId: string; contactId: string; invitationId: string }) {
+  return tx.auditEvent.count({
+    where: {
+      firmId: at.firmId,
+      action: 'invitation.resend_requested',
+      contactId: at.contactId,
+      data: { path: ['invitationId'], equals: at.invitationId },
+    },
+  });
+}
+
 /** Sends the current link again (a fresh link: the previous one stops working). */
 export async function resendInvitation(db: Db, wf: InvitationWorkflows, firmId: string, actor: Actor, emailId: string) {
   const effects = noEffects();
@@ -322,15 +334,7 @@ export async function resendInvitation(db: Db, wf: InvitationWorkflows, firmId: 
       );
     const excluded = (await allCategoryExclusions(tx, [email])).get(email.id);
     if (excluded) throw await notReceiving(tx, email, excluded);
-    const seq =
-      (await tx.auditEvent.count({
-        where: {
-          firmId,
-          action: 'invitation.resend_requested',
-          contactId: email.contactId,
-          data: { path: ['invitationId'], equals: inv.id },
-        },
-      })) + 1;
+    const seq = (await resendsRequested(tx, { firmId, contactId: email.contactId, invitationId: inv.id })) + 1;
     await audit(tx, {
       firmId,
       actorId: actor.id,

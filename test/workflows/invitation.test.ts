@@ -13,10 +13,12 @@ import { eventually, eventuallyExpect, sleep, startHarness, type Harness } from 
 
 type InvitationInput = Parameters<typeof invitationWorkflow>[0];
 type SendRequest = { invitationId: string; resendSeq?: number; expiryDays: number; daySeconds: number };
+type Ended = 'accepted' | 'revoked' | 'expired';
 type SendResult =
   | { status: 'sent' | 'already_sent'; expiresAt: number }
-  | { status: 'skipped'; reason: 'not_open' | 'login_off' }
+  | { status: 'skipped'; reason: Ended | 'not_open' | 'login_off' }
   | { status: 'failed' };
+type ExpireResult = { status: Ended } | { status: 'resend_requested'; seq: number };
 
 const DAY_SECONDS = 0.25;
 const DAY_MS = DAY_SECONDS * 1000;
@@ -25,7 +27,13 @@ const SLACK_MS = 15;
 /** The invitation rows: open until accepted, revoked or expired; one email per send key. */
 const invitations = new Map<
   string,
-  { status: 'scheduled' | 'sent' | 'accepted' | 'revoked' | 'expired'; refuse?: 'failed'; expiresAt: number | null }
+  {
+    status: 'scheduled' | 'sent' | Ended;
+    refuse?: 'failed';
+    expiresAt: number | null;
+    /** Resends staff asked for (the API's audit entries), signalled or not. */
+    requested?: number;
+  }
 >();
 const sends: { invitationId: string; resendSeq?: number; at: number; expiresAt: number }[] = [];
 const expired: { invitationId: string; at: number }[] = [];
@@ -33,7 +41,7 @@ const expired: { invitationId: string; at: number }[] = [];
 const activities = {
   async sendInvitation(req: SendRequest): Promise<SendResult> {
     const inv = invitations.get(req.invitationId)!;
-    if (inv.status !== 'scheduled' && inv.status !== 'sent') return { status: 'skipped', reason: 'not_open' };
+    if (inv.status !== 'scheduled' && inv.status !== 'sent') return { status: 'skipped', reason: inv.status };
     if (inv.refuse) return { status: inv.refuse };
     if (sends.some((s) => s.invitationId === req.invitationId && s.resendSeq === req.resendSeq))
       return { status: 'already_sent', expiresAt: inv.expiresAt! };
@@ -43,9 +51,14 @@ const activities = {
     sends.push({ invitationId: req.invitationId, resendSeq: req.resendSeq, at, expiresAt });
     return { status: 'sent', expiresAt };
   },
-  async expireInvitation(invitationId: string): Promise<void> {
-    invitations.get(invitationId)!.status = 'expired';
+  async expireInvitation(invitationId: string, resendsSeen?: number): Promise<ExpireResult> {
+    const inv = invitations.get(invitationId)!;
+    if (inv.status !== 'scheduled' && inv.status !== 'sent') return { status: inv.status };
+    if (resendsSeen !== undefined && (inv.requested ?? 0) > resendsSeen)
+      return { status: 'resend_requested', seq: inv.requested! };
+    inv.status = 'expired';
     expired.push({ invitationId, at: Date.now() });
+    return { status: 'expired' };
   },
 };
 
@@ -191,5 +204,51 @@ test.concurrent(
     const refused = await start({}, { refuse: 'failed' });
     expect(await refused.handle.result()).toBe('expired');
     expect(expiredOf(refused.invitationId)).toHaveLength(1);
+  },
+);
+
+test.concurrent(
+  'accepted at the expiry, its signal still on its way: it ends "accepted", nothing expired',
+  async () => {
+    const { invitationId, handle } = await start({ expiryDays: 4 }); // valid 1 s
+    await eventually(() => sendsOf(invitationId).length === 1);
+    invitations.get(invitationId)!.status = 'accepted'; // the accept committed; no signal
+    expect(await handle.result()).toBe('accepted');
+    expect(expiredOf(invitationId)).toEqual([]);
+    expect((await handle.describe()).searchAttributes.NudgeStatus).toEqual(['accepted']);
+  },
+);
+
+test.concurrent('a resend that finds the invitation accepted (signal not there yet) ends it "accepted"', async () => {
+  const { invitationId, handle } = await start({ expiryDays: 40 });
+  await eventually(() => sendsOf(invitationId).length === 1);
+  invitations.get(invitationId)!.status = 'accepted';
+  await handle.signal(invitationResendSignal, { seq: 1 });
+  expect(await handle.result()).toBe('accepted');
+  expect(sendsOf(invitationId)).toHaveLength(1);
+  expect((await handle.describe()).searchAttributes.NudgeStatus).toEqual(['accepted']);
+});
+
+test.concurrent(
+  'a resend staff asked for before the link ran out, its signal not come: the expiry sends it, once',
+  async () => {
+    const { invitationId, handle } = await start({ expiryDays: 4 }); // valid 1 s
+    await eventually(() => sendsOf(invitationId).length === 1);
+    invitations.get(invitationId)!.requested = 1; // the API took it; its signal is late
+    await eventually(() => sendsOf(invitationId).length === 2, { timeoutMs: 10_000 });
+    const resend = sendsOf(invitationId)[1];
+    expect(resend.resendSeq).toBe(1);
+    expect(expiredOf(invitationId)).toEqual([]);
+    await eventuallyExpect(async () =>
+      expect(await handle.query(invitationStateQuery)).toEqual({
+        status: 'sent',
+        resendsSent: 1,
+        expiresAt: resend.expiresAt,
+      }),
+    );
+    await handle.signal(invitationResendSignal, { seq: 1 }); // the late signal sends nothing more
+    expect(await handle.result()).toBe('expired');
+    expect(sendsOf(invitationId).map((s) => s.resendSeq)).toEqual([undefined, 1]);
+    expect(expiredOf(invitationId)[0].at).toBeGreaterThanOrEqual(resend.expiresAt - SLACK_MS);
   },
 );
