@@ -341,6 +341,7 @@ test('a resend taken before the link ran out whose signal is late: sent at the e
   expect(ok.status).toBe(200);
   expect(await workflowResult(inv.body.id)).toBe('accepted');
   expect(invitationMails(c.address)).toHaveLength(2);
+  await recordHistory(ctx.stack.client, 'invitation-resend-late-at-expiry', `invitation-${inv.body.id}`);
 });
 
 test('a first send refused for good ends the invitation expired, in the database too', async () => {
