@@ -34,7 +34,14 @@ async function approvalWithReminders(f: FirmHandle, reminders: object, contacts 
 const explain = (f: FirmHandle, requestId: string) => f.call('GET', `/v1/approval-requests/${requestId}/reminders`);
 const notifications = (address: string) => stack.smtp.to(address).filter((m) => !/^Reminder/.test(m.subject));
 
+/** Today (UTC) closed must stay today for the test's length: a start just before midnight waits for it. */
+async function clearOfMidnightUtc(marginMs = 120_000) {
+  const left = DateTime.utc().plus({ days: 1 }).startOf('day').toMillis() - Date.now();
+  if (left < marginMs) await sleep(left + 1000);
+}
+
 test('a reminder due on a closed day waits for the next opening, and goes once the window opens', async () => {
+  await clearOfMidnightUtc();
   const f = await stack.newFirm();
   const today = DateTime.utc().toISODate()!;
   const put = await f.call('PUT', '/v1/settings/send-window', {
@@ -87,7 +94,7 @@ test('a reminder due on a closed day waits for the next opening, and goes once t
     reasons: ['holiday'],
     explanation: `due ${due.toFormat('cccc HH:mm')}, sent ${at.toFormat('cccc HH:mm')}: holiday`,
   });
-});
+}, 210_000); // room for the wait for midnight
 
 test('a reminder overdue once the window has closed (its pause lifted early) waits for the next opening', async () => {
   const f = await stack.newFirm();
