@@ -1,9 +1,9 @@
 // Activities of the webhook delivery workflow: a thin wrapper over the domain's delivery. A failed attempt
-// (no answer, or not 2xx) throws, so the workflow's retry policy backs off and tries again; after a 429 or 503
-// with Retry-After, the failure's nextRetryDelay makes the next attempt wait as long as the receiver asked.
-import { ApplicationFailure } from '@temporalio/activity';
+// (no answer, or not 2xx) throws, so it is tried again; the failure's nextRetryDelay says when: as long as the
+// receiver asked after a 429 or 503 with Retry-After, else the retry policy's backoff with jitter.
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../prisma/client';
-import { createWebhookDelivery } from '../domain/webhooks/deliver';
+import { createWebhookDelivery, retryBackoffMs } from '../domain/webhooks/deliver';
 import type { WebhookAttemptResult, WebhookDeliveryInput } from '../shared/contracts/webhook-delivery';
 
 export interface WebhookActivityDeps {
@@ -25,7 +25,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
         throw ApplicationFailure.create({
           message: result.error,
           type: 'WebhookAttemptFailed',
-          nextRetryDelay: result.retryAfterMs,
+          nextRetryDelay: result.retryAfterMs ?? retryBackoffMs(Context.current().info.attempt),
         });
       return result;
     },

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { MAX_RETRY_AFTER_MS, retryAfterMs } from '../domain/webhooks/deliver';
+import { MAX_RETRY_AFTER_MS, retryAfterMs, retryBackoffMs } from '../domain/webhooks/deliver';
 import { recordWebhookEvent } from '../domain/webhooks/events';
 import { webhookDeliveryWorkflowId } from '../shared/contracts/webhook-delivery';
 import { eventually, type ApiResponse, type FirmHandle, type Stack } from './support/stack';
@@ -26,13 +26,15 @@ const TOGETHER = 5;
 /**
  * /throttled answers 429 `Retry-After: 4` to the first request of each webhook-id, then 200; /unavailable 503
  * with a Retry-After date 5 s ahead, then 200; /gone-together holds requests until TOGETHER arrived, then
- * answers them all 410 at the same moment; /ok always 200.
+ * answers them all 410 at the same moment; /flaky 500 to the first request of each webhook-id, then 200; /ok
+ * always 200.
  */
 const held: http.ServerResponse[] = [];
 const release = () => held.splice(0).forEach((r) => r.writeHead(410).end('gone'));
 const answer: Answer = (req, res, received) => {
   const first = received.filter((r) => r.headers['webhook-id'] === req.headers['webhook-id']).length === 1;
   if (req.path === '/throttled' && first) return void res.writeHead(429, { 'retry-after': '4' }).end();
+  if (req.path === '/flaky' && first) return void res.writeHead(500).end();
   if (req.path === '/unavailable' && first)
     return void res.writeHead(503, { 'retry-after': new Date(Date.now() + 5_000).toUTCString() }).end();
   if (req.path === '/gone-together') {
@@ -136,6 +138,22 @@ describe('Retry-After', () => {
     expect(retryAfterMs(429, 'Mon, 31 Dec 2029 23:59:00 GMT', now)).toBeUndefined();
     expect(retryAfterMs(429, 'soon', now)).toBeUndefined();
     expect(retryAfterMs(429, '-5', now)).toBeUndefined();
+  });
+
+  test('without it, the retry schedule spread by up to a quarter either way, never past its hour', () => {
+    expect([0, 0.5, 1].map((r) => retryBackoffMs(1, () => r))).toEqual([1_500, 2_000, 2_500]);
+    expect([0, 0.5, 1].map((r) => retryBackoffMs(4, () => r))).toEqual([12_000, 16_000, 20_000]);
+    expect([0, 0.5, 1].map((r) => retryBackoffMs(30, () => r))).toEqual([2_700_000, 3_600_000, 3_600_000]);
+  });
+
+  test('deliveries failed together come back spread out, not all at once', async () => {
+    const own = await stack.newFirm();
+    const hook = await register('/flaky', own);
+    const ids = await Promise.all(Array.from({ length: 6 }, () => sendEvent(hook.id, own)));
+    const gaps = (await Promise.all(ids.map((id) => delivered(id, own)))).map(gap);
+    for (const g of gaps) expect(g).toBeGreaterThanOrEqual(1_400); // 2 s less a quarter, and a little slack
+    // The retry policy alone retried each 2 s after its failure.
+    expect(Math.max(...gaps) - Math.min(...gaps)).toBeGreaterThan(100);
   });
 
   test('a 429 with Retry-After in seconds: the next attempt waits that long', async () => {

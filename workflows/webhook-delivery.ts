@@ -3,16 +3,25 @@
 // restart loses nothing. Then the delivery is marked failed (a replay can send it again).
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { createWebhookActivities } from '../activities/webhook-activities';
-import type { WebhookDeliveryInput, webhookDeliveryWorkflowContract } from '../shared/contracts/webhook-delivery';
+import {
+  WEBHOOK_RETRY,
+  type WebhookDeliveryInput,
+  type webhookDeliveryWorkflowContract,
+} from '../shared/contracts/webhook-delivery';
 import type { WorkflowFunction } from '../shared/contracts/workflow';
 
 type WebhookActivities = ReturnType<typeof createWebhookActivities>;
 
-/** One attempt: a 10 s HTTP deadline inside it; retried with backoff for 24 hours in all. */
+/** One attempt: a 10 s HTTP deadline inside it; retried with backoff for 24 hours in all (each failure names
+ * its own delay, spread around this schedule: see the activity). */
 const { attemptWebhookDelivery } = proxyActivities<WebhookActivities>({
   startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '24 hours',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 hour' },
+  scheduleToCloseTimeout: WEBHOOK_RETRY.totalMs,
+  retry: {
+    initialInterval: WEBHOOK_RETRY.initialIntervalMs,
+    backoffCoefficient: WEBHOOK_RETRY.backoffCoefficient,
+    maximumInterval: WEBHOOK_RETRY.maximumIntervalMs,
+  },
 });
 
 const { markWebhookDeliveryFailed } = proxyActivities<WebhookActivities>({

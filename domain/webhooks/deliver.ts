@@ -5,7 +5,7 @@
 // Every attempt is written to the delivery log.
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../../prisma/client';
-import type { WebhookAttemptResult } from '../../shared/contracts/webhook-delivery';
+import { WEBHOOK_RETRY, type WebhookAttemptResult } from '../../shared/contracts/webhook-delivery';
 import { disableGoneEndpoint, ENDPOINT_DISABLED_ERROR } from './endpoints';
 import { postJson, type PostResult } from './http-post';
 import { signingSecrets } from './rotation';
@@ -40,6 +40,17 @@ export function retryAfterMs(statusCode: number | undefined, header: string | un
   const value = header.trim();
   const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
   return ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
+}
+
+/**
+ * The wait before attempt `attempt + 1` when the receiver named none: the retry schedule's backoff, spread by up
+ * to a quarter either way (never past its longest interval), so the deliveries an endpoint's outage failed
+ * together do not all come back at the same instant.
+ */
+export function retryBackoffMs(attempt: number, random = Math.random) {
+  const { initialIntervalMs, backoffCoefficient, maximumIntervalMs } = WEBHOOK_RETRY;
+  const base = Math.min(initialIntervalMs * backoffCoefficient ** Math.max(0, attempt - 1), maximumIntervalMs);
+  return Math.min(Math.round(base * (0.75 + random() * 0.5)), maximumIntervalMs);
 }
 
 /** One `v1,<signature>` per secret, space-separated, as Standard Webhooks sends them during a rotation. */

@@ -21,6 +21,14 @@ export interface WebhookDeliveryInput {
   replay?: number;
 }
 
+/** The attempts' retry schedule: from 2 s, doubling, to one attempt an hour, for 24 hours in all. */
+export const WEBHOOK_RETRY = {
+  initialIntervalMs: 2_000,
+  backoffCoefficient: 2,
+  maximumIntervalMs: 3_600_000,
+  totalMs: 24 * 3_600_000,
+} as const;
+
 /** What one attempt ended with; a failed attempt throws instead, so the activity's retry policy backs off. */
 export type WebhookAttemptResult =
   | { outcome: 'delivered'; statusCode: number }
