@@ -1106,7 +1106,7 @@ export interface paths {
     /** The firm’s webhook endpoints (the secret’s first characters only) */
     get: operations['listWebhooks'];
     put?: never;
-    /** Register an endpoint for events (reminder.sent, item.completed, item.reminders_exhausted, bulk_action.completed, email.bounced). Each delivery is signed per the Standard Webhooks specification with its secret (whsec_…, generated unless given, shown only in this answer). Targets on private, loopback or link-local addresses are refused (422). */
+    /** Register an endpoint for events (reminder.sent, item.completed, item.reminders_exhausted, bulk_action.completed, email.bounced). Each delivery is signed per the Standard Webhooks specification with its secret (whsec_…, generated unless given, shown only in this answer). Targets on private, loopback or link-local addresses are refused (422); a firm has at most 20 enabled endpoints (409 webhook-endpoint-limit). */
     post: operations['createWebhook'];
     delete?: never;
     options?: never;
@@ -1129,7 +1129,7 @@ export interface paths {
     delete: operations['disableWebhook'];
     options?: never;
     head?: never;
-    /** Change an endpoint’s URL, event types or description (null clears it), or disable or enable it (enabled); new event types apply to events from now on */
+    /** Change an endpoint’s URL, event types or description (null clears it), or disable or enable it (enabled; 409 webhook-endpoint-limit beyond 20 enabled); new event types apply to events from now on */
     patch: operations['updateWebhook'];
     trace?: never;
   };

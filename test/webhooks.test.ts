@@ -382,6 +382,39 @@ test('private, loopback and link-local targets are refused without the allow fla
     ]);
 });
 
+test('a firm has at most 20 enabled endpoints: a 21st, or enabling one beyond, 409 with nothing written', async () => {
+  const own = await stack.newFirm();
+  const call = (method: string, path: string, body?: unknown) => callAllowing(allowing, own, method, path, body);
+  const add = () => call('POST', '/v1/webhooks', { url: `${receiver.url}/ok`, eventTypes: ['reminder.sent'] });
+  const ids: string[] = [];
+  for (let i = 0; i < 19; i++) {
+    const made = await add();
+    expect(made.status).toBe(201);
+    ids.push(made.body.id);
+  }
+  // Two at once at 19: they wait for each other, so one is the 20th and the other is refused.
+  const both = await Promise.all([add(), add()]);
+  expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
+  const refused = both.find((r) => r.status === 409)!;
+  expect(refused.body.type).toBe('https://nudge.dev/problems/webhook-endpoint-limit');
+  expect(refused.body.detail).toMatch(/20 enabled webhook endpoints, and this one has 20/);
+  const endpoints = () => stack.db.webhookEndpoint.count({ where: { firmId: own.firmId } });
+  expect(await endpoints()).toBe(20);
+  await expectRefused(rowCounts, ['a 21st endpoint', add, 409, 'webhook-endpoint-limit']);
+
+  // A disabled one leaves room; enabling it again once the room is taken is refused, while other changes pass.
+  expect((await call('DELETE', `/v1/webhooks/${ids[0]}`)).status).toBe(200);
+  expect((await add()).status).toBe(201);
+  await expectRefused(rowCounts, [
+    'enabling a 21st',
+    () => call('PATCH', `/v1/webhooks/${ids[0]}`, { enabled: true }),
+    409,
+    'webhook-endpoint-limit',
+  ]);
+  expect((await call('PATCH', `/v1/webhooks/${ids[0]}`, { description: 'spare' })).status).toBe(200);
+  expect((await call('GET', '/v1/webhooks')).body.items).toHaveLength(21);
+});
+
 test('employees may not manage webhooks', async () => {
   const as = employeeId;
   const cases: BadInputCase[] = [

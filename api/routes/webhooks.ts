@@ -18,7 +18,7 @@ export function webhookRoutes(webhooks: WebhooksService): Router {
       path: '/v1/webhooks',
       tag,
       summary:
-        'Register an endpoint for events (reminder.sent, item.completed, item.reminders_exhausted, bulk_action.completed, email.bounced). Each delivery is signed per the Standard Webhooks specification with its secret (whsec_…, generated unless given, shown only in this answer). Targets on private, loopback or link-local addresses are refused (422).',
+        'Register an endpoint for events (reminder.sent, item.completed, item.reminders_exhausted, bulk_action.completed, email.bounced). Each delivery is signed per the Standard Webhooks specification with its secret (whsec_…, generated unless given, shown only in this answer). Targets on private, loopback or link-local addresses are refused (422); a firm has at most 20 enabled endpoints (409 webhook-endpoint-limit).',
       body: s.newWebhookBody,
       status: 201,
       secretField: 'secret',
@@ -48,7 +48,7 @@ export function webhookRoutes(webhooks: WebhooksService): Router {
       path: '/v1/webhooks/:webhookId',
       tag,
       summary:
-        'Change an endpoint’s URL, event types or description (null clears it), or disable or enable it (enabled); new event types apply to events from now on',
+        'Change an endpoint’s URL, event types or description (null clears it), or disable or enable it (enabled; 409 webhook-endpoint-limit beyond 20 enabled); new event types apply to events from now on',
       params: webhookId,
       body: s.webhookPatch,
       ...mut,

@@ -4,7 +4,7 @@
 import type { Db, Queryable } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import { audit } from '../audit/audit';
-import { forbidden, invalid, notFound } from '../errors';
+import { conflict, forbidden, invalid, notFound } from '../errors';
 import type { WebhookEventType } from '../../shared/contracts/webhook-delivery';
 import { newWebhookSecret } from './secret';
 import { targetRefusal } from './targets';
@@ -68,6 +68,25 @@ export async function lockEndpoint(tx: Queryable, firmId: string, endpointId: st
     SELECT id FROM "WebhookEndpoint" WHERE id = ${endpointId}::uuid AND "firmId" = ${firmId}::uuid FOR NO KEY UPDATE`;
   if (!row) throw notFound('Webhook', endpointId);
   return tx.webhookEndpoint.findUniqueOrThrow({ where: { id: endpointId } });
+}
+
+/** Every event goes to each enabled endpoint that wants it (a delivery row and a workflow each): capped per firm. */
+export const MAX_ENABLED_ENDPOINTS = 20;
+
+/**
+ * In the transaction that adds or enables an endpoint: refuses a 21st enabled one (409). The firm's endpoint
+ * changes wait for each other here (a transaction-scoped advisory lock), so two at once cannot both pass at 19.
+ */
+async function requireRoomForEndpoint(tx: Queryable, firmId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`webhook-endpoints:${firmId}`}::text))`;
+  const enabled = await tx.webhookEndpoint.count({ where: { firmId, disabledAt: null } });
+  if (enabled >= MAX_ENABLED_ENDPOINTS)
+    throw conflict(
+      'webhook-endpoint-limit',
+      'Too many webhook endpoints',
+      `A firm may have ${MAX_ENABLED_ENDPOINTS} enabled webhook endpoints, and this one has ${enabled}: ` +
+        'disable one (DELETE) first, or subscribe an existing endpoint to more event types.',
+    );
 }
 
 /** What a delivery still waiting when its endpoint was disabled says in the log. */
@@ -150,6 +169,7 @@ export function createEndpointOperations(db: Db, opts: { allowPrivateTargets: bo
       };
       const toggled = change.enabled !== undefined && change.enabled !== !e.disabledAt;
       if (!Object.keys(data).length && !toggled) return e;
+      if (toggled && change.enabled) await requireRoomForEndpoint(tx, firmId);
       const updated = await tx.webhookEndpoint.update({
         where: { id: e.id },
         data: { ...data, ...(toggled ? { disabledAt: change.enabled ? null : new Date() } : {}) },
@@ -183,6 +203,7 @@ export function createEndpointOperations(db: Db, opts: { allowPrivateTargets: bo
       if (refusal) throw invalid('body.url', refusal);
       const secret = input.secret ?? newWebhookSecret();
       const row = await db.$transaction(async (tx) => {
+        await requireRoomForEndpoint(tx, firmId);
         const e = await tx.webhookEndpoint.create({
           data: {
             firmId,
