@@ -6,6 +6,7 @@ import {
   sleep,
   type Stack,
   type FirmHandle,
+  type ApiResponse,
 } from './support/stack';
 import { accountWithContacts, archiveAccount } from './support/fixtures';
 import { holdInTransaction, whileHeld, withAuditHeld } from './support/holds';
@@ -369,6 +370,53 @@ test('a client reply committing while a firm message waits for the thread: the f
   expect((await posting).status).toBe(201);
   expect((await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.doneReason).toBeNull();
   await stack.smtp.waitFor(notified, 2, 5000);
+});
+
+test('a client reply from an API host whose clock runs behind still sorts after the firm message before it', async () => {
+  const t = await thread({ enabled: true, intervalDays: 30, count: 1 });
+  const firmMessage = await firm.call('POST', `/v1/chat-threads/${t.threadId}/messages`, {
+    author: 'firm',
+    body: 'And the invoices?',
+  });
+  expect(firmMessage.status).toBe(201);
+  // This process's clock 30 s behind the database's while the reply is posted (Date only: timers run as ever).
+  jest.useFakeTimers({
+    now: Date.now() - 30_000,
+    advanceTimers: true,
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
+  let reply: ApiResponse;
+  try {
+    reply = await firm.call('POST', `/v1/chat-threads/${t.threadId}/messages`, {
+      author: 'client',
+      body: 'Sent them',
+      contactId: t.contacts[0].id,
+    });
+  } finally {
+    jest.useRealTimers();
+  }
+  expect(reply.status).toBe(201);
+  const messages = await stack.db.chatMessage.findMany({
+    where: { threadId: t.threadId },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+  expect(messages.map((m) => m.body)).toEqual(['Please upload your receipts', 'And the invoices?', 'Sent them']);
+  await eventually(
+    async () => (await firm.call('GET', `/v1/chat-threads/${t.threadId}/reminders`)).body.doneReason === 'replied',
+    10_000,
+    'the reply ends the reminders',
+  );
 });
 
 test('a client reply to a thread deleted meanwhile (its account deleted) is 404, not a 500', async () => {

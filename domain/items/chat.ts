@@ -28,6 +28,16 @@ export interface NewMessage {
   id?: string;
 }
 
+/**
+ * The database's clock, read once the thread's lock is held: the hot path stamps its message by it there too,
+ * so messages sort in the order they took the lock whichever API host wrote them (a host's clock may be off).
+ */
+async function databaseNow(tx: Tx): Promise<Date> {
+  const [row] = await tx.$queryRaw<{ now: Date }[]>`
+    SELECT (clock_timestamp() AT TIME ZONE 'UTC')::timestamp(3) AS now`;
+  return row.now;
+}
+
 /** A message may not be posted to an archived thread, by the firm or the client. */
 function refuseArchived(status: string | null): void {
   if (status === 'archived') {
@@ -38,9 +48,17 @@ function refuseArchived(status: string | null): void {
 export function createChatService(db: Db, workflows: ItemWorkflows) {
   /**
    * Writes the message with its audit entry in the caller's transaction and queues its call to the thread's
-   * workflow: a firm message arms a reminder cycle, a client's reply stops it.
+   * workflow: a firm message arms a reminder cycle, a client's reply stops it. `at`: the message's time (absent,
+   * a new thread's first: now).
    */
-  async function writeMessage(tx: Tx, calls: ReminderCalls, ref: ItemRef, actorId: string, input: NewMessage) {
+  async function writeMessage(
+    tx: Tx,
+    calls: ReminderCalls,
+    ref: ItemRef,
+    actorId: string,
+    input: NewMessage,
+    at = new Date(),
+  ) {
     const { firmId, accountId, itemId: threadId } = ref;
     const byFirm = input.author === 'firm';
     // Settings carry over from the thread's earlier messages unless this one changes them.
@@ -54,9 +72,10 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
         body: input.body,
         firmUserId: byFirm ? actorId : null,
         contactId: input.contactId ?? null,
+        createdAt: at,
       },
     });
-    await tx.chatThread.update({ where: { id: threadId }, data: { updatedAt: new Date() } });
+    await tx.chatThread.update({ where: { id: threadId }, data: { updatedAt: at } });
     if (!byFirm) await closeTodos(tx, 'chat', threadId);
     await audit(tx, {
       firmId,
@@ -100,7 +119,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
       const status = await lockItemRow(tx, 'chat', threadId);
       if (status === null) throw notFound('Chat thread', threadId);
       refuseArchived(status);
-      return writeMessage(tx, calls, ref, actorId, input);
+      return writeMessage(tx, calls, ref, actorId, input, await databaseNow(tx));
     });
     return presentMessage(message);
   }
