@@ -281,6 +281,53 @@ describe('settings changed before their signal reached the workflow', () => {
   });
 });
 
+describe('settings changed while the reminder waits for the item', () => {
+  test("reminders switched off, committing between the send's read and its record: skipped under the lock", async () => {
+    const { item, contacts } = await approval(1);
+    const { mailer, sent } = fakeMailer();
+    const acts = createReminderActivities({ db: counted, mailer, portalUrl: 'http://portal' });
+    const env = new MockActivityEnvironment();
+    await db.reminderSettings.create({
+      data: {
+        firmId: item.firmId,
+        itemKind: 'approval',
+        itemId: item.itemId,
+        enabled: true,
+        intervalDays: 3,
+        count: 3,
+      },
+    });
+    // The settings route's change: the item's lock, then the row; not committed yet.
+    const release = await holdInTransaction(db, async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM "ApprovalRequest" WHERE id = ${item.itemId}::uuid FOR NO KEY UPDATE`;
+      await tx.reminderSettings.update({
+        where: { itemKind_itemId: { itemKind: 'approval', itemId: item.itemId } },
+        data: { enabled: false },
+      });
+    });
+    statements.reset();
+    const dispatched = env.run(acts.dispatchItemEmail, request(item, 'reminder', item.itemId, 1));
+    // The send read the settings on and now waits for the item's lock.
+    await eventually(
+      async () => {
+        const [row] = await db.$queryRaw<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'
+            AND query LIKE '%"ApprovalRequest"%FOR UPDATE%'`;
+        return row.n > 0;
+      },
+      10_000,
+      'the dispatch waiting for the lock',
+    );
+    await release();
+    expect(await dispatched).toEqual({ status: 'skipped', reason: 'stale_cycle' });
+    // Its read, the item's lock and the record, which wrote nothing: no more statements than a send's.
+    expect(statements.read()).toMatchObject({ statements: 3, begins: 1, commits: 1 });
+    expect(await db.reminderDispatch.count({ where: { itemId: item.itemId } })).toBe(0);
+    expect(sentTo(sent, contacts[0].address)).toBe(0);
+  });
+});
+
 describe("a reminder's dispatch costs what the bench counts", () => {
   const kinds: ItemKind[] = ['approval', 'signature'];
   test.each(kinds)(

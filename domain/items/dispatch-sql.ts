@@ -252,9 +252,22 @@ export interface DispatchRecord {
 }
 
 /**
- * Inside the dispatch's transaction, once the item's row is locked: looks at the cycle again and, unless
- * the item is done or (for an automatic one) its cycle moved on, writes the dispatch row, its audit entry,
- * the portal to-dos (a to-do is never created after the item was closed) and what `also` writes with them.
+ * Automatic reminder $7 is still allowed by the stored settings ($1 item, $2 firm, $6 kind): the item's row, else
+ * the firm's policy, else Nudge's defaults (which never change). The send checked the same before the item's
+ * lock; looked at again under it, a settings change that committed in between is seen (it takes that lock).
+ */
+const REMINDER_ALLOWED_SQL = `COALESCE(
+          (SELECT enabled AND $7::int <= count FROM "ReminderSettings"
+            WHERE "itemKind" = $6::text::"ItemKind" AND "itemId" = $1::uuid),
+          (SELECT enabled AND $7::int <= count FROM "FirmReminderPolicy"
+            WHERE "firmId" = $2::uuid AND "itemKind" = $6::text::"ItemKind"),
+          true)`;
+
+/**
+ * Inside the dispatch's transaction, once the item's row is locked: looks at the cycle again and, unless the
+ * item is done, (for an automatic one) its cycle moved on, or (a reminder) the stored settings no longer allow
+ * it, writes the dispatch row, its audit entry, the portal to-dos (a to-do is never created after the item was
+ * closed) and what `also` writes with them.
  * Answers the cycle as it stands now (null: the item is gone), the dispatch's time when it was written, and
  * (signature requests) the pending signers given who have signed by now, in which case nothing was written.
  */
@@ -303,6 +316,7 @@ export async function recordDispatch(db: Queryable | HotTx, r: DispatchRecord) {
       SELECT 1 FROM cyc WHERE "doneReason" IS NULL
         AND ($3::text = 'manual'
           OR (CASE WHEN $3::text = 'notification' THEN "subjectKey" ELSE "cycleKey" END) = $4::text)
+        AND ($3::text <> 'reminder' OR ${REMINDER_ALLOWED_SQL})
         ${pending ? 'AND NOT EXISTS (SELECT 1 FROM signed)' : ''}
     ), d AS (
       INSERT INTO "ReminderDispatch"
