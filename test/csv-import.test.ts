@@ -341,6 +341,38 @@ describe('concurrent changes', () => {
       expect(await stack.db.contactEmail.count({ where: { address: { in: [beside, gone.address] } } })).toBe(0);
     },
   );
+  // Its address is read before the change commits: the row would update (and report) a contact the address left.
+  test.each([
+    ['removed', 'removed'],
+    ['changed to another', 'changed'],
+  ])(
+    'an address %s while the import waits for its contact (the contact kept): 409 import-conflict, nothing written',
+    async (_, how) => {
+      const { contacts } = await accountWithContacts(firm, [{}]);
+      const [c] = contacts;
+      const second = await stack.db.contactEmail.create({
+        data: { firmId: firm.firmId, contactId: c.id, address: fresh('second') },
+      });
+      const beside = fresh('beside');
+      const before = await firmCounts();
+      // As the API removes or changes an address: the contact's lock first, then the email.
+      const res = await whileHeld(
+        stack.db,
+        async (tx) => {
+          await tx.$queryRaw`SELECT 1 FROM "Contact" WHERE id = ${c.id}::uuid FOR NO KEY UPDATE`;
+          if (how === 'removed') await tx.contactEmail.delete({ where: { id: second.id } });
+          else await tx.contactEmail.update({ where: { id: second.id }, data: { address: fresh('moved') } });
+        },
+        () => upload(csvOf(`New,Beside,${beside},,,`, `Renamed,Contact,${second.address},,,`)),
+      );
+      expect(res.status).toBe(409);
+      expect(res.body.type).toBe('https://nudge.dev/problems/import-conflict');
+      expect(res.body.title).toBe('An address changed meanwhile');
+      expect(await firmCounts()).toEqual({ ...before, emails: before.emails - (how === 'removed' ? 1 : 0) });
+      expect((await stack.db.contact.findUniqueOrThrow({ where: { id: c.id } })).firstName).not.toBe('Renamed');
+      expect(await stack.db.contactEmail.count({ where: { address: beside } })).toBe(0);
+    },
+  );
 });
 
 describe('rows that repeat an address', () => {
@@ -376,6 +408,23 @@ describe('rows that repeat an address', () => {
         [second.accountId, 'Director'],
       ].sort(),
     );
+  });
+
+  test('two addresses of one contact in one file: the later row’s name and phone, both rows updated', async () => {
+    const { contacts } = await accountWithContacts(firm, [{}]);
+    const [c] = contacts;
+    const second = fresh('second');
+    await stack.db.contactEmail.create({ data: { firmId: firm.firmId, contactId: c.id, address: second } });
+    for (const [first, later] of [
+      ['Early', 'Late'],
+      ['Late', 'Early'],
+    ]) {
+      const res = await upload(csvOf(`${first},One,${c.address},111,,`, `${later},Two,${second},222,,`));
+      expect(res.status).toBe(200);
+      expect(res.body.totals).toEqual({ rows: 2, created: 0, updated: 2, rejected: 0 });
+      const contact = await stack.db.contact.findUniqueOrThrow({ where: { id: c.id } });
+      expect([contact.firstName, contact.lastName, contact.phone]).toEqual([later, 'Two', '222']);
+    }
   });
 
   test('a re-import changes a link’s description; an empty cell keeps it', async () => {

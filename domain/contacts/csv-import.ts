@@ -206,6 +206,13 @@ const contactDeleted = () =>
     'Another change deleted a contact of one of the file’s addresses while the import ran; nothing was imported. Upload the file again.',
   );
 
+const addressMoved = () =>
+  conflict(
+    'import-conflict',
+    'An address changed meanwhile',
+    'Another change removed or changed one of the file’s addresses while the import ran; nothing was imported. Upload the file again.',
+  );
+
 /** What a failed import tells its caller: a domain error where the cause is the file or a change made meanwhile. */
 function importFailure(err: unknown, expired: boolean, timeoutMs: number, maxRows: number): unknown {
   // Another change (a new contact) took one of the file's new addresses while the import ran.
@@ -374,9 +381,11 @@ async function writeBatch(
     });
   }
   if (updated.length) {
-    // An empty phone cell keeps the phone on file rather than erasing it.
+    // An empty phone cell keeps the phone on file rather than erasing it. Two addresses of one contact: the later
+    // row's values, as a later batch's would be (an UPDATE joining two rows to one contact applies either).
+    const latest = [...new Map(updated.map((r) => [r.contactId, r])).values()];
     const values = Prisma.join(
-      updated.map((r) => Prisma.sql`(${r.contactId}::uuid, ${r.firstName}, ${r.lastName}, ${r.phone ?? null})`),
+      latest.map((r) => Prisma.sql`(${r.contactId}::uuid, ${r.firstName}, ${r.lastName}, ${r.phone ?? null})`),
     );
     const changed = await tx.$queryRaw<
       { id: string }[]
@@ -385,7 +394,15 @@ async function writeBatch(
       RETURNING c."id"::text AS id`;
     // The addresses were read without a lock: a contact deleted since (its deletion committed while this UPDATE
     // waited for its row) is not updated, and must be neither reported updated nor linked.
-    if (changed.length < new Set(updated.map((r) => r.contactId)).size) throw contactDeleted();
+    if (changed.length < latest.length) throw contactDeleted();
+    // Nor may an address have left its contact meanwhile (removed, or changed): that change locks the contact
+    // first, so now that this UPDATE holds the contacts, one that committed before it shows here.
+    const still = await tx.contactEmail.findMany({
+      where: { firmId, address: { in: updated.map((r) => r.email) } },
+      select: { address: true, contactId: true },
+    });
+    const owner = new Map(still.map((e) => [e.address, e.contactId]));
+    if (updated.some((r) => owner.get(r.email) !== r.contactId)) throw addressMoved();
   }
   // One link per account and contact: two addresses of one contact may name the same account (the later row wins).
   const links = new Map<string, Row & { contactId: string }>();
