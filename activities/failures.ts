@@ -4,7 +4,7 @@
 // so they leave with their codes only. The SMTP text stays in OutboundEmail.lastError (outbound-email.ts).
 import { ApplicationFailure } from '@temporalio/activity';
 import { EmailInFlightError } from '../domain/email/outbound-email';
-import { enhancedStatus, isPermanentSmtpError } from '../domain/email/mailer';
+import { ConnectionWaitError, enhancedStatus, isPermanentSmtpError } from '../domain/email/mailer';
 import { Prisma } from '../prisma/client';
 
 interface SmtpErrorFields {
@@ -51,6 +51,8 @@ export function databaseErrorCodes(err: unknown): string | null {
 export function activityFailure(err: unknown): unknown {
   // Another attempt holds the email's claim: retried later (the claim expires if that attempt died).
   if (err instanceof EmailInFlightError) return ApplicationFailure.retryable(err.message, 'EmailInFlight');
+  // No SMTP connection free in time: nothing was claimed or sent, so the retry simply sends it.
+  if (err instanceof ConnectionWaitError) return ApplicationFailure.retryable(err.message, 'SmtpConnectionWait');
   if (err instanceof ApplicationFailure || typeof err !== 'object' || err === null) return err;
   if (isSmtpError(err)) {
     // A permanent refusal (of the recipient or the message) is normally an outcome (send-once marks the email

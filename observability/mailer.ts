@@ -37,5 +37,7 @@ export function instrumentMailer(mailer: Mailer, refusal: (err: unknown) => 'rec
       }),
     verify: () => mailer.verify(),
     close: () => mailer.close(),
+    // Sends wait for the wrapped mailer's connections as they would without the counters (sendEmailOnce).
+    ...(mailer.withConnection && { withConnection: mailer.withConnection.bind(mailer) }),
   };
 }

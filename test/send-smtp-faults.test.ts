@@ -451,6 +451,56 @@ describe('STARTTLS without credentials', () => {
   });
 });
 
+describe('a relay slower than the sends', () => {
+  test('sends beyond the pool’s connections wait for one, unclaimed; one that waits too long fails before its claim, and its retry sends it once', async () => {
+    const { stack, firm } = ctx;
+    const received: string[] = [];
+    // Each message takes the relay 1.5 s to accept.
+    const { port } = await smtpServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, session, callback) {
+        stream.resume();
+        stream.on('end', () =>
+          setTimeout(() => {
+            received.push(session.envelope.rcptTo[0].address);
+            callback();
+          }, 1_500),
+        );
+      },
+    });
+    const mailer = mailerTo(
+      { host: '127.0.0.1', port, secure: false, from: 'Nudge <no-reply@nudge.test>' },
+      undefined,
+      500, // the connection wait, shortened
+    );
+    const emails = Array.from({ length: 7 }, (_, i) => ({
+      firmId: firm.firmId,
+      idempotencyKey: `slow-relay:${randomUUID()}`,
+      to: `slow-${i}@client.test`,
+      category: 'all',
+      subject: 'S',
+      text: 'T',
+      html: '<p>T</p>',
+    }));
+    const claims = () =>
+      stack.db.outboundEmail.count({ where: { idempotencyKey: { in: emails.map((e) => e.idempotencyKey) } } });
+    const outcomes = emails.map((e) => sendEmailOnce(stack.db, mailer, e).catch((err: Error) => err));
+    // Five hold the pool's connections; the two waiting for one have no claim for their lease to run out on.
+    await eventually(async () => (await claims()) === 5, 5_000, 'five claims');
+    const settled = await Promise.all(outcomes);
+    expect(settled.filter((o) => o === 'sent')).toHaveLength(5);
+    const waited = settled.filter((o): o is Error => o instanceof Error);
+    expect(waited.map((e) => e.name)).toEqual(['ConnectionWaitError', 'ConnectionWaitError']);
+    expect(activityFailure(waited[0])).toMatchObject({ type: 'SmtpConnectionWait', nonRetryable: false });
+    expect(await claims()).toBe(5);
+    // Their retries (the activity's) send each once.
+    const retried = emails.filter((_, i) => settled[i] !== 'sent');
+    expect(await Promise.all(retried.map((e) => sendEmailOnce(stack.db, mailer, e)))).toEqual(['sent', 'sent']);
+    expect(received.sort()).toEqual(emails.map((e) => e.to).sort());
+  });
+});
+
 describe('a firm’s own text', () => {
   test('dates and times of any style are in the recipient’s zone', async () => {
     const { stack } = ctx;

@@ -21,9 +21,60 @@ export interface Mailer {
   send(mail: OutgoingMail): Promise<{ messageId: string }>;
   verify(): Promise<void>;
   close(): void;
+  /** Runs `fn` holding one of the pool's connections (sendEmailOnce claims and sends inside it); absent, at once. */
+  withConnection?<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
+
+/** The pool's connections to the relay: sends beyond them wait in withConnection, not in nodemailer's queue. */
+const MAX_CONNECTIONS = 5;
+
+/**
+ * Longest a send waits for a connection. In nodemailer's own queue it waited unbounded, after its claim: with a
+ * slow relay and many sends at once one could outlive the claim's lease while another attempt took the email
+ * over and sent it too. Past this it fails before its claim (a transient failure, retried by its activity).
+ */
+export const CONNECTION_WAIT_MS = 30_000;
+
+export class ConnectionWaitError extends Error {
+  constructor(waitMs: number) {
+    super(`no SMTP connection free within ${waitMs} ms (the relay is slow or the worker sends more than it keeps)`);
+    this.name = 'ConnectionWaitError';
+  }
+}
+
+/** At most `max` holders at once, the others served in order, each waiting at most `waitMs`. */
+function connectionGate(max: number, waitMs: number) {
+  let free = max;
+  const waiting: (() => void)[] = [];
+  const take = () =>
+    new Promise<void>((resolve, reject) => {
+      if (free > 0) return void (free--, resolve());
+      const admit = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiting.splice(waiting.indexOf(admit), 1);
+        reject(new ConnectionWaitError(waitMs));
+      }, waitMs);
+      waiting.push(admit);
+    });
+  const give = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    await take();
+    try {
+      return await fn();
+    } finally {
+      give();
+    }
+  };
+}
 
 type SocketCallback = (err: Error | null, socket?: { connection: net.Socket }) => void;
 
@@ -69,7 +120,11 @@ function wholeMessage(input: Readable): Readable {
  * Without `SMTP_SECURE`, the session is upgraded with STARTTLS whenever the server offers it, credentials or
  * not: an unauthenticated relay (allowed by IP) carries client emails too, and may refuse them in plain text.
  */
-export function createMailer(smtp: Config['smtp'], tls?: ConnectionOptions): Mailer {
+export function createMailer(
+  smtp: Config['smtp'],
+  tls?: ConnectionOptions,
+  connectionWaitMs = CONNECTION_WAIT_MS,
+): Mailer {
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,
@@ -77,7 +132,7 @@ export function createMailer(smtp: Config['smtp'], tls?: ConnectionOptions): Mai
     ...(tls ? { tls } : {}),
     auth: smtp.user ? { user: smtp.user, pass: smtp.pass } : undefined,
     pool: true,
-    maxConnections: 5,
+    maxConnections: MAX_CONNECTIONS,
     getSocket: (_options: unknown, callback: SocketCallback) => connectNoDelay(smtp.host, smtp.port, callback),
     // Bounded so one stuck SMTP session cannot outlive the email claim lease (outbound-email.ts).
     connectionTimeout: CONNECT_TIMEOUT_MS,
@@ -97,6 +152,7 @@ export function createMailer(smtp: Config['smtp'], tls?: ConnectionOptions): Mai
       await transport.verify();
     },
     close: () => transport.close(),
+    withConnection: connectionGate(MAX_CONNECTIONS, connectionWaitMs),
   };
 }
 

@@ -92,12 +92,22 @@ export function messageIdFor(idempotencyKey: string): string {
 
 const errorText = (err: unknown) => String((err as Error)?.message ?? err);
 
-export async function sendEmailOnce(
+/**
+ * Holding one of the mailer's connections, then claimed and sent: an email waiting for a connection has no
+ * claim yet, so however long the relay keeps the others busy, its lease (CLAIM_LEASE_MS) cannot run out while
+ * it waits and let another attempt send it too.
+ */
+export function sendEmailOnce(
   db: Db,
   mailer: Mailer,
   email: LogicalEmail,
   opts: SendOnceOptions = {},
 ): Promise<SendOutcome> {
+  const send = () => claimAndSend(db, mailer, email, opts);
+  return mailer.withConnection ? mailer.withConnection(send) : send();
+}
+
+async function claimAndSend(db: Db, mailer: Mailer, email: LogicalEmail, opts: SendOnceOptions): Promise<SendOutcome> {
   const now = opts.now ?? new Date();
   const key = email.idempotencyKey;
   // Accepted by the mail server earlier in this process, mark not written yet: never send it again.

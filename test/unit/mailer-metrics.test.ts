@@ -1,5 +1,6 @@
 // The worker's mailer counts what the mail server did with each email: a refused recipient is a bounce, a
-// refused message (content, policy) is not, and a 5xx to the login or sender is a failure that is retried.
+// refused message (content, policy) is not, and a 5xx to the login or sender is a failure that is retried; it
+// keeps the wrapped mailer's connection wait.
 import type { Mailer } from '../../domain/email/mailer';
 import { smtpRefusal } from '../../domain/email/mailer';
 import { instrumentMailer } from '../../observability/mailer';
@@ -24,4 +25,19 @@ test.each([
   await expect(instrumentMailer(failing(err), smtpRefusal).send(mail)).rejects.toThrow('refused');
   const moved = (await Promise.all(names.map(value))).map((v, i) => v - before[i]);
   expect(moved).toEqual(names.map((n) => (n === `nudge_emails_${outcome}_total` ? 1 : 0)));
+});
+
+test('the counting mailer keeps the wrapped one’s connection wait (send-once waits there before its claim)', async () => {
+  const held: string[] = [];
+  const gated: Mailer = {
+    ...failing({}),
+    withConnection: async (fn) => {
+      held.push('connection');
+      return fn();
+    },
+  };
+  const counted = instrumentMailer(gated, smtpRefusal);
+  expect(await counted.withConnection!(async () => 'ran')).toBe('ran');
+  expect(held).toEqual(['connection']);
+  expect(instrumentMailer(failing({}), smtpRefusal).withConnection).toBeUndefined();
 });
