@@ -11,7 +11,7 @@ import { CHECKS_PER_PASS, keysetBounds, rearmPass, type PassResult, type RingKey
 type Address = RingKey & { firmId: string };
 
 /** Addresses with a reminder waiting for their digest since at least `olderThanMs` ago, longest first. */
-function waitingAddresses(
+export function waitingAddresses(
   db: Db,
   olderThanMs: number,
   after: RingKey | null,
