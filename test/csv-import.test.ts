@@ -410,7 +410,7 @@ describe('rows that repeat an address', () => {
     );
   });
 
-  test('two addresses of one contact in one file: the later row’s name and phone, both rows updated', async () => {
+  test('two addresses of one contact in one file: the later row’s name and the later phone given, both rows updated', async () => {
     const { contacts } = await accountWithContacts(firm, [{}]);
     const [c] = contacts;
     const second = fresh('second');
@@ -425,6 +425,11 @@ describe('rows that repeat an address', () => {
       const contact = await stack.db.contact.findUniqueOrThrow({ where: { id: c.id } });
       expect([contact.firstName, contact.lastName, contact.phone]).toEqual([later, 'Two', '222']);
     }
+    // The later row's phone cell empty: the earlier row's phone, as two uploads one after the other would leave it.
+    const res = await upload(csvOf(`Early,One,${c.address},333,,`, `Late,Two,${second},,,`));
+    expect(res.body.totals).toMatchObject({ updated: 2 });
+    const contact = await stack.db.contact.findUniqueOrThrow({ where: { id: c.id } });
+    expect([contact.firstName, contact.phone]).toEqual(['Late', '333']);
   });
 
   test('a re-import changes a link’s description; an empty cell keeps it', async () => {

@@ -499,6 +499,41 @@ describe('a relay slower than the sends', () => {
     expect(await Promise.all(retried.map((e) => sendEmailOnce(stack.db, mailer, e)))).toEqual(['sent', 'sent']);
     expect(received.sort()).toEqual(emails.map((e) => e.to).sort());
   });
+
+  test('a send waiting for a connection beats its activity’s heartbeat (the dispatch times out after 10 s without)', async () => {
+    const { stack, firm } = ctx;
+    const { port } = await smtpServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, _session, callback) {
+        stream.resume();
+        stream.on('end', () => setTimeout(() => callback(), 2_500));
+      },
+    });
+    const mailer = mailerTo({ host: '127.0.0.1', port, secure: false, from: 'Nudge <no-reply@nudge.test>' });
+    const beats = Array.from({ length: 6 }, () => 0);
+    const outcomes = await Promise.all(
+      beats.map((_, i) =>
+        sendEmailOnce(
+          stack.db,
+          mailer,
+          {
+            firmId: firm.firmId,
+            idempotencyKey: `slow-relay-beat:${randomUUID()}`,
+            to: `beat-${i}@client.test`,
+            category: 'all',
+            subject: 'S',
+            text: 'T',
+            html: '<p>T</p>',
+          },
+          { heartbeat: () => beats[i]++ },
+        ),
+      ),
+    );
+    expect(outcomes).toEqual(Array(6).fill('sent'));
+    // The sixth waited about 2.5 s for a connection: at least one beat then (every 2 s).
+    expect(Math.max(...beats)).toBeGreaterThanOrEqual(1);
+  });
 });
 
 describe('a firm’s own text', () => {

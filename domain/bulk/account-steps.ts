@@ -5,7 +5,7 @@
 // rules themselves, which need no database, are in decisions.ts.
 import { randomUUID } from 'node:crypto';
 import type { Prisma, Tx } from '../../prisma/client';
-import { hotQuery, hotSql } from '../outbox/hot-sql';
+import { hotQuery, hotRaw, hotSql } from '../outbox/hot-sql';
 import type { ItemKind, ItemRef, ReminderSettings } from '../../shared/reminder-types';
 import { seesAllAccounts } from '../access/access';
 import { audit } from '../audit/audit';
@@ -151,6 +151,10 @@ const applyFolderTemplate: Step = async (tx, ctx, account) => {
   return done(result);
 };
 
+/** The statement's time by the database's clock: a client's reply to the new thread is stamped by it too
+ * (domain/items/chat.ts), so the first message sorts before it whatever the worker's clock says. */
+const DATABASE_NOW = hotRaw(`(statement_timestamp() AT TIME ZONE 'UTC')::timestamp(3)`);
+
 const sendMessage: Step = async (tx, ctx, account) => {
   if (ctx.params.kind !== 'send_message') throw new Error('wrong step');
   const readOnly = readOnlySkip(account.status);
@@ -166,7 +170,6 @@ const sendMessage: Step = async (tx, ctx, account) => {
   // The thread, its settings, the message and both audit entries in one statement (issue 10).
   const thread = { id: randomUUID() };
   const message = { id: randomUUID() };
-  const now = new Date();
   const audits = [
     { action: 'chat.thread_created', data: { subject, bulkActionId: ctx.bulkActionId } },
     { action: 'chat.message_posted', data: { messageId: message.id, bulkActionId: ctx.bulkActionId } },
@@ -176,8 +179,8 @@ const sendMessage: Step = async (tx, ctx, account) => {
     hotSql`
     WITH t AS (
       INSERT INTO "ChatThread" (id, "firmId", "accountId", subject, "createdAt", "updatedAt")
-      VALUES (${thread.id}::uuid, ${ctx.firmId}::uuid, ${account.id}::uuid, ${subject}::text, ${now}::timestamp(3),
-        ${now}::timestamp(3))
+      VALUES (${thread.id}::uuid, ${ctx.firmId}::uuid, ${account.id}::uuid, ${subject}::text, ${DATABASE_NOW},
+        ${DATABASE_NOW})
       RETURNING id
     ), s AS (
       INSERT INTO "ReminderSettings" ("firmId", "itemKind", "itemId", enabled, "intervalDays", count, source,
@@ -185,19 +188,19 @@ const sendMessage: Step = async (tx, ctx, account) => {
       SELECT ${ctx.firmId}::uuid, 'chat', t.id, ${settings?.enabled ?? null}::boolean,
         ${settings?.intervalDays ?? null}::int, ${settings?.count ?? null}::int,
         ${settings?.source ?? null}::"ReminderSettingsSource", ${settings?.sendWindow ?? null}::"ReminderSendWindow",
-        ${now}::timestamp(3)
+        ${DATABASE_NOW}
       FROM t WHERE ${settings !== null}::boolean
     ), m AS (
       INSERT INTO "ChatMessage" (id, "firmId", "threadId", author, "firmUserId", body, "createdAt")
       SELECT ${message.id}::uuid, ${ctx.firmId}::uuid, t.id, 'firm', ${ctx.actor!.id}::uuid, ${body}::text,
-        ${now}::timestamp(3)
+        ${DATABASE_NOW}
       FROM t
       RETURNING id
     )
     INSERT INTO "AuditEvent" ("firmId", "accountId", "actorType", "actorId", action, "itemKind", "itemId", data,
       "createdAt")
     SELECT ${ctx.firmId}::uuid, ${account.id}::uuid, 'firm_user', ${ctx.actor!.id}::text, a.action, 'chat', t.id,
-      a.data::jsonb, ${now}::timestamp(3)
+      a.data::jsonb, ${DATABASE_NOW}
     FROM t, m, unnest(${audits.map((a) => a.action)}::text[], ${audits.map((a) => JSON.stringify(a.data))}::text[])
       WITH ORDINALITY AS a(action, data, n)
     ORDER BY a.n`,

@@ -381,9 +381,12 @@ async function writeBatch(
     });
   }
   if (updated.length) {
-    // An empty phone cell keeps the phone on file rather than erasing it. Two addresses of one contact: the later
-    // row's values, as a later batch's would be (an UPDATE joining two rows to one contact applies either).
-    const latest = [...new Map(updated.map((r) => [r.contactId, r])).values()];
+    // An empty phone cell keeps the phone on file rather than erasing it. Two addresses of one contact: as two
+    // batches would leave it, the later row's name and the later phone given (an UPDATE joining two rows to one
+    // contact would apply either).
+    const byContact = new Map<string, Row & { contactId: string }>();
+    for (const r of updated) byContact.set(r.contactId, { ...r, phone: r.phone ?? byContact.get(r.contactId)?.phone });
+    const latest = [...byContact.values()];
     const values = Prisma.join(
       latest.map((r) => Prisma.sql`(${r.contactId}::uuid, ${r.firstName}, ${r.lastName}, ${r.phone ?? null})`),
     );

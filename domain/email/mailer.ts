@@ -21,8 +21,9 @@ export interface Mailer {
   send(mail: OutgoingMail): Promise<{ messageId: string }>;
   verify(): Promise<void>;
   close(): void;
-  /** Runs `fn` holding one of the pool's connections (sendEmailOnce claims and sends inside it); absent, at once. */
-  withConnection?<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` holding one of the pool's connections (sendEmailOnce claims and sends inside it), calling
+   * `waiting` every few seconds while it waits for one (the activity's heartbeat); absent, at once. */
+  withConnection?<T>(fn: () => Promise<T>, waiting?: () => void): Promise<T>;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -44,18 +45,24 @@ export class ConnectionWaitError extends Error {
   }
 }
 
+/** A waiting send tells its activity it is alive this often (the dispatch's heartbeat timeout is 10 s). */
+const WAITING_BEAT_MS = 2_000;
+
 /** At most `max` holders at once, the others served in order, each waiting at most `waitMs`. */
 function connectionGate(max: number, waitMs: number) {
   let free = max;
   const waiting: (() => void)[] = [];
-  const take = () =>
+  const take = (beat?: () => void) =>
     new Promise<void>((resolve, reject) => {
       if (free > 0) return void (free--, resolve());
+      const beats = beat ? setInterval(beat, WAITING_BEAT_MS) : undefined;
       const admit = () => {
         clearTimeout(timer);
+        clearInterval(beats);
         resolve();
       };
       const timer = setTimeout(() => {
+        clearInterval(beats);
         waiting.splice(waiting.indexOf(admit), 1);
         reject(new ConnectionWaitError(waitMs));
       }, waitMs);
@@ -66,8 +73,8 @@ function connectionGate(max: number, waitMs: number) {
     if (next) next();
     else free++;
   };
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    await take();
+  return async <T>(fn: () => Promise<T>, beat?: () => void): Promise<T> => {
+    await take(beat);
     try {
       return await fn();
     } finally {

@@ -79,7 +79,8 @@ const HEARTBEAT_EVERY_MS = 2_000;
 
 export interface SendOnceOptions {
   now?: Date;
-  /** Called between the tries of the "sent" mark (the dispatcher passes the activity heartbeat). */
+  /** Called while waiting for a connection and between the tries of the "sent" mark (the dispatcher passes the
+   * activity heartbeat). */
   heartbeat?: () => void;
   /** Overrides MARK_RETRY_DELAYS_MS (tests). */
   markRetryDelaysMs?: readonly number[];
@@ -104,7 +105,7 @@ export function sendEmailOnce(
   opts: SendOnceOptions = {},
 ): Promise<SendOutcome> {
   const send = () => claimAndSend(db, mailer, email, opts);
-  return mailer.withConnection ? mailer.withConnection(send) : send();
+  return mailer.withConnection ? mailer.withConnection(send, opts.heartbeat) : send();
 }
 
 async function claimAndSend(db: Db, mailer: Mailer, email: LogicalEmail, opts: SendOnceOptions): Promise<SendOutcome> {

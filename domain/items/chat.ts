@@ -48,8 +48,8 @@ function refuseArchived(status: string | null): void {
 export function createChatService(db: Db, workflows: ItemWorkflows) {
   /**
    * Writes the message with its audit entry in the caller's transaction and queues its call to the thread's
-   * workflow: a firm message arms a reminder cycle, a client's reply stops it. `at`: the message's time (absent,
-   * a new thread's first: now).
+   * workflow: a firm message arms a reminder cycle, a client's reply stops it. `at`: the message's time, by the
+   * database's clock (databaseNow).
    */
   async function writeMessage(
     tx: Tx,
@@ -57,7 +57,7 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
     ref: ItemRef,
     actorId: string,
     input: NewMessage,
-    at = new Date(),
+    at: Date,
   ) {
     const { firmId, accountId, itemId: threadId } = ref;
     const byFirm = input.author === 'firm';
@@ -219,11 +219,14 @@ export function createChatService(db: Db, workflows: ItemWorkflows) {
         });
         const ref: ItemRef = { firmId, accountId, kind: 'chat', itemId: t.id };
         const m = input.message
-          ? await writeMessage(tx, calls, ref, actor.id, {
-              author: 'firm',
-              body: input.message.body,
-              reminders: input.reminders,
-            })
+          ? await writeMessage(
+              tx,
+              calls,
+              ref,
+              actor.id,
+              { author: 'firm', body: input.message.body, reminders: input.reminders },
+              await databaseNow(tx),
+            )
           : null;
         return { thread: t, message: m };
       });

@@ -210,7 +210,7 @@ test.concurrent(
 test.concurrent(
   'accepted at the expiry, its signal still on its way: it ends "accepted", nothing expired',
   async () => {
-    const { invitationId, handle } = await start({ expiryDays: 4 }); // valid 1 s
+    const { invitationId, handle } = await start({ expiryDays: 12 }); // valid 3 s
     await eventually(() => sendsOf(invitationId).length === 1);
     invitations.get(invitationId)!.status = 'accepted'; // the accept committed; no signal
     expect(await handle.result()).toBe('accepted');
@@ -232,7 +232,7 @@ test.concurrent('a resend that finds the invitation accepted (signal not there y
 test.concurrent(
   'a resend staff asked for before the link ran out, its signal not come: the expiry sends it, once',
   async () => {
-    const { invitationId, handle } = await start({ expiryDays: 4 }); // valid 1 s
+    const { invitationId, handle } = await start({ expiryDays: 12 }); // valid 3 s
     await eventually(() => sendsOf(invitationId).length === 1);
     invitations.get(invitationId)!.requested = 1; // the API took it; its signal is late
     await eventually(() => sendsOf(invitationId).length === 2, { timeoutMs: 10_000 });

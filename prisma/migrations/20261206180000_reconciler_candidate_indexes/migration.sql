@@ -7,9 +7,10 @@ CREATE INDEX "ReminderSettings_enabled_updatedAt_itemId_idx" ON "ReminderSetting
 -- CreateIndex
 CREATE INDEX "ChatThread_status_updatedAt_id_idx" ON "ChatThread"("status", "updatedAt", "id");
 
--- A thread's latest message (createdAt DESC, id DESC) read off the index without a sort.
--- DropIndex
-DROP INDEX "ChatMessage_threadId_createdAt_idx";
-
+-- A thread's latest message (createdAt DESC, id DESC) read off the index without a sort. The new index is built
+-- before the old one goes, so chat reads keep an index throughout.
 -- CreateIndex
 CREATE INDEX "ChatMessage_threadId_createdAt_id_idx" ON "ChatMessage"("threadId", "createdAt", "id");
+
+-- DropIndex
+DROP INDEX "ChatMessage_threadId_createdAt_idx";
