@@ -4,8 +4,9 @@
 // database at the end, also on Ctrl-C or SIGTERM. BENCH_EXPLAIN=1 prints each combination's query plan.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createDb, type Db } from '../prisma/client';
-import { dropDatabase, ensureDatabase, migrate } from '../prisma/migration-runner';
+import type { Db } from '../prisma/client';
+import { migrate } from '../prisma/migration-runner';
+import { percentile, runStandalone, withScratchDatabase } from './support';
 import { createFirm } from '../domain/firms/firms';
 import { accountPageSql, listAccounts, type AccountListQuery } from '../domain/accounts/list';
 import { Prisma } from '../prisma/client';
@@ -80,27 +81,10 @@ async function seed(db: Db) {
   };
 }
 
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-
 async function main() {
-  const base = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname))
-    throw new Error(`the bench only talks to a local PostgreSQL, not ${base.hostname}`);
-  base.pathname = `/nudge_bench_accounts_${Date.now()}_${process.pid}`;
-  const url = base.toString();
-  let db: Db | undefined;
-  const cleanup = async () => {
-    await db?.$disconnect().catch(() => undefined);
-    await dropDatabase(url);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
-  try {
-    await ensureDatabase(url);
+  await withScratchDatabase('accounts', 4, async (url, db) => {
     await migrate(url, path.join(__dirname, '..', 'prisma', 'migrations'));
-    db = createDb(url, 4);
-    log(`database ${base.pathname.slice(1)} migrated; seeding`);
+    log(`database ${new URL(url).pathname.slice(1)} migrated; seeding`);
     const s = await seed(db);
     const base50 = { sort: 'name', order: 'asc', limit: 50 } as const;
     const combos: [string, Actor, Partial<AccountListQuery>][] = [
@@ -149,23 +133,13 @@ async function main() {
         );
         console.log(plan.map((r) => r['QUERY PLAN']).join('\n'));
       }
-      times.sort((a, b) => a - b);
-      firsts.sort((a, b) => a - b);
       console.log(
-        `${name.padEnd(44)} ${String(rows).padStart(6)} ${pct(times, 50).toFixed(1).padStart(7)} ${pct(times, 99).toFixed(1).padStart(7)} ${pct(firsts, 50).toFixed(1).padStart(7)}`,
+        `${name.padEnd(44)} ${String(rows).padStart(6)} ${percentile(times, 50).toFixed(1).padStart(7)} ${percentile(times, 99).toFixed(1).padStart(7)} ${percentile(firsts, 50).toFixed(1).padStart(7)}`,
       );
     }
     console.log('');
-  } finally {
-    await cleanup();
-    log('database dropped');
-  }
+  });
+  log('database dropped');
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err instanceof Error ? `${err.message.split('\n').slice(-3).join('\n')}` : err);
-    process.exit(1);
-  },
-);
+runStandalone(main);

@@ -10,13 +10,13 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createDb, Prisma, type Db } from '../prisma/client';
-import { dropDatabase, ensureDatabase, migrate } from '../prisma/migration-runner';
+import { Prisma, type Db } from '../prisma/client';
+import { migrate } from '../prisma/migration-runner';
 import { createFirm } from '../domain/firms/firms';
 import { candidates } from '../domain/reconciler/reminders';
 import { waitingAddresses } from '../domain/reconciler/digests';
 import { keysetBounds, PAGES_PER_PASS, type RingKey } from '../domain/reconciler/ring';
-import { envBool, envInt, envList, table } from './support';
+import { envBool, envInt, envList, percentile, runStandalone, table, withScratchDatabase } from './support';
 
 const ITEMS = envInt('BENCH_RECONCILER_ITEMS', 100_000);
 const RUNS = envInt('BENCH_RUNS', 5);
@@ -155,9 +155,6 @@ async function seed(db: Db) {
   await db.$executeRawUnsafe('ANALYZE');
 }
 
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-
 /** A pass's walk: up to PAGES_PER_PASS pages of `size` from just after `from`; the ms of each page and the rows. */
 async function walk(db: Db, page: PageFn, size: number, from: RingKey | null) {
   const ms: number[] = [];
@@ -213,7 +210,6 @@ async function measure(db: Db, variant: string, queries: [string, PageFn][], ref
           if (w.rows.map(key).join('\n') !== all.slice(offset, offset + rows).join('\n'))
             throw new Error(`${name}: a walk's pages differ from the full list`);
         }
-        times.sort((a, b) => a - b);
         out.push([
           variant,
           name,
@@ -221,8 +217,8 @@ async function measure(db: Db, variant: string, queries: [string, PageFn][], ref
           size,
           fromName,
           rows,
-          pct(times, 50).toFixed(1),
-          pct(times, 99).toFixed(1),
+          percentile(times, 50).toFixed(1),
+          percentile(times, 99).toFixed(1),
         ]);
       }
       if (EXPLAIN) {
@@ -235,27 +231,13 @@ async function measure(db: Db, variant: string, queries: [string, PageFn][], ref
 }
 
 async function main() {
-  const base = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname))
-    throw new Error(`the bench only talks to a local PostgreSQL, not ${base.hostname}`);
-  base.pathname = `/nudge_bench_reconciler_${Date.now()}_${process.pid}`;
-  const url = base.toString();
-  let db: Db | undefined;
-  const cleanup = async () => {
-    await db?.$disconnect().catch(() => undefined);
-    await dropDatabase(url);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
-  try {
-    await ensureDatabase(url);
+  await withScratchDatabase('reconciler', 2, async (url, db) => {
     // First the migrations before the indexes' (from a copy of their folder), then the rest.
     const before = mkdtempSync(path.join(tmpdir(), 'nudge-bench-migrations-'));
     for (const name of readdirSync(MIGRATIONS).filter((n) => n < INDEX_MIGRATION))
       cpSync(path.join(MIGRATIONS, name), path.join(before, name), { recursive: true });
     await migrate(url, before).finally(() => rmSync(before, { recursive: true, force: true }));
-    db = createDb(url, 2);
-    log(`database ${base.pathname.slice(1)} migrated up to ${INDEX_MIGRATION}; seeding ${ITEMS} items`);
+    log(`database ${new URL(url).pathname.slice(1)} migrated up to ${INDEX_MIGRATION}; seeding ${ITEMS} items`);
     await seed(db);
     log('seeded and analyzed');
     const reference = new Map<string, string[]>();
@@ -269,16 +251,8 @@ async function main() {
     console.log(`\n${ITEMS} items; ${RUNS} runs × up to ${PAGES_PER_PASS} pages per walk (ms per page)\n`);
     console.log(table(['variant', 'query', 'candidates', 'page', 'from', 'rows', 'p50', 'p99'], rows));
     console.log('');
-  } finally {
-    await cleanup();
-    log('database dropped');
-  }
+  });
+  log('database dropped');
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err instanceof Error ? `${err.message.split('\n').slice(-3).join('\n')}` : err);
-    process.exit(1);
-  },
-);
+runStandalone(main);

@@ -105,6 +105,20 @@ function request(
   return { item, kind, dispatchKey: dispatchKey(workflowId, cycleKey, kind, seq), cycleKey, seq };
 }
 
+/** Until a dispatch waits for the item's lock (its record's `SELECT … FOR UPDATE` on the item's table). */
+const dispatchWaitingFor = (table: string) =>
+  eventually(
+    async () => {
+      const [row] = await db.$queryRaw<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'
+          AND query LIKE ${`%"${table}"%FOR UPDATE%`}`;
+      return row.n > 0;
+    },
+    10_000,
+    'the dispatch waiting for the lock',
+  );
+
 const sentTo = (sent: OutgoingMail[], address: string) => sent.filter((m) => m.to === address).length;
 
 describe('a dispatch recorded before a transient SMTP failure, retried after the client acted', () => {
@@ -204,17 +218,7 @@ describe('a signer who signs while a dispatch waits for the request', () => {
     statements.reset();
     const dispatched = env.run(acts.dispatchItemEmail, req);
     // The dispatch read A as pending and now waits for the request's lock.
-    await eventually(
-      async () => {
-        const [row] = await db.$queryRaw<{ n: number }[]>`
-          SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock'
-            AND query LIKE '%"SignatureRequest"%FOR UPDATE%'`;
-        return row.n > 0;
-      },
-      10_000,
-      'the dispatch waiting for the lock',
-    );
+    await dispatchWaitingFor('SignatureRequest');
     await release();
     expect(await dispatched).toMatchObject({ status: 'sent', recipients: 1 });
     // One statement more than without the race: the record, refused and written again without A.
@@ -308,17 +312,7 @@ describe('settings changed while the reminder waits for the item', () => {
     statements.reset();
     const dispatched = env.run(acts.dispatchItemEmail, request(item, 'reminder', item.itemId, 1));
     // The send read the settings on and now waits for the item's lock.
-    await eventually(
-      async () => {
-        const [row] = await db.$queryRaw<{ n: number }[]>`
-          SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock'
-            AND query LIKE '%"ApprovalRequest"%FOR UPDATE%'`;
-        return row.n > 0;
-      },
-      10_000,
-      'the dispatch waiting for the lock',
-    );
+    await dispatchWaitingFor('ApprovalRequest');
     await release();
     expect(await dispatched).toEqual({ status: 'skipped', reason: 'stale_cycle' });
     // Its read, the item's lock and the record, which wrote nothing: no more statements than a send's.

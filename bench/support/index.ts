@@ -8,3 +8,4 @@ export * from './cpu';
 export * from './seed';
 export * from './table';
 export * from './sql';
+export * from './scratch-db';
