@@ -43,6 +43,10 @@ export type SendInvitationResult =
  * seen yet (the request's signal is on its way), the newest resend's number. */
 export type ExpireInvitationResult = { status: InvitationOutcome } | { status: 'resend_requested'; seq: number };
 
+/** An invitation status that ends it (its workflow's outcome). */
+const isEnded = (status: string): status is InvitationOutcome =>
+  status === 'accepted' || status === 'revoked' || status === 'expired';
+
 /** A system entry on the contact's timeline about one email of the invitation. */
 type RecordOnTimeline = (tx: Tx, action: string, data: Record<string, string>) => Promise<unknown>;
 
@@ -95,9 +99,7 @@ export function createInvitationDelivery({
   /** How an invitation a send found no longer open ended (an accept or revoke landed meanwhile). */
   async function endedAs(invitationId: string) {
     const row = await db.invitation.findUnique({ where: { id: invitationId }, select: { status: true } });
-    return row?.status === 'accepted' || row?.status === 'revoked' || row?.status === 'expired'
-      ? row.status
-      : 'not_open';
+    return row && isEnded(row.status) ? row.status : 'not_open';
   }
 
   return {
@@ -248,8 +250,7 @@ export function createInvitationDelivery({
         await lockContactAndEmail(tx, inv.firmId, inv.contactEmailId);
         const now = await tx.invitation.findUnique({ where: { id: invitationId }, select: { status: true } });
         if (!now) return { status: 'revoked' };
-        if (now.status === 'accepted' || now.status === 'revoked' || now.status === 'expired')
-          return { status: now.status };
+        if (isEnded(now.status)) return { status: now.status };
         if (resendsSeen !== undefined) {
           const at = { firmId: inv.firmId, contactId: inv.email.contactId, invitationId };
           const requested = await resendsRequested(tx, at);
