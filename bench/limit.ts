@@ -397,7 +397,8 @@ async function nudgeWorkerOptions(
   const create = Worker.create.bind(Worker);
   let captured: WorkerOptions | undefined;
   Worker.create = (options: WorkerOptions) => {
-    captured = options;
+    // The first is the task queue's worker (the webhook attempts' comes next).
+    captured ??= options;
     return Promise.resolve(undefined as unknown as Worker);
   };
   try {

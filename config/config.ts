@@ -40,6 +40,7 @@ const schema = z.object({
   PORTAL_LINK_TTL_DAYS: z.coerce.number().positive().max(365).default(30),
   REMINDER_DAY_SECONDS: z.coerce.number().positive().default(86400),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
+  WORKER_MAX_CONCURRENT_WEBHOOK_ATTEMPTS: z.coerce.number().int().positive().default(100),
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().positive().default(16),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_STICKY_QUEUE_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).optional(),
@@ -92,6 +93,8 @@ export interface Config {
   /** Length of a reminder "day" in seconds: 86400 in production, a few seconds in tests and demos. */
   reminderDaySeconds: number;
   workerMaxConcurrentActivities: number;
+  /** Webhook delivery attempts one worker runs at once, on their own task queue (`<task queue>-webhooks`). */
+  workerMaxConcurrentWebhookAttempts: number;
   /** Local activities (bulk-action accounts) one worker runs at once: keep within its database pool. */
   workerMaxConcurrentLocalActivities: number;
   /** Workflows one worker keeps cached (memory against replays); undefined: the SDK's default. */
@@ -164,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     portalLinkTtlSeconds: e.PORTAL_LINK_TTL_DAYS * 86400,
     reminderDaySeconds: e.REMINDER_DAY_SECONDS,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    workerMaxConcurrentWebhookAttempts: e.WORKER_MAX_CONCURRENT_WEBHOOK_ATTEMPTS,
     workerMaxConcurrentLocalActivities: e.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerStickyQueueTimeoutSeconds: e.WORKER_STICKY_QUEUE_TIMEOUT_SECONDS,

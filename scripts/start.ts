@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../config/config';
+import { webhookAttemptTaskQueue } from '../shared/contracts/webhook-delivery';
 import { migrate } from '../prisma/migration-runner';
 import { ensureDatabaseOn, openDatabase, type Database } from './database';
 import { WORKER_NODE_FLAGS, withYoungGeneration } from './node-options';
@@ -236,7 +237,8 @@ async function main() {
   }
   if (stopReason) return;
   const what = workerCount === 1 ? 'worker' : `${workerCount} workers`;
-  ready(what, workersListening() ? `polling task queue "${config.temporal.taskQueue}"` : 'still starting', appsSince);
+  const queues = `"${config.temporal.taskQueue}", "${webhookAttemptTaskQueue(config.temporal.taskQueue)}"`;
+  ready(what, workersListening() ? `polling task queues ${queues}` : 'still starting', appsSince);
 
   const temporalLine = server ? `Temporal UI   ${server.uiUrl}` : `Temporal      ${temporalAddress} (external)`;
   const mailLine = runMail

@@ -4,7 +4,7 @@
 // explainer says where each reminder went; the workflow carries no personal data; the `digest` email kind
 // previews and takes firm texts like the others; bad settings are refused with nothing written.
 import { randomUUID } from 'node:crypto';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import {
   startStack,
@@ -18,7 +18,7 @@ import {
 import { expectRefused, type BadInputCase } from './support/bad-input';
 import { header, subjectOf, textOf } from './support/mail-text';
 import { recordHistory } from './support/histories';
-import { createNudgeWorker } from '../worker/worker';
+import { createNudgeWorker, type NudgeWorker } from '../worker/worker';
 import { digestWorkflowId } from '../shared/contracts/digest';
 import { verifyUnsubscribeToken } from '../domain/email/unsubscribe';
 
@@ -28,7 +28,7 @@ const DAY_SECONDS = 6;
 let stack: Stack;
 let firm: FirmHandle;
 let connection: NativeConnection;
-let worker: Worker;
+let worker: NudgeWorker;
 let running: Promise<void>;
 
 beforeAll(async () => {

@@ -2,9 +2,9 @@
 // in-test TCP proxy that resets every connection and then refuses new ones for a while. A bulk action rides
 // the outage out with no account failed (the activity waits for the database instead of spending its
 // attempts), and emails accepted by the mail server just before the cut are not sent again.
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createDb, type Db } from '../prisma/client';
-import { createNudgeWorker } from '../worker/worker';
+import { createNudgeWorker, type NudgeWorker } from '../worker/worker';
 import { startStack, eventually, sleep, workflowBundle, PORTAL_URL, type Stack } from './support/stack';
 import { accountWithContacts } from './support/fixtures';
 import { deliveryFigures } from './support/faults';
@@ -18,7 +18,7 @@ let stack: Stack;
 let proxy: TcpProxy;
 let workerDb: Db;
 let connection: NativeConnection;
-let worker: Worker | undefined;
+let worker: NudgeWorker | undefined;
 let running: Promise<void> | undefined;
 
 beforeAll(async () => {

@@ -5,7 +5,7 @@
 // change that queued it.
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
-import { NativeConnection, bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ROOT_CONTEXT, context, trace } from '@opentelemetry/api';
 import pino from 'pino';
@@ -13,7 +13,7 @@ import { startStack, serveApp, eventually, type Stack, type FirmHandle } from '.
 import { lockAccounts, postThenLeave } from './support/holds';
 import { startTracing, traceLogFields, type Tracing } from '../observability/tracing';
 import { WORKFLOW_INTERCEPTORS_MODULE, tracingClientInterceptors } from '../observability/temporal-tracing';
-import { createNudgeWorker } from '../worker/worker';
+import { createNudgeWorker, type NudgeWorker } from '../worker/worker';
 import { workflowBundleOptions } from '../worker/workflow-bundle';
 import { createTemporalGateway } from '../domain/temporal/gateway';
 import { commandBuilders } from '../domain/outbox/commands';
@@ -27,7 +27,7 @@ let stack: Stack;
 let firm: FirmHandle;
 let api: Awaited<ReturnType<typeof serveApp>>;
 let nativeConnection: NativeConnection;
-let worker: Worker;
+let worker: NudgeWorker;
 let running: Promise<void>;
 let temporal: Client;
 const logLines: Record<string, unknown>[] = [];

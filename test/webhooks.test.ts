@@ -15,6 +15,8 @@ import {
 } from './support/webhook-stack';
 import { accountWithContacts, firmUser } from './support/fixtures';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
+import { recordHistory } from './support/histories';
+import { webhookDeliveryWorkflowId } from '../shared/contracts/webhook-delivery';
 
 /** /flaky answers 500 to the first request of each webhook-id, then 200; /second-only 200 to the second request
  * of each webhook-id only, 500 to the others; /ok always 200; /gone always 410. */
@@ -126,6 +128,7 @@ test('reminder.sent: signed, first attempt 500 then retried and delivered, ids o
   ).toThrow();
   const rows = await stack.db.webhookDelivery.count({ where: { endpointId: flaky.id, eventType: 'reminder.sent' } });
   expect(rows).toBe(1);
+  await recordHistory(stack.client, 'webhook-retried-delivered', webhookDeliveryWorkflowId(reminderDelivery.id));
 });
 
 test('bulk_action.completed goes to every subscribed endpoint once; an endpoint not subscribed gets nothing', async () => {

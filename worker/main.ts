@@ -6,6 +6,7 @@ import { loadConfig } from '../config/config';
 import { createDb } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createNudgeWorker } from './worker';
+import { webhookAttemptTaskQueue } from '../shared/contracts/webhook-delivery';
 import { ensureReconcilerSchedule } from './reconciler-schedule';
 import { ensureSearchAttributes } from './search-attributes';
 import { createTemporalGateway } from '../domain/temporal/gateway';
@@ -41,6 +42,7 @@ async function main() {
       reminderDaySeconds: config.reminderDaySeconds,
     },
     maxConcurrentActivityTaskExecutions: config.workerMaxConcurrentActivities,
+    maxConcurrentWebhookAttempts: config.workerMaxConcurrentWebhookAttempts,
     maxConcurrentLocalActivityExecutions: config.workerMaxConcurrentLocalActivities,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     stickyQueueTimeoutSeconds: config.workerStickyQueueTimeoutSeconds,
@@ -74,7 +76,8 @@ async function main() {
     },
   });
   if (metrics) console.log(`worker metrics on http://localhost:${observability.workerMetricsPort}/metrics`);
-  console.log(`worker listening on task queue "${config.temporal.taskQueue}" at ${config.temporal.address}`);
+  const queues = `"${config.temporal.taskQueue}" (webhook attempts: "${webhookAttemptTaskQueue(config.temporal.taskQueue)}")`;
+  console.log(`worker listening on task queue ${queues} at ${config.temporal.address}`);
   // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done.
   await worker.run();
   await relay.stop();

@@ -1,7 +1,9 @@
 // Builds a worker for the nudge task queue from its dependencies; worker/main.ts runs it in production,
 // tests and benchmarks build their own with the same function.
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type State, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { createWebhookActivities } from '../activities/webhook-activities';
+import { webhookAttemptTaskQueue } from '../shared/contracts/webhook-delivery';
 import { smtpRefusal } from '../domain/email/mailer';
 import { instrumentMailer } from '../observability/mailer';
 import { tracingWorkerOptions } from '../observability/temporal-tracing';
@@ -17,6 +19,8 @@ export interface NudgeWorkerOptions {
    * dist/ and it is there, else the worker bundles workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
+  /** Webhook delivery attempts at once, on their own task queue; absent: DEFAULT_MAX_CONCURRENT_WEBHOOK_ATTEMPTS. */
+  maxConcurrentWebhookAttempts?: number;
   /** Bulk-action accounts at once on this worker, across all actions (each holds a database connection). */
   maxConcurrentLocalActivityExecutions?: number;
   /** Workflows kept in this worker's cache (each timer that fires for one not kept replays its history);
@@ -49,11 +53,23 @@ export const DEFAULT_MAX_CONCURRENT_LOCAL_ACTIVITIES = 16;
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 800;
 
-export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worker> {
+/** Webhook delivery attempts one worker runs at once unless told otherwise (each waits up to 10 s on an endpoint). */
+export const DEFAULT_MAX_CONCURRENT_WEBHOOK_ATTEMPTS = 100;
+
+/** A Nudge worker: the task queue's workflows and activities, and the webhook attempts' queue beside it. */
+export interface NudgeWorker {
+  /** Resolves once both have stopped (SIGINT/SIGTERM, shutdown(), or either failing, which stops the other). */
+  run(): Promise<void>;
+  shutdown(): void;
+  /** The task queue's worker's state. */
+  getState(): State;
+}
+
+export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<NudgeWorker> {
   const code = opts.workflowBundle
     ? { options: { workflowBundle: opts.workflowBundle }, prebuilt: true }
     : workflowCode(!!opts.tracing);
-  return Worker.create({
+  const main = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
@@ -69,4 +85,30 @@ export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Worke
       : {}),
     ...(opts.tracing ? await tracingWorkerOptions(opts.tracing, code.prebuilt) : {}),
   });
+  // Activities only, with slots of their own: attempts waiting on slow endpoints never hold the ones above.
+  const attempts = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: webhookAttemptTaskQueue(opts.taskQueue),
+    activities: createWebhookActivities(opts.deps),
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentWebhookAttempts ?? DEFAULT_MAX_CONCURRENT_WEBHOOK_ATTEMPTS,
+    ...(opts.tracing ? { interceptors: (await tracingWorkerOptions(opts.tracing, true)).interceptors } : {}),
+  });
+  return runTogether(main, attempts);
+}
+
+function runTogether(main: Worker, ...others: Worker[]): NudgeWorker {
+  const workers = [main, ...others];
+  const shutdown = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  return {
+    async run() {
+      const ends = await Promise.allSettled(workers.map((w) => w.run().finally(shutdown)));
+      const failed = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+    shutdown,
+    getState: () => main.getState(),
+  };
 }

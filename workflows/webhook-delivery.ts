@@ -1,10 +1,12 @@
 // Delivers one webhook event to one firm endpoint durably (issue 11): the attempt is an activity whose retry
 // policy backs off from 2 seconds to one attempt an hour for 24 hours (schedule-to-close); a worker or API
 // restart loses nothing. Then the delivery is marked failed (a replay can send it again).
-import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { createWebhookActivities } from '../activities/webhook-activities';
 import {
+  WEBHOOK_ATTEMPT_QUEUE_PATCH,
   WEBHOOK_RETRY,
+  webhookAttemptTaskQueue,
   type WebhookDeliveryInput,
   type webhookDeliveryWorkflowContract,
 } from '../shared/contracts/webhook-delivery';
@@ -14,7 +16,7 @@ type WebhookActivities = ReturnType<typeof createWebhookActivities>;
 
 /** One attempt: a 10 s HTTP deadline inside it; retried with backoff for 24 hours in all (each failure names
  * its own delay, spread around this schedule: see the activity). */
-const { attemptWebhookDelivery } = proxyActivities<WebhookActivities>({
+const attemptOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: WEBHOOK_RETRY.totalMs,
   retry: {
@@ -22,7 +24,7 @@ const { attemptWebhookDelivery } = proxyActivities<WebhookActivities>({
     backoffCoefficient: WEBHOOK_RETRY.backoffCoefficient,
     maximumInterval: WEBHOOK_RETRY.maximumIntervalMs,
   },
-});
+};
 
 const { markWebhookDeliveryFailed } = proxyActivities<WebhookActivities>({
   startToCloseTimeout: '30 seconds',
@@ -30,6 +32,12 @@ const { markWebhookDeliveryFailed } = proxyActivities<WebhookActivities>({
 });
 
 export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Promise<void> {
+  // On the attempts' own task queue (runs started before the patch keep the workflow's).
+  const { attemptWebhookDelivery } = proxyActivities<WebhookActivities>(
+    patched(WEBHOOK_ATTEMPT_QUEUE_PATCH)
+      ? { ...attemptOptions, taskQueue: webhookAttemptTaskQueue(workflowInfo().taskQueue) }
+      : attemptOptions,
+  );
   try {
     await attemptWebhookDelivery(input);
   } catch (err) {

@@ -36,6 +36,16 @@ export type WebhookAttemptResult =
   | { outcome: 'endpoint_disabled' }
   | { outcome: 'superseded' };
 
+/**
+ * The task queue the delivery attempts run on: the workflow's own plus `-webhooks`. Every Nudge worker polls
+ * it with slots of its own (WORKER_MAX_CONCURRENT_WEBHOOK_ATTEMPTS), so attempts waiting on slow endpoints
+ * never hold the slots the invitation, participant and digest emails' activities need.
+ */
+export const webhookAttemptTaskQueue = (workflowTaskQueue: string) => `${workflowTaskQueue}-webhooks`;
+
+/** The patch that moved the attempts to webhookAttemptTaskQueue: runs started before keep theirs. */
+export const WEBHOOK_ATTEMPT_QUEUE_PATCH = 'webhook-attempt-queue';
+
 export const webhookDeliveryWorkflowContract = defineWorkflow<WebhookDeliveryInput>('webhookDeliveryWorkflow');
 
 export const webhookDeliveryWorkflowId = (deliveryId: string, replay = 0) =>

@@ -4,11 +4,11 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import pino from 'pino';
 import { createDb, type Db } from '../../prisma/client';
 import { createMailer, type Mailer } from '../../domain/email/mailer';
-import { createNudgeWorker } from '../../worker/worker';
+import { createNudgeWorker, type NudgeWorker } from '../../worker/worker';
 import { workflowBundleOptions } from '../../worker/workflow-bundle';
 import { createApp, type AppDeps } from '../../api/app';
 import { closeHttp, listenHttp } from '../../api/http-server';
@@ -95,7 +95,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const client = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const taskQueue = `test-${randomUUID()}`;
-  let worker: Worker | undefined;
+  let worker: NudgeWorker | undefined;
   let running: Promise<void> | undefined;
 
   const app = createApp({

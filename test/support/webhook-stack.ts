@@ -61,15 +61,27 @@ export interface WebhookStack {
   stop(): Promise<void>;
 }
 
-export async function startWebhookStack(answer: Answer): Promise<WebhookStack> {
+/** The worker's activity slots on its task queue (absent: its default) and its attempts' HTTP deadline. */
+export interface WebhookStackOptions {
+  maxConcurrentActivities?: number;
+  attemptTimeoutMs?: number;
+}
+
+export async function startWebhookStack(answer: Answer, opts: WebhookStackOptions = {}): Promise<WebhookStack> {
   const stack = await startStack({ daySeconds: 1, worker: false });
   const nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
   const worker = await createNudgeWorker({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue: stack.taskQueue,
-    deps: { db: stack.db, mailer: stack.mailer, portalUrl: PORTAL_URL, webhooks: { allowPrivateTargets: true } },
+    deps: {
+      db: stack.db,
+      mailer: stack.mailer,
+      portalUrl: PORTAL_URL,
+      webhooks: { allowPrivateTargets: true, timeoutMs: opts.attemptTimeoutMs },
+    },
     workflowBundle: await workflowBundle(),
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,
   });
   const running = worker.run();
   const firm = await stack.newFirm();
