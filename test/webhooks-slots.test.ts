@@ -43,7 +43,7 @@ test('attempts hanging on an endpoint hold none of the slots an invitation email
   for (const key of keys)
     await recordWebhookEvent(stack.db, { firmId: firm.firmId, type: 'reminder.sent', key, data: { key } });
   // More attempts waiting on the endpoint at once than the task queue has slots.
-  await eventually(() => held.length === HANGING, 30_000, `${HANGING} attempts waiting on the endpoint`);
+  await eventually(async () => held.length === HANGING, 30_000, `${HANGING} attempts waiting on the endpoint`);
 
   const acc = await accountWithContacts(firm, [{ login: 'off' }]);
   const { address, emailId } = acc.contacts[0];
