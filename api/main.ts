@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
-import { loadConfig } from '../config/config';
+import { loadConfig, requireProductionSecrets } from '../config/config';
 import { createDb } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createApp } from './app';
@@ -18,6 +18,8 @@ import { enableProcessMetrics } from '../observability/metrics';
 
 async function main() {
   const config = loadConfig();
+  // Development needs no secrets; a deployment without them would sign client links with public keys.
+  requireProductionSecrets(config);
   // Tracing (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set) starts first; every log line of a traced request
   // carries its trace id.
   const tracing = loadObservabilityConfig().tracing ? await startTracing({ serviceName: 'nudge-api' }) : undefined;
@@ -50,9 +52,6 @@ async function main() {
     outbox: { fastPathWaitMs: config.outbox.fastPathWaitMs },
     portalLinkSecret: config.portalLinkSecret,
   });
-  // Development needs no secret; a deployment without one would sign client links with a public key.
-  if (!config.portalLinkSecret && process.env.NODE_ENV === 'production')
-    log.warn('PORTAL_LINK_SECRET is not set: links in client emails are signed with the development secret');
   // The outbox's background path: what the fast path after a commit did not deliver (Temporal was down).
   const gateway = createTemporalGateway({ client: temporal, taskQueue: config.temporal.taskQueue });
   const relay = startRelayLoop(db, createRelay(db, gateway), log, { pollMs: config.outbox.pollMs });

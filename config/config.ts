@@ -138,6 +138,25 @@ export interface Config {
 /** Secrets: set but empty is refused, never read as unset (that would sign with the development secret). */
 const STRICT_WHEN_EMPTY = new Set(['PORTAL_LINK_SECRET', 'UNSUBSCRIBE_SECRET']);
 
+/**
+ * Refuses a production process (NODE_ENV=production) whose link secrets are unset: the development secrets are
+ * in this repository, so anyone could sign portal links (read, reply, approve, sign as any client) and
+ * unsubscribe links. The API and the worker call it at start; tools that sign nothing do not.
+ */
+export function requireProductionSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): void {
+  if (env.NODE_ENV !== 'production') return;
+  const missing = [
+    ...(config.portalLinkSecret ? [] : ['PORTAL_LINK_SECRET']),
+    ...(config.unsubscribe.secret ? [] : ['UNSUBSCRIBE_SECRET']),
+  ];
+  if (missing.length)
+    throw new Error(
+      `Invalid configuration: ${missing.join(' and ')} must be set with NODE_ENV=production (at least 32 characters, ` +
+        `the same for the API and the worker, e.g. \`openssl rand -base64 48\`); without them client links would be ` +
+        `signed with the public development secrets`,
+    );
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (`FOO=` in an env file, compose's `${FOO}` of an unset one), or one of spaces only,
   // counts as unset: coerced, it read as 0, which meant a worker without a cache, no rate limit, no

@@ -128,3 +128,28 @@ test('Temporal unreachable at start, PORT=0: the API listens, says on which port
   api.child.kill('SIGTERM');
   expect(await Promise.race([exited, sleep(20_000).then(() => 'still running' as const)])).toBe(0);
 }, 60_000);
+
+test('with NODE_ENV=production the API and the worker refuse to start without the link secrets, naming them', async () => {
+  const secret = 'a-production-secret-of-more-than-32-characters';
+  const refusal = (names: string) => new RegExp(`exited \\(1\\)[\\s\\S]*${names} must be set with NODE_ENV=production`);
+  for (const entry of ['api/main.ts', 'worker/main.ts']) {
+    await expect(spawnNudgeProcess(stack, entry, 'listening', { NODE_ENV: 'production', PORT: '0' })).rejects.toThrow(
+      refusal('PORTAL_LINK_SECRET and UNSUBSCRIBE_SECRET'),
+    );
+  }
+  await expect(
+    spawnNudgeProcess(stack, 'api/main.ts', 'listening', {
+      NODE_ENV: 'production',
+      PORT: '0',
+      PORTAL_LINK_SECRET: secret,
+    }),
+  ).rejects.toThrow(refusal('UNSUBSCRIBE_SECRET'));
+  // Both set, it starts.
+  api = await spawnNudgeProcess(stack, 'api/main.ts', '(docs at /docs)', {
+    NODE_ENV: 'production',
+    PORT: '0',
+    PORTAL_LINK_SECRET: secret,
+    UNSUBSCRIBE_SECRET: secret,
+  });
+  await killNudgeProcess(api);
+}, 90_000);

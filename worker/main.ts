@@ -2,7 +2,7 @@
 // reconciler's Schedule in place.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../config/config';
+import { loadConfig, requireProductionSecrets } from '../config/config';
 import { createDb } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createNudgeWorker } from './worker';
@@ -19,6 +19,8 @@ import { tracedClientOptions } from '../observability/temporal-tracing';
 
 async function main() {
   const config = loadConfig();
+  // The worker signs what goes into client emails (portal, invitation and unsubscribe links), as the API checks.
+  requireProductionSecrets(config);
   // Before the first connection: the SDK's runtime (and its metrics exporter) is installed once.
   const observability = loadObservabilityConfig();
   const metrics = await startWorkerMetrics(observability.workerMetricsPort, (m) => console.warn(m));
@@ -55,10 +57,6 @@ async function main() {
     namespace: config.temporal.namespace,
     ...(await tracedClientOptions(tracing)),
   });
-  // The worker signs what goes into client emails (portal and invitation links): in production, say so loudly
-  // when it would sign them with the public development secret, as the API does.
-  if (!config.portalLinkSecret && process.env.NODE_ENV === 'production')
-    console.warn('PORTAL_LINK_SECRET is not set: portal and invitation links are signed with the development secret');
   // Before the relay and the reconciler start workflows, which carry them (a Temporal of the operator's own).
   await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   // The outbox's background path here too, so queued calls go out while no API instance runs.
