@@ -45,6 +45,31 @@ export function itemRoutes(items: ItemsService): Router {
   route(
     r,
     {
+      method: 'get',
+      path: '/v1/chat-threads/:threadId',
+      operationId: 'getChatThread',
+      tag: 'Chat',
+      summary: 'One chat thread: subject, status, its number of messages and when the latest was written',
+      params: idParams('threadId'),
+    },
+    async (req) => items.getThread(req.firmId, req.actor, req.valid.params.threadId),
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/v1/chat-threads/:threadId/messages',
+      operationId: 'listChatMessages',
+      tag: 'Chat',
+      summary: 'A thread’s messages, newest first (the firm’s and the client’s replies, from the API or the client pages)',
+      params: idParams('threadId'),
+      query: s.messagesQuery,
+    },
+    async (req) => items.listMessages(req.firmId, req.actor, req.valid.params.threadId, req.valid.query),
+  );
+  route(
+    r,
+    {
       method: 'post',
       path: '/v1/chat-threads/:threadId/archive',
       tag: 'Chat',
@@ -103,6 +128,30 @@ export function itemRoutes(items: ItemsService): Router {
     async (req) => {
       return items.requestSignatures(req.firmId, req.actor, req.valid.params.documentId, req.valid.body);
     },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/v1/signature-requests/:requestId',
+      operationId: 'getSignatureRequest',
+      tag: 'Documents',
+      summary: 'One signature request: its status and each signer in order, with when they signed',
+      params: idParams('requestId'),
+    },
+    async (req) => items.getSignatureRequest(req.firmId, req.actor, req.valid.params.requestId),
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/v1/approval-requests/:requestId',
+      operationId: 'getApprovalRequest',
+      tag: 'Documents',
+      summary: 'One approval request: its status, message and when it was approved',
+      params: idParams('requestId'),
+    },
+    async (req) => items.getApprovalRequest(req.firmId, req.actor, req.valid.params.requestId),
   );
   route(
     r,

@@ -129,6 +129,14 @@ export const newMessage = z
   })
   .strict();
 
+/** A page of a thread's messages, newest first. */
+export const messagesQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(100).optional(),
+  })
+  .strict();
+
 export const newDocument = z.object({ name: text(300) }).strict();
 
 export const newSignatureRequest = z

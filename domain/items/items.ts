@@ -5,6 +5,7 @@ import type { Db } from '../../prisma/client';
 import { createApprovalService } from './approvals';
 import { createChatService } from './chat';
 import { createDocumentService } from './documents';
+import { createItemReads } from './item-reads';
 import { createReminderService } from './reminders';
 import type { ItemWorkflows } from './reminder-workflows';
 import { createSignatureService } from './signatures';
@@ -16,6 +17,7 @@ export function createItemsService(db: Db, workflows: ItemWorkflows) {
     ...createSignatureService(db, workflows),
     ...createApprovalService(db, workflows),
     ...createReminderService(db, workflows),
+    ...createItemReads(db),
   };
 }
 
