@@ -77,7 +77,7 @@ export function route<
         const input: unknown = part === 'body' ? (req.body ?? {}) : req[part];
         const parsed = schema.safeParse(input);
         if (!parsed.success) throw fromZod(parsed.error, part);
-        valid[part] = parsed.data;
+        valid[part] = part === 'body' ? parsed.data : lowerCaseIds(parsed.data as Record<string, unknown>);
       }
       // Each part was parsed by the schema the types are inferred from.
       if (spec.secretField) res.locals.secretField = spec.secretField;
@@ -90,6 +90,19 @@ export function route<
       next(err);
     }
   });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Ids in the path and the query in lower case, as PostgreSQL writes them: an id typed in upper case finds its row
+ * either way, but also names workflows, keys and pauses, where it must be the stored one (a message posted to a
+ * thread's id in upper case started a second reminder workflow for the thread). Bodies keep their text as given.
+ */
+function lowerCaseIds(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k, typeof v === 'string' && UUID.test(v) ? v.toLowerCase() : v]),
+  );
 }
 
 export const uuid = () => z.uuid({ version: 'v4', message: 'must be a UUID' });

@@ -6,6 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { startStack, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts, firmUser } from './support/fixtures';
 import { Prisma } from '../prisma/client';
+import { reminderWorkflowId } from '../shared/contracts/item-reminder';
 
 let stack: Stack;
 let firm: FirmHandle;
@@ -319,4 +320,166 @@ describe('an Idempotency-Key record stored before the hash named the user, once 
     expect(retry.status).toBe(200);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
   });
+});
+
+describe('reading items: a chat thread and its messages, a signature and an approval request', () => {
+  let acc: Awaited<ReturnType<typeof accountWithContacts>>;
+  let threadId: string;
+  let signatureId: string;
+  let approvalId: string;
+  /** Longer than the overview's 200-character preview: the reply reads back in full. */
+  const reply = `Here they are.${' The March receipts are in the shared folder.'.repeat(8)}`;
+
+  beforeAll(async () => {
+    acc = await accountWithContacts(firm, [{}]);
+    const thread = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+      subject: 'Receipts',
+      message: { body: 'Please send your receipts' },
+      reminders: { enabled: false },
+    });
+    expect(thread.status).toBe(201);
+    threadId = thread.body.id;
+    const post = (body: unknown) => firm.call('POST', `/v1/chat-threads/${threadId}/messages`, body);
+    expect((await post({ author: 'client', contactId: acc.contacts[0].id, body: reply })).status).toBe(201);
+    expect((await post({ author: 'firm', body: 'Thank you!' })).status).toBe(201);
+    const doc = await firm.call('POST', `/v1/accounts/${acc.accountId}/documents`, { name: 'Engagement letter' });
+    const signature = await firm.call('POST', `/v1/documents/${doc.body.id}/signature-requests`, {
+      signers: [acc.contacts[0].id],
+      reminders: { enabled: false },
+    });
+    expect(signature.status).toBe(201);
+    signatureId = signature.body.id;
+    const approval = await firm.call('POST', `/v1/documents/${doc.body.id}/approval-requests`, {
+      reminders: { enabled: false },
+    });
+    expect(approval.status).toBe(201);
+    approvalId = approval.body.id;
+  });
+
+  test('the thread, then its messages newest first, paged, the client’s reply in full', async () => {
+    const thread = await firm.call('GET', `/v1/chat-threads/${threadId}`);
+    expect(thread.status).toBe(200);
+    expect(thread.body).toEqual({
+      id: threadId,
+      accountId: acc.accountId,
+      subject: 'Receipts',
+      status: 'open',
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+      messages: 3,
+    });
+    const first = await firm.call('GET', `/v1/chat-threads/${threadId}/messages?limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.body.items).toEqual([
+      expect.objectContaining({ threadId, author: 'firm', body: 'Thank you!', firmUserId: firm.ownerId }),
+      expect.objectContaining({ threadId, author: 'client', body: reply, contactId: acc.contacts[0].id }),
+    ]);
+    const rest = await firm.call(
+      'GET',
+      `/v1/chat-threads/${threadId}/messages?limit=2&cursor=${first.body.nextCursor}`,
+    );
+    expect(rest.body).toEqual({
+      items: [expect.objectContaining({ author: 'firm', body: 'Please send your receipts' })],
+      nextCursor: null,
+    });
+    expect(thread.body.updatedAt).toBe(first.body.items[0].createdAt);
+  });
+
+  test('a signature and an approval request read back with their signers and status', async () => {
+    const signature = await firm.call('GET', `/v1/signature-requests/${signatureId}`);
+    expect(signature.body).toEqual({
+      id: signatureId,
+      accountId: acc.accountId,
+      documentId: expect.any(String),
+      status: 'pending',
+      signers: [{ contactId: acc.contacts[0].id, signedAt: null }],
+      createdAt: expect.any(String),
+      completedAt: null,
+    });
+    const signed = await firm.call(
+      'POST',
+      `/v1/signature-requests/${signatureId}/signers/${acc.contacts[0].id}/sign`,
+      {},
+    );
+    expect(signed.status).toBe(200);
+    const after = await firm.call('GET', `/v1/signature-requests/${signatureId}`);
+    expect(after.body).toMatchObject({ status: 'signed', signers: [{ signedAt: expect.any(String) }] });
+    expect(after.body.completedAt).toEqual(expect.any(String));
+    const approval = await firm.call('GET', `/v1/approval-requests/${approvalId}`);
+    expect(approval.body).toEqual({
+      id: approvalId,
+      accountId: acc.accountId,
+      documentId: expect.any(String),
+      status: 'pending',
+      message: null,
+      approvedAt: null,
+      createdAt: expect.any(String),
+    });
+  });
+
+  test('another firm’s item is not found, an employee off the account’s team is refused, on it they read', async () => {
+    const paths = () => [
+      `/v1/chat-threads/${threadId}`,
+      `/v1/chat-threads/${threadId}/messages`,
+      `/v1/signature-requests/${signatureId}`,
+      `/v1/approval-requests/${approvalId}`,
+    ];
+    const other = await stack.newFirm();
+    for (const path of paths()) {
+      const res = await other.call('GET', path);
+      expect([path, res.status, res.body.type]).toEqual([path, 404, 'https://nudge.dev/problems/not-found']);
+    }
+    for (const path of paths())
+      expect([path, (await firm.call('GET', path, undefined, { as: employee })).status]).toEqual([path, 403]);
+    await firm.call('POST', `/v1/accounts/${acc.accountId}/team`, { firmUserId: employee });
+    try {
+      for (const path of paths())
+        expect([path, (await firm.call('GET', path, undefined, { as: employee })).status]).toEqual([path, 200]);
+    } finally {
+      await firm.call('DELETE', `/v1/accounts/${acc.accountId}/team/${employee}`);
+    }
+  });
+
+  test('bad page parameters: 422 naming the field; an id that is no UUID: not found', async () => {
+    const cases: [string, string][] = [
+      [`/v1/chat-threads/${threadId}/messages?cursor=${randomUUID()}`, 'query.cursor'],
+      [`/v1/chat-threads/${threadId}/messages?limit=0`, 'query.limit'],
+      [`/v1/chat-threads/${threadId}/messages?limit=201`, 'query.limit'],
+      [`/v1/chat-threads/${threadId}/messages?order=asc`, 'query'],
+    ];
+    for (const [path, field] of cases) {
+      const res = await firm.call('GET', path);
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([
+        path,
+        422,
+        expect.stringContaining('problem+json'),
+      ]);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: expect.stringContaining(field) })]);
+    }
+    for (const path of ['/v1/chat-threads/not-a-uuid/messages', '/v1/signature-requests/not-a-uuid'])
+      expect([path, (await firm.call('GET', path)).status]).toEqual([path, 404]);
+  });
+});
+
+test('an item id typed in upper case names the same item: one workflow, and a pause the item’s reads find', async () => {
+  const acc = await accountWithContacts(firm, [{}]);
+  const thread = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Case',
+    message: { body: 'Your documents, please' },
+    reminders: { enabled: true, intervalDays: 1, count: 1 },
+  });
+  expect(thread.status).toBe(201);
+  const upper = (thread.body.id as string).toUpperCase();
+  const posted = await firm.call('POST', `/v1/chat-threads/${upper}/messages`, { author: 'firm', body: 'Any news?' });
+  expect(posted.status).toBe(201);
+  // Its call went to the thread's workflow, not to a second one under the typed id.
+  await stack.client.workflow.getHandle(reminderWorkflowId('chat', thread.body.id)).describe();
+  await expect(stack.client.workflow.getHandle(reminderWorkflowId('chat', upper)).describe()).rejects.toThrow(
+    /not found/i,
+  );
+  expect(posted.body.threadId).toBe(thread.body.id);
+  const until = new Date(Date.now() + 7 * 86_400_000).toISOString();
+  expect((await firm.call('PUT', `/v1/chat-threads/${upper}/reminder-pause`, { until })).status).toBe(200);
+  const pause = await firm.call('GET', `/v1/chat-threads/${thread.body.id}/reminder-pause`);
+  expect(pause.body).toMatchObject({ pause: { until } });
 });
