@@ -13,11 +13,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const unauthorized = (detail: string) => new Problem(401, 'unauthorized', 'Authentication required', detail);
 
 type ApiKey = { firmId: string; revoked: boolean };
-type FirmUser = { id: string; role: 'owner' | 'admin' | 'employee'; canViewAllAccounts: boolean };
+type FirmUser = { id: string; role: 'owner' | 'admin' | 'employee'; canViewAllAccounts: boolean; active: boolean };
 
 /**
  * Keys and acting users are each looked up on their own and remembered briefly: every API call needs them,
- * and a revoked key or a changed role takes effect within LOOKUP_TTL_MS.
+ * and a revoked key, a changed role or a deactivated user takes effect within LOOKUP_TTL_MS.
  */
 const LOOKUP_TTL_MS = 5_000;
 /** Rows remembered at most, per kind: only rows that exist land here. */
@@ -28,12 +28,13 @@ const MISSED_MAX = 1_000;
 /**
  * Lookups remembered for LOOKUP_TTL_MS from when their read began: a read that began before a revoke and
  * answered late must not make the revoked key last longer. Reads of one key in flight are shared (a burst,
- * or an entry expiring under load, sends one query).
+ * or an entry expiring under load, sends one query), but only by requests arriving within LOOKUP_TTL_MS of its
+ * start: with the database slow, a request later than that reads again rather than take an answer older.
  */
 function rememberedLookups<T>() {
   const found = new Map<string, { at: number; value: T }>();
   const missed = new Map<string, number>();
-  const pending = new Map<string, Promise<T | null>>();
+  const pending = new Map<string, { at: number; lookup: Promise<T | null> }>();
 
   function keep(key: string, value: T | null, at: number) {
     if (value === null) {
@@ -54,17 +55,21 @@ function rememberedLookups<T>() {
     if (hit && now - hit.at < LOOKUP_TTL_MS) return hit.value;
     const missedAt = missed.get(key);
     if (missedAt !== undefined && now - missedAt < LOOKUP_TTL_MS) return null;
-    let lookup = pending.get(key);
-    if (!lookup) {
-      lookup = read()
+    const shared = pending.get(key);
+    if (shared && now - shared.at < LOOKUP_TTL_MS) return shared.lookup;
+    const entry = {
+      at: now,
+      lookup: read()
         .then((value) => {
           keep(key, value, now);
           return value;
         })
-        .finally(() => pending.delete(key));
-      pending.set(key, lookup);
-    }
-    return lookup;
+        .finally(() => {
+          if (pending.get(key) === entry) pending.delete(key);
+        }),
+    };
+    pending.set(key, entry);
+    return entry.lookup;
   };
 }
 
@@ -91,12 +96,13 @@ export function authenticate(db: Db, limit?: RateLimit): RequestHandler {
   }
 
   async function readUser(firmId: string, userId: string): Promise<FirmUser | null> {
-    const [row] = await hotQuery<FirmUser>(
+    const [row] = await hotQuery<Omit<FirmUser, 'active'> & { deactivatedAt: Date | null }>(
       db,
-      hotSql`SELECT u.id::text AS id, u.role::text AS role, u."canViewAllAccounts"
+      hotSql`SELECT u.id::text AS id, u.role::text AS role, u."canViewAllAccounts", u."deactivatedAt"
       FROM "FirmUser" u WHERE u."firmId" = ${firmId}::uuid AND u.id = ${userId}::uuid`,
     );
-    return row ? { id: row.id, role: row.role, canViewAllAccounts: !!row.canViewAllAccounts } : null;
+    if (!row) return null;
+    return { id: row.id, role: row.role, canViewAllAccounts: !!row.canViewAllAccounts, active: !row.deactivatedAt };
   }
 
   return async (req, res, next) => {
@@ -133,9 +139,20 @@ export function authenticate(db: Db, limit?: RateLimit): RequestHandler {
         ]),
       );
     }
+    if (!user.active) {
+      return next(
+        new Problem(
+          403,
+          'acting-user-deactivated',
+          'Deactivated acting user',
+          'X-Acting-User was taken out of the firm; an owner or admin may make them active again.',
+          [{ field: 'headers.x-acting-user', message: 'deactivated' }],
+        ),
+      );
+    }
     req.firmId = key.firmId;
     req.actorId = user.id;
-    req.actor = user;
+    req.actor = { id: user.id, role: user.role, canViewAllAccounts: user.canViewAllAccounts };
     next();
   };
 }

@@ -3,6 +3,7 @@
 export const operationRoutes = {
   createUser: { method: 'post', path: '/v1/users' },
   listUsers: { method: 'get', path: '/v1/users' },
+  updateUser: { method: 'patch', path: '/v1/users/{userId}' },
   createApiKey: { method: 'post', path: '/v1/api-keys' },
   listApiKeys: { method: 'get', path: '/v1/api-keys' },
   revokeApiKey: { method: 'post', path: '/v1/api-keys/{keyId}/revoke' },

@@ -451,3 +451,144 @@ describe('linking a contact needs the right to change it', () => {
     expect((await firm.call('GET', `/v1/contacts/${ofB.id}`, undefined, { as: employee })).status).toBe(200);
   });
 });
+
+describe('changing and deactivating firm users', () => {
+  let f: FirmHandle;
+  let admin: string;
+  let account: string;
+  const add = async (role: 'owner' | 'admin' | 'employee', as = f.ownerId) => {
+    const res = await f.call(
+      'POST',
+      '/v1/users',
+      { email: `${role}-${randomUUID()}@firm.test`, name: `${role} ${randomUUID().slice(0, 4)}`, role },
+      { as },
+    );
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  };
+  const patch = (userId: string, body: unknown, as = f.ownerId) => f.call('PATCH', `/v1/users/${userId}`, body, { as });
+  const updates = async () =>
+    (await f.call('GET', '/v1/audit-events?action=firm_user.updated')).body.items as { data: any; actorId: string }[];
+  /** Auth remembers a user up to 5 s: a change shows within that. */
+  const eventuallyStatus = async (send: () => Promise<{ status: number; body: any }>, status: number) => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const res = await send();
+      if (res.status === status || Date.now() > deadline) return res;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+
+  beforeAll(async () => {
+    f = await stack.newFirm();
+    admin = await add('admin');
+    account = (await accountWithContacts(f, [{}])).accountId;
+  });
+
+  test('an admin grants “view all accounts”: the employee reads the account within 5 s; one audit entry', async () => {
+    const emp = await add('employee', admin);
+    const read = () => f.call('GET', `/v1/accounts/${account}`, undefined, { as: emp });
+    expect((await read()).status).toBe(403);
+    const res = await patch(emp, { canViewAllAccounts: true }, admin);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: emp, role: 'employee', canViewAllAccounts: true, deactivatedAt: null });
+    expect((await eventuallyStatus(read, 200)).status).toBe(200);
+    const [entry] = await updates();
+    expect(entry).toMatchObject({
+      actorId: admin,
+      data: {
+        firmUserId: emp,
+        changed: ['canViewAllAccounts'],
+        role: 'employee',
+        canViewAllAccounts: true,
+        active: true,
+      },
+    });
+    // The same value again writes nothing.
+    const before = (await updates()).length;
+    expect((await patch(emp, { canViewAllAccounts: true }, admin)).status).toBe(200);
+    expect((await updates()).length).toBe(before);
+  });
+
+  test('employees change nobody; an admin neither changes an owner nor grants owner; nothing written', async () => {
+    const emp = await add('employee');
+    const other = await add('employee');
+    const before = (await updates()).length;
+    const refused = [
+      await patch(other, { name: 'Renamed' }, emp),
+      await patch(f.ownerId, { name: 'Renamed' }, admin),
+      await patch(other, { role: 'owner' }, admin),
+    ];
+    expect(refused.map((r) => [r.status, r.body.type])).toEqual(
+      refused.map(() => [403, 'https://nudge.dev/problems/forbidden']),
+    );
+    expect((await updates()).length).toBe(before);
+    expect((await patch(other, { role: 'admin', name: 'Ada Admin' })).body).toMatchObject({
+      role: 'admin',
+      name: 'Ada Admin',
+    });
+    expect((await updates())[0].data.changed.sort()).toEqual(['name', 'role']);
+  });
+
+  test('a deactivated user may no longer act, take part or join a team; made active again, they act', async () => {
+    const emp = await add('employee');
+    const act = () => f.call('GET', '/v1/accounts', undefined, { as: emp });
+    expect((await act()).status).toBe(200);
+    const off = await patch(emp, { active: false }, admin);
+    expect(off.status).toBe(200);
+    expect(off.body.deactivatedAt).toEqual(expect.any(String));
+    const refused = await eventuallyStatus(act, 403);
+    expect([refused.status, refused.body.type]).toEqual([403, 'https://nudge.dev/problems/acting-user-deactivated']);
+    const team = await f.call('POST', `/v1/accounts/${account}/team`, { firmUserId: emp });
+    expect([team.status, team.body.errors]).toEqual([
+      422,
+      [{ field: 'body.firmUserId', message: expect.stringContaining('deactivated') }],
+    ]);
+    const note = await f.call('POST', '/v1/notes', { accountId: account, body: 'Plan', participants: [emp] });
+    expect([note.status, note.body.errors]).toEqual([
+      422,
+      [{ field: 'body.participants', message: expect.stringContaining('deactivated') }],
+    ]);
+    const listed = (await f.call('GET', '/v1/users')).body.find((u: { id: string }) => u.id === emp);
+    expect(listed.deactivatedAt).toEqual(off.body.deactivatedAt);
+    expect((await updates())[0].data).toMatchObject({ firmUserId: emp, changed: ['active'], active: false });
+    expect((await patch(emp, { active: true }, admin)).body.deactivatedAt).toBeNull();
+    expect((await eventuallyStatus(act, 200)).status).toBe(200);
+  });
+
+  test('the last active owner stays (409 last-owner); of two owners demoting each other at once, one wins', async () => {
+    for (const body of [{ role: 'admin' }, { active: false }]) {
+      const res = await patch(f.ownerId, body);
+      expect([res.status, res.body.type]).toEqual([409, 'https://nudge.dev/problems/last-owner']);
+    }
+    const second = await add('owner');
+    const both = await Promise.all([
+      patch(second, { role: 'admin' }, f.ownerId),
+      patch(f.ownerId, { role: 'admin' }, second),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    const owners = (await f.call('GET', '/v1/users')).body.filter((u: { role: string }) => u.role === 'owner');
+    expect(owners).toHaveLength(1);
+    // Whoever is owner now makes the other one owner again, for the tests after.
+    await patch(owners[0].id === second ? f.ownerId : second, { role: 'owner' }, owners[0].id);
+  });
+
+  test('bad input: 422 naming the field; another firm’s user or a malformed id: 404; nothing written', async () => {
+    const emp = await add('employee');
+    const before = (await updates()).length;
+    for (const [body, field] of [
+      [{}, 'body'],
+      [{ role: 'boss' }, 'body.role'],
+      [{ active: 'no' }, 'body.active'],
+      [{ name: '' }, 'body.name'],
+      [{ email: 'x@firm.test', name: 'Y' }, 'body'],
+    ] as const) {
+      const res = await patch(emp, body);
+      expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), 422]);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field })]);
+    }
+    expect((await patch(other.ownerId, { name: 'X' })).status).toBe(404);
+    expect((await f.call('PATCH', '/v1/users/not-a-uuid', { name: 'X' })).status).toBe(404);
+    expect((await updates()).length).toBe(before);
+  });
+});

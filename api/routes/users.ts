@@ -1,7 +1,7 @@
 // Firm users of the acting firm.
 import { Router } from 'express';
 import type { DomainServices } from '../../domain/services';
-import { route } from '../route';
+import { idParams, route } from '../route';
 import * as s from '../schemas/index';
 
 export function userRoutes(domain: DomainServices): Router {
@@ -23,6 +23,20 @@ export function userRoutes(domain: DomainServices): Router {
   );
   route(r, { method: 'get', path: '/v1/users', tag: 'Firm users', summary: 'List firm users' }, async (req) =>
     domain.users.listFirmUsers(req.firmId),
+  );
+  route(
+    r,
+    {
+      method: 'patch',
+      path: '/v1/users/:userId',
+      tag: 'Firm users',
+      summary:
+        'Change a firm user’s name, role or “view all accounts”, or take them out of the firm ("active": false) and back; owners and admins, on users not above their own role',
+      params: idParams('userId'),
+      body: s.firmUserPatch,
+      ...mut,
+    },
+    async (req) => domain.users.updateFirmUser(req.firmId, req.actor, req.valid.params.userId, req.valid.body),
   );
 
   return r;

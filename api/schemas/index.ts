@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ItemKind } from '../../shared/reminder-types';
 import { PREFERENCE_CATEGORIES } from '../../shared/recipients';
 import { REMINDER_LIMITS } from '../../shared/reminder-policy';
-import { cursorBefore, id, text } from './common';
+import { cursorBefore, id, patchOf, text } from './common';
 import { language } from './email-templates';
 import { timeZone } from './send-window';
 
@@ -74,6 +74,16 @@ export const newFirmUser = z
     canViewAllAccounts: z.boolean().optional(),
   })
   .strict();
+
+/** A firm user's change: name, role, "view all accounts", or `active` (false takes them out of the firm). */
+export const firmUserPatch = patchOf(
+  z.object({
+    name: text(200),
+    role: z.enum(['owner', 'admin', 'employee']),
+    canViewAllAccounts: z.boolean(),
+    active: z.boolean(),
+  }),
+);
 
 export const accountLink = z
   .object({

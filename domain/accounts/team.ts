@@ -8,11 +8,16 @@ import { requireAccountAccess, requireWritableAccount, type Actor } from '../acc
 /** Ids as the database writes them (a UUID is taken in any case), each once. */
 export const lowerIds = (ids: string[]) => [...new Set(ids.map((id) => id.toLowerCase()))];
 
-/** Fails as invalid, naming the field, unless every id is a user of this firm. */
+/** Fails as invalid, naming the field, unless every id is an active user of this firm. */
 export async function requireFirmUsers(tx: Tx | Db, firmId: string, userIds: string[], field: string) {
-  const found = await tx.firmUser.findMany({ where: { firmId, id: { in: lowerIds(userIds) } }, select: { id: true } });
+  const found = await tx.firmUser.findMany({
+    where: { firmId, id: { in: lowerIds(userIds) } },
+    select: { id: true, deactivatedAt: true },
+  });
   const missing = userIds.find((id) => !found.some((u) => u.id === id.toLowerCase()));
   if (missing) throw invalid(field, `${missing} is not a user of this firm`);
+  const deactivated = found.find((u) => u.deactivatedAt);
+  if (deactivated) throw invalid(field, `${deactivated.id} is deactivated`);
 }
 
 /** Adds a member inside the caller's transaction; returns false when already on the team (nothing recorded). */

@@ -307,7 +307,7 @@ async function markBouncing(db: Db, email: LogicalEmail, reason: string, now: Da
   });
   if (!row) return;
   const users = await db.firmUser.findMany({
-    where: { firmId: email.firmId, role: { in: ['owner', 'admin'] } },
+    where: { firmId: email.firmId, role: { in: ['owner', 'admin'] }, deactivatedAt: null },
     select: { id: true },
   });
   await db.inboxNotification.createMany({

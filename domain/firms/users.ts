@@ -2,7 +2,7 @@
 import type { Db } from '../../prisma/client';
 import { isUniqueViolation } from '../../prisma/client';
 import type { Actor } from '../access/access';
-import { conflict, forbidden } from '../errors';
+import { conflict, forbidden, notFound } from '../errors';
 import { audit } from '../audit/audit';
 
 export interface NewFirmUser {
@@ -16,8 +16,8 @@ export interface NewFirmUser {
 const RANK: Record<Actor['role'], number> = { employee: 0, admin: 1, owner: 2 };
 
 /** Only owners and admins manage users, and neither grants a role above their own. */
-function requireMayGrant(actor: Actor, role: Actor['role']): void {
-  if (actor.role === 'employee') throw forbidden('Only the owner and admins may add firm users.');
+function requireMayGrant(actor: Actor, role: Actor['role'], what = 'add'): void {
+  if (actor.role === 'employee') throw forbidden(`Only the owner and admins may ${what} firm users.`);
   if (RANK[role] > RANK[actor.role])
     throw forbidden(`An ${actor.role} may not grant the role ${role}: nobody grants a role above their own.`);
 }
@@ -46,7 +46,75 @@ export async function createFirmUser(db: Db, firmId: string, actor: Actor, input
   }
 }
 
-/** The firm's users, by name. */
+/** The firm's users, by name, deactivated ones included (`deactivatedAt` set). */
 export function listFirmUsers(db: Db, firmId: string) {
   return db.firmUser.findMany({ where: { firmId }, orderBy: { name: 'asc' } });
+}
+
+export interface FirmUserPatch {
+  name?: string;
+  role?: Actor['role'];
+  canViewAllAccounts?: boolean;
+  /** false: taken out of the firm (no longer acts, takes part or gets notices); true: back. */
+  active?: boolean;
+}
+
+/**
+ * Changes a user's name, role or "view all accounts", or takes them out of the firm and back, with one audit
+ * entry naming what changed. Owners and admins only, on users not above their own role, granting none above it;
+ * the firm keeps at least one active owner (409 last-owner). A value the user already has writes nothing.
+ */
+export async function updateFirmUser(db: Db, firmId: string, actor: Actor, userId: string, patch: FirmUserPatch) {
+  requireMayGrant(actor, patch.role ?? 'employee', 'change');
+  return db.$transaction(async (tx) => {
+    // The firm's owners first, in id order: of two changes that would each leave the other the last owner, the
+    // second sees the first.
+    await tx.$queryRaw`SELECT id FROM "FirmUser" WHERE "firmId" = ${firmId}::uuid AND role = 'owner'
+      ORDER BY id FOR UPDATE`;
+    const [user] = await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM "FirmUser"
+      WHERE "firmId" = ${firmId}::uuid AND id = ${userId}::uuid FOR UPDATE`;
+    if (!user) throw notFound('Firm user', userId);
+    const before = await tx.firmUser.findUniqueOrThrow({ where: { id: user.id } });
+    if (RANK[before.role] > RANK[actor.role])
+      throw forbidden(`An ${actor.role} may not change an ${before.role}: nobody changes a user above their own role.`);
+    const data = {
+      ...(patch.name !== undefined && patch.name !== before.name ? { name: patch.name } : {}),
+      ...(patch.role !== undefined && patch.role !== before.role ? { role: patch.role } : {}),
+      ...(patch.canViewAllAccounts !== undefined && patch.canViewAllAccounts !== before.canViewAllAccounts
+        ? { canViewAllAccounts: patch.canViewAllAccounts }
+        : {}),
+      ...(patch.active !== undefined && patch.active !== (before.deactivatedAt === null)
+        ? { deactivatedAt: patch.active ? null : new Date() }
+        : {}),
+    };
+    if (!Object.keys(data).length) return before;
+    const after = { ...before, ...data };
+    const ownerLeaves = before.role === 'owner' && !before.deactivatedAt && (after.role !== 'owner' || after.deactivatedAt);
+    if (ownerLeaves) {
+      const others = await tx.firmUser.count({
+        where: { firmId, role: 'owner', deactivatedAt: null, id: { not: before.id } },
+      });
+      if (others === 0)
+        throw conflict(
+          'last-owner',
+          'The firm’s last owner stays',
+          'A firm keeps at least one active owner: make another user owner first.',
+        );
+    }
+    const updated = await tx.firmUser.update({ where: { id: before.id }, data });
+    // Names stay in the user's row; the trail says what changed and the rights it left.
+    await audit(tx, {
+      firmId,
+      actorId: actor.id,
+      action: 'firm_user.updated',
+      data: {
+        firmUserId: updated.id,
+        changed: Object.keys(data).map((k) => (k === 'deactivatedAt' ? 'active' : k)),
+        role: updated.role,
+        canViewAllAccounts: updated.canViewAllAccounts,
+        active: updated.deactivatedAt === null,
+      },
+    });
+    return updated;
+  });
 }

@@ -157,7 +157,8 @@ export function createClientActionEmails({ db, mailer, unsubscribe }: ClientActi
         });
       }
 
-      const user = await db.firmUser.findFirst({ where: { id: job.userId, firmId: job.firmId } });
+      // A user taken out of the firm since gets nothing more.
+      const user = await db.firmUser.findFirst({ where: { id: job.userId, firmId: job.firmId, deactivatedAt: null } });
       if (!user) return 'skipped';
       if (job.kind === 'comment') {
         const comment = await db.noteComment.findUnique({ where: { id: job.commentId }, include: { note: true } });

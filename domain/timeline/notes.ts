@@ -13,14 +13,19 @@ import { DomainError, invalid, notFound } from '../errors';
 
 /** Emails to send once the transaction has committed, under one business workflow id. */
 
-/** Users named must be users of the firm: an unknown id is invalid input, not a silent skip. */
+/** Users named must be active users of the firm: an unknown or deactivated id is invalid input, not a silent skip. */
 export async function requireFirmUsers(tx: Tx | Db, firmId: string, ids: string[], field: string): Promise<void> {
   const unique = lowerIds(ids);
   if (unique.length === 0) return;
-  const found = await tx.firmUser.findMany({ where: { firmId, id: { in: unique } }, select: { id: true } });
+  const found = await tx.firmUser.findMany({
+    where: { firmId, id: { in: unique } },
+    select: { id: true, deactivatedAt: true },
+  });
   const known = new Set(found.map((u) => u.id));
   const missing = unique.filter((id) => !known.has(id));
   if (missing.length) throw invalid(field, `not a user of this firm: ${missing.join(', ')}`);
+  const deactivated = found.filter((u) => u.deactivatedAt).map((u) => u.id);
+  if (deactivated.length) throw invalid(field, `deactivated: ${deactivated.sort().join(', ')}`);
 }
 
 /**
@@ -173,7 +178,7 @@ async function commentRecipients(
   const participants = await tx.noteParticipant.findMany({ where: { noteId: note.id }, select: { firmUserId: true } });
   const ids = [...new Set([...participants.map((p) => p.firmUserId), note.authorId])].filter((id) => id !== actor.id);
   const users = await tx.firmUser.findMany({
-    where: { firmId, id: { in: ids } },
+    where: { firmId, id: { in: ids }, deactivatedAt: null },
     select: { id: true, role: true, canViewAllAccounts: true },
   });
   const recipients: string[] = [];

@@ -128,7 +128,7 @@ export async function disableGoneEndpoint(
     data: { webhookId, reason: 'gone', deliveryId },
   });
   const managers = await tx.firmUser.findMany({
-    where: { firmId, role: { in: ['owner', 'admin'] } },
+    where: { firmId, role: { in: ['owner', 'admin'] }, deactivatedAt: null },
     select: { id: true },
   });
   await tx.inboxNotification.createMany({
