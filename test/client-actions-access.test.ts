@@ -315,3 +315,31 @@ describe('ids are taken in any case: a move’s company left, and the participan
     expect(entry.participants).toEqual([colleague]);
   });
 });
+
+test('a move’s note names the company the contact goes to: its participants must be able to open that one too', async () => {
+  const a = await accountWithContacts(firm, [{}, {}]);
+  const c = await accountWithContacts(firm, [{}]);
+  const b = await accountWithContacts(firm, []);
+  const contactId = a.contacts[0].id;
+  expect((await firm.call('PUT', `/v1/accounts/${c.accountId}/contacts/${contactId}`, {})).status).toBe(200);
+  // On C's team only: the contact is open to them (through C), the company it goes to is not.
+  const reader = await addUser('employee');
+  expect((await firm.call('POST', `/v1/accounts/${c.accountId}/team`, { firmUserId: reader })).status).toBe(200);
+  const move = () =>
+    firm.call('POST', `/v1/contacts/${contactId}/move`, {
+      toAccountId: b.accountId,
+      fromAccountId: a.accountId,
+      participants: [reader],
+    });
+  const refused = await move();
+  expect([refused.status, refused.body.errors]).toEqual([
+    422,
+    [{ field: 'body.participants', message: expect.stringContaining(reader) }],
+  ]);
+  expect(await stack.db.accountContact.count({ where: { contactId, accountId: a.accountId } })).toBe(1);
+  expect((await firm.call('POST', `/v1/accounts/${b.accountId}/team`, { firmUserId: reader })).status).toBe(200);
+  const moved = await move();
+  expect(moved.status).toBe(200);
+  const note = await firm.call('GET', `/v1/notes/${moved.body.noteId}`, undefined, { as: reader });
+  expect(note.body).toMatchObject({ contactId, accountId: b.accountId });
+});

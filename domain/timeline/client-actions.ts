@@ -258,7 +258,8 @@ export async function moveContact(
       firmId,
       actor.id,
       input.participants,
-      { contactId },
+      // About the company it goes to as well, which the note names: only who may open that one takes part.
+      { contactId, accountId: target.id },
       withDescription(`${contact.firstName} ${contact.lastName} moved to ${target.name}.`, input.description),
     );
     const data = {
