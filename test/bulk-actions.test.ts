@@ -3,7 +3,7 @@
 // action runs several child workflows, and the parent continues as new.
 import { randomUUID } from 'node:crypto';
 import { useStackWithFirm, eventually, sleep, type FirmHandle } from './support/stack';
-import { accountWithContacts } from './support/fixtures';
+import { accountWithContacts, firmUser } from './support/fixtures';
 import { recordHistory } from './support/histories';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
 import { loadBulkContext } from '../domain/bulk/context';
@@ -914,5 +914,94 @@ describe('bad input: a precise 4xx and nothing written', () => {
       return;
     }
     await expectRefused(counts, c);
+  });
+});
+
+describe('changing and deleting templates', () => {
+  const audited = async (action: string) =>
+    (await ctx.firm.call('GET', `/v1/audit-events?action=${action}`)).body.items as { data: any }[];
+
+  test('owners and admins change a chat template; an employee is refused; a taken name 409; the same value writes nothing', async () => {
+    const name = `Receipts ${randomUUID().slice(0, 4)}`;
+    const tpl = await ctx.firm.call('POST', '/v1/chat-templates', { name, body: 'Please send them' });
+    const other = await ctx.firm.call('POST', '/v1/chat-templates', { name: `${name} bis`, body: 'Other' });
+    const employee = await firmUser(ctx.firm, 'Tess Templates');
+    const path = `/v1/chat-templates/${tpl.body.id}`;
+    const refused = await ctx.firm.call('PATCH', path, { body: 'Mine now' }, { as: employee });
+    expect([refused.status, refused.body.type]).toEqual([403, 'https://nudge.dev/problems/forbidden']);
+    expect((await ctx.firm.call('DELETE', path, undefined, { as: employee })).status).toBe(403);
+    const changed = await ctx.firm.call('PATCH', path, { body: 'Please send the {{accountName}} receipts' });
+    expect(changed.body).toMatchObject({ id: tpl.body.id, name, body: 'Please send the {{accountName}} receipts' });
+    expect((await audited('chat_template.updated'))[0].data).toMatchObject({
+      chatTemplateId: tpl.body.id,
+      changed: ['body'],
+    });
+    const before = (await audited('chat_template.updated')).length;
+    expect((await ctx.firm.call('PATCH', path, { name, body: changed.body.body })).status).toBe(200);
+    expect((await audited('chat_template.updated')).length).toBe(before);
+    const taken = await ctx.firm.call('PATCH', path, { name: other.body.name });
+    expect([taken.status, taken.body.type]).toEqual([409, 'https://nudge.dev/problems/template-exists']);
+    const listed = (await ctx.firm.call('GET', '/v1/chat-templates')).body.items;
+    expect(listed.find((t: { id: string }) => t.id === tpl.body.id).body).toBe(changed.body.body);
+  });
+
+  test('a folder template deleted while its bulk action waits: each account skipped as deleted, no folder made', async () => {
+    const tpl = await ctx.firm.call('POST', '/v1/folder-templates', {
+      name: `Payroll ${randomUUID().slice(0, 4)}`,
+      folders: ['Payroll'],
+    });
+    const path = `/v1/folder-templates/${tpl.body.id}`;
+    const changed = await ctx.firm.call('PATCH', path, { folders: ['/Payroll/', 'Payroll/2026'] });
+    expect(changed.body.folders).toEqual(['Payroll', 'Payroll/2026']);
+    const accounts = await newAccounts(ctx.firm, 2);
+    // The worker stopped, the action waits for it; the template goes meanwhile.
+    await ctx.stack.stopWorker();
+    let restarted = false;
+    try {
+      const started = await start({
+        action: { kind: 'apply_folder_template', folderTemplateId: tpl.body.id },
+        selection: { accountIds: accounts },
+      });
+      const deleted = await ctx.firm.call('DELETE', path);
+      expect(deleted.status).toBe(204);
+      expect((await ctx.firm.call('DELETE', path)).status).toBe(404);
+      expect((await ctx.firm.call('PATCH', path, { name: 'Back' })).status).toBe(404);
+      expect((await audited('folder_template.deleted'))[0].data).toMatchObject({ folderTemplateId: tpl.body.id });
+      await ctx.stack.startWorker();
+      restarted = true;
+      const done = await finished(started.id);
+      expect(done.progress).toMatchObject({ done: 0, skipped: 2 });
+      for (const o of (await outcomes(started.id)).values())
+        expect(o).toMatchObject({ outcome: 'skipped', detail: 'the folder template has been deleted' });
+      for (const id of accounts)
+        expect((await ctx.firm.call('GET', `/v1/accounts/${id}/folders`)).body.items).toEqual([]);
+    } finally {
+      if (!restarted) await ctx.stack.startWorker();
+    }
+  });
+
+  test('bad input 422 naming the field, another firm’s template or a malformed id 404; nothing written', async () => {
+    const tpl = await ctx.firm.call('POST', '/v1/folder-templates', {
+      name: `Tax ${randomUUID().slice(0, 4)}`,
+      folders: ['Tax'],
+    });
+    const path = `/v1/folder-templates/${tpl.body.id}`;
+    for (const [body, field] of [
+      [{}, 'body'],
+      [{ folders: [] }, 'body.folders'],
+      [{ folders: ['A/../B'] }, 'body.folders.0'],
+      [{ name: ' ' }, 'body.name'],
+    ] as const) {
+      const res = await ctx.firm.call('PATCH', path, body);
+      expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), 422]);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field })]);
+    }
+    const other = await ctx.stack.newFirm();
+    expect((await other.call('PATCH', path, { name: 'Mine' })).status).toBe(404);
+    expect((await other.call('DELETE', path)).status).toBe(404);
+    expect((await ctx.firm.call('DELETE', '/v1/chat-templates/not-a-uuid')).status).toBe(404);
+    expect((await ctx.firm.call('GET', '/v1/folder-templates')).body.items).toContainEqual(
+      expect.objectContaining({ id: tpl.body.id, folders: ['Tax'] }),
+    );
   });
 });

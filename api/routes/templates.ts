@@ -31,6 +31,32 @@ export function templateRoutes(domain: DomainServices): Router {
   route(
     r,
     {
+      method: 'patch',
+      path: '/v1/chat-templates/:templateId',
+      tag: 'Templates',
+      summary: 'Change a chat template’s name or body (owners and admins); a bulk send running on it takes the change',
+      params: idParams('templateId'),
+      body: s.chatTemplatePatch,
+      ...mut,
+    },
+    async (req) =>
+      domain.templates.updateChatTemplate(req.firmId, req.actor, req.valid.params.templateId, req.valid.body),
+  );
+  route(
+    r,
+    {
+      method: 'delete',
+      path: '/v1/chat-templates/:templateId',
+      tag: 'Templates',
+      summary: 'Delete a chat template (owners and admins); a bulk send running on it skips its remaining accounts',
+      params: idParams('templateId'),
+      ...mut,
+    },
+    async (req) => domain.templates.deleteChatTemplate(req.firmId, req.actor, req.valid.params.templateId),
+  );
+  route(
+    r,
+    {
       method: 'post',
       path: '/v1/folder-templates',
       tag: 'Templates',
@@ -45,6 +71,33 @@ export function templateRoutes(domain: DomainServices): Router {
     r,
     { method: 'get', path: '/v1/folder-templates', tag: 'Templates', summary: 'The firm’s folder templates' },
     async (req) => ({ items: await domain.templates.listFolderTemplates(req.firmId) }),
+  );
+  route(
+    r,
+    {
+      method: 'patch',
+      path: '/v1/folder-templates/:templateId',
+      tag: 'Templates',
+      summary: 'Change a folder template’s name or folders (owners and admins); folders already made stay',
+      params: idParams('templateId'),
+      body: s.folderTemplatePatch,
+      ...mut,
+    },
+    async (req) =>
+      domain.templates.updateFolderTemplate(req.firmId, req.actor, req.valid.params.templateId, req.valid.body),
+  );
+  route(
+    r,
+    {
+      method: 'delete',
+      path: '/v1/folder-templates/:templateId',
+      tag: 'Templates',
+      summary:
+        'Delete a folder template (owners and admins); folders already made stay, a bulk action running on it skips its remaining accounts',
+      params: idParams('templateId'),
+      ...mut,
+    },
+    async (req) => domain.templates.deleteFolderTemplate(req.firmId, req.actor, req.valid.params.templateId),
   );
   route(
     r,

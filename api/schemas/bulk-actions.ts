@@ -13,7 +13,7 @@ import type { AccountFilter } from '../../domain/accounts/list';
 import { PREFERENCE_CATEGORIES } from '../../shared/recipients';
 import { reminderSettingsInput } from './index';
 import { BULK_OUTCOMES } from '../../shared/bulk-actions';
-import { MAX_INT } from './common';
+import { MAX_INT, patchOf } from './common';
 
 const id = (what = 'id') => z.uuid({ message: `must be a${/^[aeiou]/.test(what) ? 'n' : ''} ${what}` });
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
@@ -197,3 +197,6 @@ export const newFolderTemplate = z
       .refine((f) => new Set(f).size === f.length, 'each folder may appear once'),
   })
   .strict();
+
+export const chatTemplatePatch = patchOf(newChatTemplate);
+export const folderTemplatePatch = patchOf(newFolderTemplate);

@@ -136,10 +136,12 @@ async function lockAskedTags(tx: Tx, firmId: string, asked: { tagId: string }[])
 const applyFolderTemplate: Step = async (tx, ctx, account) => {
   const readOnly = readOnlySkip(account.status);
   if (readOnly) return skip(readOnly);
+  const paths = ctx.folderPaths;
+  if (!paths) return skip(SKIP.folderTemplateDeleted);
   const have = new Set(
     (await tx.accountFolder.findMany({ where: { accountId: account.id }, select: { path: true } })).map((f) => f.path),
   );
-  const missing = missingFolders(ctx.folderPaths, have);
+  const missing = missingFolders(paths, have);
   const result = { foldersCreated: missing };
   if (!missing.length) return skip(SKIP.foldersExist, result);
   if (ctx.dryRun) return done(result);

@@ -14,7 +14,8 @@ export interface BulkContext {
   dryRun: boolean;
   /** null when the user who started it has been removed: every account is then skipped. */
   actor: Actor | null;
-  folderPaths: string[];
+  /** apply_folder_template: the template's folders; null once it has been deleted. */
+  folderPaths: string[] | null;
   chatTemplate: { name: string; body: string } | null;
   /** send_message with reminders: what a new thread's settings are before the input (the firm's chat policy). */
   chatPolicy: ItemReminderSettings | null;
@@ -31,12 +32,12 @@ export async function loadBulkContext(db: Db, bulkActionId: string, daySeconds: 
       select: { id: true, role: true, canViewAllAccounts: true },
     }),
   ]);
-  let folderPaths: string[] = [];
+  let folderPaths: string[] | null = [];
   if (params.kind === 'apply_folder_template') {
     const template = await db.folderTemplate.findFirst({
       where: { id: params.folderTemplateId, firmId: action.firmId },
     });
-    folderPaths = (template?.folders as string[] | undefined) ?? [];
+    folderPaths = template ? (template.folders as string[]) : null;
   }
   const chatTemplate =
     params.kind === 'send_message'

@@ -16,6 +16,7 @@ export const SKIP = {
   archived: 'archived accounts are read-only; restore it first',
   tagsAsAsked: 'tags already as asked',
   foldersExist: 'the template’s folders already exist',
+  folderTemplateDeleted: 'the folder template has been deleted',
   chatTemplateDeleted: 'the chat template has been deleted',
   deleteNeedsArchived: 'only archived accounts can be deleted; archive it first',
   noContactEmail: 'the account has no contact email',

@@ -1,9 +1,11 @@
 // Chat templates (the body of a bulk "send message") and folder templates (the folders a bulk "apply
-// folder template" creates). Names are unique per firm.
-import type { Db } from '../../prisma/client';
+// folder template" creates). Names are unique per firm. Anyone on the staff adds one; owners and admins change
+// and delete them (they serve the whole firm, as tags do). A bulk action running on a template takes a change
+// within its context's cache and skips its remaining accounts once the template is deleted.
+import type { Db, Tx } from '../../prisma/client';
 import { isUniqueViolation } from '../../prisma/client';
 import { audit } from '../audit/audit';
-import { conflict } from '../errors';
+import { conflict, forbidden, notFound } from '../errors';
 import { requireAccountAccess, type Actor } from '../access/access';
 
 const nameTaken = (what: string, name: string) =>
@@ -87,3 +89,123 @@ const presentFolder = (t: { id: string; name: string; folders: unknown; createdA
   folders: t.folders as string[],
   createdAt: t.createdAt.toISOString(),
 });
+
+function requireTemplateManager(actor: Actor): void {
+  if (actor.role === 'employee')
+    throw forbidden('Only the owner and admins may change or delete a template: it serves the whole firm.');
+}
+
+/** The fields of `patch` whose value differs from the row's (JSON-compared, for a folder list). */
+function changedFields<T extends object>(row: T, patch: Partial<T>): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(patch).filter(
+      ([k, v]) => v !== undefined && JSON.stringify(v) !== JSON.stringify(row[k as keyof T]),
+    ),
+  ) as Partial<T>;
+}
+
+type ChatTemplateRow = { id: string; name: string; body: string; createdAt: Date };
+type FolderTemplateRow = { id: string; name: string; folders: unknown; createdAt: Date };
+
+/** What changing and deleting a chat or a folder template differ in. */
+interface TemplateKind<Row extends { id: string; name: string }, Patch> {
+  label: string;
+  /** Audit actions `<prefix>.updated` / `<prefix>.deleted`, and the data key of the template's id. */
+  prefix: 'chat_template' | 'folder_template';
+  idKey: 'chatTemplateId' | 'folderTemplateId';
+  find(tx: Tx, firmId: string, id: string): Promise<Row | null>;
+  update(tx: Tx, id: string, data: Partial<Patch>): Promise<Row>;
+  remove(tx: Tx, firmId: string, id: string): Promise<number>;
+  present(row: Row): unknown;
+}
+
+const CHAT: TemplateKind<ChatTemplateRow, { name: string; body: string }> = {
+  label: 'Chat template',
+  prefix: 'chat_template',
+  idKey: 'chatTemplateId',
+  find: (tx, firmId, id) => tx.chatTemplate.findFirst({ where: { id, firmId } }),
+  update: (tx, id, data) => tx.chatTemplate.update({ where: { id }, data }),
+  remove: async (tx, firmId, id) => (await tx.chatTemplate.deleteMany({ where: { id, firmId } })).count,
+  present: presentChat,
+};
+
+const FOLDER: TemplateKind<FolderTemplateRow, { name: string; folders: string[] }> = {
+  label: 'Folder template',
+  prefix: 'folder_template',
+  idKey: 'folderTemplateId',
+  find: (tx, firmId, id) => tx.folderTemplate.findFirst({ where: { id, firmId } }),
+  update: (tx, id, data) => tx.folderTemplate.update({ where: { id }, data }),
+  remove: async (tx, firmId, id) => (await tx.folderTemplate.deleteMany({ where: { id, firmId } })).count,
+  present: presentFolder,
+};
+
+/** A change of the fields that differ, with its audit entry; the same values again write nothing. */
+async function updateTemplate<Row extends { id: string; name: string }, Patch extends { name: string }>(
+  db: Db,
+  kind: TemplateKind<Row, Patch>,
+  firmId: string,
+  actor: Actor,
+  id: string,
+  patch: Partial<Patch>,
+) {
+  requireTemplateManager(actor);
+  try {
+    return await db.$transaction(async (tx) => {
+      const row = await kind.find(tx, firmId, id);
+      if (!row) throw notFound(kind.label, id);
+      const data = changedFields(row as unknown as Patch, patch);
+      if (!Object.keys(data).length) return kind.present(row);
+      const updated = await kind.update(tx, row.id, data);
+      await audit(tx, {
+        firmId,
+        actorId: actor.id,
+        action: `${kind.prefix}.updated`,
+        data: { [kind.idKey]: row.id, name: updated.name, changed: Object.keys(data) },
+      });
+      return kind.present(updated);
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw nameTaken(kind.label, patch.name ?? '');
+    throw err;
+  }
+}
+
+/** Deletes it with its audit entry; of two deletes at once, the second is not found. */
+async function deleteTemplate<Row extends { id: string; name: string }, Patch>(
+  db: Db,
+  kind: TemplateKind<Row, Patch>,
+  firmId: string,
+  actor: Actor,
+  id: string,
+) {
+  requireTemplateManager(actor);
+  await db.$transaction(async (tx) => {
+    const row = await kind.find(tx, firmId, id);
+    if (!row || !(await kind.remove(tx, firmId, row.id))) throw notFound(kind.label, id);
+    await audit(tx, {
+      firmId,
+      actorId: actor.id,
+      action: `${kind.prefix}.deleted`,
+      data: { [kind.idKey]: row.id, name: row.name },
+    });
+  });
+}
+
+export const updateChatTemplate = (
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  id: string,
+  patch: { name?: string; body?: string },
+) => updateTemplate(db, CHAT, firmId, actor, id, patch);
+export const deleteChatTemplate = (db: Db, firmId: string, actor: Actor, id: string) =>
+  deleteTemplate(db, CHAT, firmId, actor, id);
+export const updateFolderTemplate = (
+  db: Db,
+  firmId: string,
+  actor: Actor,
+  id: string,
+  patch: { name?: string; folders?: string[] },
+) => updateTemplate(db, FOLDER, firmId, actor, id, patch);
+export const deleteFolderTemplate = (db: Db, firmId: string, actor: Actor, id: string) =>
+  deleteTemplate(db, FOLDER, firmId, actor, id);
