@@ -8,6 +8,22 @@ export const encodeCreatedCursor = (row: { createdAt: Date; id: string }) => enc
 export const encodeTimeCursor = (at: Date, id: string) =>
   Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
 
+/**
+ * A page of rows read newest first with one row more than `limit` (`take: limit + 1`): the first `limit`, shown
+ * as `present` says, and the cursor of the next page (null when none is left).
+ */
+export function createdPage<R extends { createdAt: Date; id: string }, T>(
+  rows: R[],
+  limit: number,
+  present: (row: R) => T,
+): { items: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map(present),
+    nextCursor: rows.length > limit ? encodeCreatedCursor(page[page.length - 1]) : null,
+  };
+}
+
 /** The where-clause for rows after the cursor's row; a cursor not made by encodeCreatedCursor is invalid. */
 export function olderThanCursor(cursor: string, field: string) {
   const { at, id } = decodeTimeCursor(cursor, field);

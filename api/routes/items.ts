@@ -61,7 +61,8 @@ export function itemRoutes(items: ItemsService): Router {
       path: '/v1/chat-threads/:threadId/messages',
       operationId: 'listChatMessages',
       tag: 'Chat',
-      summary: 'A thread’s messages, newest first (the firm’s and the client’s replies, from the API or the client pages)',
+      summary:
+        'A thread’s messages, newest first (the firm’s and the client’s replies, from the API or the client pages)',
       params: idParams('threadId'),
       query: s.messagesQuery,
     },

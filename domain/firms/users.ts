@@ -89,7 +89,8 @@ export async function updateFirmUser(db: Db, firmId: string, actor: Actor, userI
     };
     if (!Object.keys(data).length) return before;
     const after = { ...before, ...data };
-    const ownerLeaves = before.role === 'owner' && !before.deactivatedAt && (after.role !== 'owner' || after.deactivatedAt);
+    const ownerLeaves =
+      before.role === 'owner' && !before.deactivatedAt && (after.role !== 'owner' || after.deactivatedAt);
     if (ownerLeaves) {
       const others = await tx.firmUser.count({
         where: { firmId, role: 'owner', deactivatedAt: null, id: { not: before.id } },

@@ -4,7 +4,7 @@
 import type { Db } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import { notFound } from '../errors';
-import { encodeCreatedCursor, olderThanCursor } from '../pagination';
+import { createdPage, olderThanCursor } from '../pagination';
 import { KIND_LABEL, requireItemAccess } from './item-refs';
 import { presentApproval, presentMessage, presentSignature, presentThread } from './present';
 
@@ -45,11 +45,7 @@ export function createItemReads(db: Db) {
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: limit + 1,
       });
-      const page = rows.slice(0, limit);
-      return {
-        items: page.map(presentMessage),
-        nextCursor: rows.length > limit ? encodeCreatedCursor(page[page.length - 1]) : null,
-      };
+      return createdPage(rows, limit, presentMessage);
     },
 
     async getSignatureRequest(firmId: string, actor: Actor, requestId: string) {

@@ -4,7 +4,7 @@ import type { Db } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import { audit } from '../audit/audit';
 import { conflict, notFound } from '../errors';
-import { encodeCreatedCursor, olderThanCursor } from '../pagination';
+import { createdPage, olderThanCursor } from '../pagination';
 import { insertOutboxRows, type Outbox } from '../outbox/outbox';
 import { findEndpoint, requireWebhookManager } from './endpoints';
 import { webhookDeliveryCommand } from './events';
@@ -63,11 +63,7 @@ export function createDeliveryOperations(db: Db, outbox?: Outbox) {
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: limit + 1,
       });
-      const page = rows.slice(0, limit);
-      return {
-        items: page.map(presentDelivery),
-        nextCursor: rows.length > limit ? encodeCreatedCursor(page[page.length - 1]) : null,
-      };
+      return createdPage(rows, limit, presentDelivery);
     },
 
     async getDelivery(firmId: string, actor: Actor, deliveryId: string) {
