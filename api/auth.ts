@@ -37,6 +37,8 @@ function rememberedLookups<T>() {
   const pending = new Map<string, { at: number; lookup: Promise<T | null> }>();
 
   function keep(key: string, value: T | null, at: number) {
+    // A read that began before the one already kept (both slow, not shared) leaves the newer answer.
+    if ((found.get(key)?.at ?? missed.get(key) ?? -Infinity) > at) return;
     if (value === null) {
       if (missed.size >= MISSED_MAX) missed.clear();
       found.delete(key);

@@ -112,7 +112,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One chat thread: subject, status, its number of messages and when the latest was written */
+    /** One chat thread: subject, status, its number of messages and when the latest was written (lastMessageAt) */
     get: operations['getChatThread'];
     put?: never;
     post?: never;

@@ -1005,3 +1005,31 @@ describe('changing and deleting templates', () => {
     );
   });
 });
+
+test('a user deactivated while their bulk action waits: its accounts are skipped saying so, and no notice reaches them', async () => {
+  const admin = await ctx.firm.call('POST', '/v1/users', {
+    email: `admin-${randomUUID()}@firm.test`,
+    name: 'Ada Leaving',
+    role: 'admin',
+  });
+  const t = await tag('Leaving');
+  const accounts = await newAccounts(ctx.firm, 2);
+  await ctx.stack.stopWorker();
+  let restarted = false;
+  try {
+    const started = await start(
+      { action: { kind: 'manage_tags', tags: [{ tagId: t, action: 'assign' }] }, selection: { accountIds: accounts } },
+      { as: admin.body.id },
+    );
+    expect((await ctx.firm.call('PATCH', `/v1/users/${admin.body.id}`, { active: false })).status).toBe(200);
+    await ctx.stack.startWorker();
+    restarted = true;
+    expect((await finished(started.id)).progress).toMatchObject({ done: 0, skipped: 2 });
+    for (const o of (await outcomes(started.id)).values())
+      expect(o).toMatchObject({ outcome: 'skipped', detail: 'the user who started the action has been deactivated' });
+    for (const id of accounts) expect(await tagsOf(id)).toEqual([]);
+    expect(await ctx.stack.db.inboxNotification.count({ where: { firmUserId: admin.body.id } })).toBe(0);
+  } finally {
+    if (!restarted) await ctx.stack.startWorker();
+  }
+});

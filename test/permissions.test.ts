@@ -556,6 +556,22 @@ describe('changing and deactivating firm users', () => {
     expect((await eventuallyStatus(act, 200)).status).toBe(200);
   });
 
+  test('a deactivated member stays on a team whose other members change; a deactivated user is not added', async () => {
+    const [stays, leaves, newcomer] = [await add('employee'), await add('employee'), await add('employee')];
+    const acc = (await accountWithContacts(f, [{}])).accountId;
+    expect((await f.call('PATCH', `/v1/accounts/${acc}`, { team: [stays, leaves] })).status).toBe(200);
+    expect((await patch(stays, { active: false })).status).toBe(200);
+    expect((await patch(newcomer, { active: false })).status).toBe(200);
+    expect((await f.call('PATCH', `/v1/accounts/${acc}`, { team: [stays] })).status).toBe(200);
+    const refused = await f.call('PATCH', `/v1/accounts/${acc}`, { team: [stays, newcomer] });
+    expect([refused.status, refused.body.errors]).toEqual([
+      422,
+      [{ field: 'body.team', message: expect.stringContaining(`${newcomer} is deactivated`) }],
+    ]);
+    const team = await stack.db.accountTeamMember.findMany({ where: { accountId: acc }, select: { firmUserId: true } });
+    expect(team).toEqual([{ firmUserId: stays }]);
+  });
+
   test('the last active owner stays (409 last-owner); of two owners demoting each other at once, one wins', async () => {
     for (const body of [{ role: 'admin' }, { active: false }]) {
       const res = await patch(f.ownerId, body);

@@ -367,6 +367,7 @@ describe('reading items: a chat thread and its messages, a signature and an appr
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       messages: 3,
+      lastMessageAt: expect.any(String),
     });
     const first = await firm.call('GET', `/v1/chat-threads/${threadId}/messages?limit=2`);
     expect(first.status).toBe(200);
@@ -382,7 +383,11 @@ describe('reading items: a chat thread and its messages, a signature and an appr
       items: [expect.objectContaining({ author: 'firm', body: 'Please send your receipts' })],
       nextCursor: null,
     });
-    expect(thread.body.updatedAt).toBe(first.body.items[0].createdAt);
+    expect(thread.body.lastMessageAt).toBe(first.body.items[0].createdAt);
+    // Archived: the thread changes, its latest message does not.
+    expect((await firm.call('POST', `/v1/chat-threads/${threadId}/archive`)).status).toBe(200);
+    const archived = await firm.call('GET', `/v1/chat-threads/${threadId}`);
+    expect(archived.body).toMatchObject({ status: 'archived', lastMessageAt: thread.body.lastMessageAt });
   });
 
   test('a signature and an approval request read back with their signers and status', async () => {

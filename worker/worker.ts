@@ -86,15 +86,21 @@ export async function createNudgeWorker(opts: NudgeWorkerOptions): Promise<Nudge
     ...(opts.tracing ? await tracingWorkerOptions(opts.tracing, code.prebuilt) : {}),
   });
   // Activities only, with slots of their own: attempts waiting on slow endpoints never hold the ones above.
-  const attempts = await Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace,
-    taskQueue: webhookAttemptTaskQueue(opts.taskQueue),
-    activities: createWebhookActivities(opts.deps),
-    maxConcurrentActivityTaskExecutions: opts.maxConcurrentWebhookAttempts ?? DEFAULT_MAX_CONCURRENT_WEBHOOK_ATTEMPTS,
-    ...(opts.tracing ? { interceptors: (await tracingWorkerOptions(opts.tracing, true)).interceptors } : {}),
-  });
-  return runTogether(main, attempts);
+  try {
+    const attempts = await Worker.create({
+      connection: opts.connection,
+      namespace: opts.namespace,
+      taskQueue: webhookAttemptTaskQueue(opts.taskQueue),
+      activities: createWebhookActivities(opts.deps),
+      maxConcurrentActivityTaskExecutions: opts.maxConcurrentWebhookAttempts ?? DEFAULT_MAX_CONCURRENT_WEBHOOK_ATTEMPTS,
+      ...(opts.tracing ? { interceptors: (await tracingWorkerOptions(opts.tracing, true)).interceptors } : {}),
+    });
+    return runTogether(main, attempts);
+  } catch (err) {
+    // The first one holds the connection until it has run: run it to its end at once, so the caller may close it.
+    await main.runUntil(Promise.resolve()).catch(() => undefined);
+    throw err;
+  }
 }
 
 function runTogether(main: Worker, ...others: Worker[]): NudgeWorker {
@@ -105,8 +111,9 @@ function runTogether(main: Worker, ...others: Worker[]): NudgeWorker {
   return {
     async run() {
       const ends = await Promise.allSettled(workers.map((w) => w.run().finally(shutdown)));
-      const failed = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected');
-      if (failed) throw failed.reason;
+      const failed = ends.filter((e): e is PromiseRejectedResult => e.status === 'rejected').map((e) => e.reason);
+      if (failed.length > 1) throw new AggregateError(failed, 'both workers failed');
+      if (failed.length) throw failed[0];
     },
     shutdown,
     getState: () => main.getState(),

@@ -49,7 +49,8 @@ export function itemRoutes(items: ItemsService): Router {
       path: '/v1/chat-threads/:threadId',
       operationId: 'getChatThread',
       tag: 'Chat',
-      summary: 'One chat thread: subject, status, its number of messages and when the latest was written',
+      summary:
+        'One chat thread: subject, status, its number of messages and when the latest was written (lastMessageAt)',
       params: idParams('threadId'),
     },
     async (req) => items.getThread(req.firmId, req.actor, req.valid.params.threadId),

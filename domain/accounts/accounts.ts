@@ -82,7 +82,11 @@ export async function updateAccount(db: Db, firmId: string, actor: Actor, accoun
       data.customFields = await validateCustomFields(tx, firmId, 'account', patch.customFields, stored);
     }
     const tagIds = patch.tags ? await resolveTags(tx, firmId, patch.tags) : undefined;
-    if (patch.team) await requireFirmUsers(tx, firmId, patch.team, 'body.team');
+    if (patch.team) {
+      // Read under the account's lock: a member deactivated since stays while the rest of the team changes.
+      const members = await tx.accountTeamMember.findMany({ where: { accountId }, select: { firmUserId: true } });
+      await requireFirmUsers(tx, firmId, patch.team, 'body.team', new Set(members.map((m) => m.firmUserId)));
+    }
     const updated = await tx.account.update({ where: { id: accountId }, data });
     if (tagIds) {
       await tx.accountTag.deleteMany({ where: { accountId, tagId: { notIn: tagIds } } });

@@ -2,21 +2,28 @@
 // of who added or removed whom and when (AccountTeamChange), written with each change.
 import type { Db, Tx } from '../../prisma/client';
 import { audit } from '../audit/audit';
+import { lockNamedUsers } from '../firms/users';
 import { invalid, notFound } from '../errors';
 import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 
 /** Ids as the database writes them (a UUID is taken in any case), each once. */
 export const lowerIds = (ids: string[]) => [...new Set(ids.map((id) => id.toLowerCase()))];
 
-/** Fails as invalid, naming the field, unless every id is an active user of this firm. */
-export async function requireFirmUsers(tx: Tx | Db, firmId: string, userIds: string[], field: string) {
-  const found = await tx.firmUser.findMany({
-    where: { firmId, id: { in: lowerIds(userIds) } },
-    select: { id: true, deactivatedAt: true },
-  });
+/**
+ * Fails as invalid, naming the field, unless every id is an active user of this firm or one of `members` (the
+ * team as it is: a deactivated member stays on it while the rest of the team changes).
+ */
+export async function requireFirmUsers(
+  tx: Tx | Db,
+  firmId: string,
+  userIds: string[],
+  field: string,
+  members: ReadonlySet<string> = new Set(),
+) {
+  const found = await lockNamedUsers(tx, firmId, lowerIds(userIds));
   const missing = userIds.find((id) => !found.some((u) => u.id === id.toLowerCase()));
   if (missing) throw invalid(field, `${missing} is not a user of this firm`);
-  const deactivated = found.find((u) => u.deactivatedAt);
+  const deactivated = found.find((u) => u.deactivatedAt && !members.has(u.id));
   if (deactivated) throw invalid(field, `${deactivated.id} is deactivated`);
 }
 

@@ -71,7 +71,7 @@ export async function planAccount(tx: Tx, ctx: BulkContext, accountId: string): 
     !!actor &&
     !seesAllAccounts(actor) &&
     !!(await tx.accountTeamMember.findUnique({ where: { accountId_firmUserId: { accountId, firmUserId: actor.id } } }));
-  const reason = accountSkip({ accountFound: !!account, actor, onTeam });
+  const reason = accountSkip({ accountFound: !!account, actor, onTeam, actorDeactivated: ctx.actorDeactivated });
   if (reason) return skip(reason);
   return STEPS[ctx.params.kind](tx, ctx, account);
 }

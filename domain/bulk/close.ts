@@ -63,7 +63,7 @@ export async function closeBulkAction(
       const c = report.counts;
       const what = `${action.dryRun ? 'Dry run of ' : ''}${action.kind.replace(/_/g, ' ')}`;
       const user = await tx.firmUser.findFirst({
-        where: { id: action.startedBy, firmId: action.firmId },
+        where: { id: action.startedBy, firmId: action.firmId, deactivatedAt: null },
         select: { id: true },
       });
       if (user) {

@@ -12,8 +12,10 @@ export interface BulkContext {
   firmName: string;
   params: BulkParams;
   dryRun: boolean;
-  /** null when the user who started it has been removed: every account is then skipped. */
+  /** null when the user who started it has been removed or deactivated: every account is then skipped. */
   actor: Actor | null;
+  /** The user who started it has been deactivated (the skip reason says so). */
+  actorDeactivated?: boolean;
   /** apply_folder_template: the template's folders; null once it has been deleted. */
   folderPaths: string[] | null;
   chatTemplate: { name: string; body: string } | null;
@@ -29,7 +31,7 @@ export async function loadBulkContext(db: Db, bulkActionId: string, daySeconds: 
     db.firm.findUniqueOrThrow({ where: { id: action.firmId }, select: { name: true } }),
     db.firmUser.findFirst({
       where: { id: action.startedBy, firmId: action.firmId },
-      select: { id: true, role: true, canViewAllAccounts: true },
+      select: { id: true, role: true, canViewAllAccounts: true, deactivatedAt: true },
     }),
   ]);
   let folderPaths: string[] | null = [];
@@ -62,7 +64,12 @@ export async function loadBulkContext(db: Db, bulkActionId: string, daySeconds: 
     firmName: firm.name,
     params,
     dryRun: action.dryRun,
-    actor: user,
+    // Deactivated since it started: no actor, so its remaining accounts are skipped, saying why.
+    actor:
+      user && !user.deactivatedAt
+        ? { id: user.id, role: user.role, canViewAllAccounts: user.canViewAllAccounts }
+        : null,
+    actorDeactivated: !!user?.deactivatedAt,
     folderPaths,
     chatTemplate,
     chatPolicy,

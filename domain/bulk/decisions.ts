@@ -12,6 +12,7 @@ export const NOT_ALLOWED = 'not allowed';
 export const SKIP = {
   noAccount: 'no such account in this firm (deleted since, or never one of its accounts)',
   noActor: 'the user who started the action no longer exists',
+  actorDeactivated: 'the user who started the action has been deactivated',
   notAllowed: `${NOT_ALLOWED}: the user who started the action may not change this account`,
   archived: 'archived accounts are read-only; restore it first',
   tagsAsAsked: 'tags already as asked',
@@ -34,9 +35,14 @@ export const isNotAllowed = (detail: string | null | undefined) => detail?.start
  * who started the action still exists, and may change it: sees every account, or is on its team
  * (`onTeam`, looked up only for a user who does not see every account).
  */
-export function accountSkip(a: { accountFound: boolean; actor: Actor | null; onTeam: boolean }): string | null {
+export function accountSkip(a: {
+  accountFound: boolean;
+  actor: Actor | null;
+  onTeam: boolean;
+  actorDeactivated?: boolean;
+}): string | null {
   if (!a.accountFound) return SKIP.noAccount;
-  if (!a.actor) return SKIP.noActor;
+  if (!a.actor) return a.actorDeactivated ? SKIP.actorDeactivated : SKIP.noActor;
   if (!seesAllAccounts(a.actor) && !a.onTeam) return SKIP.notAllowed;
   return null;
 }

@@ -94,7 +94,12 @@ async function manageTagsChunk(tx: Tx, ctx: BulkContext, accountIds: string[]): 
     const skip = (detail: string, result: Record<string, unknown> = {}) =>
       decisions.push({ accountId, outcome: 'skipped', detail, result });
     const reason =
-      accountSkip({ accountFound: !!account, actor, onTeam: onTeam.has(accountId) }) ?? readOnlySkip(account!.status);
+      accountSkip({
+        accountFound: !!account,
+        actor,
+        onTeam: onTeam.has(accountId),
+        actorDeactivated: ctx.actorDeactivated,
+      }) ?? readOnlySkip(account!.status);
     if (reason) {
       skip(reason);
       continue;

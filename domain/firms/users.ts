@@ -1,5 +1,5 @@
 // The firm's users: who may act through the API (X-Acting-User) and with which role.
-import type { Db } from '../../prisma/client';
+import type { Db, Tx } from '../../prisma/client';
 import { isUniqueViolation } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import { conflict, forbidden, notFound } from '../errors';
@@ -67,12 +67,12 @@ export interface FirmUserPatch {
 export async function updateFirmUser(db: Db, firmId: string, actor: Actor, userId: string, patch: FirmUserPatch) {
   requireMayGrant(actor, patch.role ?? 'employee', 'change');
   return db.$transaction(async (tx) => {
-    // The firm's owners first, in id order: of two changes that would each leave the other the last owner, the
-    // second sees the first.
-    await tx.$queryRaw`SELECT id FROM "FirmUser" WHERE "firmId" = ${firmId}::uuid AND role = 'owner'
-      ORDER BY id FOR UPDATE`;
-    const [user] = await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM "FirmUser"
-      WHERE "firmId" = ${firmId}::uuid AND id = ${userId}::uuid FOR UPDATE`;
+    // The firm's owners and the user, in id order: of two changes that would each leave the other the last owner,
+    // the second sees the first, and a check naming users (lockNamedUsers) waits or is waited for, never both. NO
+    // KEY UPDATE, as the change is: rows that merely refer to a user (team members, notices) are not held up.
+    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM "FirmUser"
+      WHERE "firmId" = ${firmId}::uuid AND (role = 'owner' OR id = ${userId}::uuid) ORDER BY id FOR NO KEY UPDATE`;
+    const user = locked.find((u) => u.id === userId.toLowerCase());
     if (!user) throw notFound('Firm user', userId);
     const before = await tx.firmUser.findUniqueOrThrow({ where: { id: user.id } });
     if (RANK[before.role] > RANK[actor.role])
@@ -118,4 +118,15 @@ export async function updateFirmUser(db: Db, firmId: string, actor: Actor, userI
     });
     return updated;
   });
+}
+
+/**
+ * The named users of the firm (ids in lower case), share-locked in id order until the transaction ends: a change
+ * naming them as team members, participants or assignees and a deactivation (updateFirmUser) take turns, so a
+ * user deactivated meanwhile is either seen deactivated here or deactivated after this change commits.
+ */
+export function lockNamedUsers(tx: Tx | Db, firmId: string, ids: string[]) {
+  return tx.$queryRaw<{ id: string; deactivatedAt: Date | null }[]>`
+    SELECT id::text AS id, "deactivatedAt" FROM "FirmUser"
+    WHERE "firmId" = ${firmId}::uuid AND id = ANY(${ids}::uuid[]) ORDER BY id FOR SHARE`;
 }

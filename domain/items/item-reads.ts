@@ -22,18 +22,26 @@ export function createItemReads(db: Db) {
   };
 
   return {
-    /** A thread with its number of messages and the time of the latest. */
+    /** A thread with its number of messages and the time of the latest (an archive or a reopen is no message). */
     async getThread(firmId: string, actor: Actor, threadId: string) {
       await requireItemAccess(db, firmId, actor, 'chat', threadId);
       const t = found(
         await db.chatThread.findFirst({
           where: { id: threadId, firmId },
-          include: { _count: { select: { messages: true } } },
+          include: {
+            _count: { select: { messages: true } },
+            messages: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 1, select: { createdAt: true } },
+          },
         }),
         KIND_LABEL.chat,
         threadId,
       );
-      return { ...presentThread(t), updatedAt: t.updatedAt.toISOString(), messages: t._count.messages };
+      return {
+        ...presentThread(t),
+        updatedAt: t.updatedAt.toISOString(),
+        messages: t._count.messages,
+        lastMessageAt: t.messages[0]?.createdAt.toISOString() ?? null,
+      };
     },
 
     /** A thread's messages, newest first, 50 a page (`cursor`: the last page's nextCursor). */
