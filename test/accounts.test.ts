@@ -760,3 +760,23 @@ describe('bad input on account routes: 4xx problem+json, nothing written', () =>
 
   test(`covers at least 12 kinds (${bad.length})`, () => expect(bad.length).toBeGreaterThanOrEqual(12));
 });
+
+test('search finds an account by part of its name or of a linked contact’s email address', async () => {
+  const f = await stack.newFirm();
+  const make = async (name: string) => (await f.call('POST', '/v1/accounts', { name, type: 'company' })).body.id;
+  const [studio, other] = [await make('Bianchi Holding'), await make('Verdi Srl')];
+  const tag = randomUUID().slice(0, 8);
+  const contact = await f.call('POST', '/v1/contacts', {
+    firstName: 'Giulia',
+    emails: [{ address: `giulia.bianchi@studio-${tag}.test` }],
+    accounts: [{ accountId: studio }],
+  });
+  expect(contact.status).toBe(201);
+  const search = async (q: string) =>
+    (await f.call('GET', `/v1/accounts?search=${encodeURIComponent(q)}`)).body.items.map((a: { id: string }) => a.id);
+  expect(await search(`studio-${tag}`)).toEqual([studio]);
+  expect(await search(`STUDIO-${tag.toUpperCase()}`)).toEqual([studio]);
+  expect(await search('verdi')).toEqual([other]);
+  // Matched once although the name matches too.
+  expect(await search('bianchi')).toEqual([studio]);
+});

@@ -39,7 +39,13 @@ export const accountPatchBody = z
 
 export const accountListQuery = z
   .object({
-    search: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+    search: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200)
+      .optional()
+      .describe('Part of the account’s name or of a linked contact’s email address, in any case'),
     tagId: id('tag id').optional(),
     type: accountType.optional(),
     status: z.enum(['active', 'archived']).optional(),

@@ -64,7 +64,14 @@ export function accountFilterConditions(firmId: string, actor: Actor, q: Account
     );
   if (q.status) where.push(Prisma.sql`a.status = ${q.status}::"AccountStatus"`);
   if (q.type) where.push(Prisma.sql`a.type = ${q.type}::"AccountType"`);
-  if (q.search) where.push(Prisma.sql`a.name ILIKE ${'%' + q.search.replace(/[\\%_]/g, (c) => '\\' + c) + '%'}`);
+  if (q.search) {
+    // Part of the name, or of a linked contact's email address (a firm looks a client up by either). The firm's
+    // addresses are matched once, not per account (a hashed set: bench/account-list.ts).
+    const pattern = '%' + q.search.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+    where.push(Prisma.sql`(a.name ILIKE ${pattern} OR a.id IN (
+      SELECT ac."accountId" FROM "ContactEmail" e JOIN "AccountContact" ac ON ac."contactId" = e."contactId"
+      WHERE e."firmId" = ${firmId}::uuid AND e.address ILIKE ${pattern}))`);
+  }
   if (q.tagId)
     where.push(
       Prisma.sql`EXISTS (SELECT 1 FROM "AccountTag" t WHERE t."accountId" = a.id AND t."tagId" = ${q.tagId}::uuid)`,
