@@ -14,5 +14,7 @@ export async function recordHistory(client: Client, name: string, workflowId: st
   if (!label) return;
   const file = label === '1' ? `${name}.json` : `${name}.${label}.json`;
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-  writeFileSync(path.join(historiesDir, file), historyToJSON(history));
+  // Stack traces in failures name files relative to the project, not this machine's folders (replay reads none).
+  const root = path.join(__dirname, '..', '..') + path.sep;
+  writeFileSync(path.join(historiesDir, file), historyToJSON(history).split(root).join(''));
 }
