@@ -2,7 +2,7 @@
 // of who added or removed whom and when (AccountTeamChange), written with each change.
 import type { Db, Tx } from '../../prisma/client';
 import { audit } from '../audit/audit';
-import { lockNamedUsers } from '../firms/users';
+import { readNamedUsers } from '../firms/users';
 import { invalid, notFound } from '../errors';
 import { requireAccountAccess, requireWritableAccount, type Actor } from '../access/access';
 
@@ -20,7 +20,7 @@ export async function requireFirmUsers(
   field: string,
   members: ReadonlySet<string> = new Set(),
 ) {
-  const found = await lockNamedUsers(tx, firmId, lowerIds(userIds));
+  const found = await readNamedUsers(tx, firmId, lowerIds(userIds));
   const missing = userIds.find((id) => !found.some((u) => u.id === id.toLowerCase()));
   if (missing) throw invalid(field, `${missing} is not a user of this firm`);
   const deactivated = found.find((u) => u.deactivatedAt && !members.has(u.id));

@@ -68,8 +68,8 @@ export async function updateFirmUser(db: Db, firmId: string, actor: Actor, userI
   requireMayGrant(actor, patch.role ?? 'employee', 'change');
   return db.$transaction(async (tx) => {
     // The firm's owners and the user, in id order: of two changes that would each leave the other the last owner,
-    // the second sees the first, and a check naming users (lockNamedUsers) waits or is waited for, never both. NO
-    // KEY UPDATE, as the change is: rows that merely refer to a user (team members, notices) are not held up.
+    // the second sees the first. NO KEY UPDATE, as the change is: rows that merely refer to a user (team members,
+    // notices) are not held up.
     const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM "FirmUser"
       WHERE "firmId" = ${firmId}::uuid AND (role = 'owner' OR id = ${userId}::uuid) ORDER BY id FOR NO KEY UPDATE`;
     const user = locked.find((u) => u.id === userId.toLowerCase());
@@ -121,12 +121,11 @@ export async function updateFirmUser(db: Db, firmId: string, actor: Actor, userI
 }
 
 /**
- * The named users of the firm (ids in lower case), share-locked in id order until the transaction ends: a change
- * naming them as team members, participants or assignees and a deactivation (updateFirmUser) take turns, so a
- * user deactivated meanwhile is either seen deactivated here or deactivated after this change commits.
+ * The named users of the firm (ids in lower case) and whether each is deactivated. Not locked: a change naming
+ * them may take two such reads (an assignee, then participants), and share locks taken so, out of id order, could
+ * deadlock with a user change locking owners in id order; a user deactivated in the same instant may still be
+ * named, and then acts no more.
  */
-export function lockNamedUsers(tx: Tx | Db, firmId: string, ids: string[]) {
-  return tx.$queryRaw<{ id: string; deactivatedAt: Date | null }[]>`
-    SELECT id::text AS id, "deactivatedAt" FROM "FirmUser"
-    WHERE "firmId" = ${firmId}::uuid AND id = ANY(${ids}::uuid[]) ORDER BY id FOR SHARE`;
+export function readNamedUsers(tx: Tx | Db, firmId: string, ids: string[]) {
+  return tx.firmUser.findMany({ where: { firmId, id: { in: ids } }, select: { id: true, deactivatedAt: true } });
 }

@@ -10,7 +10,7 @@ import { requireContactAccess } from './timeline';
 import { participantWorkflowId, type ClientActionEmail } from '../../shared/contracts/participant-notification';
 import { queueEmails, type EmailBatch } from './participant-emails';
 import { DomainError, invalid, notFound } from '../errors';
-import { lockNamedUsers } from '../firms/users';
+import { readNamedUsers } from '../firms/users';
 
 /** Emails to send once the transaction has committed, under one business workflow id. */
 
@@ -18,7 +18,7 @@ import { lockNamedUsers } from '../firms/users';
 export async function requireFirmUsers(tx: Tx | Db, firmId: string, ids: string[], field: string): Promise<void> {
   const unique = lowerIds(ids);
   if (unique.length === 0) return;
-  const found = await lockNamedUsers(tx, firmId, unique);
+  const found = await readNamedUsers(tx, firmId, unique);
   const known = new Set(found.map((u) => u.id));
   const missing = unique.filter((id) => !known.has(id));
   if (missing.length) throw invalid(field, `not a user of this firm: ${missing.join(', ')}`);
