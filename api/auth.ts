@@ -7,13 +7,16 @@ import { hashApiKey, touchApiKey } from '../domain/firms/api-keys';
 import { Problem } from './problem';
 import { hotQuery, hotSql } from '../domain/outbox/hot-sql';
 import type { RateLimit } from './rate-limit';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../shared/ids';
 
 const unauthorized = (detail: string) => new Problem(401, 'unauthorized', 'Authentication required', detail);
 
 type ApiKey = { firmId: string; revoked: boolean };
-type FirmUser = { id: string; role: 'owner' | 'admin' | 'employee'; canViewAllAccounts: boolean; active: boolean };
+/** The acting user as the request carries it (one object per lookup, not per request), and whether active. */
+type FirmUser = {
+  actor: { id: string; role: 'owner' | 'admin' | 'employee'; canViewAllAccounts: boolean };
+  active: boolean;
+};
 
 /**
  * Keys and acting users are each looked up on their own and remembered briefly: every API call needs them,
@@ -98,13 +101,14 @@ export function authenticate(db: Db, limit?: RateLimit): RequestHandler {
   }
 
   async function readUser(firmId: string, userId: string): Promise<FirmUser | null> {
-    const [row] = await hotQuery<Omit<FirmUser, 'active'> & { deactivatedAt: Date | null }>(
+    const [row] = await hotQuery<FirmUser['actor'] & { deactivatedAt: Date | null }>(
       db,
       hotSql`SELECT u.id::text AS id, u.role::text AS role, u."canViewAllAccounts", u."deactivatedAt"
       FROM "FirmUser" u WHERE u."firmId" = ${firmId}::uuid AND u.id = ${userId}::uuid`,
     );
     if (!row) return null;
-    return { id: row.id, role: row.role, canViewAllAccounts: !!row.canViewAllAccounts, active: !row.deactivatedAt };
+    const actor = { id: row.id, role: row.role, canViewAllAccounts: !!row.canViewAllAccounts };
+    return { actor, active: !row.deactivatedAt };
   }
 
   return async (req, res, next) => {
@@ -121,7 +125,7 @@ export function authenticate(db: Db, limit?: RateLimit): RequestHandler {
     const limited = limit?.(hash, res);
     if (limited) return next(limited);
     const actor = req.get('x-acting-user') ?? '';
-    if (!UUID.test(actor)) {
+    if (!isUuid(actor)) {
       return next(
         new Problem(
           400,
@@ -153,8 +157,8 @@ export function authenticate(db: Db, limit?: RateLimit): RequestHandler {
       );
     }
     req.firmId = key.firmId;
-    req.actorId = user.id;
-    req.actor = { id: user.id, role: user.role, canViewAllAccounts: user.canViewAllAccounts };
+    req.actorId = user.actor.id;
+    req.actor = user.actor;
     next();
   };
 }

@@ -2,6 +2,7 @@
 // the OpenAPI description, so the contract and the checks cannot drift apart. The handler receives the
 // parsed parts typed from those schemas.
 import type { NextFunction, Request, Response, Router } from 'express';
+import { isUuid } from '../shared/ids';
 import { z } from 'zod';
 import { fromZod } from './error-handler';
 
@@ -92,8 +93,6 @@ export function route<
   });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Ids in the path and the query in lower case, as PostgreSQL writes them: an id typed in upper case finds its row
  * either way, but also names workflows, keys and pauses, where it must be the stored one (a message posted to a
@@ -101,7 +100,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 function lowerCaseIds(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(values).map(([k, v]) => [k, typeof v === 'string' && UUID.test(v) ? v.toLowerCase() : v]),
+    Object.entries(values).map(([k, v]) => [k, typeof v === 'string' && isUuid(v) ? v.toLowerCase() : v]),
   );
 }
 

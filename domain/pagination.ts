@@ -1,6 +1,7 @@
 // Newest-first cursor pages over (createdAt, id): rows created in the same millisecond are neither
 // skipped nor repeated. The cursor is opaque to clients (base64url of "<ISO time>|<id>").
 import { invalid } from './errors';
+import { isUuid } from '../shared/ids';
 
 export const encodeCreatedCursor = (row: { createdAt: Date; id: string }) => encodeTimeCursor(row.createdAt, row.id);
 
@@ -30,7 +31,6 @@ export function olderThanCursor(cursor: string, field: string) {
   return { OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: id } }] };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /**
@@ -47,7 +47,7 @@ export function decodeTimeCursor(cursor: string, field: string): { at: Date; id:
     at.startsWith('0000') ||
     Number.isNaN(date.getTime()) ||
     date.toISOString() !== at ||
-    !UUID.test(id)
+    !isUuid(id)
   )
     throw invalid(field, 'must be a nextCursor from an earlier page');
   return { at: date, id };

@@ -1,5 +1,6 @@
 // Accounts: create, update, the firm-scoped lookup every account route starts from, and the firm's tags.
 import type { Db, Tx, Queryable } from '../../prisma/client';
+import { isUuid } from '../../shared/ids';
 import { isUniqueViolation } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { audit } from '../audit/audit';
@@ -105,14 +106,12 @@ export async function updateAccount(db: Db, firmId: string, actor: Actor, accoun
   });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Tag references are ids or names of the firm's tags; an unknown one is invalid, naming it. */
 async function resolveTags(tx: Tx, firmId: string, given: string[]): Promise<string[]> {
   // An id is taken in any case (the database writes it in lower case); a name is matched as written.
-  const refs = given.map((r) => (UUID.test(r) ? r.toLowerCase() : r));
-  const ids = refs.filter((r) => UUID.test(r));
-  const names = refs.filter((r) => !UUID.test(r));
+  const refs = given.map((r) => (isUuid(r) ? r.toLowerCase() : r));
+  const ids = refs.filter((r) => isUuid(r));
+  const names = refs.filter((r) => !isUuid(r));
   // Key-share locked: a tag deleted meanwhile waits for this change, or is gone before it looks (then 422).
   const tags = await tx.$queryRaw<{ id: string; name: string }[]>`
     SELECT id::text AS id, name FROM "Tag"

@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import { conflict, forbidden, notFound } from '../errors';
 import { audit } from '../audit/audit';
+import { changedFields } from '../changes';
 
 export interface NewFirmUser {
   email: string;
@@ -77,14 +78,11 @@ export async function updateFirmUser(db: Db, firmId: string, actor: Actor, userI
     const before = await tx.firmUser.findUniqueOrThrow({ where: { id: user.id } });
     if (RANK[before.role] > RANK[actor.role])
       throw forbidden(`An ${actor.role} may not change an ${before.role}: nobody changes a user above their own role.`);
+    const { active, ...fields } = patch;
     const data = {
-      ...(patch.name !== undefined && patch.name !== before.name ? { name: patch.name } : {}),
-      ...(patch.role !== undefined && patch.role !== before.role ? { role: patch.role } : {}),
-      ...(patch.canViewAllAccounts !== undefined && patch.canViewAllAccounts !== before.canViewAllAccounts
-        ? { canViewAllAccounts: patch.canViewAllAccounts }
-        : {}),
-      ...(patch.active !== undefined && patch.active !== (before.deactivatedAt === null)
-        ? { deactivatedAt: patch.active ? null : new Date() }
+      ...changedFields(before, fields),
+      ...(active !== undefined && active !== (before.deactivatedAt === null)
+        ? { deactivatedAt: active ? null : new Date() }
         : {}),
     };
     if (!Object.keys(data).length) return before;

@@ -5,6 +5,7 @@
 import type { Db, Tx } from '../../prisma/client';
 import { isUniqueViolation } from '../../prisma/client';
 import { audit } from '../audit/audit';
+import { changedFields } from '../changes';
 import { conflict, forbidden, notFound } from '../errors';
 import { requireAccountAccess, type Actor } from '../access/access';
 
@@ -93,15 +94,6 @@ const presentFolder = (t: { id: string; name: string; folders: unknown; createdA
 function requireTemplateManager(actor: Actor): void {
   if (actor.role === 'employee')
     throw forbidden('Only the owner and admins may change or delete a template: it serves the whole firm.');
-}
-
-/** The fields of `patch` whose value differs from the row's (JSON-compared, for a folder list). */
-function changedFields<T extends object>(row: T, patch: Partial<T>): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(patch).filter(
-      ([k, v]) => v !== undefined && JSON.stringify(v) !== JSON.stringify(row[k as keyof T]),
-    ),
-  ) as Partial<T>;
 }
 
 type ChatTemplateRow = { id: string; name: string; body: string; createdAt: Date };
