@@ -23,7 +23,7 @@ const problemSchema = {
 const PROBLEM_RESPONSES: Record<ProblemStatus, { name: string; description: string; retryAfter?: boolean }> = {
   400: { name: 'BadRequest', description: 'The body is not valid JSON, or a header is malformed.' },
   401: { name: 'Unauthorized', description: 'No API key, or an unknown or revoked one.' },
-  403: { name: 'Forbidden', description: 'The acting user is unknown, or may not do this.' },
+  403: { name: 'Forbidden', description: 'The acting user is unknown or deactivated, or may not do this.' },
   404: { name: 'NotFound', description: 'No such resource in this firm (an id of another firm, or a malformed one).' },
   409: {
     name: 'Conflict',

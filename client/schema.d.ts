@@ -1688,7 +1688,7 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description The acting user is unknown, or may not do this. */
+    /** @description The acting user is unknown or deactivated, or may not do this. */
     Forbidden: {
       headers: {
         [name: string]: unknown;

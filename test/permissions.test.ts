@@ -573,6 +573,7 @@ describe('changing and deactivating firm users', () => {
   });
 
   test('the last active owner stays (409 last-owner); of two owners demoting each other at once, one wins', async () => {
+    // The second sees itself demoted by the first (403: an admin changes no owner), before it would be the last.
     for (const body of [{ role: 'admin' }, { active: false }]) {
       const res = await patch(f.ownerId, body);
       expect([res.status, res.body.type]).toEqual([409, 'https://nudge.dev/problems/last-owner']);
@@ -582,11 +583,50 @@ describe('changing and deactivating firm users', () => {
       patch(second, { role: 'admin' }, f.ownerId),
       patch(f.ownerId, { role: 'admin' }, second),
     ]);
-    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 403]);
     const owners = (await f.call('GET', '/v1/users')).body.filter((u: { role: string }) => u.role === 'owner');
     expect(owners).toHaveLength(1);
     // Whoever is owner now makes the other one owner again, for the tests after.
     await patch(owners[0].id === second ? f.ownerId : second, { role: 'owner' }, owners[0].id);
+  });
+
+  test('rights just lost are not used, though authentication still remembers them; nothing written', async () => {
+    const [lost, demoted] = [await add('admin'), await add('owner')];
+    // Each acts once, so that authentication remembers them as they were (up to 5 s).
+    for (const id of [lost, demoted])
+      expect((await f.call('GET', '/v1/users', undefined, { as: id })).status).toBe(200);
+    expect((await patch(lost, { active: false })).status).toBe(200);
+    expect((await patch(demoted, { role: 'admin' })).status).toBe(200);
+    const before = (await updates()).length;
+    const count = (await f.call('GET', '/v1/users')).body.length;
+    const back = await patch(lost, { active: true }, lost);
+    expect([back.status, back.body.type]).toEqual([403, 'https://nudge.dev/problems/acting-user-deactivated']);
+    const added = await f.call(
+      'POST',
+      '/v1/users',
+      { email: `x-${randomUUID()}@firm.test`, name: 'X', role: 'employee' },
+      { as: lost },
+    );
+    expect(added.status).toBe(403);
+    const owner = await patch(demoted, { role: 'owner' }, demoted);
+    expect([owner.status, owner.body.type]).toEqual([403, 'https://nudge.dev/problems/forbidden']);
+    expect((await updates()).length).toBe(before);
+    const users = (await f.call('GET', '/v1/users')).body as { id: string; role: string; deactivatedAt: unknown }[];
+    expect(users.find((u) => u.id === lost)?.deactivatedAt).not.toBeNull();
+    expect(users.find((u) => u.id === demoted)?.role).toBe('admin');
+    expect(users).toHaveLength(count);
+  });
+
+  test('of two owners demoting each other at once while a third stays, only the first demotes', async () => {
+    const [a, b] = [await add('owner'), await add('owner')];
+    for (const id of [a, b]) expect((await f.call('GET', '/v1/users', undefined, { as: id })).status).toBe(200);
+    const both = await Promise.all([patch(b, { role: 'admin' }, a), patch(a, { role: 'admin' }, b)]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 403]);
+    const roles = ((await f.call('GET', '/v1/users')).body as { id: string; role: string }[])
+      .filter((u) => u.id === a || u.id === b)
+      .map((u) => u.role)
+      .sort();
+    expect(roles).toEqual(['admin', 'owner']);
   });
 
   test('bad input: 422 naming the field; another firm’s user or a malformed id: 404; nothing written', async () => {

@@ -2,7 +2,7 @@
 import type { Db, Tx } from '../../prisma/client';
 import { isUniqueViolation } from '../../prisma/client';
 import type { Actor } from '../access/access';
-import { conflict, forbidden, notFound } from '../errors';
+import { DomainError, conflict, forbidden, notFound } from '../errors';
 import { audit } from '../audit/audit';
 import { changedFields } from '../changes';
 
@@ -13,11 +13,29 @@ export interface NewFirmUser {
   canViewAllAccounts?: boolean;
 }
 
+interface LockedUser {
+  id: string;
+  role: Actor['role'];
+  deactivatedAt: Date | null;
+}
+
+/** The acting user's row read under its lock: deactivated since the request's authentication, they act no more. */
+function actingNow(row: LockedUser | undefined): Pick<Actor, 'role'> {
+  if (!row || row.deactivatedAt)
+    throw new DomainError(
+      'forbidden',
+      'acting-user-deactivated',
+      'Deactivated acting user',
+      'X-Acting-User was taken out of the firm; an owner or admin may make them active again.',
+    );
+  return { role: row.role };
+}
+
 /** Roles from least to most: nobody grants a role above their own. */
 const RANK: Record<Actor['role'], number> = { employee: 0, admin: 1, owner: 2 };
 
 /** Only owners and admins manage users, and neither grants a role above their own. */
-function requireMayGrant(actor: Actor, role: Actor['role'], what = 'add'): void {
+function requireMayGrant(actor: Pick<Actor, 'role'>, role: Actor['role'], what = 'add'): void {
   if (actor.role === 'employee') throw forbidden(`Only the owner and admins may ${what} firm users.`);
   if (RANK[role] > RANK[actor.role])
     throw forbidden(`An ${actor.role} may not grant the role ${role}: nobody grants a role above their own.`);
@@ -31,6 +49,10 @@ export async function createFirmUser(db: Db, firmId: string, actor: Actor, input
   requireMayGrant(actor, input.role);
   try {
     return await db.$transaction(async (tx) => {
+      // Shared: a change of the actor's own role or deactivation waits for this grant, or this sees it.
+      const [self] = await tx.$queryRaw<LockedUser[]>`SELECT id::text AS id, role, "deactivatedAt" FROM "FirmUser"
+        WHERE "firmId" = ${firmId}::uuid AND id = ${actor.id}::uuid FOR SHARE`;
+      requireMayGrant(actingNow(self), input.role);
       const user = await tx.firmUser.create({ data: { firmId, ...input } });
       // Who granted which role is on the trail; the new user's name and email stay in their own row.
       await audit(tx, {
@@ -68,16 +90,20 @@ export interface FirmUserPatch {
 export async function updateFirmUser(db: Db, firmId: string, actor: Actor, userId: string, patch: FirmUserPatch) {
   requireMayGrant(actor, patch.role ?? 'employee', 'change');
   return db.$transaction(async (tx) => {
-    // The firm's owners and the user, in id order: of two changes that would each leave the other the last owner,
-    // the second sees the first. NO KEY UPDATE, as the change is: rows that merely refer to a user (team members,
-    // notices) are not held up.
-    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM "FirmUser"
-      WHERE "firmId" = ${firmId}::uuid AND (role = 'owner' OR id = ${userId}::uuid) ORDER BY id FOR NO KEY UPDATE`;
+    // The firm's owners, the user and the actor, in id order: of two changes that would each leave the other the
+    // last owner, or take the other's right to make them, the second sees the first. NO KEY UPDATE, as the change
+    // is: rows that merely refer to a user (team members, notices) are not held up.
+    const locked = await tx.$queryRaw<LockedUser[]>`SELECT id::text AS id, role, "deactivatedAt" FROM "FirmUser"
+      WHERE "firmId" = ${firmId}::uuid AND (role = 'owner' OR id = ${userId}::uuid OR id = ${actor.id}::uuid)
+      ORDER BY id FOR NO KEY UPDATE`;
+    // The actor's rights as they stand now, not as the request's authentication cached them.
+    const now = actingNow(locked.find((u) => u.id === actor.id.toLowerCase()));
+    requireMayGrant(now, patch.role ?? 'employee', 'change');
     const user = locked.find((u) => u.id === userId.toLowerCase());
     if (!user) throw notFound('Firm user', userId);
     const before = await tx.firmUser.findUniqueOrThrow({ where: { id: user.id } });
-    if (RANK[before.role] > RANK[actor.role])
-      throw forbidden(`An ${actor.role} may not change an ${before.role}: nobody changes a user above their own role.`);
+    if (RANK[before.role] > RANK[now.role])
+      throw forbidden(`An ${now.role} may not change an ${before.role}: nobody changes a user above their own role.`);
     const { active, ...fields } = patch;
     const data = {
       ...changedFields(before, fields),
