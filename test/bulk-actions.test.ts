@@ -980,6 +980,25 @@ describe('changing and deleting templates', () => {
     }
   });
 
+  test('a template deleted while its change waits for the row: the change answers 404, not 500', async () => {
+    for (const [path, table, body] of [
+      ['/v1/chat-templates', 'ChatTemplate', { body: 'Please send them' }],
+      ['/v1/folder-templates', 'FolderTemplate', { folders: ['Tax'] }],
+    ] as const) {
+      const tpl = await ctx.firm.call('POST', path, { name: `Raced ${randomUUID().slice(0, 4)}`, ...body });
+      let change: Promise<{ status: number; body: any }> | undefined;
+      // The delete holds the row while the change starts, and commits once the change waits.
+      await ctx.stack.db.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe(`SELECT 1 FROM "${table}" WHERE id = $1::uuid FOR UPDATE`, tpl.body.id);
+        change = ctx.firm.call('PATCH', `${path}/${tpl.body.id}`, { name: `Renamed ${randomUUID().slice(0, 4)}` });
+        await sleep(500);
+        await tx.$executeRawUnsafe(`DELETE FROM "${table}" WHERE id = $1::uuid`, tpl.body.id);
+      });
+      const res = await change!;
+      expect([path, res.status, res.body.type]).toEqual([path, 404, 'https://nudge.dev/problems/not-found']);
+    }
+  });
+
   test('bad input 422 naming the field, another firm’s template or a malformed id 404; nothing written', async () => {
     const tpl = await ctx.firm.call('POST', '/v1/folder-templates', {
       name: `Tax ${randomUUID().slice(0, 4)}`,

@@ -24,7 +24,13 @@ export const MAX_EXPLICIT_ACCOUNTS = 10_000;
 
 export const accountFilter = z
   .object({
-    search: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+    search: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200)
+      .optional()
+      .describe('Part of the account’s name or of a linked contact’s email address, in any case, as the list'),
     tagId: id('tag id').optional(),
     type: z.enum(['individual', 'company', 'other']).optional(),
     status: z.enum(['active', 'archived']).optional(),

@@ -105,6 +105,7 @@ interface TemplateKind<Row extends { id: string; name: string }, Patch> {
   /** Audit actions `<prefix>.updated` / `<prefix>.deleted`, and the data key of the template's id. */
   prefix: 'chat_template' | 'folder_template';
   idKey: 'chatTemplateId' | 'folderTemplateId';
+  /** The firm's template, locked until the transaction ends: a change and a delete at once wait one for the other. */
   find(tx: Tx, firmId: string, id: string): Promise<Row | null>;
   update(tx: Tx, id: string, data: Partial<Patch>): Promise<Row>;
   remove(tx: Tx, firmId: string, id: string): Promise<number>;
@@ -115,7 +116,10 @@ const CHAT: TemplateKind<ChatTemplateRow, { name: string; body: string }> = {
   label: 'Chat template',
   prefix: 'chat_template',
   idKey: 'chatTemplateId',
-  find: (tx, firmId, id) => tx.chatTemplate.findFirst({ where: { id, firmId } }),
+  find: async (tx, firmId, id) => {
+    await tx.$executeRaw`SELECT 1 FROM "ChatTemplate" WHERE id = ${id}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
+    return tx.chatTemplate.findFirst({ where: { id, firmId } });
+  },
   update: (tx, id, data) => tx.chatTemplate.update({ where: { id }, data }),
   remove: async (tx, firmId, id) => (await tx.chatTemplate.deleteMany({ where: { id, firmId } })).count,
   present: presentChat,
@@ -125,7 +129,10 @@ const FOLDER: TemplateKind<FolderTemplateRow, { name: string; folders: string[] 
   label: 'Folder template',
   prefix: 'folder_template',
   idKey: 'folderTemplateId',
-  find: (tx, firmId, id) => tx.folderTemplate.findFirst({ where: { id, firmId } }),
+  find: async (tx, firmId, id) => {
+    await tx.$executeRaw`SELECT 1 FROM "FolderTemplate" WHERE id = ${id}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
+    return tx.folderTemplate.findFirst({ where: { id, firmId } });
+  },
   update: (tx, id, data) => tx.folderTemplate.update({ where: { id }, data }),
   remove: async (tx, firmId, id) => (await tx.folderTemplate.deleteMany({ where: { id, firmId } })).count,
   present: presentFolder,
