@@ -1,6 +1,7 @@
 // Who receives an item's notifications and reminders (SPEC §3): each email of the relevant contacts with
 // `notify` on and the item's category preference on, unless the address bounced (a permanent SMTP
-// refusal). A pending-activation login still receives them, with an "activate your account" banner.
+// refusal) or the firm marked its contact inactive. A pending-activation login still receives them, with an
+// "activate your account" banner.
 import type { ItemKind } from './reminder-types';
 
 export type PreferenceCategory =
@@ -40,9 +41,12 @@ export interface CandidateEmail {
   pendingSigner?: boolean;
   /** The mail server refused an email to this address for good (SMTP 5xx); cleared when it is edited. */
   bounced?: boolean;
+  /** The firm marked the contact inactive (a client action): none of its addresses gets an item's emails. */
+  contactInactive?: boolean;
 }
 
-export type ExclusionReason = 'notify_off' | 'category_off' | 'not_a_signer' | 'already_signed' | 'bounced';
+export type ExclusionReason =
+  'notify_off' | 'category_off' | 'not_a_signer' | 'already_signed' | 'bounced' | 'contact_inactive';
 
 export interface RecipientDecision {
   recipients: { contactEmailId: string; contactId: string; activationBanner: boolean }[];
@@ -70,7 +74,8 @@ function exclusionReason(kind: ItemKind, category: PreferenceCategory, e: Candid
     if (e.pendingSigner === undefined) return 'not_a_signer';
     if (!e.pendingSigner) return 'already_signed';
   }
-  // Before the toggles: a bouncing address is not reachable, whatever the contact chose.
+  // Before the toggles: the firm's choice for the whole contact, then an address that is not reachable.
+  if (e.contactInactive) return 'contact_inactive';
   if (e.bounced) return 'bounced';
   if (!e.notify) return 'notify_off';
   if (!e.preferences[category]) return 'category_off';

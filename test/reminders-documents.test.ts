@@ -222,6 +222,26 @@ test('a preference switched off mid-flight takes effect on the next reminder', a
   expect(reminders(c.address)).toHaveLength(1);
 });
 
+test('a contact the firm marked inactive gets no notification or reminder; made active again, the next', async () => {
+  const d = await document([{}, {}]);
+  const [active, inactive] = d.contacts;
+  const activation = (on: boolean) =>
+    firm.call('POST', '/v1/contacts/activation', { contactIds: [inactive.id], active: on });
+  expect((await activation(false)).status).toBe(200);
+  const req = await firm.call('POST', `/v1/documents/${d.documentId}/approval-requests`, {
+    reminders: { enabled: true, intervalDays: 3, count: 3 },
+  });
+  await eventually(async () => reminders(active.address).length === 1, 15_000, 'first reminder');
+  expect(stack.smtp.to(inactive.address)).toHaveLength(0);
+  const state = await firm.call('GET', `/v1/approval-requests/${req.body.id}/reminders`);
+  const byId = Object.fromEntries(state.body.recipients.map((r: any) => [r.contactId, r]));
+  expect(byId[active.id]).toMatchObject({ included: true, reason: null });
+  expect(byId[inactive.id]).toMatchObject({ included: false, reason: 'contact_inactive' });
+  expect((await activation(true)).status).toBe(200);
+  await eventually(async () => reminders(inactive.address).length === 1, 15_000, 'the next reminder');
+  expect(stack.smtp.to(inactive.address)).toHaveLength(1);
+});
+
 test('an account with no linked email says so in its reminder state', async () => {
   const acc = await firm.call('POST', '/v1/accounts', { name: 'Lonely Ltd', type: 'company' });
   const doc = await firm.call('POST', `/v1/accounts/${acc.body.id}/documents`, { name: 'Contract' });

@@ -178,7 +178,8 @@ export async function selectDispatchFacts(
     emails AS (
       SELECT e.id, e."contactId", e.address, e.login::text AS login, e.notify, e."prefDocumentUploads",
         e."prefSignatures", e."prefApprovals", e."prefMessages", e."prefProposals", e."prefQuestionnaires",
-        e."prefInvoices", e."prefClientRequests", e."bouncedAt" IS NOT NULL AS bounced, c.language, c."timeZone"
+        e."prefInvoices", e."prefClientRequests", e."bouncedAt" IS NOT NULL AS bounced, c.active AS "contactActive",
+        c.language, c."timeZone"
       FROM "ContactEmail" e JOIN "Contact" c ON c.id = e."contactId"
       WHERE e."firmId" = $2::uuid
         AND EXISTS (

@@ -19,6 +19,8 @@ export type EmailRow = {
   bouncedAt?: Date | null;
   /** Instead of bouncedAt, where only whether it bounces was read. */
   bounced?: boolean;
+  /** Whether the firm keeps its contact active (a client action); read with the email. */
+  contactActive: boolean;
 };
 
 export function toCandidate(e: EmailRow, pendingSigner?: boolean): CandidateEmail {
@@ -39,15 +41,18 @@ export function toCandidate(e: EmailRow, pendingSigner?: boolean): CandidateEmai
     },
     pendingSigner,
     ...(e.bouncedAt || e.bounced ? { bounced: true } : {}),
+    ...(e.contactActive ? {} : { contactInactive: true }),
   };
 }
 
 /** Every email of every contact linked to the item's account, ordered for stable output. */
 export async function loadCandidateEmails(db: Db, item: ItemRef): Promise<CandidateEmail[]> {
-  const emails = await db.contactEmail.findMany({
+  const rows = await db.contactEmail.findMany({
     where: { firmId: item.firmId, contact: { accounts: { some: { accountId: item.accountId } } } },
+    include: { contact: { select: { active: true } } },
     orderBy: [{ contactId: 'asc' }, { address: 'asc' }],
   });
+  const emails = rows.map(({ contact, ...e }) => ({ ...e, contactActive: contact.active }));
   if (item.kind !== 'signature') return emails.map((e) => toCandidate(e));
   const signers = await db.signatureSigner.findMany({ where: { requestId: item.itemId } });
   const pending = new Map(signers.map((s) => [s.contactId, s.signedAt === null]));
