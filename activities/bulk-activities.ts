@@ -17,7 +17,7 @@ import {
 import { closeBulkAction, type BulkEndStatus } from '../domain/bulk/close';
 import type { BulkEffectTarget } from '../domain/bulk/effects';
 import { createTemporalGateway } from '../domain/temporal/gateway';
-import { startPromoted } from '../domain/bulk/queue';
+import { createOutbox } from '../domain/outbox/outbox';
 import { DEFAULT_BULK_PACING } from '../domain/bulk/bulk-actions';
 import { count } from '../observability/metrics';
 
@@ -108,7 +108,8 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
 
     /**
      * Makes any Temporal calls still pending (retried until Temporal answers), then closes the action, and
-     * starts the workflow of the queued action promoted in its place (a failed start is left to the reconciler).
+     * starts the workflow of the queued action promoted in its place (queued in the outbox with the close, so a
+     * start that fails now is the relay's, even if this activity's retry finds the action closed).
      */
     async finishBulkAction(req: {
       bulkActionId: string;
@@ -117,8 +118,12 @@ export function createBulkActivities({ db, temporal }: BulkActivityDeps) {
     }): Promise<{ status: BulkEndStatus; counts: BulkCounts }> {
       const to = target(req.daySeconds);
       await applyAllPendingEffects(db, to, req.bulkActionId);
-      const { status, counts, promoted } = await closeBulkAction(db, req.bulkActionId, { cancelled: req.cancelled });
-      await startPromoted(db, to.gateway, promoted, { daySeconds: req.daySeconds, pacing: DEFAULT_BULK_PACING });
+      const outbox = createOutbox(db, to.gateway);
+      const { status, counts, startQueued } = await closeBulkAction(db, req.bulkActionId, {
+        cancelled: req.cancelled,
+        starts: { commands: outbox.commands, fallback: { daySeconds: req.daySeconds, pacing: DEFAULT_BULK_PACING } },
+      });
+      if (startQueued) await outbox.deliverSoon(startQueued.ids, startQueued.workflowIds);
       return { status, counts };
     },
   };

@@ -11,6 +11,8 @@ import { reconcile } from '../domain/reconciler/reconcile';
 import { loadBulkContext } from '../domain/bulk/context';
 import { runSetBasedChunk } from '../domain/bulk/set-steps';
 import { runBulkAccount } from '../domain/bulk/runner';
+import { closeBulkAction } from '../domain/bulk/close';
+import { commandBuilders } from '../domain/outbox/commands';
 import { bulkWorkflowId, type BulkPacing } from '../shared/contracts/bulk-action';
 
 const pacing: BulkPacing = { batchSize: 1, concurrentBatches: 1, accountConcurrency: 1, batchesPerRun: 400 };
@@ -161,6 +163,23 @@ test('the reconciler promotes a queued action left behind when the firm is under
   expect(doneB.progress).toMatchObject({ total: 2, done: 2 });
   const second = await reconcile(ctx.stack.db, gateway, { ...input, maxRunningPerFirm: 1 });
   expect(second.bulkStarted).not.toContain(b.body.id);
+});
+
+test('a close that dies right after its commit: the action it promoted starts from the outbox, no reconciler', async () => {
+  const firm = await ctx.stack.newFirm();
+  const { tag, ids } = await taggedAccounts(firm, 2);
+  const a = await idleRunning(firm, tag, ids);
+  const b = await firm.call('POST', '/v1/bulk-actions', tagAction(tag, ids));
+  expect(b.body.status).toBe('queued');
+  await ctx.stack.client.workflow.getHandle(bulkWorkflowId(a)).terminate('test');
+  // The close commits B's promotion; nothing after it runs (the worker died before starting B's workflow, and
+  // its retry finds A closed).
+  const starts = { commands: commandBuilders(ctx.stack.taskQueue), fallback: { daySeconds: 1, pacing } };
+  const closed = await closeBulkAction(ctx.stack.db, a, { cancelled: true, starts });
+  expect(closed.promoted).toEqual([b.body.id]);
+  expect((await closeBulkAction(ctx.stack.db, a, { cancelled: true, starts })).promoted).toEqual([]);
+  const doneB = await untilStatus(firm, b.body.id, 'completed');
+  expect(doneB.progress).toMatchObject({ total: 2, done: 2 });
 });
 
 test('the reconciler closes a queued action whose cancel did not get to close it', async () => {

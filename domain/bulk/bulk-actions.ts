@@ -16,6 +16,7 @@ import {
 } from '../../shared/contracts/bulk-action';
 import type { TemporalGateway } from '../temporal/gateway';
 import { insertOutboxRows, type Outbox } from '../outbox/outbox';
+import { commandBuilders } from '../outbox/commands';
 import { validateSettings } from '../../shared/reminder-policy';
 import { countBulkOutcomes } from './report';
 import { closeBulkAction } from './close';
@@ -86,8 +87,17 @@ export function createBulkActionsService({
   };
   // A promoted action starts with the settings stored when it was queued.
   const workflowInput = (row: BulkRow): BulkWorkflowInput => bulkWorkflowInputOf(row, settings);
-  /** Starts the workflows of queued actions a close promoted; a failed start is left to the reconciler. */
+  /** Starts the workflows of queued actions the reconciler promoted; a failed start is left to its next pass. */
   const startPromotedActions = (ids: string[]) => startPromoted(db, gateway, ids, settings);
+
+  /** Closes an action as cancelled; the queued action it promotes starts through the outbox. */
+  async function closeCancelled(id: string) {
+    const commands = outbox?.commands ?? commandBuilders(gateway.taskQueue);
+    const closed = await closeBulkAction(db, id, { cancelled: true, starts: { commands, fallback: settings } });
+    // Without an outbox here, the start also goes at once; the relay then finds it started.
+    if (outbox && closed.startQueued) await outbox.deliverSoon(closed.startQueued.ids, closed.startQueued.workflowIds);
+    else await startPromotedActions(closed.promoted);
+  }
 
   /** A retried start finds the action's workflow running already: success. */
   async function startWorkflow(row: BulkRow) {
@@ -346,7 +356,7 @@ export function createBulkActionsService({
         if (row.status === 'queued') {
           // Never promoted once cancelled, so no workflow ever ran: closed here, as the cancel would have.
           await applyAllPendingEffects(db, { gateway, daySeconds }, row.id);
-          await startPromotedActions((await closeBulkAction(db, row.id, { cancelled: true })).promoted);
+          await closeCancelled(row.id);
           closed.push(row.id);
           continue;
         }
@@ -359,7 +369,7 @@ export function createBulkActionsService({
           continue;
         }
         await applyAllPendingEffects(db, { gateway, daySeconds }, row.id);
-        await startPromotedActions((await closeBulkAction(db, row.id, { cancelled: true })).promoted);
+        await closeCancelled(row.id);
         closed.push(row.id);
       }
       return { started, closed };
@@ -482,7 +492,7 @@ export function createBulkActionsService({
       // A queued action has no workflow (and, being cancelled, is never promoted): it closes here at once.
       // No workflow to do it (terminated by an operator, or never started): close the action here.
       await applyAllPendingEffects(db, { gateway, daySeconds }, id);
-      await startPromotedActions((await closeBulkAction(db, id, { cancelled: true })).promoted);
+      await closeCancelled(id);
       return present(await db.bulkAction.findUniqueOrThrow({ where: { id } }));
     },
 

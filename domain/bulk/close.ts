@@ -2,13 +2,15 @@
 // no selected account is silently left out), the report is stored, and the user who started it gets an
 // inbox notification. Used by the workflow's last step and by the API when a cancel finds no workflow.
 // A running action that closes frees its place under the firm's cap: the firm's oldest queued action is
-// set "running" in the same transaction (`promoted`); the caller starts its workflow (see ./queue).
+// set "running" in the same transaction (`promoted`), its start queued in the outbox with it; the caller
+// delivers it (see ./queue).
 import type { Db } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import type { BulkCounts } from '../../shared/bulk-actions';
 import { audit } from '../audit/audit';
 import { buildBulkReport, countBulkOutcomes } from './report';
-import { lockFirm, promoteQueued } from './queue';
+import { lockFirm, promoteQueued, queuePromotedStarts, type PromotedStarts } from './queue';
+import type { QueuedRows } from '../outbox/outbox';
 import { recordWebhookEvent } from '../webhooks/events';
 
 export type BulkEndStatus = 'completed' | 'cancelled' | 'failed';
@@ -16,8 +18,8 @@ export type BulkEndStatus = 'completed' | 'cancelled' | 'failed';
 export async function closeBulkAction(
   db: Db,
   bulkActionId: string,
-  opts: { cancelled: boolean },
-): Promise<{ status: BulkEndStatus; counts: BulkCounts; promoted: string[] }> {
+  opts: { cancelled: boolean; starts: PromotedStarts },
+): Promise<{ status: BulkEndStatus; counts: BulkCounts; promoted: string[]; startQueued: QueuedRows | null }> {
   return db.$transaction(
     async (tx) => {
       const [action] = await tx.$queryRaw<
@@ -45,6 +47,7 @@ export async function closeBulkAction(
           status: action.status as BulkEndStatus,
           counts: await countBulkOutcomes(tx, bulkActionId),
           promoted: [],
+          startQueued: null,
         };
       // The database flag counts even if the cancel signal never reached the workflow.
       const cancelled = opts.cancelled || action.cancelRequestedAt !== null || action.status === 'queued';
@@ -93,11 +96,13 @@ export async function closeBulkAction(
       });
       // One place freed, one queued action promoted: the firm stays within its cap without knowing it.
       let promoted: string[] = [];
+      let startQueued: QueuedRows | null = null;
       if (action.status === 'running') {
         await lockFirm(tx, action.firmId);
         promoted = await promoteQueued(tx, action.firmId, 1);
+        if (promoted.length) startQueued = await queuePromotedStarts(tx, promoted, opts.starts);
       }
-      return { status, counts: c, promoted };
+      return { status, counts: c, promoted, startQueued };
     },
     { timeout: 120_000 },
   );

@@ -1,8 +1,8 @@
 // The per-firm cap on running bulk actions (BULK_MAX_RUNNING_PER_FIRM): a new action beyond it is saved
 // "queued" (snapshot written, no workflow); when a running one closes, the firm's oldest queued one is set
-// "running" in the same transaction, under the firm's row lock, and its workflow is started afterwards. A
-// start that fails is left to the reconciler, which starts "running" actions without a workflow and also
-// promotes queued actions of firms under the cap (whatever a crash left behind).
+// "running" in the same transaction, under the firm's row lock, with its workflow's start in the outbox (so a
+// crash or a Temporal outage after the commit leaves it to the relay). The reconciler also starts "running"
+// actions without a workflow and promotes queued actions of firms under the cap (whatever a crash left behind).
 import type { Db, Tx } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import type { BulkParams } from '../../shared/bulk-actions';
@@ -13,6 +13,8 @@ import {
   type BulkWorkflowInput,
 } from '../../shared/contracts/bulk-action';
 import type { TemporalGateway } from '../temporal/gateway';
+import type { CommandBuilders } from '../outbox/commands';
+import { insertOutboxRows, type QueuedRows } from '../outbox/outbox';
 import { SET_BASED_KINDS } from './set-steps';
 
 /** What a queued action keeps in its `report` column until it closes: the settings its workflow starts with. */
@@ -71,6 +73,30 @@ export async function promoteQueued(tx: Tx, firmId: string, n: number): Promise<
   if (ids.length)
     await tx.bulkAction.updateMany({ where: { id: { in: ids }, status: 'queued' }, data: { status: 'running' } });
   return ids;
+}
+
+/** How a close queues the start of the action it promoted: the outbox's commands, and the settings of an action
+ * queued before they were stored with it. */
+export interface PromotedStarts {
+  commands: CommandBuilders;
+  fallback: { daySeconds: number; pacing: BulkPacing };
+}
+
+/** In the promoting transaction: the promoted actions' starts, as outbox rows that commit with them. */
+export async function queuePromotedStarts(tx: Tx, ids: string[], starts: PromotedStarts): Promise<QueuedRows> {
+  const rows = ids.length
+    ? await tx.bulkAction.findMany({ where: { id: { in: ids } }, orderBy: { createdAt: 'asc' } })
+    : [];
+  return insertOutboxRows(
+    tx,
+    rows.map((row) => ({
+      firmId: row.firmId,
+      command: starts.commands.start(
+        bulkActionWorkflowContract,
+        bulkActionStart(row, bulkWorkflowInputOf(row, starts.fallback)),
+      ),
+    })),
+  );
 }
 
 /**
