@@ -351,6 +351,42 @@ describe('what a refusal tells the firm', () => {
     expect(bouncedAt !== null).toBe(outcome === 'bounced');
   });
 
+  test('a bounce whose notices cannot be written is recorded by the retry whole: address marked and the firm told', async () => {
+    const { stack, firm } = ctx;
+    fault = 'recipient';
+    const [c] = (await accountWithContacts(firm, [{}])).contacts;
+    const email = {
+      firmId: firm.firmId,
+      idempotencyKey: `faults:${randomUUID()}`,
+      contactEmailId: c.emailId,
+      to: c.address,
+      category: 'all',
+      subject: 'S',
+      text: 'T',
+      html: '<p>T</p>',
+    };
+    // The database refuses this address's bounce notice once, as a crash between the writes would leave it.
+    const fn = `fail_notice_${randomUUID().replace(/-/g, '')}`;
+    await stack.db.$executeRawUnsafe(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.data->>'contactEmailId' = '${c.emailId}' THEN RAISE EXCEPTION 'notice refused'; END IF;
+      RETURN NEW; END $$`);
+    await stack.db.$executeRawUnsafe(
+      `CREATE TRIGGER ${fn} BEFORE INSERT ON "InboxNotification" FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+    );
+    try {
+      await expect(sendEmailOnce(stack.db, refusing(), email)).rejects.toThrow(/notice refused/);
+    } finally {
+      await stack.db.$executeRawUnsafe(`DROP TRIGGER ${fn} ON "InboxNotification"`);
+      await stack.db.$executeRawUnsafe(`DROP FUNCTION ${fn}()`);
+    }
+    expect(await sendEmailOnce(stack.db, refusing(), email)).toBe('bounced');
+    expect((await stack.db.contactEmail.findUniqueOrThrow({ where: { id: c.emailId } })).bouncedAt).not.toBeNull();
+    const notices = await stack.db.inboxNotification.count({
+      where: { kind: 'contact_email.bounced', data: { path: ['contactEmailId'], equals: c.emailId } },
+    });
+    expect(notices).toBeGreaterThan(0);
+  });
+
   test.each([
     ['content', 0],
     ['policy-at-rcpt', 0],

@@ -29,7 +29,7 @@
 //   with another worker's retry then). The copy carries the same Message-ID (derived from the key, so mail
 //   clients fold the two), and the row records the takeover in `lastError` for an operator.
 import { createHash } from 'node:crypto';
-import type { Db } from '../../prisma/client';
+import type { Db, Tx } from '../../prisma/client';
 import { smtpRefusal, type Mailer, type OutgoingMail } from './mailer';
 import { hotQuery, hotSql } from '../outbox/hot-sql';
 
@@ -172,22 +172,32 @@ async function claimAndSend(db: Db, mailer: Mailer, email: LogicalEmail, opts: S
     // The mail server did not accept it: nothing went out.
     const refused = smtpRefusal(err);
     if (refused) {
-      await hotQuery(
-        db,
-        hotSql`UPDATE "OutboundEmail" SET status = 'failed', "lastError" = ${errorText(err)}::text
-          WHERE "idempotencyKey" = ${key}::text`,
-      );
-      if (refused !== 'recipient' || !email.contactEmailId) return 'failed';
-      await markBouncing(db, email, errorText(err), now);
+      if (refused !== 'recipient' || !email.contactEmailId) {
+        await hotQuery(
+          db,
+          hotSql`UPDATE "OutboundEmail" SET status = 'failed', "lastError" = ${errorText(err)}::text
+            WHERE "idempotencyKey" = ${key}::text`,
+        );
+        return 'failed';
+      }
+      // The refusal, the address's bounce and the firm's notices together: a retry reads a refused row as a bounce
+      // only once its address is marked, so a crash between them would leave the address unmarked or unnoticed.
+      // Not written, the claim is released: the retry tries again, and the server refuses again (nothing went).
+      try {
+        await db.$transaction(async (tx) => {
+          await tx.$executeRaw`UPDATE "OutboundEmail" SET status = 'failed', "lastError" = ${errorText(err)}
+            WHERE "idempotencyKey" = ${key}`;
+          await markBouncing(tx, email, errorText(err), now);
+        });
+      } catch (markErr) {
+        await releaseClaim(db, key, err).catch(() => undefined);
+        throw markErr;
+      }
       return 'bounced';
     }
     // A transient failure releases the claim so the activity's retry sends it. If even that cannot be
     // written, the claim's lease runs out and the retry sends it then.
-    await hotQuery(
-      db,
-      hotSql`UPDATE "OutboundEmail" SET status = 'pending', "claimedAt" = NULL, "lastError" = ${errorText(err)}::text
-        WHERE "idempotencyKey" = ${key}::text`,
-    ).catch(() => undefined);
+    await releaseClaim(db, key, err).catch(() => undefined);
     throw err;
   }
 
@@ -286,11 +296,19 @@ async function recordedRefusal(
   return bouncing ? 'bounced' : 'failed';
 }
 
+/** Gives the email back to the activity's retry, which sends it. */
+const releaseClaim = (db: Db, key: string, err: unknown) =>
+  hotQuery(
+    db,
+    hotSql`UPDATE "OutboundEmail" SET status = 'pending', "claimedAt" = NULL, "lastError" = ${errorText(err)}::text
+      WHERE "idempotencyKey" = ${key}::text`,
+  );
+
 /**
  * A permanent refusal of a contact's address marks that address bouncing (unless it was edited since the
  * email was addressed), and tells the firm's owners and admins in their inbox, once per bounce.
  */
-async function markBouncing(db: Db, email: LogicalEmail, reason: string, now: Date): Promise<void> {
+async function markBouncing(db: Tx, email: LogicalEmail, reason: string, now: Date): Promise<void> {
   const marked = await db.contactEmail.updateMany({
     where: {
       id: email.contactEmailId,
