@@ -6877,7 +6877,7 @@ export interface operations {
               }
             | {
                 filter: {
-                  /** @description Part of the account’s name or of a linked contact’s email address, in any case, as the list */
+                  /** @description Part of the account’s name or of a linked contact’s email address, in any case */
                   search?: string;
                   /** Format: uuid */
                   tagId?: string;

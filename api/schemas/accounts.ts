@@ -1,7 +1,7 @@
 // Request schemas of accounts (list, profile, overview, team), tags and custom field definitions.
 import { z } from 'zod';
 import { OVERVIEW_SECTIONS } from '../../domain/accounts/profile';
-import { id, text } from './common';
+import { accountSearch, id, text } from './common';
 
 const accountType = z.enum(['individual', 'company', 'other']);
 const userId = () => id('firm user id');
@@ -39,13 +39,7 @@ export const accountPatchBody = z
 
 export const accountListQuery = z
   .object({
-    search: z
-      .string()
-      .trim()
-      .min(1, 'must not be empty')
-      .max(200)
-      .optional()
-      .describe('Part of the account’s name or of a linked contact’s email address, in any case'),
+    search: accountSearch().optional(),
     tagId: id('tag id').optional(),
     type: accountType.optional(),
     status: z.enum(['active', 'archived']).optional(),

@@ -13,7 +13,7 @@ import type { AccountFilter } from '../../domain/accounts/list';
 import { PREFERENCE_CATEGORIES } from '../../shared/recipients';
 import { reminderSettingsInput } from './index';
 import { BULK_OUTCOMES } from '../../shared/bulk-actions';
-import { MAX_INT, patchOf } from './common';
+import { MAX_INT, accountSearch, patchOf } from './common';
 
 const id = (what = 'id') => z.uuid({ message: `must be a${/^[aeiou]/.test(what) ? 'n' : ''} ${what}` });
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
@@ -24,13 +24,7 @@ export const MAX_EXPLICIT_ACCOUNTS = 10_000;
 
 export const accountFilter = z
   .object({
-    search: z
-      .string()
-      .trim()
-      .min(1, 'must not be empty')
-      .max(200)
-      .optional()
-      .describe('Part of the account’s name or of a linked contact’s email address, in any case, as the list'),
+    search: accountSearch().optional(),
     tagId: id('tag id').optional(),
     type: z.enum(['individual', 'company', 'other']).optional(),
     status: z.enum(['active', 'archived']).optional(),

@@ -28,3 +28,12 @@ export const cursorBefore = () =>
 const MAX_BIGINT = 9223372036854775807n;
 /** The largest value of an int column (a position), beyond which a cursor would make PostgreSQL fail. */
 export const MAX_INT = 2_147_483_647;
+
+/** The account list's search, which a bulk action's filter shares: the selection is what the list shows. */
+export const accountSearch = () =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200)
+    .describe('Part of the account’s name or of a linked contact’s email address, in any case');
