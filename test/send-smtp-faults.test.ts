@@ -319,6 +319,22 @@ async function firmHearingBounces(): Promise<FirmHandle> {
   return firm;
 }
 
+/** A new contact's address, and an email to it for send-once. */
+async function contactEmail(firm: FirmHandle) {
+  const [c] = (await accountWithContacts(firm, [{}])).contacts;
+  const email = {
+    firmId: firm.firmId,
+    idempotencyKey: `faults:${randomUUID()}`,
+    contactEmailId: c.emailId,
+    to: c.address,
+    category: 'all',
+    subject: 'S',
+    text: 'T',
+    html: '<p>T</p>',
+  };
+  return { c, email };
+}
+
 describe('what a refusal tells the firm', () => {
   afterEach(() =>
     ctx.stack.db.webhookEndpoint.updateMany({
@@ -334,17 +350,7 @@ describe('what a refusal tells the firm', () => {
   ] as const)('send-once: a 5xx to the %s is %s, and so on a retry that finds it refused', async (at, outcome) => {
     const { stack, firm } = ctx;
     fault = at;
-    const [c] = (await accountWithContacts(firm, [{}])).contacts;
-    const email = {
-      firmId: firm.firmId,
-      idempotencyKey: `faults:${randomUUID()}`,
-      contactEmailId: c.emailId,
-      to: c.address,
-      category: 'all',
-      subject: 'S',
-      text: 'T',
-      html: '<p>T</p>',
-    };
+    const { c, email } = await contactEmail(firm);
     expect(await sendEmailOnce(stack.db, refusing(), email)).toBe(outcome);
     expect(await sendEmailOnce(stack.db, refusing(), email)).toBe(outcome);
     const { bouncedAt } = await stack.db.contactEmail.findUniqueOrThrow({ where: { id: c.emailId } });
@@ -354,17 +360,7 @@ describe('what a refusal tells the firm', () => {
   test('a bounce whose notices cannot be written is recorded by the retry whole: address marked and the firm told', async () => {
     const { stack, firm } = ctx;
     fault = 'recipient';
-    const [c] = (await accountWithContacts(firm, [{}])).contacts;
-    const email = {
-      firmId: firm.firmId,
-      idempotencyKey: `faults:${randomUUID()}`,
-      contactEmailId: c.emailId,
-      to: c.address,
-      category: 'all',
-      subject: 'S',
-      text: 'T',
-      html: '<p>T</p>',
-    };
+    const { c, email } = await contactEmail(firm);
     // The database refuses this address's bounce notice once, as a crash between the writes would leave it.
     const fn = `fail_notice_${randomUUID().replace(/-/g, '')}`;
     await stack.db.$executeRawUnsafe(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -381,10 +377,7 @@ describe('what a refusal tells the firm', () => {
     }
     expect(await sendEmailOnce(stack.db, refusing(), email)).toBe('bounced');
     expect((await stack.db.contactEmail.findUniqueOrThrow({ where: { id: c.emailId } })).bouncedAt).not.toBeNull();
-    const notices = await stack.db.inboxNotification.count({
-      where: { kind: 'contact_email.bounced', data: { path: ['contactEmailId'], equals: c.emailId } },
-    });
-    expect(notices).toBeGreaterThan(0);
+    expect(await bounceNotices(firm, c.emailId)).toBeGreaterThan(0);
   });
 
   test.each([
