@@ -129,6 +129,7 @@ export async function itemReminderWorkflow(input: ItemReminderInput): Promise<Re
   setHandler(msg.threadReopenedSignal, () => changed());
   setHandler(msg.firmMessagePostedSignal, () => changed());
   setHandler(msg.itemRequestedSignal, () => changed());
+  setHandler(msg.pauseEndedSignal, () => changed());
   setHandler(msg.settingsChangedSignal, (settings) => {
     if (snapshot) snapshot.settings = settings;
     changed();

@@ -39,7 +39,7 @@ export function v1Routes(
     contactRoutes(domain, invitations),
     templateRoutes(domain),
     emailKindRoutes(domain),
-    sendWindowRoutes(domain),
+    sendWindowRoutes(domain, items),
     digestRoutes(domain),
     reminderPolicyRoutes(reminderPolicy),
     bulkActionRoutes(bulk),

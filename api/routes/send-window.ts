@@ -2,11 +2,12 @@
 // pauses of one contact's or one item's reminders until a date.
 import { Router } from 'express';
 import type { DomainServices } from '../../domain/services';
+import type { ItemsService } from '../../domain/items/items';
 import { route, idParams } from '../route';
 import { itemParams, KIND_BY_PATH } from '../schemas/index';
 import { pauseInput, sendWindowInput } from '../schemas/send-window';
 
-export function sendWindowRoutes(domain: DomainServices): Router {
+export function sendWindowRoutes(domain: DomainServices, items: ItemsService): Router {
   const r = Router();
   const mut = { idempotent: true } as const;
 
@@ -83,7 +84,7 @@ export function sendWindowRoutes(domain: DomainServices): Router {
       params: idParams('contactId'),
       ...mut,
     },
-    async (req) => domain.pauses.resumeContactReminders(req.firmId, req.actor, req.valid.params.contactId),
+    async (req) => items.resumeContactReminders(req.firmId, req.actor, req.valid.params.contactId),
   );
   route(
     r,
@@ -128,12 +129,7 @@ export function sendWindowRoutes(domain: DomainServices): Router {
       ...mut,
     },
     async (req) =>
-      domain.pauses.resumeItemReminders(
-        req.firmId,
-        req.actor,
-        KIND_BY_PATH[req.valid.params.kind],
-        req.valid.params.itemId,
-      ),
+      items.resumeItemReminders(req.firmId, req.actor, KIND_BY_PATH[req.valid.params.kind], req.valid.params.itemId),
   );
 
   return r;

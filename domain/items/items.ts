@@ -7,6 +7,7 @@ import { createChatService } from './chat';
 import { createDocumentService } from './documents';
 import { createItemReads } from './item-reads';
 import { createReminderService } from './reminders';
+import { createPauseEnds } from './pause-ends';
 import type { ItemWorkflows } from './reminder-workflows';
 import { createSignatureService } from './signatures';
 
@@ -17,6 +18,7 @@ export function createItemsService(db: Db, workflows: ItemWorkflows) {
     ...createSignatureService(db, workflows),
     ...createApprovalService(db, workflows),
     ...createReminderService(db, workflows),
+    ...createPauseEnds(db, workflows),
     ...createItemReads(db),
   };
 }

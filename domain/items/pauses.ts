@@ -1,7 +1,7 @@
 // Pauses of reminders (issue 12): a firm pauses one item's or one contact's automatic reminders until a
 // moment (a client on holiday). Nothing goes meanwhile; the reminder waiting meanwhile goes once at the
 // pause's end (the schedule then counts from it, so no backlog burst). Ended pauses are simply inert.
-import type { Db, Queryable } from '../../prisma/client';
+import type { Db, Queryable, Tx } from '../../prisma/client';
 import type { RecipientDecision, ExclusionReason } from '../../shared/recipients';
 import type { ItemKind, ItemRef } from '../../shared/reminder-types';
 import { requireAccountAccess, requireWritableAccount, seesAllAccounts, type Actor } from '../access/access';
@@ -13,10 +13,10 @@ import { requireItemAccess } from './item-refs';
 /** The farthest a pause may reach: a year. */
 export const MAX_PAUSE_MS = 366 * 24 * 3600 * 1000;
 
-const itemTarget = (kind: ItemKind, itemId: string) => `${kind}:${itemId}`;
+export const itemTarget = (kind: ItemKind, itemId: string) => `${kind}:${itemId}`;
 /** An item's pause target, as digests look their items' pauses up (domain/digest/send-time.ts). */
 export const itemPauseTarget = (i: { itemKind: ItemKind; itemId: string }) => itemTarget(i.itemKind, i.itemId);
-const contactTarget = (contactId: string) => `contact:${contactId}`;
+export const contactTarget = (contactId: string) => `contact:${contactId}`;
 
 function checkUntil(until: Date, now = Date.now()): void {
   if (until.getTime() <= now) throw invalid('body.until', 'must be in the future');
@@ -30,7 +30,7 @@ const present = (p: { until: Date; createdBy: string; createdAt: Date }) => ({
 });
 
 /** A contact's pause concerns every account it is linked to: the actor needs access to one of them. */
-async function requireContactPauseAccess(db: Db, firmId: string, actor: Actor, contactId: string) {
+export async function requireContactPauseAccess(db: Db, firmId: string, actor: Actor, contactId: string) {
   await requireContact(db, firmId, contactId);
   if (seesAllAccounts(actor)) return;
   const links = await db.accountContact.findMany({ where: { contactId }, select: { accountId: true } });
@@ -79,28 +79,28 @@ async function savePause(
   });
 }
 
-async function removePause(
-  db: Db,
+/** Ends a target's pause in the caller's transaction, with its audit entry; whether one was running. */
+export async function removePause(
+  tx: Tx,
   firmId: string,
   actor: Actor,
   target: string,
   fields: { itemKind?: ItemKind; itemId?: string; contactId?: string; accountId?: string },
-): Promise<void> {
-  await db.$transaction(async (tx) => {
-    if (fields.accountId) await requireWritableAccount(tx, firmId, fields.accountId);
-    const { count } = await tx.reminderPause.deleteMany({ where: { firmId, target } });
-    if (!count) return;
-    await audit(tx, {
-      firmId,
-      actorId: actor.id,
-      action: 'reminders.resumed',
-      accountId: fields.accountId ?? null,
-      contactId: fields.contactId ?? null,
-      itemKind: fields.itemKind,
-      itemId: fields.itemId,
-      data: { target },
-    });
+): Promise<boolean> {
+  if (fields.accountId) await requireWritableAccount(tx, firmId, fields.accountId);
+  const { count } = await tx.reminderPause.deleteMany({ where: { firmId, target } });
+  if (!count) return false;
+  await audit(tx, {
+    firmId,
+    actorId: actor.id,
+    action: 'reminders.resumed',
+    accountId: fields.accountId ?? null,
+    contactId: fields.contactId ?? null,
+    itemKind: fields.itemKind,
+    itemId: fields.itemId,
+    data: { target },
   });
+  return true;
 }
 
 /** The pause running now on a target, or null (an ended pause is no pause). */
@@ -139,13 +139,6 @@ export async function pauseItemReminders(
   return { item: { kind, id: itemId }, ...pause };
 }
 
-/** Ends the item's pause now: a reminder it held goes when the workflow next asks (within a reminder day), inside
- * the send window. */
-export async function resumeItemReminders(db: Db, firmId: string, actor: Actor, kind: ItemKind, itemId: string) {
-  const ref = await requireItemAccess(db, firmId, actor, kind, itemId);
-  await removePause(db, firmId, actor, itemTarget(kind, itemId), { itemKind: kind, itemId, accountId: ref.accountId });
-}
-
 export async function pauseContactReminders(
   db: Db,
   firmId: string,
@@ -156,11 +149,6 @@ export async function pauseContactReminders(
   await requireContactPauseAccess(db, firmId, actor, contactId);
   const pause = await savePause(db, firmId, actor, contactTarget(contactId), { contactId }, input.until);
   return { contactId, ...pause };
-}
-
-export async function resumeContactReminders(db: Db, firmId: string, actor: Actor, contactId: string) {
-  await requireContactPauseAccess(db, firmId, actor, contactId);
-  await removePause(db, firmId, actor, contactTarget(contactId), { contactId });
 }
 
 export interface ActivePauses {

@@ -39,6 +39,8 @@ export type ManualResendRequest = ManualResend & { respectSendWindow?: boolean }
 export const manualResendSignal = defineSignal<[ManualResendRequest]>('manualResend');
 /** The item was cancelled or deleted. */
 export const itemWithdrawnSignal = defineSignal('itemWithdrawn');
+/** A pause of the item or of one of its contacts ended early: a reminder it held is asked about again now. */
+export const pauseEndedSignal = defineSignal('pauseEnded');
 
 /** The query's answer: the state, and while a send window or pause holds the next reminder, when it fell due. */
 export type ReminderStateView = ReminderState & { reminderDueAt?: string };
