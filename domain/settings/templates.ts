@@ -105,7 +105,7 @@ interface TemplateKind<Row extends { id: string; name: string }, Patch> {
   /** Audit actions `<prefix>.updated` / `<prefix>.deleted`, and the data key of the template's id. */
   prefix: 'chat_template' | 'folder_template';
   idKey: 'chatTemplateId' | 'folderTemplateId';
-  /** The firm's template, locked until the transaction ends: a change and a delete at once wait one for the other. */
+  table: 'ChatTemplate' | 'FolderTemplate';
   find(tx: Tx, firmId: string, id: string): Promise<Row | null>;
   update(tx: Tx, id: string, data: Partial<Patch>): Promise<Row>;
   remove(tx: Tx, firmId: string, id: string): Promise<number>;
@@ -116,10 +116,8 @@ const CHAT: TemplateKind<ChatTemplateRow, { name: string; body: string }> = {
   label: 'Chat template',
   prefix: 'chat_template',
   idKey: 'chatTemplateId',
-  find: async (tx, firmId, id) => {
-    await tx.$executeRaw`SELECT 1 FROM "ChatTemplate" WHERE id = ${id}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
-    return tx.chatTemplate.findFirst({ where: { id, firmId } });
-  },
+  table: 'ChatTemplate',
+  find: (tx, firmId, id) => tx.chatTemplate.findFirst({ where: { id, firmId } }),
   update: (tx, id, data) => tx.chatTemplate.update({ where: { id }, data }),
   remove: async (tx, firmId, id) => (await tx.chatTemplate.deleteMany({ where: { id, firmId } })).count,
   present: presentChat,
@@ -129,14 +127,27 @@ const FOLDER: TemplateKind<FolderTemplateRow, { name: string; folders: string[] 
   label: 'Folder template',
   prefix: 'folder_template',
   idKey: 'folderTemplateId',
-  find: async (tx, firmId, id) => {
-    await tx.$executeRaw`SELECT 1 FROM "FolderTemplate" WHERE id = ${id}::uuid AND "firmId" = ${firmId}::uuid FOR UPDATE`;
-    return tx.folderTemplate.findFirst({ where: { id, firmId } });
-  },
+  table: 'FolderTemplate',
+  find: (tx, firmId, id) => tx.folderTemplate.findFirst({ where: { id, firmId } }),
   update: (tx, id, data) => tx.folderTemplate.update({ where: { id }, data }),
   remove: async (tx, firmId, id) => (await tx.folderTemplate.deleteMany({ where: { id, firmId } })).count,
   present: presentFolder,
 };
+
+/** The firm's template, locked until the transaction ends: a change and a delete at once wait one for the other. */
+async function lockedTemplate<Row extends { id: string; name: string }, Patch>(
+  tx: Tx,
+  kind: TemplateKind<Row, Patch>,
+  firmId: string,
+  id: string,
+) {
+  await tx.$executeRawUnsafe(
+    `SELECT 1 FROM "${kind.table}" WHERE id = $1::uuid AND "firmId" = $2::uuid FOR UPDATE`,
+    id,
+    firmId,
+  );
+  return kind.find(tx, firmId, id);
+}
 
 /** A change of the fields that differ, with its audit entry; the same values again write nothing. */
 async function updateTemplate<Row extends { id: string; name: string }, Patch extends { name: string }>(
@@ -150,7 +161,7 @@ async function updateTemplate<Row extends { id: string; name: string }, Patch ex
   requireTemplateManager(actor);
   try {
     return await db.$transaction(async (tx) => {
-      const row = await kind.find(tx, firmId, id);
+      const row = await lockedTemplate(tx, kind, firmId, id);
       if (!row) throw notFound(kind.label, id);
       const data = changedFields(row as unknown as Patch, patch);
       if (!Object.keys(data).length) return kind.present(row);
@@ -179,7 +190,7 @@ async function deleteTemplate<Row extends { id: string; name: string }, Patch>(
 ) {
   requireTemplateManager(actor);
   await db.$transaction(async (tx) => {
-    const row = await kind.find(tx, firmId, id);
+    const row = await lockedTemplate(tx, kind, firmId, id);
     if (!row || !(await kind.remove(tx, firmId, row.id))) throw notFound(kind.label, id);
     await audit(tx, {
       firmId,
