@@ -40,22 +40,33 @@ const requireObject: RequestHandler = (req, _res, next) => {
   );
 };
 
-/** The first place in a parsed value holding a NUL character, as a dotted path; null when there is none. */
-function nulAt(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+/** What PostgreSQL text cannot hold: a NUL character, or half of a UTF-16 pair (JSON's "\ud800" parses alone). */
+function unstorable(text: string): string | null {
+  if (text.includes('\u0000')) return 'must not contain a NUL character (\\u0000)';
+  if (/\p{Cs}/u.test(text)) return 'must be valid Unicode: a lone surrogate (such as \\ud800) cannot be stored';
+  return null;
+}
+
+/** The first place in a parsed value holding text that cannot be stored, as a dotted path, with why. */
+function unstorableAt(value: unknown, path: string): { field: string; message: string } | null {
+  if (typeof value === 'string') {
+    const message = unstorable(value);
+    return message ? { field: path, message } : null;
+  }
   if (typeof value !== 'object' || value === null) return null;
   for (const [key, v] of Object.entries(value)) {
-    const at = key.includes('\u0000') ? `${path}.${key}` : nulAt(v, `${path}.${key}`);
+    const message = unstorable(key);
+    const at = message ? { field: `${path}.${key}`, message } : unstorableAt(v, `${path}.${key}`);
     if (at) return at;
   }
   return null;
 }
 
-/** PostgreSQL text cannot hold a NUL character: refused here, naming the field, rather than failing as a 500. */
-const refuseNulText: RequestHandler = (req, _res, next) => {
-  const field = nulAt(req.query, 'query') ?? nulAt(req.body, 'body');
-  if (!field) return next();
-  const message = 'must not contain a NUL character (\\u0000)';
+/** Text PostgreSQL cannot store is refused here, naming the field, rather than failing as a 500. */
+const refuseUnstorableText: RequestHandler = (req, _res, next) => {
+  const at = unstorableAt(req.query, 'query') ?? unstorableAt(req.body, 'body');
+  if (!at) return next();
+  const { field, message } = at;
   next(new Problem(422, 'validation-error', 'The request is not valid', `${field}: ${message}`, [{ field, message }]));
 };
 
@@ -64,5 +75,5 @@ export const jsonBody = (): RequestHandler[] => [
   requireJsonType,
   express.json({ limit: '1mb', strict: false, type: () => true }),
   requireObject,
-  refuseNulText,
+  refuseUnstorableText,
 ];

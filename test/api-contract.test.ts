@@ -96,6 +96,13 @@ const bad: BadInputCase[] = [
     'body.name',
   ],
   [
+    'half of a UTF-16 pair in a name (JSON "\\ud800", which PostgreSQL cannot store)',
+    () => a.call('POST', '/v1/accounts', { name: 'a\ud800b', type: 'company' }),
+    422,
+    'validation-error',
+    'body.name',
+  ],
+  [
     'a NUL character in a search',
     () => a.call('GET', '/v1/accounts?search=%00'),
     422,
