@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { startStack, eventually, sleep, serveApp, type Stack, type FirmHandle } from './support/stack';
-import { accountWithContacts } from './support/fixtures';
+import { accountWithContacts, firmUser } from './support/fixtures';
+import { invitationWorkflowId } from '../shared/contracts/invitation';
+import { participantWorkflowId } from '../shared/contracts/participant-notification';
 import { deliveryFigures, useStackOnKillableTemporal } from './support/faults';
 import { freePort } from '../scripts/free-port';
 import { bulkWorkflowId } from '../shared/contracts/bulk-action';
@@ -22,6 +24,34 @@ const MESSAGES = 8;
 const DAY_SECONDS = 30; // long enough that no reminder falls due during a case: only notifications count
 
 const outboxDepth = (s: Stack) => s.db.outboxMessage.count();
+
+/**
+ * Copies every row the outbox takes from now on (a trigger), before the relays deliver and delete it, so a test
+ * can queue some again as a relay that died before its delete would: `deliverAgain` re-inserts the rows of the
+ * workflows whose id matches (LIKE) and says how many.
+ */
+async function captureOutboxRows(s: Stack) {
+  await s.db.$executeRawUnsafe('CREATE TABLE IF NOT EXISTS outbox_copy (LIKE outbox)');
+  await s.db.$executeRawUnsafe(`
+    CREATE OR REPLACE FUNCTION outbox_copy_row() RETURNS trigger AS $$
+    BEGIN INSERT INTO outbox_copy SELECT NEW.*; RETURN NEW; END $$ LANGUAGE plpgsql`);
+  await s.db.$executeRawUnsafe(
+    'CREATE OR REPLACE TRIGGER outbox_copy AFTER INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION outbox_copy_row()',
+  );
+  return {
+    async deliverAgain(firmId: string, workflowIdLike: string): Promise<number> {
+      const copies = await s.db.$queryRawUnsafe<{ workflowId: string; command: unknown }[]>(
+        `SELECT "workflowId", command FROM outbox_copy WHERE "workflowId" LIKE $1 ORDER BY id`,
+        workflowIdLike,
+      );
+      await s.db.outboxMessage.createMany({
+        data: copies.map((c) => ({ firmId, workflowId: c.workflowId, command: c.command as object })),
+      });
+      return copies.length;
+    },
+    stop: () => s.db.$executeRawUnsafe('DROP TRIGGER IF EXISTS outbox_copy ON outbox'),
+  };
+}
 
 describe('Temporal unreachable from the API while messages are posted, no client retry', () => {
   const ctx = useStackOnKillableTemporal({ daySeconds: DAY_SECONDS });
@@ -231,14 +261,7 @@ describe('the outbox on the shared stack', () => {
     const firm = await s.newFirm();
     const acc = await accountWithContacts(firm, [{}]);
     const thread = await firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, { subject: 'Twice' });
-    // Captures the rows the post queues before the relays take them: a trigger copies each insert.
-    await s.db.$executeRawUnsafe('CREATE TABLE IF NOT EXISTS outbox_copy (LIKE outbox)');
-    await s.db.$executeRawUnsafe(`
-      CREATE OR REPLACE FUNCTION outbox_copy_row() RETURNS trigger AS $$
-      BEGIN INSERT INTO outbox_copy SELECT NEW.*; RETURN NEW; END $$ LANGUAGE plpgsql`);
-    await s.db.$executeRawUnsafe(
-      'CREATE OR REPLACE TRIGGER outbox_copy AFTER INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION outbox_copy_row()',
-    );
+    const capture = await captureOutboxRows(s);
     try {
       const posted = await firm.call('POST', `/v1/chat-threads/${thread.body.id}/messages`, {
         author: 'firm',
@@ -250,20 +273,50 @@ describe('the outbox on the shared stack', () => {
       expect(resend.status).toBeLessThan(300);
       await s.smtp.waitFor((m) => m.to.includes(acc.contacts[0].address), 2, 20_000);
       // Deliver every queued row again, as a relay that died before its delete would.
-      const copies = await s.db.$queryRawUnsafe<{ workflowId: string; command: unknown }[]>(
-        `SELECT "workflowId", command FROM outbox_copy WHERE "workflowId" LIKE '%${thread.body.id}'`,
-      );
-      expect(copies.length).toBeGreaterThanOrEqual(2);
-      await s.db.outboxMessage.createMany({
-        data: copies.map((c) => ({ firmId: firm.firmId, workflowId: c.workflowId, command: c.command as object })),
-      });
+      expect(await capture.deliverAgain(firm.firmId, `%${thread.body.id}`)).toBeGreaterThanOrEqual(2);
       await eventually(async () => (await outboxDepth(s)) === 0, 10_000, 'copies delivered again');
       await sleep(3000);
       expect(s.smtp.to(acc.contacts[0].address)).toHaveLength(2); // the notification and the resend, once each
     } finally {
-      await s.db.$executeRawUnsafe('DROP TRIGGER IF EXISTS outbox_copy ON outbox');
+      await capture.stop();
     }
   }, 60_000);
+
+  test('a start delivered again once its run ended starts no second run: an invitation, a note’s emails', async () => {
+    const s = stack!;
+    const firm = await s.newFirm();
+    const acc = await accountWithContacts(firm, [{ login: 'off' }]);
+    const [c] = acc.contacts;
+    const userId = await firmUser(firm, 'Pat Participant', 'admin');
+    const capture = await captureOutboxRows(s);
+    try {
+      const invited = await firm.call('POST', `/v1/contact-emails/${c.emailId}/invitation`, {});
+      expect(invited.status).toBe(201);
+      const note = await firm.call('POST', '/v1/notes', {
+        accountId: acc.accountId,
+        body: 'Quarterly review',
+        participants: [userId],
+      });
+      expect(note.status).toBe(201);
+      // Both runs end: the invitation once the firm turns the login off, the note's once its email went.
+      expect((await firm.call('PATCH', `/v1/contact-emails/${c.emailId}`, { login: 'off' })).status).toBe(200);
+      const ids = [invitationWorkflowId(invited.body.id), participantWorkflowId.note(note.body.id)];
+      const runs = await Promise.all(
+        ids.map(async (id) => {
+          const handle = s.client.workflow.getHandle(id);
+          await handle.result();
+          return (await handle.describe()).runId;
+        }),
+      );
+      // Each start again (with the invitation's revoke: a signal to an ended run changes nothing).
+      for (const id of ids) expect(await capture.deliverAgain(firm.firmId, id)).toBeGreaterThanOrEqual(1);
+      await eventually(async () => (await outboxDepth(s)) === 0, 10_000, 'starts delivered again');
+      const after = await Promise.all(ids.map(async (id) => (await s.client.workflow.getHandle(id).describe()).runId));
+      expect(after).toEqual(runs);
+    } finally {
+      await capture.stop();
+    }
+  });
   /** A harmless command of a workflow of its own: ending one that never ran is success. */
   const harmless = () => {
     const workflowId = `outbox-test-${randomUUID()}`;

@@ -30,6 +30,7 @@ export async function queueEmails(tx: Tx, firmId: string, batch: EmailBatch | nu
       input: start.input,
       searchAttributes: start.searchAttributes,
       memo: start.memo,
+      reuse: start.reuse,
     },
   };
   return { ...batch, queued: await insertOutboxRows(tx, [{ firmId, command }]) };

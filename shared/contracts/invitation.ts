@@ -67,5 +67,8 @@ export function invitationStart(input: InvitationInput, accountId?: string): Wor
       invitationId: input.invitationId,
       sendAt: new Date(input.sendAt).toISOString(),
     },
+    // One invitation, one run: a start delivered again after it ended (a relay that died before its row's delete)
+    // starts nothing.
+    reuse: 'once',
   };
 }

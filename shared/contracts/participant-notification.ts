@@ -54,5 +54,6 @@ export function participantNotificationStart(
       ...(accountId ? [{ key: ACCOUNT_ID, value: accountId }] : []),
     ],
     memo: { firmId: firmId ?? null, accountId: accountId ?? null },
+    reuse: 'once', // one batch of emails, one run, however often its start is delivered
   };
 }

@@ -61,5 +61,6 @@ export function webhookDeliveryStart(
     input: { firmId, deliveryId, replay },
     searchAttributes: [],
     memo: {},
+    reuse: 'once', // one run per delivery and replay, however often its start is delivered
   };
 }
