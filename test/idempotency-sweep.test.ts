@@ -78,7 +78,7 @@ async function settled(): Promise<Record<string, number>> {
   let stable = 0;
   for (
     const deadline = Date.now() + 5_000;
-    (stable < 3 || last.outbox > 0 || last['(running bulk actions)'] > 0) && Date.now() < deadline;
+    (stable < 2 || last.outbox > 0 || last['(running bulk actions)'] > 0) && Date.now() < deadline;
   ) {
     await sleep(50);
     const next = await counts();
