@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors';
 import { Problem, STATUS_OF_KIND, DEFAULT_RETRY_AFTER_SECONDS } from './problem';
 import { unavailableDependency } from './dependency-errors';
+import { isDeadlock, isForeignKeyViolation, isRecordGone } from '../prisma/errors';
 
 const TYPE_BASE = 'https://nudge.dev/problems/';
 
@@ -55,6 +56,30 @@ const parserError = (err: unknown): ParserError | undefined =>
 const bodyReadStatus = (e: ParserError | undefined): number | undefined =>
   typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true ? e.status : undefined;
 
+/**
+ * A change that met another one committing at the same moment: its checks passed, and then a row it refers to or
+ * changes was deleted, or PostgreSQL ended it to break a deadlock. Nothing of it was written; the client may retry.
+ */
+function concurrentChange(err: unknown): Problem | undefined {
+  if (isRecordGone(err))
+    return new Problem(404, 'not-found', 'Resource not found', 'It was deleted while this request ran.');
+  if (isForeignKeyViolation(err))
+    return new Problem(
+      409,
+      'concurrent-change',
+      'Changed meanwhile',
+      'A record this change refers to was deleted while it ran; nothing was written. Read it again before retrying.',
+    );
+  if (isDeadlock(err))
+    return new Problem(
+      409,
+      'concurrent-change',
+      'Changed meanwhile',
+      'Another change to the same records ran at the same moment; nothing was written. Retry the request.',
+    );
+  return undefined;
+}
+
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const parser = parserError(err);
@@ -83,7 +108,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         'The body could not be read',
         String(parser!.message),
       );
-    else if (down) {
+    else if (concurrentChange(err)) {
+      log.info({ err, requestId: req.id }, 'change met a concurrent one');
+      problem = concurrentChange(err)!;
+    } else if (down) {
       // PostgreSQL or Temporal not answering, the pool exhausted, a timeout: honest 503, retry later.
       log.warn({ err, requestId: req.id, dependency: down.dependency, reason: down.reason }, 'dependency unavailable');
       problem = new Problem(

@@ -50,3 +50,24 @@ function isPermanentAdapterError(e: { kind?: unknown; code?: unknown }): boolean
   if (e.kind === 'postgres' && typeof e.code === 'string') return !TRANSIENT_SQLSTATE.test(e.code);
   return PERMANENT_ADAPTER_KINDS.has(e.kind as string);
 }
+
+type AdapterCause = { code?: unknown; kind?: unknown };
+const adapterCause = (err: Prisma.PrismaClientKnownRequestError): AdapterCause | undefined =>
+  (err.meta as { driverAdapterError?: { cause?: AdapterCause } } | undefined)?.driverAdapterError?.cause;
+
+/** PostgreSQL chose this transaction to end a deadlock (40P01), as Prisma or its driver adapter reports it. */
+export function isDeadlock(err: unknown): boolean {
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  return err.code === 'P2034' || adapterCause(err)?.code === '40P01';
+}
+
+/** A foreign key refused the write (23503), as Prisma (P2003) or its driver adapter reports it. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  const cause = adapterCause(err);
+  return err.code === 'P2003' || cause?.code === '23503' || cause?.kind === 'ForeignKeyConstraintViolation';
+}
+
+/** The row an update or delete named was not there (P2025): another change removed it first. */
+export const isRecordGone = (err: unknown): boolean =>
+  err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025';

@@ -3,7 +3,8 @@
 // action runs several child workflows, and the parent continues as new.
 import { randomUUID } from 'node:crypto';
 import { useStackWithFirm, eventually, sleep, type FirmHandle } from './support/stack';
-import { accountWithContacts, firmUser } from './support/fixtures';
+import { accountWithContacts, archiveAccount, firmUser } from './support/fixtures';
+import { holdInTransaction, untilWaitingForLocks } from './support/holds';
 import { recordHistory } from './support/histories';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
 import { loadBulkContext } from '../domain/bulk/context';
@@ -51,6 +52,35 @@ async function outcomes(id: string) {
     res.body.items.map((i: any) => [i.accountId, i]),
   );
 }
+
+test('a note added or an approval given while its account is being deleted waits for it, then 404; nothing is left', async () => {
+  const doomed = await accountWithContacts(ctx.firm, [{}]);
+  const documentId = (await ctx.firm.call('POST', `/v1/accounts/${doomed.accountId}/documents`, { name: 'Deed' })).body
+    .id;
+  const approval = await ctx.firm.call('POST', `/v1/documents/${documentId}/approval-requests`, {});
+  expect(approval.status).toBe(201);
+  await archiveAccount(ctx.firm, ctx.stack.db, doomed.accountId);
+  // The deletion has removed the account and its requests and waits to delete the notes until released.
+  const release = await holdInTransaction(ctx.stack.db, (tx) =>
+    tx.$executeRawUnsafe('LOCK TABLE "Note" IN EXCLUSIVE MODE'),
+  );
+  const deletion = (
+    await start({ action: { kind: 'delete', confirm: 'DELETE' }, selection: { accountIds: [doomed.accountId] } })
+  ).id;
+  await untilWaitingForLocks(ctx.stack.db, 1, 30_000);
+  const note = ctx.firm.call('POST', '/v1/notes', { accountId: doomed.accountId, body: 'Called about the deed' });
+  const approve = ctx.firm.call('POST', `/v1/approval-requests/${approval.body.id}/approve`, {
+    contactId: doomed.contacts[0].id,
+  });
+  await untilWaitingForLocks(ctx.stack.db, 3); // both wait for the deletion's locks
+  await release();
+  // Before: the note was written after the deletion's own delete of the notes (201, left behind), and the approval
+  // met its request deleted under it (500).
+  expect([(await note).status, (await approve).status]).toEqual([404, 404]);
+  expect((await finished(deletion)).progress).toMatchObject({ done: 1 });
+  expect(await ctx.stack.db.note.count({ where: { accountId: doomed.accountId } })).toBe(0);
+  expect(await ctx.stack.db.auditEvent.count({ where: { accountId: doomed.accountId } })).toBe(0);
+});
 
 async function tag(name: string) {
   const res = await ctx.firm.call('POST', '/v1/tags', { name: `${name} ${randomUUID().slice(0, 4)}` });

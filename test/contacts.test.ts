@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { useStackWithFirm, eventually, remindersTo, sleep, type FirmHandle } from './support/stack';
 import { accountWithContacts, firmUser } from './support/fixtures';
+import { holdInTransaction, untilWaitingForLocks } from './support/holds';
 import { rowCounter, expectRefused, type BadInputCase } from './support/bad-input';
 import { reminderWorkflowId } from '../shared/contracts/item-reminder';
 
@@ -563,4 +564,54 @@ describe('bad input is refused with 4xx and nothing written', () => {
 
   // Rest parameters: Jest would pass a `done` callback to a function declaring more parameters than a row has.
   test.each(cases)('%s', async (...c: BadInputCase) => expectRefused(rowCounts, c));
+});
+
+describe('changes meeting each other', () => {
+  const holdContact = (contactId: string) =>
+    holdInTransaction(
+      ctx.stack.db,
+      (tx) => tx.$executeRaw`SELECT 1 FROM "Contact" WHERE id = ${contactId}::uuid FOR NO KEY UPDATE`,
+    );
+
+  test('one email removed twice at once: one removal, the other 404 (was a 500 with three emails)', async () => {
+    const acc = await accountWithContacts(ctx.firm, [{}]);
+    const contactId = acc.contacts[0].id;
+    for (const n of [2, 3])
+      expect(
+        (
+          await ctx.firm.call('POST', `/v1/contacts/${contactId}/emails`, {
+            address: `third-${n}-${randomUUID()}@x.test`,
+          })
+        ).status,
+      ).toBe(201);
+    const release = await holdContact(contactId);
+    const removals = [1, 2].map(() => ctx.firm.call('DELETE', `/v1/contact-emails/${acc.contacts[0].emailId}`));
+    await untilWaitingForLocks(ctx.stack.db, 2);
+    await release();
+    const statuses = (await Promise.all(removals)).map((r) => r.status).sort();
+    expect(statuses).toEqual([204, 404]);
+    expect(await ctx.stack.db.contactEmail.count({ where: { contactId } })).toBe(2);
+  });
+
+  test('two contacts created naming the same accounts in opposite orders: both 201, no deadlock', async () => {
+    const [a, b] = [await accountWithContacts(ctx.firm), await accountWithContacts(ctx.firm)];
+    const first = [a.accountId, b.accountId].sort()[0];
+    // Both reach their account locks while the first account is held, as two requests meeting would.
+    const release = await holdInTransaction(
+      ctx.stack.db,
+      (tx) => tx.$executeRaw`SELECT 1 FROM "Account" WHERE id = ${first}::uuid FOR NO KEY UPDATE`,
+    );
+    const create = (accountIds: string[]) =>
+      ctx.firm.call('POST', '/v1/contacts', {
+        firstName: 'Ada',
+        lastName: 'Both',
+        emails: [{ address: `both-${randomUUID()}@x.test` }],
+        accounts: accountIds.map((accountId) => ({ accountId })),
+      });
+    const created = [create([a.accountId, b.accountId]), create([b.accountId, a.accountId])];
+    await untilWaitingForLocks(ctx.stack.db, 2);
+    await release();
+    // Before: each held one account and waited for the other; PostgreSQL ended one (500).
+    expect((await Promise.all(created)).map((r) => r.status)).toEqual([201, 201]);
+  });
 });

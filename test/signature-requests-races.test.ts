@@ -1,5 +1,6 @@
 // Signature requests against the changes that would leave a signer behind: a contact deleted while a request
-// naming it is written (either order, either path of the request), a pending signer moved to another company;
+// naming it is written (either order, either path of the request), unlinked or moved off the account meanwhile
+// (either order), a pending signer moved to another company;
 // an archived account's requests withdrawn; ids in any case.
 import { useStackWithFirm, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts, archiveAccount } from './support/fixtures';
@@ -74,6 +75,61 @@ test('a request written while a contact deletion starts: the deletion waits, the
   expect(del.body.detail).toContain(req.body.id);
   expect(await signersOf(req.body.id)).toEqual([c.id, other.id].sort());
   expect(await stack.db.contact.count({ where: { id: c.id } })).toBe(1);
+});
+
+/** A change of the contact's links (an unlink, a move) that has removed the link and waits on its next write. */
+async function linkChangeUnderWay(change: () => Promise<{ status: number; body: any }>) {
+  const release = await holdInTransaction(stack.db, (tx) =>
+    tx.$executeRawUnsafe('LOCK TABLE "PortalTodo" IN EXCLUSIVE MODE'),
+  );
+  const changed = change();
+  await untilWaitingForLocks(stack.db, 1);
+  return { release, changed };
+}
+
+test.each([
+  [
+    'unlinked',
+    (d: { accountId: string }, c: string) => firm.call('DELETE', `/v1/accounts/${d.accountId}/contacts/${c}`),
+  ],
+  [
+    'moved',
+    async (_d: unknown, c: string) => {
+      const to = (await firm.call('POST', '/v1/accounts', { name: 'New Co', type: 'company' })).body.id;
+      return firm.call('POST', `/v1/contacts/${c}/move`, { toAccountId: to });
+    },
+  ],
+])('a contact %s while a request names it: the request waits, then finds it gone (422)', async (_how, change) => {
+  const d = await document(3);
+  const [c, other] = d.contacts;
+  const { release, changed } = await linkChangeUnderWay(() => change(d, c.id));
+  const request = requestSignatures(d.documentId, [c.id, other.id]);
+  await untilWaitingForLocks(stack.db, 2); // the request waits for the change's lock on the link
+  await release();
+  const [change_, req] = await Promise.all([changed, request]);
+  // Before: the request was written from its statement's snapshot (201), naming a signer no longer of the account.
+  expect([change_.status < 300, req.status]).toEqual([true, 422]);
+  expect(req.body.errors).toEqual([{ field: 'body.signers', message: expect.stringContaining(c.id) }]);
+  expect(await stack.db.signatureRequest.count({ where: { documentId: d.documentId } })).toBe(0);
+});
+
+test('a request written while an unlink of its signer starts: the unlink waits, then refuses 409 pending-signature', async () => {
+  const d = await document(3);
+  const [c, other] = d.contacts;
+  // The request's statement has locked its signers' links, and waits on its document's foreign-key check.
+  const release = await holdInTransaction(
+    stack.db,
+    (tx) => tx.$executeRaw`SELECT 1 FROM "Document" WHERE id = ${d.documentId}::uuid FOR UPDATE`,
+  );
+  const request = requestSignatures(d.documentId, [c.id, other.id]);
+  await untilWaitingForLocks(stack.db, 1);
+  const unlinked = firm.call('DELETE', `/v1/accounts/${d.accountId}/contacts/${c.id}`);
+  await untilWaitingForLocks(stack.db, 2); // the unlink waits for the request's lock on the link
+  await release();
+  const [req, unlink] = await Promise.all([request, unlinked]);
+  // Before: the unlink went at once (200), and the request then named a signer no longer of the account.
+  expect([req.status, unlink.status, unlink.body.type]).toEqual([201, 409, PENDING_SIGNATURE]);
+  expect(await stack.db.accountContact.count({ where: { accountId: d.accountId, contactId: c.id } })).toBe(1);
 });
 
 test('the request’s usual transaction also waits for a contact deletion under way, and refuses the contact it removed', async () => {

@@ -109,10 +109,11 @@ export async function createContact(
   let created;
   try {
     created = await db.$transaction(async (tx) => {
-      for (const link of input.accounts ?? []) {
-        await requireAccountAccess(tx, firmId, actor, link.accountId);
-        await requireWritableAccount(tx, firmId, link.accountId);
-      }
+      const accountIds = (input.accounts ?? []).map((link) => link.accountId);
+      for (const accountId of accountIds) await requireAccountAccess(tx, firmId, actor, accountId);
+      // Locked in id order, as a move or an assignment locks them: two creations naming [A, B] and [B, A] at once
+      // would otherwise each hold one and wait for the other (a deadlock, one of them answered 500).
+      for (const accountId of [...accountIds].sort()) await requireWritableAccount(tx, firmId, accountId);
       const language =
         input.language ??
         (await tx.firm.findUniqueOrThrow({ where: { id: firmId }, select: { language: true } })).language;
@@ -315,8 +316,11 @@ export async function removeContactEmail(
   await db.$transaction(async (tx) => {
     const email = await tx.contactEmail.findFirst({ where: { id: emailId, firmId } });
     if (!email) throw notFound('Contact email', emailId);
-    // Counted under the contact's lock: two removals at once would each see the other's email left.
+    // Counted under the contact's lock: two removals at once would each see the other's email left. Read again
+    // under it: a removal of the same email that committed while this one waited leaves nothing to remove.
     await lockContact(tx, firmId, email.contactId);
+    if (!(await tx.contactEmail.findUnique({ where: { id: emailId }, select: { id: true } })))
+      throw notFound('Contact email', emailId);
     await requireContactAccess(tx, firmId, actor, email.contactId, 'any');
     if ((await tx.contactEmail.count({ where: { contactId: email.contactId } })) === 1) {
       throw conflict(
@@ -387,8 +391,12 @@ export async function unlinkContact(db: Db, firmId: string, actor: Actor, accoun
     // Locks the account: of two unlinks at once, the second counts after the first, so one contact stays.
     await requireWritableAccount(tx, firmId, accountId);
     await requireContact(tx, firmId, contactId);
-    const link = await tx.accountContact.findUnique({ where: { accountId_contactId: { accountId, contactId } } });
-    if (!link)
+    // The link locked before the pending-signature check: a signature request naming the contact holds it (KEY
+    // SHARE) until it commits, so the check sees its signer, or the request finds the link gone.
+    const link = await tx.$queryRaw<unknown[]>`
+      SELECT 1 FROM "AccountContact" WHERE "accountId" = ${accountId}::uuid AND "contactId" = ${contactId}::uuid
+      FOR UPDATE`;
+    if (!link.length)
       throw new DomainError(
         'not-found',
         'not-found',

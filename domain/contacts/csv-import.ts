@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../../prisma/client';
 import { isUniqueViolation, Prisma } from '../../prisma/client';
+import { isDeadlock, isForeignKeyViolation } from '../../prisma/errors';
 import { accountScope, seesAllAccounts, type Actor } from '../access/access';
 import { audit } from '../audit/audit';
 import { conflict, DomainError } from '../errors';
@@ -245,22 +246,6 @@ function importFailure(err: unknown, expired: boolean, timeoutMs: number, maxRow
       `An import must finish within ${timeoutMs / 1000} s; nothing was imported. Split the file (at most ${maxRows.toLocaleString('en')} rows each).`,
     );
   return err;
-}
-
-/** PostgreSQL chose this transaction to end a deadlock (40P01), as Prisma or its driver adapter reports it. */
-function isDeadlock(err: unknown): boolean {
-  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  const cause = (err.meta as { driverAdapterError?: { cause?: { code?: unknown } } } | undefined)?.driverAdapterError
-    ?.cause;
-  return err.code === 'P2034' || cause?.code === '40P01';
-}
-
-/** A foreign key refused the write (23503), as Prisma (P2003) or its driver adapter reports it. */
-function isForeignKeyViolation(err: unknown): boolean {
-  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  const cause = (err.meta as { driverAdapterError?: { cause?: { code?: unknown; kind?: unknown } } } | undefined)
-    ?.driverAdapterError?.cause;
-  return err.code === 'P2003' || cause?.code === '23503' || cause?.kind === 'ForeignKeyConstraintViolation';
 }
 
 /** Why a row naming this account cannot be written, given the account's status (undefined: not found). */

@@ -76,17 +76,22 @@ export function createSignatureService(db: Db, workflows: ItemWorkflows) {
       reminders: input.reminders,
       // The account (KEY SHARE, as the request's foreign key takes it anyway), then the signers, in the order a
       // bulk delete takes them (no deadlock): a contact deletion under way is waited for, and a contact it removed
-      // is not counted. Referenced by onlyIf, so PostgreSQL runs them.
+      // is not counted. Then each signer's link to the account (after its contact: a move holds the contact while
+      // it replaces the link): an unlink or a move under way is waited for, and a link it removed is not counted
+      // (this statement's snapshot still shows it; its lock does not). An unlink or a move coming later waits for
+      // this request and then refuses to leave its signer without the account. Referenced by onlyIf, so PostgreSQL
+      // runs them.
       locks: hotFragment`la AS (
         SELECT a.id FROM "Account" a WHERE a.id = (SELECT "accountId" FROM d) AND a.status = 'active' FOR KEY SHARE
       ), lc AS (
         SELECT c.id FROM la, "Contact" c WHERE c.id = ANY(${input.signers}::uuid[]) AND c."firmId" = ${firmId}::uuid
         ORDER BY c.id FOR SHARE OF c
+      ), ll AS (
+        SELECT ac."contactId" FROM la, lc, "AccountContact" ac WHERE ac."accountId" = la.id AND ac."contactId" = lc.id
+        ORDER BY ac."contactId" FOR KEY SHARE OF ac
       ),`,
-      // Every signer is a contact of the document's account, and still there under its lock.
-      onlyIf: hotFragment`${input.signers.length}::int = (SELECT count(*) FROM "AccountContact" ac
-        WHERE ac."accountId" = d."accountId" AND ac."contactId" = ANY(${input.signers}::uuid[]))
-        AND ${input.signers.length}::int = (SELECT count(*) FROM lc)`,
+      // Every signer is a contact of the document's account, both still there under their locks.
+      onlyIf: hotFragment`${input.signers.length}::int = (SELECT count(*) FROM ll)`,
       item: hotFragment`
         INSERT INTO "SignatureRequest" (id, "firmId", "accountId", "documentId", status, "createdAt")
         SELECT ${id}::uuid, ${firmId}::uuid, ok."accountId", ${documentId}::uuid, 'pending'::"SignatureStatus",

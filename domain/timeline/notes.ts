@@ -125,6 +125,24 @@ async function requireNoteAccess(tx: Tx | Db, firmId: string, actor: Actor, note
   return note;
 }
 
+/**
+ * Holds the note's account and contact until it commits (a note has no foreign key to them): a deletion under way
+ * is waited for and then answers 404, and one starting later waits for the note and deletes it too, rather than
+ * leave a note about people the firm erased.
+ */
+async function holdNoteSubjects(tx: Tx, firmId: string, input: { contactId?: string; accountId?: string }) {
+  if (input.accountId) {
+    const held = await tx.$queryRaw<unknown[]>`
+      SELECT 1 FROM "Account" WHERE id = ${input.accountId}::uuid AND "firmId" = ${firmId}::uuid FOR SHARE`;
+    if (!held.length) throw notFound('Account', input.accountId);
+  }
+  if (input.contactId) {
+    const held = await tx.$queryRaw<unknown[]>`
+      SELECT 1 FROM "Contact" WHERE id = ${input.contactId}::uuid AND "firmId" = ${firmId}::uuid FOR SHARE`;
+    if (!held.length) throw notFound('Contact', input.contactId);
+  }
+}
+
 export interface CalendarInput {
   start: string;
   durationMinutes?: number;
@@ -140,6 +158,7 @@ export async function createNote(
   return db.$transaction(async (tx) => {
     if (input.contactId) await requireContactAccess(tx, firmId, actor, input.contactId);
     if (input.accountId) await requireAccountAccess(tx, firmId, actor, input.accountId);
+    await holdNoteSubjects(tx, firmId, input);
     const calendar = input.calendar
       ? { start: new Date(input.calendar.start).toISOString(), durationMinutes: input.calendar.durationMinutes ?? 30 }
       : undefined;
