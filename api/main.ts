@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
-import { loadConfig, requireProductionSecrets } from '../config/config';
+import { loadConfig, requireProductionSettings } from '../config/config';
 import { createDb } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createApp } from './app';
@@ -19,12 +19,13 @@ import { enableProcessMetrics } from '../observability/metrics';
 async function main() {
   const config = loadConfig();
   // Development needs no secrets; a deployment without them would sign client links with public keys.
-  requireProductionSecrets(config);
+  const settingWarnings = requireProductionSettings(config);
   // Tracing (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set) starts first; every log line of a traced request
   // carries its trace id.
   const tracing = loadObservabilityConfig().tracing ? await startTracing({ serviceName: 'nudge-api' }) : undefined;
   enableProcessMetrics();
   const log = pino({ ...apiLoggerOptions(config.logLevel), mixin: traceLogFields });
+  for (const warning of settingWarnings) log.warn(warning);
   // Lazy: the API serves while Temporal is unreachable (changes wait in the outbox, readiness says 503) instead of
   // failing its start; calls connect when they are made.
   const connection = Connection.lazy({ address: config.temporal.address });

@@ -32,10 +32,8 @@ const schema = z.object({
   MAIL_FROM: z.string().default('Nudge <no-reply@nudge.local>'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   API_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
-  // Without its trailing slashes: every link appends a path that starts with one (…/portal//invitations is a 404).
-  PORTAL_URL: webUrl()
-    .default('http://localhost:3000/portal')
-    .transform((url) => url.replace(/\/+$/, '')),
+  // Unset: this API's own pages on PORT (loadConfig).
+  PORTAL_URL: webUrl().optional(),
   PORTAL_LINK_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   PORTAL_LINK_TTL_DAYS: z.coerce.number().positive().max(365).default(30),
   REMINDER_DAY_SECONDS: z.coerce.number().positive().default(86400),
@@ -69,7 +67,7 @@ const schema = z.object({
   OUTBOX_POLL_MS: ms().positive().default(500),
   OUTBOX_FAST_PATH_WAIT_MS: ms().min(0).default(1_000),
   UNSUBSCRIBE_SECRET: z.string().min(32, 'at least 32 characters').optional(),
-  UNSUBSCRIBE_URL: webUrl().default('http://localhost:3000/unsubscribe'),
+  UNSUBSCRIBE_URL: webUrl().optional(),
   UNSUBSCRIBE_LINK_TTL_DAYS: z.coerce.number().positive().max(3650).default(90),
   WEBHOOKS_ALLOW_PRIVATE_TARGETS: z
     .enum(['true', 'false'])
@@ -138,13 +136,21 @@ export interface Config {
 /** Secrets: set but empty is refused, never read as unset (that would sign with the development secret). */
 const STRICT_WHEN_EMPTY = new Set(['PORTAL_LINK_SECRET', 'UNSUBSCRIBE_SECRET']);
 
+/** This API on this machine: the default of the links in emails (3000 when PORT=0 asks for any free port). */
+const localApi = (port: number) => `http://localhost:${port || 3000}`;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 /**
- * Refuses a production process (NODE_ENV=production) whose link secrets are unset: the development secrets are
- * in this repository, so anyone could sign portal links (read, reply, approve, sign as any client) and
- * unsubscribe links. The API and the worker call it at start; tools that sign nothing do not.
+ * Refuses a production process (NODE_ENV=production) whose client links would be unsafe, and returns warnings for
+ * those that are likely wrong. Unset link secrets: the development secrets are in this repository, so anyone could
+ * sign portal links (read, reply, approve, sign as any client) and unsubscribe links. Links over plain http to
+ * another machine: portal links carry sign-in tokens, and mailbox providers take one-click unsubscribe only from an
+ * https URL (RFC 8058). Links to this machine (a trial of the image) only warn. The API and the worker call it at
+ * start; tools that send and sign nothing do not.
  */
-export function requireProductionSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): void {
-  if (env.NODE_ENV !== 'production') return;
+export function requireProductionSettings(config: Config, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.NODE_ENV !== 'production') return [];
   const missing = [
     ...(config.portalLinkSecret ? [] : ['PORTAL_LINK_SECRET']),
     ...(config.unsubscribe.secret ? [] : ['UNSUBSCRIBE_SECRET']),
@@ -155,6 +161,20 @@ export function requireProductionSecrets(config: Config, env: NodeJS.ProcessEnv 
         `the same for the API and the worker, e.g. \`openssl rand -base64 48\`); without them client links would be ` +
         `signed with the public development secrets`,
     );
+  const links = { PORTAL_URL: config.portalUrl, UNSUBSCRIBE_URL: config.unsubscribe.url };
+  const local = Object.entries(links).filter(([, url]) => LOOPBACK_HOSTS.has(new URL(url).hostname));
+  const plain = Object.entries(links).filter(
+    ([name, url]) => new URL(url).protocol === 'http:' && !local.some(([n]) => n === name),
+  );
+  if (plain.length)
+    throw new Error(
+      `Invalid configuration: ${plain.map(([n]) => n).join(' and ')} must be https with NODE_ENV=production ` +
+        `(portal links carry sign-in tokens; mailbox providers offer one-click unsubscribe only over https)`,
+    );
+  return local.map(
+    ([name, url]) =>
+      `${name} is ${url}: client emails link to this machine, unreachable for clients; set it to the public address`,
+  );
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -181,7 +201,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     port: e.PORT,
     keepAliveTimeoutMs: e.API_KEEP_ALIVE_TIMEOUT_MS,
-    portalUrl: e.PORTAL_URL,
+    // Without its trailing slashes: every link appends a path that starts with one (…/portal//invitations is a 404).
+    portalUrl: (e.PORTAL_URL ?? `${localApi(e.PORT)}/portal`).replace(/\/+$/, ''),
     portalLinkSecret: e.PORTAL_LINK_SECRET,
     portalLinkTtlSeconds: e.PORTAL_LINK_TTL_DAYS * 86400,
     reminderDaySeconds: e.REMINDER_DAY_SECONDS,
@@ -216,7 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outbox: { pollMs: e.OUTBOX_POLL_MS, fastPathWaitMs: e.OUTBOX_FAST_PATH_WAIT_MS },
     unsubscribe: {
       secret: e.UNSUBSCRIBE_SECRET,
-      url: e.UNSUBSCRIBE_URL,
+      url: e.UNSUBSCRIBE_URL ?? `${localApi(e.PORT)}/unsubscribe`,
       ttlSeconds: e.UNSUBSCRIBE_LINK_TTL_DAYS * 86400,
     },
     webhooks: { allowPrivateTargets: e.WEBHOOKS_ALLOW_PRIVATE_TARGETS },

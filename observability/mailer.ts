@@ -35,6 +35,7 @@ export function instrumentMailer(mailer: Mailer, refusal: (err: unknown) => 'rec
           span.end();
         }
       }),
+    messageIdDomain: mailer.messageIdDomain,
     verify: () => mailer.verify(),
     close: () => mailer.close(),
     // Sends wait for the wrapped mailer's connections as they would without the counters (sendEmailOnce).

@@ -204,7 +204,7 @@ describe('a worker restart storm while notifications and reminders go out', () =
     expect(copies.extraCopies).toBeLessThanOrEqual(KILLS);
     expect(copies.extraCopies).toBeLessThanOrEqual(kills.reduce((n, k) => n + k.claimsOrphaned, 0));
     expect(copies.mismatchedMessageIds).toBe(0);
-    for (const m of s.smtp.mails) expect(messageIdOf(m)).toBe(messageIdFor(m.key!));
+    for (const m of s.smtp.mails) expect(messageIdOf(m)).toBe(messageIdFor(m.key!, 'nudge.test'));
     for (const id of threadIds) {
       const state = await firm.call('GET', `/v1/chat-threads/${id}/reminders`);
       expect(state.body.workflow).toMatchObject({ status: 'completed', remindersSent: COUNT });

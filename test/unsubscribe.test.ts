@@ -67,6 +67,13 @@ test('every email to a client carries List-Unsubscribe and List-Unsubscribe-Post
   expect(header(invitation, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
 });
 
+test('every email is marked auto-generated (RFC 3834) and its Message-ID names the sender’s domain', async () => {
+  const n = await notified();
+  expect(header(n.mail, 'Auto-Submitted')).toBe('auto-generated');
+  // The stack sends from no-reply@nudge.test: a bare word after the "@" is scored as spam.
+  expect(header(n.mail, 'Message-ID')).toMatch(/^<[0-9a-f]{64}@nudge\.test>$/);
+});
+
 test('GET shows a confirmation page with a button that posts, and changes nothing', async () => {
   const n = await notified();
   const before = await written(n.contact.emailId);

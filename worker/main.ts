@@ -2,7 +2,7 @@
 // reconciler's Schedule in place.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig, requireProductionSecrets } from '../config/config';
+import { loadConfig, requireProductionSettings } from '../config/config';
 import { createDb } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createNudgeWorker } from './worker';
@@ -20,7 +20,7 @@ import { tracedClientOptions } from '../observability/temporal-tracing';
 async function main() {
   const config = loadConfig();
   // The worker signs what goes into client emails (portal, invitation and unsubscribe links), as the API checks.
-  requireProductionSecrets(config);
+  for (const warning of requireProductionSettings(config)) console.warn(warning);
   // Before the first connection: the SDK's runtime (and its metrics exporter) is installed once.
   const observability = loadObservabilityConfig();
   const metrics = await startWorkerMetrics(observability.workerMetricsPort, (m) => console.warn(m));

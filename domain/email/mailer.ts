@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { PassThrough, type Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import type { Config } from '../../config/config';
 
 export interface OutgoingMail {
@@ -18,6 +19,8 @@ export interface OutgoingMail {
 }
 
 export interface Mailer {
+  /** The domain of the sender's address, the right side of every Message-ID (absent: "nudge"). */
+  readonly messageIdDomain?: string;
   send(mail: OutgoingMail): Promise<{ messageId: string }>;
   verify(): Promise<void>;
   close(): void;
@@ -151,6 +154,7 @@ export function createMailer(
     done();
   });
   return {
+    messageIdDomain: addressDomain(smtp.from),
     async send(mail) {
       const info = await transport.sendMail({ from: smtp.from, ...mail });
       return { messageId: info.messageId };
@@ -161,6 +165,13 @@ export function createMailer(
     close: () => transport.close(),
     withConnection: connectionGate(MAX_CONNECTIONS, connectionWaitMs),
   };
+}
+
+/** "Nudge <no-reply@firm.example>" → "firm.example"; undefined when the address has no domain. */
+export function addressDomain(from: string): string | undefined {
+  const [first] = addressparser(from, { flatten: true });
+  const domain = first?.address?.split('@')[1]?.toLowerCase();
+  return domain && /^[a-z0-9.-]+$/.test(domain) ? domain : undefined;
 }
 
 interface SmtpErrorFields {

@@ -28,6 +28,7 @@ export function spawnNudgeProcess(
       TEMPORAL_TASK_QUEUE: stack.taskQueue,
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(stack.smtp.port),
+      MAIL_FROM: 'Nudge <no-reply@nudge.test>', // as the stack's own worker
       PORTAL_URL,
       ...env,
     },
