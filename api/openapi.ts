@@ -29,6 +29,7 @@ const PROBLEM_RESPONSES: Record<ProblemStatus, { name: string; description: stri
     name: 'Conflict',
     description: 'The resource is not in a state that allows this, or the Idempotency-Key is in use.',
   },
+  410: { name: 'Gone', description: 'The link or token has expired, or was withdrawn.' },
   413: { name: 'PayloadTooLarge', description: 'The body is larger than the API reads.' },
   415: { name: 'UnsupportedMediaType', description: 'The body is not application/json.' },
   422: { name: 'ValidationError', description: 'The request is not valid; `errors` names each field.' },

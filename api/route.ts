@@ -9,7 +9,7 @@ import { fromZod } from './error-handler';
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** The problem statuses the OpenAPI document describes (components.responses in api/openapi.ts). */
-export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 503;
 
 export interface RouteSpec<
   P extends z.ZodObject = z.ZodObject,

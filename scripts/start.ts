@@ -181,7 +181,7 @@ async function main() {
     startDatabase(),
     externalTemporal
       ? undefined
-      : startTemporalDevServer({ log: prefixed('temporal') }).then((server) => {
+      : startTemporalDevServer({ namespace: config.temporal.namespace, log: prefixed('temporal') }).then((server) => {
           ready('Temporal dev server', `${server.address}, UI ${server.uiUrl}`, infraSince);
           return server;
         }),

@@ -22,9 +22,18 @@ export interface TemporalDevServer {
 }
 
 export async function startTemporalDevServer(
-  opts: { port?: number; uiPort?: number; dbFile?: string; ip?: string; log?: (line: string) => void } = {},
+  opts: {
+    port?: number;
+    uiPort?: number;
+    dbFile?: string;
+    ip?: string;
+    /** The namespace the worker and the API use (TEMPORAL_NAMESPACE), created beside `default`. */
+    namespace?: string;
+    log?: (line: string) => void;
+  } = {},
 ): Promise<TemporalDevServer> {
   const { port = 7233, uiPort = 8233, ip = '127.0.0.1', dbFile = path.join(root, '.data', 'temporal.db') } = opts;
+  const namespaces = [...new Set(['default', opts.namespace ?? 'default'])];
   const log = opts.log ?? ((line: string) => console.log(`[temporal] ${line}`));
   const address = `${ip}:${port}`;
   const bin = ensureTemporalCli();
@@ -43,8 +52,7 @@ export async function startTemporalDevServer(
     String(uiPort),
     '--db-filename',
     dbFile,
-    '--namespace',
-    'default',
+    ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
     '--log-level',
     'warn',
   ];
@@ -64,7 +72,7 @@ export async function startTemporalDevServer(
       READY_TIMEOUT_MS,
       async () => (await cli(bin, ['operator', 'cluster', 'health', '--address', address])).ok,
     );
-    await registerSearchAttributes(bin, address, dbFile);
+    for (const namespace of namespaces) await registerSearchAttributes(bin, address, namespace, dbFile);
   } catch (err) {
     const lastLines = tail.join('\n'); // before stopping adds its own noise
     await stop();
@@ -77,8 +85,8 @@ export async function startTemporalDevServer(
 // start-dev only applies --search-attribute when it creates the namespace, i.e. on a fresh --db-filename,
 // so attributes added to SEARCH_ATTRIBUTES since are created here. (Only the missing ones: re-creating an
 // existing one succeeds, but makes the server log a warning each start.)
-async function registerSearchAttributes(bin: string, address: string, dbFile: string) {
-  const target = ['--address', address, '--namespace', 'default'];
+async function registerSearchAttributes(bin: string, address: string, namespace: string, dbFile: string) {
+  const target = ['--address', address, '--namespace', namespace];
   const list = await cli(bin, ['operator', 'search-attribute', 'list', ...target, '--output', 'json']);
   if (!list.ok) throw new Error(`listing search attributes failed: ${list.output.trim()}`);
   const existing: Record<string, string> = JSON.parse(list.output).customAttributes ?? {};

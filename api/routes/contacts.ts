@@ -203,6 +203,8 @@ export function publicInvitationRoutes(domain: DomainServices, wf: InvitationWor
       summary: 'Accept a portal invitation with the single-use token from its email; the email’s login becomes active',
       body: s.acceptInvitation,
       public: true,
+      // Already accepted (a retry); withdrawn or expired.
+      problems: [409, 410],
     },
     async (req) => domain.invitations.acceptInvitation(wf, req.valid.body.token),
   );
