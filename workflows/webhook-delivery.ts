@@ -14,7 +14,7 @@ import type { WorkflowFunction } from '../shared/contracts/workflow';
 
 type WebhookActivities = ReturnType<typeof createWebhookActivities>;
 
-/** One attempt: a 10 s HTTP deadline inside it; retried with backoff for 24 hours in all (each failure names
+/** One attempt: a 15 s HTTP deadline inside it; retried with backoff for 24 hours in all (each failure names
  * its own delay, spread around this schedule: see the activity). */
 const attemptOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',

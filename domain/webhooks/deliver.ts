@@ -25,7 +25,8 @@ export interface WebhookDeliveryDeps {
  */
 export type AttemptOutcome = WebhookAttemptResult | { outcome: 'failed'; error: string; retryAfterMs?: number };
 
-export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+/** What Standard Webhooks asks of a sender ("somewhere between 15 and 30s"): a slower receiver was tried again. */
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 15_000;
 
 /** The longest wait a receiver's Retry-After may ask for: the retry policy's own longest interval. */
 export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;

@@ -25,13 +25,19 @@ for (const [net, prefix] of [
 ] as const)
   blocked.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible form (::7f00:1 is 127.0.0.1)
   ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215): reaches the operator's own IPv4 network
   ['100::', 64],
+  ['2001::', 32], // Teredo: tunnels to an IPv4 address it embeds
+  ['2001:10::', 28],
+  ['2001:20::', 28],
   ['2001:db8::', 32],
+  ['2002::', 16], // 6to4: the same
+  ['3fff::', 20],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10], // site-local (deprecated, still routed inside some networks)
   ['ff00::', 8],
 ] as const)
   blocked.addSubnet(net, prefix, 'ipv6');
