@@ -5,6 +5,7 @@ import { startStack, type Stack, type FirmHandle } from './support/stack';
 import { validateCustomFields } from '../domain/settings/custom-fields';
 import { rowCounter, expectRefused, type BadInputCase } from './support/bad-input';
 import { firmUser } from './support/fixtures';
+import { holdInTransaction, untilWaitingForLocks } from './support/holds';
 
 let stack: Stack;
 let firm: FirmHandle;
@@ -163,6 +164,55 @@ describe('concurrency and read-only archives', () => {
     );
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect((await firm.call('GET', `/v1/accounts/${id}`)).body.customFields).toEqual(Object.assign({}, ...patches));
+  });
+
+  describe('a custom field deleted while an account is saved with a value of it', () => {
+    async function setup() {
+      const f = await stack.newFirm();
+      const field = (
+        await f.call('POST', '/v1/custom-fields', { entity: 'account', key: 'k', label: 'K', type: 'text' })
+      ).body.id as string;
+      const holder = (
+        await f.call('POST', '/v1/accounts', { name: 'Holder', type: 'company', customFields: { k: 'old' } })
+      ).body.id as string;
+      const saved = (await f.call('POST', '/v1/accounts', { name: 'Saved', type: 'company' })).body.id as string;
+      const tag = (await f.call('POST', '/v1/tags', { name: `t-${randomUUID()}` })).body.id as string;
+      const stored = async () => (await stack.db.account.findUniqueOrThrow({ where: { id: saved } })).customFields;
+      return { f, field, holder, saved, tag, stored };
+    }
+
+    test('the delete first: the save waits for it, then finds the field gone (422)', async () => {
+      const { f, field, holder, saved, stored } = await setup();
+      // The delete has removed the definition and waits to clear the holder's value.
+      const release = await holdInTransaction(
+        stack.db,
+        (tx) => tx.$executeRaw`SELECT 1 FROM "Account" WHERE id = ${holder}::uuid FOR NO KEY UPDATE`,
+      );
+      const deleted = f.call('DELETE', `/v1/custom-fields/${field}`);
+      await untilWaitingForLocks(stack.db, 1);
+      const patched = f.call('PATCH', `/v1/accounts/${saved}`, { customFields: { k: 'new' } });
+      await untilWaitingForLocks(stack.db, 2); // the save waits for the definition
+      await release();
+      // Before: the save read the definition as it was (200) and its value stayed under the deleted key.
+      expect([(await deleted).status, (await patched).status]).toEqual([204, 422]);
+      expect(await stored()).toEqual({});
+    });
+
+    test('the save first: the delete waits for it, then clears the value it stored', async () => {
+      const { f, field, saved, tag, stored } = await setup();
+      // The save has checked its values and waits on its tag.
+      const release = await holdInTransaction(
+        stack.db,
+        (tx) => tx.$executeRaw`SELECT 1 FROM "Tag" WHERE id = ${tag}::uuid FOR UPDATE`,
+      );
+      const patched = f.call('PATCH', `/v1/accounts/${saved}`, { customFields: { k: 'new' }, tags: [tag] });
+      await untilWaitingForLocks(stack.db, 1);
+      const deleted = f.call('DELETE', `/v1/custom-fields/${field}`);
+      await untilWaitingForLocks(stack.db, 2); // the delete waits for the save
+      await release();
+      expect([(await patched).status, (await deleted).status]).toEqual([200, 204]);
+      expect(await stored()).toEqual({});
+    });
   });
 
   test('concurrent adds of the same member record one change', async () => {

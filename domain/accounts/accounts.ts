@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../../prisma/client';
 import { Prisma } from '../../prisma/client';
 import { audit } from '../audit/audit';
 import { presentEmail } from '../contacts/email-view';
-import { validateCustomFields } from '../settings/custom-fields';
+import { holdCustomFieldDefinitions, validateCustomFields } from '../settings/custom-fields';
 import { lowerIds, requireFirmUsers, requireWritableAccountAccess, setTeam } from './team';
 import { requireAccountAccess, seesAllAccounts, type Actor } from '../access/access';
 import { conflict, forbidden, invalid, notFound } from '../errors';
@@ -37,6 +37,7 @@ export async function createAccount(db: Db, firmId: string, actor: Actor, accoun
   const team = seesAllAccounts(actor) || named?.includes(actorId) ? named : [...(named ?? []), actorId];
   const input: AccountInput = { ...account, team };
   return db.$transaction(async (tx) => {
+    await holdCustomFieldDefinitions(tx, firmId, 'account');
     const customFields = await validateCustomFields(tx, firmId, 'account', input.customFields ?? {});
     const tagIds = input.tags ? await resolveTags(tx, firmId, input.tags) : [];
     if (input.team) await requireFirmUsers(tx, firmId, input.team, 'body.team');
@@ -73,6 +74,7 @@ export async function updateAccount(db: Db, firmId: string, actor: Actor, accoun
   await requireAccountAccess(db, firmId, actor, accountId);
   const actorId = actor.id;
   return db.$transaction(async (tx) => {
+    if (patch.customFields !== undefined) await holdCustomFieldDefinitions(tx, firmId, 'account');
     const account = await requireWritableAccountAccess(tx, firmId, actor, accountId);
     const data: Prisma.AccountUpdateInput = { updatedAt: new Date() };
     if (patch.name !== undefined) data.name = patch.name;

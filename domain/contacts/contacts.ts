@@ -7,7 +7,7 @@ import { preferenceColumns, presentEmail, type Preferences } from './email-view'
 import { forgetUnsubscribes } from '../email/unsubscribe';
 import { audit } from '../audit/audit';
 import { requireAccountAccess, requireWritableAccount, seesAllAccounts, type Actor } from '../access/access';
-import { validateCustomFields } from '../settings/custom-fields';
+import { holdCustomFieldDefinitions, validateCustomFields } from '../settings/custom-fields';
 import {
   chosenExpiryDays,
   createInvitation,
@@ -204,6 +204,7 @@ export interface ContactPatch {
 
 export async function updateContact(db: Db, firmId: string, actor: Actor, contactId: string, patch: ContactPatch) {
   return db.$transaction(async (tx) => {
+    if (patch.customFields !== undefined) await holdCustomFieldDefinitions(tx, firmId, 'contact');
     // Locked before it is read: two PATCHes of different custom fields would each merge into the same old values.
     await lockContact(tx, firmId, contactId);
     const { contact } = await requireContactAccess(tx, firmId, actor, contactId, 'any');

@@ -129,9 +129,8 @@ export async function updateCustomField(
 }
 
 /**
- * A conflict naming each option still held by a record. A record written concurrently with the change is
- * checked against the definition it read (validateCustomFields takes no lock), so in that narrow window
- * a record may keep a dropped option; it then shows the value and must pick a valid one on its next save.
+ * A conflict naming each option still held by a record. A record being saved holds the definitions
+ * (holdCustomFieldDefinitions), so the change waits for it and then counts its value.
  */
 async function refuseOptionsInUse(
   tx: Tx,
@@ -185,6 +184,18 @@ export async function deleteCustomField(db: Db, firmId: string, actor: Actor, fi
       data: { fieldId, entity: field.entity, key: field.key, valuesCleared: cleared },
     });
   });
+}
+
+/**
+ * Holds the firm's definitions for accounts or contacts (FOR SHARE) until the transaction ends. A save of custom
+ * field values takes it before the record's own lock, the order a definition's change or delete takes them (its
+ * definition, then the records holding its key): a delete or change under way is waited for and then read, and
+ * one coming later waits for this save, then clears or counts what it stored. Without it a value saved as its
+ * field was deleted stayed under the key, and came back under a field re-created with it.
+ */
+export async function holdCustomFieldDefinitions(tx: Tx, firmId: string, entity: CustomFieldEntity) {
+  await tx.$executeRaw`SELECT 1 FROM "CustomFieldDefinition"
+    WHERE "firmId" = ${firmId}::uuid AND entity = ${entity}::"CustomFieldEntity" FOR SHARE`;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
