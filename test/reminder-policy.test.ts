@@ -12,6 +12,7 @@ import { DateTime } from 'luxon';
 import { useStackWithFirm, remindersTo, eventually, sleep, type Stack, type FirmHandle } from './support/stack';
 import { accountWithContacts, firmUser } from './support/fixtures';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
+import { withAuditHeld } from './support/holds';
 import {
   applyPolicyBatch,
   cancelPolicyApplication,
@@ -157,6 +158,24 @@ test('a change applied to running reminders: preview, then the workflow with its
   const history = JSON.stringify(await stack.client.workflow.getHandle(workflowId).fetchHistory());
   expect(history).not.toContain(a.address);
   expect(history).not.toContain('Receipts');
+});
+
+test('two first changes of a kind at once: the second replaces the first, as its audit entry says', async () => {
+  const f = await stack.newFirm();
+  const [one, two] = await withAuditHeld(stack.db, () =>
+    Promise.all([
+      putPolicy(f, 'approval', { enabled: true, intervalDays: 7, count: 2, apply: 'none' }),
+      putPolicy(f, 'approval', { enabled: true, intervalDays: 9, count: 2, apply: 'none' }),
+    ]),
+  );
+  expect([one.status, two.status]).toEqual([200, 200]);
+  const entries = await stack.db.auditEvent.findMany({
+    where: { firmId: f.firmId, action: 'reminder_policy.changed' },
+    select: { data: true },
+  });
+  const byVersion = new Map(entries.map(({ data }) => [(data as { version: number }).version, data as any]));
+  // Before: both read the defaults (no row to lock yet), and the second named them as what it replaced.
+  expect(byVersion.get(2).before.intervalDays).toBe(byVersion.get(1).intervalDays);
 });
 
 test('each item is applied once however often a batch is retried; a later change supersedes an application', async () => {

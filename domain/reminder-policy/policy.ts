@@ -120,9 +120,10 @@ export function createReminderPolicyService({ db, gateway, outbox, batchSize }: 
         };
       }
       return outbox.transaction(async (tx, enqueue) => {
-        // The row is locked by the upsert below; read it under the same lock first (FOR UPDATE).
-        await tx.$executeRaw`SELECT 1 FROM "FirmReminderPolicy"
-          WHERE "firmId" = ${firmId}::uuid AND "itemKind" = ${kind}::"ItemKind" FOR UPDATE`;
+        // One change of a kind's policy at a time, each reading the one before. A row lock would not do for the
+        // firm's first change, which finds no row to lock: two at once both read the defaults, and the second's
+        // audit entry and application named them as what it replaced.
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`reminder-policy:${firmId}:${kind}`}::text))`;
         const before = await readPolicy(tx, firmId, kind);
         // Only when the change is not applied: applied, those items take the new policy too (running ones
         // through the application, which keeps the old policy as what they had).
