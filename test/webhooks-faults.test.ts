@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { MAX_RETRY_AFTER_MS, retryAfterMs, retryBackoffMs } from '../domain/webhooks/deliver';
+import { createWebhookDelivery, MAX_RETRY_AFTER_MS, retryAfterMs, retryBackoffMs } from '../domain/webhooks/deliver';
+import { FAILURE_NOTICE_EVERY_MS } from '../domain/webhooks/endpoints';
 import { recordWebhookEvent } from '../domain/webhooks/events';
 import { webhookDeliveryWorkflowId } from '../shared/contracts/webhook-delivery';
 import { eventually, type ApiResponse, type FirmHandle, type Stack } from './support/stack';
@@ -237,6 +238,43 @@ describe('disabling an endpoint', () => {
       body: expect.stringContaining('410 Gone'),
       data: { webhookId: hook.id },
     });
+  });
+});
+
+describe('a delivery failing for good', () => {
+  test('its retries spent, owners and admins are told once a day per endpoint, however many fail at once', async () => {
+    const own = await stack.newFirm();
+    const adminId = await firmUser(own, 'Ada Admin', 'admin');
+    const employeeId = await firmUser(own, 'Eve Employee');
+    const hook = await register('/down-for-days', own);
+    const deliveries = await Promise.all([1, 2, 3].map(() => waitingDelivery(hook.id, 'retrying', own)));
+    const { markDeliveryFailed } = createWebhookDelivery({ db: stack.db });
+    const fail = (id: string) => markDeliveryFailed(own.firmId, id);
+    const notices = () =>
+      stack.db.inboxNotification.findMany({ where: { firmId: own.firmId, kind: 'webhook.failing' } });
+
+    // Two give up at the same moment (an outage fails every event of its day): one notice each for the owner and
+    // the admin; the activity's retry of one of them tells no one again.
+    await Promise.all([fail(deliveries[0].id), fail(deliveries[1].id)]);
+    await fail(deliveries[0].id);
+    const first = await notices();
+    expect(first.map((n) => n.firmUserId).sort()).toEqual([own.ownerId, adminId].sort());
+    expect(first.map((n) => n.firmUserId)).not.toContain(employeeId);
+    expect(first[0]).toMatchObject({
+      title: expect.stringContaining(`${receiver.url}/down-for-days`),
+      body: expect.stringContaining('replay'),
+      data: { webhookId: hook.id },
+    });
+
+    // A day later the next one tells them again.
+    await stack.db.webhookEndpoint.update({
+      where: { id: hook.id },
+      data: { failureNoticeAt: new Date(Date.now() - FAILURE_NOTICE_EVERY_MS - 1000) },
+    });
+    await fail(deliveries[2].id);
+    expect(await notices()).toHaveLength(4);
+    const statuses = await stack.db.webhookDelivery.findMany({ where: { id: { in: deliveries.map((d) => d.id) } } });
+    expect(statuses.map((d) => d.status)).toEqual(['failed', 'failed', 'failed']);
   });
 });
 

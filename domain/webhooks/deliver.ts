@@ -6,7 +6,7 @@
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../../prisma/client';
 import { WEBHOOK_RETRY, type WebhookAttemptResult } from '../../shared/contracts/webhook-delivery';
-import { disableGoneEndpoint, ENDPOINT_DISABLED_ERROR } from './endpoints';
+import { disableGoneEndpoint, ENDPOINT_DISABLED_ERROR, noticeFailedDelivery } from './endpoints';
 import { postJson, type PostResult } from './http-post';
 import { signingSecrets } from './rotation';
 import { targetRefusal } from './targets';
@@ -150,17 +150,25 @@ export function createWebhookDelivery({ db, allowPrivateTargets = false, timeout
       return { outcome: 'failed', error: error!, retryAfterMs: retryAfterMs(code, result.retryAfter) };
     },
 
-    /** After 24 hours of failed attempts the workflow gives up: the log says so until a replay. */
+    /**
+     * After 24 hours of failed attempts the workflow gives up: the log says so until a replay, and the owners and
+     * admins are told (at most once a day per endpoint). One transaction: a retry of this activity finds the
+     * delivery failed already and tells no one twice.
+     */
     async markDeliveryFailed(firmId: string, deliveryId: string, replay?: number): Promise<void> {
-      // Not over a replay still trying (the run that gave up is no longer the delivery's latest).
-      await db.webhookDelivery.updateMany({
-        where: {
-          id: deliveryId,
-          firmId,
-          status: { not: 'delivered' },
-          ...(replay !== undefined ? { replays: replay } : {}),
-        },
-        data: { status: 'failed' },
+      await db.$transaction(async (tx) => {
+        // Not over a replay still trying (the run that gave up is no longer the delivery's latest), nor a delivery
+        // already failed (by this activity's earlier attempt, or by its endpoint's disable).
+        const { count } = await tx.webhookDelivery.updateMany({
+          where: {
+            id: deliveryId,
+            firmId,
+            status: { notIn: ['delivered', 'failed'] },
+            ...(replay !== undefined ? { replays: replay } : {}),
+          },
+          data: { status: 'failed' },
+        });
+        if (count) await noticeFailedDelivery(tx, firmId, deliveryId);
       });
     },
   };

@@ -1,7 +1,7 @@
 // A firm's webhook endpoints (issue 11): owners and admins register, list, read, change, disable and enable
 // them. The secret is shown once, when Nudge generates it (or taken as given); lists and reads show only its
 // first characters. Rotating it is rotation.ts.
-import type { Db, Queryable } from '../../prisma/client';
+import type { Db, Prisma, Queryable } from '../../prisma/client';
 import type { Actor } from '../access/access';
 import { audit } from '../audit/audit';
 import { conflict, forbidden, invalid, notFound } from '../errors';
@@ -127,20 +127,51 @@ export async function disableGoneEndpoint(
     action: 'webhook.disabled',
     data: { webhookId, reason: 'gone', deliveryId },
   });
+  await noticeManagers(tx, firmId, {
+    kind: 'webhook.disabled',
+    title: `Webhook ${endpoint.url} disabled`,
+    body: 'The endpoint answered 410 Gone, so Nudge disabled it: it gets no more events, and its waiting deliveries failed. Enable it again (PATCH with enabled: true) once the receiver is back.',
+    data: { webhookId, deliveryId },
+  });
+}
+
+/** Between two notices that an endpoint's deliveries fail for good. */
+export const FAILURE_NOTICE_EVERY_MS = 24 * 3_600_000;
+
+/**
+ * In the transaction that marks a delivery failed for good (its retries ran out): tells the firm's owners and
+ * admins, at most once a day per endpoint (an outage fails every event of its day), since a receiver that stays
+ * down would otherwise lose events unnoticed. The endpoint's row decides which of several deliveries failing at
+ * once sends it.
+ */
+export async function noticeFailedDelivery(tx: Queryable, firmId: string, deliveryId: string, now = new Date()) {
+  const due = new Date(now.getTime() - FAILURE_NOTICE_EVERY_MS);
+  const [endpoint] = await tx.$queryRaw<{ id: string; url: string }[]>`
+    UPDATE "WebhookEndpoint" e SET "failureNoticeAt" = ${now}::timestamp(3)
+    FROM "WebhookDelivery" d
+    WHERE d.id = ${deliveryId}::uuid AND d."firmId" = ${firmId}::uuid AND e.id = d."endpointId"
+      AND (e."failureNoticeAt" IS NULL OR e."failureNoticeAt" <= ${due}::timestamp(3))
+    RETURNING e.id::text, e.url`;
+  if (!endpoint) return;
+  await noticeManagers(tx, firmId, {
+    kind: 'webhook.failing',
+    title: `Webhook ${endpoint.url} is failing`,
+    body: 'An event could not be delivered to this endpoint within 24 hours of retries, and is marked failed. Check the receiver, then replay the failed deliveries (POST /v1/webhook-deliveries/{id}/replay). Nudge tells you at most once a day per endpoint.',
+    data: { webhookId: endpoint.id, deliveryId },
+  });
+}
+
+/** An inbox notice to each active owner and admin of the firm. */
+async function noticeManagers(
+  tx: Queryable,
+  firmId: string,
+  notice: { kind: string; title: string; body: string; data: Prisma.InputJsonObject },
+) {
   const managers = await tx.firmUser.findMany({
     where: { firmId, role: { in: ['owner', 'admin'] }, deactivatedAt: null },
     select: { id: true },
   });
-  await tx.inboxNotification.createMany({
-    data: managers.map((u) => ({
-      firmId,
-      firmUserId: u.id,
-      kind: 'webhook.disabled',
-      title: `Webhook ${endpoint.url} disabled`,
-      body: 'The endpoint answered 410 Gone, so Nudge disabled it: it gets no more events, and its waiting deliveries failed. Enable it again (PATCH with enabled: true) once the receiver is back.',
-      data: { webhookId, deliveryId },
-    })),
-  });
+  await tx.inboxNotification.createMany({ data: managers.map((u) => ({ firmId, firmUserId: u.id, ...notice })) });
 }
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
