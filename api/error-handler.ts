@@ -109,7 +109,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         String(parser!.message),
       );
     else if (concurrentChange(err)) {
-      log.info({ err, requestId: req.id }, 'change met a concurrent one');
+      // Warned with its stack: a record not found can also be a wrong id from a bug, not only a race.
+      log.warn({ err, requestId: req.id }, 'change met a concurrent one');
       problem = concurrentChange(err)!;
     } else if (down) {
       // PostgreSQL or Temporal not answering, the pool exhausted, a timeout: honest 503, retry later.

@@ -55,17 +55,31 @@ type AdapterCause = { code?: unknown; kind?: unknown };
 const adapterCause = (err: Prisma.PrismaClientKnownRequestError): AdapterCause | undefined =>
   (err.meta as { driverAdapterError?: { cause?: AdapterCause } } | undefined)?.driverAdapterError?.cause;
 
-/** PostgreSQL chose this transaction to end a deadlock (40P01), as Prisma or its driver adapter reports it. */
-export function isDeadlock(err: unknown): boolean {
-  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  return err.code === 'P2034' || adapterCause(err)?.code === '40P01';
+/**
+ * The SQLSTATE of a database error: under Prisma's client, or its driver adapter's cause, or of the pg pool's
+ * own error (the hot statements that skip Prisma, domain/outbox/hot-sql.ts).
+ */
+function sqlState(err: unknown): string | undefined {
+  if (err instanceof Prisma.PrismaClientKnownRequestError) {
+    const code = adapterCause(err)?.code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
-/** A foreign key refused the write (23503), as Prisma (P2003) or its driver adapter reports it. */
+/** PostgreSQL chose this transaction to end a deadlock (40P01), as Prisma, its driver adapter or pg reports it. */
+export function isDeadlock(err: unknown): boolean {
+  if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2034') return true;
+  return sqlState(err) === '40P01';
+}
+
+/** A foreign key refused the write (23503), as Prisma (P2003), its driver adapter or pg reports it. */
 export function isForeignKeyViolation(err: unknown): boolean {
-  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  const cause = adapterCause(err);
-  return err.code === 'P2003' || cause?.code === '23503' || cause?.kind === 'ForeignKeyConstraintViolation';
+  if (err instanceof Prisma.PrismaClientKnownRequestError) {
+    if (err.code === 'P2003' || adapterCause(err)?.kind === 'ForeignKeyConstraintViolation') return true;
+  }
+  return sqlState(err) === '23503';
 }
 
 /** The row an update or delete named was not there (P2025): another change removed it first. */

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { useStackWithFirm, eventually, sleep, type FirmHandle } from './support/stack';
 import { accountWithContacts, archiveAccount, firmUser } from './support/fixtures';
-import { holdInTransaction, untilWaitingForLocks } from './support/holds';
+import { holdInTransaction, untilStatementWaits, untilWaitingForLocks } from './support/holds';
 import { recordHistory } from './support/histories';
 import { expectRefused, rowCounter, type BadInputCase } from './support/bad-input';
 import { loadBulkContext } from '../domain/bulk/context';
@@ -67,7 +67,7 @@ test('a note added or an approval given while its account is being deleted waits
   const deletion = (
     await start({ action: { kind: 'delete', confirm: 'DELETE' }, selection: { accountIds: [doomed.accountId] } })
   ).id;
-  await untilWaitingForLocks(ctx.stack.db, 1, 30_000);
+  await untilStatementWaits(ctx.stack.db, 'DELETE FROM%"Note"%', 30_000);
   const note = ctx.firm.call('POST', '/v1/notes', { accountId: doomed.accountId, body: 'Called about the deed' });
   const approve = ctx.firm.call('POST', `/v1/approval-requests/${approval.body.id}/approve`, {
     contactId: doomed.contacts[0].id,

@@ -321,14 +321,15 @@ const deleteAccount: Step = async (tx, ctx, account) => {
   ).map((e) => e.id);
   for (const id of ownEmails) await revokeOpenInvitations(tx, id, invitations);
   await tx.reminderSettings.deleteMany({ where: { itemId: { in: items.map((i) => i.itemId) } } });
+  await tx.account.delete({ where: { id: account.id } }); // threads, documents, requests, to-dos, tags, team, folders, links cascade
+  await tx.contact.deleteMany({ where: { id: { in: ownContacts } } }); // their emails and invitations cascade
+  // After the cascades, which wait for the changes holding the account's rows (a client's approval writing its
+  // audit entry, a note being added, a dispatch holding its item): those committed meanwhile are deleted too, not
+  // left behind unreachable.
   await tx.reminderDispatch.deleteMany({ where: { accountId: account.id } });
   await tx.outboundEmail.deleteMany({
     where: { OR: [{ accountId: account.id }, { contactEmailId: { in: ownEmails } }] },
   });
-  await tx.account.delete({ where: { id: account.id } }); // threads, documents, requests, to-dos, tags, team, folders, links cascade
-  await tx.contact.deleteMany({ where: { id: { in: ownContacts } } }); // their emails and invitations cascade
-  // After the cascades, which wait for the changes holding the account's rows (a client's approval writing its
-  // audit entry, a note being added): those committed meanwhile are deleted too, not left behind unreachable.
   await tx.note.deleteMany({ where: { OR: [{ accountId: account.id }, { contactId: { in: ownContacts } }] } });
   await tx.loginEvent.deleteMany({ where: { OR: [{ accountId: account.id }, { contactEmailId: { in: ownEmails } }] } });
   await tx.auditEvent.deleteMany({ where: { OR: [{ accountId: account.id }, { contactId: { in: ownContacts } }] } });

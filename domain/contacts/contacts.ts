@@ -109,7 +109,7 @@ export async function createContact(
   let created;
   try {
     created = await db.$transaction(async (tx) => {
-      const accountIds = (input.accounts ?? []).map((link) => link.accountId);
+      const accountIds = (input.accounts ?? []).map((link) => link.accountId.toLowerCase());
       for (const accountId of accountIds) await requireAccountAccess(tx, firmId, actor, accountId);
       // Locked in id order, as a move or an assignment locks them: two creations naming [A, B] and [B, A] at once
       // would otherwise each hold one and wait for the other (a deadlock, one of them answered 500).
@@ -392,6 +392,9 @@ export async function unlinkContact(db: Db, firmId: string, actor: Actor, accoun
     // Locks the account: of two unlinks at once, the second counts after the first, so one contact stays.
     await requireWritableAccount(tx, firmId, accountId);
     await requireContact(tx, firmId, contactId);
+    // The contact, then its link, as a move takes them: a deletion of the contact waits for this unlink (or
+    // this unlink for it) instead of each holding what the other needs.
+    await lockContact(tx, firmId, contactId);
     // The link locked before the pending-signature check: a signature request naming the contact holds it (KEY
     // SHARE) until it commits, so the check sees its signer, or the request finds the link gone.
     const link = await tx.$queryRaw<unknown[]>`

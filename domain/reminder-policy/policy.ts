@@ -124,6 +124,9 @@ export function createReminderPolicyService({ db, gateway, outbox, batchSize }: 
         // firm's first change, which finds no row to lock: two at once both read the defaults, and the second's
         // audit entry and application named them as what it replaced.
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`reminder-policy:${firmId}:${kind}`}::text))`;
+        // Then its row, as before (an application's batch takes it FOR SHARE and waits for this change).
+        await tx.$executeRaw`SELECT 1 FROM "FirmReminderPolicy"
+          WHERE "firmId" = ${firmId}::uuid AND "itemKind" = ${kind}::"ItemKind" FOR UPDATE`;
         const before = await readPolicy(tx, firmId, kind);
         // Only when the change is not applied: applied, those items take the new policy too (running ones
         // through the application, which keeps the old policy as what they had).

@@ -83,6 +83,7 @@ export async function insertNote(
     data?: Prisma.InputJsonObject;
   },
 ) {
+  await holdNoteSubjects(tx, firmId, input);
   const participants = lowerIds(input.participants ?? []);
   await requireParticipants(tx, firmId, participants, input, 'body.participants');
   const note = await tx.note.create({
@@ -128,9 +129,13 @@ async function requireNoteAccess(tx: Tx | Db, firmId: string, actor: Actor, note
 /**
  * Holds the note's account and contact until it commits (a note has no foreign key to them): a deletion under way
  * is waited for and then answers 404, and one starting later waits for the note and deletes it too, rather than
- * leave a note about people the firm erased.
+ * leave a note about people the firm erased. Every note takes it here: added, or written by a contact action.
  */
-async function holdNoteSubjects(tx: Tx, firmId: string, input: { contactId?: string; accountId?: string }) {
+async function holdNoteSubjects(
+  tx: Tx,
+  firmId: string,
+  input: { contactId?: string | null; accountId?: string | null },
+) {
   if (input.accountId) {
     const held = await tx.$queryRaw<unknown[]>`
       SELECT 1 FROM "Account" WHERE id = ${input.accountId}::uuid AND "firmId" = ${firmId}::uuid FOR SHARE`;
@@ -158,7 +163,6 @@ export async function createNote(
   return db.$transaction(async (tx) => {
     if (input.contactId) await requireContactAccess(tx, firmId, actor, input.contactId);
     if (input.accountId) await requireAccountAccess(tx, firmId, actor, input.accountId);
-    await holdNoteSubjects(tx, firmId, input);
     const calendar = input.calendar
       ? { start: new Date(input.calendar.start).toISOString(), durationMinutes: input.calendar.durationMinutes ?? 30 }
       : undefined;

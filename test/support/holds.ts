@@ -39,6 +39,19 @@ export async function untilWaitingForLocks(db: Db, n: number, timeoutMs = 10_000
   }
 }
 
+/** Until a statement of this database whose text matches `pattern` (ILIKE) waits for a lock: the change under test,
+ * not some other statement (a worker's) that happens to wait at that moment. */
+export async function untilStatementWaits(db: Db, pattern: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [{ waiting }] = await db.$queryRaw<{ waiting: number }[]>`SELECT count(*)::int AS waiting
+      FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE ${pattern}`;
+    if (waiting > 0) return;
+    if (Date.now() > deadline) throw new Error(`no statement like ${pattern} waits for a lock`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Runs `fn` while a test transaction holds what `hold` wrote or locked, for `holdMs`; then commits it. */
 export async function whileHeld<T>(
   db: Db,

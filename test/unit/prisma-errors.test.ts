@@ -1,6 +1,6 @@
 // Which database errors a bulk account retries (transient) and which fail it at once (permanent).
 import { Prisma } from '../../prisma/client';
-import { isPermanentError } from '../../prisma/errors';
+import { isDeadlock, isForeignKeyViolation, isPermanentError } from '../../prisma/errors';
 
 const known = (code: string, cause?: object) =>
   new Prisma.PrismaClientKnownRequestError('boom', {
@@ -24,4 +24,19 @@ test.each([
   ['an unknown error', new Error('socket hang up'), false],
 ])('%s', (_name, err, permanent) => {
   expect(isPermanentError(err)).toBe(permanent);
+});
+
+// What the API answers 409 concurrent-change (api/error-handler.ts), however the error reached it.
+const pgError = (code: string) => Object.assign(new Error('pg'), { code });
+test.each([
+  ['Prisma', known('P2034'), true, false],
+  ['the adapter', known('P2010', { kind: 'postgres', code: '40P01' }), true, false],
+  ['the pg pool (a hot statement)', pgError('40P01'), true, false],
+  ['Prisma', known('P2003'), false, true],
+  ['the adapter', known('P2010', { kind: 'ForeignKeyConstraintViolation' }), false, true],
+  ['the pg pool (a hot statement)', pgError('23503'), false, true],
+  ['a unique violation from', pgError('23505'), false, false],
+  ['a socket error from', pgError('EPIPE'), false, false],
+])('a deadlock or foreign-key violation through %s', (_via, err, deadlock, foreignKey) => {
+  expect([isDeadlock(err), isForeignKeyViolation(err)]).toEqual([deadlock, foreignKey]);
 });
