@@ -1,6 +1,7 @@
 // The Express application: request ids and logging, public routes (health, OpenAPI, docs), then the
 // authenticated v1 API behind idempotency, and the single error handler.
 import { randomUUID } from 'node:crypto';
+import helmet from 'helmet';
 import express from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Client } from '@temporalio/client';
@@ -14,7 +15,7 @@ import { errorHandler, notFoundRoute } from './error-handler';
 import { buildOpenApi } from './openapi';
 import { checkHealth, checkReady } from './health';
 import { admissionControl, type AdmissionOptions } from './admission';
-import { rateLimit, type RateLimitOptions } from './rate-limit';
+import { clientRateLimit, rateLimit, type RateLimitOptions } from './rate-limit';
 import { v1Routes } from './routes';
 import { httpMetrics, metricsEndpoint } from './metrics';
 import { registerOutboxGauges } from '../observability/metrics';
@@ -55,6 +56,10 @@ export interface AppDeps {
   admission?: Partial<AdmissionOptions>;
   /** Per API key token bucket of /v1 (api/rate-limit.ts); absent: no limit (api/main.ts passes the config). */
   rateLimit?: Partial<RateLimitOptions>;
+  /** Per client address token bucket of the public routes (pages, unsubscribe, accept); absent: no limit. */
+  publicRateLimit?: Partial<RateLimitOptions>;
+  /** Express's "trust proxy" (API_TRUST_PROXY): which proxies' X-Forwarded-For names the client; absent: none. */
+  trustProxy?: boolean | number | string;
   /** PORTAL_LINK_SECRET, which checks the signed links of the client pages (/portal); absent: the development secret. */
   portalLinkSecret?: string;
   /** Fast-path wait and relay settings of the outbox (domain/outbox/); the defaults suit production. */
@@ -90,6 +95,10 @@ export function createApp(deps: AppDeps) {
 
   const app = express();
   app.disable('x-powered-by');
+  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
+  // Security headers on every answer (nosniff, frame and referrer policies, …; the client pages set their
+  // stricter own). No CSP here (Swagger UI's page needs its own) and no HSTS: the TLS proxy in front sets it.
+  app.use(helmet({ contentSecurityPolicy: false, strictTransportSecurity: false }));
   app.set('query parser', 'simple');
   app.use(requestTracing, httpMetrics);
   app.use((req, res, next) => {
@@ -131,6 +140,10 @@ export function createApp(deps: AppDeps) {
   const publicV1 = publicInvitationRoutes(domain, invitations); // the portal's invitation accept: no API key
   // Every /v1 request: at most so many at once, each under a deadline (streams exempt), else 503.
   app.use('/v1', admission.middleware);
+  // The public routes too (no key to limit by): each client address its own bucket, and the same admission.
+  app.use(['/portal', '/unsubscribe'], admission.middleware);
+  const perClient = deps.publicRateLimit && clientRateLimit(deps.publicRateLimit);
+  if (perClient) app.use(['/portal', '/unsubscribe', '/v1/invitations/accept'], perClient);
   // Before the JSON parser: the CSV import streams its body.
   app.use(
     clientActionRoutes({

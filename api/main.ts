@@ -48,6 +48,8 @@ async function main() {
     bulkMaxRunningPerFirm: config.bulkMaxRunningPerFirm,
     admission: config.admission,
     rateLimit: config.rateLimit,
+    publicRateLimit: config.publicRateLimit,
+    trustProxy: config.trustProxy,
     unsubscribeSecret: config.unsubscribe.secret,
     webhooksAllowPrivateTargets: config.webhooks.allowPrivateTargets,
     outbox: { fastPathWaitMs: config.outbox.fastPathWaitMs },

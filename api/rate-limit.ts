@@ -7,7 +7,7 @@
 // Buckets live in this process's memory (one set per API process), keyed by the SHA-256 hash of the key
 // (never the key itself); a bucket idle long enough to be full again is the same as a new one, so it is
 // dropped, and at most `maxKeys` are kept.
-import type { Response } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { Problem } from './problem';
 
 export interface RateLimitOptions {
@@ -68,8 +68,11 @@ export function tokenBuckets(o: Pick<RateLimitOptions, 'burst' | 'perSecond' | '
  */
 export type RateLimit = (keyHash: string, res: Response) => Problem | undefined;
 
-/** The limit authentication takes once the key is known and valid (api/auth.ts); undefined: no limit. */
-export function rateLimit(options: Partial<RateLimitOptions> = {}): RateLimit | undefined {
+/**
+ * The limit authentication takes once the key is known and valid (api/auth.ts); undefined: no limit. `subject`
+ * names what is limited in the 429's detail.
+ */
+export function rateLimit(options: Partial<RateLimitOptions> = {}, subject = 'This API key'): RateLimit | undefined {
   const o = { ...DEFAULT_RATE_LIMIT, ...options };
   if (o.burst <= 0 || o.perSecond <= 0) return undefined;
   const buckets = tokenBuckets(o);
@@ -84,7 +87,17 @@ export function rateLimit(options: Partial<RateLimitOptions> = {}): RateLimit | 
       429,
       'rate-limited',
       'Too many requests',
-      `This API key may send ${o.burst} requests at once and ${o.perSecond} a second; retry in ${r.retryAfterSeconds} s.`,
+      `${subject} may send ${o.burst} requests at once and ${o.perSecond} a second; retry in ${r.retryAfterSeconds} s.`,
     );
   };
+}
+
+/**
+ * The public routes' limit (the client pages, one-click unsubscribe, the portal's accept): no API key names the
+ * caller, so a bucket per client address (`req.ip`: behind a proxy, API_TRUST_PROXY makes it the client's, not
+ * the proxy's). Undefined: no limit.
+ */
+export function clientRateLimit(options: Partial<RateLimitOptions>): RequestHandler | undefined {
+  const limit = rateLimit(options, 'This address');
+  return limit && ((req, res, next) => next(limit(`ip:${req.ip ?? ''}`, res)));
 }

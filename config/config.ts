@@ -1,4 +1,5 @@
 // Process configuration from the environment, validated once. Every variable is listed in .env.example.
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -62,6 +63,15 @@ const schema = z.object({
   API_REQUEST_TIMEOUT_MS: ms().positive().default(15_000),
   API_RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(100),
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
+  API_PUBLIC_RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(30),
+  API_PUBLIC_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1),
+  // Express's "trust proxy": true, a hop count, or addresses/subnets (comma-separated) of the proxies in front.
+  API_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v) =>
+      v === undefined ? undefined : v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+    ),
   RECONCILER_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   RECONCILER_GRACE_SECONDS: z.coerce.number().int().min(0).default(120),
   OUTBOX_POLL_MS: ms().positive().default(500),
@@ -118,6 +128,9 @@ export interface Config {
   admission: { maxInFlight: number; maxQueued: number; queueWaitMs: number; requestTimeoutMs: number };
   /** Per API key token bucket of /v1 (api/rate-limit.ts): capacity and refill a second; 0 in either: no limit. */
   rateLimit: { burst: number; perSecond: number };
+  /** The public routes' limit per client address. */
+  publicRateLimit: { burst: number; perSecond: number };
+  trustProxy?: boolean | number | string;
   /** The reconciler Schedule (worker/reconciler-schedule.ts): every how many seconds (0: none), and how long
    * a change is left in flight before it counts as stuck. */
   reconciler: { intervalSeconds: number; graceSeconds: number };
@@ -139,7 +152,22 @@ const STRICT_WHEN_EMPTY = new Set(['PORTAL_LINK_SECRET', 'UNSUBSCRIBE_SECRET']);
 /** This API on this machine: the default of the links in emails (3000 when PORT=0 asks for any free port). */
 const localApi = (port: number) => `http://localhost:${port || 3000}`;
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
+/** This machine: localhost (and its subdomains, RFC 6761), 127.0.0.0/8, ::1 and ::ffff:127.x.x.x. */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host)?.[1];
+  if (mapped) return loopback.check(mapped, 'ipv4');
+  const family = isIP(host);
+  return family === 4 ? loopback.check(host, 'ipv4') : family === 6 && loopback.check(host, 'ipv6');
+}
 
 /**
  * Refuses a production process (NODE_ENV=production) whose client links would be unsafe, and returns warnings for
@@ -162,7 +190,7 @@ export function requireProductionSettings(config: Config, env: NodeJS.ProcessEnv
         `signed with the public development secrets`,
     );
   const links = { PORTAL_URL: config.portalUrl, UNSUBSCRIBE_URL: config.unsubscribe.url };
-  const local = Object.entries(links).filter(([, url]) => LOOPBACK_HOSTS.has(new URL(url).hostname));
+  const local = Object.entries(links).filter(([, url]) => isLoopbackHost(new URL(url).hostname));
   const plain = Object.entries(links).filter(
     ([name, url]) => new URL(url).protocol === 'http:' && !local.some(([n]) => n === name),
   );
@@ -233,6 +261,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: e.API_REQUEST_TIMEOUT_MS,
     },
     rateLimit: { burst: e.API_RATE_LIMIT_BURST, perSecond: e.API_RATE_LIMIT_PER_SECOND },
+    publicRateLimit: { burst: e.API_PUBLIC_RATE_LIMIT_BURST, perSecond: e.API_PUBLIC_RATE_LIMIT_PER_SECOND },
+    trustProxy: e.API_TRUST_PROXY,
     reconciler: { intervalSeconds: e.RECONCILER_INTERVAL_SECONDS, graceSeconds: e.RECONCILER_GRACE_SECONDS },
     outbox: { pollMs: e.OUTBOX_POLL_MS, fastPathWaitMs: e.OUTBOX_FAST_PATH_WAIT_MS },
     unsubscribe: {

@@ -164,6 +164,47 @@ test('a 429 POST writes nothing and leaves its Idempotency-Key free: a later ret
   expect(await accounts()).toBe(before + 1);
 });
 
+test('the public routes (client pages, unsubscribe, the portal’s accept) are limited per client address', async () => {
+  const { baseUrl, close } = await serveApp(stack, { publicRateLimit: { burst: 4, perSecond: 0.1 } });
+  cleanups.push(close);
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(baseUrl + path, { headers });
+  // Four pages from this address (forged links: refused, but they count), then 429 with Retry-After.
+  const pages = [];
+  for (let i = 0; i < 4; i++) pages.push(await get(`/portal/accounts/${randomUUID()}/chat/${randomUUID()}?token=x.y`));
+  expect(pages.map((r) => r.status < 429)).toEqual([true, true, true, true]);
+  const limited = await get('/unsubscribe?token=x.y');
+  expect(limited.status).toBe(429);
+  expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+  expect(((await limited.json()) as { detail: string }).detail).toMatch(/^This address may send 4 requests at once/);
+  const accept = await fetch(`${baseUrl}/v1/invitations/accept`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: 'x' }),
+  });
+  expect(accept.status).toBe(429);
+  // The keyed API is not counted against it.
+  const api = await fetch(`${baseUrl}/v1/accounts`, {
+    headers: { authorization: `Bearer ${firm.apiKey}`, 'x-acting-user': firm.ownerId },
+  });
+  expect(api.status).toBe(200);
+  // Security headers on every answer (helmet); the pages keep their own stricter ones.
+  expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(pages[0].headers.get('x-frame-options')).toBe('DENY');
+});
+
+test('behind a trusted proxy each client has its own bucket, named by X-Forwarded-For', async () => {
+  const { baseUrl, close } = await serveApp(stack, {
+    publicRateLimit: { burst: 1, perSecond: 0.1 },
+    trustProxy: 'loopback',
+  });
+  cleanups.push(close);
+  const from = (client: string) =>
+    fetch(`${baseUrl}/unsubscribe?token=x.y`, { headers: { 'x-forwarded-for': client } }).then((r) => r.status);
+  expect(await from('203.0.113.7')).not.toBe(429);
+  expect(await from('203.0.113.7')).toBe(429);
+  expect(await from('198.51.100.9')).not.toBe(429);
+});
+
 test('rate limit 0 disables it: no headers, no 429', async () => {
   const call = await startApp({ burst: 0 });
   const results = await Promise.all(Array.from({ length: 10 }, () => call(firm, 'GET', '/v1/accounts')));

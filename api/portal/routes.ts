@@ -3,7 +3,7 @@
 // a form POST carrying its single-purpose token. Errors are friendly pages with the domain error's status:
 // a changed or wrong-purpose link 403, an expired one 410, bad input 422 with nothing written. Pages are in
 // the contact's language; error pages, which may not know the contact, in the browser's.
-import express, { Router, type ErrorRequestHandler, type Request } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import { DomainError } from '../../domain/errors';
@@ -68,6 +68,10 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
  * redirects resolve against the address the browser used, so under a gateway that serves the pages at a path
  * prefix (PORTAL_URL=https://gw.example/nudge/portal) they stay under it, as an absolute /portal/… would not.
  */
+/** The answer to a form's post: its Location carries a fresh link, so it is kept and referred no more than a page. */
+const seeOther = (res: Response, url: string) =>
+  res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' }).redirect(303, url);
+
 const root = (req: Request) => '../'.repeat(req.path.split('/').length - 2) || './';
 
 /** An error page's words: in English the error's own (the most specific), else its slug's in the catalog. */
@@ -106,13 +110,13 @@ export function portalRoutes(portal: PortalService, log: Logger): Router {
 
   router.post('/reply', form, async (req, res) => {
     const input = parse(replyForm, req.body);
-    res.redirect(303, itemUrl(req, await portal.reply(input.token, input.body, input.formId), 'replied'));
+    seeOther(res, itemUrl(req, await portal.reply(input.token, input.body, input.formId), 'replied'));
   });
   router.post('/approve', form, async (req, res) => {
-    res.redirect(303, itemUrl(req, await portal.approve(parse(tokenForm, req.body).token), 'approved'));
+    seeOther(res, itemUrl(req, await portal.approve(parse(tokenForm, req.body).token), 'approved'));
   });
   router.post('/sign', form, async (req, res) => {
-    res.redirect(303, itemUrl(req, await portal.sign(parse(tokenForm, req.body).token), 'signed'));
+    seeOther(res, itemUrl(req, await portal.sign(parse(tokenForm, req.body).token), 'signed'));
   });
 
   router.get('/invitations/accept', async (req, res) => {

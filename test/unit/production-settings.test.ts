@@ -52,3 +52,16 @@ test('in production, https links pass; links to this machine (a trial of the ima
 test('outside production nothing is required or warned of', () => {
   expect(check({ PORTAL_URL: 'http://clients.example.com' })).toEqual([]);
 });
+
+test.each([
+  'http://127.0.0.2:3000/portal',
+  'http://localhost.:3000/portal',
+  'http://app.localhost/portal',
+  'http://[::ffff:127.0.0.1]/portal',
+  'http://[0:0::1]/portal',
+  'http://LOCALHOST/portal',
+])('in production, %s is this machine: a warning, not a refusal', (url) => {
+  expect(check({ ...production, PORTAL_URL: url, UNSUBSCRIBE_URL: 'https://crm.example.com/unsubscribe' })).toEqual([
+    expect.stringMatching(/^PORTAL_URL is /),
+  ]);
+});
