@@ -195,6 +195,40 @@ test('deleting a contact removes its links, emails, to-dos and invitations, and 
   await ctx.stack.client.workflow.getHandle(reminderWorkflowId('chat', thread.body.id)).result();
 });
 
+test('a contact deleted for good takes its notes alone, its send log’s addresses and subjects, its login events', async () => {
+  const acc = await accountWithContacts(ctx.firm, [{}, {}]);
+  const gone = acc.contacts[1];
+  const db = ctx.stack.db;
+  const thread = await ctx.firm.call('POST', `/v1/accounts/${acc.accountId}/chat-threads`, {
+    subject: 'Payslips of Mrs Rossi',
+    message: { body: 'Please upload' },
+    reminders: { enabled: false, intervalDays: 3, count: 1 },
+  });
+  expect(thread.status).toBe(201);
+  await eventually(
+    async () => (await db.outboundEmail.count({ where: { contactEmailId: gone.emailId, status: 'sent' } })) === 1,
+    15_000,
+    'the notification sent',
+  );
+  const alone = await ctx.firm.call('POST', '/v1/notes', { contactId: gone.id, body: 'Prefers phone calls' });
+  const shared = await ctx.firm.call('POST', '/v1/notes', {
+    contactId: gone.id,
+    accountId: acc.accountId,
+    body: 'Signed for the company',
+  });
+  expect([alone.status, shared.status]).toEqual([201, 201]);
+  await db.loginEvent.create({
+    data: { firmId: ctx.firm.firmId, contactEmailId: gone.emailId, accountId: acc.accountId },
+  });
+
+  expect((await ctx.firm.call('DELETE', `/v1/contacts/${gone.id}`)).status).toBe(200);
+  const log = await db.outboundEmail.findMany({ where: { contactEmailId: gone.emailId } });
+  expect(log.map((e) => [e.toAddress, e.subject, e.status])).toEqual([['', '', 'sent']]);
+  expect(await db.note.count({ where: { id: alone.body.id } })).toBe(0);
+  expect(await db.note.count({ where: { id: shared.body.id } })).toBe(1); // on the account's timeline
+  expect(await db.loginEvent.count({ where: { contactEmailId: gone.emailId } })).toBe(0);
+});
+
 test('linking and unlinking need access to the account', async () => {
   const acc = await accountWithContacts(ctx.firm, [{}, {}]);
   const as = { as: await firmUser(ctx.firm, 'Eve Employee') };

@@ -237,6 +237,28 @@ export async function updateContact(db: Db, firmId: string, actor: Actor, contac
  * cascade). Reminder sends re-read their recipients, so nothing more goes to its emails. Refused while it
  * has still to sign a pending signature request.
  */
+/**
+ * What was kept about a contact being deleted for good, beyond its rows that cascade: the notes about it alone (a
+ * note about an account too stays on that account's timeline), its addresses' login events and queued digest
+ * lines, and its addresses and subjects in the send log. The send log's rows stay, emptied: they are the send-once
+ * keys, which an email being sent at this moment still needs (a row deleted under it would be sent again).
+ */
+async function forgetContact(
+  tx: Tx,
+  firmId: string,
+  c: { contactId: string; emailIds: string[]; accountIds: string[] },
+) {
+  // The send log and login events are found through the contact's accounts (their index), or none.
+  const ofItsAccounts = { firmId, OR: [{ accountId: { in: c.accountIds } }, { accountId: null }] };
+  await tx.note.deleteMany({ where: { firmId, contactId: c.contactId, accountId: null } });
+  await tx.loginEvent.deleteMany({ where: { ...ofItsAccounts, contactEmailId: { in: c.emailIds } } });
+  await tx.digestEntry.deleteMany({ where: { contactEmailId: { in: c.emailIds } } });
+  await tx.outboundEmail.updateMany({
+    where: { ...ofItsAccounts, contactEmailId: { in: c.emailIds } },
+    data: { toAddress: '', subject: '' },
+  });
+}
+
 export async function deleteContact(db: Db, wf: InvitationWorkflows, firmId: string, actor: Actor, contactId: string) {
   const effects = noEffects();
   const summary = await db.$transaction(async (tx) => {
@@ -249,6 +271,11 @@ export async function deleteContact(db: Db, wf: InvitationWorkflows, firmId: str
     for (const e of emails) await revokeOpenInvitations(tx, e.id, effects);
     const todos = await tx.portalTodo.deleteMany({ where: { contactEmailId: { in: emails.map((e) => e.id) } } });
     await tx.contact.delete({ where: { id: contactId } });
+    await forgetContact(tx, firmId, {
+      contactId,
+      emailIds: emails.map((e) => e.id),
+      accountIds: links.map((l) => l.accountId),
+    });
     const data = {
       contactId,
       emailIds: emails.map((e) => e.id),
