@@ -129,7 +129,7 @@ test('Temporal unreachable at start, PORT=0: the API listens, says on which port
   expect(await Promise.race([exited, sleep(20_000).then(() => 'still running' as const)])).toBe(0);
 }, 60_000);
 
-test('with NODE_ENV=production the API and the worker refuse to start without the link secrets, naming them', async () => {
+test('with NODE_ENV=production the API and the worker refuse to start without the link secrets or with an http portal, naming them', async () => {
   const secret = 'a-production-secret-of-more-than-32-characters';
   const refusal = (names: string) => new RegExp(`exited \\(1\\)[\\s\\S]*${names} must be set with NODE_ENV=production`);
   for (const entry of ['api/main.ts', 'worker/main.ts']) {
@@ -144,12 +144,22 @@ test('with NODE_ENV=production the API and the worker refuse to start without th
       PORTAL_LINK_SECRET: secret,
     }),
   ).rejects.toThrow(refusal('UNSUBSCRIBE_SECRET'));
-  // Both set, it starts.
+  // Both set, a portal link over plain http to another host is refused too (the tests' portal is one).
+  await expect(
+    spawnNudgeProcess(stack, 'api/main.ts', 'listening', {
+      NODE_ENV: 'production',
+      PORT: '0',
+      PORTAL_LINK_SECRET: secret,
+      UNSUBSCRIBE_SECRET: secret,
+    }),
+  ).rejects.toThrow(/exited \(1\)[\s\S]*PORTAL_URL must be https with NODE_ENV=production/);
+  // Both set and the portal on https, it starts.
   api = await spawnNudgeProcess(stack, 'api/main.ts', '(docs at /docs)', {
     NODE_ENV: 'production',
     PORT: '0',
     PORTAL_LINK_SECRET: secret,
     UNSUBSCRIBE_SECRET: secret,
+    PORTAL_URL: 'https://portal.test',
   });
   await killNudgeProcess(api);
 }, 90_000);
