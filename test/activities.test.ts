@@ -2,7 +2,7 @@
 // place the project fakes SMTP: to make a delivery fail on purpose).
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createDb, type Db } from '../prisma/client';
+import { ACTIVITY_TRANSACTIONS, createDb, type Db } from '../prisma/client';
 import { createFirm } from '../domain/firms/firms';
 import { createReminderActivities } from '../activities/reminder-activities';
 import { EmailInFlightError, messageIdFor, sendEmailOnce, unmarkedSendKeys } from '../domain/email/outbound-email';
@@ -64,6 +64,19 @@ const email = (firmId: string, key: string) => ({
   text: 'T',
   html: '<p>T</p>',
 });
+
+test('the worker’s transactions may run past Prisma’s default 5 s (a slow batch is not failed on every retry)', async () => {
+  const worker = createDb(process.env.NUDGE_TEST_DATABASE_URL!, 2, ACTIVITY_TRANSACTIONS);
+  try {
+    const slow = worker.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_sleep(5.5)`;
+      return 'committed';
+    });
+    await expect(slow).resolves.toBe('committed');
+  } finally {
+    await worker.$disconnect();
+  }
+}, 20_000);
 
 test('sendEmailOnce sends a key once, however often it is called', async () => {
   const { firmId } = await approvalWithContacts(0);

@@ -241,6 +241,35 @@ describe('disabling an endpoint', () => {
   });
 });
 
+test('a delivered attempt whose record fails once is recorded by trying again, not by POSTing again', async () => {
+  const own = await stack.newFirm();
+  const hook = await register('/recorded-late', own);
+  const delivery = await waitingDelivery(hook.id, 'pending', own);
+  // The database refuses the attempt's log row once, as a connection lost after the receiver's 2xx would.
+  const fn = `fail_attempt_${randomUUID().replace(/-/g, '')}`;
+  await stack.db.$executeRawUnsafe(`CREATE SEQUENCE ${fn}_n`);
+  await stack.db.$executeRawUnsafe(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW."deliveryId" = '${delivery.id}' AND nextval('${fn}_n') = 1 THEN RAISE EXCEPTION 'record refused';
+    END IF; RETURN NEW; END $$`);
+  await stack.db.$executeRawUnsafe(
+    `CREATE TRIGGER ${fn} BEFORE INSERT ON "WebhookDeliveryAttempt" FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+  );
+  try {
+    const { attemptDelivery } = createWebhookDelivery({ db: stack.db, allowPrivateTargets: true });
+    // Before: the attempt failed, and its activity's retry POSTed the event a second time.
+    await expect(attemptDelivery(own.firmId, delivery.id)).resolves.toMatchObject({ outcome: 'delivered' });
+  } finally {
+    await stack.db.$executeRawUnsafe(`DROP TRIGGER ${fn} ON "WebhookDeliveryAttempt"`);
+    await stack.db.$executeRawUnsafe(`DROP FUNCTION ${fn}()`);
+    await stack.db.$executeRawUnsafe(`DROP SEQUENCE ${fn}_n`);
+  }
+  expect(receiver.received.filter((r) => r.headers['webhook-id'] === delivery.id)).toHaveLength(1);
+  expect(await stack.db.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } })).toMatchObject({
+    status: 'delivered',
+    attempts: 1,
+  });
+});
+
 describe('a delivery failing for good', () => {
   test('its retries spent, owners and admins are told once a day per endpoint, however many fail at once', async () => {
     const own = await stack.newFirm();

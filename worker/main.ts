@@ -3,7 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, requireProductionSettings } from '../config/config';
-import { createDb } from '../prisma/client';
+import { ACTIVITY_TRANSACTIONS, createDb } from '../prisma/client';
 import { createMailer } from '../domain/email/mailer';
 import { createNudgeWorker } from './worker';
 import { webhookAttemptTaskQueue } from '../shared/contracts/webhook-delivery';
@@ -27,7 +27,7 @@ async function main() {
   const tracing = observability.tracing ? await startTracing({ serviceName: 'nudge-worker' }) : undefined;
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const { poolSize: _apiPool, ...poolOptions } = config.db;
-  const db = createDb(config.databaseUrl, 20, poolOptions);
+  const db = createDb(config.databaseUrl, 20, { ...poolOptions, ...ACTIVITY_TRANSACTIONS });
   const mailer = createMailer(config.smtp);
   const worker = await createNudgeWorker({
     connection,

@@ -63,6 +63,20 @@ export function signedHeaders(secrets: string[], msgId: string, body: string, at
   };
 }
 
+/** Waits between tries of a delivered attempt's record: about 8 s, within the attempt's 30 s with its 15 s POST. */
+const RECORD_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000];
+
+async function retried<T>(fn: () => Promise<T>, delaysMs: readonly number[]): Promise<T> {
+  for (const delay of delaysMs) {
+    try {
+      return await fn();
+    } catch {
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  return fn();
+}
+
 export function createWebhookDelivery({ db, allowPrivateTargets = false, timeoutMs }: WebhookDeliveryDeps) {
   return {
     /**
@@ -103,47 +117,51 @@ export function createWebhookDelivery({ db, allowPrivateTargets = false, timeout
       const code = result.statusCode;
       const ok = code !== undefined && code >= 200 && code < 300;
       const error = ok ? null : (result.error ?? `HTTP ${code}`);
-      const superseded = await db.$transaction(async (tx) => {
-        // A 410 disables the endpoint and then fails its waiting deliveries: lock the endpoint before this row,
-        // as an API disable does, so two 410s (or a 410 and a disable) never wait on each other's rows.
-        if (code === 410)
-          await tx.$queryRaw`SELECT 1 FROM "WebhookEndpoint" WHERE id = ${delivery.endpointId}::uuid AND "firmId" = ${firmId}::uuid FOR NO KEY UPDATE`;
-        // Under the row's lock: a replay started, or the run gave up, while the request was out.
-        const [now] = await tx.$queryRaw<{ status: string; replays: number }[]>`
+      const record = () =>
+        db.$transaction(async (tx) => {
+          // A 410 disables the endpoint and then fails its waiting deliveries: lock the endpoint before this row,
+          // as an API disable does, so two 410s (or a 410 and a disable) never wait on each other's rows.
+          if (code === 410)
+            await tx.$queryRaw`SELECT 1 FROM "WebhookEndpoint" WHERE id = ${delivery.endpointId}::uuid AND "firmId" = ${firmId}::uuid FOR NO KEY UPDATE`;
+          // Under the row's lock: a replay started, or the run gave up, while the request was out.
+          const [now] = await tx.$queryRaw<{ status: string; replays: number }[]>`
           SELECT status, replays FROM "WebhookDelivery" WHERE id = ${deliveryId}::uuid FOR UPDATE`;
-        const stale = replay !== undefined && now.replays !== replay;
-        const status = stale
-          ? now.status
-          : ok || now.status === 'delivered'
-            ? 'delivered'
-            : code === 410 || now.status === 'failed'
-              ? 'failed'
-              : 'retrying';
-        const updated = await tx.webhookDelivery.update({
-          where: { id: deliveryId },
-          data: {
-            attempts: { increment: 1 },
-            lastAttemptAt: new Date(started),
-            lastStatusCode: code ?? null,
-            lastError: error,
-            status,
-            ...(ok && !stale ? { deliveredAt: new Date() } : {}),
-          },
+          const stale = replay !== undefined && now.replays !== replay;
+          const status = stale
+            ? now.status
+            : ok || now.status === 'delivered'
+              ? 'delivered'
+              : code === 410 || now.status === 'failed'
+                ? 'failed'
+                : 'retrying';
+          const updated = await tx.webhookDelivery.update({
+            where: { id: deliveryId },
+            data: {
+              attempts: { increment: 1 },
+              lastAttemptAt: new Date(started),
+              lastStatusCode: code ?? null,
+              lastError: error,
+              status,
+              ...(ok && !stale ? { deliveredAt: new Date() } : {}),
+            },
+          });
+          await tx.webhookDeliveryAttempt.create({
+            data: {
+              deliveryId,
+              attempt: updated.attempts,
+              at: new Date(started),
+              statusCode: code ?? null,
+              error,
+              durationMs: Date.now() - started,
+            },
+          });
+          // 410 Gone: the receiver says the endpoint is no more (Standard Webhooks' recommendation): disable it.
+          if (code === 410) await disableGoneEndpoint(tx, delivery.endpoint, deliveryId);
+          return stale;
         });
-        await tx.webhookDeliveryAttempt.create({
-          data: {
-            deliveryId,
-            attempt: updated.attempts,
-            at: new Date(started),
-            statusCode: code ?? null,
-            error,
-            durationMs: Date.now() - started,
-          },
-        });
-        // 410 Gone: the receiver says the endpoint is no more (Standard Webhooks' recommendation): disable it.
-        if (code === 410) await disableGoneEndpoint(tx, delivery.endpoint, deliveryId);
-        return stale;
-      });
+      // Delivered, the record is tried again for a few seconds rather than failing the attempt, whose retry would
+      // POST the event again (receivers deduplicate on webhook-id, but need not be asked to).
+      const superseded = ok ? await retried(record, RECORD_RETRY_DELAYS_MS) : await record();
       if (superseded) return { outcome: 'superseded' };
       if (ok) return { outcome: 'delivered', statusCode: code };
       if (code === 410) return { outcome: 'gone', statusCode: code };

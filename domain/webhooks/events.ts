@@ -34,6 +34,7 @@ export function webhookDeliveryCommand(firmId: string, deliveryId: string, repla
       input: start.input,
       searchAttributes: start.searchAttributes,
       memo: start.memo,
+      reuse: start.reuse, // once per delivery and replay, as the contract says
     },
   };
 }
