@@ -85,6 +85,8 @@ const jsonSchema = (s: z.ZodType, io: 'input' | 'output') => {
  * without a declared status answers 200 with its result, or 204 when it has none (api/route.ts).
  */
 function successResponses(r: (typeof registeredRoutes)[number], status: string): Record<string, unknown> {
+  if (r.csv === 'response')
+    return { [status]: { description: 'OK', content: { 'text/csv': { schema: { type: 'string' } } } } };
   if (r.response)
     return {
       [status]: { description: 'OK', content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } },
@@ -140,6 +142,9 @@ export function buildOpenApi(): Record<string, unknown> {
       parameters,
       ...(r.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } }
+        : {}),
+      ...(r.csv === 'request'
+        ? { requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } } } } }
         : {}),
       responses: {
         ...successResponses(r, status),

@@ -37,6 +37,8 @@ export interface RouteSpec<
   public?: boolean;
   /** Problem statuses the route answers beyond those its declaration implies (a body it reads itself). */
   problems?: ProblemStatus[];
+  /** Which side is text/csv rather than JSON: the answer (a download), or the request's body (read as a stream). */
+  csv?: 'response' | 'request';
 }
 
 /** The parsed value of a part of the request, or undefined when the route declares no schema for it. */

@@ -7113,16 +7113,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
-        };
-      };
-      /** @description Done; no content */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': unknown;
+          'text/csv': string;
         };
       };
       401: components['responses']['Unauthorized'];
@@ -7880,16 +7871,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
-        };
-      };
-      /** @description Done; no content */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': unknown;
+          'text/csv': string;
         };
       };
       401: components['responses']['Unauthorized'];
@@ -7917,7 +7899,11 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'text/csv': string;
+      };
+    };
     responses: {
       /** @description OK */
       200: {
@@ -7937,6 +7923,7 @@ export interface operations {
           'application/json': unknown;
         };
       };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];

@@ -68,6 +68,7 @@ export function bulkActionRoutes(bulk: BulkActionsService): Router {
       tag: 'Bulk actions',
       summary: 'The report as CSV (text/csv), one line per selected account',
       params: bulkId,
+      csv: 'response',
     },
     async (req, res) => {
       const id = req.valid.params.bulkActionId;

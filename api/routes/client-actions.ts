@@ -92,6 +92,7 @@ export function clientActionRoutes({ domain, outbox, authenticate: auth, idempot
       path: '/v1/contacts/import-template',
       tag: 'Client actions',
       summary: 'Download the contacts CSV template (text/csv)',
+      csv: 'response',
     },
     async (_req, res) => {
       res.status(200).type('text/csv; charset=utf-8').attachment('contacts-template.csv').send(csvTemplate());
@@ -104,7 +105,8 @@ export function clientActionRoutes({ domain, outbox, authenticate: auth, idempot
       method: 'post',
       path: '/v1/contacts/import',
       tag: 'Client actions',
-      problems: [413, 415, 422],
+      problems: [400, 413, 415, 422], // 400: the upload cut off
+      csv: 'request',
       summary:
         'Import contacts from the CSV template (body: text/csv, up to 50 MB); answers a per-row report. Rows match existing contacts on email, so a re-upload is safe to retry.',
     },
