@@ -37,6 +37,18 @@ async function deletionUnderWay(contactId: string, waiting = 1) {
   return { release, deleted };
 }
 
+/** A request whose statement has locked its signers and their links, and waits on its document's foreign-key check
+ * until released. */
+async function requestUnderWay(documentId: string, signers: string[]) {
+  const release = await holdInTransaction(
+    stack.db,
+    (tx) => tx.$executeRaw`SELECT 1 FROM "Document" WHERE id = ${documentId}::uuid FOR UPDATE`,
+  );
+  const request = requestSignatures(documentId, signers);
+  await untilWaitingForLocks(stack.db, 1);
+  return { release, request };
+}
+
 const signersOf = async (requestId: string) =>
   (await stack.db.signatureSigner.findMany({ where: { requestId }, select: { contactId: true } }))
     .map((s) => s.contactId)
@@ -59,13 +71,7 @@ test('a contact deleted while a request names it: the request waits, then finds 
 test('a request written while a contact deletion starts: the deletion waits, then refuses 409 pending-signature', async () => {
   const d = await document();
   const [c, other] = d.contacts;
-  // The request's statement has locked its signers, and waits on its document's foreign-key check until released.
-  const release = await holdInTransaction(
-    stack.db,
-    (tx) => tx.$executeRaw`SELECT 1 FROM "Document" WHERE id = ${d.documentId}::uuid FOR UPDATE`,
-  );
-  const request = requestSignatures(d.documentId, [c.id, other.id]);
-  await untilWaitingForLocks(stack.db, 1);
+  const { release, request } = await requestUnderWay(d.documentId, [c.id, other.id]);
   const deleted = firm.call('DELETE', `/v1/contacts/${c.id}`);
   await untilWaitingForLocks(stack.db, 2); // the deletion waits for the request's lock on its signer
   await release();
@@ -116,13 +122,7 @@ test.each([
 test('a request written while an unlink of its signer starts: the unlink waits, then refuses 409 pending-signature', async () => {
   const d = await document(3);
   const [c, other] = d.contacts;
-  // The request's statement has locked its signers' links, and waits on its document's foreign-key check.
-  const release = await holdInTransaction(
-    stack.db,
-    (tx) => tx.$executeRaw`SELECT 1 FROM "Document" WHERE id = ${d.documentId}::uuid FOR UPDATE`,
-  );
-  const request = requestSignatures(d.documentId, [c.id, other.id]);
-  await untilWaitingForLocks(stack.db, 1);
+  const { release, request } = await requestUnderWay(d.documentId, [c.id, other.id]);
   const unlinked = firm.call('DELETE', `/v1/accounts/${d.accountId}/contacts/${c.id}`);
   await untilWaitingForLocks(stack.db, 2); // the unlink waits for the request's lock on the link
   await release();
