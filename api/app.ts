@@ -14,7 +14,7 @@ import { jsonBody } from './json-body';
 import { errorHandler, notFoundRoute } from './error-handler';
 import { buildOpenApi } from './openapi';
 import { checkHealth, checkReady } from './health';
-import { admissionControl, type AdmissionOptions } from './admission';
+import { admissionControl, DEFAULT_ADMISSION, type AdmissionOptions } from './admission';
 import { clientRateLimit, rateLimit, type RateLimitOptions } from './rate-limit';
 import { v1Routes } from './routes';
 import { httpMetrics, metricsEndpoint } from './metrics';
@@ -66,6 +66,16 @@ export interface AppDeps {
   outbox?: Partial<OutboxOptions>;
   /** WEBHOOKS_ALLOW_PRIVATE_TARGETS: accept webhook endpoints on private, loopback or link-local addresses. */
   webhooksAllowPrivateTargets?: boolean;
+}
+
+/** The public pages' admission: half the slots and queue of /v1's, apart from them. */
+function publicAdmission(options: Partial<AdmissionOptions> = {}) {
+  const o = { ...DEFAULT_ADMISSION, ...options };
+  return admissionControl({
+    ...o,
+    maxInFlight: Math.max(1, Math.floor(o.maxInFlight / 2)),
+    maxQueued: Math.floor(o.maxQueued / 2),
+  });
 }
 
 export function createApp(deps: AppDeps) {
@@ -138,12 +148,19 @@ export function createApp(deps: AppDeps) {
   const reminderPolicy = createReminderPolicyService({ db: changes, gateway, outbox });
   const v1 = v1Routes(domain, items, invitations, bulk, webhooks, reminderPolicy); // registers the routes the OpenAPI document describes
   const publicV1 = publicInvitationRoutes(domain, invitations); // the portal's invitation accept: no API key
+  // The public routes (no key to limit by): each client address its own bucket, counted before anything else.
+  const perClient =
+    deps.publicRateLimit &&
+    clientRateLimit(deps.publicRateLimit, {
+      proxyTrusted: deps.trustProxy !== undefined && deps.trustProxy !== false,
+      untrusted: () =>
+        log.warn('requests come through a proxy API_TRUST_PROXY does not name: the public routes are not rate limited'),
+    });
+  if (perClient) app.use(['/portal', '/unsubscribe', '/v1/invitations/accept'], perClient);
   // Every /v1 request: at most so many at once, each under a deadline (streams exempt), else 503.
   app.use('/v1', admission.middleware);
-  // The public routes too (no key to limit by): each client address its own bucket, and the same admission.
-  app.use(['/portal', '/unsubscribe'], admission.middleware);
-  const perClient = deps.publicRateLimit && clientRateLimit(deps.publicRateLimit);
-  if (perClient) app.use(['/portal', '/unsubscribe', '/v1/invitations/accept'], perClient);
+  // The public pages under admission of their own, half as wide: anonymous traffic cannot take the firms' slots.
+  app.use(['/portal', '/unsubscribe'], publicAdmission(deps.admission).middleware);
   // Before the JSON parser: the CSV import streams its body.
   app.use(
     clientActionRoutes({

@@ -92,12 +92,37 @@ export function rateLimit(options: Partial<RateLimitOptions> = {}, subject = 'Th
   };
 }
 
+/** The bucket of a client address: an IPv6 client by its /64, which one host or network is given whole. */
+export function clientBucket(ip: string): string {
+  if (!ip.includes(':') || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return `ip:${ip.replace(/^::ffff:/i, '')}`;
+  const [head, tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `ip6:${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
 /**
  * The public routes' limit (the client pages, one-click unsubscribe, the portal's accept): no API key names the
- * caller, so a bucket per client address (`req.ip`: behind a proxy, API_TRUST_PROXY makes it the client's, not
- * the proxy's). Undefined: no limit.
+ * caller, so a bucket per client address (an IPv6 one by its /64). Behind a proxy that API_TRUST_PROXY does not
+ * name, every request comes from the proxy's address: one bucket for all clients would refuse them all, so a
+ * request carrying X-Forwarded-For is then let through, and `untrusted` is told once. Undefined: no limit.
  */
-export function clientRateLimit(options: Partial<RateLimitOptions>): RequestHandler | undefined {
+export function clientRateLimit(
+  options: Partial<RateLimitOptions>,
+  opts: { proxyTrusted: boolean; untrusted?: () => void },
+): RequestHandler | undefined {
   const limit = rateLimit(options, 'This address');
-  return limit && ((req, res, next) => next(limit(`ip:${req.ip ?? ''}`, res)));
+  if (!limit) return undefined;
+  let told = false;
+  return (req, res, next) => {
+    if (!opts.proxyTrusted && req.get('x-forwarded-for') !== undefined) {
+      if (!told) ((told = true), opts.untrusted?.());
+      return next();
+    }
+    next(limit(clientBucket(req.ip ?? ''), res));
+  };
 }

@@ -23,15 +23,12 @@ export interface DbPoolOptions {
   idleTimeoutMs?: number;
   /** A session left idle inside a transaction is ended by the server (`idle_in_transaction_session_timeout`). */
   idleInTransactionTimeoutMs?: number;
-  /** Longest an interactive transaction may run, and wait for its connection, unless it says otherwise (Prisma's
-   * `transactionOptions`; its own defaults are 5 s and 2 s). */
+  /** Longest an interactive transaction may run unless it says otherwise (Prisma's `transactionOptions.timeout`;
+   * its own default 5 s). Its wait for a connection is the pool's (`connectTimeoutMs`). */
   transactionTimeoutMs?: number;
-  transactionMaxWaitMs?: number;
 }
 
-export const DEFAULT_DB_POOL_OPTIONS: Required<
-  Omit<DbPoolOptions, 'queryTimeoutMs' | 'transactionTimeoutMs' | 'transactionMaxWaitMs'>
-> = {
+export const DEFAULT_DB_POOL_OPTIONS: Required<Omit<DbPoolOptions, 'queryTimeoutMs' | 'transactionTimeoutMs'>> = {
   connectTimeoutMs: 5_000,
   statementTimeoutMs: 30_000,
   idleTimeoutMs: 30_000,
@@ -43,7 +40,7 @@ export const DEFAULT_DB_POOL_OPTIONS: Required<
  * claim, on a busy database), and are retried when they fail, so one past 5 s would fail on every retry and stall
  * its workflow. As long as the bulk steps allow theirs.
  */
-export const ACTIVITY_TRANSACTIONS = { transactionTimeoutMs: 60_000, transactionMaxWaitMs: 10_000 } as const;
+export const ACTIVITY_TRANSACTIONS = { transactionTimeoutMs: 60_000 } as const;
 
 export function createDb(databaseUrl: string, poolSize = 10, options: DbPoolOptions = {}): Db {
   const o = { ...DEFAULT_DB_POOL_OPTIONS, ...options };
@@ -64,10 +61,7 @@ export function createDb(databaseUrl: string, poolSize = 10, options: DbPoolOpti
   // would end the process. Prisma's adapter listens only once Prisma has connected, and the hot statements
   // (domain/outbox/hot-sql.ts) may be the only users of the pool until then.
   pool.on('error', () => undefined);
-  const transactionOptions = {
-    ...(o.transactionTimeoutMs ? { timeout: o.transactionTimeoutMs } : {}),
-    ...(o.transactionMaxWaitMs ? { maxWait: o.transactionMaxWaitMs } : {}),
-  };
+  const transactionOptions = o.transactionTimeoutMs ? { timeout: o.transactionTimeoutMs } : {};
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }), transactionOptions });
   // Prisma ends the pool only if it connected itself. When the hot statements were the pool's only users (an
   // idle worker), its idle connections kept the process alive for idleTimeoutMs (30 s) after a SIGTERM.

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { serveApp, startStack, sleep, type Stack, type FirmHandle } from './support/stack';
-import { tokenBuckets, type RateLimitOptions } from '../api/rate-limit';
+import { clientBucket, tokenBuckets, type RateLimitOptions } from '../api/rate-limit';
 import { apiLoggerOptions, maskEmails } from '../api/log-redaction';
 
 let stack: Stack;
@@ -203,6 +203,23 @@ test('behind a trusted proxy each client has its own bucket, named by X-Forwarde
   expect(await from('203.0.113.7')).not.toBe(429);
   expect(await from('203.0.113.7')).toBe(429);
   expect(await from('198.51.100.9')).not.toBe(429);
+});
+
+test('behind a proxy API_TRUST_PROXY does not name, requests it forwarded are not limited (all would share one bucket)', async () => {
+  const { baseUrl, close } = await serveApp(stack, { publicRateLimit: { burst: 1, perSecond: 0.1 } });
+  cleanups.push(close);
+  const forwarded = () =>
+    fetch(`${baseUrl}/unsubscribe?token=x.y`, { headers: { 'x-forwarded-for': '203.0.113.7' } }).then((r) => r.status);
+  expect([await forwarded(), await forwarded(), await forwarded()]).not.toContain(429);
+  // A client reaching it directly is limited as ever.
+  const direct = () => fetch(`${baseUrl}/unsubscribe?token=x.y`).then((r) => r.status);
+  expect([await direct(), await direct()]).toEqual([expect.any(Number), 429]);
+});
+
+test('an IPv6 client is limited by its /64', () => {
+  expect(clientBucket('2001:db8:1:2:3:4:5:6')).toBe(clientBucket('2001:db8:1:2::9'));
+  expect(clientBucket('2001:db8:1:3::9')).not.toBe(clientBucket('2001:db8:1:2::9'));
+  expect(clientBucket('::ffff:203.0.113.7')).toBe(clientBucket('203.0.113.7'));
 });
 
 test('rate limit 0 disables it: no headers, no 429', async () => {

@@ -63,14 +63,17 @@ export function signedHeaders(secrets: string[], msgId: string, body: string, at
   };
 }
 
-/** Waits between tries of a delivered attempt's record: about 8 s, within the attempt's 30 s with its 15 s POST. */
+/** Waits between tries of a delivered attempt's record, none begun past RECORD_DEADLINE_MS after the attempt began. */
 const RECORD_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000];
+/** Within the attempt's 30 s (its activity's timeout), whose retry would POST again. */
+const RECORD_DEADLINE_MS = 25_000;
 
-async function retried<T>(fn: () => Promise<T>, delaysMs: readonly number[]): Promise<T> {
+async function retried<T>(fn: () => Promise<T>, delaysMs: readonly number[], deadline: number): Promise<T> {
   for (const delay of delaysMs) {
     try {
       return await fn();
-    } catch {
+    } catch (err) {
+      if (Date.now() + delay >= deadline) throw err;
       await new Promise((r) => setTimeout(r, delay));
     }
   }
@@ -160,8 +163,11 @@ export function createWebhookDelivery({ db, allowPrivateTargets = false, timeout
           return stale;
         });
       // Delivered, the record is tried again for a few seconds rather than failing the attempt, whose retry would
-      // POST the event again (receivers deduplicate on webhook-id, but need not be asked to).
-      const superseded = ok ? await retried(record, RECORD_RETRY_DELAYS_MS) : await record();
+      // POST the event again (receivers deduplicate on webhook-id, but need not be asked to). A try whose commit
+      // went through but whose answer was lost logs the attempt twice.
+      const superseded = ok
+        ? await retried(record, RECORD_RETRY_DELAYS_MS, started + RECORD_DEADLINE_MS)
+        : await record();
       if (superseded) return { outcome: 'superseded' };
       if (ok) return { outcome: 'delivered', statusCode: code };
       if (code === 410) return { outcome: 'gone', statusCode: code };
@@ -175,6 +181,9 @@ export function createWebhookDelivery({ db, allowPrivateTargets = false, timeout
      */
     async markDeliveryFailed(firmId: string, deliveryId: string, replay?: number): Promise<void> {
       await db.$transaction(async (tx) => {
+        // The endpoint before the delivery, the order a disable or a 410 takes them (no deadlock with them).
+        await tx.$queryRaw`SELECT 1 FROM "WebhookEndpoint" e JOIN "WebhookDelivery" d ON d."endpointId" = e.id
+          WHERE d.id = ${deliveryId}::uuid AND d."firmId" = ${firmId}::uuid FOR NO KEY UPDATE OF e`;
         // Not over a replay still trying (the run that gave up is no longer the delivery's latest), nor a delivery
         // already failed (by this activity's earlier attempt, or by its endpoint's disable).
         const { count } = await tx.webhookDelivery.updateMany({
