@@ -120,7 +120,10 @@ export function clientRateLimit(
   let told = false;
   return (req, res, next) => {
     if (!opts.proxyTrusted && req.get('x-forwarded-for') !== undefined) {
-      if (!told) ((told = true), opts.untrusted?.());
+      if (!told) {
+        told = true;
+        opts.untrusted?.();
+      }
       return next();
     }
     next(limit(clientBucket(req.ip ?? ''), res));

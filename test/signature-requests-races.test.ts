@@ -110,7 +110,7 @@ test.each([
   const [c, other] = d.contacts;
   const { release, changed } = await linkChangeUnderWay(() => change(d, c.id));
   const request = requestSignatures(d.documentId, [c.id, other.id]);
-  await untilWaitingForLocks(stack.db, 2); // the request waits for the change's lock on the link
+  await untilWaitingForLocks(stack.db, 2); // the request waits for the unlink's lock on the link, or the move's on the contact
   await release();
   const [change_, req] = await Promise.all([changed, request]);
   // Before: the request was written from its statement's snapshot (201), naming a signer no longer of the account.
